@@ -1,0 +1,335 @@
+//! The `systemctl` command line of systemctl(1): options anywhere on the line, a verb, its
+//! arguments, and the exit codes and wording systemd 252 uses. Clap types stay in this layer; the
+//! verbs call into `unit` and `install` and format their answers here.
+
+mod escape;
+mod install_verbs;
+mod online;
+mod options;
+mod show;
+mod table;
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::Parser;
+
+pub use escape::systemd_escape_main;
+pub use options::Options;
+
+use crate::unit::paths::{LookupPaths, Scope};
+
+/// Exit statuses of systemctl(1) "EXIT STATUS" and the LSB codes it borrows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    Success = 0,
+    Failure = 1,
+    /// LSB "program is not running" (is-active, status).
+    NotRunning = 3,
+    /// LSB "program or service status is unknown" / no such unit.
+    Unknown = 4,
+    /// LSB "program is not installed": start of a unit that does not exist.
+    NotInstalled = 5,
+    /// LSB "program is not configured": start of a unit that failed to load.
+    NotConfigured = 6,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// A failure that ends a verb: printed to stderr as systemctl would word it, then the exit code.
+#[derive(Debug)]
+pub struct Failed {
+    pub message: String,
+    pub exit: Exit,
+}
+
+impl Failed {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Failed {
+        Failed {
+            message: message.into(),
+            exit,
+        }
+    }
+}
+
+pub type VerbResult = Result<Exit, Failed>;
+
+/// Everything a verb needs: the parsed options, the search paths and where to write.
+pub struct Ctx<'a> {
+    pub opts: &'a Options,
+    pub lookup: LookupPaths,
+}
+
+impl Ctx<'_> {
+    pub fn legend(&self) -> bool {
+        self.opts.legend()
+    }
+}
+
+/// What a verb accepts, checked before it runs: systemctl's "Too few/many arguments."
+#[derive(Clone, Copy)]
+enum Arity {
+    None,
+    AtLeast(usize),
+    AtMost(usize),
+    Exactly(usize),
+    Any,
+}
+
+type Handler = fn(&Ctx, &[String]) -> VerbResult;
+
+struct Verb {
+    name: &'static str,
+    arity: Arity,
+    /// Needs a running manager: refused with `--root`, a no-op in a chroot or offline.
+    online: bool,
+    handler: Handler,
+}
+
+const fn verb(name: &'static str, arity: Arity, online: bool, handler: Handler) -> Verb {
+    Verb {
+        name,
+        arity,
+        online,
+        handler,
+    }
+}
+
+const VERBS: &[Verb] = &[
+    verb(
+        "list-unit-files",
+        Arity::Any,
+        false,
+        install_verbs::list_unit_files,
+    ),
+    verb("enable", Arity::AtLeast(1), false, install_verbs::enable),
+    verb("disable", Arity::AtLeast(1), false, install_verbs::disable),
+    verb(
+        "reenable",
+        Arity::AtLeast(1),
+        false,
+        install_verbs::reenable,
+    ),
+    verb("mask", Arity::AtLeast(1), false, install_verbs::mask),
+    verb("unmask", Arity::AtLeast(1), false, install_verbs::unmask),
+    verb("preset", Arity::AtLeast(1), false, install_verbs::preset),
+    verb("preset-all", Arity::None, false, install_verbs::preset_all),
+    verb(
+        "is-enabled",
+        Arity::AtLeast(1),
+        false,
+        install_verbs::is_enabled,
+    ),
+    verb("link", Arity::AtLeast(1), false, install_verbs::link),
+    verb("revert", Arity::AtLeast(1), false, install_verbs::revert),
+    verb(
+        "get-default",
+        Arity::None,
+        false,
+        install_verbs::get_default,
+    ),
+    verb(
+        "set-default",
+        Arity::Exactly(1),
+        false,
+        install_verbs::set_default,
+    ),
+    verb(
+        "add-wants",
+        Arity::AtLeast(2),
+        false,
+        install_verbs::add_wants,
+    ),
+    verb(
+        "add-requires",
+        Arity::AtLeast(2),
+        false,
+        install_verbs::add_requires,
+    ),
+    verb("cat", Arity::AtLeast(1), false, show::cat),
+    verb("show", Arity::Any, false, show::show),
+    verb("daemon-reload", Arity::None, false, online::daemon_reload),
+    verb("daemon-reexec", Arity::None, false, online::daemon_reload),
+    verb("list-units", Arity::Any, true, online::needs_manager),
+    verb("list-sockets", Arity::Any, true, online::needs_manager),
+    verb("list-timers", Arity::Any, true, online::needs_manager),
+    verb("list-jobs", Arity::Any, true, online::needs_manager),
+    verb(
+        "list-dependencies",
+        Arity::AtMost(1),
+        true,
+        online::needs_manager,
+    ),
+    verb("start", Arity::AtLeast(1), true, online::needs_manager),
+    verb("stop", Arity::AtLeast(1), true, online::needs_manager),
+    verb("reload", Arity::AtLeast(1), true, online::needs_manager),
+    verb("restart", Arity::AtLeast(1), true, online::needs_manager),
+    verb(
+        "try-restart",
+        Arity::AtLeast(1),
+        true,
+        online::needs_manager,
+    ),
+    verb(
+        "reload-or-restart",
+        Arity::AtLeast(1),
+        true,
+        online::needs_manager,
+    ),
+    verb(
+        "try-reload-or-restart",
+        Arity::AtLeast(1),
+        true,
+        online::needs_manager,
+    ),
+    verb(
+        "reload-or-try-restart",
+        Arity::AtLeast(1),
+        true,
+        online::needs_manager,
+    ),
+    verb(
+        "force-reload",
+        Arity::AtLeast(1),
+        true,
+        online::needs_manager,
+    ),
+    verb(
+        "condrestart",
+        Arity::AtLeast(1),
+        true,
+        online::needs_manager,
+    ),
+    verb("condreload", Arity::AtLeast(1), true, online::needs_manager),
+    verb("isolate", Arity::Exactly(1), true, online::needs_manager),
+    verb("kill", Arity::AtLeast(1), true, online::needs_manager),
+    verb("clean", Arity::AtLeast(1), true, online::needs_manager),
+    verb("reset-failed", Arity::Any, true, online::needs_manager),
+    verb("is-active", Arity::AtLeast(1), true, online::needs_manager),
+    verb("check", Arity::AtLeast(1), true, online::needs_manager),
+    verb("is-failed", Arity::AtLeast(1), true, online::needs_manager),
+    verb("status", Arity::Any, true, online::needs_manager),
+    verb(
+        "set-property",
+        Arity::AtLeast(2),
+        true,
+        online::needs_manager,
+    ),
+    verb(
+        "set-environment",
+        Arity::AtLeast(1),
+        true,
+        online::needs_manager,
+    ),
+    verb(
+        "unset-environment",
+        Arity::AtLeast(1),
+        true,
+        online::needs_manager,
+    ),
+    verb("show-environment", Arity::None, true, online::needs_manager),
+    verb(
+        "is-system-running",
+        Arity::None,
+        true,
+        online::needs_manager,
+    ),
+    verb("default", Arity::None, true, online::needs_manager),
+    verb("halt", Arity::None, true, online::needs_manager),
+    verb("poweroff", Arity::None, true, online::needs_manager),
+    verb("reboot", Arity::AtMost(1), true, online::needs_manager),
+    verb("exit", Arity::AtMost(1), true, online::needs_manager),
+    verb("edit", Arity::AtLeast(1), false, online::unsupported),
+];
+
+fn check_arity(arity: Arity, n: usize) -> Result<(), Failed> {
+    let too_few = || Failed::new(Exit::Failure, "Too few arguments.");
+    let too_many = || Failed::new(Exit::Failure, "Too many arguments.");
+    match arity {
+        Arity::None if n > 0 => Err(too_many()),
+        Arity::AtLeast(min) if n < min => Err(too_few()),
+        Arity::AtMost(max) if n > max => Err(too_many()),
+        Arity::Exactly(k) if n < k => Err(too_few()),
+        Arity::Exactly(k) if n > k => Err(too_many()),
+        _ => Ok(()),
+    }
+}
+
+fn run_verb(opts: &Options) -> VerbResult {
+    let (name, args) = match opts.words.split_first() {
+        Some((verb, args)) => (verb.as_str(), args),
+        None => ("list-units", &[][..]),
+    };
+    let verb = VERBS
+        .iter()
+        .find(|v| v.name == name)
+        .ok_or_else(|| Failed::new(Exit::Failure, format!("Unknown command verb {name}.")))?;
+    check_arity(verb.arity, args.len())?;
+    opts.validate()?;
+    if verb.online {
+        if opts.root.is_some() {
+            return Err(Failed::new(
+                Exit::Failure,
+                format!("Verb '{name}' cannot be used with --root= or --image=."),
+            ));
+        }
+        if online::offline_requested() {
+            eprintln!("Running in chroot, ignoring command '{name}'");
+            return Ok(Exit::Success);
+        }
+    }
+    let scope = opts.scope();
+    let lookup = LookupPaths::new(scope, opts.root.as_deref().map(Path::new))
+        .map_err(|e| Failed::new(Exit::Failure, e.to_string()))?;
+    let ctx = Ctx { opts, lookup };
+    (verb.handler)(&ctx, args)
+}
+
+/// Run `systemctl` with the given argv (including argv[0]); returns the process exit code.
+pub fn systemctl_main<I, T>(argv: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let opts = match Options::try_parse_from(argv) {
+        Ok(o) => o,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
+                _ => 1,
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = run_verb(&opts);
+    let _ = std::io::stdout().flush();
+    match result {
+        Ok(exit) => exit.code(),
+        Err(failed) => {
+            if !failed.message.is_empty() {
+                eprintln!("{}", failed.message);
+            }
+            failed.exit.code()
+        }
+    }
+}
+
+/// The scope a verb acts on, from `--system`/`--user`/`--global`.
+impl Options {
+    pub fn scope(&self) -> Scope {
+        if self.global {
+            Scope::Global
+        } else if self.user {
+            Scope::User
+        } else {
+            Scope::System
+        }
+    }
+}

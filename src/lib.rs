@@ -1,0 +1,8 @@
+//! systemctl-shim: systemd's `systemctl` for containers where systemd cannot be PID 1.
+//!
+//! Layers, each a folder: `unit` (the unit model and its parsing), `install` (the on-disk
+//! enablement state), `cli` (the command line and systemd's output formats).
+
+pub mod cli;
+pub mod install;
+pub mod unit;

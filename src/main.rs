@@ -1,0 +1,22 @@
+//! Multi-call entry point: the program's name (argv[0]) picks the tool, as systemd's binaries are
+//! separate programs that our single static binary stands in for.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use systemctl_shim::cli;
+
+fn main() -> ExitCode {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let program = argv
+        .first()
+        .and_then(|a| Path::new(a).file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or("systemctl")
+        .to_string();
+    let code = match program.as_str() {
+        "systemd-escape" => cli::systemd_escape_main(argv),
+        _ => cli::systemctl_main(argv),
+    };
+    ExitCode::from(code)
+}

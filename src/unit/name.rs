@@ -1,0 +1,401 @@
+//! Unit names as systemd.unit(5) defines them: `prefix[@instance].type`, the valid character set,
+//! templates and instances, and the escaping rules of systemd-escape(1) (unit-name.c).
+
+use std::fmt;
+
+use thiserror::Error;
+
+/// systemd's UNIT_NAME_MAX counts the terminating NUL: a name has at most 255 bytes.
+pub const UNIT_NAME_MAX: usize = 255;
+
+const VALID_CHARS: &str = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:-_.\\";
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum NameError {
+    #[error("Invalid unit name \"{0}\"")]
+    Invalid(String),
+    #[error("Unit name \"{0}\" is too long")]
+    TooLong(String),
+    #[error("Invalid escape sequence in \"{0}\"")]
+    BadEscape(String),
+    #[error("Path \"{0}\" is not normalized or not absolute")]
+    BadPath(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UnitType {
+    Service,
+    Mount,
+    Swap,
+    Socket,
+    Target,
+    Device,
+    Automount,
+    Timer,
+    Path,
+    Slice,
+    Scope,
+}
+
+impl UnitType {
+    pub const ALL: [UnitType; 11] = [
+        UnitType::Service,
+        UnitType::Mount,
+        UnitType::Swap,
+        UnitType::Socket,
+        UnitType::Target,
+        UnitType::Device,
+        UnitType::Automount,
+        UnitType::Timer,
+        UnitType::Path,
+        UnitType::Slice,
+        UnitType::Scope,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitType::Service => "service",
+            UnitType::Mount => "mount",
+            UnitType::Swap => "swap",
+            UnitType::Socket => "socket",
+            UnitType::Target => "target",
+            UnitType::Device => "device",
+            UnitType::Automount => "automount",
+            UnitType::Timer => "timer",
+            UnitType::Path => "path",
+            UnitType::Slice => "slice",
+            UnitType::Scope => "scope",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UnitType> {
+        UnitType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+impl fmt::Display for UnitType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of name a string is, as systemd's `unit_name_is_valid()` flags distinguish them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    /// `foo.service`
+    Plain,
+    /// `foo@.service`
+    Template,
+    /// `foo@bar.service`
+    Instance,
+}
+
+/// A validated unit name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnitName {
+    name: String,
+    at: Option<usize>,
+    dot: usize,
+    unit_type: UnitType,
+}
+
+impl UnitName {
+    pub fn parse(s: &str) -> Result<UnitName, NameError> {
+        if s.len() > UNIT_NAME_MAX {
+            return Err(NameError::TooLong(s.to_string()));
+        }
+        let dot = s
+            .rfind('.')
+            .ok_or_else(|| NameError::Invalid(s.to_string()))?;
+        if dot == 0 {
+            return Err(NameError::Invalid(s.to_string()));
+        }
+        let unit_type =
+            UnitType::parse(&s[dot + 1..]).ok_or_else(|| NameError::Invalid(s.to_string()))?;
+        let mut at = None;
+        for (i, c) in s[..dot].char_indices() {
+            if c == '@' && at.is_none() {
+                at = Some(i);
+            }
+            if c != '@' && !VALID_CHARS.contains(c) {
+                return Err(NameError::Invalid(s.to_string()));
+            }
+        }
+        if at == Some(0) {
+            return Err(NameError::Invalid(s.to_string()));
+        }
+        Ok(UnitName {
+            name: s.to_string(),
+            at,
+            dot,
+            unit_type,
+        })
+    }
+
+    pub fn is_valid(s: &str) -> bool {
+        UnitName::parse(s).is_ok()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    pub fn unit_type(&self) -> UnitType {
+        self.unit_type
+    }
+
+    pub fn kind(&self) -> NameKind {
+        match self.at {
+            None => NameKind::Plain,
+            Some(at) if at + 1 == self.dot => NameKind::Template,
+            Some(_) => NameKind::Instance,
+        }
+    }
+
+    pub fn is_template(&self) -> bool {
+        self.kind() == NameKind::Template
+    }
+
+    pub fn is_instance(&self) -> bool {
+        self.kind() == NameKind::Instance
+    }
+
+    /// Everything before the `@` (or before the type suffix): `%p`.
+    pub fn prefix(&self) -> &str {
+        &self.name[..self.at.unwrap_or(self.dot)]
+    }
+
+    /// The name without its type suffix: `%N`.
+    pub fn stem(&self) -> &str {
+        &self.name[..self.dot]
+    }
+
+    /// The instance string, `%i`; `None` for plain names, `Some("")` for templates.
+    pub fn instance(&self) -> Option<&str> {
+        self.at.map(|at| &self.name[at + 1..self.dot])
+    }
+
+    /// `foo@bar.service` → `foo@.service`; plain names and templates have none.
+    pub fn template(&self) -> Option<UnitName> {
+        match self.kind() {
+            NameKind::Instance => {
+                let at = self.at?;
+                UnitName::parse(&format!("{}@{}", &self.name[..at], &self.name[self.dot..])).ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// `foo@.service` + `bar` → `foo@bar.service`.
+    pub fn with_instance(&self, instance: &str) -> Result<UnitName, NameError> {
+        let at = self
+            .at
+            .ok_or_else(|| NameError::Invalid(self.name.clone()))?;
+        UnitName::parse(&format!(
+            "{}@{}{}",
+            &self.name[..at],
+            instance,
+            &self.name[self.dot..]
+        ))
+    }
+
+    /// Same name with another type suffix: `foo.socket` → `foo.service`.
+    pub fn with_type(&self, unit_type: UnitType) -> UnitName {
+        let name = format!("{}.{}", self.stem(), unit_type);
+        UnitName {
+            dot: self.dot,
+            at: self.at,
+            unit_type,
+            name,
+        }
+    }
+}
+
+impl fmt::Display for UnitName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+fn escape_char(c: u8, out: &mut String) {
+    out.push_str(&format!("\\x{c:02x}"));
+}
+
+/// systemd's `unit_name_escape()`: `/` becomes `-`, and anything outside the valid set (plus `-`,
+/// `\` and a leading `.`) becomes `\xNN`.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let c = b as char;
+        if b == b'/' {
+            out.push('-');
+        } else if b == b'-' || b == b'\\' || (i == 0 && b == b'.') || !b.is_ascii() {
+            escape_char(b, &mut out);
+        } else if VALID_CHARS.contains(c) {
+            out.push(c);
+        } else {
+            escape_char(b, &mut out);
+        }
+    }
+    out
+}
+
+/// systemd's `unit_name_unescape()`; with `path`, `-` turns back into `/`.
+pub fn unescape(s: &str, path: bool) -> Result<String, NameError> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'-' if path => {
+                out.push(b'/');
+                i += 1;
+            }
+            b'\\' => {
+                if bytes.get(i + 1) != Some(&b'x') {
+                    return Err(NameError::BadEscape(s.to_string()));
+                }
+                let hex = s
+                    .get(i + 2..i + 4)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| NameError::BadEscape(s.to_string()))?;
+                out.push(hex);
+                i += 4;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| NameError::BadEscape(s.to_string()))
+}
+
+/// systemd's `path_simplify()` for escaping purposes: collapse `//`, drop `/./` and trailing `/`.
+fn simplify_path(p: &str) -> String {
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    parts.join("/")
+}
+
+/// systemd's `unit_name_path_escape()`: `/` alone is `-`, otherwise slashes at either end are
+/// dropped before escaping.
+pub fn escape_path(p: &str) -> Result<String, NameError> {
+    let simplified = simplify_path(p);
+    if simplified.is_empty() {
+        return Ok("-".to_string());
+    }
+    if simplified.split('/').any(|c| c == "..") {
+        return Err(NameError::BadPath(p.to_string()));
+    }
+    Ok(escape(&simplified))
+}
+
+/// systemd's `unit_name_path_unescape()`: the inverse of [`escape_path`], always absolute.
+pub fn unescape_path(s: &str) -> Result<String, NameError> {
+    if s == "-" {
+        return Ok("/".to_string());
+    }
+    let p = unescape(s, true)?;
+    Ok(format!("/{}", p.trim_start_matches('/')))
+}
+
+/// systemd's `unit_name_mangle()` for names given on a command line: a path becomes a mount or
+/// device name, a name without a valid suffix gets `suffix`, invalid characters are escaped.
+pub fn mangle(s: &str, suffix: UnitType) -> Result<UnitName, NameError> {
+    if let Ok(n) = UnitName::parse(s) {
+        return Ok(n);
+    }
+    if s.starts_with('/') {
+        let kind = if s.starts_with("/dev/") {
+            UnitType::Device
+        } else {
+            UnitType::Mount
+        };
+        return UnitName::parse(&format!("{}.{}", escape_path(s)?, kind));
+    }
+    let has_suffix = s
+        .rfind('.')
+        .and_then(|d| UnitType::parse(&s[d + 1..]))
+        .is_some();
+    let mut out = String::new();
+    for c in s.chars() {
+        if c == '@' || VALID_CHARS.contains(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                escape_char(b, &mut out);
+            }
+        }
+    }
+    if !has_suffix {
+        out.push('.');
+        out.push_str(suffix.as_str());
+    }
+    UnitName::parse(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_classified_like_unit_name_is_valid() {
+        assert_eq!(
+            UnitName::parse("a.service").unwrap().kind(),
+            NameKind::Plain
+        );
+        assert_eq!(
+            UnitName::parse("a@.service").unwrap().kind(),
+            NameKind::Template
+        );
+        let inst = UnitName::parse("getty@tty1.service").unwrap();
+        assert_eq!(inst.kind(), NameKind::Instance);
+        assert_eq!(inst.prefix(), "getty");
+        assert_eq!(inst.instance(), Some("tty1"));
+        assert_eq!(inst.template().unwrap().as_str(), "getty@.service");
+        for bad in [
+            "",
+            ".service",
+            "a",
+            "a.nope",
+            "@a.service",
+            "a b.service",
+            "a/b.service",
+        ] {
+            assert!(UnitName::parse(bad).is_err(), "{bad} should be invalid");
+        }
+        assert!(UnitName::parse(&format!("{}.service", "a".repeat(247))).is_ok());
+        assert!(UnitName::parse(&format!("{}.service", "a".repeat(248))).is_err());
+    }
+
+    #[test]
+    fn escaping_matches_systemd_escape() {
+        assert_eq!(escape("foo bar/baz-x"), "foo\\x20bar-baz\\x2dx");
+        assert_eq!(escape(".hidden"), "\\x2ehidden");
+        assert_eq!(escape_path("/var/lib/foo/").unwrap(), "var-lib-foo");
+        assert_eq!(escape_path("/").unwrap(), "-");
+        assert_eq!(unescape_path("var-lib-foo").unwrap(), "/var/lib/foo");
+        assert_eq!(unescape("foo\\x20bar", false).unwrap(), "foo bar");
+        assert!(unescape("foo\\q", false).is_err());
+    }
+
+    #[test]
+    fn mangle_adds_the_suffix_and_turns_paths_into_mounts() {
+        assert_eq!(
+            mangle("nginx", UnitType::Service).unwrap().as_str(),
+            "nginx.service"
+        );
+        assert_eq!(
+            mangle("/home", UnitType::Service).unwrap().as_str(),
+            "home.mount"
+        );
+        assert_eq!(
+            mangle("/dev/sda", UnitType::Service).unwrap().as_str(),
+            "dev-sda.device"
+        );
+    }
+}

@@ -1,0 +1,260 @@
+//! The `%` specifiers of systemd.unit(5) "Specifiers" that make sense in a container. Values that
+//! come from the machine (host name, machine id, boot id, kernel release, OS release) are read from
+//! the root the unit lives in where they are files, and from the running kernel otherwise.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use super::name::{self, UnitName};
+use super::paths::Scope;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SpecifierError {
+    #[error("unknown specifier '%{0}'")]
+    Unknown(char),
+    #[error("lone '%' at the end of the string")]
+    Trailing,
+    #[error("specifier '%{0}' cannot be resolved here")]
+    Unavailable(char),
+}
+
+/// What specifiers are resolved against: the unit and the manager it belongs to.
+#[derive(Debug, Clone)]
+pub struct SpecifierContext {
+    pub unit: UnitName,
+    /// The fragment's path inside the root (`%f` is not this: it is the unescaped name).
+    pub fragment: Option<PathBuf>,
+    pub scope: Scope,
+    pub root: PathBuf,
+}
+
+fn read_trimmed(path: &Path) -> Option<String> {
+    fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn os_release_field(root: &Path, key: &str) -> Option<String> {
+    let text = fs::read_to_string(root.join("etc/os-release"))
+        .or_else(|_| fs::read_to_string(root.join("usr/lib/os-release")))
+        .ok()?;
+    text.lines().find_map(|l| {
+        let value = l.strip_prefix(key)?.strip_prefix('=')?;
+        Some(value.trim_matches(|c| c == '"' || c == '\'').to_string())
+    })
+}
+
+fn hostname(root: &Path) -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .filter(|h| !h.is_empty())
+        .or_else(|| read_trimmed(&root.join("etc/hostname")))
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+fn uname_release() -> String {
+    nix::sys::utsname::uname()
+        .ok()
+        .and_then(|u| u.release().to_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The user a manager of this scope runs its units as, by default.
+fn manager_user(scope: Scope) -> (String, u32, String, u32, String, String) {
+    if scope == Scope::System {
+        return (
+            "root".into(),
+            0,
+            "root".into(),
+            0,
+            "/root".into(),
+            "/bin/sh".into(),
+        );
+    }
+    let uid = nix::unistd::getuid();
+    let gid = nix::unistd::getgid();
+    let user = nix::unistd::User::from_uid(uid).ok().flatten();
+    let group = nix::unistd::Group::from_gid(gid).ok().flatten();
+    let home = std::env::var("HOME")
+        .ok()
+        .or_else(|| user.as_ref().map(|u| u.dir.display().to_string()))
+        .unwrap_or_else(|| "/".into());
+    let shell = user
+        .as_ref()
+        .map(|u| u.shell.display().to_string())
+        .unwrap_or_else(|| "/bin/sh".into());
+    (
+        user.map(|u| u.name).unwrap_or_else(|| uid.to_string()),
+        uid.as_raw(),
+        group.map(|g| g.name).unwrap_or_else(|| gid.to_string()),
+        gid.as_raw(),
+        home,
+        shell,
+    )
+}
+
+fn user_dir(var: &str, home_relative: &str) -> String {
+    std::env::var(var)
+        .ok()
+        .filter(|v| v.starts_with('/'))
+        .unwrap_or_else(|| {
+            let home = std::env::var("HOME").unwrap_or_else(|_| "/".into());
+            format!("{}/{}", home.trim_end_matches('/'), home_relative)
+        })
+}
+
+fn unescape_lossy(s: &str, path: bool) -> String {
+    name::unescape(s, path).unwrap_or_else(|_| s.to_string())
+}
+
+impl SpecifierContext {
+    /// The value of one specifier letter.
+    pub fn resolve(&self, c: char) -> Result<String, SpecifierError> {
+        let u = &self.unit;
+        let system = self.scope == Scope::System;
+        Ok(match c {
+            'n' => u.as_str().to_string(),
+            'N' => u.stem().to_string(),
+            'p' => u.prefix().to_string(),
+            'P' => unescape_lossy(u.prefix(), false),
+            'i' => u.instance().unwrap_or("").to_string(),
+            'I' => unescape_lossy(u.instance().unwrap_or(""), false),
+            'j' => last_dash_component(u.prefix()).to_string(),
+            'J' => unescape_lossy(last_dash_component(u.prefix()), false),
+            'f' => {
+                let body = match u.instance() {
+                    Some(i) if !i.is_empty() => i,
+                    _ => u.prefix(),
+                };
+                let p = unescape_lossy(body, true);
+                format!("/{}", p.trim_start_matches('/'))
+            }
+            'y' => self
+                .fragment
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .ok_or(SpecifierError::Unavailable(c))?,
+            'Y' => self
+                .fragment
+                .as_ref()
+                .and_then(|f| f.parent())
+                .map(|f| f.display().to_string())
+                .ok_or(SpecifierError::Unavailable(c))?,
+            't' if system => "/run".into(),
+            't' => std::env::var("XDG_RUNTIME_DIR").map_err(|_| SpecifierError::Unavailable(c))?,
+            'S' if system => "/var/lib".into(),
+            'S' => user_dir("XDG_STATE_HOME", ".local/state"),
+            'C' if system => "/var/cache".into(),
+            'C' => user_dir("XDG_CACHE_HOME", ".cache"),
+            'L' if system => "/var/log".into(),
+            'L' => format!("{}/log", user_dir("XDG_STATE_HOME", ".local/state")),
+            'E' if system => "/etc".into(),
+            'E' => user_dir("XDG_CONFIG_HOME", ".config"),
+            'T' => std::env::var("TMPDIR")
+                .ok()
+                .filter(|t| t.starts_with('/'))
+                .unwrap_or_else(|| "/tmp".into()),
+            'V' => std::env::var("TMPDIR")
+                .ok()
+                .filter(|t| t.starts_with('/'))
+                .unwrap_or_else(|| "/var/tmp".into()),
+            'u' => manager_user(self.scope).0,
+            'U' => manager_user(self.scope).1.to_string(),
+            'g' => manager_user(self.scope).2,
+            'G' => manager_user(self.scope).3.to_string(),
+            'h' => manager_user(self.scope).4,
+            's' => manager_user(self.scope).5,
+            'H' => hostname(&self.root),
+            'l' => hostname(&self.root)
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            'q' => read_trimmed(&self.root.join("etc/machine-info"))
+                .and_then(|t| {
+                    t.lines()
+                        .find_map(|l| l.strip_prefix("PRETTY_HOSTNAME=").map(str::to_string))
+                })
+                .unwrap_or_else(|| hostname(&self.root)),
+            'm' => read_trimmed(&self.root.join("etc/machine-id"))
+                .ok_or(SpecifierError::Unavailable(c))?,
+            'b' => read_trimmed(Path::new("/proc/sys/kernel/random/boot_id"))
+                .map(|b| b.replace('-', ""))
+                .ok_or(SpecifierError::Unavailable(c))?,
+            'v' => uname_release(),
+            'a' => std::env::consts::ARCH.replace('_', "-"),
+            'o' => os_release_field(&self.root, "ID").unwrap_or_default(),
+            'w' => os_release_field(&self.root, "VERSION_ID").unwrap_or_default(),
+            'B' => os_release_field(&self.root, "BUILD_ID").unwrap_or_default(),
+            'W' => os_release_field(&self.root, "VARIANT_ID").unwrap_or_default(),
+            'M' => os_release_field(&self.root, "IMAGE_ID").unwrap_or_default(),
+            'A' => os_release_field(&self.root, "IMAGE_VERSION").unwrap_or_default(),
+            '%' => "%".into(),
+            other => return Err(SpecifierError::Unknown(other)),
+        })
+    }
+
+    /// Replace every `%x` in `s`.
+    pub fn expand(&self, s: &str) -> Result<String, SpecifierError> {
+        let mut out = String::with_capacity(s.len());
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            let spec = chars.next().ok_or(SpecifierError::Trailing)?;
+            out.push_str(&self.resolve(spec)?);
+        }
+        Ok(out)
+    }
+}
+
+/// `%j`: the part of the prefix after its last dash.
+fn last_dash_component(prefix: &str) -> &str {
+    prefix.rsplit('-').next().unwrap_or(prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(name: &str) -> SpecifierContext {
+        SpecifierContext {
+            unit: UnitName::parse(name).unwrap(),
+            fragment: Some(PathBuf::from("/lib/systemd/system/x@.service")),
+            scope: Scope::System,
+            root: PathBuf::from("/"),
+        }
+    }
+
+    #[test]
+    fn name_specifiers_of_an_instance() {
+        let c = ctx("foo-bar@var-lib-x\\x2dy.service");
+        assert_eq!(
+            c.expand("%n|%N|%p|%i").unwrap(),
+            "foo-bar@var-lib-x\\x2dy.service|foo-bar@var-lib-x\\x2dy|foo-bar|var-lib-x\\x2dy"
+        );
+        assert_eq!(
+            c.expand("%I|%f|%j").unwrap(),
+            "var-lib-x-y|/var/lib/x-y|bar"
+        );
+        assert_eq!(c.expand("100%%").unwrap(), "100%");
+    }
+
+    #[test]
+    fn plain_unit_specifiers_and_errors() {
+        let c = ctx("sshd.service");
+        assert_eq!(
+            c.expand("%f %t %S %C %L %E %u %U %h").unwrap(),
+            "/sshd /run /var/lib /var/cache /var/log /etc root 0 /root"
+        );
+        assert_eq!(c.expand("%i").unwrap(), "");
+        assert_eq!(c.expand("%Z"), Err(SpecifierError::Unknown('Z')));
+        assert_eq!(c.expand("x%"), Err(SpecifierError::Trailing));
+    }
+}
