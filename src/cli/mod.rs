@@ -260,7 +260,22 @@ fn check_arity(arity: Arity, n: usize) -> Result<(), Failed> {
     }
 }
 
+/// `systemctl --version`: scripts read the number on the first line (`systemd 252`).
+const VERSION_TEXT: &str = concat!(
+    "systemd 252 (systemctl-shim ",
+    env!("CARGO_PKG_VERSION"),
+    ")\n+SYSVINIT default-hierarchy=unified"
+);
+
 fn run_verb(opts: &Options) -> VerbResult {
+    if opts.version {
+        println!("{VERSION_TEXT}");
+        return Ok(Exit::Success);
+    }
+    if opts.types.iter().any(|t| t == "help") {
+        options::print_type_help();
+        return Ok(Exit::Success);
+    }
     let (name, args) = match opts.words.split_first() {
         Some((verb, args)) => (verb.as_str(), args),
         None => ("list-units", &[][..]),

@@ -143,6 +143,14 @@ pub struct Options {
     pub message: Option<String>,
 }
 
+/// `-t help`: the values `--type=` accepts, as systemctl lists them.
+pub fn print_type_help() {
+    println!("Available unit types:");
+    for t in UnitType::ALL {
+        println!("{t}");
+    }
+}
+
 /// systemd's `parse_boolean()`.
 pub fn parse_boolean(s: &str) -> Option<bool> {
     match s.to_ascii_lowercase().as_str() {

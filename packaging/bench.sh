@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Offline-verb benchmark: our static binary against systemctl3.py from the
+# docker-systemctl-replacement pip package, on one --root tree holding the whole unit corpus.
+# Prints a Markdown table of median times (hyperfine, no shell, warm cache) and the ratio.
+#
+#   bash packaging/bench.sh            # needs hyperfine (apt-get install hyperfine) and pip
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+corpus=${CORPUS:-../shared/unit-corpus/debian-bookworm}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cargo build --quiet --release --target x86_64-unknown-linux-musl
+ours=$PWD/target/x86_64-unknown-linux-musl/release/systemctl
+
+# The Python peer, in a private venv.
+python3 -m venv "$work/venv" >/dev/null
+"$work/venv/bin/pip" install --quiet docker-systemctl-replacement
+peer="$work/venv/bin/systemctl3.py"
+
+# systemctl3.py wants a --root at least three levels deep.
+root="$work/a/b/root"
+mkdir -p "$root"
+for pkg in "$corpus"/*/; do cp -a "$pkg". "$root"/; done
+grep -P '\t-> ' "$corpus/MANIFEST.txt" | while IFS=$'\t' read -r _ _ path target; do
+    mkdir -p "$root/$(dirname "$path")"
+    ln -sfn "${target#-> }" "$root/$path"
+done
+"$ours" --root="$root" -q preset-all >/dev/null 2>&1 || true
+
+unit=ssh.service
+cases=(
+    "is-enabled $unit"
+    "show -p UnitFileState $unit"
+    "list-unit-files"
+)
+
+median() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.2f" % (r[0]["median"]*1000))' "$1"; }
+
+echo "| command (corpus of $(find "$root" -name '*.*' -type f | wc -l) unit files) | systemctl-shim | systemctl3.py | ratio |"
+echo "|---|---|---|---|"
+for c in "${cases[@]}"; do
+    hyperfine -N --warmup 5 --min-runs 50 --export-json "$work/ours.json" \
+        "$ours --root=$root $c" >/dev/null 2>&1
+    hyperfine -N --warmup 2 --min-runs 10 --export-json "$work/peer.json" \
+        "$peer --root=$root $c" >/dev/null 2>&1
+    o=$(median "$work/ours.json")
+    p=$(median "$work/peer.json")
+    r=$(python3 -c "print('%.0fx' % ($p / $o))")
+    echo "| \`systemctl $c\` | $o ms | $p ms | $r |"
+done
