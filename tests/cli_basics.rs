@@ -50,3 +50,36 @@ fn systemd_escape_multicall_escapes_paths_and_templates() {
     let o = run_as("systemd-escape", &["-u", "-p", "var-lib-my\\x20dir"]);
     assert_eq!(o.stdout, "/var/lib/my dir\n");
 }
+
+#[test]
+fn online_verb_with_systemd_offline_is_a_successful_no_op() {
+    let o = std::process::Command::new(common::OUR_SYSTEMCTL)
+        .args(["start", "x.service"])
+        .env("SYSTEMD_OFFLINE", "1")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "Running in chroot, ignoring command 'start'\n"
+    );
+}
+
+#[test]
+fn online_verb_without_a_manager_says_so_and_fails() {
+    let o = std::process::Command::new(common::OUR_SYSTEMCTL)
+        .args(["restart", "x.service"])
+        .env_remove("SYSTEMD_OFFLINE")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .starts_with("System has not been booted with systemd as init system (PID 1)."));
+}
+
+#[test]
+fn options_may_follow_the_verb_and_too_many_arguments_are_refused() {
+    let t = RootTree::new();
+    let o = t.ours(&["get-default", "--no-pager", "extra"]);
+    assert_eq!((o.code, o.stderr.as_str()), (1, "Too many arguments.\n"));
+}
