@@ -1,9 +1,11 @@
 //! systemctl-shim: systemd's `systemctl` for containers where systemd cannot be PID 1.
 //!
 //! Layers, each a folder: `unit` (the unit model and its parsing), `install` (the on-disk
-//! enablement state), `cli` (the command line and systemd's output formats).
+//! enablement state), `manager` (the daemon that runs services), `ipc` (the control channel
+//! between client and manager), `cli` (the command line and systemd's output formats).
 
 pub mod cli;
 pub mod install;
+pub mod ipc;
 pub mod manager;
 pub mod unit;

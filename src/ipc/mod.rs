@@ -1,0 +1,180 @@
+//! The control channel between `systemctl` and the manager: a unix stream socket carrying one
+//! JSON document per line in each direction. The manager learns who is calling from the kernel
+//! (SO_PEERCRED), as systemd's D-Bus policy does: anyone may ask, only root or the manager's own
+//! uid may change state.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
+
+use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use thiserror::Error;
+
+/// A frame larger than this is refused: no legitimate request or reply comes close.
+pub const FRAME_MAX: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, Error)]
+pub enum IpcError {
+    #[error("Failed to talk to the manager: {0}")]
+    Io(#[from] io::Error),
+    #[error("The manager closed the connection")]
+    Closed,
+    #[error("Malformed message: {0}")]
+    Malformed(#[from] serde_json::Error),
+    #[error("Message too large")]
+    TooLarge,
+    #[error("Failed to read the peer's credentials: {0}")]
+    Credentials(nix::errno::Errno),
+}
+
+/// Who is on the other end of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    pub pid: i32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl Peer {
+    /// May this peer change state of a manager running as `manager_uid`?
+    pub fn may_change_state(&self, manager_uid: u32) -> bool {
+        self.uid == 0 || self.uid == manager_uid
+    }
+}
+
+pub fn peer_of(fd: &impl AsFd) -> Result<Peer, IpcError> {
+    let c = getsockopt(fd, PeerCredentials).map_err(IpcError::Credentials)?;
+    Ok(Peer {
+        pid: c.pid(),
+        uid: c.uid(),
+        gid: c.gid(),
+    })
+}
+
+/// Encode one message as a frame: compact JSON never contains a raw newline.
+pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, IpcError> {
+    let mut bytes = serde_json::to_vec(message)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Decode one frame (without its newline).
+pub fn decode<T: DeserializeOwned>(frame: &[u8]) -> Result<T, IpcError> {
+    Ok(serde_json::from_slice(frame)?)
+}
+
+/// Blocking client side of a connection.
+pub struct Connection {
+    reader: BufReader<UnixStream>,
+    writer: UnixStream,
+}
+
+impl Connection {
+    pub fn new(stream: UnixStream) -> Result<Connection, IpcError> {
+        let writer = stream.try_clone()?;
+        Ok(Connection {
+            reader: BufReader::new(stream),
+            writer,
+        })
+    }
+
+    pub fn send<T: Serialize>(&mut self, message: &T) -> Result<(), IpcError> {
+        self.writer.write_all(&encode(message)?)?;
+        Ok(())
+    }
+
+    pub fn receive<T: DeserializeOwned>(&mut self) -> Result<T, IpcError> {
+        let mut line = Vec::new();
+        let n = Read::by_ref(&mut self.reader)
+            .take(FRAME_MAX as u64 + 1)
+            .read_until(b'\n', &mut line)?;
+        if n == 0 {
+            return Err(IpcError::Closed);
+        }
+        if line.last() != Some(&b'\n') {
+            return Err(if line.len() > FRAME_MAX {
+                IpcError::TooLarge
+            } else {
+                IpcError::Closed
+            });
+        }
+        line.pop();
+        decode(&line)
+    }
+}
+
+/// Non-blocking side: bytes arrive in pieces; whole frames come out.
+#[derive(Debug, Default)]
+pub struct FrameBuffer {
+    pending: Vec<u8>,
+}
+
+impl FrameBuffer {
+    /// Add received bytes; returns the complete frames they finish.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<Vec<u8>>, IpcError> {
+        self.pending.extend_from_slice(bytes);
+        let mut frames = Vec::new();
+        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+            let mut frame: Vec<u8> = self.pending.drain(..=end).collect();
+            frame.pop();
+            frames.push(frame);
+        }
+        if self.pending.len() > FRAME_MAX {
+            return Err(IpcError::TooLarge);
+        }
+        Ok(frames)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    struct Ping {
+        text: String,
+    }
+
+    #[test]
+    fn frames_cross_a_real_socket_and_carry_the_peer() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let peer = peer_of(&b).unwrap();
+        assert_eq!(peer.uid, nix::unistd::getuid().as_raw());
+        assert_eq!(peer.pid, std::process::id() as i32);
+        let mut client = Connection::new(a).unwrap();
+        let mut server = Connection::new(b).unwrap();
+        client
+            .send(&Ping {
+                text: "line\nbreak".into(),
+            })
+            .unwrap();
+        let got: Ping = server.receive().unwrap();
+        assert_eq!(got.text, "line\nbreak");
+        drop(client);
+        assert!(matches!(server.receive::<Ping>(), Err(IpcError::Closed)));
+    }
+
+    #[test]
+    fn frame_buffer_splits_pieces_into_frames() {
+        let mut buf = FrameBuffer::default();
+        assert!(buf.push(b"{\"text\":\"a").unwrap().is_empty());
+        let frames = buf.push(b"\"}\n{\"text\":\"b\"}\n{").unwrap();
+        assert_eq!(frames.len(), 2);
+        assert_eq!(decode::<Ping>(&frames[1]).unwrap().text, "b");
+    }
+
+    #[test]
+    fn only_root_or_the_managers_uid_may_change_state() {
+        let p = |uid| Peer {
+            pid: 1,
+            uid,
+            gid: 0,
+        };
+        assert!(p(0).may_change_state(1000));
+        assert!(p(1000).may_change_state(1000));
+        assert!(!p(1001).may_change_state(1000));
+    }
+}
