@@ -1,4 +1,5 @@
 //! The service manager: the daemon that owns runtime state (jobs, unit state machines, processes,
 //! notify and listening sockets, logs). This stage holds its process spawning.
 
+pub mod notify;
 pub mod spawn;
