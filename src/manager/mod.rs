@@ -1,5 +1,6 @@
 //! The service manager: the daemon that owns runtime state (jobs, unit state machines, processes,
 //! notify and listening sockets, logs). This stage holds its process spawning.
 
+pub mod credentials;
 pub mod notify;
 pub mod spawn;
