@@ -2,5 +2,6 @@
 //! notify and listening sockets, logs). This stage holds its process spawning.
 
 pub mod credentials;
+pub mod journal;
 pub mod notify;
 pub mod spawn;
