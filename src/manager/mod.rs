@@ -4,4 +4,5 @@
 pub mod credentials;
 pub mod journal;
 pub mod notify;
+pub mod process;
 pub mod spawn;
