@@ -3,6 +3,7 @@
 
 pub mod credentials;
 pub mod journal;
+pub mod limits;
 pub mod notify;
 pub mod process;
 pub mod spawn;
