@@ -429,3 +429,56 @@ fn percent_signs_and_crlf_line_ends_match_the_real_generator() {
         .script("100%.sh", BARE, 0o755);
     fx.assert_same_as_real();
 }
+
+const QUIRKS: &str = "#!/bin/sh\n\
+### BEGIN INIT INFO   \n\
+# provides: quirks 'unbalanced\n\
+# REQUIRED-START: $Network \"$remote_fs\" back\\ slash\n\
+# Description:\n\
+#  continued only when indented\n\
+#\tby a tab too\n\
+#  Required-Stop: $syslog\n\
+# Default-Start: 2 3 4 5\n\
+# X-Interactive: true\n\
+#not indented ends it\n\
+#  not appended\n\
+### END INIT INFO\n\
+# description: a chkconfig description after the header\n\
+# pidfile: relative/path.pid\n\
+echo \"usage: quirks \\\n\
+\n\
+  {start|stop|reload}\"\n\
+";
+
+const CONTINUED_USAGE: &str = "#!/bin/sh\n\
+### BEGIN INIT INFO\n\
+# Provides: continued\n\
+# Short-Description: first\n\
+# Short-Description:\n\
+# Description: long one\n\
+### END INIT INFO\n\
+# pidfile: /run/continued.pid\n\
+echo \"Usage: $0 \\\n\
+# a comment does not end the continuation\n\
+    {start|stop|RELOAD}\"\n\
+";
+
+#[test]
+fn header_quirks_match_the_real_generator() {
+    let fx = Fixture::new();
+    // Its own Provides: alias, as two claims on one alias are settled by hash order.
+    let long_description_only = QUIRKS
+        .replace(
+            "# description: a chkconfig description after the header\n",
+            "",
+        )
+        .replace("'unbalanced", "'unbalanced-too");
+    fx.script("quirks", QUIRKS, 0o755)
+        .script("described", &long_description_only, 0o755)
+        .script("continued", CONTINUED_USAGE, 0o755)
+        .script("getty@tty9", BARE, 0o755)
+        .script("with space", BARE, 0o755)
+        .start_links("quirks", 1, &[2, 3, 4, 5])
+        .start_links("with space", 1, &[5]);
+    fx.assert_same_as_real();
+}
