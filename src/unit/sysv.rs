@@ -14,6 +14,7 @@
 //! Directory entries are read in name order too, where the generator uses `readdir()` order.
 
 use std::collections::{BTreeMap, HashSet};
+use std::env;
 use std::fs;
 use std::io::{self, Read};
 use std::os::unix::fs::PermissionsExt;
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use super::name::{self, NameKind, UnitName, UnitType};
-use super::paths::LookupPaths;
+use super::paths::{normalize, LookupPaths};
 
 /// Debian builds systemd with `-Dsysvinit-path=/etc/init.d`.
 pub const DEFAULT_SYSVINIT_DIRS: &[&str] = &["/etc/init.d"];
@@ -110,6 +111,37 @@ impl SysvLayout {
         }
     }
 
+    /// The generator's directories: `$SYSTEMD_SYSVINIT_PATH` and `$SYSTEMD_SYSVRCND_PATH` (lists
+    /// separated by `:`) where set and naming an absolute directory, else Debian's; all below `root`.
+    pub fn from_env(root: &Path) -> SysvLayout {
+        SysvLayout::with_overrides(
+            root,
+            env::var("SYSTEMD_SYSVINIT_PATH").ok().as_deref(),
+            env::var("SYSTEMD_SYSVRCND_PATH").ok().as_deref(),
+        )
+    }
+
+    fn with_overrides(root: &Path, init: Option<&str>, rcnd: Option<&str>) -> SysvLayout {
+        let mut layout = SysvLayout::debian(root);
+        for (dirs, value) in [(&mut layout.init_dirs, init), (&mut layout.rcnd_dirs, rcnd)] {
+            let mut listed: Vec<PathBuf> = Vec::new();
+            for dir in value
+                .unwrap_or_default()
+                .split(':')
+                .filter(|d| !d.is_empty())
+            {
+                let dir = normalize(Path::new(dir));
+                if dir.is_absolute() && !listed.contains(&dir) {
+                    listed.push(dir);
+                }
+            }
+            if !listed.is_empty() {
+                *dirs = listed;
+            }
+        }
+        layout
+    }
+
     fn real(&self, inside: &Path) -> PathBuf {
         self.root.join(inside.strip_prefix("/").unwrap_or(inside))
     }
@@ -144,7 +176,8 @@ impl SysvLayout {
     /// The unit the generator would make from `script_inside` (a path inside the root): `None`
     /// when it would make none, because the script is not an executable regular file in one of
     /// the init directories, another script of that unit name comes first, or a native unit of
-    /// that name exists.
+    /// that name exists. Reads every script, as the others' start priorities and `Provides:` claims
+    /// change this unit.
     pub fn generate(
         &self,
         script_inside: &Path,
@@ -254,13 +287,13 @@ impl SysvError {
     }
 }
 
-/// [`SysvLayout::generate`] for Debian's directories below `root`.
+/// [`SysvLayout::generate`] for the directories of [`SysvLayout::from_env`] below `root`.
 pub fn generate(
     root: &Path,
     script_inside: &Path,
     native_exists: &dyn Fn(&str) -> bool,
 ) -> Result<Option<GeneratedUnit>, SysvError> {
-    SysvLayout::debian(root).generate(script_inside, native_exists)
+    SysvLayout::from_env(root).generate(script_inside, native_exists)
 }
 
 /// The generator's native-unit check: is `name` in the unit search path, generator directories
@@ -719,5 +752,257 @@ fn order_by_start_priority(stubs: &mut BTreeMap<String, Stub>) {
                 stub.before.push(other.clone());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::paths::Scope;
+
+    fn root_with(scripts: &[(&str, &str, u32)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let init_d = dir.path().join("etc/init.d");
+        fs::create_dir_all(&init_d).expect("mkdir");
+        for (name, text, mode) in scripts {
+            let path = init_d.join(name);
+            fs::write(&path, text).expect("write");
+            fs::set_permissions(&path, fs::Permissions::from_mode(*mode)).expect("chmod");
+        }
+        dir
+    }
+
+    fn no_native(_: &str) -> bool {
+        false
+    }
+
+    fn loaded(text: &str) -> Stub {
+        let mut stub = Stub::new("foo.service".into(), PathBuf::from("/etc/init.d/foo"));
+        stub.load(text);
+        stub
+    }
+
+    const LSB: &str = "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: foo foo-alias $foo-ready\n\
+        # Required-Start: $network $local_fs\n# Short-Description: Foo\n### END INIT INFO\n\
+        echo \"Usage: foo {start|stop|reload}\"\n";
+
+    #[test]
+    fn generate_reads_one_script_with_its_links_and_aliases() {
+        let dir = root_with(&[("foo", LSB, 0o755)]);
+        let rc2 = dir.path().join("etc/rc2.d");
+        fs::create_dir_all(&rc2).expect("mkdir");
+        std::os::unix::fs::symlink("../init.d/foo", rc2.join("S01foo")).expect("link");
+        let unit = generate(dir.path(), Path::new("/etc/init.d/foo"), &no_native)
+            .expect("readable")
+            .expect("eligible");
+        assert_eq!(unit.name, "foo.service");
+        assert_eq!(unit.source_path, Path::new("/etc/init.d/foo"));
+        assert_eq!(unit.wanted_by, ["multi-user.target"]);
+        assert_eq!(unit.aliases, ["foo-alias.service"]);
+        for line in [
+            "SourcePath=/etc/init.d/foo\nDescription=LSB: Foo\n",
+            "Before=multi-user.target\nBefore=foo-ready.target\n",
+            "After=network-online.target\nWants=foo-ready.target\nWants=network-online.target\n",
+            "SuccessExitStatus=5 6\nExecStart=/etc/init.d/foo start\n",
+            "ExecReload=/etc/init.d/foo reload\n",
+        ] {
+            assert!(unit.text.contains(line), "{line:?} not in\n{}", unit.text);
+        }
+    }
+
+    #[test]
+    fn ineligible_scripts_make_no_unit() {
+        let dir = root_with(&[("plain", LSB, 0o644), ("native", LSB, 0o755)]);
+        fs::create_dir_all(dir.path().join("etc/init.d/subdir")).expect("mkdir");
+        let native = |name: &str| name == "native.service";
+        for script in ["plain", "native", "subdir", "missing"] {
+            let inside = Path::new("/etc/init.d").join(script);
+            let got = generate(dir.path(), &inside, &native).expect("no error");
+            assert_eq!(got, None, "{script}");
+        }
+    }
+
+    #[test]
+    fn the_first_script_of_a_name_wins() {
+        let dir = root_with(&[("foo", LSB, 0o755), ("foo.sh", LSB, 0o755)]);
+        let scan = SysvLayout::debian(dir.path()).generate_all(&no_native);
+        let names: Vec<&Path> = scan.units.iter().map(|u| u.source_path.as_path()).collect();
+        assert_eq!(names, [Path::new("/etc/init.d/foo")]);
+    }
+
+    #[test]
+    fn binary_and_huge_scripts_are_errors_naming_the_file() {
+        let huge = "#".repeat(MAX_SCRIPT_SIZE as usize + 1);
+        let dir = root_with(&[("elf", "\x7fELF\0\0\0", 0o755), ("huge", &huge, 0o755)]);
+        let err =
+            generate(dir.path(), Path::new("/etc/init.d/elf"), &no_native).expect_err("binary");
+        assert!(matches!(err, SysvError::Binary { .. }));
+        assert!(err.to_string().contains("/etc/init.d/elf"), "{err}");
+        let err =
+            generate(dir.path(), Path::new("/etc/init.d/huge"), &no_native).expect_err("huge");
+        assert!(matches!(err, SysvError::TooLarge { .. }));
+        assert!(err.to_string().contains("/etc/init.d/huge"), "{err}");
+        let scan = SysvLayout::debian(dir.path()).generate_all(&no_native);
+        assert!(scan.units.is_empty());
+        assert_eq!(scan.errors.len(), 2);
+    }
+
+    #[test]
+    fn a_vanished_script_is_a_read_error_naming_the_file() {
+        let dir = root_with(&[]);
+        let layout = SysvLayout::debian(dir.path());
+        let err = layout
+            .read_script(Path::new("/etc/init.d/gone"))
+            .expect_err("missing");
+        assert!(matches!(err, SysvError::Read { .. }));
+        assert!(err.to_string().contains("/etc/init.d/gone"), "{err}");
+    }
+
+    #[test]
+    fn non_utf8_text_is_read_lossily() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let init_d = dir.path().join("etc/init.d");
+        fs::create_dir_all(&init_d).expect("mkdir");
+        fs::write(
+            init_d.join("latin1"),
+            b"#!/bin/sh\n# Author: Fran\xe7ois\n### BEGIN INIT INFO\n# Short-Description: ok\n### END INIT INFO\n",
+        )
+        .expect("write");
+        fs::set_permissions(init_d.join("latin1"), fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        let unit = generate(dir.path(), Path::new("/etc/init.d/latin1"), &no_native)
+            .expect("readable")
+            .expect("eligible");
+        assert!(unit.text.contains("Description=LSB: ok\n"));
+    }
+
+    #[test]
+    fn facilities_map_to_targets_and_services() {
+        let cases = [
+            ("$network", Some("network-online.target")),
+            ("network", Some("network-online.target")),
+            ("$remote_fs", Some("remote-fs.target")),
+            ("$local_fs", None),
+            ("$syslog", None),
+            ("$named", Some("nss-lookup.target")),
+            ("$portmap", Some("rpcbind.target")),
+            ("$time", Some("time-sync.target")),
+            ("$all", Some("all.target")),
+            ("$x-display-manager", Some("x-display-manager.target")),
+            ("$bad name", None),
+            ("foo", None),
+            ("foo.sh", Some("foo.service")),
+            ("mysql", Some("mysql.service")),
+            ("dbus.socket", Some("dbus.socket")),
+        ];
+        for (word, want) in cases {
+            assert_eq!(
+                translate_facility(word, "foo.sh").as_deref(),
+                want,
+                "{word}"
+            );
+        }
+    }
+
+    #[test]
+    fn reload_support_comes_from_usage_lines_only() {
+        let usage = |body: &str| {
+            loaded(&format!("#!/bin/sh\n{body}\n"))
+                .header
+                .map(|h| h.reload)
+        };
+        assert_eq!(usage("echo \"Usage: $0 {start|stop|reload}\""), Some(true));
+        assert_eq!(usage("echo \"USAGE: $0 {Reload|stop}\""), Some(true));
+        assert_eq!(
+            usage("echo \"Usage: $0 {start|stop|force-reload}\""),
+            Some(false)
+        );
+        assert_eq!(usage("# Usage: $0 {start|reload}"), Some(false));
+        assert_eq!(usage("echo {start|reload}"), Some(false));
+        assert_eq!(usage("echo usage \\\n  \"{start|reload}\""), Some(true));
+        assert_eq!(usage("echo usage \\\n\n  \"{start|reload}\""), Some(false));
+    }
+
+    #[test]
+    fn descriptions_prefer_short_then_chkconfig_then_long() {
+        let description = |text: &str| loaded(text).header.and_then(|h| h.description);
+        let lsb = "### BEGIN INIT INFO\n# Description: long\n#  more\n#  Required-Stop: $x\n\
+                   # Short-Description: short\n### END INIT INFO\n";
+        assert_eq!(description(lsb).as_deref(), Some("LSB: short"));
+        let no_short = lsb.replace("# Short-Description: short\n", "");
+        assert_eq!(
+            description(&no_short).as_deref(),
+            Some("LSB: long more Required-Stop: $x")
+        );
+        let chkconfig = format!("{no_short}# description: chk \\\n#   config\n");
+        assert_eq!(description(&chkconfig).as_deref(), Some("LSB: chk config"));
+        assert_eq!(
+            description("# description: old style\n").as_deref(),
+            Some("SYSV: old style")
+        );
+        assert_eq!(description("#!/bin/sh\n"), None);
+    }
+
+    #[test]
+    fn pid_files_must_be_absolute() {
+        let pid_file = |text: &str| loaded(text).header.and_then(|h| h.pid_file);
+        assert_eq!(
+            pid_file("# pidfile: /run/foo.pid\n").as_deref(),
+            Some("/run/foo.pid")
+        );
+        assert_eq!(pid_file("# pidfile: run/foo.pid\n"), None);
+    }
+
+    #[test]
+    fn lines_end_like_systemd_read_line() {
+        assert_eq!(script_lines("a\nb\r\nc\n\rd\re"), ["a", "b", "c", "d", "e"]);
+        assert_eq!(script_lines("a\n\nb\r\rc\n"), ["a", "", "b", "", "c"]);
+        assert!(script_lines("").is_empty());
+    }
+
+    #[test]
+    fn words_split_like_extract_first_word() {
+        assert_eq!(
+            split_words(" a\t'b c' \"d\"e f\\ g 'open"),
+            ["a", "b c", "de", "f g", "open"]
+        );
+        assert!(split_words("  \t").is_empty());
+    }
+
+    #[test]
+    fn start_links_need_s_and_two_digits() {
+        assert_eq!(parse_start_link("S01slapd"), Some((1, "slapd")));
+        assert_eq!(parse_start_link("S99x"), Some((99, "x")));
+        for bad in ["K01slapd", "S1slapd", "S01", "Sxyfoo", "README"] {
+            assert_eq!(parse_start_link(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn search_path_overrides_replace_the_defaults() {
+        let root = Path::new("/r");
+        let layout = SysvLayout::with_overrides(root, Some("/a:rel:/b/./:/a"), Some(""));
+        assert_eq!(layout.init_dirs, [Path::new("/a"), Path::new("/b")]);
+        assert_eq!(layout.rcnd_dirs, [Path::new("/etc")]);
+        let layout = SysvLayout::with_overrides(root, None, Some("/x"));
+        assert_eq!(layout.init_dirs, [Path::new("/etc/init.d")]);
+        assert_eq!(layout.rcnd_dirs, [Path::new("/x")]);
+    }
+
+    #[test]
+    fn percent_signs_are_escaped_for_the_unit_loader() {
+        assert_eq!(specifier_escape("100% /a%b"), "100%% /a%%b");
+    }
+
+    #[test]
+    fn native_units_are_found_in_the_search_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lp = LookupPaths::new(Scope::System, Some(dir.path())).expect("paths");
+        let first = lp.search.iter().find(|d| !lp.generators.contains(d));
+        let etc = lp.real(first.expect("a search directory"));
+        fs::create_dir_all(&etc).expect("mkdir");
+        std::os::unix::fs::symlink("/dev/null", etc.join("masked.service")).expect("mask");
+        assert!(native_unit_exists(&lp, "masked.service"));
+        assert!(!native_unit_exists(&lp, "other.service"));
     }
 }
