@@ -12,6 +12,12 @@
 //! wins two claims on one `Provides:` alias, the order of the `After=`/`Before=` lines that order
 //! scripts without LSB headers by start priority), this module uses the order of unit names.
 //! Directory entries are read in name order too, where the generator uses `readdir()` order.
+//!
+//! Deliberate differences, for files that are not init scripts: a script over [`MAX_SCRIPT_SIZE`]
+//! or with NUL bytes (a binary) is an error here where the generator makes a unit of whatever it
+//! finds in it; a script that vanished between listing and reading is an error where the generator
+//! skips it silently; bytes that are not UTF-8 are read as U+FFFD. Init directories are taken as
+//! given, where the generator resolves symlinks in them (which shows in `SourcePath=`).
 
 use std::collections::{BTreeMap, HashSet};
 use std::env;
