@@ -482,3 +482,38 @@ fn header_quirks_match_the_real_generator() {
         .start_links("with space", 1, &[5]);
     fx.assert_same_as_real();
 }
+
+/// The init scripts this machine's packages installed, with their start links.
+#[test]
+fn installed_scripts_match_the_real_generator() {
+    let Ok(scripts) = fs::read_dir("/etc/init.d") else {
+        eprintln!("note: no /etc/init.d here; skipping");
+        return;
+    };
+    let fx = Fixture::new();
+    for entry in scripts.flatten() {
+        let Ok(text) = fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        let Ok(meta) = entry.metadata() else {
+            continue;
+        };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        fx.script(&name, &text, meta.permissions().mode() & 0o7777);
+    }
+    for level in 1..=5u8 {
+        let Ok(links) = fs::read_dir(format!("/etc/rc{level}.d")) else {
+            continue;
+        };
+        for link in links.flatten() {
+            let link = link.file_name().to_string_lossy().into_owned();
+            let Some(priority) = link.get(1..3).and_then(|p| p.parse().ok()) else {
+                continue;
+            };
+            if let (true, Some(script)) = (link.starts_with('S'), link.get(3..)) {
+                fx.start_links(script, priority, &[level]);
+            }
+        }
+    }
+    fx.assert_same_as_real();
+}
