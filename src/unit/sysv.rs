@@ -189,6 +189,7 @@ impl SysvLayout {
         script_inside: &Path,
         native_exists: &dyn Fn(&str) -> bool,
     ) -> Result<Option<GeneratedUnit>, SysvError> {
+        let script_inside = normalize(script_inside);
         let scan = self.generate_all(native_exists);
         if let Some(unit) = scan
             .units
@@ -200,7 +201,7 @@ impl SysvLayout {
         match scan
             .errors
             .into_iter()
-            .find(|e| e.path() == self.real(script_inside))
+            .find(|e| e.path() == self.real(&script_inside))
         {
             Some(e) => Err(e),
             None => Ok(None),
@@ -798,7 +799,7 @@ mod tests {
         let rc2 = dir.path().join("etc/rc2.d");
         fs::create_dir_all(&rc2).expect("mkdir");
         std::os::unix::fs::symlink("../init.d/foo", rc2.join("S01foo")).expect("link");
-        let unit = generate(dir.path(), Path::new("/etc/init.d/foo"), &no_native)
+        let unit = generate(dir.path(), Path::new("/etc/init.d/./foo"), &no_native)
             .expect("readable")
             .expect("eligible");
         assert_eq!(unit.name, "foo.service");
