@@ -6,3 +6,4 @@ pub mod name;
 pub mod paths;
 pub mod specifier;
 pub mod syntax;
+pub mod sysv;
