@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         .to_string();
     let code = match program.as_str() {
         "systemd-escape" => cli::systemd_escape_main(argv),
+        "journalctl" => cli::journalctl_main(argv),
         _ => cli::systemctl_main(argv),
     };
     ExitCode::from(code)

@@ -4,6 +4,7 @@
 
 mod escape;
 mod install_verbs;
+mod journalctl;
 mod online;
 mod options;
 mod show;
@@ -15,6 +16,7 @@ use std::path::Path;
 use clap::Parser;
 
 pub use escape::systemd_escape_main;
+pub use journalctl::journalctl_main;
 pub use options::Options;
 
 use crate::unit::paths::{LookupPaths, Scope};

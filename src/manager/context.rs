@@ -101,6 +101,18 @@ impl RuntimeContext {
         })
     }
 
+    /// For `journalctl`: the directory holding logs, whether or not a manager still runs.
+    pub fn find_logs() -> Option<RuntimeContext> {
+        let uid = nix::unistd::geteuid().as_raw();
+        candidates(uid).into_iter().find_map(|dir| {
+            let meta = fs::metadata(dir.join("log")).ok()?;
+            Some(RuntimeContext {
+                runtime_dir: dir,
+                uid: meta.uid(),
+            })
+        })
+    }
+
     pub fn control_socket(&self) -> PathBuf {
         self.runtime_dir.join("control.sock")
     }

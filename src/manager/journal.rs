@@ -98,6 +98,30 @@ impl LogStore {
         }
     }
 
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Every unit that has a log, sorted.
+    pub fn units(&self) -> Vec<String> {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut units: Vec<String> = entries
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let unit = name
+                    .strip_suffix(".log")
+                    .or_else(|| name.strip_suffix(".log.1"))?;
+                Some(unit.to_string())
+            })
+            .collect();
+        units.sort();
+        units.dedup();
+        units
+    }
+
     fn path(&self, unit: &str) -> PathBuf {
         self.dir.join(format!("{unit}.log"))
     }

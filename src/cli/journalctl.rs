@@ -1,0 +1,373 @@
+//! `journalctl` (journalctl(1)) through the multi-call binary, over the manager's per-unit logs:
+//! `-u UNIT` (several, globs, names without a suffix are services), `-t ID`, `-n N`, `-e`, `-r`,
+//! `-f`, and the output modes scripts use (short, short-iso, short-precise, short-unix, cat,
+//! with-unit, json). Options that only make sense with journald's storage (`-b`, `-x`, `-q`,
+//! `--no-pager`, `--system`, `-m`) are accepted and change nothing.
+
+use std::ffi::CString;
+use std::io::Write;
+
+use clap::Parser;
+
+use crate::manager::context::RuntimeContext;
+use crate::manager::journal::{LogStore, Record};
+use crate::unit::name::{self, UnitType};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "journalctl",
+    about = "Query the journal.",
+    disable_version_flag = true
+)]
+struct JournalOptions {
+    #[arg(short = 'u', long = "unit", value_name = "UNIT", action = clap::ArgAction::Append)]
+    units: Vec<String>,
+    #[arg(short = 't', long = "identifier", value_name = "STRING", action = clap::ArgAction::Append)]
+    identifiers: Vec<String>,
+    #[arg(short = 'n', long = "lines", value_name = "INTEGER", num_args = 0..=1, default_missing_value = "10")]
+    lines: Option<String>,
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "STRING",
+        default_value = "short"
+    )]
+    output: String,
+    #[arg(short = 'r', long)]
+    reverse: bool,
+    #[arg(short = 'f', long)]
+    follow: bool,
+    #[arg(short = 'e', long = "pager-end")]
+    pager_end: bool,
+    #[arg(long)]
+    no_tail: bool,
+    #[arg(long)]
+    utc: bool,
+    #[arg(long)]
+    no_hostname: bool,
+    #[arg(short = 'b', long, value_name = "ID", num_args = 0..=1, default_missing_value = "0")]
+    boot: Option<String>,
+    #[arg(short = 'x', long)]
+    catalog: bool,
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    #[arg(long)]
+    no_pager: bool,
+    #[arg(long)]
+    no_full: bool,
+    #[arg(short = 'a', long)]
+    all: bool,
+    #[arg(long)]
+    system: bool,
+    #[arg(short = 'm', long)]
+    merge: bool,
+    #[arg(long)]
+    version: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Short,
+    ShortIso,
+    ShortPrecise,
+    ShortUnix,
+    Cat,
+    WithUnit,
+    Json,
+}
+
+fn parse_mode(s: &str) -> Option<Mode> {
+    Some(match s {
+        "short" | "short-full" => Mode::Short,
+        "short-iso" | "short-iso-precise" => Mode::ShortIso,
+        "short-precise" => Mode::ShortPrecise,
+        "short-unix" => Mode::ShortUnix,
+        "cat" => Mode::Cat,
+        "with-unit" => Mode::WithUnit,
+        "json" | "json-pretty" | "json-seq" | "json-sse" | "export" | "verbose" => Mode::Json,
+        _ => return None,
+    })
+}
+
+/// strftime(3) of a realtime stamp, local time unless `utc`.
+fn format_time(usec: u64, format: &str, utc: bool) -> String {
+    let secs = (usec / 1_000_000) as libc::time_t;
+    // SAFETY: tm is plain data; localtime_r/gmtime_r fill it; strftime writes at most buf.len().
+    unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if utc {
+            libc::gmtime_r(&secs, &mut tm);
+        } else {
+            libc::localtime_r(&secs, &mut tm);
+        }
+        let Ok(fmt) = CString::new(format) else {
+            return String::new();
+        };
+        let mut buf = [0u8; 128];
+        let n = libc::strftime(buf.as_mut_ptr().cast(), buf.len(), fmt.as_ptr(), &tm);
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+fn render(unit: &str, r: &Record, mode: Mode, host: &str, utc: bool) -> String {
+    let source = |who: &str| format!("{who}[{}]: {}", r.pid, r.message);
+    let host = if host.is_empty() {
+        String::new()
+    } else {
+        format!(" {host}")
+    };
+    match mode {
+        Mode::Cat => r.message.clone(),
+        Mode::Short => format!(
+            "{}{host} {}",
+            format_time(r.realtime_usec, "%b %d %H:%M:%S", utc),
+            source(&r.identifier)
+        ),
+        Mode::WithUnit => format!(
+            "{}{host} {}",
+            format_time(r.realtime_usec, "%b %d %H:%M:%S", utc),
+            source(unit)
+        ),
+        Mode::ShortPrecise => format!(
+            "{}.{:06}{host} {}",
+            format_time(r.realtime_usec, "%b %d %H:%M:%S", utc),
+            r.realtime_usec % 1_000_000,
+            source(&r.identifier)
+        ),
+        Mode::ShortIso => format!(
+            "{}{host} {}",
+            format_time(r.realtime_usec, "%Y-%m-%dT%H:%M:%S%z", utc),
+            source(&r.identifier)
+        ),
+        Mode::ShortUnix => format!(
+            "{}.{:06}{host} {}",
+            r.realtime_usec / 1_000_000,
+            r.realtime_usec % 1_000_000,
+            source(&r.identifier)
+        ),
+        Mode::Json => format!(
+            "{{\"__REALTIME_TIMESTAMP\":\"{}\",\"_PID\":\"{}\",\"SYSLOG_IDENTIFIER\":{},\"_SYSTEMD_UNIT\":{},\"MESSAGE\":{}}}",
+            r.realtime_usec,
+            r.pid,
+            json_string(&r.identifier),
+            json_string(unit),
+            json_string(&r.message)
+        ),
+    }
+}
+
+/// fnmatch(3) for unit patterns: `*`, `?` and `[...]`.
+fn glob_match(pattern: &str, name: &str) -> bool {
+    let Ok(p) = CString::new(pattern) else {
+        return false;
+    };
+    let Ok(n) = CString::new(name) else {
+        return false;
+    };
+    // SAFETY: both are valid NUL-terminated strings.
+    unsafe { libc::fnmatch(p.as_ptr(), n.as_ptr(), 0) == 0 }
+}
+
+/// The units a `-u` list names, among those that have logs.
+fn select_units(store: &LogStore, patterns: &[String]) -> Vec<String> {
+    let known = store.units();
+    if patterns.is_empty() {
+        return known;
+    }
+    let patterns: Vec<String> = patterns
+        .iter()
+        .map(|p| {
+            if p.contains(['*', '?', '[']) {
+                p.clone()
+            } else {
+                name::mangle(p, UnitType::Service)
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|_| p.clone())
+            }
+        })
+        .collect();
+    known
+        .into_iter()
+        .filter(|u| patterns.iter().any(|p| glob_match(p, u)))
+        .collect()
+}
+
+fn collect(store: &LogStore, units: &[String], identifiers: &[String]) -> Vec<(String, Record)> {
+    let mut all: Vec<(String, Record)> = units
+        .iter()
+        .flat_map(|u| {
+            store
+                .read(u)
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |r| (u.clone(), r))
+        })
+        .filter(|(_, r)| identifiers.is_empty() || identifiers.contains(&r.identifier))
+        .collect();
+    all.sort_by_key(|(_, r)| r.realtime_usec);
+    all
+}
+
+pub fn journalctl_main<I, T>(argv: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let opts = match JournalOptions::try_parse_from(argv) {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 1 } else { 0 };
+        }
+    };
+    if opts.version {
+        println!("systemd 252 (systemctl-shim {})", env!("CARGO_PKG_VERSION"));
+        return 0;
+    }
+    let Some(mode) = parse_mode(&opts.output) else {
+        eprintln!("Unknown output format '{}'.", opts.output);
+        return 1;
+    };
+    let limit = match &opts.lines {
+        Some(n) if n == "all" => None,
+        Some(n) => match n.trim_start_matches('+').parse::<usize>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                eprintln!("Failed to parse lines '{n}'");
+                return 1;
+            }
+        },
+        None if opts.pager_end => Some(1000),
+        None if opts.follow && !opts.no_tail => Some(10),
+        None => None,
+    };
+    let store = RuntimeContext::find_logs().map(|c| LogStore::new(&c.log_dir()));
+    let host = if opts.no_hostname {
+        String::new()
+    } else {
+        nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_default()
+    };
+    let units = store
+        .as_ref()
+        .map(|s| select_units(s, &opts.units))
+        .unwrap_or_default();
+    let mut entries = store
+        .as_ref()
+        .map(|s| collect(s, &units, &opts.identifiers))
+        .unwrap_or_default();
+    if let Some(n) = limit {
+        let skip = entries.len().saturating_sub(n);
+        entries.drain(..skip);
+    }
+    if opts.reverse {
+        entries.reverse();
+    }
+    let mut out = std::io::stdout().lock();
+    if entries.is_empty() && !opts.follow && !opts.quiet {
+        let _ = writeln!(out, "-- No entries --");
+    }
+    for (unit, r) in &entries {
+        if writeln!(out, "{}", render(unit, r, mode, &host, opts.utc)).is_err() {
+            return 0;
+        }
+    }
+    let _ = out.flush();
+    drop(out);
+    if opts.follow {
+        if let Some(store) = store {
+            follow(
+                &store,
+                &opts,
+                mode,
+                &host,
+                entries.last().map(|(_, r)| r.realtime_usec),
+            );
+        }
+    }
+    0
+}
+
+/// `-f`: print new records as they are appended, until stdout goes away or we are killed.
+fn follow(store: &LogStore, opts: &JournalOptions, mode: Mode, host: &str, mut seen: Option<u64>) {
+    use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+    let Ok(inotify) = Inotify::init(InitFlags::IN_CLOEXEC) else {
+        return;
+    };
+    if inotify
+        .add_watch(
+            store.dir(),
+            AddWatchFlags::IN_MODIFY | AddWatchFlags::IN_CREATE | AddWatchFlags::IN_MOVED_TO,
+        )
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        if inotify.read_events().is_err() {
+            return;
+        }
+        let units = select_units(store, &opts.units);
+        let fresh: Vec<(String, Record)> = collect(store, &units, &opts.identifiers)
+            .into_iter()
+            .filter(|(_, r)| seen.is_none_or(|s| r.realtime_usec > s))
+            .collect();
+        let mut out = std::io::stdout().lock();
+        for (unit, r) in &fresh {
+            if writeln!(out, "{}", render(unit, r, mode, host, opts.utc)).is_err() {
+                return;
+            }
+            seen = Some(r.realtime_usec);
+        }
+        if out.flush().is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Record {
+        Record {
+            realtime_usec: 1_763_780_735_123_456,
+            pid: 1234,
+            identifier: "nginx".into(),
+            message: "started \"ok\"".into(),
+        }
+    }
+
+    #[test]
+    fn output_modes_match_journalctls_layout() {
+        let r = record();
+        assert_eq!(
+            render("nginx.service", &r, Mode::Short, "box", true),
+            "Nov 22 03:05:35 box nginx[1234]: started \"ok\""
+        );
+        assert_eq!(
+            render("nginx.service", &r, Mode::Cat, "box", true),
+            "started \"ok\""
+        );
+        assert_eq!(
+            render("nginx.service", &r, Mode::ShortUnix, "", true),
+            "1763780735.123456 nginx[1234]: started \"ok\""
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&render("nginx.service", &r, Mode::Json, "", true)).unwrap();
+        assert_eq!(json["MESSAGE"], "started \"ok\"");
+        assert_eq!(json["_SYSTEMD_UNIT"], "nginx.service");
+    }
+
+    #[test]
+    fn unit_patterns_glob_and_mangle() {
+        assert!(glob_match("ngi*.service", "nginx.service"));
+        assert!(!glob_match("ngi*.socket", "nginx.service"));
+    }
+}
