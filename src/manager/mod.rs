@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod credentials;
+pub mod event;
 pub mod journal;
 pub mod limits;
 pub mod notify;
