@@ -365,7 +365,12 @@ pub fn is_enabled(ctx: &Ctx, args: &[String]) -> VerbResult {
     let (names, mut enabled) = sysv_units(ctx, SysvVerb::IsEnabled, names)?;
     let mut found_any = enabled || names.len() < args.len();
     for name in &names {
-        let state = match install::unit_file_state(&ctx.lookup, name) {
+        let mut warnings = Vec::new();
+        let state = install::unit_file_state_reporting(&ctx.lookup, name, &mut warnings);
+        for w in &warnings {
+            eprintln!("{w}");
+        }
+        let state = match state {
             Ok(s) => s,
             // Divergence from 252, on purpose: systemd >= 254 prints "not-found" for a missing
             // unit (and exits 4 when no unit was found) instead of failing with ENOENT.

@@ -78,7 +78,6 @@ pub struct InstallInfo {
     pub aliases: Vec<String>,
     pub wanted_by: Vec<String>,
     pub required_by: Vec<String>,
-    pub upheld_by: Vec<String>,
     pub also: Vec<String>,
     pub default_instance: Option<String>,
     /// Named by another unit's Also=, not by the caller.
@@ -87,10 +86,7 @@ pub struct InstallInfo {
 
 impl InstallInfo {
     pub fn has_rules(&self) -> bool {
-        !self.aliases.is_empty()
-            || !self.wanted_by.is_empty()
-            || !self.required_by.is_empty()
-            || !self.upheld_by.is_empty()
+        !self.aliases.is_empty() || !self.wanted_by.is_empty() || !self.required_by.is_empty()
     }
 
     pub fn path_or_name(&self) -> String {
@@ -241,6 +237,9 @@ pub struct Context<'a> {
     pub will_process: VecDeque<usize>,
     /// Parser warnings, in systemd's words, in the order systemd would print them.
     pub warnings: Vec<String>,
+    /// Leave `.d/*.conf` drop-ins unread: systemctl 252's reenable applies only the
+    /// `[Install]` section of the unit file itself (observed, not documented).
+    pub skip_dropins: bool,
 }
 
 impl<'a> Context<'a> {
@@ -251,6 +250,7 @@ impl<'a> Context<'a> {
             by_name: HashMap::new(),
             will_process: VecDeque::new(),
             warnings: Vec::new(),
+            skip_dropins: false,
         }
     }
 
@@ -413,7 +413,7 @@ impl<'a> Context<'a> {
         if !found {
             return Err(InstallError::NotFound(name));
         }
-        if self.infos[i].kind == Some(FileKind::Masked) || !flags.load {
+        if self.infos[i].kind == Some(FileKind::Masked) || !flags.load || self.skip_dropins {
             return Ok(());
         }
         let mut dropin_dirs = Vec::new();
@@ -587,7 +587,6 @@ impl<'a> Context<'a> {
                     "Alias" => &mut info.aliases,
                     "WantedBy" => &mut info.wanted_by,
                     "RequiredBy" => &mut info.required_by,
-                    "UpheldBy" => &mut info.upheld_by,
                     "DefaultInstance" => {
                         let printed = info.printf(self.paths, &entry.value);
                         match printed {
@@ -617,7 +616,7 @@ impl<'a> Context<'a> {
                     }
                     other => {
                         self.warnings.push(format!(
-                            "{}:{}: Unknown key name '{other}' in section 'Install', ignoring.",
+                            "{}:{}: Unknown key '{other}' in section [Install], ignoring.",
                             path.display(),
                             entry.line
                         ));

@@ -182,9 +182,18 @@ impl ChangeError {
 /// The state `systemctl is-enabled` prints for `name`, as install.c's unit_file_get_state()
 /// computes it (for `systemctl show`'s `UnitFileState=`).
 pub fn unit_file_state(lookup: &LookupPaths, name: &str) -> Result<UnitFileState, InstallError> {
+    unit_file_state_reporting(lookup, name, &mut Vec::new())
+}
+
+/// [`unit_file_state`], keeping the parser's warnings about the files it read (`is-enabled`
+/// prints them, as systemctl does).
+pub fn unit_file_state_reporting(
+    lookup: &LookupPaths,
+    name: &str,
+    warnings: &mut Vec<String>,
+) -> Result<UnitFileState, InstallError> {
     let paths = paths::InstallPaths::new(lookup);
-    let mut sink = Vec::new();
-    state::lookup_state(&paths, name, &mut sink)
+    state::lookup_state(&paths, name, warnings)
 }
 
 /// What the preset files say about `name` (for `systemctl show`'s `UnitFilePreset=`): enabled

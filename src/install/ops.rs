@@ -218,7 +218,8 @@ impl<'a> Op<'a> {
     }
 
     /// install_info_apply(): the link to a linked unit file, its Alias= links and its
-    /// WantedBy=/RequiredBy=/UpheldBy= links.
+    /// WantedBy=/RequiredBy= links. (systemd 252 does not know UpheldBy= in `[Install]`: it
+    /// warns about an unknown key, and so do we.)
     fn apply_info(
         &mut self,
         ctx: &mut Context,
@@ -242,7 +243,6 @@ impl<'a> Op<'a> {
         for (list, suffix) in [
             (&info.wanted_by, ".wants"),
             (&info.required_by, ".requires"),
-            (&info.upheld_by, ".upholds"),
         ] {
             let q = self.apply_wants(ctx, i, list, suffix, ignore_auxiliary_failure);
             if matches!(r, Ok(0)) {
@@ -505,8 +505,14 @@ impl<'a> Op<'a> {
         self.remove_marked(&mut marked)
     }
 
-    fn enable_names(&mut self, names: &[String], force: bool) -> Result<usize, InstallError> {
+    fn enable_names(
+        &mut self,
+        names: &[String],
+        force: bool,
+        skip_dropins: bool,
+    ) -> Result<usize, InstallError> {
         let mut ctx = Context::new(self.paths);
+        ctx.skip_dropins = skip_dropins;
         for name in names {
             self.discover_and_check(&mut ctx, name, LOAD)?;
         }
@@ -540,7 +546,7 @@ fn symlink_name_compatible(symlink: &str, target: &str, instance_propagation: bo
 pub fn enable(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome {
     let paths = InstallPaths::new(lookup);
     let mut op = Op::new(&paths, flags);
-    let r = op.enable_names(names, flags.force);
+    let r = op.enable_names(names, flags.force, false);
     op.finish(r)
 }
 
@@ -555,16 +561,28 @@ pub fn disable(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome 
 /// `systemctl reenable`: disable by name, then enable as given.
 pub fn reenable(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome {
     let paths = InstallPaths::new(lookup);
-    let mut op = Op::new(&paths, flags);
+    let mut disabling = Op::new(&paths, flags);
     let basenames: Vec<String> = names
         .iter()
         .map(|n| n.rsplit('/').next().unwrap_or(n).to_string())
         .collect();
-    let r = match op.disable_names(&basenames) {
-        Ok(_) => op.enable_names(names, flags.force),
-        Err(e) => Err(e),
-    };
-    op.finish(r)
+    let r = disabling.disable_names(&basenames);
+    // The disable half is written before the enable half is computed: enable must see the
+    // tree without the links disable removed.
+    let mut first = disabling.finish(r);
+    if first.result.is_err() {
+        return first;
+    }
+    let mut enabling = Op::new(&paths, flags);
+    let r = enabling.enable_names(names, flags.force, true);
+    let mut second = enabling.finish(r);
+    first.warnings.append(&mut second.warnings);
+    first.changes.append(&mut second.changes);
+    Outcome {
+        warnings: first.warnings,
+        changes: first.changes,
+        result: second.result,
+    }
 }
 
 /// `systemctl mask`: a link to /dev/null in the configuration directory.
