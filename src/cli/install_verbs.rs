@@ -11,7 +11,7 @@ use crate::install::{
     self, Change, ChangeError, Dependency, Flags, InstallError, Outcome, PresetAction, PresetMode,
     Presets, UnitFileState,
 };
-use crate::unit::name::{mangle, UnitType};
+use crate::unit::name::{mangle, UnitName, UnitType};
 use crate::unit::paths::Scope;
 
 /// A failure whose message is already printed.
@@ -44,30 +44,68 @@ fn absolute(arg: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-/// mangle_names(): paths made absolute, names given their suffix and escaped.
+/// unit_name_mangle_with_suffix(): a valid name as it is, an absolute path as a mount or
+/// device name, anything else escaped (`/` as `-`, other invalid bytes as `\\xNN`) and given
+/// `suffix` when it has no unit type; `None` when even that is no valid name.
+fn mangle_name(ctx: &Ctx, name: &str, suffix: UnitType) -> Option<String> {
+    if UnitName::is_valid(name) {
+        return Some(name.to_string());
+    }
+    if name.starts_with('/') {
+        return mangle(name, suffix).ok().map(|n| n.to_string());
+    }
+    let mut escaped = String::new();
+    for b in name.bytes() {
+        match b {
+            b'/' => escaped.push('-'),
+            b if b.is_ascii_alphanumeric() || b":-_.\\@".contains(&b) => escaped.push(b as char),
+            b => escaped.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    let has_type = escaped
+        .rfind('.')
+        .and_then(|d| UnitType::parse(&escaped[d + 1..]))
+        .is_some();
+    let full = if has_type {
+        escaped.clone()
+    } else {
+        format!("{escaped}.{suffix}")
+    };
+    if !UnitName::is_valid(&full) {
+        return None;
+    }
+    if escaped != name && !ctx.opts.quiet {
+        eprintln!(
+            "Invalid unit name \"{name}\" escaped as \"{escaped}\" (maybe you should use systemd-escape?)."
+        );
+    }
+    Some(full)
+}
+
+/// mangle_names(): paths made absolute, names mangled with `suffix`.
 fn mangle_names(ctx: &Ctx, args: &[String], suffix: UnitType) -> Result<Vec<String>, Failed> {
     args.iter()
         .map(|a| {
             if a.contains('/') {
                 return Ok(absolute(a));
             }
-            let mangled = mangle(a, suffix).map_err(|_| {
+            mangle_name(ctx, a, suffix).ok_or_else(|| {
                 Failed::new(
                     Exit::Failure,
                     format!("Failed to mangle unit name or path '{a}': Invalid argument"),
                 )
-            })?;
-            let needed_escaping = a
-                .chars()
-                .any(|c| !(c.is_ascii_alphanumeric() || ":-_.\\@".contains(c)));
-            if needed_escaping && !ctx.opts.quiet {
-                eprintln!(
-                    "Invalid unit name \"{a}\" escaped as \"{mangled}\" (maybe you should use systemd-escape?)."
-                );
-            }
-            Ok(mangled.to_string())
+            })
         })
         .collect()
+}
+
+fn mangle_target(ctx: &Ctx, arg: &str) -> Result<String, Failed> {
+    mangle_name(ctx, arg, UnitType::Target).ok_or_else(|| {
+        Failed::new(
+            Exit::Failure,
+            "Failed to mangle unit name: Invalid argument",
+        )
+    })
 }
 
 /// install_changes_dump(): print the change list in systemd's words; true when an error was
@@ -210,9 +248,8 @@ fn sysv_units(
             remaining.push(name);
             continue;
         }
-        let native = match install::unit_file_state(&native_lookup, &name) {
-            Ok(_) => true,
-            Err(InstallError::NotFound(_)) => false,
+        let native = match install::unit_file_exists(&native_lookup, &name) {
+            Ok(found) => found,
             Err(InstallError::Linked(_) | InstallError::Masked(_)) => true,
             Err(InstallError::TransientOrGenerated(_)) => true,
             Err(e) => {
@@ -501,13 +538,8 @@ pub fn get_default(ctx: &Ctx, _args: &[String]) -> VerbResult {
 
 pub fn set_default(ctx: &Ctx, args: &[String]) -> VerbResult {
     let arg = args.first().map(String::as_str).unwrap_or_default();
-    let name = mangle(arg, UnitType::Target).map_err(|_| {
-        Failed::new(
-            Exit::Failure,
-            "Failed to mangle unit name: Invalid argument",
-        )
-    })?;
-    let outcome = install::set_default(&ctx.lookup, name.as_str());
+    let name = mangle_target(ctx, arg)?;
+    let outcome = install::set_default(&ctx.lookup, &name);
     report(ctx, "set default", &outcome)
 }
 
@@ -515,15 +547,9 @@ fn add_dependency(ctx: &Ctx, args: &[String], dependency: Dependency) -> VerbRes
     let (target, units) = args
         .split_first()
         .ok_or_else(|| Failed::new(Exit::Failure, "Too few arguments."))?;
-    let target = mangle(target, UnitType::Target).map_err(|_| {
-        Failed::new(
-            Exit::Failure,
-            "Failed to mangle unit name: Invalid argument",
-        )
-    })?;
+    let target = mangle_target(ctx, target)?;
     let names = mangle_names(ctx, units, UnitType::Service)?;
-    let outcome =
-        install::add_dependency(&ctx.lookup, flags(ctx), &names, target.as_str(), dependency);
+    let outcome = install::add_dependency(&ctx.lookup, flags(ctx), &names, &target, dependency);
     report(ctx, "add dependency on", &outcome)
 }
 

@@ -436,9 +436,21 @@ impl<'a> Context<'a> {
         flags: SearchFlags,
         dropin: bool,
     ) -> Result<(), InstallError> {
+        // unit_file_load() refuses a templated name of a type that cannot be templated before
+        // it looks at the file system.
+        let name = self.infos[i].name.clone();
+        let unit = UnitName::parse(&name).map_err(|_| InstallError::Invalid(name.clone()))?;
+        if !dropin && unit.kind() != NameKind::Plain && !may_template(unit.unit_type()) {
+            self.warnings.push(format!(
+                "{}: unit type {} cannot be templated, ignoring.",
+                path.display(),
+                unit.unit_type()
+            ));
+            return Err(InstallError::Invalid(name));
+        }
         let meta = match fs::symlink_metadata(path) {
             Ok(m) => m,
-            Err(e) => return Err(not_found_or_io(&self.infos[i].name, path, e)),
+            Err(e) => return Err(not_found_or_io(&name, path, e)),
         };
         if dropin || !meta.file_type().is_symlink() {
             return self.load(i, path, flags, dropin);
@@ -493,14 +505,6 @@ impl<'a> Context<'a> {
     ) -> Result<(), InstallError> {
         let name = self.infos[i].name.clone();
         let unit = UnitName::parse(&name).map_err(|_| InstallError::Invalid(name.clone()))?;
-        if !dropin && unit.kind() != NameKind::Plain && !may_template(unit.unit_type()) {
-            self.warnings.push(format!(
-                "{}: unit type {} cannot be templated, ignoring.",
-                path.display(),
-                unit.unit_type()
-            ));
-            return Err(InstallError::Invalid(name));
-        }
         if dropin && !flags.load {
             return Ok(());
         }
@@ -538,13 +542,16 @@ impl<'a> Context<'a> {
                     "{}:{line}: Invalid section header '{header}'",
                     path.display()
                 ));
-                return Err(InstallError::BadFile {
-                    path: path.to_path_buf(),
-                    reason: format!("line {line}: invalid section header"),
-                });
+                return Err(InstallError::BadMessage(path.to_path_buf()));
             }
             Err(FileError::Io { source, .. }) => {
                 return Err(InstallError::io(path, source));
+            }
+            Err(FileError::Syntax { source, .. }) => {
+                return Err(InstallError::BadFile {
+                    path: path.to_path_buf(),
+                    reason: format!("line {}: {source}", source.line()),
+                })
             }
             Err(e) => {
                 return Err(InstallError::BadFile {

@@ -57,6 +57,9 @@ pub enum InstallError {
     /// EEXIST: a file that is not our symlink stands where a link should go.
     #[error("File {0} already exists")]
     Exists(String),
+    /// EBADMSG: the unit file cannot be parsed (a malformed section header).
+    #[error("{}: Bad message", .0.display())]
+    BadMessage(PathBuf),
     /// The unit file is not a text unit file (binary content, a directory, a device).
     // Divergence from 252, which parses NUL-containing files as text: we refuse them and name
     // the file, since a binary file in a unit directory is always a mistake.
@@ -79,6 +82,7 @@ impl InstallError {
             InstallError::Masked(_) => "Operation not possible due to RF-kill".into(),
             InstallError::TransientOrGenerated(_) => "Cannot assign requested address".into(),
             InstallError::Exists(_) => "File exists".into(),
+            InstallError::BadMessage(_) => "Bad message".into(),
             InstallError::BadFile { path, reason } => format!("{}: {reason}", path.display()),
             InstallError::Io { source, .. } => io_text(source),
         }
@@ -194,6 +198,12 @@ pub fn unit_file_state_reporting(
 ) -> Result<UnitFileState, InstallError> {
     let paths = paths::InstallPaths::new(lookup);
     state::lookup_state(&paths, name, warnings)
+}
+
+/// Whether a unit file of that name exists (install.c's unit_file_exists(): found without
+/// reading it; an alias in a configuration directory counts as an error, as in systemd).
+pub fn unit_file_exists(lookup: &LookupPaths, name: &str) -> Result<bool, InstallError> {
+    state::unit_exists(&paths::InstallPaths::new(lookup), name)
 }
 
 /// What the preset files say about `name` (for `systemctl show`'s `UnitFilePreset=`): enabled

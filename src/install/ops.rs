@@ -438,7 +438,7 @@ impl<'a> Op<'a> {
             if (q.is_err() && r.is_ok()) || matches!(r, Ok(0)) {
                 r = q;
             }
-            if let Ok(false) = unit_exists(self.paths, &dst, &mut self.warnings) {
+            if let Ok(false) = unit_exists(self.paths, &dst) {
                 self.changes.push(Change::DestinationNotPresent {
                     dependency: dst,
                     source: path.clone(),

@@ -231,9 +231,8 @@ impl Plan {
                             marked.contains(&dest.display().to_string()) || marked.contains(&base);
                     }
                     Err(()) => {
-                        changes.push(Change::Failed(ChangeError::Other {
+                        changes.push(Change::Failed(ChangeError::Linked {
                             path: p.display().to_string(),
-                            reason: "Too many levels of symbolic links".into(),
                         }));
                         *result = Err(());
                         continue;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 
-use super::context::{Context, FileKind, InstallInfo, LOAD_FOLLOW};
+use super::context::{Context, FileKind, InstallInfo, SearchFlags, LOAD_FOLLOW};
 use super::paths::InstallPaths;
 use super::InstallError;
 use crate::unit::name::UnitName;
@@ -112,13 +112,14 @@ pub fn lookup_state(
     })
 }
 
-/// Whether `name` exists as a unit file (unit_file_exists()): only "not found" is false.
-pub fn unit_exists(
-    paths: &InstallPaths,
-    name: &str,
-    warnings: &mut Vec<String>,
-) -> Result<bool, InstallError> {
-    match lookup_state(paths, name, warnings) {
+/// Whether `name` exists as a unit file (unit_file_exists()): found along the search path,
+/// without parsing it; only "not found" is false.
+pub fn unit_exists(paths: &InstallPaths, name: &str) -> Result<bool, InstallError> {
+    if !UnitName::is_valid(name) {
+        return Err(InstallError::Invalid(name.to_string()));
+    }
+    let mut ctx = Context::new(paths);
+    match ctx.discover(name, SearchFlags::default()) {
         Ok(_) => Ok(true),
         Err(InstallError::NotFound(_)) => Ok(false),
         Err(e) => Err(e),
