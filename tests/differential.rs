@@ -414,3 +414,75 @@ fn states_of_hand_made_layouts_match_systemctl() {
         "list-unit-files --state=enabled-runtime,static,indirect",
     ]);
 }
+
+#[test]
+fn scopes_and_type_filters_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write(
+            "/usr/lib/systemd/user/u.service",
+            "[Install]\nWantedBy=default.target\n",
+        )
+        .write(
+            "/lib/systemd/system/s.service",
+            "[Install]\nWantedBy=multi-user.target\n",
+        )
+        .write(
+            "/lib/systemd/system/s.socket",
+            "[Install]\nWantedBy=sockets.target\n",
+        )
+        .write(
+            "/lib/systemd/system/o.service",
+            "[Install]\nWantedBy=multi-user.target\nAlso=missing.service s.socket\n",
+        )
+        .write(
+            "/lib/systemd/system/t@.service",
+            "[Install]\nWantedBy=foo@%i.target\nRequiredBy=bar.target\nAlias=ta@.service\n",
+        )
+        .write(
+            "/lib/systemd/system/legacy.service",
+            "[Install]\nAlias=multi-user.target.wants/legacy.service\n",
+        )
+        .write(
+            "/lib/systemd/system/badalias.service",
+            "[Install]\nAlias=wrong.socket\n",
+        )
+        .write(
+            "/lib/systemd/system/spec.service",
+            "[Install]\nAlias=%n.alias.service\nWantedBy=%Z.target\n",
+        )
+        .write("/opt/o2.service", "[Install]\nWantedBy=multi-user.target\n");
+    });
+    pair.check_all(&[
+        "--global enable u.service",
+        "--global is-enabled u.service",
+        "--global list-unit-files",
+        "--global disable u.service",
+        "--user enable u.service",
+        "--user is-enabled u.service",
+        "--user list-unit-files",
+        "--user get-default",
+        "list-unit-files --type=service,loaded",
+        "list-unit-files -t socket",
+        "enable o.service",
+        "disable o.service",
+        "enable t@x.service",
+        "is-enabled t@x.service ta@x.service t@.service",
+        "disable t@.service",
+        "enable legacy.service",
+        "is-enabled legacy.service",
+        "disable legacy.service",
+        "enable badalias.service",
+        "enable spec.service",
+        "enable /opt/o2.service",
+        "reenable /opt/o2.service",
+        "disable o2.service",
+        "link /opt/o2.service",
+        "link /lib/systemd/system/s.service",
+        "enable s.service nope.service",
+        "mask s.service s.service",
+        "unmask s.service nope.service",
+    ]);
+}

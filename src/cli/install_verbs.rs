@@ -465,7 +465,26 @@ fn print_installation_links(ctx: &Ctx, name: &str) {
 pub fn list_unit_files(ctx: &Ctx, args: &[String]) -> VerbResult {
     let paths_lookup = &ctx.lookup;
     let mut warnings = Vec::new();
-    let entries = install::list_unit_files(paths_lookup, args, &ctx.opts.state, &mut warnings);
+    // Load states given to --type filter by state, as systemctl sorts them into --state.
+    let states: Vec<String> = ctx
+        .opts
+        .state
+        .iter()
+        .chain(
+            ctx.opts
+                .types
+                .iter()
+                .filter(|t| UnitType::parse(t).is_none()),
+        )
+        .cloned()
+        .collect();
+    let entries =
+        install::list_unit_files(paths_lookup, args, &states, &mut warnings).map_err(|e| {
+            Failed::new(
+                Exit::Failure,
+                format!("Failed to get unit file list: {}", e.errno_text()),
+            )
+        })?;
     for w in &warnings {
         eprintln!("{w}");
     }

@@ -196,14 +196,14 @@ pub fn unit_file_state_reporting(
     name: &str,
     warnings: &mut Vec<String>,
 ) -> Result<UnitFileState, InstallError> {
-    let paths = paths::InstallPaths::new(lookup);
+    let paths = paths::InstallPaths::new(lookup)?;
     state::lookup_state(&paths, name, warnings)
 }
 
 /// Whether a unit file of that name exists (install.c's unit_file_exists(): found without
 /// reading it; an alias in a configuration directory counts as an error, as in systemd).
 pub fn unit_file_exists(lookup: &LookupPaths, name: &str) -> Result<bool, InstallError> {
-    state::unit_exists(&paths::InstallPaths::new(lookup), name)
+    state::unit_exists(&paths::InstallPaths::new(lookup)?, name)
 }
 
 /// What the preset files say about `name` (for `systemctl show`'s `UnitFilePreset=`): enabled
@@ -221,11 +221,7 @@ pub fn list_unit_files(
     patterns: &[String],
     states: &[String],
     warnings: &mut Vec<String>,
-) -> Vec<UnitFileEntry> {
-    state::list_unit_files(
-        &paths::InstallPaths::new(lookup),
-        patterns,
-        states,
-        warnings,
-    )
+) -> Result<Vec<UnitFileEntry>, InstallError> {
+    let paths = paths::InstallPaths::new(lookup)?;
+    Ok(state::list_unit_files(&paths, patterns, states, warnings))
 }

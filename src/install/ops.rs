@@ -51,6 +51,16 @@ pub struct Outcome {
     pub result: Result<usize, InstallError>,
 }
 
+impl Outcome {
+    fn failed(e: InstallError) -> Outcome {
+        Outcome {
+            warnings: Vec::new(),
+            changes: Vec::new(),
+            result: Err(e),
+        }
+    }
+}
+
 /// The shared state of one operation.
 struct Op<'a> {
     paths: &'a InstallPaths,
@@ -544,7 +554,10 @@ fn symlink_name_compatible(symlink: &str, target: &str, instance_propagation: bo
 
 /// `systemctl enable NAME|PATH…`.
 pub fn enable(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome {
-    let paths = InstallPaths::new(lookup);
+    let paths = match InstallPaths::new(lookup) {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e),
+    };
     let mut op = Op::new(&paths, flags);
     let r = op.enable_names(names, flags.force, false);
     op.finish(r)
@@ -552,7 +565,10 @@ pub fn enable(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome {
 
 /// `systemctl disable NAME…`: remove every link to the units and their Also= units.
 pub fn disable(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome {
-    let paths = InstallPaths::new(lookup);
+    let paths = match InstallPaths::new(lookup) {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e),
+    };
     let mut op = Op::new(&paths, flags);
     let r = op.disable_names(names);
     op.finish(r)
@@ -560,7 +576,10 @@ pub fn disable(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome 
 
 /// `systemctl reenable`: disable by name, then enable as given.
 pub fn reenable(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome {
-    let paths = InstallPaths::new(lookup);
+    let paths = match InstallPaths::new(lookup) {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e),
+    };
     let mut disabling = Op::new(&paths, flags);
     let basenames: Vec<String> = names
         .iter()
@@ -587,7 +606,10 @@ pub fn reenable(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome
 
 /// `systemctl mask`: a link to /dev/null in the configuration directory.
 pub fn mask(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome {
-    let paths = InstallPaths::new(lookup);
+    let paths = match InstallPaths::new(lookup) {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e),
+    };
     let mut op = Op::new(&paths, flags);
     let mut r: Result<usize, InstallError> = Ok(0);
     for name in names {
@@ -614,7 +636,10 @@ pub fn mask(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome {
 
 /// `systemctl unmask`: remove a mask and the links to it.
 pub fn unmask(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome {
-    let paths = InstallPaths::new(lookup);
+    let paths = match InstallPaths::new(lookup) {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e),
+    };
     let mut op = Op::new(&paths, flags);
     let mut todo: Vec<String> = Vec::new();
     for name in names {
@@ -647,7 +672,10 @@ pub fn unmask(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome {
 /// `systemctl link PATH…`: link unit files from outside the search path into it. Paths are
 /// absolute paths inside the root.
 pub fn link(lookup: &LookupPaths, flags: Flags, files: &[String]) -> Outcome {
-    let paths = InstallPaths::new(lookup);
+    let paths = match InstallPaths::new(lookup) {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e),
+    };
     let mut op = Op::new(&paths, flags);
     let mut todo = Vec::new();
     for file in files {
@@ -688,7 +716,9 @@ pub fn link(lookup: &LookupPaths, flags: Flags, files: &[String]) -> Outcome {
             op.fail(ChangeError::from_error(&e, file));
             return op.finish(Err(e));
         }
-        if paths.in_search_path(&real) {
+        // 252 compares the path as given, without the root, with the rooted search path: below
+        // a root a file in the search path is linked (and collides) like any other.
+        if paths.in_search_path(inside) {
             continue;
         }
         todo.push((inside.to_path_buf(), base));
@@ -779,7 +809,10 @@ fn read_presets(lookup: &LookupPaths) -> Result<(Presets, Vec<String>), InstallE
 
 /// `systemctl preset NAME…`.
 pub fn preset(lookup: &LookupPaths, flags: Flags, names: &[String], mode: PresetMode) -> Outcome {
-    let paths = InstallPaths::new(lookup);
+    let paths = match InstallPaths::new(lookup) {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e),
+    };
     let mut op = Op::new(&paths, flags);
     let (presets, warnings) = match read_presets(lookup) {
         Ok(p) => p,
@@ -802,7 +835,10 @@ pub fn preset(lookup: &LookupPaths, flags: Flags, names: &[String], mode: Preset
 
 /// `systemctl preset-all`: every unit file along the search path, in directory order.
 pub fn preset_all(lookup: &LookupPaths, flags: Flags, mode: PresetMode) -> Outcome {
-    let paths = InstallPaths::new(lookup);
+    let paths = match InstallPaths::new(lookup) {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e),
+    };
     let mut op = Op::new(&paths, flags);
     let (presets, warnings) = match read_presets(lookup) {
         Ok(p) => p,
@@ -837,7 +873,10 @@ pub fn preset_all(lookup: &LookupPaths, flags: Flags, mode: PresetMode) -> Outco
 
 /// `systemctl set-default TARGET`.
 pub fn set_default(lookup: &LookupPaths, name: &str) -> Outcome {
-    let paths = InstallPaths::new(lookup);
+    let paths = match InstallPaths::new(lookup) {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e),
+    };
     let mut op = Op::new(&paths, Flags::default());
     let is_target = UnitName::parse(name).is_ok_and(|n| n.unit_type() == UnitType::Target);
     if !is_target || name == "default.target" {
@@ -860,7 +899,7 @@ pub fn set_default(lookup: &LookupPaths, name: &str) -> Outcome {
 
 /// `systemctl get-default`: the unit default.target leads to.
 pub fn get_default(lookup: &LookupPaths) -> Result<String, InstallError> {
-    let paths = InstallPaths::new(lookup);
+    let paths = InstallPaths::new(lookup)?;
     let mut ctx = Context::new(&paths);
     let i = ctx.discover("default.target", FOLLOW)?;
     let info = &ctx.infos[i];
@@ -884,7 +923,10 @@ pub fn add_dependency(
     target: &str,
     dependency: Dependency,
 ) -> Outcome {
-    let paths = InstallPaths::new(lookup);
+    let paths = match InstallPaths::new(lookup) {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e),
+    };
     let mut op = Op::new(&paths, flags);
     if !UnitName::is_valid(target) {
         op.fail(ChangeError::InvalidName {
@@ -918,7 +960,10 @@ pub fn add_dependency(
 /// configuration and control directories go, and where a vendor unit file exists, so do the
 /// configuration copies and links of the unit itself; then links to what was removed.
 pub fn revert(lookup: &LookupPaths, names: &[String]) -> Outcome {
-    let paths = InstallPaths::new(lookup);
+    let paths = match InstallPaths::new(lookup) {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e),
+    };
     let mut op = Op::new(&paths, Flags::default());
     let mut todo: Vec<PathBuf> = Vec::new();
     let config_dirs = [

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::InstallError;
 use crate::unit::paths::{normalize, LookupPaths, Scope};
 
 /// [`LookupPaths`] with every directory as a real path below the root.
@@ -23,8 +24,12 @@ pub struct InstallPaths {
 }
 
 impl InstallPaths {
-    pub fn new(lp: &LookupPaths) -> InstallPaths {
-        InstallPaths {
+    /// systemd 252 refuses `--user` together with `--root` (lookup_paths_init() returns EINVAL).
+    pub fn new(lp: &LookupPaths) -> Result<InstallPaths, InstallError> {
+        if lp.scope == Scope::User && lp.has_root() {
+            return Err(InstallError::Invalid("--user with --root".into()));
+        }
+        Ok(InstallPaths {
             scope: lp.scope,
             root: lp.root.clone(),
             has_root: lp.has_root(),
@@ -36,7 +41,7 @@ impl InstallPaths {
             transient: lp.transient.as_ref().map(|t| lp.real(t)),
             generators: lp.generators.iter().map(|g| lp.real(g)).collect(),
             lookup: lp.clone(),
-        }
+        })
     }
 
     /// A path as written into a symlink: the real path with the root removed (skip_root()).
