@@ -47,7 +47,7 @@ pub struct SysvOutcome {
 /// The init script `NAME.service` stands for, if the root has one (as a real path).
 pub fn script_for(lookup: &LookupPaths, unit: &str) -> Option<PathBuf> {
     let name = unit.strip_suffix(".service")?;
-    if name.is_empty() || name.contains('/') {
+    if name.is_empty() || name == "." || name == ".." || name.contains('/') {
         return None;
     }
     let script = lookup.real(&Path::new("/etc/init.d").join(name));
@@ -106,10 +106,13 @@ fn links_of(lookup: &LookupPaths, name: &str) -> Vec<(PathBuf, String)> {
         };
         for e in entries.flatten() {
             let f = e.file_name().to_string_lossy().into_owned();
-            let matches = f.len() == name.len() + 3
-                && (f.starts_with('S') || f.starts_with('K'))
-                && f[1..3].bytes().all(|b| b.is_ascii_digit())
-                && f[3..] == *name;
+            // `S20name` / `K01name`; compared as bytes, as the name may be any UTF-8.
+            let b = f.as_bytes();
+            let matches = b.len() == name.len() + 3
+                && matches!(b[0], b'S' | b'K')
+                && b[1].is_ascii_digit()
+                && b[2].is_ascii_digit()
+                && &b[3..] == name.as_bytes();
             if matches {
                 out.push((dir.clone(), f));
             }
@@ -157,6 +160,7 @@ fn rc_links(lookup: &LookupPaths, verb: SysvVerb, name: &str) -> Result<bool, In
             creates.push(dir.join(format!("{letter}01{name}")));
         } else if letter == want {
             for f in here.into_iter().filter(|f| f.starts_with(other)) {
+                // The first byte is the ASCII S or K, so index 1 is a character boundary.
                 renames.push((dir.join(f), dir.join(format!("{want}{}", &f[1..]))));
             }
         }
