@@ -684,3 +684,39 @@ pub fn conf_files(dirs: &[PathBuf], suffix: &str) -> Vec<PathBuf> {
     by_name.sort();
     by_name.into_iter().map(|(_, p)| p).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alias_names_must_fit_their_unit() {
+        assert_eq!(validate_alias("b.service", "a.service"), Ok(()));
+        assert_eq!(
+            validate_alias("a.service", "a.service"),
+            Err(AliasProblem::SelfAlias)
+        );
+        assert_eq!(
+            validate_alias("b.socket", "a.service"),
+            Err(AliasProblem::Mismatch)
+        );
+        assert_eq!(validate_alias("b@x.service", "a@.service"), Ok(()));
+        assert_eq!(
+            validate_alias("b@x.service", "a@y.service"),
+            Err(AliasProblem::Mismatch)
+        );
+        assert_eq!(
+            validate_alias("b.mount", "a.mount"),
+            Err(AliasProblem::Invalid)
+        );
+    }
+
+    #[test]
+    fn list_settings_split_like_config_parse_strv() {
+        assert_eq!(
+            split_words("a.target  \"b c.target\" 'd'"),
+            vec!["a.target", "b c.target", "d"]
+        );
+        assert!(split_words("   ").is_empty());
+    }
+}

@@ -160,3 +160,56 @@ fn match_instances(
     let inst = unit.instance()?;
     instances.iter().any(|i| i == inst).then_some(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn presets(lines: &[&str]) -> Presets {
+        let t = tempfile::tempdir().expect("tempdir");
+        let dir = t.path().join("etc/systemd/system-preset");
+        fs::create_dir_all(&dir).expect("mkdir");
+        fs::write(dir.join("50-a.preset"), lines.join("\n")).expect("write");
+        let lookup =
+            LookupPaths::new(crate::unit::paths::Scope::System, Some(t.path())).expect("lookup");
+        Presets::read(&lookup).expect("read presets")
+    }
+
+    #[test]
+    fn first_matching_line_wins_and_unmatched_units_are_enabled() {
+        let p = presets(&[
+            "disable a*",
+            "enable a.service",
+            "ignore b.service",
+            "bogus",
+        ]);
+        assert_eq!(p.query("a.service").unwrap().0, PresetAction::Disable);
+        assert_eq!(p.query("b.service").unwrap().0, PresetAction::Ignore);
+        assert_eq!(p.query("c.service").unwrap().0, PresetAction::Enable);
+        assert_eq!(p.warnings.len(), 1);
+        assert!(p.warnings[0].ends_with("50-a.preset:4: Couldn't parse line 'bogus'. Ignoring."));
+    }
+
+    #[test]
+    fn enable_lines_with_instances_name_the_instances() {
+        let p = presets(&["enable getty@.service tty1 tty2", "disable *"]);
+        assert_eq!(
+            p.query("getty@.service").unwrap(),
+            (
+                PresetAction::Enable,
+                Some(vec![
+                    "getty@tty1.service".into(),
+                    "getty@tty2.service".into()
+                ])
+            )
+        );
+        assert_eq!(
+            p.query("getty@tty2.service").unwrap(),
+            (PresetAction::Enable, None)
+        );
+        assert_eq!(
+            p.query("getty@tty3.service").unwrap().0,
+            PresetAction::Disable
+        );
+    }
+}
