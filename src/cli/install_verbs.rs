@@ -1,31 +1,595 @@
 //! Offline verbs over the install layer: enable, disable, reenable, mask, unmask, preset,
 //! preset-all, is-enabled, link, revert, add-wants, add-requires, get-default, set-default,
-//! list-unit-files; their output and exit codes as systemctl 252 gives them.
+//! list-unit-files; their output and exit codes as systemctl 252 gives them
+//! (systemctl-enable.c, systemctl-is-enabled.c, systemctl-list-unit-files.c and
+//! install_changes_dump()).
 
-use super::{online, Ctx, VerbResult};
+use super::options::PresetMode as CliPresetMode;
+use super::{table, Ctx, Exit, Failed, VerbResult};
+use crate::install::sysv::{self, SysvVerb};
+use crate::install::{
+    self, Change, ChangeError, Dependency, Flags, InstallError, Outcome, PresetAction, PresetMode,
+    Presets, UnitFileState,
+};
+use crate::unit::name::{mangle, UnitName, UnitType};
+use crate::unit::paths::Scope;
 
-macro_rules! pending {
-    ($($name:ident),*) => {$(
-        pub fn $name(ctx: &Ctx, args: &[String]) -> VerbResult {
-            online::unsupported(ctx, args)
-        }
-    )*};
+/// A failure whose message is already printed.
+fn silent_failure() -> Failed {
+    Failed::new(Exit::Failure, "")
 }
 
-pending!(
-    list_unit_files,
-    enable,
-    disable,
-    reenable,
-    mask,
-    unmask,
-    preset,
-    preset_all,
-    is_enabled,
-    link,
-    revert,
-    get_default,
-    set_default,
-    add_wants,
-    add_requires
-);
+fn flags(ctx: &Ctx) -> Flags {
+    Flags {
+        runtime: ctx.opts.runtime,
+        force: ctx.opts.force > 0,
+        dry_run: false,
+    }
+}
+
+/// path_make_absolute_cwd() followed by path_simplify(): `//` and `/./` collapse, `..` stays.
+fn absolute(arg: &str) -> String {
+    let joined = if arg.starts_with('/') {
+        arg.to_string()
+    } else {
+        let cwd = std::env::current_dir()
+            .map(|c| c.display().to_string())
+            .unwrap_or_else(|_| "/".into());
+        format!("{}/{arg}", cwd.trim_end_matches('/'))
+    };
+    let parts: Vec<&str> = joined
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    format!("/{}", parts.join("/"))
+}
+
+/// unit_name_mangle_with_suffix(): a valid name as it is, an absolute path as a mount or
+/// device name, anything else escaped (`/` as `-`, other invalid bytes as `\\xNN`) and given
+/// `suffix` when it has no unit type; `None` when even that is no valid name.
+fn mangle_name(ctx: &Ctx, name: &str, suffix: UnitType) -> Option<String> {
+    if UnitName::is_valid(name) {
+        return Some(name.to_string());
+    }
+    if name.starts_with('/') {
+        return mangle(name, suffix).ok().map(|n| n.to_string());
+    }
+    let mut escaped = String::new();
+    for b in name.bytes() {
+        match b {
+            b'/' => escaped.push('-'),
+            b if b.is_ascii_alphanumeric() || b":-_.\\@".contains(&b) => escaped.push(b as char),
+            b => escaped.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    let has_type = escaped
+        .rfind('.')
+        .and_then(|d| UnitType::parse(&escaped[d + 1..]))
+        .is_some();
+    let full = if has_type {
+        escaped.clone()
+    } else {
+        format!("{escaped}.{suffix}")
+    };
+    if !UnitName::is_valid(&full) {
+        return None;
+    }
+    if escaped != name && !ctx.opts.quiet {
+        eprintln!(
+            "Invalid unit name \"{name}\" escaped as \"{escaped}\" (maybe you should use systemd-escape?)."
+        );
+    }
+    Some(full)
+}
+
+/// mangle_names(): paths made absolute, names mangled with `suffix`.
+fn mangle_names(ctx: &Ctx, args: &[String], suffix: UnitType) -> Result<Vec<String>, Failed> {
+    args.iter()
+        .map(|a| {
+            if a.contains('/') {
+                return Ok(absolute(a));
+            }
+            mangle_name(ctx, a, suffix).ok_or_else(|| {
+                Failed::new(
+                    Exit::Failure,
+                    format!("Failed to mangle unit name or path '{a}': Invalid argument"),
+                )
+            })
+        })
+        .collect()
+}
+
+fn mangle_target(ctx: &Ctx, arg: &str) -> Result<String, Failed> {
+    mangle_name(ctx, arg, UnitType::Target).ok_or_else(|| {
+        Failed::new(
+            Exit::Failure,
+            "Failed to mangle unit name: Invalid argument",
+        )
+    })
+}
+
+/// install_changes_dump(): print the change list in systemd's words; true when an error was
+/// among them.
+fn dump_changes(verb: &str, outcome: &Outcome, quiet: bool) -> bool {
+    for w in &outcome.warnings {
+        eprintln!("{w}");
+    }
+    let mut logged = false;
+    for change in &outcome.changes {
+        match change {
+            Change::Symlink { path, target } => {
+                if !quiet {
+                    eprintln!("Created symlink {} \u{2192} {target}.", path.display());
+                }
+            }
+            Change::Unlink { path } => {
+                if !quiet {
+                    eprintln!("Removed \"{}\".", path.display());
+                }
+            }
+            Change::IsMasked { path } => {
+                if !quiet {
+                    eprintln!("Unit {path} is masked, ignoring.");
+                }
+            }
+            Change::IsDangling { path } => {
+                if !quiet {
+                    eprintln!("Unit {path} is an alias to a unit that is not present, ignoring.");
+                }
+            }
+            Change::DestinationNotPresent { dependency, source } => {
+                if !quiet {
+                    eprintln!(
+                        "Unit {} is added as a dependency to a non-existent unit {dependency}.",
+                        source.display()
+                    );
+                }
+            }
+            Change::AuxiliaryFailed { unit } => {
+                if !quiet {
+                    eprintln!("Failed to enable auxiliary unit {unit}, ignoring.");
+                }
+            }
+            Change::Failed(e) => {
+                logged = true;
+                eprintln!("{}", error_sentence(verb, e));
+            }
+        }
+    }
+    if let Err(e) = &outcome.result {
+        if !logged {
+            eprintln!("Failed to {verb}: {}.", e.errno_text());
+            logged = true;
+        }
+    }
+    logged
+}
+
+fn error_sentence(verb: &str, e: &ChangeError) -> String {
+    match e {
+        ChangeError::Exists {
+            path,
+            target: Some(t),
+        } => format!(
+            "Failed to {verb} unit, file \"{path}\" already exists and is a symlink to \"{t}\"."
+        ),
+        ChangeError::Exists { path, target: None } => {
+            format!("Failed to {verb} unit, file \"{path}\" already exists.")
+        }
+        ChangeError::Masked { path } => format!("Failed to {verb} unit, unit {path} is masked."),
+        ChangeError::TransientOrGenerated { path } => {
+            format!("Failed to {verb} unit, unit {path} is transient or generated.")
+        }
+        ChangeError::BadSpecifier { text } => {
+            format!("Failed to {verb} unit, invalid specifier in \"{text}\".")
+        }
+        ChangeError::NonTemplateDestination { destination, unit } => format!(
+            "Failed to {verb} {unit}, destination unit {destination} is a non-template unit."
+        ),
+        ChangeError::InvalidName { name } => {
+            format!("Failed to {verb} unit, \"{name}\" is not a valid unit name.")
+        }
+        ChangeError::Linked { path } => {
+            format!("Failed to {verb} unit, refusing to operate on linked unit file {path}.")
+        }
+        ChangeError::CannotAlias { alias, unit } => {
+            format!("Failed to {verb} unit, cannot alias {unit} as {alias}.")
+        }
+        ChangeError::InvalidReference { path } => {
+            format!("Failed to {verb} unit, invalid unit reference \"{path}\".")
+        }
+        ChangeError::NotFound { name } => {
+            format!("Failed to {verb} unit, unit {name} does not exist.")
+        }
+        ChangeError::Other { path, reason } => {
+            format!("Failed to {verb} unit, file \"{path}\": {reason}")
+        }
+    }
+}
+
+const NO_INSTALL_CONFIG: &str =
+    "The unit files have no installation config (WantedBy=, RequiredBy=, Also=,
+Alias= settings in the [Install] section, and DefaultInstance= for template
+units). This means they are not meant to be enabled using systemctl.
+ 
+Possible reasons for having this kind of units are:
+\u{2022} A unit may be statically enabled by being symlinked from another unit's
+  .wants/ or .requires/ directory.
+\u{2022} A unit's purpose may be to act as a helper for some other unit which has
+  a requirement dependency on it.
+\u{2022} A unit may be started when needed via activation (socket, path, timer,
+  D-Bus, udev, scripted systemctl call, ...).
+\u{2022} In case of template units, the unit is meant to be enabled with some
+  instance name specified.";
+
+/// enable_sysv_units(): hand `NAME.service` names that have an init script to the SysV
+/// machinery. Returns the names left for the native path and whether any script is enabled
+/// (for is-enabled).
+fn sysv_units(
+    ctx: &Ctx,
+    verb: SysvVerb,
+    names: Vec<String>,
+) -> Result<(Vec<String>, bool), Failed> {
+    if ctx.lookup.scope != Scope::System
+        || std::env::var("SYSTEMCTL_SKIP_SYSV")
+            .is_ok_and(|v| super::options::parse_boolean(&v) == Some(true))
+    {
+        return Ok((names, false));
+    }
+    // Units a generator made (like the SysV generator's) do not count as native here.
+    let mut native_lookup = ctx.lookup.clone();
+    native_lookup
+        .search
+        .retain(|d| !ctx.lookup.generators.contains(d));
+    let mut remaining = Vec::new();
+    let mut enabled = false;
+    for name in names {
+        if !name.ends_with(".service") || name.starts_with('/') {
+            remaining.push(name);
+            continue;
+        }
+        let native = match install::unit_file_exists(&native_lookup, &name) {
+            Ok(found) => found,
+            Err(InstallError::Linked(_) | InstallError::Masked(_)) => true,
+            Err(InstallError::TransientOrGenerated(_)) => true,
+            Err(e) => {
+                return Err(Failed::new(
+                    Exit::Failure,
+                    format!("Failed to look up unit file state: {}", e.errno_text()),
+                ))
+            }
+        };
+        if (native && verb == SysvVerb::IsEnabled) || sysv::script_for(&ctx.lookup, &name).is_none()
+        {
+            remaining.push(name);
+            continue;
+        }
+        let outcome = sysv::handle(&ctx.lookup, verb, &name, native)
+            .map_err(|e| Failed::new(Exit::Failure, e.to_string()))?;
+        if !ctx.opts.quiet {
+            for m in &outcome.messages {
+                eprintln!("{m}");
+            }
+        }
+        if verb == SysvVerb::IsEnabled {
+            if !ctx.opts.quiet {
+                println!(
+                    "{}",
+                    if outcome.success {
+                        "enabled"
+                    } else {
+                        "disabled"
+                    }
+                );
+            }
+            enabled |= outcome.success;
+        } else if !outcome.success {
+            return Err(silent_failure());
+        }
+        if native {
+            remaining.push(name);
+        }
+    }
+    Ok((remaining, enabled))
+}
+
+/// The end of every change-making verb: print, then exit 1 on failure.
+fn report(ctx: &Ctx, verb: &str, outcome: &Outcome) -> VerbResult {
+    dump_changes(verb, outcome, ctx.opts.quiet);
+    match outcome.result {
+        Ok(_) => Ok(Exit::Success),
+        Err(_) => Err(silent_failure()),
+    }
+}
+
+fn enable_like(ctx: &Ctx, args: &[String], verb: &str) -> VerbResult {
+    let names = mangle_names(ctx, args, UnitType::Service)?;
+    let sysv_verb = match verb {
+        "enable" => Some(SysvVerb::Enable),
+        "disable" => Some(SysvVerb::Disable),
+        _ => None,
+    };
+    let names = match sysv_verb {
+        Some(v) => sysv_units(ctx, v, names)?.0,
+        None => names,
+    };
+    if names.is_empty() {
+        return Ok(Exit::Success);
+    }
+    let lookup = &ctx.lookup;
+    let f = flags(ctx);
+    let outcome = match verb {
+        "enable" => install::enable(lookup, f, &names),
+        "reenable" => install::reenable(lookup, f, &names),
+        "disable" => {
+            if names.iter().any(|n| n.contains('/')) {
+                eprintln!("Warning: Can't execute disable on the unit file path. Proceeding with the unit name.");
+            }
+            let bases: Vec<String> = names
+                .iter()
+                .map(|n| n.rsplit('/').next().unwrap_or(n).to_string())
+                .collect();
+            install::disable(lookup, f, &bases)
+        }
+        "mask" => install::mask(lookup, f, &names),
+        "unmask" => install::unmask(lookup, f, &names),
+        "revert" => install::revert(lookup, &names),
+        "preset" => install::preset(lookup, f, &names, preset_mode(ctx)),
+        _ => {
+            if let Some(bad) = names.iter().find(|n| !n.starts_with('/')) {
+                return Err(Failed::new(
+                    Exit::Failure,
+                    format!("Non-absolute paths are not allowed when --root is used: {bad}"),
+                ));
+            }
+            install::link(lookup, f, &names)
+        }
+    };
+    let exit = report(ctx, verb, &outcome)?;
+    if matches!(verb, "enable" | "reenable") && matches!(outcome.result, Ok(0)) {
+        eprintln!("{NO_INSTALL_CONFIG}");
+    }
+    Ok(exit)
+}
+
+fn preset_mode(ctx: &Ctx) -> PresetMode {
+    match ctx.opts.preset_mode() {
+        Some(CliPresetMode::EnableOnly) => PresetMode::EnableOnly,
+        Some(CliPresetMode::DisableOnly) => PresetMode::DisableOnly,
+        _ => PresetMode::Full,
+    }
+}
+
+pub fn enable(ctx: &Ctx, args: &[String]) -> VerbResult {
+    enable_like(ctx, args, "enable")
+}
+
+pub fn disable(ctx: &Ctx, args: &[String]) -> VerbResult {
+    enable_like(ctx, args, "disable")
+}
+
+pub fn reenable(ctx: &Ctx, args: &[String]) -> VerbResult {
+    enable_like(ctx, args, "reenable")
+}
+
+pub fn mask(ctx: &Ctx, args: &[String]) -> VerbResult {
+    enable_like(ctx, args, "mask")
+}
+
+pub fn unmask(ctx: &Ctx, args: &[String]) -> VerbResult {
+    enable_like(ctx, args, "unmask")
+}
+
+pub fn preset(ctx: &Ctx, args: &[String]) -> VerbResult {
+    enable_like(ctx, args, "preset")
+}
+
+pub fn link(ctx: &Ctx, args: &[String]) -> VerbResult {
+    enable_like(ctx, args, "link")
+}
+
+pub fn revert(ctx: &Ctx, args: &[String]) -> VerbResult {
+    enable_like(ctx, args, "revert")
+}
+
+pub fn preset_all(ctx: &Ctx, _args: &[String]) -> VerbResult {
+    let outcome = install::preset_all(&ctx.lookup, flags(ctx), preset_mode(ctx));
+    report(ctx, "preset", &outcome)
+}
+
+pub fn is_enabled(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let names = mangle_names(ctx, args, UnitType::Service)?;
+    let (names, mut enabled) = sysv_units(ctx, SysvVerb::IsEnabled, names)?;
+    let mut found_any = enabled || names.len() < args.len();
+    for name in &names {
+        let mut warnings = Vec::new();
+        let state = install::unit_file_state_reporting(&ctx.lookup, name, &mut warnings);
+        for w in &warnings {
+            eprintln!("{w}");
+        }
+        let state = match state {
+            Ok(s) => s,
+            // Divergence from 252, on purpose: systemd >= 254 prints "not-found" for a missing
+            // unit (and exits 4 when no unit was found) instead of failing with ENOENT.
+            Err(InstallError::NotFound(_)) => {
+                if !ctx.opts.quiet {
+                    println!("not-found");
+                }
+                continue;
+            }
+            Err(e) => {
+                return Err(Failed::new(
+                    Exit::Failure,
+                    format!(
+                        "Failed to get unit file state for {name}: {}",
+                        e.errno_text()
+                    ),
+                ))
+            }
+        };
+        found_any = true;
+        enabled |= state.counts_as_enabled();
+        if !ctx.opts.quiet {
+            println!("{}", state.as_str());
+            if ctx.opts.full {
+                print_installation_links(ctx, name);
+            }
+        }
+    }
+    Ok(if enabled {
+        Exit::Success
+    } else if !found_any {
+        Exit::Unknown
+    } else {
+        Exit::Failure
+    })
+}
+
+/// `is-enabled --full`: the links disable would remove.
+// Divergence: systemctl 252 computes these for the host's system scope whatever --root and
+// --user say; we use the root and scope of the call.
+fn print_installation_links(ctx: &Ctx, name: &str) {
+    let f = Flags {
+        runtime: ctx.opts.runtime,
+        force: false,
+        dry_run: true,
+    };
+    let outcome = install::disable(&ctx.lookup, f, &[name.to_string()]);
+    for change in &outcome.changes {
+        if let Change::Unlink { path } = change {
+            println!("  {}", path.display());
+        }
+    }
+}
+
+pub fn list_unit_files(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let paths_lookup = &ctx.lookup;
+    let mut warnings = Vec::new();
+    // Load states given to --type filter by state, as systemctl sorts them into --state.
+    let states: Vec<String> = ctx
+        .opts
+        .state
+        .iter()
+        .chain(
+            ctx.opts
+                .types
+                .iter()
+                .filter(|t| UnitType::parse(t).is_none()),
+        )
+        .cloned()
+        .collect();
+    let entries =
+        install::list_unit_files(paths_lookup, args, &states, &mut warnings).map_err(|e| {
+            Failed::new(
+                Exit::Failure,
+                format!("Failed to get unit file list: {}", e.errno_text()),
+            )
+        })?;
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+    let types = ctx.opts.unit_types();
+    let shown: Vec<_> = entries
+        .into_iter()
+        .filter(|e| {
+            types.is_empty()
+                || e.name
+                    .rsplit('.')
+                    .next()
+                    .and_then(UnitType::parse)
+                    .is_some_and(|t| types.contains(&t))
+        })
+        .collect();
+    let mut presets: Option<Presets> = None;
+    let mut rows = Vec::new();
+    for e in &shown {
+        let preset = if matches!(
+            e.state,
+            UnitFileState::Alias
+                | UnitFileState::Static
+                | UnitFileState::Generated
+                | UnitFileState::Transient
+        ) {
+            "-".to_string()
+        } else {
+            let p = presets.get_or_insert_with(|| {
+                let read = Presets::read(paths_lookup).unwrap_or_default();
+                for w in &read.warnings {
+                    eprintln!("{w}");
+                }
+                read
+            });
+            match p.query(&e.name) {
+                Ok((PresetAction::Disable, _)) => "disabled".into(),
+                Ok((action, _)) => action.as_str().to_string(),
+                Err(_) => "n/a".into(),
+            }
+        };
+        rows.push(vec![e.name.clone(), e.state.as_str().to_string(), preset]);
+    }
+    let legend = ctx.legend();
+    print!(
+        "{}",
+        table::render(&["UNIT FILE", "STATE", "PRESET"], &rows, legend)
+    );
+    if legend {
+        println!("\n{} unit files listed.", rows.len());
+    }
+    Ok(if rows.is_empty() {
+        Exit::Failure
+    } else {
+        Exit::Success
+    })
+}
+
+pub fn get_default(ctx: &Ctx, _args: &[String]) -> VerbResult {
+    match install::get_default(&ctx.lookup) {
+        Ok(name) => {
+            println!("{name}");
+            Ok(Exit::Success)
+        }
+        Err(e) => Err(Failed::new(
+            Exit::Failure,
+            format!("Failed to get default target: {}", e.errno_text()),
+        )),
+    }
+}
+
+pub fn set_default(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let arg = args.first().map(String::as_str).unwrap_or_default();
+    let name = mangle_target(ctx, arg)?;
+    let outcome = install::set_default(&ctx.lookup, &name);
+    report(ctx, "set default", &outcome)
+}
+
+fn add_dependency(ctx: &Ctx, args: &[String], dependency: Dependency) -> VerbResult {
+    let (target, units) = args
+        .split_first()
+        .ok_or_else(|| Failed::new(Exit::Failure, "Too few arguments."))?;
+    let target = mangle_target(ctx, target)?;
+    let names = mangle_names(ctx, units, UnitType::Service)?;
+    let outcome = install::add_dependency(&ctx.lookup, flags(ctx), &names, &target, dependency);
+    report(ctx, "add dependency on", &outcome)
+}
+
+pub fn add_wants(ctx: &Ctx, args: &[String]) -> VerbResult {
+    add_dependency(ctx, args, Dependency::Wants)
+}
+
+pub fn add_requires(ctx: &Ctx, args: &[String]) -> VerbResult {
+    add_dependency(ctx, args, Dependency::Requires)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::absolute;
+
+    #[test]
+    fn absolute_keeps_dotdot_like_path_simplify() {
+        assert_eq!(absolute("/a//b/./c"), "/a/b/c");
+        assert_eq!(absolute("/tmp/../x.service"), "/tmp/../x.service");
+        assert!(Path::new(&absolute("x/y.service")).is_absolute());
+    }
+
+    use std::path::Path;
+}

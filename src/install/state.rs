@@ -1,0 +1,421 @@
+//! The enablement state of a unit file (install.c's unit_file_lookup_state() and
+//! find_symlinks_in_scope()) and the unit file list of `systemctl list-unit-files`
+//! (unit_file_get_list()).
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::Path;
+
+use super::context::{Context, FileKind, InstallInfo, SearchFlags, LOAD_FOLLOW};
+use super::paths::InstallPaths;
+use super::InstallError;
+use crate::unit::name::UnitName;
+
+/// systemd's UnitFileState, the words of `systemctl is-enabled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnitFileState {
+    Enabled,
+    EnabledRuntime,
+    Linked,
+    LinkedRuntime,
+    Alias,
+    Masked,
+    MaskedRuntime,
+    Static,
+    Disabled,
+    Indirect,
+    Generated,
+    Transient,
+    Bad,
+}
+
+impl UnitFileState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            UnitFileState::Enabled => "enabled",
+            UnitFileState::EnabledRuntime => "enabled-runtime",
+            UnitFileState::Linked => "linked",
+            UnitFileState::LinkedRuntime => "linked-runtime",
+            UnitFileState::Alias => "alias",
+            UnitFileState::Masked => "masked",
+            UnitFileState::MaskedRuntime => "masked-runtime",
+            UnitFileState::Static => "static",
+            UnitFileState::Disabled => "disabled",
+            UnitFileState::Indirect => "indirect",
+            UnitFileState::Generated => "generated",
+            UnitFileState::Transient => "transient",
+            UnitFileState::Bad => "bad",
+        }
+    }
+
+    /// The states `is-enabled` answers with exit 0.
+    pub fn counts_as_enabled(&self) -> bool {
+        matches!(
+            self,
+            UnitFileState::Enabled
+                | UnitFileState::EnabledRuntime
+                | UnitFileState::Static
+                | UnitFileState::Alias
+                | UnitFileState::Indirect
+                | UnitFileState::Generated
+        )
+    }
+}
+
+/// unit_file_lookup_state(); parser warnings go to `warnings`.
+pub fn lookup_state(
+    paths: &InstallPaths,
+    name: &str,
+    warnings: &mut Vec<String>,
+) -> Result<UnitFileState, InstallError> {
+    if !UnitName::is_valid(name) {
+        return Err(InstallError::Invalid(name.to_string()));
+    }
+    let mut ctx = Context::new(paths);
+    let result = ctx.discover(name, LOAD_FOLLOW);
+    warnings.append(&mut ctx.warnings);
+    let info = &ctx.infos[result?];
+    let path = info.path.clone().unwrap_or_default();
+    if info.kind == Some(FileKind::Masked) {
+        return Ok(if paths.is_runtime(&path, true) {
+            UnitFileState::MaskedRuntime
+        } else {
+            UnitFileState::Masked
+        });
+    }
+    let base = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let is_instance = UnitName::parse(&info.name).is_ok_and(|n| n.is_instance());
+    if name != base && !is_instance {
+        return Ok(UnitFileState::Alias);
+    }
+    if paths.is_generator(&path) {
+        return Ok(UnitFileState::Generated);
+    }
+    if paths.is_transient(&path) {
+        return Ok(UnitFileState::Transient);
+    }
+    if let Some(state) = find_symlinks_in_scope(paths, info, true)? {
+        return Ok(state);
+    }
+    if find_symlinks_in_scope(paths, info, false)?.is_some() {
+        return Ok(UnitFileState::Indirect);
+    }
+    Ok(if info.has_rules() {
+        UnitFileState::Disabled
+    } else if !info.also.is_empty() {
+        UnitFileState::Indirect
+    } else {
+        UnitFileState::Static
+    })
+}
+
+/// Whether `name` exists as a unit file (unit_file_exists()): found along the search path,
+/// without parsing it; only "not found" is false.
+pub fn unit_exists(paths: &InstallPaths, name: &str) -> Result<bool, InstallError> {
+    if !UnitName::is_valid(name) {
+        return Err(InstallError::Invalid(name.to_string()));
+    }
+    let mut ctx = Context::new(paths);
+    match ctx.discover(name, SearchFlags::default()) {
+        Ok(_) => Ok(true),
+        Err(InstallError::NotFound(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+fn find_symlinks_in_scope(
+    paths: &InstallPaths,
+    info: &InstallInfo,
+    match_name: bool,
+) -> Result<Option<UnitFileState>, InstallError> {
+    let mut same_name_link_runtime = false;
+    let mut same_name_link_config = false;
+    let mut enabled_in_runtime = false;
+    let mut enabled_at_all = false;
+    let mut ignore_same_name = false;
+    let info_path = info.path.clone().unwrap_or_default();
+    for dir in &paths.search {
+        // Observed with systemctl 252: links in vendor and control directories do not make a
+        // unit enabled; only the persistent configuration and runtime directories count.
+        let counts = *dir == paths.persistent_config
+            || paths.is_user_config_dir(dir)
+            || paths.is_runtime(dir, false);
+        if !counts {
+            if !ignore_same_name && info_path.starts_with(dir) {
+                ignore_same_name = true;
+            }
+            continue;
+        }
+        let mut same_name_link = false;
+        let found = find_symlinks(info, match_name, ignore_same_name, dir, &mut same_name_link)?;
+        if found {
+            if *dir == paths.persistent_config || paths.is_user_config_dir(dir) {
+                return Ok(Some(UnitFileState::Enabled));
+            }
+            if paths.is_runtime(dir, false) {
+                enabled_in_runtime = true;
+            } else {
+                enabled_at_all = true;
+            }
+        } else if same_name_link {
+            if *dir == paths.persistent_config {
+                same_name_link_config = true;
+            } else if paths.is_runtime(dir, false) {
+                same_name_link_runtime = true;
+            }
+        }
+        if !ignore_same_name && info_path.starts_with(dir) {
+            ignore_same_name = true;
+        }
+    }
+    Ok(if enabled_in_runtime {
+        Some(UnitFileState::EnabledRuntime)
+    } else if same_name_link_runtime {
+        Some(UnitFileState::LinkedRuntime)
+    } else if same_name_link_config {
+        Some(UnitFileState::Linked)
+    } else if enabled_at_all {
+        Some(UnitFileState::Enabled)
+    } else {
+        None
+    })
+}
+
+/// Entries of a directory in readdir order, as (name, is_dir, is_symlink).
+fn dir_entries(dir: &Path) -> Vec<(String, bool, bool)> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let t = e.file_type().ok()?;
+            Some((
+                e.file_name().to_string_lossy().into_owned(),
+                t.is_dir(),
+                t.is_symlink(),
+            ))
+        })
+        .collect()
+}
+
+fn find_symlinks(
+    info: &InstallInfo,
+    match_name: bool,
+    ignore_same_name: bool,
+    config_path: &Path,
+    same_name_link: &mut bool,
+) -> Result<bool, InstallError> {
+    let entries = dir_entries(config_path);
+    for (name, is_dir, _) in &entries {
+        let suffix = name.rfind('.').map(|d| &name[d..]);
+        if !is_dir || !matches!(suffix, Some(".wants" | ".requires" | ".upholds")) {
+            continue;
+        }
+        let sub = config_path.join(name);
+        if find_symlinks_in_directory(
+            &sub,
+            info,
+            true,
+            match_name,
+            ignore_same_name,
+            config_path,
+            same_name_link,
+        )? {
+            return Ok(true);
+        }
+    }
+    find_symlinks_in_directory(
+        config_path,
+        info,
+        false,
+        match_name,
+        ignore_same_name,
+        config_path,
+        same_name_link,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn find_symlinks_in_directory(
+    dir: &Path,
+    info: &InstallInfo,
+    ignore_destination: bool,
+    match_name: bool,
+    ignore_same_name: bool,
+    config_path: &Path,
+    same_name_link: &mut bool,
+) -> Result<bool, InstallError> {
+    for (name, _, is_link) in dir_entries(dir) {
+        if !is_link {
+            continue;
+        }
+        let mut found_dest = false;
+        if !ignore_destination {
+            let Ok(dest) = fs::read_link(dir.join(&name)) else {
+                continue;
+            };
+            found_dest = dest
+                .file_name()
+                .is_some_and(|f| f.to_string_lossy() == info.name);
+        }
+        let mut found_path = false;
+        if ignore_destination || !ignore_same_name {
+            found_path = name == info.name;
+        }
+        if !found_path && ignore_destination {
+            if let Some(t) = UnitName::parse(&name).ok().and_then(|n| n.template()) {
+                found_dest = t.as_str() == info.name;
+            }
+        }
+        let same = found_path && found_dest && dir.join(&name) == config_path.join(&info.name);
+        if same {
+            *same_name_link = true;
+        } else if (found_path || found_dest)
+            && (!match_name || is_symlink_with_known_name(info, &name))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn is_symlink_with_known_name(info: &InstallInfo, name: &str) -> bool {
+    if name == info.name || info.aliases.iter().any(|a| a == name) {
+        return true;
+    }
+    match (&info.default_instance, UnitName::parse(&info.name)) {
+        (Some(inst), Ok(n)) if n.is_template() => n
+            .with_instance(inst)
+            .is_ok_and(|full| full.as_str() == name),
+        _ => false,
+    }
+}
+
+/// One row of `list-unit-files`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitFileEntry {
+    pub name: String,
+    /// The file's real path.
+    pub path: std::path::PathBuf,
+    pub state: UnitFileState,
+}
+
+/// unit_file_get_list(): every unit file (regular or symlink) along the search path, the first
+/// of each name winning, matching `patterns` (globs, all when empty) and `states`; a file whose
+/// state cannot be determined is `bad`. Sorted as systemctl sorts: by suffix, then by name,
+/// both case-insensitively.
+pub fn list_unit_files(
+    paths: &InstallPaths,
+    patterns: &[String],
+    states: &[String],
+    warnings: &mut Vec<String>,
+) -> Vec<UnitFileEntry> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for dir in &paths.search {
+        let Ok(entries) = fs::read_dir(dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !UnitName::is_valid(&name)
+                || !(patterns.is_empty() || patterns.iter().any(|p| glob_match(p, &name)))
+                || seen.contains(&name)
+            {
+                continue;
+            }
+            let Ok(t) = e.file_type() else { continue };
+            if !(t.is_symlink() || t.is_file()) {
+                continue;
+            }
+            let state = lookup_state(paths, &name, warnings).unwrap_or(UnitFileState::Bad);
+            if !states.is_empty() && !states.iter().any(|s| s == state.as_str()) {
+                continue;
+            }
+            seen.insert(name.clone());
+            out.push(UnitFileEntry {
+                path: e.path(),
+                name,
+                state,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        let suffix = |n: &str| n.rfind('.').map(|d| n[d..].to_ascii_lowercase());
+        suffix(&a.name).cmp(&suffix(&b.name)).then_with(|| {
+            a.name
+                .to_ascii_lowercase()
+                .cmp(&b.name.to_ascii_lowercase())
+        })
+    });
+    out
+}
+
+/// fnmatch() without flags other than FNM_NOESCAPE: `*`, `?` and `[...]` classes.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    glob_at(&p, &t)
+}
+
+fn glob_at(p: &[char], t: &[char]) -> bool {
+    match p.first() {
+        None => t.is_empty(),
+        Some('*') => (0..=t.len()).any(|k| glob_at(&p[1..], &t[k..])),
+        Some('?') => !t.is_empty() && glob_at(&p[1..], &t[1..]),
+        Some('[') => {
+            let Some(c) = t.first() else { return false };
+            match class_match(&p[1..], *c) {
+                Some((matched, rest)) => matched && glob_at(rest, &t[1..]),
+                None => *c == '[' && glob_at(&p[1..], &t[1..]),
+            }
+        }
+        Some(c) => t.first() == Some(c) && glob_at(&p[1..], &t[1..]),
+    }
+}
+
+/// A `[...]` class after its `[`: whether `c` matches and the pattern after the `]`.
+fn class_match(p: &[char], c: char) -> Option<(bool, &[char])> {
+    let (negate, mut i) = match p.first() {
+        Some('!' | '^') => (true, 1),
+        _ => (false, 0),
+    };
+    let mut matched = false;
+    let mut first = true;
+    while i < p.len() {
+        if p[i] == ']' && !first {
+            return Some((matched != negate, &p[i + 1..]));
+        }
+        first = false;
+        if i + 2 < p.len() && p[i + 1] == '-' && p[i + 2] != ']' {
+            if p[i] <= c && c <= p[i + 2] {
+                matched = true;
+            }
+            i += 3;
+        } else {
+            if p[i] == c {
+                matched = true;
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_like_fnmatch() {
+        assert!(glob_match("*.s*", "a.service"));
+        assert!(!glob_match("*.s*", "a.target"));
+        assert!(glob_match("getty@[a-z]*.service", "getty@tty1.service"));
+        assert!(glob_match("a?c", "abc"));
+        assert!(!glob_match("[!a]*", "abc"));
+    }
+}
