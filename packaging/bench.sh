@@ -41,9 +41,9 @@ median() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"
 echo "| command (corpus of $(find "$root" -name '*.*' -type f | wc -l) unit files) | systemctl-shim | systemctl3.py | ratio |"
 echo "|---|---|---|---|"
 for c in "${cases[@]}"; do
-    hyperfine -N --warmup 5 --min-runs 50 --export-json "$work/ours.json" \
+    hyperfine -N -i --warmup 5 --min-runs 50 --export-json "$work/ours.json" \
         "$ours --root=$root $c" >/dev/null 2>&1
-    hyperfine -N --warmup 2 --min-runs 10 --export-json "$work/peer.json" \
+    hyperfine -N -i --warmup 2 --min-runs 10 --export-json "$work/peer.json" \
         "$peer --root=$root $c" >/dev/null 2>&1
     o=$(median "$work/ours.json")
     p=$(median "$work/peer.json")

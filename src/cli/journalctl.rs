@@ -90,6 +90,9 @@ fn parse_mode(s: &str) -> Option<Mode> {
 }
 
 /// strftime(3) of a realtime stamp, local time unless `utc`.
+// libc marks time_t deprecated on musl (its width changed in musl 1.2); the value is passed
+// straight back to libc, so its width is whatever libc expects.
+#[allow(deprecated)]
 fn format_time(usec: u64, format: &str, utc: bool) -> String {
     let secs = (usec / 1_000_000) as libc::time_t;
     // SAFETY: tm is plain data; localtime_r/gmtime_r fill it; strftime writes at most buf.len().
