@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         .to_string();
     let code = match program.as_str() {
         "systemd-escape" => cli::systemd_escape_main(argv),
+        "systemd-tmpfiles" => cli::systemd_tmpfiles_main(argv),
         _ => cli::systemctl_main(argv),
     };
     ExitCode::from(code)

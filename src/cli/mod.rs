@@ -8,6 +8,7 @@ mod online;
 mod options;
 mod show;
 mod table;
+mod tmpfiles;
 
 use std::io::Write;
 use std::path::Path;
@@ -16,6 +17,7 @@ use clap::Parser;
 
 pub use escape::systemd_escape_main;
 pub use options::Options;
+pub use tmpfiles::systemd_tmpfiles_main;
 
 use crate::unit::paths::{LookupPaths, Scope};
 

@@ -1,0 +1,182 @@
+//! Where tmpfiles.d(5) configuration comes from (systemd-tmpfiles 252, Debian build): the system
+//! directories, or the `--user` ones of user_config_paths(), all below `--root`; a file name in a
+//! higher-priority directory hides the same name in lower ones, a symlink to /dev/null or an empty
+//! file masks it, and the survivors are read in file-name order. Files named on the command line
+//! are searched for in the same directories (a bare name) or opened as given (a path).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("Failed to open '{name}': {reason}")]
+    Open { name: String, reason: String },
+}
+
+/// The system directories, highest priority first (CONF_PATHS("tmpfiles.d") on a split-usr build).
+pub const SYSTEM_DIRS: &[&str] = &[
+    "/etc/tmpfiles.d",
+    "/run/tmpfiles.d",
+    "/usr/local/lib/tmpfiles.d",
+    "/usr/lib/tmpfiles.d",
+    "/lib/tmpfiles.d",
+];
+
+fn env_dirs(var: &str, default: &str) -> Vec<String> {
+    let value = std::env::var(var).ok().filter(|v| !v.is_empty());
+    value
+        .as_deref()
+        .unwrap_or(default)
+        .split(':')
+        .filter(|d| d.starts_with('/'))
+        .map(str::to_string)
+        .collect()
+}
+
+fn env_absolute(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| v.starts_with('/'))
+}
+
+fn home_relative(var: &str, below_home: &str) -> Option<String> {
+    env_absolute(var).or_else(|| {
+        env_absolute("HOME").map(|h| format!("{}/{below_home}", h.trim_end_matches('/')))
+    })
+}
+
+/// user_config_paths(): `$XDG_CONFIG_DIRS`, the config home, the runtime directory, the data
+/// home, then `$XDG_DATA_DIRS`, each with `user-tmpfiles.d` appended.
+pub fn user_dirs() -> Vec<String> {
+    const LEAF: &str = "/user-tmpfiles.d";
+    let mut dirs: Vec<String> = env_dirs("XDG_CONFIG_DIRS", "/etc/xdg")
+        .into_iter()
+        .map(|d| format!("{d}{LEAF}"))
+        .collect();
+    dirs.extend(home_relative("XDG_CONFIG_HOME", ".config").map(|d| format!("{d}{LEAF}")));
+    dirs.extend(env_absolute("XDG_RUNTIME_DIR").map(|d| format!("{d}{LEAF}")));
+    dirs.extend(home_relative("XDG_DATA_HOME", ".local/share").map(|d| format!("{d}{LEAF}")));
+    dirs.extend(
+        env_dirs("XDG_DATA_DIRS", "/usr/local/share:/usr/share")
+            .into_iter()
+            .map(|d| format!("{d}{LEAF}")),
+    );
+    dirs
+}
+
+fn in_root(root: Option<&Path>, dir: &str) -> PathBuf {
+    match root {
+        Some(r) => r.join(dir.trim_start_matches('/')),
+        None => PathBuf::from(dir),
+    }
+}
+
+/// A masked entry (null_or_empty()): a link to /dev/null, a character device, or an empty file.
+fn is_masked(path: &Path) -> bool {
+    if fs::read_link(path).is_ok_and(|t| t == Path::new("/dev/null")) {
+        return true;
+    }
+    match fs::metadata(path) {
+        Ok(m) => {
+            use std::os::unix::fs::FileTypeExt;
+            m.file_type().is_char_device() || (m.is_file() && m.len() == 0)
+        }
+        Err(_) => true,
+    }
+}
+
+/// The configuration files to read, in order (conf_files_list()).
+pub fn list_files(root: Option<&Path>, dirs: &[String]) -> Vec<PathBuf> {
+    let mut by_name: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for dir in dirs {
+        let Ok(entries) = fs::read_dir(in_root(root, dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            if name.starts_with('.') || !name.ends_with(".conf") {
+                continue;
+            }
+            by_name.entry(name).or_insert_with(|| entry.path());
+        }
+    }
+    by_name.into_values().filter(|p| !is_masked(p)).collect()
+}
+
+/// Where a file named on the command line is (search_and_fopen()): a name with a slash is opened
+/// as given, a bare name is looked up in the configuration directories below the root.
+pub fn find_named(
+    root: Option<&Path>,
+    dirs: &[String],
+    name: &str,
+) -> Result<PathBuf, ConfigError> {
+    let not_found = |reason: &str| ConfigError::Open {
+        name: name.to_string(),
+        reason: reason.to_string(),
+    };
+    if name.contains('/') {
+        return match fs::metadata(name) {
+            Ok(_) => Ok(PathBuf::from(name)),
+            Err(e) => Err(not_found(&super::apply::errno_text(&e))),
+        };
+    }
+    dirs.iter()
+        .map(|d| in_root(root, d).join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| not_found("No such file or directory"))
+}
+
+/// `--cat-config`: every file that would be read, each under a `# path` header.
+pub fn cat(root: Option<&Path>, dirs: &[String]) -> String {
+    let mut out = String::new();
+    for (n, file) in list_files(root, dirs).iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("# {}\n", file.display()));
+        let text = fs::read(file).unwrap_or_default();
+        out.push_str(&String::from_utf8_lossy(&text));
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn earlier_directory_wins_and_files_sort_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (d, name, body) in [
+            ("etc/tmpfiles.d", "b.conf", "d /etc-b\n"),
+            ("usr/lib/tmpfiles.d", "b.conf", "d /usr-b\n"),
+            ("usr/lib/tmpfiles.d", "a.conf", "d /usr-a\n"),
+            ("lib/tmpfiles.d", "c.conf", ""),
+            ("run/tmpfiles.d", "notes.txt", "x"),
+        ] {
+            fs::create_dir_all(root.join(d)).unwrap();
+            fs::write(root.join(d).join(name), body).unwrap();
+        }
+        let dirs: Vec<String> = SYSTEM_DIRS.iter().map(|s| s.to_string()).collect();
+        let files = list_files(Some(root), &dirs);
+        assert_eq!(
+            files,
+            vec![
+                root.join("usr/lib/tmpfiles.d/a.conf"),
+                root.join("etc/tmpfiles.d/b.conf")
+            ]
+        );
+        assert_eq!(
+            find_named(Some(root), &dirs, "b.conf").unwrap(),
+            root.join("etc/tmpfiles.d/b.conf")
+        );
+        assert!(find_named(Some(root), &dirs, "zz.conf").is_err());
+    }
+}
