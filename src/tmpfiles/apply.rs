@@ -51,8 +51,6 @@ pub enum ApplyError {
     Chown { path: String, reason: String },
     #[error("fchmod() of {path} failed: {reason}")]
     Chmod { path: String, reason: String },
-    #[error("Failed to validate path {path}: {reason}")]
-    Parent { path: String, reason: String },
     #[error("Refusing to set permissions on hardlinked file {0} while the fs.protected_hardlinks sysctl is turned off.")]
     Hardlinked(String),
     #[error("Failed to mkdir \"{name}\" at \"{parent}\": {reason}")]
@@ -125,7 +123,10 @@ fn protected_hardlinks_off() -> bool {
 /// fd_set_perms(): chown when the owner differs, then chmod when asked or after a chown; symlinks
 /// keep their mode. `follow` says whether `path` names the object or, being a link, the link.
 fn set_perms(item: &Item, path: &str, follow: bool, creation: Creation) -> Result<(), ApplyError> {
-    if !item.mode_set && item.uid.is_none() && item.gid.is_none() {
+    let existing = creation == Creation::Existing;
+    let uid = item.uid.filter(|_| !(existing && item.uid_only_create));
+    let gid = item.gid.filter(|_| !(existing && item.gid_only_create));
+    if !item.mode_set && uid.is_none() && gid.is_none() {
         return Ok(());
     }
     let meta = if follow {
@@ -142,7 +143,7 @@ fn set_perms(item: &Item, path: &str, follow: bool, creation: Creation) -> Resul
     }
     let do_chown =
         item.uid.is_some_and(|u| u != meta.uid()) || item.gid.is_some_and(|g| g != meta.gid());
-    let apply_mode = item.mode_set && !(item.mode_only_create && creation == Creation::Existing);
+    let apply_mode = item.mode_set && !(item.mode_only_create && existing);
     let new_mode = if apply_mode {
         if item.mask_perms {
             process_mask_perms(item.mode, meta.mode())
@@ -154,9 +155,9 @@ fn set_perms(item: &Item, path: &str, follow: bool, creation: Creation) -> Resul
     };
     if do_chown {
         let result = if follow {
-            std::os::unix::fs::chown(path, item.uid, item.gid)
+            std::os::unix::fs::chown(path, uid, gid)
         } else {
-            lchown(path, item.uid, item.gid)
+            lchown(path, uid, gid)
         };
         result.map_err(|e| ApplyError::Chown {
             path: path.to_string(),
@@ -187,21 +188,6 @@ fn parent_of(path: &str) -> &str {
 
 fn base_of(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
-}
-
-/// path_open_parent_safe(): the parent must be an existing directory.
-fn check_parent(path: &str) -> Result<(), ApplyError> {
-    match fs::metadata(parent_of(path)) {
-        Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(ApplyError::Parent {
-            path: path.to_string(),
-            reason: "Not a directory".into(),
-        }),
-        Err(e) => Err(ApplyError::Parent {
-            path: path.to_string(),
-            reason: errno_text(&e),
-        }),
-    }
 }
 
 /// mkdir_parents(path, 0755): every missing ancestor, errors left to the creation that follows.
@@ -244,7 +230,7 @@ fn remove_if_wrong_type(
     let parent = parent_of(path);
     let name = base_of(path);
     notes.lines.push(format!(
-        "Wrong file type 0x{:x}; rm -rf \"{parent}/{name}\"",
+        "Wrong file type 0o{:o}; rm -rf \"{parent}/{name}\"",
         file_type_bits(&meta)
     ));
     let is_dir = fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
@@ -326,7 +312,6 @@ fn write_all(file: &mut File, data: &[u8], path: &str) -> Result<(), ApplyError>
 fn create_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     prepare_parents(item, Some(libc::S_IFREG), notes)?;
     let path = item.path.as_str();
-    check_parent(path)?;
     let opened = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -366,7 +351,6 @@ fn create_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
 fn truncate_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     prepare_parents(item, Some(libc::S_IFREG), notes)?;
     let path = item.path.as_str();
-    check_parent(path)?;
     let existed = fs::symlink_metadata(path).is_ok();
     let mut file = OpenOptions::new()
         .write(true)
@@ -434,7 +418,6 @@ fn write_file(item: &Item, path: &str) -> Result<(), ApplyError> {
 fn create_directory(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     prepare_parents(item, Some(libc::S_IFDIR), notes)?;
     let path = item.path.as_str();
-    check_parent(path)?;
     let creation = match fs::DirBuilder::new().mode(item.mode).create(path) {
         Ok(()) => {
             let _ = fs::set_permissions(path, fs::Permissions::from_mode(item.mode));
@@ -496,7 +479,6 @@ fn replace_atomically(path: &str, make: &dyn Fn(&str) -> nix::Result<()>) -> io:
 fn create_fifo(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     prepare_parents(item, Some(libc::S_IFIFO), notes)?;
     let path = item.path.as_str();
-    check_parent(path)?;
     let fifo_error = |e: io::Error| ApplyError::Fifo {
         path: path.to_string(),
         reason: errno_text(&e),
@@ -594,7 +576,6 @@ fn create_device(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     };
     prepare_parents(item, Some(kind.bits()), notes)?;
     let path = item.path.as_str();
-    check_parent(path)?;
     let (major, minor) = item.device.unwrap_or_default();
     let dev = nix::sys::stat::makedev(u64::from(major), u64::from(minor));
     let mode = Mode::from_bits_truncate(item.mode);
@@ -685,7 +666,6 @@ fn copy_files(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     let Ok(source_meta) = fs::symlink_metadata(&source) else {
         return Ok(());
     };
-    check_parent(path)?;
     let copy_error = |e: &io::Error| ApplyError::Copy {
         path: path.to_string(),
         reason: errno_text(e),

@@ -1,7 +1,6 @@
 //! Where tmpfiles.d(5) configuration comes from (systemd-tmpfiles 252, Debian build): the system
 //! directories, or the `--user` ones of user_config_paths(), all below `--root`; a file name in a
-//! higher-priority directory hides the same name in lower ones, a symlink to /dev/null or an empty
-//! file masks it, and the survivors are read in file-name order. Files named on the command line
+//! higher-priority directory hides the same name in lower ones, a symlink to /dev/null masks it, and the survivors are read in file-name order. Files named on the command line
 //! are searched for in the same directories (a bare name) or opened as given (a path).
 
 use std::collections::BTreeMap;
@@ -72,18 +71,9 @@ fn in_root(root: Option<&Path>, dir: &str) -> PathBuf {
     }
 }
 
-/// A masked entry (null_or_empty()): a link to /dev/null, a character device, or an empty file.
+/// A masked entry: a link to /dev/null (an empty file is listed, and hides its namesakes, too).
 fn is_masked(path: &Path) -> bool {
-    if fs::read_link(path).is_ok_and(|t| t == Path::new("/dev/null")) {
-        return true;
-    }
-    match fs::metadata(path) {
-        Ok(m) => {
-            use std::os::unix::fs::FileTypeExt;
-            m.file_type().is_char_device() || (m.is_file() && m.len() == 0)
-        }
-        Err(_) => true,
-    }
+    fs::read_link(path).is_ok_and(|t| t == Path::new("/dev/null"))
 }
 
 /// The configuration files to read, in order (conf_files_list()).
@@ -158,7 +148,7 @@ mod tests {
             ("etc/tmpfiles.d", "b.conf", "d /etc-b\n"),
             ("usr/lib/tmpfiles.d", "b.conf", "d /usr-b\n"),
             ("usr/lib/tmpfiles.d", "a.conf", "d /usr-a\n"),
-            ("lib/tmpfiles.d", "c.conf", ""),
+            ("etc/tmpfiles.d", "c.conf", ""),
             ("run/tmpfiles.d", "notes.txt", "x"),
         ] {
             fs::create_dir_all(root.join(d)).unwrap();
@@ -170,7 +160,8 @@ mod tests {
             files,
             vec![
                 root.join("usr/lib/tmpfiles.d/a.conf"),
-                root.join("etc/tmpfiles.d/b.conf")
+                root.join("etc/tmpfiles.d/b.conf"),
+                root.join("etc/tmpfiles.d/c.conf")
             ]
         );
         assert_eq!(

@@ -156,6 +156,9 @@ pub struct Item {
     pub argument: Option<Vec<u8>>,
     pub uid: Option<u32>,
     pub gid: Option<u32>,
+    /// `:` before the user or group: the owner is set only when the file is created.
+    pub uid_only_create: bool,
+    pub gid_only_create: bool,
     pub mode: u32,
     pub mode_set: bool,
     /// `~` before the mode: only keep the permission classes the file already has.
@@ -187,6 +190,9 @@ impl Item {
         self.argument == other.argument
             && self.uid == other.uid
             && self.gid == other.gid
+            && self.uid_only_create == other.uid_only_create
+            && self.gid_only_create == other.gid_only_create
+            && self.mode_only_create == other.mode_only_create
             && self.mode_set == other.mode_set
             && self.mode == other.mode
             && self.age == other.age
@@ -816,17 +822,26 @@ pub fn parse_line(
     }
 
     let path = join_root(ctx.root, &path);
-    let uid = match field(3).filter(|u| !empty_or_dash(Some(u))) {
-        Some(u) => {
-            Some(resolve_user(u, ctx).ok_or_else(|| LineProblem::UnknownUser(u.to_string()))?)
-        }
-        None => None,
+    let owner_field = |n: usize| {
+        let raw = field(n).filter(|f| !empty_or_dash(Some(f)))?;
+        Some(match raw.strip_prefix(':') {
+            Some(name) => (name, true),
+            None => (raw, false),
+        })
     };
-    let gid = match field(4).filter(|g| !empty_or_dash(Some(g))) {
-        Some(g) => {
-            Some(resolve_group(g, ctx).ok_or_else(|| LineProblem::UnknownGroup(g.to_string()))?)
-        }
-        None => None,
+    let (uid, uid_only_create) = match owner_field(3) {
+        Some((u, only_create)) => (
+            Some(resolve_user(u, ctx).ok_or_else(|| LineProblem::UnknownUser(u.to_string()))?),
+            only_create,
+        ),
+        None => (None, false),
+    };
+    let (gid, gid_only_create) = match owner_field(4) {
+        Some((g, only_create)) => (
+            Some(resolve_group(g, ctx).ok_or_else(|| LineProblem::UnknownGroup(g.to_string()))?),
+            only_create,
+        ),
+        None => (None, false),
     };
 
     let (mut mode, mut mode_set, mut mask_perms, mut mode_only_create) = (
@@ -878,6 +893,8 @@ pub fn parse_line(
         argument,
         uid,
         gid,
+        uid_only_create,
+        gid_only_create,
         mode,
         mode_set,
         mask_perms,

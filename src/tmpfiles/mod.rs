@@ -93,7 +93,8 @@ fn sort_key(item: &Item) -> (bool, char) {
 }
 
 impl Plan {
-    /// Add a line's item unless an incompatible line for the path came first; returns false
+    /// Add a line's item unless an incompatible line for the path came first (252 makes no
+    /// exception for `+`, unlike later releases); returns false
     /// when the item was dropped as a duplicate.
     fn add(&mut self, item: Item) -> bool {
         let glob = item.kind.takes_glob();
@@ -104,7 +105,7 @@ impl Plan {
         };
         if let Some(&n) = index.get(&item.path) {
             let array = &mut self.arrays[n];
-            if !item.append_or_force && array.items.iter().any(|(i, _)| !i.compatible_with(&item)) {
+            if array.items.iter().any(|(i, _)| !i.compatible_with(&item)) {
                 return false;
             }
             array.items.push((item, Done::default()));
