@@ -606,7 +606,10 @@ fn attribute_types_are_accepted_without_failing() {
     assert_eq!(pair.assert_same(&["--create"], &[]).code, 0);
     let ours = run_tool(
         &pair.our_tool.program,
-        &[format!("--root={}", pair.ours.path().display()), "--create".into()],
+        &[
+            format!("--root={}", pair.ours.path().display()),
+            "--create".into(),
+        ],
         &[],
         "",
     );
@@ -692,4 +695,93 @@ fn this_machines_debian_configs_match() {
         pair.assert_same(&["--create", "--boot"], &[]);
         pair.assert_same(&["--create", "--boot"], &[]);
     }
+}
+
+#[test]
+fn ordering_parents_globs_and_edge_cases() {
+    if !real_tool_present() {
+        return;
+    }
+    let config = "d /order/a/b 0700\r\n\
+        d /order/a 0711\n\
+        z /order/a 0750\n\
+        Z /order/glob-* 0700\n\
+        d /order/glob-1\n\
+        e /order/{glob-1,glob-2,none} 0701\n\
+        w /order/glob-[12]/file - - - - written\n\
+        f /order/glob-2/file\n\
+        L /links/to-dir - - - - /somewhere\n\
+        L+ /links/over-full-dir - - - - /somewhere\n\
+        p+ /special/fifo-over-dir\n\
+        f /links/file-over-symlink - - - - x\n\
+        w /links/write-through - - - - through\n\
+        d /links/dir-over-symlink 0700\n\
+        d /links/dir-over-dangling 0700\n\
+        f= /links/parent-link/file\n\
+        f+ /special/fifo 0600\n\
+        f /modes/setuid 4755\n\
+        d /modes/sticky 1777\n\
+        f /modes/none 0000\n\
+        f   '/quoted path/x'   0600   -   -   -     leading spaces dropped  \n\
+        f /quoted\\ escaped - - - - \"kept quotes\"\n\
+        d /aged - - - ~aAm:1w2d\n\
+        f^ /cred-bad-name - - - - a/b\n\
+        C /copy/dangling-source - - - - /links/dangling\n";
+    let files = [
+        ("/etc/tmpfiles.d/a.conf", config),
+        (
+            "/etc/tmpfiles.d/b.conf",
+            "d /order/a 0777\nf /first-file-wins - - - - b\n",
+        ),
+        (
+            "/etc/tmpfiles.d/0-first.conf",
+            "f /first-file-wins - - - - 0\n",
+        ),
+        ("/order/glob-2/file", "old contents here"),
+        ("/links/over-full-dir/x/y", "x"),
+        ("/special/fifo-over-dir/x", "x"),
+        ("/target-dir/write-through", "original!!"),
+        ("/real-parent/keep", "k"),
+    ];
+    let pair = Pair::new(&files, |root| {
+        fs::create_dir_all(root.join("links/to-dir")).unwrap();
+        symlink(
+            "../target-dir/write-through",
+            root.join("links/write-through"),
+        )
+        .unwrap();
+        symlink("/nowhere", root.join("links/file-over-symlink")).unwrap();
+        symlink("../target-dir", root.join("links/dir-over-symlink")).unwrap();
+        symlink("/nowhere", root.join("links/dir-over-dangling")).unwrap();
+        symlink("/nowhere", root.join("links/dangling")).unwrap();
+        symlink("../real-parent", root.join("links/parent-link")).unwrap();
+        fs::create_dir_all(root.join("special")).unwrap();
+        nix::unistd::mkfifo(
+            &root.join("special/fifo"),
+            nix::sys::stat::Mode::from_bits_truncate(0o644),
+        )
+        .unwrap();
+    });
+    pair.assert_same(&["--create"], &[]);
+    // A second run finds everything in place.
+    pair.assert_same(&["--create"], &[]);
+}
+
+#[test]
+fn removal_of_odd_targets() {
+    if !real_tool_present() {
+        return;
+    }
+    let config = "D /not-a-dir\nR /tree/{a,b}\nr /link\nd /tree 0700\nr /tree/c/*\n";
+    let files = [
+        ("/etc/tmpfiles.d/r.conf", config),
+        ("/not-a-dir", "file"),
+        ("/tree/a/x", "x"),
+        ("/tree/b", "x"),
+        ("/tree/c/1", "x"),
+        ("/tree/c/.hidden", "x"),
+        ("/target/keep", "k"),
+    ];
+    let pair = Pair::new(&files, |root| symlink("target", root.join("link")).unwrap());
+    pair.assert_same(&["--remove"], &[]);
 }

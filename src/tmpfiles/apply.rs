@@ -41,8 +41,8 @@ pub enum ApplyError {
         path: String,
         reason: String,
     },
-    #[error("rm -fr {path} failed: {reason}")]
-    RemoveForSymlink { path: String, reason: String },
+    #[error("Failed to stat({path}): {reason}")]
+    StatSource { path: String, reason: String },
     #[error("Failed to create device node \"{path}\": {reason}")]
     Device { path: String, reason: String },
     #[error("Failed to copy files to {path}: {reason}")]
@@ -424,7 +424,7 @@ fn create_directory(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
             Creation::New
         }
         Err(e) if matches!(errno_of(&e), libc::EEXIST | libc::EROFS) => {
-            if !fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            if !fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
                 notes
                     .lines
                     .push(format!("\"{path}\" already exists and is not a directory."));
@@ -461,7 +461,8 @@ fn cstring(path: &str) -> CString {
 }
 
 /// Make a node through a temporary name and rename it over `path` (mkfifoat_atomic(),
-/// mknod_atomic()), so a replaced object is never missing.
+/// mknod_atomic(), symlink_atomic()), so a replaced object is never missing; a directory in the
+/// way is removed with its contents first, as 252 does.
 fn replace_atomically(path: &str, make: &dyn Fn(&str) -> nix::Result<()>) -> io::Result<()> {
     let temp = format!(
         "{}/.#{}{:x}",
@@ -470,7 +471,14 @@ fn replace_atomically(path: &str, make: &dyn Fn(&str) -> nix::Result<()>) -> io:
         std::process::id()
     );
     make(&temp).map_err(io::Error::from)?;
-    fs::rename(&temp, path).inspect_err(|_| {
+    let renamed = fs::rename(&temp, path).or_else(|e| {
+        if !matches!(errno_of(&e), libc::EISDIR | libc::EEXIST | libc::ENOTEMPTY) {
+            return Err(e);
+        }
+        fs::remove_dir_all(path)?;
+        fs::rename(&temp, path)
+    });
+    renamed.inspect_err(|_| {
         let _ = fs::remove_file(&temp);
     })
 }
@@ -533,17 +541,7 @@ fn create_symlink(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
             let make = |p: &str| -> nix::Result<()> {
                 symlink(&target, p).map_err(|e| nix::errno::Errno::from_raw(errno_of(&e)))
             };
-            match replace_atomically(path, &make) {
-                Ok(()) => Ok(()),
-                Err(e) if matches!(errno_of(&e), libc::EISDIR | libc::EEXIST | libc::ENOTEMPTY) => {
-                    fs::remove_dir_all(path).map_err(|e| ApplyError::RemoveForSymlink {
-                        path: path.to_string(),
-                        reason: errno_text(&e),
-                    })?;
-                    symlink(&target, path).map_err(|e| symlink_error(&e))
-                }
-                Err(e) => Err(symlink_error(&e)),
-            }
+            replace_atomically(path, &make).map_err(|e| symlink_error(&e))
         }
         Err(e) => Err(symlink_error(&e)),
     }
@@ -670,16 +668,24 @@ fn copy_files(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
         path: path.to_string(),
         reason: errno_text(e),
     };
+    // The source is compared through links: a dangling one is copied, then reported.
+    let followed_source = || {
+        fs::metadata(&source).map_err(|e| ApplyError::StatSource {
+            path: source.display().to_string(),
+            reason: errno_text(&e),
+        })
+    };
     if let Ok(existing) = fs::symlink_metadata(path) {
         let mergeable = existing.is_dir() && source_meta.is_dir() && is_empty_dir(Path::new(path));
         if !mergeable {
-            if file_type_bits(&existing) != file_type_bits(&source_meta) {
+            if file_type_bits(&existing) != file_type_bits(&followed_source()?) {
                 return Ok(());
             }
             return set_perms(item, path, false, Creation::New);
         }
     }
     copy_tree(&source, Path::new(path), item.uid, item.gid).map_err(|e| copy_error(&e))?;
+    followed_source()?;
     set_perms(item, path, false, Creation::New)
 }
 
@@ -892,10 +898,12 @@ pub fn remove(item: &Item) -> Vec<ApplyError> {
     let mut errors = Vec::new();
     match item.kind {
         ItemType::TruncateDirectory => match remove_children(&item.path) {
-            Err(e) if errno_of(&e) != libc::ENOENT => errors.push(ApplyError::RemoveTree {
-                path: item.path.clone(),
-                reason: errno_text(&e),
-            }),
+            Err(e) if !matches!(errno_of(&e), libc::ENOENT | libc::ENOTDIR) => {
+                errors.push(ApplyError::RemoveTree {
+                    path: item.path.clone(),
+                    reason: errno_text(&e),
+                })
+            }
             _ => {}
         },
         ItemType::RemovePath => for_each_match(item, &mut errors, |p| {
