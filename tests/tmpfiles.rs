@@ -785,3 +785,71 @@ fn removal_of_odd_targets() {
     let pair = Pair::new(&files, |root| symlink("target", root.join("link")).unwrap());
     pair.assert_same(&["--remove"], &[]);
 }
+
+#[test]
+fn odd_configuration_entries() {
+    if !real_tool_present() {
+        return;
+    }
+    let files = [
+        ("/usr/lib/tmpfiles.d/masked.conf", "d /masked\n"),
+        (
+            "/usr/lib/tmpfiles.d/z-last.conf",
+            "d /last\nw- /a-directory - - - - x\nw /a-directory - - - - x\n",
+        ),
+        ("/usr/lib/tmpfiles.d/no-newline.conf", "d /no-newline"),
+        ("/usr/lib/tmpfiles.d/not-conf.txt", "d /not-conf\n"),
+        ("/usr/lib/tmpfiles.d/.hidden.conf", "d /hidden\n"),
+    ];
+    let prepare = |root: &Path| {
+        fs::create_dir_all(root.join("etc/tmpfiles.d/dir.conf")).unwrap();
+        fs::create_dir_all(root.join("a-directory")).unwrap();
+        symlink("/dev/null", root.join("etc/tmpfiles.d/masked.conf")).unwrap();
+        symlink("/nowhere", root.join("etc/tmpfiles.d/dangling.conf")).unwrap();
+        symlink(
+            "../../usr/lib/tmpfiles.d/not-conf.txt",
+            root.join("etc/tmpfiles.d/linked.conf"),
+        )
+        .unwrap();
+    };
+    for args in [&["--create"][..], &["--cat-config"]] {
+        let pair = Pair::new(&files, prepare);
+        pair.assert_same(args, &[]);
+    }
+}
+
+/// Without `--root` the paths are the host's: a private directory under /tmp stands in for it.
+#[test]
+fn without_root_named_config_file() {
+    if !real_tool_present() {
+        return;
+    }
+    let ours = Ours::new();
+    let run_in = |program: &Path| {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().display().to_string();
+        let config = format!(
+            "d {base}/made 0700 root root\nf {base}/made/file 0600 daemon - - hi\nL+ {base}/link - - - - made\nf {base}/user - nosuchuser\n"
+        );
+        let conf = dir.path().join("test.conf");
+        fs::write(&conf, config).unwrap();
+        let out = normalise(
+            run_tool(
+                program,
+                &["--create".into(), conf.display().to_string()],
+                &[],
+                "",
+            ),
+            dir.path(),
+        );
+        let tree = without_root(snapshot(dir.path()), dir.path());
+        (out, tree)
+    };
+    let (real_out, real_tree) = run_in(Path::new(REAL_TOOL));
+    let (our_out, our_tree) = run_in(&ours.program);
+    assert_eq!(
+        (our_out.code, &our_out.stderr),
+        (real_out.code, &real_out.stderr)
+    );
+    assert_eq!(our_tree, real_tree);
+}

@@ -125,8 +125,14 @@ where
         }
     };
     if cat {
-        print!("{}", tmpfiles::cat_config(&opts));
-        return 0;
+        let stdout = std::io::stdout();
+        return match tmpfiles::cat_config(&opts, &mut stdout.lock()) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("{e}");
+                1
+            }
+        };
     }
     if opts.clean {
         eprintln!("Cleaning up aged files (--clean) is not implemented, skipping it.");

@@ -399,6 +399,8 @@ fn write_file(item: &Item, path: &str) -> Result<(), ApplyError> {
     {
         Ok(f) => f,
         Err(e) if errno_of(&e) == libc::ENOENT => return Ok(()),
+        // 252 logs this at debug level only for `w-`.
+        Err(_) if item.allow_failure => return Ok(()),
         Err(e) => {
             return Err(ApplyError::OpenForWrite {
                 path: path.to_string(),

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -13,6 +14,8 @@ use thiserror::Error;
 pub enum ConfigError {
     #[error("Failed to open '{name}': {reason}")]
     Open { name: String, reason: String },
+    #[error("Failed to cat {path}: {reason}")]
+    Cat { path: String, reason: String },
 }
 
 /// The system directories, highest priority first (CONF_PATHS("tmpfiles.d") on a split-usr build).
@@ -119,21 +122,23 @@ pub fn find_named(
         .ok_or_else(|| not_found("No such file or directory"))
 }
 
-/// `--cat-config`: every file that would be read, each under a `# path` header.
-pub fn cat(root: Option<&Path>, dirs: &[String]) -> String {
-    let mut out = String::new();
+/// `--cat-config`: every file that would be read, each under a `# path` header; stops at the
+/// first file that cannot be read, as cat_files() does.
+pub fn cat(root: Option<&Path>, dirs: &[String], out: &mut dyn Write) -> Result<(), ConfigError> {
     for (n, file) in list_files(root, dirs).iter().enumerate() {
-        if n > 0 {
-            out.push('\n');
+        let text = fs::read(file).map_err(|e| ConfigError::Cat {
+            path: file.display().to_string(),
+            reason: super::apply::errno_text(&e),
+        })?;
+        let separator = if n > 0 { "\n" } else { "" };
+        let mut chunk = format!("{separator}# {}\n", file.display()).into_bytes();
+        chunk.extend_from_slice(&text);
+        if !chunk.ends_with(b"\n") {
+            chunk.push(b'\n');
         }
-        out.push_str(&format!("# {}\n", file.display()));
-        let text = fs::read(file).unwrap_or_default();
-        out.push_str(&String::from_utf8_lossy(&text));
-        if !out.ends_with('\n') {
-            out.push('\n');
-        }
+        let _ = out.write_all(&chunk);
     }
-    out
+    Ok(())
 }
 
 #[cfg(test)]

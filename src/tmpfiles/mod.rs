@@ -306,6 +306,8 @@ pub fn run(opts: &Options, stdin: &mut dyn Read, log: &mut dyn Write) -> Result<
             let name = file.display().to_string();
             match std::fs::read(&file) {
                 Ok(text) => run.read_text(&name, &text, &ctx),
+                // A dangling link is listed but, like a vanished file, passed over quietly.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => run.say(
                     &TmpfilesError::Read {
                         file: name,
@@ -355,6 +357,6 @@ pub fn run(opts: &Options, stdin: &mut dyn Read, log: &mut dyn Write) -> Result<
 }
 
 /// `--cat-config`: the files that would be read, each under a `# path` header.
-pub fn cat_config(opts: &Options) -> String {
-    config::cat(opts.root(), &opts.config_dirs())
+pub fn cat_config(opts: &Options, out: &mut dyn Write) -> Result<(), TmpfilesError> {
+    Ok(config::cat(opts.root(), &opts.config_dirs(), out)?)
 }
