@@ -155,10 +155,12 @@ mod tests {
             ("usr/lib/tmpfiles.d", "a.conf", "d /usr-a\n"),
             ("etc/tmpfiles.d", "c.conf", ""),
             ("run/tmpfiles.d", "notes.txt", "x"),
+            ("usr/lib/tmpfiles.d", "masked.conf", "d /masked\n"),
         ] {
             fs::create_dir_all(root.join(d)).unwrap();
             fs::write(root.join(d).join(name), body).unwrap();
         }
+        std::os::unix::fs::symlink("/dev/null", root.join("etc/tmpfiles.d/masked.conf")).unwrap();
         let dirs: Vec<String> = SYSTEM_DIRS.iter().map(|s| s.to_string()).collect();
         let files = list_files(Some(root), &dirs);
         assert_eq!(

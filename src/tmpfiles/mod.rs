@@ -51,6 +51,20 @@ pub struct Options {
 }
 
 impl Options {
+    /// What systemd-tmpfiles-setup.service runs at boot (`--create --remove --boot
+    /// --exclude-prefix=/dev`), for the manager to call when it is PID 1: `/run` and `/tmp` start
+    /// empty in a container, while `/dev` belongs to the container runtime.
+    pub fn boot_setup(root: Option<PathBuf>) -> Options {
+        Options {
+            create: true,
+            remove: true,
+            boot: true,
+            root,
+            exclude_prefixes: vec!["/dev".into()],
+            ..Options::default()
+        }
+    }
+
     fn root(&self) -> Option<&Path> {
         self.root.as_deref().filter(|r| *r != Path::new("/"))
     }
@@ -354,6 +368,33 @@ pub fn run(opts: &Options, stdin: &mut dyn Read, log: &mut dyn Write) -> Result<
     } else {
         0
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boot_setup_creates_boot_lines_below_the_root_but_not_dev() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("usr/lib/tmpfiles.d");
+        std::fs::create_dir_all(&conf).unwrap();
+        std::fs::write(
+            conf.join("x.conf"),
+            "d! /run/boot 0700\nd /dev/shm/x\nR! /tmp/old\nbad\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("tmp/old/sub")).unwrap();
+        let mut log = Vec::new();
+        let opts = Options::boot_setup(Some(dir.path().to_path_buf()));
+        let code = run(&opts, &mut std::io::empty(), &mut log).unwrap();
+        assert_eq!(code, EXIT_INVALID_CONFIG);
+        let log = String::from_utf8(log).unwrap();
+        assert!(log.ends_with("x.conf:4: Syntax error.\n"), "{log}");
+        assert!(dir.path().join("run/boot").is_dir());
+        assert!(!dir.path().join("dev").exists());
+        assert!(!dir.path().join("tmp/old").exists());
+    }
 }
 
 /// `--cat-config`: the files that would be read, each under a `# path` header.
