@@ -370,6 +370,11 @@ pub fn run(opts: &Options, stdin: &mut dyn Read, log: &mut dyn Write) -> Result<
     })
 }
 
+/// `--cat-config`: the files that would be read, each under a `# path` header.
+pub fn cat_config(opts: &Options, out: &mut dyn Write) -> Result<(), TmpfilesError> {
+    Ok(config::cat(opts.root(), &opts.config_dirs(), out)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,9 +400,4 @@ mod tests {
         assert!(!dir.path().join("dev").exists());
         assert!(!dir.path().join("tmp/old").exists());
     }
-}
-
-/// `--cat-config`: the files that would be read, each under a `# path` header.
-pub fn cat_config(opts: &Options, out: &mut dyn Write) -> Result<(), TmpfilesError> {
-    Ok(config::cat(opts.root(), &opts.config_dirs(), out)?)
 }
