@@ -853,3 +853,61 @@ fn without_root_named_config_file() {
     );
     assert_eq!(our_tree, real_tree);
 }
+
+#[test]
+fn objects_in_the_way_and_parents_that_are_files() {
+    if !real_tool_present() {
+        return;
+    }
+    let config = "f /fifo 0600\nf+ /sym - - - - x\nL /file - - - - x\nL+ /fifo2 - - - - x\n\
+        c /dir - - - - 1:3\nc+ /dir2 - - - - 1:3\nb /chr - - - - 1:3\ne /file 0600\n\
+        z /sym 0600 daemon\nZ /tree 0700 daemon adm\nd= /sym2/sub\nL= /deep/a/b - - - - x\n\
+        p= /dirp\nf= /fifo3\nz /nonexist 0600\nz /suid 4755 daemon\n\
+        f /file/sub\nd /file/sub2\nL /file/sub3 - - - - x\np /file/sub4\nc /file/sub5 - - - - 1:3\n\
+        C /file/sub6 - - - - /etc\nf+ /file/sub7\nw /file/sub8 - - - - x\nL+ /file/sub9 - - - - x\n\
+        p+ /file/sub10\nc+ /file/sub11 - - - - 1:3\nD /file/sub12\nv /file/sub13\n";
+    let mut files = vec![("/etc/tmpfiles.d/t.conf", config)];
+    accounts(&mut files);
+    files.extend([("/file", "x"), ("/deep", "q"), ("/suid", "s")]);
+    let pair = Pair::new(&files, |root| {
+        let fifo = |p: &str| {
+            nix::unistd::mkfifo(
+                &root.join(p),
+                nix::sys::stat::Mode::from_bits_truncate(0o644),
+            )
+            .unwrap()
+        };
+        fifo("fifo");
+        fifo("fifo2");
+        fifo("fifo3");
+        symlink("file", root.join("sym")).unwrap();
+        symlink("file", root.join("sym2")).unwrap();
+        for d in ["dir", "dir2/x", "dirp/y", "tree/a"] {
+            fs::create_dir_all(root.join(d)).unwrap();
+        }
+        symlink("../file", root.join("tree/a/l")).unwrap();
+        nix::sys::stat::mknod(
+            &root.join("chr"),
+            nix::sys::stat::SFlag::S_IFCHR,
+            nix::sys::stat::Mode::from_bits_truncate(0o644),
+            nix::sys::stat::makedev(1, 5),
+        )
+        .unwrap();
+        set_mode(&root.join("suid"), 0o4755);
+    });
+    assert_eq!(pair.assert_same(&["--create"], &[]).code, 73);
+}
+
+#[test]
+fn quoting_and_escapes() {
+    if !real_tool_present() {
+        return;
+    }
+    let config = "f \"/a\"b - - - - x\nd \"/x y\"/z\nd /c 0755 - - - # comment\n\
+        f /t\t0600\t-\t-\t-\tTAB\targ\n  # indented comment\n\t\nf /e - - - - \\\\\n\
+        f /u - - - - \\u00e9\\U0001F600\nf /o - - - - \\101\\0\nf /q \"\" - - - x\n\
+        f /empty-arg - - - - \"\"\nf /dash-arg - - - - -\nf /sp - - - -    \n\
+        L /lq - - - - \"quoted target\"\nf /hex - - - - \\x41\\x42\\t\\s|\n";
+    let pair = Pair::with_config(config, |_| {});
+    assert_eq!(pair.assert_same(&["--create"], &[]).code, 65);
+}

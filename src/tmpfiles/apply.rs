@@ -33,17 +33,13 @@ pub enum ApplyError {
     NotRegular(String),
     #[error("Failed to create directory or subvolume \"{path}\": {reason}")]
     Mkdir { path: String, reason: String },
-    #[error("Failed to create fifo {path}: {reason}")]
+    #[error("Failed to create FIFO {path}: {reason}")]
     Fifo { path: String, reason: String },
-    #[error("symlink({target}, {path}) failed: {reason}")]
-    Symlink {
-        target: String,
-        path: String,
-        reason: String,
-    },
+    #[error("Failed to create symlink '{path}': {reason}")]
+    Symlink { path: String, reason: String },
     #[error("Failed to stat({path}): {reason}")]
     StatSource { path: String, reason: String },
-    #[error("Failed to create device node \"{path}\": {reason}")]
+    #[error("Failed to create device node '{path}': {reason}")]
     Device { path: String, reason: String },
     #[error("Failed to copy files to {path}: {reason}")]
     Copy { path: String, reason: String },
@@ -71,12 +67,46 @@ pub enum ApplyError {
     RemoveTree { path: String, reason: String },
 }
 
-/// strerror() of an I/O error, without Rust's "(os error N)" suffix.
+/// glibc's strerror() texts, which systemd's messages carry; musl and nix word some differently.
+const GLIBC_ERRNO_TEXTS: &[(i32, &str)] = &[
+    (libc::EPERM, "Operation not permitted"),
+    (libc::ENOENT, "No such file or directory"),
+    (libc::ESRCH, "No such process"),
+    (libc::EIO, "Input/output error"),
+    (libc::ENXIO, "No such device or address"),
+    (libc::EBADF, "Bad file descriptor"),
+    (libc::EAGAIN, "Resource temporarily unavailable"),
+    (libc::ENOMEM, "Cannot allocate memory"),
+    (libc::EACCES, "Permission denied"),
+    (libc::EBUSY, "Device or resource busy"),
+    (libc::EEXIST, "File exists"),
+    (libc::EXDEV, "Invalid cross-device link"),
+    (libc::ENODEV, "No such device"),
+    (libc::ENOTDIR, "Not a directory"),
+    (libc::EISDIR, "Is a directory"),
+    (libc::EINVAL, "Invalid argument"),
+    (libc::ETXTBSY, "Text file busy"),
+    (libc::EFBIG, "File too large"),
+    (libc::ENOSPC, "No space left on device"),
+    (libc::EROFS, "Read-only file system"),
+    (libc::EMLINK, "Too many links"),
+    (libc::ENAMETOOLONG, "File name too long"),
+    (libc::ENOTEMPTY, "Directory not empty"),
+    (libc::ELOOP, "Too many levels of symbolic links"),
+    (libc::EOPNOTSUPP, "Operation not supported"),
+    (libc::EDQUOT, "Disk quota exceeded"),
+];
+
+/// strerror() of an I/O error as glibc words it, without Rust's "(os error N)" suffix.
 pub fn errno_text(e: &io::Error) -> String {
-    match e.raw_os_error() {
-        Some(n) => nix::errno::Errno::from_raw(n).desc().to_string(),
-        None => e.to_string(),
-    }
+    let Some(n) = e.raw_os_error() else {
+        return e.to_string();
+    };
+    GLIBC_ERRNO_TEXTS
+        .iter()
+        .find(|(code, _)| *code == n)
+        .map(|(_, text)| text.to_string())
+        .unwrap_or_else(|| nix::errno::Errno::from_raw(n).desc().to_string())
 }
 
 fn errno_of(e: &io::Error) -> i32 {
@@ -425,7 +455,7 @@ fn create_directory(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
             let _ = fs::set_permissions(path, fs::Permissions::from_mode(item.mode));
             Creation::New
         }
-        Err(e) if matches!(errno_of(&e), libc::EEXIST | libc::EROFS) => {
+        Err(e) if matches!(errno_of(&e), libc::EEXIST | libc::EROFS | libc::ENOTDIR) => {
             if !fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
                 notes
                     .lines
@@ -451,7 +481,7 @@ fn adjust_directory(item: &Item, path: &str, notes: &mut Notes) -> Result<(), Ap
         Ok(m) if !m.is_dir() => {
             notes
                 .lines
-                .push(format!("\"{path}\" already exists and is not a directory."));
+                .push(format!("'{path}' already exists and is not a directory."));
             Ok(())
         }
         Ok(_) => set_perms(item, path, false, Creation::Existing),
@@ -530,7 +560,6 @@ fn create_symlink(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     let path = item.path.as_str();
     let target = item.argument_text().unwrap_or_default();
     let symlink_error = |e: &io::Error| ApplyError::Symlink {
-        target: target.clone(),
         path: path.to_string(),
         reason: errno_text(e),
     };
