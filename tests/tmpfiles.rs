@@ -911,3 +911,55 @@ fn quoting_and_escapes() {
     let pair = Pair::with_config(config, |_| {});
     assert_eq!(pair.assert_same(&["--create"], &[]).code, 65);
 }
+
+/// RPM's %tmpfiles_create_package: `--replace=` puts standard input in place of a package's file.
+#[test]
+fn replace_puts_the_arguments_in_place_of_a_file() {
+    if !real_tool_present() {
+        return;
+    }
+    let files = [
+        ("/usr/lib/tmpfiles.d/a.conf", "d /a\n"),
+        ("/usr/lib/tmpfiles.d/pkg.conf", "d /old-pkg\n"),
+        ("/etc/tmpfiles.d/shadow.conf", "d /admin-shadow\n"),
+        ("/usr/lib/tmpfiles.d/shadow.conf", "d /vendor-shadow\n"),
+        ("/usr/lib/tmpfiles.d/z.conf", "d /z/pkg 0700\n"),
+    ];
+    for (replace, stdin) in [
+        (
+            "--replace=/usr/lib/tmpfiles.d/pkg.conf",
+            "d /z 0711\nd /new-pkg\n",
+        ),
+        (
+            "--replace=/usr/lib/tmpfiles.d/shadow.conf",
+            "d /from-stdin\n",
+        ),
+        (
+            "--replace=/usr/lib/tmpfiles.d/brand-new.conf",
+            "d /brand-new\n",
+        ),
+    ] {
+        let pair = Pair::new(&files, |_| {});
+        let (real, ours) = pair.run_with_stdin(&["--create", replace, "-"], &[], stdin);
+        assert_eq!(
+            (ours.code, ours.stderr),
+            (real.code, real.stderr),
+            "{replace}"
+        );
+        pair.assert_same_trees();
+    }
+    let pair = Pair::new(&files, |_| {});
+    for args in [
+        &["--create", "--replace=relative.conf", "-"][..],
+        &["--create", "--replace=/usr/lib/tmpfiles.d/x.txt", "-"],
+        &["--create", "--replace=/usr/lib/tmpfiles.d/x.conf"],
+        &["--cat-config", "--replace=/usr/lib/tmpfiles.d/x.conf", "-"],
+    ] {
+        let (real, ours) = pair.run(args, &[]);
+        assert_eq!(
+            (ours.code, &ours.stderr),
+            (real.code, &real.stderr),
+            "{args:?}"
+        );
+    }
+}

@@ -51,6 +51,9 @@ struct TmpfilesArgs {
     /// Operate on disk image as filesystem root (not supported)
     #[arg(long, value_name = "PATH")]
     image: Option<String>,
+    /// Treat arguments as replacement for PATH
+    #[arg(long, value_name = "PATH")]
+    replace: Option<String>,
     /// Do not pipe output into a pager
     #[arg(long)]
     no_pager: bool,
@@ -79,6 +82,22 @@ fn options(args: TmpfilesArgs) -> Result<Options, String> {
     if !(args.create || args.remove || args.clean || args.cat_config) {
         return Err("You need to specify at least one of --clean, --create or --remove.".into());
     }
+    if let Some(r) = &args.replace {
+        if !r.starts_with('/') {
+            return Err("The argument to --replace= must be an absolute path.".into());
+        }
+        if !r.ends_with(".conf") {
+            return Err("The argument to --replace= must have the extension '.conf'.".into());
+        }
+        if args.cat_config {
+            return Err("Option --replace= is not supported with --cat-config".into());
+        }
+        if args.files.is_empty() {
+            return Err(
+                "When --replace= is given, some configuration items must be specified".into(),
+            );
+        }
+    }
     if args.root.is_some() && args.user {
         return Err("Combination of --user and --root= is not supported.".into());
     }
@@ -96,6 +115,7 @@ fn options(args: TmpfilesArgs) -> Result<Options, String> {
         include_prefixes: args.prefix,
         exclude_prefixes,
         files: args.files,
+        replace: args.replace,
     })
 }
 

@@ -67,7 +67,8 @@ pub fn user_dirs() -> Vec<String> {
     dirs
 }
 
-fn in_root(root: Option<&Path>, dir: &str) -> PathBuf {
+/// A path inside the root as a path on the host.
+pub fn in_root(root: Option<&Path>, dir: &str) -> PathBuf {
     match root {
         Some(r) => r.join(dir.trim_start_matches('/')),
         None => PathBuf::from(dir),
@@ -79,10 +80,12 @@ fn is_masked(path: &Path) -> bool {
     fs::read_link(path).is_ok_and(|t| t == Path::new("/dev/null"))
 }
 
-/// The configuration files to read, in order (conf_files_list()).
-pub fn list_files(root: Option<&Path>, dirs: &[String]) -> Vec<PathBuf> {
-    let mut by_name: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for dir in dirs {
+/// The configuration files to read, in order (conf_files_list_with_replacement()). `replacement`
+/// (`--replace=`, a path inside the root) takes the place of its namesake unless that one is in a
+/// directory of higher priority, and is listed even though it need not exist.
+pub fn list_files(root: Option<&Path>, dirs: &[String], replacement: Option<&str>) -> Vec<PathBuf> {
+    let mut by_name: BTreeMap<String, (usize, PathBuf)> = BTreeMap::new();
+    for (priority, dir) in dirs.iter().enumerate() {
         let Ok(entries) = fs::read_dir(in_root(root, dir)) else {
             continue;
         };
@@ -93,10 +96,24 @@ pub fn list_files(root: Option<&Path>, dirs: &[String]) -> Vec<PathBuf> {
             if name.starts_with('.') || !name.ends_with(".conf") {
                 continue;
             }
-            by_name.entry(name).or_insert_with(|| entry.path());
+            by_name
+                .entry(name)
+                .or_insert_with(|| (priority, entry.path()));
         }
     }
-    by_name.into_values().filter(|p| !is_masked(p)).collect()
+    if let Some(replacement) = replacement {
+        let (dir, name) = replacement.rsplit_once('/').unwrap_or(("", replacement));
+        let priority = dirs.iter().position(|d| d == dir).unwrap_or(dirs.len());
+        let shadowed = by_name.get(name).is_some_and(|(p, _)| *p < priority);
+        if !shadowed {
+            by_name.insert(name.to_string(), (priority, in_root(root, replacement)));
+        }
+    }
+    by_name
+        .into_values()
+        .map(|(_, path)| path)
+        .filter(|p| !is_masked(p))
+        .collect()
 }
 
 /// Where a file named on the command line is (search_and_fopen()): a name with a slash is opened
@@ -125,7 +142,7 @@ pub fn find_named(
 /// `--cat-config`: every file that would be read, each under a `# path` header; stops at the
 /// first file that cannot be read, as cat_files() does.
 pub fn cat(root: Option<&Path>, dirs: &[String], out: &mut dyn Write) -> Result<(), ConfigError> {
-    for (n, file) in list_files(root, dirs).iter().enumerate() {
+    for (n, file) in list_files(root, dirs, None).iter().enumerate() {
         let text = fs::read(file).map_err(|e| ConfigError::Cat {
             path: file.display().to_string(),
             reason: super::apply::errno_text(&e),
@@ -162,7 +179,7 @@ mod tests {
         }
         std::os::unix::fs::symlink("/dev/null", root.join("etc/tmpfiles.d/masked.conf")).unwrap();
         let dirs: Vec<String> = SYSTEM_DIRS.iter().map(|s| s.to_string()).collect();
-        let files = list_files(Some(root), &dirs);
+        let files = list_files(Some(root), &dirs, None);
         assert_eq!(
             files,
             vec![
@@ -176,5 +193,11 @@ mod tests {
             root.join("etc/tmpfiles.d/b.conf")
         );
         assert!(find_named(Some(root), &dirs, "zz.conf").is_err());
+        let replaced = list_files(Some(root), &dirs, Some("/usr/lib/tmpfiles.d/a.conf"));
+        assert_eq!(replaced[0], root.join("usr/lib/tmpfiles.d/a.conf"));
+        let shadowed = list_files(Some(root), &dirs, Some("/usr/lib/tmpfiles.d/b.conf"));
+        assert_eq!(shadowed[1], root.join("etc/tmpfiles.d/b.conf"));
+        let added = list_files(Some(root), &dirs, Some("/run/tmpfiles.d/new.conf"));
+        assert_eq!(added.last(), Some(&root.join("run/tmpfiles.d/new.conf")));
     }
 }

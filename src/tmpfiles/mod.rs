@@ -48,6 +48,8 @@ pub struct Options {
     pub exclude_prefixes: Vec<String>,
     /// Configuration files named on the command line (`-` is standard input); empty means all.
     pub files: Vec<String>,
+    /// `--replace=PATH`: read all configuration, with `files` standing in for PATH.
+    pub replace: Option<String>,
 }
 
 impl Options {
@@ -230,6 +232,36 @@ impl Run<'_> {
         }
     }
 
+    /// A file named on the command line: an error here ends the run before anything is applied.
+    fn read_named(
+        &mut self,
+        name: &str,
+        root: Option<&Path>,
+        dirs: &[String],
+        stdin: &mut dyn Read,
+        ctx: &LineContext,
+    ) -> Result<(), TmpfilesError> {
+        let (label, text) = if name == "-" {
+            let mut text = Vec::new();
+            stdin
+                .read_to_end(&mut text)
+                .map_err(|e| TmpfilesError::Read {
+                    file: "<stdin>".into(),
+                    reason: apply::errno_text(&e),
+                })?;
+            ("<stdin>".to_string(), text)
+        } else {
+            let path = config::find_named(root, dirs, name)?;
+            let text = std::fs::read(&path).map_err(|e| config::ConfigError::Open {
+                name: name.to_string(),
+                reason: apply::errno_text(&e),
+            })?;
+            (path.display().to_string(), text)
+        };
+        self.read_text(&label, &text, ctx);
+        Ok(())
+    }
+
     fn process_array(&mut self, n: usize, phase: Phase) {
         if phase == Phase::Create {
             if let Some(parent) = self.plan.arrays[n].parent {
@@ -315,8 +347,16 @@ pub fn run(opts: &Options, stdin: &mut dyn Read, log: &mut dyn Write) -> Result<
         failed: false,
         unsupported_warned: false,
     };
-    if opts.files.is_empty() {
-        for file in config::list_files(root, &dirs) {
+    if opts.files.is_empty() || opts.replace.is_some() {
+        let replacement = opts.replace.as_deref();
+        let replaced = replacement.map(|r| config::in_root(root, r));
+        for file in config::list_files(root, &dirs, replacement) {
+            if Some(&file) == replaced.as_ref() {
+                for name in &opts.files {
+                    run.read_named(name, root, &dirs, stdin, &ctx)?;
+                }
+                continue;
+            }
             let name = file.display().to_string();
             match std::fs::read(&file) {
                 Ok(text) => run.read_text(&name, &text, &ctx),
@@ -333,25 +373,7 @@ pub fn run(opts: &Options, stdin: &mut dyn Read, log: &mut dyn Write) -> Result<
         }
     } else {
         for name in &opts.files {
-            let (label, text) = if name == "-" {
-                let mut text = Vec::new();
-                stdin
-                    .read_to_end(&mut text)
-                    .map_err(|e| TmpfilesError::Read {
-                        file: "<stdin>".into(),
-                        reason: apply::errno_text(&e),
-                    })?;
-                ("<stdin>".to_string(), text)
-            } else {
-                let path = config::find_named(root, &dirs, name)?;
-                let label = path.display().to_string();
-                let text = std::fs::read(&path).map_err(|e| config::ConfigError::Open {
-                    name: name.clone(),
-                    reason: apply::errno_text(&e),
-                })?;
-                (label, text)
-            };
-            run.read_text(&label, &text, &ctx);
+            run.read_named(name, root, &dirs, stdin, &ctx)?;
         }
     }
     run.plan.link_parents();
