@@ -341,6 +341,9 @@ p /p-on-file
 c /c-on-file - - - - 1:3
 Z /tree ~0770 daemon
 z /sym 0600 daemon
+d /d-owner-colon 0700 :daemon :daemon
+d /new-owner-colon 0700 :daemon :daemon
+f /f-owner-colon - daemon :daemon
 "#;
     let mut files = vec![("/etc/tmpfiles.d/x.conf", config)];
     accounts(&mut files);
@@ -353,8 +356,10 @@ z /sym 0600 daemon
         ("/p-on-file", "file"),
         ("/c-on-file", "file"),
         ("/tree/x", "x"),
+        ("/f-owner-colon", "x"),
     ]);
     let pair = Pair::new(&files, |root| {
+        fs::create_dir_all(root.join("d-owner-colon")).unwrap();
         set_mode(&root.join("f-mode"), 0o666);
         set_mode(&root.join("f-colon"), 0o640);
         set_mode(&root.join("f-mask"), 0o640);

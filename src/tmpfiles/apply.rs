@@ -43,6 +43,8 @@ pub enum ApplyError {
     Device { path: String, reason: String },
     #[error("Failed to copy files to {path}: {reason}")]
     Copy { path: String, reason: String },
+    #[error("fstat({path}) failed: {reason}")]
+    Stat { path: String, reason: String },
     #[error("fchownat() of {path} failed: {reason}")]
     Chown { path: String, reason: String },
     #[error("fchmod() of {path} failed: {reason}")]
@@ -164,15 +166,14 @@ fn set_perms(item: &Item, path: &str, follow: bool, creation: Creation) -> Resul
     } else {
         fs::symlink_metadata(path)
     }
-    .map_err(|e| ApplyError::Chmod {
+    .map_err(|e| ApplyError::Stat {
         path: path.to_string(),
         reason: errno_text(&e),
     })?;
     if !meta.is_dir() && meta.nlink() > 1 && protected_hardlinks_off() {
         return Err(ApplyError::Hardlinked(path.to_string()));
     }
-    let do_chown =
-        item.uid.is_some_and(|u| u != meta.uid()) || item.gid.is_some_and(|g| g != meta.gid());
+    let do_chown = uid.is_some_and(|u| u != meta.uid()) || gid.is_some_and(|g| g != meta.gid());
     let apply_mode = item.mode_set && !(item.mode_only_create && existing);
     let new_mode = if apply_mode {
         if item.mask_perms {
