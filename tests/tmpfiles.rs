@@ -475,6 +475,12 @@ d!! /double-modifier
 d /dir-with-arg - - - - ignored
 d /ok 0700 svc adm 10d
 f /var/run/legacy
+"" /empty-command
+c~ /b64-dev - - - - MTozCg==
+t~ /b64-xattr - - - - a
+a~ /b64-acl - - - - a
+h~ /b64-attr - - - - a
+C~ /b64-copy - - - - a
 f /ok-after-errors
 "#;
     let mut files = vec![("/etc/tmpfiles.d/bad.conf", config)];

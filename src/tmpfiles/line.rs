@@ -208,6 +208,8 @@ pub enum LineProblem {
     BadQuoting,
     #[error("Syntax error.")]
     TooFewFields,
+    #[error("Command too short '{0}'.")]
+    CommandTooShort(String),
     #[error("Unknown modifiers in command '{0}'")]
     UnknownModifiers(String),
     #[error("Failed to replace specifiers in '{path}': {error}")]
@@ -620,7 +622,7 @@ fn unsupported_base64_target(kind: ItemType) -> Option<&'static str> {
     match kind {
         CreateSymlink => Some("symlink targets"),
         CopyFiles => Some("copy sources"),
-        CreateCharDevice | CreateBlockDevice => Some("device specifications"),
+        CreateCharDevice | CreateBlockDevice => Some("device node creation"),
         SetXattr | RecursiveSetXattr => Some("extended attributes"),
         SetAcl | RecursiveSetAcl => Some("ACLs"),
         SetAttribute | RecursiveSetAttribute => Some("file attributes"),
@@ -662,7 +664,9 @@ pub fn parse_line(
         (!empty_or_dash(Some(rest))).then(|| rest.as_bytes().to_vec());
 
     let mut chars = action.chars();
-    let letter = chars.next().ok_or(LineProblem::TooFewFields)?;
+    let letter = chars
+        .next()
+        .ok_or_else(|| LineProblem::CommandTooShort(action.to_string()))?;
     let (mut boot, mut force, mut allow_failure, mut try_replace, mut unbase64_arg, mut from_cred) =
         (false, false, false, false, false, false);
     for m in chars {
@@ -705,6 +709,9 @@ pub fn parse_line(
     }
 
     let kind = ItemType::from_letter(letter).ok_or(LineProblem::UnknownType(letter))?;
+    if let Some(what) = unsupported_base64_target(kind).filter(|_| unbase64_arg) {
+        return Err(LineProblem::Base64Unsupported(what));
+    }
     let mut device = None;
     use ItemType::*;
     match kind {
@@ -715,19 +722,11 @@ pub fn parse_line(
             }
         }
         CreateSymlink | CopyFiles => {
-            if unbase64_arg {
-                return Err(LineProblem::Base64Unsupported(
-                    unsupported_base64_target(kind).unwrap_or("this type"),
-                ));
-            }
             if argument.is_none() {
                 argument = Some(factory_path(&path));
             }
         }
         CreateCharDevice | CreateBlockDevice => {
-            if unbase64_arg {
-                return Err(LineProblem::Base64Unsupported("device specifications"));
-            }
             let arg = argument
                 .as_deref()
                 .ok_or(LineProblem::DeviceWithoutArgument)?;
@@ -740,9 +739,6 @@ pub fn parse_line(
         | RecursiveSetAcl
         | SetAttribute
         | RecursiveSetAttribute => {
-            if let Some(what) = unsupported_base64_target(kind).filter(|_| unbase64_arg) {
-                return Err(LineProblem::Base64Unsupported(what));
-            }
             if argument.is_none() {
                 return Err(LineProblem::MissingArgument(match kind {
                     SetXattr | RecursiveSetXattr => "Set extended attribute",
@@ -952,6 +948,14 @@ mod tests {
         assert!(i.append_or_force);
         assert_eq!(parse("f '/open"), Err(LineProblem::BadQuoting));
         assert_eq!(parse("f"), Err(LineProblem::TooFewFields));
+        assert_eq!(
+            parse("\"\" /x"),
+            Err(LineProblem::CommandTooShort(String::new()))
+        );
+        assert_eq!(
+            parse("c~ /x - - - - MTozCg=="),
+            Err(LineProblem::Base64Unsupported("device node creation"))
+        );
     }
 
     #[test]
