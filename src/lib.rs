@@ -8,4 +8,5 @@ pub mod cli;
 pub mod install;
 pub mod ipc;
 pub mod manager;
+pub mod tmpfiles;
 pub mod unit;

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     let code = match program.as_str() {
         "systemd-escape" => cli::systemd_escape_main(argv),
         "journalctl" => cli::journalctl_main(argv),
+        "systemd-tmpfiles" => cli::systemd_tmpfiles_main(argv),
         _ => cli::systemctl_main(argv),
     };
     ExitCode::from(code)

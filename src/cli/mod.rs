@@ -9,6 +9,7 @@ mod online;
 mod options;
 mod show;
 mod table;
+mod tmpfiles;
 
 use std::io::Write;
 use std::path::Path;
@@ -18,6 +19,7 @@ use clap::Parser;
 pub use escape::systemd_escape_main;
 pub use journalctl::journalctl_main;
 pub use options::Options;
+pub use tmpfiles::systemd_tmpfiles_main;
 
 use crate::unit::paths::{LookupPaths, Scope};
 

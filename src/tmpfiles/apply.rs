@@ -1,0 +1,1003 @@
+//! The actions of systemd-tmpfiles 252 on one item: create_item() for `--create` and remove_item()
+//! for `--remove`, with fd_set_perms()'s rules for fixing the mode and owner of what exists, the
+//! parent directories (mode 0755) made on the way, `+` replacing objects of the wrong kind and `=`
+//! removing them from the path. Failures are returned worded as systemd logs them; conditions
+//! systemd only warns about are pushed to `notes` and are not failures.
+
+use std::ffi::CString;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{
+    lchown, symlink, DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt,
+};
+use std::path::{Path, PathBuf};
+
+use nix::sys::stat::{Mode, SFlag};
+use thiserror::Error;
+
+use super::line::{Item, ItemType};
+
+#[derive(Debug, Error)]
+pub enum ApplyError {
+    #[error("Failed to create file {path}: {reason}")]
+    CreateFile { path: String, reason: String },
+    #[error("Failed to open/create file {path}: {reason}")]
+    OpenFile { path: String, reason: String },
+    #[error("Failed to truncate file {path}: {reason}")]
+    Truncate { path: String, reason: String },
+    #[error("Failed to write file \"{path}\": {reason}")]
+    Write { path: String, reason: String },
+    #[error("Failed to open file \"{path}\": {reason}")]
+    OpenForWrite { path: String, reason: String },
+    #[error("{0} exists and is not a regular file.")]
+    NotRegular(String),
+    #[error("Failed to create directory or subvolume \"{path}\": {reason}")]
+    Mkdir { path: String, reason: String },
+    #[error("Failed to create FIFO {path}: {reason}")]
+    Fifo { path: String, reason: String },
+    #[error("Failed to create symlink '{path}': {reason}")]
+    Symlink { path: String, reason: String },
+    #[error("Failed to stat({path}): {reason}")]
+    StatSource { path: String, reason: String },
+    #[error("Failed to create device node '{path}': {reason}")]
+    Device { path: String, reason: String },
+    #[error("Failed to copy files to {path}: {reason}")]
+    Copy { path: String, reason: String },
+    #[error("fstat({path}) failed: {reason}")]
+    Stat { path: String, reason: String },
+    #[error("fchownat() of {path} failed: {reason}")]
+    Chown { path: String, reason: String },
+    #[error("fchmod() of {path} failed: {reason}")]
+    Chmod { path: String, reason: String },
+    #[error("Refusing to set permissions on hardlinked file {0} while the fs.protected_hardlinks sysctl is turned off.")]
+    Hardlinked(String),
+    #[error("Failed to mkdir \"{name}\" at \"{parent}\": {reason}")]
+    MkdirParent {
+        name: String,
+        parent: String,
+        reason: String,
+    },
+    #[error("Failed to remove \"{name}\" at \"{parent}\": {reason}")]
+    RemoveWrongType {
+        name: String,
+        parent: String,
+        reason: String,
+    },
+    #[error("rm({path}): {reason}")]
+    Remove { path: String, reason: String },
+    #[error("rm_rf({path}): {reason}")]
+    RemoveTree { path: String, reason: String },
+}
+
+/// glibc's strerror() texts, which systemd's messages carry; musl and nix word some differently.
+const GLIBC_ERRNO_TEXTS: &[(i32, &str)] = &[
+    (libc::EPERM, "Operation not permitted"),
+    (libc::ENOENT, "No such file or directory"),
+    (libc::ESRCH, "No such process"),
+    (libc::EIO, "Input/output error"),
+    (libc::ENXIO, "No such device or address"),
+    (libc::EBADF, "Bad file descriptor"),
+    (libc::EAGAIN, "Resource temporarily unavailable"),
+    (libc::ENOMEM, "Cannot allocate memory"),
+    (libc::EACCES, "Permission denied"),
+    (libc::EBUSY, "Device or resource busy"),
+    (libc::EEXIST, "File exists"),
+    (libc::EXDEV, "Invalid cross-device link"),
+    (libc::ENODEV, "No such device"),
+    (libc::ENOTDIR, "Not a directory"),
+    (libc::EISDIR, "Is a directory"),
+    (libc::EINVAL, "Invalid argument"),
+    (libc::ETXTBSY, "Text file busy"),
+    (libc::EFBIG, "File too large"),
+    (libc::ENOSPC, "No space left on device"),
+    (libc::EROFS, "Read-only file system"),
+    (libc::EMLINK, "Too many links"),
+    (libc::ENAMETOOLONG, "File name too long"),
+    (libc::ENOTEMPTY, "Directory not empty"),
+    (libc::ELOOP, "Too many levels of symbolic links"),
+    (libc::EOPNOTSUPP, "Operation not supported"),
+    (libc::EDQUOT, "Disk quota exceeded"),
+];
+
+/// strerror() of an I/O error as glibc words it, without Rust's "(os error N)" suffix.
+pub fn errno_text(e: &io::Error) -> String {
+    let Some(n) = e.raw_os_error() else {
+        return e.to_string();
+    };
+    GLIBC_ERRNO_TEXTS
+        .iter()
+        .find(|(code, _)| *code == n)
+        .map(|(_, text)| text.to_string())
+        .unwrap_or_else(|| nix::errno::Errno::from_raw(n).desc().to_string())
+}
+
+fn errno_of(e: &io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(libc::EIO)
+}
+
+/// Whether an object was just made or was there before: `:` modes apply only to the former.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Creation {
+    New,
+    Existing,
+}
+
+/// Where messages go that systemd logs as warnings or notices without failing the item.
+pub struct Notes<'a> {
+    pub lines: &'a mut Vec<String>,
+    /// Types we accept but do not apply (ACLs, xattrs, chattr), warned about once per run.
+    pub unsupported_warned: &'a mut bool,
+}
+
+fn process_mask_perms(mode: u32, current: u32) -> u32 {
+    let mut mode = mode;
+    if current & 0o111 == 0 {
+        mode &= !0o111;
+    }
+    if current & 0o222 == 0 {
+        mode &= !0o222;
+    }
+    if current & 0o444 == 0 {
+        mode &= !0o444;
+    }
+    if current & libc::S_IFMT != libc::S_IFDIR {
+        mode &= !0o7000;
+    }
+    mode
+}
+
+fn protected_hardlinks_off() -> bool {
+    fs::read_to_string("/proc/sys/fs/protected_hardlinks")
+        .map(|v| v.trim() == "0")
+        .unwrap_or(true)
+}
+
+/// fd_set_perms(): chown when the owner differs, then chmod when asked or after a chown; symlinks
+/// keep their mode. `follow` says whether `path` names the object or, being a link, the link.
+fn set_perms(item: &Item, path: &str, follow: bool, creation: Creation) -> Result<(), ApplyError> {
+    let existing = creation == Creation::Existing;
+    let uid = item.uid.filter(|_| !(existing && item.uid_only_create));
+    let gid = item.gid.filter(|_| !(existing && item.gid_only_create));
+    if !item.mode_set && uid.is_none() && gid.is_none() {
+        return Ok(());
+    }
+    let meta = if follow {
+        fs::metadata(path)
+    } else {
+        fs::symlink_metadata(path)
+    }
+    .map_err(|e| ApplyError::Stat {
+        path: path.to_string(),
+        reason: errno_text(&e),
+    })?;
+    if !meta.is_dir() && meta.nlink() > 1 && protected_hardlinks_off() {
+        return Err(ApplyError::Hardlinked(path.to_string()));
+    }
+    let do_chown = uid.is_some_and(|u| u != meta.uid()) || gid.is_some_and(|g| g != meta.gid());
+    let apply_mode = item.mode_set && !(item.mode_only_create && existing);
+    let new_mode = if apply_mode {
+        if item.mask_perms {
+            process_mask_perms(item.mode, meta.mode())
+        } else {
+            item.mode
+        }
+    } else {
+        meta.mode() & 0o7777
+    };
+    if do_chown {
+        let result = if follow {
+            std::os::unix::fs::chown(path, uid, gid)
+        } else {
+            lchown(path, uid, gid)
+        };
+        result.map_err(|e| ApplyError::Chown {
+            path: path.to_string(),
+            reason: errno_text(&e),
+        })?;
+    }
+    if (apply_mode || do_chown)
+        && !meta.file_type().is_symlink()
+        && (do_chown || (new_mode ^ meta.mode()) & 0o7777 != 0)
+    {
+        fs::set_permissions(path, fs::Permissions::from_mode(new_mode)).map_err(|e| {
+            ApplyError::Chmod {
+                path: path.to_string(),
+                reason: errno_text(&e),
+            }
+        })?;
+    }
+    Ok(())
+}
+
+fn parent_of(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) => "/",
+        Some(i) => &path[..i],
+        None => ".",
+    }
+}
+
+fn base_of(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// mkdir_parents(path, 0755): every missing ancestor, errors left to the creation that follows.
+fn make_parents(path: &str) {
+    let mut prefix = String::new();
+    let parent = parent_of(path);
+    for component in parent.split('/').filter(|c| !c.is_empty()) {
+        prefix.push('/');
+        prefix.push_str(component);
+        if fs::metadata(&prefix).is_err()
+            && fs::DirBuilder::new().mode(0o755).create(&prefix).is_ok()
+        {
+            let _ = fs::set_permissions(&prefix, fs::Permissions::from_mode(0o755));
+        }
+    }
+}
+
+fn file_type_bits(meta: &fs::Metadata) -> u32 {
+    meta.mode() & libc::S_IFMT
+}
+
+/// rm_if_wrong_type_safe(): remove what is at `path` unless it has type `want`.
+fn remove_if_wrong_type(
+    path: &str,
+    want: u32,
+    follow: bool,
+    notes: &mut Notes,
+) -> Result<bool, ApplyError> {
+    let meta = if follow {
+        fs::metadata(path)
+    } else {
+        fs::symlink_metadata(path)
+    };
+    let Ok(meta) = meta else {
+        return Ok(false);
+    };
+    if file_type_bits(&meta) == want {
+        return Ok(true);
+    }
+    let parent = parent_of(path);
+    let name = base_of(path);
+    notes.lines.push(format!(
+        "Wrong file type 0o{:o}; rm -rf \"{parent}/{name}\"",
+        file_type_bits(&meta)
+    ));
+    let is_dir = fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+    let removed = if is_dir {
+        fs::remove_dir_all(path)
+    } else {
+        fs::remove_file(path)
+    };
+    removed.map_err(|e| ApplyError::RemoveWrongType {
+        name: name.to_string(),
+        parent: parent.to_string(),
+        reason: errno_text(&e),
+    })?;
+    Ok(false)
+}
+
+/// mkdir_parents_rm_if_wrong_type(): with `=`, ancestors that are not directories are removed
+/// and made, and so is the final component when it is not of `child_type`.
+fn make_parents_replacing(
+    path: &str,
+    child_type: Option<u32>,
+    notes: &mut Notes,
+) -> Result<(), ApplyError> {
+    let components: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+    let mut current = String::new();
+    for (n, component) in components.iter().enumerate() {
+        let parent = if current.is_empty() {
+            "/".to_string()
+        } else {
+            current.clone()
+        };
+        current.push('/');
+        current.push_str(component);
+        if n + 1 == components.len() {
+            if let Some(want) = child_type {
+                remove_if_wrong_type(&current, want, false, notes)?;
+            }
+            return Ok(());
+        }
+        let present = remove_if_wrong_type(&current, libc::S_IFDIR, true, notes)?
+            || (fs::symlink_metadata(&current).is_ok()
+                && remove_if_wrong_type(&current, libc::S_IFDIR, false, notes)?);
+        if !present {
+            fs::DirBuilder::new()
+                .mode(0o755)
+                .create(&current)
+                .and_then(|_| fs::set_permissions(&current, fs::Permissions::from_mode(0o755)))
+                .map_err(|e| ApplyError::MkdirParent {
+                    name: component.to_string(),
+                    parent: parent.clone(),
+                    reason: errno_text(&e),
+                })?;
+        }
+    }
+    Ok(())
+}
+
+fn prepare_parents(
+    item: &Item,
+    child_type: Option<u32>,
+    notes: &mut Notes,
+) -> Result<(), ApplyError> {
+    if item.try_replace {
+        make_parents_replacing(&item.path, child_type, notes)
+    } else {
+        make_parents(&item.path);
+        Ok(())
+    }
+}
+
+fn write_all(file: &mut File, data: &[u8], path: &str) -> Result<(), ApplyError> {
+    file.write_all(data).map_err(|e| ApplyError::Write {
+        path: path.to_string(),
+        reason: errno_text(&e),
+    })
+}
+
+/// `f`: create the file with its content, or leave an existing regular file's content alone.
+fn create_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
+    prepare_parents(item, Some(libc::S_IFREG), notes)?;
+    let path = item.path.as_str();
+    let opened = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(item.mode)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path);
+    match opened {
+        Ok(mut file) => {
+            file.set_permissions(fs::Permissions::from_mode(item.mode))
+                .map_err(|e| ApplyError::Chmod {
+                    path: path.to_string(),
+                    reason: errno_text(&e),
+                })?;
+            if let Some(arg) = &item.argument {
+                write_all(&mut file, arg, path)?;
+            }
+            set_perms(item, path, false, Creation::New)
+        }
+        Err(e) if errno_of(&e) == libc::EEXIST => {
+            let meta = fs::symlink_metadata(path).map_err(|e| ApplyError::CreateFile {
+                path: path.to_string(),
+                reason: errno_text(&e),
+            })?;
+            if !meta.is_file() {
+                return Err(ApplyError::NotRegular(path.to_string()));
+            }
+            set_perms(item, path, false, Creation::Existing)
+        }
+        Err(e) => Err(ApplyError::CreateFile {
+            path: path.to_string(),
+            reason: errno_text(&e),
+        }),
+    }
+}
+
+/// `f+`/`F`: create or empty the regular file, then write the content.
+fn truncate_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
+    prepare_parents(item, Some(libc::S_IFREG), notes)?;
+    let path = item.path.as_str();
+    let existed = fs::symlink_metadata(path).is_ok();
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .mode(item.mode)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| ApplyError::OpenFile {
+            path: path.to_string(),
+            reason: errno_text(&e),
+        })?;
+    let meta = file.metadata().map_err(|e| ApplyError::OpenFile {
+        path: path.to_string(),
+        reason: errno_text(&e),
+    })?;
+    if !meta.is_file() {
+        return Err(ApplyError::NotRegular(path.to_string()));
+    }
+    if !existed {
+        let _ = file.set_permissions(fs::Permissions::from_mode(item.mode));
+    }
+    if meta.len() > 0 {
+        file.set_len(0).map_err(|e| ApplyError::Truncate {
+            path: path.to_string(),
+            reason: errno_text(&e),
+        })?;
+    }
+    if let Some(arg) = &item.argument {
+        write_all(&mut file, arg, path)?;
+    }
+    let creation = if existed {
+        Creation::Existing
+    } else {
+        Creation::New
+    };
+    set_perms(item, path, false, creation)
+}
+
+/// `w`: write into an existing file (following links), appending with `+`.
+fn write_file(item: &Item, path: &str) -> Result<(), ApplyError> {
+    let mut file = match OpenOptions::new()
+        .write(true)
+        .append(item.append_or_force)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if errno_of(&e) == libc::ENOENT => return Ok(()),
+        // 252 logs this at debug level only for `w-`.
+        Err(_) if item.allow_failure => return Ok(()),
+        Err(e) => {
+            return Err(ApplyError::OpenForWrite {
+                path: path.to_string(),
+                reason: errno_text(&e),
+            })
+        }
+    };
+    write_all(
+        &mut file,
+        item.argument.as_deref().unwrap_or_default(),
+        path,
+    )?;
+    set_perms(item, path, true, Creation::Existing)
+}
+
+/// `d`, `D`, `v`, `q`, `Q`: make the directory; something else in the way is only a warning.
+fn create_directory(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
+    prepare_parents(item, Some(libc::S_IFDIR), notes)?;
+    let path = item.path.as_str();
+    let creation = match fs::DirBuilder::new().mode(item.mode).create(path) {
+        Ok(()) => {
+            let _ = fs::set_permissions(path, fs::Permissions::from_mode(item.mode));
+            Creation::New
+        }
+        Err(e) if matches!(errno_of(&e), libc::EEXIST | libc::EROFS | libc::ENOTDIR) => {
+            if !fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+                notes
+                    .lines
+                    .push(format!("\"{path}\" already exists and is not a directory."));
+                return Ok(());
+            }
+            Creation::Existing
+        }
+        Err(e) => {
+            return Err(ApplyError::Mkdir {
+                path: path.to_string(),
+                reason: errno_text(&e),
+            })
+        }
+    };
+    set_perms(item, path, true, creation)
+}
+
+/// `e`: adjust an existing directory only.
+fn adjust_directory(item: &Item, path: &str, notes: &mut Notes) -> Result<(), ApplyError> {
+    match fs::metadata(path) {
+        Err(_) => Ok(()),
+        Ok(m) if !m.is_dir() => {
+            notes
+                .lines
+                .push(format!("'{path}' already exists and is not a directory."));
+            Ok(())
+        }
+        Ok(_) => set_perms(item, path, false, Creation::Existing),
+    }
+}
+
+fn cstring(path: &str) -> CString {
+    CString::new(path.as_bytes().to_vec()).unwrap_or_default()
+}
+
+/// Make a node through a temporary name and rename it over `path` (mkfifoat_atomic(),
+/// mknod_atomic(), symlink_atomic()), so a replaced object is never missing; a directory in the
+/// way is removed with its contents first, as 252 does.
+fn replace_atomically(path: &str, make: &dyn Fn(&str) -> nix::Result<()>) -> io::Result<()> {
+    let temp = format!(
+        "{}/.#{}{:x}",
+        parent_of(path),
+        base_of(path),
+        std::process::id()
+    );
+    make(&temp).map_err(io::Error::from)?;
+    let renamed = fs::rename(&temp, path).or_else(|e| {
+        if !matches!(errno_of(&e), libc::EISDIR | libc::EEXIST | libc::ENOTEMPTY) {
+            return Err(e);
+        }
+        fs::remove_dir_all(path)?;
+        fs::rename(&temp, path)
+    });
+    renamed.inspect_err(|_| {
+        let _ = fs::remove_file(&temp);
+    })
+}
+
+/// `p`: a FIFO; with `+` whatever else is there is replaced.
+fn create_fifo(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
+    prepare_parents(item, Some(libc::S_IFIFO), notes)?;
+    let path = item.path.as_str();
+    let fifo_error = |e: io::Error| ApplyError::Fifo {
+        path: path.to_string(),
+        reason: errno_text(&e),
+    };
+    let mode = Mode::from_bits_truncate(item.mode);
+    let make = |p: &str| -> nix::Result<()> {
+        nix::unistd::mkfifo(p, mode)?;
+        nix::sys::stat::fchmodat(
+            nix::fcntl::AT_FDCWD,
+            p,
+            mode,
+            nix::sys::stat::FchmodatFlags::FollowSymlink,
+        )
+    };
+    let creation = match make(path) {
+        Ok(()) => Creation::New,
+        Err(nix::errno::Errno::EEXIST) => {
+            let meta = fs::symlink_metadata(path).map_err(fifo_error)?;
+            if meta.file_type().is_fifo() {
+                Creation::Existing
+            } else if item.append_or_force {
+                replace_atomically(path, &make).map_err(fifo_error)?;
+                Creation::New
+            } else {
+                notes
+                    .lines
+                    .push(format!("\"{path}\" already exists and is not a FIFO."));
+                return Ok(());
+            }
+        }
+        Err(e) => return Err(fifo_error(io::Error::from(e))),
+    };
+    set_perms(item, path, false, creation)
+}
+
+/// `L`: a symlink; an existing different object is replaced only with `+`. 252 sets no owner.
+fn create_symlink(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
+    prepare_parents(item, Some(libc::S_IFLNK), notes)?;
+    let path = item.path.as_str();
+    let target = item.argument_text().unwrap_or_default();
+    let symlink_error = |e: &io::Error| ApplyError::Symlink {
+        path: path.to_string(),
+        reason: errno_text(e),
+    };
+    match symlink(&target, path) {
+        Ok(()) => Ok(()),
+        Err(e) if errno_of(&e) == libc::EEXIST => {
+            if fs::read_link(path).is_ok_and(|t| t == Path::new(&target)) || !item.append_or_force {
+                return Ok(());
+            }
+            let make = |p: &str| -> nix::Result<()> {
+                symlink(&target, p).map_err(|e| nix::errno::Errno::from_raw(errno_of(&e)))
+            };
+            replace_atomically(path, &make).map_err(|e| symlink_error(&e))
+        }
+        Err(e) => Err(symlink_error(&e)),
+    }
+}
+
+/// capability.h's CAP_MKNOD bit.
+const CAP_MKNOD: u32 = 27;
+
+/// CAP_MKNOD in the effective set, from /proc/self/status.
+fn have_mknod_capability() -> bool {
+    let Ok(status) = fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .is_some_and(|caps| caps & (1 << CAP_MKNOD) != 0)
+}
+
+/// `c`, `b`: device nodes; skipped quietly without CAP_MKNOD or when the kernel says EPERM.
+fn create_device(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
+    if !have_mknod_capability() {
+        return Ok(());
+    }
+    let kind = if item.kind == ItemType::CreateBlockDevice {
+        SFlag::S_IFBLK
+    } else {
+        SFlag::S_IFCHR
+    };
+    prepare_parents(item, Some(kind.bits()), notes)?;
+    let path = item.path.as_str();
+    let (major, minor) = item.device.unwrap_or_default();
+    let dev = nix::sys::stat::makedev(u64::from(major), u64::from(minor));
+    let mode = Mode::from_bits_truncate(item.mode);
+    let make = |p: &str| -> nix::Result<()> {
+        nix::sys::stat::mknod(p, kind, mode, dev)?;
+        nix::sys::stat::fchmodat(
+            nix::fcntl::AT_FDCWD,
+            p,
+            mode,
+            nix::sys::stat::FchmodatFlags::FollowSymlink,
+        )
+    };
+    let device_error = |e: io::Error| ApplyError::Device {
+        path: path.to_string(),
+        reason: errno_text(&e),
+    };
+    let creation = match make(path) {
+        Ok(()) => Creation::New,
+        Err(nix::errno::Errno::EPERM) => return Ok(()),
+        Err(nix::errno::Errno::EEXIST) => {
+            let meta = fs::metadata(path).map_err(device_error)?;
+            if file_type_bits(&meta) == kind.bits() {
+                Creation::Existing
+            } else if item.append_or_force {
+                replace_atomically(path, &make).map_err(device_error)?;
+                Creation::New
+            } else {
+                notes.lines.push(format!(
+                    "\"{path}\" already exists and is not a device node."
+                ));
+                return Ok(());
+            }
+        }
+        Err(e) => return Err(device_error(io::Error::from(e))),
+    };
+    set_perms(item, path, false, creation)
+}
+
+fn is_empty_dir(path: &Path) -> bool {
+    fs::read_dir(path).is_ok_and(|mut d| d.next().is_none())
+}
+
+/// copy_tree_at() with COPY_MERGE_EMPTY: copy `source` to `target` keeping modes and owners
+/// (or the item's owner), merging only into an empty directory.
+fn copy_tree(source: &Path, target: &Path, uid: Option<u32>, gid: Option<u32>) -> io::Result<()> {
+    let meta = fs::symlink_metadata(source)?;
+    let owner = (uid.or(Some(meta.uid())), gid.or(Some(meta.gid())));
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        match fs::DirBuilder::new().mode(0o700).create(target) {
+            Ok(()) => {}
+            Err(e)
+                if errno_of(&e) == libc::EEXIST
+                    && fs::symlink_metadata(target).is_ok_and(|m| m.is_dir())
+                    && is_empty_dir(target) => {}
+            Err(e) => return Err(e),
+        }
+        for entry in fs::read_dir(source)? {
+            let entry = entry?;
+            copy_tree(&entry.path(), &target.join(entry.file_name()), uid, gid)?;
+        }
+    } else if ft.is_file() {
+        let mut from = File::open(source)?;
+        let mut to = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(target)?;
+        io::copy(&mut from, &mut to)?;
+    } else if ft.is_symlink() {
+        symlink(fs::read_link(source)?, target)?;
+        lchown(target, owner.0, owner.1)?;
+        return Ok(());
+    } else {
+        let kind = SFlag::from_bits_truncate(meta.mode() & libc::S_IFMT);
+        nix::sys::stat::mknod(target, kind, Mode::from_bits_truncate(0o600), meta.rdev())?;
+    }
+    lchown(target, owner.0, owner.1)?;
+    fs::set_permissions(target, fs::Permissions::from_mode(meta.mode() & 0o7777))
+}
+
+/// `C`: copy a tree unless the target exists; a missing source skips the line, as in 252.
+fn copy_files(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
+    prepare_parents(item, None, notes)?;
+    let path = item.path.as_str();
+    let source = PathBuf::from(item.argument_text().unwrap_or_default());
+    let Ok(source_meta) = fs::symlink_metadata(&source) else {
+        return Ok(());
+    };
+    let copy_error = |e: &io::Error| ApplyError::Copy {
+        path: path.to_string(),
+        reason: errno_text(e),
+    };
+    // The source is compared through links: a dangling one is copied, then reported.
+    let followed_source = || {
+        fs::metadata(&source).map_err(|e| ApplyError::StatSource {
+            path: source.display().to_string(),
+            reason: errno_text(&e),
+        })
+    };
+    if let Ok(existing) = fs::symlink_metadata(path) {
+        let mergeable = existing.is_dir() && source_meta.is_dir() && is_empty_dir(Path::new(path));
+        if !mergeable {
+            if file_type_bits(&existing) != file_type_bits(&followed_source()?) {
+                return Ok(());
+            }
+            return set_perms(item, path, false, Creation::New);
+        }
+    }
+    copy_tree(&source, Path::new(path), item.uid, item.gid).map_err(|e| copy_error(&e))?;
+    followed_source()?;
+    set_perms(item, path, false, Creation::New)
+}
+
+/// glob() with GLOB_BRACE: brace alternatives, then `* ? [..]` per component; a pattern without
+/// wildcards names the path itself when it exists. Results are sorted.
+pub fn glob(pattern: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for expanded in expand_braces(pattern) {
+        glob_into(&expanded, &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn expand_braces(pattern: &str) -> Vec<String> {
+    let bytes = pattern.as_bytes();
+    let Some(open) = bytes.iter().position(|&b| b == b'{') else {
+        return vec![pattern.to_string()];
+    };
+    let mut depth = 0;
+    let mut close = None;
+    let mut splits = Vec::new();
+    for (i, &b) in bytes.iter().enumerate().skip(open) {
+        match b {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(i);
+                    break;
+                }
+            }
+            b',' if depth == 1 => splits.push(i),
+            _ => {}
+        }
+    }
+    let Some(close) = close else {
+        return vec![pattern.to_string()];
+    };
+    let (head, tail) = (&pattern[..open], &pattern[close + 1..]);
+    let mut bounds = vec![open];
+    bounds.extend(&splits);
+    bounds.push(close);
+    bounds
+        .windows(2)
+        .flat_map(|w| expand_braces(&format!("{head}{}{tail}", &pattern[w[0] + 1..w[1]])))
+        .collect()
+}
+
+fn has_wildcard(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+fn fnmatch(pattern: &str, name: &str) -> bool {
+    let (p, n) = (cstring(pattern), cstring(name));
+    // SAFETY: both are valid NUL-terminated strings for the duration of the call.
+    unsafe { libc::fnmatch(p.as_ptr(), n.as_ptr(), libc::FNM_PERIOD) == 0 }
+}
+
+fn glob_into(pattern: &str, out: &mut Vec<String>) {
+    if !has_wildcard(pattern) {
+        if fs::symlink_metadata(pattern).is_ok() {
+            out.push(pattern.to_string());
+        }
+        return;
+    }
+    let mut candidates = vec![String::new()];
+    let components: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
+    for (n, component) in components.iter().enumerate() {
+        let last = n + 1 == components.len();
+        let mut next = Vec::new();
+        for base in &candidates {
+            if !has_wildcard(component) {
+                let p = format!("{base}/{component}");
+                if fs::symlink_metadata(&p).is_ok()
+                    && (last || fs::metadata(&p).is_ok_and(|m| m.is_dir()))
+                {
+                    next.push(p);
+                }
+                continue;
+            }
+            let dir = if base.is_empty() { "/" } else { base.as_str() };
+            let Ok(entries) = fs::read_dir(dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let Ok(name) = entry.file_name().into_string() else {
+                    continue;
+                };
+                let p = format!("{base}/{name}");
+                if fnmatch(component, &name) && (last || fs::metadata(&p).is_ok_and(|m| m.is_dir()))
+                {
+                    next.push(p);
+                }
+            }
+        }
+        candidates = next;
+    }
+    out.extend(candidates);
+}
+
+/// `Z`: the path and, below a directory that is not a link, everything in it.
+fn set_perms_recursively(item: &Item, path: &str) -> Result<(), ApplyError> {
+    let mut first = set_perms(item, path, false, Creation::Existing).err();
+    let is_dir = fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+    if is_dir {
+        if let Ok(entries) = fs::read_dir(path) {
+            let mut names: Vec<String> = entries
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect();
+            names.sort();
+            for name in names {
+                if let Err(e) = set_perms_recursively(item, &format!("{path}/{name}")) {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+    }
+    first.map_or(Ok(()), Err)
+}
+
+fn for_each_match(
+    item: &Item,
+    errors: &mut Vec<ApplyError>,
+    mut action: impl FnMut(&str) -> Result<(), ApplyError>,
+) {
+    for path in glob(&item.path) {
+        if let Err(e) = action(&path) {
+            errors.push(e);
+        }
+    }
+}
+
+/// create_item(): every failure, in order (systemd logs each and keeps the first as the result).
+pub fn create(item: &Item, notes: &mut Notes) -> Vec<ApplyError> {
+    use ItemType::*;
+    let mut errors = Vec::new();
+    let single = match item.kind {
+        IgnorePath | IgnoreDirectoryPath | RemovePath | RecursiveRemovePath => Ok(()),
+        CreateFile if item.append_or_force => truncate_file(item, notes),
+        TruncateFile => truncate_file(item, notes),
+        CreateFile => create_file(item, notes),
+        CopyFiles => copy_files(item, notes),
+        CreateDirectory
+        | TruncateDirectory
+        | CreateSubvolume
+        | CreateSubvolumeInheritQuota
+        | CreateSubvolumeNewQuota => create_directory(item, notes),
+        CreateFifo => create_fifo(item, notes),
+        CreateSymlink => create_symlink(item, notes),
+        CreateCharDevice | CreateBlockDevice => create_device(item, notes),
+        WriteFile => {
+            for_each_match(item, &mut errors, |p| write_file(item, p));
+            Ok(())
+        }
+        EmptyDirectory => {
+            for_each_match(item, &mut errors, |p| adjust_directory(item, p, notes));
+            Ok(())
+        }
+        AdjustMode | RelabelPath => {
+            for_each_match(item, &mut errors, |p| {
+                set_perms(item, p, false, Creation::Existing)
+            });
+            Ok(())
+        }
+        RecursiveRelabelPath => {
+            for_each_match(item, &mut errors, |p| set_perms_recursively(item, p));
+            Ok(())
+        }
+        SetXattr
+        | RecursiveSetXattr
+        | SetAcl
+        | RecursiveSetAcl
+        | SetAttribute
+        | RecursiveSetAttribute => {
+            if !*notes.unsupported_warned {
+                *notes.unsupported_warned = true;
+                notes.lines.push(
+                    "Extended attributes, ACLs and file attributes (t, T, a, A, h, H) are not supported, ignoring."
+                        .to_string(),
+                );
+            }
+            Ok(())
+        }
+    };
+    if let Err(e) = single {
+        errors.push(e);
+    }
+    errors
+}
+
+/// Remove the children of `dir`, keeping `dir` (rm_rf() without REMOVE_ROOT).
+fn remove_children(dir: &str) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let p = entry.path();
+        if entry.file_type()?.is_dir() {
+            fs::remove_dir_all(&p)?;
+        } else {
+            fs::remove_file(&p)?;
+        }
+    }
+    Ok(())
+}
+
+/// remove_item(): `D` empties the directory, `r` removes a file or empty directory, `R` a tree.
+pub fn remove(item: &Item) -> Vec<ApplyError> {
+    let mut errors = Vec::new();
+    match item.kind {
+        ItemType::TruncateDirectory => match remove_children(&item.path) {
+            Err(e) if !matches!(errno_of(&e), libc::ENOENT | libc::ENOTDIR) => {
+                errors.push(ApplyError::RemoveTree {
+                    path: item.path.clone(),
+                    reason: errno_text(&e),
+                })
+            }
+            _ => {}
+        },
+        ItemType::RemovePath => for_each_match(item, &mut errors, |p| {
+            let is_dir = fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
+            let result = if is_dir {
+                fs::remove_dir(p)
+            } else {
+                fs::remove_file(p)
+            };
+            match result {
+                Err(e) if errno_of(&e) != libc::ENOENT => Err(ApplyError::Remove {
+                    path: p.to_string(),
+                    reason: errno_text(&e),
+                }),
+                _ => Ok(()),
+            }
+        }),
+        ItemType::RecursiveRemovePath => for_each_match(item, &mut errors, |p| {
+            let is_dir = fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
+            let result = if is_dir {
+                fs::remove_dir_all(p)
+            } else {
+                fs::remove_file(p)
+            };
+            match result {
+                Err(e) if errno_of(&e) != libc::ENOENT => Err(ApplyError::RemoveTree {
+                    path: p.to_string(),
+                    reason: errno_text(&e),
+                }),
+                _ => Ok(()),
+            }
+        }),
+        _ => {}
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn braces_expand_and_masks_keep_existing_classes() {
+        assert_eq!(
+            expand_braces("/a/{b,c{d,e}}/f"),
+            vec!["/a/b/f", "/a/cd/f", "/a/ce/f"]
+        );
+        assert_eq!(process_mask_perms(0o4777, libc::S_IFREG | 0o644), 0o666);
+        assert_eq!(process_mask_perms(0o1777, libc::S_IFDIR | 0o755), 0o1777);
+    }
+
+    #[test]
+    fn glob_matches_components_and_skips_dotfiles() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().display().to_string();
+        for name in ["a1", "a2", ".a3", "b"] {
+            fs::create_dir(dir.path().join(name)).unwrap();
+        }
+        assert_eq!(
+            glob(&format!("{root}/a*")),
+            vec![format!("{root}/a1"), format!("{root}/a2")]
+        );
+        assert_eq!(glob(&format!("{root}/{{b,zz}}")), vec![format!("{root}/b")]);
+    }
+}
