@@ -2,7 +2,9 @@
 //! with their drop-ins into typed, immutable configurations.
 
 pub mod command;
+pub mod model;
 pub mod name;
 pub mod paths;
 pub mod specifier;
 pub mod syntax;
+pub mod timespan;
