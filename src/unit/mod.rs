@@ -2,6 +2,7 @@
 //! with their drop-ins into typed, immutable configurations.
 
 pub mod command;
+pub mod load;
 pub mod model;
 pub mod name;
 pub mod paths;

@@ -678,6 +678,13 @@ impl Builder {
         }
     }
 
+    /// A warning about a line of a file, as systemd logs it while loading.
+    pub fn warn_at(&mut self, file: &str, line: usize, message: &str) {
+        self.config
+            .warnings
+            .push(format!("{file}:{line}: {message}"));
+    }
+
     fn warn(&mut self, a: &Assignment, message: impl std::fmt::Display) {
         self.config
             .warnings
@@ -776,6 +783,11 @@ impl Builder {
     }
 
     pub fn apply(&mut self, a: &Assignment) {
+        if !section_is_known(self.config.unit_type, a.section) {
+            // the section itself was warned about; its settings are ignored silently
+            self.keep_raw(a);
+            return;
+        }
         let handled = match a.section {
             "Unit" => self.unit_key(a),
             "Install" => self.install_key(a),
@@ -1551,6 +1563,23 @@ fn next_env_word(rest: &mut &str) -> Result<Option<String>, ()> {
     }
     *rest = &s[end..];
     Ok(Some(word))
+}
+
+/// The sections a unit of this type reads; others get one "Unknown section" warning.
+pub fn section_is_known(unit_type: UnitType, section: &str) -> bool {
+    let own = match unit_type {
+        UnitType::Service => "Service",
+        UnitType::Socket => "Socket",
+        UnitType::Timer => "Timer",
+        UnitType::Path => "Path",
+        UnitType::Mount => "Mount",
+        UnitType::Automount => "Automount",
+        UnitType::Swap => "Swap",
+        UnitType::Slice => "Slice",
+        UnitType::Scope => "Scope",
+        UnitType::Target | UnitType::Device => "Unit",
+    };
+    section == "Unit" || section == "Install" || section == own
 }
 
 /// Settings of systemd 252 that we keep raw without acting on them: no warning for these.
