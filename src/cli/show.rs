@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Ctx, Exit, Failed, VerbResult};
 use crate::unit::command::ExecCommand;
-use crate::unit::load::{load_with_map, NameMap};
+use crate::unit::load::{load_with_map, real_path, NameMap};
 use crate::unit::model::{Dependency, ExecKind, LoadState, TypeSection, UnitConfig};
 use crate::unit::name::{self, UnitName, UnitType};
 use crate::unit::paths::LookupPaths;
@@ -473,8 +473,7 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
         }
     }
     p.list("RequiresMountsFor", &u.requires_mounts_for);
-    let docs: Vec<String> = u.documentation.iter().map(|d| quote_env(d)).collect();
-    p.list("Documentation", &docs);
+    p.list("Documentation", &u.documentation);
     let description = if u.description.is_empty() {
         config.id.clone()
     } else {
@@ -711,7 +710,9 @@ fn cat_file(
     inside: &Path,
     blank_before: bool,
 ) -> Result<(), Failed> {
-    let content = std::fs::read(lookup.real(inside)).map_err(|e| {
+    let real = real_path(lookup, inside)
+        .map_err(|e| Failed::new(Exit::Failure, format!("Failed to cat {e}")))?;
+    let content = std::fs::read(real).map_err(|e| {
         Failed::new(
             Exit::Failure,
             format!("Failed to cat {}: {e}", inside.display()),

@@ -167,6 +167,10 @@ fn classify(lookup: &LookupPaths, inside: &Path, name: &str) -> Option<MapEntry>
 fn chase(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, String> {
     let mut current = inside.to_path_buf();
     for _ in 0..FOLLOW_MAX {
+        // the root has no devices of its own: /dev/null means the host's
+        if current == Path::new("/dev/null") {
+            return Ok(current);
+        }
         match fs::read_link(lookup.real(&current)) {
             Ok(target) => {
                 let parent = current.parent().unwrap_or(Path::new("/")).to_path_buf();
@@ -191,6 +195,12 @@ fn chase(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, String> {
         "{}: Too many levels of symbolic links",
         inside.display()
     ))
+}
+
+/// The real path to open for `inside`, symlinks resolved within the root (an absolute link
+/// target means a path inside the root, not on the host).
+pub fn real_path(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, String> {
+    Ok(lookup.real(&chase(lookup, inside)?))
 }
 
 /// systemd's `null_or_empty_path()`: `/dev/null` (or any character device) or an empty file.
@@ -334,7 +344,15 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
         .collect();
     let mut documents = Vec::new();
     for inside in &files {
-        match syntax::parse_file(&lookup.real(inside)) {
+        let real = match real_path(lookup, inside) {
+            Ok(real) => real,
+            Err(reason) => {
+                config.load_state = LoadState::Error;
+                config.load_error = Some(reason);
+                return config;
+            }
+        };
+        match syntax::parse_file(&real) {
             Ok(doc) => documents.push((inside.clone(), doc)),
             Err(e) => {
                 config.load_state = LoadState::Error;

@@ -669,7 +669,11 @@ fn parse_bool(s: &str) -> Option<bool> {
 }
 
 impl Builder {
-    pub fn new(config: UnitConfig, spec: SpecifierContext) -> Builder {
+    pub fn new(mut config: UnitConfig, spec: SpecifierContext) -> Builder {
+        if let TypeSection::Service(s) = &mut config.kind {
+            // decided in finish() from ExecStart= and BusName= unless set
+            s.service_type = None;
+        }
         Builder {
             config,
             spec,
@@ -1122,10 +1126,16 @@ impl Builder {
                                 self.warn(a, msg);
                                 continue;
                             }
+                            // strv_env_replace_consume(): a key set again keeps its place
                             let key = word.split('=').next().unwrap_or_default().to_string();
                             let env = &mut self.config.settings.environment;
-                            env.retain(|e| e.split('=').next() != Some(key.as_str()));
-                            env.push(word);
+                            match env
+                                .iter_mut()
+                                .find(|e| e.split('=').next() == Some(key.as_str()))
+                            {
+                                Some(existing) => *existing = word,
+                                None => env.push(word),
+                            }
                         }
                         Ok(None) => break,
                         Err(()) => {
