@@ -796,7 +796,7 @@ impl Builder {
             "Unit" => self.unit_key(a),
             "Install" => self.install_key(a),
             "Service" if self.config.unit_type == UnitType::Service => {
-                self.service_key(a) || self.exec_key(a)
+                self.service_key(a) || self.exec_key(a) || self.service_compat_key(a)
             }
             "Socket" if self.config.unit_type == UnitType::Socket => {
                 self.socket_key(a) || self.exec_key(a)
@@ -904,6 +904,14 @@ impl Builder {
             _ => return false,
         }
         true
+    }
+
+    /// [Unit] settings systemd 252 still accepts in [Service] for compatibility.
+    fn service_compat_key(&mut self, a: &Assignment) -> bool {
+        matches!(
+            a.key,
+            "StartLimitInterval" | "StartLimitBurst" | "StartLimitAction" | "FailureAction"
+        ) && self.unit_key(a)
     }
 
     fn condition(&mut self, a: &Assignment, kind: &str, assert: bool) -> bool {
@@ -1640,7 +1648,7 @@ const SERVICE_KEYS: &[&str] = &[
     "TimeoutStartFailureMode",
     "TimeoutStopFailureMode",
     "RuntimeRandomizedExtraSec",
-    "FailureAction",
+    "RebootArgument",
     "SysVStartPriority",
     "FileDescriptorStoreMax",
     "FileDescriptorStorePreserve",
