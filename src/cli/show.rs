@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Ctx, Exit, Failed, VerbResult};
 use crate::unit::command::ExecCommand;
-use crate::unit::load::{load_with_map, real_path, NameMap};
+use crate::unit::load::{load_with_map, orphan_dropins, real_path, NameMap};
 use crate::unit::model::{Dependency, ExecKind, LoadState, TypeSection, UnitConfig};
 use crate::unit::name::{self, UnitName, UnitType};
 use crate::unit::paths::LookupPaths;
@@ -681,22 +681,23 @@ pub fn cat(ctx: &Ctx, args: &[String]) -> VerbResult {
                 writeln!(out, "# Unit {} is masked.", config.id).map_err(io_failed)?;
                 continue;
             }
-            LoadState::NotFound if config.dropin_paths.is_empty() => {
-                out.flush().map_err(io_failed)?;
-                eprintln!("No files found for {unit}.");
-                exit = Exit::Failure;
-                continue;
-            }
             _ => {}
+        }
+        let dropins = match config.load_state {
+            LoadState::NotFound => orphan_dropins(&ctx.lookup, &unit),
+            _ => config.dropin_paths.clone(),
+        };
+        if config.fragment_path.is_none() && dropins.is_empty() {
+            out.flush().map_err(io_failed)?;
+            eprintln!("No files found for {unit}.");
+            exit = Exit::Failure;
+            continue;
         }
         if !first {
             writeln!(out).map_err(io_failed)?;
         }
         first = false;
-        let files = config
-            .fragment_path
-            .iter()
-            .chain(config.dropin_paths.iter());
+        let files = config.fragment_path.iter().chain(dropins.iter());
         for (i, inside) in files.enumerate() {
             cat_file(&mut out, &ctx.lookup, inside, i > 0)?;
         }

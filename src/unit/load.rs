@@ -273,6 +273,11 @@ fn find_dropins(lookup: &LookupPaths, names: &[UnitName], unit_type: UnitType) -
         .collect()
 }
 
+/// The drop-ins a unit without a fragment would get: what `systemctl cat` shows for it.
+pub fn orphan_dropins(lookup: &LookupPaths, name: &UnitName) -> Vec<PathBuf> {
+    find_dropins(lookup, std::slice::from_ref(name), name.unit_type())
+}
+
 /// Load `name` (a unit name as given; not mangled here).
 pub fn load_unit(lookup: &LookupPaths, name: &str) -> Result<UnitConfig, LoadError> {
     let requested = UnitName::parse(name)?;
@@ -285,8 +290,8 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
     let unit_type = requested.unit_type();
     let (fragment, via_template) = match map.resolve(requested) {
         Resolved::NotFound => {
+            // systemd stops before reading drop-ins when the fragment is missing
             let mut config = UnitConfig::empty(requested.as_str(), unit_type, LoadState::NotFound);
-            config.dropin_paths = find_dropins(lookup, std::slice::from_ref(requested), unit_type);
             config.load_error = Some(format!("Unit {requested} not found."));
             return config;
         }
