@@ -676,12 +676,9 @@ pub fn cat(ctx: &Ctx, args: &[String]) -> VerbResult {
     for arg in args {
         let unit = mangle(arg)?;
         let config = load_with_map(&ctx.lookup, &map, &unit);
-        match config.load_state {
-            LoadState::Masked => {
-                writeln!(out, "# Unit {} is masked.", config.id).map_err(io_failed)?;
-                continue;
-            }
-            _ => {}
+        if config.load_state == LoadState::Masked {
+            writeln!(out, "# Unit {} is masked.", config.id).map_err(io_failed)?;
+            continue;
         }
         let dropins = match config.load_state {
             LoadState::NotFound => orphan_dropins(&ctx.lookup, &unit),
