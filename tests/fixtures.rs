@@ -191,3 +191,35 @@ fn show_without_units_prints_the_managers_properties_and_templates_are_refused()
         "Failed to get properties: Unit name foo@.service is not valid.\n"
     );
 }
+
+#[test]
+fn conditions_keep_trigger_and_negation_and_an_empty_assignment_resets_them() {
+    let tree = RootTree::new();
+    lay_out(&fixtures_dir().join("conditions/root"), &tree, "");
+    let unit = load_unit(&lookup_for(&tree), "cond.service").expect("valid name");
+    let conditions: Vec<(String, bool, bool, String)> = unit
+        .unit
+        .conditions
+        .iter()
+        .map(|c| (c.name.clone(), c.trigger, c.negate, c.parameter.clone()))
+        .collect();
+    assert_eq!(
+        conditions,
+        vec![(
+            "ConditionFileNotEmpty".to_string(),
+            true,
+            false,
+            "/etc/three".to_string()
+        )]
+    );
+    let asserts = &unit.unit.asserts;
+    assert_eq!(asserts.len(), 1);
+    assert!(asserts[0].negate && !asserts[0].trigger);
+    assert_eq!(asserts[0].parameter, "/var/lib/cond");
+    assert_eq!(
+        unit.warnings,
+        vec![
+            "/lib/systemd/system/cond.service:7: Unknown key name 'ConditionNoSuchThing' in section 'Unit', ignoring."
+        ]
+    );
+}

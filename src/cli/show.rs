@@ -53,11 +53,9 @@ impl Properties {
         self.add(name, "");
     }
 
-    /// A property printed as one line per element, under its own or a shared name.
+    /// An array of structures, one line per element; systemctl prints nothing for none, even
+    /// with `--all`.
     fn lines(&mut self, filter_name: &'static str, items: Vec<(String, String)>) {
-        if items.is_empty() {
-            self.add(filter_name, "");
-        }
         for (name, value) in items {
             self.0.push(Property {
                 name,
@@ -66,6 +64,26 @@ impl Properties {
                 empty: false,
             });
         }
+    }
+
+    /// What systemctl cannot format: shown only when empty properties are.
+    fn unprintable(&mut self, name: &'static str) {
+        self.0.push(Property {
+            name: name.to_string(),
+            filter_name: name,
+            value: "[unprintable]".into(),
+            empty: true,
+        });
+    }
+
+    /// An exit status that was never configured: shown only when empty properties are.
+    fn not_set(&mut self, name: &'static str) {
+        self.0.push(Property {
+            name: name.to_string(),
+            filter_name: name,
+            value: "[not set]".into(),
+            empty: true,
+        });
     }
 
     fn list(&mut self, name: &'static str, items: &[String]) {
@@ -460,19 +478,62 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
     let loaded = config.load_state == LoadState::Loaded;
     p.add("Id", config.id.clone());
     p.list("Names", &config.names);
-    for dep in Dependency::ALL {
-        let names = u.dependency(dep);
-        p.list(dep.as_str(), names);
-        if dep == Dependency::OnFailure {
-            p.list("Triggers", &triggers(config));
-            let by = match config.unit_type {
-                UnitType::Service => triggered_by(&ctx.lookup, map, config),
-                _ => Vec::new(),
-            };
-            p.list("TriggeredBy", &by);
-        }
+    p.add("Following", "");
+    let by = match config.unit_type {
+        UnitType::Service => triggered_by(&ctx.lookup, map, config),
+        _ => Vec::new(),
+    };
+    // Reverse dependencies (RequiredBy=, WantedBy=, …) need every other unit loaded: the
+    // manager's business, left empty here.
+    let deps: [(&'static str, Vec<String>); 29] = [
+        ("Requires", u.dependency(Dependency::Requires).to_vec()),
+        ("Requisite", u.dependency(Dependency::Requisite).to_vec()),
+        ("Wants", u.dependency(Dependency::Wants).to_vec()),
+        ("BindsTo", u.dependency(Dependency::BindsTo).to_vec()),
+        ("PartOf", u.dependency(Dependency::PartOf).to_vec()),
+        ("Upholds", u.dependency(Dependency::Upholds).to_vec()),
+        ("RequiredBy", Vec::new()),
+        ("RequisiteOf", Vec::new()),
+        ("WantedBy", Vec::new()),
+        ("BoundBy", Vec::new()),
+        ("UpheldBy", Vec::new()),
+        ("ConsistsOf", Vec::new()),
+        ("Conflicts", u.dependency(Dependency::Conflicts).to_vec()),
+        ("ConflictedBy", Vec::new()),
+        ("Before", u.dependency(Dependency::Before).to_vec()),
+        ("After", u.dependency(Dependency::After).to_vec()),
+        ("OnSuccess", u.dependency(Dependency::OnSuccess).to_vec()),
+        ("OnSuccessOf", Vec::new()),
+        ("OnFailure", u.dependency(Dependency::OnFailure).to_vec()),
+        ("OnFailureOf", Vec::new()),
+        ("Triggers", triggers(config)),
+        ("TriggeredBy", by),
+        (
+            "PropagatesReloadTo",
+            u.dependency(Dependency::PropagatesReloadTo).to_vec(),
+        ),
+        (
+            "ReloadPropagatedFrom",
+            u.dependency(Dependency::ReloadPropagatedFrom).to_vec(),
+        ),
+        (
+            "PropagatesStopTo",
+            u.dependency(Dependency::PropagatesStopTo).to_vec(),
+        ),
+        (
+            "StopPropagatedFrom",
+            u.dependency(Dependency::StopPropagatedFrom).to_vec(),
+        ),
+        (
+            "JoinsNamespaceOf",
+            u.dependency(Dependency::JoinsNamespaceOf).to_vec(),
+        ),
+        ("SliceOf", Vec::new()),
+        ("RequiresMountsFor", u.requires_mounts_for.clone()),
+    ];
+    for (name, units) in &deps {
+        p.list(name, units);
     }
-    p.list("RequiresMountsFor", &u.requires_mounts_for);
     p.list("Documentation", &u.documentation);
     let description = if u.description.is_empty() {
         config.id.clone()
@@ -480,6 +541,7 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
         u.description.clone()
     };
     p.add("Description", description);
+    p.add("AccessSELinuxContext", "");
     p.add("LoadState", config.load_state.as_str());
     p.add("ActiveState", "inactive");
     p.add("FreezerState", "running");
@@ -528,7 +590,9 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
         "CanIsolate",
         can_start && u.allow_isolate && config.unit_type == UnitType::Target,
     );
+    p.add("CanClean", "");
     p.yes_no("CanFreeze", loaded && config.unit_type == UnitType::Service);
+    p.add("Job", "");
     p.yes_no("StopWhenUnneeded", u.stop_when_unneeded);
     p.yes_no("RefuseManualStart", u.refuse_manual_start);
     p.yes_no("RefuseManualStop", u.refuse_manual_stop);
@@ -538,32 +602,20 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
     p.add("OnFailureJobMode", u.on_failure_job_mode.clone());
     p.yes_no("IgnoreOnIsolate", u.ignore_on_isolate);
     p.yes_no("NeedDaemonReload", false);
+    p.add("Markers", "");
     p.usec("JobTimeoutUSec", u.job_timeout);
     p.usec("JobRunningTimeoutUSec", u.job_running_timeout);
     p.add("JobTimeoutAction", u.job_timeout_action.clone());
+    p.add("JobTimeoutRebootArgument", "");
     p.yes_no("ConditionResult", false);
     p.yes_no("AssertResult", false);
     p.never("ConditionTimestamp");
     p.add("ConditionTimestampMonotonic", "0");
     p.never("AssertTimestamp");
     p.add("AssertTimestampMonotonic", "0");
-    for (filter, list) in [("Conditions", &u.conditions), ("Asserts", &u.asserts)] {
-        let lines = list
-            .iter()
-            .map(|c| {
-                (
-                    c.name.clone(),
-                    format!(
-                        "{}{}{}",
-                        if c.trigger { "|" } else { "" },
-                        if c.negate { "!" } else { "" },
-                        c.parameter
-                    ),
-                )
-            })
-            .collect();
-        p.lines(filter, lines);
-    }
+    // systemctl has no printer for these (sbbsi) arrays
+    p.unprintable("Conditions");
+    p.unprintable("Asserts");
     p.add("LoadError", load_error_value(config));
     p.yes_no("Transient", false);
     p.yes_no("Perpetual", false);
@@ -571,8 +623,14 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
     p.add("StartLimitBurst", u.start_limit_burst.to_string());
     p.add("StartLimitAction", u.start_limit_action.clone());
     p.add("FailureAction", u.failure_action.clone());
+    p.not_set("FailureActionExitStatus");
     p.add("SuccessAction", u.success_action.clone());
+    p.not_set("SuccessActionExitStatus");
+    p.add("RebootArgument", "");
+    p.add("InvocationID", "");
     p.add("CollectMode", u.collect_mode.clone());
+    p.add("Refs", "");
+    p.add("ActivationDetails", "");
     raw_properties(p, config, &["Unit"]);
 }
 
