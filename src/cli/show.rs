@@ -86,7 +86,14 @@ impl Properties {
         });
     }
 
+    /// A string array (`as`): elements quoted as systemctl quotes them, space-separated.
     fn list(&mut self, name: &'static str, items: &[String]) {
+        let quoted: Vec<String> = items.iter().map(|i| shell_maybe_quote(i)).collect();
+        self.add(name, quoted.join(" "));
+    }
+
+    /// Exit statuses (`aiai`): numbers and signal names as given, space-separated.
+    fn statuses(&mut self, name: &'static str, items: &[String]) {
         self.add(name, items.join(" "));
     }
 }
@@ -141,29 +148,42 @@ fn exec_properties(p: &mut Properties, config: &UnitConfig, kinds: &[ExecKind]) 
     }
 }
 
-/// shell_maybe_quote() for one `Environment=` entry.
-fn quote_env(s: &str) -> String {
-    if s.chars()
-        .any(|c| c.is_whitespace() || "\"'\\$`".contains(c))
-    {
-        let escaped: String = s
-            .chars()
-            .flat_map(|c| match c {
-                '"' | '\\' | '$' | '`' => vec!['\\', c],
-                c => vec![c],
-            })
-            .collect();
-        format!("\"{escaped}\"")
-    } else {
-        s.to_string()
+/// systemd's `shell_maybe_quote(s, 0)`, which systemctl applies to every element of a string
+/// array: double quotes when the string has whitespace, control or shell-special characters.
+fn shell_maybe_quote(s: &str) -> String {
+    const NEED_QUOTES: &str = "\"\\`$*?['()<>|&;!";
+    const NEED_ESCAPE: &str = "\"\\`$";
+    let special = |c: char| c.is_ascii() && (c <= ' ' || c == '\x7f' || NEED_QUOTES.contains(c));
+    if !s.chars().any(special) {
+        return s.to_string();
     }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            c if NEED_ESCAPE.contains(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
+            c if c.is_ascii_control() => out.push_str(&format!("\\{:03o}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// systemd.exec(5) and systemd.kill(5) settings, for services and sockets.
 fn exec_context_properties(p: &mut Properties, config: &UnitConfig) {
     let s = &config.settings;
-    let env: Vec<String> = s.environment.iter().map(|e| quote_env(e)).collect();
-    p.list("Environment", &env);
+    p.list("Environment", &s.environment);
     let files = s
         .environment_files
         .iter()
@@ -267,9 +287,9 @@ fn service_properties(p: &mut Properties, config: &UnitConfig) {
     p.yes_no("RootDirectoryStartOnly", false);
     p.yes_no("RemainAfterExit", s.remain_after_exit);
     p.yes_no("GuessMainPID", s.guess_main_pid);
-    p.list("RestartPreventExitStatus", &s.restart_prevent_exit_status);
-    p.list("RestartForceExitStatus", &s.restart_force_exit_status);
-    p.list("SuccessExitStatus", &s.success_exit_status);
+    p.statuses("RestartPreventExitStatus", &s.restart_prevent_exit_status);
+    p.statuses("RestartForceExitStatus", &s.restart_force_exit_status);
+    p.statuses("SuccessExitStatus", &s.success_exit_status);
     p.add("MainPID", "0");
     p.add("ControlPID", "0");
     p.add("BusName", s.bus_name.clone().unwrap_or_default());
@@ -780,4 +800,20 @@ fn cat_file(
     writeln!(out, "# {}", inside.display()).map_err(io_failed)?;
     out.write_all(&content).map_err(io_failed)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_maybe_quote;
+
+    #[test]
+    fn string_array_elements_are_quoted_like_shell_maybe_quote() {
+        assert_eq!(shell_maybe_quote("plain.service"), "plain.service");
+        assert_eq!(shell_maybe_quote("A=b c"), "\"A=b c\"");
+        assert_eq!(shell_maybe_quote("a\\x2db.mount"), "\"a\\\\x2db.mount\"");
+        assert_eq!(shell_maybe_quote("$X \"q\""), "\"\\$X \\\"q\\\"\"");
+        assert_eq!(shell_maybe_quote("tab\there"), "\"tab\\there\"");
+        assert_eq!(shell_maybe_quote("man:nginx(8)"), "\"man:nginx(8)\"");
+        assert_eq!(shell_maybe_quote(""), "");
+    }
 }
