@@ -12,19 +12,29 @@ use super::specifier::{SpecifierContext, SpecifierError};
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum CommandError {
-    #[error("Invalid syntax, ignoring: {0}")]
+    #[error("Invalid syntax: {0}")]
     Syntax(String),
-    #[error("Failed to resolve unit specifiers in '{word}', ignoring: {source}")]
+    #[error("Failed to resolve unit specifiers in '{word}': {source}")]
     Specifier {
         word: String,
         source: SpecifierError,
     },
-    #[error("Empty executable name or zeroeth argument, ignoring: {0}")]
+    #[error("Empty executable name or zeroeth argument: {0}")]
     EmptyExecutable(String),
-    #[error("Executable path specifies a directory, ignoring: {0}")]
+    #[error("Executable path specifies a directory: {0}")]
     Directory(String),
-    #[error("Neither a valid executable name nor an absolute path, ignoring: {0}")]
+    #[error("Neither a valid executable name nor an absolute path: {0}")]
     BadPath(String),
+}
+
+/// A command line systemd does not accept. Like `config_parse_exec()`, a bad first word only
+/// drops the line; any later problem refuses the whole unit (`bad-setting`) unless the command
+/// has the `-` prefix.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{error}")]
+pub struct Rejected {
+    pub error: CommandError,
+    pub fatal: bool,
 }
 
 /// The prefixes of systemd.service(5) Table "Special executable prefixes".
@@ -70,73 +80,102 @@ impl ExecCommand {
 }
 
 /// Parse one `ExecStart=`-style value into the commands it chains; `Ok(vec![])` means none.
-pub fn parse_exec(value: &str, spec: &SpecifierContext) -> Result<Vec<ExecCommand>, CommandError> {
+pub fn parse_exec(value: &str, spec: &SpecifierContext) -> Result<Vec<ExecCommand>, Rejected> {
     let mut commands = Vec::new();
     let mut rest = value;
     loop {
-        let Some(first) = next_word(&mut rest, value)? else {
+        let first = next_word(&mut rest, value).map_err(|error| Rejected {
+            error,
+            fatal: false,
+        })?;
+        let Some(first) = first else {
             return Ok(commands);
         };
         if first == ";" {
             continue;
         }
         let (flags, program) = split_prefixes(&first);
-        let path = spec
-            .expand(program)
-            .map_err(|source| CommandError::Specifier {
-                word: program.to_string(),
-                source,
-            })?;
-        let mut argv = Vec::new();
-        if !flags.separate_argv0 {
-            argv.push(path.clone());
-        }
-        let mut chained = false;
-        loop {
-            let trimmed = rest.trim_start_matches(is_ws);
-            if let Some(after) = trimmed.strip_prefix(';') {
-                if after.is_empty() || after.starts_with(is_ws) {
-                    rest = after;
-                    chained = true;
-                    break;
-                }
-            }
-            if let Some(after) = trimmed.strip_prefix("\\;") {
-                if after.is_empty() || after.starts_with(is_ws) {
-                    argv.push(";".to_string());
-                    rest = after;
-                    continue;
-                }
-            }
-            let Some(word) = next_word(&mut rest, value)? else {
-                break;
-            };
-            let expanded = spec
-                .expand(&word)
-                .map_err(|source| CommandError::Specifier {
-                    word: word.clone(),
-                    source,
-                })?;
-            argv.push(expanded);
-        }
-        if path.is_empty() || argv.first().is_none_or(|a| a.is_empty()) {
-            return Err(CommandError::EmptyExecutable(value.to_string()));
-        }
-        if path.ends_with('/') {
-            return Err(CommandError::Directory(value.to_string()));
-        }
-        if !path.starts_with('/') && path.contains('/') {
-            return Err(CommandError::BadPath(value.to_string()));
-        }
-        commands.push(ExecCommand {
-            path: simplify(&path),
-            argv,
-            flags,
-        });
-        if !chained {
+        let reject = |error| Rejected {
+            error,
+            fatal: !flags.ignore_failure,
+        };
+        commands.push(parse_command(flags, program, &mut rest, value, spec).map_err(reject)?);
+        if !chained_after(&mut rest) {
             return Ok(commands);
         }
     }
+}
+
+/// Whether a lone `;` follows, chaining another command (and consume it).
+fn chained_after(rest: &mut &str) -> bool {
+    let trimmed = rest.trim_start_matches(is_ws);
+    match trimmed.strip_prefix(';') {
+        Some(after) if after.is_empty() || after.starts_with(is_ws) => {
+            *rest = after;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// One command after its prefixes: the program and its arguments up to a lone `;` or the end.
+fn parse_command(
+    flags: ExecFlags,
+    program: &str,
+    rest: &mut &str,
+    value: &str,
+    spec: &SpecifierContext,
+) -> Result<ExecCommand, CommandError> {
+    let path = spec
+        .expand(program)
+        .map_err(|source| CommandError::Specifier {
+            word: program.to_string(),
+            source,
+        })?;
+    let mut argv = Vec::new();
+    if !flags.separate_argv0 {
+        argv.push(path.clone());
+    }
+    loop {
+        let trimmed = rest.trim_start_matches(is_ws);
+        if trimmed
+            .strip_prefix(';')
+            .is_some_and(|a| a.is_empty() || a.starts_with(is_ws))
+        {
+            break;
+        }
+        if let Some(after) = trimmed.strip_prefix("\\;") {
+            if after.is_empty() || after.starts_with(is_ws) {
+                argv.push(";".to_string());
+                *rest = after;
+                continue;
+            }
+        }
+        let Some(word) = next_word(rest, value)? else {
+            break;
+        };
+        let expanded = spec
+            .expand(&word)
+            .map_err(|source| CommandError::Specifier {
+                word: word.clone(),
+                source,
+            })?;
+        argv.push(expanded);
+    }
+    if path.is_empty() || argv.first().is_none_or(|a| a.is_empty()) {
+        return Err(CommandError::EmptyExecutable(value.to_string()));
+    }
+    if path.ends_with('/') {
+        return Err(CommandError::Directory(path));
+    }
+    if !path.starts_with('/') && path.contains('/') {
+        return Err(CommandError::BadPath(path));
+    }
+    Ok(ExecCommand {
+        path: simplify(&path),
+        argv,
+        flags,
+    })
 }
 
 fn split_prefixes(word: &str) -> (ExecFlags, &str) {
@@ -361,8 +400,10 @@ mod tests {
             c.argv,
             vec!["/bin/sh", "-c", "echo \"hi\" 'there'", "ab cd", "A\t"]
         );
-        assert!(parse_exec(r#"/bin/echo "open"#, &spec()).is_err());
-        assert!(parse_exec(r"/bin/echo \q", &spec()).is_err());
+        let open = parse_exec(r#"/bin/echo "open"#, &spec()).unwrap_err();
+        assert!(open.fatal && matches!(open.error, CommandError::Syntax(_)));
+        assert!(!parse_exec(r"-/bin/echo \q", &spec()).unwrap_err().fatal);
+        assert!(!parse_exec(r#""/bin/open"#, &spec()).unwrap_err().fatal);
     }
 
     #[test]
@@ -402,25 +443,23 @@ mod tests {
             ]
         );
         assert!(matches!(
-            parse_exec("/bin/x %Z", &spec()),
+            parse_exec("/bin/x %Z", &spec()).map_err(|r| r.error),
             Err(CommandError::Specifier { .. })
         ));
     }
 
     #[test]
     fn bad_executables_are_refused() {
+        let error = |s: &str| parse_exec(s, &spec()).map_err(|r| r.error);
         assert!(matches!(
-            parse_exec("@/bin/x", &spec()),
+            error("@/bin/x"),
             Err(CommandError::EmptyExecutable(_))
         ));
         assert!(matches!(
-            parse_exec("/usr/bin/", &spec()),
+            error("/usr/bin/"),
             Err(CommandError::Directory(_))
         ));
-        assert!(matches!(
-            parse_exec("bin/x", &spec()),
-            Err(CommandError::BadPath(_))
-        ));
+        assert!(matches!(error("bin/x"), Err(CommandError::BadPath(_))));
         assert_eq!(one("true").path, "true");
         assert_eq!(one("//usr/./bin//x").path, "/usr/bin/x");
         assert!(parse_exec("   ", &spec()).unwrap().is_empty());

@@ -595,6 +595,8 @@ pub struct Builder {
     warned_unknown: std::collections::HashSet<(String, String)>,
     /// Whether a start timeout was configured: oneshot services default to none otherwise.
     start_timeout_set: bool,
+    /// The first setting that makes systemd refuse the unit while parsing (ENOEXEC).
+    fatal: Option<String>,
 }
 
 const SERVICE_TYPES: &[&str] = &[
@@ -679,6 +681,7 @@ impl Builder {
             spec,
             warned_unknown: Default::default(),
             start_timeout_set: false,
+            fatal: None,
         }
     }
 
@@ -1099,7 +1102,12 @@ impl Builder {
             }
             match command::parse_exec(a.value, &self.spec) {
                 Ok(cmds) => self.config.exec.entry(kind).or_default().extend(cmds),
-                Err(e) => self.warn(a, e),
+                Err(rejected) if rejected.fatal => {
+                    let message = format!("{}:{}: {}", a.file, a.line, rejected.error);
+                    self.warn(a, &rejected.error);
+                    self.fatal.get_or_insert(message);
+                }
+                Err(rejected) => self.warn(a, format!("{}, ignoring.", rejected.error)),
             }
             return true;
         }
@@ -1436,6 +1444,12 @@ impl Builder {
 
     /// The end of loading: implicit settings (`service_add_extras()`) and `service_verify()`.
     pub fn finish(mut self) -> UnitConfig {
+        if let Some(message) = self.fatal.take() {
+            // systemd stops loading at the failing setting: no implicit settings, no checks
+            self.config.load_state = LoadState::BadSetting;
+            self.config.load_error = Some(message);
+            return self.config;
+        }
         let id = self.config.id.clone();
         let stem = id
             .rsplit_once('.')
