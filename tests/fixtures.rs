@@ -223,3 +223,18 @@ fn conditions_keep_trigger_and_negation_and_an_empty_assignment_resets_them() {
         ]
     );
 }
+
+#[test]
+fn legacy_pidfile_paths_and_bad_environment_names_warn_as_systemd_does() {
+    let tree = RootTree::new();
+    lay_out(&fixtures_dir().join("reset/root"), &tree, "");
+    let unit = load_unit(&lookup_for(&tree), "reset.service").expect("valid name");
+    let conf = "/lib/systemd/system/reset.service.d/pidfile.conf";
+    assert_eq!(
+        unit.warnings,
+        vec![
+            format!("{conf}:2: PIDFile= references a path below legacy directory /var/run/, updating /var/run/reset.pid \u{2192} /run/reset.pid; please update the unit file accordingly."),
+            format!("{conf}:3: Invalid environment assignment, ignoring: BAD-NAME=x"),
+        ]
+    );
+}

@@ -224,6 +224,17 @@ fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
+/// Every word of `value` as `extract_first_word(EXTRACT_UNQUOTE|EXTRACT_CUNESCAPE)` splits it,
+/// for settings other than command lines that share that syntax (`Environment=`).
+pub fn split_words(value: &str) -> Result<Vec<String>, CommandError> {
+    let mut rest = value;
+    let mut words = Vec::new();
+    while let Some(word) = next_word(&mut rest, value)? {
+        words.push(word);
+    }
+    Ok(words)
+}
+
 /// `extract_first_word()` with EXTRACT_UNQUOTE|EXTRACT_CUNESCAPE: quotes may open anywhere in a
 /// word; backslash escapes are C escapes, inside and outside quotes.
 fn next_word(rest: &mut &str, whole: &str) -> Result<Option<String>, CommandError> {

@@ -1067,6 +1067,12 @@ impl Builder {
                     ("PIDFile", Some(p)) if !p.starts_with('/') => {
                         Some(format!("/run/{}", p.trim_start_matches("./")))
                     }
+                    ("PIDFile", Some(p)) if p.starts_with("/var/run/") => {
+                        let updated = format!("/run/{}", &p["/var/run/".len()..]);
+                        let msg = format!("PIDFile= references a path below legacy directory /var/run/, updating {p} \u{2192} {updated}; please update the unit file accordingly.");
+                        self.warn(a, msg);
+                        Some(updated)
+                    }
                     (_, v) => v,
                 };
                 if a.key == "PIDFile" {
@@ -1126,38 +1132,34 @@ impl Builder {
                     self.config.settings.environment.clear();
                     return true;
                 }
-                let Some(expanded) = self.printf(a, value) else {
-                    return true;
+                // config_parse_environ(): unquote first, then expand specifiers per word
+                let words = match command::split_words(value) {
+                    Ok(words) => words,
+                    Err(e) => {
+                        self.warn(a, format!("{e}, ignoring."));
+                        return true;
+                    }
                 };
-                let mut rest = expanded.as_str();
-                loop {
-                    match next_env_word(&mut rest) {
-                        Ok(Some(word)) => {
-                            let valid = word
-                                .split_once('=')
-                                .is_some_and(|(k, _)| !k.is_empty() && !k.contains(' '));
-                            if !valid {
-                                let msg =
-                                    format!("Invalid environment assignment, ignoring: {word}");
-                                self.warn(a, msg);
-                                continue;
-                            }
-                            // strv_env_replace_consume(): a key set again keeps its place
-                            let key = word.split('=').next().unwrap_or_default().to_string();
-                            let env = &mut self.config.settings.environment;
-                            match env
-                                .iter_mut()
-                                .find(|e| e.split('=').next() == Some(key.as_str()))
-                            {
-                                Some(existing) => *existing = word,
-                                None => env.push(word),
-                            }
+                for word in words {
+                    let Some(word) = self.printf(a, &word) else {
+                        continue;
+                    };
+                    let key = match word.split_once('=') {
+                        Some((k, _)) if is_env_name(k) => k.to_string(),
+                        _ => {
+                            let msg = format!("Invalid environment assignment, ignoring: {word}");
+                            self.warn(a, msg);
+                            continue;
                         }
-                        Ok(None) => break,
-                        Err(()) => {
-                            self.invalid(a);
-                            break;
-                        }
+                    };
+                    // strv_env_replace_consume(): a key set again keeps its place
+                    let env = &mut self.config.settings.environment;
+                    match env
+                        .iter_mut()
+                        .find(|e| e.split('=').next() == Some(key.as_str()))
+                    {
+                        Some(existing) => *existing = word,
+                        None => env.push(word),
                     }
                 }
             }
@@ -1566,35 +1568,13 @@ fn parse_signal(s: &str) -> Option<String> {
         .map(|sig| sig.as_str().to_string())
 }
 
-/// One word of an `Environment=` value: quotes group, backslash escapes; `Err` on bad quoting.
-fn next_env_word(rest: &mut &str) -> Result<Option<String>, ()> {
-    let s = rest.trim_start();
-    if s.is_empty() {
-        *rest = s;
-        return Ok(None);
-    }
-    let mut word = String::new();
-    let mut quote = None;
-    let mut chars = s.char_indices();
-    let mut end = s.len();
-    while let Some((i, c)) = chars.next() {
-        match (quote, c) {
-            (_, '\\') => word.push(chars.next().ok_or(())?.1),
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => word.push(c),
-            (None, '"' | '\'') => quote = Some(c),
-            (None, c) if c.is_whitespace() => {
-                end = i;
-                break;
-            }
-            (None, c) => word.push(c),
-        }
-    }
-    if quote.is_some() {
-        return Err(());
-    }
-    *rest = &s[end..];
-    Ok(Some(word))
+/// `env_name_is_valid()`: what may stand left of `=` in an environment assignment.
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The sections a unit of this type reads; others get one "Unknown section" warning.
