@@ -12,7 +12,7 @@ use std::process::Command;
 
 use common::{Outcome, RootTree, OUR_SYSTEMCTL};
 use systemctl_shim::unit::load::load_unit;
-use systemctl_shim::unit::model::LoadState;
+use systemctl_shim::unit::model::{LoadFailure, LoadState};
 use systemctl_shim::unit::paths::{LookupPaths, Scope};
 
 fn fixtures_dir() -> PathBuf {
@@ -170,7 +170,7 @@ fn an_invalid_name_is_an_error_and_an_unreadable_file_fails_only_its_unit() {
     let lookup = lookup_for(&tree);
     assert!(load_unit(&lookup, "not a unit").is_err());
     let unit = load_unit(&lookup, "huge.service").expect("valid name");
-    assert_eq!(unit.load_state, LoadState::Error);
+    assert_eq!(unit.load_state, LoadState::Error(LoadFailure::TooLarge));
     assert!(unit
         .load_error
         .as_deref()

@@ -487,8 +487,10 @@ fn load_error_value(config: &UnitConfig) -> String {
         LoadState::BadSetting => format!(
             "org.freedesktop.systemd1.BadUnitSetting \"Unit {id} has a bad unit file setting. {detail}\""
         ),
-        LoadState::Error => format!(
-            "org.freedesktop.DBus.Error.Failed \"Unit {id} failed to load properly, please adjust/correct and reload service manager: {detail}\""
+        LoadState::Error(failure) => format!(
+            "{} \"Unit {id} failed to load properly, please adjust/correct and reload service manager: {} ({detail})\"",
+            failure.dbus_name(),
+            failure.strerror()
         ),
     }
 }
@@ -787,7 +789,7 @@ fn cat_file(
     blank_before: bool,
 ) -> Result<(), Failed> {
     let real = real_path(lookup, inside)
-        .map_err(|e| Failed::new(Exit::Failure, format!("Failed to cat {e}")))?;
+        .map_err(|(_, e)| Failed::new(Exit::Failure, format!("Failed to cat {e}")))?;
     let content = std::fs::read(real).map_err(|e| {
         Failed::new(
             Exit::Failure,

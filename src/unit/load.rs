@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::model::{section_is_known, Assignment, Builder, LoadState, UnitConfig};
+use super::model::{section_is_known, Assignment, Builder, LoadFailure, LoadState, UnitConfig};
 use super::name::{NameError, UnitName, UnitType};
 use super::paths::{normalize, LookupPaths};
 use super::specifier::SpecifierContext;
@@ -92,7 +92,7 @@ impl NameMap {
                 Some(MapEntry::Alias(target)) => current = target.clone(),
             }
         }
-        Err(format!("{name}: Too many levels of symbolic links"))
+        Err(format!("{name}: aliases form a loop"))
     }
 
     fn resolve(&self, name: &UnitName) -> Resolved {
@@ -163,8 +163,11 @@ fn classify(lookup: &LookupPaths, inside: &Path, name: &str) -> Option<MapEntry>
     }
 }
 
+/// A file that cannot be read, and the message naming it.
+pub type Failure = (LoadFailure, String);
+
 /// Follow symlinks of `inside` within the root, to the final path inside the root.
-fn chase(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, String> {
+fn chase(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, Failure> {
     let mut current = inside.to_path_buf();
     for _ in 0..FOLLOW_MAX {
         // the root has no devices of its own: /dev/null means the host's
@@ -177,40 +180,48 @@ fn chase(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, String> {
                 current = normalize(&parent.join(target));
             }
             Err(e) if e.kind() == io::ErrorKind::InvalidInput => return Ok(current),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(format!(
-                    "{}: No such file or directory{}",
-                    inside.display(),
-                    if current == inside {
-                        String::new()
-                    } else {
-                        format!(" (dangling symlink to {})", current.display())
-                    }
+            Err(e) if e.kind() == io::ErrorKind::NotFound && current != inside => {
+                return Err((
+                    LoadFailure::NotFound,
+                    format!(
+                        "{}: dangling symlink to {}",
+                        inside.display(),
+                        current.display()
+                    ),
                 ))
             }
-            Err(e) => return Err(format!("{}: {e}", inside.display())),
+            Err(e) => {
+                return Err((
+                    LoadFailure::from_io(&e),
+                    format!("{}: {e}", inside.display()),
+                ))
+            }
         }
     }
-    Err(format!(
-        "{}: Too many levels of symbolic links",
-        inside.display()
+    Err((
+        LoadFailure::SymlinkLoop,
+        format!("{}: symlinks form a loop", inside.display()),
     ))
 }
 
 /// The real path to open for `inside`, symlinks resolved within the root (an absolute link
 /// target means a path inside the root, not on the host).
-pub fn real_path(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, String> {
+pub fn real_path(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, Failure> {
     Ok(lookup.real(&chase(lookup, inside)?))
 }
 
 /// systemd's `null_or_empty_path()`: `/dev/null` (or any character device) or an empty file.
-fn is_masked(lookup: &LookupPaths, inside: &Path) -> Result<bool, String> {
+fn is_masked(lookup: &LookupPaths, inside: &Path) -> Result<bool, Failure> {
     let final_path = chase(lookup, inside)?;
     if final_path == Path::new("/dev/null") {
         return Ok(true);
     }
-    let meta =
-        fs::metadata(lookup.real(&final_path)).map_err(|e| format!("{}: {e}", inside.display()))?;
+    let meta = fs::metadata(lookup.real(&final_path)).map_err(|e| {
+        (
+            LoadFailure::from_io(&e),
+            format!("{}: {e}", inside.display()),
+        )
+    })?;
     use std::os::unix::fs::FileTypeExt;
     Ok(meta.file_type().is_char_device() || (meta.is_file() && meta.len() == 0))
 }
@@ -296,7 +307,8 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
             return config;
         }
         Resolved::Broken(reason) => {
-            let mut config = UnitConfig::empty(requested.as_str(), unit_type, LoadState::Error);
+            let state = LoadState::Error(LoadFailure::SymlinkLoop);
+            let mut config = UnitConfig::empty(requested.as_str(), unit_type, state);
             config.load_error = Some(reason);
             return config;
         }
@@ -330,8 +342,8 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
             return config;
         }
         Ok(false) => {}
-        Err(reason) => {
-            config.load_state = LoadState::Error;
+        Err((failure, reason)) => {
+            config.load_state = LoadState::Error(failure);
             config.load_error = Some(reason);
             return config;
         }
@@ -349,19 +361,14 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
         .collect();
     let mut documents = Vec::new();
     for inside in &files {
-        let real = match real_path(lookup, inside) {
-            Ok(real) => real,
-            Err(reason) => {
-                config.load_state = LoadState::Error;
-                config.load_error = Some(reason);
-                return config;
-            }
-        };
-        match syntax::parse_file(&real) {
+        let parsed = real_path(lookup, inside).and_then(|real| {
+            syntax::parse_file(&real).map_err(|e| describe_file_error(lookup, inside, &e))
+        });
+        match parsed {
             Ok(doc) => documents.push((inside.clone(), doc)),
-            Err(e) => {
-                config.load_state = LoadState::Error;
-                config.load_error = Some(describe_file_error(lookup, &e));
+            Err((failure, reason)) => {
+                config.load_state = LoadState::Error(failure);
+                config.load_error = Some(reason);
                 return config;
             }
         }
@@ -418,14 +425,22 @@ fn unit_names(map: &NameMap, fragment: &Path, id: &UnitName, instantiate: bool) 
 }
 
 /// A file error as LoadError text, with the path as seen inside the root.
-fn describe_file_error(lookup: &LookupPaths, e: &FileError) -> String {
+/// A file error naming the file as seen inside the root, with the errno systemd would record.
+fn describe_file_error(lookup: &LookupPaths, inside: &Path, e: &FileError) -> Failure {
+    let failure = match e {
+        FileError::Syntax { .. } => LoadFailure::BadMessage,
+        FileError::Io { source, .. } => LoadFailure::from_io(source),
+        FileError::TooLarge { .. } => LoadFailure::TooLarge,
+        FileError::NotRegular { .. } => LoadFailure::Io,
+    };
     let text = e.to_string();
-    let root = lookup.root.display().to_string();
-    if lookup.has_root() {
-        text.replacen(&root, "", 1)
-    } else {
-        text
-    }
+    let real = lookup.real(inside).display().to_string();
+    let text = match text.strip_prefix(&real) {
+        Some(rest) => format!("{}{rest}", inside.display()),
+        None if lookup.has_root() => text.replacen(&lookup.root.display().to_string(), "", 1),
+        None => text,
+    };
+    (failure, text)
 }
 
 #[cfg(test)]

@@ -19,8 +19,56 @@ pub enum LoadState {
     Loaded,
     NotFound,
     BadSetting,
-    Error,
+    Error(LoadFailure),
     Masked,
+}
+
+/// Why a unit could not be read: the errno systemd records, which names the D-Bus error that
+/// `LoadError=` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadFailure {
+    /// A syntax error (systemd's EBADMSG).
+    BadMessage,
+    NotFound,
+    SymlinkLoop,
+    AccessDenied,
+    TooLarge,
+    Io,
+}
+
+impl LoadFailure {
+    pub fn from_io(e: &std::io::Error) -> LoadFailure {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => LoadFailure::NotFound,
+            std::io::ErrorKind::PermissionDenied => LoadFailure::AccessDenied,
+            _ if e.raw_os_error() == Some(libc::ELOOP) => LoadFailure::SymlinkLoop,
+            _ => LoadFailure::Io,
+        }
+    }
+
+    /// The D-Bus error name sd-bus gives the errno.
+    pub fn dbus_name(self) -> &'static str {
+        match self {
+            LoadFailure::BadMessage => "System.Error.EBADMSG",
+            LoadFailure::NotFound => "org.freedesktop.DBus.Error.FileNotFound",
+            LoadFailure::SymlinkLoop => "System.Error.ELOOP",
+            LoadFailure::AccessDenied => "org.freedesktop.DBus.Error.AccessDenied",
+            LoadFailure::TooLarge => "System.Error.EFBIG",
+            LoadFailure::Io => "System.Error.EIO",
+        }
+    }
+
+    /// strerror() of the errno.
+    pub fn strerror(self) -> &'static str {
+        match self {
+            LoadFailure::BadMessage => "Bad message",
+            LoadFailure::NotFound => "No such file or directory",
+            LoadFailure::SymlinkLoop => "Too many levels of symbolic links",
+            LoadFailure::AccessDenied => "Permission denied",
+            LoadFailure::TooLarge => "File too large",
+            LoadFailure::Io => "Input/output error",
+        }
+    }
 }
 
 impl LoadState {
@@ -29,7 +77,7 @@ impl LoadState {
             LoadState::Loaded => "loaded",
             LoadState::NotFound => "not-found",
             LoadState::BadSetting => "bad-setting",
-            LoadState::Error => "error",
+            LoadState::Error(_) => "error",
             LoadState::Masked => "masked",
         }
     }
