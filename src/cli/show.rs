@@ -398,7 +398,8 @@ fn timer_properties(p: &mut Properties, config: &UnitConfig) {
         .map(|spec| {
             (
                 "TimersCalendar".to_string(),
-                format!("{{ OnCalendar={spec} ; next_elapse=n/a }}"),
+                // systemctl prints the unset timestamp with a bare "%s" of NULL
+                format!("{{ OnCalendar={spec} ; next_elapse=(null) }}"),
             )
         })
         .collect();

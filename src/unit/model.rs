@@ -1400,7 +1400,9 @@ impl Builder {
                 if value.is_empty() {
                     self.timer_mut().calendar.clear();
                 } else if let Some(v) = self.printf(a, value) {
-                    self.timer_mut().calendar.push(v);
+                    // systemd keeps the parsed spec and prints it normalized
+                    let spec = super::calendar::normalize(&v).unwrap_or(v);
+                    self.timer_mut().calendar.push(spec);
                 }
             }
             "Unit" => {
