@@ -645,6 +645,11 @@ pub struct Builder {
     start_timeout_set: bool,
     /// The first setting that makes systemd refuse the unit while parsing (ENOEXEC).
     fatal: Option<String>,
+    // The type-specific sections, of which finish() keeps the one of the unit's type.
+    service: ServiceSection,
+    socket: SocketSection,
+    timer: TimerSection,
+    path: PathSection,
 }
 
 const SERVICE_TYPES: &[&str] = &[
@@ -719,17 +724,17 @@ fn parse_bool(s: &str) -> Option<bool> {
 }
 
 impl Builder {
-    pub fn new(mut config: UnitConfig, spec: SpecifierContext) -> Builder {
-        if let TypeSection::Service(s) = &mut config.kind {
-            // decided in finish() from ExecStart= and BusName= unless set
-            s.service_type = None;
-        }
+    pub fn new(config: UnitConfig, spec: SpecifierContext) -> Builder {
         Builder {
             config,
             spec,
             warned_unknown: Default::default(),
             start_timeout_set: false,
             fatal: None,
+            service: ServiceSection::default(),
+            socket: SocketSection::default(),
+            timer: TimerSection::default(),
+            path: PathSection::default(),
         }
     }
 
@@ -1022,50 +1027,40 @@ impl Builder {
         true
     }
 
-    fn service_mut(&mut self) -> &mut ServiceSection {
-        if !matches!(self.config.kind, TypeSection::Service(_)) {
-            self.config.kind = TypeSection::Service(ServiceSection::default());
-        }
-        match &mut self.config.kind {
-            TypeSection::Service(s) => s,
-            _ => unreachable!("set to a service just above"),
-        }
-    }
-
     fn service_key(&mut self, a: &Assignment) -> bool {
         let value = a.value;
         match a.key {
             "Type" => {
                 if SERVICE_TYPES.contains(&value) {
-                    self.service_mut().service_type = Some(value.to_string());
+                    self.service.service_type = Some(value.to_string());
                 } else {
                     self.invalid(a);
                 }
             }
             "ExitType" => {
                 if ["main", "cgroup"].contains(&value) {
-                    self.service_mut().exit_type = value.to_string();
+                    self.service.exit_type = value.to_string();
                 } else {
                     self.invalid(a);
                 }
             }
             "Restart" => {
                 if RESTART_VALUES.contains(&value) {
-                    self.service_mut().restart = value.to_string();
+                    self.service.restart = value.to_string();
                 } else {
                     self.invalid(a);
                 }
             }
             "NotifyAccess" => {
                 if NOTIFY_ACCESS.contains(&value) {
-                    self.service_mut().notify_access = Some(value.to_string());
+                    self.service.notify_access = Some(value.to_string());
                 } else {
                     self.invalid(a);
                 }
             }
             "OOMPolicy" => {
                 if ["continue", "stop", "kill"].contains(&value) {
-                    self.service_mut().oom_policy = value.to_string();
+                    self.service.oom_policy = value.to_string();
                 } else {
                     self.invalid(a);
                 }
@@ -1083,7 +1078,7 @@ impl Builder {
                 if a.key == "TimeoutStartSec" || a.key == "TimeoutSec" {
                     self.start_timeout_set = true;
                 }
-                let s = self.service_mut();
+                let s = &mut self.service;
                 match a.key {
                     "RestartSec" => s.restart_sec = v,
                     "TimeoutStartSec" => s.timeout_start = v,
@@ -1098,8 +1093,8 @@ impl Builder {
                 }
             }
             "RemainAfterExit" | "GuessMainPID" => match parse_bool(value) {
-                Some(v) if a.key == "RemainAfterExit" => self.service_mut().remain_after_exit = v,
-                Some(v) => self.service_mut().guess_main_pid = v,
+                Some(v) if a.key == "RemainAfterExit" => self.service.remain_after_exit = v,
+                Some(v) => self.service.guess_main_pid = v,
                 None => self.invalid(a),
             },
             "PIDFile" | "BusName" => {
@@ -1124,13 +1119,13 @@ impl Builder {
                     (_, v) => v,
                 };
                 if a.key == "PIDFile" {
-                    self.service_mut().pid_file = v;
+                    self.service.pid_file = v;
                 } else {
-                    self.service_mut().bus_name = v;
+                    self.service.bus_name = v;
                 }
             }
             "SuccessExitStatus" | "RestartPreventExitStatus" | "RestartForceExitStatus" => {
-                let s = self.service_mut();
+                let s = &mut self.service;
                 let list = match a.key {
                     "SuccessExitStatus" => &mut s.success_exit_status,
                     "RestartPreventExitStatus" => &mut s.restart_prevent_exit_status,
@@ -1264,16 +1259,6 @@ impl Builder {
         true
     }
 
-    fn socket_mut(&mut self) -> &mut SocketSection {
-        if !matches!(self.config.kind, TypeSection::Socket(_)) {
-            self.config.kind = TypeSection::Socket(SocketSection::default());
-        }
-        match &mut self.config.kind {
-            TypeSection::Socket(s) => s,
-            _ => unreachable!("set to a socket just above"),
-        }
-    }
-
     fn socket_key(&mut self, a: &Assignment) -> bool {
         let value = a.value;
         let listen_kind = match a.key {
@@ -1289,18 +1274,18 @@ impl Builder {
         };
         if let Some(kind) = listen_kind {
             if value.is_empty() {
-                self.socket_mut().listen.clear();
+                self.socket.listen.clear();
                 return true;
             }
             if let Some(address) = self.printf(a, value) {
-                self.socket_mut().listen.push(Listen { kind, address });
+                self.socket.listen.push(Listen { kind, address });
             }
             return true;
         }
         match a.key {
             "Accept" | "RemoveOnStop" | "PassCredentials" => match parse_bool(value) {
                 Some(v) => {
-                    let s = self.socket_mut();
+                    let s = &mut self.socket;
                     match a.key {
                         "Accept" => s.accept = v,
                         "RemoveOnStop" => s.remove_on_stop = v,
@@ -1316,7 +1301,7 @@ impl Builder {
                 let ok = super::name::UnitName::parse(&name)
                     .is_ok_and(|n| n.unit_type() == UnitType::Service && !n.is_template());
                 if ok {
-                    self.socket_mut().service = Some(name);
+                    self.socket.service = Some(name);
                 } else {
                     self.invalid(a);
                 }
@@ -1325,9 +1310,9 @@ impl Builder {
                 Ok(m) if m <= 0o7777 => {
                     let mode = format!("{m:04o}");
                     if a.key == "SocketMode" {
-                        self.socket_mut().socket_mode = mode;
+                        self.socket.socket_mode = mode;
                     } else {
-                        self.socket_mut().directory_mode = mode;
+                        self.socket.directory_mode = mode;
                     }
                 }
                 _ => self.invalid(a),
@@ -1341,7 +1326,7 @@ impl Builder {
                         None => return true,
                     }
                 };
-                let s = self.socket_mut();
+                let s = &mut self.socket;
                 match a.key {
                     "SocketUser" => s.socket_user = v,
                     "SocketGroup" => s.socket_group = v,
@@ -1349,29 +1334,17 @@ impl Builder {
                 }
             }
             "MaxConnections" | "Backlog" => match value.parse::<u32>() {
-                Ok(n) if a.key == "Backlog" => self.socket_mut().backlog = n,
-                Ok(n) if n > 0 => self.socket_mut().max_connections = n,
+                Ok(n) if a.key == "Backlog" => self.socket.backlog = n,
+                Ok(n) if n > 0 => self.socket.max_connections = n,
                 _ => self.invalid(a),
             },
             "TimeoutSec" => match timespan::parse_sec(value) {
-                Ok(v) => {
-                    self.socket_mut().timeout = if v == Usec::ZERO { Usec::INFINITY } else { v }
-                }
+                Ok(v) => self.socket.timeout = if v == Usec::ZERO { Usec::INFINITY } else { v },
                 Err(_) => self.invalid(a),
             },
             _ => return false,
         }
         true
-    }
-
-    fn timer_mut(&mut self) -> &mut TimerSection {
-        if !matches!(self.config.kind, TypeSection::Timer(_)) {
-            self.config.kind = TypeSection::Timer(TimerSection::default());
-        }
-        match &mut self.config.kind {
-            TypeSection::Timer(t) => t,
-            _ => unreachable!("set to a timer just above"),
-        }
     }
 
     fn timer_key(&mut self, a: &Assignment) -> bool {
@@ -1386,11 +1359,11 @@ impl Builder {
         };
         if let Some(base) = monotonic {
             if value.is_empty() {
-                self.timer_mut().monotonic.clear();
+                self.timer.monotonic.clear();
                 return true;
             }
             match timespan::parse_sec(value) {
-                Ok(v) => self.timer_mut().monotonic.push((base, v)),
+                Ok(v) => self.timer.monotonic.push((base, v)),
                 Err(_) => self.invalid(a),
             }
             return true;
@@ -1398,11 +1371,11 @@ impl Builder {
         match a.key {
             "OnCalendar" => {
                 if value.is_empty() {
-                    self.timer_mut().calendar.clear();
+                    self.timer.calendar.clear();
                 } else if let Some(v) = self.printf(a, value) {
                     // systemd keeps the parsed spec and prints it normalized
                     let spec = super::calendar::normalize(&v).unwrap_or(v);
-                    self.timer_mut().calendar.push(spec);
+                    self.timer.calendar.push(spec);
                 }
             }
             "Unit" => {
@@ -1410,14 +1383,14 @@ impl Builder {
                     return true;
                 };
                 match super::name::UnitName::parse(&name) {
-                    Ok(n) if n.unit_type() != UnitType::Timer => self.timer_mut().unit = Some(name),
+                    Ok(n) if n.unit_type() != UnitType::Timer => self.timer.unit = Some(name),
                     _ => self.invalid(a),
                 }
             }
             "Persistent" | "WakeSystem" | "RemainAfterElapse" | "FixedRandomDelay" => {
                 match parse_bool(value) {
                     Some(v) => {
-                        let t = self.timer_mut();
+                        let t = &mut self.timer;
                         match a.key {
                             "Persistent" => t.persistent = v,
                             "WakeSystem" => t.wake_system = v,
@@ -1429,23 +1402,13 @@ impl Builder {
                 }
             }
             "AccuracySec" | "RandomizedDelaySec" => match timespan::parse_sec(value) {
-                Ok(v) if a.key == "AccuracySec" => self.timer_mut().accuracy = v,
-                Ok(v) => self.timer_mut().randomized_delay = v,
+                Ok(v) if a.key == "AccuracySec" => self.timer.accuracy = v,
+                Ok(v) => self.timer.randomized_delay = v,
                 Err(_) => self.invalid(a),
             },
             _ => return false,
         }
         true
-    }
-
-    fn path_mut(&mut self) -> &mut PathSection {
-        if !matches!(self.config.kind, TypeSection::Path(_)) {
-            self.config.kind = TypeSection::Path(PathSection::default());
-        }
-        match &mut self.config.kind {
-            TypeSection::Path(p) => p,
-            _ => unreachable!("set to a path just above"),
-        }
     }
 
     fn path_key(&mut self, a: &Assignment) -> bool {
@@ -1460,10 +1423,10 @@ impl Builder {
         };
         if let Some(kind) = kind {
             if value.is_empty() {
-                self.path_mut().paths.clear();
+                self.path.paths.clear();
             } else if let Some(p) = self.printf(a, value) {
                 if p.starts_with('/') {
-                    self.path_mut().paths.push((kind, p));
+                    self.path.paths.push((kind, p));
                 } else {
                     let msg = format!("Path '{p}' is not absolute, ignoring.");
                     self.warn(a, msg);
@@ -1477,16 +1440,16 @@ impl Builder {
                     return true;
                 };
                 match super::name::UnitName::parse(&name) {
-                    Ok(n) if n.unit_type() != UnitType::Path => self.path_mut().unit = Some(name),
+                    Ok(n) if n.unit_type() != UnitType::Path => self.path.unit = Some(name),
                     _ => self.invalid(a),
                 }
             }
             "MakeDirectory" => match parse_bool(value) {
-                Some(v) => self.path_mut().make_directory = v,
+                Some(v) => self.path.make_directory = v,
                 None => self.invalid(a),
             },
             "DirectoryMode" => match u32::from_str_radix(value, 8) {
-                Ok(m) if m <= 0o7777 => self.path_mut().directory_mode = format!("{m:04o}"),
+                Ok(m) if m <= 0o7777 => self.path.directory_mode = format!("{m:04o}"),
                 _ => self.invalid(a),
             },
             _ => return false,
@@ -1496,6 +1459,13 @@ impl Builder {
 
     /// The end of loading: implicit settings (`service_add_extras()`) and `service_verify()`.
     pub fn finish(mut self) -> UnitConfig {
+        self.config.kind = match self.config.unit_type {
+            UnitType::Service => TypeSection::Service(std::mem::take(&mut self.service)),
+            UnitType::Socket => TypeSection::Socket(std::mem::take(&mut self.socket)),
+            UnitType::Timer => TypeSection::Timer(std::mem::take(&mut self.timer)),
+            UnitType::Path => TypeSection::Path(std::mem::take(&mut self.path)),
+            _ => TypeSection::None,
+        };
         if let Some(message) = self.fatal.take() {
             // systemd stops loading at the failing setting: no implicit settings, no checks
             self.config.load_state = LoadState::BadSetting;
