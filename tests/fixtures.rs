@@ -238,3 +238,49 @@ fn legacy_pidfile_paths_and_bad_environment_names_warn_as_systemd_does() {
         ]
     );
 }
+
+#[test]
+fn service_settings_derived_at_load_time_follow_service_add_extras() {
+    let tree = RootTree::new();
+    let dir = "/lib/systemd/system";
+    tree.write(
+        &format!("{dir}/notify.service"),
+        "[Service]\nType=notify\nExecStart=/bin/d\nTimeoutSec=0\nKillSignal=HUP\n",
+    );
+    tree.write(
+        &format!("{dir}/inferred.service"),
+        "[Service]\nExecStart=/bin/d\n",
+    );
+    tree.write(
+        &format!("{dir}/once.service"),
+        "[Service]\nRemainAfterExit=yes\nExecStop=/bin/d\n",
+    );
+    tree.write(
+        &format!("{dir}/bus.service"),
+        "[Service]\nBusName=org.example.Bus\nExecStart=/bin/d\n",
+    );
+    let lookup = lookup_for(&tree);
+    let service = |name: &str| {
+        let unit = load_unit(&lookup, name).expect("valid name");
+        assert_eq!(
+            unit.load_state,
+            LoadState::Loaded,
+            "{name}: {:?}",
+            unit.load_error
+        );
+        let s = unit.service().expect("a service").clone();
+        (unit, s)
+    };
+    let (unit, s) = service("notify.service");
+    assert_eq!(s.notify_access.as_deref(), Some("main"));
+    assert!(s.timeout_start.is_infinity() && s.timeout_stop.is_infinity());
+    assert_eq!(unit.settings.kill_signal, "SIGHUP");
+    let (_, s) = service("inferred.service");
+    assert_eq!(s.service_type.as_deref(), Some("simple"));
+    assert!(!s.timeout_start.is_infinity());
+    let (_, s) = service("once.service");
+    assert_eq!(s.service_type.as_deref(), Some("oneshot"));
+    assert!(s.timeout_start.is_infinity());
+    let (_, s) = service("bus.service");
+    assert_eq!(s.service_type.as_deref(), Some("dbus"));
+}

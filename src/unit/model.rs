@@ -570,7 +570,7 @@ pub struct UnitConfig {
     pub dropin_paths: Vec<PathBuf>,
     pub unit: UnitSection,
     pub kind: TypeSection,
-    pub exec: BTreeExec,
+    pub exec: ExecLists,
     pub settings: ExecSettings,
     pub install: InstallSection,
     pub raw: Vec<RawSetting>,
@@ -579,7 +579,7 @@ pub struct UnitConfig {
 }
 
 /// The command lists per `Exec…=` setting, ordered as systemd lists the properties.
-pub type BTreeExec = std::collections::BTreeMap<ExecKind, Vec<ExecCommand>>;
+pub type ExecLists = std::collections::BTreeMap<ExecKind, Vec<ExecCommand>>;
 
 impl UnitConfig {
     /// A unit without files: what systemd shows for a unit that is not found, masked or broken.
@@ -594,7 +594,7 @@ impl UnitConfig {
             dropin_paths: Vec::new(),
             unit: UnitSection::default(),
             kind: default_type_section(unit_type),
-            exec: BTreeExec::new(),
+            exec: ExecLists::new(),
             settings: ExecSettings::default(),
             install: InstallSection::default(),
             raw: Vec::new(),
