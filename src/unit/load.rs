@@ -273,7 +273,17 @@ fn find_dropins(lookup: &LookupPaths, names: &[UnitName], unit_type: UnitType) -
                 continue;
             }
             let inside = dir.join(&file);
-            let masked = is_masked(lookup, &inside).unwrap_or(false);
+            let masked = match is_masked(lookup, &inside) {
+                Ok(masked) => masked,
+                // config_parse() skips a drop-in that vanished (a dangling symlink)
+                Err((LoadFailure::NotFound, _)) => continue,
+                // any other problem is reported when the drop-in is read
+                Err(_) => false,
+            };
+            let is_dir = real_path(lookup, &inside).is_ok_and(|real| real.is_dir());
+            if is_dir {
+                continue;
+            }
             by_name.insert(file, (inside, masked));
         }
     }
