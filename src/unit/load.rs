@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::model::{section_is_known, Assignment, Builder, LoadFailure, LoadState, UnitConfig};
+use super::model::{
+    section_is_known, Assignment, Builder, Dependency, LoadFailure, LoadState, UnitConfig,
+};
 use super::name::{NameError, UnitName, UnitType};
 use super::paths::{normalize, LookupPaths};
 use super::specifier::SpecifierContext;
@@ -228,37 +230,71 @@ fn is_masked(lookup: &LookupPaths, inside: &Path) -> Result<bool, Failure> {
 
 /// The directories drop-ins are looked up in for one name within one search directory, most
 /// specific first: `name.d`, the template's, then each dash prefix (`foo-bar-.service.d`, …).
-fn dropin_dirs_for(dir: &Path, name: &UnitName, out: &mut Vec<PathBuf>) {
+/// `.wants/`, `.requires/` and `.upholds/` directories are found the same way.
+fn dropin_dirs_for(dir: &Path, name: &UnitName, suffix: &str, out: &mut Vec<PathBuf>) {
     let mut push = |p: PathBuf| {
         if !out.contains(&p) {
             out.push(p);
         }
     };
-    push(dir.join(format!("{name}.d")));
+    push(dir.join(format!("{name}{suffix}")));
     if let Some(template) = name.template() {
-        push(dir.join(format!("{template}.d")));
+        push(dir.join(format!("{template}{suffix}")));
     }
     let prefix = name.prefix();
-    let suffix = name.unit_type().as_str();
+    let unit_type = name.unit_type().as_str();
     let mut end = prefix.len();
     while let Some(dash) = prefix[..end].rfind('-') {
         if dash == 0 {
             break;
         }
-        push(dir.join(format!("{}-.{suffix}.d", &prefix[..dash])));
+        push(dir.join(format!("{}-.{unit_type}{suffix}", &prefix[..dash])));
         end = dash;
     }
 }
 
-/// The drop-in files of a unit with these names, in the order systemd applies them.
-fn find_dropins(lookup: &LookupPaths, names: &[UnitName], unit_type: UnitType) -> Vec<PathBuf> {
+/// Every directory with this suffix for these names, in priority order, and the type-wide one
+/// (`service.d/`) of each search directory.
+fn dropin_dirs(
+    lookup: &LookupPaths,
+    names: &[UnitName],
+    unit_type: UnitType,
+    suffix: &str,
+) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     for dir in &lookup.search {
         for name in names {
-            dropin_dirs_for(dir, name, &mut dirs);
+            dropin_dirs_for(dir, name, suffix, &mut dirs);
         }
-        dirs.push(dir.join(format!("{unit_type}.d")));
+        dirs.push(dir.join(format!("{unit_type}{suffix}")));
     }
+    dirs
+}
+
+/// The entries of `.wants/`-style directories: unit names, sorted, each once.
+fn dependency_entries(
+    lookup: &LookupPaths,
+    names: &[UnitName],
+    unit_type: UnitType,
+    suffix: &str,
+) -> Vec<UnitName> {
+    let mut found = std::collections::BTreeSet::new();
+    for dir in dropin_dirs(lookup, names, unit_type, suffix) {
+        let Ok(read) = fs::read_dir(lookup.real(&dir)) else {
+            continue;
+        };
+        found.extend(
+            read.flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter_map(|n| UnitName::parse(&n).ok()),
+        );
+    }
+    found.into_iter().collect()
+}
+
+/// The drop-in files of a unit with these names, in the order systemd applies them.
+fn find_dropins(lookup: &LookupPaths, names: &[UnitName], unit_type: UnitType) -> Vec<PathBuf> {
+    let dirs = dropin_dirs(lookup, names, unit_type, ".d");
     // basename → (path, masked); the first directory in priority order wins
     let mut by_name: BTreeMap<String, (PathBuf, bool)> = BTreeMap::new();
     for dir in dirs {
@@ -408,6 +444,26 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
             }
         }
     }
+    for (suffix, dependency) in [
+        (".wants", Dependency::Wants),
+        (".requires", Dependency::Requires),
+        (".upholds", Dependency::Upholds),
+    ] {
+        for entry in dependency_entries(lookup, &names, unit_type, suffix) {
+            // load-dropin.c: a template in the directory of an instance gets its instance
+            let entry = match (entry.is_template(), id.instance()) {
+                (false, _) => entry,
+                (true, Some(instance)) if !instance.is_empty() => {
+                    match entry.with_instance(instance) {
+                        Ok(e) => e,
+                        Err(_) => continue,
+                    }
+                }
+                (true, _) => continue,
+            };
+            builder.add_dependency(dependency, entry.to_string());
+        }
+    }
     builder.finish()
 }
 
@@ -463,6 +519,7 @@ mod tests {
         dropin_dirs_for(
             Path::new("/etc/systemd/system"),
             &UnitName::parse(name).unwrap(),
+            ".d",
             &mut out,
         );
         out.iter().map(|p| p.display().to_string()).collect()

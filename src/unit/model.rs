@@ -738,6 +738,11 @@ impl Builder {
         }
     }
 
+    /// A dependency that does not come from a setting: a `.wants/`-style directory entry.
+    pub fn add_dependency(&mut self, dependency: Dependency, name: String) {
+        self.config.unit.add_dependency(dependency, name);
+    }
+
     /// A warning about a line of a file, as systemd logs it while loading.
     pub fn warn_at(&mut self, file: &str, line: usize, message: &str) {
         self.config
