@@ -324,6 +324,7 @@ fn service_properties(p: &mut Properties, config: &UnitConfig) {
             ExecKind::StopPost,
         ],
     );
+    p.add("Slice", config.settings.slice.clone().unwrap_or_default());
     exec_context_properties(p, config);
     raw_properties(p, config, &["Service"]);
 }
@@ -372,6 +373,7 @@ fn socket_properties(p: &mut Properties, config: &UnitConfig) {
             ExecKind::StopPost,
         ],
     );
+    p.add("Slice", config.settings.slice.clone().unwrap_or_default());
     exec_context_properties(p, config);
     raw_properties(p, config, &["Socket"]);
 }
@@ -474,6 +476,13 @@ fn triggered_by(lookup: &LookupPaths, map: &NameMap, config: &UnitConfig) -> Vec
     out
 }
 
+/// `list` followed by those of `more` it does not have yet.
+fn with_all(list: &[String], more: &[String]) -> Vec<String> {
+    let mut out = list.to_vec();
+    out.extend(more.iter().filter(|m| !list.contains(m)).cloned());
+    out
+}
+
 fn load_error_value(config: &UnitConfig) -> String {
     let id = &config.id;
     let detail = config.load_error.clone().unwrap_or_default();
@@ -524,13 +533,14 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
         ("Conflicts", u.dependency(Dependency::Conflicts).to_vec()),
         ("ConflictedBy", Vec::new()),
         ("Before", u.dependency(Dependency::Before).to_vec()),
-        ("After", u.dependency(Dependency::After).to_vec()),
+        // a trigger orders itself before what it triggers; systemd records the inverse too
+        ("After", with_all(u.dependency(Dependency::After), &by)),
         ("OnSuccess", u.dependency(Dependency::OnSuccess).to_vec()),
         ("OnSuccessOf", Vec::new()),
         ("OnFailure", u.dependency(Dependency::OnFailure).to_vec()),
         ("OnFailureOf", Vec::new()),
         ("Triggers", triggers(config)),
-        ("TriggeredBy", by),
+        ("TriggeredBy", by.clone()),
         (
             "PropagatesReloadTo",
             u.dependency(Dependency::PropagatesReloadTo).to_vec(),

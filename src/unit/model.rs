@@ -9,7 +9,8 @@
 use std::path::PathBuf;
 
 use super::command::{self, ExecCommand};
-use super::name::UnitType;
+use super::name::{self as unit_name, UnitType};
+use super::paths::Scope;
 use super::specifier::SpecifierContext;
 use super::timespan::{self, Usec};
 
@@ -362,6 +363,8 @@ pub struct ExecSettings {
     pub syslog_identifier: Option<String>,
     pub runtime_directory: Vec<String>,
     pub state_directory: Vec<String>,
+    /// `Slice=`; filled in with the default slice at the end of loading.
+    pub slice: Option<String>,
     pub kill_mode: String,
     pub kill_signal: String,
     pub final_kill_signal: String,
@@ -386,6 +389,7 @@ impl Default for ExecSettings {
             syslog_identifier: None,
             runtime_directory: Vec::new(),
             state_directory: Vec::new(),
+            slice: None,
             kill_mode: "control-group".into(),
             kill_signal: "SIGTERM".into(),
             final_kill_signal: "SIGKILL".into(),
@@ -1174,6 +1178,18 @@ impl Builder {
             "RootDirectory" => self.opt_string(a, |c| &mut c.settings.root_directory),
             "SyslogIdentifier" => self.opt_string(a, |c| &mut c.settings.syslog_identifier),
             "RuntimeDirectory" => self.list(a, |c| &mut c.settings.runtime_directory),
+            "Slice" => {
+                let Some(name) = self.printf(a, value) else {
+                    return true;
+                };
+                let is_slice = unit_name::UnitName::parse(&name)
+                    .is_ok_and(|n| n.unit_type() == UnitType::Slice && !n.is_template());
+                if is_slice {
+                    self.config.settings.slice = Some(name);
+                } else {
+                    self.invalid(a);
+                }
+            }
             "StateDirectory" => self.list(a, |c| &mut c.settings.state_directory),
             "Environment" => {
                 if value.is_empty() {
@@ -1504,7 +1520,9 @@ impl Builder {
                     // service_add_extras(): oneshot services wait for their start forever
                     s.timeout_start = Usec::INFINITY;
                 }
-                if s.notify_access.is_none() && (ty == "notify" || ty == "notify-reload") {
+                let needs_notify =
+                    ty == "notify" || ty == "notify-reload" || s.watchdog != Usec::ZERO;
+                if s.notify_access.is_none() && needs_notify {
                     s.notify_access = Some("main".into());
                 }
                 refusal = verify_service(s, &ty, has_start, has_stop, start_count, &success_action);
@@ -1539,11 +1557,140 @@ impl Builder {
             }
             TypeSection::None => {}
         }
+        // the manager adds these before it verifies the unit, so a refused unit has them too
+        self.add_implicit_dependencies();
         if let Some(message) = refusal {
             self.config.load_state = LoadState::BadSetting;
             self.config.load_error = Some(message);
         }
         self.config
+    }
+
+    /// The dependencies systemd 252 adds at load time: the slice of units with processes,
+    /// journald for units that log to it, D-Bus for bus names, triggered units, and with
+    /// `DefaultDependencies=yes` the type's default ones (`*_add_default_dependencies()`).
+    /// Not added: mount units for paths (no mount units exist here) and a target's ordering
+    /// after the units it pulls in (that needs the other units loaded).
+    fn add_implicit_dependencies(&mut self) {
+        use Dependency::{After, Before, Conflicts, Requires};
+        let system = self.spec.scope == Scope::System;
+        let unit_type = self.config.unit_type;
+        let defaults = self.config.unit.default_dependencies;
+        let mut deps: Vec<(Dependency, String)> = Vec::new();
+        let mut add = |dep: Dependency, name: &str| deps.push((dep, name.to_string()));
+        let has_exec = !self.config.exec.is_empty();
+        if matches!(unit_type, UnitType::Service | UnitType::Socket) {
+            let slice = self
+                .config
+                .settings
+                .slice
+                .clone()
+                .unwrap_or_else(|| default_slice(&self.spec.unit, system));
+            add(After, &slice);
+            add(Requires, &slice);
+            self.config.settings.slice = Some(slice);
+            let logs_to_journal = [
+                &self.config.settings.standard_output,
+                &self.config.settings.standard_error,
+            ]
+            .iter()
+            .any(|o| JOURNAL_OUTPUTS.contains(&o.as_str()));
+            let exec_deps = unit_type == UnitType::Service || has_exec;
+            if system && exec_deps && logs_to_journal {
+                add(After, "systemd-journald.socket");
+            }
+        }
+        let (type_target, trigger) = match &self.config.kind {
+            TypeSection::Service(s) => {
+                if s.bus_name.is_some() {
+                    add(After, "dbus.socket");
+                }
+                (None, None)
+            }
+            TypeSection::Socket(s) => {
+                let service = (!s.accept).then(|| {
+                    let stem = self.spec.unit.stem();
+                    s.service
+                        .clone()
+                        .unwrap_or_else(|| format!("{stem}.service"))
+                });
+                (Some("sockets.target"), service)
+            }
+            TypeSection::Timer(t) => {
+                if defaults && system && !t.calendar.is_empty() {
+                    add(After, "time-set.target");
+                    add(After, "time-sync.target");
+                }
+                (Some("timers.target"), t.unit.clone())
+            }
+            TypeSection::Path(p) => (Some("paths.target"), p.unit.clone()),
+            TypeSection::None => (None, None),
+        };
+        if let Some(unit) = &trigger {
+            add(Before, unit);
+        }
+        if defaults {
+            if let Some(target) = type_target {
+                add(Before, target);
+            }
+            match (unit_type, system) {
+                (UnitType::Target, _) => {}
+                (UnitType::Service, false) => add(Requires, "basic.target"),
+                (_, true) => {
+                    add(After, "sysinit.target");
+                    add(Requires, "sysinit.target");
+                }
+                _ => {}
+            }
+            if unit_type == UnitType::Service {
+                add(After, "basic.target");
+            }
+            if self.config.id != "shutdown.target" {
+                add(Before, "shutdown.target");
+                add(Conflicts, "shutdown.target");
+            }
+        }
+        for (dep, name) in deps {
+            self.config.unit.add_dependency(dep, name);
+        }
+        self.add_implicit_mounts(system);
+    }
+
+    /// `RequiresMountsFor=` systemd adds for the paths a unit needs.
+    fn add_implicit_mounts(&mut self, system: bool) {
+        let mut paths: Vec<String> = Vec::new();
+        match &self.config.kind {
+            TypeSection::Timer(t) if t.persistent && system => {
+                paths.push("/var/lib/systemd/timers".into())
+            }
+            TypeSection::Path(p) => paths.extend(p.paths.iter().map(|(_, path)| path.clone())),
+            _ => {}
+        }
+        let mounts = &mut self.config.unit.requires_mounts_for;
+        for path in paths {
+            if !mounts.contains(&path) {
+                mounts.push(path);
+            }
+        }
+    }
+}
+
+/// Outputs that make a unit wait for journald (`unit_add_exec_dependencies()`).
+const JOURNAL_OUTPUTS: &[&str] = &[
+    "journal",
+    "journal+console",
+    "kmsg",
+    "kmsg+console",
+    "syslog",
+    "syslog+console",
+];
+
+/// `unit_set_default_slice()`: instances get a slice per template (`system-getty.slice`).
+fn default_slice(unit: &unit_name::UnitName, system: bool) -> String {
+    let base = if system { "system" } else { "app" };
+    match unit.instance() {
+        Some(_) => format!("{base}-{}.slice", unit_name::escape(unit.prefix())),
+        None => format!("{base}.slice"),
     }
 }
 
@@ -1861,7 +2008,6 @@ const EXEC_KEYS: &[&str] = &[
     "SecureBits",
     "SetCredential",
     "SetCredentialEncrypted",
-    "Slice",
     "SmackProcessLabel",
     "StandardInputData",
     "StandardInputText",
