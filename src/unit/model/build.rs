@@ -1065,7 +1065,7 @@ const JOURNAL_OUTPUTS: &[&str] = &[
 ];
 
 /// `unit_set_default_slice()`: instances get a slice per template (`system-getty.slice`).
-fn default_slice(unit: &unit_name::UnitName, system: bool) -> String {
+fn default_slice(unit: &UnitName, system: bool) -> String {
     let base = if system { "system" } else { "app" };
     match unit.instance() {
         Some(_) => format!("{base}-{}.slice", unit_name::escape(unit.prefix())),
