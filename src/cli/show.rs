@@ -19,8 +19,6 @@ use crate::unit::timespan::Usec;
 /// One `Key=value` line; `empty` values are only printed with `--all` or when asked for by `-p`.
 struct Property {
     name: String,
-    /// The D-Bus property `-p` matches (`Conditions` for `ConditionPathExists=` lines).
-    filter_name: &'static str,
     value: String,
     empty: bool,
 }
@@ -34,7 +32,6 @@ impl Properties {
         let empty = value.is_empty();
         self.0.push(Property {
             name: name.to_string(),
-            filter_name: name,
             value,
             empty,
         });
@@ -55,11 +52,10 @@ impl Properties {
 
     /// An array of structures, one line per element; systemctl prints nothing for none, even
     /// with `--all`.
-    fn lines(&mut self, filter_name: &'static str, items: Vec<(String, String)>) {
+    fn lines(&mut self, items: Vec<(String, String)>) {
         for (name, value) in items {
             self.0.push(Property {
                 name,
-                filter_name,
                 value,
                 empty: false,
             });
@@ -70,7 +66,6 @@ impl Properties {
     fn unprintable(&mut self, name: &'static str) {
         self.0.push(Property {
             name: name.to_string(),
-            filter_name: name,
             value: "[unprintable]".into(),
             empty: true,
         });
@@ -80,7 +75,6 @@ impl Properties {
     fn not_set(&mut self, name: &'static str) {
         self.0.push(Property {
             name: name.to_string(),
-            filter_name: name,
             value: "[not set]".into(),
             empty: true,
         });
@@ -98,8 +92,10 @@ impl Properties {
     }
 }
 
-/// `UnitFileState=` and `UnitFilePreset=` — wired to crate::install at merge.
+/// `UnitFileState=` and `UnitFilePreset=`: the install layer's `unit_file_state()` and
+/// `preset_state()` as strings; empty until that layer is merged.
 fn unit_file_state_and_preset(_lookup: &LookupPaths, _name: &str) -> (String, String) {
+    // wired to crate::install at merge
     (String::new(), String::new())
 }
 
@@ -137,13 +133,13 @@ fn exec_properties(p: &mut Properties, config: &UnitConfig, kinds: &[ExecKind]) 
             .iter()
             .map(|c| (name.to_string(), exec_value(c, false)))
             .collect();
-        p.lines(name, plain);
+        p.lines(plain);
         if config.unit_type == UnitType::Service {
             let ex = commands
                 .iter()
                 .map(|c| (ex_name.to_string(), exec_value(c, true)))
                 .collect();
-            p.lines(ex_name, ex);
+            p.lines(ex);
         }
     }
 }
@@ -197,7 +193,7 @@ fn exec_context_properties(p: &mut Properties, config: &UnitConfig) {
             )
         })
         .collect();
-    p.lines("EnvironmentFiles", files);
+    p.lines(files);
     p.add("UMask", s.umask.clone());
     p.add(
         "WorkingDirectory",
@@ -253,7 +249,6 @@ fn raw_properties(p: &mut Properties, config: &UnitConfig, sections: &[&str]) {
         let empty = value.is_empty();
         p.0.push(Property {
             name: key,
-            filter_name: "",
             value,
             empty,
         });
@@ -348,7 +343,7 @@ fn socket_properties(p: &mut Properties, config: &UnitConfig) {
         .iter()
         .map(|l| ("Listen".to_string(), format!("{} ({})", l.address, l.kind)))
         .collect();
-    p.lines("Listen", listen);
+    p.lines(listen);
     p.add("MaxConnections", s.max_connections.to_string());
     p.add("ControlPID", "0");
     p.add("Result", "success");
@@ -393,7 +388,7 @@ fn timer_properties(p: &mut Properties, config: &UnitConfig) {
             )
         })
         .collect();
-    p.lines("TimersMonotonic", mono);
+    p.lines(mono);
     let cal = t
         .calendar
         .iter()
@@ -405,7 +400,7 @@ fn timer_properties(p: &mut Properties, config: &UnitConfig) {
             )
         })
         .collect();
-    p.lines("TimersCalendar", cal);
+    p.lines(cal);
     p.yes_no("OnClockChange", false);
     p.yes_no("OnTimezoneChange", false);
     p.never("NextElapseUSecRealtime");
@@ -432,7 +427,7 @@ fn path_properties(p: &mut Properties, config: &UnitConfig) {
         .iter()
         .map(|(kind, path)| ("Paths".to_string(), format!("{path} ({kind})")))
         .collect();
-    p.lines("Paths", paths);
+    p.lines(paths);
     p.yes_no("MakeDirectory", t.make_directory);
     p.add("DirectoryMode", t.directory_mode.clone());
     p.add("Result", "success");
@@ -604,7 +599,6 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
         p.never(ts);
         p.0.push(Property {
             name: format!("{ts}Monotonic"),
-            filter_name: "",
             value: "0".into(),
             empty: false,
         });
@@ -703,10 +697,7 @@ fn print(out: &mut impl Write, ctx: &Ctx, props: &Properties) -> std::io::Result
     let filter = ctx.opts.property_filter();
     let all = ctx.opts.all > 0;
     for prop in &props.0 {
-        let selected = filter.is_empty()
-            || filter.iter().any(|f| {
-                *f == prop.name || (!prop.filter_name.is_empty() && f == prop.filter_name)
-            });
+        let selected = filter.is_empty() || filter.contains(&prop.name);
         if !selected || (prop.empty && filter.is_empty() && !all) {
             continue;
         }
