@@ -4,7 +4,9 @@
 //! instances falling back to their template's file, drop-ins from `name.d/`, the dash-prefix
 //! directories (`foo-.service.d/`), the template's and the type-wide `service.d/` in every search
 //! directory (a same-named `.conf` in a higher-priority directory wins; all applied in file name
-//! order), then the fragment and drop-ins parsed and applied into a [`UnitConfig`].
+//! order), then the fragment and drop-ins parsed and applied into a [`UnitConfig`], and the
+//! entries of `.wants/`, `.requires/` and `.upholds/` directories (found like drop-in
+//! directories) added as dependencies.
 //!
 //! Only an invalid name is an error of the caller; every problem of the files makes that unit's
 //! `LoadState=` not-found, masked, error or bad-setting, never a panic.
