@@ -284,3 +284,37 @@ fn service_settings_derived_at_load_time_follow_service_add_extras() {
     let (_, s) = service("bus.service");
     assert_eq!(s.service_type.as_deref(), Some("dbus"));
 }
+
+#[test]
+fn a_fifo_is_never_opened_as_a_unit_file_or_drop_in() {
+    let tree = RootTree::new();
+    let dir = "/lib/systemd/system";
+    tree.write(
+        &format!("{dir}/piped.service.d/ok.conf"),
+        "[Unit]\nDescription=ok\n",
+    );
+    tree.write(
+        &format!("{dir}/fine.service"),
+        "[Service]\nExecStart=/bin/true\n",
+    );
+    let fifo = |inside: &str| {
+        let real = tree.real(inside);
+        fs::create_dir_all(real.parent().expect("parent")).expect("mkdir");
+        nix::unistd::mkfifo(
+            &tree.real(inside),
+            nix::sys::stat::Mode::from_bits_truncate(0o644),
+        )
+        .expect("mkfifo");
+    };
+    fifo("/srv/piped.service");
+    tree.link(&format!("{dir}/piped.service"), "/srv/piped.service");
+    fifo(&format!("{dir}/fine.service.d/fifo.conf"));
+    let lookup = lookup_for(&tree);
+    let piped = load_unit(&lookup, "piped.service").expect("valid name");
+    assert_eq!(piped.load_state, LoadState::Error(LoadFailure::Io));
+    let fine = load_unit(&lookup, "fine.service").expect("valid name");
+    assert_eq!(fine.load_state, LoadState::Loaded);
+    assert!(fine.dropin_paths.is_empty());
+    let out = tree.ours(&["cat", "piped.service"]);
+    assert_eq!(out.code, 1);
+}

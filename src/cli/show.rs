@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Ctx, Exit, Failed, VerbResult};
 use crate::unit::command::ExecCommand;
-use crate::unit::load::{load_with_map, orphan_dropins, real_path, NameMap};
+use crate::unit::load::{load_with_map, orphan_dropins, regular_file, NameMap};
 use crate::unit::model::{Dependency, ExecKind, LoadState, TypeSection, UnitConfig};
 use crate::unit::name::{self, UnitName, UnitType};
 use crate::unit::paths::LookupPaths;
@@ -790,7 +790,7 @@ fn cat_file(
     inside: &Path,
     blank_before: bool,
 ) -> Result<(), Failed> {
-    let real = real_path(lookup, inside)
+    let real = regular_file(lookup, inside)
         .map_err(|(_, e)| Failed::new(Exit::Failure, format!("Failed to cat {e}")))?;
     let content = std::fs::read(real).map_err(|e| {
         Failed::new(

@@ -214,6 +214,23 @@ pub fn real_path(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, Failure
     Ok(lookup.real(&chase(lookup, inside)?))
 }
 
+/// The real path of `inside` when it is a regular file. Checked before opening, as opening a
+/// FIFO would block.
+pub fn regular_file(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, Failure> {
+    let real = real_path(lookup, inside)?;
+    match fs::metadata(&real) {
+        Ok(meta) if meta.is_file() => Ok(real),
+        Ok(_) => Err((
+            LoadFailure::Io,
+            format!("{}: Not a regular file", inside.display()),
+        )),
+        Err(e) => Err((
+            LoadFailure::from_io(&e),
+            format!("{}: {e}", inside.display()),
+        )),
+    }
+}
+
 /// systemd's `null_or_empty_path()`: `/dev/null` (or any character device) or an empty file.
 fn is_masked(lookup: &LookupPaths, inside: &Path) -> Result<bool, Failure> {
     let final_path = chase(lookup, inside)?;
@@ -318,8 +335,9 @@ fn find_dropins(lookup: &LookupPaths, names: &[UnitName], unit_type: UnitType) -
                 // any other problem is reported when the drop-in is read
                 Err(_) => false,
             };
-            let is_dir = real_path(lookup, &inside).is_ok_and(|real| real.is_dir());
-            if is_dir {
+            // conf_files_list() takes regular files only (a mask still hides lower ones)
+            let is_file = real_path(lookup, &inside).is_ok_and(|real| real.is_file());
+            if !is_file && !masked {
                 continue;
             }
             by_name.insert(file, (inside, masked));
@@ -409,7 +427,7 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
         .collect();
     let mut documents = Vec::new();
     for inside in &files {
-        let parsed = real_path(lookup, inside).and_then(|real| {
+        let parsed = regular_file(lookup, inside).and_then(|real| {
             syntax::parse_file(&real).map_err(|e| describe_file_error(lookup, inside, &e))
         });
         match parsed {
