@@ -604,12 +604,7 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
         });
     }
     let can_start = loaded && !u.refuse_manual_start;
-    let can_reload = loaded
-        && (!config.exec_commands(ExecKind::Reload).is_empty()
-            || config
-                .service()
-                .and_then(|s| s.service_type.as_deref())
-                .is_some_and(|t| t == "notify-reload"));
+    let can_reload = loaded && !config.exec_commands(ExecKind::Reload).is_empty();
     p.yes_no("CanStart", can_start);
     p.yes_no("CanStop", !u.refuse_manual_stop);
     p.yes_no("CanReload", can_reload);

@@ -36,14 +36,7 @@ pub struct Builder {
 }
 
 const SERVICE_TYPES: &[&str] = &[
-    "simple",
-    "exec",
-    "forking",
-    "oneshot",
-    "dbus",
-    "notify",
-    "notify-reload",
-    "idle",
+    "simple", "exec", "forking", "oneshot", "dbus", "notify", "idle",
 ];
 const RESTART_VALUES: &[&str] = &[
     "no",
@@ -66,8 +59,6 @@ const EMERGENCY_ACTIONS: &[&str] = &[
     "poweroff-immediate",
     "exit",
     "exit-force",
-    "soft-reboot",
-    "soft-reboot-force",
     "kexec",
     "kexec-force",
     "halt",
@@ -399,6 +390,7 @@ impl Builder {
         let target = match a.key {
             "WantedBy" => &mut self.config.install.wanted_by,
             "RequiredBy" => &mut self.config.install.required_by,
+            "UpheldBy" => &mut self.config.install.upheld_by,
             "Alias" => &mut self.config.install.alias,
             "Also" => &mut self.config.install.also,
             "DefaultInstance" => {
@@ -899,8 +891,7 @@ impl Builder {
                     // service_add_extras(): oneshot services wait for their start forever
                     s.timeout_start = Usec::INFINITY;
                 }
-                let needs_notify =
-                    ty == "notify" || ty == "notify-reload" || s.watchdog != Usec::ZERO;
+                let needs_notify = ty == "notify" || s.watchdog != Usec::ZERO;
                 if s.notify_access.is_none() && needs_notify {
                     s.notify_access = Some("main".into());
                 }

@@ -292,6 +292,7 @@ impl UnitSection {
 pub struct InstallSection {
     pub wanted_by: Vec<String>,
     pub required_by: Vec<String>,
+    pub upheld_by: Vec<String>,
     pub alias: Vec<String>,
     pub also: Vec<String>,
     pub default_instance: Option<String>,
