@@ -1,11 +1,823 @@
 //! `show` and `cat`: the properties systemd knows of a unit at load time, and its files.
+//!
+//! `show` prints what `systemctl show` 252 prints for an inactive unit: the type's D-Bus interface
+//! first (Service, Socket, Timer, Path), then the Unit interface, in the order systemd's vtables
+//! list them, with its value formats. Runtime properties carry their values for a unit that never
+//! ran. `cat` prints the fragment and drop-ins as systemctl's cat.c does.
 
-use super::{online, Ctx, VerbResult};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
-    online::unsupported(ctx, args)
+use super::{Ctx, Exit, Failed, VerbResult};
+use crate::unit::command::ExecCommand;
+use crate::unit::load::{load_with_map, orphan_dropins, regular_file, NameMap};
+use crate::unit::model::{Dependency, ExecKind, LoadState, TypeSection, UnitConfig};
+use crate::unit::name::{self, UnitName, UnitType};
+use crate::unit::paths::LookupPaths;
+use crate::unit::timespan::Usec;
+
+/// One `Key=value` line; `empty` values are only printed with `--all` or when asked for by `-p`.
+struct Property {
+    name: String,
+    value: String,
+    empty: bool,
 }
 
+#[derive(Default)]
+struct Properties(Vec<Property>);
+
+impl Properties {
+    fn add(&mut self, name: &'static str, value: impl Into<String>) {
+        let value = value.into();
+        let empty = value.is_empty();
+        self.0.push(Property {
+            name: name.to_string(),
+            value,
+            empty,
+        });
+    }
+
+    fn yes_no(&mut self, name: &'static str, v: bool) {
+        self.add(name, if v { "yes" } else { "no" });
+    }
+
+    fn usec(&mut self, name: &'static str, v: Usec) {
+        self.add(name, v.to_string());
+    }
+
+    /// A timestamp of a unit that never ran: empty.
+    fn never(&mut self, name: &'static str) {
+        self.add(name, "");
+    }
+
+    /// An array of structures, one line per element; systemctl prints nothing for none, even
+    /// with `--all`.
+    fn lines(&mut self, items: Vec<(String, String)>) {
+        for (name, value) in items {
+            self.0.push(Property {
+                name,
+                value,
+                empty: false,
+            });
+        }
+    }
+
+    /// What systemctl cannot format: shown only when empty properties are.
+    fn unprintable(&mut self, name: &'static str) {
+        self.0.push(Property {
+            name: name.to_string(),
+            value: "[unprintable]".into(),
+            empty: true,
+        });
+    }
+
+    /// An exit status that was never configured: shown only when empty properties are.
+    fn not_set(&mut self, name: &'static str) {
+        self.0.push(Property {
+            name: name.to_string(),
+            value: "[not set]".into(),
+            empty: true,
+        });
+    }
+
+    /// A string array (`as`): elements quoted as systemctl quotes them, space-separated.
+    fn list(&mut self, name: &'static str, items: &[String]) {
+        let quoted: Vec<String> = items.iter().map(|i| shell_maybe_quote(i)).collect();
+        self.add(name, quoted.join(" "));
+    }
+
+    /// Exit statuses (`aiai`): numbers and signal names as given, space-separated.
+    fn statuses(&mut self, name: &'static str, items: &[String]) {
+        self.add(name, items.join(" "));
+    }
+}
+
+/// `UnitFileState=` and `UnitFilePreset=` from the install layer; both empty for a unit without
+/// a unit file, as systemd leaves them.
+fn unit_file_state_and_preset(lookup: &LookupPaths, name: &str) -> (String, String) {
+    let Ok(state) = crate::install::unit_file_state(lookup, name) else {
+        return (String::new(), String::new());
+    };
+    let preset = crate::install::preset_state(lookup, name)
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    (state.as_str().to_string(), preset)
+}
+
+fn exec_value(c: &ExecCommand, ex: bool) -> String {
+    let middle = if ex {
+        format!("flags={}", c.flag_names().join(" "))
+    } else {
+        format!(
+            "ignore_errors={}",
+            if c.flags.ignore_failure { "yes" } else { "no" }
+        )
+    };
+    format!(
+        "{{ path={} ; argv[]={} ; {middle} ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }}",
+        c.path,
+        c.argv.join(" ")
+    )
+}
+
+fn exec_properties(p: &mut Properties, config: &UnitConfig, kinds: &[ExecKind]) {
+    for &kind in kinds {
+        let commands = config.exec_commands(kind);
+        let name = kind.property();
+        let ex_name: &'static str = match kind {
+            ExecKind::Condition => "ExecConditionEx",
+            ExecKind::StartPre => "ExecStartPreEx",
+            ExecKind::Start => "ExecStartEx",
+            ExecKind::StartPost => "ExecStartPostEx",
+            ExecKind::Reload => "ExecReloadEx",
+            ExecKind::Stop => "ExecStopEx",
+            ExecKind::StopPre => "ExecStopPreEx",
+            ExecKind::StopPost => "ExecStopPostEx",
+        };
+        let plain = commands
+            .iter()
+            .map(|c| (name.to_string(), exec_value(c, false)))
+            .collect();
+        p.lines(plain);
+        if config.unit_type == UnitType::Service {
+            let ex = commands
+                .iter()
+                .map(|c| (ex_name.to_string(), exec_value(c, true)))
+                .collect();
+            p.lines(ex);
+        }
+    }
+}
+
+/// systemd's `shell_maybe_quote(s, 0)`, which systemctl applies to every element of a string
+/// array: double quotes when the string has whitespace, control or shell-special characters.
+fn shell_maybe_quote(s: &str) -> String {
+    const NEED_QUOTES: &str = "\"\\`$*?['()<>|&;!";
+    const NEED_ESCAPE: &str = "\"\\`$";
+    let special = |c: char| c.is_ascii() && (c <= ' ' || c == '\x7f' || NEED_QUOTES.contains(c));
+    if !s.chars().any(special) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            c if NEED_ESCAPE.contains(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
+            c if c.is_ascii_control() => out.push_str(&format!("\\{:03o}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// systemd.exec(5) and systemd.kill(5) settings, for services and sockets.
+fn exec_context_properties(p: &mut Properties, config: &UnitConfig) {
+    let s = &config.settings;
+    p.list("Environment", &s.environment);
+    let files = s
+        .environment_files
+        .iter()
+        .map(|(path, optional)| {
+            (
+                "EnvironmentFiles".to_string(),
+                format!(
+                    "{path} (ignore_errors={})",
+                    if *optional { "yes" } else { "no" }
+                ),
+            )
+        })
+        .collect();
+    p.lines(files);
+    p.add("UMask", s.umask.clone());
+    p.add(
+        "WorkingDirectory",
+        s.working_directory.clone().unwrap_or_default(),
+    );
+    p.add(
+        "RootDirectory",
+        s.root_directory.clone().unwrap_or_default(),
+    );
+    p.add("StandardInput", s.standard_input.clone());
+    p.add("StandardOutput", s.standard_output.clone());
+    p.add("StandardError", s.standard_error.clone());
+    p.add(
+        "SyslogIdentifier",
+        s.syslog_identifier.clone().unwrap_or_default(),
+    );
+    p.add("User", s.user.clone().unwrap_or_default());
+    p.add("Group", s.group.clone().unwrap_or_default());
+    p.list("SupplementaryGroups", &s.supplementary_groups);
+    p.list("RuntimeDirectory", &s.runtime_directory);
+    p.list("StateDirectory", &s.state_directory);
+    p.add("KillMode", s.kill_mode.clone());
+    p.add("KillSignal", signal_number(&s.kill_signal));
+    p.add("FinalKillSignal", signal_number(&s.final_kill_signal));
+    p.yes_no("SendSIGKILL", s.send_sigkill);
+    p.yes_no("SendSIGHUP", s.send_sighup);
+}
+
+/// `KillSignal=` is shown as its number.
+fn signal_number(name: &str) -> String {
+    name.parse::<nix::sys::signal::Signal>()
+        .map(|s| (s as i32).to_string())
+        .unwrap_or_else(|_| name.to_string())
+}
+
+/// Settings we keep but do not model, shown as written (the last assignment of each key).
+fn raw_properties(p: &mut Properties, config: &UnitConfig, sections: &[&str]) {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for raw in config
+        .raw
+        .iter()
+        .filter(|r| sections.contains(&r.section.as_str()))
+    {
+        match seen.iter_mut().find(|(k, _)| *k == raw.key) {
+            Some((_, v)) => raw.value.clone_into(v),
+            None => seen.push((raw.key.clone(), raw.value.clone())),
+        }
+    }
+    for (key, value) in seen {
+        if p.0.iter().any(|q| q.name == key) {
+            continue;
+        }
+        let empty = value.is_empty();
+        p.0.push(Property {
+            name: key,
+            value,
+            empty,
+        });
+    }
+}
+
+fn service_properties(p: &mut Properties, config: &UnitConfig) {
+    let Some(s) = config.service() else { return };
+    p.add("Type", s.service_type.clone().unwrap_or_default());
+    p.add("ExitType", s.exit_type.clone());
+    p.add("Restart", s.restart.clone());
+    p.add("PIDFile", s.pid_file.clone().unwrap_or_default());
+    p.add(
+        "NotifyAccess",
+        s.notify_access.clone().unwrap_or_else(|| "none".into()),
+    );
+    p.usec("RestartUSec", s.restart_sec);
+    p.usec("TimeoutStartUSec", s.timeout_start);
+    p.usec("TimeoutStopUSec", s.timeout_stop);
+    p.usec(
+        "TimeoutAbortUSec",
+        s.timeout_abort.unwrap_or(s.timeout_stop),
+    );
+    p.add("TimeoutStartFailureMode", "terminate");
+    p.add("TimeoutStopFailureMode", "terminate");
+    p.usec("RuntimeMaxUSec", s.runtime_max);
+    p.usec("RuntimeRandomizedExtraUSec", Usec::ZERO);
+    p.usec("WatchdogUSec", s.watchdog);
+    p.never("WatchdogTimestamp");
+    p.add("WatchdogTimestampMonotonic", "0");
+    p.yes_no("RootDirectoryStartOnly", false);
+    p.yes_no("RemainAfterExit", s.remain_after_exit);
+    p.yes_no("GuessMainPID", s.guess_main_pid);
+    p.statuses("RestartPreventExitStatus", &s.restart_prevent_exit_status);
+    p.statuses("RestartForceExitStatus", &s.restart_force_exit_status);
+    p.statuses("SuccessExitStatus", &s.success_exit_status);
+    p.add("MainPID", "0");
+    p.add("ControlPID", "0");
+    p.add("BusName", s.bus_name.clone().unwrap_or_default());
+    p.add("FileDescriptorStoreMax", "0");
+    p.add("NFileDescriptorStore", "0");
+    p.add("StatusText", "");
+    p.add("StatusErrno", "0");
+    p.add("Result", "success");
+    p.add("ReloadResult", "success");
+    p.add("CleanResult", "success");
+    p.add("UID", "[not set]");
+    p.add("GID", "[not set]");
+    p.add("NRestarts", "0");
+    p.add("OOMPolicy", s.oom_policy.clone());
+    p.never("ExecMainStartTimestamp");
+    p.add("ExecMainStartTimestampMonotonic", "0");
+    p.never("ExecMainExitTimestamp");
+    p.add("ExecMainExitTimestampMonotonic", "0");
+    p.add("ExecMainPID", "0");
+    p.add("ExecMainCode", "0");
+    p.add("ExecMainStatus", "0");
+    exec_properties(
+        p,
+        config,
+        &[
+            ExecKind::Condition,
+            ExecKind::StartPre,
+            ExecKind::Start,
+            ExecKind::StartPost,
+            ExecKind::Reload,
+            ExecKind::Stop,
+            ExecKind::StopPost,
+        ],
+    );
+    p.add("Slice", config.settings.slice.clone().unwrap_or_default());
+    exec_context_properties(p, config);
+    raw_properties(p, config, &["Service"]);
+}
+
+fn socket_properties(p: &mut Properties, config: &UnitConfig) {
+    let TypeSection::Socket(s) = &config.kind else {
+        return;
+    };
+    p.add("BindIPv6Only", "default");
+    p.add("Backlog", s.backlog.to_string());
+    p.usec("TimeoutUSec", s.timeout);
+    p.add("SocketUser", s.socket_user.clone().unwrap_or_default());
+    p.add("SocketGroup", s.socket_group.clone().unwrap_or_default());
+    p.add("SocketMode", s.socket_mode.clone());
+    p.add("DirectoryMode", s.directory_mode.clone());
+    p.yes_no("Accept", s.accept);
+    p.yes_no("PassCredentials", s.pass_credentials);
+    p.yes_no("RemoveOnStop", s.remove_on_stop);
+    let listen = s
+        .listen
+        .iter()
+        .map(|l| ("Listen".to_string(), format!("{} ({})", l.address, l.kind)))
+        .collect();
+    p.lines(listen);
+    p.add("MaxConnections", s.max_connections.to_string());
+    p.add("ControlPID", "0");
+    p.add("Result", "success");
+    p.add("NConnections", "0");
+    p.add("NAccepted", "0");
+    p.add("NRefused", "0");
+    p.add(
+        "FileDescriptorName",
+        s.file_descriptor_name
+            .clone()
+            .unwrap_or_else(|| config.id.clone()),
+    );
+    p.add("UID", "[not set]");
+    p.add("GID", "[not set]");
+    exec_properties(
+        p,
+        config,
+        &[
+            ExecKind::StartPre,
+            ExecKind::StartPost,
+            ExecKind::StopPre,
+            ExecKind::StopPost,
+        ],
+    );
+    p.add("Slice", config.settings.slice.clone().unwrap_or_default());
+    exec_context_properties(p, config);
+    raw_properties(p, config, &["Socket"]);
+}
+
+fn timer_properties(p: &mut Properties, config: &UnitConfig) {
+    let TypeSection::Timer(t) = &config.kind else {
+        return;
+    };
+    p.add("Unit", t.unit.clone().unwrap_or_default());
+    let mono = t
+        .monotonic
+        .iter()
+        .map(|(base, v)| {
+            (
+                "TimersMonotonic".to_string(),
+                format!("{{ {base}={v} ; next_elapse=0 }}"),
+            )
+        })
+        .collect();
+    p.lines(mono);
+    let cal = t
+        .calendar
+        .iter()
+        .map(|spec| {
+            (
+                "TimersCalendar".to_string(),
+                // systemctl prints the unset timestamp with a bare "%s" of NULL
+                format!("{{ OnCalendar={spec} ; next_elapse=(null) }}"),
+            )
+        })
+        .collect();
+    p.lines(cal);
+    p.yes_no("OnClockChange", false);
+    p.yes_no("OnTimezoneChange", false);
+    p.never("NextElapseUSecRealtime");
+    p.add("NextElapseUSecMonotonic", "0");
+    p.never("LastTriggerUSec");
+    p.add("LastTriggerUSecMonotonic", "0");
+    p.add("Result", "success");
+    p.usec("AccuracyUSec", t.accuracy);
+    p.usec("RandomizedDelayUSec", t.randomized_delay);
+    p.yes_no("FixedRandomDelay", t.fixed_random_delay);
+    p.yes_no("Persistent", t.persistent);
+    p.yes_no("WakeSystem", t.wake_system);
+    p.yes_no("RemainAfterElapse", t.remain_after_elapse);
+    raw_properties(p, config, &["Timer"]);
+}
+
+fn path_properties(p: &mut Properties, config: &UnitConfig) {
+    let TypeSection::Path(t) = &config.kind else {
+        return;
+    };
+    p.add("Unit", t.unit.clone().unwrap_or_default());
+    let paths = t
+        .paths
+        .iter()
+        .map(|(kind, path)| ("Paths".to_string(), format!("{path} ({kind})")))
+        .collect();
+    p.lines(paths);
+    p.yes_no("MakeDirectory", t.make_directory);
+    p.add("DirectoryMode", t.directory_mode.clone());
+    p.add("Result", "success");
+    raw_properties(p, config, &["Path"]);
+}
+
+/// What a unit triggers: a socket's service, a timer's or path's unit.
+fn triggers(config: &UnitConfig) -> Vec<String> {
+    let stem = config
+        .id
+        .rsplit_once('.')
+        .map_or(config.id.as_str(), |(s, _)| s);
+    match &config.kind {
+        TypeSection::Socket(s) if !s.accept => {
+            vec![s
+                .service
+                .clone()
+                .unwrap_or_else(|| format!("{stem}.service"))]
+        }
+        TypeSection::Timer(t) => t.unit.iter().cloned().collect(),
+        TypeSection::Path(t) => t.unit.iter().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Units of the same name that trigger this one (`TriggeredBy=`), found by loading them.
+fn triggered_by(lookup: &LookupPaths, map: &NameMap, config: &UnitConfig) -> Vec<String> {
+    let stem = config
+        .id
+        .rsplit_once('.')
+        .map_or(config.id.as_str(), |(s, _)| s);
+    let mut out: Vec<String> = [UnitType::Socket, UnitType::Timer, UnitType::Path]
+        .into_iter()
+        .filter(|t| *t != config.unit_type)
+        .filter_map(|t| UnitName::parse(&format!("{stem}.{t}")).ok())
+        .map(|n| load_with_map(lookup, map, &n))
+        .filter(|u| u.load_state == LoadState::Loaded && triggers(u).contains(&config.id))
+        .map(|u| u.id)
+        .collect();
+    out.sort();
+    out
+}
+
+/// `list` followed by those of `more` it does not have yet.
+fn with_all(list: &[String], more: &[String]) -> Vec<String> {
+    let mut out = list.to_vec();
+    out.extend(more.iter().filter(|m| !list.contains(m)).cloned());
+    out
+}
+
+fn load_error_value(config: &UnitConfig) -> String {
+    let id = &config.id;
+    let detail = config.load_error.clone().unwrap_or_default();
+    match config.load_state {
+        LoadState::Loaded => String::new(),
+        LoadState::NotFound => {
+            format!("org.freedesktop.systemd1.NoSuchUnit \"Unit {id} not found.\"")
+        }
+        LoadState::Masked => {
+            format!("org.freedesktop.systemd1.UnitMasked \"Unit {id} is masked.\"")
+        }
+        LoadState::BadSetting => format!(
+            "org.freedesktop.systemd1.BadUnitSetting \"Unit {id} has a bad unit file setting. {detail}\""
+        ),
+        LoadState::Error(failure) => format!(
+            "{} \"Unit {id} failed to load properly, please adjust/correct and reload service manager: {} ({detail})\"",
+            failure.dbus_name(),
+            failure.strerror()
+        ),
+    }
+}
+
+fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitConfig) {
+    let u = &config.unit;
+    let loaded = config.load_state == LoadState::Loaded;
+    p.add("Id", config.id.clone());
+    p.list("Names", &config.names);
+    p.add("Following", "");
+    let by = match config.unit_type {
+        UnitType::Service => triggered_by(&ctx.lookup, map, config),
+        _ => Vec::new(),
+    };
+    // Reverse dependencies (RequiredBy=, WantedBy=, …) need every other unit loaded: the
+    // manager's business, left empty here.
+    let deps: [(&'static str, Vec<String>); 29] = [
+        ("Requires", u.dependency(Dependency::Requires).to_vec()),
+        ("Requisite", u.dependency(Dependency::Requisite).to_vec()),
+        ("Wants", u.dependency(Dependency::Wants).to_vec()),
+        ("BindsTo", u.dependency(Dependency::BindsTo).to_vec()),
+        ("PartOf", u.dependency(Dependency::PartOf).to_vec()),
+        ("Upholds", u.dependency(Dependency::Upholds).to_vec()),
+        ("RequiredBy", Vec::new()),
+        ("RequisiteOf", Vec::new()),
+        ("WantedBy", Vec::new()),
+        ("BoundBy", Vec::new()),
+        ("UpheldBy", Vec::new()),
+        ("ConsistsOf", Vec::new()),
+        ("Conflicts", u.dependency(Dependency::Conflicts).to_vec()),
+        ("ConflictedBy", Vec::new()),
+        ("Before", u.dependency(Dependency::Before).to_vec()),
+        // a trigger orders itself before what it triggers; systemd records the inverse too
+        ("After", with_all(u.dependency(Dependency::After), &by)),
+        ("OnSuccess", u.dependency(Dependency::OnSuccess).to_vec()),
+        ("OnSuccessOf", Vec::new()),
+        ("OnFailure", u.dependency(Dependency::OnFailure).to_vec()),
+        ("OnFailureOf", Vec::new()),
+        ("Triggers", triggers(config)),
+        ("TriggeredBy", by.clone()),
+        (
+            "PropagatesReloadTo",
+            u.dependency(Dependency::PropagatesReloadTo).to_vec(),
+        ),
+        (
+            "ReloadPropagatedFrom",
+            u.dependency(Dependency::ReloadPropagatedFrom).to_vec(),
+        ),
+        (
+            "PropagatesStopTo",
+            u.dependency(Dependency::PropagatesStopTo).to_vec(),
+        ),
+        (
+            "StopPropagatedFrom",
+            u.dependency(Dependency::StopPropagatedFrom).to_vec(),
+        ),
+        (
+            "JoinsNamespaceOf",
+            u.dependency(Dependency::JoinsNamespaceOf).to_vec(),
+        ),
+        ("SliceOf", Vec::new()),
+        ("RequiresMountsFor", u.requires_mounts_for.clone()),
+    ];
+    for (name, units) in &deps {
+        p.list(name, units);
+    }
+    p.list("Documentation", &u.documentation);
+    let description = if u.description.is_empty() {
+        config.id.clone()
+    } else {
+        u.description.clone()
+    };
+    p.add("Description", description);
+    p.add("AccessSELinuxContext", "");
+    p.add("LoadState", config.load_state.as_str());
+    p.add("ActiveState", "inactive");
+    p.add("FreezerState", "running");
+    p.add("SubState", "dead");
+    let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    p.add(
+        "FragmentPath",
+        path(&config.fragment_path).unwrap_or_default(),
+    );
+    p.add("SourcePath", u.source_path.clone().unwrap_or_default());
+    let dropins: Vec<String> = config
+        .dropin_paths
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect();
+    p.list("DropInPaths", &dropins);
+    let (state, preset) = unit_file_state_and_preset(&ctx.lookup, &config.id);
+    p.add("UnitFileState", state);
+    p.add("UnitFilePreset", preset);
+    for ts in [
+        "StateChangeTimestamp",
+        "InactiveExitTimestamp",
+        "ActiveEnterTimestamp",
+        "ActiveExitTimestamp",
+        "InactiveEnterTimestamp",
+    ] {
+        p.never(ts);
+        p.0.push(Property {
+            name: format!("{ts}Monotonic"),
+            value: "0".into(),
+            empty: false,
+        });
+    }
+    let can_start = loaded && !u.refuse_manual_start;
+    let can_reload = loaded && !config.exec_commands(ExecKind::Reload).is_empty();
+    p.yes_no("CanStart", can_start);
+    p.yes_no("CanStop", !u.refuse_manual_stop);
+    p.yes_no("CanReload", can_reload);
+    p.yes_no(
+        "CanIsolate",
+        can_start && u.allow_isolate && config.unit_type == UnitType::Target,
+    );
+    p.add("CanClean", "");
+    p.yes_no("CanFreeze", loaded && config.unit_type == UnitType::Service);
+    p.add("Job", "");
+    p.yes_no("StopWhenUnneeded", u.stop_when_unneeded);
+    p.yes_no("RefuseManualStart", u.refuse_manual_start);
+    p.yes_no("RefuseManualStop", u.refuse_manual_stop);
+    p.yes_no("AllowIsolate", u.allow_isolate);
+    p.yes_no("DefaultDependencies", u.default_dependencies);
+    p.add("OnSuccessJobMode", u.on_success_job_mode.clone());
+    p.add("OnFailureJobMode", u.on_failure_job_mode.clone());
+    p.yes_no("IgnoreOnIsolate", u.ignore_on_isolate);
+    p.yes_no("NeedDaemonReload", false);
+    p.add("Markers", "");
+    p.usec("JobTimeoutUSec", u.job_timeout);
+    p.usec("JobRunningTimeoutUSec", u.job_running_timeout);
+    p.add("JobTimeoutAction", u.job_timeout_action.clone());
+    p.add("JobTimeoutRebootArgument", "");
+    p.yes_no("ConditionResult", false);
+    p.yes_no("AssertResult", false);
+    p.never("ConditionTimestamp");
+    p.add("ConditionTimestampMonotonic", "0");
+    p.never("AssertTimestamp");
+    p.add("AssertTimestampMonotonic", "0");
+    // systemctl has no printer for these (sbbsi) arrays
+    p.unprintable("Conditions");
+    p.unprintable("Asserts");
+    p.add("LoadError", load_error_value(config));
+    p.yes_no("Transient", false);
+    p.yes_no("Perpetual", false);
+    p.usec("StartLimitIntervalUSec", u.start_limit_interval);
+    p.add("StartLimitBurst", u.start_limit_burst.to_string());
+    p.add("StartLimitAction", u.start_limit_action.clone());
+    p.add("FailureAction", u.failure_action.clone());
+    p.not_set("FailureActionExitStatus");
+    p.add("SuccessAction", u.success_action.clone());
+    p.not_set("SuccessActionExitStatus");
+    p.add("RebootArgument", "");
+    p.add("InvocationID", "");
+    p.add("CollectMode", u.collect_mode.clone());
+    p.add("Refs", "");
+    p.add("ActivationDetails", "");
+    raw_properties(p, config, &["Unit"]);
+}
+
+fn properties_of(ctx: &Ctx, map: &NameMap, config: &UnitConfig) -> Properties {
+    let mut p = Properties::default();
+    match config.unit_type {
+        UnitType::Service => service_properties(&mut p, config),
+        UnitType::Socket => socket_properties(&mut p, config),
+        UnitType::Timer => timer_properties(&mut p, config),
+        UnitType::Path => path_properties(&mut p, config),
+        _ => {}
+    }
+    unit_properties(&mut p, ctx, map, config);
+    p
+}
+
+/// The manager's own properties, for `show` without a unit: a minimal, offline set.
+fn manager_properties(ctx: &Ctx) -> Properties {
+    let mut p = Properties::default();
+    p.add("Version", "252");
+    p.add("Architecture", std::env::consts::ARCH.replace('_', "-"));
+    let search: Vec<String> = ctx
+        .lookup
+        .search
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect();
+    p.list("UnitPath", &search);
+    p.add("SystemState", "offline");
+    p.usec("DefaultTimeoutStartUSec", Usec::secs(90));
+    p.usec("DefaultTimeoutStopUSec", Usec::secs(90));
+    p.usec("DefaultRestartUSec", Usec::millis(100));
+    p
+}
+
+fn print(out: &mut impl Write, ctx: &Ctx, props: &Properties) -> std::io::Result<()> {
+    let filter = ctx.opts.property_filter();
+    let all = ctx.opts.all > 0;
+    for prop in &props.0 {
+        let selected = filter.is_empty() || filter.contains(&prop.name);
+        if !selected || (prop.empty && filter.is_empty() && !all) {
+            continue;
+        }
+        let value = prop.value.as_str();
+        if ctx.opts.value_only() {
+            writeln!(out, "{value}")?;
+        } else {
+            writeln!(out, "{}={value}", prop.name)?;
+        }
+    }
+    Ok(())
+}
+
+/// A command-line unit name as systemctl mangles it (`nginx` → `nginx.service`).
+fn mangle(arg: &str) -> Result<UnitName, Failed> {
+    name::mangle(arg, UnitType::Service)
+        .map_err(|e| Failed::new(Exit::Failure, format!("Failed to mangle unit name: {e}")))
+}
+
+fn io_failed(e: std::io::Error) -> Failed {
+    Failed::new(Exit::Failure, format!("Failed to write output: {e}"))
+}
+
+pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.is_empty() {
+        print(&mut out, ctx, &manager_properties(ctx)).map_err(io_failed)?;
+        return Ok(Exit::Success);
+    }
+    let map = NameMap::build(&ctx.lookup);
+    let mut exit = Exit::Success;
+    let mut first = true;
+    for arg in args {
+        let unit = mangle(arg)?;
+        if unit.is_template() {
+            eprintln!("Failed to get properties: Unit name {unit} is not valid.");
+            exit = Exit::Failure;
+            continue;
+        }
+        let config = load_with_map(&ctx.lookup, &map, &unit);
+        if !first {
+            writeln!(out).map_err(io_failed)?;
+        }
+        first = false;
+        print(&mut out, ctx, &properties_of(ctx, &map, &config)).map_err(io_failed)?;
+    }
+    Ok(exit)
+}
+
+/// `cat` prints paths as seen inside `--root` (systemctl 252 prints the host paths it opened).
 pub fn cat(ctx: &Ctx, args: &[String]) -> VerbResult {
-    online::unsupported(ctx, args)
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let map = NameMap::build(&ctx.lookup);
+    let mut exit = Exit::Success;
+    let mut first = true;
+    for arg in args {
+        let unit = mangle(arg)?;
+        let config = load_with_map(&ctx.lookup, &map, &unit);
+        if config.load_state == LoadState::Masked {
+            writeln!(out, "# Unit {} is masked.", config.id).map_err(io_failed)?;
+            continue;
+        }
+        let dropins = match config.load_state {
+            LoadState::NotFound => orphan_dropins(&ctx.lookup, &unit),
+            _ => config.dropin_paths.clone(),
+        };
+        if config.fragment_path.is_none() && dropins.is_empty() {
+            out.flush().map_err(io_failed)?;
+            eprintln!("No files found for {unit}.");
+            exit = Exit::Failure;
+            continue;
+        }
+        if !first {
+            writeln!(out).map_err(io_failed)?;
+        }
+        first = false;
+        let files = config.fragment_path.iter().chain(dropins.iter());
+        for (i, inside) in files.enumerate() {
+            cat_file(&mut out, &ctx.lookup, inside, i > 0)?;
+        }
+    }
+    Ok(exit)
+}
+
+fn cat_file(
+    out: &mut impl Write,
+    lookup: &LookupPaths,
+    inside: &Path,
+    blank_before: bool,
+) -> Result<(), Failed> {
+    let real = regular_file(lookup, inside)
+        .map_err(|(_, e)| Failed::new(Exit::Failure, format!("Failed to cat {e}")))?;
+    let content = std::fs::read(real).map_err(|e| {
+        Failed::new(
+            Exit::Failure,
+            format!("Failed to cat {}: {e}", inside.display()),
+        )
+    })?;
+    if blank_before {
+        writeln!(out).map_err(io_failed)?;
+    }
+    writeln!(out, "# {}", inside.display()).map_err(io_failed)?;
+    out.write_all(&content).map_err(io_failed)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_maybe_quote;
+
+    #[test]
+    fn string_array_elements_are_quoted_like_shell_maybe_quote() {
+        assert_eq!(shell_maybe_quote("plain.service"), "plain.service");
+        assert_eq!(shell_maybe_quote("A=b c"), "\"A=b c\"");
+        assert_eq!(shell_maybe_quote("a\\x2db.mount"), "\"a\\\\x2db.mount\"");
+        assert_eq!(shell_maybe_quote("$X \"q\""), "\"\\$X \\\"q\\\"\"");
+        assert_eq!(shell_maybe_quote("tab\there"), "\"tab\\there\"");
+        assert_eq!(shell_maybe_quote("man:nginx(8)"), "\"man:nginx(8)\"");
+        assert_eq!(shell_maybe_quote(""), "");
+    }
 }

@@ -1,9 +1,14 @@
 //! The unit model of systemd.unit(5): names, search paths, file syntax, and loading unit files
 //! with their drop-ins into typed, immutable configurations.
 
+pub mod calendar;
+pub mod command;
 pub mod envfile;
+pub mod load;
+pub mod model;
 pub mod name;
 pub mod paths;
 pub mod specifier;
 pub mod syntax;
 pub mod sysv;
+pub mod timespan;

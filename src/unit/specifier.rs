@@ -145,7 +145,11 @@ impl SpecifierContext {
                 .map(|f| f.display().to_string())
                 .ok_or(SpecifierError::Unavailable(c))?,
             't' if system => "/run".into(),
-            't' => std::env::var("XDG_RUNTIME_DIR").map_err(|_| SpecifierError::Unavailable(c))?,
+            // a user manager always has one; without a session it is pam_systemd's default
+            't' => std::env::var("XDG_RUNTIME_DIR")
+                .ok()
+                .filter(|d| d.starts_with('/'))
+                .unwrap_or_else(|| format!("/run/user/{}", nix::unistd::getuid())),
             'S' if system => "/var/lib".into(),
             'S' => user_dir("XDG_STATE_HOME", ".local/state"),
             'C' if system => "/var/cache".into(),

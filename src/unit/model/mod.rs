@@ -1,0 +1,637 @@
+//! The typed, immutable configuration of one unit as systemd's load-fragment.c builds it from the
+//! fragment and its drop-ins: the [Unit] and [Install] settings of systemd.unit(5), [Service]
+//! (systemd.service(5), with the exec and kill settings of systemd.exec(5)/systemd.kill(5)),
+//! [Socket], [Timer] and [Path], each with systemd 252's defaults; list settings accumulate and an
+//! empty assignment resets them; `%` specifiers are expanded where systemd expands them; the
+//! load-time checks of `service_verify()` turn a unit `bad-setting`. Settings systemd knows but we
+//! do not act on are kept raw; unknown ones are kept too and warned about once.
+
+mod build;
+mod keys;
+
+use std::path::PathBuf;
+
+use super::command::ExecCommand;
+use super::name::UnitType;
+use super::timespan::Usec;
+
+pub use build::{Assignment, Builder};
+pub use keys::section_is_known;
+
+/// systemd's UnitLoadState, as `LoadState=` prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadState {
+    Loaded,
+    NotFound,
+    BadSetting,
+    Error(LoadFailure),
+    Masked,
+}
+
+/// Why a unit could not be read: the errno systemd records, which names the D-Bus error that
+/// `LoadError=` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadFailure {
+    /// A syntax error (systemd's EBADMSG).
+    BadMessage,
+    NotFound,
+    SymlinkLoop,
+    AccessDenied,
+    TooLarge,
+    Io,
+}
+
+impl LoadFailure {
+    pub fn from_io(e: &std::io::Error) -> LoadFailure {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => LoadFailure::NotFound,
+            std::io::ErrorKind::PermissionDenied => LoadFailure::AccessDenied,
+            _ if e.raw_os_error() == Some(libc::ELOOP) => LoadFailure::SymlinkLoop,
+            _ => LoadFailure::Io,
+        }
+    }
+
+    /// The D-Bus error name sd-bus gives the errno.
+    pub fn dbus_name(self) -> &'static str {
+        match self {
+            LoadFailure::BadMessage => "System.Error.EBADMSG",
+            LoadFailure::NotFound => "org.freedesktop.DBus.Error.FileNotFound",
+            LoadFailure::SymlinkLoop => "System.Error.ELOOP",
+            LoadFailure::AccessDenied => "org.freedesktop.DBus.Error.AccessDenied",
+            LoadFailure::TooLarge => "System.Error.EFBIG",
+            LoadFailure::Io => "System.Error.EIO",
+        }
+    }
+
+    /// strerror() of the errno.
+    pub fn strerror(self) -> &'static str {
+        match self {
+            LoadFailure::BadMessage => "Bad message",
+            LoadFailure::NotFound => "No such file or directory",
+            LoadFailure::SymlinkLoop => "Too many levels of symbolic links",
+            LoadFailure::AccessDenied => "Permission denied",
+            LoadFailure::TooLarge => "File too large",
+            LoadFailure::Io => "Input/output error",
+        }
+    }
+}
+
+impl LoadState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadState::Loaded => "loaded",
+            LoadState::NotFound => "not-found",
+            LoadState::BadSetting => "bad-setting",
+            LoadState::Error(_) => "error",
+            LoadState::Masked => "masked",
+        }
+    }
+}
+
+/// The dependency settings of [Unit], in the order systemd's D-Bus interface lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Dependency {
+    Requires,
+    Requisite,
+    Wants,
+    BindsTo,
+    PartOf,
+    Upholds,
+    Conflicts,
+    Before,
+    After,
+    OnSuccess,
+    OnFailure,
+    PropagatesReloadTo,
+    ReloadPropagatedFrom,
+    PropagatesStopTo,
+    StopPropagatedFrom,
+    JoinsNamespaceOf,
+}
+
+impl Dependency {
+    pub const ALL: [Dependency; 16] = [
+        Dependency::Requires,
+        Dependency::Requisite,
+        Dependency::Wants,
+        Dependency::BindsTo,
+        Dependency::PartOf,
+        Dependency::Upholds,
+        Dependency::Conflicts,
+        Dependency::Before,
+        Dependency::After,
+        Dependency::OnSuccess,
+        Dependency::OnFailure,
+        Dependency::PropagatesReloadTo,
+        Dependency::ReloadPropagatedFrom,
+        Dependency::PropagatesStopTo,
+        Dependency::StopPropagatedFrom,
+        Dependency::JoinsNamespaceOf,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dependency::Requires => "Requires",
+            Dependency::Requisite => "Requisite",
+            Dependency::Wants => "Wants",
+            Dependency::BindsTo => "BindsTo",
+            Dependency::PartOf => "PartOf",
+            Dependency::Upholds => "Upholds",
+            Dependency::Conflicts => "Conflicts",
+            Dependency::Before => "Before",
+            Dependency::After => "After",
+            Dependency::OnSuccess => "OnSuccess",
+            Dependency::OnFailure => "OnFailure",
+            Dependency::PropagatesReloadTo => "PropagatesReloadTo",
+            Dependency::ReloadPropagatedFrom => "ReloadPropagatedFrom",
+            Dependency::PropagatesStopTo => "PropagatesStopTo",
+            Dependency::StopPropagatedFrom => "StopPropagatedFrom",
+            Dependency::JoinsNamespaceOf => "JoinsNamespaceOf",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Dependency> {
+        // the old spellings systemd still accepts
+        let key = match key {
+            "BindTo" => "BindsTo",
+            "PropagateReloadTo" => "PropagatesReloadTo",
+            "PropagateReloadFrom" => "ReloadPropagatedFrom",
+            k => k,
+        };
+        Dependency::ALL.into_iter().find(|d| d.as_str() == key)
+    }
+}
+
+/// One `Condition…=`/`Assert…=` setting: `|` makes it a triggering one, `!` negates it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// The setting's name, `ConditionPathExists`.
+    pub name: String,
+    pub trigger: bool,
+    pub negate: bool,
+    pub parameter: String,
+}
+
+const CONDITION_KINDS: &[&str] = &[
+    "Architecture",
+    "Firmware",
+    "Virtualization",
+    "Host",
+    "KernelCommandLine",
+    "KernelVersion",
+    "Credential",
+    "Security",
+    "Capability",
+    "ACPower",
+    "Memory",
+    "CPUs",
+    "Environment",
+    "CPUFeature",
+    "OSRelease",
+    "MemoryPressure",
+    "CPUPressure",
+    "IOPressure",
+    "NeedsUpdate",
+    "FirstBoot",
+    "PathExists",
+    "PathExistsGlob",
+    "PathIsDirectory",
+    "PathIsSymbolicLink",
+    "PathIsMountPoint",
+    "PathIsReadWrite",
+    "PathIsEncrypted",
+    "DirectoryNotEmpty",
+    "FileNotEmpty",
+    "FileIsExecutable",
+    "User",
+    "Group",
+    "ControlGroupController",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitSection {
+    pub description: String,
+    pub documentation: Vec<String>,
+    pub dependencies: Vec<(Dependency, Vec<String>)>,
+    pub requires_mounts_for: Vec<String>,
+    pub source_path: Option<String>,
+    pub default_dependencies: bool,
+    pub stop_when_unneeded: bool,
+    pub refuse_manual_start: bool,
+    pub refuse_manual_stop: bool,
+    pub allow_isolate: bool,
+    pub ignore_on_isolate: bool,
+    pub conditions: Vec<Condition>,
+    pub asserts: Vec<Condition>,
+    pub job_timeout: Usec,
+    pub job_running_timeout: Usec,
+    pub job_timeout_action: String,
+    pub start_limit_interval: Usec,
+    pub start_limit_burst: u32,
+    pub start_limit_action: String,
+    pub failure_action: String,
+    pub success_action: String,
+    pub on_failure_job_mode: String,
+    pub on_success_job_mode: String,
+    pub collect_mode: String,
+}
+
+impl Default for UnitSection {
+    fn default() -> Self {
+        UnitSection {
+            description: String::new(),
+            documentation: Vec::new(),
+            dependencies: Vec::new(),
+            requires_mounts_for: Vec::new(),
+            source_path: None,
+            default_dependencies: true,
+            stop_when_unneeded: false,
+            refuse_manual_start: false,
+            refuse_manual_stop: false,
+            allow_isolate: false,
+            ignore_on_isolate: false,
+            conditions: Vec::new(),
+            asserts: Vec::new(),
+            job_timeout: Usec::INFINITY,
+            job_running_timeout: Usec::INFINITY,
+            job_timeout_action: "none".into(),
+            start_limit_interval: Usec::secs(10),
+            start_limit_burst: 5,
+            start_limit_action: "none".into(),
+            failure_action: "none".into(),
+            success_action: "none".into(),
+            on_failure_job_mode: "replace".into(),
+            on_success_job_mode: "fail".into(),
+            collect_mode: "inactive".into(),
+        }
+    }
+}
+
+impl UnitSection {
+    pub fn dependency(&self, dep: Dependency) -> &[String] {
+        self.dependencies
+            .iter()
+            .find(|(d, _)| *d == dep)
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or(&[])
+    }
+
+    fn add_dependency(&mut self, dep: Dependency, name: String) {
+        match self.dependencies.iter_mut().find(|(d, _)| *d == dep) {
+            Some((_, names)) if names.contains(&name) => {}
+            Some((_, names)) => names.push(name),
+            None => {
+                self.dependencies.push((dep, vec![name]));
+                self.dependencies.sort_by_key(|(d, _)| *d);
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InstallSection {
+    pub wanted_by: Vec<String>,
+    pub required_by: Vec<String>,
+    pub upheld_by: Vec<String>,
+    pub alias: Vec<String>,
+    pub also: Vec<String>,
+    pub default_instance: Option<String>,
+}
+
+/// The `Exec…=` settings, in the order systemd's D-Bus interface lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExecKind {
+    Condition,
+    StartPre,
+    Start,
+    StartPost,
+    Reload,
+    Stop,
+    StopPre,
+    StopPost,
+}
+
+impl ExecKind {
+    pub fn property(self) -> &'static str {
+        match self {
+            ExecKind::Condition => "ExecCondition",
+            ExecKind::StartPre => "ExecStartPre",
+            ExecKind::Start => "ExecStart",
+            ExecKind::StartPost => "ExecStartPost",
+            ExecKind::Reload => "ExecReload",
+            ExecKind::Stop => "ExecStop",
+            ExecKind::StopPre => "ExecStopPre",
+            ExecKind::StopPost => "ExecStopPost",
+        }
+    }
+
+    fn from_key(key: &str, unit_type: UnitType) -> Option<ExecKind> {
+        let kind = [
+            ExecKind::Condition,
+            ExecKind::StartPre,
+            ExecKind::Start,
+            ExecKind::StartPost,
+            ExecKind::Reload,
+            ExecKind::Stop,
+            ExecKind::StopPre,
+            ExecKind::StopPost,
+        ]
+        .into_iter()
+        .find(|k| k.property() == key)?;
+        let allowed = match unit_type {
+            UnitType::Service => kind != ExecKind::StopPre,
+            UnitType::Socket => matches!(
+                kind,
+                ExecKind::StartPre | ExecKind::StartPost | ExecKind::StopPre | ExecKind::StopPost
+            ),
+            _ => false,
+        };
+        allowed.then_some(kind)
+    }
+}
+
+/// The settings of systemd.exec(5) and systemd.kill(5) we act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecSettings {
+    pub user: Option<String>,
+    pub group: Option<String>,
+    pub supplementary_groups: Vec<String>,
+    pub working_directory: Option<String>,
+    pub root_directory: Option<String>,
+    pub environment: Vec<String>,
+    /// Paths; `-` prefix kept meaning "ignore if missing".
+    pub environment_files: Vec<(String, bool)>,
+    pub umask: String,
+    pub standard_input: String,
+    pub standard_output: String,
+    pub standard_error: String,
+    pub syslog_identifier: Option<String>,
+    pub runtime_directory: Vec<String>,
+    pub state_directory: Vec<String>,
+    /// `Slice=`; filled in with the default slice at the end of loading.
+    pub slice: Option<String>,
+    pub kill_mode: String,
+    pub kill_signal: String,
+    pub final_kill_signal: String,
+    pub send_sigkill: bool,
+    pub send_sighup: bool,
+}
+
+impl Default for ExecSettings {
+    fn default() -> Self {
+        ExecSettings {
+            user: None,
+            group: None,
+            supplementary_groups: Vec::new(),
+            working_directory: None,
+            root_directory: None,
+            environment: Vec::new(),
+            environment_files: Vec::new(),
+            umask: "0022".into(),
+            standard_input: "null".into(),
+            standard_output: "journal".into(),
+            standard_error: "inherit".into(),
+            syslog_identifier: None,
+            runtime_directory: Vec::new(),
+            state_directory: Vec::new(),
+            slice: None,
+            kill_mode: "control-group".into(),
+            kill_signal: "SIGTERM".into(),
+            final_kill_signal: "SIGKILL".into(),
+            send_sigkill: true,
+            send_sighup: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSection {
+    /// `None` until the end of loading, when systemd picks it from ExecStart= and BusName=.
+    pub service_type: Option<String>,
+    pub exit_type: String,
+    pub restart: String,
+    pub restart_sec: Usec,
+    pub timeout_start: Usec,
+    pub timeout_stop: Usec,
+    pub timeout_abort: Option<Usec>,
+    pub runtime_max: Usec,
+    pub watchdog: Usec,
+    pub remain_after_exit: bool,
+    pub guess_main_pid: bool,
+    pub pid_file: Option<String>,
+    pub bus_name: Option<String>,
+    pub notify_access: Option<String>,
+    pub oom_policy: String,
+    pub success_exit_status: Vec<String>,
+    pub restart_prevent_exit_status: Vec<String>,
+    pub restart_force_exit_status: Vec<String>,
+}
+
+impl Default for ServiceSection {
+    fn default() -> Self {
+        ServiceSection {
+            service_type: None,
+            exit_type: "main".into(),
+            restart: "no".into(),
+            restart_sec: Usec::millis(100),
+            timeout_start: Usec::secs(90),
+            timeout_stop: Usec::secs(90),
+            timeout_abort: None,
+            runtime_max: Usec::INFINITY,
+            watchdog: Usec::ZERO,
+            remain_after_exit: false,
+            guess_main_pid: true,
+            pid_file: None,
+            bus_name: None,
+            notify_access: None,
+            oom_policy: "stop".into(),
+            success_exit_status: Vec::new(),
+            restart_prevent_exit_status: Vec::new(),
+            restart_force_exit_status: Vec::new(),
+        }
+    }
+}
+
+/// `Listen…=` of systemd.socket(5), with the kind `systemctl show` prints in parentheses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listen {
+    pub kind: &'static str,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketSection {
+    pub listen: Vec<Listen>,
+    pub accept: bool,
+    pub service: Option<String>,
+    pub socket_mode: String,
+    pub directory_mode: String,
+    pub socket_user: Option<String>,
+    pub socket_group: Option<String>,
+    pub remove_on_stop: bool,
+    pub file_descriptor_name: Option<String>,
+    pub max_connections: u32,
+    pub backlog: u32,
+    pub pass_credentials: bool,
+    pub timeout: Usec,
+}
+
+impl Default for SocketSection {
+    fn default() -> Self {
+        SocketSection {
+            listen: Vec::new(),
+            accept: false,
+            service: None,
+            socket_mode: "0666".into(),
+            directory_mode: "0755".into(),
+            socket_user: None,
+            socket_group: None,
+            remove_on_stop: false,
+            file_descriptor_name: None,
+            max_connections: 64,
+            backlog: 4096,
+            pass_credentials: false,
+            timeout: Usec::secs(90),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimerSection {
+    /// (`OnBootUSec`-style base name, span).
+    pub monotonic: Vec<(&'static str, Usec)>,
+    pub calendar: Vec<String>,
+    pub unit: Option<String>,
+    pub persistent: bool,
+    pub wake_system: bool,
+    pub remain_after_elapse: bool,
+    pub accuracy: Usec,
+    pub randomized_delay: Usec,
+    pub fixed_random_delay: bool,
+}
+
+impl Default for TimerSection {
+    fn default() -> Self {
+        TimerSection {
+            monotonic: Vec::new(),
+            calendar: Vec::new(),
+            unit: None,
+            persistent: false,
+            wake_system: false,
+            remain_after_elapse: true,
+            accuracy: Usec::secs(60),
+            randomized_delay: Usec::ZERO,
+            fixed_random_delay: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathSection {
+    /// (`PathExists`-style kind, path).
+    pub paths: Vec<(&'static str, String)>,
+    pub unit: Option<String>,
+    pub make_directory: bool,
+    pub directory_mode: String,
+}
+
+impl Default for PathSection {
+    fn default() -> Self {
+        PathSection {
+            paths: Vec::new(),
+            unit: None,
+            make_directory: false,
+            directory_mode: "0755".into(),
+        }
+    }
+}
+
+/// The type-specific part of a unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeSection {
+    Service(ServiceSection),
+    Socket(SocketSection),
+    Timer(TimerSection),
+    Path(PathSection),
+    /// Targets have no settings; other types (mount, swap, …) are kept raw.
+    None,
+}
+
+/// A setting kept as written: one we know but do not act on, or one systemd would not know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawSetting {
+    pub section: String,
+    pub key: String,
+    pub value: String,
+}
+
+/// Everything the files say about one unit, after drop-ins and checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitConfig {
+    pub id: String,
+    pub unit_type: UnitType,
+    pub names: Vec<String>,
+    pub load_state: LoadState,
+    /// Why the unit is not loaded, with the file and line where there is one.
+    pub load_error: Option<String>,
+    /// Paths inside the root.
+    pub fragment_path: Option<PathBuf>,
+    pub dropin_paths: Vec<PathBuf>,
+    pub unit: UnitSection,
+    pub kind: TypeSection,
+    pub exec: ExecLists,
+    pub settings: ExecSettings,
+    pub install: InstallSection,
+    pub raw: Vec<RawSetting>,
+    /// `file:line: message`, as systemd logs them while loading.
+    pub warnings: Vec<String>,
+}
+
+/// The command lists per `Exec…=` setting, ordered as systemd lists the properties.
+pub type ExecLists = std::collections::BTreeMap<ExecKind, Vec<ExecCommand>>;
+
+impl UnitConfig {
+    /// A unit without files: what systemd shows for a unit that is not found, masked or broken.
+    pub fn empty(id: &str, unit_type: UnitType, load_state: LoadState) -> UnitConfig {
+        UnitConfig {
+            id: id.to_string(),
+            unit_type,
+            names: vec![id.to_string()],
+            load_state,
+            load_error: None,
+            fragment_path: None,
+            dropin_paths: Vec::new(),
+            unit: UnitSection::default(),
+            kind: default_type_section(unit_type),
+            exec: ExecLists::new(),
+            settings: ExecSettings::default(),
+            install: InstallSection::default(),
+            raw: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn exec_commands(&self, kind: ExecKind) -> &[ExecCommand] {
+        self.exec.get(&kind).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn service(&self) -> Option<&ServiceSection> {
+        match &self.kind {
+            TypeSection::Service(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+fn default_type_section(t: UnitType) -> TypeSection {
+    match t {
+        UnitType::Service => TypeSection::Service(ServiceSection {
+            service_type: Some("simple".into()),
+            ..ServiceSection::default()
+        }),
+        UnitType::Socket => TypeSection::Socket(SocketSection::default()),
+        UnitType::Timer => TypeSection::Timer(TimerSection::default()),
+        UnitType::Path => TypeSection::Path(PathSection::default()),
+        _ => TypeSection::None,
+    }
+}
