@@ -19,7 +19,8 @@ fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("unit-fixtures")
 }
 
-/// Copy a fixture's tree into a fresh root, symlinks verbatim.
+/// Copy a fixture's tree into a fresh root, symlinks verbatim, modes kept (init scripts must stay
+/// executable).
 fn lay_out(from: &Path, tree: &RootTree, inside: &str) {
     let Ok(entries) = fs::read_dir(from) else {
         return;
@@ -40,6 +41,7 @@ fn lay_out(from: &Path, tree: &RootTree, inside: &str) {
         } else {
             let content = fs::read_to_string(&path).expect("read fixture file");
             tree.write(&child, &content);
+            fs::set_permissions(tree.real(&child), meta.permissions()).expect("chmod");
         }
     }
 }

@@ -93,15 +93,21 @@ impl Properties {
 }
 
 /// `UnitFileState=` and `UnitFilePreset=` from the install layer; both empty for a unit without
-/// a unit file, as systemd leaves them.
-fn unit_file_state_and_preset(lookup: &LookupPaths, name: &str) -> (String, String) {
-    let Ok(state) = crate::install::unit_file_state(lookup, name) else {
-        return (String::new(), String::new());
+/// a unit file, as systemd leaves them, and `generated` for a unit a generator made.
+fn unit_file_state_and_preset(lookup: &LookupPaths, config: &UnitConfig) -> (String, String) {
+    let name = config.id.as_str();
+    let preset = || {
+        crate::install::preset_state(lookup, name)
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default()
     };
-    let preset = crate::install::preset_state(lookup, name)
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default();
-    (state.as_str().to_string(), preset)
+    if config.generated_fragment.is_some() {
+        return ("generated".to_string(), preset());
+    }
+    match crate::install::unit_file_state(lookup, name) {
+        Ok(state) => (state.as_str().to_string(), preset()),
+        Err(_) => (String::new(), String::new()),
+    }
 }
 
 fn exec_value(c: &ExecCommand, ex: bool) -> String {
@@ -591,7 +597,7 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
         .map(|d| d.display().to_string())
         .collect();
     p.list("DropInPaths", &dropins);
-    let (state, preset) = unit_file_state_and_preset(&ctx.lookup, &config.id);
+    let (state, preset) = unit_file_state_and_preset(&ctx.lookup, &config);
     p.add("UnitFileState", state);
     p.add("UnitFilePreset", preset);
     for ts in [
@@ -776,9 +782,17 @@ pub fn cat(ctx: &Ctx, args: &[String]) -> VerbResult {
             writeln!(out).map_err(io_failed)?;
         }
         first = false;
-        let files = config.fragment_path.iter().chain(dropins.iter());
-        for (i, inside) in files.enumerate() {
-            cat_file(&mut out, &ctx.lookup, inside, i > 0)?;
+        let mut files: Vec<&PathBuf> = dropins.iter().collect();
+        match (&config.fragment_path, &config.generated_fragment) {
+            (Some(path), Some(text)) => {
+                write!(out, "# {}\n{text}", path.display()).map_err(io_failed)?;
+            }
+            (Some(path), None) => files.insert(0, path),
+            (None, _) => {}
+        }
+        for (i, inside) in files.into_iter().enumerate() {
+            let blank_before = i > 0 || config.generated_fragment.is_some();
+            cat_file(&mut out, &ctx.lookup, inside, blank_before)?;
         }
     }
     Ok(exit)

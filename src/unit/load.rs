@@ -25,6 +25,7 @@ use super::name::{NameError, UnitName, UnitType};
 use super::paths::{normalize, LookupPaths};
 use super::specifier::SpecifierContext;
 use super::syntax::{self, FileError};
+use super::sysv;
 
 /// systemd's FOLLOW_MAX: hops through aliases and symlinks before giving up with ELOOP.
 const FOLLOW_MAX: usize = 32;
@@ -367,6 +368,9 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
     let unit_type = requested.unit_type();
     let (fragment, via_template) = match map.resolve(requested) {
         Resolved::NotFound => {
+            if let Some(config) = load_sysv_script(lookup, map, requested) {
+                return config;
+            }
             // systemd stops before reading drop-ins when the fragment is missing
             let mut config = UnitConfig::empty(requested.as_str(), unit_type, LoadState::NotFound);
             config.load_error = Some(format!("Unit {requested} not found."));
@@ -414,7 +418,46 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
             return config;
         }
     }
-    config.dropin_paths = find_dropins(lookup, &names, unit_type);
+    assemble(lookup, config, &id, &names, fragment, None)
+}
+
+/// systemd-sysv-generator's unit for `/etc/init.d/NAME` when no native `NAME.service` exists: the
+/// generator writes it to /run/systemd/generator.late, where the loader then finds it; here it is
+/// made on demand, with the same path.
+fn load_sysv_script(
+    lookup: &LookupPaths,
+    map: &NameMap,
+    requested: &UnitName,
+) -> Option<UnitConfig> {
+    if requested.unit_type() != UnitType::Service || requested.instance().is_some() {
+        return None;
+    }
+    let layout = sysv::SysvLayout::debian(&lookup.root);
+    let script = Path::new("/etc/init.d").join(requested.prefix());
+    let native_exists = |name: &str| map.fragment_of(name).ok().flatten().is_some();
+    let generated = layout.generate(&script, &native_exists).ok()??;
+    let fragment = Path::new("/run/systemd/generator.late").join(&generated.name);
+    let doc = syntax::parse(generated.text.as_bytes()).ok()?;
+    let id = UnitName::parse(&generated.name).ok()?;
+    let mut config = UnitConfig::empty(id.as_str(), UnitType::Service, LoadState::Loaded);
+    config.names = vec![id.to_string()];
+    config.fragment_path = Some(fragment.clone());
+    config.generated_fragment = Some(generated.text);
+    let names = [id.clone()];
+    Some(assemble(lookup, config, &id, &names, fragment, Some(doc)))
+}
+
+/// Read the fragment (unless its document is given) and the drop-ins, and build the config.
+fn assemble(
+    lookup: &LookupPaths,
+    mut config: UnitConfig,
+    id: &UnitName,
+    names: &[UnitName],
+    fragment: PathBuf,
+    fragment_doc: Option<syntax::Document>,
+) -> UnitConfig {
+    let unit_type = id.unit_type();
+    config.dropin_paths = find_dropins(lookup, names, unit_type);
 
     let spec = SpecifierContext {
         unit: id.clone(),
@@ -422,10 +465,16 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
         scope: lookup.scope,
         root: lookup.root.clone(),
     };
-    let files: Vec<PathBuf> = std::iter::once(fragment)
-        .chain(config.dropin_paths.iter().cloned())
-        .collect();
     let mut documents = Vec::new();
+    let files: Vec<PathBuf> = match fragment_doc {
+        Some(doc) => {
+            documents.push((fragment, doc));
+            config.dropin_paths.clone()
+        }
+        None => std::iter::once(fragment)
+            .chain(config.dropin_paths.iter().cloned())
+            .collect(),
+    };
     for inside in &files {
         let parsed = regular_file(lookup, inside).and_then(|real| {
             syntax::parse_file(&real).map_err(|e| describe_file_error(lookup, inside, &e))
@@ -469,7 +518,7 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
         (".requires", Dependency::Requires),
         (".upholds", Dependency::Upholds),
     ] {
-        for entry in dependency_entries(lookup, &names, unit_type, suffix) {
+        for entry in dependency_entries(lookup, names, unit_type, suffix) {
             // load-dropin.c: a template in the directory of an instance gets its instance
             let entry = match (entry.is_template(), id.instance()) {
                 (false, _) => entry,

@@ -576,6 +576,8 @@ pub struct UnitConfig {
     pub load_error: Option<String>,
     /// Paths inside the root.
     pub fragment_path: Option<PathBuf>,
+    /// The fragment's text when a generator made it in memory rather than on disk (SysV scripts).
+    pub generated_fragment: Option<String>,
     pub dropin_paths: Vec<PathBuf>,
     pub unit: UnitSection,
     pub kind: TypeSection,
@@ -600,6 +602,7 @@ impl UnitConfig {
             load_state,
             load_error: None,
             fragment_path: None,
+            generated_fragment: None,
             dropin_paths: Vec::new(),
             unit: UnitSection::default(),
             kind: default_type_section(unit_type),
