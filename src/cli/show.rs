@@ -597,7 +597,7 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
         .map(|d| d.display().to_string())
         .collect();
     p.list("DropInPaths", &dropins);
-    let (state, preset) = unit_file_state_and_preset(&ctx.lookup, &config);
+    let (state, preset) = unit_file_state_and_preset(&ctx.lookup, config);
     p.add("UnitFileState", state);
     p.add("UnitFilePreset", preset);
     for ts in [
