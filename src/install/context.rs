@@ -9,6 +9,7 @@ use std::io;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
+use super::fsview::FsView;
 use super::paths::InstallPaths;
 use super::InstallError;
 use crate::unit::name::{NameKind, UnitName, UnitType};
@@ -398,6 +399,9 @@ impl<'a> Context<'a> {
         let mut found = false;
         'outer: for candidate in candidates {
             for dir in self.paths.search.clone() {
+                if !self.paths.fs.may_contain(&dir, candidate) {
+                    continue;
+                }
                 let path = dir.join(candidate);
                 match self.load_or_readlink(i, &path, flags, false) {
                     Ok(()) => {
@@ -418,11 +422,14 @@ impl<'a> Context<'a> {
         }
         let mut dropin_dirs = Vec::new();
         for n in std::iter::once(&name).chain(template.iter()) {
+            let dropin_dir = format!("{n}.d");
             for dir in &self.paths.search {
-                dropin_dirs.push(dir.join(format!("{n}.d")));
+                if self.paths.fs.may_contain(dir, &dropin_dir) {
+                    dropin_dirs.push(dir.join(&dropin_dir));
+                }
             }
         }
-        for conf in conf_files(&dropin_dirs, ".conf") {
+        for conf in conf_files(&self.paths.fs, &dropin_dirs, ".conf") {
             self.load_or_readlink(i, &conf, flags, true)?;
         }
         Ok(())
@@ -448,14 +455,18 @@ impl<'a> Context<'a> {
             ));
             return Err(InstallError::Invalid(name));
         }
-        let meta = match fs::symlink_metadata(path) {
+        let meta = match self.paths.fs.symlink_metadata(path) {
             Ok(m) => m,
             Err(e) => return Err(not_found_or_io(&name, path, e)),
         };
         if dropin || !meta.file_type().is_symlink() {
             return self.load(i, path, flags, dropin);
         }
-        let raw = fs::read_link(path).map_err(|e| InstallError::io(path, e))?;
+        let raw = self
+            .paths
+            .fs
+            .read_link(path)
+            .map_err(|e| InstallError::io(path, e))?;
         let dest = self.paths.symlink_destination(path, &raw);
         let in_search = self.paths.under_search_path(&dest).is_some();
         if in_search {
@@ -482,7 +493,11 @@ impl<'a> Context<'a> {
         }
         // null_or_empty_path_with_root(): `/dev/null` below the root counts as /dev/null.
         let masked = self.paths.skip_root(&dest) == Path::new("/dev/null")
-            || fs::metadata(&dest).is_ok_and(|m| null_or_empty(&m));
+            || self
+                .paths
+                .fs
+                .metadata(&dest)
+                .is_ok_and(|m| null_or_empty(&m));
         let info = &mut self.infos[i];
         info.kind = Some(if masked {
             FileKind::Masked
@@ -508,7 +523,11 @@ impl<'a> Context<'a> {
         if dropin && !flags.load {
             return Ok(());
         }
-        let meta = fs::metadata(path).map_err(|e| not_found_or_io(&name, path, e))?;
+        let meta = self
+            .paths
+            .fs
+            .metadata(path)
+            .map_err(|e| not_found_or_io(&name, path, e))?;
         if null_or_empty(&meta) {
             if !dropin {
                 self.infos[i].kind = Some(FileKind::Masked);
@@ -666,19 +685,18 @@ fn not_found_or_io(name: &str, path: &Path, e: io::Error) -> InstallError {
 
 /// conf_files_list_strv(): files with `suffix` in `dirs`, the first directory winning for each
 /// file name, sorted by file name.
-pub fn conf_files(dirs: &[PathBuf], suffix: &str) -> Vec<PathBuf> {
+pub fn conf_files(fs: &FsView, dirs: &[PathBuf], suffix: &str) -> Vec<PathBuf> {
     let mut by_name: Vec<(String, PathBuf)> = Vec::new();
     for dir in dirs {
-        let Ok(entries) = fs::read_dir(dir) else {
+        let Some(entries) = fs.list_dir(dir) else {
             continue;
         };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if !name.ends_with(suffix) || by_name.iter().any(|(n, _)| *n == name) {
+        for e in entries.iter() {
+            if !e.name.ends_with(suffix) || by_name.iter().any(|(n, _)| *n == e.name) {
                 continue;
             }
             // A drop-in masked by a symlink to /dev/null counts as present but empty.
-            by_name.push((name, e.path()));
+            by_name.push((e.name.clone(), dir.join(&e.name)));
         }
     }
     by_name.sort();

@@ -8,6 +8,7 @@
 //! rolled back so that a failed call leaves the tree as it found it.
 
 mod context;
+mod fsview;
 mod ops;
 mod paths;
 mod plan;
@@ -196,14 +197,14 @@ pub fn unit_file_state_reporting(
     name: &str,
     warnings: &mut Vec<String>,
 ) -> Result<UnitFileState, InstallError> {
-    let paths = paths::InstallPaths::new(lookup)?;
+    let paths = paths::InstallPaths::snapshot(lookup)?;
     state::lookup_state(&paths, name, warnings)
 }
 
 /// Whether a unit file of that name exists (install.c's unit_file_exists(): found without
 /// reading it; an alias in a configuration directory counts as an error, as in systemd).
 pub fn unit_file_exists(lookup: &LookupPaths, name: &str) -> Result<bool, InstallError> {
-    state::unit_exists(&paths::InstallPaths::new(lookup)?, name)
+    state::unit_exists(&paths::InstallPaths::snapshot(lookup)?, name)
 }
 
 /// What the preset files say about `name` (for `systemctl show`'s `UnitFilePreset=`): enabled
@@ -222,6 +223,6 @@ pub fn list_unit_files(
     states: &[String],
     warnings: &mut Vec<String>,
 ) -> Result<Vec<UnitFileEntry>, InstallError> {
-    let paths = paths::InstallPaths::new(lookup)?;
+    let paths = paths::InstallPaths::snapshot(lookup)?;
     Ok(state::list_unit_files(&paths, patterns, states, warnings))
 }

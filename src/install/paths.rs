@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::fsview::FsView;
 use super::InstallError;
 use crate::unit::paths::{normalize, LookupPaths, Scope};
 
@@ -21,6 +22,10 @@ pub struct InstallPaths {
     pub transient: Option<PathBuf>,
     pub generators: Vec<PathBuf>,
     pub lookup: LookupPaths,
+    /// `/run` below the root.
+    run_dir: PathBuf,
+    /// How files are looked at: live, or a snapshot for passes that write nothing.
+    pub fs: FsView,
 }
 
 impl InstallPaths {
@@ -41,6 +46,17 @@ impl InstallPaths {
             transient: lp.transient.as_ref().map(|t| lp.real(t)),
             generators: lp.generators.iter().map(|g| lp.real(g)).collect(),
             lookup: lp.clone(),
+            run_dir: lp.real(Path::new("/run")),
+            fs: FsView::live(),
+        })
+    }
+
+    /// For read-only passes over many units (list-unit-files, is-enabled): every directory is
+    /// read once.
+    pub fn snapshot(lp: &LookupPaths) -> Result<InstallPaths, InstallError> {
+        Ok(InstallPaths {
+            fs: FsView::snapshot(),
+            ..InstallPaths::new(lp)?
         })
     }
 
@@ -89,7 +105,7 @@ impl InstallPaths {
 
     /// path_is_runtime(): everything below /run, and the runtime directories themselves.
     pub fn is_runtime(&self, path: &Path, check_parent: bool) -> bool {
-        if self.skip_root(path).starts_with("/run") {
+        if path.starts_with(&self.run_dir) {
             return true;
         }
         let p = if check_parent {

@@ -6,6 +6,7 @@
 use std::fs;
 
 use super::context::conf_files;
+use super::fsview::FsView;
 use super::state::glob_match;
 use super::InstallError;
 use crate::unit::name::UnitName;
@@ -63,7 +64,7 @@ impl Presets {
     pub fn read(lookup: &LookupPaths) -> Result<Presets, InstallError> {
         let dirs: Vec<_> = lookup.preset_dirs.iter().map(|d| lookup.real(d)).collect();
         let mut presets = Presets::default();
-        for file in conf_files(&dirs, ".preset") {
+        for file in conf_files(&FsView::live(), &dirs, ".preset") {
             let bytes = match fs::read(&file) {
                 Ok(b) => b,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,

@@ -2,8 +2,8 @@
 //! find_symlinks_in_scope()) and the unit file list of `systemctl list-unit-files`
 //! (unit_file_get_list()).
 
+use super::fsview::FsView;
 use std::collections::HashSet;
-use std::fs;
 use std::path::Path;
 
 use super::context::{Context, FileKind, InstallInfo, SearchFlags, LOAD_FOLLOW};
@@ -150,7 +150,14 @@ fn find_symlinks_in_scope(
             continue;
         }
         let mut same_name_link = false;
-        let found = find_symlinks(info, match_name, ignore_same_name, dir, &mut same_name_link)?;
+        let found = find_symlinks(
+            &paths.fs,
+            info,
+            match_name,
+            ignore_same_name,
+            dir,
+            &mut same_name_link,
+        )?;
         if found {
             if *dir == paths.persistent_config || paths.is_user_config_dir(dir) {
                 return Ok(Some(UnitFileState::Enabled));
@@ -184,39 +191,23 @@ fn find_symlinks_in_scope(
     })
 }
 
-/// Entries of a directory in readdir order, as (name, is_dir, is_symlink).
-fn dir_entries(dir: &Path) -> Vec<(String, bool, bool)> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| {
-            let t = e.file_type().ok()?;
-            Some((
-                e.file_name().to_string_lossy().into_owned(),
-                t.is_dir(),
-                t.is_symlink(),
-            ))
-        })
-        .collect()
-}
-
 fn find_symlinks(
+    fs: &FsView,
     info: &InstallInfo,
     match_name: bool,
     ignore_same_name: bool,
     config_path: &Path,
     same_name_link: &mut bool,
 ) -> Result<bool, InstallError> {
-    let entries = dir_entries(config_path);
-    for (name, is_dir, _) in &entries {
-        let suffix = name.rfind('.').map(|d| &name[d..]);
-        if !is_dir || !matches!(suffix, Some(".wants" | ".requires" | ".upholds")) {
+    let entries = fs.list_dir(config_path).unwrap_or_default();
+    for e in entries.iter() {
+        let suffix = e.name.rfind('.').map(|d| &e.name[d..]);
+        if !e.is_dir || !matches!(suffix, Some(".wants" | ".requires" | ".upholds")) {
             continue;
         }
-        let sub = config_path.join(name);
+        let sub = config_path.join(&e.name);
         if find_symlinks_in_directory(
+            fs,
             &sub,
             info,
             true,
@@ -229,6 +220,7 @@ fn find_symlinks(
         }
     }
     find_symlinks_in_directory(
+        fs,
         config_path,
         info,
         false,
@@ -241,6 +233,7 @@ fn find_symlinks(
 
 #[allow(clippy::too_many_arguments)]
 fn find_symlinks_in_directory(
+    fs: &FsView,
     dir: &Path,
     info: &InstallInfo,
     ignore_destination: bool,
@@ -249,33 +242,29 @@ fn find_symlinks_in_directory(
     config_path: &Path,
     same_name_link: &mut bool,
 ) -> Result<bool, InstallError> {
-    for (name, _, is_link) in dir_entries(dir) {
-        if !is_link {
-            continue;
-        }
+    for link in fs.links_of(dir, !ignore_destination).iter() {
+        let name = &link.name;
         let mut found_dest = false;
         if !ignore_destination {
-            let Ok(dest) = fs::read_link(dir.join(&name)) else {
+            if !link.destination_readable {
                 continue;
-            };
-            found_dest = dest
-                .file_name()
-                .is_some_and(|f| f.to_string_lossy() == info.name);
+            }
+            found_dest = link.destination_name.as_deref() == Some(info.name.as_str());
         }
         let mut found_path = false;
         if ignore_destination || !ignore_same_name {
-            found_path = name == info.name;
+            found_path = *name == info.name;
         }
         if !found_path && ignore_destination {
-            if let Some(t) = UnitName::parse(&name).ok().and_then(|n| n.template()) {
-                found_dest = t.as_str() == info.name;
+            if let Some(t) = &link.template {
+                found_dest = *t == info.name;
             }
         }
-        let same = found_path && found_dest && dir.join(&name) == config_path.join(&info.name);
+        let same = found_path && found_dest && dir == config_path;
         if same {
             *same_name_link = true;
         } else if (found_path || found_dest)
-            && (!match_name || is_symlink_with_known_name(info, &name))
+            && (!match_name || is_symlink_with_known_name(info, name))
         {
             return Ok(true);
         }
@@ -317,19 +306,18 @@ pub fn list_unit_files(
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for dir in &paths.search {
-        let Ok(entries) = fs::read_dir(dir) else {
+        let Some(entries) = paths.fs.list_dir(dir) else {
             continue;
         };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
+        for e in entries.iter() {
+            let name = e.name.clone();
             if !UnitName::is_valid(&name)
                 || !(patterns.is_empty() || patterns.iter().any(|p| glob_match(p, &name)))
                 || seen.contains(&name)
             {
                 continue;
             }
-            let Ok(t) = e.file_type() else { continue };
-            if !(t.is_symlink() || t.is_file()) {
+            if !(e.is_symlink || e.is_file) {
                 continue;
             }
             let state = lookup_state(paths, &name, warnings).unwrap_or(UnitFileState::Bad);
@@ -338,7 +326,7 @@ pub fn list_unit_files(
             }
             seen.insert(name.clone());
             out.push(UnitFileEntry {
-                path: e.path(),
+                path: dir.join(&e.name),
                 name,
                 state,
             });

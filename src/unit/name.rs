@@ -8,7 +8,10 @@ use thiserror::Error;
 /// systemd's UNIT_NAME_MAX counts the terminating NUL: a name has at most 255 bytes.
 pub const UNIT_NAME_MAX: usize = 255;
 
-const VALID_CHARS: &str = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:-_.\\";
+/// systemd's VALID_CHARS: alphanumerics and `:-_.\`.
+fn is_valid_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_' | b'.' | b'\\')
+}
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum NameError {
@@ -113,11 +116,11 @@ impl UnitName {
         let unit_type =
             UnitType::parse(&s[dot + 1..]).ok_or_else(|| NameError::Invalid(s.to_string()))?;
         let mut at = None;
-        for (i, c) in s[..dot].char_indices() {
-            if c == '@' && at.is_none() {
+        for (i, &b) in s.as_bytes()[..dot].iter().enumerate() {
+            if b == b'@' && at.is_none() {
                 at = Some(i);
             }
-            if c != '@' && !VALID_CHARS.contains(c) {
+            if b != b'@' && !is_valid_char(b) {
                 return Err(NameError::Invalid(s.to_string()));
             }
         }
@@ -231,7 +234,7 @@ pub fn escape(s: &str) -> String {
             out.push('-');
         } else if b == b'-' || b == b'\\' || (i == 0 && b == b'.') || !b.is_ascii() {
             escape_char(b, &mut out);
-        } else if VALID_CHARS.contains(c) {
+        } else if is_valid_char(b) {
             out.push(c);
         } else {
             escape_char(b, &mut out);
@@ -322,7 +325,7 @@ pub fn mangle(s: &str, suffix: UnitType) -> Result<UnitName, NameError> {
         .is_some();
     let mut out = String::new();
     for c in s.chars() {
-        if c == '@' || VALID_CHARS.contains(c) {
+        if c == '@' || (c.is_ascii() && is_valid_char(c as u8)) {
             out.push(c);
         } else {
             let mut buf = [0u8; 4];

@@ -1,0 +1,329 @@
+//! How the install layer looks at the file system. install.c answers `list-unit-files` by asking,
+//! for every unit, the same questions of the same few directories (is there a file of this name in
+//! each search directory, which links in `/etc/systemd/system/*.wants` point at it): hundreds of
+//! units times a dozen directories, tens of thousands of system calls. A read-only pass instead
+//! uses a snapshot that answers each question once (directory listings, link targets, metadata),
+//! and answers "is there a file X in directory D" from D's listing. Verbs that write use the live
+//! view, so they never see a stale answer.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use crate::unit::name::UnitName;
+
+/// One directory entry, with the type readdir() gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    pub name: String,
+    pub is_dir: bool,
+    pub is_symlink: bool,
+    pub is_file: bool,
+}
+
+/// An io::Error that can be handed out more than once.
+#[derive(Debug, Clone, Copy)]
+struct StoredError {
+    kind: io::ErrorKind,
+    errno: Option<i32>,
+}
+
+impl StoredError {
+    fn of(e: &io::Error) -> StoredError {
+        StoredError {
+            kind: e.kind(),
+            errno: e.raw_os_error(),
+        }
+    }
+
+    fn rebuild(self) -> io::Error {
+        match self.errno {
+            Some(n) => io::Error::from_raw_os_error(n),
+            None => io::Error::from(self.kind),
+        }
+    }
+}
+
+/// A directory's entries in readdir order, with an index by name.
+#[derive(Debug, Default)]
+pub struct DirListing {
+    entries: Vec<DirEntry>,
+    by_name: HashMap<String, usize>,
+}
+
+impl DirListing {
+    pub fn iter(&self) -> std::slice::Iter<'_, DirEntry> {
+        self.entries.iter()
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
+    }
+}
+
+/// A symlink in a configuration directory, as `is-enabled` compares it with a unit: its name,
+/// the file name it points to (when asked for), and the template its name is an instance of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRecord {
+    pub name: String,
+    /// `None` when not asked for or unreadable; then `destination_readable` tells which.
+    pub destination_name: Option<String>,
+    pub destination_readable: bool,
+    pub template: Option<String>,
+}
+
+type Listing = Option<Rc<DirListing>>;
+type MetaResult = Result<fs::Metadata, StoredError>;
+/// Keyed by the path's bytes: hashing a `Path` walks its components, which costs more than the
+/// lookups save.
+type Table<V> = RefCell<HashMap<OsString, V>>;
+
+#[derive(Debug, Default)]
+struct Snapshot {
+    listings: Table<Listing>,
+    links: Table<Result<PathBuf, StoredError>>,
+    lstats: Table<MetaResult>,
+    stats: Table<MetaResult>,
+    links_by_dir: Table<(bool, Rc<Vec<LinkRecord>>)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FsView {
+    snapshot: Option<Rc<Snapshot>>,
+}
+
+fn read_listing(dir: &Path) -> Listing {
+    let entries: Vec<DirEntry> = fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let t = e.file_type().ok()?;
+            Some(DirEntry {
+                name: e.file_name().to_string_lossy().into_owned(),
+                is_dir: t.is_dir(),
+                is_symlink: t.is_symlink(),
+                is_file: t.is_file(),
+            })
+        })
+        .collect();
+    let by_name = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.name.clone(), i))
+        .collect();
+    Some(Rc::new(DirListing { entries, by_name }))
+}
+
+/// `dir` and file name of `path`, split at the last `/` without parsing components.
+fn split_last(path: &Path) -> Option<(&Path, &str)> {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let slash = bytes.iter().rposition(|&b| b == b'/')?;
+    let name = std::str::from_utf8(&bytes[slash + 1..]).ok()?;
+    if name.is_empty() {
+        return None;
+    }
+    let dir = if slash == 0 {
+        "/"
+    } else {
+        path.to_str()?.get(..slash)?
+    };
+    Some((Path::new(dir), name))
+}
+
+fn not_found() -> io::Error {
+    io::Error::from_raw_os_error(libc::ENOENT)
+}
+
+impl FsView {
+    /// Every question goes to the file system.
+    pub fn live() -> FsView {
+        FsView { snapshot: None }
+    }
+
+    /// Answers are remembered for the life of this view: for passes that change nothing.
+    pub fn snapshot() -> FsView {
+        FsView {
+            snapshot: Some(Rc::default()),
+        }
+    }
+
+    /// The entries of `dir` in readdir order; `None` when it cannot be read.
+    pub fn list_dir(&self, dir: &Path) -> Listing {
+        let Some(s) = &self.snapshot else {
+            return read_listing(dir);
+        };
+        if let Some(l) = s.listings.borrow().get(dir.as_os_str()) {
+            return l.clone();
+        }
+        let l = if self.known_absent(dir) {
+            None
+        } else {
+            read_listing(dir)
+        };
+        s.listings
+            .borrow_mut()
+            .insert(dir.as_os_str().to_owned(), l.clone());
+        l
+    }
+
+    /// In a snapshot, a name missing from its directory's listing needs no system call.
+    fn known_absent(&self, path: &Path) -> bool {
+        if self.snapshot.is_none() {
+            return false;
+        }
+        let Some((dir, name)) = split_last(path) else {
+            return false;
+        };
+        match self.list_dir(dir) {
+            Some(listing) => !listing.contains(name),
+            // Under a directory that is itself known to be missing, nothing exists; an unreadable
+            // one is left for the real call to explain.
+            None => self.known_absent(dir),
+        }
+    }
+
+    /// The symlinks of `dir`; with `destinations`, each with the file name it points to.
+    pub fn links_of(&self, dir: &Path, destinations: bool) -> Rc<Vec<LinkRecord>> {
+        if let Some(s) = &self.snapshot {
+            if let Some((had, links)) = s.links_by_dir.borrow().get(dir.as_os_str()) {
+                if *had || !destinations {
+                    return links.clone();
+                }
+            }
+        }
+        let listing = self.list_dir(dir);
+        let links: Rc<Vec<LinkRecord>> = Rc::new(
+            listing
+                .iter()
+                .flat_map(|l| l.iter())
+                .filter(|e| e.is_symlink)
+                .map(|e| {
+                    let destination = destinations.then(|| self.read_link(&dir.join(&e.name)));
+                    LinkRecord {
+                        name: e.name.clone(),
+                        destination_readable: destination.as_ref().is_some_and(|d| d.is_ok()),
+                        destination_name: destination
+                            .and_then(Result::ok)
+                            .and_then(|d| d.file_name().map(|f| f.to_string_lossy().into_owned())),
+                        template: UnitName::parse(&e.name)
+                            .ok()
+                            .and_then(|n| n.template())
+                            .map(|t| t.to_string()),
+                    }
+                })
+                .collect(),
+        );
+        if let Some(s) = &self.snapshot {
+            s.links_by_dir
+                .borrow_mut()
+                .insert(dir.as_os_str().to_owned(), (destinations, links.clone()));
+        }
+        links
+    }
+
+    /// Whether `dir` may hold an entry `name`: always in the live view; in a snapshot, only if
+    /// its listing has it (or it cannot be listed for a reason other than not existing).
+    pub fn may_contain(&self, dir: &Path, name: &str) -> bool {
+        if self.snapshot.is_none() {
+            return true;
+        }
+        match self.list_dir(dir) {
+            Some(listing) => listing.contains(name),
+            None => !self.known_absent(dir),
+        }
+    }
+
+    pub fn symlink_metadata(&self, path: &Path) -> io::Result<fs::Metadata> {
+        self.memo(path, |s| &s.lstats, |p| fs::symlink_metadata(p))
+    }
+
+    pub fn metadata(&self, path: &Path) -> io::Result<fs::Metadata> {
+        self.memo(path, |s| &s.stats, |p| fs::metadata(p))
+    }
+
+    fn memo(
+        &self,
+        path: &Path,
+        table: impl Fn(&Snapshot) -> &Table<MetaResult>,
+        call: impl Fn(&Path) -> io::Result<fs::Metadata>,
+    ) -> io::Result<fs::Metadata> {
+        let Some(s) = &self.snapshot else {
+            return call(path);
+        };
+        if let Some(r) = table(s).borrow().get(path.as_os_str()) {
+            return r.clone().map_err(StoredError::rebuild);
+        }
+        let r = if self.known_absent(path) {
+            Err(not_found())
+        } else {
+            call(path)
+        };
+        table(s).borrow_mut().insert(
+            path.as_os_str().to_owned(),
+            r.as_ref().map(Clone::clone).map_err(StoredError::of),
+        );
+        r
+    }
+
+    pub fn read_link(&self, path: &Path) -> io::Result<PathBuf> {
+        let Some(s) = &self.snapshot else {
+            return fs::read_link(path);
+        };
+        if let Some(r) = s.links.borrow().get(path.as_os_str()) {
+            return r.clone().map_err(StoredError::rebuild);
+        }
+        let r = if self.known_absent(path) {
+            Err(not_found())
+        } else {
+            fs::read_link(path)
+        };
+        s.links.borrow_mut().insert(
+            path.as_os_str().to_owned(),
+            r.as_ref().map(Clone::clone).map_err(StoredError::of),
+        );
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_answers_like_the_file_system_and_remembers() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.service"), "").unwrap();
+        std::os::unix::fs::symlink("a.service", dir.path().join("b.service")).unwrap();
+        let view = FsView::snapshot();
+        let live = FsView::live();
+        for v in [&view, &live] {
+            assert!(v.metadata(&dir.path().join("a.service")).unwrap().is_file());
+            assert!(v
+                .symlink_metadata(&dir.path().join("b.service"))
+                .unwrap()
+                .file_type()
+                .is_symlink());
+            assert_eq!(
+                v.read_link(&dir.path().join("b.service")).unwrap(),
+                PathBuf::from("a.service")
+            );
+            let err = v.metadata(&dir.path().join("c.service")).unwrap_err();
+            assert_eq!(err.raw_os_error(), Some(libc::ENOENT));
+        }
+        // The snapshot keeps its answers: a file created afterwards stays absent to it.
+        fs::write(dir.path().join("c.service"), "").unwrap();
+        assert!(view.metadata(&dir.path().join("c.service")).is_err());
+        assert!(live.metadata(&dir.path().join("c.service")).is_ok());
+        let names: Vec<String> = view
+            .list_dir(dir.path())
+            .unwrap()
+            .iter()
+            .map(|e| e.name.clone())
+            .collect();
+        assert_eq!(names.len(), 2);
+    }
+}
