@@ -49,6 +49,9 @@ enum MapEntry {
 /// The unit names found in the search path, first directory winning.
 pub struct NameMap {
     entries: HashMap<String, MapEntry>,
+    /// Every entry name of every search directory, so that probing for drop-in and `.wants`
+    /// directories that do not exist costs no system call.
+    listings: HashMap<PathBuf, std::collections::HashSet<String>>,
 }
 
 /// The outcome of resolving a name to a file.
@@ -64,27 +67,53 @@ enum Resolved {
 impl NameMap {
     pub fn build(lookup: &LookupPaths) -> NameMap {
         let mut entries = HashMap::new();
+        let mut listings = HashMap::new();
         for dir in &lookup.search {
-            let Ok(read) = fs::read_dir(lookup.real(dir)) else {
-                continue;
+            let read = match fs::read_dir(lookup.real(dir)) {
+                Ok(read) => read,
+                Err(e) => {
+                    // A missing search directory holds nothing; an unreadable one is probed.
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        listings.insert(dir.clone(), Default::default());
+                    }
+                    continue;
+                }
             };
-            let mut names: Vec<String> = read
-                .flatten()
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| UnitName::is_valid(n))
-                .collect();
-            names.sort();
-            for name in names {
+            let mut all = std::collections::HashSet::new();
+            let mut names: Vec<(String, Option<fs::FileType>)> = Vec::new();
+            for e in read.flatten() {
+                let Ok(name) = e.file_name().into_string() else {
+                    continue;
+                };
+                if UnitName::is_valid(&name) {
+                    names.push((name.clone(), e.file_type().ok()));
+                }
+                all.insert(name);
+            }
+            listings.insert(dir.clone(), all);
+            names.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, file_type) in names {
                 if entries.contains_key(&name) {
                     continue;
                 }
                 let inside = dir.join(&name);
-                if let Some(entry) = classify(lookup, &inside, &name) {
+                if let Some(entry) = classify(lookup, &inside, &name, file_type) {
                     entries.insert(name, entry);
                 }
             }
         }
-        NameMap { entries }
+        NameMap { entries, listings }
+    }
+
+    /// False only when `inside` is an entry of a search directory that the map saw lacks it.
+    fn may_exist(&self, inside: &Path) -> bool {
+        let (Some(dir), Some(name)) = (inside.parent(), inside.file_name()) else {
+            return true;
+        };
+        match self.listings.get(dir) {
+            Some(names) => name.to_str().is_some_and(|n| names.contains(n)),
+            None => true,
+        }
     }
 
     /// Follow aliases from `name` to a fragment path (`unit_ids_map_get()`).
@@ -138,10 +167,18 @@ impl NameMap {
 }
 
 /// Where a directory entry of the search path leads; `None` for what is not a unit file.
-fn classify(lookup: &LookupPaths, inside: &Path, name: &str) -> Option<MapEntry> {
-    let meta = fs::symlink_metadata(lookup.real(inside)).ok()?;
-    if !meta.file_type().is_symlink() {
-        return meta
+fn classify(
+    lookup: &LookupPaths,
+    inside: &Path,
+    name: &str,
+    file_type: Option<fs::FileType>,
+) -> Option<MapEntry> {
+    let file_type = match file_type {
+        Some(t) => t,
+        None => fs::symlink_metadata(lookup.real(inside)).ok()?.file_type(),
+    };
+    if !file_type.is_symlink() {
+        return file_type
             .is_file()
             .then(|| MapEntry::Fragment(inside.to_path_buf()));
     }
@@ -294,12 +331,16 @@ fn dropin_dirs(
 /// The entries of `.wants/`-style directories: unit names, sorted, each once.
 fn dependency_entries(
     lookup: &LookupPaths,
+    map: &NameMap,
     names: &[UnitName],
     unit_type: UnitType,
     suffix: &str,
 ) -> Vec<UnitName> {
     let mut found = std::collections::BTreeSet::new();
     for dir in dropin_dirs(lookup, names, unit_type, suffix) {
+        if !map.may_exist(&dir) {
+            continue;
+        }
         let Ok(read) = fs::read_dir(lookup.real(&dir)) else {
             continue;
         };
@@ -313,11 +354,19 @@ fn dependency_entries(
 }
 
 /// The drop-in files of a unit with these names, in the order systemd applies them.
-fn find_dropins(lookup: &LookupPaths, names: &[UnitName], unit_type: UnitType) -> Vec<PathBuf> {
+fn find_dropins(
+    lookup: &LookupPaths,
+    map: &NameMap,
+    names: &[UnitName],
+    unit_type: UnitType,
+) -> Vec<PathBuf> {
     let dirs = dropin_dirs(lookup, names, unit_type, ".d");
     // basename → (path, masked); the first directory in priority order wins
     let mut by_name: BTreeMap<String, (PathBuf, bool)> = BTreeMap::new();
     for dir in dirs {
+        if !map.may_exist(&dir) {
+            continue;
+        }
         let Ok(read) = fs::read_dir(lookup.real(&dir)) else {
             continue;
         };
@@ -353,7 +402,8 @@ fn find_dropins(lookup: &LookupPaths, names: &[UnitName], unit_type: UnitType) -
 
 /// The drop-ins a unit without a fragment would get: what `systemctl cat` shows for it.
 pub fn orphan_dropins(lookup: &LookupPaths, name: &UnitName) -> Vec<PathBuf> {
-    find_dropins(lookup, std::slice::from_ref(name), name.unit_type())
+    let map = NameMap::build(lookup);
+    find_dropins(lookup, &map, std::slice::from_ref(name), name.unit_type())
 }
 
 /// Load `name` (a unit name as given; not mangled here).
@@ -418,7 +468,7 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
             return config;
         }
     }
-    assemble(lookup, config, &id, &names, fragment, None)
+    assemble(lookup, map, config, &id, &names, fragment, None)
 }
 
 /// systemd-sysv-generator's unit for `/etc/init.d/NAME` when no native `NAME.service` exists: the
@@ -444,12 +494,21 @@ fn load_sysv_script(
     config.fragment_path = Some(fragment.clone());
     config.generated_fragment = Some(generated.text);
     let names = [id.clone()];
-    Some(assemble(lookup, config, &id, &names, fragment, Some(doc)))
+    Some(assemble(
+        lookup,
+        map,
+        config,
+        &id,
+        &names,
+        fragment,
+        Some(doc),
+    ))
 }
 
 /// Read the fragment (unless its document is given) and the drop-ins, and build the config.
 fn assemble(
     lookup: &LookupPaths,
+    map: &NameMap,
     mut config: UnitConfig,
     id: &UnitName,
     names: &[UnitName],
@@ -457,7 +516,7 @@ fn assemble(
     fragment_doc: Option<syntax::Document>,
 ) -> UnitConfig {
     let unit_type = id.unit_type();
-    config.dropin_paths = find_dropins(lookup, names, unit_type);
+    config.dropin_paths = find_dropins(lookup, map, names, unit_type);
 
     let spec = SpecifierContext {
         unit: id.clone(),
@@ -518,7 +577,7 @@ fn assemble(
         (".requires", Dependency::Requires),
         (".upholds", Dependency::Upholds),
     ] {
-        for entry in dependency_entries(lookup, names, unit_type, suffix) {
+        for entry in dependency_entries(lookup, map, names, unit_type, suffix) {
             // load-dropin.c: a template in the directory of an instance gets its instance
             let entry = match (entry.is_template(), id.instance()) {
                 (false, _) => entry,
