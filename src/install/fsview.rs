@@ -77,6 +77,16 @@ pub struct LinkRecord {
 }
 
 type Listing = Option<Rc<DirListing>>;
+
+/// What a snapshot knows of a directory.
+#[derive(Debug, Clone)]
+enum DirState {
+    Listed(Rc<DirListing>),
+    /// It does not exist (it, or a directory above it, is missing).
+    Missing,
+    /// It exists, or may, but cannot be read.
+    Unreadable,
+}
 type MetaResult = Result<fs::Metadata, StoredError>;
 /// Keyed by the path's bytes: hashing a `Path` walks its components, which costs more than the
 /// lookups save.
@@ -84,7 +94,7 @@ type Table<V> = RefCell<HashMap<OsString, V>>;
 
 #[derive(Debug, Default)]
 struct Snapshot {
-    listings: Table<Listing>,
+    listings: Table<DirState>,
     links: Table<Result<PathBuf, StoredError>>,
     lstats: Table<MetaResult>,
     stats: Table<MetaResult>,
@@ -153,21 +163,38 @@ impl FsView {
 
     /// The entries of `dir` in readdir order; `None` when it cannot be read.
     pub fn list_dir(&self, dir: &Path) -> Listing {
-        let Some(s) = &self.snapshot else {
-            return read_listing(dir);
-        };
-        if let Some(l) = s.listings.borrow().get(dir.as_os_str()) {
-            return l.clone();
+        match self.snapshot {
+            None => read_listing(dir),
+            Some(_) => match self.dir_state(dir) {
+                DirState::Listed(l) => Some(l),
+                DirState::Missing | DirState::Unreadable => None,
+            },
         }
-        let l = if self.known_absent(dir) {
-            None
+    }
+
+    fn dir_state(&self, dir: &Path) -> DirState {
+        let Some(s) = &self.snapshot else {
+            return match read_listing(dir) {
+                Some(l) => DirState::Listed(l),
+                None => DirState::Unreadable,
+            };
+        };
+        if let Some(state) = s.listings.borrow().get(dir.as_os_str()) {
+            return state.clone();
+        }
+        let state = if self.known_absent(dir) {
+            DirState::Missing
         } else {
-            read_listing(dir)
+            match read_listing(dir) {
+                Some(l) => DirState::Listed(l),
+                None if !dir.exists() => DirState::Missing,
+                None => DirState::Unreadable,
+            }
         };
         s.listings
             .borrow_mut()
-            .insert(dir.as_os_str().to_owned(), l.clone());
-        l
+            .insert(dir.as_os_str().to_owned(), state.clone());
+        state
     }
 
     /// In a snapshot, a name missing from its directory's listing needs no system call.
@@ -178,11 +205,11 @@ impl FsView {
         let Some((dir, name)) = split_last(path) else {
             return false;
         };
-        match self.list_dir(dir) {
-            Some(listing) => !listing.contains(name),
-            // Under a directory that is itself known to be missing, nothing exists; an unreadable
-            // one is left for the real call to explain.
-            None => self.known_absent(dir),
+        match self.dir_state(dir) {
+            DirState::Listed(listing) => !listing.contains(name),
+            DirState::Missing => true,
+            // Left for the real call to explain.
+            DirState::Unreadable => false,
         }
     }
 
@@ -231,9 +258,10 @@ impl FsView {
         if self.snapshot.is_none() {
             return true;
         }
-        match self.list_dir(dir) {
-            Some(listing) => listing.contains(name),
-            None => !self.known_absent(dir),
+        match self.dir_state(dir) {
+            DirState::Listed(listing) => listing.contains(name),
+            DirState::Missing => false,
+            DirState::Unreadable => true,
         }
     }
 

@@ -8,6 +8,17 @@ use super::fsview::FsView;
 use super::InstallError;
 use crate::unit::paths::{normalize, LookupPaths, Scope};
 
+/// What a search directory is to `is-enabled`, worked out once per call.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchRole {
+    /// The persistent configuration directory itself.
+    pub persistent: bool,
+    /// Links here make a unit `enabled` (persistent config, or a user config directory).
+    pub config: bool,
+    /// Links here make a unit `enabled-runtime`.
+    pub runtime: bool,
+}
+
 /// [`LookupPaths`] with every directory as a real path below the root.
 #[derive(Debug, Clone)]
 pub struct InstallPaths {
@@ -24,6 +35,8 @@ pub struct InstallPaths {
     pub lookup: LookupPaths,
     /// `/run` below the root.
     run_dir: PathBuf,
+    /// One per `search` entry.
+    roles: Vec<SearchRole>,
     /// How files are looked at: live, or a snapshot for passes that write nothing.
     pub fs: FsView,
 }
@@ -34,7 +47,7 @@ impl InstallPaths {
         if lp.scope == Scope::User && lp.has_root() {
             return Err(InstallError::Invalid("--user with --root".into()));
         }
-        Ok(InstallPaths {
+        let mut paths = InstallPaths {
             scope: lp.scope,
             root: lp.root.clone(),
             has_root: lp.has_root(),
@@ -47,8 +60,23 @@ impl InstallPaths {
             generators: lp.generators.iter().map(|g| lp.real(g)).collect(),
             lookup: lp.clone(),
             run_dir: lp.real(Path::new("/run")),
+            roles: Vec::new(),
             fs: FsView::live(),
-        })
+        };
+        paths.roles = paths
+            .search
+            .iter()
+            .map(|dir| SearchRole {
+                persistent: *dir == paths.persistent_config,
+                config: *dir == paths.persistent_config || paths.is_user_config_dir(dir),
+                runtime: paths.is_runtime(dir, false),
+            })
+            .collect();
+        Ok(paths)
+    }
+
+    pub fn search_roles(&self) -> &[SearchRole] {
+        &self.roles
     }
 
     /// For read-only passes over many units (list-unit-files, is-enabled): every directory is

@@ -137,12 +137,10 @@ fn find_symlinks_in_scope(
     let mut enabled_at_all = false;
     let mut ignore_same_name = false;
     let info_path = info.path.clone().unwrap_or_default();
-    for dir in &paths.search {
+    for (dir, role) in paths.search.iter().zip(paths.search_roles()) {
         // Observed with systemctl 252: links in vendor and control directories do not make a
         // unit enabled; only the persistent configuration and runtime directories count.
-        let counts = *dir == paths.persistent_config
-            || paths.is_user_config_dir(dir)
-            || paths.is_runtime(dir, false);
+        let counts = role.config || role.runtime;
         if !counts {
             if !ignore_same_name && info_path.starts_with(dir) {
                 ignore_same_name = true;
@@ -159,18 +157,18 @@ fn find_symlinks_in_scope(
             &mut same_name_link,
         )?;
         if found {
-            if *dir == paths.persistent_config || paths.is_user_config_dir(dir) {
+            if role.config {
                 return Ok(Some(UnitFileState::Enabled));
             }
-            if paths.is_runtime(dir, false) {
+            if role.runtime {
                 enabled_in_runtime = true;
             } else {
                 enabled_at_all = true;
             }
         } else if same_name_link {
-            if *dir == paths.persistent_config {
+            if role.persistent {
                 same_name_link_config = true;
-            } else if paths.is_runtime(dir, false) {
+            } else if role.runtime {
                 same_name_link_runtime = true;
             }
         }
