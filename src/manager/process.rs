@@ -180,6 +180,12 @@ mod tests {
             .output()
             .unwrap();
         let daemon: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        // Mid-execve a process's environ reads empty: wait until it is sleep itself.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while stat(daemon).is_none_or(|s| s.comm != "sleep") {
+            assert!(std::time::Instant::now() < deadline, "daemon never became sleep");
+            std::thread::yield_now();
+        }
         let found = unit_processes(&id, &[], &[]);
         nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(daemon),
