@@ -11,6 +11,12 @@ use systemctl_shim::cli;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Like the C tools, die quietly of SIGPIPE when a reader goes away (`… | head -1`), instead
+    // of Rust's default of ignoring it and failing the next write.
+    // SAFETY: setting a signal disposition to the default before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let program = argv
         .first()

@@ -83,3 +83,106 @@ fn options_may_follow_the_verb_and_too_many_arguments_are_refused() {
     let o = t.ours(&["get-default", "--no-pager", "extra"]);
     assert_eq!((o.code, o.stderr.as_str()), (1, "Too many arguments.\n"));
 }
+
+#[test]
+fn is_system_running_without_a_manager_says_offline() {
+    let o = std::process::Command::new(common::OUR_SYSTEMCTL)
+        .arg("is-system-running")
+        .env("SYSTEMD_OFFLINE", "1")
+        .output()
+        .expect("run");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "offline\n");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn unknown_option_is_worded_as_getopt_does() {
+    let t = RootTree::new();
+    let o = t.ours(&["--frobnicate", "list-unit-files"]);
+    assert_eq!(
+        (o.code, o.stderr.as_str()),
+        (1, "systemctl: unrecognized option '--frobnicate'\n")
+    );
+}
+
+#[test]
+fn image_is_refused_rather_than_acting_on_the_host() {
+    let t = RootTree::new();
+    let o = t.ours(&["--image=/nonexistent.raw", "enable", "x.service"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("--image="), "{}", o.stderr);
+}
+
+#[test]
+fn a_missing_root_is_an_error_and_is_not_created() {
+    let parent = tempfile::tempdir().expect("tempdir");
+    let root = parent.path().join("nonexistent");
+    let o = std::process::Command::new(common::OUR_SYSTEMCTL)
+        .arg(format!("--root={}", root.display()))
+        .args(["mask", "foo.service"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!root.exists(), "the root was created");
+}
+
+#[test]
+fn the_last_scope_option_wins() {
+    let t = RootTree::new();
+    t.write(
+        "/lib/systemd/system/dd.service",
+        "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
+    );
+    let o = t.ours(&["--user", "--system", "is-enabled", "dd.service"]);
+    assert_eq!((o.code, o.stdout.as_str()), (1, "disabled\n"));
+}
+
+#[test]
+fn enable_now_enables_then_says_the_start_needs_a_manager() {
+    let t = RootTree::new();
+    t.write(
+        "/lib/systemd/system/dd.service",
+        "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
+    );
+    let o = t.ours(&["enable", "--now", "dd.service"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("System has not been booted with systemd"));
+    assert!(t
+        .real("/etc/systemd/system/multi-user.target.wants/dd.service")
+        .symlink_metadata()
+        .is_ok());
+}
+
+#[test]
+fn a_closed_pipe_ends_the_listing_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    let t = RootTree::new();
+    // Far more output than a pipe buffer holds, so the writer is still writing when we go.
+    let long = "x".repeat(100);
+    for i in 0..2000 {
+        t.write(
+            &format!("/lib/systemd/system/unit-{long}-{i}.service"),
+            "[Service]\nExecStart=/bin/true\n",
+        );
+    }
+    let mut child = Command::new(common::OUR_SYSTEMCTL)
+        .arg(format!("--root={}", t.path().display()))
+        .arg("list-unit-files")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 1];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("read one byte");
+    // The reader is gone now: the next write gets EPIPE.
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{out:?}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}

@@ -68,6 +68,12 @@ fn check_case(case: &Path) -> Result<(), String> {
     let expected_path = case.join("expected");
     if std::env::var_os("UPDATE_FIXTURES").is_some() {
         fs::write(&expected_path, &out.stdout).map_err(|e| e.to_string())?;
+        let stderr_path = case.join("stderr");
+        if out.stderr.is_empty() {
+            let _ = fs::remove_file(&stderr_path);
+        } else {
+            fs::write(&stderr_path, &out.stderr).map_err(|e| e.to_string())?;
+        }
     }
     let expected = fs::read_to_string(&expected_path).map_err(|e| format!("expected: {e}"))?;
     let mut problems = Vec::new();
@@ -135,8 +141,8 @@ fn unknown_keys_warn_once_with_systemds_wording_and_x_keys_are_silent() {
     assert_eq!(
         unit.warnings,
         vec![
-            "/lib/systemd/system/odd.service:3: Unknown key name 'Frobnicate' in section 'Unit', ignoring.",
-            "/lib/systemd/system/odd.service:7: Unknown key name 'NoSuchSetting' in section 'Service', ignoring.",
+            "/lib/systemd/system/odd.service:3: Unknown key 'Frobnicate' in section [Unit], ignoring.",
+            "/lib/systemd/system/odd.service:7: Unknown key 'NoSuchSetting' in section [Service], ignoring.",
         ]
     );
 }
@@ -221,7 +227,7 @@ fn conditions_keep_trigger_and_negation_and_an_empty_assignment_resets_them() {
     assert_eq!(
         unit.warnings,
         vec![
-            "/lib/systemd/system/cond.service:7: Unknown key name 'ConditionNoSuchThing' in section 'Unit', ignoring."
+            "/lib/systemd/system/cond.service:7: Unknown key 'ConditionNoSuchThing' in section [Unit], ignoring."
         ]
     );
 }

@@ -292,3 +292,35 @@ fn an_existing_file_blocks_mask_and_is_named() {
         "Failed to mask unit, file \"ROOT/etc/systemd/system/a.service\" already exists.\n",
     );
 }
+
+#[test]
+fn a_relative_link_cannot_climb_out_of_the_root() {
+    // A unit file outside the root, reachable only if `..` were allowed past the root.
+    let host = tempfile::tempdir().expect("tempdir");
+    let host_unit = host.path().join("esc.service");
+    std::fs::write(
+        &host_unit,
+        "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
+    )
+    .expect("write host unit");
+    let t = RootTree::new();
+    let climb = "../".repeat(40);
+    t.link(
+        "/etc/systemd/system/esc.service",
+        &format!(
+            "{climb}{}",
+            host_unit.display().to_string().trim_start_matches('/')
+        ),
+    );
+    let o = t.ours(&["list-unit-files"]);
+    assert!(o.stdout.contains("esc.service bad"), "{}", o.stdout);
+    let o = t.ours(&["enable", "esc.service"]);
+    assert_eq!(o.code, 1);
+    assert_eq!(
+        o.stderr,
+        "Failed to enable unit, unit esc.service does not exist.\n"
+    );
+    let o = t.ours(&["show", "-p", "ExecStart,LoadState", "esc.service"]);
+    assert!(!o.stdout.contains("/bin/true"), "the host's file was read");
+    assert!(o.stdout.contains("LoadState=error"), "{}", o.stdout);
+}

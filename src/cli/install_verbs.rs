@@ -5,7 +5,7 @@
 //! install_changes_dump()).
 
 use super::options::PresetMode as CliPresetMode;
-use super::{table, Ctx, Exit, Failed, VerbResult};
+use super::{online, table, Ctx, Exit, Failed, VerbResult};
 use crate::install::sysv::{self, SysvVerb};
 use crate::install::{
     self, Change, ChangeError, Dependency, Flags, InstallError, Outcome, PresetAction, PresetMode,
@@ -349,7 +349,16 @@ fn enable_like(ctx: &Ctx, args: &[String], verb: &str) -> VerbResult {
     if matches!(verb, "enable" | "reenable") && matches!(outcome.result, Ok(0)) {
         eprintln!("{NO_INSTALL_CONFIG}");
     }
-    Ok(exit)
+    // The runtime half of --now: start (or stop) the units, which takes a manager.
+    let runtime_verb = match verb {
+        "enable" | "reenable" => Some("start"),
+        "disable" | "mask" => Some("stop"),
+        _ => None,
+    };
+    match runtime_verb {
+        Some(runtime) if ctx.opts.now => online::without_manager(runtime),
+        _ => Ok(exit),
+    }
 }
 
 fn preset_mode(ctx: &Ctx) -> PresetMode {

@@ -240,8 +240,8 @@ const VERBS: &[Verb] = &[
     verb(
         "is-system-running",
         Arity::None,
-        true,
-        online::needs_manager,
+        false,
+        online::is_system_running,
     ),
     verb("default", Arity::None, true, online::needs_manager),
     verb("halt", Arity::None, true, online::needs_manager),
@@ -305,6 +305,15 @@ fn run_verb(opts: &Options) -> VerbResult {
     let scope = opts.scope();
     let lookup = LookupPaths::new(scope, opts.root.as_deref().map(Path::new))
         .map_err(|e| Failed::new(Exit::Failure, e.to_string()))?;
+    if lookup.has_root() && !lookup.root.is_dir() {
+        return Err(Failed::new(
+            Exit::Failure,
+            format!(
+                "Failed to initialize unit search paths for root directory {}: No such file or directory",
+                lookup.root.display()
+            ),
+        ));
+    }
     let ctx = Ctx { opts, lookup };
     (verb.handler)(&ctx, args)
 }
@@ -318,13 +327,26 @@ where
     let opts = match Options::try_parse_from(argv) {
         Ok(o) => o,
         Err(e) => {
+            use clap::error::ContextKind;
             use clap::error::ErrorKind;
-            let code = match e.kind() {
-                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
-                _ => 1,
-            };
-            let _ = e.print();
-            return code;
+            match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = e.print();
+                    return 0;
+                }
+                ErrorKind::UnknownArgument => {
+                    // getopt's words, which is what systemctl prints.
+                    let arg = e
+                        .get(ContextKind::InvalidArg)
+                        .map(|a| a.to_string())
+                        .unwrap_or_default();
+                    eprintln!("systemctl: unrecognized option '{arg}'");
+                }
+                _ => {
+                    let _ = e.print();
+                }
+            }
+            return 1;
         }
     };
     let result = run_verb(&opts);

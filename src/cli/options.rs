@@ -39,11 +39,12 @@ pub struct Options {
     pub version: bool,
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    #[arg(long)]
+    // The last of --system/--user/--global wins, as in systemctl.
+    #[arg(long, overrides_with_all = ["user", "global"])]
     pub system: bool,
-    #[arg(long)]
+    #[arg(long, overrides_with_all = ["system", "global"])]
     pub user: bool,
-    #[arg(long)]
+    #[arg(long, overrides_with_all = ["system", "user"])]
     pub global: bool,
     #[arg(long, value_name = "PATH")]
     pub root: Option<String>,
@@ -180,6 +181,16 @@ impl Options {
                     ),
                 ));
             }
+        }
+        if self.image.is_some() {
+            return Err(Failed::new(
+                Exit::Failure,
+                if self.root.is_some() {
+                    "Please specify either --root= or --image=, the combination of both is not supported."
+                } else {
+                    "--image= is not supported: mount the image and use --root= instead."
+                },
+            ));
         }
         if let Some(m) = &self.preset_mode {
             if self.preset_mode().is_none() {

@@ -206,9 +206,14 @@ fn exec_context_properties(p: &mut Properties, config: &UnitConfig) {
         .collect();
     p.lines(files);
     p.add("UMask", s.umask.clone());
+    // The D-Bus property marks a directory whose absence is tolerated (`-`) with `!`.
+    let working_directory = s.working_directory.clone().unwrap_or_default();
     p.add(
         "WorkingDirectory",
-        s.working_directory.clone().unwrap_or_default(),
+        match working_directory.strip_prefix('-') {
+            Some(path) => format!("!{path}"),
+            None => working_directory,
+        },
     );
     p.add(
         "RootDirectory",
@@ -489,9 +494,9 @@ fn with_all(list: &[String], more: &[String]) -> Vec<String> {
     out
 }
 
+/// `LoadError=` in systemd's exact words; the file, line and reason go to stderr (see `show`).
 fn load_error_value(config: &UnitConfig) -> String {
     let id = &config.id;
-    let detail = config.load_error.clone().unwrap_or_default();
     match config.load_state {
         LoadState::Loaded => String::new(),
         LoadState::NotFound => {
@@ -501,10 +506,10 @@ fn load_error_value(config: &UnitConfig) -> String {
             format!("org.freedesktop.systemd1.UnitMasked \"Unit {id} is masked.\"")
         }
         LoadState::BadSetting => format!(
-            "org.freedesktop.systemd1.BadUnitSetting \"Unit {id} has a bad unit file setting. {detail}\""
+            "org.freedesktop.systemd1.BadUnitSetting \"Unit {id} has a bad unit file setting.\""
         ),
         LoadState::Error(failure) => format!(
-            "{} \"Unit {id} failed to load properly, please adjust/correct and reload service manager: {} ({detail})\"",
+            "{} \"Unit {id} failed to load properly, please adjust/correct and reload service manager: {}\"",
             failure.dbus_name(),
             failure.strerror()
         ),
@@ -701,6 +706,12 @@ fn manager_properties(ctx: &Ctx) -> Properties {
 
 fn print(out: &mut impl Write, ctx: &Ctx, props: &Properties) -> std::io::Result<()> {
     let filter = ctx.opts.property_filter();
+    // `-p ''` is an empty list: systemctl then shows nothing at all.
+    let explicit_empty = filter.is_empty()
+        && !(ctx.opts.properties.is_empty() && ctx.opts.value_properties.is_empty());
+    if explicit_empty {
+        return Ok(());
+    }
     let all = ctx.opts.all > 0;
     for prop in &props.0 {
         let selected = filter.is_empty() || filter.contains(&prop.name);
@@ -727,6 +738,19 @@ fn io_failed(e: std::io::Error) -> Failed {
     Failed::new(Exit::Failure, format!("Failed to write output: {e}"))
 }
 
+/// Why a unit failed to load (file:line and reason), on stderr: systemd logs it to the journal,
+/// which a container does not have; `LoadError=` itself keeps systemd's words for scripts.
+fn report_load_failure(config: &UnitConfig) {
+    if matches!(
+        config.load_state,
+        LoadState::BadSetting | LoadState::Error(_)
+    ) {
+        if let Some(reason) = &config.load_error {
+            eprintln!("{}: {reason}", config.id);
+        }
+    }
+}
+
 pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -745,6 +769,7 @@ pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
             continue;
         }
         let config = load_with_map(&ctx.lookup, &map, &unit);
+        report_load_failure(&config);
         if !first {
             writeln!(out).map_err(io_failed)?;
         }
@@ -754,7 +779,7 @@ pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
     Ok(exit)
 }
 
-/// `cat` prints paths as seen inside `--root` (systemctl 252 prints the host paths it opened).
+/// `cat` prints paths as seen inside `--root` (systemctl 252 refuses `cat` with `--root`).
 pub fn cat(ctx: &Ctx, args: &[String]) -> VerbResult {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -764,6 +789,10 @@ pub fn cat(ctx: &Ctx, args: &[String]) -> VerbResult {
     for arg in args {
         let unit = mangle(arg)?;
         let config = load_with_map(&ctx.lookup, &map, &unit);
+        // A file that cannot be read is reported below, when cat tries it.
+        if config.load_state == LoadState::BadSetting {
+            report_load_failure(&config);
+        }
         if config.load_state == LoadState::Masked {
             writeln!(out, "# Unit {} is masked.", config.id).map_err(io_failed)?;
             continue;

@@ -585,6 +585,9 @@ impl<'a> Context<'a> {
         }
         let mut also_names = Vec::new();
         for section in &doc.sections {
+            if section.name.starts_with("X-") {
+                continue;
+            }
             if !KNOWN_SECTIONS.contains(&section.name.as_str()) {
                 self.warnings.push(format!(
                     "{}:{}: Unknown section '{}'. Ignoring.",

@@ -101,14 +101,16 @@ impl InstallPaths {
     }
 
     /// Where a symlink at `link` pointing to `target` leads, lexically: relative targets are
-    /// taken from the link's directory, absolute ones from the root.
+    /// taken from the link's directory, absolute ones from the root. Resolved inside the root,
+    /// where `..` stops at `/`, as chase_symlinks() with a root does: no link leads out of it.
     pub fn symlink_destination(&self, link: &Path, target: &Path) -> PathBuf {
-        if target.is_absolute() {
-            normalize(&self.real(target))
+        let inside = if target.is_absolute() {
+            target.to_path_buf()
         } else {
-            let dir = link.parent().unwrap_or(Path::new("/"));
-            normalize(&dir.join(target))
-        }
+            let dir = self.skip_root(link.parent().unwrap_or(Path::new("/")));
+            dir.join(target)
+        };
+        self.real(&normalize(&inside))
     }
 
     fn parent_in(path: &Path, dirs: &[&Path]) -> bool {

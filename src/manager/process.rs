@@ -183,7 +183,10 @@ mod tests {
         // Mid-execve a process's environ reads empty: wait until it is sleep itself.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while stat(daemon).is_none_or(|s| s.comm != "sleep") {
-            assert!(std::time::Instant::now() < deadline, "daemon never became sleep");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "daemon never became sleep"
+            );
             std::thread::yield_now();
         }
         let found = unit_processes(&id, &[], &[]);

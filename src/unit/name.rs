@@ -325,7 +325,9 @@ pub fn mangle(s: &str, suffix: UnitType) -> Result<UnitName, NameError> {
         .is_some();
     let mut out = String::new();
     for c in s.chars() {
-        if c == '@' || (c.is_ascii() && is_valid_char(c as u8)) {
+        if c == '/' {
+            out.push('-');
+        } else if c == '@' || (c.is_ascii() && is_valid_char(c as u8)) {
             out.push(c);
         } else {
             let mut buf = [0u8; 4];
@@ -399,6 +401,10 @@ mod tests {
         assert_eq!(
             mangle("/dev/sda", UnitType::Service).unwrap().as_str(),
             "dev-sda.device"
+        );
+        assert_eq!(
+            mangle("a/b", UnitType::Service).unwrap().as_str(),
+            "a-b.service"
         );
     }
 }

@@ -157,7 +157,7 @@ impl Builder {
             .insert((a.section.to_string(), a.key.to_string()))
         {
             let msg = format!(
-                "Unknown key name '{}' in section '{}', ignoring.",
+                "Unknown key '{}' in section [{}], ignoring.",
                 a.key, a.section
             );
             self.warn(a, msg);

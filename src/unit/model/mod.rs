@@ -54,12 +54,12 @@ impl LoadFailure {
     /// The D-Bus error name sd-bus gives the errno.
     pub fn dbus_name(self) -> &'static str {
         match self {
-            LoadFailure::BadMessage => "System.Error.EBADMSG",
+            LoadFailure::BadMessage => "org.freedesktop.DBus.Error.InconsistentMessage",
             LoadFailure::NotFound => "org.freedesktop.DBus.Error.FileNotFound",
             LoadFailure::SymlinkLoop => "System.Error.ELOOP",
             LoadFailure::AccessDenied => "org.freedesktop.DBus.Error.AccessDenied",
             LoadFailure::TooLarge => "System.Error.EFBIG",
-            LoadFailure::Io => "System.Error.EIO",
+            LoadFailure::Io => "org.freedesktop.DBus.Error.IOError",
         }
     }
 
