@@ -186,3 +186,46 @@ fn a_closed_pipe_ends_the_listing_quietly() {
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{out:?}");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+/// The real systemd-escape, where this machine has it, and ours give the same answers.
+#[test]
+fn systemd_escape_matches_the_real_one() {
+    let Ok(real) = std::process::Command::new("systemd-escape")
+        .arg("x")
+        .output()
+    else {
+        eprintln!("note: no systemd-escape here; skipping the comparison");
+        return;
+    };
+    assert!(real.status.success());
+    let cases: &[&[&str]] = &[
+        &["--template=foo@.service", "--unescape", "foo@a-b.service"],
+        &["-u", "-p", "a--b"],
+        &["-u", "-p", ""],
+        &["-p", "."],
+        &["--instance", "x"],
+        &["--mangle", "--suffix=mount", "/x"],
+        &["-p", "a//b"],
+        &["-p", "../x"],
+        &["-p", "/a/../b"],
+        &["--template=foo.service", "x"],
+        &["-u", "--instance", "foo.service"],
+        &["-u", "--instance", "foo@a-b.service"],
+        &["--template=foo@.service", "-u", "-p", "foo@a-b.service"],
+        &["-u", "a-b\\x2dc"],
+        &["-p", ""],
+        &["-p", "/"],
+        &["-m", "a/b"],
+        &["a b/c", ".x"],
+        &["--suffix=service", "/var/lib/x y"],
+    ];
+    for args in cases {
+        let theirs: common::Outcome = std::process::Command::new("systemd-escape")
+            .args(*args)
+            .output()
+            .expect("run systemd-escape")
+            .into();
+        let ours = run_as("systemd-escape", args);
+        assert_eq!(ours, theirs, "systemd-escape {args:?}");
+    }
+}

@@ -39,23 +39,38 @@ fn escape_one(o: &EscapeOptions, s: &str) -> Result<String, String> {
             .map_err(|e| format!("Failed to mangle \"{s}\": {e}"));
     }
     if o.unescape {
-        let body = if o.instance {
-            UnitName::parse(s)
-                .ok()
-                .and_then(|n| n.instance().map(str::to_string))
-                .ok_or_else(|| format!("Unit {s} is not an instance."))?
+        // With --instance (or a --template), the instance of a unit name is what is unescaped.
+        let body = if o.instance || o.template.is_some() {
+            let unit = UnitName::parse(s).map_err(|_| format!("Failed to unescape string: {s}"))?;
+            match unit.instance() {
+                Some(i) if !i.is_empty() => i.to_string(),
+                _ => return Err(format!("Unit {s} is missing the instance name.")),
+            }
         } else {
             s.to_string()
         };
         let out = if o.path {
             name::unescape_path(&body)
         } else {
-            name::unescape(&body, false)
+            name::unescape(&body)
         };
-        return out.map_err(|e| format!("Failed to unescape string: {e}"));
+        return out.map_err(|_| "Failed to unescape string: Invalid argument".to_string());
     }
     let escaped = if o.path {
-        name::escape_path(s).map_err(|e| format!("Failed to escape string: {e}"))?
+        let escaped = name::escape_path(s).map_err(|_| {
+            if s.starts_with('/') {
+                format!("Input '{s}' is not a normalized file system path, failed to escape.")
+            } else {
+                format!("Input '{s}' is not an absolute file system path, failed to escape.")
+            }
+        })?;
+        // Escaped all the same, but it will not unescape to what was given.
+        if s.is_empty() {
+            eprintln!("Input '' is not a valid file system path, escaping is likely not going be reversible.");
+        } else if !s.starts_with('/') {
+            eprintln!("Input '{s}' is not an absolute file system path, escaping is likely not going to be reversible.");
+        }
+        escaped
     } else {
         name::escape(s)
     };
@@ -63,7 +78,7 @@ fn escape_one(o: &EscapeOptions, s: &str) -> Result<String, String> {
         let template = UnitName::parse(t)
             .ok()
             .filter(UnitName::is_template)
-            .ok_or_else(|| "Template name is not valid.".to_string())?;
+            .ok_or_else(|| format!("Template name {t} is not valid."))?;
         return template
             .with_instance(&escaped)
             .map(|n| n.to_string())
@@ -73,6 +88,25 @@ fn escape_one(o: &EscapeOptions, s: &str) -> Result<String, String> {
         Some(suffix) => format!("{escaped}.{suffix}"),
         None => escaped,
     })
+}
+
+/// Combinations systemd-escape refuses before looking at any string.
+fn check_options(o: &EscapeOptions) -> Result<(), String> {
+    if let Some(s) = &o.suffix {
+        if UnitType::parse(s).is_none() {
+            return Err(format!("Invalid unit suffix type \"{s}\"."));
+        }
+    }
+    if o.mangle && (o.suffix.is_some() || o.template.is_some()) {
+        return Err("--suffix= and --template= are not compatible with --mangle.".into());
+    }
+    if o.unescape && o.suffix.is_some() {
+        return Err("--suffix is not compatible with --unescape.".into());
+    }
+    if o.instance && !o.unescape {
+        return Err("--instance must be used in conjunction with --unescape.".into());
+    }
+    Ok(())
 }
 
 pub fn systemd_escape_main<I, T>(argv: I) -> u8
@@ -87,11 +121,9 @@ where
             return if e.use_stderr() { 1 } else { 0 };
         }
     };
-    if let Some(s) = &opts.suffix {
-        if UnitType::parse(s).is_none() {
-            eprintln!("Invalid unit suffix type \"{s}\".");
-            return 1;
-        }
+    if let Err(msg) = check_options(&opts) {
+        eprintln!("{msg}");
+        return 1;
     }
     let mut out = Vec::new();
     for s in &opts.strings {

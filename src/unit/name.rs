@@ -243,14 +243,15 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// systemd's `unit_name_unescape()`; with `path`, `-` turns back into `/`.
-pub fn unescape(s: &str, path: bool) -> Result<String, NameError> {
+/// systemd's `unit_name_unescape()`: `-` becomes `/` and `\xNN` its byte; like the C string it
+/// builds, the result ends at an escaped NUL.
+pub fn unescape(s: &str) -> Result<String, NameError> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'-' if path => {
+            b'-' => {
                 out.push(b'/');
                 i += 1;
             }
@@ -262,6 +263,9 @@ pub fn unescape(s: &str, path: bool) -> Result<String, NameError> {
                     .get(i + 2..i + 4)
                     .and_then(|h| u8::from_str_radix(h, 16).ok())
                     .ok_or_else(|| NameError::BadEscape(s.to_string()))?;
+                if hex == 0 {
+                    break;
+                }
                 out.push(hex);
                 i += 4;
             }
@@ -274,35 +278,39 @@ pub fn unescape(s: &str, path: bool) -> Result<String, NameError> {
     String::from_utf8(out).map_err(|_| NameError::BadEscape(s.to_string()))
 }
 
-/// systemd's `path_simplify()` for escaping purposes: collapse `//`, drop `/./` and trailing `/`.
-fn simplify_path(p: &str) -> String {
-    let parts: Vec<&str> = p
-        .split('/')
-        .filter(|c| !c.is_empty() && *c != ".")
-        .collect();
-    parts.join("/")
+/// systemd's `path_is_normalized()` for a path without its leading `/`: no empty, `.` or `..`
+/// components.
+fn is_normalized_relative(p: &str) -> bool {
+    !p.is_empty() && p.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
-/// systemd's `unit_name_path_escape()`: `/` alone is `-`, otherwise slashes at either end are
-/// dropped before escaping.
+/// systemd's `unit_name_path_escape()`: the path is simplified (`//` and `/./` collapse, slashes
+/// at either end go), `/` alone is `-`, and what remains must be normalized.
 pub fn escape_path(p: &str) -> Result<String, NameError> {
-    let simplified = simplify_path(p);
-    if simplified.is_empty() {
+    let parts: Vec<&str> = p.split('/').filter(|c| !c.is_empty()).collect();
+    let only_dots = !parts.is_empty() && parts.iter().all(|c| *c == ".");
+    if parts.is_empty() || (only_dots && p.starts_with('/')) {
         return Ok("-".to_string());
     }
-    if simplified.split('/').any(|c| c == "..") {
+    let kept: Vec<&str> = parts.into_iter().filter(|c| *c != ".").collect();
+    let simplified = kept.join("/");
+    if only_dots || !is_normalized_relative(&simplified) {
         return Err(NameError::BadPath(p.to_string()));
     }
     Ok(escape(&simplified))
 }
 
-/// systemd's `unit_name_path_unescape()`: the inverse of [`escape_path`], always absolute.
+/// systemd's `unit_name_path_unescape()`: the inverse of [`escape_path`], always absolute and
+/// normalized.
 pub fn unescape_path(s: &str) -> Result<String, NameError> {
     if s == "-" {
         return Ok("/".to_string());
     }
-    let p = unescape(s, true)?;
-    Ok(format!("/{}", p.trim_start_matches('/')))
+    let p = unescape(s)?;
+    if !is_normalized_relative(&p) {
+        return Err(NameError::BadPath(s.to_string()));
+    }
+    Ok(format!("/{p}"))
 }
 
 /// systemd's `unit_name_mangle()` for names given on a command line: a path becomes a mount or
@@ -384,8 +392,14 @@ mod tests {
         assert_eq!(escape_path("/var/lib/foo/").unwrap(), "var-lib-foo");
         assert_eq!(escape_path("/").unwrap(), "-");
         assert_eq!(unescape_path("var-lib-foo").unwrap(), "/var/lib/foo");
-        assert_eq!(unescape("foo\\x20bar", false).unwrap(), "foo bar");
-        assert!(unescape("foo\\q", false).is_err());
+        assert_eq!(unescape("foo\\x20bar-baz").unwrap(), "foo bar/baz");
+        assert!(unescape("foo\\q").is_err());
+        assert_eq!(unescape("a\\x00b").unwrap(), "a");
+        assert!(unescape_path("a--b").is_err());
+        assert!(unescape_path("-a").is_err());
+        assert!(escape_path(".").is_err());
+        assert!(escape_path("/a/../b").is_err());
+        assert_eq!(escape_path("a//b/./").unwrap(), "a-b");
     }
 
     #[test]

@@ -107,8 +107,8 @@ fn user_dir(var: &str, home_relative: &str) -> String {
         })
 }
 
-fn unescape_lossy(s: &str, path: bool) -> String {
-    name::unescape(s, path).unwrap_or_else(|_| s.to_string())
+fn unescape_lossy(s: &str) -> String {
+    name::unescape(s).unwrap_or_else(|_| s.to_string())
 }
 
 impl SpecifierContext {
@@ -120,18 +120,19 @@ impl SpecifierContext {
             'n' => u.as_str().to_string(),
             'N' => u.stem().to_string(),
             'p' => u.prefix().to_string(),
-            'P' => unescape_lossy(u.prefix(), false),
+            'P' => unescape_lossy(u.prefix()),
             'i' => u.instance().unwrap_or("").to_string(),
-            'I' => unescape_lossy(u.instance().unwrap_or(""), false),
+            'I' => unescape_lossy(u.instance().unwrap_or("")),
             'j' => last_dash_component(u.prefix()).to_string(),
-            'J' => unescape_lossy(last_dash_component(u.prefix()), false),
+            'J' => unescape_lossy(last_dash_component(u.prefix())),
             'f' => {
                 let body = match u.instance() {
                     Some(i) if !i.is_empty() => i,
                     _ => u.prefix(),
                 };
-                let p = unescape_lossy(body, true);
-                format!("/{}", p.trim_start_matches('/'))
+                name::unescape_path(body).unwrap_or_else(|_| {
+                    format!("/{}", unescape_lossy(body).trim_start_matches('/'))
+                })
             }
             'y' => self
                 .fragment
@@ -245,7 +246,7 @@ mod tests {
         );
         assert_eq!(
             c.expand("%I|%f|%j").unwrap(),
-            "var-lib-x-y|/var/lib/x-y|bar"
+            "var/lib/x-y|/var/lib/x-y|bar"
         );
         assert_eq!(c.expand("100%%").unwrap(), "100%");
     }
