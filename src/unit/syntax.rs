@@ -159,12 +159,10 @@ pub fn parse(bytes: &[u8]) -> Result<Document, SyntaxError> {
         handle_line(&joined, line_no, &mut doc, &mut current)?;
     }
     if let Some(rest) = continuation {
-        handle_line(
-            &rest,
-            bytes.split(|&b| b == b'\n').count(),
-            &mut doc,
-            &mut current,
-        )?;
+        // A backslash on the very last line: conf-parser.c counts the end of the file as the
+        // line that was to continue it.
+        let line = bytes.split(|&b| b == b'\n').count() + 1;
+        handle_line(&rest, line, &mut doc, &mut current)?;
     }
     doc.sections.extend(current);
     Ok(doc)
@@ -231,11 +229,8 @@ fn handle_line(
 
 /// Read and parse one file, refusing what is not a regular file or is too large to be a unit.
 pub fn parse_file(path: &Path) -> Result<Document, FileError> {
-    let file = fs::File::open(path).map_err(|source| FileError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let meta = file.metadata().map_err(|source| FileError::Io {
+    // Look before opening: opening a FIFO for reading would wait for a writer forever.
+    let meta = fs::metadata(path).map_err(|source| FileError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -244,6 +239,10 @@ pub fn parse_file(path: &Path) -> Result<Document, FileError> {
             path: path.to_path_buf(),
         });
     }
+    let file = fs::File::open(path).map_err(|source| FileError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if meta.len() > FILE_SIZE_MAX {
         return Err(FileError::TooLarge {
             path: path.to_path_buf(),
@@ -328,6 +327,23 @@ mod tests {
         let lines: Vec<usize> = doc.warnings.iter().map(|w| w.line).collect();
         assert_eq!(lines, vec![1, 3, 4]);
         assert_eq!(doc.sections.len(), 1);
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("x.service");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+        assert!(matches!(
+            parse_file(&fifo),
+            Err(FileError::NotRegular { .. })
+        ));
+    }
+
+    #[test]
+    fn a_backslash_on_the_last_line_counts_the_end_of_file_as_its_line() {
+        let doc = parse(b"[Unit]\nDescription=x\nBogus\\").unwrap();
+        assert_eq!(doc.warnings[0].line, 4);
     }
 
     #[test]
