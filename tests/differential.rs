@@ -486,3 +486,24 @@ fn scopes_and_type_filters_match_systemctl() {
         "unmask s.service nope.service",
     ]);
 }
+
+#[test]
+fn templates_enabled_by_path_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write(
+            "/opt/lt@.service",
+            "[Install]\nWantedBy=multi-user.target\nDefaultInstance=q\n",
+        )
+        .write("/lib/systemd/system/multi-user.target", "[Unit]\n");
+    });
+    pair.check_all(&[
+        "enable /opt/lt@.service",
+        "is-enabled lt@.service lt@q.service",
+        "disable lt@.service",
+        "reenable /opt/lt@.service",
+        "is-enabled lt@q.service",
+    ]);
+}

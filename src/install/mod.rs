@@ -5,7 +5,9 @@
 //!
 //! Every operation first computes its list of [`Change`]s against the tree as it is, then applies
 //! the symlink operations; if applying fails part-way (an I/O error), the links already written are
-//! rolled back so that a failed call leaves the tree as it found it.
+//! rolled back so that a write failure leaves the tree as it found it. A call that fails for
+//! another reason (a bad alias, a missing unit) still writes the links planned before the
+//! failure, because systemd 252, which writes as it goes, leaves those behind too.
 
 mod context;
 mod fsview;

@@ -394,7 +394,17 @@ impl<'a> Op<'a> {
             let idx = tmp.add(Some(instance.as_str()), None, false)?;
             let searched = tmp.search(idx, FOLLOW);
             self.absorb(&mut tmp);
-            searched?;
+            // 252 has already written the link to a template enabled by path, so its search
+            // finds the template there; ours is only planned, and the search sees the tree as
+            // it was. The planned link leads to the file being enabled, which is no mask.
+            let linked_here = !self
+                .paths
+                .in_search_path(info.path.as_deref().unwrap_or(Path::new("")))
+                && self.plan.is_planned_link(&self.config.join(&info.name));
+            match searched {
+                Err(InstallError::NotFound(_)) if linked_here => {}
+                other => other?,
+            }
             if tmp.infos[idx].kind == Some(FileKind::Masked) {
                 let p = tmp.infos[idx].path_or_name();
                 self.fail(ChangeError::Masked { path: p.clone() });
