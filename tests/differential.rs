@@ -507,3 +507,29 @@ fn templates_enabled_by_path_match_systemctl() {
         "is-enabled lt@q.service",
     ]);
 }
+
+#[test]
+fn instances_linked_in_vendor_directories_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write(
+            "/lib/systemd/system/p@.service",
+            "[Install]\nWantedBy=multi-user.target\n",
+        )
+        .write("/lib/systemd/system/multi-user.target", "[Unit]\n")
+        .link(
+            "/lib/systemd/system/multi-user.target.wants/p@i.service",
+            "../p@.service",
+        );
+    });
+    pair.check_all(&[
+        "is-enabled p@i.service p@.service",
+        "list-unit-files",
+        "enable p@j.service",
+        "is-enabled p@i.service p@j.service",
+        "--runtime enable p@i.service",
+        "is-enabled p@i.service",
+    ]);
+}
