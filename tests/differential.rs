@@ -533,3 +533,28 @@ fn instances_linked_in_vendor_directories_match_systemctl() {
         "is-enabled p@i.service",
     ]);
 }
+
+#[test]
+fn invalid_default_instance_matches_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write(
+            "/lib/systemd/system/di@.service",
+            "[Install]\nDefaultInstance= ; \nWantedBy=multi-user.target\n",
+        )
+        .write(
+            "/lib/systemd/system/dj@.service",
+            "[Install]\nDefaultInstance=ok\nWantedBy=multi-user.target\n",
+        );
+    });
+    pair.check_all(&[
+        "is-enabled di@.service",
+        "list-unit-files",
+        "enable di@.service",
+        "is-enabled di@x.service",
+        "enable di@x.service dj@.service",
+        "preset di@.service",
+    ]);
+}

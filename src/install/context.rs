@@ -616,10 +616,23 @@ impl<'a> Context<'a> {
                     "Alias" => &mut info.aliases,
                     "WantedBy" => &mut info.wanted_by,
                     "RequiredBy" => &mut info.required_by,
+                    // An instance loaded from its template's file has its own instance.
+                    "DefaultInstance" if unit.is_instance() => continue,
                     "DefaultInstance" => {
                         let printed = info.printf(self.paths, &entry.value);
                         match printed {
                             Ok(p) if p.is_empty() => info.default_instance = None,
+                            // unit_instance_is_valid(); an invalid value fails the whole file.
+                            Ok(p) if !UnitName::parse(&format!("i@{p}.service"))
+                                .is_ok_and(|n| n.instance() == Some(p.as_str())) =>
+                            {
+                                self.warnings.push(format!(
+                                    "{}:{}: Invalid DefaultInstance= value \"{p}\".",
+                                    path.display(),
+                                    entry.line
+                                ));
+                                return Err(InstallError::Invalid(name));
+                            }
                             Ok(p) => info.default_instance = Some(p),
                             Err(_) => self.warnings.push(format!(
                                 "{}:{}: Failed to resolve instance name in DefaultInstance=\"{}\": Invalid slot",
