@@ -558,3 +558,26 @@ fn invalid_default_instance_matches_systemctl() {
         "preset di@.service",
     ]);
 }
+
+#[test]
+fn get_default_of_masked_or_generated_targets_matches_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let masked_default = Pair::new(|t| {
+        t.write("/lib/systemd/system/multi-user.target", "[Unit]\n")
+            .link("/lib/systemd/system/default.target", "multi-user.target")
+            .link("/etc/systemd/system/default.target", "/dev/null");
+    });
+    masked_default.check(&["get-default"]);
+    let masked_target = Pair::new(|t| {
+        t.link("/lib/systemd/system/multi-user.target", "/dev/null")
+            .link("/etc/systemd/system/default.target", "multi-user.target");
+    });
+    masked_target.check(&["get-default"]);
+    let generated = Pair::new(|t| {
+        t.write("/run/systemd/generator/g.target", "[Unit]\n")
+            .link("/run/systemd/generator/default.target", "g.target");
+    });
+    generated.check(&["get-default"]);
+}

@@ -912,17 +912,9 @@ pub fn get_default(lookup: &LookupPaths) -> Result<String, InstallError> {
     let paths = InstallPaths::new(lookup)?;
     let mut ctx = Context::new(&paths);
     let i = ctx.discover("default.target", FOLLOW)?;
-    let info = &ctx.infos[i];
-    let path = info.path.clone().unwrap_or_default();
-    if info.kind == Some(FileKind::Masked) {
-        return Err(InstallError::Masked(path.display().to_string()));
-    }
-    if paths.is_generator(&path) || paths.is_transient(&path) {
-        return Err(InstallError::TransientOrGenerated(
-            path.display().to_string(),
-        ));
-    }
-    Ok(info.name.clone())
+    // 252's unit_file_get_default() names whatever default.target leads to, even a masked,
+    // generated or transient unit: it does not ask install_info_may_process().
+    Ok(ctx.infos[i].name.clone())
 }
 
 /// `systemctl add-wants|add-requires TARGET NAME…`.
