@@ -581,3 +581,57 @@ fn get_default_of_masked_or_generated_targets_matches_systemctl() {
     });
     generated.check(&["get-default"]);
 }
+
+#[test]
+fn misfitting_alias_symlinks_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write(
+            "/lib/systemd/system/tpl@.service",
+            "[Install]\nWantedBy=multi-user.target\n",
+        )
+        .link("/lib/systemd/system/tpl@b.service", "tpl@a.service")
+        .write(
+            "/lib/systemd/system/p@.service",
+            "[Install]\nWantedBy=multi-user.target\n",
+        )
+        .link("/lib/systemd/system/pl.service", "p@.service")
+        .link("/lib/systemd/system/q@.socket", "p@.service")
+        .link("/lib/systemd/system/bn.service", "bad name")
+        .write("/lib/systemd/system/y.mount", "[Unit]\n")
+        .link("/lib/systemd/system/x.mount", "y.mount");
+    });
+    pair.check_all(&[
+        "is-enabled tpl@b.service",
+        "is-enabled pl.service",
+        "is-enabled q@.socket",
+        "is-enabled bn.service",
+        "is-enabled x.mount",
+        "is-enabled tpl@a.service",
+        "list-unit-files",
+        "enable pl.service",
+        "disable tpl@b.service",
+    ]);
+}
+
+#[test]
+fn set_default_reads_the_default_back_like_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write("/lib/systemd/system/graphical.target", "[Unit]\n")
+            .link("/lib/systemd/system/runlevel5.target", "graphical.target")
+            .write("/lib/systemd/system/t@.target", "[Unit]\n")
+            .write("/lib/systemd/system/multi-user.target", "[Unit]\n");
+    });
+    pair.check_all(&[
+        "set-default runlevel5.target",
+        "get-default",
+        "set-default t@x.target",
+        "set-default multi-user.target",
+        "set-default nope.target",
+    ]);
+}

@@ -248,7 +248,12 @@ fn sysv_units(
             remaining.push(name);
             continue;
         }
-        let native = match install::unit_file_exists(&native_lookup, &name) {
+        let mut warnings = Vec::new();
+        let exists = install::unit_file_exists(&native_lookup, &name, &mut warnings);
+        for w in &warnings {
+            eprintln!("{w}");
+        }
+        let native = match exists {
             Ok(found) => found,
             Err(InstallError::Linked(_) | InstallError::Masked(_)) => true,
             Err(InstallError::TransientOrGenerated(_)) => true,
@@ -551,24 +556,38 @@ pub fn list_unit_files(ctx: &Ctx, args: &[String]) -> VerbResult {
     })
 }
 
-pub fn get_default(ctx: &Ctx, _args: &[String]) -> VerbResult {
-    match install::get_default(&ctx.lookup) {
-        Ok(name) => {
-            println!("{name}");
-            Ok(Exit::Success)
-        }
-        Err(e) => Err(Failed::new(
+/// install.c's get-default, its warnings first.
+fn default_target(ctx: &Ctx) -> Result<String, Failed> {
+    let mut warnings = Vec::new();
+    let r = install::get_default(&ctx.lookup, &mut warnings);
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+    r.map_err(|e| {
+        Failed::new(
             Exit::Failure,
             format!("Failed to get default target: {}", e.errno_text()),
-        )),
-    }
+        )
+    })
+}
+
+pub fn get_default(ctx: &Ctx, _args: &[String]) -> VerbResult {
+    println!("{}", default_target(ctx)?);
+    Ok(Exit::Success)
 }
 
 pub fn set_default(ctx: &Ctx, args: &[String]) -> VerbResult {
     let arg = args.first().map(String::as_str).unwrap_or_default();
     let name = mangle_target(ctx, arg)?;
     let outcome = install::set_default(&ctx.lookup, &name);
-    report(ctx, "set default", &outcome)
+    let exit = report(ctx, "set default", &outcome)?;
+    // systemctl reads the default back, and says so when an alias or a runtime link makes it
+    // another unit than the one asked for.
+    let now = default_target(ctx)?;
+    if now != name {
+        eprintln!("Note: \"{now}\" is the default unit (possibly a runtime override).");
+    }
+    Ok(exit)
 }
 
 fn add_dependency(ctx: &Ctx, args: &[String], dependency: Dependency) -> VerbResult {

@@ -205,8 +205,13 @@ pub fn unit_file_state_reporting(
 
 /// Whether a unit file of that name exists (install.c's unit_file_exists(): found without
 /// reading it; an alias in a configuration directory counts as an error, as in systemd).
-pub fn unit_file_exists(lookup: &LookupPaths, name: &str) -> Result<bool, InstallError> {
-    state::unit_exists(&paths::InstallPaths::snapshot(lookup)?, name)
+/// Notices about misfitting aliases go to `warnings`.
+pub fn unit_file_exists(
+    lookup: &LookupPaths,
+    name: &str,
+    warnings: &mut Vec<String>,
+) -> Result<bool, InstallError> {
+    state::unit_exists(&paths::InstallPaths::snapshot(lookup)?, name, warnings)
 }
 
 /// What the preset files say about `name` (for `systemctl show`'s `UnitFilePreset=`): enabled

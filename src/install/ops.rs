@@ -458,7 +458,8 @@ impl<'a> Op<'a> {
             if (q.is_err() && r.is_ok()) || matches!(r, Ok(0)) {
                 r = q;
             }
-            if let Ok(false) = unit_exists(self.paths, &dst) {
+            // 252 logs notices about the destination at debug level only.
+            if let Ok(false) = unit_exists(self.paths, &dst, &mut Vec::new()) {
                 self.changes.push(Change::DestinationNotPresent {
                     dependency: dst,
                     source: path.clone(),
@@ -907,11 +908,17 @@ pub fn set_default(lookup: &LookupPaths, name: &str) -> Outcome {
     op.finish(r)
 }
 
-/// `systemctl get-default`: the unit default.target leads to.
-pub fn get_default(lookup: &LookupPaths) -> Result<String, InstallError> {
+/// `systemctl get-default`: the unit default.target leads to. Warnings about the files read
+/// (a misfitting alias) go to `warnings`.
+pub fn get_default(
+    lookup: &LookupPaths,
+    warnings: &mut Vec<String>,
+) -> Result<String, InstallError> {
     let paths = InstallPaths::new(lookup)?;
     let mut ctx = Context::new(&paths);
-    let i = ctx.discover("default.target", FOLLOW)?;
+    let found = ctx.discover("default.target", FOLLOW);
+    warnings.append(&mut ctx.warnings);
+    let i = found?;
     // 252's unit_file_get_default() names whatever default.target leads to, even a masked,
     // generated or transient unit: it does not ask install_info_may_process().
     Ok(ctx.infos[i].name.clone())

@@ -113,13 +113,20 @@ pub fn lookup_state(
 }
 
 /// Whether `name` exists as a unit file (unit_file_exists()): found along the search path,
-/// without parsing it; only "not found" is false.
-pub fn unit_exists(paths: &InstallPaths, name: &str) -> Result<bool, InstallError> {
+/// without parsing it; only "not found" is false. Notices about misfitting aliases go to
+/// `warnings`.
+pub fn unit_exists(
+    paths: &InstallPaths,
+    name: &str,
+    warnings: &mut Vec<String>,
+) -> Result<bool, InstallError> {
     if !UnitName::is_valid(name) {
         return Err(InstallError::Invalid(name.to_string()));
     }
     let mut ctx = Context::new(paths);
-    match ctx.discover(name, SearchFlags::default()) {
+    let found = ctx.discover(name, SearchFlags::default());
+    warnings.append(&mut ctx.warnings);
+    match found {
         Ok(_) => Ok(true),
         Err(InstallError::NotFound(_)) => Ok(false),
         Err(e) => Err(e),
