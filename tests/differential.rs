@@ -635,3 +635,32 @@ fn set_default_reads_the_default_back_like_systemctl() {
         "set-default nope.target",
     ]);
 }
+
+#[test]
+fn unreadable_presets_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write(
+            "/lib/systemd/system/x.service",
+            "[Install]\nWantedBy=multi-user.target\n",
+        )
+        .write(
+            "/lib/systemd/system/y.service",
+            "[Install]\nWantedBy=multi-user.target\n",
+        )
+        .write("/lib/systemd/system/z.service", "[Unit]\n")
+        .write(
+            "/etc/systemd/system-preset/10-a.preset",
+            "enable x.service\nbogus line\n",
+        );
+        fs::create_dir_all(t.real("/etc/systemd/system-preset/20-dir.preset")).expect("mkdir");
+    });
+    pair.check_all(&[
+        "list-unit-files",
+        "preset x.service",
+        "preset-all",
+        "list-unit-files x*",
+    ]);
+}

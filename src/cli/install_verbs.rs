@@ -526,17 +526,19 @@ pub fn list_unit_files(ctx: &Ctx, args: &[String]) -> VerbResult {
         ) {
             "-".to_string()
         } else {
-            let p = presets.get_or_insert_with(|| {
-                let read = Presets::read(paths_lookup).unwrap_or_default();
-                for w in &read.warnings {
+            // Like systemctl's preset cache, a failed read is not remembered: each unit
+            // tries again, and each try repeats the warnings of the files it got through.
+            if presets.is_none() {
+                let mut warnings = Vec::new();
+                presets = Presets::read(paths_lookup, &mut warnings).ok();
+                for w in &warnings {
                     eprintln!("{w}");
                 }
-                read
-            });
-            match p.query(&e.name) {
-                Ok((PresetAction::Disable, _)) => "disabled".into(),
-                Ok((action, _)) => action.as_str().to_string(),
-                Err(_) => "n/a".into(),
+            }
+            match presets.as_ref().map(|p| p.query(&e.name)) {
+                Some(Ok((PresetAction::Disable, _))) => "disabled".into(),
+                Some(Ok((action, _))) => action.as_str().to_string(),
+                Some(Err(_)) | None => "n/a".into(),
             }
         };
         rows.push(vec![e.name.clone(), e.state.as_str().to_string(), preset]);

@@ -217,7 +217,8 @@ pub fn unit_file_exists(
 /// What the preset files say about `name` (for `systemctl show`'s `UnitFilePreset=`): enabled
 /// when no rule matches, as systemd's default policy is.
 pub fn preset_state(lookup: &LookupPaths, name: &str) -> Result<PresetAction, InstallError> {
-    let presets = Presets::read(lookup)?;
+    // `show`'s UnitFilePreset= has no place for warnings about unparsable lines.
+    let presets = Presets::read(lookup, &mut Vec::new())?;
     presets.query(name).map(|(action, _)| action)
 }
 

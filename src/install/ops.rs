@@ -812,12 +812,6 @@ impl<'a> Op<'a> {
     }
 }
 
-fn read_presets(lookup: &LookupPaths) -> Result<(Presets, Vec<String>), InstallError> {
-    let mut presets = Presets::read(lookup)?;
-    let warnings = std::mem::take(&mut presets.warnings);
-    Ok((presets, warnings))
-}
-
 /// `systemctl preset NAME…`.
 pub fn preset(lookup: &LookupPaths, flags: Flags, names: &[String], mode: PresetMode) -> Outcome {
     let paths = match InstallPaths::new(lookup) {
@@ -825,11 +819,10 @@ pub fn preset(lookup: &LookupPaths, flags: Flags, names: &[String], mode: Preset
         Err(e) => return Outcome::failed(e),
     };
     let mut op = Op::new(&paths, flags);
-    let (presets, warnings) = match read_presets(lookup) {
+    let presets = match Presets::read(lookup, &mut op.warnings) {
         Ok(p) => p,
         Err(e) => return op.finish(Err(e)),
     };
-    op.warnings = warnings;
     let mut run = PresetRun {
         presets,
         plus: Context::new(&paths),
@@ -851,11 +844,10 @@ pub fn preset_all(lookup: &LookupPaths, flags: Flags, mode: PresetMode) -> Outco
         Err(e) => return Outcome::failed(e),
     };
     let mut op = Op::new(&paths, flags);
-    let (presets, warnings) = match read_presets(lookup) {
+    let presets = match Presets::read(lookup, &mut op.warnings) {
         Ok(p) => p,
         Err(e) => return op.finish(Err(e)),
     };
-    op.warnings = warnings;
     let mut run = PresetRun {
         presets,
         plus: Context::new(&paths),
