@@ -664,3 +664,28 @@ fn unreadable_presets_match_systemctl() {
         "list-unit-files x*",
     ]);
 }
+
+#[test]
+fn names_that_need_mangling_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write("/lib/systemd/system/ab.service", "[Unit]\n");
+    });
+    for args in [
+        &["enable", "a*"][..],
+        &["enable", ".service"],
+        &["enable", "a b"],
+        &["-q", "enable", "a*"],
+        &["disable", "a[b]"],
+        &["enable", "a* b"],
+        &["enable", "a*.service"],
+        &["add-wants", "a*", "b?"],
+        &["set-default", "a*"],
+        &["mask", "a?"],
+        &["unmask", "a?"],
+    ] {
+        pair.check(args);
+    }
+}
