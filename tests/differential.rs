@@ -689,3 +689,32 @@ fn names_that_need_mangling_match_systemctl() {
         pair.check(args);
     }
 }
+
+#[test]
+fn units_that_are_directories_or_fifos_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        for d in [
+            "/lib/systemd/system/dir.service",
+            "/lib/systemd/system/dir.socket",
+            "/opt/d.service",
+        ] {
+            fs::create_dir_all(t.real(d)).expect("mkdir");
+        }
+        for f in ["/opt/f.service", "/lib/systemd/system/ff.service"] {
+            let made = Command::new("mkfifo").arg(t.real(f)).status();
+            assert!(made.is_ok_and(|s| s.success()), "mkfifo {f}");
+        }
+    });
+    pair.check_all(&[
+        "is-enabled dir.service",
+        "enable dir.service",
+        "enable dir.socket",
+        "link /opt/d.service",
+        "link /opt/f.service",
+        "is-enabled ff.service",
+        "list-unit-files",
+    ]);
+}

@@ -585,16 +585,17 @@ impl<'a> Context<'a> {
             return Ok(());
         }
         if meta.is_dir() {
-            return Err(InstallError::BadFile {
-                path: path.to_path_buf(),
-                reason: "Is a directory".into(),
-            });
+            // 252's errnos (EISDIR here, ENOTTY below), which systemctl prints without the path.
+            return Err(InstallError::io(
+                path,
+                io::Error::from_raw_os_error(libc::EISDIR),
+            ));
         }
         if !meta.is_file() {
-            return Err(InstallError::BadFile {
-                path: path.to_path_buf(),
-                reason: "Not a regular file".into(),
-            });
+            return Err(InstallError::io(
+                path,
+                io::Error::from_raw_os_error(libc::ENOTTY),
+            ));
         }
         if !flags.load {
             self.infos[i].kind = Some(FileKind::Regular);

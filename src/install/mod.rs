@@ -63,7 +63,7 @@ pub enum InstallError {
     /// EBADMSG: the unit file cannot be parsed (a malformed section header).
     #[error("{}: Bad message", .0.display())]
     BadMessage(PathBuf),
-    /// The unit file is not a text unit file (binary content, a directory, a device).
+    /// The unit file is not a text unit file (binary content, an unparsable line).
     // Divergence from 252, which parses NUL-containing files as text: we refuse them and name
     // the file, since a binary file in a unit directory is always a mistake.
     #[error("{path}: {reason}")]

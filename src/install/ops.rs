@@ -713,14 +713,15 @@ pub fn link(lookup: &LookupPaths, flags: Flags, files: &[String]) -> Outcome {
             }
             Err(e) => Some(InstallError::io(&real, e)),
             Ok(m) if m.file_type().is_symlink() => Some(InstallError::Linked(file.clone())),
-            Ok(m) if m.is_dir() => Some(InstallError::BadFile {
-                path: real.clone(),
-                reason: "Is a directory".into(),
-            }),
-            Ok(m) if !m.is_file() => Some(InstallError::BadFile {
-                path: real.clone(),
-                reason: "Not a regular file".into(),
-            }),
+            // 252's errnos, which systemctl prints without the path.
+            Ok(m) if m.is_dir() => Some(InstallError::io(
+                &real,
+                std::io::Error::from_raw_os_error(libc::EISDIR),
+            )),
+            Ok(m) if !m.is_file() => Some(InstallError::io(
+                &real,
+                std::io::Error::from_raw_os_error(libc::EBADFD),
+            )),
             Ok(_) => None,
         };
         if let Some(e) = problem {
