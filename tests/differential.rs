@@ -718,3 +718,36 @@ fn units_that_are_directories_or_fifos_match_systemctl() {
         "list-unit-files",
     ]);
 }
+
+#[test]
+fn warnings_before_a_bad_section_header_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write(
+            "/lib/systemd/system/sh.service",
+            "[Unit]\nFoo=1\n[Install]\nBar=2\nWantedBy=a.target\n[Bad\nBaz=3\n",
+        )
+        .write(
+            "/lib/systemd/system/d@.service",
+            "[Install]\nDefaultInstance=;\n[Bad\n",
+        )
+        .write(
+            "/lib/systemd/system/al.service",
+            "[Install]\nAlso=o.service\nQ=1\n[Bad\n",
+        )
+        .write(
+            "/lib/systemd/system/o.service",
+            "[Install]\nWantedBy=x.target\n",
+        );
+    });
+    pair.check_all(&[
+        "list-unit-files",
+        "is-enabled sh.service",
+        "enable sh.service",
+        "is-enabled d@.service",
+        "enable al.service",
+        "disable al.service",
+    ]);
+}

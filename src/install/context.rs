@@ -607,7 +607,13 @@ impl<'a> Context<'a> {
                 source: SyntaxError::InvalidSectionHeader { line, header },
                 ..
             }) => {
-                // config_parse() fails the whole file on a bad section header.
+                // config_parse() reads line by line: the lines before the bad header have been
+                // read (and warned about, and may have failed first) when it fails the file.
+                let before = fs::read(path).map_err(|e| InstallError::io(path, e))?;
+                let before: Vec<&[u8]> = before.split(|&b| b == b'\n').take(line - 1).collect();
+                if let Ok(doc) = syntax::parse(&before.join(&b'\n')) {
+                    self.apply_install_section(i, path, &unit, &doc)?;
+                }
                 self.warnings.push(format!(
                     "{}:{line}: Invalid section header '{header}'",
                     path.display()
@@ -630,6 +636,21 @@ impl<'a> Context<'a> {
                 })
             }
         };
+        self.apply_install_section(i, path, &unit, &doc)?;
+        if !dropin {
+            self.infos[i].kind = Some(FileKind::Regular);
+        }
+        Ok(())
+    }
+
+    /// The warnings of a parsed unit file and the `[Install]` settings it gives unit `i`.
+    fn apply_install_section(
+        &mut self,
+        i: usize,
+        path: &Path,
+        unit: &UnitName,
+        doc: &syntax::Document,
+    ) -> Result<(), InstallError> {
         for w in &doc.warnings {
             self.warnings
                 .push(format!("{}:{}: {}", path.display(), w.line, w.message));
@@ -682,7 +703,7 @@ impl<'a> Context<'a> {
                                     path.display(),
                                     entry.line
                                 ));
-                                return Err(InstallError::Invalid(name));
+                                return Err(InstallError::Invalid(unit.to_string()));
                             }
                             Ok(p) => info.default_instance = Some(p),
                             Err(_) => self.warnings.push(format!(
@@ -726,9 +747,6 @@ impl<'a> Context<'a> {
         for also in also_names {
             self.add(Some(&also), None, true)?;
             self.infos[i].also.push(also);
-        }
-        if !dropin {
-            self.infos[i].kind = Some(FileKind::Regular);
         }
         Ok(())
     }
