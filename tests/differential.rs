@@ -601,7 +601,13 @@ fn misfitting_alias_symlinks_match_systemctl() {
         .link("/lib/systemd/system/q@.socket", "p@.service")
         .link("/lib/systemd/system/bn.service", "bad name")
         .write("/lib/systemd/system/y.mount", "[Unit]\n")
-        .link("/lib/systemd/system/x.mount", "y.mount");
+        .link("/lib/systemd/system/x.mount", "y.mount")
+        .write("/lib/systemd/system/p@.target", "[Unit]\n")
+        .link("/lib/systemd/system/pl.target", "p@.target")
+        .write(
+            "/lib/systemd/system/wb.service",
+            "[Install]\nWantedBy=pl.target\n",
+        );
     });
     pair.check_all(&[
         "is-enabled tpl@b.service",
@@ -613,6 +619,7 @@ fn misfitting_alias_symlinks_match_systemctl() {
         "list-unit-files",
         "enable pl.service",
         "disable tpl@b.service",
+        "enable wb.service",
     ]);
 }
 

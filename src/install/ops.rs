@@ -458,8 +458,7 @@ impl<'a> Op<'a> {
             if (q.is_err() && r.is_ok()) || matches!(r, Ok(0)) {
                 r = q;
             }
-            // 252 logs notices about the destination at debug level only.
-            if let Ok(false) = unit_exists(self.paths, &dst, &mut Vec::new()) {
+            if let Ok(false) = unit_exists(self.paths, &dst, &mut self.warnings) {
                 self.changes.push(Change::DestinationNotPresent {
                     dependency: dst,
                     source: path.clone(),
