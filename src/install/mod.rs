@@ -63,7 +63,8 @@ pub enum InstallError {
     /// EBADMSG: the unit file cannot be parsed (a malformed section header).
     #[error("{}: Bad message", .0.display())]
     BadMessage(PathBuf),
-    /// The unit file is not a text unit file (binary content, an unparsable line).
+    /// The unit file is not a text unit file (binary content, a line that cannot be parsed, an
+    /// oversized file).
     // Divergence from 252, which parses NUL-containing files as text: we refuse them and name
     // the file, since a binary file in a unit directory is always a mistake.
     #[error("{path}: {reason}")]
