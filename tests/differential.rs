@@ -486,3 +486,275 @@ fn scopes_and_type_filters_match_systemctl() {
         "unmask s.service nope.service",
     ]);
 }
+
+#[test]
+fn templates_enabled_by_path_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write(
+            "/opt/lt@.service",
+            "[Install]\nWantedBy=multi-user.target\nDefaultInstance=q\n",
+        )
+        .write("/lib/systemd/system/multi-user.target", "[Unit]\n");
+    });
+    pair.check_all(&[
+        "enable /opt/lt@.service",
+        "is-enabled lt@.service lt@q.service",
+        "disable lt@.service",
+        "reenable /opt/lt@.service",
+        "is-enabled lt@q.service",
+    ]);
+}
+
+#[test]
+fn instances_linked_in_vendor_directories_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write(
+            "/lib/systemd/system/p@.service",
+            "[Install]\nWantedBy=multi-user.target\n",
+        )
+        .write("/lib/systemd/system/multi-user.target", "[Unit]\n")
+        .link(
+            "/lib/systemd/system/multi-user.target.wants/p@i.service",
+            "../p@.service",
+        );
+    });
+    pair.check_all(&[
+        "is-enabled p@i.service p@.service",
+        "list-unit-files",
+        "enable p@j.service",
+        "is-enabled p@i.service p@j.service",
+        "--runtime enable p@i.service",
+        "is-enabled p@i.service",
+    ]);
+}
+
+#[test]
+fn invalid_default_instance_matches_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write(
+            "/lib/systemd/system/di@.service",
+            "[Install]\nDefaultInstance= ; \nWantedBy=multi-user.target\n",
+        )
+        .write(
+            "/lib/systemd/system/dj@.service",
+            "[Install]\nDefaultInstance=ok\nWantedBy=multi-user.target\n",
+        );
+    });
+    pair.check_all(&[
+        "is-enabled di@.service",
+        "list-unit-files",
+        "enable di@.service",
+        "is-enabled di@x.service",
+        "enable di@x.service dj@.service",
+        "preset di@.service",
+    ]);
+}
+
+#[test]
+fn get_default_of_masked_or_generated_targets_matches_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let masked_default = Pair::new(|t| {
+        t.write("/lib/systemd/system/multi-user.target", "[Unit]\n")
+            .link("/lib/systemd/system/default.target", "multi-user.target")
+            .link("/etc/systemd/system/default.target", "/dev/null");
+    });
+    masked_default.check(&["get-default"]);
+    let masked_target = Pair::new(|t| {
+        t.link("/lib/systemd/system/multi-user.target", "/dev/null")
+            .link("/etc/systemd/system/default.target", "multi-user.target");
+    });
+    masked_target.check(&["get-default"]);
+    let generated = Pair::new(|t| {
+        t.write("/run/systemd/generator/g.target", "[Unit]\n")
+            .link("/run/systemd/generator/default.target", "g.target");
+    });
+    generated.check(&["get-default"]);
+}
+
+#[test]
+fn misfitting_alias_symlinks_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write(
+            "/lib/systemd/system/tpl@.service",
+            "[Install]\nWantedBy=multi-user.target\n",
+        )
+        .link("/lib/systemd/system/tpl@b.service", "tpl@a.service")
+        .write(
+            "/lib/systemd/system/p@.service",
+            "[Install]\nWantedBy=multi-user.target\n",
+        )
+        .link("/lib/systemd/system/pl.service", "p@.service")
+        .link("/lib/systemd/system/q@.socket", "p@.service")
+        .link("/lib/systemd/system/bn.service", "bad name")
+        .write("/lib/systemd/system/y.mount", "[Unit]\n")
+        .link("/lib/systemd/system/x.mount", "y.mount")
+        .write("/lib/systemd/system/p@.target", "[Unit]\n")
+        .link("/lib/systemd/system/pl.target", "p@.target")
+        .write(
+            "/lib/systemd/system/wb.service",
+            "[Install]\nWantedBy=pl.target\n",
+        );
+    });
+    pair.check_all(&[
+        "is-enabled tpl@b.service",
+        "is-enabled pl.service",
+        "is-enabled q@.socket",
+        "is-enabled bn.service",
+        "is-enabled x.mount",
+        "is-enabled tpl@a.service",
+        "list-unit-files",
+        "enable pl.service",
+        "disable tpl@b.service",
+        "enable wb.service",
+    ]);
+}
+
+#[test]
+fn set_default_reads_the_default_back_like_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write("/lib/systemd/system/graphical.target", "[Unit]\n")
+            .link("/lib/systemd/system/runlevel5.target", "graphical.target")
+            .write("/lib/systemd/system/t@.target", "[Unit]\n")
+            .write("/lib/systemd/system/multi-user.target", "[Unit]\n");
+    });
+    pair.check_all(&[
+        "set-default runlevel5.target",
+        "get-default",
+        "set-default t@x.target",
+        "set-default multi-user.target",
+        "set-default nope.target",
+    ]);
+}
+
+#[test]
+fn unreadable_presets_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write(
+            "/lib/systemd/system/x.service",
+            "[Install]\nWantedBy=multi-user.target\n",
+        )
+        .write(
+            "/lib/systemd/system/y.service",
+            "[Install]\nWantedBy=multi-user.target\n",
+        )
+        .write("/lib/systemd/system/z.service", "[Unit]\n")
+        .write(
+            "/etc/systemd/system-preset/10-a.preset",
+            "enable x.service\nbogus line\n",
+        );
+        fs::create_dir_all(t.real("/etc/systemd/system-preset/20-dir.preset")).expect("mkdir");
+    });
+    pair.check_all(&[
+        "list-unit-files",
+        "preset x.service",
+        "preset-all",
+        "list-unit-files x*",
+    ]);
+}
+
+#[test]
+fn names_that_need_mangling_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write("/lib/systemd/system/ab.service", "[Unit]\n");
+    });
+    for args in [
+        &["enable", "a*"][..],
+        &["enable", ".service"],
+        &["enable", "a b"],
+        &["-q", "enable", "a*"],
+        &["disable", "a[b]"],
+        &["enable", "a* b"],
+        &["enable", "a*.service"],
+        &["add-wants", "a*", "b?"],
+        &["set-default", "a*"],
+        &["mask", "a?"],
+        &["unmask", "a?"],
+    ] {
+        pair.check(args);
+    }
+}
+
+#[test]
+fn units_that_are_directories_or_fifos_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        for d in [
+            "/lib/systemd/system/dir.service",
+            "/lib/systemd/system/dir.socket",
+            "/opt/d.service",
+        ] {
+            fs::create_dir_all(t.real(d)).expect("mkdir");
+        }
+        for f in ["/opt/f.service", "/lib/systemd/system/ff.service"] {
+            let made = Command::new("mkfifo").arg(t.real(f)).status();
+            assert!(made.is_ok_and(|s| s.success()), "mkfifo {f}");
+        }
+    });
+    pair.check_all(&[
+        "is-enabled dir.service",
+        "enable dir.service",
+        "enable dir.socket",
+        "link /opt/d.service",
+        "link /opt/f.service",
+        "is-enabled ff.service",
+        "list-unit-files",
+    ]);
+}
+
+#[test]
+fn warnings_before_a_bad_section_header_match_systemctl() {
+    if !oracle_is_252() {
+        return;
+    }
+    let pair = Pair::new(|t| {
+        t.write(
+            "/lib/systemd/system/sh.service",
+            "[Unit]\nFoo=1\n[Install]\nBar=2\nWantedBy=a.target\n[Bad\nBaz=3\n",
+        )
+        .write(
+            "/lib/systemd/system/d@.service",
+            "[Install]\nDefaultInstance=;\n[Bad\n",
+        )
+        .write(
+            "/lib/systemd/system/al.service",
+            "[Install]\nAlso=o.service\nQ=1\n[Bad\n",
+        )
+        .write(
+            "/lib/systemd/system/o.service",
+            "[Install]\nWantedBy=x.target\n",
+        );
+    });
+    pair.check_all(&[
+        "list-unit-files",
+        "is-enabled sh.service",
+        "enable sh.service",
+        "is-enabled d@.service",
+        "enable al.service",
+        "disable al.service",
+    ]);
+}

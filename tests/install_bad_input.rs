@@ -210,7 +210,7 @@ fn files_that_are_not_unit_files_name_the_file() {
         &t,
         &["enable", "dir.socket"],
         1,
-        "Failed to enable unit, file \"dir.socket\": ROOT/lib/systemd/system/dir.socket: Is a directory\n",
+        "Failed to enable unit, file \"dir.socket\": Is a directory\n",
     );
     fails_cleanly(
         &t,

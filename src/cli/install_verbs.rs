@@ -46,10 +46,19 @@ fn absolute(arg: &str) -> String {
 
 /// unit_name_mangle_with_suffix(): a valid name as it is, an absolute path as a mount or
 /// device name, anything else escaped (`/` as `-`, other invalid bytes as `\\xNN`) and given
-/// `suffix` when it has no unit type; `None` when even that is no valid name.
-fn mangle_name(ctx: &Ctx, name: &str, suffix: UnitType) -> Option<String> {
+/// `suffix` unless that made it a valid name already; `None` when even that is no valid name.
+/// `operation` completes systemctl's "Glob pattern passed …" notice ("to enable", "as target").
+fn mangle_name(ctx: &Ctx, name: &str, suffix: UnitType, operation: &str) -> Option<String> {
     if UnitName::is_valid(name) {
         return Some(name.to_string());
+    }
+    let is_glob = name.contains(['*', '?', '[']);
+    let glob_chars = |b: u8| b.is_ascii_alphanumeric() || b":-_.\\@[]!*?".contains(&b);
+    // A well-formed glob gets its own notice, and then no systemd-escape hint: escaping is not
+    // what its author meant.
+    let suggest_escape = !(is_glob && name.bytes().all(glob_chars));
+    if !suggest_escape && !ctx.opts.quiet {
+        eprintln!("Glob pattern passed {operation}, but globs are not supported for this.");
     }
     if name.starts_with('/') {
         return mangle(name, suffix).ok().map(|n| n.to_string());
@@ -62,34 +71,36 @@ fn mangle_name(ctx: &Ctx, name: &str, suffix: UnitType) -> Option<String> {
             b => escaped.push_str(&format!("\\x{b:02x}")),
         }
     }
-    let has_type = escaped
-        .rfind('.')
-        .and_then(|d| UnitType::parse(&escaped[d + 1..]))
-        .is_some();
-    let full = if has_type {
-        escaped.clone()
+    if escaped != name && !ctx.opts.quiet {
+        let hint = if suggest_escape {
+            " (maybe you should use systemd-escape?)"
+        } else {
+            ""
+        };
+        eprintln!("Invalid unit name \"{name}\" escaped as \"{escaped}\"{hint}.");
+    }
+    // unit_name_to_type() fails for an invalid name, so `.service` gets the suffix too.
+    let full = if UnitName::is_valid(&escaped) {
+        escaped
     } else {
         format!("{escaped}.{suffix}")
     };
-    if !UnitName::is_valid(&full) {
-        return None;
-    }
-    if escaped != name && !ctx.opts.quiet {
-        eprintln!(
-            "Invalid unit name \"{name}\" escaped as \"{escaped}\" (maybe you should use systemd-escape?)."
-        );
-    }
-    Some(full)
+    UnitName::is_valid(&full).then_some(full)
 }
 
 /// mangle_names(): paths made absolute, names mangled with `suffix`.
-fn mangle_names(ctx: &Ctx, args: &[String], suffix: UnitType) -> Result<Vec<String>, Failed> {
+fn mangle_names(
+    ctx: &Ctx,
+    args: &[String],
+    suffix: UnitType,
+    operation: &str,
+) -> Result<Vec<String>, Failed> {
     args.iter()
         .map(|a| {
             if a.contains('/') {
                 return Ok(absolute(a));
             }
-            mangle_name(ctx, a, suffix).ok_or_else(|| {
+            mangle_name(ctx, a, suffix, operation).ok_or_else(|| {
                 Failed::new(
                     Exit::Failure,
                     format!("Failed to mangle unit name or path '{a}': Invalid argument"),
@@ -99,8 +110,8 @@ fn mangle_names(ctx: &Ctx, args: &[String], suffix: UnitType) -> Result<Vec<Stri
         .collect()
 }
 
-fn mangle_target(ctx: &Ctx, arg: &str) -> Result<String, Failed> {
-    mangle_name(ctx, arg, UnitType::Target).ok_or_else(|| {
+fn mangle_target(ctx: &Ctx, arg: &str, operation: &str) -> Result<String, Failed> {
+    mangle_name(ctx, arg, UnitType::Target, operation).ok_or_else(|| {
         Failed::new(
             Exit::Failure,
             "Failed to mangle unit name: Invalid argument",
@@ -248,7 +259,12 @@ fn sysv_units(
             remaining.push(name);
             continue;
         }
-        let native = match install::unit_file_exists(&native_lookup, &name) {
+        let mut warnings = Vec::new();
+        let exists = install::unit_file_exists(&native_lookup, &name, &mut warnings);
+        for w in &warnings {
+            eprintln!("{w}");
+        }
+        let native = match exists {
             Ok(found) => found,
             Err(InstallError::Linked(_) | InstallError::Masked(_)) => true,
             Err(InstallError::TransientOrGenerated(_)) => true,
@@ -303,7 +319,7 @@ fn report(ctx: &Ctx, verb: &str, outcome: &Outcome) -> VerbResult {
 }
 
 fn enable_like(ctx: &Ctx, args: &[String], verb: &str) -> VerbResult {
-    let names = mangle_names(ctx, args, UnitType::Service)?;
+    let names = mangle_names(ctx, args, UnitType::Service, &format!("to {verb}"))?;
     let sysv_verb = match verb {
         "enable" => Some(SysvVerb::Enable),
         "disable" => Some(SysvVerb::Disable),
@@ -407,7 +423,7 @@ pub fn preset_all(ctx: &Ctx, _args: &[String]) -> VerbResult {
 }
 
 pub fn is_enabled(ctx: &Ctx, args: &[String]) -> VerbResult {
-    let names = mangle_names(ctx, args, UnitType::Service)?;
+    let names = mangle_names(ctx, args, UnitType::Service, "to check")?;
     let (names, mut enabled) = sysv_units(ctx, SysvVerb::IsEnabled, names)?;
     let mut found_any = enabled || names.len() < args.len();
     for name in &names {
@@ -521,17 +537,19 @@ pub fn list_unit_files(ctx: &Ctx, args: &[String]) -> VerbResult {
         ) {
             "-".to_string()
         } else {
-            let p = presets.get_or_insert_with(|| {
-                let read = Presets::read(paths_lookup).unwrap_or_default();
-                for w in &read.warnings {
+            // Like systemctl's preset cache, a failed read is not remembered: each unit
+            // tries again, and each try repeats the warnings of the files it got through.
+            if presets.is_none() {
+                let mut warnings = Vec::new();
+                presets = Presets::read(paths_lookup, &mut warnings).ok();
+                for w in &warnings {
                     eprintln!("{w}");
                 }
-                read
-            });
-            match p.query(&e.name) {
-                Ok((PresetAction::Disable, _)) => "disabled".into(),
-                Ok((action, _)) => action.as_str().to_string(),
-                Err(_) => "n/a".into(),
+            }
+            match presets.as_ref().map(|p| p.query(&e.name)) {
+                Some(Ok((PresetAction::Disable, _))) => "disabled".into(),
+                Some(Ok((action, _))) => action.as_str().to_string(),
+                Some(Err(_)) | None => "n/a".into(),
             }
         };
         rows.push(vec![e.name.clone(), e.state.as_str().to_string(), preset]);
@@ -551,32 +569,46 @@ pub fn list_unit_files(ctx: &Ctx, args: &[String]) -> VerbResult {
     })
 }
 
-pub fn get_default(ctx: &Ctx, _args: &[String]) -> VerbResult {
-    match install::get_default(&ctx.lookup) {
-        Ok(name) => {
-            println!("{name}");
-            Ok(Exit::Success)
-        }
-        Err(e) => Err(Failed::new(
+/// install.c's get-default, its warnings first.
+fn default_target(ctx: &Ctx) -> Result<String, Failed> {
+    let mut warnings = Vec::new();
+    let r = install::get_default(&ctx.lookup, &mut warnings);
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+    r.map_err(|e| {
+        Failed::new(
             Exit::Failure,
             format!("Failed to get default target: {}", e.errno_text()),
-        )),
-    }
+        )
+    })
+}
+
+pub fn get_default(ctx: &Ctx, _args: &[String]) -> VerbResult {
+    println!("{}", default_target(ctx)?);
+    Ok(Exit::Success)
 }
 
 pub fn set_default(ctx: &Ctx, args: &[String]) -> VerbResult {
     let arg = args.first().map(String::as_str).unwrap_or_default();
-    let name = mangle_target(ctx, arg)?;
+    let name = mangle_target(ctx, arg, "set-default")?;
     let outcome = install::set_default(&ctx.lookup, &name);
-    report(ctx, "set default", &outcome)
+    let exit = report(ctx, "set default", &outcome)?;
+    // systemctl reads the default back, and says so when an alias or a runtime link makes it
+    // another unit than the one asked for.
+    let now = default_target(ctx)?;
+    if now != name {
+        eprintln!("Note: \"{now}\" is the default unit (possibly a runtime override).");
+    }
+    Ok(exit)
 }
 
 fn add_dependency(ctx: &Ctx, args: &[String], dependency: Dependency) -> VerbResult {
     let (target, units) = args
         .split_first()
         .ok_or_else(|| Failed::new(Exit::Failure, "Too few arguments."))?;
-    let target = mangle_target(ctx, target)?;
-    let names = mangle_names(ctx, units, UnitType::Service)?;
+    let target = mangle_target(ctx, target, "as target")?;
+    let names = mangle_names(ctx, units, UnitType::Service, "as dependency")?;
     let outcome = install::add_dependency(&ctx.lookup, flags(ctx), &names, &target, dependency);
     report(ctx, "add dependency on", &outcome)
 }

@@ -162,33 +162,89 @@ pub fn null_or_empty(meta: &fs::Metadata) -> bool {
 
 /// unit_validate_alias_symlink_or_warn(): may a symlink named `src` stand for unit `dst`?
 pub fn validate_alias(src: &str, dst: &str) -> Result<(), AliasProblem> {
-    let s = UnitName::parse(src).map_err(|_| AliasProblem::Invalid)?;
-    if !may_alias(s.unit_type()) || (s.kind() != NameKind::Plain && !may_template(s.unit_type())) {
-        return Err(AliasProblem::Invalid);
+    let s = UnitName::parse(src).map_err(|_| AliasProblem::InvalidSource)?;
+    if !may_alias(s.unit_type()) {
+        return Err(AliasProblem::NotAllowed);
+    }
+    if s.kind() != NameKind::Plain && !may_template(s.unit_type()) {
+        return Err(AliasProblem::NoTemplates(s.unit_type()));
     }
     if src == dst {
         return Err(AliasProblem::SelfAlias);
     }
-    let d = UnitName::parse(dst).map_err(|_| AliasProblem::Mismatch)?;
-    let kinds_fit =
-        s.kind() == d.kind() || (s.kind() == NameKind::Instance && d.kind() == NameKind::Template);
-    if !kinds_fit
-        || (d.kind() == NameKind::Instance && s.instance() != d.instance())
-        || s.unit_type() != d.unit_type()
+    let d = UnitName::parse(dst).map_err(|_| AliasProblem::InvalidTarget)?;
+    if !(s.kind() == d.kind() || (s.kind() == NameKind::Instance && d.kind() == NameKind::Template))
     {
-        return Err(AliasProblem::Mismatch);
+        return Err(AliasProblem::KindMismatch);
+    }
+    if d.kind() == NameKind::Instance && s.instance() != d.instance() {
+        return Err(AliasProblem::InstanceMismatch);
+    }
+    if s.unit_type() != d.unit_type() {
+        return Err(AliasProblem::SuffixMismatch);
     }
     Ok(())
 }
 
+/// Why an alias symlink is refused, in the order 252 checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AliasProblem {
-    /// EINVAL: the source name cannot be an alias at all.
-    Invalid,
+    /// EINVAL: the source is not a unit name.
+    InvalidSource,
+    /// EINVAL: units of the source's type cannot have aliases.
+    NotAllowed,
+    /// EINVAL: units of the source's type cannot be templates.
+    NoTemplates(UnitType),
     /// ELOOP: an alias to itself.
     SelfAlias,
-    /// EXDEV: the names do not fit together.
-    Mismatch,
+    /// EXDEV: the target is not a unit name.
+    InvalidTarget,
+    /// EXDEV: plain, template and instance do not fit together.
+    KindMismatch,
+    /// EXDEV: two instances with different instance names.
+    InstanceMismatch,
+    /// EXDEV: different unit types.
+    SuffixMismatch,
+}
+
+impl AliasProblem {
+    /// Whether install.c fails with EINVAL (the source's fault) rather than EXDEV.
+    pub fn is_invalid_source(self) -> bool {
+        matches!(
+            self,
+            AliasProblem::InvalidSource | AliasProblem::NotAllowed | AliasProblem::NoTemplates(_)
+        )
+    }
+
+    /// 252's notice, naming the unit (install.c passes the unit name, not the file's path);
+    /// none for a self-alias, which callers take for a linked file rather than a mistake.
+    pub fn message(self, unit: &str, src: &str, dst: &str) -> Option<String> {
+        let text = match self {
+            AliasProblem::InvalidSource => {
+                format!("{unit}: not a valid unit name \"{src}\": Invalid argument")
+            }
+            AliasProblem::NotAllowed => {
+                format!("{unit}: symlinks are not allowed for units of this type, rejecting.")
+            }
+            AliasProblem::NoTemplates(t) => {
+                format!("{unit}: templates not allowed for {t} units, rejecting.")
+            }
+            AliasProblem::SelfAlias => return None,
+            AliasProblem::InvalidTarget => format!(
+                "{unit} points to \"{dst}\" which is not a valid unit name: Invalid cross-device link"
+            ),
+            AliasProblem::KindMismatch => format!(
+                "{unit}: symlink target name type \"{dst}\" does not match source, rejecting."
+            ),
+            AliasProblem::InstanceMismatch => format!(
+                "{unit}: unit symlink target \"{dst}\" instance name doesn't match, rejecting."
+            ),
+            AliasProblem::SuffixMismatch => format!(
+                "{unit}: symlink target \"{dst}\" has incompatible suffix, rejecting."
+            ),
+        };
+        Some(text)
+    }
 }
 
 /// Split a list setting as config_parse_strv() does: whitespace-separated words, quotes removed.
@@ -475,19 +531,13 @@ impl<'a> Context<'a> {
             match validate_alias(&src, &dst) {
                 Ok(()) => {}
                 Err(AliasProblem::SelfAlias) => return Err(InstallError::Linked(src)),
-                Err(AliasProblem::Invalid) => {
-                    self.warnings.push(format!(
-                        "{}: symlinks are not allowed for units of this type, rejecting.",
-                        path.display()
-                    ));
-                    return Err(InstallError::Invalid(src));
-                }
-                Err(AliasProblem::Mismatch) => {
-                    self.warnings.push(format!(
-                        "{}: symlink target name \"{dst}\" does not match the source, rejecting.",
-                        path.display()
-                    ));
-                    return Err(InstallError::BadAlias(path.display().to_string()));
+                Err(problem) => {
+                    self.warnings.extend(problem.message(&name, &src, &dst));
+                    return Err(if problem.is_invalid_source() {
+                        InstallError::Invalid(src)
+                    } else {
+                        InstallError::BadAlias(path.display().to_string())
+                    });
                 }
             }
         }
@@ -535,16 +585,17 @@ impl<'a> Context<'a> {
             return Ok(());
         }
         if meta.is_dir() {
-            return Err(InstallError::BadFile {
-                path: path.to_path_buf(),
-                reason: "Is a directory".into(),
-            });
+            // 252's errnos (EISDIR here, ENOTTY below), which systemctl prints without the path.
+            return Err(InstallError::io(
+                path,
+                io::Error::from_raw_os_error(libc::EISDIR),
+            ));
         }
         if !meta.is_file() {
-            return Err(InstallError::BadFile {
-                path: path.to_path_buf(),
-                reason: "Not a regular file".into(),
-            });
+            return Err(InstallError::io(
+                path,
+                io::Error::from_raw_os_error(libc::ENOTTY),
+            ));
         }
         if !flags.load {
             self.infos[i].kind = Some(FileKind::Regular);
@@ -556,7 +607,13 @@ impl<'a> Context<'a> {
                 source: SyntaxError::InvalidSectionHeader { line, header },
                 ..
             }) => {
-                // config_parse() fails the whole file on a bad section header.
+                // config_parse() reads line by line: the lines before the bad header have been
+                // read (and warned about, and may have failed first) when it fails the file.
+                let before = fs::read(path).map_err(|e| InstallError::io(path, e))?;
+                let before: Vec<&[u8]> = before.split(|&b| b == b'\n').take(line - 1).collect();
+                if let Ok(doc) = syntax::parse(&before.join(&b'\n')) {
+                    self.apply_install_section(i, path, &unit, &doc)?;
+                }
                 self.warnings.push(format!(
                     "{}:{line}: Invalid section header '{header}'",
                     path.display()
@@ -579,6 +636,21 @@ impl<'a> Context<'a> {
                 })
             }
         };
+        self.apply_install_section(i, path, &unit, &doc)?;
+        if !dropin {
+            self.infos[i].kind = Some(FileKind::Regular);
+        }
+        Ok(())
+    }
+
+    /// The warnings of a parsed unit file and the `[Install]` settings it gives unit `i`.
+    fn apply_install_section(
+        &mut self,
+        i: usize,
+        path: &Path,
+        unit: &UnitName,
+        doc: &syntax::Document,
+    ) -> Result<(), InstallError> {
         for w in &doc.warnings {
             self.warnings
                 .push(format!("{}:{}: {}", path.display(), w.line, w.message));
@@ -616,10 +688,23 @@ impl<'a> Context<'a> {
                     "Alias" => &mut info.aliases,
                     "WantedBy" => &mut info.wanted_by,
                     "RequiredBy" => &mut info.required_by,
+                    // An instance loaded from its template's file has its own instance.
+                    "DefaultInstance" if unit.is_instance() => continue,
                     "DefaultInstance" => {
                         let printed = info.printf(self.paths, &entry.value);
                         match printed {
                             Ok(p) if p.is_empty() => info.default_instance = None,
+                            // unit_instance_is_valid(); an invalid value fails the whole file.
+                            Ok(p) if !UnitName::parse(&format!("i@{p}.service"))
+                                .is_ok_and(|n| n.instance() == Some(p.as_str())) =>
+                            {
+                                self.warnings.push(format!(
+                                    "{}:{}: Invalid DefaultInstance= value \"{p}\".",
+                                    path.display(),
+                                    entry.line
+                                ));
+                                return Err(InstallError::Invalid(unit.to_string()));
+                            }
                             Ok(p) => info.default_instance = Some(p),
                             Err(_) => self.warnings.push(format!(
                                 "{}:{}: Failed to resolve instance name in DefaultInstance=\"{}\": Invalid slot",
@@ -662,9 +747,6 @@ impl<'a> Context<'a> {
         for also in also_names {
             self.add(Some(&also), None, true)?;
             self.infos[i].also.push(also);
-        }
-        if !dropin {
-            self.infos[i].kind = Some(FileKind::Regular);
         }
         Ok(())
     }
@@ -719,16 +801,24 @@ mod tests {
         );
         assert_eq!(
             validate_alias("b.socket", "a.service"),
-            Err(AliasProblem::Mismatch)
+            Err(AliasProblem::SuffixMismatch)
+        );
+        assert_eq!(
+            validate_alias("b.service", "a@.service"),
+            Err(AliasProblem::KindMismatch)
+        );
+        assert_eq!(
+            validate_alias("b.service", "bad name"),
+            Err(AliasProblem::InvalidTarget)
         );
         assert_eq!(validate_alias("b@x.service", "a@.service"), Ok(()));
         assert_eq!(
             validate_alias("b@x.service", "a@y.service"),
-            Err(AliasProblem::Mismatch)
+            Err(AliasProblem::InstanceMismatch)
         );
         assert_eq!(
             validate_alias("b.mount", "a.mount"),
-            Err(AliasProblem::Invalid)
+            Err(AliasProblem::NotAllowed)
         );
     }
 

@@ -5,7 +5,9 @@
 //!
 //! Every operation first computes its list of [`Change`]s against the tree as it is, then applies
 //! the symlink operations; if applying fails part-way (an I/O error), the links already written are
-//! rolled back so that a failed call leaves the tree as it found it.
+//! rolled back so that a write failure leaves the tree as it found it. A call that fails for
+//! another reason (a bad alias, a missing unit) still writes the links planned before the
+//! failure, because systemd 252, which writes as it goes, leaves those behind too.
 
 mod context;
 mod fsview;
@@ -61,7 +63,8 @@ pub enum InstallError {
     /// EBADMSG: the unit file cannot be parsed (a malformed section header).
     #[error("{}: Bad message", .0.display())]
     BadMessage(PathBuf),
-    /// The unit file is not a text unit file (binary content, a directory, a device).
+    /// The unit file is not a text unit file (binary content, a line that cannot be parsed, an
+    /// oversized file).
     // Divergence from 252, which parses NUL-containing files as text: we refuse them and name
     // the file, since a binary file in a unit directory is always a mistake.
     #[error("{path}: {reason}")]
@@ -203,14 +206,20 @@ pub fn unit_file_state_reporting(
 
 /// Whether a unit file of that name exists (install.c's unit_file_exists(): found without
 /// reading it; an alias in a configuration directory counts as an error, as in systemd).
-pub fn unit_file_exists(lookup: &LookupPaths, name: &str) -> Result<bool, InstallError> {
-    state::unit_exists(&paths::InstallPaths::snapshot(lookup)?, name)
+/// Notices about misfitting aliases go to `warnings`.
+pub fn unit_file_exists(
+    lookup: &LookupPaths,
+    name: &str,
+    warnings: &mut Vec<String>,
+) -> Result<bool, InstallError> {
+    state::unit_exists(&paths::InstallPaths::snapshot(lookup)?, name, warnings)
 }
 
 /// What the preset files say about `name` (for `systemctl show`'s `UnitFilePreset=`): enabled
 /// when no rule matches, as systemd's default policy is.
 pub fn preset_state(lookup: &LookupPaths, name: &str) -> Result<PresetAction, InstallError> {
-    let presets = Presets::read(lookup)?;
+    // `show`'s UnitFilePreset= has no place for warnings about unparsable lines.
+    let presets = Presets::read(lookup, &mut Vec::new())?;
     presets.query(name).map(|(action, _)| action)
 }
 

@@ -394,7 +394,17 @@ impl<'a> Op<'a> {
             let idx = tmp.add(Some(instance.as_str()), None, false)?;
             let searched = tmp.search(idx, FOLLOW);
             self.absorb(&mut tmp);
-            searched?;
+            // 252 has already written the link to a template enabled by path, so its search
+            // finds the template there; ours is only planned, and the search sees the tree as
+            // it was. The planned link leads to the file being enabled, which is no mask.
+            let linked_here = !self
+                .paths
+                .in_search_path(info.path.as_deref().unwrap_or(Path::new("")))
+                && self.plan.is_planned_link(&self.config.join(&info.name));
+            match searched {
+                Err(InstallError::NotFound(_)) if linked_here => {}
+                other => other?,
+            }
             if tmp.infos[idx].kind == Some(FileKind::Masked) {
                 let p = tmp.infos[idx].path_or_name();
                 self.fail(ChangeError::Masked { path: p.clone() });
@@ -448,7 +458,7 @@ impl<'a> Op<'a> {
             if (q.is_err() && r.is_ok()) || matches!(r, Ok(0)) {
                 r = q;
             }
-            if let Ok(false) = unit_exists(self.paths, &dst) {
+            if let Ok(false) = unit_exists(self.paths, &dst, &mut self.warnings) {
                 self.changes.push(Change::DestinationNotPresent {
                     dependency: dst,
                     source: path.clone(),
@@ -702,14 +712,15 @@ pub fn link(lookup: &LookupPaths, flags: Flags, files: &[String]) -> Outcome {
             }
             Err(e) => Some(InstallError::io(&real, e)),
             Ok(m) if m.file_type().is_symlink() => Some(InstallError::Linked(file.clone())),
-            Ok(m) if m.is_dir() => Some(InstallError::BadFile {
-                path: real.clone(),
-                reason: "Is a directory".into(),
-            }),
-            Ok(m) if !m.is_file() => Some(InstallError::BadFile {
-                path: real.clone(),
-                reason: "Not a regular file".into(),
-            }),
+            // 252's errnos, which systemctl prints without the path.
+            Ok(m) if m.is_dir() => Some(InstallError::io(
+                &real,
+                std::io::Error::from_raw_os_error(libc::EISDIR),
+            )),
+            Ok(m) if !m.is_file() => Some(InstallError::io(
+                &real,
+                std::io::Error::from_raw_os_error(libc::EBADFD),
+            )),
             Ok(_) => None,
         };
         if let Some(e) = problem {
@@ -801,12 +812,6 @@ impl<'a> Op<'a> {
     }
 }
 
-fn read_presets(lookup: &LookupPaths) -> Result<(Presets, Vec<String>), InstallError> {
-    let mut presets = Presets::read(lookup)?;
-    let warnings = std::mem::take(&mut presets.warnings);
-    Ok((presets, warnings))
-}
-
 /// `systemctl preset NAME…`.
 pub fn preset(lookup: &LookupPaths, flags: Flags, names: &[String], mode: PresetMode) -> Outcome {
     let paths = match InstallPaths::new(lookup) {
@@ -814,11 +819,10 @@ pub fn preset(lookup: &LookupPaths, flags: Flags, names: &[String], mode: Preset
         Err(e) => return Outcome::failed(e),
     };
     let mut op = Op::new(&paths, flags);
-    let (presets, warnings) = match read_presets(lookup) {
+    let presets = match Presets::read(lookup, &mut op.warnings) {
         Ok(p) => p,
         Err(e) => return op.finish(Err(e)),
     };
-    op.warnings = warnings;
     let mut run = PresetRun {
         presets,
         plus: Context::new(&paths),
@@ -840,11 +844,10 @@ pub fn preset_all(lookup: &LookupPaths, flags: Flags, mode: PresetMode) -> Outco
         Err(e) => return Outcome::failed(e),
     };
     let mut op = Op::new(&paths, flags);
-    let (presets, warnings) = match read_presets(lookup) {
+    let presets = match Presets::read(lookup, &mut op.warnings) {
         Ok(p) => p,
         Err(e) => return op.finish(Err(e)),
     };
-    op.warnings = warnings;
     let mut run = PresetRun {
         presets,
         plus: Context::new(&paths),
@@ -897,22 +900,20 @@ pub fn set_default(lookup: &LookupPaths, name: &str) -> Outcome {
     op.finish(r)
 }
 
-/// `systemctl get-default`: the unit default.target leads to.
-pub fn get_default(lookup: &LookupPaths) -> Result<String, InstallError> {
+/// `systemctl get-default`: the unit default.target leads to. Warnings about the files read
+/// (a misfitting alias) go to `warnings`.
+pub fn get_default(
+    lookup: &LookupPaths,
+    warnings: &mut Vec<String>,
+) -> Result<String, InstallError> {
     let paths = InstallPaths::new(lookup)?;
     let mut ctx = Context::new(&paths);
-    let i = ctx.discover("default.target", FOLLOW)?;
-    let info = &ctx.infos[i];
-    let path = info.path.clone().unwrap_or_default();
-    if info.kind == Some(FileKind::Masked) {
-        return Err(InstallError::Masked(path.display().to_string()));
-    }
-    if paths.is_generator(&path) || paths.is_transient(&path) {
-        return Err(InstallError::TransientOrGenerated(
-            path.display().to_string(),
-        ));
-    }
-    Ok(info.name.clone())
+    let found = ctx.discover("default.target", FOLLOW);
+    warnings.append(&mut ctx.warnings);
+    let i = found?;
+    // 252's unit_file_get_default() names whatever default.target leads to, even a masked,
+    // generated or transient unit: it does not ask install_info_may_process().
+    Ok(ctx.infos[i].name.clone())
 }
 
 /// `systemctl add-wants|add-requires TARGET NAME…`.

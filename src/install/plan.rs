@@ -53,6 +53,11 @@ impl Plan {
         }
     }
 
+    /// Whether the plan writes a symlink at `path`.
+    pub fn is_planned_link(&self, path: &Path) -> bool {
+        matches!(self.overlay.get(path), Some(Some(_)))
+    }
+
     pub fn is_planned_removed(&self, path: &Path) -> bool {
         matches!(self.overlay.get(path), Some(None))
     }

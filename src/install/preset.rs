@@ -41,11 +41,10 @@ struct Rule {
     instances: Option<Vec<String>>,
 }
 
-/// All preset rules in the order they apply, and the warnings reading them produced.
+/// All preset rules in the order they apply.
 #[derive(Debug, Clone, Default)]
 pub struct Presets {
     rules: Vec<Rule>,
-    pub warnings: Vec<String>,
 }
 
 /// first_word(): the rest of `line` after `word` and whitespace, if `line` starts with that word.
@@ -61,7 +60,9 @@ fn after_word<'a>(line: &'a str, word: &str) -> Option<&'a str> {
 }
 
 impl Presets {
-    pub fn read(lookup: &LookupPaths) -> Result<Presets, InstallError> {
+    /// Read every preset file; warnings about lines that do not parse go to `warnings`, also
+    /// those of the files read before one that cannot be read (252 logs them as it goes).
+    pub fn read(lookup: &LookupPaths, warnings: &mut Vec<String>) -> Result<Presets, InstallError> {
         let dirs: Vec<_> = lookup.preset_dirs.iter().map(|d| lookup.real(d)).collect();
         let mut presets = Presets::default();
         for file in conf_files(&FsView::live(), &dirs, ".preset") {
@@ -106,7 +107,7 @@ impl Presets {
                 };
                 match rule {
                     Some(r) => presets.rules.push(r),
-                    None => presets.warnings.push(format!(
+                    None => warnings.push(format!(
                         "{}:{}: Couldn't parse line '{}'. Ignoring.",
                         file.display(),
                         n + 1,
@@ -166,19 +167,21 @@ fn match_instances(
 mod tests {
     use super::*;
 
-    fn presets(lines: &[&str]) -> Presets {
+    fn presets(lines: &[&str]) -> (Presets, Vec<String>) {
         let t = tempfile::tempdir().expect("tempdir");
         let dir = t.path().join("etc/systemd/system-preset");
         fs::create_dir_all(&dir).expect("mkdir");
         fs::write(dir.join("50-a.preset"), lines.join("\n")).expect("write");
         let lookup =
             LookupPaths::new(crate::unit::paths::Scope::System, Some(t.path())).expect("lookup");
-        Presets::read(&lookup).expect("read presets")
+        let mut warnings = Vec::new();
+        let p = Presets::read(&lookup, &mut warnings).expect("read presets");
+        (p, warnings)
     }
 
     #[test]
     fn first_matching_line_wins_and_unmatched_units_are_enabled() {
-        let p = presets(&[
+        let (p, warnings) = presets(&[
             "disable a*",
             "enable a.service",
             "ignore b.service",
@@ -187,13 +190,13 @@ mod tests {
         assert_eq!(p.query("a.service").unwrap().0, PresetAction::Disable);
         assert_eq!(p.query("b.service").unwrap().0, PresetAction::Ignore);
         assert_eq!(p.query("c.service").unwrap().0, PresetAction::Enable);
-        assert_eq!(p.warnings.len(), 1);
-        assert!(p.warnings[0].ends_with("50-a.preset:4: Couldn't parse line 'bogus'. Ignoring."));
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].ends_with("50-a.preset:4: Couldn't parse line 'bogus'. Ignoring."));
     }
 
     #[test]
     fn enable_lines_with_instances_name_the_instances() {
-        let p = presets(&["enable getty@.service tty1 tty2", "disable *"]);
+        let (p, _) = presets(&["enable getty@.service tty1 tty2", "disable *"]);
         assert_eq!(
             p.query("getty@.service").unwrap(),
             (

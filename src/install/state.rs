@@ -113,13 +113,20 @@ pub fn lookup_state(
 }
 
 /// Whether `name` exists as a unit file (unit_file_exists()): found along the search path,
-/// without parsing it; only "not found" is false.
-pub fn unit_exists(paths: &InstallPaths, name: &str) -> Result<bool, InstallError> {
+/// without parsing it; only "not found" is false. Notices about misfitting aliases go to
+/// `warnings`.
+pub fn unit_exists(
+    paths: &InstallPaths,
+    name: &str,
+    warnings: &mut Vec<String>,
+) -> Result<bool, InstallError> {
     if !UnitName::is_valid(name) {
         return Err(InstallError::Invalid(name.to_string()));
     }
     let mut ctx = Context::new(paths);
-    match ctx.discover(name, SearchFlags::default()) {
+    let found = ctx.discover(name, SearchFlags::default());
+    warnings.append(&mut ctx.warnings);
+    match found {
         Ok(_) => Ok(true),
         Err(InstallError::NotFound(_)) => Ok(false),
         Err(e) => Err(e),
@@ -137,53 +144,52 @@ fn find_symlinks_in_scope(
     let mut enabled_at_all = false;
     let mut ignore_same_name = false;
     let info_path = info.path.clone().unwrap_or_default();
+    // A link in any other directory (vendor, control, generator) only matters for an
+    // instance, which it makes `static`: for a plain name it is merely an alias, and a
+    // same-name link there is ignored. Skipping those directories for other names keeps
+    // list-unit-files from scanning the vendor directories once per unit.
+    let is_instance = UnitName::parse(&info.name).is_ok_and(|n| n.is_instance());
     for (dir, role) in paths.search.iter().zip(paths.search_roles()) {
-        // Observed with systemctl 252: links in vendor and control directories do not make a
-        // unit enabled; only the persistent configuration and runtime directories count.
-        let counts = role.config || role.runtime;
-        if !counts {
-            if !ignore_same_name && info_path.starts_with(dir) {
-                ignore_same_name = true;
-            }
-            continue;
-        }
-        let mut same_name_link = false;
-        let found = find_symlinks(
-            &paths.fs,
-            info,
-            match_name,
-            ignore_same_name,
-            dir,
-            &mut same_name_link,
-        )?;
-        if found {
-            if role.config {
-                return Ok(Some(UnitFileState::Enabled));
-            }
-            if role.runtime {
-                enabled_in_runtime = true;
-            } else {
-                enabled_at_all = true;
-            }
-        } else if same_name_link {
-            if role.persistent {
-                same_name_link_config = true;
-            } else if role.runtime {
-                same_name_link_runtime = true;
+        if role.config || role.runtime || is_instance {
+            let mut same_name_link = false;
+            let found = find_symlinks(
+                &paths.fs,
+                info,
+                match_name,
+                ignore_same_name,
+                dir,
+                &mut same_name_link,
+            )?;
+            if found {
+                if role.config {
+                    return Ok(Some(UnitFileState::Enabled));
+                }
+                if role.runtime {
+                    enabled_in_runtime = true;
+                } else {
+                    enabled_at_all = true;
+                }
+            } else if same_name_link {
+                if role.persistent {
+                    same_name_link_config = true;
+                } else if role.runtime {
+                    same_name_link_runtime = true;
+                }
             }
         }
+        // Same-name links in directories below the unit file's own are shadowed by it.
         if !ignore_same_name && info_path.starts_with(dir) {
             ignore_same_name = true;
         }
     }
     Ok(if enabled_in_runtime {
         Some(UnitFileState::EnabledRuntime)
-    } else if same_name_link_runtime {
-        Some(UnitFileState::LinkedRuntime)
+    } else if enabled_at_all && is_instance {
+        Some(UnitFileState::Static)
     } else if same_name_link_config {
         Some(UnitFileState::Linked)
-    } else if enabled_at_all {
-        Some(UnitFileState::Enabled)
+    } else if same_name_link_runtime {
+        Some(UnitFileState::LinkedRuntime)
     } else {
         None
     })
