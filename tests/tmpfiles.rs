@@ -120,12 +120,13 @@ fn run_tool(program: &Path, args: &[String], env: &[(&str, &str)], stdin: &str) 
         }
     }
     let mut child = cmd.spawn().expect("spawn");
-    child
+    // A tool that does not read its stdin may exit before we are done writing: that broken pipe
+    // is part of its behaviour, not a test failure.
+    let _ = child
         .stdin
         .take()
         .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("feed stdin");
+        .write_all(stdin.as_bytes());
     child.wait_with_output().expect("wait").into()
 }
 
