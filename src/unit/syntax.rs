@@ -9,6 +9,7 @@
 
 use std::fs;
 use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use nom::bytes::complete::take_till1;
@@ -229,8 +230,17 @@ fn handle_line(
 
 /// Read and parse one file, refusing what is not a regular file or is too large to be a unit.
 pub fn parse_file(path: &Path) -> Result<Document, FileError> {
-    // Look before opening: opening a FIFO for reading would wait for a writer forever.
-    let meta = fs::metadata(path).map_err(|source| FileError::Io {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; it
+    // changes nothing for the regular files that pass the check below.
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|source| FileError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let meta = file.metadata().map_err(|source| FileError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -239,10 +249,6 @@ pub fn parse_file(path: &Path) -> Result<Document, FileError> {
             path: path.to_path_buf(),
         });
     }
-    let file = fs::File::open(path).map_err(|source| FileError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
     if meta.len() > FILE_SIZE_MAX {
         return Err(FileError::TooLarge {
             path: path.to_path_buf(),
