@@ -99,6 +99,9 @@ struct Snapshot {
     lstats: Table<MetaResult>,
     stats: Table<MetaResult>,
     links_by_dir: Table<(bool, Rc<Vec<LinkRecord>>)>,
+    /// List a directory to answer whether a name exists in it: worth it when many names are
+    /// asked (list-unit-files), not for one unit (a stat is cheaper than a large listing).
+    list_parents: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -157,8 +160,28 @@ impl FsView {
     /// Answers are remembered for the life of this view: for passes that change nothing.
     pub fn snapshot() -> FsView {
         FsView {
+            snapshot: Some(Rc::new(Snapshot {
+                list_parents: true,
+                ..Snapshot::default()
+            })),
+        }
+    }
+
+    /// Answers are remembered, but a directory is listed only when its entries are asked for:
+    /// for a read-only question about one unit.
+    pub fn memo() -> FsView {
+        FsView {
             snapshot: Some(Rc::default()),
         }
+    }
+
+    /// What is known of `dir` without asking the file system, where listing it would not pay.
+    fn parent_state(&self, dir: &Path) -> Option<DirState> {
+        let s = self.snapshot.as_ref()?;
+        if s.list_parents {
+            return Some(self.dir_state(dir));
+        }
+        s.listings.borrow().get(dir.as_os_str()).cloned()
     }
 
     /// The entries of `dir` in readdir order; `None` when it cannot be read.
@@ -205,11 +228,11 @@ impl FsView {
         let Some((dir, name)) = split_last(path) else {
             return false;
         };
-        match self.dir_state(dir) {
-            DirState::Listed(listing) => !listing.contains(name),
-            DirState::Missing => true,
+        match self.parent_state(dir) {
+            Some(DirState::Listed(listing)) => !listing.contains(name),
+            Some(DirState::Missing) => true,
             // Left for the real call to explain.
-            DirState::Unreadable => false,
+            Some(DirState::Unreadable) | None => false,
         }
     }
 
@@ -255,25 +278,22 @@ impl FsView {
     /// Whether `dir` may hold an entry `name`: always in the live view; in a snapshot, only if
     /// its listing has it (or it cannot be listed for a reason other than not existing).
     pub fn may_contain(&self, dir: &Path, name: &str) -> bool {
-        if self.snapshot.is_none() {
-            return true;
-        }
-        match self.dir_state(dir) {
-            DirState::Listed(listing) => listing.contains(name),
-            DirState::Missing => false,
-            DirState::Unreadable => true,
+        match self.parent_state(dir) {
+            Some(DirState::Listed(listing)) => listing.contains(name),
+            Some(DirState::Missing) => false,
+            Some(DirState::Unreadable) | None => true,
         }
     }
 
     pub fn symlink_metadata(&self, path: &Path) -> io::Result<fs::Metadata> {
-        self.memo(path, |s| &s.lstats, |p| fs::symlink_metadata(p))
+        self.remembered(path, |s| &s.lstats, |p| fs::symlink_metadata(p))
     }
 
     pub fn metadata(&self, path: &Path) -> io::Result<fs::Metadata> {
-        self.memo(path, |s| &s.stats, |p| fs::metadata(p))
+        self.remembered(path, |s| &s.stats, |p| fs::metadata(p))
     }
 
-    fn memo(
+    fn remembered(
         &self,
         path: &Path,
         table: impl Fn(&Snapshot) -> &Table<MetaResult>,

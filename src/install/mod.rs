@@ -200,7 +200,7 @@ pub fn unit_file_state_reporting(
     name: &str,
     warnings: &mut Vec<String>,
 ) -> Result<UnitFileState, InstallError> {
-    let paths = paths::InstallPaths::snapshot(lookup)?;
+    let paths = paths::InstallPaths::memo(lookup)?;
     state::lookup_state(&paths, name, warnings)
 }
 
@@ -212,7 +212,7 @@ pub fn unit_file_exists(
     name: &str,
     warnings: &mut Vec<String>,
 ) -> Result<bool, InstallError> {
-    state::unit_exists(&paths::InstallPaths::snapshot(lookup)?, name, warnings)
+    state::unit_exists(&paths::InstallPaths::memo(lookup)?, name, warnings)
 }
 
 /// What the preset files say about `name` (for `systemctl show`'s `UnitFilePreset=`): enabled

@@ -79,11 +79,19 @@ impl InstallPaths {
         &self.roles
     }
 
-    /// For read-only passes over many units (list-unit-files, is-enabled): every directory is
-    /// read once.
+    /// For read-only passes over many units (list-unit-files): every directory is read once.
     pub fn snapshot(lp: &LookupPaths) -> Result<InstallPaths, InstallError> {
         Ok(InstallPaths {
             fs: FsView::snapshot(),
+            ..InstallPaths::new(lp)?
+        })
+    }
+
+    /// For a read-only question about one unit (is-enabled, show): answers are remembered, but
+    /// no directory is listed just to learn that a name is absent.
+    pub fn memo(lp: &LookupPaths) -> Result<InstallPaths, InstallError> {
+        Ok(InstallPaths {
+            fs: FsView::memo(),
             ..InstallPaths::new(lp)?
         })
     }
