@@ -5,6 +5,7 @@
 //! between client and manager), `cli` (the command line and systemd's output formats).
 
 pub mod cli;
+pub mod errno;
 pub mod install;
 pub mod ipc;
 pub mod manager;

@@ -290,6 +290,14 @@ impl FsView {
     }
 
     pub fn metadata(&self, path: &Path) -> io::Result<fs::Metadata> {
+        // What is not a symlink stats as it lstats: no need to ask twice.
+        if let Some(s) = &self.snapshot {
+            if let Some(Ok(meta)) = s.lstats.borrow().get(path.as_os_str()) {
+                if !meta.file_type().is_symlink() {
+                    return Ok(meta.clone());
+                }
+            }
+        }
         self.remembered(path, |s| &s.stats, |p| fs::metadata(p))
     }
 

@@ -100,13 +100,9 @@ impl InstallError {
     }
 }
 
-/// `strerror()` of an I/O error, without Rust's " (os error N)" suffix.
+/// `strerror()` of an I/O error as systemctl prints it.
 pub(crate) fn io_text(e: &io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
+    crate::errno::text(e)
 }
 
 /// One entry of install.c's change list: what was done, or what went wrong with which file.

@@ -69,48 +69,6 @@ pub enum ApplyError {
     RemoveTree { path: String, reason: String },
 }
 
-/// glibc's strerror() texts, which systemd's messages carry; musl and nix word some differently.
-const GLIBC_ERRNO_TEXTS: &[(i32, &str)] = &[
-    (libc::EPERM, "Operation not permitted"),
-    (libc::ENOENT, "No such file or directory"),
-    (libc::ESRCH, "No such process"),
-    (libc::EIO, "Input/output error"),
-    (libc::ENXIO, "No such device or address"),
-    (libc::EBADF, "Bad file descriptor"),
-    (libc::EAGAIN, "Resource temporarily unavailable"),
-    (libc::ENOMEM, "Cannot allocate memory"),
-    (libc::EACCES, "Permission denied"),
-    (libc::EBUSY, "Device or resource busy"),
-    (libc::EEXIST, "File exists"),
-    (libc::EXDEV, "Invalid cross-device link"),
-    (libc::ENODEV, "No such device"),
-    (libc::ENOTDIR, "Not a directory"),
-    (libc::EISDIR, "Is a directory"),
-    (libc::EINVAL, "Invalid argument"),
-    (libc::ETXTBSY, "Text file busy"),
-    (libc::EFBIG, "File too large"),
-    (libc::ENOSPC, "No space left on device"),
-    (libc::EROFS, "Read-only file system"),
-    (libc::EMLINK, "Too many links"),
-    (libc::ENAMETOOLONG, "File name too long"),
-    (libc::ENOTEMPTY, "Directory not empty"),
-    (libc::ELOOP, "Too many levels of symbolic links"),
-    (libc::EOPNOTSUPP, "Operation not supported"),
-    (libc::EDQUOT, "Disk quota exceeded"),
-];
-
-/// strerror() of an I/O error as glibc words it, without Rust's "(os error N)" suffix.
-pub fn errno_text(e: &io::Error) -> String {
-    let Some(n) = e.raw_os_error() else {
-        return e.to_string();
-    };
-    GLIBC_ERRNO_TEXTS
-        .iter()
-        .find(|(code, _)| *code == n)
-        .map(|(_, text)| text.to_string())
-        .unwrap_or_else(|| nix::errno::Errno::from_raw(n).desc().to_string())
-}
-
 fn errno_of(e: &io::Error) -> i32 {
     e.raw_os_error().unwrap_or(libc::EIO)
 }
@@ -168,7 +126,7 @@ fn set_perms(item: &Item, path: &str, follow: bool, creation: Creation) -> Resul
     }
     .map_err(|e| ApplyError::Stat {
         path: path.to_string(),
-        reason: errno_text(&e),
+        reason: crate::errno::text(&e),
     })?;
     if !meta.is_dir() && meta.nlink() > 1 && protected_hardlinks_off() {
         return Err(ApplyError::Hardlinked(path.to_string()));
@@ -192,7 +150,7 @@ fn set_perms(item: &Item, path: &str, follow: bool, creation: Creation) -> Resul
         };
         result.map_err(|e| ApplyError::Chown {
             path: path.to_string(),
-            reason: errno_text(&e),
+            reason: crate::errno::text(&e),
         })?;
     }
     if (apply_mode || do_chown)
@@ -202,7 +160,7 @@ fn set_perms(item: &Item, path: &str, follow: bool, creation: Creation) -> Resul
         fs::set_permissions(path, fs::Permissions::from_mode(new_mode)).map_err(|e| {
             ApplyError::Chmod {
                 path: path.to_string(),
-                reason: errno_text(&e),
+                reason: crate::errno::text(&e),
             }
         })?;
     }
@@ -273,7 +231,7 @@ fn remove_if_wrong_type(
     removed.map_err(|e| ApplyError::RemoveWrongType {
         name: name.to_string(),
         parent: parent.to_string(),
-        reason: errno_text(&e),
+        reason: crate::errno::text(&e),
     })?;
     Ok(false)
 }
@@ -312,7 +270,7 @@ fn make_parents_replacing(
                 .map_err(|e| ApplyError::MkdirParent {
                     name: component.to_string(),
                     parent: parent.clone(),
-                    reason: errno_text(&e),
+                    reason: crate::errno::text(&e),
                 })?;
         }
     }
@@ -335,7 +293,7 @@ fn prepare_parents(
 fn write_all(file: &mut File, data: &[u8], path: &str) -> Result<(), ApplyError> {
     file.write_all(data).map_err(|e| ApplyError::Write {
         path: path.to_string(),
-        reason: errno_text(&e),
+        reason: crate::errno::text(&e),
     })
 }
 
@@ -354,7 +312,7 @@ fn create_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
             file.set_permissions(fs::Permissions::from_mode(item.mode))
                 .map_err(|e| ApplyError::Chmod {
                     path: path.to_string(),
-                    reason: errno_text(&e),
+                    reason: crate::errno::text(&e),
                 })?;
             if let Some(arg) = &item.argument {
                 write_all(&mut file, arg, path)?;
@@ -364,7 +322,7 @@ fn create_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
         Err(e) if errno_of(&e) == libc::EEXIST => {
             let meta = fs::symlink_metadata(path).map_err(|e| ApplyError::CreateFile {
                 path: path.to_string(),
-                reason: errno_text(&e),
+                reason: crate::errno::text(&e),
             })?;
             if !meta.is_file() {
                 return Err(ApplyError::NotRegular(path.to_string()));
@@ -373,7 +331,7 @@ fn create_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
         }
         Err(e) => Err(ApplyError::CreateFile {
             path: path.to_string(),
-            reason: errno_text(&e),
+            reason: crate::errno::text(&e),
         }),
     }
 }
@@ -391,11 +349,11 @@ fn truncate_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
         .open(path)
         .map_err(|e| ApplyError::OpenFile {
             path: path.to_string(),
-            reason: errno_text(&e),
+            reason: crate::errno::text(&e),
         })?;
     let meta = file.metadata().map_err(|e| ApplyError::OpenFile {
         path: path.to_string(),
-        reason: errno_text(&e),
+        reason: crate::errno::text(&e),
     })?;
     if !meta.is_file() {
         return Err(ApplyError::NotRegular(path.to_string()));
@@ -406,7 +364,7 @@ fn truncate_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     if meta.len() > 0 {
         file.set_len(0).map_err(|e| ApplyError::Truncate {
             path: path.to_string(),
-            reason: errno_text(&e),
+            reason: crate::errno::text(&e),
         })?;
     }
     if let Some(arg) = &item.argument {
@@ -435,7 +393,7 @@ fn write_file(item: &Item, path: &str) -> Result<(), ApplyError> {
         Err(e) => {
             return Err(ApplyError::OpenForWrite {
                 path: path.to_string(),
-                reason: errno_text(&e),
+                reason: crate::errno::text(&e),
             })
         }
     };
@@ -468,7 +426,7 @@ fn create_directory(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
         Err(e) => {
             return Err(ApplyError::Mkdir {
                 path: path.to_string(),
-                reason: errno_text(&e),
+                reason: crate::errno::text(&e),
             })
         }
     };
@@ -522,7 +480,7 @@ fn create_fifo(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     let path = item.path.as_str();
     let fifo_error = |e: io::Error| ApplyError::Fifo {
         path: path.to_string(),
-        reason: errno_text(&e),
+        reason: crate::errno::text(&e),
     };
     let mode = Mode::from_bits_truncate(item.mode);
     let make = |p: &str| -> nix::Result<()> {
@@ -562,7 +520,7 @@ fn create_symlink(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     let target = item.argument_text().unwrap_or_default();
     let symlink_error = |e: &io::Error| ApplyError::Symlink {
         path: path.to_string(),
-        reason: errno_text(e),
+        reason: crate::errno::text(e),
     };
     match symlink(&target, path) {
         Ok(()) => Ok(()),
@@ -620,7 +578,7 @@ fn create_device(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     };
     let device_error = |e: io::Error| ApplyError::Device {
         path: path.to_string(),
-        reason: errno_text(&e),
+        reason: crate::errno::text(&e),
     };
     let creation = match make(path) {
         Ok(()) => Creation::New,
@@ -698,13 +656,13 @@ fn copy_files(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     };
     let copy_error = |e: &io::Error| ApplyError::Copy {
         path: path.to_string(),
-        reason: errno_text(e),
+        reason: crate::errno::text(e),
     };
     // The source is compared through links: a dangling one is copied, then reported.
     let followed_source = || {
         fs::metadata(&source).map_err(|e| ApplyError::StatSource {
             path: source.display().to_string(),
-            reason: errno_text(&e),
+            reason: crate::errno::text(&e),
         })
     };
     if let Ok(existing) = fs::symlink_metadata(path) {
@@ -933,7 +891,7 @@ pub fn remove(item: &Item) -> Vec<ApplyError> {
             Err(e) if !matches!(errno_of(&e), libc::ENOENT | libc::ENOTDIR) => {
                 errors.push(ApplyError::RemoveTree {
                     path: item.path.clone(),
-                    reason: errno_text(&e),
+                    reason: crate::errno::text(&e),
                 })
             }
             _ => {}
@@ -948,7 +906,7 @@ pub fn remove(item: &Item) -> Vec<ApplyError> {
             match result {
                 Err(e) if errno_of(&e) != libc::ENOENT => Err(ApplyError::Remove {
                     path: p.to_string(),
-                    reason: errno_text(&e),
+                    reason: crate::errno::text(&e),
                 }),
                 _ => Ok(()),
             }
@@ -963,7 +921,7 @@ pub fn remove(item: &Item) -> Vec<ApplyError> {
             match result {
                 Err(e) if errno_of(&e) != libc::ENOENT => Err(ApplyError::RemoveTree {
                     path: p.to_string(),
-                    reason: errno_text(&e),
+                    reason: crate::errno::text(&e),
                 }),
                 _ => Ok(()),
             }

@@ -130,7 +130,7 @@ pub fn find_named(
     if name.contains('/') {
         return match fs::metadata(name) {
             Ok(_) => Ok(PathBuf::from(name)),
-            Err(e) => Err(not_found(&super::apply::errno_text(&e))),
+            Err(e) => Err(not_found(&crate::errno::text(&e))),
         };
     }
     dirs.iter()
@@ -145,7 +145,7 @@ pub fn cat(root: Option<&Path>, dirs: &[String], out: &mut dyn Write) -> Result<
     for (n, file) in list_files(root, dirs, None).iter().enumerate() {
         let text = fs::read(file).map_err(|e| ConfigError::Cat {
             path: file.display().to_string(),
-            reason: super::apply::errno_text(&e),
+            reason: crate::errno::text(&e),
         })?;
         let separator = if n > 0 { "\n" } else { "" };
         let mut chunk = format!("{separator}# {}\n", file.display()).into_bytes();

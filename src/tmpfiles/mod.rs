@@ -247,14 +247,14 @@ impl Run<'_> {
                 .read_to_end(&mut text)
                 .map_err(|e| TmpfilesError::Read {
                     file: "<stdin>".into(),
-                    reason: apply::errno_text(&e),
+                    reason: crate::errno::text(&e),
                 })?;
             ("<stdin>".to_string(), text)
         } else {
             let path = config::find_named(root, dirs, name)?;
             let text = std::fs::read(&path).map_err(|e| config::ConfigError::Open {
                 name: name.to_string(),
-                reason: apply::errno_text(&e),
+                reason: crate::errno::text(&e),
             })?;
             (path.display().to_string(), text)
         };
@@ -365,7 +365,7 @@ pub fn run(opts: &Options, stdin: &mut dyn Read, log: &mut dyn Write) -> Result<
                 Err(e) => run.say(
                     &TmpfilesError::Read {
                         file: name,
-                        reason: apply::errno_text(&e),
+                        reason: crate::errno::text(&e),
                     }
                     .to_string(),
                 ),

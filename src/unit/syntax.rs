@@ -254,18 +254,30 @@ pub fn parse_file(path: &Path) -> Result<Document, FileError> {
             path: path.to_path_buf(),
         });
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(FILE_SIZE_MAX + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|source| FileError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    if bytes.len() as u64 > FILE_SIZE_MAX {
+    if meta.len() > FILE_SIZE_MAX {
         return Err(FileError::TooLarge {
             path: path.to_path_buf(),
         });
     }
+    // Read the size fstat() gave, without a last read to see the end: a unit file being written
+    // while we read it is read as far as it was when we looked.
+    let mut bytes = vec![0u8; meta.len() as usize];
+    let mut filled = 0;
+    let mut file = file;
+    while filled < bytes.len() {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(source) => {
+                return Err(FileError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        }
+    }
+    bytes.truncate(filled);
     parse(&bytes).map_err(|source| FileError::Syntax {
         path: path.to_path_buf(),
         source,
