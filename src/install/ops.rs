@@ -814,31 +814,49 @@ impl<'a> Op<'a> {
 
 /// `systemctl preset NAME…`.
 pub fn preset(lookup: &LookupPaths, flags: Flags, names: &[String], mode: PresetMode) -> Outcome {
-    let paths = match InstallPaths::new(lookup) {
-        Ok(p) => p,
-        Err(e) => return Outcome::failed(e),
-    };
-    let mut op = Op::new(&paths, flags);
-    let presets = match Presets::read(lookup, &mut op.warnings) {
-        Ok(p) => p,
-        Err(e) => return op.finish(Err(e)),
-    };
-    let mut run = PresetRun {
-        presets,
-        plus: Context::new(&paths),
-        minus: Context::new(&paths),
-    };
-    for name in names {
-        if let Err(e) = op.preset_prepare_one(&mut run, name) {
-            return op.finish(Err(e));
-        }
-    }
-    let r = op.execute_preset(&mut run, mode);
-    op.finish(r)
+    run_presets(lookup, flags, mode, |op, run, _| {
+        names
+            .iter()
+            .try_for_each(|name| op.preset_prepare_one(run, name))
+    })
 }
 
 /// `systemctl preset-all`: every unit file along the search path, in directory order.
 pub fn preset_all(lookup: &LookupPaths, flags: Flags, mode: PresetMode) -> Outcome {
+    run_presets(lookup, flags, mode, |op, run, paths| {
+        for dir in paths.search.clone() {
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let Ok(t) = e.file_type() else { continue };
+                if !UnitName::is_valid(&name) || !(t.is_symlink() || t.is_file()) {
+                    continue;
+                }
+                // Masked, generated, missing and invalid units are reported and skipped; only
+                // I/O errors end the run.
+                if let Err(e @ InstallError::Io { .. }) = op.preset_prepare_one(run, &name) {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// What preset and preset-all share: read the preset files, let `prepare` choose the units,
+/// then apply the presets in `mode`.
+fn run_presets(
+    lookup: &LookupPaths,
+    flags: Flags,
+    mode: PresetMode,
+    prepare: impl for<'p> FnOnce(
+        &mut Op<'p>,
+        &mut PresetRun<'p>,
+        &'p InstallPaths,
+    ) -> Result<(), InstallError>,
+) -> Outcome {
     let paths = match InstallPaths::new(lookup) {
         Ok(p) => p,
         Err(e) => return Outcome::failed(e),
@@ -853,22 +871,8 @@ pub fn preset_all(lookup: &LookupPaths, flags: Flags, mode: PresetMode) -> Outco
         plus: Context::new(&paths),
         minus: Context::new(&paths),
     };
-    for dir in paths.search.clone() {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let Ok(t) = e.file_type() else { continue };
-            if !UnitName::is_valid(&name) || !(t.is_symlink() || t.is_file()) {
-                continue;
-            }
-            // Masked, generated, missing and invalid units are reported and skipped; only
-            // I/O errors end the run.
-            if let Err(e @ InstallError::Io { .. }) = op.preset_prepare_one(&mut run, &name) {
-                return op.finish(Err(e));
-            }
-        }
+    if let Err(e) = prepare(&mut op, &mut run, &paths) {
+        return op.finish(Err(e));
     }
     let r = op.execute_preset(&mut run, mode);
     op.finish(r)
