@@ -511,11 +511,14 @@ impl<'a> Context<'a> {
             ));
             return Err(InstallError::Invalid(name));
         }
-        let meta = match self.paths.fs.symlink_metadata(path) {
-            Ok(m) => m,
-            Err(e) => return Err(not_found_or_io(&name, path, e)),
+        let is_symlink = match self.paths.fs.listed_entry(path) {
+            Some(entry) => entry.is_symlink,
+            None => match self.paths.fs.symlink_metadata(path) {
+                Ok(m) => m.file_type().is_symlink(),
+                Err(e) => return Err(not_found_or_io(&name, path, e)),
+            },
         };
-        if dropin || !meta.file_type().is_symlink() {
+        if dropin || !is_symlink {
             return self.load(i, path, flags, dropin);
         }
         let raw = self
@@ -573,6 +576,17 @@ impl<'a> Context<'a> {
         if dropin && !flags.load {
             return Ok(());
         }
+        // A regular file as readdir() saw it, about to be read anyway: its emptiness (a mask)
+        // shows in what is read, so it needs no stat() of its own.
+        let listed_regular = flags.load
+            && self
+                .paths
+                .fs
+                .listed_entry(path)
+                .is_some_and(|e| e.is_file && !e.is_symlink);
+        if listed_regular {
+            return self.load_regular(i, path, &unit, dropin);
+        }
         let meta = self
             .paths
             .fs
@@ -601,7 +615,45 @@ impl<'a> Context<'a> {
             self.infos[i].kind = Some(FileKind::Regular);
             return Ok(());
         }
-        let doc = match syntax::parse_file(path) {
+        self.apply_parsed(i, path, &unit, dropin, syntax::parse_file(path))
+    }
+
+    /// A regular file seen in a listing: read it; empty is a mask, anything else is parsed.
+    fn load_regular(
+        &mut self,
+        i: usize,
+        path: &Path,
+        unit: &UnitName,
+        dropin: bool,
+    ) -> Result<(), InstallError> {
+        let bytes = match syntax::read_file(path) {
+            Ok(bytes) => bytes,
+            Err(e) => return self.apply_parsed(i, path, unit, dropin, Err(e)),
+        };
+        if bytes.is_empty() {
+            if !dropin {
+                self.infos[i].kind = Some(FileKind::Masked);
+            }
+            return Ok(());
+        }
+        let parsed = syntax::parse(&bytes).map_err(|source| FileError::Syntax {
+            path: path.to_path_buf(),
+            source,
+        });
+        self.apply_parsed(i, path, unit, dropin, parsed)
+    }
+
+    /// The outcome of reading and parsing a unit file: its warnings and `[Install]` settings for
+    /// unit `i`, or install.c's error for it.
+    fn apply_parsed(
+        &mut self,
+        i: usize,
+        path: &Path,
+        unit: &UnitName,
+        dropin: bool,
+        parsed: Result<syntax::Document, FileError>,
+    ) -> Result<(), InstallError> {
+        let doc = match parsed {
             Ok(doc) => doc,
             Err(FileError::Syntax {
                 source: SyntaxError::InvalidSectionHeader { line, header },
@@ -612,7 +664,7 @@ impl<'a> Context<'a> {
                 let before = fs::read(path).map_err(|e| InstallError::io(path, e))?;
                 let before: Vec<&[u8]> = before.split(|&b| b == b'\n').take(line - 1).collect();
                 if let Ok(doc) = syntax::parse(&before.join(&b'\n')) {
-                    self.apply_install_section(i, path, &unit, &doc)?;
+                    self.apply_install_section(i, path, unit, &doc)?;
                 }
                 self.warnings.push(format!(
                     "{}:{line}: Invalid section header '{header}'",
@@ -636,7 +688,7 @@ impl<'a> Context<'a> {
                 })
             }
         };
-        self.apply_install_section(i, path, &unit, &doc)?;
+        self.apply_install_section(i, path, unit, &doc)?;
         if !dropin {
             self.infos[i].kind = Some(FileKind::Regular);
         }

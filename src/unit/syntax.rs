@@ -230,6 +230,15 @@ fn handle_line(
 
 /// Read and parse one file, refusing what is not a regular file or is too large to be a unit.
 pub fn parse_file(path: &Path) -> Result<Document, FileError> {
+    let bytes = read_file(path)?;
+    parse(&bytes).map_err(|source| FileError::Syntax {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The bytes of a unit file, refusing what is not a regular file or is too large to be one.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, FileError> {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; it
     // changes nothing for the regular files that pass the check below.
     let file = fs::OpenOptions::new()
@@ -246,11 +255,6 @@ pub fn parse_file(path: &Path) -> Result<Document, FileError> {
     })?;
     if !meta.is_file() {
         return Err(FileError::NotRegular {
-            path: path.to_path_buf(),
-        });
-    }
-    if meta.len() > FILE_SIZE_MAX {
-        return Err(FileError::TooLarge {
             path: path.to_path_buf(),
         });
     }
@@ -278,10 +282,7 @@ pub fn parse_file(path: &Path) -> Result<Document, FileError> {
         }
     }
     bytes.truncate(filled);
-    parse(&bytes).map_err(|source| FileError::Syntax {
-        path: path.to_path_buf(),
-        source,
-    })
+    Ok(bytes)
 }
 
 #[cfg(test)]
