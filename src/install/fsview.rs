@@ -80,6 +80,44 @@ pub struct LinkRecord {
     pub template: Option<String>,
 }
 
+/// The symlinks of one directory, with an index from every name a unit could be looked for by
+/// (the link's own name, its template, where it points) to the links that carry it.
+#[derive(Debug, Default)]
+pub struct LinkRecords {
+    links: Vec<LinkRecord>,
+    by_key: HashMap<String, Vec<usize>>,
+}
+
+impl LinkRecords {
+    fn new(links: Vec<LinkRecord>) -> LinkRecords {
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, link) in links.iter().enumerate() {
+            let keys = [
+                Some(&link.name),
+                link.template.as_ref(),
+                link.destination_name.as_ref(),
+            ];
+            for key in keys.into_iter().flatten() {
+                let slots = by_key.entry(key.clone()).or_default();
+                if slots.last() != Some(&i) {
+                    slots.push(i);
+                }
+            }
+        }
+        LinkRecords { links, by_key }
+    }
+
+    /// The links that name `unit` in any of the three ways, in readdir order; no other link can
+    /// make `unit` enabled.
+    pub fn mentioning<'a>(&'a self, unit: &str) -> impl Iterator<Item = &'a LinkRecord> + 'a {
+        self.by_key
+            .get(unit)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.links[i])
+    }
+}
+
 type Listing = Option<Rc<DirListing>>;
 
 /// What a snapshot knows of a directory.
@@ -102,7 +140,7 @@ struct Snapshot {
     links: Table<Result<PathBuf, StoredError>>,
     lstats: Table<MetaResult>,
     stats: Table<MetaResult>,
-    links_by_dir: Table<(bool, Rc<Vec<LinkRecord>>)>,
+    links_by_dir: Table<(bool, Rc<LinkRecords>)>,
     /// List a directory to answer whether a name exists in it: worth it when many names are
     /// asked (list-unit-files), not for one unit (a stat is cheaper than a large listing).
     list_parents: bool,
@@ -241,7 +279,7 @@ impl FsView {
     }
 
     /// The symlinks of `dir`; with `destinations`, each with the file name it points to.
-    pub fn links_of(&self, dir: &Path, destinations: bool) -> Rc<Vec<LinkRecord>> {
+    pub fn links_of(&self, dir: &Path, destinations: bool) -> Rc<LinkRecords> {
         if let Some(s) = &self.snapshot {
             if let Some((had, links)) = s.links_by_dir.borrow().get(dir.as_os_str()) {
                 if *had || !destinations {
@@ -250,7 +288,7 @@ impl FsView {
             }
         }
         let listing = self.list_dir(dir);
-        let links: Rc<Vec<LinkRecord>> = Rc::new(
+        let links = Rc::new(LinkRecords::new(
             listing
                 .iter()
                 .flat_map(|l| l.iter())
@@ -270,7 +308,7 @@ impl FsView {
                     }
                 })
                 .collect(),
-        );
+        ));
         if let Some(s) = &self.snapshot {
             s.links_by_dir
                 .borrow_mut()

@@ -246,7 +246,7 @@ fn find_symlinks_in_directory(
     config_path: &Path,
     same_name_link: &mut bool,
 ) -> Result<bool, InstallError> {
-    for link in fs.links_of(dir, !ignore_destination).iter() {
+    for link in fs.links_of(dir, !ignore_destination).mentioning(&info.name) {
         let name = &link.name;
         let mut found_dest = false;
         if !ignore_destination {
