@@ -141,6 +141,7 @@ struct Snapshot {
     lstats: Table<MetaResult>,
     stats: Table<MetaResult>,
     links_by_dir: Table<(bool, Rc<LinkRecords>)>,
+    dependency_dirs: Table<Rc<Vec<PathBuf>>>,
     /// List a directory to answer whether a name exists in it: worth it when many names are
     /// asked (list-unit-files), not for one unit (a stat is cheaper than a large listing).
     list_parents: bool,
@@ -315,6 +316,32 @@ impl FsView {
                 .insert(dir.as_os_str().to_owned(), (destinations, links.clone()));
         }
         links
+    }
+
+    /// The `.wants/`, `.requires/` and `.upholds/` directories in `dir`, in readdir order.
+    pub fn dependency_dirs(&self, dir: &Path) -> Rc<Vec<PathBuf>> {
+        if let Some(s) = &self.snapshot {
+            if let Some(dirs) = s.dependency_dirs.borrow().get(dir.as_os_str()) {
+                return dirs.clone();
+            }
+        }
+        let dirs: Rc<Vec<PathBuf>> = Rc::new(
+            self.list_dir(dir)
+                .iter()
+                .flat_map(|l| l.iter())
+                .filter(|e| {
+                    let suffix = e.name.rfind('.').map(|d| &e.name[d..]);
+                    e.is_dir && matches!(suffix, Some(".wants" | ".requires" | ".upholds"))
+                })
+                .map(|e| dir.join(&e.name))
+                .collect(),
+        );
+        if let Some(s) = &self.snapshot {
+            s.dependency_dirs
+                .borrow_mut()
+                .insert(dir.as_os_str().to_owned(), dirs.clone());
+        }
+        dirs
     }
 
     /// Whether `dir` may hold an entry `name`: always in the live view; in a snapshot, only if

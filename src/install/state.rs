@@ -203,16 +203,10 @@ fn find_symlinks(
     config_path: &Path,
     same_name_link: &mut bool,
 ) -> Result<bool, InstallError> {
-    let entries = fs.list_dir(config_path).unwrap_or_default();
-    for e in entries.iter() {
-        let suffix = e.name.rfind('.').map(|d| &e.name[d..]);
-        if !e.is_dir || !matches!(suffix, Some(".wants" | ".requires" | ".upholds")) {
-            continue;
-        }
-        let sub = config_path.join(&e.name);
+    for sub in fs.dependency_dirs(config_path).iter() {
         if find_symlinks_in_directory(
             fs,
-            &sub,
+            sub,
             info,
             true,
             match_name,
