@@ -1,6 +1,7 @@
 //! The service manager: the daemon that owns runtime state (jobs, unit state machines, processes,
 //! notify and listening sockets, logs). This stage holds its process spawning.
 
+pub mod config;
 pub mod context;
 pub mod credentials;
 pub mod event;
