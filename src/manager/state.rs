@@ -1,0 +1,266 @@
+//! The runtime state that survives the manager: for every unit that is not simply inactive, its
+//! active state, sub-state, result, main and control pids (each with its /proc start time, so a
+//! reused pid is never mistaken for the service), restart count and timestamps, written to one
+//! JSON file in the runtime directory by an atomic rename. A manager started again (after a
+//! SIGKILL, or a `daemon-reexec`) adopts what is still running and marks what died. The boot id
+//! recorded with the state tells state left in an image at build time (another boot) from state
+//! of this boot: the former is discarded.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::process;
+
+#[derive(Debug, Error)]
+pub enum StateError {
+    #[error("Failed to write the manager state {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("Failed to encode the manager state: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// systemd's unit active states (`ActiveState=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActiveState {
+    Active,
+    Reloading,
+    Inactive,
+    Failed,
+    Activating,
+    Deactivating,
+}
+
+impl ActiveState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActiveState::Active => "active",
+            ActiveState::Reloading => "reloading",
+            ActiveState::Inactive => "inactive",
+            ActiveState::Failed => "failed",
+            ActiveState::Activating => "activating",
+            ActiveState::Deactivating => "deactivating",
+        }
+    }
+}
+
+/// A pid with the start time that makes it unique across pid reuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackedPid {
+    pub pid: i32,
+    pub start_time: u64,
+}
+
+impl TrackedPid {
+    /// The live process `pid`, if it exists.
+    pub fn of(pid: i32) -> Option<TrackedPid> {
+        process::stat(pid).map(|s| TrackedPid {
+            pid,
+            start_time: s.start_time,
+        })
+    }
+
+    pub fn is_alive(&self) -> bool {
+        process::is_same_process(self.pid, self.start_time)
+    }
+}
+
+/// What is remembered of one unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRecord {
+    pub active_state: ActiveState,
+    pub sub_state: String,
+    /// `Result=`: success, exit-code, signal, timeout, core-dump, start-limit-hit, …
+    pub result: String,
+    pub main_pid: Option<TrackedPid>,
+    pub control_pid: Option<TrackedPid>,
+    pub invocation_id: String,
+    pub n_restarts: u32,
+    pub status_text: Option<String>,
+    /// Realtime microseconds of the last state changes, as `show` prints them.
+    pub active_enter_usec: u64,
+    pub inactive_enter_usec: u64,
+    pub state_change_usec: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedState {
+    pub boot_id: String,
+    pub units: BTreeMap<String, UnitRecord>,
+}
+
+/// This boot's id, from the kernel.
+pub fn current_boot_id() -> String {
+    fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+impl SavedState {
+    /// Write atomically: a reader sees the old state or the new one, never half of either.
+    pub fn save(&self, path: &Path) -> Result<(), StateError> {
+        let err = |source| StateError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let dir = path.parent().unwrap_or(Path::new("/"));
+        let tmp = dir.join(format!(
+            ".{}.tmp",
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        ));
+        let bytes = serde_json::to_vec(self)?;
+        let mut f = fs::File::create(&tmp).map_err(err)?;
+        f.write_all(&bytes).map_err(err)?;
+        f.sync_data().map_err(err)?;
+        fs::rename(&tmp, path).map_err(err)
+    }
+
+    /// The state worth adopting: nothing if the file is missing, unreadable, from another boot
+    /// (an image's leftovers) or not ours. A unit whose main process is gone is marked failed,
+    /// as the manager would have marked it had it seen the process die.
+    pub fn load(path: &Path, boot_id: &str) -> (SavedState, Vec<String>) {
+        let mut notes = Vec::new();
+        let Ok(bytes) = fs::read(path) else {
+            return (SavedState::default(), notes);
+        };
+        let mut state: SavedState = match serde_json::from_slice(&bytes) {
+            Ok(s) => s,
+            Err(e) => {
+                notes.push(format!(
+                    "Ignoring unreadable manager state {}: {e}",
+                    path.display()
+                ));
+                return (SavedState::default(), notes);
+            }
+        };
+        if state.boot_id != boot_id {
+            notes.push(format!(
+                "Discarding manager state {} from another boot.",
+                path.display()
+            ));
+            return (SavedState::default(), notes);
+        }
+        for (name, unit) in state.units.iter_mut() {
+            let running = matches!(
+                unit.active_state,
+                ActiveState::Active
+                    | ActiveState::Activating
+                    | ActiveState::Reloading
+                    | ActiveState::Deactivating
+            );
+            if !running {
+                continue;
+            }
+            if let Some(main) = unit.main_pid {
+                if !main.is_alive() {
+                    notes.push(format!(
+                        "{name}: main process {} exited while the manager was away.",
+                        main.pid
+                    ));
+                    unit.main_pid = None;
+                    unit.active_state = ActiveState::Failed;
+                    unit.sub_state = "failed".to_string();
+                    unit.result = "exit-code".to_string();
+                }
+            }
+            if unit.control_pid.is_some_and(|c| !c.is_alive()) {
+                unit.control_pid = None;
+            }
+        }
+        (state, notes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(main: Option<TrackedPid>) -> UnitRecord {
+        UnitRecord {
+            active_state: ActiveState::Active,
+            sub_state: "running".into(),
+            result: "success".into(),
+            main_pid: main,
+            control_pid: None,
+            invocation_id: "abc".into(),
+            n_restarts: 0,
+            status_text: None,
+            active_enter_usec: 1,
+            inactive_enter_usec: 0,
+            state_change_usec: 1,
+        }
+    }
+
+    #[test]
+    fn a_live_service_is_adopted_and_a_dead_one_marked_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let live = TrackedPid::of(child.id() as i32).unwrap();
+        let me = TrackedPid::of(std::process::id() as i32).unwrap();
+        let reused = TrackedPid {
+            pid: me.pid,
+            start_time: me.start_time + 1,
+        };
+        let mut state = SavedState {
+            boot_id: current_boot_id(),
+            units: BTreeMap::new(),
+        };
+        state
+            .units
+            .insert("live.service".into(), record(Some(live)));
+        state
+            .units
+            .insert("gone.service".into(), record(Some(reused)));
+        state.save(&path).unwrap();
+
+        let (loaded, notes) = SavedState::load(&path, &current_boot_id());
+        child.kill().ok();
+        child.wait().ok();
+        assert_eq!(
+            loaded.units["live.service"].active_state,
+            ActiveState::Active
+        );
+        assert_eq!(loaded.units["live.service"].main_pid, Some(live));
+        let gone = &loaded.units["gone.service"];
+        assert_eq!(
+            (gone.active_state, gone.result.as_str()),
+            (ActiveState::Failed, "exit-code")
+        );
+        assert_eq!(notes.len(), 1, "{notes:?}");
+    }
+
+    #[test]
+    fn state_from_another_boot_or_unreadable_is_discarded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let mut state = SavedState {
+            boot_id: "image-build-boot".into(),
+            units: BTreeMap::new(),
+        };
+        state.units.insert("x.service".into(), record(None));
+        state.save(&path).unwrap();
+        let (loaded, notes) = SavedState::load(&path, &current_boot_id());
+        assert!(loaded.units.is_empty());
+        assert!(notes[0].contains("another boot"));
+
+        fs::write(&path, b"{ not json").unwrap();
+        let (loaded, notes) = SavedState::load(&path, &current_boot_id());
+        assert!(loaded.units.is_empty());
+        assert!(notes[0].starts_with("Ignoring unreadable"));
+        assert!(!dir.path().join(".state.json.tmp").exists());
+    }
+}
