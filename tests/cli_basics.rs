@@ -229,3 +229,20 @@ fn systemd_escape_matches_the_real_one() {
         assert_eq!(ours, theirs, "systemd-escape {args:?}");
     }
 }
+
+#[test]
+fn with_no_manager_every_unit_is_inactive() {
+    let t = RootTree::new();
+    t.write(
+        "/lib/systemd/system/web.service",
+        "[Service]\nExecStart=/bin/true\n",
+    );
+    let o = t.ours(&["is-active", "web.service", "nope.service"]);
+    assert_eq!((o.code, o.stdout.as_str()), (3, "inactive\ninactive\n"));
+    let o = t.ours(&["is-active", "nope.service"]);
+    assert_eq!((o.code, o.stdout.as_str()), (4, "inactive\n"));
+    let o = t.ours(&["-q", "is-active", "web"]);
+    assert_eq!((o.code, o.stdout.as_str()), (3, ""));
+    let o = t.ours(&["is-failed", "web.service"]);
+    assert_eq!((o.code, o.stdout.as_str()), (1, "inactive\n"));
+}

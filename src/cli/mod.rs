@@ -214,9 +214,9 @@ const VERBS: &[Verb] = &[
     verb("kill", Arity::AtLeast(1), true, online::needs_manager),
     verb("clean", Arity::AtLeast(1), true, online::needs_manager),
     verb("reset-failed", Arity::Any, true, online::needs_manager),
-    verb("is-active", Arity::AtLeast(1), true, online::needs_manager),
-    verb("check", Arity::AtLeast(1), true, online::needs_manager),
-    verb("is-failed", Arity::AtLeast(1), true, online::needs_manager),
+    verb("is-active", Arity::AtLeast(1), false, online::is_active),
+    verb("check", Arity::AtLeast(1), false, online::is_active),
+    verb("is-failed", Arity::AtLeast(1), false, online::is_failed),
     verb("status", Arity::Any, true, online::needs_manager),
     verb(
         "set-property",

@@ -1,10 +1,14 @@
 //! Verbs that need a running service manager. Until the manager exists they answer as systemctl
 //! does on a machine without systemd; in a chroot or with `SYSTEMD_OFFLINE=1` they are no-ops that
-//! succeed, as systemctl 252 makes them so package scriptlets pass during image builds.
+//! succeed, as systemctl 252 makes them so package scriptlets pass during image builds. Queries
+//! answer for a system where nothing runs: every unit `inactive`, the system `offline`.
 
 use std::os::unix::fs::MetadataExt;
 
 use super::{Ctx, Exit, Failed, VerbResult};
+use crate::unit::load::{load_with_map, NameMap};
+use crate::unit::model::LoadState;
+use crate::unit::name::{mangle, UnitType};
 
 /// systemd's `running_in_chroot()`, plus the `SYSTEMD_OFFLINE=1` override.
 pub fn offline_requested() -> bool {
@@ -39,6 +43,39 @@ pub fn without_manager(verb: &str) -> VerbResult {
         return Ok(Exit::Success);
     }
     Err(no_manager())
+}
+
+/// Whether `arg` names a unit that exists (has a unit file, or is a SysV script made into one).
+fn unit_known(ctx: &Ctx, arg: &str) -> bool {
+    let Ok(name) = mangle(arg, UnitType::Service) else {
+        return false;
+    };
+    let map = NameMap::build(&ctx.lookup);
+    load_with_map(&ctx.lookup, &map, &name).load_state != LoadState::NotFound
+}
+
+/// `is-active` with no manager running: nothing runs, so every unit is `inactive` (exit 3), and
+/// 4 when no named unit exists at all. A query never starts a manager.
+pub fn is_active(ctx: &Ctx, args: &[String]) -> VerbResult {
+    for _ in args {
+        if !ctx.opts.quiet {
+            println!("inactive");
+        }
+    }
+    if args.iter().all(|a| !unit_known(ctx, a)) {
+        return Ok(Exit::Unknown);
+    }
+    Ok(Exit::NotRunning)
+}
+
+/// `is-failed` with no manager running: nothing has failed (exit 1).
+pub fn is_failed(ctx: &Ctx, args: &[String]) -> VerbResult {
+    for _ in args {
+        if !ctx.opts.quiet {
+            println!("inactive");
+        }
+    }
+    Ok(Exit::Failure)
 }
 
 /// `is-system-running` with no manager: systemd's answer for a system it does not run.
