@@ -246,3 +246,39 @@ fn with_no_manager_every_unit_is_inactive() {
     let o = t.ours(&["is-failed", "web.service"]);
     assert_eq!((o.code, o.stdout.as_str()), (1, "inactive\n"));
 }
+
+/// `status` reads the real search path (systemctl refuses it with --root), so this runs in a
+/// private mount namespace with a tmpfs over /etc/systemd/system; it needs root and unshare.
+#[test]
+fn status_without_a_manager_shows_the_unit_inactive_in_systemds_layout() {
+    let usable = nix::unistd::geteuid().is_root()
+        && std::path::Path::new("/etc/systemd/system").is_dir()
+        && std::process::Command::new("unshare")
+            .args(["--mount", "true"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !usable {
+        eprintln!("note: needs root, unshare and /etc/systemd/system; skipping");
+        return;
+    }
+    let script = format!(
+        "mount -t tmpfs tmpfs /etc/systemd/system && \
+         mkdir /etc/systemd/system/web.service.d && \
+         printf '[Unit]\\nDescription=Web server\\nDocumentation=man:web(8) https://example.org\\n[Service]\\nExecStart=/bin/true\\n' > /etc/systemd/system/web.service && \
+         printf '[Service]\\nNice=1\\n' > /etc/systemd/system/web.service.d/override.conf && \
+         exec {} status web nope.service",
+        common::OUR_SYSTEMCTL
+    );
+    let o: common::Outcome = std::process::Command::new("unshare")
+        .args(["--mount", "sh", "-c", &script])
+        .env_remove("SYSTEMD_OFFLINE")
+        .output()
+        .expect("run unshare")
+        .into();
+    assert_eq!(
+        o.stdout,
+        "○ web.service - Web server\n     Loaded: loaded (/etc/systemd/system/web.service; static)\n    Drop-In: /etc/systemd/system/web.service.d\n             └─override.conf\n     Active: inactive (dead)\n       Docs: man:web(8)\n             https://example.org\n"
+    );
+    assert_eq!(o.stderr, "Unit nope.service could not be found.\n");
+    assert_eq!(o.code, 4);
+}

@@ -8,6 +8,7 @@ mod journalctl;
 mod online;
 mod options;
 mod show;
+mod status;
 mod table;
 mod tmpfiles;
 
@@ -217,7 +218,7 @@ const VERBS: &[Verb] = &[
     verb("is-active", Arity::AtLeast(1), false, online::is_active),
     verb("check", Arity::AtLeast(1), false, online::is_active),
     verb("is-failed", Arity::AtLeast(1), false, online::is_failed),
-    verb("status", Arity::Any, true, online::needs_manager),
+    verb("status", Arity::Any, true, status::status),
     verb(
         "set-property",
         Arity::AtLeast(2),

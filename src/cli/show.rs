@@ -94,7 +94,10 @@ impl Properties {
 
 /// `UnitFileState=` and `UnitFilePreset=` from the install layer; both empty for a unit without
 /// a unit file, as systemd leaves them, and `generated` for a unit a generator made.
-fn unit_file_state_and_preset(lookup: &LookupPaths, config: &UnitConfig) -> (String, String) {
+pub(super) fn unit_file_state_and_preset(
+    lookup: &LookupPaths,
+    config: &UnitConfig,
+) -> (String, String) {
     let name = config.id.as_str();
     let preset = || {
         crate::install::preset_state(lookup, name)
