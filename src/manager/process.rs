@@ -180,12 +180,14 @@ mod tests {
             .output()
             .unwrap();
         let daemon: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
-        // Mid-execve a process's environ reads empty: wait until it is sleep itself.
+        // Mid-execve a process's environ reads empty (comm changes before the new environment
+        // is in place): wait until the exec'd daemon shows its environment.
+        let marker = format!("INVOCATION_ID={id}").into_bytes();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while stat(daemon).is_none_or(|s| s.comm != "sleep") {
+        while !(stat(daemon).is_some_and(|s| s.comm == "sleep") && environ_has(daemon, &marker)) {
             assert!(
                 std::time::Instant::now() < deadline,
-                "daemon never became sleep"
+                "daemon never exec'd sleep"
             );
             std::thread::yield_now();
         }
