@@ -3,10 +3,11 @@
 //! scope, and the same quirks (the directory specifiers `%t %S %C %L` already carry the `--root`
 //! prefix; `%E`, `%q` and the unit specifiers are not known to tmpfiles at all).
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use thiserror::Error;
+
+use crate::unit::host::{self, MachineIdProblem};
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SpecifierError {
@@ -31,60 +32,8 @@ pub struct Specifiers {
     pub user: bool,
 }
 
-fn read_first_line(path: &Path) -> Option<String> {
-    let text = fs::read_to_string(path).ok()?;
-    let line = text.lines().next().unwrap_or("").trim().to_string();
-    Some(line)
-}
-
-fn architecture() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "x86-64",
-        "x86" => "x86",
-        "aarch64" => "arm64",
-        "arm" => "arm",
-        "powerpc64" => "ppc64-le",
-        "riscv64" => "riscv64",
-        "s390x" => "s390x",
-        other => other,
-    }
-}
-
-fn hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".to_string())
-}
-
 fn env_absolute(var: &str) -> Option<String> {
     std::env::var(var).ok().filter(|v| v.starts_with('/'))
-}
-
-/// `$HOME` if it is a normalised absolute path, else the password database entry, as
-/// get_home_dir() does.
-fn home_dir() -> String {
-    if let Some(home) = env_absolute("HOME").filter(|h| !h.contains("/./") && !h.contains("/../")) {
-        return home;
-    }
-    let uid = nix::unistd::getuid();
-    if uid.is_root() {
-        return "/root".into();
-    }
-    nix::unistd::User::from_uid(uid)
-        .ok()
-        .flatten()
-        .map(|u| u.dir.display().to_string())
-        .unwrap_or_else(|| "/".into())
-}
-
-/// `$TMPDIR`, `$TEMP` or `$TMP` when set to an absolute path, else the fallback (tmp_dir()).
-fn tmp_dir(fallback: &str) -> String {
-    ["TMPDIR", "TEMP", "TMP"]
-        .iter()
-        .find_map(|v| env_absolute(v))
-        .unwrap_or_else(|| fallback.to_string())
 }
 
 impl Specifiers {
@@ -100,27 +49,14 @@ impl Specifiers {
     }
 
     fn os_release(&self, spec: char, key: &str) -> Result<String, SpecifierError> {
-        let text = fs::read_to_string(self.in_root("/etc/os-release"))
-            .or_else(|_| fs::read_to_string(self.in_root("/usr/lib/os-release")))
-            .map_err(|_| SpecifierError::Unresolvable(spec))?;
-        Ok(text
-            .lines()
-            .find_map(|l| {
-                let value = l.trim().strip_prefix(key)?.strip_prefix('=')?;
-                Some(value.trim_matches(|c| c == '"' || c == '\'').to_string())
-            })
-            .unwrap_or_default())
+        host::os_release_field(&self.in_root("/"), key).ok_or(SpecifierError::Unresolvable(spec))
     }
 
     fn machine_id(&self) -> Result<String, SpecifierError> {
-        let id = read_first_line(&self.in_root("/etc/machine-id"))
-            .filter(|l| !l.is_empty() && l != "uninitialized")
-            .ok_or(SpecifierError::Unresolvable('m'))?;
-        if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            Ok(id.to_ascii_lowercase())
-        } else {
-            Err(SpecifierError::Malformed('m'))
-        }
+        host::machine_id(&self.in_root("/")).map_err(|problem| match problem {
+            MachineIdProblem::Missing => SpecifierError::Unresolvable('m'),
+            MachineIdProblem::Malformed => SpecifierError::Malformed('m'),
+        })
     }
 
     fn user_identity(&self, spec: char) -> String {
@@ -181,26 +117,21 @@ impl Specifiers {
     /// The value of one specifier letter.
     pub fn resolve(&self, spec: char) -> Result<String, SpecifierError> {
         Ok(match spec {
-            'a' => architecture().to_string(),
-            'b' => read_first_line(Path::new("/proc/sys/kernel/random/boot_id"))
-                .map(|b| b.replace('-', ""))
-                .ok_or(SpecifierError::Unresolvable(spec))?,
+            'a' => host::architecture().to_string(),
+            'b' => host::boot_id().ok_or(SpecifierError::Unresolvable(spec))?,
             'B' => self.os_release(spec, "BUILD_ID")?,
-            'H' => hostname(),
-            'l' => hostname().split('.').next().unwrap_or_default().to_string(),
+            'H' => host::hostname(),
+            'l' => host::short_hostname(),
             'm' => self.machine_id()?,
             'o' => self.os_release(spec, "ID")?,
-            'v' => nix::sys::utsname::uname()
-                .ok()
-                .and_then(|u| u.release().to_str().map(str::to_string))
-                .unwrap_or_default(),
+            'v' => host::kernel_release(),
             'w' => self.os_release(spec, "VERSION_ID")?,
             'W' => self.os_release(spec, "VARIANT_ID")?,
-            'h' => home_dir(),
+            'h' => host::home_dir(),
             't' | 'S' | 'C' | 'L' => self.directory(spec)?,
             'u' | 'U' | 'g' | 'G' => self.user_identity(spec),
-            'T' => tmp_dir("/tmp"),
-            'V' => tmp_dir("/var/tmp"),
+            'T' => host::tmp_dir("/tmp"),
+            'V' => host::tmp_dir("/var/tmp"),
             '%' => "%".into(),
             other => return Err(SpecifierError::Unknown(other)),
         })
@@ -232,6 +163,8 @@ impl Specifiers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
+    use std::path::Path;
 
     fn system(root: &Path) -> Specifiers {
         Specifiers {

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod command;
 pub mod envfile;
+pub mod host;
 pub mod load;
 pub mod model;
 pub mod name;

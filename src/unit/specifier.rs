@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use super::host;
 use super::name::{self, UnitName};
 use super::paths::Scope;
 
@@ -35,32 +36,6 @@ fn read_trimmed(path: &Path) -> Option<String> {
         .ok()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-}
-
-fn os_release_field(root: &Path, key: &str) -> Option<String> {
-    let text = fs::read_to_string(root.join("etc/os-release"))
-        .or_else(|_| fs::read_to_string(root.join("usr/lib/os-release")))
-        .ok()?;
-    text.lines().find_map(|l| {
-        let value = l.strip_prefix(key)?.strip_prefix('=')?;
-        Some(value.trim_matches(|c| c == '"' || c == '\'').to_string())
-    })
-}
-
-fn hostname(root: &Path) -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .filter(|h| !h.is_empty())
-        .or_else(|| read_trimmed(&root.join("etc/hostname")))
-        .unwrap_or_else(|| "localhost".to_string())
-}
-
-fn uname_release() -> String {
-    nix::sys::utsname::uname()
-        .ok()
-        .and_then(|u| u.release().to_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// The user a manager of this scope runs its units as, by default.
@@ -112,6 +87,10 @@ fn unescape_lossy(s: &str) -> String {
 }
 
 impl SpecifierContext {
+    fn os_release(&self, key: &str) -> String {
+        host::os_release_field(&self.root, key).unwrap_or_default()
+    }
+
     /// The value of one specifier letter.
     pub fn resolve(&self, c: char) -> Result<String, SpecifierError> {
         let u = &self.unit;
@@ -159,45 +138,32 @@ impl SpecifierContext {
             'L' => format!("{}/log", user_dir("XDG_STATE_HOME", ".local/state")),
             'E' if system => "/etc".into(),
             'E' => user_dir("XDG_CONFIG_HOME", ".config"),
-            'T' => std::env::var("TMPDIR")
-                .ok()
-                .filter(|t| t.starts_with('/'))
-                .unwrap_or_else(|| "/tmp".into()),
-            'V' => std::env::var("TMPDIR")
-                .ok()
-                .filter(|t| t.starts_with('/'))
-                .unwrap_or_else(|| "/var/tmp".into()),
+            'T' => host::tmp_dir("/tmp"),
+            'V' => host::tmp_dir("/var/tmp"),
             'u' => manager_user(self.scope).0,
             'U' => manager_user(self.scope).1.to_string(),
             'g' => manager_user(self.scope).2,
             'G' => manager_user(self.scope).3.to_string(),
             'h' => manager_user(self.scope).4,
             's' => manager_user(self.scope).5,
-            'H' => hostname(&self.root),
-            'l' => hostname(&self.root)
-                .split('.')
-                .next()
-                .unwrap_or_default()
-                .to_string(),
+            'H' => host::hostname(),
+            'l' => host::short_hostname(),
             'q' => read_trimmed(&self.root.join("etc/machine-info"))
                 .and_then(|t| {
                     t.lines()
                         .find_map(|l| l.strip_prefix("PRETTY_HOSTNAME=").map(str::to_string))
                 })
-                .unwrap_or_else(|| hostname(&self.root)),
-            'm' => read_trimmed(&self.root.join("etc/machine-id"))
-                .ok_or(SpecifierError::Unavailable(c))?,
-            'b' => read_trimmed(Path::new("/proc/sys/kernel/random/boot_id"))
-                .map(|b| b.replace('-', ""))
-                .ok_or(SpecifierError::Unavailable(c))?,
-            'v' => uname_release(),
-            'a' => std::env::consts::ARCH.replace('_', "-"),
-            'o' => os_release_field(&self.root, "ID").unwrap_or_default(),
-            'w' => os_release_field(&self.root, "VERSION_ID").unwrap_or_default(),
-            'B' => os_release_field(&self.root, "BUILD_ID").unwrap_or_default(),
-            'W' => os_release_field(&self.root, "VARIANT_ID").unwrap_or_default(),
-            'M' => os_release_field(&self.root, "IMAGE_ID").unwrap_or_default(),
-            'A' => os_release_field(&self.root, "IMAGE_VERSION").unwrap_or_default(),
+                .unwrap_or_else(host::hostname),
+            'm' => host::machine_id(&self.root).map_err(|_| SpecifierError::Unavailable(c))?,
+            'b' => host::boot_id().ok_or(SpecifierError::Unavailable(c))?,
+            'v' => host::kernel_release(),
+            'a' => host::architecture().to_string(),
+            'o' => self.os_release("ID"),
+            'w' => self.os_release("VERSION_ID"),
+            'B' => self.os_release("BUILD_ID"),
+            'W' => self.os_release("VARIANT_ID"),
+            'M' => self.os_release("IMAGE_ID"),
+            'A' => self.os_release("IMAGE_VERSION"),
             '%' => "%".into(),
             other => return Err(SpecifierError::Unknown(other)),
         })
