@@ -11,7 +11,7 @@ use crate::install::{
     self, Change, ChangeError, Dependency, Flags, InstallError, Outcome, PresetAction, PresetMode,
     Presets, UnitFileState,
 };
-use crate::unit::name::{mangle, UnitName, UnitType};
+use crate::unit::name::{mangle, mangle_escape, UnitName, UnitType};
 use crate::unit::paths::Scope;
 
 /// A failure whose message is already printed.
@@ -46,7 +46,8 @@ fn absolute(arg: &str) -> String {
 
 /// unit_name_mangle_with_suffix(): a valid name as it is, an absolute path as a mount or
 /// device name, anything else escaped (`/` as `-`, other invalid bytes as `\\xNN`) and given
-/// `suffix` unless that made it a valid name already; `None` when even that is no valid name.
+/// `suffix` unless that made it a valid name already (`name::mangle`); `None` when even that is no
+/// valid name. This adds systemctl's notices about what was escaped.
 /// `operation` completes systemctl's "Glob pattern passed …" notice ("to enable", "as target").
 fn mangle_name(ctx: &Ctx, name: &str, suffix: UnitType, operation: &str) -> Option<String> {
     if UnitName::is_valid(name) {
@@ -63,14 +64,7 @@ fn mangle_name(ctx: &Ctx, name: &str, suffix: UnitType, operation: &str) -> Opti
     if name.starts_with('/') {
         return mangle(name, suffix).ok().map(|n| n.to_string());
     }
-    let mut escaped = String::new();
-    for b in name.bytes() {
-        match b {
-            b'/' => escaped.push('-'),
-            b if b.is_ascii_alphanumeric() || b":-_.\\@".contains(&b) => escaped.push(b as char),
-            b => escaped.push_str(&format!("\\x{b:02x}")),
-        }
-    }
+    let escaped = mangle_escape(name);
     if escaped != name && !ctx.opts.quiet {
         let hint = if suggest_escape {
             " (maybe you should use systemd-escape?)"
@@ -79,13 +73,7 @@ fn mangle_name(ctx: &Ctx, name: &str, suffix: UnitType, operation: &str) -> Opti
         };
         eprintln!("Invalid unit name \"{name}\" escaped as \"{escaped}\"{hint}.");
     }
-    // unit_name_to_type() fails for an invalid name, so `.service` gets the suffix too.
-    let full = if UnitName::is_valid(&escaped) {
-        escaped
-    } else {
-        format!("{escaped}.{suffix}")
-    };
-    UnitName::is_valid(&full).then_some(full)
+    mangle(name, suffix).ok().map(|n| n.to_string())
 }
 
 /// mangle_names(): paths made absolute, names mangled with `suffix`.

@@ -313,8 +313,24 @@ pub fn unescape_path(s: &str) -> Result<String, NameError> {
     Ok(format!("/{p}"))
 }
 
-/// systemd's `unit_name_mangle()` for names given on a command line: a path becomes a mount or
-/// device name, a name without a valid suffix gets `suffix`, invalid characters are escaped.
+/// systemd's `do_escape_mangle()`: `/` becomes `-`, bytes outside the valid set (and `@`)
+/// become `\xNN`.
+pub fn mangle_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        match b {
+            b'/' => out.push('-'),
+            b'@' => out.push('@'),
+            b if is_valid_char(b) => out.push(b as char),
+            b => escape_char(b, &mut out),
+        }
+    }
+    out
+}
+
+/// systemd's `unit_name_mangle_with_suffix()` for names given on a command line: a valid name as
+/// it is, a path as a mount or device name, anything else escaped ([`mangle_escape`]) and given
+/// `suffix` unless the escaped name is valid already.
 pub fn mangle(s: &str, suffix: UnitType) -> Result<UnitName, NameError> {
     if let Ok(n) = UnitName::parse(s) {
         return Ok(n);
@@ -327,28 +343,11 @@ pub fn mangle(s: &str, suffix: UnitType) -> Result<UnitName, NameError> {
         };
         return UnitName::parse(&format!("{}.{}", escape_path(s)?, kind));
     }
-    let has_suffix = s
-        .rfind('.')
-        .and_then(|d| UnitType::parse(&s[d + 1..]))
-        .is_some();
-    let mut out = String::new();
-    for c in s.chars() {
-        if c == '/' {
-            out.push('-');
-        } else if c == '@' || (c.is_ascii() && is_valid_char(c as u8)) {
-            out.push(c);
-        } else {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                escape_char(b, &mut out);
-            }
-        }
+    let escaped = mangle_escape(s);
+    if let Ok(n) = UnitName::parse(&escaped) {
+        return Ok(n);
     }
-    if !has_suffix {
-        out.push('.');
-        out.push_str(suffix.as_str());
-    }
-    UnitName::parse(&out)
+    UnitName::parse(&format!("{escaped}.{suffix}"))
 }
 
 #[cfg(test)]
