@@ -9,6 +9,7 @@ use std::io::Write;
 
 use clap::Parser;
 
+use crate::install::glob_match;
 use crate::manager::context::RuntimeContext;
 use crate::manager::journal::{LogStore, Record};
 use crate::unit::name::{self, UnitType};
@@ -161,18 +162,6 @@ fn render(unit: &str, r: &Record, mode: Mode, host: &str, utc: bool) -> String {
             json_string(&r.message)
         ),
     }
-}
-
-/// fnmatch(3) for unit patterns: `*`, `?` and `[...]`.
-fn glob_match(pattern: &str, name: &str) -> bool {
-    let Ok(p) = CString::new(pattern) else {
-        return false;
-    };
-    let Ok(n) = CString::new(name) else {
-        return false;
-    };
-    // SAFETY: both are valid NUL-terminated strings.
-    unsafe { libc::fnmatch(p.as_ptr(), n.as_ptr(), 0) == 0 }
 }
 
 /// The units a `-u` list names, among those that have logs.
