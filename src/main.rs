@@ -24,6 +24,16 @@ fn main() -> ExitCode {
         .and_then(|n| n.to_str())
         .unwrap_or("systemctl")
         .to_string();
+    if argv
+        .get(1)
+        .is_some_and(|a| a == systemctl_shim::manager::daemon::MANAGER_FLAG)
+    {
+        // SAFETY: as above; a client that hangs up must not kill the manager.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        }
+        return ExitCode::from(systemctl_shim::manager::daemon::manager_main());
+    }
     let code = match program.as_str() {
         "systemd-escape" => cli::systemd_escape_main(argv),
         "journalctl" => cli::journalctl_main(argv),

@@ -360,7 +360,16 @@ fn enable_like(ctx: &Ctx, args: &[String], verb: &str) -> VerbResult {
         _ => None,
     };
     match runtime_verb {
-        Some(runtime) if ctx.opts.now => online::without_manager(runtime),
+        Some(runtime) if ctx.opts.now => {
+            if ctx.opts.root.is_some() || online::offline_requested() {
+                return online::without_manager(runtime);
+            }
+            let units: Vec<String> = names
+                .iter()
+                .map(|n| n.rsplit('/').next().unwrap_or(n).to_string())
+                .collect();
+            super::runtime::run_job(ctx, runtime, &units)
+        }
         _ => Ok(exit),
     }
 }

@@ -7,6 +7,7 @@ mod install_verbs;
 mod journalctl;
 mod online;
 mod options;
+mod runtime;
 mod show;
 mod status;
 mod table;
@@ -84,6 +85,8 @@ enum Arity {
     AtMost(usize),
     Exactly(usize),
     Any,
+    /// Units, or none with `--marked`.
+    UnitsOrMarked,
 }
 
 type Handler = fn(&Ctx, &[String]) -> VerbResult;
@@ -158,9 +161,9 @@ const VERBS: &[Verb] = &[
     ),
     verb("cat", Arity::AtLeast(1), false, show::cat),
     verb("show", Arity::Any, false, show::show),
-    verb("daemon-reload", Arity::None, false, online::daemon_reload),
-    verb("daemon-reexec", Arity::None, false, online::daemon_reload),
-    verb("list-units", Arity::Any, true, online::needs_manager),
+    verb("daemon-reload", Arity::None, false, runtime::daemon_reload),
+    verb("daemon-reexec", Arity::None, false, runtime::daemon_reload),
+    verb("list-units", Arity::Any, true, runtime::list_units),
     verb("list-sockets", Arity::Any, true, online::needs_manager),
     verb("list-timers", Arity::Any, true, online::needs_manager),
     verb("list-jobs", Arity::Any, true, online::needs_manager),
@@ -170,60 +173,45 @@ const VERBS: &[Verb] = &[
         true,
         online::needs_manager,
     ),
-    verb("start", Arity::AtLeast(1), true, online::needs_manager),
-    verb("stop", Arity::AtLeast(1), true, online::needs_manager),
-    verb("reload", Arity::AtLeast(1), true, online::needs_manager),
-    verb("restart", Arity::AtLeast(1), true, online::needs_manager),
-    verb(
-        "try-restart",
-        Arity::AtLeast(1),
-        true,
-        online::needs_manager,
-    ),
+    verb("start", Arity::UnitsOrMarked, true, runtime::job),
+    verb("stop", Arity::UnitsOrMarked, true, runtime::job),
+    verb("reload", Arity::UnitsOrMarked, true, runtime::job),
+    verb("restart", Arity::UnitsOrMarked, true, runtime::job),
+    verb("try-restart", Arity::UnitsOrMarked, true, runtime::job),
     verb(
         "reload-or-restart",
-        Arity::AtLeast(1),
+        Arity::UnitsOrMarked,
         true,
-        online::needs_manager,
+        runtime::job,
     ),
     verb(
         "try-reload-or-restart",
-        Arity::AtLeast(1),
+        Arity::UnitsOrMarked,
         true,
-        online::needs_manager,
+        runtime::job,
     ),
     verb(
         "reload-or-try-restart",
-        Arity::AtLeast(1),
+        Arity::UnitsOrMarked,
         true,
-        online::needs_manager,
+        runtime::job,
     ),
-    verb(
-        "force-reload",
-        Arity::AtLeast(1),
-        true,
-        online::needs_manager,
-    ),
-    verb(
-        "condrestart",
-        Arity::AtLeast(1),
-        true,
-        online::needs_manager,
-    ),
-    verb("condreload", Arity::AtLeast(1), true, online::needs_manager),
+    verb("force-reload", Arity::UnitsOrMarked, true, runtime::job),
+    verb("condrestart", Arity::UnitsOrMarked, true, runtime::job),
+    verb("condreload", Arity::UnitsOrMarked, true, runtime::job),
     verb("isolate", Arity::Exactly(1), true, online::needs_manager),
-    verb("kill", Arity::AtLeast(1), true, online::needs_manager),
+    verb("kill", Arity::AtLeast(1), true, runtime::kill),
     verb("clean", Arity::AtLeast(1), true, online::needs_manager),
-    verb("reset-failed", Arity::Any, true, online::needs_manager),
-    verb("is-active", Arity::AtLeast(1), false, online::is_active),
-    verb("check", Arity::AtLeast(1), false, online::is_active),
-    verb("is-failed", Arity::AtLeast(1), false, online::is_failed),
+    verb("reset-failed", Arity::Any, true, runtime::reset_failed),
+    verb("is-active", Arity::AtLeast(1), false, runtime::is_active),
+    verb("check", Arity::AtLeast(1), false, runtime::is_active),
+    verb("is-failed", Arity::AtLeast(1), false, runtime::is_failed),
     verb("status", Arity::Any, true, status::status),
     verb(
         "set-property",
         Arity::AtLeast(2),
         true,
-        online::needs_manager,
+        runtime::set_property,
     ),
     verb(
         "set-environment",
@@ -242,7 +230,7 @@ const VERBS: &[Verb] = &[
         "is-system-running",
         Arity::None,
         false,
-        online::is_system_running,
+        runtime::is_system_running,
     ),
     verb("default", Arity::None, true, online::needs_manager),
     verb("halt", Arity::None, true, online::needs_manager),
@@ -290,6 +278,9 @@ fn run_verb(opts: &Options) -> VerbResult {
         .find(|v| v.name == name)
         .ok_or_else(|| Failed::new(Exit::Failure, format!("Unknown command verb {name}.")))?;
     check_arity(verb.arity, args.len())?;
+    if matches!(verb.arity, Arity::UnitsOrMarked) && args.is_empty() && !opts.marked {
+        return Err(Failed::new(Exit::Failure, "Too few arguments."));
+    }
     opts.validate()?;
     if verb.online {
         if opts.root.is_some() {

@@ -3,6 +3,8 @@
 //! (SO_PEERCRED), as systemd's D-Bus policy does: anyone may ask, only root or the manager's own
 //! uid may change state.
 
+pub mod protocol;
+
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;

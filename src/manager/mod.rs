@@ -2,15 +2,23 @@
 //! notify and listening sockets, logs). Its parts so far: where it keeps state (`context`), its
 //! settings (`config`), the event loop (`event`), spawning (`spawn`, `credentials`, `limits`),
 //! processes (`process`), sd_notify (`notify`), logs (`journal`) and the state that survives it
-//! (`state`). The job engine and the unit state machines come with issue 3.
+//! (`state`); the daemon itself (`daemon`) with its unit table (`unit`), job engine (`job`) and the
+//! service state machine (`service` for the model, `engine` for the transitions), and the exec
+//! environment of a command (`exec_env`).
 
 pub mod config;
 pub mod context;
 pub mod credentials;
+pub mod daemon;
+mod engine;
 pub mod event;
+pub mod exec_env;
+mod job;
 pub mod journal;
 pub mod limits;
 pub mod notify;
 pub mod process;
+pub mod service;
 pub mod spawn;
 pub mod state;
+mod unit;

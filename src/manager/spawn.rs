@@ -116,6 +116,9 @@ pub struct ExecPlan {
     pub stdio: [Option<OwnedFd>; 3],
     /// Become fds 3, 4, … in the child.
     pub pass_fds: Vec<OwnedFd>,
+    /// `IgnoreSIGPIPE=` (systemd.exec(5), default yes): a service whose log reader went away
+    /// gets EPIPE, not death.
+    pub ignore_sigpipe: bool,
 }
 
 /// Room for the decimal digits of any pid.
@@ -152,6 +155,7 @@ impl ExecPlan {
             rlimits: Vec::new(),
             stdio: [None, None, None],
             pass_fds: Vec::new(),
+            ignore_sigpipe: true,
         })
     }
 
@@ -249,6 +253,9 @@ unsafe fn exec_child(
         if sig != libc::SIGKILL && sig != libc::SIGSTOP {
             libc::signal(sig, libc::SIG_DFL);
         }
+    }
+    if plan.ignore_sigpipe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
     if libc::setsid() < 0 {
         child_fail(report_fd, ExecStep::Setsid, errno());

@@ -1,0 +1,525 @@
+//! The runtime verbs of systemctl(1) as a client of our manager: start, stop, reload and their
+//! combinations (systemctl-start-unit.c), kill, reset-failed, and the queries is-active,
+//! is-failed, is-system-running, list-units. A verb that changes state starts a manager when none
+//! runs (detached: its own session and stdio); a query never does, and with no manager answers
+//! from the state a killed manager left, or for a system where nothing runs. Job results are
+//! worded as bus-wait-for-jobs.c words them.
+
+use std::io::Read;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+
+use super::{Ctx, Exit, Failed, VerbResult};
+use crate::ipc::protocol::{JobOutcome, JobVerb, KillWhom, Reply, Request, UnitStatus};
+use crate::ipc::Connection;
+use crate::manager::context::RuntimeContext;
+use crate::manager::daemon::{MANAGER_FLAG, READY_FD_ENV};
+use crate::manager::process::parse_signal;
+use crate::manager::state::{current_boot_id, SavedState};
+use crate::unit::name::{mangle, UnitType};
+
+/// A connection to the running manager, if one answers.
+pub fn connect_running() -> Option<Connection> {
+    let ctx = RuntimeContext::find_running()?;
+    let stream = UnixStream::connect(ctx.control_socket()).ok()?;
+    Connection::new(stream).ok()
+}
+
+/// Start a manager in the background and wait until it serves.
+fn start_manager() -> Result<(), Failed> {
+    let failed = |what: String| {
+        Failed::new(
+            Exit::Failure,
+            format!("Failed to start the service manager: {what}"),
+        )
+    };
+    let exe = std::env::current_exe().map_err(|e| failed(e.to_string()))?;
+    let (ready_read, ready_write) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| failed(e.to_string()))?;
+    let child_fd = ready_write.as_raw_fd();
+    let mut command = Command::new(exe);
+    command
+        .arg(MANAGER_FLAG)
+        .env_clear()
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
+        .env(READY_FD_ENV, child_fd.to_string())
+        .env("SYSTEMCTL_SHIM_QUIET", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for keep in [
+        crate::manager::context::RUNTIME_DIR_ENV,
+        "XDG_RUNTIME_DIR",
+        "TMPDIR",
+        "LANG",
+        "TZ",
+    ] {
+        if let Some(v) = std::env::var_os(keep) {
+            command.env(keep, v);
+        }
+    }
+    // SAFETY: only async-signal-safe calls (setsid, fcntl) between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            libc::setsid();
+            let flags = libc::fcntl(child_fd, libc::F_GETFD);
+            libc::fcntl(child_fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
+            Ok(())
+        });
+    }
+    command.spawn().map_err(|e| failed(e.to_string()))?;
+    drop(ready_write);
+    let mut answer = [0u8; 1];
+    let mut file = std::fs::File::from(OwnedFd::from(ready_read));
+    match file.read(&mut answer) {
+        Ok(1) if answer[0] == b'1' => Ok(()),
+        _ => Err(failed("it did not come up".into())),
+    }
+}
+
+/// The running manager, started if needed.
+pub fn connect_or_start() -> Result<Connection, Failed> {
+    if let Some(c) = connect_running() {
+        return Ok(c);
+    }
+    start_manager()?;
+    connect_running()
+        .ok_or_else(|| Failed::new(Exit::Failure, "Failed to connect to the service manager."))
+}
+
+fn call(conn: &mut Connection, request: &Request) -> Result<Reply, Failed> {
+    let io = |e: crate::ipc::IpcError| Failed::new(Exit::Failure, e.to_string());
+    conn.send(request).map_err(io)?;
+    conn.receive().map_err(io)
+}
+
+fn unit_names(args: &[String]) -> Result<Vec<String>, Failed> {
+    args.iter()
+        .map(|a| {
+            mangle(a, UnitType::Service)
+                .map(|n| n.as_str().to_string())
+                .map_err(|e| Failed::new(Exit::Failure, format!("Failed to mangle unit name: {e}")))
+        })
+        .collect()
+}
+
+/// What systemctl prints when a job did not end `done` (bus-wait-for-jobs.c).
+fn job_failure(unit: &str, result: &str, service_result: &str) -> Option<String> {
+    let see =
+        format!("See \"systemctl status {unit}\" and \"journalctl -xeu {unit}\" for details.");
+    Some(match result {
+        "done" | "skipped" => return None,
+        "canceled" => format!("Job for {unit} canceled."),
+        "timeout" => format!("Job for {unit} timed out."),
+        "dependency" => {
+            format!("A dependency job for {unit} failed. See 'journalctl -xe' for details.")
+        }
+        "invalid" => format!("{unit} is not active, cannot reload."),
+        "assert" => format!("Assertion failed on job for {unit}."),
+        "unsupported" => {
+            format!("Operation on or unit type of {unit} not supported on this system.")
+        }
+        "collected" => format!("Queued job for {unit} was garbage collected."),
+        "once" => format!("Unit {unit} was started already once and can't be started again."),
+        _ if unit.ends_with(".service") => {
+            let why = match service_result {
+                "resources" => Some("of unavailable resources or another system error"),
+                "protocol" => {
+                    Some("the service did not take the steps required by its unit configuration")
+                }
+                "timeout" => Some("a timeout was exceeded"),
+                "exit-code" => Some("the control process exited with error code"),
+                "signal" => Some("a fatal signal was delivered to the control process"),
+                "core-dump" => {
+                    Some("a fatal signal was delivered causing the control process to dump core")
+                }
+                "watchdog" => Some("the service failed to send watchdog ping"),
+                "start-limit-hit" => Some("start of the service was attempted too often"),
+                _ => None,
+            };
+            match why {
+                Some(why) => format!("Job for {unit} failed because {why}.\n{see}"),
+                None => format!("Job for {unit} failed.\n{see}"),
+            }
+        }
+        _ => "Job failed. See \"journalctl -xe\" for details.".to_string(),
+    })
+}
+
+/// systemctl's `job_type` word for a verb, used in its error messages.
+fn job_word(verb: &str) -> &'static str {
+    match verb {
+        "start" => "start",
+        "stop" | "condstop" => "stop",
+        "reload" => "reload",
+        "restart" => "restart",
+        "try-restart" | "condrestart" => "try-restart",
+        "reload-or-restart" => "reload-or-restart",
+        _ => "reload-or-try-restart",
+    }
+}
+
+fn job_verb(verb: &str) -> JobVerb {
+    match job_word(verb) {
+        "start" => JobVerb::Start,
+        "stop" => JobVerb::Stop,
+        "reload" => JobVerb::Reload,
+        "restart" => JobVerb::Restart,
+        "try-restart" => JobVerb::TryRestart,
+        "reload-or-restart" => JobVerb::ReloadOrRestart,
+        _ => JobVerb::ReloadOrTryRestart,
+    }
+}
+
+fn verb_of(ctx: &Ctx) -> String {
+    ctx.opts.words.first().cloned().unwrap_or_default()
+}
+
+/// start, stop, restart, reload and the rest of systemctl-start-unit.c's table.
+pub fn job(ctx: &Ctx, args: &[String]) -> VerbResult {
+    run_job(ctx, &verb_of(ctx), args)
+}
+
+/// Queue `verb` for `args` and wait for the jobs (unless `--no-block`); also the runtime half
+/// of `enable --now` and friends.
+pub fn run_job(ctx: &Ctx, verb: &str, args: &[String]) -> VerbResult {
+    let units = unit_names(args)?;
+    let mut conn = connect_or_start()?;
+    let reply = call(
+        &mut conn,
+        &Request::Job {
+            verb: job_verb(verb),
+            units: units.clone(),
+            no_block: ctx.opts.no_block,
+        },
+    )?;
+    let word = job_word(verb);
+    match reply {
+        Reply::AccessDenied => {
+            for u in &units {
+                eprintln!("Failed to {word} {u}: Access denied");
+            }
+            Ok(Exit::Unknown)
+        }
+        Reply::Jobs(outcomes) => {
+            let mut exit = Exit::Success;
+            for outcome in outcomes {
+                match outcome {
+                    JobOutcome::Refused {
+                        unit,
+                        message,
+                        exit: code,
+                    } => {
+                        eprintln!("Failed to {word} {unit}: {message}");
+                        exit = exit_from(code);
+                    }
+                    JobOutcome::Finished {
+                        unit,
+                        result,
+                        service_result,
+                    } => {
+                        if let Some(message) = job_failure(&unit, &result, &service_result) {
+                            eprintln!("{message}");
+                            exit = Exit::Failure;
+                        }
+                    }
+                    JobOutcome::Queued { .. } => {}
+                }
+            }
+            Ok(exit)
+        }
+        Reply::Error(e) => Err(Failed::new(Exit::Failure, e)),
+        _ => Err(Failed::new(
+            Exit::Failure,
+            "Unexpected reply from the manager.",
+        )),
+    }
+}
+
+fn exit_from(code: u8) -> Exit {
+    match code {
+        3 => Exit::NotRunning,
+        4 => Exit::Unknown,
+        5 => Exit::NotInstalled,
+        6 => Exit::NotConfigured,
+        0 => Exit::Success,
+        _ => Exit::Failure,
+    }
+}
+
+pub fn kill(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let units = unit_names(args)?;
+    let signal = match &ctx.opts.signal {
+        None => libc::SIGTERM,
+        Some(s) => parse_signal(s).ok_or_else(|| {
+            Failed::new(Exit::Failure, format!("Failed to parse signal string {s}."))
+        })?,
+    };
+    let whom = match ctx.opts.kill_whom.as_deref() {
+        None | Some("all") => KillWhom::All,
+        Some("main") => KillWhom::Main,
+        Some("control") => KillWhom::Control,
+        Some(other) => {
+            return Err(Failed::new(
+                Exit::Failure,
+                format!("Invalid --kill-whom= value: {other}"),
+            ))
+        }
+    };
+    let Some(mut conn) = connect_running() else {
+        return Ok(Exit::Success);
+    };
+    match call(
+        &mut conn,
+        &Request::Kill {
+            units: units.clone(),
+            whom,
+            signal,
+        },
+    )? {
+        Reply::AccessDenied => {
+            for u in &units {
+                eprintln!("Failed to kill unit {u}: Access denied");
+            }
+            Ok(Exit::Unknown)
+        }
+        Reply::Error(e) => Err(Failed::new(
+            Exit::Failure,
+            format!("Failed to kill unit {}: {e}", units.join(" ")),
+        )),
+        _ => Ok(Exit::Success),
+    }
+}
+
+pub fn reset_failed(_ctx: &Ctx, args: &[String]) -> VerbResult {
+    let units = unit_names(args)?;
+    let Some(mut conn) = connect_running() else {
+        return Ok(Exit::Success);
+    };
+    match call(
+        &mut conn,
+        &Request::ResetFailed {
+            units: units.clone(),
+        },
+    )? {
+        Reply::AccessDenied => {
+            for u in &units {
+                eprintln!("Failed to reset failed state of unit {u}: Access denied");
+            }
+            Ok(Exit::Unknown)
+        }
+        _ => Ok(Exit::Success),
+    }
+}
+
+pub fn daemon_reload(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let Some(mut conn) = connect_running().filter(|_| ctx.opts.root.is_none()) else {
+        return super::online::daemon_reload(ctx, args);
+    };
+    match call(&mut conn, &Request::DaemonReload)? {
+        Reply::AccessDenied => Err(Failed::new(
+            Exit::Unknown,
+            "Failed to reload daemon: Access denied",
+        )),
+        _ => Ok(Exit::Success),
+    }
+}
+
+/// The runtime state of `units` from the manager; with none running, from the state a killed
+/// manager left behind (checked against what still lives); `None` when there is neither.
+pub fn query_units(units: &[String]) -> Option<Vec<UnitStatus>> {
+    if let Some(mut conn) = connect_running() {
+        if let Ok(Reply::Units(u)) = call(
+            &mut conn,
+            &Request::Units {
+                units: units.to_vec(),
+            },
+        ) {
+            return Some(u);
+        }
+    }
+    let ctx = RuntimeContext::find_running()?;
+    let (saved, _) = SavedState::load(&ctx.state_file(), &current_boot_id());
+    Some(
+        units
+            .iter()
+            .map(|u| match saved.units.get(u) {
+                Some(r) => UnitStatus {
+                    id: u.clone(),
+                    load_state: "loaded".into(),
+                    active_state: r.active_state.as_str().into(),
+                    sub_state: r.sub_state.clone(),
+                    result: r.result.clone(),
+                    main_pid: r.main_pid.map(|p| p.pid).unwrap_or(0),
+                    ..UnitStatus::default()
+                },
+                None => UnitStatus {
+                    id: u.clone(),
+                    active_state: "inactive".into(),
+                    sub_state: "dead".into(),
+                    ..UnitStatus::default()
+                },
+            })
+            .collect(),
+    )
+}
+
+pub fn is_active(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let units = unit_names(args)?;
+    let Some(statuses) = query_units(&units) else {
+        return super::online::is_active(ctx, args);
+    };
+    let mut any_active = false;
+    let mut all_unknown = true;
+    for s in &statuses {
+        if !ctx.opts.quiet {
+            println!("{}", s.active_state);
+        }
+        any_active |= matches!(s.active_state.as_str(), "active" | "reloading");
+        all_unknown &= s.load_state == "not-found" && s.active_state == "inactive";
+    }
+    Ok(if any_active {
+        Exit::Success
+    } else if all_unknown {
+        Exit::Unknown
+    } else {
+        Exit::NotRunning
+    })
+}
+
+pub fn is_failed(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let units = unit_names(args)?;
+    let Some(statuses) = query_units(&units) else {
+        return super::online::is_failed(ctx, args);
+    };
+    let mut any_failed = false;
+    for s in &statuses {
+        if !ctx.opts.quiet {
+            println!("{}", s.active_state);
+        }
+        any_failed |= s.active_state == "failed";
+    }
+    Ok(if any_failed {
+        Exit::Success
+    } else {
+        Exit::Failure
+    })
+}
+
+pub fn is_system_running(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let Some(mut conn) = connect_running() else {
+        return super::online::is_system_running(ctx, args);
+    };
+    let state = match call(&mut conn, &Request::SystemState)? {
+        Reply::SystemState(s) => s,
+        _ => "unknown".to_string(),
+    };
+    if !ctx.opts.quiet {
+        println!("{state}");
+    }
+    Ok(if state == "running" {
+        Exit::Success
+    } else {
+        Exit::Failure
+    })
+}
+
+/// Every unit the manager has loaded (nothing when none runs).
+pub fn loaded_units() -> Vec<UnitStatus> {
+    let Some(mut conn) = connect_running() else {
+        return Vec::new();
+    };
+    match call(&mut conn, &Request::ListUnits) {
+        Ok(Reply::Units(u)) => u,
+        _ => Vec::new(),
+    }
+}
+
+pub fn list_units(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let all = ctx.opts.all > 0;
+    let mut states: Vec<String> = ctx.opts.state.clone();
+    if ctx.opts.failed {
+        states.push("failed".into());
+    }
+    let types = ctx.opts.unit_types();
+    let rows: Vec<UnitStatus> = loaded_units()
+        .into_iter()
+        .filter(|u| args.is_empty() || args.iter().any(|p| crate::install::glob_match(p, &u.id)))
+        .filter(|u| {
+            types.is_empty()
+                || crate::unit::name::UnitName::parse(&u.id)
+                    .is_ok_and(|n| types.contains(&n.unit_type()))
+        })
+        .filter(|u| {
+            if !states.is_empty() {
+                return states
+                    .iter()
+                    .any(|s| *s == u.active_state || *s == u.sub_state || *s == u.load_state);
+            }
+            all || u.active_state != "inactive" || u.job.is_some()
+        })
+        .collect();
+    let legend = ctx.legend();
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|u| {
+            let mark = if u.active_state == "failed" || u.load_state != "loaded" {
+                "●"
+            } else {
+                " "
+            };
+            vec![
+                format!("{mark} {}", u.id),
+                u.load_state.clone(),
+                u.active_state.clone(),
+                u.sub_state.clone(),
+                if u.description.is_empty() {
+                    u.id.clone()
+                } else {
+                    u.description.clone()
+                },
+            ]
+        })
+        .collect();
+    let rendered = super::table::render(
+        &["  UNIT", "LOAD", "ACTIVE", "SUB", "DESCRIPTION"],
+        &table,
+        legend,
+    );
+    print!("{rendered}");
+    if legend {
+        println!();
+        println!("LOAD   = Reflects whether the unit definition was properly loaded.");
+        println!("ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");
+        println!("SUB    = The low-level unit activation state, values depend on unit type.");
+        if all {
+            println!("{} loaded units listed.", rows.len());
+        } else {
+            println!(
+                "{} loaded units listed. Pass --all to see loaded but inactive units, too.",
+                rows.len()
+            );
+        }
+        println!("To show all installed unit files use 'systemctl list-unit-files'.");
+    }
+    Ok(Exit::Success)
+}
+
+/// `set-property UNIT Markers=…`: accepted (markers only steer `--marked`), anything else refused.
+pub fn set_property(_ctx: &Ctx, args: &[String]) -> VerbResult {
+    for assignment in args.iter().skip(1) {
+        let key = assignment.split('=').next().unwrap_or("");
+        if key != "Markers" {
+            return Err(Failed::new(
+                Exit::Failure,
+                format!("Failed to set unit properties on {}: Cannot set property {key}, or unknown property.", args[0]),
+            ));
+        }
+    }
+    Ok(Exit::Success)
+}

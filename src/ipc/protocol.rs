@@ -1,0 +1,137 @@
+//! What `systemctl` and the manager say to each other: the operations of systemd's
+//! org.freedesktop.systemd1.Manager interface that systemctl(1) uses (jobs for start, stop, reload
+//! and their combinations; kill; reset-failed; unit and system state; daemon-reload), and the
+//! replies, which carry systemd's job results and service results so the client can word its
+//! answer as systemctl does.
+
+use serde::{Deserialize, Serialize};
+
+/// The job a verb asks for (systemctl's `verb_start()` table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobVerb {
+    Start,
+    Stop,
+    Reload,
+    Restart,
+    TryRestart,
+    ReloadOrRestart,
+    ReloadOrTryRestart,
+}
+
+/// `--kill-whom=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KillWhom {
+    Main,
+    Control,
+    All,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// Queue a job for each unit; the reply comes when all have finished, or at once with
+    /// `no_block`.
+    Job {
+        verb: JobVerb,
+        units: Vec<String>,
+        no_block: bool,
+    },
+    Kill {
+        units: Vec<String>,
+        whom: KillWhom,
+        signal: i32,
+    },
+    /// Empty `units`: every failed unit.
+    ResetFailed {
+        units: Vec<String>,
+    },
+    /// The runtime state of these units (loading them if needed).
+    Units {
+        units: Vec<String>,
+    },
+    /// Every unit the manager has loaded.
+    ListUnits,
+    SystemState,
+    DaemonReload,
+    /// `systemctl exit`/SIGTERM-like: stop everything and end the manager.
+    Exit,
+}
+
+/// How one unit's job ended. `Refused` is systemd's D-Bus error when the job could not even be
+/// queued: the client prints `Failed to VERB UNIT: message` and exits with `exit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobOutcome {
+    /// `result` is systemd's job result (done, failed, canceled, timeout, dependency, skipped,
+    /// invalid, unsupported); `service_result` the unit's `Result=` when the job failed.
+    Finished {
+        unit: String,
+        result: String,
+        service_result: String,
+    },
+    Queued {
+        unit: String,
+    },
+    Refused {
+        unit: String,
+        message: String,
+        exit: u8,
+    },
+}
+
+/// What an exec'd command did, as systemd's ExecStatus records it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecRun {
+    pub pid: i32,
+    /// Realtime µs; 0 when it never ran / has not exited.
+    pub start_usec: u64,
+    pub exit_usec: u64,
+    /// si_code: 1 exited, 2 killed, 3 dumped; 0 not exited.
+    pub code: i32,
+    pub status: i32,
+}
+
+/// The runtime view of one unit: what `show`, `status`, `is-active` and `list-units` print.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitStatus {
+    pub id: String,
+    pub load_state: String,
+    pub description: String,
+    pub active_state: String,
+    pub sub_state: String,
+    pub result: String,
+    pub reload_result: String,
+    pub main_pid: i32,
+    pub control_pid: i32,
+    pub exec_main: ExecRun,
+    /// Per `Exec…=` property, per command, the last run (same order as the unit's commands).
+    pub exec_runs: Vec<(String, Vec<ExecRun>)>,
+    pub n_restarts: u32,
+    pub status_text: String,
+    pub status_errno: i32,
+    pub invocation_id: String,
+    /// (realtime µs, monotonic µs) of the last transitions.
+    pub active_enter: (u64, u64),
+    pub active_exit: (u64, u64),
+    pub inactive_enter: (u64, u64),
+    pub inactive_exit: (u64, u64),
+    pub state_change: (u64, u64),
+    pub condition_result: bool,
+    pub condition_timestamp: (u64, u64),
+    pub need_daemon_reload: bool,
+    /// The unit's live processes, main first, with their command lines.
+    pub processes: Vec<(i32, String)>,
+    /// Control commands that ran this invocation, for `status`' `Process:` lines:
+    /// (pid, property, command line, code, status).
+    pub past_commands: Vec<(i32, String, String, i32, i32)>,
+    pub job: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    Jobs(Vec<JobOutcome>),
+    Units(Vec<UnitStatus>),
+    SystemState(String),
+    Done,
+    /// The caller may not change state.
+    AccessDenied,
+    Error(String),
+}

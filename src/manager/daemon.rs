@@ -1,0 +1,728 @@
+//! The manager daemon: what systemd's PID 1 does for services when systemd itself cannot run. One
+//! event loop owns the unit table, the job queue, the control socket and its clients, the
+//! notification socket, the services' output FIFOs and every timer; children are reaped through
+//! SIGCHLD and, being a child subreaper, so are daemons that double-fork. State is persisted after
+//! every batch of events so that a manager killed and started again adopts what still runs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+
+use nix::sys::signal::Signal;
+use thiserror::Error;
+
+use super::config::ManagerConfig;
+use super::context::{ContextError, RuntimeContext};
+use super::credentials::Accounts;
+use super::event::{EventError, EventLoop, Wake};
+use super::exec_env::DirectoryBases;
+use super::journal::{now_usec, LineSplitter, LogStore, Record};
+use super::notify::{NotifyError, NotifySocket};
+use super::state::{current_boot_id, SavedState};
+use super::unit::Unit;
+use crate::ipc::protocol::{Reply, Request, UnitStatus};
+use crate::ipc::{self, FrameBuffer, Peer};
+use crate::unit::load::{load_with_map, NameMap};
+use crate::unit::name::UnitName;
+use crate::unit::paths::{LookupPaths, Scope};
+
+/// The first argument that runs the binary as the manager.
+pub const MANAGER_FLAG: &str = "--manager-daemon";
+
+/// Environment variable naming the fd on which a freshly started manager says it is ready.
+pub const READY_FD_ENV: &str = "SYSTEMCTL_SHIM_READY_FD";
+
+/// The marker systemd-aware scripts test (`sd_booted()`).
+const BOOTED_MARKER: &str = "/run/systemd/system";
+
+#[derive(Debug, Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    #[error("Failed to set up {what}: {source}")]
+    Setup {
+        what: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Event(#[from] EventError),
+    #[error(transparent)]
+    Notify(#[from] NotifyError),
+    #[error("Failed to find the unit search paths: {0}")]
+    Paths(String),
+}
+
+fn setup_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> DaemonError {
+    let what = what.into();
+    move |source| DaemonError::Setup { what, source }
+}
+
+pub(super) const TOKEN_CONTROL: u64 = 1;
+pub(super) const TOKEN_NOTIFY: u64 = 2;
+const KIND_SHIFT: u64 = 40;
+pub(super) const KIND_CLIENT: u64 = 1;
+pub(super) const KIND_LOG: u64 = 2;
+pub(super) const KIND_PIDFD: u64 = 3;
+pub(super) const KIND_PIDFILE: u64 = 4;
+
+pub(super) fn token(kind: u64, id: u64) -> u64 {
+    (kind << KIND_SHIFT) | id
+}
+
+fn split_token(t: u64) -> (u64, u64) {
+    (t >> KIND_SHIFT, t & ((1 << KIND_SHIFT) - 1))
+}
+
+/// Deadline tokens: one state timer and one watchdog timer per unit.
+pub(super) fn state_timer(unit: usize) -> u64 {
+    (unit as u64) << 1
+}
+
+pub(super) fn watchdog_timer(unit: usize) -> u64 {
+    ((unit as u64) << 1) | 1
+}
+
+/// A connected `systemctl`.
+struct Client {
+    stream: UnixStream,
+    peer: Peer,
+    input: FrameBuffer,
+    /// A job request waiting for its jobs: one slot per unit.
+    waiting: Option<Vec<Option<crate::ipc::protocol::JobOutcome>>>,
+}
+
+/// A unit's output FIFO, read by the manager.
+pub(super) struct LogReader {
+    pub unit: String,
+    pub fd: OwnedFd,
+    pub splitter: LineSplitter,
+}
+
+pub struct Manager {
+    pub(super) ctx: RuntimeContext,
+    pub(super) lookup: LookupPaths,
+    pub(super) name_map: NameMap,
+    pub(super) config: ManagerConfig,
+    pub(super) accounts: Accounts,
+    pub(super) directories: DirectoryBases,
+    pub(super) manager_env: Vec<(String, String)>,
+    pub(super) events: EventLoop,
+    control: UnixListener,
+    pub(super) notify: NotifySocket,
+    pub(super) logs: LogStore,
+    pub(super) units: Vec<Unit>,
+    pub(super) by_name: HashMap<String, usize>,
+    clients: HashMap<u64, Client>,
+    next_id: u64,
+    pub(super) log_readers: HashMap<u64, LogReader>,
+    /// Pidfds of main processes that are not our children (adopted after a restart).
+    pub(super) pidfds: HashMap<u64, (usize, OwnedFd)>,
+    /// Inotify watches waiting for a PID file, per unit.
+    pub(super) pidfile_watches: HashMap<u64, (usize, nix::sys::inotify::Inotify)>,
+    pub(super) dirty: bool,
+    pub(super) shutting_down: bool,
+    pub(super) echo: bool,
+    created_marker: bool,
+    pub(super) my_pid: i32,
+    boot_id: String,
+}
+
+impl Manager {
+    pub fn new() -> Result<Manager, DaemonError> {
+        let ctx = RuntimeContext::for_manager()?;
+        let lookup =
+            LookupPaths::new(Scope::System, None).map_err(|e| DaemonError::Paths(e.to_string()))?;
+        let config = ManagerConfig::load(Path::new("/"), Scope::System);
+        let events = EventLoop::new(&[
+            Signal::SIGCHLD,
+            Signal::SIGTERM,
+            Signal::SIGINT,
+            Signal::SIGHUP,
+        ])?;
+        let control_path = ctx.control_socket();
+        let _ = std::fs::remove_file(&control_path);
+        let control = UnixListener::bind(&control_path).map_err(setup_error("control socket"))?;
+        control
+            .set_nonblocking(true)
+            .map_err(setup_error("control socket"))?;
+        std::fs::set_permissions(&control_path, std::fs::Permissions::from_mode(0o666))
+            .map_err(setup_error("control socket"))?;
+        let notify = NotifySocket::bind(&ctx.notify_socket())?;
+        events.watch(control.as_fd(), TOKEN_CONTROL)?;
+        // SAFETY: the socket lives as long as the manager and its loop.
+        events.watch(
+            unsafe { std::os::fd::BorrowedFd::borrow_raw(notify.as_raw_fd()) },
+            TOKEN_NOTIFY,
+        )?;
+        std::fs::create_dir_all(fifo_dir(&ctx)).map_err(setup_error("FIFO directory"))?;
+        let logs = LogStore::new(&ctx.log_dir());
+        let is_root = nix::unistd::geteuid().is_root();
+        Ok(Manager {
+            name_map: NameMap::build(&lookup),
+            lookup,
+            accounts: Accounts::load(Path::new("/")),
+            directories: DirectoryBases::for_manager(is_root),
+            manager_env: std::env::vars().collect(),
+            config,
+            events,
+            control,
+            notify,
+            logs,
+            units: Vec::new(),
+            by_name: HashMap::new(),
+            clients: HashMap::new(),
+            next_id: 1,
+            log_readers: HashMap::new(),
+            pidfds: HashMap::new(),
+            pidfile_watches: HashMap::new(),
+            dirty: false,
+            shutting_down: false,
+            echo: std::env::var_os("SYSTEMCTL_SHIM_QUIET").is_none(),
+            created_marker: false,
+            my_pid: std::process::id() as i32,
+            boot_id: current_boot_id(),
+            ctx,
+        })
+    }
+
+    pub(super) fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Log a line of the manager's own about a unit, as systemd[1] does in the unit's journal.
+    pub(super) fn log_unit(&mut self, unit: &str, message: &str) {
+        let record = Record {
+            realtime_usec: now_usec(),
+            pid: self.my_pid as u32,
+            identifier: "systemd".into(),
+            message: message.to_string(),
+        };
+        self.write_record(unit, record);
+    }
+
+    pub(super) fn write_record(&mut self, unit: &str, record: Record) {
+        if self.echo {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{unit}[{}]: {}", record.pid, record.message);
+        }
+        if let Err(e) = self.logs.append(unit, &record) {
+            eprintln!("{e}");
+        }
+    }
+
+    /// The unit table's entry for `name`, loading it from disk the first time.
+    pub(super) fn unit_index(&mut self, name: &UnitName) -> usize {
+        if let Some(&i) = self.by_name.get(name.as_str()) {
+            return i;
+        }
+        let mut config = load_with_map(&self.lookup, &self.name_map, name);
+        if config.load_state == crate::unit::model::LoadState::NotFound {
+            // A file may have appeared since the map was built: systemd finds new files for
+            // units it has not loaded without a daemon-reload.
+            self.name_map = NameMap::build(&self.lookup);
+            config = load_with_map(&self.lookup, &self.name_map, name);
+        }
+        for w in &config.warnings {
+            eprintln!("{w}");
+        }
+        let index = self.units.len();
+        let unit = Unit::new(config, &self.config);
+        for n in &unit.config.names {
+            self.by_name.insert(n.clone(), index);
+        }
+        self.by_name.insert(name.as_str().to_string(), index);
+        self.units.push(unit);
+        index
+    }
+
+    /// Bring back what a previous manager left: units still running are adopted.
+    fn adopt(&mut self) {
+        let (saved, notes) = SavedState::load(&self.ctx.state_file(), &self.boot_id);
+        for note in notes {
+            eprintln!("{note}");
+        }
+        for (name, record) in saved.units {
+            let Ok(unit_name) = UnitName::parse(&name) else {
+                continue;
+            };
+            let index = self.unit_index(&unit_name);
+            self.adopt_unit(index, &record);
+        }
+        self.dirty = true;
+    }
+
+    fn create_marker(&mut self) {
+        let marker = Path::new(BOOTED_MARKER);
+        if !marker.is_dir() && std::fs::create_dir_all(marker).is_ok() {
+            self.created_marker = true;
+        }
+    }
+
+    fn save_state(&mut self) {
+        let mut saved = SavedState {
+            boot_id: self.boot_id.clone(),
+            units: BTreeMap::new(),
+        };
+        for u in &self.units {
+            if let Some(record) = u.record() {
+                saved.units.insert(u.config.id.clone(), record);
+            }
+        }
+        if let Err(e) = saved.save(&self.ctx.state_file()) {
+            eprintln!("{e}");
+        }
+        self.dirty = false;
+    }
+
+    /// Serve until told to exit; returns the exit status.
+    pub fn run(&mut self) -> i32 {
+        loop {
+            let wakes = match self.events.wait() {
+                Ok(w) => w,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return 1;
+                }
+            };
+            for wake in wakes {
+                self.dispatch(wake);
+            }
+            self.dispatch_jobs();
+            if self.dirty {
+                self.save_state();
+            }
+            if self.shutting_down && self.all_stopped() {
+                self.finish_shutdown();
+                return 0;
+            }
+        }
+    }
+
+    fn dispatch(&mut self, wake: Wake) {
+        match wake {
+            Wake::Signal(sig) if sig == libc::SIGCHLD => self.reap(),
+            Wake::Signal(sig) if sig == libc::SIGHUP => self.daemon_reload(),
+            Wake::Signal(_) => self.begin_shutdown(),
+            Wake::Deadline(t) => self.on_deadline(t),
+            Wake::Ready { token, .. } if token == TOKEN_CONTROL => self.accept_clients(),
+            Wake::Ready { token, .. } if token == TOKEN_NOTIFY => self.receive_notifications(),
+            Wake::Ready { token, hangup, .. } => match split_token(token) {
+                (KIND_CLIENT, id) => self.read_client(id, hangup),
+                (KIND_LOG, id) => self.read_log(id),
+                (KIND_PIDFD, id) => self.on_pidfd(id),
+                (KIND_PIDFILE, id) => self.on_pidfile_event(id),
+                _ => {}
+            },
+        }
+    }
+
+    fn accept_clients(&mut self) {
+        loop {
+            match self.control.accept() {
+                Ok((stream, _)) => {
+                    let Ok(peer) = ipc::peer_of(&stream) else {
+                        continue;
+                    };
+                    if stream.set_nonblocking(true).is_err() {
+                        continue;
+                    }
+                    let id = self.next_id();
+                    if self
+                        .events
+                        .watch(stream.as_fd(), token(KIND_CLIENT, id))
+                        .is_err()
+                    {
+                        continue;
+                    }
+                    self.clients.insert(
+                        id,
+                        Client {
+                            stream,
+                            peer,
+                            input: FrameBuffer::default(),
+                            waiting: None,
+                        },
+                    );
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn drop_client(&mut self, id: u64) {
+        if let Some(c) = self.clients.remove(&id) {
+            self.events.unwatch(c.stream.as_fd());
+        }
+        self.forget_waiter(id);
+    }
+
+    fn read_client(&mut self, id: u64, hangup: bool) {
+        let mut frames = Vec::new();
+        let mut closed = hangup;
+        if let Some(client) = self.clients.get_mut(&id) {
+            let mut buf = [0u8; 8192];
+            loop {
+                match client.stream.read(&mut buf) {
+                    Ok(0) => {
+                        closed = true;
+                        break;
+                    }
+                    Ok(n) => match client.input.push(&buf[..n]) {
+                        Ok(f) => frames.extend(f),
+                        Err(_) => {
+                            closed = true;
+                            break;
+                        }
+                    },
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => {
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        for frame in frames {
+            let reply = match ipc::decode::<Request>(&frame) {
+                Ok(request) => self.handle(id, request),
+                Err(e) => Some(Reply::Error(e.to_string())),
+            };
+            if let Some(reply) = reply {
+                self.send(id, &reply);
+            }
+        }
+        if closed {
+            self.drop_client(id);
+        }
+    }
+
+    pub(super) fn send(&mut self, id: u64, reply: &Reply) {
+        let Some(client) = self.clients.get_mut(&id) else {
+            return;
+        };
+        let Ok(bytes) = ipc::encode(reply) else {
+            return;
+        };
+        // Replies are small; a client that does not read them is dropped rather than waited for.
+        let _ = client.stream.set_nonblocking(false);
+        let _ = client
+            .stream
+            .set_write_timeout(Some(std::time::Duration::from_secs(5)));
+        let ok = client.stream.write_all(&bytes).is_ok();
+        let _ = client.stream.set_nonblocking(true);
+        if !ok {
+            self.drop_client(id);
+        }
+    }
+
+    fn handle(&mut self, client: u64, request: Request) -> Option<Reply> {
+        let peer = self.clients.get(&client)?.peer;
+        let mutating = !matches!(
+            request,
+            Request::Units { .. } | Request::ListUnits | Request::SystemState
+        );
+        if mutating && !peer.may_change_state(self.ctx.uid) {
+            return Some(Reply::AccessDenied);
+        }
+        match request {
+            Request::Job {
+                verb,
+                units,
+                no_block,
+            } => self.queue_jobs(client, verb, &units, no_block),
+            Request::Kill {
+                units,
+                whom,
+                signal,
+            } => Some(self.kill_units(&units, whom, signal)),
+            Request::ResetFailed { units } => Some(self.reset_failed(&units)),
+            Request::Units { units } => Some(Reply::Units(
+                units.iter().map(|u| self.unit_status(u)).collect(),
+            )),
+            Request::ListUnits => Some(Reply::Units(self.list_units())),
+            Request::SystemState => Some(Reply::SystemState(self.system_state().into())),
+            Request::DaemonReload => {
+                self.daemon_reload();
+                Some(Reply::Done)
+            }
+            Request::Exit => {
+                self.begin_shutdown();
+                Some(Reply::Done)
+            }
+        }
+    }
+
+    /// Record a job outcome for a waiting client; reply once all its slots are filled.
+    pub(super) fn complete_waiter(
+        &mut self,
+        client: u64,
+        slot: usize,
+        outcome: crate::ipc::protocol::JobOutcome,
+    ) {
+        let done = {
+            let Some(c) = self.clients.get_mut(&client) else {
+                return;
+            };
+            let Some(waiting) = c.waiting.as_mut() else {
+                return;
+            };
+            if let Some(s) = waiting.get_mut(slot) {
+                *s = Some(outcome);
+            }
+            waiting.iter().all(Option::is_some)
+        };
+        if done {
+            if let Some(c) = self.clients.get_mut(&client) {
+                let outcomes = c.waiting.take().unwrap_or_default();
+                let reply = Reply::Jobs(outcomes.into_iter().flatten().collect());
+                self.send(client, &reply);
+            }
+        }
+    }
+
+    pub(super) fn begin_waiting(&mut self, client: u64, slots: usize) {
+        if let Some(c) = self.clients.get_mut(&client) {
+            c.waiting = Some(vec![None; slots]);
+        }
+    }
+
+    pub(super) fn unit_status(&mut self, name: &str) -> UnitStatus {
+        match UnitName::parse(name) {
+            Ok(n) => {
+                let i = self.unit_index(&n);
+                self.units[i].status(&self.lookup)
+            }
+            Err(_) => UnitStatus {
+                id: name.to_string(),
+                load_state: "not-found".into(),
+                active_state: "inactive".into(),
+                sub_state: "dead".into(),
+                ..UnitStatus::default()
+            },
+        }
+    }
+
+    fn list_units(&mut self) -> Vec<UnitStatus> {
+        let mut out: Vec<UnitStatus> = self.units.iter().map(|u| u.status(&self.lookup)).collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+
+    /// `is-system-running`'s word.
+    fn system_state(&self) -> &'static str {
+        if self.shutting_down {
+            return "stopping";
+        }
+        if self.units.iter().any(|u| u.job.is_some()) {
+            return "starting";
+        }
+        if self.units.iter().any(|u| u.is_failed()) {
+            return "degraded";
+        }
+        "running"
+    }
+
+    fn daemon_reload(&mut self) {
+        self.config = ManagerConfig::load(Path::new("/"), Scope::System);
+        self.accounts = Accounts::load(Path::new("/"));
+        self.name_map = NameMap::build(&self.lookup);
+        for i in 0..self.units.len() {
+            let Ok(name) = UnitName::parse(&self.units[i].config.id) else {
+                continue;
+            };
+            let config = load_with_map(&self.lookup, &self.name_map, &name);
+            for n in &config.names {
+                self.by_name.insert(n.clone(), i);
+            }
+            self.units[i].reconfigure(config, &self.config);
+        }
+    }
+
+    fn begin_shutdown(&mut self) {
+        if self.shutting_down {
+            return;
+        }
+        self.shutting_down = true;
+        for i in 0..self.units.len() {
+            self.cancel_job(i, "canceled");
+            self.stop_for_shutdown(i);
+        }
+    }
+
+    fn finish_shutdown(&mut self) {
+        self.save_state();
+        if self.created_marker {
+            let _ = std::fs::remove_dir(BOOTED_MARKER);
+        }
+        let _ = std::fs::remove_file(self.ctx.control_socket());
+    }
+
+    fn reap(&mut self) {
+        loop {
+            use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+            match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) | Err(_) => break,
+                Ok(status) => {
+                    if let Some(pid) = status.pid() {
+                        if let Some(exit) = super::service::ExitInfo::from_wait(status) {
+                            self.on_process_exit(pid.as_raw(), exit);
+                        }
+                    }
+                }
+            }
+        }
+        self.check_emptied_units();
+    }
+
+    fn read_log(&mut self, id: u64) {
+        let mut lines = Vec::new();
+        let mut unit = String::new();
+        if let Some(reader) = self.log_readers.get_mut(&id) {
+            let mut buf = [0u8; 16384];
+            loop {
+                match nix::unistd::read(&reader.fd, &mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => lines.extend(reader.splitter.push(&buf[..n])),
+                    Err(nix::errno::Errno::EINTR) => {}
+                    Err(_) => break,
+                }
+            }
+            unit = reader.unit.clone();
+        }
+        if lines.is_empty() {
+            return;
+        }
+        let (pid, identifier) = match self.by_name.get(&unit) {
+            Some(&i) => self.units[i].log_identity(),
+            None => (0, unit.clone()),
+        };
+        for message in lines {
+            let record = Record {
+                realtime_usec: now_usec(),
+                pid: pid as u32,
+                identifier: identifier.clone(),
+                message,
+            };
+            self.write_record(&unit, record);
+        }
+    }
+
+    /// The FIFO a unit's output goes through, opened read-write so it never reports EOF and a
+    /// manager started again can reopen it: writers that lost their reader resume.
+    pub(super) fn open_log_fifo(&mut self, unit: &str) -> Option<OwnedFd> {
+        let path = fifo_dir(&self.ctx).join(unit);
+        if !path.exists() {
+            let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
+            // SAFETY: mkfifo on a NUL-terminated path.
+            if unsafe { libc::mkfifo(c.as_ptr(), 0o600) } < 0 {
+                return None;
+            }
+        }
+        if !self.log_readers.values().any(|r| r.unit == unit) {
+            let read = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+                .open(&path)
+                .ok()?;
+            let fd = OwnedFd::from(read);
+            let id = self.next_id();
+            self.events.watch(fd.as_fd(), token(KIND_LOG, id)).ok()?;
+            self.log_readers.insert(
+                id,
+                LogReader {
+                    unit: unit.to_string(),
+                    fd,
+                    splitter: LineSplitter::default(),
+                },
+            );
+        }
+        let write = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(&path)
+            .ok()?;
+        Some(OwnedFd::from(write))
+    }
+}
+
+use std::os::unix::fs::OpenOptionsExt;
+
+fn fifo_dir(ctx: &RuntimeContext) -> PathBuf {
+    ctx.runtime_dir.join("fifo")
+}
+
+/// Write to the readiness fd a client gave us (if any) and close it.
+fn signal_ready(byte: u8) {
+    let Some(fd) = std::env::var(READY_FD_ENV)
+        .ok()
+        .and_then(|v| v.parse::<i32>().ok())
+    else {
+        return;
+    };
+    std::env::remove_var(READY_FD_ENV);
+    // SAFETY: the client passed us this fd for exactly this; we own it from here.
+    let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
+    let _ = f.write_all(&[byte]);
+}
+
+/// The manager mode of the binary: take the lock, serve, exit.
+pub fn manager_main() -> u8 {
+    // A second manager for the same directory must not start: the lock says who serves.
+    let ctx = match RuntimeContext::for_manager() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            signal_ready(b'0');
+            return 1;
+        }
+    };
+    let lock_path = ctx.runtime_dir.join("manager.lock");
+    let lock = match std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(&lock_path)
+    {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("Failed to open {}: {e}", lock_path.display());
+            signal_ready(b'0');
+            return 1;
+        }
+    };
+    // SAFETY: flock on an fd we own.
+    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } < 0 {
+        // Another manager serves; the client will find it.
+        signal_ready(b'1');
+        return 0;
+    }
+    let _ = std::fs::write(
+        ctx.runtime_dir.join("manager.pid"),
+        format!("{}\n", std::process::id()),
+    );
+    // SAFETY: prctl with integer arguments.
+    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+    let mut manager = match Manager::new() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("{e}");
+            signal_ready(b'0');
+            return 1;
+        }
+    };
+    manager.create_marker();
+    manager.adopt();
+    manager.save_state();
+    signal_ready(b'1');
+    let code = manager.run();
+    drop(lock);
+    code as u8
+}

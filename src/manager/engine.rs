@@ -1,0 +1,1510 @@
+//! The service state machine of service.c, driven by the manager's events: starting through
+//! ExecCondition=, ExecStartPre=, ExecStart= (readiness per Type=), ExecStartPost=; reloading;
+//! stopping through ExecStop=, the kill signals of systemd.kill(5) per KillMode=, ExecStopPost=
+//! and the final signals; timeouts, the watchdog, sd_notify messages, PID files and main PID
+//! guessing; `Result=` and automatic restarts with their start limit.
+
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+
+use super::daemon::{state_timer, token, watchdog_timer, Manager, KIND_PIDFD, KIND_PIDFILE};
+use super::event::after;
+use super::exec_env::{self, ExecContext};
+use super::service::{
+    ExitInfo, KillMode, NotifyAccess, ServiceResult, ServiceType, SubState, CLD_EXITED,
+};
+use super::spawn;
+use super::state::{ActiveState, TrackedPid, UnitRecord};
+use super::unit::now_stamp;
+use crate::ipc::protocol::{ExecRun, KillWhom, Reply};
+use crate::unit::model::ExecKind;
+
+/// `status=1/FAILURE`-style names of exit codes, as systemd prints them.
+pub fn exit_status_name(status: i32) -> &'static str {
+    match status {
+        0 => "SUCCESS",
+        1 => "FAILURE",
+        2 => "INVALIDARGUMENT",
+        3 => "NOTIMPLEMENTED",
+        4 => "NOPERMISSION",
+        5 => "NOTINSTALLED",
+        6 => "NOTCONFIGURED",
+        7 => "NOTRUNNING",
+        200 => "CHDIR",
+        201 => "NICE",
+        202 => "FDS",
+        203 => "EXEC",
+        204 => "MEMORY",
+        205 => "LIMITS",
+        206 => "OOM_ADJUST",
+        207 => "SIGNAL_MASK",
+        208 => "STDIN",
+        209 => "STDOUT",
+        210 => "CHROOT",
+        214 => "SETSCHEDULER",
+        216 => "GROUP",
+        217 => "USER",
+        218 => "CAPABILITIES",
+        220 => "SETSID",
+        222 => "STDERR",
+        226 => "NAMESPACE",
+        233 => "RUNTIME_DIRECTORY",
+        238 => "STATE_DIRECTORY",
+        239 => "CACHE_DIRECTORY",
+        240 => "LOGS_DIRECTORY",
+        241 => "CONFIGURATION_DIRECTORY",
+        243 => "CREDENTIALS",
+        _ => "",
+    }
+}
+
+/// `code=exited, status=1/FAILURE` / `code=killed, status=15/TERM`.
+pub fn describe_exit(code: i32, status: i32) -> String {
+    match code {
+        CLD_EXITED => {
+            let name = exit_status_name(status);
+            if name.is_empty() {
+                format!("code=exited, status={status}")
+            } else {
+                format!("code=exited, status={status}/{name}")
+            }
+        }
+        _ => {
+            let sig = super::process::signal_name(status);
+            let short = sig.strip_prefix("SIG").unwrap_or(&sig).to_string();
+            let what = if code == super::service::CLD_DUMPED {
+                "dumped"
+            } else {
+                "killed"
+            };
+            format!("code={what}, status={status}/{short}")
+        }
+    }
+}
+
+fn new_invocation_id() -> String {
+    let mut bytes = [0u8; 16];
+    // SAFETY: getrandom into a buffer we own.
+    let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if n != bytes.len() as isize {
+        let t = now_stamp();
+        bytes[..8].copy_from_slice(&t.0.to_ne_bytes());
+        bytes[8..].copy_from_slice(&(t.1 ^ std::process::id() as u64).to_ne_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Is `pid` a descendant of `ancestor` (so that we will reap it)?
+fn descends_from(pid: i32, ancestor: i32) -> bool {
+    let mut p = pid;
+    for _ in 0..64 {
+        match super::process::stat(p) {
+            Some(s) if s.ppid == ancestor => return true,
+            Some(s) if s.ppid > 1 => p = s.ppid,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Which process a command becomes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Main,
+    Control,
+}
+
+impl Manager {
+    fn set_timer(&mut self, i: usize, duration: Option<Duration>) {
+        if let Some(at) = self.units[i].svc.timer.take() {
+            self.events.cancel_deadline(at, state_timer(i));
+        }
+        if let Some(d) = duration {
+            let at = after(d);
+            self.units[i].svc.timer = Some(at);
+            self.events.set_deadline(at, state_timer(i));
+        }
+    }
+
+    fn reset_watchdog(&mut self, i: usize) {
+        if let Some(at) = self.units[i].svc.watchdog_timer.take() {
+            self.events.cancel_deadline(at, watchdog_timer(i));
+        }
+        if let Some(d) = self.units[i].settings.watchdog {
+            let at = after(d);
+            self.units[i].svc.watchdog_timer = Some(at);
+            self.events.set_deadline(at, watchdog_timer(i));
+        }
+    }
+
+    fn stop_watchdog(&mut self, i: usize) {
+        if let Some(at) = self.units[i].svc.watchdog_timer.take() {
+            self.events.cancel_deadline(at, watchdog_timer(i));
+        }
+    }
+
+    fn set_state(&mut self, i: usize, new: SubState) {
+        let old_sub = self.units[i].svc.state;
+        let old = old_sub.active_state();
+        self.units[i].svc.state = new;
+        let now_active = new.active_state();
+        let stamp = now_stamp();
+        let u = &mut self.units[i];
+        u.stamps.state_change = stamp;
+        let is_active = |s: ActiveState| matches!(s, ActiveState::Active | ActiveState::Reloading);
+        let is_inactive = |s: ActiveState| matches!(s, ActiveState::Inactive | ActiveState::Failed);
+        if !is_active(old) && is_active(now_active) {
+            u.stamps.active_enter = stamp;
+        }
+        if is_active(old) && !is_active(now_active) {
+            u.stamps.active_exit = stamp;
+        }
+        if !is_inactive(old) && is_inactive(now_active) {
+            u.stamps.inactive_enter = stamp;
+        }
+        if is_inactive(old) && !is_inactive(now_active) {
+            u.stamps.inactive_exit = stamp;
+        }
+        if !matches!(
+            new,
+            SubState::Running | SubState::StartPost | SubState::Reload | SubState::Start
+        ) {
+            self.stop_watchdog(i);
+        }
+        self.dirty = true;
+        self.job_on_state_change(i, old, now_active);
+    }
+
+    fn description(&self, i: usize) -> String {
+        let u = &self.units[i];
+        if u.config.unit.description.is_empty() {
+            u.config.id.clone()
+        } else {
+            u.config.unit.description.clone()
+        }
+    }
+
+    fn log(&mut self, i: usize, message: &str) {
+        let id = self.units[i].config.id.clone();
+        self.log_unit(&id, message);
+    }
+
+    /// Fork and exec command `idx` of `kind` for unit `i`. On failure before the fork the
+    /// command is reported as exited with the status systemd's child would have exited with.
+    fn spawn_command(&mut self, i: usize, kind: ExecKind, idx: usize) -> Result<i32, ExitInfo> {
+        let Some(command) = self.units[i].config.exec_commands(kind).get(idx).cloned() else {
+            return Err(ExitInfo::exited(203));
+        };
+        let id = self.units[i].config.id.clone();
+        let fifo = self.open_log_fifo(&id);
+        let notify_path = self.ctx.notify_socket();
+        let prepared = {
+            let u = &self.units[i];
+            let ctx = ExecContext {
+                unit: &u.config,
+                manager: &self.config,
+                accounts: &self.accounts,
+                invocation_id: &u.svc.invocation_id,
+                notify_socket: Some(&notify_path),
+                main_pid: u.svc.main_pid.map(|p| p.pid),
+                manager_is_root: nix::unistd::geteuid().is_root(),
+                directories: &self.directories,
+                manager_env: &self.manager_env,
+            };
+            exec_env::prepare(&ctx, &command, kind, fifo.as_ref().map(|f| f.as_fd()))
+        };
+        let prepared = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                self.log(i, &format!("{e}"));
+                return Err(ExitInfo::exited(e.exit_status()));
+            }
+        };
+        for w in &prepared.warnings {
+            self.log(i, w);
+        }
+        let spawned = match spawn::spawn(&prepared.plan) {
+            Ok(s) => s,
+            Err(e) => {
+                self.log(i, &format!("Failed to spawn {}: {e}", command.path));
+                return Err(ExitInfo::exited(214));
+            }
+        };
+        drop(prepared);
+        drop(fifo);
+        let pid = spawned.pid.as_raw();
+        if let Err((step, errno)) = spawned.exec {
+            self.log(
+                i,
+                &format!(
+                    "{id}: Failed to execute {}: {}",
+                    command.path,
+                    crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32))
+                ),
+            );
+            self.log(
+                i,
+                &format!(
+                    "{id}: Failed at step {} spawning {}: {}",
+                    step.name(),
+                    command.path,
+                    crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32))
+                ),
+            );
+        }
+        let svc = &mut self.units[i].svc;
+        svc.sessions.push(pid);
+        let runs = svc.exec_runs.entry(kind).or_default();
+        if runs.len() <= idx {
+            runs.resize(idx + 1, ExecRun::default());
+        }
+        runs[idx] = ExecRun {
+            pid,
+            start_usec: now_stamp().0,
+            ..ExecRun::default()
+        };
+        Ok(pid)
+    }
+
+    /// Run a command as the control process; a failure to spawn is its exit.
+    fn run_control(&mut self, i: usize, kind: ExecKind, idx: usize) {
+        self.units[i].svc.control = Some((kind, idx));
+        match self.spawn_command(i, kind, idx) {
+            Ok(pid) => self.units[i].svc.control_pid = TrackedPid::of(pid),
+            Err(exit) => self.control_exited(i, exit),
+        }
+    }
+
+    /// Run ExecStart= command `idx` as the main process.
+    fn run_main(&mut self, i: usize, idx: usize) -> bool {
+        self.units[i].svc.main_command = idx;
+        match self.spawn_command(i, ExecKind::Start, idx) {
+            Ok(pid) => {
+                let svc = &mut self.units[i].svc;
+                svc.main_pid = TrackedPid::of(pid);
+                svc.main_pid_alien = false;
+                svc.exec_main = ExecRun {
+                    pid,
+                    start_usec: now_stamp().0,
+                    ..ExecRun::default()
+                };
+                true
+            }
+            Err(exit) => {
+                self.units[i].svc.exec_main = ExecRun {
+                    code: exit.code,
+                    status: exit.status,
+                    ..ExecRun::default()
+                };
+                self.main_exited(i, exit);
+                false
+            }
+        }
+    }
+
+    fn exec_context_call<T>(&self, i: usize, f: impl FnOnce(&ExecContext) -> T) -> T {
+        let notify_path = self.ctx.notify_socket();
+        let u = &self.units[i];
+        let ctx = ExecContext {
+            unit: &u.config,
+            manager: &self.config,
+            accounts: &self.accounts,
+            invocation_id: &u.svc.invocation_id,
+            notify_socket: Some(&notify_path),
+            main_pid: u.svc.main_pid.map(|p| p.pid),
+            manager_is_root: nix::unistd::geteuid().is_root(),
+            directories: &self.directories,
+            manager_env: &self.manager_env,
+        };
+        f(&ctx)
+    }
+
+    /// service.c's `service_start()`. False when the start limit refuses it.
+    pub(super) fn service_start(&mut self, i: usize) -> bool {
+        let (interval, burst) = {
+            let s = &self.units[i].settings;
+            (s.start_limit_interval, s.start_limit_burst)
+        };
+        if !self.units[i].svc.start_limit.allow(interval, burst) {
+            self.log(i, "Start request repeated too quickly.");
+            self.units[i].svc.result = ServiceResult::StartLimitHit;
+            let desc = self.description(i);
+            self.log(i, "Failed with result 'start-limit-hit'.");
+            self.log(i, &format!("Failed to start {desc}."));
+            self.set_state(i, SubState::Failed);
+            return false;
+        }
+        {
+            let svc = &mut self.units[i].svc;
+            svc.result = ServiceResult::Success;
+            svc.reload_result = ServiceResult::Success;
+            svc.exec_main = ExecRun::default();
+            svc.exec_runs.clear();
+            svc.main_pid = None;
+            svc.control_pid = None;
+            svc.control = None;
+            svc.invocation_id = new_invocation_id();
+            svc.sessions.clear();
+            svc.forbid_restart = false;
+            svc.restarting = false;
+            svc.status_text.clear();
+            svc.status_errno = 0;
+            svc.notified_ready = false;
+            svc.condition_result = true;
+            svc.last_main_exit = None;
+        }
+        let desc = self.description(i);
+        self.log(i, &format!("Starting {desc}..."));
+        if self.is_processless(i) {
+            self.set_state(i, SubState::Running);
+            return true;
+        }
+        if self.units[i].settings.kind == ServiceType::Dbus {
+            self.log(
+                i,
+                "No D-Bus system bus to watch for BusName=; treating Type=dbus as Type=simple.",
+            );
+        }
+        if let Err(e) = self.exec_context_call(i, exec_env::create_directories) {
+            self.log(i, &format!("{e}"));
+            self.set_state(i, SubState::StartPre);
+            self.units[i].svc.exec_main = ExecRun {
+                code: CLD_EXITED,
+                status: e.exit_status(),
+                ..ExecRun::default()
+            };
+            self.enter_signal(i, SubState::StopSigterm, ServiceResult::ExitCode);
+            return true;
+        }
+        if self.units[i]
+            .config
+            .exec_commands(ExecKind::Condition)
+            .is_empty()
+        {
+            self.enter_start_pre(i);
+        } else {
+            self.set_state(i, SubState::Condition);
+            self.set_timer(i, self.units[i].settings.timeout_start);
+            self.run_control(i, ExecKind::Condition, 0);
+        }
+        true
+    }
+
+    fn enter_start_pre(&mut self, i: usize) {
+        if self.units[i]
+            .config
+            .exec_commands(ExecKind::StartPre)
+            .is_empty()
+        {
+            self.enter_start(i);
+        } else {
+            self.set_state(i, SubState::StartPre);
+            self.set_timer(i, self.units[i].settings.timeout_start);
+            self.run_control(i, ExecKind::StartPre, 0);
+        }
+    }
+
+    fn enter_start(&mut self, i: usize) {
+        let kind = self.units[i].settings.kind;
+        let has_start = !self.units[i]
+            .config
+            .exec_commands(ExecKind::Start)
+            .is_empty();
+        self.set_state(i, SubState::Start);
+        self.set_timer(i, self.units[i].settings.timeout_start);
+        if !has_start {
+            self.enter_start_post(i);
+            return;
+        }
+        if kind == ServiceType::Forking {
+            self.run_control(i, ExecKind::Start, 0);
+            return;
+        }
+        if !self.run_main(i, 0) {
+            return;
+        }
+        match kind {
+            ServiceType::Simple | ServiceType::Idle | ServiceType::Dbus => self.enter_start_post(i),
+            ServiceType::Exec => {
+                let failed = self.units[i]
+                    .svc
+                    .exec_runs
+                    .get(&ExecKind::Start)
+                    .and_then(|r| r.first())
+                    .is_some_and(|r| r.code != 0);
+                if !failed && self.units[i].svc.state == SubState::Start {
+                    self.enter_start_post(i);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn enter_start_post(&mut self, i: usize) {
+        self.reset_watchdog(i);
+        if self.units[i]
+            .config
+            .exec_commands(ExecKind::StartPost)
+            .is_empty()
+        {
+            self.enter_running(i, ServiceResult::Success);
+        } else {
+            self.set_state(i, SubState::StartPost);
+            self.set_timer(i, self.units[i].settings.timeout_start);
+            self.run_control(i, ExecKind::StartPost, 0);
+        }
+    }
+
+    fn main_alive(&self, i: usize) -> bool {
+        self.units[i].svc.main_pid.is_some_and(|p| p.is_alive())
+    }
+
+    fn has_processes(&self, i: usize) -> bool {
+        let svc = &self.units[i].svc;
+        let known: Vec<i32> = svc
+            .main_pid
+            .iter()
+            .chain(svc.control_pid.iter())
+            .map(|p| p.pid)
+            .collect();
+        !super::process::unit_processes(&svc.invocation_id, &svc.sessions, &known).is_empty()
+    }
+
+    fn enter_running(&mut self, i: usize, f: ServiceResult) {
+        if self.units[i].svc.result == ServiceResult::Success {
+            self.units[i].svc.result = f;
+        }
+        self.units[i].svc.control = None;
+        let result = self.units[i].svc.result;
+        let was_reloading = self.units[i].svc.state == SubState::Reload;
+        if result != ServiceResult::Success {
+            self.enter_signal(i, SubState::StopSigterm, result);
+            return;
+        }
+        let good = self.main_alive(i)
+            || (self.units[i].settings.kind == ServiceType::Forking
+                && self.units[i].svc.main_pid.is_none()
+                && self.has_processes(i));
+        if good {
+            let was_active = self.units[i].active_state() == ActiveState::Active;
+            self.set_state(i, SubState::Running);
+            self.set_timer(i, self.units[i].settings.runtime_max);
+            if !was_active && !was_reloading {
+                let desc = self.description(i);
+                self.log(i, &format!("Started {desc}."));
+            }
+            if was_reloading {
+                let desc = self.description(i);
+                self.log(i, &format!("Reloaded {desc}."));
+            }
+        } else if self.units[i].settings.remain_after_exit {
+            self.set_timer(i, None);
+            self.set_state(i, SubState::Exited);
+            let desc = self.description(i);
+            if !was_reloading {
+                self.log(i, &format!("Finished {desc}."));
+            }
+        } else {
+            self.enter_stop(i, ServiceResult::Success);
+        }
+    }
+
+    pub(super) fn service_stop(&mut self, i: usize) {
+        self.units[i].svc.forbid_restart = true;
+        match self.units[i].svc.state {
+            SubState::AutoRestart => {
+                self.set_timer(i, None);
+                self.set_state(i, SubState::Dead);
+            }
+            SubState::Condition
+            | SubState::StartPre
+            | SubState::Start
+            | SubState::StartPost
+            | SubState::Reload => {
+                let desc = self.description(i);
+                self.log(i, &format!("Stopping {desc}..."));
+                self.enter_signal(i, SubState::StopSigterm, ServiceResult::Success);
+            }
+            SubState::Running | SubState::Exited => {
+                let desc = self.description(i);
+                self.log(i, &format!("Stopping {desc}..."));
+                if self.is_processless(i) {
+                    self.set_state(i, SubState::Dead);
+                    self.log(i, &format!("Stopped {desc}."));
+                    return;
+                }
+                self.enter_stop(i, ServiceResult::Success);
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn stop_for_shutdown(&mut self, i: usize) {
+        if !matches!(
+            self.units[i].active_state(),
+            ActiveState::Inactive | ActiveState::Failed
+        ) {
+            self.service_stop(i);
+        }
+    }
+
+    pub(super) fn all_stopped(&self) -> bool {
+        self.units.iter().all(|u| {
+            matches!(u.svc.state, SubState::Dead | SubState::Failed) && u.svc.control_pid.is_none()
+        })
+    }
+
+    pub(super) fn service_reload(&mut self, i: usize) {
+        self.units[i].svc.reload_result = ServiceResult::Success;
+        let desc = self.description(i);
+        self.log(i, &format!("Reloading {desc}..."));
+        let has_reload = !self.units[i]
+            .config
+            .exec_commands(ExecKind::Reload)
+            .is_empty();
+        self.set_state(i, SubState::Reload);
+        self.set_timer(i, self.units[i].settings.timeout_start);
+        if has_reload {
+            self.run_control(i, ExecKind::Reload, 0);
+        } else if let Some(main) = self.units[i].svc.main_pid {
+            // Type=notify-reload: SIGHUP, then RELOADING=1 … READY=1 from the service.
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(main.pid),
+                nix::sys::signal::Signal::SIGHUP,
+            );
+        } else {
+            self.enter_running(i, ServiceResult::Success);
+        }
+    }
+
+    fn enter_stop(&mut self, i: usize, f: ServiceResult) {
+        if self.units[i].svc.result == ServiceResult::Success {
+            self.units[i].svc.result = f;
+        }
+        if self.units[i]
+            .config
+            .exec_commands(ExecKind::Stop)
+            .is_empty()
+        {
+            self.enter_signal(i, SubState::StopSigterm, ServiceResult::Success);
+        } else {
+            self.set_state(i, SubState::Stop);
+            self.set_timer(i, self.units[i].settings.timeout_stop);
+            self.run_control(i, ExecKind::Stop, 0);
+        }
+    }
+
+    fn enter_stop_post(&mut self, i: usize, f: ServiceResult) {
+        if self.units[i].svc.result == ServiceResult::Success {
+            self.units[i].svc.result = f;
+        }
+        if self.units[i]
+            .config
+            .exec_commands(ExecKind::StopPost)
+            .is_empty()
+        {
+            self.enter_signal(i, SubState::FinalSigterm, ServiceResult::Success);
+        } else {
+            self.set_state(i, SubState::StopPost);
+            self.set_timer(i, self.units[i].settings.timeout_stop);
+            self.run_control(i, ExecKind::StopPost, 0);
+        }
+    }
+
+    /// Signal the unit's processes as `state` says; returns whether anything is left to wait for.
+    fn kill_for_state(&mut self, i: usize, state: SubState) -> bool {
+        let s = &self.units[i].settings;
+        let signal = match state {
+            SubState::StopWatchdog | SubState::FinalWatchdog => s.watchdog_signal,
+            SubState::StopSigkill | SubState::FinalSigkill => s.final_kill_signal,
+            _ if self.units[i].svc.restarting => s.restart_kill_signal,
+            _ => s.kill_signal,
+        };
+        let kill_all = match s.kill_mode {
+            KillMode::ControlGroup => true,
+            KillMode::Mixed => signal == s.final_kill_signal,
+            KillMode::Process | KillMode::None => false,
+        };
+        if s.kill_mode == KillMode::None {
+            return false;
+        }
+        let send_sighup = s.send_sighup && signal != libc::SIGKILL;
+        let cgroup_mode = matches!(s.kill_mode, KillMode::ControlGroup | KillMode::Mixed);
+        let svc = &self.units[i].svc;
+        let mut targets: Vec<i32> = svc
+            .main_pid
+            .iter()
+            .chain(svc.control_pid.iter())
+            .filter(|p| p.is_alive())
+            .map(|p| p.pid)
+            .collect();
+        if kill_all {
+            let known = targets.clone();
+            for pid in super::process::unit_processes(&svc.invocation_id, &svc.sessions, &known) {
+                if !targets.contains(&pid) {
+                    targets.push(pid);
+                }
+            }
+        }
+        let send = |pid: i32, sig: i32| {
+            // SAFETY: kill(2) with plain integers.
+            unsafe { libc::kill(pid, sig) };
+        };
+        for &pid in &targets {
+            send(pid, signal);
+            if signal != libc::SIGKILL && signal != libc::SIGCONT {
+                send(pid, libc::SIGCONT);
+            }
+            if send_sighup {
+                send(pid, libc::SIGHUP);
+            }
+        }
+        self.main_alive(i)
+            || self.units[i].svc.control_pid.is_some_and(|p| p.is_alive())
+            || (cgroup_mode && self.has_processes(i))
+    }
+
+    fn enter_signal(&mut self, i: usize, state: SubState, f: ServiceResult) {
+        if self.units[i].svc.result == ServiceResult::Success {
+            self.units[i].svc.result = f;
+        }
+        let waiting = self.kill_for_state(i, state);
+        let stop_phase = matches!(
+            state,
+            SubState::StopWatchdog | SubState::StopSigterm | SubState::StopSigkill
+        );
+        if waiting {
+            self.set_state(i, state);
+            let s = &self.units[i].settings;
+            let timeout = if matches!(state, SubState::StopWatchdog | SubState::FinalWatchdog) {
+                s.timeout_abort.or(s.timeout_stop)
+            } else {
+                s.timeout_stop
+            };
+            self.set_timer(i, timeout);
+        } else if stop_phase {
+            self.enter_stop_post(i, ServiceResult::Success);
+        } else {
+            self.enter_dead(i, ServiceResult::Success, true);
+        }
+    }
+
+    fn enter_dead(&mut self, i: usize, f: ServiceResult, allow_restart: bool) {
+        if self.units[i].svc.result == ServiceResult::Success {
+            self.units[i].svc.result = f;
+        }
+        self.set_timer(i, None);
+        self.unwatch_pid_file(i);
+        self.unwatch_pidfd(i);
+        let result = self.units[i].svc.result;
+        let restart = allow_restart
+            && !self.units[i].svc.forbid_restart
+            && !self.shutting_down
+            && self.units[i]
+                .settings
+                .shall_restart(result, self.units[i].svc.last_main_exit);
+        let desc = self.description(i);
+        if result == ServiceResult::Success {
+            self.log(i, "Deactivated successfully.");
+        } else {
+            self.log(i, &format!("Failed with result '{}'.", result.as_str()));
+        }
+        self.exec_context_call(i, |ctx| exec_env::remove_runtime_directories(ctx, restart));
+        {
+            let svc = &mut self.units[i].svc;
+            svc.main_pid = None;
+            svc.control_pid = None;
+            svc.control = None;
+        }
+        if restart {
+            self.set_state(i, SubState::AutoRestart);
+            let delay = self.units[i].settings.restart_sec;
+            self.set_timer(i, Some(delay));
+        } else {
+            let manual_stop = self.units[i].svc.forbid_restart;
+            self.set_state(
+                i,
+                if result == ServiceResult::Success {
+                    SubState::Dead
+                } else {
+                    SubState::Failed
+                },
+            );
+            if manual_stop && result == ServiceResult::Success {
+                self.log(i, &format!("Stopped {desc}."));
+            } else if result != ServiceResult::Success {
+                let verb = if manual_stop {
+                    "Stopped"
+                } else {
+                    "Failed to start"
+                };
+                if self.units[i].stamps.active_enter.0 == 0 || !manual_stop {
+                    self.log(i, &format!("{verb} {desc}."));
+                }
+            }
+        }
+    }
+
+    fn restart_now(&mut self, i: usize) {
+        self.units[i].svc.n_restarts += 1;
+        let n = self.units[i].svc.n_restarts;
+        self.log(
+            i,
+            &format!("Scheduled restart job, restart counter is at {n}."),
+        );
+        let desc = self.description(i);
+        self.log(i, &format!("Stopped {desc}."));
+        self.set_state(i, SubState::Dead);
+        if !self.service_start(i) && self.units[i].job.is_some() {
+            self.finish_job(i, "failed");
+        }
+    }
+
+    fn record_run(&mut self, i: usize, kind: ExecKind, idx: usize, exit: ExitInfo) {
+        let runs = self.units[i].svc.exec_runs.entry(kind).or_default();
+        if runs.len() <= idx {
+            runs.resize(idx + 1, ExecRun::default());
+        }
+        let run = &mut runs[idx];
+        run.exit_usec = now_stamp().0;
+        run.code = exit.code;
+        run.status = exit.status;
+    }
+
+    pub(super) fn on_process_exit(&mut self, pid: i32, exit: ExitInfo) {
+        let found = self.units.iter().enumerate().find_map(|(i, u)| {
+            if u.svc.main_pid.is_some_and(|p| p.pid == pid) {
+                Some((i, true))
+            } else if u.svc.control_pid.is_some_and(|p| p.pid == pid) {
+                Some((i, false))
+            } else {
+                None
+            }
+        });
+        match found {
+            Some((i, true)) => {
+                let idx = self.units[i].svc.main_command;
+                if self.units[i].settings.kind != ServiceType::Forking {
+                    self.record_run(i, ExecKind::Start, idx, exit);
+                }
+                let run = &mut self.units[i].svc.exec_main;
+                run.exit_usec = now_stamp().0;
+                run.code = exit.code;
+                run.status = exit.status;
+                self.main_exited(i, exit);
+            }
+            Some((i, false)) => self.control_exited(i, exit),
+            None => {}
+        }
+    }
+
+    fn main_exited(&mut self, i: usize, exit: ExitInfo) {
+        let svc = &mut self.units[i].svc;
+        svc.main_pid = None;
+        svc.last_main_exit = Some(exit);
+        let idx = svc.main_command;
+        let ignore = self.units[i]
+            .config
+            .exec_commands(ExecKind::Start)
+            .get(idx)
+            .is_some_and(|c| c.flags.ignore_failure);
+        let settings = &self.units[i].settings;
+        let clean = settings.is_clean(exit, true) || ignore;
+        let f = if clean {
+            ServiceResult::Success
+        } else {
+            exit.failure_result()
+        };
+        let kind = settings.kind;
+        if !clean {
+            self.log(
+                i,
+                &format!(
+                    "Main process exited, {}",
+                    describe_exit(exit.code, exit.status)
+                ),
+            );
+        }
+        let state = self.units[i].svc.state;
+        match state {
+            SubState::Start if kind == ServiceType::Oneshot => {
+                let more = idx + 1 < self.units[i].config.exec_commands(ExecKind::Start).len();
+                if f != ServiceResult::Success {
+                    self.enter_signal(i, SubState::StopSigterm, f);
+                } else if more {
+                    self.run_main(i, idx + 1);
+                } else {
+                    self.enter_start_post(i);
+                }
+            }
+            SubState::Start => {
+                let f = if f == ServiceResult::Success {
+                    ServiceResult::Protocol
+                } else {
+                    f
+                };
+                self.enter_signal(i, SubState::StopSigterm, f);
+            }
+            SubState::StartPost | SubState::Reload if self.units[i].svc.control_pid.is_some() => {
+                if f != ServiceResult::Success && self.units[i].svc.result == ServiceResult::Success
+                {
+                    self.units[i].svc.result = f;
+                }
+            }
+            SubState::Running | SubState::StartPost | SubState::Reload => {
+                if f == ServiceResult::Success && self.reguess_forking_main(i) {
+                    return;
+                }
+                self.enter_running(i, f);
+            }
+            SubState::Stop => {
+                if f != ServiceResult::Success && self.units[i].svc.result == ServiceResult::Success
+                {
+                    self.units[i].svc.result = f;
+                }
+                if self.units[i].svc.control_pid.is_none() {
+                    self.enter_signal(i, SubState::StopSigterm, f);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A forking daemon whose guessed main process was an intermediate fork: guess again.
+    fn reguess_forking_main(&mut self, i: usize) -> bool {
+        let s = &self.units[i].settings;
+        if s.kind != ServiceType::Forking || s.pid_file.is_some() || !s.guess_main_pid {
+            return false;
+        }
+        self.guess_main_pid(i)
+    }
+
+    fn control_exited(&mut self, i: usize, exit: ExitInfo) {
+        let Some((kind, idx)) = self.units[i].svc.control.take() else {
+            self.units[i].svc.control_pid = None;
+            return;
+        };
+        self.units[i].svc.control_pid = None;
+        self.record_run(i, kind, idx, exit);
+        let commands = self.units[i].config.exec_commands(kind);
+        let ignore = commands.get(idx).is_some_and(|c| c.flags.ignore_failure);
+        let more = idx + 1 < commands.len();
+        let clean = self.units[i].settings.is_clean(exit, false) || ignore;
+        let f = if clean {
+            ServiceResult::Success
+        } else {
+            exit.failure_result()
+        };
+        if !clean {
+            let what = kind.property();
+            self.log(
+                i,
+                &format!(
+                    "Control process exited, {} ({what})",
+                    describe_exit(exit.code, exit.status)
+                ),
+            );
+        }
+        let state = self.units[i].svc.state;
+        if f == ServiceResult::Success
+            && more
+            && !state.is_signalling()
+            && !matches!(state, SubState::Dead | SubState::Failed)
+        {
+            self.run_control(i, kind, idx + 1);
+            return;
+        }
+        match state {
+            SubState::Condition => {
+                if f == ServiceResult::Success {
+                    self.enter_start_pre(i);
+                } else if exit.code == CLD_EXITED && (1..=254).contains(&exit.status) {
+                    self.units[i].svc.condition_result = false;
+                    self.units[i].svc.condition_stamp = now_stamp();
+                    self.log(i, "Skipped due to 'exec-condition'.");
+                    self.units[i].svc.forbid_restart = true;
+                    self.enter_dead(i, ServiceResult::Success, false);
+                } else {
+                    self.enter_signal(i, SubState::StopSigterm, f);
+                }
+            }
+            SubState::StartPre => {
+                if f == ServiceResult::Success {
+                    self.enter_start(i);
+                } else {
+                    self.enter_signal(i, SubState::StopSigterm, f);
+                }
+            }
+            SubState::Start => {
+                // Type=forking: the parent is done.
+                if f != ServiceResult::Success {
+                    self.enter_signal(i, SubState::StopSigterm, f);
+                    return;
+                }
+                if self.units[i].settings.pid_file.is_some() {
+                    if !self.load_pid_file(i) {
+                        self.watch_pid_file(i);
+                        if !self.has_processes(i) {
+                            self.enter_signal(i, SubState::StopSigterm, ServiceResult::Protocol);
+                        }
+                        return;
+                    }
+                } else if self.units[i].settings.guess_main_pid {
+                    self.guess_main_pid(i);
+                }
+                self.enter_start_post(i);
+            }
+            SubState::StartPost => {
+                if f == ServiceResult::Success {
+                    self.enter_running(i, ServiceResult::Success);
+                } else {
+                    self.enter_stop(i, f);
+                }
+            }
+            SubState::Reload => {
+                self.units[i].svc.reload_result = f;
+                if f != ServiceResult::Success {
+                    let desc = self.description(i);
+                    self.log(i, &format!("Reload failed for {desc}."));
+                }
+                self.enter_running(i, ServiceResult::Success);
+            }
+            SubState::Stop => self.enter_signal(i, SubState::StopSigterm, f),
+            SubState::StopPost => self.enter_signal(i, SubState::FinalSigterm, f),
+            _ => {}
+        }
+    }
+
+    /// systemd's GuessMainPID=: the one process of the unit that was reparented to us.
+    fn guess_main_pid(&mut self, i: usize) -> bool {
+        let svc = &self.units[i].svc;
+        let candidates: Vec<i32> =
+            super::process::unit_processes(&svc.invocation_id, &svc.sessions, &[])
+                .into_iter()
+                .filter(|&p| super::process::stat(p).is_some_and(|s| s.ppid == self.my_pid))
+                .collect();
+        if let [pid] = candidates[..] {
+            self.set_main_pid(i, pid);
+            true
+        } else {
+            false
+        }
+    }
+
+    fn set_main_pid(&mut self, i: usize, pid: i32) {
+        let alien = !descends_from(pid, self.my_pid);
+        let svc = &mut self.units[i].svc;
+        svc.main_pid = TrackedPid::of(pid);
+        svc.main_pid_alien = alien;
+        svc.exec_main = ExecRun {
+            pid,
+            start_usec: now_stamp().0,
+            ..ExecRun::default()
+        };
+        if alien {
+            self.watch_pidfd(i, pid);
+        }
+    }
+
+    fn load_pid_file(&mut self, i: usize) -> bool {
+        let Some(path) = self.units[i].settings.pid_file.clone() else {
+            return false;
+        };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return false;
+        };
+        let Ok(pid) = text.trim().parse::<i32>() else {
+            return false;
+        };
+        match super::process::stat(pid) {
+            Some(s) if pid > 1 && s.state != 'Z' => {
+                self.set_main_pid(i, pid);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn watch_pid_file(&mut self, i: usize) {
+        let Some(path) = self.units[i].settings.pid_file.clone() else {
+            return;
+        };
+        let Some(dir) = path.parent() else {
+            return;
+        };
+        let Ok(inotify) = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC) else {
+            return;
+        };
+        let flags = AddWatchFlags::IN_CREATE
+            | AddWatchFlags::IN_MOVED_TO
+            | AddWatchFlags::IN_CLOSE_WRITE
+            | AddWatchFlags::IN_MODIFY;
+        if inotify.add_watch(dir, flags).is_err() {
+            return;
+        }
+        let id = self.next_id();
+        if self
+            .events
+            .watch(inotify.as_fd(), token(KIND_PIDFILE, id))
+            .is_ok()
+        {
+            self.pidfile_watches.insert(id, (i, inotify));
+        }
+        // The file may have appeared between the read and the watch.
+        if self.load_pid_file(i) {
+            self.unwatch_pid_file(i);
+            self.enter_start_post(i);
+        }
+    }
+
+    fn unwatch_pid_file(&mut self, i: usize) {
+        let ids: Vec<u64> = self
+            .pidfile_watches
+            .iter()
+            .filter(|(_, (u, _))| *u == i)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            if let Some((_, inotify)) = self.pidfile_watches.remove(&id) {
+                self.events.unwatch(inotify.as_fd());
+            }
+        }
+    }
+
+    pub(super) fn on_pidfile_event(&mut self, id: u64) {
+        let Some(i) = self.pidfile_watches.get(&id).map(|(u, ino)| {
+            while let Ok(events) = ino.read_events() {
+                if events.is_empty() {
+                    break;
+                }
+            }
+            *u
+        }) else {
+            return;
+        };
+        if self.units[i].svc.state == SubState::Start && self.load_pid_file(i) {
+            self.unwatch_pid_file(i);
+            self.enter_start_post(i);
+        }
+    }
+
+    fn watch_pidfd(&mut self, i: usize, pid: i32) {
+        // SAFETY: pidfd_open(2) with plain integers; the result is a new fd we own.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        if fd < 0 {
+            return;
+        }
+        // SAFETY: fd was just returned to us by the kernel.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+        let id = self.next_id();
+        if self.events.watch(fd.as_fd(), token(KIND_PIDFD, id)).is_ok() {
+            self.pidfds.insert(id, (i, fd));
+        }
+    }
+
+    fn unwatch_pidfd(&mut self, i: usize) {
+        let ids: Vec<u64> = self
+            .pidfds
+            .iter()
+            .filter(|(_, (u, _))| *u == i)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            if let Some((_, fd)) = self.pidfds.remove(&id) {
+                self.events.unwatch(fd.as_fd());
+            }
+        }
+    }
+
+    /// A main process that is not our child ended; its exit status is not ours to know.
+    pub(super) fn on_pidfd(&mut self, id: u64) {
+        let Some((i, fd)) = self.pidfds.remove(&id) else {
+            return;
+        };
+        self.events.unwatch(fd.as_fd());
+        if self.units[i].svc.main_pid.is_some() && self.units[i].svc.main_pid_alien {
+            let exit = ExitInfo::exited(0);
+            self.units[i].svc.exec_main.code = exit.code;
+            self.units[i].svc.exec_main.exit_usec = now_stamp().0;
+            self.main_exited(i, exit);
+        }
+        self.check_emptied_units();
+    }
+
+    /// After children died: units waiting for their processes to be gone move on.
+    pub(super) fn check_emptied_units(&mut self) {
+        for i in 0..self.units.len() {
+            let state = self.units[i].svc.state;
+            if state.is_signalling() {
+                let cgroup = matches!(
+                    self.units[i].settings.kill_mode,
+                    KillMode::ControlGroup | KillMode::Mixed
+                );
+                let left = self.main_alive(i)
+                    || self.units[i].svc.control_pid.is_some_and(|p| p.is_alive())
+                    || (cgroup && self.has_processes(i));
+                if !left {
+                    match state {
+                        SubState::StopWatchdog | SubState::StopSigterm | SubState::StopSigkill => {
+                            self.enter_stop_post(i, ServiceResult::Success)
+                        }
+                        _ => self.enter_dead(i, ServiceResult::Success, true),
+                    }
+                }
+            } else if state == SubState::Start
+                && self.units[i].settings.kind == ServiceType::Forking
+                && self.units[i].svc.control_pid.is_none()
+                && self.units[i].svc.main_pid.is_none()
+                && !self.has_processes(i)
+            {
+                // Waiting for a PID file from a daemon that is gone.
+                self.unwatch_pid_file(i);
+                self.enter_signal(i, SubState::StopSigterm, ServiceResult::Protocol);
+            }
+        }
+    }
+
+    pub(super) fn on_deadline(&mut self, t: u64) {
+        let i = (t >> 1) as usize;
+        if i >= self.units.len() {
+            return;
+        }
+        let now = Instant::now();
+        if t & 1 == 1 {
+            if self.units[i].svc.watchdog_timer.is_some_and(|at| at <= now) {
+                self.units[i].svc.watchdog_timer = None;
+                self.log(i, "Watchdog timeout!");
+                self.enter_signal(i, SubState::StopWatchdog, ServiceResult::Watchdog);
+            }
+            return;
+        }
+        if !self.units[i].svc.timer.is_some_and(|at| at <= now) {
+            return;
+        }
+        self.units[i].svc.timer = None;
+        let state = self.units[i].svc.state;
+        let send_sigkill = self.units[i].settings.send_sigkill;
+        let timeout = ServiceResult::Timeout;
+        match state {
+            SubState::Condition | SubState::StartPre | SubState::Start => {
+                let what = match state {
+                    SubState::Condition => "condition",
+                    SubState::StartPre => "start-pre",
+                    _ => "start",
+                };
+                self.log(i, &format!("{what} operation timed out. Terminating."));
+                self.unwatch_pid_file(i);
+                self.enter_signal(i, SubState::StopSigterm, timeout);
+            }
+            SubState::StartPost => {
+                self.log(i, "start-post operation timed out. Stopping.");
+                self.enter_stop(i, timeout);
+            }
+            SubState::Running => {
+                self.log(i, "Service reached runtime time limit. Stopping.");
+                self.enter_stop(i, timeout);
+            }
+            SubState::Reload => {
+                self.log(i, "Reload operation timed out. Killing reload process.");
+                if let Some(c) = self.units[i].svc.control_pid {
+                    // SAFETY: kill(2) with plain integers.
+                    unsafe { libc::kill(c.pid, libc::SIGKILL) };
+                }
+                self.units[i].svc.reload_result = timeout;
+                self.enter_running(i, ServiceResult::Success);
+            }
+            SubState::Stop => {
+                self.log(i, "Stopping timed out. Terminating.");
+                self.enter_signal(i, SubState::StopSigterm, timeout);
+            }
+            SubState::StopWatchdog | SubState::StopSigterm if send_sigkill => {
+                self.log(i, "State 'stop-sigterm' timed out. Killing.");
+                self.enter_signal(i, SubState::StopSigkill, timeout);
+            }
+            SubState::StopWatchdog | SubState::StopSigterm => {
+                self.log(i, "State 'stop-sigterm' timed out. Skipping SIGKILL.");
+                self.enter_stop_post(i, timeout);
+            }
+            SubState::StopSigkill => {
+                self.log(i, "Processes still around after SIGKILL. Ignoring.");
+                self.enter_stop_post(i, timeout);
+            }
+            SubState::StopPost => {
+                self.log(i, "State 'stop-post' timed out. Terminating.");
+                self.enter_signal(i, SubState::FinalSigterm, timeout);
+            }
+            SubState::FinalWatchdog | SubState::FinalSigterm if send_sigkill => {
+                self.log(i, "State 'final-sigterm' timed out. Killing.");
+                self.enter_signal(i, SubState::FinalSigkill, timeout);
+            }
+            SubState::FinalWatchdog | SubState::FinalSigterm | SubState::FinalSigkill => {
+                self.enter_dead(i, timeout, true);
+            }
+            SubState::AutoRestart => self.restart_now(i),
+            _ => {}
+        }
+    }
+
+    /// Which unit a notification from `pid` belongs to, and whether NotifyAccess= lets it in.
+    fn notification_unit(&mut self, pid: i32) -> Option<usize> {
+        let mut owner = None;
+        for (i, u) in self.units.iter().enumerate() {
+            if u.svc.main_pid.is_some_and(|p| p.pid == pid) {
+                owner = Some((i, Role::Main));
+                break;
+            }
+            if u.svc.control_pid.is_some_and(|p| p.pid == pid) {
+                owner = Some((i, Role::Control));
+                break;
+            }
+        }
+        if owner.is_none() {
+            let marker = std::fs::read(format!("/proc/{pid}/environ")).ok();
+            let session = super::process::stat(pid).map(|s| s.session);
+            owner = self.units.iter().enumerate().find_map(|(i, u)| {
+                if u.svc.invocation_id.is_empty()
+                    || matches!(u.svc.state, SubState::Dead | SubState::Failed)
+                {
+                    return None;
+                }
+                let needle = format!("INVOCATION_ID={}", u.svc.invocation_id);
+                let by_env = marker
+                    .as_ref()
+                    .is_some_and(|env| env.split(|&b| b == 0).any(|e| e == needle.as_bytes()));
+                let by_session = session.is_some_and(|s| u.svc.sessions.contains(&s));
+                (by_env || by_session).then_some((i, Role::Control))
+            });
+            if let Some((i, _)) = owner {
+                let access = self.units[i].settings.notify_access;
+                if access != NotifyAccess::All {
+                    let main = self.units[i].svc.main_pid.map(|p| p.pid).unwrap_or(0);
+                    self.log(
+                        i,
+                        &format!(
+                            "Got notification message from PID {pid}, but reception only permitted for main PID {main}"
+                        ),
+                    );
+                    return None;
+                }
+                return Some(i);
+            }
+            return None;
+        }
+        let (i, role) = owner?;
+        let allowed = match self.units[i].settings.notify_access {
+            NotifyAccess::None => false,
+            NotifyAccess::Main => role == Role::Main,
+            NotifyAccess::Exec | NotifyAccess::All => true,
+        };
+        if !allowed {
+            let message = if self.units[i].settings.notify_access == NotifyAccess::None {
+                format!("Got notification message from PID {pid}, but reception is disabled.")
+            } else {
+                let main = self.units[i].svc.main_pid.map(|p| p.pid).unwrap_or(0);
+                format!(
+                    "Got notification message from PID {pid}, but reception only permitted for main PID {main}"
+                )
+            };
+            self.log(i, &message);
+            return None;
+        }
+        Some(i)
+    }
+
+    pub(super) fn receive_notifications(&mut self) {
+        loop {
+            let received = match self.notify.receive() {
+                Ok(Some(r)) => r,
+                Ok(None) => return,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return;
+                }
+            };
+            let Some(pid) = received.sender_pid else {
+                continue;
+            };
+            let Some(i) = self.notification_unit(pid) else {
+                continue;
+            };
+            self.apply_notification(i, &received.message);
+        }
+    }
+
+    fn apply_notification(&mut self, i: usize, m: &super::notify::NotifyMessage) {
+        if let Some(pid) = m.main_pid {
+            if pid != self.my_pid && super::process::stat(pid).is_some() {
+                self.unwatch_pidfd(i);
+                self.set_main_pid(i, pid);
+            }
+        }
+        if let Some(status) = &m.status {
+            self.units[i].svc.status_text = status.clone();
+            self.dirty = true;
+        }
+        if let Some(errno) = m.errno {
+            self.units[i].svc.status_errno = errno;
+        }
+        if let Some(usec) = m.watchdog_usec {
+            self.units[i].settings.watchdog = (usec > 0).then(|| Duration::from_micros(usec));
+            self.reset_watchdog(i);
+        }
+        let state = self.units[i].svc.state;
+        if m.reloading && state == SubState::Running {
+            self.units[i].svc.reload_result = ServiceResult::Success;
+            self.set_state(i, SubState::Reload);
+            self.set_timer(i, self.units[i].settings.timeout_start);
+        }
+        if m.stopping && matches!(state, SubState::Running | SubState::Reload) {
+            self.units[i].svc.forbid_restart = true;
+            self.set_state(i, SubState::StopSigterm);
+            self.set_timer(i, self.units[i].settings.timeout_stop);
+        }
+        if m.ready {
+            match self.units[i].svc.state {
+                SubState::Start if self.units[i].settings.kind.is_notify() => {
+                    self.enter_start_post(i)
+                }
+                SubState::Reload if self.units[i].svc.control_pid.is_none() => {
+                    self.enter_running(i, ServiceResult::Success)
+                }
+                _ => {}
+            }
+        }
+        if let Some(usec) = m.extend_timeout_usec {
+            let extendable = matches!(
+                self.units[i].svc.state,
+                SubState::Condition
+                    | SubState::StartPre
+                    | SubState::Start
+                    | SubState::StartPost
+                    | SubState::Reload
+                    | SubState::Stop
+                    | SubState::StopSigterm
+                    | SubState::StopPost
+                    | SubState::FinalSigterm
+            );
+            if extendable {
+                let wanted = after(Duration::from_micros(usec));
+                if self.units[i].svc.timer.is_some_and(|at| at < wanted) {
+                    let at = self.units[i].svc.timer.take();
+                    if let Some(at) = at {
+                        self.events.cancel_deadline(at, state_timer(i));
+                    }
+                    self.units[i].svc.timer = Some(wanted);
+                    self.events.set_deadline(wanted, state_timer(i));
+                }
+            }
+        }
+        if m.watchdog_trigger {
+            self.log(i, "Watchdog request (last status: triggered)!");
+            self.enter_signal(i, SubState::StopWatchdog, ServiceResult::Watchdog);
+        } else if m.watchdog_ping {
+            self.reset_watchdog(i);
+        }
+    }
+
+    pub(super) fn kill_units(&mut self, names: &[String], whom: KillWhom, signal: i32) -> Reply {
+        for name in names {
+            let Ok(n) = crate::unit::name::UnitName::parse(name) else {
+                return Reply::Error(format!("Unit name {name} is not valid."));
+            };
+            let i = self.unit_index(&n);
+            let svc = &self.units[i].svc;
+            let main = svc.main_pid.filter(|p| p.is_alive()).map(|p| p.pid);
+            let control = svc.control_pid.filter(|p| p.is_alive()).map(|p| p.pid);
+            let targets: Vec<i32> = match whom {
+                KillWhom::Main => match main {
+                    Some(p) => vec![p],
+                    None => return Reply::Error("No main process to kill".into()),
+                },
+                KillWhom::Control => match control {
+                    Some(p) => vec![p],
+                    None => return Reply::Error("No control process to kill".into()),
+                },
+                KillWhom::All => {
+                    let known: Vec<i32> = main.iter().chain(control.iter()).copied().collect();
+                    if svc.invocation_id.is_empty()
+                        || matches!(svc.state, SubState::Dead | SubState::Failed)
+                    {
+                        known
+                    } else {
+                        super::process::unit_processes(&svc.invocation_id, &svc.sessions, &known)
+                    }
+                }
+            };
+            for pid in targets {
+                // SAFETY: kill(2) with plain integers.
+                unsafe { libc::kill(pid, signal) };
+            }
+        }
+        Reply::Done
+    }
+
+    pub(super) fn reset_failed(&mut self, names: &[String]) -> Reply {
+        let indices: Vec<usize> = if names.is_empty() {
+            (0..self.units.len()).collect()
+        } else {
+            let mut v = Vec::new();
+            for name in names {
+                if let Ok(n) = crate::unit::name::UnitName::parse(name) {
+                    v.push(self.unit_index(&n));
+                }
+            }
+            v
+        };
+        for i in indices {
+            self.units[i].svc.start_limit.reset();
+            if self.units[i].svc.state == SubState::Failed {
+                self.units[i].svc.result = ServiceResult::Success;
+                self.set_state(i, SubState::Dead);
+            }
+        }
+        Reply::Done
+    }
+
+    /// Take over a unit a previous manager ran, from its saved record.
+    pub(super) fn adopt_unit(&mut self, i: usize, record: &UnitRecord) {
+        let state = SubState::from_str(&record.sub_state).unwrap_or(SubState::Dead);
+        {
+            let u = &mut self.units[i];
+            u.svc.invocation_id = record.invocation_id.clone();
+            u.svc.n_restarts = record.n_restarts;
+            u.svc.status_text = record.status_text.clone().unwrap_or_default();
+            u.svc.result = ServiceResult::from_str(&record.result);
+            u.stamps.active_enter.0 = record.active_enter_usec;
+            u.stamps.inactive_enter.0 = record.inactive_enter_usec;
+            u.stamps.state_change.0 = record.state_change_usec;
+        }
+        let main = record.main_pid.filter(|p| p.is_alive());
+        let running = !matches!(
+            record.active_state,
+            ActiveState::Inactive | ActiveState::Failed
+        );
+        let new_state = match (running, main) {
+            (false, _) => state,
+            (true, Some(p)) => {
+                self.units[i].svc.main_pid = Some(p);
+                self.units[i].svc.main_pid_alien = true;
+                self.units[i].svc.exec_main.pid = p.pid;
+                self.watch_pidfd(i, p.pid);
+                SubState::Running
+            }
+            (true, None) if state == SubState::Exited => SubState::Exited,
+            (true, None) if self.units[i].is_loaded() && self.is_processless(i) => {
+                SubState::Running
+            }
+            (true, None) => {
+                self.units[i].svc.result = ServiceResult::ExitCode;
+                SubState::Failed
+            }
+        };
+        self.units[i].svc.state = new_state;
+        if running {
+            let id = self.units[i].config.id.clone();
+            drop(self.open_log_fifo(&id));
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! One unit in the manager's table: its configuration (swapped by daemon-reload) beside its
+//! runtime state (kept across reloads), as systemd's `Unit`/`Service` objects hold them, and the
+//! views of that state the rest of the system reads: the `UnitStatus` a client prints and the
+//! record persisted for a manager that comes back.
+
+use std::collections::BTreeMap;
+use std::time::{Instant, SystemTime};
+
+use super::config::ManagerConfig;
+use super::job::Job;
+use super::service::{ExitInfo, ServiceResult, ServiceSettings, StartLimit, SubState};
+use super::state::{ActiveState, TrackedPid, UnitRecord};
+use crate::ipc::protocol::{ExecRun, UnitStatus};
+use crate::unit::model::{ExecKind, LoadState, UnitConfig};
+use crate::unit::paths::LookupPaths;
+
+/// Realtime and monotonic microseconds of a transition.
+pub type Stamp = (u64, u64);
+
+pub fn now_stamp() -> Stamp {
+    let real = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0);
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime into a timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    let mono = ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000;
+    (real, mono)
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timestamps {
+    pub active_enter: Stamp,
+    pub active_exit: Stamp,
+    pub inactive_enter: Stamp,
+    pub inactive_exit: Stamp,
+    pub state_change: Stamp,
+}
+
+/// The runtime state of a service, service.c's `Service` minus its configuration.
+#[derive(Debug)]
+pub struct ServiceRuntime {
+    pub state: SubState,
+    pub result: ServiceResult,
+    pub reload_result: ServiceResult,
+    pub main_pid: Option<TrackedPid>,
+    /// The main process is not our child (adopted, or named by a PID file): watched by pidfd.
+    pub main_pid_alien: bool,
+    pub control_pid: Option<TrackedPid>,
+    /// The command the control process runs: which list, which entry.
+    pub control: Option<(ExecKind, usize)>,
+    /// Index of the ExecStart= command the main process runs (oneshot runs them in turn).
+    pub main_command: usize,
+    pub exec_main: ExecRun,
+    pub exec_runs: BTreeMap<ExecKind, Vec<ExecRun>>,
+    pub invocation_id: String,
+    /// Sessions our commands started (each command runs in its own session).
+    pub sessions: Vec<i32>,
+    pub n_restarts: u32,
+    pub start_limit: StartLimit,
+    pub status_text: String,
+    pub status_errno: i32,
+    pub timer: Option<Instant>,
+    pub watchdog_timer: Option<Instant>,
+    /// A stop was asked for: no automatic restart.
+    pub forbid_restart: bool,
+    /// The stop is the first half of a restart (RestartKillSignal=).
+    pub restarting: bool,
+    /// The last exit of the main process, for RestartPreventExitStatus= and friends.
+    pub last_main_exit: Option<ExitInfo>,
+    pub condition_result: bool,
+    pub condition_stamp: Stamp,
+    /// READY=1 arrived while the start was still being set up.
+    pub notified_ready: bool,
+}
+
+impl Default for ServiceRuntime {
+    fn default() -> Self {
+        ServiceRuntime {
+            state: SubState::Dead,
+            result: ServiceResult::Success,
+            reload_result: ServiceResult::Success,
+            main_pid: None,
+            main_pid_alien: false,
+            control_pid: None,
+            control: None,
+            main_command: 0,
+            exec_main: ExecRun::default(),
+            exec_runs: BTreeMap::new(),
+            invocation_id: String::new(),
+            sessions: Vec::new(),
+            n_restarts: 0,
+            start_limit: StartLimit::default(),
+            status_text: String::new(),
+            status_errno: 0,
+            timer: None,
+            watchdog_timer: None,
+            forbid_restart: false,
+            restarting: false,
+            last_main_exit: None,
+            condition_result: true,
+            condition_stamp: (0, 0),
+            notified_ready: false,
+        }
+    }
+}
+
+pub struct Unit {
+    pub config: UnitConfig,
+    pub settings: ServiceSettings,
+    pub svc: ServiceRuntime,
+    pub stamps: Timestamps,
+    pub job: Option<Job>,
+    /// Modification times of the files loaded, to tell when a daemon-reload is due.
+    loaded_mtimes: Vec<(std::path::PathBuf, Option<SystemTime>)>,
+}
+
+fn mtimes(config: &UnitConfig) -> Vec<(std::path::PathBuf, Option<SystemTime>)> {
+    config
+        .fragment_path
+        .iter()
+        .chain(config.dropin_paths.iter())
+        .map(|p| {
+            (
+                p.clone(),
+                std::fs::metadata(p).and_then(|m| m.modified()).ok(),
+            )
+        })
+        .collect()
+}
+
+impl Unit {
+    pub fn new(config: UnitConfig, manager: &ManagerConfig) -> Unit {
+        Unit {
+            settings: ServiceSettings::of(&config, manager),
+            loaded_mtimes: mtimes(&config),
+            config,
+            svc: ServiceRuntime::default(),
+            stamps: Timestamps::default(),
+            job: None,
+        }
+    }
+
+    pub fn reconfigure(&mut self, config: UnitConfig, manager: &ManagerConfig) {
+        self.settings = ServiceSettings::of(&config, manager);
+        self.loaded_mtimes = mtimes(&config);
+        self.config = config;
+    }
+
+    pub fn active_state(&self) -> ActiveState {
+        self.svc.state.active_state()
+    }
+
+    pub fn is_failed(&self) -> bool {
+        self.svc.state == SubState::Failed
+    }
+
+    pub fn is_loaded(&self) -> bool {
+        self.config.load_state == LoadState::Loaded
+    }
+
+    /// Who the unit's output lines are attributed to: the main (or control) process and the
+    /// identifier journald would use.
+    pub fn log_identity(&self) -> (i32, String) {
+        let pid = self
+            .svc
+            .main_pid
+            .or(self.svc.control_pid)
+            .map(|p| p.pid)
+            .unwrap_or(0);
+        let identifier = self
+            .config
+            .settings
+            .syslog_identifier
+            .clone()
+            .unwrap_or_else(|| {
+                self.config
+                    .exec_commands(ExecKind::Start)
+                    .first()
+                    .and_then(|c| c.argv.first())
+                    .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
+                    .unwrap_or_else(|| self.config.id.clone())
+            });
+        (pid, identifier)
+    }
+
+    fn need_daemon_reload(&self) -> bool {
+        mtimes(&self.config) != self.loaded_mtimes
+    }
+
+    pub fn status(&self, _lookup: &LookupPaths) -> UnitStatus {
+        let svc = &self.svc;
+        let mut processes = Vec::new();
+        if svc.state != SubState::Dead && svc.state != SubState::Failed {
+            let known: Vec<i32> = svc
+                .main_pid
+                .iter()
+                .chain(svc.control_pid.iter())
+                .map(|p| p.pid)
+                .collect();
+            let mut pids =
+                super::process::unit_processes(&svc.invocation_id, &svc.sessions, &known);
+            if let Some(main) = svc.main_pid {
+                pids.retain(|p| *p != main.pid);
+                pids.insert(0, main.pid);
+            }
+            for pid in pids {
+                processes.push((pid, command_line(pid)));
+            }
+        }
+        UnitStatus {
+            id: self.config.id.clone(),
+            load_state: self.config.load_state.as_str().to_string(),
+            description: self.config.unit.description.clone(),
+            active_state: self.active_state().as_str().to_string(),
+            sub_state: svc.state.as_str().to_string(),
+            result: svc.result.as_str().to_string(),
+            reload_result: svc.reload_result.as_str().to_string(),
+            main_pid: svc.main_pid.map(|p| p.pid).unwrap_or(0),
+            control_pid: svc.control_pid.map(|p| p.pid).unwrap_or(0),
+            exec_main: svc.exec_main.clone(),
+            exec_runs: svc
+                .exec_runs
+                .iter()
+                .map(|(k, v)| (k.property().to_string(), v.clone()))
+                .collect(),
+            n_restarts: svc.n_restarts,
+            status_text: svc.status_text.clone(),
+            status_errno: svc.status_errno,
+            invocation_id: svc.invocation_id.clone(),
+            active_enter: self.stamps.active_enter,
+            active_exit: self.stamps.active_exit,
+            inactive_enter: self.stamps.inactive_enter,
+            inactive_exit: self.stamps.inactive_exit,
+            state_change: self.stamps.state_change,
+            condition_result: svc.condition_result,
+            condition_timestamp: svc.condition_stamp,
+            need_daemon_reload: self.need_daemon_reload(),
+            processes,
+            past_commands: self.past_commands(),
+            job: self.job.as_ref().map(|j| j.kind.as_str().to_string()),
+        }
+    }
+
+    /// Control commands of this invocation that have run, for `status`' `Process:` lines.
+    fn past_commands(&self) -> Vec<(i32, String, String, i32, i32)> {
+        let mut out = Vec::new();
+        for (kind, runs) in &self.svc.exec_runs {
+            let commands = self.config.exec_commands(*kind);
+            for (run, cmd) in runs.iter().zip(commands) {
+                let is_main =
+                    *kind == ExecKind::Start && self.svc.main_pid.is_some_and(|m| m.pid == run.pid);
+                if run.pid == 0 || run.code == 0 || is_main {
+                    continue;
+                }
+                out.push((
+                    run.pid,
+                    kind.property().to_string(),
+                    cmd.argv.join(" "),
+                    run.code,
+                    run.status,
+                ));
+            }
+        }
+        out.sort_by_key(|p| p.0);
+        out
+    }
+
+    /// What to persist: nothing for a unit that is simply inactive and never ran.
+    pub fn record(&self) -> Option<UnitRecord> {
+        if self.svc.state == SubState::Dead && self.svc.invocation_id.is_empty() {
+            return None;
+        }
+        Some(UnitRecord {
+            active_state: self.active_state(),
+            sub_state: self.svc.state.as_str().to_string(),
+            result: self.svc.result.as_str().to_string(),
+            main_pid: self.svc.main_pid,
+            control_pid: self.svc.control_pid,
+            invocation_id: self.svc.invocation_id.clone(),
+            n_restarts: self.svc.n_restarts,
+            status_text: (!self.svc.status_text.is_empty()).then(|| self.svc.status_text.clone()),
+            active_enter_usec: self.stamps.active_enter.0,
+            inactive_enter_usec: self.stamps.inactive_enter.0,
+            state_change_usec: self.stamps.state_change.0,
+        })
+    }
+}
+
+/// `/proc/PID/cmdline` as `status` shows it.
+pub fn command_line(pid: i32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| {
+            b.split(|&c| c == 0)
+                .filter(|s| !s.is_empty())
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
