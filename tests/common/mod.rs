@@ -2,6 +2,8 @@
 //! built binary (and, for differential tests, the machine's real systemctl) against it.
 #![allow(dead_code)]
 
+pub mod sandbox;
+
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};

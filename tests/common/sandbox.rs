@@ -1,0 +1,534 @@
+//! A private machine for manager tests: every `Sandbox` is its own PID and mount namespace, so a
+//! test's manager, services and files never touch the host's `/run`, `/etc` or processes, and all
+//! of them die with the sandbox.
+//!
+//! Layout inside (set up by `unshare --pid --fork --mount-proc --mount --propagation private`):
+//! - `/run`, `/etc/systemd/system`, `/tmp`, `/var/tmp`, `/var/lib`, `/var/log`, `/var/cache`:
+//!   fresh tmpfs (a directory holding the repository or the binary under test is left alone);
+//! - `/etc`: a copy-on-write overlay of the host's (`sb.file("/etc/default/x", …)` or a new
+//!   `/etc/passwd` line stay inside);
+//! - `/proc`: the namespace's own, so `ps`/`pgrep` inside see only the sandbox;
+//! - everything else (`/usr`, the repository, the built binary) is the host's, read as is.
+//!
+//! PID 1 is a tiny reaper (python3) so that orphans, such as a daemon whose manager was killed,
+//! are reaped as under a real init. Commands run with `nsenter` into both namespaces, with a clean
+//! environment (`PATH` only), stdin from /dev/null and output captured in files (a daemon keeping
+//! an inherited descriptor cannot stall a test). Every command has a deadline.
+//!
+//! Tests need root (`unshare`, `mount`), which CI and the development container have.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Seek};
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::{Outcome, OUR_SYSTEMCTL};
+
+/// The `PATH` every command inside gets (systemd's default for services).
+pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/// How long one command may run before the test fails (generous: CI machines are slow).
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+/// The default deadline of [`Sandbox::wait_for_file`] and friends.
+pub const WAIT: Duration = Duration::from_secs(30);
+/// Where the multi-call links (`journalctl` → our binary) live inside.
+const BIN_DIR: &str = "/run/sandbox-bin";
+
+/// Directories that get an empty tmpfs inside, unless they hold the repository or the binary.
+const TMPFS_DIRS: &[&str] = &["/tmp", "/var/tmp", "/var/lib", "/var/log", "/var/cache"];
+
+/// Runs inside the new namespaces as `sh -c SETUP sh INIT DIR…`, before anything else.
+const SETUP: &str = r#"
+set -eu
+init=$1; shift
+# /etc becomes a copy-on-write overlay whose upper layer lives on a scratch tmpfs. The scratch
+# mount is then detached (the overlay keeps its own reference) so nothing of it shows in /run.
+mount -t tmpfs -o mode=0755 sandbox-scratch /run
+mkdir /run/etc-upper /run/etc-work
+mount -t overlay sandbox-etc -o lowerdir=/etc,upperdir=/run/etc-upper,workdir=/run/etc-work /etc
+umount -l /run
+mount -t tmpfs -o mode=0755 sandbox-run /run
+mkdir -p /etc/systemd/system  # on the overlay: a host without systemd lacks it
+mount -t tmpfs -o mode=0755 sandbox-units /etc/systemd/system
+for dir in "$@"; do
+    [ -d "$dir" ] || continue  # never create directories on the host
+    case "$dir" in
+        /tmp|/var/tmp) mount -t tmpfs -o mode=1777 sandbox-tmp "$dir" ;;
+        *) mount -t tmpfs -o mode=0755 sandbox-var "$dir" ;;
+    esac
+done
+# mount(8) leaves /run/mount (its utab) behind; the sandbox's /run starts empty.
+rm -rf /run/mount
+echo ready
+exec python3 -c "$init"
+"#;
+
+/// PID 1 of the sandbox: reaps every child (orphans are reparented to it) until killed.
+const INIT: &str = r#"
+import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+sys.stdout.close()
+while True:
+    signal.sigwait({signal.SIGCHLD})
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            break
+"#;
+
+pub struct Sandbox {
+    /// The `unshare` process (in the host's namespaces).
+    holder: Mutex<Child>,
+    /// Host pid of the namespace's pid 1.
+    pid1: i32,
+    holder_stderr: Arc<Mutex<String>>,
+}
+
+impl Sandbox {
+    /// A fresh sandbox with its tmpfs mounts in place. Panics with the reason if it cannot be
+    /// made (not root, no `unshare`, no overlayfs).
+    pub fn new() -> Sandbox {
+        let visible = [
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+            PathBuf::from(OUR_SYSTEMCTL),
+        ];
+        let hidden: Vec<&str> = TMPFS_DIRS
+            .iter()
+            .copied()
+            .filter(|d| {
+                let keep = visible.iter().any(|v| v.starts_with(d));
+                if keep {
+                    eprintln!("sandbox: {d} holds the code under test; not replacing it");
+                }
+                !keep
+            })
+            .collect();
+        let mut holder = Command::new("unshare")
+            .args([
+                "--pid",
+                "--fork",
+                "--mount-proc",
+                "--mount",
+                "--propagation",
+                "private",
+                "--",
+                "/bin/sh",
+                "-c",
+                SETUP,
+                "sh",
+                INIT,
+            ])
+            .args(&hidden)
+            .env_clear()
+            .env("PATH", PATH)
+            .current_dir("/")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn unshare (util-linux) for the sandbox");
+
+        let holder_stderr = Arc::new(Mutex::new(String::new()));
+        let mut err = holder.stderr.take().expect("holder stderr");
+        let sink = Arc::clone(&holder_stderr);
+        std::thread::spawn(move || {
+            let mut buf = String::new();
+            let _ = err.read_to_string(&mut buf);
+            sink.lock().unwrap().push_str(&buf);
+        });
+        let out = holder.stdout.take().expect("holder stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(out).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let ready = rx.recv_timeout(WAIT).unwrap_or_default();
+        if ready.trim() != "ready" {
+            let _ = holder.kill();
+            let status = holder.wait();
+            std::thread::sleep(Duration::from_millis(100));
+            panic!(
+                "the sandbox did not come up (tests need root, unshare and overlayfs): \
+                 {status:?}\n{}",
+                holder_stderr.lock().unwrap()
+            );
+        }
+        let holder_pid = holder.id() as i32;
+        let pid1 = children_of(holder_pid)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no namespace pid 1 below unshare ({holder_pid})"));
+        let sb = Sandbox {
+            holder: Mutex::new(holder),
+            pid1,
+            holder_stderr,
+        };
+        assert_ne!(
+            fs::read_link(format!("/proc/{pid1}/ns/pid")).ok(),
+            fs::read_link("/proc/self/ns/pid").ok(),
+            "the sandbox's pid 1 must be in a new pid namespace"
+        );
+        let link = format!("{BIN_DIR}/journalctl");
+        fs::create_dir_all(sb.host_path(BIN_DIR)).expect("mkdir sandbox bin dir");
+        symlink(OUR_SYSTEMCTL, sb.host_path(&link)).expect("link journalctl");
+        sb
+    }
+
+    /// Host pid of the sandbox's pid 1 (everything inside descends from it or from `nsenter`).
+    pub fn pid1(&self) -> i32 {
+        self.pid1
+    }
+
+    /// Host pid of the `unshare` process holding the namespaces.
+    pub fn holder_pid(&self) -> i32 {
+        self.holder.lock().unwrap().id() as i32
+    }
+
+    /// The host path under which `inside` (absolute) is seen with the sandbox's mounts.
+    pub fn host_path(&self, inside: &str) -> PathBuf {
+        assert!(inside.starts_with('/'), "{inside}: not an absolute path");
+        PathBuf::from(format!("/proc/{}/root{inside}", self.pid1))
+    }
+
+    /// Write `/etc/systemd/system/NAME`.
+    pub fn unit(&self, name: &str, content: &str) -> &Sandbox {
+        self.file(&format!("/etc/systemd/system/{name}"), content)
+    }
+
+    /// Write any file inside (creating its directories), mode 0644.
+    pub fn file(&self, inside: &str, content: &str) -> &Sandbox {
+        let p = self.host_path(inside);
+        fs::create_dir_all(p.parent().expect("file has a parent")).expect("mkdir in sandbox");
+        fs::write(&p, content).unwrap_or_else(|e| panic!("write {inside} in sandbox: {e}"));
+        self
+    }
+
+    /// Write an executable file (mode 0755) inside, e.g. a small `#!/bin/sh` script.
+    pub fn executable(&self, inside: &str, content: &str) -> &Sandbox {
+        self.file(inside, content);
+        fs::set_permissions(self.host_path(inside), fs::Permissions::from_mode(0o755))
+            .expect("chmod in sandbox");
+        self
+    }
+
+    /// Content of a file inside, if it exists.
+    pub fn read(&self, inside: &str) -> Option<String> {
+        fs::read_to_string(self.host_path(inside)).ok()
+    }
+
+    pub fn exists(&self, inside: &str) -> bool {
+        self.host_path(inside).exists()
+    }
+
+    /// Absolute path of `unit-fixtures/daemons/NAME` (the repository is visible inside).
+    pub fn daemon(&self, name: &str) -> String {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("unit-fixtures/daemons")
+            .join(name);
+        assert!(p.is_file(), "no daemon fixture {}", p.display());
+        p.display().to_string()
+    }
+
+    /// Absolute path of the binary under test (as an `ExecStart=` of a nested call would name it).
+    pub fn systemctl_path(&self) -> &'static str {
+        OUR_SYSTEMCTL
+    }
+
+    /// Run `argv` inside with `PATH` as the only environment variable plus `env`.
+    pub fn run_env(&self, env: &[(&str, &str)], argv: &[&str]) -> Outcome {
+        let mut cmd = Command::new("nsenter");
+        cmd.arg(format!("--target={}", self.pid1))
+            .args(["--pid", "--mount", "--"])
+            .args(argv)
+            .env_clear()
+            .env("PATH", PATH);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        run_with_deadline(cmd, &argv.join(" "))
+    }
+
+    /// Run `argv` inside with `PATH` as the only environment variable.
+    pub fn run(&self, argv: &[&str]) -> Outcome {
+        self.run_env(&[], argv)
+    }
+
+    /// Our systemctl, as root, inside.
+    pub fn systemctl(&self, args: &[&str]) -> Outcome {
+        let mut argv = vec![OUR_SYSTEMCTL];
+        argv.extend_from_slice(args);
+        self.run(&argv)
+    }
+
+    /// Our systemctl with extra environment variables (on top of `PATH`).
+    pub fn systemctl_env(&self, env: &[(&str, &str)], args: &[&str]) -> Outcome {
+        let mut argv = vec![OUR_SYSTEMCTL];
+        argv.extend_from_slice(args);
+        self.run_env(env, &argv)
+    }
+
+    /// Our binary as `journalctl` (argv[0] is a link named `journalctl`).
+    pub fn journalctl(&self, args: &[&str]) -> Outcome {
+        let link = format!("{BIN_DIR}/journalctl");
+        let mut argv = vec![link.as_str()];
+        argv.extend_from_slice(args);
+        self.run(&argv)
+    }
+
+    /// `/bin/sh -c SCRIPT` inside.
+    pub fn sh(&self, script: &str) -> Outcome {
+        self.run(&["/bin/sh", "-c", script])
+    }
+
+    /// Our systemctl run by a non-root uid (gid = uid, no supplementary groups), via setpriv.
+    pub fn as_user(&self, uid: u32, args: &[&str]) -> Outcome {
+        let reuid = format!("--reuid={uid}");
+        let regid = format!("--regid={uid}");
+        let mut argv = vec![
+            "setpriv",
+            reuid.as_str(),
+            regid.as_str(),
+            "--clear-groups",
+            "--",
+            OUR_SYSTEMCTL,
+        ];
+        argv.extend_from_slice(args);
+        self.run(&argv)
+    }
+
+    /// `systemctl show -p PROP --value UNIT`, which must succeed; the value without its newline.
+    pub fn prop(&self, unit: &str, prop: &str) -> String {
+        let o = self.systemctl(&["show", "-p", prop, "--value", unit]);
+        assert_eq!(o.code, 0, "show -p {prop} {unit} failed: {o:?}");
+        o.stdout.strip_suffix('\n').unwrap_or(&o.stdout).to_string()
+    }
+
+    /// MainPID of a unit as a number (0 when it has none).
+    pub fn main_pid(&self, unit: &str) -> i32 {
+        let v = self.prop(unit, "MainPID");
+        v.parse()
+            .unwrap_or_else(|_| panic!("MainPID of {unit} is not a number: {v:?}"))
+    }
+
+    /// Whether the process `pid` (a pid as seen inside) exists and is not a zombie.
+    pub fn pid_alive(&self, pid: i32) -> bool {
+        if pid <= 0 {
+            return false;
+        }
+        let Some(stat) = self.read(&format!("/proc/{pid}/stat")) else {
+            return false;
+        };
+        !matches!(stat_state(&stat), Some('Z') | Some('X') | None)
+    }
+
+    /// The command line of process `pid` inside, arguments joined by spaces.
+    pub fn cmdline(&self, pid: i32) -> Option<String> {
+        let raw = fs::read(self.host_path(&format!("/proc/{pid}/cmdline"))).ok()?;
+        let parts: Vec<String> = raw
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect();
+        Some(parts.join(" "))
+    }
+
+    /// Pids (inside) of the live processes running our binary: the manager, and any client that
+    /// happens to run. With no command of ours in flight, that is the manager.
+    pub fn manager_pids(&self) -> Vec<i32> {
+        let ours = fs::canonicalize(OUR_SYSTEMCTL).expect("canonical path of our binary");
+        let mut out = Vec::new();
+        let Ok(entries) = fs::read_dir(self.host_path("/proc")) else {
+            return out;
+        };
+        for e in entries.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+                continue;
+            };
+            let exe = fs::read_link(e.path().join("exe")).ok();
+            if exe.as_deref() == Some(ours.as_path()) && self.pid_alive(pid) {
+                out.push(pid);
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// SIGKILL every process running our binary (the manager), as an OOM killer or a careless
+    /// admin would, and wait until they are gone. Returns the pids killed.
+    pub fn kill_manager(&self) -> Vec<i32> {
+        let pids = self.manager_pids();
+        assert!(!pids.is_empty(), "no manager process to kill");
+        let list: Vec<String> = pids.iter().map(|p| p.to_string()).collect();
+        let o = self.sh(&format!("kill -KILL {}", list.join(" ")));
+        assert_eq!(o.code, 0, "kill the manager: {o:?}");
+        self.wait_until(&format!("the manager ({list:?}) is gone"), WAIT, || {
+            pids.iter().all(|p| !self.pid_alive(*p))
+        });
+        pids
+    }
+
+    /// Poll `cond` every 20 ms until it holds; panic naming `what` after `timeout`.
+    pub fn wait_until(&self, what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+        wait_until(what, timeout, &mut cond)
+    }
+
+    /// Wait (up to [`WAIT`]) until a file exists inside, and return its content.
+    pub fn wait_for_file(&self, inside: &str) -> String {
+        self.wait_until(&format!("{inside} exists"), WAIT, || self.exists(inside));
+        self.read(inside).unwrap_or_default()
+    }
+
+    /// Wait until a file inside has exactly `lines` lines (then return them).
+    pub fn wait_for_lines(&self, inside: &str, lines: usize) -> Vec<String> {
+        let mut last = Vec::new();
+        self.wait_until(&format!("{inside} has {lines} lines"), WAIT, || {
+            last = self
+                .read(inside)
+                .map(|s| s.lines().map(str::to_string).collect())
+                .unwrap_or_default();
+            last.len() >= lines
+        });
+        last
+    }
+
+    /// Wait until `systemctl show -p PROP --value UNIT` prints `value`.
+    pub fn wait_for_prop(&self, unit: &str, prop: &str, value: &str) {
+        let mut last = String::new();
+        let what = format!("{unit} has {prop}={value}");
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            last = self.prop(unit, prop);
+            if last == value {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("timed out after {WAIT:?} waiting until {what} (last: {prop}={last})");
+    }
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Sandbox::new()
+    }
+}
+
+impl Drop for Sandbox {
+    /// Killing pid 1 of a pid namespace kills everything in it; `unshare` then exits.
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on the pid of a process we created (unshare's child, not yet reaped
+        // because unshare waits for it).
+        unsafe {
+            libc::kill(self.pid1, libc::SIGKILL);
+        }
+        let holder = self.holder.get_mut().unwrap_or_else(|e| e.into_inner());
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match holder.try_wait() {
+                Ok(Some(_)) | Err(_) => break,
+                Ok(None) if Instant::now() > deadline => {
+                    let _ = holder.kill();
+                    let _ = holder.wait();
+                    break;
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+    }
+}
+
+fn wait_until(what: &str, timeout: Duration, cond: &mut dyn FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return;
+        }
+        if Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting until {what}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The state letter of a `/proc/PID/stat` line (after the parenthesised command name).
+fn stat_state(stat: &str) -> Option<char> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().next()?.chars().next()
+}
+
+/// Host pids whose parent is `ppid`.
+fn children_of(ppid: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    for e in fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let parent = stat[close + 1..]
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse::<i32>().ok());
+        if parent == Some(ppid) {
+            out.push(pid);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Run `cmd` with stdin from /dev/null and stdout/stderr into unnamed temp files; kill it (and the
+/// process nsenter forked) if it runs past [`COMMAND_TIMEOUT`].
+fn run_with_deadline(mut cmd: Command, what: &str) -> Outcome {
+    let mut out = tempfile::tempfile().expect("temp file for stdout");
+    let mut err = tempfile::tempfile().expect("temp file for stderr");
+    cmd.stdin(Stdio::null())
+        .stdout(out.try_clone().expect("dup stdout file"))
+        .stderr(err.try_clone().expect("dup stderr file"));
+    let mut child = cmd.spawn().expect("spawn nsenter (util-linux)");
+    let deadline = Instant::now() + COMMAND_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for command") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            for pid in children_of(child.id() as i32) {
+                // SAFETY: kill(2) on a pid that was just listed as a child of our child.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "`{what}` did not finish within {COMMAND_TIMEOUT:?}; stdout so far:\n{}\nstderr \
+                 so far:\n{}",
+                read_all(&mut out),
+                read_all(&mut err)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Outcome {
+        stdout: read_all(&mut out),
+        stderr: read_all(&mut err),
+        code: status.code().unwrap_or(-1),
+    }
+}
+
+fn read_all(f: &mut fs::File) -> String {
+    let mut buf = Vec::new();
+    let _ = f.rewind();
+    let _ = f.read_to_end(&mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
+}
