@@ -85,15 +85,14 @@ pub fn describe_exit(code: i32, status: i32) -> String {
 }
 
 fn new_invocation_id() -> String {
-    let mut bytes = [0u8; 16];
-    // SAFETY: getrandom into a buffer we own.
-    let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
-    if n != bytes.len() as isize {
-        let t = now_stamp();
-        bytes[..8].copy_from_slice(&t.0.to_ne_bytes());
-        bytes[8..].copy_from_slice(&(t.1 ^ std::process::id() as u64).to_ne_bytes());
+    // The kernel's random UUID, as the 128-bit id systemd generates, in its 32-hex-digit form.
+    let uuid = std::fs::read_to_string("/proc/sys/kernel/random/uuid").unwrap_or_default();
+    let hex: String = uuid.trim().chars().filter(|c| *c != '-').collect();
+    if hex.len() == 32 {
+        return hex;
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let t = now_stamp();
+    format!("{:016x}{:016x}", t.0, t.1 ^ std::process::id() as u64)
 }
 
 /// Is `pid` a descendant of `ancestor` (so that we will reap it)?
