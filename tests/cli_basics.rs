@@ -66,18 +66,6 @@ fn online_verb_with_systemd_offline_is_a_successful_no_op() {
 }
 
 #[test]
-fn online_verb_without_a_manager_says_so_and_fails() {
-    let o = std::process::Command::new(common::OUR_SYSTEMCTL)
-        .args(["restart", "x.service"])
-        .env_remove("SYSTEMD_OFFLINE")
-        .output()
-        .expect("run");
-    assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr)
-        .starts_with("System has not been booted with systemd as init system (PID 1)."));
-}
-
-#[test]
 fn options_may_follow_the_verb_and_too_many_arguments_are_refused() {
     let t = RootTree::new();
     let o = t.ours(&["get-default", "--no-pager", "extra"]);

@@ -6,7 +6,7 @@
 //! worded as bus-wait-for-jobs.c words them.
 
 use std::io::Read;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
@@ -75,7 +75,7 @@ fn start_manager() -> Result<(), Failed> {
     command.spawn().map_err(|e| failed(e.to_string()))?;
     drop(ready_write);
     let mut answer = [0u8; 1];
-    let mut file = std::fs::File::from(OwnedFd::from(ready_read));
+    let mut file = std::fs::File::from(ready_read);
     match file.read(&mut answer) {
         Ok(1) if answer[0] == b'1' => Ok(()),
         _ => Err(failed("it did not come up".into())),
@@ -203,6 +203,7 @@ pub fn run_job(ctx: &Ctx, verb: &str, args: &[String]) -> VerbResult {
         Reply::AccessDenied => {
             for u in &units {
                 eprintln!("Failed to {word} {u}: Access denied");
+                eprintln!("See system logs and 'systemctl status {u}' for details.");
             }
             Ok(Exit::Unknown)
         }
@@ -216,6 +217,10 @@ pub fn run_job(ctx: &Ctx, verb: &str, args: &[String]) -> VerbResult {
                         exit: code,
                     } => {
                         eprintln!("Failed to {word} {unit}: {message}");
+                        // start_unit_one(): every refusal but these points at the logs.
+                        if !matches!(code, 3 | 5) && !message.ends_with(" is masked.") {
+                            eprintln!("See system logs and 'systemctl status {unit}' for details.");
+                        }
                         exit = exit_from(code);
                     }
                     JobOutcome::Finished {

@@ -707,6 +707,31 @@ fn manager_properties(ctx: &Ctx) -> Properties {
     p
 }
 
+/// The runtime half of a unit's properties, from the manager.
+fn overlay_runtime(props: &mut Properties, s: &crate::ipc::protocol::UnitStatus) {
+    let values = [
+        ("ActiveState", s.active_state.clone()),
+        ("SubState", s.sub_state.clone()),
+        ("Result", s.result.clone()),
+        ("ReloadResult", s.reload_result.clone()),
+        ("MainPID", s.main_pid.to_string()),
+        ("ControlPID", s.control_pid.to_string()),
+        ("ExecMainPID", s.exec_main.pid.to_string()),
+        ("ExecMainCode", s.exec_main.code.to_string()),
+        ("ExecMainStatus", s.exec_main.status.to_string()),
+        ("NRestarts", s.n_restarts.to_string()),
+        ("StatusText", s.status_text.clone()),
+        ("StatusErrno", s.status_errno.to_string()),
+        ("InvocationID", s.invocation_id.clone()),
+    ];
+    for (name, value) in values {
+        if let Some(p) = props.0.iter_mut().find(|p| p.name == name) {
+            p.empty = value.is_empty();
+            p.value = value;
+        }
+    }
+}
+
 fn print(out: &mut impl Write, ctx: &Ctx, props: &Properties) -> std::io::Result<()> {
     let filter = ctx.opts.property_filter();
     // `-p ''` is an empty list: systemctl then shows nothing at all.
@@ -777,7 +802,13 @@ pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
             writeln!(out).map_err(io_failed)?;
         }
         first = false;
-        print(&mut out, ctx, &properties_of(ctx, &map, &config)).map_err(io_failed)?;
+        let mut props = properties_of(ctx, &map, &config);
+        if let Some(status) =
+            super::runtime::query_units(std::slice::from_ref(&config.id)).and_then(|mut v| v.pop())
+        {
+            overlay_runtime(&mut props, &status);
+        }
+        print(&mut out, ctx, &props).map_err(io_failed)?;
     }
     Ok(exit)
 }

@@ -192,7 +192,13 @@ impl Manager {
 
     /// Fork and exec command `idx` of `kind` for unit `i`. On failure before the fork the
     /// command is reported as exited with the status systemd's child would have exited with.
-    fn spawn_command(&mut self, i: usize, kind: ExecKind, idx: usize) -> Result<i32, ExitInfo> {
+    /// Returns the pid and whether execve() succeeded.
+    fn spawn_command(
+        &mut self,
+        i: usize,
+        kind: ExecKind,
+        idx: usize,
+    ) -> Result<(i32, bool), ExitInfo> {
         let Some(command) = self.units[i].config.exec_commands(kind).get(idx).cloned() else {
             return Err(ExitInfo::exited(203));
         };
@@ -234,6 +240,7 @@ impl Manager {
         drop(prepared);
         drop(fifo);
         let pid = spawned.pid.as_raw();
+        let exec_ok = spawned.exec.is_ok();
         if let Err((step, errno)) = spawned.exec {
             self.log(
                 i,
@@ -264,23 +271,23 @@ impl Manager {
             start_usec: now_stamp().0,
             ..ExecRun::default()
         };
-        Ok(pid)
+        Ok((pid, exec_ok))
     }
 
     /// Run a command as the control process; a failure to spawn is its exit.
     fn run_control(&mut self, i: usize, kind: ExecKind, idx: usize) {
         self.units[i].svc.control = Some((kind, idx));
         match self.spawn_command(i, kind, idx) {
-            Ok(pid) => self.units[i].svc.control_pid = TrackedPid::of(pid),
+            Ok((pid, _)) => self.units[i].svc.control_pid = TrackedPid::of(pid),
             Err(exit) => self.control_exited(i, exit),
         }
     }
 
-    /// Run ExecStart= command `idx` as the main process.
+    /// Run ExecStart= command `idx` as the main process; true once it exec'd.
     fn run_main(&mut self, i: usize, idx: usize) -> bool {
         self.units[i].svc.main_command = idx;
         match self.spawn_command(i, ExecKind::Start, idx) {
-            Ok(pid) => {
+            Ok((pid, exec_ok)) => {
                 let svc = &mut self.units[i].svc;
                 svc.main_pid = TrackedPid::of(pid);
                 svc.main_pid_alien = false;
@@ -289,7 +296,7 @@ impl Manager {
                     start_usec: now_stamp().0,
                     ..ExecRun::default()
                 };
-                true
+                exec_ok
             }
             Err(exit) => {
                 self.units[i].svc.exec_main = ExecRun {
@@ -421,22 +428,15 @@ impl Manager {
             self.run_control(i, ExecKind::Start, 0);
             return;
         }
-        if !self.run_main(i, 0) {
+        let exec_ok = self.run_main(i, 0);
+        if self.units[i].svc.state != SubState::Start {
             return;
         }
+        // Type=simple is started once forked (a failed execve() shows as the main process's
+        // exit); Type=exec only once execve() succeeded; the others wait for their signal.
         match kind {
             ServiceType::Simple | ServiceType::Idle | ServiceType::Dbus => self.enter_start_post(i),
-            ServiceType::Exec => {
-                let failed = self.units[i]
-                    .svc
-                    .exec_runs
-                    .get(&ExecKind::Start)
-                    .and_then(|r| r.first())
-                    .is_some_and(|r| r.code != 0);
-                if !failed && self.units[i].svc.state == SubState::Start {
-                    self.enter_start_post(i);
-                }
-            }
+            ServiceType::Exec if exec_ok => self.enter_start_post(i),
             _ => {}
         }
     }
@@ -482,7 +482,8 @@ impl Manager {
             self.enter_signal(i, SubState::StopSigterm, result);
             return;
         }
-        let good = self.main_alive(i)
+        // A main process not yet reaped counts: its exit is on its way and will be handled.
+        let good = self.units[i].svc.main_pid.is_some()
             || (self.units[i].settings.kind == ServiceType::Forking
                 && self.units[i].svc.main_pid.is_none()
                 && self.has_processes(i));
@@ -846,12 +847,14 @@ impl Manager {
                 };
                 self.enter_signal(i, SubState::StopSigterm, f);
             }
-            SubState::StartPost | SubState::Reload if self.units[i].svc.control_pid.is_some() => {
-                if f != ServiceResult::Success && self.units[i].svc.result == ServiceResult::Success
-                {
-                    self.units[i].svc.result = f;
-                }
+            SubState::StartPost | SubState::Reload
+                if self.units[i].svc.control_pid.is_some()
+                    && f != ServiceResult::Success
+                    && self.units[i].svc.result == ServiceResult::Success =>
+            {
+                self.units[i].svc.result = f;
             }
+            SubState::StartPost | SubState::Reload if self.units[i].svc.control_pid.is_some() => {}
             SubState::Running | SubState::StartPost | SubState::Reload => {
                 if f == ServiceResult::Success && self.reguess_forking_main(i) {
                     return;
@@ -1179,7 +1182,7 @@ impl Manager {
             }
             return;
         }
-        if !self.units[i].svc.timer.is_some_and(|at| at <= now) {
+        if self.units[i].svc.timer.is_none_or(|at| at > now) {
             return;
         }
         self.units[i].svc.timer = None;
@@ -1466,13 +1469,13 @@ impl Manager {
 
     /// Take over a unit a previous manager ran, from its saved record.
     pub(super) fn adopt_unit(&mut self, i: usize, record: &UnitRecord) {
-        let state = SubState::from_str(&record.sub_state).unwrap_or(SubState::Dead);
+        let state = SubState::parse(&record.sub_state).unwrap_or(SubState::Dead);
         {
             let u = &mut self.units[i];
             u.svc.invocation_id = record.invocation_id.clone();
             u.svc.n_restarts = record.n_restarts;
             u.svc.status_text = record.status_text.clone().unwrap_or_default();
-            u.svc.result = ServiceResult::from_str(&record.result);
+            u.svc.result = ServiceResult::parse(&record.result);
             u.stamps.active_enter.0 = record.active_enter_usec;
             u.stamps.inactive_enter.0 = record.inactive_enter_usec;
             u.stamps.state_change.0 = record.state_change_usec;

@@ -61,7 +61,7 @@ impl SubState {
         }
     }
 
-    pub fn from_str(s: &str) -> Option<SubState> {
+    pub fn parse(s: &str) -> Option<SubState> {
         ALL_SUB_STATES.iter().copied().find(|x| x.as_str() == s)
     }
 
@@ -153,7 +153,7 @@ impl ServiceResult {
         }
     }
 
-    pub fn from_str(s: &str) -> ServiceResult {
+    pub fn parse(s: &str) -> ServiceResult {
         [
             ServiceResult::Resources,
             ServiceResult::Protocol,

@@ -36,7 +36,14 @@ pub struct Builder {
 }
 
 const SERVICE_TYPES: &[&str] = &[
-    "simple", "exec", "forking", "oneshot", "dbus", "notify", "idle",
+    "simple",
+    "exec",
+    "forking",
+    "oneshot",
+    "dbus",
+    "notify",
+    "notify-reload",
+    "idle",
 ];
 const RESTART_VALUES: &[&str] = &[
     "no",
