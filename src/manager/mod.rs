@@ -8,6 +8,7 @@ pub mod config;
 pub mod context;
 pub mod credentials;
 pub mod event;
+pub mod exec_env;
 pub mod journal;
 pub mod limits;
 pub mod notify;
