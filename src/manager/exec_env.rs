@@ -131,6 +131,20 @@ impl DirectoryBases {
         }
     }
 
+    /// The bases of this manager: a system manager's when it runs as root, otherwise a user
+    /// manager's from its own environment (`$HOME`, `$XDG_…`).
+    pub fn for_manager(is_root: bool) -> DirectoryBases {
+        if is_root {
+            return DirectoryBases::system();
+        }
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let home = env
+            .iter()
+            .find(|(k, v)| k == "HOME" && v.starts_with('/'))
+            .map_or_else(|| PathBuf::from("/"), |(_, v)| PathBuf::from(v));
+        DirectoryBases::user(&env, &home, nix::unistd::getuid().as_raw())
+    }
+
     /// A user manager's, as systemd 252 has them: `$XDG_RUNTIME_DIR`, `$XDG_CONFIG_HOME` for
     /// state and configuration, `$XDG_CACHE_HOME`, `$XDG_CONFIG_HOME/log` (systemd 254 moved
     /// state and logs to `$XDG_STATE_HOME`). Unset or relative variables take the XDG defaults
@@ -221,11 +235,11 @@ pub enum ExecEnvError {
 
 impl ExecEnvError {
     /// The exit status systemd's child would have died with (exit-status.h), which the unit
-    /// records as `status=…`. `None` for the failures systemd hits in the manager before it
-    /// forks (environment files): the unit then fails with `Result=resources`, without one.
-    pub fn exit_status(&self) -> Option<i32> {
-        Some(match self {
-            ExecEnvError::EnvironmentFile(_) | ExecEnvError::EnvironmentGlob { .. } => return None,
+    /// records as `status=…`. For the failures of [`fails_before_fork`](Self::fails_before_fork)
+    /// systemd has none; 1 (EXIT_FAILURE) stands in for them.
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            ExecEnvError::EnvironmentFile(_) | ExecEnvError::EnvironmentGlob { .. } => 1,
             ExecEnvError::Credentials(CredentialsError::NoUser(..))
             | ExecEnvError::UserNotPermitted { .. } => 217,
             ExecEnvError::Credentials(CredentialsError::NoGroup(..))
@@ -236,7 +250,16 @@ impl ExecEnvError {
             ExecEnvError::Stdio { .. } => 222,
             ExecEnvError::Directory { kind, .. } => kind.exit_status(),
             ExecEnvError::Command(_) => 203,
-        })
+        }
+    }
+
+    /// systemd reads environment files in the manager, before it forks (`exec_spawn()`): a
+    /// failure there fails the start with `Result=resources` and no exit status at all.
+    pub fn fails_before_fork(&self) -> bool {
+        matches!(
+            self,
+            ExecEnvError::EnvironmentFile(_) | ExecEnvError::EnvironmentGlob { .. }
+        )
     }
 }
 
@@ -1032,7 +1055,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ExecEnvError::EnvironmentFile(_)), "{err}");
-        assert_eq!(err.exit_status(), None);
+        assert!(err.fails_before_fork());
         // a glob that matches nothing is the same
         let unit = fx.unit(
             "glob.service",
@@ -1049,7 +1072,7 @@ mod tests {
             None,
         )
         .unwrap_err();
-        assert_eq!(err.exit_status(), None);
+        assert!(err.fails_before_fork());
         fs::write(fx.path("a.env"), "G=1\n").unwrap();
         let unit = fx.unit(
             "glob2.service",
@@ -1191,23 +1214,23 @@ mod tests {
         };
         assert_eq!(
             status("[Service]\nUser=nosuch\nExecStart=/bin/true\n", true),
-            Some(Some(217))
+            Some(217)
         );
         // even a `+` command needs the user to exist
         assert_eq!(
             status("[Service]\nUser=nosuch\nExecStart=+/bin/true\n", true),
-            Some(Some(217))
+            Some(217)
         );
         assert_eq!(
             status("[Service]\nGroup=nosuch\nExecStart=/bin/true\n", true),
-            Some(Some(216))
+            Some(216)
         );
         assert_eq!(
             status(
                 "[Service]\nUser=svc\nSupplementaryGroups=nosuch\nExecStart=/bin/true\n",
                 true
             ),
-            Some(Some(216))
+            Some(216)
         );
         // a manager without privileges can only run services as itself
         let me = nix::unistd::getuid().as_raw();
@@ -1217,7 +1240,7 @@ mod tests {
                 &format!("[Service]\nUser={other}\nExecStart=/bin/true\n"),
                 false
             ),
-            Some(Some(217))
+            Some(217)
         );
         assert_eq!(
             status(
@@ -1270,8 +1293,8 @@ mod tests {
         assert_eq!(wd("-/srv", None, true), Ok(("/srv".into(), true)));
         assert_eq!(wd("~", svc.as_ref(), true), Ok(("/home/svc".into(), false)));
         assert_eq!(wd("-~", svc.as_ref(), true), Ok(("/home/svc".into(), true)));
-        assert_eq!(wd("~", None, true), Err(Some(200)));
-        assert_eq!(wd("~", Some(&nobody_root), true), Err(Some(200)));
+        assert_eq!(wd("~", None, true), Err(200));
+        assert_eq!(wd("~", Some(&nobody_root), true), Err(200));
     }
 
     #[test]
@@ -1446,10 +1469,7 @@ mod tests {
         bases.logs = PathBuf::from(fx.path("etc/passwd"));
         let mut ctx = fx.ctx(&unit, &[]);
         ctx.directories = &bases;
-        assert_eq!(
-            create_directories(&ctx).unwrap_err().exit_status(),
-            Some(240)
-        );
+        assert_eq!(create_directories(&ctx).unwrap_err().exit_status(), 240);
     }
 
     #[test]
@@ -1464,6 +1484,7 @@ mod tests {
         assert_eq!(b.cache, PathBuf::from("/home/u/.cache"));
         assert_eq!(b.logs, PathBuf::from("/home/u/.config/log"));
         assert_eq!(b.configuration, PathBuf::from("/home/u/.config"));
+        assert_eq!(DirectoryBases::for_manager(true), DirectoryBases::system());
     }
 
     #[test]
