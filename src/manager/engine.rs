@@ -108,6 +108,14 @@ fn descends_from(pid: i32, ancestor: i32) -> bool {
     false
 }
 
+/// Why a command did not become a process.
+enum NotRun {
+    /// It failed as the child would have, with this status (217/USER, 203/EXEC …).
+    Exited(ExitInfo),
+    /// The manager could not set it up (a missing EnvironmentFile=): `Result=resources`.
+    Resources,
+}
+
 /// Which process a command becomes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -198,9 +206,9 @@ impl Manager {
         i: usize,
         kind: ExecKind,
         idx: usize,
-    ) -> Result<(i32, bool), ExitInfo> {
+    ) -> Result<(i32, bool), NotRun> {
         let Some(command) = self.units[i].config.exec_commands(kind).get(idx).cloned() else {
-            return Err(ExitInfo::exited(203));
+            return Err(NotRun::Exited(ExitInfo::exited(203)));
         };
         let id = self.units[i].config.id.clone();
         let fifo = self.open_log_fifo(&id);
@@ -224,7 +232,10 @@ impl Manager {
             Ok(p) => p,
             Err(e) => {
                 self.log(i, &format!("{e}"));
-                return Err(ExitInfo::exited(e.exit_status()));
+                if e.fails_before_fork() {
+                    return Err(NotRun::Resources);
+                }
+                return Err(NotRun::Exited(ExitInfo::exited(e.exit_status())));
             }
         };
         for w in &prepared.warnings {
@@ -234,7 +245,7 @@ impl Manager {
             Ok(s) => s,
             Err(e) => {
                 self.log(i, &format!("Failed to spawn {}: {e}", command.path));
-                return Err(ExitInfo::exited(214));
+                return Err(NotRun::Resources);
             }
         };
         drop(prepared);
@@ -279,7 +290,19 @@ impl Manager {
         self.units[i].svc.control = Some((kind, idx));
         match self.spawn_command(i, kind, idx) {
             Ok((pid, _)) => self.units[i].svc.control_pid = TrackedPid::of(pid),
-            Err(exit) => self.control_exited(i, exit),
+            Err(NotRun::Exited(exit)) => self.control_exited(i, exit),
+            Err(NotRun::Resources) => {
+                self.units[i].svc.control = None;
+                let resources = ServiceResult::Resources;
+                match kind {
+                    ExecKind::StopPost => self.enter_signal(i, SubState::FinalSigterm, resources),
+                    ExecKind::Reload => {
+                        self.units[i].svc.reload_result = resources;
+                        self.enter_running(i, ServiceResult::Success);
+                    }
+                    _ => self.enter_signal(i, SubState::StopSigterm, resources),
+                }
+            }
         }
     }
 
@@ -298,7 +321,11 @@ impl Manager {
                 };
                 exec_ok
             }
-            Err(exit) => {
+            Err(NotRun::Resources) => {
+                self.enter_signal(i, SubState::StopSigterm, ServiceResult::Resources);
+                false
+            }
+            Err(NotRun::Exited(exit)) => {
                 self.units[i].svc.exec_main = ExecRun {
                     code: exit.code,
                     status: exit.status,

@@ -4,6 +4,7 @@
 
 use super::keys::known_unmodeled;
 use super::*;
+use crate::manager::limits;
 use crate::unit::name::{self as unit_name, UnitName};
 use crate::unit::paths::Scope;
 use crate::unit::specifier::SpecifierContext;
@@ -479,6 +480,11 @@ impl Builder {
                     _ => s.watchdog = v,
                 }
             }
+            "PermissionsStartOnly" => {
+                self.set_bool(a, |c| &mut c.settings.permissions_start_only);
+                // printed raw by `show`, as before it was typed
+                self.keep_raw(a);
+            }
             "RemainAfterExit" | "GuessMainPID" => match parse_bool(value) {
                 Some(v) if a.key == "RemainAfterExit" => self.service.remain_after_exit = v,
                 Some(v) => self.service.guess_main_pid = v,
@@ -555,7 +561,7 @@ impl Builder {
             "WorkingDirectory" => self.opt_string(a, |c| &mut c.settings.working_directory),
             "RootDirectory" => self.opt_string(a, |c| &mut c.settings.root_directory),
             "SyslogIdentifier" => self.opt_string(a, |c| &mut c.settings.syslog_identifier),
-            "RuntimeDirectory" => self.list(a, |c| &mut c.settings.runtime_directory),
+            "RuntimeDirectory" => self.directories(a, |c| &mut c.settings.runtime_directory),
             "Slice" => {
                 let Some(name) = self.printf(a, value) else {
                     return true;
@@ -568,7 +574,7 @@ impl Builder {
                     self.invalid(a);
                 }
             }
-            "StateDirectory" => self.list(a, |c| &mut c.settings.state_directory),
+            "StateDirectory" => self.directories(a, |c| &mut c.settings.state_directory),
             "Environment" => {
                 if value.is_empty() {
                     self.config.settings.environment.clear();
@@ -631,7 +637,17 @@ impl Builder {
                 Ok(m) if m <= 0o777 => self.config.settings.umask = format!("{m:04o}"),
                 _ => self.invalid(a),
             },
-            "StandardInput" => self.set_choice(a, STD_INPUT, |c| &mut c.settings.standard_input),
+            "StandardInput" => {
+                // config_parse_exec_input() also takes `file:PATH` (an absolute path)
+                let file_ok = value
+                    .strip_prefix("file:")
+                    .is_some_and(|p| p.starts_with('/'));
+                if file_ok || STD_INPUT.contains(&value) {
+                    self.config.settings.standard_input = value.to_string();
+                } else {
+                    self.invalid(a);
+                }
+            }
             "StandardOutput" | "StandardError" => {
                 let ok = STD_OUTPUT.contains(&value)
                     || ["file:", "append:", "truncate:", "fd:"]
@@ -653,9 +669,187 @@ impl Builder {
             },
             "SendSIGKILL" => self.set_bool(a, |c| &mut c.settings.send_sigkill),
             "SendSIGHUP" => self.set_bool(a, |c| &mut c.settings.send_sighup),
+            _ => {
+                if !self.exec_typed_key(a) {
+                    return false;
+                }
+                // `show` prints these as written, as it did before they were typed; systemd's own
+                // formatting of them is not modelled there yet.
+                self.keep_raw(a);
+            }
+        }
+        true
+    }
+
+    /// The systemd.exec(5)/systemd.kill(5) settings the manager acts on that `show` still prints
+    /// raw: parsed as load-fragment.c does, a bad value warned about and ignored.
+    fn exec_typed_key(&mut self, a: &Assignment) -> bool {
+        let value = a.value;
+        match a.key {
+            "CacheDirectory" => self.directories(a, |c| &mut c.settings.cache_directory),
+            "LogsDirectory" => self.directories(a, |c| &mut c.settings.logs_directory),
+            "ConfigurationDirectory" => {
+                self.directories(a, |c| &mut c.settings.configuration_directory)
+            }
+            "RuntimeDirectoryMode" => self.mode(a, |c| &mut c.settings.runtime_directory_mode),
+            "StateDirectoryMode" => self.mode(a, |c| &mut c.settings.state_directory_mode),
+            "CacheDirectoryMode" => self.mode(a, |c| &mut c.settings.cache_directory_mode),
+            "LogsDirectoryMode" => self.mode(a, |c| &mut c.settings.logs_directory_mode),
+            "ConfigurationDirectoryMode" => {
+                self.mode(a, |c| &mut c.settings.configuration_directory_mode)
+            }
+            "RuntimeDirectoryPreserve" => {
+                // exec_preserve_mode_from_string_with_boolean()
+                let mode = match (value, parse_bool(value)) {
+                    ("restart", _) => Some(DirectoryPreserve::Restart),
+                    (_, Some(true)) => Some(DirectoryPreserve::Yes),
+                    (_, Some(false)) => Some(DirectoryPreserve::No),
+                    _ => None,
+                };
+                match mode {
+                    Some(m) => self.config.settings.runtime_directory_preserve = m,
+                    None => self.invalid(a),
+                }
+            }
+            "PassEnvironment" | "UnsetEnvironment" => self.env_names(a),
+            "Nice" => match value.parse::<i32>() {
+                // parse_nice(): the range of setpriority(2)
+                Ok(n) if (-20..=19).contains(&n) => self.config.settings.nice = Some(n),
+                _ => self.invalid(a),
+            },
+            "OOMScoreAdjust" => match value.parse::<i32>() {
+                Ok(n) if (-1000..=1000).contains(&n) => {
+                    self.config.settings.oom_score_adjust = Some(n)
+                }
+                _ => self.invalid(a),
+            },
+            "RestartKillSignal" => match parse_signal(value) {
+                Some(sig) => self.config.settings.restart_kill_signal = Some(sig),
+                None => self.invalid(a),
+            },
+            "TTYPath" => {
+                if value.is_empty() {
+                    self.config.settings.tty_path = None;
+                    return true;
+                }
+                let Some(path) = self.printf(a, value) else {
+                    return true;
+                };
+                if path.starts_with('/') {
+                    self.config.settings.tty_path = Some(path);
+                } else {
+                    let msg = format!("Path '{path}' is not absolute, ignoring.");
+                    self.warn(a, msg);
+                }
+            }
+            key if key.starts_with("Limit") => match limits::parse(key, value) {
+                Ok(limit) => {
+                    let all = &mut self.config.settings.limits;
+                    all.retain(|l| l.resource != limit.resource);
+                    all.push(limit);
+                }
+                // a `Limit…` systemd does not have stays with the unknown-key handling
+                Err(limits::LimitError::UnknownKey(_)) => return false,
+                Err(_) => {
+                    let msg = format!("Failed to parse resource value, ignoring: {value}");
+                    self.warn(a, msg);
+                }
+            },
             _ => return false,
         }
         true
+    }
+
+    /// `CacheDirectory=` and the like (config_parse_exec_directories()): relative, normalized
+    /// paths below the type's base directory; empty resets.
+    fn directories(&mut self, a: &Assignment, f: fn(&mut UnitConfig) -> &mut Vec<String>) {
+        if a.value.is_empty() {
+            f(&mut self.config).clear();
+            return;
+        }
+        let words = match command::split_words(a.value) {
+            Ok(words) => words,
+            Err(e) => {
+                self.warn(a, format!("{e}, ignoring."));
+                return;
+            }
+        };
+        for word in words {
+            let Some(path) = self.printf(a, &word) else {
+                continue;
+            };
+            let normalized = !path.is_empty()
+                && !path.starts_with('/')
+                && !path.ends_with('/')
+                && path
+                    .split('/')
+                    .all(|c| !c.is_empty() && c != "." && c != "..");
+            if !normalized {
+                let msg = format!("{}= path is not valid, ignoring assignment: {path}", a.key);
+                self.warn(a, msg);
+                continue;
+            }
+            let list = f(&mut self.config);
+            if !list.contains(&path) {
+                list.push(path);
+            }
+        }
+    }
+
+    /// config_parse_mode(): octal, at most 07777.
+    fn mode(&mut self, a: &Assignment, f: fn(&mut UnitConfig) -> &mut u32) {
+        match u32::from_str_radix(a.value, 8) {
+            Ok(m) if m <= 0o7777 => *f(&mut self.config) = m,
+            _ => self.invalid(a),
+        }
+    }
+
+    /// `PassEnvironment=` (names) and `UnsetEnvironment=` (names or assignments), as
+    /// config_parse_pass_environ()/config_parse_unset_environ(): unquoted words with
+    /// specifiers, duplicates dropped, empty resets.
+    fn env_names(&mut self, a: &Assignment) {
+        let pass = a.key == "PassEnvironment";
+        fn list(c: &mut UnitConfig, pass: bool) -> &mut Vec<String> {
+            if pass {
+                &mut c.settings.pass_environment
+            } else {
+                &mut c.settings.unset_environment
+            }
+        }
+        if a.value.is_empty() {
+            list(&mut self.config, pass).clear();
+            return;
+        }
+        let words = match command::split_words(a.value) {
+            Ok(words) => words,
+            Err(e) => {
+                self.warn(a, format!("{e}, ignoring."));
+                return;
+            }
+        };
+        for word in words {
+            let Some(word) = self.printf(a, &word) else {
+                continue;
+            };
+            let valid = is_env_name(&word)
+                || (!pass && word.split_once('=').is_some_and(|(k, _)| is_env_name(k)));
+            if !valid {
+                let msg = if pass {
+                    format!("Invalid environment name for {}, ignoring: {word}", a.key)
+                } else {
+                    format!(
+                        "Invalid environment name or assignment {}, ignoring: {word}",
+                        a.key
+                    )
+                };
+                self.warn(a, msg);
+                continue;
+            }
+            let names = list(&mut self.config, pass);
+            if !names.contains(&word) {
+                names.push(word);
+            }
+        }
     }
 
     fn socket_key(&mut self, a: &Assignment) -> bool {
@@ -898,7 +1092,8 @@ impl Builder {
                     // service_add_extras(): oneshot services wait for their start forever
                     s.timeout_start = Usec::INFINITY;
                 }
-                let needs_notify = ty == "notify" || s.watchdog != Usec::ZERO;
+                let needs_notify =
+                    matches!(ty.as_str(), "notify" | "notify-reload") || s.watchdog != Usec::ZERO;
                 if s.notify_access.is_none() && needs_notify {
                     s.notify_access = Some("main".into());
                 }

@@ -4,7 +4,9 @@
 //! [Socket], [Timer] and [Path], each with systemd 252's defaults; list settings accumulate and an
 //! empty assignment resets them; `%` specifiers are expanded where systemd expands them; the
 //! load-time checks of `service_verify()` turn a unit `bad-setting`. Settings systemd knows but we
-//! do not act on are kept raw; unknown ones are kept too and warned about once.
+//! do not act on are kept raw; unknown ones are kept too and warned about once. The exec settings
+//! the manager needs (`Limit*=`, `Nice=`, the directory settings, …) are typed and also kept raw,
+//! which is how `show` prints them.
 
 mod build;
 mod keys;
@@ -14,6 +16,7 @@ use std::path::PathBuf;
 use super::command::ExecCommand;
 use super::name::UnitType;
 use super::timespan::Usec;
+use crate::manager::limits::Limit;
 
 pub use build::{Assignment, Builder};
 pub use keys::section_is_known;
@@ -368,14 +371,50 @@ pub struct ExecSettings {
     pub syslog_identifier: Option<String>,
     pub runtime_directory: Vec<String>,
     pub state_directory: Vec<String>,
+    pub cache_directory: Vec<String>,
+    pub logs_directory: Vec<String>,
+    pub configuration_directory: Vec<String>,
+    pub runtime_directory_mode: u32,
+    pub state_directory_mode: u32,
+    pub cache_directory_mode: u32,
+    pub logs_directory_mode: u32,
+    pub configuration_directory_mode: u32,
+    pub runtime_directory_preserve: DirectoryPreserve,
+    /// `PassEnvironment=`: names copied from the manager's own environment.
+    pub pass_environment: Vec<String>,
+    /// `UnsetEnvironment=`: a `NAME` or an exact `NAME=VALUE` to remove.
+    pub unset_environment: Vec<String>,
+    /// `PermissionsStartOnly=` of [Service]: the control commands keep the manager's credentials.
+    pub permissions_start_only: bool,
+    /// `Limit*=`, one per resource, the last assignment winning.
+    pub limits: Vec<Limit>,
+    pub nice: Option<i32>,
+    pub oom_score_adjust: Option<i32>,
+    /// `TTYPath=`; `None` is systemd's default `/dev/console` (kept apart because an explicit
+    /// one makes systemd export `$TERM`).
+    pub tty_path: Option<String>,
     /// `Slice=`; filled in with the default slice at the end of loading.
     pub slice: Option<String>,
     pub kill_mode: String,
     pub kill_signal: String,
+    /// `RestartKillSignal=`; `None` means `KillSignal=` is used for restarts too.
+    pub restart_kill_signal: Option<String>,
     pub final_kill_signal: String,
     pub send_sigkill: bool,
     pub send_sighup: bool,
 }
+
+/// `RuntimeDirectoryPreserve=`: whether the runtime directories survive a stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectoryPreserve {
+    No,
+    Yes,
+    /// Kept over a restart, removed on a real stop.
+    Restart,
+}
+
+/// systemd's default mode of the directories `RuntimeDirectory=` … create.
+pub const DEFAULT_DIRECTORY_MODE: u32 = 0o755;
 
 impl Default for ExecSettings {
     fn default() -> Self {
@@ -394,9 +433,26 @@ impl Default for ExecSettings {
             syslog_identifier: None,
             runtime_directory: Vec::new(),
             state_directory: Vec::new(),
+            cache_directory: Vec::new(),
+            logs_directory: Vec::new(),
+            configuration_directory: Vec::new(),
+            runtime_directory_mode: DEFAULT_DIRECTORY_MODE,
+            state_directory_mode: DEFAULT_DIRECTORY_MODE,
+            cache_directory_mode: DEFAULT_DIRECTORY_MODE,
+            logs_directory_mode: DEFAULT_DIRECTORY_MODE,
+            configuration_directory_mode: DEFAULT_DIRECTORY_MODE,
+            runtime_directory_preserve: DirectoryPreserve::No,
+            pass_environment: Vec::new(),
+            unset_environment: Vec::new(),
+            permissions_start_only: false,
+            limits: Vec::new(),
+            nice: None,
+            oom_score_adjust: None,
+            tty_path: None,
             slice: None,
             kill_mode: "control-group".into(),
             kill_signal: "SIGTERM".into(),
+            restart_kill_signal: None,
             final_kill_signal: "SIGKILL".into(),
             send_sigkill: true,
             send_sighup: false,
