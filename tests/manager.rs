@@ -108,6 +108,11 @@ fn sandbox_is_hermetic() {
     assert!(in_ns().len() >= 2, "pid 1 and the sleeper: {:?}", in_ns());
     let holder = sb.holder_pid();
     drop(sb);
+    // The kernel tears the namespace down after its pid 1 is gone: give it a deadline.
+    let deadline = Instant::now() + WAIT;
+    while !in_ns().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(in_ns(), Vec::<i32>::new(), "processes outlived the sandbox");
     assert!(
         !std::path::Path::new(&format!("/proc/{holder}")).exists(),

@@ -67,7 +67,7 @@ struct JournalOptions {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(super) enum Mode {
     Short,
     ShortIso,
     ShortPrecise,
@@ -94,7 +94,7 @@ fn parse_mode(s: &str) -> Option<Mode> {
 // libc marks time_t deprecated on musl (its width changed in musl 1.2); the value is passed
 // straight back to libc, so its width is whatever libc expects.
 #[allow(deprecated)]
-fn format_time(usec: u64, format: &str, utc: bool) -> String {
+pub(super) fn format_time(usec: u64, format: &str, utc: bool) -> String {
     let secs = (usec / 1_000_000) as libc::time_t;
     // SAFETY: tm is plain data; localtime_r/gmtime_r fill it; strftime writes at most buf.len().
     unsafe {
@@ -117,7 +117,7 @@ fn json_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
 }
 
-fn render(unit: &str, r: &Record, mode: Mode, host: &str, utc: bool) -> String {
+pub(super) fn render(unit: &str, r: &Record, mode: Mode, host: &str, utc: bool) -> String {
     let source = |who: &str| format!("{who}[{}]: {}", r.pid, r.message);
     let host = if host.is_empty() {
         String::new()

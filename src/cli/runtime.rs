@@ -451,14 +451,25 @@ pub fn loaded_units() -> Vec<UnitStatus> {
     }
 }
 
+/// `list-units` as systemctl-list-units.c prints it: units sorted by type, then name; a `●` for
+/// units that failed or did not load; a JOB column only while some unit has a job; the legend and
+/// a count whose wording depends on `--all` and `--state=`.
 pub fn list_units(ctx: &Ctx, args: &[String]) -> VerbResult {
     let all = ctx.opts.all > 0;
     let mut states: Vec<String> = ctx.opts.state.clone();
     if ctx.opts.failed {
         states.push("failed".into());
     }
+    // `-t` takes load states too, which filter like `--state=`.
+    states.extend(
+        ctx.opts
+            .types
+            .iter()
+            .filter(|t| crate::unit::name::UnitType::parse(t).is_none())
+            .cloned(),
+    );
     let types = ctx.opts.unit_types();
-    let rows: Vec<UnitStatus> = loaded_units()
+    let mut rows: Vec<UnitStatus> = loaded_units()
         .into_iter()
         .filter(|u| args.is_empty() || args.iter().any(|p| crate::install::glob_match(p, &u.id)))
         .filter(|u| {
@@ -475,48 +486,76 @@ pub fn list_units(ctx: &Ctx, args: &[String]) -> VerbResult {
             all || u.active_state != "inactive" || u.job.is_some()
         })
         .collect();
+    // unit_info_compare(): by type suffix, then by name, both ignoring case.
+    let sort_key = |u: &UnitStatus| {
+        let suffix = u.id.rsplit_once('.').map_or("", |(_, t)| t).to_lowercase();
+        (suffix, u.id.to_lowercase())
+    };
+    rows.sort_by_key(sort_key);
     let legend = ctx.legend();
+    let plain = ctx.opts.plain;
+    let with_jobs = rows.iter().any(|u| u.job.is_some());
     let table: Vec<Vec<String>> = rows
         .iter()
         .map(|u| {
-            let mark = if u.active_state == "failed" || u.load_state != "loaded" {
-                "●"
-            } else {
-                " "
+            let circle = matches!(
+                u.load_state.as_str(),
+                "error" | "not-found" | "bad-setting" | "masked"
+            ) || u.active_state == "failed";
+            let unit = match (plain, circle) {
+                (true, _) => u.id.clone(),
+                (false, true) => format!("● {}", u.id),
+                (false, false) => format!("  {}", u.id),
             };
-            vec![
-                format!("{mark} {}", u.id),
+            let mut row = vec![
+                unit,
                 u.load_state.clone(),
                 u.active_state.clone(),
                 u.sub_state.clone(),
-                if u.description.is_empty() {
-                    u.id.clone()
-                } else {
-                    u.description.clone()
-                },
-            ]
+            ];
+            if with_jobs {
+                row.push(u.job.clone().unwrap_or_default());
+            }
+            row.push(if u.description.is_empty() {
+                u.id.clone()
+            } else {
+                u.description.clone()
+            });
+            row
         })
         .collect();
-    let rendered = super::table::render(
-        &["  UNIT", "LOAD", "ACTIVE", "SUB", "DESCRIPTION"],
-        &table,
-        legend,
-    );
-    print!("{rendered}");
+    let mut header = vec![
+        if plain { "UNIT" } else { "  UNIT" },
+        "LOAD",
+        "ACTIVE",
+        "SUB",
+    ];
+    if with_jobs {
+        header.push("JOB");
+    }
+    header.push("DESCRIPTION");
+    print!("{}", super::table::render(&header, &table, legend));
     if legend {
-        println!();
-        println!("LOAD   = Reflects whether the unit definition was properly loaded.");
-        println!("ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");
-        println!("SUB    = The low-level unit activation state, values depend on unit type.");
-        if all {
-            println!("{} loaded units listed.", rows.len());
-        } else {
-            println!(
-                "{} loaded units listed. Pass --all to see loaded but inactive units, too.",
-                rows.len()
-            );
+        if !rows.is_empty() {
+            println!();
+            println!("LOAD   = Reflects whether the unit definition was properly loaded.");
+            println!("ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");
+            println!("SUB    = The low-level unit activation state, values depend on unit type.");
+            if with_jobs {
+                println!("JOB    = Pending job for the unit.");
+            }
         }
-        println!("To show all installed unit files use 'systemctl list-unit-files'.");
+        let n = rows.len();
+        let list_files = "To show all installed unit files use 'systemctl list-unit-files'.";
+        if all || states.iter().any(|s| s == "inactive") {
+            println!("{n} loaded units listed.\n{list_files}");
+        } else if states.is_empty() {
+            println!(
+                "{n} loaded units listed. Pass --all to see loaded but inactive units, too.\n{list_files}"
+            );
+        } else {
+            println!("{n} loaded units listed.");
+        }
     }
     Ok(Exit::Success)
 }

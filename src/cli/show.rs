@@ -1,14 +1,17 @@
 //! `show` and `cat`: the properties systemd knows of a unit at load time, and its files.
 //!
-//! `show` prints what `systemctl show` 252 prints for an inactive unit: the type's D-Bus interface
-//! first (Service, Socket, Timer, Path), then the Unit interface, in the order systemd's vtables
-//! list them, with its value formats. Runtime properties carry their values for a unit that never
+//! `show` prints what `systemctl show` 252 prints: the type's D-Bus interface first (Service,
+//! Socket, Timer, Path), then the Unit interface, in the order systemd's vtables list them, with
+//! its value formats. Runtime properties (states, pids, timestamps, the last run of each command)
+//! come from the manager when one runs, and otherwise carry their values for a unit that never
 //! ran. `cat` prints the fragment and drop-ins as systemctl's cat.c does.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Ctx, Exit, Failed, VerbResult};
+use crate::ipc::protocol::{ExecRun, UnitStatus};
+use crate::manager::process::signal_name;
 use crate::unit::command::ExecCommand;
 use crate::unit::load::{load_with_map, orphan_dropins, regular_file, NameMap};
 use crate::unit::model::{Dependency, ExecKind, LoadState, TypeSection, UnitConfig};
@@ -48,6 +51,13 @@ impl Properties {
     /// A timestamp of a unit that never ran: empty.
     fn never(&mut self, name: &'static str) {
         self.add(name, "");
+    }
+
+    /// A realtime/monotonic pair (`FooTimestamp=`, `FooTimestampMonotonic=`): the first
+    /// formatted, empty when unset; the second a plain number.
+    fn stamp(&mut self, name: &'static str, mono_name: &'static str, (real, mono): (u64, u64)) {
+        self.add(name, format_timestamp(real).unwrap_or_default());
+        self.add(mono_name, mono.to_string());
     }
 
     /// An array of structures, one line per element; systemctl prints nothing for none, even
@@ -113,7 +123,58 @@ pub(super) fn unit_file_state_and_preset(
     }
 }
 
-fn exec_value(c: &ExecCommand, ex: bool) -> String {
+/// systemd's `format_timestamp()` (TIMESTAMP_PRETTY): `Sun 2026-11-22 02:05:35 UTC` in the local
+/// time zone; `None` for an unset (0 or infinite) timestamp.
+pub(super) fn format_timestamp(usec: u64) -> Option<String> {
+    if usec == 0 || usec == u64::MAX {
+        return None;
+    }
+    // strftime's %a would follow the locale; systemd always writes English weekdays, so the day
+    // comes as a number (%w) and is named here.
+    const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    let local = super::journalctl::format_time(usec, "%w %Y-%m-%d %H:%M:%S %Z", false);
+    let (day, rest) = local.split_once(' ')?;
+    let weekday = WEEKDAYS.get(day.parse::<usize>().ok()?)?;
+    // An empty zone name leaves a trailing space; systemd then writes no zone.
+    Some(format!("{weekday} {}", rest.trim_end()))
+}
+
+/// `sigchld_code_to_string()`: how a process ended, as waitid() reports it.
+pub(super) fn sigchld_code(code: i32) -> Option<&'static str> {
+    Some(match code {
+        libc::CLD_EXITED => "exited",
+        libc::CLD_KILLED => "killed",
+        libc::CLD_DUMPED => "dumped",
+        libc::CLD_TRAPPED => "trapped",
+        libc::CLD_STOPPED => "stopped",
+        libc::CLD_CONTINUED => "continued",
+        _ => return None,
+    })
+}
+
+/// ExecRun carries realtime stamps only; systemd shows the monotonic twin as well. It is derived
+/// from the clocks' present offset, which is exact unless the wall clock was stepped since.
+fn monotonic_of(realtime: u64) -> u64 {
+    if realtime == 0 {
+        return 0;
+    }
+    let now_real = crate::manager::journal::now_usec();
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into a timespec we own.
+    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) } != 0 {
+        return 0;
+    }
+    let now_mono = u64::try_from(ts.tv_sec).unwrap_or(0) * 1_000_000
+        + u64::try_from(ts.tv_nsec).unwrap_or(0) / 1000;
+    (realtime + now_mono).saturating_sub(now_real)
+}
+
+/// One element of an `Exec…=` property: the command and what its last run did (all zero for a
+/// command that never ran).
+fn exec_value(c: &ExecCommand, ex: bool, run: &ExecRun) -> String {
     let middle = if ex {
         format!("flags={}", c.flag_names().join(" "))
     } else {
@@ -122,14 +183,35 @@ fn exec_value(c: &ExecCommand, ex: bool) -> String {
             if c.flags.ignore_failure { "yes" } else { "no" }
         )
     };
+    let time = |usec| format_timestamp(usec).unwrap_or_else(|| "n/a".into());
+    // An exit status is a number; anything else is a signal, also given by name.
+    let status = if run.code == libc::CLD_EXITED {
+        run.status.to_string()
+    } else {
+        format!("{}/{}", run.status, signal_name(run.status))
+    };
     format!(
-        "{{ path={} ; argv[]={} ; {middle} ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }}",
+        "{{ path={} ; argv[]={} ; {middle} ; start_time=[{}] ; stop_time=[{}] ; pid={} ; code={} ; status={status} }}",
         c.path,
-        c.argv.join(" ")
+        c.argv.join(" "),
+        time(run.start_usec),
+        time(run.exit_usec),
+        run.pid,
+        // systemctl prints the NULL of an unknown code with "%s"
+        sigchld_code(run.code).unwrap_or("(null)"),
     )
 }
 
-fn exec_properties(p: &mut Properties, config: &UnitConfig, kinds: &[ExecKind]) {
+/// The last run of the `index`th command of property `name`, if the manager recorded one.
+pub(super) fn exec_run<'a>(rt: &'a UnitStatus, name: &str, index: usize) -> Option<&'a ExecRun> {
+    rt.exec_runs
+        .iter()
+        .find(|(property, _)| property == name)
+        .and_then(|(_, runs)| runs.get(index))
+}
+
+fn exec_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus, kinds: &[ExecKind]) {
+    let never = ExecRun::default();
     for &kind in kinds {
         let commands = config.exec_commands(kind);
         let name = kind.property();
@@ -143,15 +225,18 @@ fn exec_properties(p: &mut Properties, config: &UnitConfig, kinds: &[ExecKind]) 
             ExecKind::StopPre => "ExecStopPreEx",
             ExecKind::StopPost => "ExecStopPostEx",
         };
+        let run = |i| exec_run(rt, name, i).unwrap_or(&never);
         let plain = commands
             .iter()
-            .map(|c| (name.to_string(), exec_value(c, false)))
+            .enumerate()
+            .map(|(i, c)| (name.to_string(), exec_value(c, false, run(i))))
             .collect();
         p.lines(plain);
         if config.unit_type == UnitType::Service {
             let ex = commands
                 .iter()
-                .map(|c| (ex_name.to_string(), exec_value(c, true)))
+                .enumerate()
+                .map(|(i, c)| (ex_name.to_string(), exec_value(c, true, run(i))))
                 .collect();
             p.lines(ex);
         }
@@ -274,7 +359,7 @@ fn raw_properties(p: &mut Properties, config: &UnitConfig, sections: &[&str]) {
     }
 }
 
-fn service_properties(p: &mut Properties, config: &UnitConfig) {
+fn service_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus) {
     let Some(s) = config.service() else { return };
     p.add("Type", s.service_type.clone().unwrap_or_default());
     p.add("ExitType", s.exit_type.clone());
@@ -304,30 +389,38 @@ fn service_properties(p: &mut Properties, config: &UnitConfig) {
     p.statuses("RestartPreventExitStatus", &s.restart_prevent_exit_status);
     p.statuses("RestartForceExitStatus", &s.restart_force_exit_status);
     p.statuses("SuccessExitStatus", &s.success_exit_status);
-    p.add("MainPID", "0");
-    p.add("ControlPID", "0");
+    p.add("MainPID", rt.main_pid.to_string());
+    p.add("ControlPID", rt.control_pid.to_string());
     p.add("BusName", s.bus_name.clone().unwrap_or_default());
     p.add("FileDescriptorStoreMax", "0");
     p.add("NFileDescriptorStore", "0");
-    p.add("StatusText", "");
-    p.add("StatusErrno", "0");
-    p.add("Result", "success");
-    p.add("ReloadResult", "success");
+    p.add("StatusText", printable(&rt.status_text));
+    p.add("StatusErrno", rt.status_errno.to_string());
+    p.add("Result", rt.result.clone());
+    p.add("ReloadResult", rt.reload_result.clone());
     p.add("CleanResult", "success");
     p.add("UID", "[not set]");
     p.add("GID", "[not set]");
-    p.add("NRestarts", "0");
+    p.add("NRestarts", rt.n_restarts.to_string());
     p.add("OOMPolicy", s.oom_policy.clone());
-    p.never("ExecMainStartTimestamp");
-    p.add("ExecMainStartTimestampMonotonic", "0");
-    p.never("ExecMainExitTimestamp");
-    p.add("ExecMainExitTimestampMonotonic", "0");
-    p.add("ExecMainPID", "0");
-    p.add("ExecMainCode", "0");
-    p.add("ExecMainStatus", "0");
+    let main = &rt.exec_main;
+    p.stamp(
+        "ExecMainStartTimestamp",
+        "ExecMainStartTimestampMonotonic",
+        (main.start_usec, monotonic_of(main.start_usec)),
+    );
+    p.stamp(
+        "ExecMainExitTimestamp",
+        "ExecMainExitTimestampMonotonic",
+        (main.exit_usec, monotonic_of(main.exit_usec)),
+    );
+    p.add("ExecMainPID", main.pid.to_string());
+    p.add("ExecMainCode", main.code.to_string());
+    p.add("ExecMainStatus", main.status.to_string());
     exec_properties(
         p,
         config,
+        rt,
         &[
             ExecKind::Condition,
             ExecKind::StartPre,
@@ -343,7 +436,7 @@ fn service_properties(p: &mut Properties, config: &UnitConfig) {
     raw_properties(p, config, &["Service"]);
 }
 
-fn socket_properties(p: &mut Properties, config: &UnitConfig) {
+fn socket_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus) {
     let TypeSection::Socket(s) = &config.kind else {
         return;
     };
@@ -380,6 +473,7 @@ fn socket_properties(p: &mut Properties, config: &UnitConfig) {
     exec_properties(
         p,
         config,
+        rt,
         &[
             ExecKind::StartPre,
             ExecKind::StartPost,
@@ -519,7 +613,13 @@ fn load_error_value(config: &UnitConfig) -> String {
     }
 }
 
-fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitConfig) {
+fn unit_properties(
+    p: &mut Properties,
+    ctx: &Ctx,
+    map: &NameMap,
+    config: &UnitConfig,
+    rt: &UnitStatus,
+) {
     let u = &config.unit;
     let loaded = config.load_state == LoadState::Loaded;
     p.add("Id", config.id.clone());
@@ -590,9 +690,9 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
     p.add("Description", description);
     p.add("AccessSELinuxContext", "");
     p.add("LoadState", config.load_state.as_str());
-    p.add("ActiveState", "inactive");
+    p.add("ActiveState", rt.active_state.clone());
     p.add("FreezerState", "running");
-    p.add("SubState", "dead");
+    p.add("SubState", rt.sub_state.clone());
     let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
     p.add(
         "FragmentPath",
@@ -608,20 +708,31 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
     let (state, preset) = unit_file_state_and_preset(&ctx.lookup, config);
     p.add("UnitFileState", state);
     p.add("UnitFilePreset", preset);
-    for ts in [
+    p.stamp(
         "StateChangeTimestamp",
+        "StateChangeTimestampMonotonic",
+        rt.state_change,
+    );
+    p.stamp(
         "InactiveExitTimestamp",
+        "InactiveExitTimestampMonotonic",
+        rt.inactive_exit,
+    );
+    p.stamp(
         "ActiveEnterTimestamp",
+        "ActiveEnterTimestampMonotonic",
+        rt.active_enter,
+    );
+    p.stamp(
         "ActiveExitTimestamp",
+        "ActiveExitTimestampMonotonic",
+        rt.active_exit,
+    );
+    p.stamp(
         "InactiveEnterTimestamp",
-    ] {
-        p.never(ts);
-        p.0.push(Property {
-            name: format!("{ts}Monotonic"),
-            value: "0".into(),
-            empty: false,
-        });
-    }
+        "InactiveEnterTimestampMonotonic",
+        rt.inactive_enter,
+    );
     let can_start = loaded && !u.refuse_manual_start;
     let can_reload = loaded && !config.exec_commands(ExecKind::Reload).is_empty();
     p.yes_no("CanStart", can_start);
@@ -633,6 +744,8 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
     );
     p.add("CanClean", "");
     p.yes_no("CanFreeze", loaded && config.unit_type == UnitType::Service);
+    // systemctl prints the job's number; the manager does not number its jobs, so a pending job
+    // cannot be shown here.
     p.add("Job", "");
     p.yes_no("StopWhenUnneeded", u.stop_when_unneeded);
     p.yes_no("RefuseManualStart", u.refuse_manual_start);
@@ -642,18 +755,33 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
     p.add("OnSuccessJobMode", u.on_success_job_mode.clone());
     p.add("OnFailureJobMode", u.on_failure_job_mode.clone());
     p.yes_no("IgnoreOnIsolate", u.ignore_on_isolate);
-    p.yes_no("NeedDaemonReload", false);
+    p.yes_no("NeedDaemonReload", rt.need_daemon_reload);
     p.add("Markers", "");
     p.usec("JobTimeoutUSec", u.job_timeout);
     p.usec("JobRunningTimeoutUSec", u.job_running_timeout);
     p.add("JobTimeoutAction", u.job_timeout_action.clone());
     p.add("JobTimeoutRebootArgument", "");
-    p.yes_no("ConditionResult", false);
-    p.yes_no("AssertResult", false);
-    p.never("ConditionTimestamp");
-    p.add("ConditionTimestampMonotonic", "0");
-    p.never("AssertTimestamp");
-    p.add("AssertTimestampMonotonic", "0");
+    // Conditions are checked on every start; a unit never started has ConditionResult=no. The
+    // manager checks no Assert…= of its own: a start that got past the conditions passed them,
+    // at the same moment, as in systemd, which checks asserts right after conditions.
+    let checked = rt.condition_timestamp.0 != 0 || !rt.invocation_id.is_empty();
+    let passed = checked && rt.condition_result;
+    p.yes_no("ConditionResult", passed);
+    p.yes_no("AssertResult", passed);
+    p.stamp(
+        "ConditionTimestamp",
+        "ConditionTimestampMonotonic",
+        rt.condition_timestamp,
+    );
+    p.stamp(
+        "AssertTimestamp",
+        "AssertTimestampMonotonic",
+        if passed {
+            rt.condition_timestamp
+        } else {
+            (0, 0)
+        },
+    );
     // systemctl has no printer for these (sbbsi) arrays
     p.unprintable("Conditions");
     p.unprintable("Asserts");
@@ -668,23 +796,46 @@ fn unit_properties(p: &mut Properties, ctx: &Ctx, map: &NameMap, config: &UnitCo
     p.add("SuccessAction", u.success_action.clone());
     p.not_set("SuccessActionExitStatus");
     p.add("RebootArgument", "");
-    p.add("InvocationID", "");
+    p.add("InvocationID", rt.invocation_id.clone());
     p.add("CollectMode", u.collect_mode.clone());
     p.add("Refs", "");
     p.add("ActivationDetails", "");
     raw_properties(p, config, &["Unit"]);
 }
 
-fn properties_of(ctx: &Ctx, map: &NameMap, config: &UnitConfig) -> Properties {
+/// The runtime state of a unit that never ran (what `show` says with no manager).
+pub(super) fn never_ran(config: &UnitConfig) -> UnitStatus {
+    UnitStatus {
+        id: config.id.clone(),
+        load_state: config.load_state.as_str().to_string(),
+        description: config.unit.description.clone(),
+        active_state: "inactive".into(),
+        sub_state: "dead".into(),
+        result: "success".into(),
+        reload_result: "success".into(),
+        ..UnitStatus::default()
+    }
+}
+
+/// systemctl shows a string property holding a newline as `[unprintable]`.
+fn printable(s: &str) -> String {
+    if s.contains('\n') {
+        "[unprintable]".into()
+    } else {
+        s.to_string()
+    }
+}
+
+fn properties_of(ctx: &Ctx, map: &NameMap, config: &UnitConfig, rt: &UnitStatus) -> Properties {
     let mut p = Properties::default();
     match config.unit_type {
-        UnitType::Service => service_properties(&mut p, config),
-        UnitType::Socket => socket_properties(&mut p, config),
+        UnitType::Service => service_properties(&mut p, config, rt),
+        UnitType::Socket => socket_properties(&mut p, config, rt),
         UnitType::Timer => timer_properties(&mut p, config),
         UnitType::Path => path_properties(&mut p, config),
         _ => {}
     }
-    unit_properties(&mut p, ctx, map, config);
+    unit_properties(&mut p, ctx, map, config, rt);
     p
 }
 
@@ -705,31 +856,6 @@ fn manager_properties(ctx: &Ctx) -> Properties {
     p.usec("DefaultTimeoutStopUSec", Usec::secs(90));
     p.usec("DefaultRestartUSec", Usec::millis(100));
     p
-}
-
-/// The runtime half of a unit's properties, from the manager.
-fn overlay_runtime(props: &mut Properties, s: &crate::ipc::protocol::UnitStatus) {
-    let values = [
-        ("ActiveState", s.active_state.clone()),
-        ("SubState", s.sub_state.clone()),
-        ("Result", s.result.clone()),
-        ("ReloadResult", s.reload_result.clone()),
-        ("MainPID", s.main_pid.to_string()),
-        ("ControlPID", s.control_pid.to_string()),
-        ("ExecMainPID", s.exec_main.pid.to_string()),
-        ("ExecMainCode", s.exec_main.code.to_string()),
-        ("ExecMainStatus", s.exec_main.status.to_string()),
-        ("NRestarts", s.n_restarts.to_string()),
-        ("StatusText", s.status_text.clone()),
-        ("StatusErrno", s.status_errno.to_string()),
-        ("InvocationID", s.invocation_id.clone()),
-    ];
-    for (name, value) in values {
-        if let Some(p) = props.0.iter_mut().find(|p| p.name == name) {
-            p.empty = value.is_empty();
-            p.value = value;
-        }
-    }
 }
 
 fn print(out: &mut impl Write, ctx: &Ctx, props: &Properties) -> std::io::Result<()> {
@@ -779,6 +905,15 @@ fn report_load_failure(config: &UnitConfig) {
     }
 }
 
+/// The runtime state of `units` from the manager, when one runs for the system we look at (with
+/// `--root` we look at another tree, whose units nothing runs).
+pub(super) fn runtime_states(ctx: &Ctx, units: &[String]) -> Option<Vec<UnitStatus>> {
+    if ctx.opts.root.is_some() {
+        return None;
+    }
+    super::runtime::query_units(units)
+}
+
 pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -788,7 +923,7 @@ pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
     }
     let map = NameMap::build(&ctx.lookup);
     let mut exit = Exit::Success;
-    let mut first = true;
+    let mut units = Vec::new();
     for arg in args {
         let unit = mangle(arg)?;
         if unit.is_template() {
@@ -796,19 +931,23 @@ pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
             exit = Exit::Failure;
             continue;
         }
-        let config = load_with_map(&ctx.lookup, &map, &unit);
+        units.push(unit);
+    }
+    let names: Vec<String> = units.iter().map(|u| u.as_str().to_string()).collect();
+    let states = runtime_states(ctx, &names).unwrap_or_default();
+    for (i, unit) in units.iter().enumerate() {
+        let config = load_with_map(&ctx.lookup, &map, unit);
         report_load_failure(&config);
-        if !first {
+        if i > 0 {
             writeln!(out).map_err(io_failed)?;
         }
-        first = false;
-        let mut props = properties_of(ctx, &map, &config);
-        if let Some(status) =
-            super::runtime::query_units(std::slice::from_ref(&config.id)).and_then(|mut v| v.pop())
-        {
-            overlay_runtime(&mut props, &status);
-        }
-        print(&mut out, ctx, &props).map_err(io_failed)?;
+        // The manager answers in the order asked, under the unit's own id (an alias resolves).
+        let rt = states
+            .get(i)
+            .filter(|_| states.len() == names.len())
+            .cloned()
+            .unwrap_or_else(|| never_ran(&config));
+        print(&mut out, ctx, &properties_of(ctx, &map, &config, &rt)).map_err(io_failed)?;
     }
     Ok(exit)
 }

@@ -2,16 +2,31 @@
 //! bullet line, `Loaded:` (path; unit file state; preset), `Drop-In:`, `Active:`, `Docs:`, with
 //! labels right-aligned to one column. With no manager running nothing is active, so every unit
 //! is `inactive (dead)` and the exit status is 3; a unit that does not exist is 4.
+//!
+//! With a manager, the runtime state follows: `Active:` with its state, result and time,
+//! `Duration:`, the failed condition, the `Process:` lines of commands that ran, `Main PID:`,
+//! `Status:`, the processes (as the `CGroup:` tree systemd prints; the tree's path is the one the
+//! unit's slice would give it), and the unit's last log lines in journalctl's short format. The
+//! exit status is then that of the first unit that is not active (3), or not found (4). There is
+//! no resource accounting here, so `Tasks:`, `Memory:` and `CPU:` are never shown, as systemd
+//! shows none where accounting is off.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use super::show::unit_file_state_and_preset;
+use super::journalctl::{render, Mode};
+use super::show::{
+    exec_run, format_timestamp, never_ran, runtime_states, sigchld_code, unit_file_state_and_preset,
+};
 use super::{Ctx, Exit, Failed, VerbResult};
+use crate::ipc::protocol::{ExecRun, UnitStatus};
+use crate::manager::context::RuntimeContext;
+use crate::manager::journal::{now_usec, LogStore};
+use crate::manager::process::signal_name;
 use crate::unit::load::{load_with_map, NameMap};
-use crate::unit::model::{LoadState, UnitConfig};
-use crate::unit::name::{mangle, UnitType};
+use crate::unit::model::{ExecKind, LoadState, UnitConfig};
+use crate::unit::name::{mangle, UnitName, UnitType};
 
 /// The label column: labels end here, values start one space after.
 const LABEL_WIDTH: usize = 12;
@@ -110,15 +125,29 @@ pub fn status(ctx: &Ctx, args: &[String]) -> VerbResult {
     if args.is_empty() {
         return super::online::needs_manager(ctx, args);
     }
+    let names = args
+        .iter()
+        .map(|arg| {
+            mangle(arg, UnitType::Service)
+                .map_err(|e| Failed::new(Exit::Failure, format!("Failed to mangle unit name: {e}")))
+        })
+        .collect::<Result<Vec<UnitName>, Failed>>()?;
+    let ids: Vec<String> = names.iter().map(|n| n.as_str().to_string()).collect();
+    match runtime_states(ctx, &ids) {
+        Some(states) => status_running(ctx, &names, &states),
+        None => status_offline(ctx, &names),
+    }
+}
+
+/// No manager: every unit is inactive; exit 4 when any unit is missing, else 3.
+fn status_offline(ctx: &Ctx, names: &[UnitName]) -> VerbResult {
     let map = NameMap::build(&ctx.lookup);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut exit = Exit::NotRunning;
     let mut first = true;
-    for arg in args {
-        let name = mangle(arg, UnitType::Service)
-            .map_err(|e| Failed::new(Exit::Failure, format!("Failed to mangle unit name: {e}")))?;
-        let config = load_with_map(&ctx.lookup, &map, &name);
+    for name in names {
+        let config = load_with_map(&ctx.lookup, &map, name);
         if config.load_state == LoadState::NotFound && config.dropin_paths.is_empty() {
             eprintln!("Unit {name} could not be found.");
             exit = Exit::Unknown;
@@ -131,6 +160,543 @@ pub fn status(ctx: &Ctx, args: &[String]) -> VerbResult {
         print_unit(&mut out, ctx, &config).map_err(write_failed)?;
     }
     Ok(exit)
+}
+
+/// With a manager: each unit's runtime state; the exit status is that of the first unit that is
+/// not active or not found, as systemctl's show() keeps the first non-zero one.
+fn status_running(ctx: &Ctx, names: &[UnitName], states: &[UnitStatus]) -> VerbResult {
+    let map = NameMap::build(&ctx.lookup);
+    let colors = Colors::detect();
+    let logs = RuntimeContext::find_logs().map(|c| LogStore::new(&c.log_dir()));
+    let lines = journal_lines(ctx)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut exit = Exit::Success;
+    let mut first = true;
+    for name in names {
+        let config = load_with_map(&ctx.lookup, &map, name);
+        let rt = states
+            .iter()
+            .find(|s| s.id == name.as_str())
+            .cloned()
+            .unwrap_or_else(|| never_ran(&config));
+        let unit_exit = if config.load_state == LoadState::NotFound
+            && config.dropin_paths.is_empty()
+            && rt.active_state == "inactive"
+        {
+            out.flush().map_err(write_failed)?;
+            eprintln!("Unit {name} could not be found.");
+            Exit::Unknown
+        } else {
+            if !first {
+                writeln!(out).map_err(write_failed)?;
+            }
+            first = false;
+            print_running(&mut out, ctx, &config, &rt, colors).map_err(write_failed)?;
+            print_journal(&mut out, logs.as_ref(), &rt, lines).map_err(write_failed)?;
+            if rt.need_daemon_reload {
+                out.flush().map_err(write_failed)?;
+                eprintln!(
+                    "Warning: The unit file, source configuration file or drop-ins of {name} changed on disk. Run 'systemctl daemon-reload' to reload units."
+                );
+            }
+            if matches!(rt.active_state.as_str(), "active" | "reloading") {
+                Exit::Success
+            } else {
+                Exit::NotRunning
+            }
+        };
+        if exit == Exit::Success {
+            exit = unit_exit;
+        }
+    }
+    Ok(exit)
+}
+
+/// systemd's ANSI highlighting, used only when stdout is a terminal (and colours are not turned
+/// off with `SYSTEMD_COLORS=0`, `NO_COLOR` or `TERM=dumb`), as colors_enabled() decides.
+#[derive(Clone, Copy)]
+struct Colors(bool);
+
+impl Colors {
+    fn detect() -> Colors {
+        if let Ok(v) = std::env::var("SYSTEMD_COLORS") {
+            if let Some(b) = super::options::parse_boolean(&v) {
+                return Colors(b);
+            }
+        }
+        let tty = nix::unistd::isatty(std::io::stdout()).unwrap_or(false);
+        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        Colors(tty && !dumb && std::env::var_os("NO_COLOR").is_none())
+    }
+
+    fn paint(self, code: &'static str) -> (&'static str, &'static str) {
+        if self.0 {
+            (code, "\x1b[0m")
+        } else {
+            ("", "")
+        }
+    }
+
+    fn red(self) -> (&'static str, &'static str) {
+        self.paint("\x1b[0;1;31m")
+    }
+
+    fn green(self) -> (&'static str, &'static str) {
+        self.paint("\x1b[0;1;32m")
+    }
+
+    /// format_active_state(): red for failed, green for active and reloading.
+    fn for_state(self, active_state: &str) -> (&'static str, &'static str) {
+        match active_state {
+            "failed" => self.red(),
+            "active" | "reloading" => self.green(),
+            _ => ("", ""),
+        }
+    }
+}
+
+/// unit_active_state_to_glyph().
+fn glyph(active_state: &str) -> &'static str {
+    match active_state {
+        "active" | "activating" | "deactivating" => "●",
+        "reloading" => "↻",
+        "failed" => "×",
+        _ => "○",
+    }
+}
+
+/// format_timestamp_relative(): how long ago (or ahead) a realtime stamp is.
+fn format_relative(usec: u64) -> Option<String> {
+    const SEC: u64 = 1_000_000;
+    const MIN: u64 = 60 * SEC;
+    const HOUR: u64 = 60 * MIN;
+    const DAY: u64 = 24 * HOUR;
+    const WEEK: u64 = 7 * DAY;
+    const MONTH: u64 = 2_629_800 * SEC;
+    const YEAR: u64 = 31_557_600 * SEC;
+    if usec == 0 || usec == u64::MAX {
+        return None;
+    }
+    let now = now_usec();
+    let (d, suffix) = if now > usec {
+        (now - usec, " ago")
+    } else {
+        (usec - now, " left")
+    };
+    let plural = |n: u64, one: &str, many: &str| {
+        if n == 1 {
+            one.to_string()
+        } else {
+            many.to_string()
+        }
+    };
+    Some(if d >= YEAR {
+        let (y, m) = (d / YEAR, d % YEAR / MONTH);
+        format!(
+            "{y} {} {m} {}{suffix}",
+            plural(y, "year", "years"),
+            plural(m, "month", "months")
+        )
+    } else if d >= MONTH {
+        let (m, days) = (d / MONTH, d % MONTH / DAY);
+        format!(
+            "{m} {} {days} {}{suffix}",
+            plural(m, "month", "months"),
+            plural(days, "day", "days")
+        )
+    } else if d >= WEEK {
+        let (w, days) = (d / WEEK, d % WEEK / DAY);
+        format!(
+            "{w} {} {days} {}{suffix}",
+            plural(w, "week", "weeks"),
+            plural(days, "day", "days")
+        )
+    } else if d >= 2 * DAY {
+        format!("{} days{suffix}", d / DAY)
+    } else if d >= 25 * HOUR {
+        format!("1 day {}h{suffix}", (d - DAY) / HOUR)
+    } else if d >= 6 * HOUR {
+        format!("{}h{suffix}", d / HOUR)
+    } else if d >= HOUR {
+        format!("{}h {}min{suffix}", d / HOUR, d % HOUR / MIN)
+    } else if d >= 5 * MIN {
+        format!("{}min{suffix}", d / MIN)
+    } else if d >= MIN {
+        format!("{}min {}s{suffix}", d / MIN, d % MIN / SEC)
+    } else if d >= SEC {
+        format!("{}s{suffix}", d / SEC)
+    } else if d >= 1000 {
+        format!("{}ms{suffix}", d / 1000)
+    } else if d > 0 {
+        format!("{d}us{suffix}")
+    } else {
+        "now".to_string()
+    })
+}
+
+/// format_timespan() with millisecond accuracy, as `Duration:` is printed.
+fn format_duration(mut t: u64) -> String {
+    const TABLE: [(&str, u64); 9] = [
+        ("y", 31_557_600_000_000),
+        ("month", 2_629_800_000_000),
+        ("w", 604_800_000_000),
+        ("d", 86_400_000_000),
+        ("h", 3_600_000_000),
+        ("min", 60_000_000),
+        ("s", 1_000_000),
+        ("ms", 1000),
+        ("us", 1),
+    ];
+    const ACCURACY: u64 = 1000;
+    if t == 0 {
+        return "0".into();
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for (suffix, unit) in TABLE {
+        if t == 0 || (t < ACCURACY && !parts.is_empty()) {
+            break;
+        }
+        if t < unit {
+            continue;
+        }
+        let (a, b) = (t / unit, t % unit);
+        // Below a minute a remainder is written as decimals, down to the accuracy.
+        let decimals = unit.ilog10().saturating_sub(ACCURACY.ilog10()) as usize;
+        if t < 60_000_000 && b > 0 && decimals > 0 {
+            let b = b / ACCURACY;
+            parts.push(format!("{a}.{b:0decimals$}{suffix}"));
+            break;
+        }
+        parts.push(format!("{a}{suffix}"));
+        t = b;
+    }
+    parts.join(" ")
+}
+
+/// `exit_status_to_string(status, EXIT_STATUS_LIBC | EXIT_STATUS_SYSTEMD)`.
+fn exit_status_name(status: i32) -> Option<&'static str> {
+    Some(match status {
+        0 => "SUCCESS",
+        1 => "FAILURE",
+        200 => "CHDIR",
+        201 => "NICE",
+        202 => "FDS",
+        203 => "EXEC",
+        204 => "MEMORY",
+        205 => "LIMITS",
+        206 => "OOM_ADJUST",
+        207 => "SIGNAL_MASK",
+        208 => "STDIN",
+        209 => "STDOUT",
+        210 => "CHROOT",
+        211 => "IOPRIO",
+        212 => "TIMERSLACK",
+        213 => "SECUREBITS",
+        214 => "SETSCHEDULER",
+        215 => "CPUAFFINITY",
+        216 => "GROUP",
+        217 => "USER",
+        218 => "CAPABILITIES",
+        219 => "CGROUP",
+        220 => "SETSID",
+        221 => "CONFIRM",
+        222 => "STDERR",
+        224 => "PAM",
+        225 => "NETWORK",
+        226 => "NAMESPACE",
+        227 => "NO_NEW_PRIVILEGES",
+        228 => "SECCOMP",
+        229 => "SELINUX_CONTEXT",
+        230 => "PERSONALITY",
+        231 => "APPARMOR",
+        232 => "ADDRESS_FAMILIES",
+        233 => "RUNTIME_DIRECTORY",
+        235 => "CHOWN",
+        236 => "SMACK_PROCESS_LABEL",
+        237 => "KEYRING",
+        238 => "STATE_DIRECTORY",
+        239 => "CACHE_DIRECTORY",
+        240 => "LOGS_DIRECTORY",
+        241 => "CONFIGURATION_DIRECTORY",
+        242 => "NUMA_POLICY",
+        243 => "CREDENTIALS",
+        255 => "EXCEPTION",
+        _ => return None,
+    })
+}
+
+/// `code=exited, status=1/FAILURE` or `code=killed, signal=TERM`.
+fn describe_exit(code: i32, status: i32) -> String {
+    let code_name = sigchld_code(code).unwrap_or("(null)");
+    if code == libc::CLD_EXITED {
+        match exit_status_name(status) {
+            Some(name) => format!("code={code_name}, status={status}/{name}"),
+            None => format!("code={code_name}, status={status}"),
+        }
+    } else {
+        format!("code={code_name}, signal={}", signal_name(status))
+    }
+}
+
+/// is_clean_exit(…, EXIT_CLEAN_DAEMON): what `Process:` does not mark red.
+fn clean_exit(run: &ExecRun) -> bool {
+    match run.code {
+        libc::CLD_EXITED => run.status == 0,
+        libc::CLD_KILLED => {
+            [libc::SIGHUP, libc::SIGINT, libc::SIGTERM, libc::SIGPIPE].contains(&run.status)
+        }
+        _ => false,
+    }
+}
+
+/// `comm` of a live process, as `Main PID: 1234 (sleep)` shows it.
+fn comm(pid: i32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .ok()
+        .map(|c| c.trim_end_matches('\n').to_string())
+}
+
+/// The Exec…= properties in the order of systemd's Service and Socket vtables.
+const EXEC_ORDER: [ExecKind; 8] = [
+    ExecKind::Condition,
+    ExecKind::StartPre,
+    ExecKind::Start,
+    ExecKind::StartPost,
+    ExecKind::Reload,
+    ExecKind::StopPre,
+    ExecKind::Stop,
+    ExecKind::StopPost,
+];
+
+fn print_running(
+    out: &mut impl Write,
+    ctx: &Ctx,
+    config: &UnitConfig,
+    rt: &UnitStatus,
+    colors: Colors,
+) -> std::io::Result<()> {
+    let state = rt.active_state.as_str();
+    let (on, off) = colors.for_state(state);
+    let description = &config.unit.description;
+    if description.is_empty() || *description == config.id {
+        writeln!(out, "{on}{}{off} {}", glyph(state), config.id)?;
+    } else {
+        writeln!(
+            out,
+            "{on}{}{off} {} - {description}",
+            glyph(state),
+            config.id
+        )?;
+    }
+    let (lon, loff) = match config.load_state {
+        LoadState::NotFound | LoadState::BadSetting | LoadState::Error(_) => colors.red(),
+        _ => ("", ""),
+    };
+    let loaded = loaded_line(ctx, config);
+    let (word, rest) = loaded.split_once(' ').unwrap_or((loaded.as_str(), ""));
+    let rest = if rest.is_empty() {
+        String::new()
+    } else {
+        format!(" {rest}")
+    };
+    writeln!(out, "{}{lon}{word}{loff}{rest}", label("Loaded"))?;
+    for line in dropin_lines(config) {
+        writeln!(out, "{line}")?;
+    }
+    active_line(out, rt, colors)?;
+    if matches!(state, "inactive" | "failed")
+        && rt.active_enter.0 != 0
+        && rt.active_exit.0 != 0
+        && rt.active_exit.0 >= rt.active_enter.0
+    {
+        let duration = format_duration(rt.active_exit.0 - rt.active_enter.0);
+        writeln!(out, "{}{duration}", label("Duration"))?;
+    }
+    // A failed ExecCondition= (the manager checks no Condition…= lines of its own, so there is no
+    // list of unmet conditions to follow).
+    if !rt.condition_result && rt.condition_timestamp.0 != 0 {
+        let at = format_timestamp(rt.condition_timestamp.0).unwrap_or_default();
+        let rel = format_relative(rt.condition_timestamp.0)
+            .map(|r| format!("; {r}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}start condition failed at {at}{rel}",
+            label("Condition")
+        )?;
+    }
+    for (i, doc) in config.unit.documentation.iter().enumerate() {
+        let head = if i == 0 {
+            label("Docs")
+        } else {
+            continuation()
+        };
+        writeln!(out, "{head}{doc}")?;
+    }
+    let main_pid = rt.exec_main.pid;
+    let mut control_pid = rt.control_pid;
+    for kind in EXEC_ORDER {
+        let name = kind.property();
+        for (i, command) in config.exec_commands(kind).iter().enumerate() {
+            let Some(run) = exec_run(rt, name, i).filter(|r| r.code != 0) else {
+                continue;
+            };
+            let (on, off) = if clean_exit(run) {
+                ("", "")
+            } else {
+                colors.red()
+            };
+            writeln!(
+                out,
+                "{}{} {name}={} {on}({}){off}",
+                label("Process"),
+                run.pid,
+                command.argv.join(" "),
+                describe_exit(run.code, run.status)
+            )?;
+            // A control process that ended is not shown again below. The main process is: systemd
+            // means to skip it too, but its check compares a start time with an exit time.
+            if run.pid == control_pid {
+                control_pid = 0;
+            }
+        }
+    }
+    if main_pid > 0 || control_pid > 0 {
+        let mut line = String::new();
+        if main_pid > 0 {
+            line.push_str(&format!("{}{main_pid}", label("Main PID")));
+            if rt.main_pid > 0 {
+                if let Some(c) = comm(main_pid) {
+                    line.push_str(&format!(" ({c})"));
+                }
+            } else if rt.exec_main.code > 0 {
+                line.push_str(&format!(
+                    " ({})",
+                    describe_exit(rt.exec_main.code, rt.exec_main.status)
+                ));
+            }
+        }
+        if control_pid > 0 {
+            if main_pid > 0 {
+                line.push_str(&format!("; Control PID: {control_pid}"));
+            } else {
+                // abbreviated so that it fits the label column
+                line.push_str(&format!("{}{control_pid}", label("Cntrl PID")));
+            }
+            if let Some(c) = comm(control_pid) {
+                line.push_str(&format!(" ({c})"));
+            }
+        }
+        writeln!(out, "{line}")?;
+    }
+    if !rt.status_text.is_empty() {
+        writeln!(out, "{}\"{}\"", label("Status"), rt.status_text)?;
+    }
+    if rt.status_errno > 0 {
+        let text = crate::errno::text(&std::io::Error::from_raw_os_error(rt.status_errno));
+        writeln!(out, "{}{} ({text})", label("Error"), rt.status_errno)?;
+    }
+    process_tree(out, config, rt)
+}
+
+/// `Active: failed (Result: exit-code) since …; 5s ago`.
+fn active_line(out: &mut impl Write, rt: &UnitStatus, colors: Colors) -> std::io::Result<()> {
+    let state = rt.active_state.as_str();
+    let (on, off) = colors.for_state(state);
+    let mut line = if rt.sub_state == state {
+        format!("{}{on}{state}{off}", label("Active"))
+    } else {
+        format!("{}{on}{state} ({}){off}", label("Active"), rt.sub_state)
+    };
+    if !rt.result.is_empty() && rt.result != "success" {
+        line.push_str(&format!(" (Result: {})", rt.result));
+    }
+    let since = match state {
+        "active" | "reloading" => rt.active_enter.0,
+        "inactive" | "failed" => rt.inactive_enter.0,
+        "activating" => rt.inactive_exit.0,
+        _ => rt.active_exit.0,
+    };
+    match (format_timestamp(since), format_relative(since)) {
+        (Some(at), Some(rel)) => line.push_str(&format!(" since {at}; {rel}")),
+        (Some(at), None) => line.push_str(&format!(" since {at}")),
+        _ => {}
+    }
+    writeln!(out, "{line}")
+}
+
+/// The unit's processes as systemd lists a cgroup: its path, then every process sorted by pid
+/// with its command line (`[comm]` when it has none, like a zombie's).
+fn process_tree(out: &mut impl Write, config: &UnitConfig, rt: &UnitStatus) -> std::io::Result<()> {
+    if rt.processes.is_empty() {
+        return Ok(());
+    }
+    let slice = config
+        .settings
+        .slice
+        .clone()
+        .unwrap_or_else(|| "system.slice".to_string());
+    writeln!(out, "{}/{slice}/{}", label("CGroup"), config.id)?;
+    let mut processes = rt.processes.clone();
+    processes.sort_by_key(|(pid, _)| *pid);
+    for (i, (pid, cmdline)) in processes.iter().enumerate() {
+        let branch = if i + 1 == processes.len() {
+            "└─"
+        } else {
+            "├─"
+        };
+        let shown = if cmdline.is_empty() {
+            format!("[{}]", comm(*pid).unwrap_or_default())
+        } else {
+            cmdline.clone()
+        };
+        writeln!(out, "{}{branch}{pid} {shown}", continuation())?;
+    }
+    Ok(())
+}
+
+/// `-n`/`--lines=`: how many log lines follow (10 by default).
+fn journal_lines(ctx: &Ctx) -> Result<usize, Failed> {
+    match ctx.opts.lines.as_deref() {
+        None => Ok(10),
+        Some(n) => n
+            .parse()
+            .map_err(|_| Failed::new(Exit::Failure, format!("Failed to parse lines '{n}'"))),
+    }
+}
+
+/// The unit's log since it last left the inactive state (all of it if it never did), the last
+/// `lines` entries, after a blank line, as show_journal_by_unit() prints them.
+fn print_journal(
+    out: &mut impl Write,
+    logs: Option<&LogStore>,
+    rt: &UnitStatus,
+    lines: usize,
+) -> std::io::Result<()> {
+    let Some(store) = logs else { return Ok(()) };
+    if lines == 0 {
+        return Ok(());
+    }
+    let since = rt.inactive_exit.0;
+    let records: Vec<_> = store
+        .read(&rt.id)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.realtime_usec >= since)
+        .collect();
+    if records.is_empty() {
+        return Ok(());
+    }
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_default();
+    writeln!(out)?;
+    for r in &records[records.len().saturating_sub(lines)..] {
+        writeln!(out, "{}", render(&rt.id, r, Mode::Short, &host, false))?;
+    }
+    Ok(())
 }
 
 fn write_failed(e: std::io::Error) -> Failed {

@@ -180,6 +180,12 @@ impl Manager {
         ) {
             self.stop_watchdog(i);
         }
+        // After the inactive-exit stamp, so the line belongs to this activation's log.
+        if is_inactive(old) && now_active == ActiveState::Activating && new != SubState::AutoRestart
+        {
+            let desc = self.description(i);
+            self.log(i, &format!("Starting {desc}..."));
+        }
         self.dirty = true;
         self.job_on_state_change(i, old, now_active);
     }
@@ -388,8 +394,7 @@ impl Manager {
             svc.condition_result = true;
             svc.last_main_exit = None;
         }
-        let desc = self.description(i);
-        self.log(i, &format!("Starting {desc}..."));
+        self.units[i].svc.condition_stamp = now_stamp();
         if self.is_processless(i) {
             self.set_state(i, SubState::Running);
             return true;
@@ -483,8 +488,16 @@ impl Manager {
         }
     }
 
-    fn main_alive(&self, i: usize) -> bool {
-        self.units[i].svc.main_pid.is_some_and(|p| p.is_alive())
+    /// The main or control process has not been seen to exit: a child of ours until we reaped
+    /// it (its exit status is still to be recorded), an adopted one while it lives.
+    fn main_pending(&self, i: usize) -> bool {
+        let svc = &self.units[i].svc;
+        svc.main_pid
+            .is_some_and(|p| !svc.main_pid_alien || p.is_alive())
+    }
+
+    fn control_pending(&self, i: usize) -> bool {
+        self.units[i].svc.control_pid.is_some()
     }
 
     fn has_processes(&self, i: usize) -> bool {
@@ -688,9 +701,7 @@ impl Manager {
                 send(pid, libc::SIGHUP);
             }
         }
-        self.main_alive(i)
-            || self.units[i].svc.control_pid.is_some_and(|p| p.is_alive())
-            || (cgroup_mode && self.has_processes(i))
+        self.main_pending(i) || self.control_pending(i) || (cgroup_mode && self.has_processes(i))
     }
 
     fn enter_signal(&mut self, i: usize, state: SubState, f: ServiceResult) {
@@ -1171,8 +1182,8 @@ impl Manager {
                     self.units[i].settings.kill_mode,
                     KillMode::ControlGroup | KillMode::Mixed
                 );
-                let left = self.main_alive(i)
-                    || self.units[i].svc.control_pid.is_some_and(|p| p.is_alive())
+                let left = self.main_pending(i)
+                    || self.control_pending(i)
                     || (cgroup && self.has_processes(i));
                 if !left {
                     match state {

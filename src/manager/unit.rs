@@ -166,11 +166,13 @@ impl Unit {
     /// Who the unit's output lines are attributed to: the main (or control) process and the
     /// identifier journald would use.
     pub fn log_identity(&self) -> (i32, String) {
+        // Output may still drain after its writer exited: the last process we ran wrote it.
         let pid = self
             .svc
             .main_pid
             .or(self.svc.control_pid)
             .map(|p| p.pid)
+            .or_else(|| self.svc.sessions.last().copied())
             .unwrap_or(0);
         let identifier = self
             .config
