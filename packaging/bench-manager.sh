@@ -70,5 +70,9 @@ done
 names=$(ls /lib/systemd/system | grep -E "\.(service|socket|timer|target|path|mount)$" | grep -v "@\.")
 $S is-active $names > /dev/null || true
 pid=$(cat /run/systemctl-shim/manager.pid)
-echo "$(echo $names | wc -w) units loaded:" $(grep -E "VmRSS|RssAnon|RssFile" /proc/$pid/status)
+echo "$(echo $names | wc -w) units loaded, right after:" $(grep -E "VmRSS|RssAnon|RssFile" /proc/$pid/status)
+sleep 2
+echo "after the idle trim (1 s after the last event):" $(grep -E "VmRSS|RssAnon|RssFile" /proc/$pid/status)
+$S is-active idle.service > /dev/null
+echo "after one more query:" $(grep -E "VmRSS|RssAnon|RssFile" /proc/$pid/status)
 '

@@ -380,19 +380,38 @@ pub fn query_units(units: &[String]) -> Option<Vec<UnitStatus>> {
     )
 }
 
+/// (load state, active state) of `units`, as [`query_units`] finds them.
+fn query_states(units: &[String]) -> Option<Vec<(String, String)>> {
+    if let Some(mut conn) = connect_running() {
+        if let Ok(Reply::States(s)) = call(
+            &mut conn,
+            &Request::States {
+                units: units.to_vec(),
+            },
+        ) {
+            return Some(s);
+        }
+    }
+    query_units(units).map(|v| {
+        v.into_iter()
+            .map(|s| (s.load_state, s.active_state))
+            .collect()
+    })
+}
+
 pub fn is_active(ctx: &Ctx, args: &[String]) -> VerbResult {
     let units = unit_names(args)?;
-    let Some(statuses) = query_units(&units) else {
+    let Some(states) = query_states(&units) else {
         return super::online::is_active(ctx, args);
     };
     let mut any_active = false;
     let mut all_unknown = true;
-    for s in &statuses {
+    for (load, active) in &states {
         if !ctx.opts.quiet {
-            println!("{}", s.active_state);
+            println!("{active}");
         }
-        any_active |= matches!(s.active_state.as_str(), "active" | "reloading");
-        all_unknown &= s.load_state == "not-found" && s.active_state == "inactive";
+        any_active |= matches!(active.as_str(), "active" | "reloading");
+        all_unknown &= load == "not-found" && active == "inactive";
     }
     Ok(if any_active {
         Exit::Success
@@ -405,15 +424,15 @@ pub fn is_active(ctx: &Ctx, args: &[String]) -> VerbResult {
 
 pub fn is_failed(ctx: &Ctx, args: &[String]) -> VerbResult {
     let units = unit_names(args)?;
-    let Some(statuses) = query_units(&units) else {
+    let Some(states) = query_states(&units) else {
         return super::online::is_failed(ctx, args);
     };
     let mut any_failed = false;
-    for s in &statuses {
+    for (_, active) in &states {
         if !ctx.opts.quiet {
-            println!("{}", s.active_state);
+            println!("{active}");
         }
-        any_failed |= s.active_state == "failed";
+        any_failed |= active == "failed";
     }
     Ok(if any_failed {
         Exit::Success

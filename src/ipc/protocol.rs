@@ -48,6 +48,10 @@ pub enum Request {
     Units {
         units: Vec<String>,
     },
+    /// Only the load and active states, for `is-active`/`is-failed`: cheap to answer.
+    States {
+        units: Vec<String>,
+    },
     /// Every unit the manager has loaded.
     ListUnits,
     SystemState,
@@ -129,6 +133,8 @@ pub struct UnitStatus {
 pub enum Reply {
     Jobs(Vec<JobOutcome>),
     Units(Vec<UnitStatus>),
+    /// (load state, active state) per unit asked for.
+    States(Vec<(String, String)>),
     SystemState(String),
     Done,
     /// The caller may not change state.

@@ -77,6 +77,9 @@ fn split_token(t: u64) -> (u64, u64) {
 }
 
 /// Deadline tokens: one state timer and one watchdog timer per unit.
+/// Deadline token of the idle trim; unit timers use `unit << 1 | kind`, far below it.
+const TRIM_DEADLINE: u64 = u64::MAX;
+
 pub(super) fn state_timer(unit: usize) -> u64 {
     (unit as u64) << 1
 }
@@ -123,6 +126,7 @@ pub struct Manager {
     /// Inotify watches waiting for a PID file, per unit.
     pub(super) pidfile_watches: HashMap<u64, (usize, nix::sys::inotify::Inotify)>,
     pub(super) dirty: bool,
+    idle_trim: Option<std::time::Instant>,
     pub(super) shutting_down: bool,
     pub(super) echo: bool,
     created_marker: bool,
@@ -179,6 +183,7 @@ impl Manager {
             pidfds: HashMap::new(),
             pidfile_watches: HashMap::new(),
             dirty: false,
+            idle_trim: None,
             shutting_down: false,
             echo: std::env::var_os("SYSTEMCTL_SHIM_QUIET").is_none(),
             created_marker: false,
@@ -288,12 +293,16 @@ impl Manager {
                     return 1;
                 }
             };
+            let worked = wakes.iter().any(|w| *w != Wake::Deadline(TRIM_DEADLINE));
             for wake in wakes {
                 self.dispatch(wake);
             }
             self.dispatch_jobs();
             if self.dirty {
                 self.save_state();
+            }
+            if worked {
+                self.schedule_idle_trim();
             }
             if self.shutting_down && self.all_stopped() {
                 self.finish_shutdown();
@@ -302,8 +311,25 @@ impl Manager {
         }
     }
 
+    /// Once the manager has been idle for a second, give back what the last burst of work left
+    /// resident: the allocator's free pages and the code pages it ran (see [`trim_code_pages`]).
+    fn schedule_idle_trim(&mut self) {
+        if let Some(at) = self.idle_trim.take() {
+            self.events.cancel_deadline(at, TRIM_DEADLINE);
+        }
+        let at = super::event::after(std::time::Duration::from_secs(1));
+        self.idle_trim = Some(at);
+        self.events.set_deadline(at, TRIM_DEADLINE);
+    }
+
     fn dispatch(&mut self, wake: Wake) {
         match wake {
+            Wake::Deadline(TRIM_DEADLINE) => {
+                self.idle_trim = None;
+                release_free_memory();
+                trim_code_pages();
+                return;
+            }
             Wake::Signal(sig) if sig == libc::SIGCHLD => self.reap(),
             Wake::Signal(sig) if sig == libc::SIGHUP => self.daemon_reload(),
             Wake::Signal(_) => self.begin_shutdown(),
@@ -425,7 +451,10 @@ impl Manager {
         let peer = self.clients.get(&client)?.peer;
         let mutating = !matches!(
             request,
-            Request::Units { .. } | Request::ListUnits | Request::SystemState
+            Request::Units { .. }
+                | Request::States { .. }
+                | Request::ListUnits
+                | Request::SystemState
         );
         if mutating && !peer.may_change_state(self.ctx.uid) {
             return Some(Reply::AccessDenied);
@@ -444,6 +473,9 @@ impl Manager {
             Request::ResetFailed { units } => Some(self.reset_failed(&units)),
             Request::Units { units } => Some(Reply::Units(
                 units.iter().map(|u| self.unit_status(u)).collect(),
+            )),
+            Request::States { units } => Some(Reply::States(
+                units.iter().map(|u| self.unit_state(u)).collect(),
             )),
             Request::ListUnits => Some(Reply::Units(self.list_units())),
             Request::SystemState => Some(Reply::SystemState(self.system_state().into())),
@@ -505,6 +537,20 @@ impl Manager {
                 sub_state: "dead".into(),
                 ..UnitStatus::default()
             },
+        }
+    }
+
+    fn unit_state(&mut self, name: &str) -> (String, String) {
+        match UnitName::parse(name) {
+            Ok(n) => {
+                let i = self.unit_index(&n);
+                let u = &self.units[i];
+                (
+                    u.config.load_state.as_str().to_string(),
+                    u.active_state().as_str().to_string(),
+                )
+            }
+            Err(_) => ("not-found".into(), "inactive".into()),
         }
     }
 
@@ -658,6 +704,17 @@ fn fifo_dir(ctx: &RuntimeContext) -> PathBuf {
     ctx.runtime_dir.join("fifo")
 }
 
+/// Give the allocator's free pages back after a batch of events: loading units for a query
+/// leaves short-lived garbage between the long-lived unit table entries.
+#[cfg(target_env = "musl")]
+fn release_free_memory() {
+    // SAFETY: mi_collect only walks and purges mimalloc's own free lists.
+    unsafe { libmimalloc_sys::mi_collect(true) };
+}
+
+#[cfg(not(target_env = "musl"))]
+fn release_free_memory() {}
+
 /// Write to the readiness fd a client gave us (if any) and close it.
 fn signal_ready(byte: u8) {
     let Some(fd) = std::env::var(READY_FD_ENV)
@@ -670,6 +727,41 @@ fn signal_ready(byte: u8) {
     // SAFETY: the client passed us this fd for exactly this; we own it from here.
     let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
     let _ = f.write_all(&[byte]);
+}
+
+/// The binary is one program for every tool; the manager runs a small part of it for a long time.
+/// Without the kernel's fault-around the code it never runs is never mapped, and the pages the
+/// start-up touched are dropped (they come back from the page cache when used). Only the
+/// executable segment: it holds no relocated or written data.
+fn trim_code_pages() {
+    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+        return;
+    };
+    let Ok(exe) = std::fs::read_link("/proc/self/exe") else {
+        return;
+    };
+    let exe = exe.to_string_lossy().into_owned();
+    for line in maps.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() < 6 || fields[1] != "r-xp" || fields[5] != exe {
+            continue;
+        }
+        let Some((start, end)) = fields[0].split_once('-') else {
+            continue;
+        };
+        let (Ok(start), Ok(end)) = (
+            usize::from_str_radix(start, 16),
+            usize::from_str_radix(end, 16),
+        ) else {
+            continue;
+        };
+        // SAFETY: advice on a read-only, executable file mapping of our own binary; its pages
+        // are reloaded from the file on the next access.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_RANDOM);
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
+        }
+    }
 }
 
 /// The manager mode of the binary: take the lock, serve, exit.
@@ -718,6 +810,7 @@ pub fn manager_main() -> u8 {
             return 1;
         }
     };
+    trim_code_pages();
     manager.create_marker();
     manager.adopt();
     manager.save_state();

@@ -426,7 +426,10 @@ impl ServiceSettings {
                 _ => KillMode::ControlGroup,
             },
             kill_signal,
-            restart_kill_signal: raw_value(unit, "RestartKillSignal")
+            restart_kill_signal: unit
+                .settings
+                .restart_kill_signal
+                .as_deref()
                 .and_then(parse_signal)
                 .unwrap_or(kill_signal),
             final_kill_signal: signal(&unit.settings.final_kill_signal, libc::SIGKILL),

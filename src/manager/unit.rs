@@ -133,8 +133,22 @@ fn mtimes(config: &UnitConfig) -> Vec<(std::path::PathBuf, Option<SystemTime>)> 
         .collect()
 }
 
+/// What the manager keeps of a loaded unit: clients read the files themselves for everything
+/// `show` and `cat` print, so load-time text the manager never acts on is dropped, which keeps
+/// a table of hundreds of units small.
+fn slim(mut config: UnitConfig) -> UnitConfig {
+    config.raw.retain(|r| r.key == "WatchdogSignal");
+    config.raw.shrink_to_fit();
+    config.warnings = Vec::new();
+    config.generated_fragment = None;
+    config.install = Default::default();
+    config.unit.documentation = Vec::new();
+    config
+}
+
 impl Unit {
     pub fn new(config: UnitConfig, manager: &ManagerConfig) -> Unit {
+        let config = slim(config);
         Unit {
             settings: ServiceSettings::of(&config, manager),
             loaded_mtimes: mtimes(&config),
@@ -146,6 +160,7 @@ impl Unit {
     }
 
     pub fn reconfigure(&mut self, config: UnitConfig, manager: &ManagerConfig) {
+        let config = slim(config);
         self.settings = ServiceSettings::of(&config, manager);
         self.loaded_mtimes = mtimes(&config);
         self.config = config;
