@@ -353,6 +353,11 @@ fn enable_like(ctx: &Ctx, args: &[String], verb: &str) -> VerbResult {
     if matches!(verb, "enable" | "reenable") && matches!(outcome.result, Ok(0)) {
         eprintln!("{NO_INSTALL_CONFIG}");
     }
+    // As systemctl does after changing unit files (unless --no-reload): a running manager
+    // reloads, so a mask or a new link takes effect at once.
+    if ctx.opts.root.is_none() && !ctx.opts.no_reload && matches!(outcome.result, Ok(_)) {
+        super::runtime::reload_running_manager();
+    }
     // The runtime half of --now: start (or stop) the units, which takes a manager.
     let runtime_verb = match verb {
         "enable" | "reenable" => Some("start"),

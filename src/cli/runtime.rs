@@ -328,6 +328,13 @@ pub fn reset_failed(_ctx: &Ctx, args: &[String]) -> VerbResult {
     }
 }
 
+/// `daemon-reload` of a manager that runs, if any; nothing to do otherwise.
+pub fn reload_running_manager() {
+    if let Some(mut conn) = connect_running() {
+        let _ = call(&mut conn, &Request::DaemonReload);
+    }
+}
+
 pub fn daemon_reload(ctx: &Ctx, args: &[String]) -> VerbResult {
     let Some(mut conn) = connect_running().filter(|_| ctx.opts.root.is_none()) else {
         return super::online::daemon_reload(ctx, args);

@@ -121,8 +121,8 @@ pub struct Manager {
     clients: HashMap<u64, Client>,
     next_id: u64,
     pub(super) log_readers: HashMap<u64, LogReader>,
-    /// Pidfds of main processes that are not our children (adopted after a restart).
-    pub(super) pidfds: HashMap<u64, (usize, OwnedFd)>,
+    /// Pidfds of processes that are not our children (adopted after a restart): unit, pid, fd.
+    pub(super) pidfds: HashMap<u64, (usize, i32, OwnedFd)>,
     /// Inotify watches waiting for a PID file, per unit.
     pub(super) pidfile_watches: HashMap<u64, (usize, nix::sys::inotify::Inotify)>,
     pub(super) dirty: bool,

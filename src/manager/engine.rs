@@ -671,7 +671,7 @@ impl Manager {
             return false;
         }
         let send_sighup = s.send_sighup && signal != libc::SIGKILL;
-        let cgroup_mode = matches!(s.kill_mode, KillMode::ControlGroup | KillMode::Mixed);
+        let cgroup_mode = kill_all;
         let svc = &self.units[i].svc;
         let mut targets: Vec<i32> = svc
             .main_pid
@@ -692,7 +692,19 @@ impl Manager {
             // SAFETY: kill(2) with plain integers.
             unsafe { libc::kill(pid, sig) };
         };
+        let my_pid = self.my_pid;
+        let watched: Vec<i32> = self
+            .pidfds
+            .values()
+            .filter(|(u, _, _)| *u == i)
+            .map(|(_, p, _)| *p)
+            .collect();
         for &pid in &targets {
+            // Processes that are not our children (a unit adopted from a previous manager) end
+            // without a SIGCHLD for us: watch them through pidfds instead.
+            if !watched.contains(&pid) && !descends_from(pid, my_pid) {
+                self.watch_pidfd(i, pid);
+            }
             send(pid, signal);
             if signal != libc::SIGKILL && signal != libc::SIGCONT {
                 send(pid, libc::SIGCONT);
@@ -722,10 +734,20 @@ impl Manager {
                 s.timeout_stop
             };
             self.set_timer(i, timeout);
-        } else if stop_phase {
-            self.enter_stop_post(i, ServiceResult::Success);
         } else {
-            self.enter_dead(i, ServiceResult::Success, true);
+            // service_enter_signal(): nothing to wait for, so on to the next phase; the SIGKILL
+            // phase is where KillMode=mixed reaches the rest of the unit.
+            let send_sigkill = self.units[i].settings.send_sigkill;
+            match state {
+                SubState::StopWatchdog | SubState::StopSigterm if send_sigkill => {
+                    self.enter_signal(i, SubState::StopSigkill, ServiceResult::Success)
+                }
+                SubState::FinalWatchdog | SubState::FinalSigterm if send_sigkill => {
+                    self.enter_signal(i, SubState::FinalSigkill, ServiceResult::Success)
+                }
+                _ if stop_phase => self.enter_stop_post(i, ServiceResult::Success),
+                _ => self.enter_dead(i, ServiceResult::Success, true),
+            }
         }
     }
 
@@ -744,9 +766,13 @@ impl Manager {
                 .settings
                 .shall_restart(result, self.units[i].svc.last_main_exit);
         let desc = self.description(i);
+        let clean = matches!(
+            result,
+            ServiceResult::Success | ServiceResult::SkipCondition
+        );
         if result == ServiceResult::Success {
             self.log(i, "Deactivated successfully.");
-        } else {
+        } else if !clean {
             self.log(i, &format!("Failed with result '{}'.", result.as_str()));
         }
         self.exec_context_call(i, |ctx| exec_env::remove_runtime_directories(ctx, restart));
@@ -764,7 +790,7 @@ impl Manager {
             let manual_stop = self.units[i].svc.forbid_restart;
             self.set_state(
                 i,
-                if result == ServiceResult::Success {
+                if clean {
                     SubState::Dead
                 } else {
                     SubState::Failed
@@ -772,7 +798,7 @@ impl Manager {
             );
             if manual_stop && result == ServiceResult::Success {
                 self.log(i, &format!("Stopped {desc}."));
-            } else if result != ServiceResult::Success {
+            } else if !clean {
                 let verb = if manual_stop {
                     "Stopped"
                 } else {
@@ -964,8 +990,7 @@ impl Manager {
                     self.units[i].svc.condition_result = false;
                     self.units[i].svc.condition_stamp = now_stamp();
                     self.log(i, "Skipped due to 'exec-condition'.");
-                    self.units[i].svc.forbid_restart = true;
-                    self.enter_dead(i, ServiceResult::Success, false);
+                    self.enter_dead(i, ServiceResult::SkipCondition, false);
                 } else {
                     self.enter_signal(i, SubState::StopSigterm, f);
                 }
@@ -1140,7 +1165,7 @@ impl Manager {
         let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
         let id = self.next_id();
         if self.events.watch(fd.as_fd(), token(KIND_PIDFD, id)).is_ok() {
-            self.pidfds.insert(id, (i, fd));
+            self.pidfds.insert(id, (i, pid, fd));
         }
     }
 
@@ -1148,23 +1173,25 @@ impl Manager {
         let ids: Vec<u64> = self
             .pidfds
             .iter()
-            .filter(|(_, (u, _))| *u == i)
+            .filter(|(_, (u, _, _))| *u == i)
             .map(|(id, _)| *id)
             .collect();
         for id in ids {
-            if let Some((_, fd)) = self.pidfds.remove(&id) {
+            if let Some((_, _, fd)) = self.pidfds.remove(&id) {
                 self.events.unwatch(fd.as_fd());
             }
         }
     }
 
-    /// A main process that is not our child ended; its exit status is not ours to know.
+    /// A process that is not our child ended; if it was the main process, its exit status is
+    /// not ours to know.
     pub(super) fn on_pidfd(&mut self, id: u64) {
-        let Some((i, fd)) = self.pidfds.remove(&id) else {
+        let Some((i, pid, fd)) = self.pidfds.remove(&id) else {
             return;
         };
         self.events.unwatch(fd.as_fd());
-        if self.units[i].svc.main_pid.is_some() && self.units[i].svc.main_pid_alien {
+        let is_main = self.units[i].svc.main_pid.is_some_and(|p| p.pid == pid);
+        if is_main && self.units[i].svc.main_pid_alien {
             let exit = ExitInfo::exited(0);
             self.units[i].svc.exec_main.code = exit.code;
             self.units[i].svc.exec_main.exit_usec = now_stamp().0;
@@ -1178,10 +1205,13 @@ impl Manager {
         for i in 0..self.units.len() {
             let state = self.units[i].svc.state;
             if state.is_signalling() {
-                let cgroup = matches!(
-                    self.units[i].settings.kill_mode,
-                    KillMode::ControlGroup | KillMode::Mixed
-                );
+                let cgroup = match self.units[i].settings.kill_mode {
+                    KillMode::ControlGroup => true,
+                    KillMode::Mixed => {
+                        matches!(state, SubState::StopSigkill | SubState::FinalSigkill)
+                    }
+                    KillMode::Process | KillMode::None => false,
+                };
                 let left = self.main_pending(i)
                     || self.control_pending(i)
                     || (cgroup && self.has_processes(i));

@@ -500,11 +500,12 @@ fn credentials(
     // A manager without privileges can only "change" to what it already is.
     let uid = nix::unistd::getuid().as_raw();
     let gid = nix::unistd::getgid().as_raw();
-    if creds.uid != uid {
-        return Err(ExecEnvError::UserNotPermitted { uid: creds.uid });
-    }
+    // execute.c changes the group before the user, so that is the step that fails first.
     if creds.gid != gid {
         return Err(ExecEnvError::GroupNotPermitted { gid: creds.gid });
+    }
+    if creds.uid != uid {
+        return Err(ExecEnvError::UserNotPermitted { uid: creds.uid });
     }
     let own: Vec<u32> = nix::unistd::getgroups()
         .map(|g| g.into_iter().map(|g| g.as_raw()).collect())
@@ -1232,7 +1233,8 @@ mod tests {
             ),
             Some(216)
         );
-        // a manager without privileges can only run services as itself
+        // a manager without privileges can only run services as itself; the group change
+        // comes first, so another user's group is what fails
         let me = nix::unistd::getuid().as_raw();
         let other = if me == 4321 { "nobody" } else { "svc" };
         assert_eq!(
@@ -1240,7 +1242,7 @@ mod tests {
                 &format!("[Service]\nUser={other}\nExecStart=/bin/true\n"),
                 false
             ),
-            Some(217)
+            Some(216)
         );
         assert_eq!(
             status(

@@ -136,6 +136,8 @@ pub enum ServiceResult {
     CoreDump,
     Watchdog,
     StartLimitHit,
+    /// ExecCondition= said no (exit 1–254): the unit is skipped, not failed.
+    SkipCondition,
 }
 
 impl ServiceResult {
@@ -150,6 +152,7 @@ impl ServiceResult {
             ServiceResult::CoreDump => "core-dump",
             ServiceResult::Watchdog => "watchdog",
             ServiceResult::StartLimitHit => "start-limit-hit",
+            ServiceResult::SkipCondition => "exec-condition",
         }
     }
 
@@ -163,6 +166,7 @@ impl ServiceResult {
             ServiceResult::CoreDump,
             ServiceResult::Watchdog,
             ServiceResult::StartLimitHit,
+            ServiceResult::SkipCondition,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -470,6 +474,9 @@ impl ServiceSettings {
             if self.restart_force.contains(e) {
                 return true;
             }
+        }
+        if result == ServiceResult::SkipCondition {
+            return false;
         }
         match self.restart {
             Restart::No => false,
