@@ -355,7 +355,7 @@ fn enable_like(ctx: &Ctx, args: &[String], verb: &str) -> VerbResult {
     }
     // As systemctl does after changing unit files (unless --no-reload): a running manager
     // reloads, so a mask or a new link takes effect at once.
-    if ctx.opts.root.is_none() && !ctx.opts.no_reload && matches!(outcome.result, Ok(_)) {
+    if ctx.opts.root.is_none() && !ctx.opts.no_reload && outcome.result.is_ok() {
         super::runtime::reload_running_manager();
     }
     // The runtime half of --now: start (or stop) the units, which takes a manager.

@@ -328,7 +328,6 @@ impl Manager {
                 self.idle_trim = None;
                 release_free_memory();
                 trim_code_pages();
-                return;
             }
             Wake::Signal(sig) if sig == libc::SIGCHLD => self.reap(),
             Wake::Signal(sig) if sig == libc::SIGHUP => self.daemon_reload(),
