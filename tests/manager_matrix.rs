@@ -817,6 +817,20 @@ fn start_time(sb: &Sandbox, pid: i32) -> u64 {
 /// unit is inactive, without a manager and with one, and the process is not adopted.
 #[test]
 fn state_from_another_boot_is_discarded() {
+    stale_state_is_discarded(|_| "x".to_string());
+}
+
+/// State an image build left behind carries this host's boot id but another PID 1: a container
+/// started from the image does not take it for its own.
+#[test]
+fn state_from_an_image_build_on_the_same_host_is_discarded() {
+    stale_state_is_discarded(|sb| {
+        let boot = sb.read("/proc/sys/kernel/random/boot_id").expect("boot id");
+        format!("{}/1", boot.trim())
+    });
+}
+
+fn stale_state_is_discarded(boot_id: impl Fn(&Sandbox) -> String) {
     let sb = Sandbox::new();
     sb.unit("x.service", "[Service]\nExecStart=/bin/sleep infinity\n");
     sb.unit("y.service", "[Service]\nExecStart=/bin/sleep infinity\n");
@@ -824,7 +838,8 @@ fn state_from_another_boot_is_discarded() {
     let stranger: i32 = o.stdout.trim().parse().expect("pid of the stranger");
     sb.wait_until("the stranger runs", WAIT, || sb.pid_alive(stranger));
     let state = format!(
-        r#"{{"boot_id":"x","units":{{"x.service":{{"active_state":"active","sub_state":"running","result":"success","main_pid":{{"pid":{stranger},"start_time":{}}},"control_pid":null,"invocation_id":"0123456789abcdef0123456789abcdef","n_restarts":0,"status_text":null,"active_enter_usec":1,"inactive_enter_usec":0,"state_change_usec":1}}}}}}"#,
+        r#"{{"boot_id":"{}","units":{{"x.service":{{"active_state":"active","sub_state":"running","result":"success","main_pid":{{"pid":{stranger},"start_time":{}}},"control_pid":null,"invocation_id":"0123456789abcdef0123456789abcdef","n_restarts":0,"status_text":null,"active_enter_usec":1,"inactive_enter_usec":0,"state_change_usec":1}}}}}}"#,
+        boot_id(&sb),
         start_time(&sb, stranger)
     );
     sb.file("/run/systemctl-shim/state.json", &state);

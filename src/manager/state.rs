@@ -3,8 +3,8 @@
 //! reused pid is never mistaken for the service), restart count and timestamps, written to one
 //! JSON file in the runtime directory by an atomic rename. A manager started again (after a
 //! SIGKILL, or a `daemon-reexec`) adopts what is still running and marks what died. The boot id
-//! recorded with the state tells state left in an image at build time (another boot) from state
-//! of this boot: the former is discarded.
+//! recorded with the state (with the start time of PID 1) tells state left in an image at build
+//! time (another boot, or another container) from state of this run: the former is discarded.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -97,11 +97,15 @@ pub struct SavedState {
     pub units: BTreeMap<String, UnitRecord>,
 }
 
-/// This boot's id, from the kernel.
+/// What identifies this run of the system: the kernel's boot id and the start time of the PID 1
+/// we see. A container started from an image shares the host's boot id but has a new PID 1, so
+/// state that an image build left behind is not taken for this container's.
 pub fn current_boot_id() -> String {
-    fs::read_to_string("/proc/sys/kernel/random/boot_id")
+    let boot = fs::read_to_string("/proc/sys/kernel/random/boot_id")
         .map(|s| s.trim().to_string())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let init = process::stat(1).map(|s| s.start_time).unwrap_or(0);
+    format!("{boot}/{init}")
 }
 
 impl SavedState {
