@@ -46,6 +46,12 @@ printf "for i in \$(seq 100); do /bin/sleep 3601 & done\n" > /run/spawn100.sh
 median --runs 10 --prepare "pkill -f \"^/bin/sleep 3601\" || true" "sh /run/spawn100.sh"
 $S stop $units
 pkill -f "^/bin/sleep 3601" || true
+if [ -n "$PEER" ]; then
+    echo "-- systemctl3.py start t1.service … t100.service"
+    median --runs 3 --prepare "$PEER stop $units; pkill -f \"^/bin/sleep 3600\" || true" "$PEER start $units"
+    $PEER stop $units > /dev/null 2>&1 || true
+    pkill -f "^/bin/sleep 3600" || true
+fi
 
 echo "== 3. READY=1 sent -> start returned"
 unit ready.service "Type=notify

@@ -26,6 +26,7 @@ use super::unit::Unit;
 use crate::ipc::protocol::{Reply, Request, UnitStatus};
 use crate::ipc::{self, FrameBuffer, Peer};
 use crate::unit::load::{load_with_map, NameMap};
+use crate::unit::model::LoadState;
 use crate::unit::name::UnitName;
 use crate::unit::paths::{LookupPaths, Scope};
 
@@ -93,6 +94,9 @@ struct Client {
     stream: UnixStream,
     peer: Peer,
     input: FrameBuffer,
+    /// Reply bytes the client has not taken yet: written as it becomes writable, so a client
+    /// that does not read never stalls the manager.
+    output: Vec<u8>,
     /// A job request waiting for its jobs: one slot per unit.
     waiting: Option<Vec<Option<crate::ipc::protocol::JobOutcome>>>,
 }
@@ -126,6 +130,8 @@ pub struct Manager {
     /// Inotify watches waiting for a PID file, per unit.
     pub(super) pidfile_watches: HashMap<u64, (usize, nix::sys::inotify::Inotify)>,
     pub(super) dirty: bool,
+    /// The name map was rebuilt for the request being handled.
+    map_rebuilt: bool,
     idle_trim: Option<std::time::Instant>,
     pub(super) shutting_down: bool,
     pub(super) echo: bool,
@@ -183,6 +189,7 @@ impl Manager {
             pidfds: HashMap::new(),
             pidfile_watches: HashMap::new(),
             dirty: false,
+            map_rebuilt: false,
             idle_trim: None,
             shutting_down: false,
             echo: std::env::var_os("SYSTEMCTL_SHIM_QUIET").is_none(),
@@ -219,18 +226,37 @@ impl Manager {
         }
     }
 
-    /// The unit table's entry for `name`, loading it from disk the first time.
-    pub(super) fn unit_index(&mut self, name: &UnitName) -> usize {
+    /// The unit table's entry for `name`, loading it from disk the first time; `None` for a
+    /// unit that does not exist, which is not kept (systemd collects such units at once), so
+    /// queries for made-up names cannot grow the table.
+    pub(super) fn loaded_index(&mut self, name: &UnitName) -> Option<usize> {
         if let Some(&i) = self.by_name.get(name.as_str()) {
-            return i;
+            return Some(i);
         }
         let mut config = load_with_map(&self.lookup, &self.name_map, name);
-        if config.load_state == crate::unit::model::LoadState::NotFound {
+        if config.load_state == LoadState::NotFound && !self.map_rebuilt {
             // A file may have appeared since the map was built: systemd finds new files for
-            // units it has not loaded without a daemon-reload.
+            // units it has not loaded without a daemon-reload. Once per request at most.
             self.name_map = NameMap::build(&self.lookup);
+            self.map_rebuilt = true;
             config = load_with_map(&self.lookup, &self.name_map, name);
         }
+        if config.load_state == LoadState::NotFound {
+            return None;
+        }
+        Some(self.insert_unit(name, config))
+    }
+
+    /// The table entry for `name` even if no file names it (a unit a previous manager ran).
+    fn unit_index(&mut self, name: &UnitName) -> usize {
+        if let Some(i) = self.loaded_index(name) {
+            return i;
+        }
+        let config = load_with_map(&self.lookup, &self.name_map, name);
+        self.insert_unit(name, config)
+    }
+
+    fn insert_unit(&mut self, name: &UnitName, config: crate::unit::model::UnitConfig) -> usize {
         for w in &config.warnings {
             eprintln!("{w}");
         }
@@ -335,8 +361,18 @@ impl Manager {
             Wake::Deadline(t) => self.on_deadline(t),
             Wake::Ready { token, .. } if token == TOKEN_CONTROL => self.accept_clients(),
             Wake::Ready { token, .. } if token == TOKEN_NOTIFY => self.receive_notifications(),
-            Wake::Ready { token, hangup, .. } => match split_token(token) {
-                (KIND_CLIENT, id) => self.read_client(id, hangup),
+            Wake::Ready {
+                token,
+                hangup,
+                writable,
+                ..
+            } => match split_token(token) {
+                (KIND_CLIENT, id) => {
+                    if writable {
+                        self.flush_client(id);
+                    }
+                    self.read_client(id, hangup);
+                }
                 (KIND_LOG, id) => self.read_log(id),
                 (KIND_PIDFD, id) => self.on_pidfd(id),
                 (KIND_PIDFILE, id) => self.on_pidfile_event(id),
@@ -369,6 +405,7 @@ impl Manager {
                             stream,
                             peer,
                             input: FrameBuffer::default(),
+                            output: Vec::new(),
                             waiting: None,
                         },
                     );
@@ -434,20 +471,50 @@ impl Manager {
         let Ok(bytes) = ipc::encode(reply) else {
             return;
         };
-        // Replies are small; a client that does not read them is dropped rather than waited for.
-        let _ = client.stream.set_nonblocking(false);
-        let _ = client
-            .stream
-            .set_write_timeout(Some(std::time::Duration::from_secs(5)));
-        let ok = client.stream.write_all(&bytes).is_ok();
-        let _ = client.stream.set_nonblocking(true);
-        if !ok {
-            self.drop_client(id);
+        client.output.extend_from_slice(&bytes);
+        self.flush_client(id);
+    }
+
+    /// Write what the client will take now; wait for it to become writable for the rest.
+    fn flush_client(&mut self, id: u64) {
+        let Some(client) = self.clients.get_mut(&id) else {
+            return;
+        };
+        let mut broken = false;
+        while !client.output.is_empty() {
+            match client.stream.write(&client.output) {
+                Ok(0) => {
+                    broken = true;
+                    break;
+                }
+                Ok(n) => {
+                    client.output.drain(..n);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    broken = true;
+                    break;
+                }
+            }
         }
+        if broken {
+            self.drop_client(id);
+            return;
+        }
+        let pending = !client.output.is_empty();
+        self.events
+            .want_writable(client.stream.as_fd(), token(KIND_CLIENT, id), pending);
     }
 
     fn handle(&mut self, client: u64, request: Request) -> Option<Reply> {
         let peer = self.clients.get(&client)?.peer;
+        self.map_rebuilt = false;
+        if matches!(request, Request::Job { .. }) && self.clients.get(&client)?.waiting.is_some() {
+            return Some(Reply::Error(
+                "A job request is already pending on this connection.".into(),
+            ));
+        }
         let mutating = !matches!(
             request,
             Request::Units { .. }
@@ -524,12 +591,12 @@ impl Manager {
     }
 
     pub(super) fn unit_status(&mut self, name: &str) -> UnitStatus {
-        match UnitName::parse(name) {
-            Ok(n) => {
-                let i = self.unit_index(&n);
-                self.units[i].status(&self.lookup)
-            }
-            Err(_) => UnitStatus {
+        match UnitName::parse(name)
+            .ok()
+            .and_then(|n| self.loaded_index(&n))
+        {
+            Some(i) => self.units[i].status(&self.lookup),
+            None => UnitStatus {
                 id: name.to_string(),
                 load_state: "not-found".into(),
                 active_state: "inactive".into(),
@@ -540,16 +607,18 @@ impl Manager {
     }
 
     fn unit_state(&mut self, name: &str) -> (String, String) {
-        match UnitName::parse(name) {
-            Ok(n) => {
-                let i = self.unit_index(&n);
+        match UnitName::parse(name)
+            .ok()
+            .and_then(|n| self.loaded_index(&n))
+        {
+            Some(i) => {
                 let u = &self.units[i];
                 (
                     u.config.load_state.as_str().to_string(),
                     u.active_state().as_str().to_string(),
                 )
             }
-            Err(_) => ("not-found".into(), "inactive".into()),
+            None => ("not-found".into(), "inactive".into()),
         }
     }
 

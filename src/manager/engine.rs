@@ -5,6 +5,7 @@
 //! guessing; `Result=` and automatic restarts with their start limit.
 
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::time::{Duration, Instant};
 
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
@@ -783,6 +784,16 @@ impl Manager {
             svc.control = None;
         }
         if restart {
+            // service_enter_dead() of 252 passes through failed/dead before auto-restart, so a
+            // waiting start job fails and OnFailure= sees the failure.
+            self.set_state(
+                i,
+                if clean {
+                    SubState::Dead
+                } else {
+                    SubState::Failed
+                },
+            );
             self.set_state(i, SubState::AutoRestart);
             let delay = self.units[i].settings.restart_sec;
             self.set_timer(i, Some(delay));
@@ -1077,12 +1088,33 @@ impl Manager {
         let Some(path) = self.units[i].settings.pid_file.clone() else {
             return false;
         };
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        let Ok(mut file) = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&path)
+        else {
             return false;
         };
+        let mut text = String::new();
+        if std::io::Read::read_to_string(&mut file, &mut text).is_err() {
+            return false;
+        }
         let Ok(pid) = text.trim().parse::<i32>() else {
             return false;
         };
+        let root_owned = file.metadata().is_ok_and(|m| {
+            use std::os::unix::fs::MetadataExt;
+            m.uid() == 0 || m.uid() == nix::unistd::geteuid().as_raw()
+        });
+        if !root_owned && !self.owns_process(i, pid) {
+            self.log(
+                i,
+                &format!(
+                    "New main PID {pid} does not belong to service, and PID file is not owned by root. Refusing."
+                ),
+            );
+            return false;
+        }
         match super::process::stat(pid) {
             Some(s) if pid > 1 && s.state != 'Z' => {
                 self.set_main_pid(i, pid);
@@ -1317,6 +1349,19 @@ impl Manager {
         }
     }
 
+    /// Does `pid` belong to unit `i` by marks no other process can fake: it runs in a session one
+    /// of the unit's commands created, or descends from its main or control process.
+    fn owns_process(&self, i: usize, pid: i32) -> bool {
+        let svc = &self.units[i].svc;
+        if super::process::stat(pid).is_some_and(|s| svc.sessions.contains(&s.session)) {
+            return true;
+        }
+        svc.main_pid
+            .iter()
+            .chain(svc.control_pid.iter())
+            .any(|p| p.pid == pid || descends_from(pid, p.pid))
+    }
+
     /// Which unit a notification from `pid` belongs to, and whether NotifyAccess= lets it in.
     fn notification_unit(&mut self, pid: i32) -> Option<usize> {
         let mut owner = None;
@@ -1331,21 +1376,13 @@ impl Manager {
             }
         }
         if owner.is_none() {
-            let marker = std::fs::read(format!("/proc/{pid}/environ")).ok();
-            let session = super::process::stat(pid).map(|s| s.session);
-            owner = self.units.iter().enumerate().find_map(|(i, u)| {
-                if u.svc.invocation_id.is_empty()
-                    || matches!(u.svc.state, SubState::Dead | SubState::Failed)
-                {
-                    return None;
-                }
-                let needle = format!("INVOCATION_ID={}", u.svc.invocation_id);
-                let by_env = marker
-                    .as_ref()
-                    .is_some_and(|env| env.split(|&b| b == 0).any(|e| e == needle.as_bytes()));
-                let by_session = session.is_some_and(|s| u.svc.sessions.contains(&s));
-                (by_env || by_session).then_some((i, Role::Control))
-            });
+            // Not by INVOCATION_ID: anyone can read it with `show` and put it in an environment.
+            owner = (0..self.units.len())
+                .find(|&i| {
+                    !matches!(self.units[i].svc.state, SubState::Dead | SubState::Failed)
+                        && self.owns_process(i, pid)
+                })
+                .map(|i| (i, Role::Control));
             if let Some((i, _)) = owner {
                 let access = self.units[i].settings.notify_access;
                 if access != NotifyAccess::All {
@@ -1399,13 +1436,21 @@ impl Manager {
             let Some(i) = self.notification_unit(pid) else {
                 continue;
             };
-            self.apply_notification(i, &received.message);
+            let privileged = received.sender_uid == Some(0);
+            self.apply_notification(i, &received.message, privileged);
         }
     }
 
-    fn apply_notification(&mut self, i: usize, m: &super::notify::NotifyMessage) {
+    fn apply_notification(&mut self, i: usize, m: &super::notify::NotifyMessage, privileged: bool) {
         if let Some(pid) = m.main_pid {
-            if pid != self.my_pid && super::process::stat(pid).is_some() {
+            // service_notify_message(): only root may point MAINPID= outside the service.
+            let allowed = privileged || self.owns_process(i, pid);
+            if !allowed {
+                self.log(
+                    i,
+                    &format!("New main PID {pid} does not belong to service, refusing."),
+                );
+            } else if pid != self.my_pid && super::process::stat(pid).is_some() {
                 self.unwatch_pidfd(i);
                 self.set_main_pid(i, pid);
             }
@@ -1481,7 +1526,9 @@ impl Manager {
             let Ok(n) = crate::unit::name::UnitName::parse(name) else {
                 return Reply::Error(format!("Unit name {name} is not valid."));
             };
-            let i = self.unit_index(&n);
+            let Some(i) = self.loaded_index(&n) else {
+                return Reply::Error(format!("Unit {name} not loaded."));
+            };
             let svc = &self.units[i].svc;
             let main = svc.main_pid.filter(|p| p.is_alive()).map(|p| p.pid);
             let control = svc.control_pid.filter(|p| p.is_alive()).map(|p| p.pid);
@@ -1520,7 +1567,7 @@ impl Manager {
             let mut v = Vec::new();
             for name in names {
                 if let Ok(n) = crate::unit::name::UnitName::parse(name) {
-                    v.push(self.unit_index(&n));
+                    v.extend(self.loaded_index(&n));
                 }
             }
             v

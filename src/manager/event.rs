@@ -35,6 +35,7 @@ pub enum Wake {
     Ready {
         token: u64,
         readable: bool,
+        writable: bool,
         hangup: bool,
     },
     /// A signal from the blocked set arrived.
@@ -89,6 +90,17 @@ impl EventLoop {
             })
     }
 
+    /// Also wake when `fd` (already watched under `token`) becomes writable, or stop doing so.
+    pub fn want_writable(&self, fd: BorrowedFd<'_>, token: u64, on: bool) {
+        let flags = if on {
+            EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT
+        } else {
+            EpollFlags::EPOLLIN
+        };
+        let mut event = EpollEvent::new(flags, token);
+        let _ = self.epoll.modify(fd, &mut event);
+    }
+
     /// Stop watching `fd` (before it is closed).
     pub fn unwatch(&self, fd: impl AsFd) {
         let _ = self.epoll.delete(fd);
@@ -102,6 +114,13 @@ impl EventLoop {
 
     pub fn cancel_deadline(&mut self, at: Instant, token: u64) {
         self.cancelled.insert((at, token));
+        // A service flooding WATCHDOG=1 or EXTEND_TIMEOUT_USEC= cancels far-away deadlines:
+        // drop them now rather than when they would have come up.
+        if self.cancelled.len() > 64 && self.cancelled.len() * 2 > self.deadlines.len() {
+            let cancelled = std::mem::take(&mut self.cancelled);
+            self.deadlines
+                .retain(|Reverse(entry)| !cancelled.contains(entry));
+        }
     }
 
     fn next_deadline(&mut self) -> Option<Instant> {
@@ -150,6 +169,7 @@ impl EventLoop {
                 wakes.push(Wake::Ready {
                     token: ev.data(),
                     readable: flags.contains(EpollFlags::EPOLLIN),
+                    writable: flags.contains(EpollFlags::EPOLLOUT),
                     hangup: flags.intersects(EpollFlags::EPOLLHUP | EpollFlags::EPOLLERR),
                 });
             }

@@ -88,7 +88,19 @@ impl Manager {
                 });
                 continue;
             };
-            let i = self.unit_index(&unit_name);
+            let Some(i) = self.loaded_index(&unit_name) else {
+                let message = if verb == JobVerb::Stop {
+                    format!("Unit {unit_name} not loaded.")
+                } else {
+                    format!("Unit {unit_name} not found.")
+                };
+                immediate[slot] = Some(JobOutcome::Refused {
+                    unit: name.clone(),
+                    message,
+                    exit: 5,
+                });
+                continue;
+            };
             let id = self.units[i].config.id.clone();
             let has_runtime = self.units[i].svc.state != SubState::Dead;
             if let Some((message, exit)) = refusal(&id, self.units[i].config.load_state, verb) {

@@ -88,6 +88,8 @@ impl NotifyMessage {
 pub struct Received {
     /// The sender's pid from SCM_CREDENTIALS; `None` if the kernel attached none.
     pub sender_pid: Option<i32>,
+    /// The sender's uid from SCM_CREDENTIALS.
+    pub sender_uid: Option<u32>,
     pub message: NotifyMessage,
     pub fds: Vec<OwnedFd>,
 }
@@ -138,11 +140,15 @@ impl NotifySocket {
             Err(e) => return Err(NotifyError::Receive(e)),
         };
         let mut sender_pid = None;
+        let mut sender_uid = None;
         let mut fds = Vec::new();
         if let Ok(cmsgs) = msg.cmsgs() {
             for c in cmsgs {
                 match c {
-                    ControlMessageOwned::ScmCredentials(cred) => sender_pid = Some(cred.pid()),
+                    ControlMessageOwned::ScmCredentials(cred) => {
+                        sender_pid = Some(cred.pid());
+                        sender_uid = Some(cred.uid());
+                    }
                     ControlMessageOwned::ScmRights(raw) => {
                         // SAFETY: the kernel just installed these fds in our table for us.
                         fds.extend(
@@ -158,6 +164,7 @@ impl NotifySocket {
         let text = String::from_utf8_lossy(&buf[..len]);
         Ok(Some(Received {
             sender_pid,
+            sender_uid,
             message: NotifyMessage::parse(&text),
             fds,
         }))
