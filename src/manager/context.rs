@@ -50,15 +50,20 @@ fn candidates(uid: u32) -> Vec<PathBuf> {
     out
 }
 
+/// A directory the manager may keep its state in: ours, not a symlink, and writable by nobody
+/// else (a root manager falling back to a shared /tmp must not use a directory someone planted).
 fn usable_by(dir: &Path, uid: u32) -> bool {
-    let Ok(meta) = fs::metadata(dir) else {
+    let Ok(meta) = fs::symlink_metadata(dir) else {
         return false;
     };
+    if meta.mode() & 0o022 != 0 {
+        return false;
+    }
     // SAFETY: access(2) on a NUL-terminated path we built.
     let writable = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
         .map(|c| unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } == 0)
         .unwrap_or(false);
-    meta.is_dir() && writable && (meta.uid() == uid || uid == 0)
+    meta.is_dir() && writable && meta.uid() == uid
 }
 
 impl RuntimeContext {

@@ -137,13 +137,21 @@ impl LogStore {
             path: path.clone(),
             source,
         };
-        fs::create_dir_all(&self.dir).map_err(err)?;
+        // Service output is not for every user to read, as journald keeps system logs.
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o750)
+            .create(&self.dir)
+            .map_err(err)?;
         if fs::metadata(&path).map(|m| m.len()).unwrap_or(0) >= ROTATE_BYTES {
             fs::rename(&path, self.rotated(unit)).map_err(err)?;
         }
         let mut f = OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(0o640)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
             .map_err(err)?;
         f.write_all(record.encode().as_bytes()).map_err(err)
