@@ -699,10 +699,15 @@ impl Manager {
         let mut unit = String::new();
         if let Some(reader) = self.log_readers.get_mut(&id) {
             let mut buf = [0u8; 16384];
-            loop {
+            // A chatty service gets a share per wake, not the loop: epoll reports the FIFO again.
+            let mut budget: usize = 256 * 1024;
+            while budget > 0 {
                 match nix::unistd::read(&reader.fd, &mut buf) {
                     Ok(0) => break,
-                    Ok(n) => lines.extend(reader.splitter.push(&buf[..n])),
+                    Ok(n) => {
+                        budget = budget.saturating_sub(n);
+                        lines.extend(reader.splitter.push(&buf[..n]));
+                    }
                     Err(nix::errno::Errno::EINTR) => {}
                     Err(_) => break,
                 }

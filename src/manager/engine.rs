@@ -279,7 +279,7 @@ impl Manager {
             );
         }
         let svc = &mut self.units[i].svc;
-        svc.sessions.push(pid);
+        svc.sessions.extend(TrackedPid::of(pid));
         let runs = svc.exec_runs.entry(kind).or_default();
         if runs.len() <= idx {
             runs.resize(idx + 1, ExecRun::default());
@@ -509,7 +509,7 @@ impl Manager {
             .chain(svc.control_pid.iter())
             .map(|p| p.pid)
             .collect();
-        !super::process::unit_processes(&svc.invocation_id, &svc.sessions, &known).is_empty()
+        !super::process::unit_processes(&svc.invocation_id, &svc.session_ids(), &known).is_empty()
     }
 
     fn enter_running(&mut self, i: usize, f: ServiceResult) {
@@ -531,7 +531,14 @@ impl Manager {
         if good {
             let was_active = self.units[i].active_state() == ActiveState::Active;
             self.set_state(i, SubState::Running);
-            self.set_timer(i, self.units[i].settings.runtime_max);
+            // RuntimeMaxSec= counts from when the unit became active, not from each reload.
+            let runtime_max = self.units[i].settings.runtime_max.map(|max| {
+                let since = now_stamp()
+                    .1
+                    .saturating_sub(self.units[i].stamps.active_enter.1);
+                max.saturating_sub(Duration::from_micros(since))
+            });
+            self.set_timer(i, runtime_max);
             if !was_active && !was_reloading {
                 let desc = self.description(i);
                 self.log(i, &format!("Started {desc}."));
@@ -683,7 +690,9 @@ impl Manager {
             .collect();
         if kill_all {
             let known = targets.clone();
-            for pid in super::process::unit_processes(&svc.invocation_id, &svc.sessions, &known) {
+            for pid in
+                super::process::unit_processes(&svc.invocation_id, &svc.session_ids(), &known)
+            {
                 if !targets.contains(&pid) {
                     targets.push(pid);
                 }
@@ -1057,7 +1066,7 @@ impl Manager {
     fn guess_main_pid(&mut self, i: usize) -> bool {
         let svc = &self.units[i].svc;
         let candidates: Vec<i32> =
-            super::process::unit_processes(&svc.invocation_id, &svc.sessions, &[])
+            super::process::unit_processes(&svc.invocation_id, &svc.session_ids(), &[])
                 .into_iter()
                 .filter(|&p| super::process::stat(p).is_some_and(|s| s.ppid == self.my_pid))
                 .collect();
@@ -1353,7 +1362,7 @@ impl Manager {
     /// of the unit's commands created, or descends from its main or control process.
     fn owns_process(&self, i: usize, pid: i32) -> bool {
         let svc = &self.units[i].svc;
-        if super::process::stat(pid).is_some_and(|s| svc.sessions.contains(&s.session)) {
+        if super::process::stat(pid).is_some_and(|s| svc.session_ids().contains(&s.session)) {
             return true;
         }
         svc.main_pid
@@ -1548,7 +1557,11 @@ impl Manager {
                     {
                         known
                     } else {
-                        super::process::unit_processes(&svc.invocation_id, &svc.sessions, &known)
+                        super::process::unit_processes(
+                            &svc.invocation_id,
+                            &svc.session_ids(),
+                            &known,
+                        )
                     }
                 }
             };
@@ -1622,6 +1635,21 @@ impl Manager {
         if running {
             let id = self.units[i].config.id.clone();
             drop(self.open_log_fifo(&id));
+        }
+        // What the previous manager was doing goes on: a stop is finished, a start waits for
+        // its readiness again with a fresh start timeout.
+        match (record.active_state, new_state) {
+            (ActiveState::Deactivating, SubState::Running) => {
+                self.units[i].svc.forbid_restart = true;
+                self.enter_signal(i, SubState::StopSigterm, ServiceResult::Success);
+            }
+            (ActiveState::Activating, SubState::Running)
+                if self.units[i].settings.kind.is_notify() =>
+            {
+                self.units[i].svc.state = SubState::Start;
+                self.set_timer(i, self.units[i].settings.timeout_start);
+            }
+            _ => {}
         }
     }
 }

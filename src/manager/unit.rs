@@ -58,8 +58,9 @@ pub struct ServiceRuntime {
     pub exec_main: ExecRun,
     pub exec_runs: BTreeMap<ExecKind, Vec<ExecRun>>,
     pub invocation_id: String,
-    /// Sessions our commands started (each command runs in its own session).
-    pub sessions: Vec<i32>,
+    /// Sessions our commands started (each command runs in its own session), by their leader
+    /// with its start time: see [`ServiceRuntime::session_ids`].
+    pub sessions: Vec<TrackedPid>,
     pub n_restarts: u32,
     pub start_limit: StartLimit,
     pub status_text: String,
@@ -76,6 +77,19 @@ pub struct ServiceRuntime {
     pub condition_stamp: Stamp,
     /// READY=1 arrived while the start was still being set up.
     pub notified_ready: bool,
+}
+
+impl ServiceRuntime {
+    /// The session ids that still mark this unit's processes. A session outlives its leader (a
+    /// daemon keeps it), but once the leader's pid belongs to another process that number may be
+    /// that process's own new session: then it no longer says anything about this unit.
+    pub fn session_ids(&self) -> Vec<i32> {
+        self.sessions
+            .iter()
+            .filter(|s| super::process::stat(s.pid).is_none_or(|p| p.start_time == s.start_time))
+            .map(|s| s.pid)
+            .collect()
+    }
 }
 
 impl Default for ServiceRuntime {
@@ -187,7 +201,7 @@ impl Unit {
             .main_pid
             .or(self.svc.control_pid)
             .map(|p| p.pid)
-            .or_else(|| self.svc.sessions.last().copied())
+            .or_else(|| self.svc.sessions.last().map(|s| s.pid))
             .unwrap_or(0);
         let identifier = self
             .config
@@ -220,7 +234,7 @@ impl Unit {
                 .map(|p| p.pid)
                 .collect();
             let mut pids =
-                super::process::unit_processes(&svc.invocation_id, &svc.sessions, &known);
+                super::process::unit_processes(&svc.invocation_id, &svc.session_ids(), &known);
             if let Some(main) = svc.main_pid {
                 pids.retain(|p| *p != main.pid);
                 pids.insert(0, main.pid);
