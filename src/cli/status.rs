@@ -374,63 +374,11 @@ fn format_duration(mut t: u64) -> String {
     parts.join(" ")
 }
 
-/// `exit_status_to_string(status, EXIT_STATUS_LIBC | EXIT_STATUS_SYSTEMD)`.
-fn exit_status_name(status: i32) -> Option<&'static str> {
-    Some(match status {
-        0 => "SUCCESS",
-        1 => "FAILURE",
-        200 => "CHDIR",
-        201 => "NICE",
-        202 => "FDS",
-        203 => "EXEC",
-        204 => "MEMORY",
-        205 => "LIMITS",
-        206 => "OOM_ADJUST",
-        207 => "SIGNAL_MASK",
-        208 => "STDIN",
-        209 => "STDOUT",
-        210 => "CHROOT",
-        211 => "IOPRIO",
-        212 => "TIMERSLACK",
-        213 => "SECUREBITS",
-        214 => "SETSCHEDULER",
-        215 => "CPUAFFINITY",
-        216 => "GROUP",
-        217 => "USER",
-        218 => "CAPABILITIES",
-        219 => "CGROUP",
-        220 => "SETSID",
-        221 => "CONFIRM",
-        222 => "STDERR",
-        224 => "PAM",
-        225 => "NETWORK",
-        226 => "NAMESPACE",
-        227 => "NO_NEW_PRIVILEGES",
-        228 => "SECCOMP",
-        229 => "SELINUX_CONTEXT",
-        230 => "PERSONALITY",
-        231 => "APPARMOR",
-        232 => "ADDRESS_FAMILIES",
-        233 => "RUNTIME_DIRECTORY",
-        235 => "CHOWN",
-        236 => "SMACK_PROCESS_LABEL",
-        237 => "KEYRING",
-        238 => "STATE_DIRECTORY",
-        239 => "CACHE_DIRECTORY",
-        240 => "LOGS_DIRECTORY",
-        241 => "CONFIGURATION_DIRECTORY",
-        242 => "NUMA_POLICY",
-        243 => "CREDENTIALS",
-        255 => "EXCEPTION",
-        _ => return None,
-    })
-}
-
 /// `code=exited, status=1/FAILURE` or `code=killed, signal=TERM`.
 fn describe_exit(code: i32, status: i32) -> String {
     let code_name = sigchld_code(code).unwrap_or("(null)");
     if code == libc::CLD_EXITED {
-        match exit_status_name(status) {
+        match crate::manager::service::exit_status_name(status, false) {
             Some(name) => format!("code={code_name}, status={status}/{name}"),
             None => format!("code={code_name}, status={status}"),
         }

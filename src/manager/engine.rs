@@ -22,56 +22,13 @@ use super::unit::now_stamp;
 use crate::ipc::protocol::{ExecRun, KillWhom, Reply};
 use crate::unit::model::ExecKind;
 
-/// `status=1/FAILURE`-style names of exit codes, as systemd prints them.
-pub fn exit_status_name(status: i32) -> &'static str {
-    match status {
-        0 => "SUCCESS",
-        1 => "FAILURE",
-        2 => "INVALIDARGUMENT",
-        3 => "NOTIMPLEMENTED",
-        4 => "NOPERMISSION",
-        5 => "NOTINSTALLED",
-        6 => "NOTCONFIGURED",
-        7 => "NOTRUNNING",
-        200 => "CHDIR",
-        201 => "NICE",
-        202 => "FDS",
-        203 => "EXEC",
-        204 => "MEMORY",
-        205 => "LIMITS",
-        206 => "OOM_ADJUST",
-        207 => "SIGNAL_MASK",
-        208 => "STDIN",
-        209 => "STDOUT",
-        210 => "CHROOT",
-        214 => "SETSCHEDULER",
-        216 => "GROUP",
-        217 => "USER",
-        218 => "CAPABILITIES",
-        220 => "SETSID",
-        222 => "STDERR",
-        226 => "NAMESPACE",
-        233 => "RUNTIME_DIRECTORY",
-        238 => "STATE_DIRECTORY",
-        239 => "CACHE_DIRECTORY",
-        240 => "LOGS_DIRECTORY",
-        241 => "CONFIGURATION_DIRECTORY",
-        243 => "CREDENTIALS",
-        _ => "",
-    }
-}
-
 /// `code=exited, status=1/FAILURE` / `code=killed, status=15/TERM`.
 pub fn describe_exit(code: i32, status: i32) -> String {
     match code {
-        CLD_EXITED => {
-            let name = exit_status_name(status);
-            if name.is_empty() {
-                format!("code=exited, status={status}")
-            } else {
-                format!("code=exited, status={status}/{name}")
-            }
-        }
+        CLD_EXITED => match super::service::exit_status_name(status, true) {
+            Some(name) => format!("code=exited, status={status}/{name}"),
+            None => format!("code=exited, status={status}"),
+        },
         _ => {
             let sig = super::process::signal_name(status);
             let short = sig.strip_prefix("SIG").unwrap_or(&sig).to_string();
@@ -219,22 +176,9 @@ impl Manager {
         };
         let id = self.units[i].config.id.clone();
         let fifo = self.open_log_fifo(&id);
-        let notify_path = self.ctx.notify_socket();
-        let prepared = {
-            let u = &self.units[i];
-            let ctx = ExecContext {
-                unit: &u.config,
-                manager: &self.config,
-                accounts: &self.accounts,
-                invocation_id: &u.svc.invocation_id,
-                notify_socket: Some(&notify_path),
-                main_pid: u.svc.main_pid.map(|p| p.pid),
-                manager_is_root: nix::unistd::geteuid().is_root(),
-                directories: &self.directories,
-                manager_env: &self.manager_env,
-            };
-            exec_env::prepare(&ctx, &command, kind, fifo.as_ref().map(|f| f.as_fd()))
-        };
+        let prepared = self.exec_context_call(i, |ctx| {
+            exec_env::prepare(ctx, &command, kind, fifo.as_ref().map(|f| f.as_fd()))
+        });
         let prepared = match prepared {
             Ok(p) => p,
             Err(e) => {
@@ -417,31 +361,35 @@ impl Manager {
             self.enter_signal(i, SubState::StopSigterm, ServiceResult::ExitCode);
             return true;
         }
-        if self.units[i]
-            .config
-            .exec_commands(ExecKind::Condition)
-            .is_empty()
-        {
+        let timeout = self.units[i].settings.timeout_start;
+        if !self.run_commands(i, ExecKind::Condition, SubState::Condition, timeout) {
             self.enter_start_pre(i);
-        } else {
-            self.set_state(i, SubState::Condition);
-            self.set_timer(i, self.units[i].settings.timeout_start);
-            self.run_control(i, ExecKind::Condition, 0);
         }
         true
     }
 
+    /// Enter `state` running the commands of `kind` as control processes under `timeout`;
+    /// false when the unit has none, and the caller moves on.
+    fn run_commands(
+        &mut self,
+        i: usize,
+        kind: ExecKind,
+        state: SubState,
+        timeout: Option<Duration>,
+    ) -> bool {
+        if self.units[i].config.exec_commands(kind).is_empty() {
+            return false;
+        }
+        self.set_state(i, state);
+        self.set_timer(i, timeout);
+        self.run_control(i, kind, 0);
+        true
+    }
+
     fn enter_start_pre(&mut self, i: usize) {
-        if self.units[i]
-            .config
-            .exec_commands(ExecKind::StartPre)
-            .is_empty()
-        {
+        let timeout = self.units[i].settings.timeout_start;
+        if !self.run_commands(i, ExecKind::StartPre, SubState::StartPre, timeout) {
             self.enter_start(i);
-        } else {
-            self.set_state(i, SubState::StartPre);
-            self.set_timer(i, self.units[i].settings.timeout_start);
-            self.run_control(i, ExecKind::StartPre, 0);
         }
     }
 
@@ -476,16 +424,9 @@ impl Manager {
 
     fn enter_start_post(&mut self, i: usize) {
         self.reset_watchdog(i);
-        if self.units[i]
-            .config
-            .exec_commands(ExecKind::StartPost)
-            .is_empty()
-        {
+        let timeout = self.units[i].settings.timeout_start;
+        if !self.run_commands(i, ExecKind::StartPost, SubState::StartPost, timeout) {
             self.enter_running(i, ServiceResult::Success);
-        } else {
-            self.set_state(i, SubState::StartPost);
-            self.set_timer(i, self.units[i].settings.timeout_start);
-            self.run_control(i, ExecKind::StartPost, 0);
         }
     }
 
@@ -631,16 +572,9 @@ impl Manager {
         if self.units[i].svc.result == ServiceResult::Success {
             self.units[i].svc.result = f;
         }
-        if self.units[i]
-            .config
-            .exec_commands(ExecKind::Stop)
-            .is_empty()
-        {
+        let timeout = self.units[i].settings.timeout_stop;
+        if !self.run_commands(i, ExecKind::Stop, SubState::Stop, timeout) {
             self.enter_signal(i, SubState::StopSigterm, ServiceResult::Success);
-        } else {
-            self.set_state(i, SubState::Stop);
-            self.set_timer(i, self.units[i].settings.timeout_stop);
-            self.run_control(i, ExecKind::Stop, 0);
         }
     }
 
@@ -648,16 +582,9 @@ impl Manager {
         if self.units[i].svc.result == ServiceResult::Success {
             self.units[i].svc.result = f;
         }
-        if self.units[i]
-            .config
-            .exec_commands(ExecKind::StopPost)
-            .is_empty()
-        {
+        let timeout = self.units[i].settings.timeout_stop;
+        if !self.run_commands(i, ExecKind::StopPost, SubState::StopPost, timeout) {
             self.enter_signal(i, SubState::FinalSigterm, ServiceResult::Success);
-        } else {
-            self.set_state(i, SubState::StopPost);
-            self.set_timer(i, self.units[i].settings.timeout_stop);
-            self.run_control(i, ExecKind::StopPost, 0);
         }
     }
 
