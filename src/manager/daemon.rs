@@ -80,6 +80,8 @@ fn split_token(t: u64) -> (u64, u64) {
 /// Deadline tokens: one state timer and one watchdog timer per unit.
 /// Deadline token of the idle trim; unit timers use `unit << 1 | kind`, far below it.
 const TRIM_DEADLINE: u64 = u64::MAX;
+/// Deadline token for watching the control socket again after running out of fds.
+const ACCEPT_RETRY_DEADLINE: u64 = u64::MAX - 1;
 
 pub(super) fn state_timer(unit: usize) -> u64 {
     (unit as u64) << 1
@@ -355,6 +357,15 @@ impl Manager {
                 release_free_memory();
                 trim_code_pages();
             }
+            Wake::Deadline(ACCEPT_RETRY_DEADLINE) => {
+                if self
+                    .events
+                    .watch(self.control.as_fd(), TOKEN_CONTROL)
+                    .is_ok()
+                {
+                    self.accept_clients();
+                }
+            }
             Wake::Signal(sig) if sig == libc::SIGCHLD => self.reap(),
             Wake::Signal(sig) if sig == libc::SIGHUP => self.daemon_reload(),
             Wake::Signal(_) => self.begin_shutdown(),
@@ -411,6 +422,14 @@ impl Manager {
                     );
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                    // Out of fds: the listener stays readable, so stop watching it for a
+                    // moment instead of spinning; clients wait in the backlog meanwhile.
+                    self.events.unwatch(self.control.as_fd());
+                    let at = super::event::after(std::time::Duration::from_millis(100));
+                    self.events.set_deadline(at, ACCEPT_RETRY_DEADLINE);
+                    return;
+                }
                 Err(_) => return,
             }
         }
