@@ -301,9 +301,10 @@ impl Unit {
         out
     }
 
-    /// What to persist: nothing for a unit that is simply inactive and never ran.
+    /// What to persist: nothing for a unit that is simply inactive, which is what a manager
+    /// started again assumes of every unit it has no record of.
     pub fn record(&self) -> Option<UnitRecord> {
-        if self.svc.state == SubState::Dead && self.svc.invocation_id.is_empty() {
+        if self.svc.state == SubState::Dead {
             return None;
         }
         Some(UnitRecord {
