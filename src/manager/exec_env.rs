@@ -552,14 +552,7 @@ fn working_directory(
 /// Whether this process may raise hard limits: CAP_SYS_RESOURCE in its effective set (which root
 /// in a default container does not have).
 fn may_raise_hard_limits() -> bool {
-    let Ok(status) = fs::read_to_string("/proc/self/status") else {
-        return false;
-    };
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
-        .is_some_and(|caps| caps & (1 << CAP_SYS_RESOURCE) != 0)
+    crate::unit::host::has_capability(CAP_SYS_RESOURCE)
 }
 
 /// The manager's `DefaultLimit*=` with the unit's `Limit*=` over them, clamped to what this

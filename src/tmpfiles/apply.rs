@@ -542,14 +542,7 @@ const CAP_MKNOD: u32 = 27;
 
 /// CAP_MKNOD in the effective set, from /proc/self/status.
 fn have_mknod_capability() -> bool {
-    let Ok(status) = fs::read_to_string("/proc/self/status") else {
-        return false;
-    };
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
-        .is_some_and(|caps| caps & (1 << CAP_MKNOD) != 0)
+    crate::unit::host::has_capability(CAP_MKNOD)
 }
 
 /// `c`, `b`: device nodes; skipped quietly without CAP_MKNOD or when the kernel says EPERM.

@@ -21,6 +21,19 @@ fn first_line(path: &Path) -> Option<String> {
 }
 
 /// `%a`: systemd's architecture name (architecture.h), which is not Rust's.
+/// Whether capability number `cap` (capability.h) is in this process's effective set, from
+/// /proc/self/status: root in a default container lacks several.
+pub fn has_capability(cap: u32) -> bool {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .is_some_and(|caps| caps & (1 << cap) != 0)
+}
+
 pub fn architecture() -> &'static str {
     match std::env::consts::ARCH {
         "x86_64" => "x86-64",
