@@ -32,7 +32,21 @@ fn main() -> ExitCode {
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         }
-        return ExitCode::from(systemctl_shim::manager::daemon::manager_main());
+        return ExitCode::from(systemctl_shim::manager::daemon::manager_main(None));
+    }
+    let args: Vec<String> = argv
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if let Some(init) =
+        systemctl_shim::manager::init::init_invocation(&program, &args, std::process::id())
+    {
+        // SAFETY: as above: an init outlives every client that hangs up on it.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        }
+        return ExitCode::from(systemctl_shim::manager::daemon::manager_main(Some(init)));
     }
     let code = match program.as_str() {
         "systemd-escape" => cli::systemd_escape_main(argv),

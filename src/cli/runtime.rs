@@ -12,7 +12,9 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
 use super::{Ctx, Exit, Failed, VerbResult};
-use crate::ipc::protocol::{JobOutcome, JobVerb, KillWhom, Reply, Request, UnitStatus};
+use crate::ipc::protocol::{
+    JobMode, JobOutcome, JobVerb, KillWhom, Reply, Request, ShutdownAction, UnitStatus,
+};
 use crate::ipc::Connection;
 use crate::manager::context::RuntimeContext;
 use crate::manager::daemon::{MANAGER_FLAG, READY_FD_ENV};
@@ -195,6 +197,29 @@ pub fn job(ctx: &Ctx, args: &[String]) -> VerbResult {
 /// of `enable --now` and friends.
 pub fn run_job(ctx: &Ctx, verb: &str, args: &[String]) -> VerbResult {
     let units = unit_names(args)?;
+    let mode = job_mode(ctx, job_word(verb), &units)?;
+    send_jobs(ctx, verb, units, mode)
+}
+
+/// `--job-mode=`, with `--ignore-dependencies` as its shorthand. The manager checks the name:
+/// its refusal names the first unit.
+fn job_mode(ctx: &Ctx, word: &str, units: &[String]) -> Result<JobMode, Failed> {
+    if ctx.opts.ignore_dependencies {
+        return Ok(JobMode::IgnoreDependencies);
+    }
+    let Some(m) = ctx.opts.job_mode.as_deref() else {
+        return Ok(JobMode::Replace);
+    };
+    JobMode::parse(m).ok_or_else(|| {
+        let unit = units.first().map(String::as_str).unwrap_or_default();
+        Failed::new(
+            Exit::Failure,
+            format!("Failed to {word} {unit}: Job mode {m} invalid"),
+        )
+    })
+}
+
+fn send_jobs(ctx: &Ctx, verb: &str, units: Vec<String>, mode: JobMode) -> VerbResult {
     let mut conn = connect_or_start()?;
     let reply = call(
         &mut conn,
@@ -202,6 +227,7 @@ pub fn run_job(ctx: &Ctx, verb: &str, args: &[String]) -> VerbResult {
             verb: job_verb(verb),
             units: units.clone(),
             no_block: ctx.opts.no_block,
+            mode,
         },
     )?;
     let word = job_word(verb);
@@ -250,6 +276,93 @@ pub fn run_job(ctx: &Ctx, verb: &str, args: &[String]) -> VerbResult {
             "Unexpected reply from the manager.",
         )),
     }
+}
+
+/// `isolate UNIT` (a bare name is a target) and `default` (isolate default.target).
+pub fn isolate(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let unit = match args.first() {
+        Some(a) => mangle(a, UnitType::Target)
+            .map(|n| n.as_str().to_string())
+            .map_err(|e| Failed::new(Exit::Failure, format!("Failed to mangle unit name: {e}")))?,
+        None => "default.target".to_string(),
+    };
+    send_jobs(ctx, "start", vec![unit], JobMode::Isolate)
+}
+
+/// `halt`, `poweroff`, `reboot` and `exit [N]`: the manager stops every unit in order and ends;
+/// as the container's init, that ends the container with the exit code.
+pub fn shutdown(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let verb = verb_of(ctx);
+    let action = match verb.as_str() {
+        "halt" => ShutdownAction::Halt,
+        "poweroff" => ShutdownAction::Poweroff,
+        "reboot" => ShutdownAction::Reboot,
+        _ => ShutdownAction::Exit,
+    };
+    let exit_code = match (action, args.first()) {
+        (ShutdownAction::Exit, Some(a)) => Some(
+            a.parse::<u8>()
+                .map_err(|_| Failed::new(Exit::Failure, format!("Invalid exit code: {a}")))?,
+        ),
+        _ => None,
+    };
+    if super::online::offline_requested() {
+        eprintln!("Running in chroot, ignoring command '{verb}'");
+        return Ok(Exit::Success);
+    }
+    let Some(mut conn) = connect_running() else {
+        return super::online::needs_manager(ctx, args);
+    };
+    match call(&mut conn, &Request::Shutdown { action, exit_code })? {
+        Reply::Done => Ok(Exit::Success),
+        Reply::AccessDenied => Err(Failed::new(
+            Exit::Failure,
+            format!("Failed to {verb} system via logind: Access denied"),
+        )),
+        Reply::Error(e) => Err(Failed::new(Exit::Failure, e)),
+        _ => Err(Failed::new(
+            Exit::Failure,
+            "Unexpected reply from the manager.",
+        )),
+    }
+}
+
+/// `list-jobs`: the queue as systemctl's table, or "No jobs running.".
+pub fn list_jobs(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let jobs = match connect_running().map(|mut c| call(&mut c, &Request::ListJobs)) {
+        Some(Ok(Reply::JobList(jobs))) => jobs,
+        _ => Vec::new(),
+    };
+    let jobs: Vec<_> = jobs
+        .into_iter()
+        .filter(|j| args.is_empty() || args.iter().any(|p| crate::install::glob_match(p, &j.unit)))
+        .collect();
+    let legend = ctx.legend();
+    if jobs.is_empty() {
+        if legend {
+            println!("No jobs running.");
+        }
+        return Ok(Exit::Success);
+    }
+    let rows: Vec<Vec<String>> = jobs
+        .iter()
+        .map(|j| {
+            vec![
+                j.id.to_string(),
+                j.unit.clone(),
+                j.kind.clone(),
+                j.state.clone(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        super::table::render(&["JOB", "UNIT", "TYPE", "STATE"], &rows, legend)
+    );
+    if legend {
+        println!("\n{} jobs listed.", jobs.len());
+    }
+    Ok(Exit::Success)
 }
 
 fn exit_from(code: u8) -> Exit {

@@ -18,6 +18,53 @@ pub enum JobVerb {
     ReloadOrTryRestart,
 }
 
+/// `--job-mode=` (systemctl(1)): how a new transaction treats jobs already queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobMode {
+    Fail,
+    Replace,
+    ReplaceIrreversibly,
+    Isolate,
+    Flush,
+    IgnoreDependencies,
+    IgnoreRequirements,
+    Triggering,
+}
+
+impl JobMode {
+    pub fn parse(s: &str) -> Option<JobMode> {
+        Some(match s {
+            "fail" => JobMode::Fail,
+            "replace" => JobMode::Replace,
+            "replace-irreversibly" => JobMode::ReplaceIrreversibly,
+            "isolate" => JobMode::Isolate,
+            "flush" => JobMode::Flush,
+            "ignore-dependencies" => JobMode::IgnoreDependencies,
+            "ignore-requirements" => JobMode::IgnoreRequirements,
+            "triggering" => JobMode::Triggering,
+            _ => return None,
+        })
+    }
+}
+
+/// What `halt`, `poweroff`, `reboot`, `exit` and the PID 1 signals ask of the manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ShutdownAction {
+    Halt,
+    Poweroff,
+    Reboot,
+    Exit,
+}
+
+/// One queued job, as `list-jobs` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobInfo {
+    pub id: u32,
+    pub unit: String,
+    pub kind: String,
+    pub state: String,
+}
+
 /// `--kill-whom=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KillWhom {
@@ -34,6 +81,7 @@ pub enum Request {
         verb: JobVerb,
         units: Vec<String>,
         no_block: bool,
+        mode: JobMode,
     },
     Kill {
         units: Vec<String>,
@@ -56,8 +104,15 @@ pub enum Request {
     ListUnits,
     SystemState,
     DaemonReload,
-    /// `systemctl exit`/SIGTERM-like: stop everything and end the manager.
+    /// Stop everything and end the manager (a manager that is not PID 1).
     Exit,
+    /// `halt`, `poweroff`, `reboot`, `exit [N]`: stop everything in order, then end with the
+    /// exit code (N, or what `exit N` or a unit's action set before).
+    Shutdown {
+        action: ShutdownAction,
+        exit_code: Option<u8>,
+    },
+    ListJobs,
 }
 
 /// How one unit's job ended. `Refused` is systemd's D-Bus error when the job could not even be
@@ -136,6 +191,7 @@ pub enum Reply {
     /// (load state, active state) per unit asked for.
     States(Vec<(String, String)>),
     SystemState(String),
+    JobList(Vec<JobInfo>),
     Done,
     /// The caller may not change state.
     AccessDenied,

@@ -11,7 +11,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 
-use nix::sys::signal::Signal;
 use thiserror::Error;
 
 use super::config::ManagerConfig;
@@ -25,7 +24,7 @@ use super::state::{current_boot_id, SavedState};
 use super::unit::Unit;
 use crate::ipc::protocol::{Reply, Request, UnitStatus};
 use crate::ipc::{self, FrameBuffer, Peer};
-use crate::unit::load::{load_with_map, NameMap};
+use crate::unit::load::{load_or_shipped, NameMap};
 use crate::unit::model::LoadState;
 use crate::unit::name::UnitName;
 use crate::unit::paths::{LookupPaths, Scope};
@@ -136,6 +135,16 @@ pub struct Manager {
     map_rebuilt: bool,
     idle_trim: Option<std::time::Instant>,
     pub(super) shutting_down: bool,
+    /// An emergency action asked to end at once, without stopping units in order.
+    pub(super) force_exit: bool,
+    /// The system's init (PID 1, or started with `--init`): boots a target, answers the init
+    /// signals, sweeps every process left when it ends.
+    pub(super) init: bool,
+    /// What the manager exits with: `systemctl exit N`, or an ExitStatus= of an action.
+    pub(super) exit_code: u8,
+    pub(super) sweep: super::init::Sweep,
+    pub(super) ordering: Option<super::transaction::Ordering>,
+    pub(super) last_job_id: u32,
     pub(super) echo: bool,
     created_marker: bool,
     pub(super) my_pid: i32,
@@ -143,17 +152,16 @@ pub struct Manager {
 }
 
 impl Manager {
-    pub fn new() -> Result<Manager, DaemonError> {
+    pub fn new(init: bool) -> Result<Manager, DaemonError> {
         let ctx = RuntimeContext::for_manager()?;
         let lookup =
             LookupPaths::new(Scope::System, None).map_err(|e| DaemonError::Paths(e.to_string()))?;
         let config = ManagerConfig::load(Path::new("/"), Scope::System);
-        let events = EventLoop::new(&[
-            Signal::SIGCHLD,
-            Signal::SIGTERM,
-            Signal::SIGINT,
-            Signal::SIGHUP,
-        ])?;
+        let mut signals = vec![libc::SIGCHLD, libc::SIGTERM, libc::SIGINT, libc::SIGHUP];
+        if init {
+            signals.extend(super::init::INIT_SIGNALS);
+        }
+        let events = EventLoop::new(&signals)?;
         let control_path = ctx.control_socket();
         let _ = std::fs::remove_file(&control_path);
         let control = UnixListener::bind(&control_path).map_err(setup_error("control socket"))?;
@@ -194,6 +202,12 @@ impl Manager {
             map_rebuilt: false,
             idle_trim: None,
             shutting_down: false,
+            force_exit: false,
+            init,
+            exit_code: 0,
+            sweep: super::init::Sweep::default(),
+            ordering: None,
+            last_job_id: 0,
             echo: std::env::var_os("SYSTEMCTL_SHIM_QUIET").is_none(),
             created_marker: false,
             my_pid: std::process::id() as i32,
@@ -235,13 +249,13 @@ impl Manager {
         if let Some(&i) = self.by_name.get(name.as_str()) {
             return Some(i);
         }
-        let mut config = load_with_map(&self.lookup, &self.name_map, name);
+        let mut config = load_or_shipped(&self.lookup, &self.name_map, name);
         if config.load_state == LoadState::NotFound && !self.map_rebuilt {
             // A file may have appeared since the map was built: systemd finds new files for
             // units it has not loaded without a daemon-reload. Once per request at most.
             self.name_map = NameMap::build(&self.lookup);
             self.map_rebuilt = true;
-            config = load_with_map(&self.lookup, &self.name_map, name);
+            config = load_or_shipped(&self.lookup, &self.name_map, name);
         }
         if config.load_state == LoadState::NotFound {
             return None;
@@ -254,14 +268,20 @@ impl Manager {
         if let Some(i) = self.loaded_index(name) {
             return i;
         }
-        let config = load_with_map(&self.lookup, &self.name_map, name);
+        let config = load_or_shipped(&self.lookup, &self.name_map, name);
         self.insert_unit(name, config)
     }
 
     fn insert_unit(&mut self, name: &UnitName, config: crate::unit::model::UnitConfig) -> usize {
+        // An alias of a unit already loaded under another name.
+        if let Some(&index) = self.by_name.get(&config.id) {
+            self.by_name.insert(name.as_str().to_string(), index);
+            return index;
+        }
         for w in &config.warnings {
             eprintln!("{w}");
         }
+        self.ordering = None;
         let index = self.units.len();
         let unit = Unit::new(config, &self.config);
         for n in &unit.config.names {
@@ -332,9 +352,12 @@ impl Manager {
             if worked {
                 self.schedule_idle_trim();
             }
-            if self.shutting_down && self.all_stopped() {
+            if self.force_exit || (self.shutting_down && self.all_stopped()) {
+                if self.init && !self.sweep_finished() {
+                    continue;
+                }
                 self.finish_shutdown();
-                return 0;
+                return i32::from(self.exit_code);
             }
         }
     }
@@ -368,7 +391,9 @@ impl Manager {
             }
             Wake::Signal(sig) if sig == libc::SIGCHLD => self.reap(),
             Wake::Signal(sig) if sig == libc::SIGHUP => self.daemon_reload(),
+            Wake::Signal(sig) if self.init => self.on_init_signal(sig),
             Wake::Signal(_) => self.begin_shutdown(),
+            Wake::Deadline(super::init::SWEEP_DEADLINE) => self.on_sweep_deadline(),
             Wake::Deadline(t) => self.on_deadline(t),
             Wake::Ready { token, .. } if token == TOKEN_CONTROL => self.accept_clients(),
             Wake::Ready { token, .. } if token == TOKEN_NOTIFY => self.receive_notifications(),
@@ -540,6 +565,7 @@ impl Manager {
                 | Request::States { .. }
                 | Request::ListUnits
                 | Request::SystemState
+                | Request::ListJobs
         );
         if mutating && !peer.may_change_state(self.ctx.uid) {
             return Some(Reply::AccessDenied);
@@ -549,7 +575,8 @@ impl Manager {
                 verb,
                 units,
                 no_block,
-            } => self.queue_jobs(client, verb, &units, no_block),
+                mode,
+            } => self.queue_jobs(client, verb, &units, no_block, mode),
             Request::Kill {
                 units,
                 whom,
@@ -572,6 +599,15 @@ impl Manager {
                 self.begin_shutdown();
                 Some(Reply::Done)
             }
+            Request::Shutdown { action, exit_code } => {
+                if let Some(code) = exit_code {
+                    self.exit_code = code;
+                }
+                self.log_manager(&format!("Received {} request.", action_word(action)));
+                self.begin_shutdown();
+                Some(Reply::Done)
+            }
+            Request::ListJobs => Some(Reply::JobList(self.list_jobs())),
         }
     }
 
@@ -662,6 +698,7 @@ impl Manager {
     }
 
     fn daemon_reload(&mut self) {
+        self.ordering = None;
         self.config = ManagerConfig::load(Path::new("/"), Scope::System);
         self.accounts = Accounts::load(Path::new("/"));
         self.name_map = NameMap::build(&self.lookup);
@@ -669,7 +706,7 @@ impl Manager {
             let Ok(name) = UnitName::parse(&self.units[i].config.id) else {
                 continue;
             };
-            let config = load_with_map(&self.lookup, &self.name_map, &name);
+            let config = load_or_shipped(&self.lookup, &self.name_map, &name);
             for n in &config.names {
                 self.by_name.insert(n.clone(), i);
             }
@@ -677,15 +714,55 @@ impl Manager {
         }
     }
 
-    fn begin_shutdown(&mut self) {
+    /// Stop every unit, in reverse order of how they started (each stop job waits for the
+    /// stops of the units ordered after its unit), then end.
+    pub(super) fn begin_shutdown(&mut self) {
         if self.shutting_down {
             return;
         }
         self.shutting_down = true;
         for i in 0..self.units.len() {
-            self.cancel_job(i, "canceled");
-            self.stop_for_shutdown(i);
+            let stopping = self.units[i]
+                .job
+                .as_ref()
+                .is_some_and(|j| j.kind == super::job::JobKind::Stop);
+            if !stopping {
+                self.cancel_job(i, "canceled");
+            }
         }
+        for i in 0..self.units.len() {
+            if !self.is_inactive(i) && self.units[i].job.is_none() {
+                let _ = self.run_transaction(
+                    i,
+                    super::job::JobKind::Stop,
+                    crate::ipc::protocol::JobMode::Replace,
+                    None,
+                );
+            }
+        }
+    }
+
+    fn list_jobs(&self) -> Vec<crate::ipc::protocol::JobInfo> {
+        let mut jobs: Vec<_> = self
+            .units
+            .iter()
+            .filter_map(|u| {
+                let job = u.job.as_ref()?;
+                Some(crate::ipc::protocol::JobInfo {
+                    id: job.id,
+                    unit: u.config.id.clone(),
+                    kind: job.kind.as_str().to_string(),
+                    state: if job.running { "running" } else { "waiting" }.to_string(),
+                })
+            })
+            .collect();
+        jobs.sort_by_key(|j| j.id);
+        jobs
+    }
+
+    /// A line of the manager's own, as systemd[1] logs without a unit.
+    pub(super) fn log_manager(&mut self, message: &str) {
+        self.log_unit("systemd", message);
     }
 
     fn finish_shutdown(&mut self) {
@@ -807,6 +884,16 @@ fn release_free_memory() {
 #[cfg(not(target_env = "musl"))]
 fn release_free_memory() {}
 
+fn action_word(action: crate::ipc::protocol::ShutdownAction) -> &'static str {
+    use crate::ipc::protocol::ShutdownAction;
+    match action {
+        ShutdownAction::Halt => "halt",
+        ShutdownAction::Poweroff => "poweroff",
+        ShutdownAction::Reboot => "reboot",
+        ShutdownAction::Exit => "exit",
+    }
+}
+
 /// Write to the readiness fd a client gave us (if any) and close it.
 fn signal_ready(byte: u8) {
     let Some(fd) = std::env::var(READY_FD_ENV)
@@ -856,8 +943,9 @@ fn trim_code_pages() {
     }
 }
 
-/// The manager mode of the binary: take the lock, serve, exit.
-pub fn manager_main() -> u8 {
+/// The manager mode of the binary: take the lock, serve, exit. With `init`, the manager is the
+/// system's init: it starts from a clean runtime state and boots a target (see `init.rs`).
+pub fn manager_main(init: Option<super::init::InitOptions>) -> u8 {
     // A second manager for the same directory must not start: the lock says who serves.
     let ctx = match RuntimeContext::for_manager() {
         Ok(c) => c,
@@ -884,9 +972,26 @@ pub fn manager_main() -> u8 {
     };
     // SAFETY: flock on an fd we own.
     if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } < 0 {
+        if init.is_some() {
+            eprintln!(
+                "Another manager is running in {}; refusing to boot a second one.",
+                ctx.runtime_dir.display()
+            );
+            return 1;
+        }
         // Another manager serves; the client will find it.
         signal_ready(b'1');
         return 0;
+    }
+    if init.is_some() {
+        // A fresh boot: what the image (or a previous run) left is not ours to adopt.
+        let _ = std::fs::remove_file(ctx.state_file());
+        let _ = std::fs::remove_dir_all(fifo_dir(&ctx));
+        let mut log = std::io::stderr();
+        let opts = crate::tmpfiles::Options::boot_setup(None);
+        if let Err(e) = crate::tmpfiles::run(&opts, &mut std::io::empty(), &mut log) {
+            eprintln!("{e}");
+        }
     }
     let _ = std::fs::write(
         ctx.runtime_dir.join("manager.pid"),
@@ -894,7 +999,7 @@ pub fn manager_main() -> u8 {
     );
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-    let mut manager = match Manager::new() {
+    let mut manager = match Manager::new(init.is_some()) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("{e}");
@@ -904,7 +1009,16 @@ pub fn manager_main() -> u8 {
     };
     trim_code_pages();
     manager.create_marker();
-    manager.adopt();
+    match &init {
+        Some(opts) => {
+            let unit = opts.unit.as_deref().unwrap_or("default.target");
+            manager.boot(unit);
+        }
+        None => {
+            manager.adopt();
+            manager.assume_booted();
+        }
+    }
     manager.save_state();
     signal_ready(b'1');
     let code = manager.run();

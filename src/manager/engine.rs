@@ -21,6 +21,7 @@ use super::state::{ActiveState, TrackedPid, UnitRecord};
 use super::unit::now_stamp;
 use crate::ipc::protocol::{ExecRun, KillWhom, Reply};
 use crate::unit::model::ExecKind;
+use crate::unit::name::UnitType;
 
 /// `code=exited, status=1/FAILURE` / `code=killed, status=15/TERM`.
 pub fn describe_exit(code: i32, status: i32) -> String {
@@ -146,9 +147,10 @@ impl Manager {
         }
         self.dirty = true;
         self.job_on_state_change(i, old, now_active);
+        self.unit_state_changed(i, old, now_active);
     }
 
-    fn description(&self, i: usize) -> String {
+    pub(super) fn description(&self, i: usize) -> String {
         let u = &self.units[i];
         if u.config.unit.description.is_empty() {
             u.config.id.clone()
@@ -157,7 +159,7 @@ impl Manager {
         }
     }
 
-    fn log(&mut self, i: usize, message: &str) {
+    pub(super) fn log(&mut self, i: usize, message: &str) {
         let id = self.units[i].config.id.clone();
         self.log_unit(&id, message);
     }
@@ -516,32 +518,30 @@ impl Manager {
                 self.log(i, &format!("Stopping {desc}..."));
                 self.enter_signal(i, SubState::StopSigterm, ServiceResult::Success);
             }
+            SubState::Running | SubState::Exited if self.is_processless(i) => {
+                let desc = self.description(i);
+                self.set_state(i, SubState::Dead);
+                let what = if self.units[i].config.unit_type == UnitType::Target {
+                    "Stopped target"
+                } else {
+                    "Stopped"
+                };
+                self.log(i, &format!("{what} {desc}."));
+            }
             SubState::Running | SubState::Exited => {
                 let desc = self.description(i);
                 self.log(i, &format!("Stopping {desc}..."));
-                if self.is_processless(i) {
-                    self.set_state(i, SubState::Dead);
-                    self.log(i, &format!("Stopped {desc}."));
-                    return;
-                }
                 self.enter_stop(i, ServiceResult::Success);
             }
             _ => {}
         }
     }
 
-    pub(super) fn stop_for_shutdown(&mut self, i: usize) {
-        if !matches!(
-            self.units[i].active_state(),
-            ActiveState::Inactive | ActiveState::Failed
-        ) {
-            self.service_stop(i);
-        }
-    }
-
     pub(super) fn all_stopped(&self) -> bool {
         self.units.iter().all(|u| {
-            matches!(u.svc.state, SubState::Dead | SubState::Failed) && u.svc.control_pid.is_none()
+            matches!(u.svc.state, SubState::Dead | SubState::Failed)
+                && u.svc.control_pid.is_none()
+                && u.job.is_none()
         })
     }
 

@@ -11,7 +11,7 @@ use std::os::fd::{AsFd, BorrowedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
-use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signal::SigSet;
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use thiserror::Error;
 
@@ -56,12 +56,20 @@ pub struct EventLoop {
 }
 
 impl EventLoop {
-    /// Block `signals` for this thread and deliver them through the loop instead.
-    pub fn new(signals: &[Signal]) -> Result<EventLoop, EventError> {
-        let mut set = SigSet::empty();
-        for s in signals {
-            set.add(*s);
-        }
+    /// Block `signals` (numbers, so realtime ones can be among them) for this thread and
+    /// deliver them through the loop instead.
+    pub fn new(signals: &[i32]) -> Result<EventLoop, EventError> {
+        // SAFETY: sigemptyset/sigaddset fill a sigset_t we own; invalid numbers are refused.
+        let set = unsafe {
+            let mut raw: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut raw);
+            for &s in signals {
+                if libc::sigaddset(&mut raw, s) < 0 {
+                    return Err(EventError::Setup(nix::errno::Errno::EINVAL));
+                }
+            }
+            SigSet::from_sigset_t_unchecked(raw)
+        };
         set.thread_block().map_err(EventError::Setup)?;
         let signalfd = SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
             .map_err(EventError::Setup)?;
@@ -202,7 +210,7 @@ mod tests {
 
     #[test]
     fn fds_deadlines_and_signals_wake_the_loop() {
-        let mut lp = EventLoop::new(&[Signal::SIGUSR2]).unwrap();
+        let mut lp = EventLoop::new(&[libc::SIGUSR2]).unwrap();
         let (mut a, b) = UnixStream::pair().unwrap();
         lp.watch(b.as_fd(), 7).unwrap();
 
@@ -232,7 +240,7 @@ mod tests {
             }
         ));
 
-        nix::sys::signal::raise(Signal::SIGUSR2).unwrap();
+        nix::sys::signal::raise(nix::sys::signal::Signal::SIGUSR2).unwrap();
         let mut wakes = Vec::new();
         while !wakes.contains(&Wake::Signal(libc::SIGUSR2)) {
             wakes.extend(lp.wait().unwrap());

@@ -2,19 +2,24 @@
 //! per unit; a new job of the same type merges with the queued one, another type replaces it
 //! (the old one ends `canceled`); a job runs when its unit is in a state it can act on and
 //! finishes when the unit reaches the state the job asked for. Clients waiting on a job get its
-//! result, which `systemctl` turns into its message and exit code. Ordering between units
-//! (After=/Before=) slots in here as a condition on when a job may run.
+//! result, which `systemctl` turns into its message and exit code. A job waits for the jobs of
+//! units ordered before it (`job_is_runnable()`: a stop waits only for the stops of units
+//! ordered after it, so stopping runs in reverse); a start that fails fails the start jobs of
+//! the units that require it (`Dependency failed for …`). The transactions that queue jobs are
+//! in `transaction.rs`.
 
 use super::daemon::Manager;
 use super::service::SubState;
 use super::state::ActiveState;
-use crate::ipc::protocol::{JobOutcome, JobVerb, Reply};
-use crate::unit::model::{ExecKind, LoadState};
+use crate::ipc::protocol::{JobMode, JobOutcome, JobVerb, Reply};
+use crate::unit::model::{Dependency, ExecKind, LoadState};
 use crate::unit::name::{UnitName, UnitType};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
     Start,
+    /// Requisite=: succeed only if the unit is already active.
+    VerifyActive,
     Stop,
     Restart,
     Reload,
@@ -24,6 +29,7 @@ impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Start => "start",
+            JobKind::VerifyActive => "verify-active",
             JobKind::Stop => "stop",
             JobKind::Restart => "restart",
             JobKind::Reload => "reload",
@@ -33,37 +39,28 @@ impl JobKind {
 
 #[derive(Debug)]
 pub struct Job {
+    /// systemd's job number, as `list-jobs` shows it.
+    pub id: u32,
     pub kind: JobKind,
+    /// `--job-mode=ignore-dependencies`: runs without waiting for ordering.
+    pub ignore_order: bool,
     /// The unit has acted on the job; it finishes with the unit's next settled state.
     pub running: bool,
     /// (client, slot in that client's reply).
     pub waiters: Vec<(u64, usize)>,
 }
 
-/// The D-Bus errors systemd answers before a job is queued, with systemctl's exit codes.
+/// The D-Bus error systemd answers before a job is queued, with systemctl's exit code: a unit
+/// that cannot be loaded may still be stopped.
 fn refusal(unit: &str, load_state: LoadState, verb: JobVerb) -> Option<(String, u8)> {
-    let stopping = verb == JobVerb::Stop;
-    match load_state {
-        LoadState::Loaded => None,
-        LoadState::NotFound if stopping => None,
-        LoadState::NotFound => Some((format!("Unit {unit} not found."), 5)),
-        LoadState::BadSetting if stopping => None,
-        LoadState::BadSetting => Some((format!("Unit {unit} has a bad unit file setting."), 1)),
-        LoadState::Masked if stopping => None,
-        LoadState::Masked => Some((format!("Unit {unit} is masked."), 1)),
-        LoadState::Error(e) if !stopping => Some((
-            format!(
-                "Unit {unit} failed to load properly, please adjust/correct and reload service manager: {}",
-                e.strerror()
-            ),
-            6,
-        )),
-        LoadState::Error(_) => None,
+    if verb == JobVerb::Stop {
+        return None;
     }
+    super::transaction::load_refusal(unit, load_state)
 }
 
 impl Manager {
-    fn can_reload(&self, i: usize) -> bool {
+    pub(super) fn can_reload(&self, i: usize) -> bool {
         let u = &self.units[i];
         !u.config.exec_commands(ExecKind::Reload).is_empty()
             || u.settings.kind == super::service::ServiceType::NotifyReload
@@ -76,6 +73,7 @@ impl Manager {
         verb: JobVerb,
         names: &[String],
         no_block: bool,
+        mode: JobMode,
     ) -> Option<Reply> {
         let mut immediate: Vec<Option<JobOutcome>> = vec![None; names.len()];
         let mut installs = Vec::new();
@@ -104,14 +102,12 @@ impl Manager {
             let id = self.units[i].config.id.clone();
             let has_runtime = self.units[i].svc.state != SubState::Dead;
             if let Some((message, exit)) = refusal(&id, self.units[i].config.load_state, verb) {
-                if !(has_runtime && verb == JobVerb::Stop) {
-                    immediate[slot] = Some(JobOutcome::Refused {
-                        unit: name.clone(),
-                        message,
-                        exit,
-                    });
-                    continue;
-                }
+                immediate[slot] = Some(JobOutcome::Refused {
+                    unit: name.clone(),
+                    message,
+                    exit,
+                });
+                continue;
             }
             if verb == JobVerb::Stop
                 && self.units[i].config.load_state == LoadState::NotFound
@@ -151,6 +147,14 @@ impl Manager {
                 JobVerb::ReloadOrTryRestart if self.can_reload(i) => Some(JobKind::Reload),
                 JobVerb::ReloadOrTryRestart => Some(JobKind::Restart),
             };
+            if mode == JobMode::Isolate && !self.units[i].config.unit.allow_isolate {
+                immediate[slot] = Some(JobOutcome::Refused {
+                    unit: name.clone(),
+                    message: "Operation refused, unit may not be isolated.".into(),
+                    exit: 1,
+                });
+                continue;
+            }
             match kind {
                 None => {
                     immediate[slot] = Some(JobOutcome::Finished {
@@ -162,44 +166,61 @@ impl Manager {
                 Some(kind) => installs.push((slot, i, kind)),
             }
         }
-        if no_block {
-            for (slot, i, kind) in installs {
-                self.install_job(i, kind, None);
-                immediate[slot] = Some(JobOutcome::Queued {
+        let waiting = !no_block && !installs.is_empty();
+        if waiting {
+            self.begin_waiting(client, names.len());
+        }
+        for (slot, i, kind) in installs {
+            let waiter = waiting.then_some((client, slot));
+            let outcome = match self.run_transaction(i, kind, mode, waiter) {
+                Err((message, exit)) => Some(JobOutcome::Refused {
+                    unit: names[slot].clone(),
+                    message,
+                    exit,
+                }),
+                Ok(()) if !waiting => Some(JobOutcome::Queued {
                     unit: self.units[i].config.id.clone(),
-                });
+                }),
+                Ok(()) => None,
+            };
+            if outcome.is_some() {
+                immediate[slot] = outcome;
             }
+        }
+        if !waiting {
             return Some(Reply::Jobs(immediate.into_iter().flatten().collect()));
         }
-        if installs.is_empty() {
-            return Some(Reply::Jobs(immediate.into_iter().flatten().collect()));
-        }
-        self.begin_waiting(client, names.len());
         for (slot, outcome) in immediate.into_iter().enumerate() {
             if let Some(o) = outcome {
                 self.complete_waiter(client, slot, o);
             }
         }
-        for (slot, i, kind) in installs {
-            self.install_job(i, kind, Some((client, slot)));
-        }
         None
     }
 
-    fn install_job(&mut self, i: usize, kind: JobKind, waiter: Option<(u64, usize)>) {
-        let same = self.units[i].job.as_ref().is_some_and(|j| j.kind == kind);
-        if !same {
-            self.cancel_job(i, "canceled");
-            self.units[i].job = Some(Job {
-                kind,
-                running: false,
-                waiters: Vec::new(),
-            });
+    pub(super) fn next_job_id(&mut self) -> u32 {
+        self.last_job_id += 1;
+        self.last_job_id
+    }
+
+    /// Queue a transaction nobody waits for (boot, OnFailure=, BindsTo=, Upholds=): a refusal
+    /// is logged on the unit that asked.
+    pub(super) fn queue_internal(
+        &mut self,
+        asking: usize,
+        target: usize,
+        kind: JobKind,
+        mode: JobMode,
+    ) {
+        if let Err((message, _)) = self.run_transaction(target, kind, mode, None) {
+            let id = self.units[target].config.id.clone();
+            let line = format!(
+                "Failed to enqueue {} job for {id}: {message}",
+                kind.as_str()
+            );
+            let asking = self.units[asking].config.id.clone();
+            self.log_unit(&asking, &line);
         }
-        if let (Some(job), Some(w)) = (self.units[i].job.as_mut(), waiter) {
-            job.waiters.push(w);
-        }
-        self.dirty = true;
     }
 
     pub(super) fn cancel_job(&mut self, i: usize, result: &str) {
@@ -208,13 +229,28 @@ impl Manager {
         }
     }
 
-    /// End unit `i`'s job with `result` and tell whoever waits.
+    /// End unit `i`'s job with `result` and tell whoever waits; a start that did not succeed
+    /// fails the start jobs of the units that require this one (`job_fail_dependencies()`).
     pub(super) fn finish_job(&mut self, i: usize, result: &str) {
         let Some(job) = self.units[i].job.take() else {
             return;
         };
+        self.dirty = true;
         let unit = self.units[i].config.id.clone();
         let service_result = self.units[i].svc.result.as_str().to_string();
+        let starting = matches!(job.kind, JobKind::Start | JobKind::VerifyActive);
+        if result == "dependency" && starting {
+            let desc = self.description(i);
+            self.log(i, &format!("Dependency failed for {desc}."));
+        }
+        if result == "done"
+            && job.kind == JobKind::Start
+            && self.units[i].config.unit_type == UnitType::Target
+            && !self.is_inactive(i)
+        {
+            let desc = self.description(i);
+            self.log(i, &format!("Reached target {desc}."));
+        }
         for (client, slot) in job.waiters {
             self.complete_waiter(
                 client,
@@ -225,6 +261,29 @@ impl Manager {
                     service_result: service_result.clone(),
                 },
             );
+        }
+        let mut failing: Vec<usize> = Vec::new();
+        if starting && result != "done" {
+            for dep in [
+                Dependency::Requires,
+                Dependency::BindsTo,
+                Dependency::Requisite,
+            ] {
+                failing.extend(self.dependents(i, dep));
+            }
+        } else if result == "done" && job.kind == JobKind::Start && self.is_inactive(i) {
+            // A start that ended inactive (a skipped condition, a oneshot) does not satisfy
+            // Requisite=.
+            failing.extend(self.dependents(i, Dependency::Requisite));
+        }
+        for k in failing {
+            let waits_to_start = self.units[k]
+                .job
+                .as_ref()
+                .is_some_and(|j| matches!(j.kind, JobKind::Start | JobKind::VerifyActive));
+            if waits_to_start {
+                self.finish_job(k, "dependency");
+            }
         }
     }
 
@@ -237,19 +296,76 @@ impl Manager {
         }
     }
 
-    /// Run every job whose unit can act on it now.
+    /// Run every job whose unit can act on it now and whose ordering allows it.
     pub(super) fn dispatch_jobs(&mut self) {
-        // A job that finishes may make another runnable (a restart's stop half); a bounded
-        // number of passes settles that without looping forever on a unit that cannot move.
-        for _ in 0..4 {
+        // A job that finishes may make others runnable (the next layer of a boot, a restart's
+        // start half); passes go on until nothing moves, at most one per unit.
+        for _ in 0..=self.units.len() {
             let mut progressed = false;
             for i in 0..self.units.len() {
-                if self.units[i].job.as_ref().is_some_and(|j| !j.running) {
+                if self.units[i].job.as_ref().is_some_and(|j| !j.running) && self.job_is_runnable(i)
+                {
                     progressed |= self.try_run_job(i);
                 }
             }
             if !progressed {
                 break;
+            }
+        }
+        self.check_upholds();
+    }
+
+    /// job.c's `job_is_runnable()` with `job_compare()`: a job other than a stop waits for
+    /// every job of a unit ordered before it; any job waits for the stop of a unit ordered
+    /// after it.
+    fn job_is_runnable(&mut self, i: usize) -> bool {
+        let Some((kind, ignore_order)) =
+            self.units[i].job.as_ref().map(|j| (j.kind, j.ignore_order))
+        else {
+            return false;
+        };
+        if ignore_order {
+            return true;
+        }
+        let (before_me, after_me) = {
+            let o = self.ordering();
+            (
+                o.before_me.get(i).cloned().unwrap_or_default(),
+                o.after_me.get(i).cloned().unwrap_or_default(),
+            )
+        };
+        let job_of = |k: usize| self.units[k].job.as_ref().filter(|j| !j.ignore_order);
+        if kind != JobKind::Stop && before_me.iter().any(|&k| job_of(k).is_some()) {
+            return false;
+        }
+        !after_me
+            .iter()
+            .any(|&k| job_of(k).is_some_and(|j| j.kind == JobKind::Stop))
+    }
+
+    /// `unit_check_uphold()`: an active unit starts the units it Upholds= whenever they are
+    /// down and have no job.
+    fn check_upholds(&mut self) {
+        for i in 0..self.units.len() {
+            if self.units[i]
+                .config
+                .unit
+                .dependency(Dependency::Upholds)
+                .is_empty()
+                || !matches!(self.units[i].active_state(), ActiveState::Active)
+            {
+                continue;
+            }
+            for (_, k) in self.dependency_units(i, Dependency::Upholds) {
+                let Some(k) = k else { continue };
+                if self.units[k].job.is_none() && self.is_inactive(k) && !self.shutting_down {
+                    let line = format!(
+                        "Unit {} is upheld by active unit {}, starting.",
+                        self.units[k].config.id, self.units[i].config.id
+                    );
+                    self.log(k, &line);
+                    self.queue_internal(i, k, JobKind::Start, JobMode::Replace);
+                }
             }
         }
     }
@@ -267,6 +383,17 @@ impl Manager {
             }
         };
         match kind {
+            JobKind::VerifyActive => match state {
+                ActiveState::Active | ActiveState::Reloading => {
+                    self.finish_job(i, "done");
+                    true
+                }
+                ActiveState::Activating => false,
+                _ => {
+                    self.finish_job(i, "skipped");
+                    true
+                }
+            },
             JobKind::Start => match state {
                 ActiveState::Active | ActiveState::Reloading => {
                     self.finish_job(i, "done");
@@ -278,6 +405,10 @@ impl Manager {
                 }
                 ActiveState::Activating | ActiveState::Deactivating => false,
                 ActiveState::Inactive | ActiveState::Failed => {
+                    if !self.bound_units_active(i) {
+                        self.finish_job(i, "dependency");
+                        return true;
+                    }
                     set_running(self);
                     if !self.service_start(i) {
                         self.finish_job(i, "failed");
@@ -320,6 +451,27 @@ impl Manager {
         }
     }
 
+    /// `unit_verify_deps()`: a unit ordered after a unit it BindsTo= starts only if that one
+    /// is active (it may have been skipped by a condition).
+    fn bound_units_active(&mut self, i: usize) -> bool {
+        let before_me = self
+            .ordering()
+            .before_me
+            .get(i)
+            .cloned()
+            .unwrap_or_default();
+        self.dependency_units(i, Dependency::BindsTo)
+            .into_iter()
+            .filter_map(|(_, k)| k)
+            .filter(|k| before_me.contains(k))
+            .all(|k| {
+                matches!(
+                    self.units[k].active_state(),
+                    ActiveState::Active | ActiveState::Reloading
+                )
+            })
+    }
+
     /// unit.c's `unit_process_job()`: the unit moved from `old` to `new`; does its job end?
     pub(super) fn job_on_state_change(&mut self, i: usize, old: ActiveState, new: ActiveState) {
         use ActiveState::*;
@@ -330,6 +482,7 @@ impl Manager {
             return;
         }
         match kind {
+            JobKind::VerifyActive => {}
             JobKind::Start => match new {
                 Active | Reloading => self.finish_job(i, "done"),
                 Failed => self.finish_job(i, "failed"),

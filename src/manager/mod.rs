@@ -3,8 +3,9 @@
 //! settings (`config`), the event loop (`event`), spawning (`spawn`, `credentials`, `limits`),
 //! processes (`process`), sd_notify (`notify`), logs (`journal`) and the state that survives it
 //! (`state`); the daemon itself (`daemon`) with its unit table (`unit`), job engine (`job`) and the
-//! service state machine (`service` for the model, `engine` for the transitions), and the exec
-//! environment of a command (`exec_env`).
+//! service state machine (`service` for the model, `engine` for the transitions), the exec
+//! environment of a command (`exec_env`), transactions and the unit graph (`transaction`), what
+//! a unit's change of state sets off (`reactions`), and the manager as PID 1 (`init`).
 
 pub mod config;
 pub mod context;
@@ -13,12 +14,15 @@ pub mod daemon;
 mod engine;
 pub mod event;
 pub mod exec_env;
+pub mod init;
 mod job;
 pub mod journal;
 pub mod limits;
 pub mod notify;
 pub mod process;
+mod reactions;
 pub mod service;
 pub mod spawn;
 pub mod state;
+mod transaction;
 mod unit;

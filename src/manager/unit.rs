@@ -151,7 +151,12 @@ fn mtimes(config: &UnitConfig) -> Vec<(std::path::PathBuf, Option<SystemTime>)> 
 /// `show` and `cat` print, so load-time text the manager never acts on is dropped, which keeps
 /// a table of hundreds of units small.
 fn slim(mut config: UnitConfig) -> UnitConfig {
-    config.raw.retain(|r| r.key == "WatchdogSignal");
+    config.raw.retain(|r| {
+        matches!(
+            r.key.as_str(),
+            "WatchdogSignal" | "FailureActionExitStatus" | "SuccessActionExitStatus"
+        )
+    });
     config.raw.shrink_to_fit();
     config.warnings = Vec::new();
     config.generated_fragment = None;
@@ -182,6 +187,18 @@ impl Unit {
 
     pub fn active_state(&self) -> ActiveState {
         self.svc.state.active_state()
+    }
+
+    /// The SubState= word: a unit without processes (a target) is just active or dead.
+    pub fn sub_state(&self) -> &'static str {
+        if self.config.unit_type == crate::unit::name::UnitType::Service {
+            return self.svc.state.as_str();
+        }
+        match self.svc.state {
+            SubState::Dead => "dead",
+            SubState::Failed => "failed",
+            _ => "active",
+        }
     }
 
     pub fn is_failed(&self) -> bool {
@@ -248,7 +265,7 @@ impl Unit {
             load_state: self.config.load_state.as_str().to_string(),
             description: self.config.unit.description.clone(),
             active_state: self.active_state().as_str().to_string(),
-            sub_state: svc.state.as_str().to_string(),
+            sub_state: self.sub_state().to_string(),
             result: svc.result.as_str().to_string(),
             reload_result: svc.reload_result.as_str().to_string(),
             main_pid: svc.main_pid.map(|p| p.pid).unwrap_or(0),

@@ -471,6 +471,41 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
     assemble(lookup, map, config, &id, &names, fragment, None)
 }
 
+/// Like [`load_with_map`], but a target systemd ships that the image lacks is made from
+/// systemd's own file (see [`super::builtin`]); `default.target` falls back to the
+/// `multi-user.target` of the image, or to the shipped one.
+pub fn load_or_shipped(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) -> UnitConfig {
+    let config = load_with_map(lookup, map, requested);
+    if config.load_state != LoadState::NotFound {
+        return config;
+    }
+    let Some((shipped_name, text)) = super::builtin::shipped_unit(requested.as_str()) else {
+        return config;
+    };
+    let Ok(id) = UnitName::parse(&shipped_name) else {
+        return config;
+    };
+    if id != *requested {
+        let mut config = load_or_shipped(lookup, map, &id);
+        if !config.names.iter().any(|n| n == requested.as_str()) {
+            config.names.push(requested.to_string());
+        }
+        return config;
+    }
+    let Ok(doc) = syntax::parse(text.as_bytes()) else {
+        return config;
+    };
+    let fragment = Path::new("/usr/lib/systemd/system").join(&shipped_name);
+    let mut config = UnitConfig::empty(id.as_str(), id.unit_type(), LoadState::Loaded);
+    config.names = vec![id.to_string()];
+    let names = [id.clone()];
+    let mut config = assemble(lookup, map, config, &id, &names, fragment, Some(doc));
+    // Nothing on disk to point at: systemd's FragmentPath= would name a file the image lacks.
+    config.fragment_path = None;
+    config.generated_fragment = Some(text);
+    config
+}
+
 /// systemd-sysv-generator's unit for `/etc/init.d/NAME` when no native `NAME.service` exists: the
 /// generator writes it to /run/systemd/generator.late, where the loader then finds it; here it is
 /// made on demand, with the same path.

@@ -1,6 +1,7 @@
 //! The unit model of systemd.unit(5): names, search paths, file syntax, and loading unit files
 //! with their drop-ins into typed, immutable configurations.
 
+pub mod builtin;
 pub mod calendar;
 pub mod command;
 pub mod envfile;
