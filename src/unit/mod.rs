@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod command;
+pub mod condition;
 pub mod envfile;
 pub mod host;
 pub mod load;
