@@ -4,6 +4,7 @@
 pub mod builtin;
 pub mod calendar;
 pub mod command;
+pub mod condition;
 pub mod envfile;
 pub mod host;
 pub mod load;
