@@ -761,27 +761,26 @@ fn unit_properties(
     p.usec("JobRunningTimeoutUSec", u.job_running_timeout);
     p.add("JobTimeoutAction", u.job_timeout_action.clone());
     p.add("JobTimeoutRebootArgument", "");
-    // Conditions are checked on every start; a unit never started has ConditionResult=no. The
-    // manager checks no Assert…= of its own: a start that got past the conditions passed them,
-    // at the same moment, as in systemd, which checks asserts right after conditions.
+    // Conditions are checked on every start; a unit never started has ConditionResult=no.
+    // Asserts are checked right after the conditions pass: a start that got past them without
+    // asserts to test passed them at the same moment.
     let checked = rt.condition_timestamp.0 != 0 || !rt.invocation_id.is_empty();
     let passed = checked && rt.condition_result;
+    let assert_stamp = if rt.assert_timestamp.0 != 0 {
+        rt.assert_timestamp
+    } else if passed {
+        rt.condition_timestamp
+    } else {
+        (0, 0)
+    };
     p.yes_no("ConditionResult", passed);
-    p.yes_no("AssertResult", passed);
+    p.yes_no("AssertResult", assert_stamp.0 != 0 && rt.assert_result);
     p.stamp(
         "ConditionTimestamp",
         "ConditionTimestampMonotonic",
         rt.condition_timestamp,
     );
-    p.stamp(
-        "AssertTimestamp",
-        "AssertTimestampMonotonic",
-        if passed {
-            rt.condition_timestamp
-        } else {
-            (0, 0)
-        },
-    );
+    p.stamp("AssertTimestamp", "AssertTimestampMonotonic", assert_stamp);
     // systemctl has no printer for these (sbbsi) arrays
     p.unprintable("Conditions");
     p.unprintable("Asserts");

@@ -461,8 +461,7 @@ fn print_running(
         let duration = format_duration(rt.active_exit.0 - rt.active_enter.0);
         writeln!(out, "{}{duration}", label("Duration"))?;
     }
-    // A failed ExecCondition= (the manager checks no Condition…= lines of its own, so there is no
-    // list of unmet conditions to follow).
+    // An unmet Condition…= (listed) or a failed ExecCondition= (nothing to list).
     if !rt.condition_result && rt.condition_timestamp.0 != 0 {
         let at = format_timestamp(rt.condition_timestamp.0).unwrap_or_default();
         let rel = format_relative(rt.condition_timestamp.0)
@@ -473,6 +472,23 @@ fn print_running(
             "{}start condition failed at {at}{rel}",
             label("Condition")
         )?;
+        for line in &rt.failed_conditions {
+            writeln!(out, "{}{line}", continuation())?;
+        }
+    }
+    if !rt.assert_result && rt.assert_timestamp.0 != 0 {
+        let at = format_timestamp(rt.assert_timestamp.0).unwrap_or_default();
+        let rel = format_relative(rt.assert_timestamp.0)
+            .map(|r| format!("; {r}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}start assertion failed at {at}{rel}",
+            label("Assert")
+        )?;
+        if let Some(line) = &rt.failed_assert {
+            writeln!(out, "{}{line}", continuation())?;
+        }
     }
     for (i, doc) in config.unit.documentation.iter().enumerate() {
         let head = if i == 0 {

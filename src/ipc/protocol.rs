@@ -175,6 +175,12 @@ pub struct UnitStatus {
     pub state_change: (u64, u64),
     pub condition_result: bool,
     pub condition_timestamp: (u64, u64),
+    /// `status`' lines under "start condition failed": `└─ ConditionX=… was not met`.
+    pub failed_conditions: Vec<String>,
+    pub assert_result: bool,
+    pub assert_timestamp: (u64, u64),
+    /// `status`' line under "start assertion failed".
+    pub failed_assert: Option<String>,
     pub need_daemon_reload: bool,
     /// The unit's live processes, main first, with their command lines.
     pub processes: Vec<(i32, String)>,

@@ -339,6 +339,9 @@ impl Manager {
             svc.status_errno = 0;
             svc.notified_ready = false;
             svc.condition_result = true;
+            svc.failed_conditions.clear();
+            svc.assert_result = true;
+            svc.failed_assert = None;
             svc.last_main_exit = None;
         }
         self.units[i].svc.condition_stamp = now_stamp();

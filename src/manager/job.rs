@@ -12,6 +12,7 @@ use super::daemon::Manager;
 use super::service::SubState;
 use super::state::ActiveState;
 use crate::ipc::protocol::{JobMode, JobOutcome, JobVerb, Reply};
+use crate::unit::condition;
 use crate::unit::model::{Dependency, ExecKind, LoadState};
 use crate::unit::name::{UnitName, UnitType};
 
@@ -35,6 +36,13 @@ impl JobKind {
             JobKind::Reload => "reload",
         }
     }
+}
+
+/// What the checks before a start decided.
+enum StartGate {
+    Go,
+    ConditionFailed,
+    AssertFailed,
 }
 
 #[derive(Debug)]
@@ -405,6 +413,17 @@ impl Manager {
                 }
                 ActiveState::Activating | ActiveState::Deactivating => false,
                 ActiveState::Inactive | ActiveState::Failed => {
+                    match self.test_start_conditions(i) {
+                        StartGate::Go => {}
+                        StartGate::ConditionFailed => {
+                            self.finish_job(i, "done");
+                            return true;
+                        }
+                        StartGate::AssertFailed => {
+                            self.finish_job(i, "assert");
+                            return true;
+                        }
+                    }
                     if !self.bound_units_active(i) {
                         self.finish_job(i, "dependency");
                         return true;
@@ -449,6 +468,51 @@ impl Manager {
                 _ => false,
             },
         }
+    }
+
+    /// unit.c's `unit_test_condition()` and `unit_test_assert()` before a start: an unmet
+    /// condition skips the unit (it stays as it is, the job is done), an unmet assert fails the
+    /// job. The results stay for `status` and `show`.
+    fn test_start_conditions(&mut self, i: usize) -> StartGate {
+        let (conditions, asserts) = {
+            let u = &self.units[i].config.unit;
+            (u.conditions.clone(), u.asserts.clone())
+        };
+        if conditions.is_empty() && asserts.is_empty() {
+            return StartGate::Go;
+        }
+        let mut facts = condition::HostFacts::current();
+        facts.environment = self
+            .manager_env
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let stamp = super::unit::now_stamp();
+        let tested = condition::check(&conditions, &facts);
+        {
+            let svc = &mut self.units[i].svc;
+            svc.condition_result = tested.met;
+            svc.condition_stamp = stamp;
+            svc.failed_conditions = tested.status_condition_lines();
+        }
+        if !tested.met {
+            let desc = self.description(i);
+            self.log(i, &condition::skipped_message(&desc));
+            return StartGate::ConditionFailed;
+        }
+        let tested = condition::check(&asserts, &facts);
+        {
+            let svc = &mut self.units[i].svc;
+            svc.assert_result = tested.met;
+            svc.assert_stamp = stamp;
+            svc.failed_assert = tested.status_assert_line();
+        }
+        if !tested.met {
+            let desc = self.description(i);
+            self.log(i, &condition::assert_failed_message(&desc));
+            return StartGate::AssertFailed;
+        }
+        StartGate::Go
     }
 
     /// `unit_verify_deps()`: a unit ordered after a unit it BindsTo= starts only if that one

@@ -75,6 +75,10 @@ pub struct ServiceRuntime {
     pub last_main_exit: Option<ExitInfo>,
     pub condition_result: bool,
     pub condition_stamp: Stamp,
+    pub failed_conditions: Vec<String>,
+    pub assert_result: bool,
+    pub assert_stamp: Stamp,
+    pub failed_assert: Option<String>,
     /// READY=1 arrived while the start was still being set up.
     pub notified_ready: bool,
 }
@@ -118,6 +122,10 @@ impl Default for ServiceRuntime {
             last_main_exit: None,
             condition_result: true,
             condition_stamp: (0, 0),
+            failed_conditions: Vec::new(),
+            assert_result: true,
+            assert_stamp: (0, 0),
+            failed_assert: None,
             notified_ready: false,
         }
     }
@@ -287,6 +295,10 @@ impl Unit {
             state_change: self.stamps.state_change,
             condition_result: svc.condition_result,
             condition_timestamp: svc.condition_stamp,
+            failed_conditions: svc.failed_conditions.clone(),
+            assert_result: svc.assert_result,
+            assert_timestamp: svc.assert_stamp,
+            failed_assert: svc.failed_assert.clone(),
             need_daemon_reload: self.need_daemon_reload(),
             processes,
             past_commands: self.past_commands(),
