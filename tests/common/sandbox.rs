@@ -61,6 +61,16 @@ for dir in "$@"; do
 done
 # mount(8) leaves /run/mount (its utab) behind; the sandbox's /run starts empty.
 rm -rf /run/mount
+if [ "$init" = BOOT ]; then
+    # An image without systemd: the host's own units are not part of it.
+    for dir in /usr/lib/systemd/system /lib/systemd/system; do
+        [ -d "$dir" ] && ! mountpoint -q "$dir" && mount -t tmpfs -o mode=0755 sandbox-lib "$dir"
+    done
+    echo ready
+    # The test lays out the image, then says which init command line to run as PID 1.
+    read -r args
+    exec /run/sandbox-bin/init $args
+fi
 echo ready
 exec python3 -c "$init"
 "#;
@@ -84,6 +94,11 @@ while True:
 pub struct Sandbox {
     /// The `unshare` process (in the host's namespaces).
     holder: Mutex<Child>,
+    /// For a sandbox booted by our init: where the boot command line is written.
+    boot_line: Mutex<Option<std::process::ChildStdin>>,
+    /// The exit status of the sandbox's PID 1, once it ended.
+    exit: Mutex<Option<i32>>,
+    holder_stdout: Arc<Mutex<String>>,
     /// Host pid of the namespace's pid 1.
     pid1: i32,
     holder_stderr: Arc<Mutex<String>>,
@@ -93,6 +108,17 @@ impl Sandbox {
     /// A fresh sandbox with its tmpfs mounts in place. Panics with the reason if it cannot be
     /// made (not root, no `unshare`, no overlayfs).
     pub fn new() -> Sandbox {
+        Sandbox::create(false)
+    }
+
+    /// A sandbox whose PID 1 will be our binary as `init` (`/run/sandbox-bin/init`), with an
+    /// image that has no systemd units of its own: write the units, then [`Sandbox::boot`].
+    /// Until then a shell holds PID 1.
+    pub fn for_init() -> Sandbox {
+        Sandbox::create(true)
+    }
+
+    fn create(init: bool) -> Sandbox {
         let visible = [
             PathBuf::from(env!("CARGO_MANIFEST_DIR")),
             PathBuf::from(OUR_SYSTEMCTL),
@@ -121,13 +147,13 @@ impl Sandbox {
                 "-c",
                 SETUP,
                 "sh",
-                INIT,
+                if init { "BOOT" } else { INIT },
             ])
             .args(&hidden)
             .env_clear()
             .env("PATH", PATH)
             .current_dir("/")
-            .stdin(Stdio::null())
+            .stdin(if init { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -143,10 +169,19 @@ impl Sandbox {
         });
         let out = holder.stdout.take().expect("holder stdout");
         let (tx, rx) = mpsc::channel();
+        let holder_stdout = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&holder_stdout);
         std::thread::spawn(move || {
+            let mut reader = BufReader::new(out);
             let mut line = String::new();
-            let _ = BufReader::new(out).read_line(&mut line);
+            let _ = reader.read_line(&mut line);
             let _ = tx.send(line);
+            // What an init prints after that (its console) is kept for the test.
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                sink.lock().unwrap().push_str(&line);
+                line.clear();
+            }
         });
         let ready = rx.recv_timeout(WAIT).unwrap_or_default();
         if ready.trim() != "ready" {
@@ -164,7 +199,11 @@ impl Sandbox {
             .into_iter()
             .next()
             .unwrap_or_else(|| panic!("no namespace pid 1 below unshare ({holder_pid})"));
+        let boot_line = holder.stdin.take();
         let sb = Sandbox {
+            boot_line: Mutex::new(boot_line),
+            holder_stdout,
+            exit: Mutex::new(None),
             holder: Mutex::new(holder),
             pid1,
             holder_stderr,
@@ -177,7 +216,78 @@ impl Sandbox {
         let link = format!("{BIN_DIR}/journalctl");
         fs::create_dir_all(sb.host_path(BIN_DIR)).expect("mkdir sandbox bin dir");
         symlink(OUR_SYSTEMCTL, sb.host_path(&link)).expect("link journalctl");
+        for name in [
+            "init",
+            "systemd-notify",
+            "systemd-escape",
+            "systemd-detect-virt",
+        ] {
+            symlink(OUR_SYSTEMCTL, sb.host_path(&format!("{BIN_DIR}/{name}")))
+                .unwrap_or_else(|e| panic!("link {name}: {e}"));
+        }
         sb
+    }
+
+    /// Make our init PID 1 with `args` (for example `--unit=x.target`), and wait until its
+    /// control socket answers.
+    pub fn boot(&self, args: &[&str]) {
+        use std::io::Write;
+        let mut line = self
+            .boot_line
+            .lock()
+            .unwrap()
+            .take()
+            .expect("boot() needs Sandbox::for_init() and runs once");
+        writeln!(line, "{}", args.join(" ")).expect("write the boot line");
+        drop(line);
+        self.wait_until("the init answers", WAIT, || {
+            self.exit_status().is_some()
+                || self
+                    .run(&[OUR_SYSTEMCTL, "is-system-running"])
+                    .stdout
+                    .trim()
+                    != "offline"
+        });
+    }
+
+    /// Send `sig` to the sandbox's PID 1 from outside, as `docker stop`/`docker kill` do.
+    pub fn signal_init(&self, sig: i32) {
+        // SAFETY: kill(2) of the namespace's pid 1, which we started.
+        unsafe {
+            libc::kill(self.pid1, sig);
+        }
+    }
+
+    /// The exit status of PID 1 once it has ended (`unshare --fork` passes it on).
+    pub fn exit_status(&self) -> Option<i32> {
+        let mut exit = self.exit.lock().unwrap();
+        if exit.is_none() {
+            let mut holder = self.holder.lock().unwrap_or_else(|e| e.into_inner());
+            if let Ok(Some(status)) = holder.try_wait() {
+                use std::os::unix::process::ExitStatusExt;
+                *exit = Some(
+                    status
+                        .code()
+                        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)),
+                );
+            }
+        }
+        *exit
+    }
+
+    /// Wait until PID 1 ends, and return its exit status.
+    pub fn wait_exit(&self, timeout: Duration) -> i32 {
+        self.wait_until("PID 1 ends", timeout, || self.exit_status().is_some());
+        self.exit_status().unwrap_or(-1)
+    }
+
+    /// What the init printed (its console: stdout, then stderr).
+    pub fn console(&self) -> String {
+        format!(
+            "{}{}",
+            self.holder_stdout.lock().unwrap(),
+            self.holder_stderr.lock().unwrap()
+        )
     }
 
     /// Host pid of the sandbox's pid 1 (everything inside descends from it or from `nsenter`).
