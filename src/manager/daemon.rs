@@ -987,6 +987,10 @@ pub fn manager_main(init: Option<super::init::InitOptions>) -> u8 {
         // A fresh boot: what the image (or a previous run) left is not ours to adopt.
         let _ = std::fs::remove_file(ctx.state_file());
         let _ = std::fs::remove_dir_all(fifo_dir(&ctx));
+    }
+    // systemd-tmpfiles-setup.service, only for the init of a container: it empties /tmp, which
+    // an `--init` under another PID 1 may share with processes it does not own.
+    if init.is_some() && std::process::id() == 1 {
         let mut log = std::io::stderr();
         let opts = crate::tmpfiles::Options::boot_setup(None);
         if let Err(e) = crate::tmpfiles::run(&opts, &mut std::io::empty(), &mut log) {
