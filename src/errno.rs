@@ -43,6 +43,7 @@ const GLIBC_ERRNO_TEXTS: &[(i32, &str)] = &[
     (libc::ETIMEDOUT, "Connection timed out"),
     (libc::ENOEXEC, "Exec format error"),
     (libc::EBADMSG, "Bad message"),
+    (libc::ERANGE, "Numerical result out of range"),
 ];
 
 /// strerror() of an I/O error as glibc words it, without Rust's "(os error N)" suffix.

@@ -52,6 +52,8 @@ fn main() -> ExitCode {
         "systemd-escape" => cli::systemd_escape_main(argv),
         "journalctl" => cli::journalctl_main(argv),
         "systemd-tmpfiles" => cli::systemd_tmpfiles_main(argv),
+        "systemd-notify" => cli::systemd_notify_main(argv),
+        "systemd-detect-virt" => cli::systemd_detect_virt_main(argv),
         _ => cli::systemctl_main(argv),
     };
     ExitCode::from(code)

@@ -2,9 +2,12 @@
 //! arguments, and the exit codes and wording systemd 252 uses. Clap types stay in this layer; the
 //! verbs call into `unit` and `install` and format their answers here.
 
+mod detect_virt;
 mod escape;
+mod getopt;
 mod install_verbs;
 mod journalctl;
+mod notify;
 mod online;
 mod options;
 mod runtime;
@@ -18,8 +21,10 @@ use std::path::Path;
 
 use clap::Parser;
 
+pub use detect_virt::systemd_detect_virt_main;
 pub use escape::systemd_escape_main;
 pub use journalctl::journalctl_main;
+pub use notify::systemd_notify_main;
 pub use options::Options;
 pub use tmpfiles::systemd_tmpfiles_main;
 

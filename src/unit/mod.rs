@@ -15,3 +15,4 @@ pub mod specifier;
 pub mod syntax;
 pub mod sysv;
 pub mod timespan;
+pub mod virt;

@@ -284,8 +284,13 @@ fn is_normalized_relative(p: &str) -> bool {
     !p.is_empty() && p.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
+/// systemd's NAME_MAX and PATH_MAX, which `path_is_valid()` holds a path to.
+const FILE_NAME_MAX: usize = 255;
+const PATH_MAX: usize = 4096;
+
 /// systemd's `unit_name_path_escape()`: the path is simplified (`//` and `/./` collapse, slashes
-/// at either end go), `/` alone is `-`, and what remains must be normalized.
+/// at either end go), `/` alone is `-`, and what remains must be normalized and a valid path (no
+/// component longer than NAME_MAX, shorter than PATH_MAX).
 pub fn escape_path(p: &str) -> Result<String, NameError> {
     let parts: Vec<&str> = p.split('/').filter(|c| !c.is_empty()).collect();
     let only_dots = !parts.is_empty() && parts.iter().all(|c| *c == ".");
@@ -294,10 +299,99 @@ pub fn escape_path(p: &str) -> Result<String, NameError> {
     }
     let kept: Vec<&str> = parts.into_iter().filter(|c| *c != ".").collect();
     let simplified = kept.join("/");
-    if only_dots || !is_normalized_relative(&simplified) {
+    let too_long = kept.iter().any(|c| c.len() > FILE_NAME_MAX)
+        || simplified.len() + usize::from(p.starts_with('/')) >= PATH_MAX;
+    if only_dots || too_long || !is_normalized_relative(&simplified) {
         return Err(NameError::BadPath(p.to_string()));
     }
     Ok(escape(&simplified))
+}
+
+/// SipHash-2-4 (systemd's siphash24()), for hashed unit names.
+fn siphash24(data: &[u8], key: &[u8; 16]) -> u64 {
+    let word = |b: &[u8]| {
+        b.iter()
+            .rev()
+            .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+    };
+    let k0 = word(&key[..8]);
+    let k1 = word(&key[8..]);
+    let mut v = [
+        k0 ^ 0x736f_6d65_7073_6575,
+        k1 ^ 0x646f_7261_6e64_6f6d,
+        k0 ^ 0x6c79_6765_6e65_7261,
+        k1 ^ 0x7465_6462_7974_6573,
+    ];
+    let round = |v: &mut [u64; 4]| {
+        v[0] = v[0].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(13) ^ v[0];
+        v[0] = v[0].rotate_left(32);
+        v[2] = v[2].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(16) ^ v[2];
+        v[0] = v[0].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(21) ^ v[0];
+        v[2] = v[2].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(17) ^ v[2];
+        v[2] = v[2].rotate_left(32);
+    };
+    let compress = |v: &mut [u64; 4], m: u64| {
+        v[3] ^= m;
+        round(v);
+        round(v);
+        v[0] ^= m;
+    };
+    let mut chunks = data.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        compress(&mut v, word(chunk));
+    }
+    compress(
+        &mut v,
+        ((data.len() as u64) << 56) | word(chunks.remainder()),
+    );
+    v[2] ^= 0xff;
+    for _ in 0..4 {
+        round(&mut v);
+    }
+    v[0] ^ v[1] ^ v[2] ^ v[3]
+}
+
+/// systemd's `unit_name_hash_long()`: a name too long for UNIT_NAME_MAX is cut and given a hash
+/// of the whole (`…_0123456789abcdef.mount`), so that long paths still have mount units.
+fn hash_long_name(name: &str, unit_type: UnitType) -> String {
+    // LONG_NAME_HASH_KEY of unit-name.c.
+    const KEY: [u8; 16] = [
+        0xec, 0xf2, 0x37, 0xfb, 0x58, 0x32, 0x4a, 0x32, 0x84, 0x9f, 0x06, 0x9b, 0x0d, 0x21, 0xeb,
+        0x9a,
+    ];
+    // The hash covers the C string's terminating NUL too.
+    let mut hashed = name.as_bytes().to_vec();
+    hashed.push(0);
+    let hash: String = siphash24(&hashed, &KEY)
+        .to_le_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let keep = UNIT_NAME_MAX - unit_type.as_str().len() - hash.len() - 2;
+    let cut = String::from_utf8_lossy(&name.as_bytes()[..keep.min(name.len())]).into_owned();
+    format!("{cut}_{hash}.{unit_type}")
+}
+
+/// systemd's `unit_name_from_path()`: a path's unit name of `unit_type`, hashed when too long.
+pub fn from_path(path: &str, unit_type: UnitType) -> Result<UnitName, NameError> {
+    let name = format!("{}.{unit_type}", escape_path(path)?);
+    if name.len() > UNIT_NAME_MAX {
+        return UnitName::parse(&hash_long_name(&name, unit_type));
+    }
+    UnitName::parse(&name)
+}
+
+/// `path_simplify()` of an absolute path: no `//`, no `.` components, no trailing slash.
+fn simplify_absolute(p: &str) -> String {
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    format!("/{}", parts.join("/"))
 }
 
 /// systemd's `unit_name_path_unescape()`: the inverse of [`escape_path`], always absolute and
@@ -329,19 +423,24 @@ pub fn mangle_escape(s: &str) -> String {
 }
 
 /// systemd's `unit_name_mangle_with_suffix()` for names given on a command line: a valid name as
-/// it is, a path as a mount or device name, anything else escaped ([`mangle_escape`]) and given
-/// `suffix` unless the escaped name is valid already.
+/// it is, a path as a device (below /dev or /sys) or mount name if it makes one, anything else
+/// escaped ([`mangle_escape`]) and given `suffix` unless the escaped name is valid already.
 pub fn mangle(s: &str, suffix: UnitType) -> Result<UnitName, NameError> {
     if let Ok(n) = UnitName::parse(s) {
         return Ok(n);
     }
     if s.starts_with('/') {
-        let kind = if s.starts_with("/dev/") {
-            UnitType::Device
-        } else {
-            UnitType::Mount
-        };
-        return UnitName::parse(&format!("{}.{}", escape_path(s)?, kind));
+        let simplified = simplify_absolute(s);
+        let below = |dir: &str| simplified.strip_prefix(dir).is_some_and(|r| !r.is_empty());
+        if below("/dev/") || below("/sys/") {
+            if let Ok(n) = from_path(&simplified, UnitType::Device) {
+                return Ok(n);
+            }
+        }
+        // A path that makes no mount name (`/a/../b`) is escaped like any other string.
+        if let Ok(n) = from_path(&simplified, UnitType::Mount) {
+            return Ok(n);
+        }
     }
     let escaped = mangle_escape(s);
     if let Ok(n) = UnitName::parse(&escaped) {
@@ -399,6 +498,29 @@ mod tests {
         assert!(escape_path(".").is_err());
         assert!(escape_path("/a/../b").is_err());
         assert_eq!(escape_path("a//b/./").unwrap(), "a-b");
+    }
+
+    #[test]
+    fn long_path_names_are_hashed_as_systemd_hashes_them() {
+        // Checked against systemd-escape 252: `systemd-escape -m /aaa…` (250 a's).
+        let name = from_path(&format!("/{}", "a".repeat(250)), UnitType::Mount).unwrap();
+        assert_eq!(
+            name.as_str(),
+            format!("{}_506d9c632ced75cd.mount", "a".repeat(232))
+        );
+        let name = from_path(&format!("/{}", "a".repeat(249)), UnitType::Mount).unwrap();
+        assert_eq!(name.as_str().len(), 255, "fits without a hash");
+        assert!(escape_path(&format!("/{}", "a".repeat(256))).is_err());
+    }
+
+    #[test]
+    fn mangle_falls_back_to_escaping_paths_that_name_no_mount() {
+        let m = |s: &str| mangle(s, UnitType::Service).map(|n| n.to_string());
+        assert_eq!(m("/sys/foo").unwrap(), "sys-foo.device");
+        assert_eq!(m("//dev/sda").unwrap(), "dev-sda.device");
+        assert_eq!(m("/dev/").unwrap(), "dev.mount");
+        assert_eq!(m("/dev/../sda").unwrap(), "-dev-..-sda.service");
+        assert!(m("").is_err());
     }
 
     #[test]
