@@ -21,36 +21,12 @@ use crate::install::glob_match;
 use crate::manager::credentials::Accounts;
 use crate::unit::host;
 use crate::unit::model::Condition;
+use crate::unit::virt::{self, Virtualization};
 
 /// systemd's `SYSTEM_UID_MAX` default: `@system` means a uid up to this.
 const SYSTEM_UID_MAX: u32 = 999;
 const UID_NOBODY: u32 = 65534;
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
-
-/// What `detect_virtualization()` found: the id `systemd-detect-virt` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Virtualization {
-    None,
-    Vm(&'static str),
-    Container(&'static str),
-}
-
-impl Virtualization {
-    pub fn name(self) -> &'static str {
-        match self {
-            Virtualization::None => "none",
-            Virtualization::Vm(n) | Virtualization::Container(n) => n,
-        }
-    }
-
-    pub fn is_container(self) -> bool {
-        matches!(self, Virtualization::Container(_))
-    }
-
-    pub fn is_vm(self) -> bool {
-        matches!(self, Virtualization::Vm(_))
-    }
-}
 
 /// The facts the checks read. `HostFacts::current()` reads them from this process and machine; a
 /// test (or `--root`) changes the fields it needs.
@@ -99,7 +75,7 @@ impl HostFacts {
         let environment = std::env::vars_os()
             .map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy()))
             .collect::<Vec<_>>();
-        let virtualization = detect_virtualization();
+        let virtualization = virt::detect_virtualization().unwrap_or(Virtualization::None);
         let machine = nix::sys::utsname::uname()
             .ok()
             .and_then(|u| u.machine().to_str().map(str::to_string))
@@ -118,7 +94,7 @@ impl HostFacts {
             kernel_release: host::kernel_release(),
             machine,
             virtualization,
-            user_namespace: running_in_userns(),
+            user_namespace: virt::running_in_userns().unwrap_or(false),
             physical_memory: physical_memory(),
             cpus: cpus_in_affinity_mask(),
         }
@@ -1820,189 +1796,6 @@ fn pressure(kind: &str, p: &str) -> Result<bool, String> {
 
 // ---- Virtualization ---------------------------------------------------------------------------
 
-/// `container_from_string()`; other names are "container-other".
-fn container_name(s: &str) -> &'static str {
-    match s {
-        "lxc" => "lxc",
-        "lxc-libvirt" => "lxc-libvirt",
-        "systemd-nspawn" => "systemd-nspawn",
-        "docker" => "docker",
-        "podman" => "podman",
-        "rkt" => "rkt",
-        "wsl" => "wsl",
-        "proot" => "proot",
-        "pouch" => "pouch",
-        _ => "container-other",
-    }
-}
-
-fn first_line(path: &str) -> Option<String> {
-    let text = fs::read_to_string(path).ok()?;
-    let line = text.lines().next().unwrap_or("").trim().to_string();
-    (!line.is_empty()).then_some(line)
-}
-
-/// The files container runtimes leave in the container's root.
-fn container_files() -> Option<&'static str> {
-    if Path::new("/run/.containerenv").exists() {
-        Some("podman")
-    } else if Path::new("/.dockerenv").exists() {
-        Some("docker")
-    } else {
-        None
-    }
-}
-
-/// `$container` of PID 1, from /proc/1/environ (readable when we are PID 1's user or privileged).
-fn pid1_container_env() -> Option<String> {
-    let raw = fs::read("/proc/1/environ").ok()?;
-    raw.split(|&b| b == 0).find_map(|v| {
-        v.strip_prefix(b"container=")
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-    })
-}
-
-/// Whether this process is outside the initial PID namespace: the initial one always has inode
-/// PROC_PID_INIT_INO.
-fn in_child_pid_namespace() -> bool {
-    const PROC_PID_INIT_INO: &str = "pid:[4026531836]";
-    fs::read_link("/proc/self/ns/pid").is_ok_and(|l| l.as_os_str() != PROC_PID_INIT_INO)
-}
-
-/// systemd 252's `detect_container()`, in its order: OpenVZ, WSL, proot, what the container
-/// manager wrote to /run/host/container-manager, `$container` (our own when we are PID 1, which
-/// is authoritative, else /run/systemd/container or PID 1's), then /run/.containerenv and
-/// /.dockerenv. Beyond systemd: a process outside the initial PID namespace is taken to be in a
-/// container ("container-other"), which covers runtimes that leave no trace (containerd, k8s).
-pub fn detect_container() -> Option<&'static str> {
-    if Path::new("/proc/vz").exists() && !Path::new("/proc/bc").exists() {
-        return Some("openvz");
-    }
-    if first_line("/proc/sys/kernel/osrelease")
-        .is_some_and(|o| o.contains("Microsoft") || o.contains("WSL"))
-    {
-        return Some("wsl");
-    }
-    let tracer = fs::read_to_string("/proc/self/status").ok().and_then(|s| {
-        s.lines()
-            .find_map(|l| l.strip_prefix("TracerPid:"))
-            .map(|p| p.trim().to_string())
-    });
-    if let Some(pid) = tracer.filter(|p| p != "0") {
-        if first_line(&format!("/proc/{pid}/comm")).is_some_and(|c| c.starts_with("proot")) {
-            return Some("proot");
-        }
-    }
-    let translate = |name: &str| -> Option<&'static str> {
-        if name == "oci" {
-            // Some images hard-code container=oci, which names no manager.
-            return Some(container_files().unwrap_or("container-other"));
-        }
-        Some(container_name(name))
-    };
-    if let Some(m) = first_line("/run/host/container-manager") {
-        return translate(&m);
-    }
-    if std::process::id() == 1 {
-        match std::env::var("container") {
-            Ok(v) if v.is_empty() => return None,
-            Ok(v) => return translate(&v),
-            Err(_) => {}
-        }
-    } else {
-        if let Some(m) = first_line("/run/systemd/container") {
-            return translate(&m);
-        }
-        if let Some(v) = pid1_container_env().filter(|v| !v.is_empty()) {
-            return translate(&v);
-        }
-    }
-    if let Some(name) = container_files() {
-        return Some(name);
-    }
-    in_child_pid_namespace().then_some("container-other")
-}
-
-/// A reduced `detect_vm()`: the DMI vendor strings systemd matches, then Xen, then the CPU's
-/// "hypervisor" flag for any other hypervisor.
-fn detect_vm() -> Option<&'static str> {
-    const VENDORS: &[(&str, &str)] = &[
-        ("KVM", "kvm"),
-        ("OpenStack", "kvm"),
-        ("KubeVirt", "kvm"),
-        ("Amazon EC2", "amazon"),
-        ("QEMU", "qemu"),
-        ("VMware", "vmware"),
-        ("VMW", "vmware"),
-        ("innotek GmbH", "oracle"),
-        ("VirtualBox", "oracle"),
-        ("Xen", "xen"),
-        ("Bochs", "bochs"),
-        ("Parallels", "parallels"),
-        ("BHYVE", "bhyve"),
-        ("Hyper-V", "microsoft"),
-        ("Apple Virtualization", "apple"),
-    ];
-    for field in [
-        "product_name",
-        "sys_vendor",
-        "board_vendor",
-        "bios_vendor",
-        "product_version",
-    ] {
-        if let Some(v) = first_line(&format!("/sys/class/dmi/id/{field}")) {
-            if let Some(&(_, id)) = VENDORS.iter().find(|(prefix, _)| v.starts_with(prefix)) {
-                return Some(id);
-            }
-        }
-    }
-    if Path::new("/proc/xen").exists() {
-        return Some("xen");
-    }
-    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    cpuinfo
-        .lines()
-        .filter(|l| l.starts_with("flags"))
-        .any(|l| l.split_whitespace().any(|f| f == "hypervisor"))
-        .then_some("vm-other")
-}
-
-/// `detect_virtualization()`: a container if any, else a VM if any.
-pub fn detect_virtualization() -> Virtualization {
-    if let Some(c) = detect_container() {
-        return Virtualization::Container(c);
-    }
-    detect_vm().map_or(Virtualization::None, Virtualization::Vm)
-}
-
-/// `userns_has_mapping()`: a map other than the identity of all ids.
-fn userns_has_mapping(path: &str) -> Option<bool> {
-    let text = match fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Some(false),
-        Err(_) => return None,
-    };
-    let fields: Vec<&str> = text
-        .lines()
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    Some(fields != ["0", "0", "4294967295"])
-}
-
-/// `running_in_userns()`.
-fn running_in_userns() -> bool {
-    for map in ["/proc/self/uid_map", "/proc/self/gid_map"] {
-        match userns_has_mapping(map) {
-            Some(false) => {}
-            Some(true) => return true,
-            None => return false,
-        }
-    }
-    first_line("/proc/self/setgroups").is_some_and(|l| l == "deny")
-}
-
 /// `ConditionVirtualization=`: a boolean (any virtualization), `vm`, `container`,
 /// `private-users`, or an id.
 fn virtualization(p: &str, f: &HostFacts) -> bool {
@@ -2016,7 +1809,7 @@ fn virtualization(p: &str, f: &HostFacts) -> bool {
     match p {
         "vm" => v.is_vm(),
         "container" => v.is_container(),
-        _ => v != Virtualization::None && v.name() == p,
+        _ => v != Virtualization::None && v.as_str() == p,
     }
 }
 
@@ -2060,7 +1853,7 @@ mod tests {
             kernel_release: "5.15.0-91-generic".into(),
             machine: "x86_64".into(),
             kernel_command_line: Some("/sbin/init quiet splash=no \"opt=a b\"".into()),
-            virtualization: Virtualization::Container("docker"),
+            virtualization: Virtualization::Docker,
             user_namespace: false,
             physical_memory: Some(2 << 30),
             cpus: Some(4),
