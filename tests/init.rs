@@ -279,6 +279,24 @@ fn sigterm_stops_units_in_reverse_order_and_the_container_exits_0() {
 }
 
 #[test]
+fn systemctl_and_systemd_as_pid_1_boot_like_init() {
+    for name in ["systemctl", "systemd"] {
+        let sb = Sandbox::for_init();
+        sb.unit(
+            "x.service",
+            "[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n",
+        );
+        enable(&sb, &["x.service"]);
+        sb.boot_as(name, &[]);
+        assert!(sb.exit_status().is_none(), "{name}: {}", sb.console());
+        assert_eq!(wait_running(&sb), "running", "{name}");
+        assert_eq!(sb.prop("x.service", "ActiveState"), "active", "{name}");
+        sb.signal_init(libc::SIGTERM);
+        assert_eq!(sb.wait_exit(WAIT), 0, "{name}: {}", sb.console());
+    }
+}
+
+#[test]
 fn systemctl_exit_n_ends_the_container_with_n() {
     for code in [0, 3, 255] {
         let sb = Sandbox::for_init();

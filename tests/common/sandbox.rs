@@ -67,9 +67,9 @@ if [ "$init" = BOOT ]; then
         [ -d "$dir" ] && ! mountpoint -q "$dir" && mount -t tmpfs -o mode=0755 sandbox-lib "$dir"
     done
     echo ready
-    # The test lays out the image, then says which init command line to run as PID 1.
-    read -r args
-    exec /run/sandbox-bin/init $args
+    # The test lays out the image, then says which name (argv[0]) and arguments PID 1 runs with.
+    read -r name args
+    exec /run/sandbox-bin/$name $args
 fi
 echo ready
 exec python3 -c "$init"
@@ -218,6 +218,8 @@ impl Sandbox {
         symlink(OUR_SYSTEMCTL, sb.host_path(&link)).expect("link journalctl");
         for name in [
             "init",
+            "systemd",
+            "systemctl",
             "systemd-notify",
             "systemd-escape",
             "systemd-detect-virt",
@@ -231,6 +233,12 @@ impl Sandbox {
     /// Make our init PID 1 with `args` (for example `--unit=x.target`), and wait until its
     /// control socket answers.
     pub fn boot(&self, args: &[&str]) {
+        self.boot_as("init", args)
+    }
+
+    /// [`Sandbox::boot`] with PID 1 running under another name: `systemctl` (an
+    /// `ENTRYPOINT ["/usr/bin/systemctl"]`) or `systemd`.
+    pub fn boot_as(&self, name: &str, args: &[&str]) {
         use std::io::Write;
         let mut line = self
             .boot_line
@@ -238,7 +246,7 @@ impl Sandbox {
             .unwrap()
             .take()
             .expect("boot() needs Sandbox::for_init() and runs once");
-        writeln!(line, "{}", args.join(" ")).expect("write the boot line");
+        writeln!(line, "{name} {}", args.join(" ")).expect("write the boot line");
         drop(line);
         self.wait_until("the init answers", WAIT, || {
             self.exit_status().is_some()
