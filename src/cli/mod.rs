@@ -5,6 +5,7 @@
 mod escape;
 mod install_verbs;
 mod journalctl;
+mod list_dependencies;
 mod online;
 mod options;
 mod runtime;
@@ -169,9 +170,9 @@ const VERBS: &[Verb] = &[
     verb("list-jobs", Arity::Any, true, runtime::list_jobs),
     verb(
         "list-dependencies",
-        Arity::AtMost(1),
-        true,
-        online::needs_manager,
+        Arity::Any,
+        false,
+        list_dependencies::list_dependencies,
     ),
     verb("start", Arity::UnitsOrMarked, true, runtime::job),
     verb("stop", Arity::UnitsOrMarked, true, runtime::job),
