@@ -8,6 +8,7 @@ mod getopt;
 mod install_verbs;
 mod journalctl;
 mod notify;
+mod list_dependencies;
 mod online;
 mod options;
 mod runtime;
@@ -174,9 +175,9 @@ const VERBS: &[Verb] = &[
     verb("list-jobs", Arity::Any, true, runtime::list_jobs),
     verb(
         "list-dependencies",
-        Arity::AtMost(1),
-        true,
-        online::needs_manager,
+        Arity::Any,
+        false,
+        list_dependencies::list_dependencies,
     ),
     verb("start", Arity::UnitsOrMarked, true, runtime::job),
     verb("stop", Arity::UnitsOrMarked, true, runtime::job),

@@ -501,7 +501,7 @@ pub fn query_units(units: &[String]) -> Option<Vec<UnitStatus>> {
 }
 
 /// (load state, active state) of `units`, as [`query_units`] finds them.
-fn query_states(units: &[String]) -> Option<Vec<(String, String)>> {
+pub(super) fn query_states(units: &[String]) -> Option<Vec<(String, String)>> {
     if let Some(mut conn) = connect_running() {
         if let Ok(Reply::States(s)) = call(
             &mut conn,

@@ -216,10 +216,10 @@ fn status_running(ctx: &Ctx, names: &[UnitName], states: &[UnitStatus]) -> VerbR
 /// systemd's ANSI highlighting, used only when stdout is a terminal (and colours are not turned
 /// off with `SYSTEMD_COLORS=0`, `NO_COLOR` or `TERM=dumb`), as colors_enabled() decides.
 #[derive(Clone, Copy)]
-struct Colors(bool);
+pub(super) struct Colors(bool);
 
 impl Colors {
-    fn detect() -> Colors {
+    pub(super) fn detect() -> Colors {
         if let Ok(v) = std::env::var("SYSTEMD_COLORS") {
             if let Some(b) = super::options::parse_boolean(&v) {
                 return Colors(b);
@@ -230,7 +230,7 @@ impl Colors {
         Colors(tty && !dumb && std::env::var_os("NO_COLOR").is_none())
     }
 
-    fn paint(self, code: &'static str) -> (&'static str, &'static str) {
+    pub(super) fn paint(self, code: &'static str) -> (&'static str, &'static str) {
         if self.0 {
             (code, "\x1b[0m")
         } else {
@@ -257,7 +257,7 @@ impl Colors {
 }
 
 /// unit_active_state_to_glyph().
-fn glyph(active_state: &str) -> &'static str {
+pub(super) fn glyph(active_state: &str) -> &'static str {
     match active_state {
         "active" | "activating" | "deactivating" => "●",
         "reloading" => "↻",

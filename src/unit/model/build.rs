@@ -1138,8 +1138,8 @@ impl Builder {
         self.config
     }
 
-    /// The dependencies systemd 252 adds at load time: the slice of units with processes,
-    /// journald for units that log to it, D-Bus for bus names, triggered units, and with
+    /// The dependencies systemd 252 adds at load time: the slice of units with processes and
+    /// the parent of a slice, journald for units that log to it, D-Bus for bus names, triggered units, and with
     /// `DefaultDependencies=yes` the type's default ones (`*_add_default_dependencies()`).
     /// Not added: mount units for paths (no mount units exist here) and a target's ordering
     /// after the units it pulls in (that needs the other units loaded).
@@ -1201,14 +1201,22 @@ impl Builder {
         if let Some(unit) = &trigger {
             add(Before, unit);
         }
+        // unit_add_slice_dependencies(): a slice lives in its parent, whatever its settings
+        if unit_type == UnitType::Slice {
+            if let Some(parent) = parent_slice(&self.config.id) {
+                add(After, &parent);
+                add(Requires, &parent);
+            }
+        }
         if defaults {
             if let Some(target) = type_target {
                 add(Before, target);
             }
+            // Only these types start after early boot; slices, scopes, mounts and the like
+            // have default dependencies of their own kind.
             match (unit_type, system) {
-                (UnitType::Target, _) => {}
                 (UnitType::Service, false) => add(Requires, "basic.target"),
-                (_, true) => {
+                (UnitType::Service | UnitType::Socket | UnitType::Timer | UnitType::Path, true) => {
                     add(After, "sysinit.target");
                     add(Requires, "sysinit.target");
                 }
@@ -1256,6 +1264,19 @@ const JOURNAL_OUTPUTS: &[&str] = &[
     "syslog",
     "syslog+console",
 ];
+
+/// The slice a slice lives in (`slice_build_parent_slice()`): `a-b.slice` in `a.slice`, a
+/// top-level slice in `-.slice`, the root slice in none.
+fn parent_slice(id: &str) -> Option<String> {
+    let stem = id.strip_suffix(".slice")?;
+    if stem == "-" {
+        return None;
+    }
+    Some(match stem.rfind('-') {
+        Some(dash) => format!("{}.slice", &stem[..dash]),
+        None => "-.slice".to_string(),
+    })
+}
 
 /// `unit_set_default_slice()`: instances get a slice per template (`system-getty.slice`).
 fn default_slice(unit: &UnitName, system: bool) -> String {
