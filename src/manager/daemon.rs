@@ -144,6 +144,9 @@ pub struct Manager {
     pub(super) exit_code: u8,
     pub(super) sweep: super::init::Sweep,
     pub(super) ordering: Option<super::transaction::Ordering>,
+    /// The processes as last scanned, shared by every unit asked about until processes were
+    /// started or reaped (see [`Manager::processes`]).
+    process_table: std::cell::RefCell<Option<std::rc::Rc<super::process::ProcessTable>>>,
     pub(super) last_job_id: u32,
     pub(super) echo: bool,
     created_marker: bool,
@@ -207,6 +210,7 @@ impl Manager {
             exit_code: 0,
             sweep: super::init::Sweep::default(),
             ordering: None,
+            process_table: Default::default(),
             last_job_id: 0,
             echo: std::env::var_os("SYSTEMCTL_SHIM_QUIET").is_none(),
             created_marker: false,
@@ -333,6 +337,11 @@ impl Manager {
 
     /// Serve until told to exit; returns the exit status.
     pub fn run(&mut self) -> i32 {
+        // Jobs queued before the loop (the boot transaction) run now, not at the first event.
+        self.dispatch_jobs();
+        if self.dirty {
+            self.save_state();
+        }
         loop {
             let wakes = match self.events.wait() {
                 Ok(w) => w,
@@ -342,6 +351,7 @@ impl Manager {
                 }
             };
             let worked = wakes.iter().any(|w| *w != Wake::Deadline(TRIM_DEADLINE));
+            self.processes_changed();
             for wake in wakes {
                 self.dispatch(wake);
             }
@@ -773,7 +783,22 @@ impl Manager {
         let _ = std::fs::remove_file(self.ctx.control_socket());
     }
 
+    /// The process table of this moment: scanned once, then reused until
+    /// [`Manager::processes_changed`].
+    pub(super) fn processes(&self) -> std::rc::Rc<super::process::ProcessTable> {
+        let mut cached = self.process_table.borrow_mut();
+        cached
+            .get_or_insert_with(|| std::rc::Rc::new(super::process::ProcessTable::scan()))
+            .clone()
+    }
+
+    /// Processes were started, died or may have: the next question scans again.
+    pub(super) fn processes_changed(&self) {
+        self.process_table.borrow_mut().take();
+    }
+
     fn reap(&mut self) {
+        self.processes_changed();
         loop {
             use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
             match waitpid(None, Some(WaitPidFlag::WNOHANG)) {

@@ -194,6 +194,7 @@ impl Manager {
         for w in &prepared.warnings {
             self.log(i, w);
         }
+        self.processes_changed();
         let spawned = match spawn::spawn(&prepared.plan) {
             Ok(s) => s,
             Err(e) => {
@@ -455,7 +456,10 @@ impl Manager {
             .chain(svc.control_pid.iter())
             .map(|p| p.pid)
             .collect();
-        !super::process::unit_processes(&svc.invocation_id, &svc.session_ids(), &known).is_empty()
+        !self
+            .processes()
+            .unit_processes(&svc.invocation_id, &svc.session_ids(), &known)
+            .is_empty()
     }
 
     fn enter_running(&mut self, i: usize, f: ServiceResult) {
@@ -620,8 +624,9 @@ impl Manager {
             .collect();
         if kill_all {
             let known = targets.clone();
-            for pid in
-                super::process::unit_processes(&svc.invocation_id, &svc.session_ids(), &known)
+            for pid in self
+                .processes()
+                .unit_processes(&svc.invocation_id, &svc.session_ids(), &known)
             {
                 if !targets.contains(&pid) {
                     targets.push(pid);

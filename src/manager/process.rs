@@ -49,6 +49,7 @@ pub fn is_same_process(pid: i32, start_time: u64) -> bool {
     stat(pid).is_some_and(|s| s.start_time == start_time && s.state != 'Z')
 }
 
+#[cfg(test)]
 fn environ_has(pid: i32, assignment: &[u8]) -> bool {
     fs::read(format!("/proc/{pid}/environ"))
         .map(|env| env.split(|&b| b == 0).any(|e| e == assignment))
@@ -65,37 +66,74 @@ pub fn all_processes() -> Vec<ProcStat> {
         .collect()
 }
 
-/// Every live process of a unit invocation: those with its `INVOCATION_ID`, in one of
-/// `sessions`, or descended from `known`. The manager itself is never part of it.
-pub fn unit_processes(invocation_id: &str, sessions: &[i32], known: &[i32]) -> Vec<i32> {
-    let me = std::process::id() as i32;
-    let procs = all_processes();
-    let marker = format!("INVOCATION_ID={invocation_id}").into_bytes();
-    let mut members: HashSet<i32> = procs
-        .iter()
-        .filter(|p| p.pid != me && p.state != 'Z')
-        .filter(|p| {
-            known.contains(&p.pid)
-                || sessions.contains(&p.session)
-                || (!invocation_id.is_empty() && environ_has(p.pid, &marker))
-        })
-        .map(|p| p.pid)
-        .collect();
-    let children: HashMap<i32, Vec<i32>> = procs.iter().fold(HashMap::new(), |mut m, p| {
-        m.entry(p.ppid).or_default().push(p.pid);
-        m
-    });
-    let mut stack: Vec<i32> = members.iter().copied().collect();
-    while let Some(pid) = stack.pop() {
-        for &child in children.get(&pid).into_iter().flatten() {
-            if child != me && members.insert(child) {
-                stack.push(child);
+/// One look at /proc: every process with its parent, session and `INVOCATION_ID`, so that the
+/// processes of many units are found at the cost of one scan (a shutdown asks for all of them at
+/// once).
+#[derive(Debug, Default)]
+pub struct ProcessTable {
+    procs: Vec<(ProcStat, Option<Vec<u8>>)>,
+    children: HashMap<i32, Vec<i32>>,
+}
+
+const INVOCATION_PREFIX: &[u8] = b"INVOCATION_ID=";
+
+fn invocation_of(pid: i32) -> Option<Vec<u8>> {
+    let env = fs::read(format!("/proc/{pid}/environ")).ok()?;
+    env.split(|&b| b == 0)
+        .find_map(|e| e.strip_prefix(INVOCATION_PREFIX))
+        .map(<[u8]>::to_vec)
+}
+
+impl ProcessTable {
+    pub fn scan() -> ProcessTable {
+        let procs: Vec<(ProcStat, Option<Vec<u8>>)> = all_processes()
+            .into_iter()
+            .filter(|p| p.state != 'Z')
+            .map(|p| {
+                let id = invocation_of(p.pid);
+                (p, id)
+            })
+            .collect();
+        let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
+        for (p, _) in &procs {
+            children.entry(p.ppid).or_default().push(p.pid);
+        }
+        ProcessTable { procs, children }
+    }
+
+    /// Every live process of a unit invocation: those with its `INVOCATION_ID`, in one of
+    /// `sessions`, or descended from `known`. The manager itself is never part of it.
+    pub fn unit_processes(&self, invocation_id: &str, sessions: &[i32], known: &[i32]) -> Vec<i32> {
+        let me = std::process::id() as i32;
+        let id = invocation_id.as_bytes();
+        let mut members: HashSet<i32> = self
+            .procs
+            .iter()
+            .filter(|(p, _)| p.pid != me)
+            .filter(|(p, env_id)| {
+                known.contains(&p.pid)
+                    || sessions.contains(&p.session)
+                    || (!id.is_empty() && env_id.as_deref() == Some(id))
+            })
+            .map(|(p, _)| p.pid)
+            .collect();
+        let mut stack: Vec<i32> = members.iter().copied().collect();
+        while let Some(pid) = stack.pop() {
+            for &child in self.children.get(&pid).into_iter().flatten() {
+                if child != me && members.insert(child) {
+                    stack.push(child);
+                }
             }
         }
+        let mut out: Vec<i32> = members.into_iter().collect();
+        out.sort_unstable();
+        out
     }
-    let mut out: Vec<i32> = members.into_iter().collect();
-    out.sort_unstable();
-    out
+}
+
+/// [`ProcessTable::unit_processes`] on a fresh scan.
+pub fn unit_processes(invocation_id: &str, sessions: &[i32], known: &[i32]) -> Vec<i32> {
+    ProcessTable::scan().unit_processes(invocation_id, sessions, known)
 }
 
 /// A signal as unit files and `--signal=` name it: `SIGTERM`, `TERM`, `15`, `RTMIN+3`.
