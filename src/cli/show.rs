@@ -13,7 +13,9 @@ use super::{Ctx, Exit, Failed, VerbResult};
 use crate::ipc::protocol::{ExecRun, UnitStatus};
 use crate::manager::process::signal_name;
 use crate::unit::command::ExecCommand;
-use crate::unit::load::{load_with_map, orphan_dropins, regular_file, NameMap};
+use crate::unit::load::{
+    load_or_shipped, load_with_map, orphan_dropins, regular_file, NameMap,
+};
 use crate::unit::model::{Dependency, ExecKind, LoadState, TypeSection, UnitConfig};
 use crate::unit::name::{self, UnitName, UnitType};
 use crate::unit::paths::LookupPaths;
@@ -934,8 +936,15 @@ pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
     }
     let names: Vec<String> = units.iter().map(|u| u.as_str().to_string()).collect();
     let states = runtime_states(ctx, &names).unwrap_or_default();
+    // A running manager has the targets and slices systemd ships even where the image lacks
+    // them; offline, only the files count, as for systemctl --root.
+    let managed = !states.is_empty();
     for (i, unit) in units.iter().enumerate() {
-        let config = load_with_map(&ctx.lookup, &map, unit);
+        let config = if managed {
+            load_or_shipped(&ctx.lookup, &map, unit)
+        } else {
+            load_with_map(&ctx.lookup, &map, unit)
+        };
         report_load_failure(&config);
         if i > 0 {
             writeln!(out).map_err(io_failed)?;

@@ -24,7 +24,7 @@ use crate::ipc::protocol::{ExecRun, UnitStatus};
 use crate::manager::context::RuntimeContext;
 use crate::manager::journal::{now_usec, LogStore};
 use crate::manager::process::signal_name;
-use crate::unit::load::{load_with_map, NameMap};
+use crate::unit::load::{load_or_shipped, load_with_map, NameMap};
 use crate::unit::model::{ExecKind, LoadState, UnitConfig};
 use crate::unit::name::{mangle, UnitName, UnitType};
 
@@ -174,7 +174,8 @@ fn status_running(ctx: &Ctx, names: &[UnitName], states: &[UnitStatus]) -> VerbR
     let mut exit = Exit::Success;
     let mut first = true;
     for name in names {
-        let config = load_with_map(&ctx.lookup, &map, name);
+        // the manager has the targets and slices systemd ships even where the image lacks them
+        let config = load_or_shipped(&ctx.lookup, &map, name);
         let rt = states
             .iter()
             .find(|s| s.id == name.as_str())
