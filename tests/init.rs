@@ -526,7 +526,7 @@ fn the_unit_on_the_command_line_is_booted_instead_of_default_target() {
     assert_eq!(
         (o.code, o.stderr.as_str()),
         (
-            1,
+            4,
             "Failed to start one.service: Operation refused, unit may not be isolated.\n\
              See system logs and 'systemctl status one.service' for details.\n"
         )

@@ -159,7 +159,8 @@ impl Manager {
                 immediate[slot] = Some(JobOutcome::Refused {
                     unit: name.clone(),
                     message: "Operation refused, unit may not be isolated.".into(),
-                    exit: 1,
+                    // BusError.NoIsolation: systemctl's EXIT_NOPERMISSION
+                    exit: 4,
                 });
                 continue;
             }

@@ -452,7 +452,7 @@ impl Manager {
     }
 
     /// `--job-mode=fail`: a job that would replace a queued one of another kind refuses the
-    /// whole transaction.
+    /// whole transaction (BusError.TransactionIsDestructive, which systemctl exits 4 on).
     fn check_destructive(&self, tx: &Transaction, kind: JobKind) -> Result<(), Refusal> {
         for (&i, job) in &tx.jobs {
             let Some(queued) = self.units[i].job.as_ref() else {
@@ -468,7 +468,8 @@ impl Manager {
                         queued.kind.as_str(),
                         job.kind.as_str()
                     ),
-                    1,
+                    // systemctl's translate_bus_error_to_exit_status(): EXIT_NOPERMISSION
+                    4,
                 ));
             }
         }
