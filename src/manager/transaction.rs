@@ -1,7 +1,7 @@
 //! Transactions as systemd's transaction.c builds them: a job asked for pulls in the jobs its
 //! unit's dependencies imply (systemd.unit(5): Requires=, Requisite=, Wants=, BindsTo=, Upholds=
-//! and Conflicts= for a start; the units that Require, BindsTo or are PartOf it for a stop or
-//! restart; PropagatesReloadTo= for a reload), ordering cycles among the new and the queued jobs
+//! and Conflicts= for a start; the units that Require, Requisite, BindsTo or are PartOf it for a
+//! stop or restart, PropagatesStopTo= for a stop; PropagatesReloadTo= for a reload), ordering cycles among the new and the queued jobs
 //! are broken by dropping a new job nobody required (with systemd's warnings), `--job-mode=fail`
 //! refuses to replace queued jobs, `isolate` stops everything else, and the result is merged into
 //! the queue.
@@ -290,20 +290,25 @@ impl Manager {
             }
         }
         if matches!(kind, JobKind::Stop | JobKind::Restart) {
+            // unit-dependency-atom.c: RequiredBy=, RequisiteOf=, BoundBy= and ConsistsOf= carry
+            // both a stop and a restart; PropagatesStopTo= only a stop.
             let mut affected: Vec<usize> = Vec::new();
             for dep in [
                 Dependency::Requires,
+                Dependency::Requisite,
                 Dependency::BindsTo,
                 Dependency::PartOf,
             ] {
                 affected.extend(self.dependents(i, dep));
             }
-            affected.extend(self.dependents(i, Dependency::StopPropagatedFrom));
-            affected.extend(
-                self.dependency_units(i, Dependency::PropagatesStopTo)
-                    .into_iter()
-                    .filter_map(|(_, k)| k),
-            );
+            if kind == JobKind::Stop {
+                affected.extend(self.dependents(i, Dependency::StopPropagatedFrom));
+                affected.extend(
+                    self.dependency_units(i, Dependency::PropagatesStopTo)
+                        .into_iter()
+                        .filter_map(|(_, k)| k),
+                );
+            }
             for k in affected {
                 if kind == JobKind::Stop {
                     self.add_job(tx, k, JobKind::Stop, matters)?;
