@@ -146,8 +146,8 @@ impl Manager {
             self.log(i, &format!("Starting {desc}..."));
         }
         self.dirty = true;
-        self.job_on_state_change(i, old, now_active);
-        self.unit_state_changed(i, old, now_active);
+        let unexpected = self.job_on_state_change(i, old, now_active);
+        self.unit_state_changed(i, old, now_active, unexpected);
     }
 
     pub(super) fn description(&self, i: usize) -> String {

@@ -317,11 +317,18 @@ impl Manager {
                     progressed |= self.try_run_job(i);
                 }
             }
-            if !progressed {
+            if progressed {
+                continue;
+            }
+            // Once the queue has settled, as systemd's stop-when-bound and start-when-upheld
+            // queues do; what they queue runs in the next pass rather than at the next wake.
+            let queued = self.last_job_id;
+            self.stop_units_bound_to_inactive();
+            self.check_upholds();
+            if self.last_job_id == queued {
                 break;
             }
         }
-        self.check_upholds();
     }
 
     /// job.c's `job_is_runnable()` with `job_compare()`: a job other than a stop waits for
@@ -538,26 +545,44 @@ impl Manager {
     }
 
     /// unit.c's `unit_process_job()`: the unit moved from `old` to `new`; does its job end?
-    pub(super) fn job_on_state_change(&mut self, i: usize, old: ActiveState, new: ActiveState) {
+    /// Returns whether the move was unexpected: no job asked for it, or it contradicts the
+    /// running job (a start that ended inactive, a stop that came back up).
+    pub(super) fn job_on_state_change(
+        &mut self,
+        i: usize,
+        old: ActiveState,
+        new: ActiveState,
+    ) -> bool {
         use ActiveState::*;
         let Some((kind, running)) = self.units[i].job.as_ref().map(|j| (j.kind, j.running)) else {
-            return;
+            return true;
         };
         if old == new || !running {
-            return;
+            return false;
         }
         match kind {
-            JobKind::VerifyActive => {}
+            JobKind::VerifyActive => false,
             JobKind::Start => match new {
-                Active | Reloading => self.finish_job(i, "done"),
-                Failed => self.finish_job(i, "failed"),
-                Inactive => self.finish_job(i, "done"),
-                _ => {}
+                Active | Reloading => {
+                    self.finish_job(i, "done");
+                    false
+                }
+                Failed => {
+                    self.finish_job(i, "failed");
+                    true
+                }
+                Inactive => {
+                    self.finish_job(i, "done");
+                    true
+                }
+                Deactivating => true,
+                Activating => false,
             },
             JobKind::Stop => {
                 if matches!(new, Inactive | Failed) {
                     self.finish_job(i, "done");
                 }
+                new != Deactivating && !matches!(new, Inactive | Failed)
             }
             JobKind::Restart => {
                 if matches!(new, Inactive | Failed) {
@@ -566,15 +591,20 @@ impl Manager {
                         j.running = false;
                     }
                 }
+                new != Deactivating && !matches!(new, Inactive | Failed)
             }
             JobKind::Reload => match new {
                 Active => {
                     let ok =
                         self.units[i].svc.reload_result == super::service::ServiceResult::Success;
                     self.finish_job(i, if ok { "done" } else { "failed" });
+                    false
                 }
-                Activating | Reloading => {}
-                _ => self.finish_job(i, "failed"),
+                Activating | Reloading => false,
+                _ => {
+                    self.finish_job(i, "failed");
+                    true
+                }
             },
         }
     }
