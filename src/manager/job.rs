@@ -5,8 +5,9 @@
 //! result, which `systemctl` turns into its message and exit code. A job waits for the jobs of
 //! units ordered before it (`job_is_runnable()`: a stop waits only for the stops of units
 //! ordered after it, so stopping runs in reverse); a start that fails fails the start jobs of
-//! the units that require it (`Dependency failed for …`). The transactions that queue jobs are
-//! in `transaction.rs`.
+//! the units that require it (`Dependency failed for …`), which starts their OnFailure= units.
+//! After each round of jobs, units bound to a unit that is down stop and upheld units start.
+//! The transactions that queue jobs are in `transaction.rs`.
 
 use super::daemon::Manager;
 use super::service::SubState;
@@ -270,6 +271,18 @@ impl Manager {
                     service_result: service_result.clone(),
                 },
             );
+        }
+        // job_finish_and_invalidate(): a job that failed without its unit failing (a failed
+        // requirement) still counts as the unit's failure.
+        if result == "dependency" {
+            self.log(
+                i,
+                &format!(
+                    "Job {unit}/{} failed with result 'dependency'.",
+                    job.kind.as_str()
+                ),
+            );
+            self.start_on_failure(i);
         }
         let mut failing: Vec<usize> = Vec::new();
         if starting && result != "done" {

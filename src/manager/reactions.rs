@@ -1,7 +1,8 @@
 //! What a unit's change of state sets off beyond its own job, as unit.c's `unit_notify()` does:
 //! a unit that went down by itself takes down the units that BindsTo= it and those it
-//! PropagatesStopTo=, and an active unit bound to a unit that is down is stopped; entering `failed` starts the OnFailure=
-//! units and runs FailureAction=; going inactive after running starts the OnSuccess= units and
+//! PropagatesStopTo=, and an active unit bound to a unit that is down is stopped; entering
+//! `failed` (or a start job failing for a dependency, see `job.rs`) starts the OnFailure= units;
+//! entering `failed` runs FailureAction=; going inactive after running starts the OnSuccess= units and
 //! runs SuccessAction= (systemd.unit(5)). The emergency actions end the manager the way they
 //! end a container run by systemd: `exit` with FailureActionExitStatus= (or the main process's
 //! exit status), `poweroff`/`halt`/`reboot` after an orderly stop, the `-force`/`-immediate`
@@ -32,14 +33,7 @@ impl Manager {
             self.retroactively_stop_dependencies(i);
         }
         if new == Failed && old != Failed {
-            let triggered = self.dependency_units(i, Dependency::OnFailure);
-            if !triggered.is_empty() {
-                self.log(i, "Triggering OnFailure= dependencies.");
-            }
-            let mode = job_mode(&self.units[i].config.unit.on_failure_job_mode);
-            for k in triggered.into_iter().filter_map(|(_, k)| k) {
-                self.queue_internal(i, k, JobKind::Start, mode);
-            }
+            self.start_on_failure(i);
             let action = self.units[i].config.unit.failure_action.clone();
             let status = self.action_exit_status(i, "FailureActionExitStatus");
             self.emergency_action(i, &action, status, "failed");
@@ -56,6 +50,18 @@ impl Manager {
             let action = self.units[i].config.unit.success_action.clone();
             let status = self.action_exit_status(i, "SuccessActionExitStatus");
             self.emergency_action(i, &action, status, "succeeded");
+        }
+    }
+
+    /// `unit_start_on_failure()`: start the OnFailure= units with OnFailureJobMode=.
+    pub(super) fn start_on_failure(&mut self, i: usize) {
+        let triggered = self.dependency_units(i, Dependency::OnFailure);
+        if !triggered.is_empty() {
+            self.log(i, "Triggering OnFailure= dependencies.");
+        }
+        let mode = job_mode(&self.units[i].config.unit.on_failure_job_mode);
+        for k in triggered.into_iter().filter_map(|(_, k)| k) {
+            self.queue_internal(i, k, JobKind::Start, mode);
         }
     }
 
