@@ -272,6 +272,10 @@ impl Manager {
                 },
             );
         }
+        if result == "skipped" && job.kind == JobKind::VerifyActive {
+            // job_done_message_format(): names what the Requisite= pointed at.
+            self.log(i, &format!("{unit} is inactive."));
+        }
         // job_finish_and_invalidate(): a job that failed without its unit failing (a failed
         // requirement) still counts as the unit's failure.
         if result == "dependency" {
@@ -387,12 +391,8 @@ impl Manager {
             }
             for (_, k) in self.dependency_units(i, Dependency::Upholds) {
                 let Some(k) = k else { continue };
+                // systemd logs this at debug level only.
                 if self.units[k].job.is_none() && self.is_inactive(k) && !self.shutting_down {
-                    let line = format!(
-                        "Unit {} is upheld by active unit {}, starting.",
-                        self.units[k].config.id, self.units[i].config.id
-                    );
-                    self.log(k, &line);
                     self.queue_internal(i, k, JobKind::Start, JobMode::Replace);
                 }
             }
@@ -545,16 +545,26 @@ impl Manager {
             .get(i)
             .cloned()
             .unwrap_or_default();
-        self.dependency_units(i, Dependency::BindsTo)
+        let down = self
+            .dependency_units(i, Dependency::BindsTo)
             .into_iter()
             .filter_map(|(_, k)| k)
             .filter(|k| before_me.contains(k))
-            .all(|k| {
-                matches!(
+            .find(|&k| {
+                !matches!(
                     self.units[k].active_state(),
                     ActiveState::Active | ActiveState::Reloading
                 )
-            })
+            });
+        let Some(k) = down else {
+            return true;
+        };
+        let line = format!(
+            "Bound to unit {}, but unit isn't active.",
+            self.units[k].config.id
+        );
+        self.log(i, &line);
+        false
     }
 
     /// unit.c's `unit_process_job()`: the unit moved from `old` to `new`; does its job end?
