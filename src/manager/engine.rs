@@ -13,6 +13,7 @@ use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use super::daemon::{state_timer, token, watchdog_timer, Manager, KIND_PIDFD, KIND_PIDFILE};
 use super::event::after;
 use super::exec_env::{self, ExecContext};
+use super::job::JobKind;
 use super::service::{
     ExitInfo, KillMode, NotifyAccess, ServiceResult, ServiceType, SubState, CLD_EXITED,
 };
@@ -715,6 +716,12 @@ impl Manager {
         } else if !clean {
             self.log(i, &format!("Failed with result '{}'.", result.as_str()));
         }
+        // job.c's "Failed to start …" is the done message of a start job: a service that dies
+        // after it started, with no job, gets none.
+        let starting = self.units[i]
+            .job
+            .as_ref()
+            .is_some_and(|j| j.kind == JobKind::Start);
         self.exec_context_call(i, |ctx| exec_env::remove_runtime_directories(ctx, restart));
         {
             let svc = &mut self.units[i].svc;
@@ -754,7 +761,8 @@ impl Manager {
                 } else {
                     "Failed to start"
                 };
-                if self.units[i].stamps.active_enter.0 == 0 || !manual_stop {
+                let stopped_before_up = manual_stop && self.units[i].stamps.active_enter.0 == 0;
+                if stopped_before_up || (!manual_stop && starting) {
                     self.log(i, &format!("{verb} {desc}."));
                 }
             }
