@@ -328,7 +328,7 @@ impl Manager {
         // start half); passes go on until nothing moves, at most one per unit.
         for _ in 0..=self.units.len() {
             let mut progressed = false;
-            for i in 0..self.units.len() {
+            for i in self.run_queue() {
                 if self.units[i].job.as_ref().is_some_and(|j| !j.running) && self.job_is_runnable(i)
                 {
                     progressed |= self.try_run_job(i);
@@ -346,6 +346,21 @@ impl Manager {
                 break;
             }
         }
+    }
+
+    /// The units with a job waiting, in the order systemd's run queue hands them out
+    /// (`unit_compare_priority()`: unit types from the end of the type list first, then by
+    /// name). Jobs that no ordering separates run in this order, which decides, for example,
+    /// whether a Requisite= without After= is checked before the unit starts.
+    fn run_queue(&self) -> Vec<usize> {
+        let mut queue: Vec<usize> = (0..self.units.len())
+            .filter(|&i| self.units[i].job.as_ref().is_some_and(|j| !j.running))
+            .collect();
+        queue.sort_by(|&a, &b| {
+            let (a, b) = (&self.units[a].config, &self.units[b].config);
+            b.unit_type.cmp(&a.unit_type).then_with(|| a.id.cmp(&b.id))
+        });
+        queue
     }
 
     /// job.c's `job_is_runnable()` with `job_compare()`: a job other than a stop waits for
