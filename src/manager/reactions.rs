@@ -1,6 +1,8 @@
 //! What a unit's change of state sets off beyond its own job, as unit.c's `unit_notify()` does:
-//! units that BindsTo= a unit that went down stop too; entering `failed` starts the OnFailure=
-//! units and runs FailureAction=; going inactive after running starts the OnSuccess= units and
+//! a unit that went down by itself takes down the units that BindsTo= it and those it
+//! PropagatesStopTo=, and an active unit bound to a unit that is down is stopped; entering
+//! `failed` (or a start job failing for a dependency, see `job.rs`) starts the OnFailure= units;
+//! entering `failed` runs FailureAction=; going inactive after running starts the OnSuccess= units and
 //! runs SuccessAction= (systemd.unit(5)). The emergency actions end the manager the way they
 //! end a container run by systemd: `exit` with FailureActionExitStatus= (or the main process's
 //! exit status), `poweroff`/`halt`/`reboot` after an orderly stop, the `-force`/`-immediate`
@@ -13,25 +15,25 @@ use crate::ipc::protocol::{JobMode, ShutdownAction};
 use crate::unit::model::Dependency;
 
 impl Manager {
-    pub(super) fn unit_state_changed(&mut self, i: usize, old: ActiveState, new: ActiveState) {
+    /// `unexpected`: no job asked for the change (see `job_on_state_change()`).
+    pub(super) fn unit_state_changed(
+        &mut self,
+        i: usize,
+        old: ActiveState,
+        new: ActiveState,
+        unexpected: bool,
+    ) {
         use ActiveState::*;
         if old == new {
             return;
         }
         let was_up = !matches!(old, Inactive | Failed);
-        let now_down = matches!(new, Inactive | Failed);
-        if was_up && now_down && !self.shutting_down {
-            self.stop_bound_units(i);
+        let going_down = matches!(new, Inactive | Failed | Deactivating);
+        if unexpected && was_up && old != Deactivating && going_down && !self.shutting_down {
+            self.retroactively_stop_dependencies(i);
         }
         if new == Failed && old != Failed {
-            let triggered = self.dependency_units(i, Dependency::OnFailure);
-            if !triggered.is_empty() {
-                self.log(i, "Triggering OnFailure= dependencies.");
-            }
-            let mode = job_mode(&self.units[i].config.unit.on_failure_job_mode);
-            for k in triggered.into_iter().filter_map(|(_, k)| k) {
-                self.queue_internal(i, k, JobKind::Start, mode);
-            }
+            self.start_on_failure(i);
             let action = self.units[i].config.unit.failure_action.clone();
             let status = self.action_exit_status(i, "FailureActionExitStatus");
             self.emergency_action(i, &action, status, "failed");
@@ -51,22 +53,66 @@ impl Manager {
         }
     }
 
-    /// `retroactively_stop_dependencies()`: what is bound to a unit that went down goes too.
-    fn stop_bound_units(&mut self, i: usize) {
-        for k in self.dependents(i, Dependency::BindsTo) {
-            let stopping = self.units[k]
-                .job
-                .as_ref()
-                .is_some_and(|j| j.kind == JobKind::Stop);
-            if self.is_inactive(k) || stopping {
+    /// `unit_start_on_failure()`: start the OnFailure= units with OnFailureJobMode=.
+    pub(super) fn start_on_failure(&mut self, i: usize) {
+        let triggered = self.dependency_units(i, Dependency::OnFailure);
+        if !triggered.is_empty() {
+            self.log(i, "Triggering OnFailure= dependencies.");
+        }
+        let mode = job_mode(&self.units[i].config.unit.on_failure_job_mode);
+        for k in triggered.into_iter().filter_map(|(_, k)| k) {
+            self.queue_internal(i, k, JobKind::Start, mode);
+        }
+    }
+
+    /// `retroactively_stop_dependencies()`: a unit that went down by itself (it crashed, exited,
+    /// or a oneshot finished) takes down the units that BindsTo= it and those it PropagatesStopTo=.
+    /// A stop asked for propagates through the transaction instead.
+    fn retroactively_stop_dependencies(&mut self, i: usize) {
+        let mut affected = self.dependents(i, Dependency::BindsTo);
+        affected.extend(self.dependents(i, Dependency::StopPropagatedFrom));
+        affected.extend(
+            self.dependency_units(i, Dependency::PropagatesStopTo)
+                .into_iter()
+                .filter_map(|(_, k)| k),
+        );
+        for k in affected {
+            if !matches!(
+                self.units[k].active_state(),
+                ActiveState::Inactive | ActiveState::Failed | ActiveState::Deactivating
+            ) {
+                self.queue_internal(i, k, JobKind::Stop, JobMode::Replace);
+            }
+        }
+    }
+
+    /// manager.c's stop-when-bound queue, checked after every round of jobs: an active unit with
+    /// no job whose BindsTo= unit is down with no job of its own (skipped by a condition, or a
+    /// oneshot that finished before the binder was up) is stopped. systemd logs this at debug
+    /// level only.
+    pub(super) fn stop_units_bound_to_inactive(&mut self) {
+        if self.shutting_down {
+            return;
+        }
+        for k in 0..self.units.len() {
+            if self.units[k].job.is_some()
+                || self.units[k].active_state() != ActiveState::Active
+                || self.units[k]
+                    .config
+                    .unit
+                    .dependency(Dependency::BindsTo)
+                    .is_empty()
+            {
                 continue;
             }
-            let line = format!(
-                "Unit {} is bound to inactive unit {}. Stopping, too.",
-                self.units[k].config.id, self.units[i].config.id
-            );
-            self.log(k, &line);
-            self.queue_internal(i, k, JobKind::Stop, JobMode::Replace);
+            let bound_down = self
+                .dependency_units(k, Dependency::BindsTo)
+                .into_iter()
+                .filter_map(|(_, b)| b)
+                .any(|b| self.units[b].job.is_none() && self.is_inactive(b));
+            if bound_down {
+                self.queue_internal(k, k, JobKind::Stop, JobMode::Fail);
+            }
         }
     }
 

@@ -1,9 +1,10 @@
 //! Transactions as systemd's transaction.c builds them: a job asked for pulls in the jobs its
 //! unit's dependencies imply (systemd.unit(5): Requires=, Requisite=, Wants=, BindsTo=, Upholds=
-//! and Conflicts= for a start; the units that Require, BindsTo or are PartOf it for a stop or
-//! restart; PropagatesReloadTo= for a reload), ordering cycles among the new jobs are broken by
-//! dropping a job nobody required (with systemd's warnings), `--job-mode=fail` refuses to replace
-//! queued jobs, `isolate` stops everything else, and the result is merged into the queue.
+//! and Conflicts= for a start; the units that Require, Requisite, BindsTo or are PartOf it for a
+//! stop or restart, PropagatesStopTo= for a stop; PropagatesReloadTo= for a reload), ordering cycles among the new and the queued jobs
+//! are broken by dropping a new job nobody required (with systemd's warnings), `--job-mode=fail`
+//! refuses to replace queued jobs, `isolate` stops everything else, and the result is merged into
+//! the queue.
 //! Also the unit graph the transactions and the job runner read: ordering edges in both
 //! directions, with the After= a target gets on what it pulls in (target.c).
 
@@ -231,8 +232,10 @@ impl Manager {
         let kind = tx.jobs.get(&i).map(|j| j.kind).unwrap_or(kind);
         // A unit that is already up satisfies a start that only passes through it: what it
         // wants was pulled in when it started (systemd would pull it in again, and start the
-        // units of sysinit.target a container skipped or lacks on every start).
+        // units of sysinit.target a container skipped or lacks on every start). An isolate
+        // needs the whole tree: what it leaves out, it stops.
         let satisfied = kind == JobKind::Start
+            && tx.mode != JobMode::Isolate
             && i != tx.anchor
             && self.units[i].job.is_none()
             && matches!(
@@ -289,20 +292,25 @@ impl Manager {
             }
         }
         if matches!(kind, JobKind::Stop | JobKind::Restart) {
+            // unit-dependency-atom.c: RequiredBy=, RequisiteOf=, BoundBy= and ConsistsOf= carry
+            // both a stop and a restart; PropagatesStopTo= only a stop.
             let mut affected: Vec<usize> = Vec::new();
             for dep in [
                 Dependency::Requires,
+                Dependency::Requisite,
                 Dependency::BindsTo,
                 Dependency::PartOf,
             ] {
                 affected.extend(self.dependents(i, dep));
             }
-            affected.extend(self.dependents(i, Dependency::StopPropagatedFrom));
-            affected.extend(
-                self.dependency_units(i, Dependency::PropagatesStopTo)
-                    .into_iter()
-                    .filter_map(|(_, k)| k),
-            );
+            if kind == JobKind::Stop {
+                affected.extend(self.dependents(i, Dependency::StopPropagatedFrom));
+                affected.extend(
+                    self.dependency_units(i, Dependency::PropagatesStopTo)
+                        .into_iter()
+                        .filter_map(|(_, k)| k),
+                );
+            }
             for k in affected {
                 if kind == JobKind::Stop {
                     self.add_job(tx, k, JobKind::Stop, matters)?;
@@ -338,8 +346,11 @@ impl Manager {
     /// `transaction_isolate()`: everything running that the transaction does not keep stops.
     fn add_isolate_stops(&mut self, tx: &mut Transaction) -> Result<(), Refusal> {
         for k in 0..self.units.len() {
+            // slice.c: slices are IgnoreOnIsolate=yes; so are the units the runtime owns
             let keep = tx.jobs.contains_key(&k)
                 || self.units[k].config.unit.ignore_on_isolate
+                || self.units[k].config.unit_type == UnitType::Slice
+                || self.is_stand_in(k)
                 || (self.is_inactive(k) && self.units[k].job.is_none());
             if !keep {
                 self.add_job(tx, k, JobKind::Stop, true)?;
@@ -368,67 +379,90 @@ impl Manager {
         });
     }
 
-    /// `transaction_verify_order()`: walk After= among the transaction's units; a cycle loses
-    /// its first job (from the far end back) that the anchor does not require, else the
-    /// transaction fails. Units are visited in name order, so the same cycle always breaks the
-    /// same way.
+    /// `transaction_verify_order()`: walk After= among the transaction's jobs and the jobs
+    /// already queued (a unit started by an earlier request of the same call is ordered too); a
+    /// cycle loses its first job (from the far end back) that belongs to the transaction and that
+    /// the anchor does not require, else the transaction fails. Units are visited in name order,
+    /// so the same cycle always breaks the same way.
     fn break_cycles(&mut self, tx: &mut Transaction) -> Result<(), Refusal> {
         loop {
             let mut order: Vec<usize> = tx.jobs.keys().copied().collect();
             order.sort_by(|a, b| self.units[*a].config.id.cmp(&self.units[*b].config.id));
-            let before: Vec<(usize, Vec<usize>)> = {
+            let queued: Vec<usize> = (0..self.units.len())
+                .filter(|&i| self.units[i].job.is_some() && !tx.jobs.contains_key(&i))
+                .collect();
+            let before: BTreeMap<usize, Vec<usize>> = {
                 let o = self.ordering();
                 order
                     .iter()
+                    .chain(&queued)
                     .map(|&i| (i, o.before_me.get(i).cloned().unwrap_or_default()))
                     .collect()
             };
-            let before: BTreeMap<usize, Vec<usize>> = before.into_iter().collect();
-            let Some(cycle) = find_cycle(&order, &before, |i| tx.jobs.contains_key(&i)) else {
+            let member = |i: usize| tx.jobs.contains_key(&i) || queued.contains(&i);
+            let Some(cycle) = find_cycle(&order, &before, member) else {
                 return Ok(());
             };
             // cycle: [start, …, from], each after the next one's predecessor
             let start = cycle[0];
             let walk: Vec<usize> = cycle.iter().rev().copied().collect();
-            let kind_of = |i: usize| tx.jobs.get(&i).map(|j| j.kind.as_str()).unwrap_or("start");
+            let kind_of = |i: usize| {
+                tx.jobs
+                    .get(&i)
+                    .map(|j| j.kind)
+                    .or_else(|| self.units[i].job.as_ref().map(|j| j.kind))
+                    .unwrap_or(JobKind::Start)
+                    .as_str()
+            };
             let start_id = self.units[start].config.id.clone();
+            let mut lines = Vec::new();
             for (n, &k) in walk.iter().enumerate() {
                 let what = if n == 0 {
                     "ordering cycle"
                 } else {
                     "dependency"
                 };
-                let line = format!("Found {what} on {}/{}", self.units[k].config.id, kind_of(k));
-                self.log_unit(&start_id, &line);
+                lines.push(format!(
+                    "Found {what} on {}/{}",
+                    self.units[k].config.id,
+                    kind_of(k)
+                ));
             }
+            // A queued job is not the transaction's to drop.
             let victim = walk
                 .iter()
                 .copied()
-                .find(|&k| k != tx.anchor && !tx.jobs.get(&k).is_some_and(|j| j.matters));
-            let Some(victim) = victim else {
-                let line = format!(
-                    "Unable to break cycle starting with {start_id}/{}",
-                    kind_of(start)
-                );
-                self.log_unit(&start_id, &line);
-                return Err((
-                    "Transaction order is cyclic. See system logs for details.".into(),
-                    1,
-                ));
+                .find(|&k| k != tx.anchor && tx.jobs.get(&k).is_some_and(|j| !j.matters));
+            let outcome = match victim {
+                None => {
+                    lines.push(format!(
+                        "Unable to break cycle starting with {start_id}/{}",
+                        kind_of(start)
+                    ));
+                    Err((
+                        "Transaction order is cyclic. See system logs for details.".into(),
+                        1,
+                    ))
+                }
+                Some(victim) => {
+                    lines.push(format!(
+                        "Job {}/{} deleted to break ordering cycle starting with {start_id}/{}",
+                        self.units[victim].config.id,
+                        kind_of(victim),
+                        kind_of(start)
+                    ));
+                    Ok(victim)
+                }
             };
-            let line = format!(
-                "Job {}/{} deleted to break ordering cycle starting with {start_id}/{}",
-                self.units[victim].config.id,
-                kind_of(victim),
-                kind_of(start)
-            );
-            self.log_unit(&start_id, &line);
-            tx.jobs.remove(&victim);
+            for line in lines {
+                self.log_unit(&start_id, &line);
+            }
+            tx.jobs.remove(&outcome?);
         }
     }
 
     /// `--job-mode=fail`: a job that would replace a queued one of another kind refuses the
-    /// whole transaction.
+    /// whole transaction (BusError.TransactionIsDestructive, which systemctl exits 4 on).
     fn check_destructive(&self, tx: &Transaction, kind: JobKind) -> Result<(), Refusal> {
         for (&i, job) in &tx.jobs {
             let Some(queued) = self.units[i].job.as_ref() else {
@@ -444,7 +478,8 @@ impl Manager {
                         queued.kind.as_str(),
                         job.kind.as_str()
                     ),
-                    1,
+                    // systemctl's translate_bus_error_to_exit_status(): EXIT_NOPERMISSION
+                    4,
                 ));
             }
         }
