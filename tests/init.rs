@@ -210,7 +210,8 @@ fn a_failed_requirement_fails_the_dependent_with_dependency_failed() {
     assert_eq!(sb.prop("broken.service", "ActiveState"), "failed");
     let log = sb.journalctl(&["-u", "needs-broken.service"]);
     assert!(
-        log.stdout.contains("Dependency failed for Needs broken."),
+        log.stdout
+            .contains("Dependency failed for needs-broken.service - Needs broken."),
         "{log:?}"
     );
     assert_eq!(sb.systemctl(&["is-system-running"]).stdout, "degraded\n");

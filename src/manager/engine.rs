@@ -151,12 +151,16 @@ impl Manager {
         self.unit_state_changed(i, old, now_active, unexpected);
     }
 
+    /// How the manager names a unit in its "Starting …"/"Started …" lines: unit.c's
+    /// `unit_status_string()` with the combined format Debian's systemd 252 is built with
+    /// (`nginx.service - A high performance web server`), the bare name without a description.
     pub(super) fn description(&self, i: usize) -> String {
         let u = &self.units[i];
-        if u.config.unit.description.is_empty() {
+        let desc = &u.config.unit.description;
+        if desc.is_empty() || *desc == u.config.id {
             u.config.id.clone()
         } else {
-            u.config.unit.description.clone()
+            format!("{} - {desc}", u.config.id)
         }
     }
 
