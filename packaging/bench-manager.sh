@@ -4,7 +4,7 @@
 #   1. `is-active` with a manager running (median, hyperfine);
 #   2. starting 100 trivial services in one call, against a shell spawning the same 100 processes;
 #   3. READY=1 sent -> `systemctl start` returned (median of 30 starts);
-#   4. the manager's RSS with every unit of ../shared/unit-corpus loaded.
+#   4. the manager's RSS after `is-active` of every unit of ../shared/unit-corpus.
 # Also `is-active` of systemctl3.py (docker-systemctl-replacement) where it is installed.
 # Needs root, hyperfine and python3. Usage: bash packaging/bench-manager.sh
 set -euo pipefail
@@ -69,7 +69,7 @@ for _ in range(30):
 print("median %.2f ms, max %.2f ms over %d starts" % (statistics.median(deltas), max(deltas), len(deltas)))
 EOF
 
-echo "== 4. manager RSS with the whole corpus loaded (a fresh manager: the one above served 100+ other units)"
+echo "== 4. manager RSS after is-active of every corpus unit (a fresh manager: the one above served 100+ other units)"
 old=$(cat /run/systemctl-shim/manager.pid)
 kill $old
 while kill -0 $old 2>/dev/null; do sleep 0.1; done
@@ -80,7 +80,7 @@ done
 names=$(ls /lib/systemd/system | grep -E "\.(service|socket|timer|target|path|mount)$" | grep -v "@\.")
 $S is-active $names > /dev/null || true
 pid=$(cat /run/systemctl-shim/manager.pid)
-echo "$(echo $names | wc -w) units loaded, right after:" $(grep -E "VmRSS|RssAnon|RssFile" /proc/$pid/status)
+echo "$(echo $names | wc -w) units asked about, right after:" $(grep -E "VmRSS|RssAnon|RssFile" /proc/$pid/status)
 sleep 2
 echo "after the idle trim (1 s after the last event):" $(grep -E "VmRSS|RssAnon|RssFile" /proc/$pid/status)
 $S is-active idle.service > /dev/null

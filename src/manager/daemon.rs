@@ -25,7 +25,7 @@ use super::unit::Unit;
 use crate::ipc::protocol::{Reply, Request, UnitStatus};
 use crate::ipc::{self, FrameBuffer, Peer};
 use crate::unit::load::{load_or_shipped, NameMap};
-use crate::unit::model::LoadState;
+use crate::unit::model::{LoadState, UnitConfig};
 use crate::unit::name::UnitName;
 use crate::unit::paths::{LookupPaths, Scope};
 
@@ -253,6 +253,26 @@ impl Manager {
         if let Some(&i) = self.by_name.get(name.as_str()) {
             return Some(i);
         }
+        let config = self.load_config(name)?;
+        Some(self.insert_unit(name, config))
+    }
+
+    /// What a query needs of `name`: its table entry, or the configuration alone of a unit
+    /// nothing runs, which is not kept (systemd collects inactive, unreferenced units at once),
+    /// so that asking about every unit of an image does not grow the manager.
+    fn peek(&mut self, name: &UnitName) -> Option<Result<usize, Box<UnitConfig>>> {
+        if let Some(&i) = self.by_name.get(name.as_str()) {
+            return Some(Ok(i));
+        }
+        let config = self.load_config(name)?;
+        Some(match self.by_name.get(&config.id) {
+            Some(&i) => Ok(i),
+            None => Err(Box::new(config)),
+        })
+    }
+
+    /// `name` read from disk (or made from what systemd ships); `None` when it does not exist.
+    fn load_config(&mut self, name: &UnitName) -> Option<UnitConfig> {
         let mut config = load_or_shipped(&self.lookup, &self.name_map, name);
         if config.load_state == LoadState::NotFound && !self.map_rebuilt {
             // A file may have appeared since the map was built: systemd finds new files for
@@ -261,10 +281,7 @@ impl Manager {
             self.map_rebuilt = true;
             config = load_or_shipped(&self.lookup, &self.name_map, name);
         }
-        if config.load_state == LoadState::NotFound {
-            return None;
-        }
-        Some(self.insert_unit(name, config))
+        (config.load_state != LoadState::NotFound).then_some(config)
     }
 
     /// The table entry for `name` even if no file names it (a unit a previous manager ran).
@@ -656,11 +673,9 @@ impl Manager {
     }
 
     pub(super) fn unit_status(&mut self, name: &str) -> UnitStatus {
-        match UnitName::parse(name)
-            .ok()
-            .and_then(|n| self.loaded_index(&n))
-        {
-            Some(i) => self.units[i].status(&self.lookup),
+        match UnitName::parse(name).ok().and_then(|n| self.peek(&n)) {
+            Some(Ok(i)) => self.units[i].status(&self.lookup),
+            Some(Err(config)) => Unit::new(*config, &self.config).status(&self.lookup),
             None => UnitStatus {
                 id: name.to_string(),
                 load_state: "not-found".into(),
@@ -672,17 +687,18 @@ impl Manager {
     }
 
     fn unit_state(&mut self, name: &str) -> (String, String) {
-        match UnitName::parse(name)
-            .ok()
-            .and_then(|n| self.loaded_index(&n))
-        {
-            Some(i) => {
+        match UnitName::parse(name).ok().and_then(|n| self.peek(&n)) {
+            Some(Ok(i)) => {
                 let u = &self.units[i];
                 (
                     u.config.load_state.as_str().to_string(),
                     u.active_state().as_str().to_string(),
                 )
             }
+            Some(Err(config)) => (
+                config.load_state.as_str().to_string(),
+                "inactive".to_string(),
+            ),
             None => ("not-found".into(), "inactive".into()),
         }
     }
