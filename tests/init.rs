@@ -105,6 +105,27 @@ fn boot_starts_enabled_units_in_dependency_order_with_first_boot_setup_first() {
     // The manager is PID 1 inside.
     let pid1 = sb.run(&["cat", "/proc/1/comm"]);
     assert_eq!(pid1.stdout.trim(), "init");
+    // `systemctl status`: the machine's overview, PID 1 in init.scope, the services' processes.
+    let o = sb.systemctl(&["status"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    for part in [
+        "    State: running\n",
+        "     Jobs: 0 queued\n",
+        "   Failed: 0 units\n",
+        "   CGroup: /\n",
+        "           ├─init.scope\n           │ └─1 /run/sandbox-bin/init\n",
+        "           └─system.slice\n",
+        "├─app1.service\n",
+    ] {
+        assert!(o.stdout.contains(part), "{part:?} in {}", o.stdout);
+    }
+    // A target the image lacks is the one systemd ships, with no file to point at.
+    let o = sb.systemctl(&["status", "multi-user.target"]);
+    assert!(
+        o.stdout
+            .starts_with("● multi-user.target - Multi-User System\n     Loaded: loaded\n     Active: active since"),
+        "{o:?}"
+    );
 }
 
 #[test]

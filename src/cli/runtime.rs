@@ -580,6 +580,15 @@ pub fn is_system_running(ctx: &Ctx, args: &[String]) -> VerbResult {
 }
 
 /// Every unit the manager has loaded (nothing when none runs).
+/// The running manager's `is-system-running` word, if a manager runs.
+pub fn system_state() -> Option<String> {
+    let mut conn = connect_running()?;
+    match call(&mut conn, &Request::SystemState) {
+        Ok(Reply::SystemState(s)) => Some(s),
+        _ => None,
+    }
+}
+
 pub fn loaded_units() -> Vec<UnitStatus> {
     let Some(mut conn) = connect_running() else {
         return Vec::new();

@@ -41,6 +41,9 @@ fn continuation() -> String {
 
 fn loaded_line(ctx: &Ctx, config: &UnitConfig) -> String {
     match config.load_state {
+        // print_status_info(): a unit with no file (a slice, a target made from what systemd
+        // ships) is just "loaded".
+        LoadState::Loaded if config.fragment_path.is_none() => "loaded".to_string(),
         LoadState::Loaded => {
             let path = config
                 .fragment_path
@@ -123,7 +126,7 @@ fn print_unit(out: &mut impl Write, ctx: &Ctx, config: &UnitConfig) -> std::io::
 
 pub fn status(ctx: &Ctx, args: &[String]) -> VerbResult {
     if args.is_empty() {
-        return super::online::needs_manager(ctx, args);
+        return system_status(ctx, args);
     }
     let names = args
         .iter()
@@ -137,6 +140,147 @@ pub fn status(ctx: &Ctx, args: &[String]) -> VerbResult {
         Some(states) => status_running(ctx, &names, &states),
         None => status_offline(ctx, &names),
     }
+}
+
+/// `systemctl status` with no unit: the machine's overview as systemctl-show.c's
+/// `show_system_status()` prints it, with the processes of every running unit under its slice.
+fn system_status(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let (Some(state), Some(manager)) = (
+        super::runtime::system_state(),
+        RuntimeContext::find_running(),
+    ) else {
+        return super::online::needs_manager(ctx, args);
+    };
+    let units = super::runtime::loaded_units();
+    let colors = Colors::detect();
+    let code = match state.as_str() {
+        "running" => "\x1b[0;1;32m",
+        "degraded" => "\x1b[0;1;31m",
+        _ => "\x1b[0;1;33m",
+    };
+    let (on, off) = colors.paint(code);
+    let manager_pid: i32 = std::fs::read_to_string(manager.runtime_dir.join("manager.pid"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    let since = process_start_usec(manager_pid);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let write =
+        |out: &mut std::io::StdoutLock, line: String| writeln!(out, "{line}").map_err(write_failed);
+    write(
+        &mut out,
+        format!("{on}●{off} {}", crate::unit::host::hostname()),
+    )?;
+    write(&mut out, format!("    State: {on}{state}{off}"))?;
+    write(
+        &mut out,
+        format!("    Units: {} loaded (incl. loaded aliases)", units.len()),
+    )?;
+    let jobs = units.iter().filter(|u| u.job.is_some()).count();
+    write(&mut out, format!("     Jobs: {jobs} queued"))?;
+    let failed = units.iter().filter(|u| u.active_state == "failed").count();
+    write(&mut out, format!("   Failed: {failed} units"))?;
+    if let (Some(at), Some(rel)) = (
+        since.and_then(format_timestamp),
+        since.and_then(format_relative),
+    ) {
+        write(&mut out, format!("    Since: {at}; {rel}"))?;
+    }
+    write(&mut out, "  systemd: 252".to_string())?;
+    write(&mut out, "   CGroup: /".to_string())?;
+    // init.scope holds the manager; each slice the units with processes, by name.
+    let mut slices: BTreeMap<String, Vec<&UnitStatus>> = BTreeMap::new();
+    let map = NameMap::build(&ctx.lookup);
+    for u in units.iter().filter(|u| !u.processes.is_empty()) {
+        let slice = UnitName::parse(&u.id)
+            .ok()
+            .map(|n| load_or_shipped(&ctx.lookup, &map, &n))
+            .and_then(|c| c.settings.slice)
+            .unwrap_or_else(|| "system.slice".to_string());
+        slices.entry(slice).or_default().push(u);
+    }
+    let mut groups: Vec<(String, Vec<(i32, String)>)> = Vec::new();
+    if manager_pid > 0 {
+        let cmdline = std::fs::read(format!("/proc/{manager_pid}/cmdline"))
+            .map(|b| {
+                b.split(|&c| c == 0)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        groups.push(("init.scope".into(), vec![(manager_pid, cmdline)]));
+    }
+    let prefix = " ".repeat(11);
+    let top: Vec<(String, Vec<&UnitStatus>)> = slices.into_iter().collect();
+    let n_top = groups.len() + top.len();
+    for (k, (name, procs)) in groups.iter().enumerate() {
+        let last = k + 1 == n_top;
+        write(
+            &mut out,
+            format!("{prefix}{}{name}", if last { "└─" } else { "├─" }),
+        )?;
+        let inner = format!("{prefix}{}", if last { "  " } else { "│ " });
+        print_processes(&mut out, &inner, procs)?;
+    }
+    for (k, (slice, members)) in top.iter().enumerate() {
+        let last = groups.len() + k + 1 == n_top;
+        write(
+            &mut out,
+            format!("{prefix}{}{slice}", if last { "└─" } else { "├─" }),
+        )?;
+        let inner = format!("{prefix}{}", if last { "  " } else { "│ " });
+        for (m, u) in members.iter().enumerate() {
+            let last_unit = m + 1 == members.len();
+            write(
+                &mut out,
+                format!("{inner}{}{}", if last_unit { "└─" } else { "├─" }, u.id),
+            )?;
+            let deeper = format!("{inner}{}", if last_unit { "  " } else { "│ " });
+            let mut procs = u.processes.clone();
+            procs.sort_by_key(|(pid, _)| *pid);
+            print_processes(&mut out, &deeper, &procs)?;
+        }
+    }
+    Ok(Exit::Success)
+}
+
+fn print_processes(
+    out: &mut impl Write,
+    prefix: &str,
+    procs: &[(i32, String)],
+) -> Result<(), Failed> {
+    for (i, (pid, cmdline)) in procs.iter().enumerate() {
+        let branch = if i + 1 == procs.len() {
+            "└─"
+        } else {
+            "├─"
+        };
+        let shown = if cmdline.is_empty() {
+            format!("[{}]", comm(*pid).unwrap_or_default())
+        } else {
+            cmdline.clone()
+        };
+        writeln!(out, "{prefix}{branch}{pid} {shown}").map_err(write_failed)?;
+    }
+    Ok(())
+}
+
+/// When a process started, in realtime microseconds (boot time plus its start in clock ticks).
+fn process_start_usec(pid: i32) -> Option<u64> {
+    let stat = crate::manager::process::stat(pid)?;
+    let btime: u64 = std::fs::read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    // SAFETY: sysconf with a constant name.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(btime * 1_000_000 + stat.start_time * 1_000_000 / ticks)
 }
 
 /// No manager: every unit is inactive; exit 4 when any unit is missing, else 3.
