@@ -223,7 +223,7 @@ fn system_status(ctx: &Ctx, args: &[String]) -> VerbResult {
             format!("{prefix}{}{name}", if last { "└─" } else { "├─" }),
         )?;
         let inner = format!("{prefix}{}", if last { "  " } else { "│ " });
-        print_processes(&mut out, &inner, procs)?;
+        print_processes(&mut out, &inner, procs).map_err(write_failed)?;
     }
     for (k, (slice, members)) in top.iter().enumerate() {
         let last = groups.len() + k + 1 == n_top;
@@ -241,17 +241,19 @@ fn system_status(ctx: &Ctx, args: &[String]) -> VerbResult {
             let deeper = format!("{inner}{}", if last_unit { "  " } else { "│ " });
             let mut procs = u.processes.clone();
             procs.sort_by_key(|(pid, _)| *pid);
-            print_processes(&mut out, &deeper, &procs)?;
+            print_processes(&mut out, &deeper, &procs).map_err(write_failed)?;
         }
     }
     Ok(Exit::Success)
 }
 
+/// Processes as a cgroup tree lists them: one per line after `prefix`, with its command line
+/// (`[comm]` when it has none, like a zombie's).
 fn print_processes(
     out: &mut impl Write,
     prefix: &str,
     procs: &[(i32, String)],
-) -> Result<(), Failed> {
+) -> std::io::Result<()> {
     for (i, (pid, cmdline)) in procs.iter().enumerate() {
         let branch = if i + 1 == procs.len() {
             "└─"
@@ -263,7 +265,7 @@ fn print_processes(
         } else {
             cmdline.clone()
         };
-        writeln!(out, "{prefix}{branch}{pid} {shown}").map_err(write_failed)?;
+        writeln!(out, "{prefix}{branch}{pid} {shown}")?;
     }
     Ok(())
 }
@@ -749,20 +751,7 @@ fn process_tree(out: &mut impl Write, config: &UnitConfig, rt: &UnitStatus) -> s
     writeln!(out, "{}/{slice}/{}", label("CGroup"), config.id)?;
     let mut processes = rt.processes.clone();
     processes.sort_by_key(|(pid, _)| *pid);
-    for (i, (pid, cmdline)) in processes.iter().enumerate() {
-        let branch = if i + 1 == processes.len() {
-            "└─"
-        } else {
-            "├─"
-        };
-        let shown = if cmdline.is_empty() {
-            format!("[{}]", comm(*pid).unwrap_or_default())
-        } else {
-            cmdline.clone()
-        };
-        writeln!(out, "{}{branch}{pid} {shown}", continuation())?;
-    }
-    Ok(())
+    print_processes(out, &continuation(), &processes)
 }
 
 /// `-n`/`--lines=`: how many log lines follow (10 by default).
