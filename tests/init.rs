@@ -609,3 +609,27 @@ fn the_same_image_runs_under_another_init_with_the_on_demand_manager() {
         .collect();
     assert_eq!(stops, ["stop app", "stop db"]);
 }
+
+#[test]
+fn nothing_starts_once_shutdown_began_so_an_on_success_unit_cannot_keep_the_container_up() {
+    let sb = Sandbox::for_init();
+    sb.unit(
+        "app.service",
+        "[Unit]\nOnSuccess=after-app.service\n[Service]\nExecStart=/bin/sleep infinity\n\
+         [Install]\nWantedBy=multi-user.target\n",
+    );
+    sb.unit(
+        "after-app.service",
+        "[Service]\nExecStart=/bin/sleep infinity\n",
+    );
+    enable(&sb, &["app.service"]);
+    sb.boot(&[]);
+    wait_running(&sb);
+    sb.signal_init(libc::SIGTERM);
+    assert_eq!(sb.wait_exit(WAIT), 0, "{}", sb.console());
+    assert!(
+        !sb.console().contains("Started after-app.service"),
+        "{}",
+        sb.console()
+    );
+}

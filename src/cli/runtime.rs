@@ -579,7 +579,6 @@ pub fn is_system_running(ctx: &Ctx, args: &[String]) -> VerbResult {
     })
 }
 
-/// Every unit the manager has loaded (nothing when none runs).
 /// The running manager's `is-system-running` word, if a manager runs.
 pub fn system_state() -> Option<String> {
     let mut conn = connect_running()?;
@@ -589,6 +588,7 @@ pub fn system_state() -> Option<String> {
     }
 }
 
+/// Every unit the manager has loaded (nothing when none runs).
 pub fn loaded_units() -> Vec<UnitStatus> {
     let Some(mut conn) = connect_running() else {
         return Vec::new();

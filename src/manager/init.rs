@@ -15,12 +15,11 @@ use super::job::JobKind;
 use crate::ipc::protocol::JobMode;
 use crate::unit::name::UnitName;
 
-/// glibc's SIGRTMIN, which systemd, Docker's STOPSIGNAL and `kill -s RTMIN+3` count from
-/// (musl's own SIGRTMIN is higher: it keeps more for itself).
-const RTMIN: i32 = 34;
-pub const SIGRTMIN_HALT: i32 = RTMIN + 3;
-pub const SIGRTMIN_POWEROFF: i32 = RTMIN + 4;
-pub const SIGRTMIN_REBOOT: i32 = RTMIN + 5;
+use super::process::SIGRTMIN;
+
+pub const SIGRTMIN_HALT: i32 = SIGRTMIN + 3;
+pub const SIGRTMIN_POWEROFF: i32 = SIGRTMIN + 4;
+pub const SIGRTMIN_REBOOT: i32 = SIGRTMIN + 5;
 
 /// Signals an init takes through its loop besides the manager's own.
 pub const INIT_SIGNALS: [i32; 5] = [
@@ -144,11 +143,9 @@ impl Manager {
                 false
             }
             Sweep::Terminating | Sweep::Killing => {
+                // One broadcast, as systemd-shutdown does: a daemon may take a second SIGTERM
+                // as "quit now"; what ignores the first gets SIGKILL at the deadline.
                 if self.has_children() {
-                    if self.sweep == Sweep::Terminating {
-                        // orphans reparented to us since the broadcast get it too
-                        self.signal_remaining(libc::SIGTERM);
-                    }
                     return false;
                 }
                 self.sweep = Sweep::Done;
@@ -174,18 +171,24 @@ impl Manager {
     }
 
     /// As PID 1 every process of the namespace; otherwise (a subreaper under another init)
-    /// our children, which orphans of our descendants become.
+    /// every descendant of ours.
     fn signal_remaining(&self, sig: i32) {
         if self.my_pid == 1 {
             // SAFETY: kill(-1) as PID 1 signals every process of our namespace but us.
             unsafe { libc::kill(-1, sig) };
             return;
         }
-        for p in super::process::all_processes() {
-            if p.ppid == self.my_pid {
-                // SAFETY: plain kill() of our own child.
-                unsafe { libc::kill(p.pid, sig) };
-            }
+        let procs = super::process::all_processes();
+        let mut ours = vec![self.my_pid];
+        let mut k = 0;
+        while k < ours.len() {
+            let parent = ours[k];
+            ours.extend(procs.iter().filter(|p| p.ppid == parent).map(|p| p.pid));
+            k += 1;
+        }
+        for &pid in &ours[1..] {
+            // SAFETY: plain kill() of a descendant.
+            unsafe { libc::kill(pid, sig) };
         }
     }
 

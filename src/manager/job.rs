@@ -289,7 +289,8 @@ impl Manager {
             self.start_on_failure(i);
         }
         let mut failing: Vec<usize> = Vec::new();
-        if starting && result != "done" {
+        // job_install() cancels a replaced job without failing what depends on it.
+        if starting && !matches!(result, "done" | "canceled") {
             for dep in [
                 Dependency::Requires,
                 Dependency::BindsTo,
@@ -325,8 +326,10 @@ impl Manager {
     /// Run every job whose unit can act on it now and whose ordering allows it.
     pub(super) fn dispatch_jobs(&mut self) {
         // A job that finishes may make others runnable (the next layer of a boot, a restart's
-        // start half); passes go on until nothing moves, at most one per unit.
-        for _ in 0..=self.units.len() {
+        // start half); passes go on until nothing moves. Each pass that moves runs or ends a
+        // job, and a job moves at most twice (a restart's halves) plus its dependents' waits,
+        // so the bound is only a guard against a bug looping forever.
+        for _ in 0..=4 * (self.units.len() + 1) {
             let mut progressed = false;
             for i in self.run_queue() {
                 if self.units[i].job.as_ref().is_some_and(|j| !j.running) && self.job_is_runnable(i)

@@ -136,6 +136,10 @@ pub fn unit_processes(invocation_id: &str, sessions: &[i32], known: &[i32]) -> V
     ProcessTable::scan().unit_processes(invocation_id, sessions, known)
 }
 
+/// glibc's SIGRTMIN, from which systemd, Docker's STOPSIGNAL, `kill -s RTMIN+3` and the
+/// services in the image count realtime signals (musl's own SIGRTMIN is 35: it keeps one more).
+pub const SIGRTMIN: i32 = 34;
+
 /// A signal as unit files and `--signal=` name it: `SIGTERM`, `TERM`, `15`, `RTMIN+3`.
 pub fn parse_signal(s: &str) -> Option<i32> {
     if let Ok(n) = s.parse::<i32>() {
@@ -148,7 +152,7 @@ pub fn parse_signal(s: &str) -> Option<i32> {
             None if rest.is_empty() => 0,
             None => return None,
         };
-        let n = libc::SIGRTMIN() + offset;
+        let n = SIGRTMIN + offset;
         return (n <= libc::SIGRTMAX()).then_some(n);
     }
     if let Some(rest) = name.strip_prefix("RTMAX") {
@@ -158,7 +162,7 @@ pub fn parse_signal(s: &str) -> Option<i32> {
             None => return None,
         };
         let n = libc::SIGRTMAX() - offset;
-        return (n >= libc::SIGRTMIN()).then_some(n);
+        return (n >= SIGRTMIN).then_some(n);
     }
     format!("SIG{name}")
         .parse::<Signal>()
@@ -171,8 +175,8 @@ pub fn signal_name(n: i32) -> String {
     if let Ok(s) = Signal::try_from(n) {
         return s.as_str().trim_start_matches("SIG").to_string();
     }
-    if n >= libc::SIGRTMIN() && n <= libc::SIGRTMAX() {
-        return match n - libc::SIGRTMIN() {
+    if (SIGRTMIN..=libc::SIGRTMAX()).contains(&n) {
+        return match n - SIGRTMIN {
             0 => "RTMIN".to_string(),
             k => format!("RTMIN+{k}"),
         };
@@ -198,11 +202,11 @@ mod tests {
         assert_eq!(parse_signal("SIGTERM"), Some(libc::SIGTERM));
         assert_eq!(parse_signal("KILL"), Some(libc::SIGKILL));
         assert_eq!(parse_signal("1"), Some(libc::SIGHUP));
-        assert_eq!(parse_signal("RTMIN+3"), Some(libc::SIGRTMIN() + 3));
+        assert_eq!(parse_signal("RTMIN+3"), Some(37));
         assert_eq!(parse_signal("SIGNOPE"), None);
         assert_eq!(parse_signal("0"), None);
         assert_eq!(signal_name(libc::SIGTERM), "TERM");
-        assert_eq!(signal_name(libc::SIGRTMIN() + 4), "RTMIN+4");
+        assert_eq!(signal_name(38), "RTMIN+4");
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Transactions as systemd's transaction.c builds them: a job asked for pulls in the jobs its
 //! unit's dependencies imply (systemd.unit(5): Requires=, Requisite=, Wants=, BindsTo=, Upholds=
 //! and Conflicts= for a start; the units that Require, Requisite, BindsTo or are PartOf it for a
-//! stop or restart, PropagatesStopTo= for a stop; PropagatesReloadTo= for a reload), ordering cycles among the new and the queued jobs
-//! are broken by dropping a new job nobody required (with systemd's warnings), `--job-mode=fail`
-//! refuses to replace queued jobs, `isolate` stops everything else, and the result is merged into
-//! the queue.
+//! stop or restart, PropagatesStopTo= for a stop; PropagatesReloadTo= for a reload). Of two jobs
+//! for one unit that cannot merge, the one the anchor does not need goes; ordering cycles among
+//! the new and the queued jobs are broken by dropping a new job nobody required (with systemd's
+//! warnings); `--job-mode=fail` refuses to replace queued jobs; `isolate` stops what it does not
+//! pull in, except slices, IgnoreOnIsolate= units and what the runtime owns; once a shutdown
+//! began, only stops are accepted. The result is merged into the queue.
 //! Also the unit graph the transactions and the job runner read: ordering edges in both
 //! directions, with the After= a target gets on what it pulls in (target.c).
 
@@ -165,6 +167,18 @@ impl Manager {
         mode: JobMode,
         waiter: Option<(u64, usize)>,
     ) -> Result<(), Refusal> {
+        // The shutdown's stop jobs are irreversible: nothing starts once it began (a unit
+        // started then would never be stopped, and the manager would never end).
+        if self.shutting_down && kind != JobKind::Stop {
+            return Err((
+                format!(
+                    "Transaction for {}/{} is destructive (shutdown is in progress).",
+                    self.units[anchor].config.id,
+                    kind.as_str()
+                ),
+                4,
+            ));
+        }
         let mut tx = Transaction {
             anchor,
             jobs: BTreeMap::new(),
@@ -203,10 +217,19 @@ impl Manager {
             }
         }
         if let Some(existing) = tx.jobs.get_mut(&i) {
-            existing.matters |= matters;
             match merge(existing.kind, kind) {
-                Some(k) if k == existing.kind => return Ok(()),
-                Some(k) => existing.kind = k,
+                Some(k) if k == existing.kind && (existing.matters || !matters) => return Ok(()),
+                Some(k) => {
+                    existing.kind = k;
+                    existing.matters |= matters;
+                }
+                // transaction_merge_jobs(): of two jobs that cannot merge, the one the anchor
+                // does not need goes
+                None if !matters => return Ok(()),
+                None if !existing.matters => {
+                    existing.kind = kind;
+                    existing.matters = true;
+                }
                 None => {
                     let id = &self.units[i].config.id;
                     return Err((
@@ -272,12 +295,11 @@ impl Manager {
                     let saved = tx.jobs.clone();
                     if let Err((message, _)) = self.add_job(tx, k, JobKind::Start, false) {
                         tx.jobs = saved;
-                        let line = format!(
-                            "Cannot add dependency job for {}, ignoring: {message}",
-                            self.units[k].config.id
+                        let id = self.units[k].config.id.clone();
+                        self.log_unit(
+                            &id,
+                            &format!("Cannot add dependency job, ignoring: {message}"),
                         );
-                        let id = self.units[i].config.id.clone();
-                        self.log_unit(&id, &line);
                     }
                 }
             }
@@ -353,7 +375,12 @@ impl Manager {
                 || self.is_stand_in(k)
                 || (self.is_inactive(k) && self.units[k].job.is_none());
             if !keep {
-                self.add_job(tx, k, JobKind::Stop, true)?;
+                let saved = tx.jobs.clone();
+                if let Err((message, _)) = self.add_job(tx, k, JobKind::Stop, true) {
+                    tx.jobs = saved;
+                    let id = self.units[k].config.id.clone();
+                    self.log_unit(&id, &format!("Cannot add isolate job, ignoring: {message}"));
+                }
             }
         }
         Ok(())
@@ -495,12 +522,9 @@ impl Manager {
         ignore_order: bool,
         waiter: Option<(u64, usize)>,
     ) {
-        let merged = self.units[i]
-            .job
-            .as_ref()
-            .and_then(|j| merge(j.kind, kind).map(|k| (k, j.running && j.kind == k)));
+        let merged = self.units[i].job.as_ref().and_then(|j| merge(j.kind, kind));
         match merged {
-            Some((k, _)) => {
+            Some(k) => {
                 if let Some(job) = self.units[i].job.as_mut() {
                     if job.kind != k {
                         job.kind = k;
