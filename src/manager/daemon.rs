@@ -67,6 +67,7 @@ pub(super) const KIND_CLIENT: u64 = 1;
 pub(super) const KIND_LOG: u64 = 2;
 pub(super) const KIND_PIDFD: u64 = 3;
 pub(super) const KIND_PIDFILE: u64 = 4;
+pub(super) const KIND_SOCKET: u64 = 5;
 
 pub(super) fn token(kind: u64, id: u64) -> u64 {
     (kind << KIND_SHIFT) | id
@@ -144,6 +145,8 @@ pub struct Manager {
     pub(super) exit_code: u8,
     pub(super) sweep: super::init::Sweep,
     pub(super) ordering: Option<super::transaction::Ordering>,
+    /// The open listeners of each started socket unit.
+    pub(super) listeners: HashMap<usize, Vec<super::socket::Listener>>,
     /// The processes as last scanned, shared by every unit asked about until processes were
     /// started or reaped (see [`Manager::processes`]).
     process_table: std::cell::RefCell<Option<std::rc::Rc<super::process::ProcessTable>>>,
@@ -210,6 +213,7 @@ impl Manager {
             exit_code: 0,
             sweep: super::init::Sweep::default(),
             ordering: None,
+            listeners: HashMap::new(),
             process_table: Default::default(),
             last_job_id: 0,
             echo: std::env::var_os("SYSTEMCTL_SHIM_QUIET").is_none(),
@@ -439,6 +443,7 @@ impl Manager {
                 (KIND_LOG, id) => self.read_log(id),
                 (KIND_PIDFD, id) => self.on_pidfd(id),
                 (KIND_PIDFILE, id) => self.on_pidfile_event(id),
+                (KIND_SOCKET, id) => self.on_socket_ready(id as usize),
                 _ => {}
             },
         }

@@ -196,6 +196,15 @@ impl Manager {
                 return Err(NotRun::Exited(ExitInfo::exited(e.exit_status())));
             }
         };
+        let mut prepared = prepared;
+        if kind == ExecKind::Start && self.units[i].config.unit_type == UnitType::Service {
+            let (fds, names) = self.socket_fds_for(i);
+            if !fds.is_empty() {
+                if let Err(e) = prepared.plan.listen_fds(fds, &names) {
+                    self.log(i, &format!("Failed to pass the socket fds: {e}"));
+                }
+            }
+        }
         for w in &prepared.warnings {
             self.log(i, w);
         }
@@ -352,6 +361,14 @@ impl Manager {
         }
         self.units[i].svc.condition_stamp = now_stamp();
         if self.is_processless(i) {
+            if !self.socket_listen(i) {
+                self.units[i].svc.result = ServiceResult::Resources;
+                self.log(i, "Failed with result 'resources'.");
+                let desc = self.description(i);
+                self.log(i, &format!("Failed to listen on {desc}."));
+                self.set_state(i, SubState::Failed);
+                return true;
+            }
             self.set_state(i, SubState::Running);
             return true;
         }
@@ -532,6 +549,7 @@ impl Manager {
             }
             SubState::Running | SubState::Exited if self.is_processless(i) => {
                 let desc = self.description(i);
+                self.socket_close(i);
                 self.set_state(i, SubState::Dead);
                 let what = if self.units[i].config.unit_type == UnitType::Target {
                     "Stopped target"
@@ -1579,6 +1597,16 @@ impl Manager {
             }
         };
         self.units[i].svc.state = new_state;
+        // A socket's listeners died with the manager that held them: open them again (a service
+        // still running keeps the old ones, now unlinked, until it restarts).
+        if running
+            && new_state == SubState::Running
+            && self.units[i].config.unit_type == UnitType::Socket
+            && !self.socket_listen(i)
+        {
+            self.units[i].svc.result = ServiceResult::Resources;
+            self.units[i].svc.state = SubState::Failed;
+        }
         if running {
             let id = self.units[i].config.id.clone();
             drop(self.open_log_fifo(&id));

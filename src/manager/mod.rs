@@ -22,6 +22,7 @@ pub mod notify;
 pub mod process;
 mod reactions;
 pub mod service;
+pub mod socket;
 pub mod spawn;
 pub mod state;
 mod transaction;

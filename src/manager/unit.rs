@@ -205,6 +205,7 @@ impl Unit {
         match self.svc.state {
             SubState::Dead => "dead",
             SubState::Failed => "failed",
+            _ if self.config.unit_type == crate::unit::name::UnitType::Socket => "listening",
             _ => "active",
         }
     }
