@@ -196,13 +196,7 @@ impl Graph {
             if node.unit_type != UnitType::Target || !node.loaded || !node.default_dependencies {
                 continue;
             }
-            for dep in [
-                Dependency::Requires,
-                Dependency::Requisite,
-                Dependency::Wants,
-                Dependency::BindsTo,
-                Dependency::Upholds,
-            ] {
+            for dep in Dependency::TARGET_ORDERED_AFTER {
                 for u in node.get(dep) {
                     let eligible = self
                         .nodes

@@ -650,7 +650,8 @@ impl Manager {
         }
     }
 
-    /// Units of types that have no processes (targets, for now) only change state.
+    /// Units without processes of their own (targets, slices, and sockets, whose listeners the
+    /// manager holds) change state without running anything.
     pub(super) fn is_processless(&self, i: usize) -> bool {
         self.units[i].config.unit_type != UnitType::Service
     }

@@ -73,12 +73,7 @@ impl Manager {
     /// A stop asked for propagates through the transaction instead.
     fn retroactively_stop_dependencies(&mut self, i: usize) {
         let mut affected = self.dependents(i, Dependency::BindsTo);
-        affected.extend(self.dependents(i, Dependency::StopPropagatedFrom));
-        affected.extend(
-            self.dependency_units(i, Dependency::PropagatesStopTo)
-                .into_iter()
-                .filter_map(|(_, k)| k),
-        );
+        affected.extend(self.stop_propagation(i));
         for k in affected {
             if !matches!(
                 self.units[k].active_state(),

@@ -135,12 +135,7 @@ impl Manager {
             {
                 continue;
             }
-            for dep in [
-                Dependency::Requires,
-                Dependency::Requisite,
-                Dependency::Wants,
-                Dependency::BindsTo,
-            ] {
+            for dep in Dependency::TARGET_ORDERED_AFTER {
                 for name in target.unit.dependency(dep) {
                     let Some(&k) = self.by_name.get(name) else {
                         continue;
@@ -326,12 +321,7 @@ impl Manager {
                 affected.extend(self.dependents(i, dep));
             }
             if kind == JobKind::Stop {
-                affected.extend(self.dependents(i, Dependency::StopPropagatedFrom));
-                affected.extend(
-                    self.dependency_units(i, Dependency::PropagatesStopTo)
-                        .into_iter()
-                        .filter_map(|(_, k)| k),
-                );
+                affected.extend(self.stop_propagation(i));
             }
             for k in affected {
                 if kind == JobKind::Stop {
@@ -356,6 +346,17 @@ impl Manager {
             }
         }
         Ok(())
+    }
+
+    /// The units a stop of `i` carries to through PropagatesStopTo=/StopPropagatedFrom=.
+    pub(super) fn stop_propagation(&mut self, i: usize) -> Vec<usize> {
+        let mut units = self.dependents(i, Dependency::StopPropagatedFrom);
+        units.extend(
+            self.dependency_units(i, Dependency::PropagatesStopTo)
+                .into_iter()
+                .filter_map(|(_, k)| k),
+        );
+        units
     }
 
     pub(super) fn is_inactive(&self, i: usize) -> bool {

@@ -113,6 +113,16 @@ pub enum Dependency {
 }
 
 impl Dependency {
+    /// target.c: what a target pulls in that it is also ordered after (when both sides keep
+    /// their default dependencies and the unit is not ordered after the target already).
+    pub const TARGET_ORDERED_AFTER: [Dependency; 5] = [
+        Dependency::Requires,
+        Dependency::Requisite,
+        Dependency::Wants,
+        Dependency::BindsTo,
+        Dependency::Upholds,
+    ];
+
     pub const ALL: [Dependency; 16] = [
         Dependency::Requires,
         Dependency::Requisite,
