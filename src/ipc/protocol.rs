@@ -188,6 +188,22 @@ pub struct UnitStatus {
     /// (pid, property, command line, code, status).
     pub past_commands: Vec<(i32, String, String, i32, i32)>,
     pub job: Option<String>,
+    /// Triggers=/TriggeredBy= as the manager knows them, including the per-connection
+    /// instances an Accept=yes socket started.
+    #[serde(default)]
+    pub triggers: Vec<String>,
+    #[serde(default)]
+    pub triggered_by: Vec<String>,
+    /// A socket unit's connection counters (NAccepted=, NConnections=, NRefused=).
+    #[serde(default)]
+    pub socket: Option<SocketCounters>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocketCounters {
+    pub n_accepted: u32,
+    pub n_connections: u32,
+    pub n_refused: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

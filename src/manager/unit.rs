@@ -304,6 +304,7 @@ impl Unit {
             processes,
             past_commands: self.past_commands(),
             job: self.job.as_ref().map(|j| j.kind.as_str().to_string()),
+            ..UnitStatus::default()
         }
     }
 

@@ -491,6 +491,9 @@ pub struct ServiceSection {
     pub success_exit_status: Vec<String>,
     pub restart_prevent_exit_status: Vec<String>,
     pub restart_force_exit_status: Vec<String>,
+    /// Sockets=: further socket units whose listeners this service gets.
+    pub sockets: Vec<String>,
+    pub file_descriptor_store_max: u32,
 }
 
 impl Default for ServiceSection {
@@ -514,6 +517,8 @@ impl Default for ServiceSection {
             success_exit_status: Vec::new(),
             restart_prevent_exit_status: Vec::new(),
             restart_force_exit_status: Vec::new(),
+            sockets: Vec::new(),
+            file_descriptor_store_max: 0,
         }
     }
 }
@@ -540,6 +545,40 @@ pub struct SocketSection {
     pub backlog: u32,
     pub pass_credentials: bool,
     pub timeout: Usec,
+    /// `default`, `both` or `ipv6-only`.
+    pub bind_ipv6_only: String,
+    pub keep_alive: bool,
+    pub keep_alive_time: Option<Usec>,
+    pub keep_alive_interval: Option<Usec>,
+    pub keep_alive_probes: Option<u32>,
+    pub no_delay: bool,
+    pub priority: Option<i32>,
+    pub receive_buffer: Option<u64>,
+    pub send_buffer: Option<u64>,
+    pub mark: Option<i32>,
+    pub reuse_port: bool,
+    pub free_bind: bool,
+    pub transparent: bool,
+    pub broadcast: bool,
+    pub pass_security: bool,
+    pub writable: bool,
+    pub symlinks: Vec<String>,
+    pub max_connections_per_source: u32,
+    /// TriggerLimitIntervalSec=/TriggerLimitBurst= as written; see [`SocketSection::trigger_limit`].
+    pub trigger_limit_interval: Option<Usec>,
+    pub trigger_limit_burst: Option<u32>,
+}
+
+impl SocketSection {
+    /// The trigger limit in force: unset values default as socket.c's `socket_add_extras()`
+    /// sets them, 2 s and 20 activations (200 with Accept=yes).
+    pub fn trigger_limit(&self) -> (Usec, u32) {
+        (
+            self.trigger_limit_interval.unwrap_or(Usec::secs(2)),
+            self.trigger_limit_burst
+                .unwrap_or(if self.accept { 200 } else { 20 }),
+        )
+    }
 }
 
 impl Default for SocketSection {
@@ -558,6 +597,26 @@ impl Default for SocketSection {
             backlog: 4096,
             pass_credentials: false,
             timeout: Usec::secs(90),
+            bind_ipv6_only: "default".into(),
+            keep_alive: false,
+            keep_alive_time: None,
+            keep_alive_interval: None,
+            keep_alive_probes: None,
+            no_delay: false,
+            priority: None,
+            receive_buffer: None,
+            send_buffer: None,
+            mark: None,
+            reuse_port: false,
+            free_bind: false,
+            transparent: false,
+            broadcast: false,
+            pass_security: false,
+            writable: false,
+            symlinks: Vec::new(),
+            max_connections_per_source: 0,
+            trigger_limit_interval: None,
+            trigger_limit_burst: None,
         }
     }
 }
