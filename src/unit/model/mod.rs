@@ -530,6 +530,19 @@ pub struct Listen {
     pub address: String,
 }
 
+impl Listen {
+    /// The address as systemd prints it in `Listen=`, `status` and `list-sockets`
+    /// (`socket_address_print()`): a bare port listens on `[::]:PORT`.
+    pub fn listen_display(&self) -> String {
+        match self.address.parse::<u16>() {
+            Ok(port) if matches!(self.kind, "Stream" | "Datagram" | "SequentialPacket") => {
+                format!("[::]:{port}")
+            }
+            _ => self.address.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SocketSection {
     pub listen: Vec<Listen>,
