@@ -316,7 +316,7 @@ fn bindsto_stops_the_binder_when_the_bound_units_main_process_is_killed() {
         tail,
         [
             "Stopping a.service...",
-            "Deactivated successfully.",
+            "a.service: Deactivated successfully.",
             "Stopped a.service."
         ],
         "{log}"
@@ -324,7 +324,7 @@ fn bindsto_stops_the_binder_when_the_bound_units_main_process_is_killed() {
     let log = journal(&sb, "b.service");
     assert!(
         log.ends_with(
-            "Main process exited, code=killed, status=9/KILL\nFailed with result 'signal'.\n"
+            "b.service: Main process exited, code=killed, status=9/KILL\nb.service: Failed with result 'signal'.\n"
         ),
         "{log}"
     );
@@ -1007,7 +1007,7 @@ fn an_ordering_cycle_among_wanted_units_is_broken_by_dropping_one_job_with_a_war
         states(&sb, &["both.target", "a.service", "b.service"]),
         ["active", "active", "inactive"]
     );
-    let log = journal(&sb, "a.service");
+    let log = sb.journalctl(&["-o", "cat", "--no-pager"]).stdout;
     let cycle: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("cycle") || l.contains("Found dependency"))
@@ -1015,9 +1015,9 @@ fn an_ordering_cycle_among_wanted_units_is_broken_by_dropping_one_job_with_a_war
     assert_eq!(
         cycle,
         [
-            "Found ordering cycle on b.service/start",
-            "Found dependency on a.service/start",
-            "Job b.service/start deleted to break ordering cycle starting with a.service/start",
+            "b.service: Found ordering cycle on b.service/start",
+            "a.service: Found dependency on a.service/start",
+            "b.service: Job b.service/start deleted to break ordering cycle starting with a.service/start",
         ],
         "{log}"
     );
@@ -1075,14 +1075,17 @@ fn an_ordering_cycle_among_required_units_fails_the_transaction() {
         states(&sb, &["x.service", "y.service"]),
         ["inactive", "inactive"]
     );
-    let log = journal(&sb, "x.service");
-    let cycle: Vec<&str> = log.lines().collect();
+    let log = sb.journalctl(&["-o", "cat", "--no-pager"]).stdout;
+    let cycle: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("cycle") || l.contains("Found dependency"))
+        .collect();
     assert_eq!(
         cycle,
         [
-            "Found ordering cycle on y.service/start",
-            "Found dependency on x.service/start",
-            "Unable to break cycle starting with x.service/start",
+            "y.service: Found ordering cycle on y.service/start",
+            "x.service: Found dependency on x.service/start",
+            "x.service: Unable to break cycle starting with x.service/start",
         ],
         "{log}"
     );

@@ -68,6 +68,7 @@ pub(super) const KIND_LOG: u64 = 2;
 pub(super) const KIND_PIDFD: u64 = 3;
 pub(super) const KIND_PIDFILE: u64 = 4;
 pub(super) const KIND_SOCKET: u64 = 5;
+pub(super) const KIND_FDSTORE: u64 = 6;
 
 pub(super) fn token(kind: u64, id: u64) -> u64 {
     (kind << KIND_SHIFT) | id
@@ -498,6 +499,7 @@ impl Manager {
                 (KIND_PIDFD, id) => self.on_pidfd(id),
                 (KIND_PIDFILE, id) => self.on_pidfile_event(id),
                 (KIND_SOCKET, id) => self.on_socket_ready(id as usize, hangup),
+                (KIND_FDSTORE, id) if hangup => self.on_stored_fd_hangup(id),
                 _ => {}
             },
         }

@@ -150,7 +150,7 @@ impl Manager {
         let unexpected = self.job_on_state_change(i, old, now_active);
         self.unit_state_changed(i, old, now_active, unexpected);
         if old_sub != new && self.units[i].config.unit_type == UnitType::Service {
-            self.socket_trigger_notify(i);
+            self.service_changed(i);
         }
     }
 
@@ -167,6 +167,13 @@ impl Manager {
         }
     }
 
+    /// A line of systemd's `log_unit_*()`: the unit's name leads the message.
+    pub(super) fn unit_log(&mut self, i: usize, message: &str) {
+        let id = self.units[i].config.id.clone();
+        self.log_unit(&id, &format!("{id}: {message}"));
+    }
+
+    /// A status line of a job or unit state (`Started …`, `Listening on …`): no prefix.
     pub(super) fn log(&mut self, i: usize, message: &str) {
         let id = self.units[i].config.id.clone();
         self.log_unit(&id, message);
@@ -192,7 +199,7 @@ impl Manager {
         let prepared = match prepared {
             Ok(p) => p,
             Err(e) => {
-                self.log(i, &format!("{e}"));
+                self.unit_log(i, &format!("{e}"));
                 if e.fails_before_fork() {
                     return Err(NotRun::Resources);
                 }
@@ -208,18 +215,18 @@ impl Manager {
             let (fds, names) = self.socket_fds_for(i);
             if !fds.is_empty() {
                 if let Err(e) = prepared.plan.listen_fds(fds, &names) {
-                    self.log(i, &format!("Failed to pass the socket fds: {e}"));
+                    self.unit_log(i, &format!("Failed to pass the socket fds: {e}"));
                 }
             }
         }
         for w in &prepared.warnings {
-            self.log(i, w);
+            self.unit_log(i, w);
         }
         self.processes_changed();
         let spawned = match spawn::spawn(&prepared.plan) {
             Ok(s) => s,
             Err(e) => {
-                self.log(i, &format!("Failed to spawn {}: {e}", command.path));
+                self.unit_log(i, &format!("Failed to spawn {}: {e}", command.path));
                 return Err(NotRun::Resources);
             }
         };
@@ -341,10 +348,10 @@ impl Manager {
             (s.start_limit_interval, s.start_limit_burst)
         };
         if !self.units[i].svc.start_limit.allow(interval, burst) {
-            self.log(i, "Start request repeated too quickly.");
+            self.unit_log(i, "Start request repeated too quickly.");
             self.units[i].svc.result = ServiceResult::StartLimitHit;
             let desc = self.description(i);
-            self.log(i, "Failed with result 'start-limit-hit'.");
+            self.unit_log(i, "Failed with result 'start-limit-hit'.");
             self.log(i, &format!("Failed to start {desc}."));
             self.set_state(i, SubState::Failed);
             return false;
@@ -377,13 +384,13 @@ impl Manager {
             return true;
         }
         if self.units[i].settings.kind == ServiceType::Dbus {
-            self.log(
+            self.unit_log(
                 i,
                 "No D-Bus system bus to watch for BusName=; treating Type=dbus as Type=simple.",
             );
         }
         if let Err(e) = self.exec_context_call(i, exec_env::create_directories) {
-            self.log(i, &format!("{e}"));
+            self.unit_log(i, &format!("{e}"));
             self.set_state(i, SubState::StartPre);
             self.units[i].svc.exec_main = ExecRun {
                 code: CLD_EXITED,
@@ -790,9 +797,9 @@ impl Manager {
             ServiceResult::Success | ServiceResult::SkipCondition
         );
         if result == ServiceResult::Success {
-            self.log(i, "Deactivated successfully.");
+            self.unit_log(i, "Deactivated successfully.");
         } else if !clean {
-            self.log(i, &format!("Failed with result '{}'.", result.as_str()));
+            self.unit_log(i, &format!("Failed with result '{}'.", result.as_str()));
         }
         // job.c's "Failed to start …" is the done message of a start job: a service that dies
         // after it started, with no job, gets none.
@@ -853,7 +860,7 @@ impl Manager {
     fn restart_now(&mut self, i: usize) {
         self.units[i].svc.n_restarts += 1;
         let n = self.units[i].svc.n_restarts;
-        self.log(
+        self.unit_log(
             i,
             &format!("Scheduled restart job, restart counter is at {n}."),
         );
@@ -922,7 +929,7 @@ impl Manager {
         };
         let kind = settings.kind;
         if !clean {
-            self.log(
+            self.unit_log(
                 i,
                 &format!(
                     "Main process exited, {}",
@@ -1004,7 +1011,7 @@ impl Manager {
         };
         if !clean {
             let what = kind.property();
-            self.log(
+            self.unit_log(
                 i,
                 &format!(
                     "Control process exited, {} ({what})",
@@ -1028,7 +1035,7 @@ impl Manager {
                 } else if exit.code == CLD_EXITED && (1..=254).contains(&exit.status) {
                     self.units[i].svc.condition_result = false;
                     self.units[i].svc.condition_stamp = now_stamp();
-                    self.log(i, "Skipped due to 'exec-condition'.");
+                    self.unit_log(i, "Skipped due to 'exec-condition'.");
                     self.enter_dead(i, ServiceResult::SkipCondition, false);
                 } else {
                     self.enter_signal(i, SubState::StopSigterm, f);
@@ -1137,7 +1144,7 @@ impl Manager {
             m.uid() == 0 || m.uid() == nix::unistd::geteuid().as_raw()
         });
         if !root_owned && !self.owns_process(i, pid) {
-            self.log(
+            self.unit_log(
                 i,
                 &format!(
                     "New main PID {pid} does not belong to service, and PID file is not owned by root. Refusing."
@@ -1307,7 +1314,7 @@ impl Manager {
         if t & 1 == 1 {
             if self.units[i].svc.watchdog_timer.is_some_and(|at| at <= now) {
                 self.units[i].svc.watchdog_timer = None;
-                self.log(i, "Watchdog timeout!");
+                self.unit_log(i, "Watchdog timeout!");
                 self.enter_signal(i, SubState::StopWatchdog, ServiceResult::Watchdog);
             }
             return;
@@ -1326,7 +1333,7 @@ impl Manager {
                     SubState::StartPre => "start-pre",
                     _ => "start",
                 };
-                self.log(i, &format!("{what} operation timed out. Terminating."));
+                self.unit_log(i, &format!("{what} operation timed out. Terminating."));
                 self.unwatch_pid_file(i);
                 self.enter_signal(i, SubState::StopSigterm, timeout);
             }
@@ -1339,7 +1346,7 @@ impl Manager {
                 self.enter_stop(i, timeout);
             }
             SubState::Reload => {
-                self.log(i, "Reload operation timed out. Killing reload process.");
+                self.unit_log(i, "Reload operation timed out. Killing reload process.");
                 if let Some(c) = self.units[i].svc.control_pid {
                     // SAFETY: kill(2) with plain integers.
                     unsafe { libc::kill(c.pid, libc::SIGKILL) };
@@ -1352,23 +1359,23 @@ impl Manager {
                 self.enter_signal(i, SubState::StopSigterm, timeout);
             }
             SubState::StopWatchdog | SubState::StopSigterm if send_sigkill => {
-                self.log(i, "State 'stop-sigterm' timed out. Killing.");
+                self.unit_log(i, "State 'stop-sigterm' timed out. Killing.");
                 self.enter_signal(i, SubState::StopSigkill, timeout);
             }
             SubState::StopWatchdog | SubState::StopSigterm => {
-                self.log(i, "State 'stop-sigterm' timed out. Skipping SIGKILL.");
+                self.unit_log(i, "State 'stop-sigterm' timed out. Skipping SIGKILL.");
                 self.enter_stop_post(i, timeout);
             }
             SubState::StopSigkill => {
-                self.log(i, "Processes still around after SIGKILL. Ignoring.");
+                self.unit_log(i, "Processes still around after SIGKILL. Ignoring.");
                 self.enter_stop_post(i, timeout);
             }
             SubState::StopPost => {
-                self.log(i, "State 'stop-post' timed out. Terminating.");
+                self.unit_log(i, "State 'stop-post' timed out. Terminating.");
                 self.enter_signal(i, SubState::FinalSigterm, timeout);
             }
             SubState::FinalWatchdog | SubState::FinalSigterm if send_sigkill => {
-                self.log(i, "State 'final-sigterm' timed out. Killing.");
+                self.unit_log(i, "State 'final-sigterm' timed out. Killing.");
                 self.enter_signal(i, SubState::FinalSigkill, timeout);
             }
             SubState::FinalWatchdog | SubState::FinalSigterm | SubState::FinalSigkill => {
@@ -1417,7 +1424,7 @@ impl Manager {
                 let access = self.units[i].settings.notify_access;
                 if access != NotifyAccess::All {
                     let main = self.units[i].svc.main_pid.map(|p| p.pid).unwrap_or(0);
-                    self.log(
+                    self.unit_log(
                         i,
                         &format!(
                             "Got notification message from PID {pid}, but reception only permitted for main PID {main}"
@@ -1444,7 +1451,7 @@ impl Manager {
                     "Got notification message from PID {pid}, but reception only permitted for main PID {main}"
                 )
             };
-            self.log(i, &message);
+            self.unit_log(i, &message);
             return None;
         }
         Some(i)
@@ -1468,6 +1475,8 @@ impl Manager {
             };
             let privileged = received.sender_uid == Some(0);
             self.apply_notification(i, &received.message, privileged);
+            // BARRIER=1 is answered by closing its fd here, after every earlier message.
+            self.receive_notified_fds(i, received.fds, &received.message);
         }
     }
 
@@ -1476,7 +1485,7 @@ impl Manager {
             // service_notify_message(): only root may point MAINPID= outside the service.
             let allowed = privileged || self.owns_process(i, pid);
             if !allowed {
-                self.log(
+                self.unit_log(
                     i,
                     &format!("New main PID {pid} does not belong to service, refusing."),
                 );
@@ -1544,7 +1553,7 @@ impl Manager {
             }
         }
         if m.watchdog_trigger {
-            self.log(i, "Watchdog request (last status: triggered)!");
+            self.unit_log(i, "Watchdog request (last status: triggered)!");
             self.enter_signal(i, SubState::StopWatchdog, ServiceResult::Watchdog);
         } else if m.watchdog_ping {
             self.reset_watchdog(i);

@@ -98,6 +98,16 @@ impl EventLoop {
             })
     }
 
+    /// Wake under `token` only when `fd` hangs up or fails (epoll reports those always).
+    pub fn watch_hangup(&self, fd: BorrowedFd<'_>, token: u64) -> Result<(), EventError> {
+        self.epoll
+            .add(fd, EpollEvent::new(EpollFlags::empty(), token))
+            .map_err(|source| EventError::Watch {
+                fd: std::os::fd::AsRawFd::as_raw_fd(&fd),
+                source,
+            })
+    }
+
     /// Also wake when `fd` (already watched under `token`) becomes writable, or stop doing so.
     pub fn want_writable(&self, fd: BorrowedFd<'_>, token: u64, on: bool) {
         let flags = if on {

@@ -229,7 +229,7 @@ impl Manager {
                 kind.as_str()
             );
             let asking = self.units[asking].config.id.clone();
-            self.log_unit(&asking, &line);
+            self.log_unit(&asking, &format!("{asking}: {line}"));
         }
     }
 
@@ -314,7 +314,7 @@ impl Manager {
         }
         // job_finish_and_invalidate(): the sockets that trigger the unit look again.
         if self.units[i].config.unit_type == UnitType::Service {
-            self.socket_trigger_notify(i);
+            self.service_changed(i);
         }
     }
 
@@ -585,7 +585,7 @@ impl Manager {
             "Bound to unit {}, but unit isn't active.",
             self.units[k].config.id
         );
-        self.log(i, &line);
+        self.unit_log(i, &line);
         false
     }
 

@@ -14,6 +14,7 @@ pub mod daemon;
 mod engine;
 pub mod event;
 pub mod exec_env;
+mod fdstore;
 pub mod init;
 mod job;
 pub mod journal;

@@ -46,6 +46,8 @@ pub struct NotifyMessage {
     pub fdstore: bool,
     pub fdstore_remove: bool,
     pub fd_name: Option<String>,
+    /// FDPOLL=0: do not drop the stored fds when their other end hangs up.
+    pub fd_no_poll: bool,
     pub barrier: bool,
 }
 
@@ -75,6 +77,7 @@ impl NotifyMessage {
                 "FDSTORE" => m.fdstore = value == "1",
                 "FDSTOREREMOVE" => m.fdstore_remove = value == "1",
                 "FDNAME" => m.fd_name = Some(value.to_string()),
+                "FDPOLL" => m.fd_no_poll = value == "0",
                 "BARRIER" => m.barrier = value == "1",
                 _ => {}
             }

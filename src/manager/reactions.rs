@@ -41,7 +41,7 @@ impl Manager {
         if new == Inactive && was_up {
             let triggered = self.dependency_units(i, Dependency::OnSuccess);
             if !triggered.is_empty() {
-                self.log(i, "Triggering OnSuccess= dependencies.");
+                self.unit_log(i, "Triggering OnSuccess= dependencies.");
             }
             let mode = job_mode(&self.units[i].config.unit.on_success_job_mode);
             for k in triggered.into_iter().filter_map(|(_, k)| k) {
@@ -53,11 +53,18 @@ impl Manager {
         }
     }
 
+    /// A service changed state or lost its job: the sockets that trigger it look again
+    /// (`unit_trigger_notify()`), and a service down for good lets its fd store go.
+    pub(super) fn service_changed(&mut self, i: usize) {
+        self.socket_trigger_notify(i);
+        self.release_fd_store_when_done(i);
+    }
+
     /// `unit_start_on_failure()`: start the OnFailure= units with OnFailureJobMode=.
     pub(super) fn start_on_failure(&mut self, i: usize) {
         let triggered = self.dependency_units(i, Dependency::OnFailure);
         if !triggered.is_empty() {
-            self.log(i, "Triggering OnFailure= dependencies.");
+            self.unit_log(i, "Triggering OnFailure= dependencies.");
         }
         let mode = job_mode(&self.units[i].config.unit.on_failure_job_mode);
         for k in triggered.into_iter().filter_map(|(_, k)| k) {

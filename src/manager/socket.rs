@@ -757,7 +757,7 @@ impl Manager {
             match open_listener(listen, &section) {
                 Ok((l, warnings)) => {
                     for w in warnings {
-                        self.log(i, &w);
+                        self.unit_log(i, &w);
                     }
                     opened.push(l);
                 }
@@ -773,9 +773,9 @@ impl Manager {
             }
         }
         if let Some(e) = failure {
-            self.log(i, &e.to_string());
+            self.unit_log(i, &e.to_string());
             if let SocketError::Listen { source, .. } = &e {
-                self.log(
+                self.unit_log(
                     i,
                     &format!(
                         "Failed to listen on sockets: {}",
@@ -840,7 +840,7 @@ impl Manager {
             }
             let _ = fs::remove_file(link);
             if let Err(e) = std::os::unix::fs::symlink(target, link) {
-                self.log(
+                self.unit_log(
                     i,
                     &format!(
                         "Failed to create symlink {} → {}, ignoring: {}",
@@ -875,7 +875,7 @@ impl Manager {
             }
             Some(_) => return true,
         };
-        self.log(i, &format!("Socket service {name} {refusal}, refusing."));
+        self.unit_log(i, &format!("Socket service {name} {refusal}, refusing."));
         let desc = self.description(i);
         self.log(i, &format!("Failed to listen on {desc}."));
         false
@@ -1028,7 +1028,7 @@ impl Manager {
             return;
         }
         if hangup && !accept {
-            self.log(
+            self.unit_log(
                 i,
                 "Got POLLHUP on a listening socket. The service probably invoked shutdown() on it, and should better not do that.",
             );
@@ -1062,7 +1062,7 @@ impl Manager {
             return;
         }
         if !self.trigger_allowed(i) {
-            self.log(i, "Trigger limit hit, refusing further activation.");
+            self.unit_log(i, "Trigger limit hit, refusing further activation.");
             self.units[i].sock.n_refused += 1;
             self.socket_fail(i, ServiceResult::TriggerLimitHit);
             return;
@@ -1071,7 +1071,7 @@ impl Manager {
         // spin on a connection only the service will accept.
         self.watch_ports(i, false);
         let Some(service) = self.triggered_service(i) else {
-            self.log(i, "Service to activate vanished, refusing activation.");
+            self.unit_log(i, "Service to activate vanished, refusing activation.");
             self.socket_fail(i, ServiceResult::Resources);
             return;
         };
@@ -1114,7 +1114,7 @@ impl Manager {
             return;
         }
         if !self.trigger_allowed(i) {
-            self.log(i, "Trigger limit hit, refusing further activation.");
+            self.unit_log(i, "Trigger limit hit, refusing further activation.");
             self.units[i].sock.n_refused += 1;
             self.socket_fail(i, ServiceResult::TriggerLimitHit);
             return;
@@ -1125,7 +1125,7 @@ impl Manager {
         };
         let n = self.units[i].sock.n_connections;
         if n >= max {
-            self.log(
+            self.unit_log(
                 i,
                 &format!("Too many incoming connections ({n}), dropping connection."),
             );
@@ -1138,7 +1138,7 @@ impl Manager {
             let from_source = self.units[i].sock.per_source.get(&ip).copied().unwrap_or(0) + 1;
             if from_source > per_source {
                 let pretty = peer.pretty().unwrap_or_default();
-                self.log(
+                self.unit_log(
                     i,
                     &format!(
                         "Too many incoming connections ({from_source}) from source {pretty}, dropping connection."
@@ -1160,7 +1160,7 @@ impl Manager {
             .and_then(|n| self.loaded_index(&n))
             .filter(|&k| self.units[k].is_loaded());
         let Some(k) = instance else {
-            self.log(
+            self.unit_log(
                 i,
                 &format!("Failed to queue service startup job (Maybe the service file is missing or not a template unit?): Unit {name} not found."),
             );
@@ -1260,7 +1260,7 @@ impl Manager {
 
     /// The fds service `i`'s main process gets (service_collect_fds()): an instance's
     /// connection, or the listeners of every socket that triggers it, in Listen order, named
-    /// by FileDescriptorName= or else the socket unit's name.
+    /// by FileDescriptorName= or else the socket unit's name; then its fd store.
     pub(super) fn socket_fds_for(&self, i: usize) -> (Vec<OwnedFd>, Vec<String>) {
         let mut fds = Vec::new();
         let mut names = Vec::new();
@@ -1282,6 +1282,10 @@ impl Manager {
                     names.push(name.clone());
                 }
             }
+        }
+        for (fd, name) in self.stored_fds(i) {
+            fds.push(fd);
+            names.push(name);
         }
         (fds, names)
     }

@@ -10,7 +10,7 @@
 //! `Type=exec` waits for) without guessing.
 
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -88,6 +88,8 @@ pub enum SpawnError {
     Pipe(Errno),
     #[error("Failed to fork: {0}")]
     Fork(Errno),
+    #[error("Failed to prepare the fds to pass: {0}")]
+    Fds(std::io::Error),
 }
 
 /// The user and groups a command runs as.
@@ -169,7 +171,21 @@ impl ExecPlan {
         self.envp
             .push(cstring(format!("LISTEN_PID={}", " ".repeat(PID_DIGITS)))?);
         self.listen_pid_slot = Some(self.envp.len() - 1);
-        self.pass_fds = fds;
+        // Above 3 + n and the child's stdio copies, so that moving them to 3, 4, … in the
+        // child cannot overwrite one not yet moved (and no fixed-size table is needed there).
+        let floor = 3 + fds.len() as RawFd + 3;
+        self.pass_fds = fds
+            .into_iter()
+            .map(|fd| {
+                // SAFETY: fcntl(F_DUPFD_CLOEXEC) on an fd we own; the result is owned below.
+                let high = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, floor) };
+                if high < 0 {
+                    return Err(SpawnError::Fds(std::io::Error::last_os_error()));
+                }
+                // SAFETY: a fresh fd nobody else owns.
+                Ok(unsafe { OwnedFd::from_raw_fd(high) })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(())
     }
 
@@ -290,24 +306,15 @@ unsafe fn exec_child(
             child_fail(report_fd, step, errno());
         }
     }
-    let mut pass_high = [-1 as RawFd; 64];
-    if plan.pass_fds.len() > pass_high.len() {
-        child_fail(report_fd, ExecStep::Fds, libc::EMFILE);
-    }
-    for (i, fd) in plan.pass_fds.iter().enumerate() {
-        pass_high[i] = libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, floor);
-        if pass_high[i] < 0 {
-            child_fail(report_fd, ExecStep::Fds, errno());
-        }
-    }
     for (i, &fd) in high.iter().enumerate() {
         let step = [ExecStep::Stdin, ExecStep::Stdout, ExecStep::Stderr][i];
         if libc::dup2(fd, i as RawFd) < 0 {
             child_fail(report_fd, step, errno());
         }
     }
-    for (i, &fd) in pass_high[..plan.pass_fds.len()].iter().enumerate() {
-        if libc::dup2(fd, 3 + i as RawFd) < 0 {
+    // listen_fds() placed them above every target, so no dup2() here clobbers one.
+    for (i, fd) in plan.pass_fds.iter().enumerate() {
+        if libc::dup2(fd.as_raw_fd(), 3 + i as RawFd) < 0 {
             child_fail(report_fd, ExecStep::Fds, errno());
         }
     }

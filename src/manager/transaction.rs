@@ -293,7 +293,7 @@ impl Manager {
                         let id = self.units[k].config.id.clone();
                         self.log_unit(
                             &id,
-                            &format!("Cannot add dependency job, ignoring: {message}"),
+                            &format!("{id}: Cannot add dependency job, ignoring: {message}"),
                         );
                     }
                 }
@@ -380,7 +380,10 @@ impl Manager {
                 if let Err((message, _)) = self.add_job(tx, k, JobKind::Stop, true) {
                     tx.jobs = saved;
                     let id = self.units[k].config.id.clone();
-                    self.log_unit(&id, &format!("Cannot add isolate job, ignoring: {message}"));
+                    self.log_unit(
+                        &id,
+                        &format!("{id}: Cannot add isolate job, ignoring: {message}"),
+                    );
                 }
             }
         }
@@ -450,11 +453,8 @@ impl Manager {
                 } else {
                     "dependency"
                 };
-                lines.push(format!(
-                    "Found {what} on {}/{}",
-                    self.units[k].config.id,
-                    kind_of(k)
-                ));
+                let id = self.units[k].config.id.clone();
+                lines.push((id.clone(), format!("Found {what} on {id}/{}", kind_of(k))));
             }
             // A queued job is not the transaction's to drop.
             let victim = walk
@@ -463,9 +463,12 @@ impl Manager {
                 .find(|&k| k != tx.anchor && tx.jobs.get(&k).is_some_and(|j| !j.matters));
             let outcome = match victim {
                 None => {
-                    lines.push(format!(
-                        "Unable to break cycle starting with {start_id}/{}",
-                        kind_of(start)
+                    lines.push((
+                        start_id.clone(),
+                        format!(
+                            "Unable to break cycle starting with {start_id}/{}",
+                            kind_of(start)
+                        ),
                     ));
                     Err((
                         "Transaction order is cyclic. See system logs for details.".into(),
@@ -473,17 +476,21 @@ impl Manager {
                     ))
                 }
                 Some(victim) => {
-                    lines.push(format!(
-                        "Job {}/{} deleted to break ordering cycle starting with {start_id}/{}",
-                        self.units[victim].config.id,
-                        kind_of(victim),
-                        kind_of(start)
+                    let id = self.units[victim].config.id.clone();
+                    lines.push((
+                        id.clone(),
+                        format!(
+                            "Job {id}/{} deleted to break ordering cycle starting with {start_id}/{}",
+                            kind_of(victim),
+                            kind_of(start)
+                        ),
                     ));
                     Ok(victim)
                 }
             };
-            for line in lines {
-                self.log_unit(&start_id, &line);
+            // log_unit_warning(): each line under, and led by, the unit it names first.
+            for (id, line) in lines {
+                self.log_unit(&id, &format!("{id}: {line}"));
             }
             tx.jobs.remove(&outcome?);
         }

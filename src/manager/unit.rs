@@ -142,6 +142,8 @@ pub struct Unit {
     pub sock: super::socket::SocketRuntime,
     /// The connection an Accept=yes instance serves.
     pub conn: Option<super::socket::Connection>,
+    /// FDSTORE=1 fds kept for the service.
+    pub fd_store: Vec<super::fdstore::StoredFd>,
     /// Started for a connection (Accept=yes): collected once it is down.
     pub was_connection: bool,
     /// Modification times of the files loaded, to tell when a daemon-reload is due.
@@ -192,6 +194,7 @@ impl Unit {
             job: None,
             sock: Default::default(),
             conn: None,
+            fd_store: Vec::new(),
             was_connection: false,
         }
     }
