@@ -6,6 +6,7 @@
 //! come from the manager when one runs, and otherwise carry their values for a unit that never
 //! ran. `cat` prints the fragment and drop-ins as systemctl's cat.c does.
 
+use std::cell::OnceCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -392,7 +393,10 @@ fn service_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus) 
     p.add("MainPID", rt.main_pid.to_string());
     p.add("ControlPID", rt.control_pid.to_string());
     p.add("BusName", s.bus_name.clone().unwrap_or_default());
-    p.add("FileDescriptorStoreMax", "0");
+    p.add(
+        "FileDescriptorStoreMax",
+        s.file_descriptor_store_max.to_string(),
+    );
     p.add("NFileDescriptorStore", "0");
     p.add("StatusText", printable(&rt.status_text));
     p.add("StatusErrno", rt.status_errno.to_string());
@@ -440,15 +444,43 @@ fn socket_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus) {
     let TypeSection::Socket(s) = &config.kind else {
         return;
     };
-    p.add("BindIPv6Only", "default");
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    p.add("BindIPv6Only", s.bind_ipv6_only.clone());
     p.add("Backlog", s.backlog.to_string());
     p.usec("TimeoutUSec", s.timeout);
-    p.add("SocketUser", s.socket_user.clone().unwrap_or_default());
-    p.add("SocketGroup", s.socket_group.clone().unwrap_or_default());
+    p.add("BindToDevice", text(&s.bind_to_device));
+    p.add("SocketUser", text(&s.socket_user));
+    p.add("SocketGroup", text(&s.socket_group));
     p.add("SocketMode", s.socket_mode.clone());
     p.add("DirectoryMode", s.directory_mode.clone());
     p.yes_no("Accept", s.accept);
+    p.yes_no("FlushPending", s.flush_pending);
+    p.yes_no("Writable", s.writable);
+    p.yes_no("KeepAlive", s.keep_alive);
+    p.usec("KeepAliveTimeUSec", s.keep_alive_time.unwrap_or(Usec::ZERO));
+    p.usec(
+        "KeepAliveIntervalUSec",
+        s.keep_alive_interval.unwrap_or(Usec::ZERO),
+    );
+    p.add(
+        "KeepAliveProbes",
+        s.keep_alive_probes.unwrap_or(0).to_string(),
+    );
+    p.usec("DeferAcceptUSec", s.defer_accept);
+    p.yes_no("NoDelay", s.no_delay);
+    p.add("Priority", s.priority.unwrap_or(-1).to_string());
+    p.add("ReceiveBuffer", s.receive_buffer.unwrap_or(0).to_string());
+    p.add("SendBuffer", s.send_buffer.unwrap_or(0).to_string());
+    p.add("IPTOS", s.ip_tos.to_string());
+    p.add("IPTTL", s.ip_ttl.to_string());
+    p.add("PipeSize", s.pipe_size.to_string());
+    p.yes_no("FreeBind", s.free_bind);
+    p.yes_no("Transparent", s.transparent);
+    p.yes_no("Broadcast", s.broadcast);
     p.yes_no("PassCredentials", s.pass_credentials);
+    p.yes_no("PassSecurity", s.pass_security);
+    p.yes_no("PassPacketInfo", s.pass_packet_info);
+    p.add("Timestamping", s.timestamping.clone());
     p.yes_no("RemoveOnStop", s.remove_on_stop);
     let listen = s
         .listen
@@ -461,18 +493,43 @@ fn socket_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus) {
         })
         .collect();
     p.lines(listen);
+    p.list("Symlinks", &s.symlinks);
+    p.add("Mark", s.mark.unwrap_or(-1).to_string());
     p.add("MaxConnections", s.max_connections.to_string());
-    p.add("ControlPID", "0");
-    p.add("Result", "success");
-    p.add("NConnections", "0");
-    p.add("NAccepted", "0");
-    p.add("NRefused", "0");
+    p.add(
+        "MaxConnectionsPerSource",
+        s.max_connections_per_source.to_string(),
+    );
+    p.add(
+        "MessageQueueMaxMessages",
+        s.message_queue_max_messages.to_string(),
+    );
+    p.add(
+        "MessageQueueMessageSize",
+        s.message_queue_message_size.to_string(),
+    );
+    p.add("TCPCongestion", text(&s.tcp_congestion));
+    p.yes_no("ReusePort", s.reuse_port);
+    p.add("SmackLabel", text(&s.smack_label));
+    p.add("SmackLabelIPIn", text(&s.smack_label_ip_in));
+    p.add("SmackLabelIPOut", text(&s.smack_label_ip_out));
+    p.add("ControlPID", rt.control_pid.to_string());
+    p.add("Result", rt.result.clone());
+    // counters of the running manager; a socket it never listened on has none
+    let counters = rt.socket.unwrap_or_default();
+    p.add("NConnections", counters.n_connections.to_string());
+    p.add("NAccepted", counters.n_accepted.to_string());
+    p.add("NRefused", counters.n_refused.to_string());
     p.add(
         "FileDescriptorName",
         s.file_descriptor_name
             .clone()
             .unwrap_or_else(|| config.id.clone()),
     );
+    p.add("SocketProtocol", s.socket_protocol.to_string());
+    let (interval, burst) = s.trigger_limit();
+    p.usec("TriggerLimitIntervalUSec", interval);
+    p.add("TriggerLimitBurst", burst.to_string());
     p.add("UID", "[not set]");
     p.add("GID", "[not set]");
     exec_properties(
@@ -552,41 +609,129 @@ fn path_properties(p: &mut Properties, config: &UnitConfig) {
     raw_properties(p, config, &["Path"]);
 }
 
-/// What a unit triggers: a socket's service, a timer's or path's unit.
-fn triggers(config: &UnitConfig) -> Vec<String> {
-    let stem = config
-        .id
-        .rsplit_once('.')
-        .map_or(config.id.as_str(), |(s, _)| s);
+/// What a unit triggers by its own settings: a socket's service, a timer's or path's unit.
+fn own_triggers(config: &UnitConfig) -> Vec<String> {
     match &config.kind {
-        TypeSection::Socket(s) if !s.accept => {
-            vec![s
-                .service
-                .clone()
-                .unwrap_or_else(|| format!("{stem}.service"))]
-        }
+        TypeSection::Socket(s) => s.triggered_service(&config.id).into_iter().collect(),
         TypeSection::Timer(t) => t.unit.iter().cloned().collect(),
         TypeSection::Path(t) => t.unit.iter().cloned().collect(),
         _ => Vec::new(),
     }
 }
 
-/// Units of the same name that trigger this one (`TriggeredBy=`), found by loading them.
-fn triggered_by(lookup: &LookupPaths, map: &NameMap, config: &UnitConfig) -> Vec<String> {
-    let stem = config
-        .id
-        .rsplit_once('.')
-        .map_or(config.id.as_str(), |(s, _)| s);
-    let mut out: Vec<String> = [UnitType::Socket, UnitType::Timer, UnitType::Path]
-        .into_iter()
-        .filter(|t| *t != config.unit_type)
-        .filter_map(|t| UnitName::parse(&format!("{stem}.{t}")).ok())
-        .map(|n| load_with_map(lookup, map, &n))
-        .filter(|u| u.load_state == LoadState::Loaded && triggers(u).contains(&config.id))
-        .map(|u| u.id)
-        .collect();
-    out.sort();
+/// The trigger relations the unit files declare, for `Triggers=`/`TriggeredBy=` when no manager
+/// tells them: what each socket, timer and path unit triggers (whatever its name), and the
+/// sockets each service lists in `Sockets=`. systemd knows them once both units are loaded;
+/// here the unit files of those types are read when first needed, once per `show`.
+#[derive(Default)]
+struct TriggerFiles {
+    /// (socket, timer or path unit, the unit it triggers)
+    triggering: OnceCell<Vec<(String, String)>>,
+    /// (socket, a service that lists it in `Sockets=`)
+    service_sockets: OnceCell<Vec<(String, String)>>,
+}
+
+/// The relations `edges` finds in every loaded unit of `types` in the search path, by file name.
+fn read_edges(
+    lookup: &LookupPaths,
+    map: &NameMap,
+    types: &[UnitType],
+    edges: fn(&UnitConfig) -> Vec<(String, String)>,
+) -> Vec<(String, String)> {
+    let mut names = std::collections::BTreeSet::new();
+    for dir in &lookup.search {
+        let Ok(entries) = std::fs::read_dir(lookup.real(dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            if let Ok(unit) = UnitName::parse(&name) {
+                if !unit.is_template() && types.contains(&unit.unit_type()) {
+                    names.insert(unit);
+                }
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for unit in names {
+        let config = load_with_map(lookup, map, &unit);
+        // an alias loads the unit it names, which counts once
+        if config.load_state == LoadState::Loaded && seen.insert(config.id.clone()) {
+            out.extend(edges(&config));
+        }
+    }
     out
+}
+
+impl TriggerFiles {
+    fn triggering(&self, lookup: &LookupPaths, map: &NameMap) -> &[(String, String)] {
+        self.triggering.get_or_init(|| {
+            let types = [UnitType::Socket, UnitType::Timer, UnitType::Path];
+            read_edges(lookup, map, &types, |c| {
+                let id = &c.id;
+                own_triggers(c)
+                    .into_iter()
+                    .map(|t| (id.clone(), t))
+                    .collect()
+            })
+        })
+    }
+
+    fn service_sockets(&self, lookup: &LookupPaths, map: &NameMap) -> &[(String, String)] {
+        self.service_sockets.get_or_init(|| {
+            read_edges(lookup, map, &[UnitType::Service], |c| {
+                let sockets = c.service().map_or(&[][..], |s| &s.sockets);
+                sockets.iter().map(|s| (s.clone(), c.id.clone())).collect()
+            })
+        })
+    }
+
+    /// `Triggers=` of `config`: its own, then (for a socket) the services that name it in
+    /// `Sockets=`.
+    fn triggers(&self, lookup: &LookupPaths, map: &NameMap, config: &UnitConfig) -> Vec<String> {
+        let own = own_triggers(config);
+        if config.unit_type != UnitType::Socket {
+            return own;
+        }
+        let services: Vec<String> = self
+            .service_sockets(lookup, map)
+            .iter()
+            .filter(|(socket, _)| *socket == config.id)
+            .map(|(_, service)| service.clone())
+            .collect();
+        with_all(&own, &services)
+    }
+
+    /// `TriggeredBy=` of `config`: the units of its own name first (`foo.socket` of
+    /// `foo.service`), then its `Sockets=`, then units of other names.
+    fn triggered_by(
+        &self,
+        lookup: &LookupPaths,
+        map: &NameMap,
+        config: &UnitConfig,
+    ) -> Vec<String> {
+        let stem = |id: &str| id.rsplit_once('.').map_or(id, |(s, _)| s).to_string();
+        let (same_stem, others): (Vec<String>, Vec<String>) = self
+            .triggering(lookup, map)
+            .iter()
+            .filter(|(_, triggered)| *triggered == config.id)
+            .map(|(trigger, _)| trigger.clone())
+            .partition(|trigger| stem(trigger) == stem(&config.id));
+        let sockets = config.service().map_or(&[][..], |s| &s.sockets);
+        with_all(&with_all(&same_stem, sockets), &others)
+    }
+}
+
+/// Whether the properties asked for include those that need [`TriggerFiles`].
+fn wants_trigger_files(ctx: &Ctx) -> bool {
+    let filter = ctx.opts.property_filter();
+    filter.is_empty()
+        || ["Triggers", "TriggeredBy", "Before", "After"]
+            .iter()
+            .any(|p| filter.iter().any(|f| f == p))
 }
 
 /// `list` followed by those of `more` it does not have yet.
@@ -622,6 +767,7 @@ fn unit_properties(
     p: &mut Properties,
     ctx: &Ctx,
     map: &NameMap,
+    trigger_files: &TriggerFiles,
     config: &UnitConfig,
     rt: &UnitStatus,
 ) {
@@ -630,9 +776,21 @@ fn unit_properties(
     p.add("Id", config.id.clone());
     p.list("Names", &config.names);
     p.add("Following", "");
-    let by = match config.unit_type {
-        UnitType::Service => triggered_by(&ctx.lookup, map, config),
-        _ => Vec::new(),
+    // The manager knows per-connection instances too; without it the files tell.
+    let (triggers, by) = if wants_trigger_files(ctx) {
+        let triggers = if rt.triggers.is_empty() {
+            trigger_files.triggers(&ctx.lookup, map, config)
+        } else {
+            rt.triggers.clone()
+        };
+        let by = if rt.triggered_by.is_empty() {
+            trigger_files.triggered_by(&ctx.lookup, map, config)
+        } else {
+            rt.triggered_by.clone()
+        };
+        (triggers, by)
+    } else {
+        (Vec::new(), Vec::new())
     };
     // Reverse dependencies (RequiredBy=, WantedBy=, …) need every other unit loaded: the
     // manager's business, left empty here.
@@ -651,14 +809,18 @@ fn unit_properties(
         ("ConsistsOf", Vec::new()),
         ("Conflicts", u.dependency(Dependency::Conflicts).to_vec()),
         ("ConflictedBy", Vec::new()),
-        ("Before", u.dependency(Dependency::Before).to_vec()),
-        // a trigger orders itself before what it triggers; systemd records the inverse too
+        // a trigger is ordered before what it triggers (a socket before the services whose
+        // Sockets= name it too), and systemd records the inverse on the other unit
+        (
+            "Before",
+            with_all(u.dependency(Dependency::Before), &triggers),
+        ),
         ("After", with_all(u.dependency(Dependency::After), &by)),
         ("OnSuccess", u.dependency(Dependency::OnSuccess).to_vec()),
         ("OnSuccessOf", Vec::new()),
         ("OnFailure", u.dependency(Dependency::OnFailure).to_vec()),
         ("OnFailureOf", Vec::new()),
-        ("Triggers", triggers(config)),
+        ("Triggers", triggers),
         ("TriggeredBy", by.clone()),
         (
             "PropagatesReloadTo",
@@ -830,7 +992,13 @@ fn printable(s: &str) -> String {
     }
 }
 
-fn properties_of(ctx: &Ctx, map: &NameMap, config: &UnitConfig, rt: &UnitStatus) -> Properties {
+fn properties_of(
+    ctx: &Ctx,
+    map: &NameMap,
+    trigger_files: &TriggerFiles,
+    config: &UnitConfig,
+    rt: &UnitStatus,
+) -> Properties {
     let mut p = Properties::default();
     match config.unit_type {
         UnitType::Service => service_properties(&mut p, config, rt),
@@ -839,7 +1007,7 @@ fn properties_of(ctx: &Ctx, map: &NameMap, config: &UnitConfig, rt: &UnitStatus)
         UnitType::Path => path_properties(&mut p, config),
         _ => {}
     }
-    unit_properties(&mut p, ctx, map, config, rt);
+    unit_properties(&mut p, ctx, map, trigger_files, config, rt);
     p
 }
 
@@ -942,6 +1110,7 @@ pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
     // A running manager has the targets and slices systemd ships even where the image lacks
     // them; offline, only the files count, as for systemctl --root.
     let managed = !states.is_empty();
+    let trigger_files = TriggerFiles::default();
     for (i, unit) in units.iter().enumerate() {
         let config = if managed {
             load_or_shipped(&ctx.lookup, &map, unit)
@@ -958,7 +1127,8 @@ pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
             .filter(|_| states.len() == names.len())
             .cloned()
             .unwrap_or_else(|| never_ran(&config));
-        print(&mut out, ctx, &properties_of(ctx, &map, &config, &rt)).map_err(io_failed)?;
+        let props = properties_of(ctx, &map, &trigger_files, &config, &rt);
+        print(&mut out, ctx, &props).map_err(io_failed)?;
     }
     Ok(exit)
 }

@@ -524,6 +524,10 @@ impl Default for ServiceSection {
 }
 
 /// `Listen…=` of systemd.socket(5), with the kind `systemctl show` prints in parentheses.
+///
+/// `address` is the value as loading left it: specifiers expanded, a FIFO's, special file's,
+/// message queue's or USB function's path simplified, and a path below `/var/run/` moved to
+/// `/run/`; a socket address is known to parse (see [`Listen::socket_address`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listen {
     pub kind: &'static str,
@@ -531,14 +535,320 @@ pub struct Listen {
 }
 
 impl Listen {
+    /// The address of a socket listener (`ListenStream=`, `ListenDatagram=`,
+    /// `ListenSequentialPacket=`, `ListenNetlink=`); `None` for the other kinds, which are paths.
+    pub fn socket_address(&self) -> Option<SocketAddress> {
+        match self.kind {
+            "Stream" | "Datagram" | "SequentialPacket" => SocketAddress::parse(&self.address).ok(),
+            "Netlink" => SocketAddress::parse_netlink(&self.address).ok(),
+            _ => None,
+        }
+    }
+
     /// The address as systemd prints it in `Listen=`, `status` and `list-sockets`
-    /// (`socket_address_print()`): a bare port listens on `[::]:PORT`.
+    /// (`socket_address_print()`): a bare port listens on `[::]:PORT`, a netlink socket is
+    /// `FAMILY GROUP`, a unix path is C-escaped.
     pub fn listen_display(&self) -> String {
-        match self.address.parse::<u16>() {
-            Ok(port) if matches!(self.kind, "Stream" | "Datagram" | "SequentialPacket") => {
-                format!("[::]:{port}")
+        match self.socket_address() {
+            Some(address) => address.to_string(),
+            None => self.address.clone(),
+        }
+    }
+
+    /// Whether a connection can be accepted on it (`socket_address_can_accept()`): stream and
+    /// sequential-packet sockets.
+    pub fn can_accept(&self) -> bool {
+        matches!(self.kind, "Stream" | "SequentialPacket")
+    }
+
+    /// The file system node the listener creates: a unix socket's path or a FIFO
+    /// (`socket_find_symlink_target()`), what `Symlinks=` links to.
+    pub fn node_path(&self) -> Option<&str> {
+        match self.kind {
+            "FIFO" => Some(&self.address),
+            "Stream" | "Datagram" | "SequentialPacket" if self.address.starts_with('/') => {
+                Some(&self.address)
             }
-            _ => self.address.clone(),
+            _ => None,
+        }
+    }
+
+    /// The path whose file system the listener needs mounted (`socket_add_mount_dependencies()`):
+    /// its node, a special file or a USB function; not a message queue, which lives in mqueue.
+    pub fn mount_path(&self) -> Option<&str> {
+        match self.kind {
+            "Special" | "USBFunction" => Some(&self.address),
+            _ => self.node_path(),
+        }
+    }
+}
+
+/// A socket address as socket-util.c's `socket_address_parse()` and
+/// `socket_address_parse_netlink()` read it; `Display` is `socket_address_print()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SocketAddress {
+    /// A unix socket in the file system.
+    Path(String),
+    /// A unix socket in the abstract namespace, without the leading `@`.
+    Abstract(String),
+    /// An IP address and port; an IPv6 one may name its interface by index (`[::1]:80%eth0`).
+    Inet(std::net::SocketAddr),
+    /// `vsock:CID:PORT`; `None` is any CID (`vsock::PORT`).
+    Vsock { cid: Option<u32>, port: u32 },
+    /// `ListenNetlink=FAMILY [GROUP]`.
+    Netlink { family: i32, group: u32 },
+}
+
+/// sockaddr_un's sun_path is 108 bytes, and systemd wants room for the terminating NUL.
+const UNIX_PATH_MAX: usize = 108;
+
+/// netlink.h's protocol numbers under systemd's names (`netlink_family_table`).
+const NETLINK_FAMILIES: &[(i32, &str)] = &[
+    (0, "route"),
+    (3, "firewall"),
+    (4, "inet-diag"),
+    (5, "nflog"),
+    (6, "xfrm"),
+    (7, "selinux"),
+    (8, "iscsi"),
+    (9, "audit"),
+    (10, "fib-lookup"),
+    (11, "connector"),
+    (12, "netfilter"),
+    (13, "ip6-fw"),
+    (14, "dnrtmsg"),
+    (15, "kobject-uevent"),
+    (16, "generic"),
+    (18, "scsitransport"),
+    (19, "ecryptfs"),
+    (20, "rdma"),
+];
+
+fn errno(code: i32) -> std::io::Error {
+    std::io::Error::from_raw_os_error(code)
+}
+
+/// `parse_ip_port()`: a decimal port, not 0.
+fn parse_port(s: &str) -> std::io::Result<u16> {
+    match s.parse::<u16>() {
+        Ok(0) => Err(errno(libc::EINVAL)),
+        Ok(port) => Ok(port),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => Err(errno(libc::ERANGE)),
+        Err(_) => Err(errno(libc::EINVAL)),
+    }
+}
+
+/// `socket_ipv6_is_supported()`: a bare port listens on IPv6 only where the kernel has it.
+fn ipv6_supported() -> bool {
+    std::path::Path::new("/proc/net/if_inet6").exists()
+}
+
+/// `ifname_valid_full(…, IFNAME_VALID_ALTERNATIVE | IFNAME_VALID_NUMERIC)` when `alternative`,
+/// else `ifname_valid()`: what may name a network interface.
+fn ifname_valid(name: &str, alternative: bool) -> bool {
+    // IFNAMSIZ and ALTIFNAMSIZ count the terminating NUL
+    let max = if alternative { 127 } else { 15 };
+    !name.is_empty()
+        && name.len() <= max
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b':' && b != b'/')
+}
+
+/// The interface index a `%NAME` suffix names (`rtnl_resolve_interface()`): a number as is, a
+/// name looked up.
+fn interface_index(name: &str) -> std::io::Result<u32> {
+    if let Ok(index) = name.parse::<u32>() {
+        if index > 0 {
+            return Ok(index);
+        }
+    }
+    let c_name = std::ffi::CString::new(name).map_err(|_| errno(libc::EINVAL))?;
+    // SAFETY: if_nametoindex reads the NUL-terminated string we own.
+    match unsafe { libc::if_nametoindex(c_name.as_ptr()) } {
+        0 => Err(errno(libc::ENODEV)),
+        index => Ok(index),
+    }
+}
+
+/// `FORMAT_IFNAME_FULL(index, FORMAT_IFNAME_IFINDEX)`: the interface's name, or its number.
+fn interface_name(index: u32) -> String {
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: if_indextoname writes at most IF_NAMESIZE bytes, NUL included, into buf.
+    let found = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
+    if found.is_null() {
+        return index.to_string();
+    }
+    // SAFETY: on success buf holds a NUL-terminated name.
+    unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `in_addr_port_ifindex_name_from_string_auto()` without a server name: `A.B.C.D:PORT`,
+/// `[IPV6]:PORT`, either followed by `%IFNAME`.
+fn parse_inet(s: &str) -> std::io::Result<std::net::SocketAddr> {
+    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+    if s.contains('#') {
+        return Err(errno(libc::EINVAL));
+    }
+    let (s, scope) = match s.split_once('%') {
+        Some((address, name)) => {
+            if !ifname_valid(name, true) {
+                return Err(errno(libc::EINVAL));
+            }
+            (address, interface_index(name)?)
+        }
+        None => (s, 0),
+    };
+    let invalid = || errno(libc::EINVAL);
+    // An address without a port parses, but systemd then refuses port 0.
+    let Some((host, port)) = s.rsplit_once(':') else {
+        return Err(invalid());
+    };
+    if let Some(inner) = host.strip_prefix('[') {
+        let inner = inner.strip_suffix(']').ok_or_else(invalid)?;
+        let port = parse_port(port)?;
+        let ip: Ipv6Addr = inner.parse().map_err(|_| invalid())?;
+        return Ok(SocketAddr::V6(SocketAddrV6::new(ip, port, 0, scope)));
+    }
+    if s.parse::<Ipv6Addr>().is_ok() {
+        return Err(invalid());
+    }
+    let ip: Ipv4Addr = host.parse().map_err(|_| invalid())?;
+    Ok(SocketAddr::from((ip, parse_port(port)?)))
+}
+
+impl SocketAddress {
+    /// `socket_address_parse()`: `/path`, `@abstract`, `vsock:CID:PORT`, `PORT`,
+    /// `A.B.C.D:PORT`, `[IPV6]:PORT[%IFNAME]`. The error is the errno systemd reports.
+    pub fn parse(s: &str) -> std::io::Result<SocketAddress> {
+        use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+        if s.starts_with('/') || s.starts_with('@') {
+            if s.len() >= UNIX_PATH_MAX || s.contains('\0') {
+                return Err(errno(libc::EINVAL));
+            }
+            return Ok(match s.strip_prefix('@') {
+                Some(name) => SocketAddress::Abstract(name.to_string()),
+                None => SocketAddress::Path(s.to_string()),
+            });
+        }
+        if let Some(rest) = s.strip_prefix("vsock:") {
+            let (cid, port) = rest.split_once(':').ok_or_else(|| errno(libc::EINVAL))?;
+            let number = |n: &str| {
+                n.parse::<u32>().map_err(|e| match e.kind() {
+                    std::num::IntErrorKind::PosOverflow => errno(libc::ERANGE),
+                    _ => errno(libc::EINVAL),
+                })
+            };
+            let cid = match cid {
+                "" => None,
+                n => Some(number(n)?),
+            };
+            return Ok(SocketAddress::Vsock {
+                cid,
+                port: number(port)?,
+            });
+        }
+        match parse_port(s) {
+            Ok(port) if ipv6_supported() => Ok(SocketAddress::Inet(SocketAddr::from((
+                Ipv6Addr::UNSPECIFIED,
+                port,
+            )))),
+            Ok(port) => Ok(SocketAddress::Inet(SocketAddr::from((
+                Ipv4Addr::UNSPECIFIED,
+                port,
+            )))),
+            Err(e) if e.raw_os_error() == Some(libc::ERANGE) => Err(e),
+            Err(_) => parse_inet(s).map(SocketAddress::Inet),
+        }
+    }
+
+    /// `socket_address_parse_netlink()`: a family (name or number) and an optional group.
+    pub fn parse_netlink(s: &str) -> std::io::Result<SocketAddress> {
+        let invalid = || errno(libc::EINVAL);
+        let s = s.trim_start();
+        let (word, group) = match s.split_once(char::is_whitespace) {
+            Some((word, rest)) => (word, rest.trim()),
+            None => (s, ""),
+        };
+        let family = NETLINK_FAMILIES
+            .iter()
+            .find(|(_, name)| *name == word)
+            .map(|(number, _)| *number)
+            .or_else(|| word.parse::<i32>().ok().filter(|n| *n >= 0))
+            .ok_or_else(invalid)?;
+        let group = match group {
+            "" => 0,
+            g => g.parse::<u32>().map_err(|_| invalid())?,
+        };
+        Ok(SocketAddress::Netlink { family, group })
+    }
+
+    /// A unix socket, in the file system or abstract.
+    pub fn is_unix(&self) -> bool {
+        matches!(self, SocketAddress::Path(_) | SocketAddress::Abstract(_))
+    }
+}
+
+/// `cescape()`: what sockaddr_pretty() makes of a unix socket's name.
+fn cescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x0b => out.push_str("\\v"),
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\'' => out.push_str("\\'"),
+            b if !(b' '..0x7f).contains(&b) => out.push_str(&format!("\\{b:03o}")),
+            b => out.push(char::from(b)),
+        }
+    }
+    out
+}
+
+impl std::fmt::Display for SocketAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::net::SocketAddr;
+        match self {
+            SocketAddress::Path(path) => f.write_str(&cescape(path)),
+            SocketAddress::Abstract(name) => write!(f, "@{}", cescape(name)),
+            SocketAddress::Inet(SocketAddr::V4(a)) => write!(f, "{}:{}", a.ip(), a.port()),
+            SocketAddress::Inet(SocketAddr::V6(a)) => {
+                // inet_ntop() writes an IPv4-compatible address with its IPv4 tail
+                let segments = a.ip().segments();
+                let ip = match a.ip().octets() {
+                    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b0, b1, b2, b3] if segments[6] != 0 => {
+                        format!("::{b0}.{b1}.{b2}.{b3}")
+                    }
+                    _ => a.ip().to_string(),
+                };
+                write!(f, "[{ip}]:{}", a.port())?;
+                // the interface comes after the port, as systemd parses it
+                if a.scope_id() != 0 {
+                    write!(f, "%{}", interface_name(a.scope_id()))?;
+                }
+                Ok(())
+            }
+            SocketAddress::Vsock { cid: None, port } => write!(f, "vsock::{port}"),
+            SocketAddress::Vsock {
+                cid: Some(cid),
+                port,
+            } => write!(f, "vsock:{cid}:{port}"),
+            SocketAddress::Netlink { family, group } => {
+                match NETLINK_FAMILIES.iter().find(|(n, _)| n == family) {
+                    Some((_, name)) => write!(f, "{name} {group}"),
+                    None => write!(f, "{family} {group}"),
+                }
+            }
         }
     }
 }
@@ -560,23 +870,51 @@ pub struct SocketSection {
     pub timeout: Usec,
     /// `default`, `both` or `ipv6-only`.
     pub bind_ipv6_only: String,
+    /// `BindToDevice=`: the network interface the sockets are bound to.
+    pub bind_to_device: Option<String>,
     pub keep_alive: bool,
+    /// KeepAliveTimeSec=, KeepAliveIntervalSec=, KeepAliveProbes=: 0, like unset, keeps the
+    /// kernel's value (socket.c sets the option only when it is positive).
     pub keep_alive_time: Option<Usec>,
     pub keep_alive_interval: Option<Usec>,
     pub keep_alive_probes: Option<u32>,
+    /// `DeferAcceptSec=`; 0 is off.
+    pub defer_accept: Usec,
     pub no_delay: bool,
+    /// Priority=, Mark=: a negative value, like unset, leaves the option alone.
     pub priority: Option<i32>,
+    /// ReceiveBuffer=, SendBuffer=, in bytes: 0, like unset, leaves the option alone.
     pub receive_buffer: Option<u64>,
     pub send_buffer: Option<u64>,
+    /// `IPTOS=`, `IPTTL=`: -1 leaves the option alone.
+    pub ip_tos: i32,
+    pub ip_ttl: i32,
+    /// `PipeSize=` of a FIFO, in bytes; 0 keeps the kernel's.
+    pub pipe_size: u64,
     pub mark: Option<i32>,
     pub reuse_port: bool,
     pub free_bind: bool,
     pub transparent: bool,
     pub broadcast: bool,
     pub pass_security: bool,
+    pub pass_packet_info: bool,
+    /// `Timestamping=`: `off`, `us` or `ns`.
+    pub timestamping: String,
+    pub flush_pending: bool,
     pub writable: bool,
+    /// Absolute paths made symlinks to the one node in the file system (see
+    /// [`Listen::node_path`]).
     pub symlinks: Vec<String>,
     pub max_connections_per_source: u32,
+    /// MessageQueueMaxMessages=, MessageQueueMessageSize=: 0 keeps the kernel's default.
+    pub message_queue_max_messages: i64,
+    pub message_queue_message_size: i64,
+    pub tcp_congestion: Option<String>,
+    pub smack_label: Option<String>,
+    pub smack_label_ip_in: Option<String>,
+    pub smack_label_ip_out: Option<String>,
+    /// `SocketProtocol=`: 0 (the type's default), IPPROTO_UDPLITE (136) or IPPROTO_SCTP (132).
+    pub socket_protocol: i32,
     /// TriggerLimitIntervalSec=/TriggerLimitBurst= as written; see [`SocketSection::trigger_limit`].
     pub trigger_limit_interval: Option<Usec>,
     pub trigger_limit_burst: Option<u32>,
@@ -592,7 +930,26 @@ impl SocketSection {
                 .unwrap_or(if self.accept { 200 } else { 20 }),
         )
     }
+
+    /// The service socket unit `socket_id` starts and hands its listeners to: `Service=`, else
+    /// the socket's own name as a service. None with Accept=yes, which starts an instance per
+    /// connection; as socket.c's `have_non_accept_socket()`, a listener that cannot accept
+    /// makes it one service even then (such a unit is refused at load, yet has the dependency).
+    pub fn triggered_service(&self, socket_id: &str) -> Option<String> {
+        let one_service = !self.accept || self.listen.iter().any(|l| !l.can_accept());
+        if !one_service {
+            return None;
+        }
+        Some(self.service.clone().unwrap_or_else(|| {
+            let stem = socket_id.strip_suffix(".socket").unwrap_or(socket_id);
+            format!("{stem}.service")
+        }))
+    }
 }
+
+/// systemd 252's default `Backlog=`, SOMAXCONN_DELUXE: as many as the kernel allows
+/// (net.core.somaxconn caps it).
+const SOCKET_BACKLOG_DEFAULT: u32 = i32::MAX as u32;
 
 impl Default for SocketSection {
     fn default() -> Self {
@@ -607,27 +964,42 @@ impl Default for SocketSection {
             remove_on_stop: false,
             file_descriptor_name: None,
             max_connections: 64,
-            backlog: 4096,
+            backlog: SOCKET_BACKLOG_DEFAULT,
             pass_credentials: false,
             timeout: Usec::secs(90),
             bind_ipv6_only: "default".into(),
+            bind_to_device: None,
             keep_alive: false,
             keep_alive_time: None,
             keep_alive_interval: None,
             keep_alive_probes: None,
+            defer_accept: Usec::ZERO,
             no_delay: false,
             priority: None,
             receive_buffer: None,
             send_buffer: None,
+            ip_tos: -1,
+            ip_ttl: -1,
+            pipe_size: 0,
             mark: None,
             reuse_port: false,
             free_bind: false,
             transparent: false,
             broadcast: false,
             pass_security: false,
+            pass_packet_info: false,
+            timestamping: "off".into(),
+            flush_pending: false,
             writable: false,
             symlinks: Vec::new(),
             max_connections_per_source: 0,
+            message_queue_max_messages: 0,
+            message_queue_message_size: 0,
+            tcp_congestion: None,
+            smack_label: None,
+            smack_label_ip_in: None,
+            smack_label_ip_out: None,
+            socket_protocol: 0,
             trigger_limit_interval: None,
             trigger_limit_burst: None,
         }
@@ -685,6 +1057,9 @@ impl Default for PathSection {
 }
 
 /// The type-specific part of a unit.
+// [Socket] has the most settings by far; a unit holds one section for its whole life, so
+// boxing it would only add an indirection to every use.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypeSection {
     Service(ServiceSection),
