@@ -63,14 +63,26 @@ pub fn list_sockets(ctx: &Ctx, args: &[String]) -> VerbResult {
     // socket_info_compare(): strcmp() of the address, then of the type.
     rows.sort_by(|a, b| a.listen.cmp(&b.listen).then_with(|| a.kind.cmp(b.kind)));
 
-    let show_types = ctx.opts.show_types;
+    let legend = ctx.legend();
+    print!("{}", table(&rows, ctx.opts.show_types, legend));
+    if legend {
+        println!("\n{} sockets listed.", rows.len());
+        if ctx.opts.all == 0 {
+            println!("Pass --all to see loaded but inactive sockets, too.");
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// The table of `rows`, with a header when `legend`.
+fn table(rows: &[Row], show_types: bool, legend: bool) -> String {
     let mut header = vec!["LISTEN"];
     if show_types {
         header.push("TYPE");
     }
     header.extend(["UNIT", "ACTIVATES"]);
     let mut cells: Vec<Vec<String>> = Vec::new();
-    for row in &rows {
+    for row in rows {
         let mut line = vec![row.listen.clone()];
         if show_types {
             line.push(row.kind.to_string());
@@ -87,13 +99,39 @@ pub fn list_sockets(ctx: &Ctx, args: &[String]) -> VerbResult {
             cells.push(line);
         }
     }
-    let legend = ctx.legend();
-    print!("{}", super::table::render(&header, &cells, legend));
-    if legend {
-        println!("\n{} sockets listed.", rows.len());
-        if ctx.opts.all == 0 {
-            println!("Pass --all to see loaded but inactive sockets, too.");
+    super::table::render(&header, &cells, legend)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(listen: &str, kind: &'static str, unit: &str, activates: &[&str]) -> Row {
+        Row {
+            listen: listen.into(),
+            kind,
+            unit: unit.into(),
+            activates: activates.iter().map(|a| a.to_string()).collect(),
         }
     }
-    Ok(Exit::Success)
+
+    #[test]
+    fn several_activated_units_take_a_line_each() {
+        let rows = [
+            row(
+                "/run/lim.sock",
+                "Stream",
+                "lim.socket",
+                &["lim@0-1-0.service", "lim@1-2-0.service"],
+            ),
+            row("/run/z.sock", "Stream", "z.socket", &[]),
+        ];
+        assert_eq!(
+            table(&rows, true, true),
+            "LISTEN        TYPE   UNIT       ACTIVATES\n\
+             /run/lim.sock Stream lim.socket lim@0-1-0.service\n\
+             \x20                               lim@1-2-0.service\n\
+             /run/z.sock   Stream z.socket   -\n"
+        );
+    }
 }

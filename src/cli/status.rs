@@ -886,3 +886,64 @@ fn print_journal(
 fn write_failed(e: std::io::Error) -> Failed {
     Failed::new(Exit::Failure, format!("Failed to write output: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::model::{Listen, SocketSection};
+
+    fn text(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+        let mut out = Vec::new();
+        write(&mut out).expect("writing to memory");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn triggered_by_shows_each_state_and_triggers_always_the_circle() {
+        let states: HashMap<String, String> = [
+            ("single.socket".to_string(), "failed".to_string()),
+            ("other.socket".to_string(), "active".to_string()),
+            ("lim@0-332-0.service".to_string(), "failed".to_string()),
+        ]
+        .into();
+        let by = ["single.socket".to_string(), "other.socket".to_string()];
+        assert_eq!(
+            text(|o| trigger_lines(o, "TriggeredBy", &by, &states, Colors(false))),
+            "TriggeredBy: × single.socket\n             ● other.socket\n"
+        );
+        let triggers = [
+            "lim@0-332-0.service".to_string(),
+            "lim@1-332-0.service".to_string(),
+        ];
+        assert_eq!(
+            text(|o| trigger_lines(o, "Triggers", &triggers, &states, Colors(false))),
+            "   Triggers: ● lim@0-332-0.service\n             ● lim@1-332-0.service\n"
+        );
+    }
+
+    #[test]
+    fn accepting_sockets_count_connections_and_refusals_only_when_some() {
+        let mut config = UnitConfig::empty("lim.socket", UnitType::Socket, LoadState::Loaded);
+        config.kind = TypeSection::Socket(SocketSection {
+            listen: vec![Listen {
+                kind: "Stream",
+                address: "/run/lim.sock".into(),
+            }],
+            accept: true,
+            ..SocketSection::default()
+        });
+        let counters = |n_refused| SocketCounters {
+            n_accepted: 2,
+            n_connections: 2,
+            n_refused,
+        };
+        assert_eq!(
+            text(|o| socket_lines(o, &config, Some(counters(2)))),
+            "     Listen: /run/lim.sock (Stream)\n   Accepted: 2; Connected: 2;   Refused: 2\n"
+        );
+        assert_eq!(
+            text(|o| socket_lines(o, &config, Some(counters(0)))),
+            "     Listen: /run/lim.sock (Stream)\n   Accepted: 2; Connected: 2;\n"
+        );
+    }
+}
