@@ -141,3 +141,114 @@ fn a_manager_killed_and_started_again_listens_again() {
     let pid = sb.main_pid("echo.service");
     assert_eq!(line, format!("pid={pid} fds=1 names=echo.socket\n"));
 }
+
+/// A client of an Accept=yes service: connect, read the greeting, say `hello`, read the echo.
+/// Prints `pid=CLIENT_PID port=LOCAL_PORT`, the greeting and the echo, one per line.
+fn converse(sb: &Sandbox, address: &str) -> Vec<String> {
+    let script = format!(
+        "import os,socket,sys\n\
+         a = {address:?}\n\
+         if a.startswith('/') or a.startswith('@'):\n    s = socket.socket(socket.AF_UNIX); s.connect(a.replace('@', '\\0', 1))\n\
+         else:\n    h, p = a.rsplit(':', 1); s = socket.create_connection((h.strip('[]'), int(p)), timeout=30)\n\
+         s.settimeout(30)\n\
+         f = s.makefile('rw')\n\
+         port = s.getsockname()[1] if s.family != socket.AF_UNIX else 0\n\
+         greeting = f.readline()\n\
+         f.write('hello\\n'); f.flush()\n\
+         echo = f.readline()\n\
+         sys.stdout.write(f'pid={{os.getpid()}} port={{port}}\\n' + greeting + echo)\n"
+    );
+    let o = sb.run(&["python3", "-c", &script]);
+    assert_eq!(o.code, 0, "client for {address}: {o:?}");
+    o.stdout.lines().map(str::to_string).collect()
+}
+
+/// The connection instances `list-units --all` shows for template `prefix@`.
+fn instances(sb: &Sandbox, prefix: &str) -> Vec<String> {
+    let o = sb.systemctl(&[
+        "list-units",
+        "--all",
+        "--plain",
+        "--no-legend",
+        &format!("{prefix}@*"),
+    ]);
+    o.stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn accept_yes_runs_one_instance_per_unix_connection_named_after_the_peer() {
+    let sb = Sandbox::new();
+    sb.unit(
+        "greet.socket",
+        "[Socket]\nListenStream=/run/greet.sock\nAccept=yes\n",
+    );
+    sb.unit(
+        "greet@.service",
+        &format!(
+            "[Unit]\nDescription=Greeter\n[Service]\nExecStart={} %i\n",
+            sb.daemon("per-connection.py")
+        ),
+    );
+    let o = sb.systemctl(&["start", "greet.socket"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let first = converse(&sb, "/run/greet.sock");
+    let client_pid = first[0]
+        .strip_prefix("pid=")
+        .and_then(|s| s.split(' ').next())
+        .expect("client pid")
+        .to_string();
+    // Named `N-PID-UID` after the peer's credentials, with the connection as fd 3.
+    assert_eq!(
+        first[1],
+        format!("instance=0-{client_pid}-0 remote=-:- fds=1 names=connection")
+    );
+    assert_eq!(first[2], "got hello");
+    let second = converse(&sb, "/run/greet.sock");
+    assert!(second[1].starts_with("instance=1-"), "{second:?}");
+    // Each instance is gone once its connection ended; the socket goes on listening.
+    sb.wait_until(
+        "the instances are collected",
+        std::time::Duration::from_secs(30),
+        || instances(&sb, "greet").is_empty(),
+    );
+    assert_eq!(sb.prop("greet.socket", "SubState"), "listening");
+    let log = sb.journalctl(&["-u", &format!("greet@0-{client_pid}-0.service")]);
+    assert!(
+        log.stdout.contains(&format!(
+            "Started greet@0-{client_pid}-0.service - Greeter (PID {client_pid}/UID 0)."
+        )),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn accept_yes_over_tcp_serves_stdin_and_stdout_with_the_remote_address() {
+    let sb = Sandbox::new();
+    let port = free_port();
+    sb.unit(
+        "inetd.socket",
+        &format!("[Socket]\nListenStream=127.0.0.1:{port}\nAccept=yes\n"),
+    );
+    sb.unit(
+        "inetd@.service",
+        &format!(
+            "[Service]\nExecStart={} %i\nStandardInput=socket\n",
+            sb.daemon("per-connection.py")
+        ),
+    );
+    let o = sb.systemctl(&["start", "inetd.socket"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let lines = converse(&sb, &format!("127.0.0.1:{port}"));
+    let client_port = lines[0].rsplit('=').next().expect("client port");
+    // StandardInput=socket: the connection is stdin and stdout, no LISTEN_FDS.
+    assert_eq!(
+        lines[1],
+        format!(
+            "instance=0-127.0.0.1:{port}-127.0.0.1:{client_port} remote=127.0.0.1:{client_port} fds=none names=-"
+        )
+    );
+    assert_eq!(lines[2], "got hello");
+}

@@ -453,7 +453,12 @@ fn socket_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus) {
     let listen = s
         .listen
         .iter()
-        .map(|l| ("Listen".to_string(), format!("{} ({})", l.listen_display(), l.kind)))
+        .map(|l| {
+            (
+                "Listen".to_string(),
+                format!("{} ({})", l.listen_display(), l.kind),
+            )
+        })
         .collect();
     p.lines(listen);
     p.add("MaxConnections", s.max_connections.to_string());

@@ -145,8 +145,10 @@ pub struct Manager {
     pub(super) exit_code: u8,
     pub(super) sweep: super::init::Sweep,
     pub(super) ordering: Option<super::transaction::Ordering>,
-    /// The open listeners of each started socket unit.
-    pub(super) listeners: HashMap<usize, Vec<super::socket::Listener>>,
+    /// Slots of collected units, reused by the next unit loaded.
+    free_slots: Vec<usize>,
+    /// Units to collect once the batch of events that stopped them is handled.
+    collect_queue: Vec<usize>,
     /// The processes as last scanned, shared by every unit asked about until processes were
     /// started or reaped (see [`Manager::processes`]).
     process_table: std::cell::RefCell<Option<std::rc::Rc<super::process::ProcessTable>>>,
@@ -213,7 +215,8 @@ impl Manager {
             exit_code: 0,
             sweep: super::init::Sweep::default(),
             ordering: None,
-            listeners: HashMap::new(),
+            free_slots: Vec::new(),
+            collect_queue: Vec::new(),
             process_table: Default::default(),
             last_job_id: 0,
             echo: std::env::var_os("SYSTEMCTL_SHIM_QUIET").is_none(),
@@ -307,14 +310,64 @@ impl Manager {
             eprintln!("{w}");
         }
         self.ordering = None;
-        let index = self.units.len();
         let unit = Unit::new(config, &self.config);
-        for n in &unit.config.names {
+        let index = match self.free_slots.pop() {
+            Some(slot) => {
+                self.units[slot] = unit;
+                slot
+            }
+            None => {
+                self.units.push(unit);
+                self.units.len() - 1
+            }
+        };
+        for n in &self.units[index].config.names {
             self.by_name.insert(n.clone(), index);
         }
         self.by_name.insert(name.as_str().to_string(), index);
-        self.units.push(unit);
         index
+    }
+
+    /// Collect unit `i` after this batch (systemd's garbage collection of a per-connection
+    /// instance that is down).
+    pub(super) fn collect_later(&mut self, i: usize) {
+        if !self.collect_queue.contains(&i) {
+            self.collect_queue.push(i);
+        }
+    }
+
+    /// Drop the queued units that are still down and unreferenced: their names are forgotten,
+    /// their log FIFO closed and removed, and the slot is reused. Their journal stays.
+    fn collect_units(&mut self) {
+        for i in std::mem::take(&mut self.collect_queue) {
+            let u = &self.units[i];
+            if u.is_vacant()
+                || u.job.is_some()
+                || u.conn.is_some()
+                || u.svc.state != super::service::SubState::Dead
+                || u.svc.control_pid.is_some()
+            {
+                continue;
+            }
+            let id = u.config.id.clone();
+            self.by_name.retain(|_, k| *k != i);
+            let readers: Vec<u64> = self
+                .log_readers
+                .iter()
+                .filter(|(_, r)| r.unit == id)
+                .map(|(k, _)| *k)
+                .collect();
+            for k in readers {
+                self.read_log(k);
+                if let Some(r) = self.log_readers.remove(&k) {
+                    self.events.unwatch(r.fd.as_fd());
+                }
+            }
+            let _ = std::fs::remove_file(fifo_dir(&self.ctx).join(&id));
+            self.units[i] = Unit::vacant(&self.config);
+            self.free_slots.push(i);
+            self.ordering = None;
+        }
     }
 
     /// Bring back what a previous manager left: units still running are adopted.
@@ -377,6 +430,7 @@ impl Manager {
                 self.dispatch(wake);
             }
             self.dispatch_jobs();
+            self.collect_units();
             if self.dirty {
                 self.save_state();
             }
@@ -443,7 +497,7 @@ impl Manager {
                 (KIND_LOG, id) => self.read_log(id),
                 (KIND_PIDFD, id) => self.on_pidfd(id),
                 (KIND_PIDFILE, id) => self.on_pidfile_event(id),
-                (KIND_SOCKET, id) => self.on_socket_ready(id as usize),
+                (KIND_SOCKET, id) => self.on_socket_ready(id as usize, hangup),
                 _ => {}
             },
         }
@@ -679,8 +733,16 @@ impl Manager {
 
     pub(super) fn unit_status(&mut self, name: &str) -> UnitStatus {
         match UnitName::parse(name).ok().and_then(|n| self.peek(&n)) {
-            Some(Ok(i)) => self.units[i].status(&self.lookup),
-            Some(Err(config)) => Unit::new(*config, &self.config).status(&self.lookup),
+            Some(Ok(i)) => self.status_of(i),
+            Some(Err(config)) => {
+                let unit = Unit::new(*config, &self.config);
+                let mut status = unit.status(&self.lookup);
+                // Not in the table: it triggers what its file says, and is triggered by the
+                // sockets in the table that name it.
+                status.triggers = super::socket::static_triggers(&unit.config);
+                status.triggered_by = self.sockets_naming(&unit.config);
+                status
+            }
             None => UnitStatus {
                 id: name.to_string(),
                 load_state: "not-found".into(),
@@ -709,9 +771,20 @@ impl Manager {
     }
 
     fn list_units(&mut self) -> Vec<UnitStatus> {
-        let mut out: Vec<UnitStatus> = self.units.iter().map(|u| u.status(&self.lookup)).collect();
+        let mut out: Vec<UnitStatus> = (0..self.units.len())
+            .filter(|&i| !self.units[i].is_vacant())
+            .map(|i| self.status_of(i))
+            .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out
+    }
+
+    /// Unit `i`'s status with what the manager knows beyond the unit itself.
+    fn status_of(&self, i: usize) -> UnitStatus {
+        let mut status = self.units[i].status(&self.lookup);
+        status.triggers = self.triggers(i);
+        status.triggered_by = self.triggered_by(i);
+        status
     }
 
     /// `is-system-running`'s word.

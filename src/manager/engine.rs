@@ -149,6 +149,9 @@ impl Manager {
         self.dirty = true;
         let unexpected = self.job_on_state_change(i, old, now_active);
         self.unit_state_changed(i, old, now_active, unexpected);
+        if old_sub != new && self.units[i].config.unit_type == UnitType::Service {
+            self.socket_trigger_notify(i);
+        }
     }
 
     /// How the manager names a unit in its "Starting …"/"Started …" lines: unit.c's
@@ -197,7 +200,11 @@ impl Manager {
             }
         };
         let mut prepared = prepared;
-        if kind == ExecKind::Start && self.units[i].config.unit_type == UnitType::Service {
+        let stdin_is_socket = self.units[i].config.settings.standard_input == "socket";
+        if kind == ExecKind::Start
+            && self.units[i].config.unit_type == UnitType::Service
+            && !stdin_is_socket
+        {
             let (fds, names) = self.socket_fds_for(i);
             if !fds.is_empty() {
                 if let Err(e) = prepared.plan.listen_fds(fds, &names) {
@@ -318,12 +325,17 @@ impl Manager {
             manager_is_root: nix::unistd::geteuid().is_root(),
             directories: &self.directories,
             manager_env: &self.manager_env,
+            connection: u.conn.as_ref(),
         };
         f(&ctx)
     }
 
-    /// service.c's `service_start()`. False when the start limit refuses it.
+    /// service.c's `service_start()` (and socket.c's `socket_start()`). False when the start
+    /// limit, or a socket's service, refuses it.
     pub(super) fn service_start(&mut self, i: usize) -> bool {
+        if !self.socket_may_start(i) {
+            return false;
+        }
         let (interval, burst) = {
             let s = &self.units[i].settings;
             (s.start_limit_interval, s.start_limit_burst)
@@ -361,14 +373,6 @@ impl Manager {
         }
         self.units[i].svc.condition_stamp = now_stamp();
         if self.is_processless(i) {
-            if !self.socket_listen(i) {
-                self.units[i].svc.result = ServiceResult::Resources;
-                self.log(i, "Failed with result 'resources'.");
-                let desc = self.description(i);
-                self.log(i, &format!("Failed to listen on {desc}."));
-                self.set_state(i, SubState::Failed);
-                return true;
-            }
             self.set_state(i, SubState::Running);
             return true;
         }
@@ -422,6 +426,15 @@ impl Manager {
     }
 
     fn enter_start(&mut self, i: usize) {
+        if self.units[i].config.unit_type == UnitType::Socket {
+            // socket_enter_start_chown(): open the listeners, then on to ExecStartPost=.
+            if self.socket_open(i) {
+                self.enter_start_post(i);
+            } else {
+                self.enter_stop(i, ServiceResult::Resources);
+            }
+            return;
+        }
         let kind = self.units[i].settings.kind;
         let has_start = !self.units[i]
             .config
@@ -495,6 +508,17 @@ impl Manager {
             self.enter_signal(i, SubState::StopSigterm, result);
             return;
         }
+        if self.units[i].config.unit_type == UnitType::Socket {
+            self.set_timer(i, None);
+            let was_active = self.units[i].active_state() == ActiveState::Active;
+            self.set_state(i, SubState::Running);
+            self.socket_enter_listening(i);
+            if !was_active {
+                let desc = self.description(i);
+                self.log(i, &format!("Listening on {desc}."));
+            }
+            return;
+        }
         // A main process not yet reaped counts: its exit is on its way and will be handled.
         let good = self.units[i].svc.main_pid.is_some()
             || (self.units[i].settings.kind == ServiceType::Forking
@@ -549,7 +573,6 @@ impl Manager {
             }
             SubState::Running | SubState::Exited if self.is_processless(i) => {
                 let desc = self.description(i);
-                self.socket_close(i);
                 self.set_state(i, SubState::Dead);
                 let what = if self.units[i].config.unit_type == UnitType::Target {
                     "Stopped target"
@@ -559,8 +582,22 @@ impl Manager {
                 self.log(i, &format!("{what} {desc}."));
             }
             SubState::Running | SubState::Exited => {
-                let desc = self.description(i);
-                self.log(i, &format!("Stopping {desc}..."));
+                // A socket without stop commands closes at once, and job.c prints no
+                // "Stopping" line for a job that finished within its own call.
+                let is_socket = self.units[i].config.unit_type == UnitType::Socket;
+                let quiet = is_socket
+                    && self.units[i]
+                        .config
+                        .exec_commands(ExecKind::StopPre)
+                        .is_empty()
+                    && self.units[i]
+                        .config
+                        .exec_commands(ExecKind::StopPost)
+                        .is_empty();
+                if !quiet {
+                    let desc = self.description(i);
+                    self.log(i, &format!("Stopping {desc}..."));
+                }
                 self.enter_stop(i, ServiceResult::Success);
             }
             _ => {}
@@ -598,12 +635,24 @@ impl Manager {
         }
     }
 
+    /// The stop of a running socket that failed with `result` (socket_enter_stop_pre()).
+    pub(super) fn socket_stop_with(&mut self, i: usize, result: ServiceResult) {
+        self.units[i].svc.forbid_restart = true;
+        self.enter_stop(i, result);
+    }
+
+    /// ExecStop= (a socket's ExecStopPre=) then the stop signals.
     fn enter_stop(&mut self, i: usize, f: ServiceResult) {
         if self.units[i].svc.result == ServiceResult::Success {
             self.units[i].svc.result = f;
         }
         let timeout = self.units[i].settings.timeout_stop;
-        if !self.run_commands(i, ExecKind::Stop, SubState::Stop, timeout) {
+        let commands = if self.units[i].config.unit_type == UnitType::Socket {
+            ExecKind::StopPre
+        } else {
+            ExecKind::Stop
+        };
+        if !self.run_commands(i, commands, SubState::Stop, timeout) {
             self.enter_signal(i, SubState::StopSigterm, ServiceResult::Success);
         }
     }
@@ -612,6 +661,7 @@ impl Manager {
         if self.units[i].svc.result == ServiceResult::Success {
             self.units[i].svc.result = f;
         }
+        self.socket_close(i);
         let timeout = self.units[i].settings.timeout_stop;
         if !self.run_commands(i, ExecKind::StopPost, SubState::StopPost, timeout) {
             self.enter_signal(i, SubState::FinalSigterm, ServiceResult::Success);
@@ -726,6 +776,7 @@ impl Manager {
         self.set_timer(i, None);
         self.unwatch_pid_file(i);
         self.unwatch_pidfd(i);
+        self.socket_close(i);
         let result = self.units[i].svc.result;
         let restart = allow_restart
             && !self.units[i].svc.forbid_restart
@@ -780,13 +831,16 @@ impl Manager {
                     SubState::Failed
                 },
             );
+            let is_socket = self.units[i].config.unit_type == UnitType::Socket;
             if manual_stop && result == ServiceResult::Success {
-                self.log(i, &format!("Stopped {desc}."));
+                let verb = if is_socket { "Closed" } else { "Stopped" };
+                self.log(i, &format!("{verb} {desc}."));
             } else if !clean {
-                let verb = if manual_stop {
-                    "Stopped"
-                } else {
-                    "Failed to start"
+                let verb = match (manual_stop, is_socket) {
+                    (true, true) => "Closed",
+                    (true, false) => "Stopped",
+                    (false, true) => "Failed to listen on",
+                    (false, false) => "Failed to start",
                 };
                 let stopped_before_up = manual_stop && self.units[i].stamps.active_enter.0 == 0;
                 if stopped_before_up || (!manual_stop && starting) {
@@ -983,6 +1037,8 @@ impl Manager {
             SubState::StartPre => {
                 if f == ServiceResult::Success {
                     self.enter_start(i);
+                } else if self.units[i].config.unit_type == UnitType::Socket {
+                    self.enter_signal(i, SubState::FinalSigterm, f);
                 } else {
                     self.enter_signal(i, SubState::StopSigterm, f);
                 }
@@ -1588,7 +1644,11 @@ impl Manager {
                 SubState::Running
             }
             (true, None) if state == SubState::Exited => SubState::Exited,
-            (true, None) if self.units[i].is_loaded() && self.is_processless(i) => {
+            (true, None)
+                if self.units[i].is_loaded()
+                    && (self.is_processless(i)
+                        || self.units[i].config.unit_type == UnitType::Socket) =>
+            {
                 SubState::Running
             }
             (true, None) => {
@@ -1602,10 +1662,13 @@ impl Manager {
         if running
             && new_state == SubState::Running
             && self.units[i].config.unit_type == UnitType::Socket
-            && !self.socket_listen(i)
         {
-            self.units[i].svc.result = ServiceResult::Resources;
-            self.units[i].svc.state = SubState::Failed;
+            if self.socket_open(i) {
+                self.watch_ports(i, true);
+            } else {
+                self.units[i].svc.result = ServiceResult::Resources;
+                self.units[i].svc.state = SubState::Failed;
+            }
         }
         if running {
             let id = self.units[i].config.id.clone();

@@ -187,6 +187,9 @@ pub struct ExecContext<'a> {
     /// The manager's own environment: the source of `PassEnvironment=`, `$TERM` for the console
     /// and, for a non-root manager, `$HOME`.
     pub manager_env: &'a [(String, String)],
+    /// The connection an Accept=yes instance serves: stdin with StandardInput=socket, and
+    /// `$REMOTE_ADDR`/`$REMOTE_PORT`.
+    pub connection: Option<&'a super::socket::Connection>,
 }
 
 /// A command ready for [`spawn::spawn`], and what the unit asked for that could not be done
@@ -381,6 +384,9 @@ fn environment(
     }
     if !ctx.invocation_id.is_empty() {
         env.set("INVOCATION_ID", ctx.invocation_id);
+    }
+    for (k, v) in ctx.connection.map(|c| c.remote_env()).unwrap_or_default() {
+        env.set(&k, &v);
     }
     if needs_term(s) {
         let tty = s.tty_path.as_deref().unwrap_or(DEFAULT_TTY);
@@ -675,6 +681,7 @@ impl Outputs<'_> {
 /// `setup_input()`/`setup_output()`: stdin, stdout, stderr; `None` is /dev/null.
 fn standard_streams(
     s: &ExecSettings,
+    connection: Option<&OwnedFd>,
     umask: u32,
     log_pipe: Option<BorrowedFd>,
     warnings: &mut Vec<String>,
@@ -703,6 +710,17 @@ fn standard_streams(
             .open(path)
             .map_err(|e| stdio_error(0, path, e))?;
         Some(f.into())
+    } else if input == "socket" {
+        match connection {
+            Some(c) => Some(dup(0, c, "socket")?),
+            None => {
+                warnings.push(
+                    "StandardInput=socket without a connection (Accept=yes); using /dev/null."
+                        .to_string(),
+                );
+                None
+            }
+        }
     } else {
         if input != "null" {
             warnings.push(format!(
@@ -771,7 +789,13 @@ pub fn prepare(
         .into_iter()
         .map(|l| (l.resource, l.as_rlimit()))
         .collect();
-    plan.stdio = standard_streams(s, umask, log_pipe, &mut warnings)?;
+    plan.stdio = standard_streams(
+        s,
+        ctx.connection.map(|c| &c.fd),
+        umask,
+        log_pipe,
+        &mut warnings,
+    )?;
     Ok(Prepared { plan, warnings })
 }
 
@@ -941,6 +965,7 @@ mod tests {
                 manager_is_root: true,
                 directories: &self.bases,
                 manager_env: env,
+                connection: None,
             }
         }
     }

@@ -312,6 +312,10 @@ impl Manager {
                 self.finish_job(k, "dependency");
             }
         }
+        // job_finish_and_invalidate(): the sockets that trigger the unit look again.
+        if self.units[i].config.unit_type == UnitType::Service {
+            self.socket_trigger_notify(i);
+        }
     }
 
     /// A client went away: its jobs go on, nobody hears of them.
@@ -650,9 +654,12 @@ impl Manager {
         }
     }
 
-    /// Units without processes of their own (targets, slices, and sockets, whose listeners the
-    /// manager holds) change state without running anything.
+    /// Units without processes of their own (targets, slices) change state without running
+    /// anything; services and sockets run the state machine of `engine.rs`.
     pub(super) fn is_processless(&self, i: usize) -> bool {
-        self.units[i].config.unit_type != UnitType::Service
+        !matches!(
+            self.units[i].config.unit_type,
+            UnitType::Service | UnitType::Socket
+        )
     }
 }

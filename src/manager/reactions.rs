@@ -29,9 +29,6 @@ impl Manager {
         }
         let was_up = !matches!(old, Inactive | Failed);
         let going_down = matches!(new, Inactive | Failed | Deactivating);
-        if was_up && matches!(new, Inactive | Failed) {
-            self.socket_service_stopped(i);
-        }
         if unexpected && was_up && old != Deactivating && going_down && !self.shutting_down {
             self.retroactively_stop_dependencies(i);
         }

@@ -138,6 +138,10 @@ pub enum ServiceResult {
     StartLimitHit,
     /// ExecCondition= said no (exit 1–254): the unit is skipped, not failed.
     SkipCondition,
+    /// A socket triggered more often than TriggerLimit*= allow.
+    TriggerLimitHit,
+    /// The service a socket triggers hit its start limit.
+    ServiceStartLimitHit,
 }
 
 impl ServiceResult {
@@ -153,6 +157,8 @@ impl ServiceResult {
             ServiceResult::Watchdog => "watchdog",
             ServiceResult::StartLimitHit => "start-limit-hit",
             ServiceResult::SkipCondition => "exec-condition",
+            ServiceResult::TriggerLimitHit => "trigger-limit-hit",
+            ServiceResult::ServiceStartLimitHit => "service-start-limit-hit",
         }
     }
 
@@ -167,6 +173,8 @@ impl ServiceResult {
             ServiceResult::Watchdog,
             ServiceResult::StartLimitHit,
             ServiceResult::SkipCondition,
+            ServiceResult::TriggerLimitHit,
+            ServiceResult::ServiceStartLimitHit,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -387,6 +395,21 @@ impl ServiceSettings {
             unit.unit.start_limit_burst
         };
         let kill_signal = signal(&unit.settings.kill_signal, libc::SIGTERM);
+        // A socket's TimeoutSec= bounds each of its commands, starting and stopping alike.
+        let (timeout_start, timeout_stop) = match &unit.kind {
+            crate::unit::model::TypeSection::Socket(sock) => {
+                let t = or_manager(sock.timeout, builtin.timeout_start, manager.timeout_start);
+                (t, t)
+            }
+            _ => (
+                or_manager(
+                    s.timeout_start,
+                    builtin.timeout_start,
+                    manager.timeout_start,
+                ),
+                or_manager(s.timeout_stop, builtin.timeout_stop, manager.timeout_stop),
+            ),
+        };
         ServiceSettings {
             kind,
             restart: match s.restart.as_str() {
@@ -401,16 +424,8 @@ impl ServiceSettings {
             restart_sec: Duration::from_micros(
                 or_manager(s.restart_sec, builtin.restart_sec, manager.restart).0,
             ),
-            timeout_start: span(or_manager(
-                s.timeout_start,
-                builtin.timeout_start,
-                manager.timeout_start,
-            )),
-            timeout_stop: span(or_manager(
-                s.timeout_stop,
-                builtin.timeout_stop,
-                manager.timeout_stop,
-            )),
+            timeout_start: span(timeout_start),
+            timeout_stop: span(timeout_stop),
             timeout_abort: s
                 .timeout_abort
                 .or(manager.timeout_abort)

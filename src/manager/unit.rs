@@ -10,8 +10,9 @@ use super::config::ManagerConfig;
 use super::job::Job;
 use super::service::{ExitInfo, ServiceResult, ServiceSettings, StartLimit, SubState};
 use super::state::{ActiveState, TrackedPid, UnitRecord};
-use crate::ipc::protocol::{ExecRun, UnitStatus};
+use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
 use crate::unit::model::{ExecKind, LoadState, UnitConfig};
+use crate::unit::name::UnitType;
 use crate::unit::paths::LookupPaths;
 
 /// Realtime and monotonic microseconds of a transition.
@@ -137,6 +138,12 @@ pub struct Unit {
     pub svc: ServiceRuntime,
     pub stamps: Timestamps,
     pub job: Option<Job>,
+    /// A socket unit's listeners and counters.
+    pub sock: super::socket::SocketRuntime,
+    /// The connection an Accept=yes instance serves.
+    pub conn: Option<super::socket::Connection>,
+    /// Started for a connection (Accept=yes): collected once it is down.
+    pub was_connection: bool,
     /// Modification times of the files loaded, to tell when a daemon-reload is due.
     loaded_mtimes: Vec<(std::path::PathBuf, Option<SystemTime>)>,
 }
@@ -183,7 +190,18 @@ impl Unit {
             svc: ServiceRuntime::default(),
             stamps: Timestamps::default(),
             job: None,
+            sock: Default::default(),
+            conn: None,
+            was_connection: false,
         }
+    }
+
+    /// What a collected unit's slot holds until it is reused: nameless, dead, depending on
+    /// nothing.
+    pub fn vacant(manager: &ManagerConfig) -> Unit {
+        let mut config = UnitConfig::empty("", UnitType::Target, LoadState::NotFound);
+        config.names.clear();
+        Unit::new(config, manager)
     }
 
     pub fn reconfigure(&mut self, config: UnitConfig, manager: &ManagerConfig) {
@@ -197,17 +215,25 @@ impl Unit {
         self.svc.state.active_state()
     }
 
-    /// The SubState= word: a unit without processes (a target) is just active or dead.
+    /// The SubState= word: a socket's as socket.c names them, a unit without processes (a
+    /// target) just active or dead.
     pub fn sub_state(&self) -> &'static str {
-        if self.config.unit_type == crate::unit::name::UnitType::Service {
-            return self.svc.state.as_str();
+        match self.config.unit_type {
+            UnitType::Service => self.svc.state.as_str(),
+            UnitType::Socket => {
+                super::socket::socket_sub_state(self.svc.state, self.sock.triggered)
+            }
+            _ => match self.svc.state {
+                SubState::Dead => "dead",
+                SubState::Failed => "failed",
+                _ => "active",
+            },
         }
-        match self.svc.state {
-            SubState::Dead => "dead",
-            SubState::Failed => "failed",
-            _ if self.config.unit_type == crate::unit::name::UnitType::Socket => "listening",
-            _ => "active",
-        }
+    }
+
+    /// A slot whose unit was collected (see `Manager::collect_unit`).
+    pub fn is_vacant(&self) -> bool {
+        self.config.id.is_empty()
     }
 
     pub fn is_failed(&self) -> bool {
@@ -304,6 +330,11 @@ impl Unit {
             processes,
             past_commands: self.past_commands(),
             job: self.job.as_ref().map(|j| j.kind.as_str().to_string()),
+            socket: (self.config.unit_type == UnitType::Socket).then_some(SocketCounters {
+                n_accepted: self.sock.n_accepted,
+                n_connections: self.sock.n_connections,
+                n_refused: self.sock.n_refused,
+            }),
             ..UnitStatus::default()
         }
     }

@@ -1129,6 +1129,7 @@ impl Builder {
             }
             TypeSection::None => {}
         }
+        self.fix_stdio();
         // the manager adds these before it verifies the unit, so a refused unit has them too
         self.add_implicit_dependencies();
         if let Some(message) = refusal {
@@ -1136,6 +1137,20 @@ impl Builder {
             self.config.load_error = Some(message);
         }
         self.config
+    }
+
+    /// service.c's `service_fix_stdio()`: a service whose input is a terminal or a socket, a
+    /// stream both ways, writes to it too unless StandardOutput= says otherwise.
+    fn fix_stdio(&mut self) {
+        let settings = &mut self.config.settings;
+        let bidirectional = matches!(
+            settings.standard_input.as_str(),
+            "tty" | "tty-force" | "tty-fail" | "socket"
+        );
+        let output_set = self.config.raw.iter().any(|r| r.key == "StandardOutput");
+        if self.config.unit_type == UnitType::Service && bidirectional && !output_set {
+            settings.standard_output = "inherit".into();
+        }
     }
 
     /// The dependencies systemd 252 adds at load time: the slice of units with processes and
