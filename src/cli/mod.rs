@@ -8,6 +8,7 @@ mod getopt;
 mod install_verbs;
 mod journalctl;
 mod list_dependencies;
+mod list_sockets;
 mod notify;
 mod online;
 mod options;
@@ -170,7 +171,7 @@ const VERBS: &[Verb] = &[
     verb("daemon-reload", Arity::None, false, runtime::daemon_reload),
     verb("daemon-reexec", Arity::None, false, runtime::daemon_reload),
     verb("list-units", Arity::Any, true, runtime::list_units),
-    verb("list-sockets", Arity::Any, true, online::needs_manager),
+    verb("list-sockets", Arity::Any, true, list_sockets::list_sockets),
     verb("list-timers", Arity::Any, true, online::needs_manager),
     verb("list-jobs", Arity::Any, true, runtime::list_jobs),
     verb(

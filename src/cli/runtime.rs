@@ -3,7 +3,8 @@
 //! is-failed, is-system-running, list-units. A verb that changes state starts a manager when none
 //! runs (detached: its own session and stdio); a query never does, and with no manager answers
 //! from the state a killed manager left, or for a system where nothing runs. Job results are
-//! worded as bus-wait-for-jobs.c words them.
+//! worded as bus-wait-for-jobs.c words them; a stop warns when an active socket, timer or path
+//! can start the unit again.
 
 use std::io::Read;
 use std::os::fd::AsRawFd;
@@ -241,6 +242,8 @@ fn send_jobs(ctx: &Ctx, verb: &str, units: Vec<String>, mode: JobMode) -> VerbRe
         }
         Reply::Jobs(outcomes) => {
             let mut exit = Exit::Success;
+            let mut all_done = true;
+            let mut stopped: Vec<String> = Vec::new();
             for outcome in outcomes {
                 match outcome {
                     JobOutcome::Refused {
@@ -263,9 +266,18 @@ fn send_jobs(ctx: &Ctx, verb: &str, units: Vec<String>, mode: JobMode) -> VerbRe
                         if let Some(message) = job_failure(&unit, &result, &service_result) {
                             eprintln!("{message}");
                             exit = Exit::Failure;
+                            all_done = false;
                         }
+                        stopped.push(unit);
                     }
                     JobOutcome::Queued { .. } => {}
+                }
+            }
+            // verb_start(): once every job finished well (and only when it waited for them),
+            // a stop warns about what can start the unit again.
+            if word == "stop" && all_done && !ctx.opts.quiet {
+                for unit in &stopped {
+                    warn_triggering_units(unit);
                 }
             }
             Ok(exit)
@@ -275,6 +287,32 @@ fn send_jobs(ctx: &Ctx, verb: &str, units: Vec<String>, mode: JobMode) -> VerbRe
             Exit::Failure,
             "Unexpected reply from the manager.",
         )),
+    }
+}
+
+/// check_triggering_units(): a stopped unit that a socket, timer or path still active can start
+/// again is named on stderr with those units; masked units cannot start, so they are skipped.
+fn warn_triggering_units(unit: &str) {
+    let Some(status) = query_units(&[unit.to_string()]).and_then(|mut v| v.pop()) else {
+        return;
+    };
+    if status.load_state == "masked" || status.triggered_by.is_empty() {
+        return;
+    }
+    let states = query_states(&status.triggered_by).unwrap_or_default();
+    let active: Vec<&String> = status
+        .triggered_by
+        .iter()
+        .zip(states)
+        .filter(|(_, (_, active))| matches!(active.as_str(), "active" | "reloading"))
+        .map(|(name, _)| name)
+        .collect();
+    if active.is_empty() {
+        return;
+    }
+    eprintln!("Warning: Stopping {unit}, but it can still be activated by:");
+    for name in active {
+        eprintln!("  {name}");
     }
 }
 
@@ -599,27 +637,36 @@ pub fn loaded_units() -> Vec<UnitStatus> {
     }
 }
 
-/// `list-units` as systemctl-list-units.c prints it: units sorted by type, then name; a `●` for
-/// units that failed or did not load; a JOB column only while some unit has a job; the legend and
-/// a count whose wording depends on `--all` and `--state=`.
-pub fn list_units(ctx: &Ctx, args: &[String]) -> VerbResult {
-    let all = ctx.opts.all > 0;
+/// `--state=` with `--failed` and the load states `-t` takes, which filter alike.
+pub(super) fn state_filter(ctx: &Ctx) -> Vec<String> {
     let mut states: Vec<String> = ctx.opts.state.clone();
     if ctx.opts.failed {
         states.push("failed".into());
     }
-    // `-t` takes load states too, which filter like `--state=`.
     states.extend(
         ctx.opts
             .types
             .iter()
-            .filter(|t| crate::unit::name::UnitType::parse(t).is_none())
+            .filter(|t| UnitType::parse(t).is_none())
             .cloned(),
     );
+    states
+}
+
+/// The loaded units the list verbs show (systemctl's output_show_unit()): those matching one of
+/// `patterns` (all when there are none), of a `-t` type, in one of `states`, and without
+/// `--all` or a state filter none that is inactive without a job.
+pub(super) fn shown_units(ctx: &Ctx, patterns: &[String], states: &[String]) -> Vec<UnitStatus> {
+    let all = ctx.opts.all > 0;
     let types = ctx.opts.unit_types();
-    let mut rows: Vec<UnitStatus> = loaded_units()
+    loaded_units()
         .into_iter()
-        .filter(|u| args.is_empty() || args.iter().any(|p| crate::install::glob_match(p, &u.id)))
+        .filter(|u| {
+            patterns.is_empty()
+                || patterns
+                    .iter()
+                    .any(|p| crate::install::glob_match(p, &u.id))
+        })
         .filter(|u| {
             types.is_empty()
                 || crate::unit::name::UnitName::parse(&u.id)
@@ -633,7 +680,16 @@ pub fn list_units(ctx: &Ctx, args: &[String]) -> VerbResult {
             }
             all || u.active_state != "inactive" || u.job.is_some()
         })
-        .collect();
+        .collect()
+}
+
+/// `list-units` as systemctl-list-units.c prints it: units sorted by type, then name; a `●` for
+/// units that failed or did not load; a JOB column only while some unit has a job; the legend and
+/// a count whose wording depends on `--all` and `--state=`.
+pub fn list_units(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let all = ctx.opts.all > 0;
+    let states = state_filter(ctx);
+    let mut rows = shown_units(ctx, args, &states);
     // unit_info_compare(): by type suffix, then by name, both ignoring case.
     let sort_key = |u: &UnitStatus| {
         let suffix = u.id.rsplit_once('.').map_or("", |(_, t)| t).to_lowercase();

@@ -4,14 +4,16 @@
 //! is `inactive (dead)` and the exit status is 3; a unit that does not exist is 4.
 //!
 //! With a manager, the runtime state follows: `Active:` with its state, result and time,
-//! `Duration:`, the failed condition, the `Process:` lines of commands that ran, `Main PID:`,
-//! `Status:`, the processes (as the `CGroup:` tree systemd prints; the tree's path is the one the
-//! unit's slice would give it), and the unit's last log lines in journalctl's short format. The
-//! exit status is then that of the first unit that is not active (3), or not found (4). There is
-//! no resource accounting here, so `Tasks:`, `Memory:` and `CPU:` are never shown, as systemd
-//! shows none where accounting is off.
+//! `Duration:`, `TriggeredBy:` and `Triggers:` (the units a socket, timer or path starts, and
+//! back), the failed condition, `Docs:`, a socket's `Listen:` addresses (from its unit file, so
+//! also while inactive) and with Accept=yes its `Accepted:` counters, the `Process:` lines of
+//! commands that ran, `Main PID:`, `Status:`, the processes (as the `CGroup:` tree systemd
+//! prints; the tree's path is the one the unit's slice would give it), and the unit's last log
+//! lines in journalctl's short format. The exit status is then that of the first unit that is
+//! not active (3), or not found (4). There is no resource accounting here, so `Tasks:`,
+//! `Memory:` and `CPU:` are never shown, as systemd shows none where accounting is off.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::Path;
 
@@ -20,12 +22,12 @@ use super::show::{
     exec_run, format_timestamp, never_ran, runtime_states, sigchld_code, unit_file_state_and_preset,
 };
 use super::{Ctx, Exit, Failed, VerbResult};
-use crate::ipc::protocol::{ExecRun, UnitStatus};
+use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
 use crate::manager::context::RuntimeContext;
 use crate::manager::journal::{now_usec, LogStore};
 use crate::manager::process::signal_name;
 use crate::unit::load::{load_or_shipped, load_with_map, NameMap};
-use crate::unit::model::{ExecKind, LoadState, UnitConfig};
+use crate::unit::model::{ExecKind, LoadState, TypeSection, UnitConfig};
 use crate::unit::name::{mangle, UnitName, UnitType};
 
 /// The label column: labels end here, values start one space after.
@@ -120,6 +122,65 @@ fn print_unit(out: &mut impl Write, ctx: &Ctx, config: &UnitConfig) -> std::io::
             continuation()
         };
         writeln!(out, "{head}{doc}")?;
+    }
+    socket_lines(out, config, None)
+}
+
+/// A socket's `Listen:` lines, from its unit file so that they show while it is inactive, and
+/// with Accept=yes its connection counters (zero where the manager has none).
+fn socket_lines(
+    out: &mut impl Write,
+    config: &UnitConfig,
+    counters: Option<SocketCounters>,
+) -> std::io::Result<()> {
+    let TypeSection::Socket(socket) = &config.kind else {
+        return Ok(());
+    };
+    for (i, listen) in socket.listen.iter().enumerate() {
+        let head = if i == 0 {
+            label("Listen")
+        } else {
+            continuation()
+        };
+        writeln!(out, "{head}{} ({})", listen.listen_display(), listen.kind)?;
+    }
+    if socket.accept {
+        let c = counters.unwrap_or_default();
+        let refused = if c.n_refused > 0 {
+            format!("   Refused: {}", c.n_refused)
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "{}{}; Connected: {};{refused}",
+            label("Accepted"),
+            c.n_accepted,
+            c.n_connections
+        )?;
+    }
+    Ok(())
+}
+
+/// `TriggeredBy:` lines (each unit with its state's glyph) or `Triggers:` lines (always `●`),
+/// coloured by the state of the unit named, as print_status_info() prints them.
+fn trigger_lines(
+    out: &mut impl Write,
+    name: &str,
+    units: &[String],
+    states: &HashMap<String, String>,
+    colors: Colors,
+) -> std::io::Result<()> {
+    for (i, unit) in units.iter().enumerate() {
+        let state = states.get(unit).map_or("inactive", String::as_str);
+        let (on, off) = colors.for_state(state);
+        let mark = if name == "TriggeredBy" {
+            glyph(state)
+        } else {
+            "●"
+        };
+        let head = if i == 0 { label(name) } else { continuation() };
+        writeln!(out, "{head}{on}{mark}{off} {unit}")?;
     }
     Ok(())
 }
@@ -315,6 +376,7 @@ fn status_running(ctx: &Ctx, names: &[UnitName], states: &[UnitStatus]) -> VerbR
     let colors = Colors::detect();
     let logs = RuntimeContext::find_logs().map(|c| LogStore::new(&c.log_dir()));
     let lines = journal_lines(ctx)?;
+    let related = related_states(states);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut exit = Exit::Success;
@@ -339,7 +401,7 @@ fn status_running(ctx: &Ctx, names: &[UnitName], states: &[UnitStatus]) -> VerbR
                 writeln!(out).map_err(write_failed)?;
             }
             first = false;
-            print_running(&mut out, ctx, &config, &rt, colors).map_err(write_failed)?;
+            print_running(&mut out, ctx, &config, &rt, &related, colors).map_err(write_failed)?;
             print_journal(&mut out, logs.as_ref(), &rt, lines).map_err(write_failed)?;
             if rt.need_daemon_reload {
                 out.flush().map_err(write_failed)?;
@@ -358,6 +420,26 @@ fn status_running(ctx: &Ctx, names: &[UnitName], states: &[UnitStatus]) -> VerbR
         }
     }
     Ok(exit)
+}
+
+/// The active state of every unit the shown units trigger or are triggered by, asked for at once.
+fn related_states(states: &[UnitStatus]) -> HashMap<String, String> {
+    let mut names: Vec<String> = states
+        .iter()
+        .flat_map(|s| s.triggers.iter().chain(s.triggered_by.iter()))
+        .cloned()
+        .collect();
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        return HashMap::new();
+    }
+    let answers = super::runtime::query_states(&names).unwrap_or_default();
+    names
+        .into_iter()
+        .zip(answers)
+        .map(|(name, (_, active))| (name, active))
+        .collect()
 }
 
 /// systemd's ANSI highlighting, used only when stdout is a terminal (and colours are not turned
@@ -569,6 +651,7 @@ fn print_running(
     ctx: &Ctx,
     config: &UnitConfig,
     rt: &UnitStatus,
+    related: &HashMap<String, String>,
     colors: Colors,
 ) -> std::io::Result<()> {
     let state = rt.active_state.as_str();
@@ -608,6 +691,8 @@ fn print_running(
         let duration = format_duration(rt.active_exit.0 - rt.active_enter.0);
         writeln!(out, "{}{duration}", label("Duration"))?;
     }
+    trigger_lines(out, "TriggeredBy", &rt.triggered_by, related, colors)?;
+    trigger_lines(out, "Triggers", &rt.triggers, related, colors)?;
     // An unmet Condition…= (listed) or a failed ExecCondition= (nothing to list).
     if !rt.condition_result && rt.condition_timestamp.0 != 0 {
         let at = format_timestamp(rt.condition_timestamp.0).unwrap_or_default();
@@ -645,6 +730,7 @@ fn print_running(
         };
         writeln!(out, "{head}{doc}")?;
     }
+    socket_lines(out, config, rt.socket)?;
     let main_pid = rt.exec_main.pid;
     let mut control_pid = rt.control_pid;
     for kind in EXEC_ORDER {
@@ -799,4 +885,65 @@ fn print_journal(
 
 fn write_failed(e: std::io::Error) -> Failed {
     Failed::new(Exit::Failure, format!("Failed to write output: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::model::{Listen, SocketSection};
+
+    fn text(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+        let mut out = Vec::new();
+        write(&mut out).expect("writing to memory");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn triggered_by_shows_each_state_and_triggers_always_the_circle() {
+        let states: HashMap<String, String> = [
+            ("single.socket".to_string(), "failed".to_string()),
+            ("other.socket".to_string(), "active".to_string()),
+            ("lim@0-332-0.service".to_string(), "failed".to_string()),
+        ]
+        .into();
+        let by = ["single.socket".to_string(), "other.socket".to_string()];
+        assert_eq!(
+            text(|o| trigger_lines(o, "TriggeredBy", &by, &states, Colors(false))),
+            "TriggeredBy: × single.socket\n             ● other.socket\n"
+        );
+        let triggers = [
+            "lim@0-332-0.service".to_string(),
+            "lim@1-332-0.service".to_string(),
+        ];
+        assert_eq!(
+            text(|o| trigger_lines(o, "Triggers", &triggers, &states, Colors(false))),
+            "   Triggers: ● lim@0-332-0.service\n             ● lim@1-332-0.service\n"
+        );
+    }
+
+    #[test]
+    fn accepting_sockets_count_connections_and_refusals_only_when_some() {
+        let mut config = UnitConfig::empty("lim.socket", UnitType::Socket, LoadState::Loaded);
+        config.kind = TypeSection::Socket(SocketSection {
+            listen: vec![Listen {
+                kind: "Stream",
+                address: "/run/lim.sock".into(),
+            }],
+            accept: true,
+            ..SocketSection::default()
+        });
+        let counters = |n_refused| SocketCounters {
+            n_accepted: 2,
+            n_connections: 2,
+            n_refused,
+        };
+        assert_eq!(
+            text(|o| socket_lines(o, &config, Some(counters(2)))),
+            "     Listen: /run/lim.sock (Stream)\n   Accepted: 2; Connected: 2;   Refused: 2\n"
+        );
+        assert_eq!(
+            text(|o| socket_lines(o, &config, Some(counters(0)))),
+            "     Listen: /run/lim.sock (Stream)\n   Accepted: 2; Connected: 2;\n"
+        );
+    }
 }
