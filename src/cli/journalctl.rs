@@ -11,7 +11,7 @@ use clap::Parser;
 
 use crate::install::glob_match;
 use crate::manager::context::RuntimeContext;
-use crate::manager::journal::{LogStore, Record};
+use crate::manager::journal::{JournalError, LogStore, Record};
 use crate::unit::name::{self, UnitType};
 
 #[derive(Debug, Parser)]
@@ -164,12 +164,11 @@ pub(super) fn render(unit: &str, r: &Record, mode: Mode, host: &str, utc: bool) 
     }
 }
 
-/// The units a `-u` list names, among those that have logs.
-fn select_units(store: &LogStore, patterns: &[String]) -> Vec<String> {
-    let known = store.units();
-    if patterns.is_empty() {
-        return known;
-    }
+/// Which units a `-u` list names: all when there is none; globs as they are, other names
+/// mangled as systemd mangles them (`web` is `web.service`). As in systemd, a template name is
+/// not a glob: it names the template alone, never logged under its own name, not its instances
+/// (`-u 'echo@*'` selects those).
+fn unit_filter(patterns: &[String]) -> impl Fn(&str) -> bool {
     let patterns: Vec<String> = patterns
         .iter()
         .map(|p| {
@@ -182,26 +181,18 @@ fn select_units(store: &LogStore, patterns: &[String]) -> Vec<String> {
             }
         })
         .collect();
-    known
-        .into_iter()
-        .filter(|u| patterns.iter().any(|p| glob_match(p, u)))
-        .collect()
+    move |unit| patterns.is_empty() || patterns.iter().any(|p| glob_match(p, unit))
 }
 
-fn collect(store: &LogStore, units: &[String], identifiers: &[String]) -> Vec<(String, Record)> {
-    let mut all: Vec<(String, Record)> = units
-        .iter()
-        .flat_map(|u| {
-            store
-                .read(u)
-                .unwrap_or_default()
-                .into_iter()
-                .map(move |r| (u.clone(), r))
-        })
-        .filter(|(_, r)| identifiers.is_empty() || identifiers.contains(&r.identifier))
-        .collect();
-    all.sort_by_key(|(_, r)| r.realtime_usec);
-    all
+/// The records of the units `wanted` selects, oldest first, with `-t` applied.
+fn collect(
+    store: &LogStore,
+    wanted: &impl Fn(&str) -> bool,
+    identifiers: &[String],
+) -> Result<Vec<(String, Record)>, JournalError> {
+    let mut all = store.read_matching(wanted)?;
+    all.retain(|(_, r)| identifiers.is_empty() || identifiers.contains(&r.identifier));
+    Ok(all)
 }
 
 pub fn journalctl_main<I, T>(argv: I) -> u8
@@ -246,14 +237,18 @@ where
             .and_then(|h| h.into_string().ok())
             .unwrap_or_default()
     };
-    let units = store
+    let wanted = unit_filter(&opts.units);
+    let mut entries = match store
         .as_ref()
-        .map(|s| select_units(s, &opts.units))
-        .unwrap_or_default();
-    let mut entries = store
-        .as_ref()
-        .map(|s| collect(s, &units, &opts.identifiers))
-        .unwrap_or_default();
+        .map(|s| collect(s, &wanted, &opts.identifiers))
+    {
+        Some(Ok(entries)) => entries,
+        Some(Err(e)) => {
+            eprintln!("{e}");
+            return 1;
+        }
+        None => Vec::new(),
+    };
     if let Some(n) = limit {
         let skip = entries.len().saturating_sub(n);
         entries.drain(..skip);
@@ -277,6 +272,7 @@ where
             follow(
                 &store,
                 &opts,
+                &wanted,
                 mode,
                 &host,
                 entries.last().map(|(_, r)| r.realtime_usec),
@@ -287,7 +283,14 @@ where
 }
 
 /// `-f`: print new records as they are appended, until stdout goes away or we are killed.
-fn follow(store: &LogStore, opts: &JournalOptions, mode: Mode, host: &str, mut seen: Option<u64>) {
+fn follow(
+    store: &LogStore,
+    opts: &JournalOptions,
+    wanted: &impl Fn(&str) -> bool,
+    mode: Mode,
+    host: &str,
+    mut seen: Option<u64>,
+) {
     use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
     let Ok(inotify) = Inotify::init(InitFlags::IN_CLOEXEC) else {
         return;
@@ -305,8 +308,12 @@ fn follow(store: &LogStore, opts: &JournalOptions, mode: Mode, host: &str, mut s
         if inotify.read_events().is_err() {
             return;
         }
-        let units = select_units(store, &opts.units);
-        let fresh: Vec<(String, Record)> = collect(store, &units, &opts.identifiers)
+        // A read that fails now is tried again at the next change; what it missed is still newer
+        // than `seen` then.
+        let Ok(all) = collect(store, wanted, &opts.identifiers) else {
+            continue;
+        };
+        let fresh: Vec<(String, Record)> = all
             .into_iter()
             .filter(|(_, r)| seen.is_none_or(|s| r.realtime_usec > s))
             .collect();
@@ -361,5 +368,16 @@ mod tests {
     fn unit_patterns_glob_and_mangle() {
         assert!(glob_match("ngi*.service", "nginx.service"));
         assert!(!glob_match("ngi*.socket", "nginx.service"));
+        let web = unit_filter(&["web".to_string()]);
+        assert!(web("web.service") && !web("web.socket"));
+        assert!(unit_filter(&[])("anything.service"));
+    }
+
+    #[test]
+    fn a_template_name_is_not_a_glob_over_its_instances() {
+        let template = unit_filter(&["echo@.service".to_string()]);
+        assert!(!template("echo@0-1-0.service"));
+        let glob = unit_filter(&["echo@*".to_string()]);
+        assert!(glob("echo@0-1-0.service") && !glob("echo.service"));
     }
 }

@@ -3,7 +3,17 @@
 //! the syslog identifier, and appended to one file per unit in the state directory. Files are
 //! bounded: past [`ROTATE_BYTES`] the file moves to `NAME.log.1` (replacing the older one), so a
 //! chatty service never fills the disk. `journalctl -u` reads them back.
+//!
+//! The instances a socket with `Accept=yes` starts, one per connection, would each leave a file
+//! of their own, so a busy socket would fill the directory with files without bound. They share
+//! one file per template instead ([`LogStore::append_instance`]), named after the template
+//! (`echo@.service.log`) and rotated like the others; each of its lines names its instance.
+//!
+//! A line is `[UNIT\t]USEC\tPID\tIDENTIFIER\tMESSAGE`. The leading unit is written only in shared
+//! files; a line without it (every line older than shared files) belongs to the unit the file is
+//! named after. A unit name is never a number, so the two forms cannot be confused.
 
+use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -11,7 +21,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use thiserror::Error;
 
-/// Size at which a unit's log file is rotated.
+use crate::unit::name::UnitName;
+
+/// Size at which a unit's log file (or a template's shared one) is rotated.
 pub const ROTATE_BYTES: u64 = 1024 * 1024;
 /// journald's LINE_MAX: longer output is cut into several entries.
 pub const LINE_MAX: usize = 48 * 1024;
@@ -26,6 +38,8 @@ pub enum JournalError {
     },
     #[error("Failed to read the log at {}: {source}", path.display())]
     Read { path: PathBuf, source: io::Error },
+    #[error("Cannot log {unit} in the shared log of {template}: it is not an instance of it")]
+    NotAnInstance { unit: String, template: String },
 }
 
 /// One logged line.
@@ -39,11 +53,13 @@ pub struct Record {
 }
 
 impl Record {
-    fn encode(&self) -> String {
+    /// The line for this record; `unit` only in a shared file, where it tells whose it is.
+    fn encode(&self, unit: Option<&str>) -> String {
         // Tabs and newlines would break the line format; journald keeps them, we escape them.
         let message = self.message.replace('\\', "\\\\").replace('\n', "\\n");
+        let unit = unit.map(|u| format!("{u}\t")).unwrap_or_default();
         format!(
-            "{}\t{}\t{}\t{}\n",
+            "{unit}{}\t{}\t{}\t{}\n",
             self.realtime_usec,
             self.pid,
             self.identifier.replace(['\t', '\n'], " "),
@@ -51,6 +67,7 @@ impl Record {
         )
     }
 
+    /// Parses what follows the optional unit field (see [`split_unit`]).
     fn decode(line: &str) -> Option<Record> {
         let mut f = line.splitn(4, '\t');
         let realtime_usec = f.next()?.parse().ok()?;
@@ -78,6 +95,17 @@ impl Record {
     }
 }
 
+/// A line's unit field, if it has one, and the rest of the line. The first field of a line
+/// without one is the timestamp, a number, which no unit name is.
+fn split_unit(line: &str) -> (Option<&str>, &str) {
+    match line.split_once('\t') {
+        Some((first, rest)) if !first.is_empty() && first.parse::<u64>().is_err() => {
+            (Some(first), rest)
+        }
+        _ => (None, line),
+    }
+}
+
 pub fn now_usec() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -85,7 +113,8 @@ pub fn now_usec() -> u64 {
         .unwrap_or(0)
 }
 
-/// The log directory: one `UNIT.log` (and maybe `UNIT.log.1`) per unit.
+/// The log directory: one `UNIT.log` (and maybe `UNIT.log.1`) per unit, and one
+/// `TEMPLATE.log` (and maybe `TEMPLATE.log.1`) per template whose instances share it.
 #[derive(Debug, Clone)]
 pub struct LogStore {
     dir: PathBuf,
@@ -102,12 +131,32 @@ impl LogStore {
         &self.dir
     }
 
-    /// Every unit that has a log, sorted.
+    /// Every unit that has a log, sorted: those with a file of their own and the instances
+    /// found in shared files (whose template is not listed unless it was logged under its own
+    /// name). A shared file that cannot be read lists none, as an unreadable directory lists
+    /// nothing; reading the units themselves reports the error.
     pub fn units(&self) -> Vec<String> {
+        let mut units = BTreeSet::new();
+        for name in self.names() {
+            if !is_shared(&name) {
+                units.insert(name);
+                continue;
+            }
+            let _ = self.scan(&name, |unit, rest| {
+                if !units.contains(unit) && Record::decode(rest).is_some() {
+                    units.insert(unit.to_string());
+                }
+            });
+        }
+        units.into_iter().collect()
+    }
+
+    /// The names the directory keeps files under (`NAME.log`, `NAME.log.1`), sorted.
+    fn names(&self) -> Vec<String> {
         let Ok(entries) = fs::read_dir(&self.dir) else {
             return Vec::new();
         };
-        let mut units: Vec<String> = entries
+        let names: BTreeSet<String> = entries
             .flatten()
             .filter_map(|e| {
                 let name = e.file_name().into_string().ok()?;
@@ -117,21 +166,48 @@ impl LogStore {
                 Some(unit.to_string())
             })
             .collect();
-        units.sort();
-        units.dedup();
-        units
+        names.into_iter().collect()
     }
 
-    fn path(&self, unit: &str) -> PathBuf {
-        self.dir.join(format!("{unit}.log"))
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.log"))
     }
 
-    fn rotated(&self, unit: &str) -> PathBuf {
-        self.dir.join(format!("{unit}.log.1"))
+    fn rotated(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.log.1"))
     }
 
     pub fn append(&self, unit: &str, record: &Record) -> Result<(), JournalError> {
-        let path = self.path(unit);
+        self.write(unit, unit, &record.encode(None))
+    }
+
+    /// Logs `record` of `unit`, an instance of `template` (`echo@.service`), in the file all
+    /// instances of `template` share, for units that come and go by the thousand (one per
+    /// connection of an `Accept=yes` socket) and would otherwise each leave a file behind.
+    pub fn append_instance(
+        &self,
+        template: &str,
+        unit: &str,
+        record: &Record,
+    ) -> Result<(), JournalError> {
+        // Checked because the name is written into the line: a valid unit name has no tab or
+        // newline, and one of another template would be read back under the wrong file.
+        let belongs = UnitName::parse(unit)
+            .ok()
+            .and_then(|n| n.template())
+            .is_some_and(|t| t.as_str() == template);
+        if !belongs {
+            return Err(JournalError::NotAnInstance {
+                unit: unit.to_string(),
+                template: template.to_string(),
+            });
+        }
+        self.write(template, unit, &record.encode(Some(unit)))
+    }
+
+    /// Appends `line` to the file kept under `name`, rotating it first when it is full.
+    fn write(&self, name: &str, unit: &str, line: &str) -> Result<(), JournalError> {
+        let path = self.path(name);
         let err = |source| JournalError::Write {
             unit: unit.to_string(),
             path: path.clone(),
@@ -145,7 +221,7 @@ impl LogStore {
             .create(&self.dir)
             .map_err(err)?;
         if fs::metadata(&path).map(|m| m.len()).unwrap_or(0) >= ROTATE_BYTES {
-            fs::rename(&path, self.rotated(unit)).map_err(err)?;
+            fs::rename(&path, self.rotated(name)).map_err(err)?;
         }
         let mut f = OpenOptions::new()
             .create(true)
@@ -154,13 +230,13 @@ impl LogStore {
             .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
             .map_err(err)?;
-        f.write_all(record.encode().as_bytes()).map_err(err)
+        f.write_all(line.as_bytes()).map_err(err)
     }
 
-    /// Every record of `unit`, oldest first.
-    pub fn read(&self, unit: &str) -> Result<Vec<Record>, JournalError> {
-        let mut out = Vec::new();
-        for path in [self.rotated(unit), self.path(unit)] {
+    /// Calls `each` with every line of the files kept under `name`, oldest first, split into the
+    /// unit the line belongs to and the record's fields (for [`Record::decode`]).
+    fn scan(&self, name: &str, mut each: impl FnMut(&str, &str)) -> Result<(), JournalError> {
+        for path in [self.rotated(name), self.path(name)] {
             let file = match File::open(&path) {
                 Ok(f) => f,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
@@ -171,8 +247,28 @@ impl LogStore {
                     path: path.clone(),
                     source,
                 })?;
-                out.extend(Record::decode(&line));
+                let (unit, rest) = split_unit(&line);
+                each(unit.unwrap_or(name), rest);
             }
+        }
+        Ok(())
+    }
+
+    /// Every record of `unit`, oldest first: those in its own file and, for an instance, those
+    /// in its template's shared file.
+    pub fn read(&self, unit: &str) -> Result<Vec<Record>, JournalError> {
+        let template = UnitName::parse(unit).ok().and_then(|n| n.template());
+        let mut out = Vec::new();
+        for name in std::iter::once(unit).chain(template.as_ref().map(|t| t.as_str())) {
+            self.scan(name, |u, rest| {
+                if u == unit {
+                    out.extend(Record::decode(rest));
+                }
+            })?;
+        }
+        if template.is_some() {
+            // Two files interleave in time (stable, so equal stamps keep the order written).
+            out.sort_by_key(|r| r.realtime_usec);
         }
         Ok(out)
     }
@@ -183,6 +279,34 @@ impl LogStore {
         let skip = all.len().saturating_sub(n);
         Ok(all.into_iter().skip(skip).collect())
     }
+
+    /// The records of every unit `wanted` accepts, with their unit, oldest first. Each file is
+    /// read once, however many instances share it, and a unit's own file only when wanted.
+    pub fn read_matching(
+        &self,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<Vec<(String, Record)>, JournalError> {
+        let mut out = Vec::new();
+        for name in self.names() {
+            if !is_shared(&name) && !wanted(&name) {
+                continue;
+            }
+            self.scan(&name, |unit, rest| {
+                if wanted(unit) {
+                    if let Some(r) = Record::decode(rest) {
+                        out.push((unit.to_string(), r));
+                    }
+                }
+            })?;
+        }
+        out.sort_by_key(|(_, r)| r.realtime_usec);
+        Ok(out)
+    }
+}
+
+/// Whether the files kept under `name` are a template's, shared by its instances.
+fn is_shared(name: &str) -> bool {
+    UnitName::parse(name).is_ok_and(|n| n.is_template())
 }
 
 /// Splits a stream of output bytes into log lines: at newlines, and at [`LINE_MAX`] for a line
@@ -268,6 +392,135 @@ mod tests {
             tail.last().unwrap().realtime_usec,
             1_700_000_000_000_000 + 2999
         );
+    }
+
+    fn log_files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn lines_written_before_shared_files_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        // The old format, as earlier versions wrote it: no unit field, raw tabs in the message.
+        fs::write(
+            dir.path().join("old.service.log"),
+            "1700000000000001\t42\tnginx\tplain\n1700000000000002\t42\tnginx\ta\tb \\n c\n",
+        )
+        .unwrap();
+        let store = LogStore::new(dir.path());
+        let read = store.read("old.service").unwrap();
+        assert_eq!(read, vec![record(1, "plain"), record(2, "a\tb \n c")]);
+        assert_eq!(store.units(), vec!["old.service"]);
+    }
+
+    #[test]
+    fn instances_share_one_file_whose_lines_name_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LogStore::new(dir.path());
+        let (a, b) = (
+            "echo@0-1-0.service",
+            "echo@1-127.0.0.1:7777-127.0.0.1:33476.service",
+        );
+        store
+            .append_instance("echo@.service", a, &record(1, "hello\tthere"))
+            .unwrap();
+        store
+            .append_instance("echo@.service", b, &record(2, "from b"))
+            .unwrap();
+        // An instance logged in a file of its own too (before this store had shared files).
+        store.append(a, &record(3, "own file")).unwrap();
+        store
+            .append_instance("echo@.service", a, &record(4, "again"))
+            .unwrap();
+
+        assert_eq!(
+            fs::read_to_string(dir.path().join("echo@.service.log")).unwrap(),
+            format!(
+                "{a}\t1700000000000001\t42\tnginx\thello\tthere\n\
+                 {b}\t1700000000000002\t42\tnginx\tfrom b\n\
+                 {a}\t1700000000000004\t42\tnginx\tagain\n"
+            )
+        );
+        assert_eq!(
+            store.read(a).unwrap(),
+            vec![
+                record(1, "hello\tthere"),
+                record(3, "own file"),
+                record(4, "again")
+            ],
+            "both files, oldest first"
+        );
+        assert_eq!(store.tail(b, 5).unwrap(), vec![record(2, "from b")]);
+        assert_eq!(store.units(), vec![a, b], "the template is no unit");
+        assert!(store.read("echo@.service").unwrap().is_empty());
+        let all = store.read_matching(|u| u.starts_with("echo@")).unwrap();
+        let units: Vec<&str> = all.iter().map(|(u, _)| u.as_str()).collect();
+        assert_eq!(units, vec![a, b, a, a]);
+    }
+
+    #[test]
+    fn only_instances_of_the_template_go_in_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LogStore::new(dir.path());
+        for (template, unit) in [
+            ("echo@.service", "other@1.service"),
+            ("echo@.service", "echo.service"),
+            ("echo@.service", "echo@1\tx.service"),
+            ("echo.service", "echo.service"),
+        ] {
+            let e = store.append_instance(template, unit, &record(1, "x"));
+            assert!(
+                matches!(e, Err(JournalError::NotAnInstance { .. })),
+                "{template} {unit}"
+            );
+        }
+        assert!(store.units().is_empty());
+    }
+
+    #[test]
+    fn the_shared_file_rotates_and_stays_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LogStore::new(dir.path());
+        let line = "x".repeat(1000);
+        for i in 0..3000 {
+            let unit = format!("echo@{i}-1-0.service");
+            store
+                .append_instance("echo@.service", &unit, &record(i, &line))
+                .unwrap();
+        }
+        assert_eq!(
+            log_files(dir.path()),
+            vec!["echo@.service.log", "echo@.service.log.1"]
+        );
+        let size = |p: &str| fs::metadata(dir.path().join(p)).unwrap().len();
+        let total = size("echo@.service.log") + size("echo@.service.log.1");
+        assert!(total <= 2 * ROTATE_BYTES + 2048);
+        assert_eq!(
+            store.read("echo@2999-1-0.service").unwrap(),
+            vec![record(2999, &line)]
+        );
+        assert!(
+            store.read("echo@0-1-0.service").unwrap().is_empty(),
+            "rotated out"
+        );
+        let units = store.units();
+        assert!(units.len() > 1000 && units.len() < 3000);
+        assert!(units.contains(&"echo@2999-1-0.service".to_string()));
+        assert!(!units.contains(&"echo@0-1-0.service".to_string()));
+        assert!(!units.contains(&"echo@.service".to_string()));
+        let mut kept: Vec<String> = store
+            .read_matching(|_| true)
+            .unwrap()
+            .into_iter()
+            .map(|(u, _)| u)
+            .collect();
+        kept.sort();
+        assert_eq!(units, kept, "one instance per record left");
     }
 
     #[test]
