@@ -249,7 +249,20 @@ impl Manager {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{unit}[{}]: {}", record.pid, record.message);
         }
-        if let Err(e) = self.logs.append(unit, &record) {
+        // A connection instance logs into its template's shared file, so a busy Accept=yes
+        // socket does not leave a file behind per connection.
+        let is_connection = self
+            .by_name
+            .get(unit)
+            .is_some_and(|&i| self.units[i].conn.is_some() || self.units[i].was_connection);
+        let template = is_connection
+            .then(|| UnitName::parse(unit).ok().and_then(|n| n.template()))
+            .flatten();
+        let written = match template {
+            Some(t) => self.logs.append_instance(t.as_str(), unit, &record),
+            None => self.logs.append(unit, &record),
+        };
+        if let Err(e) = written {
             eprintln!("{e}");
         }
     }

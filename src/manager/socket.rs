@@ -21,7 +21,6 @@ use std::fs;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -33,8 +32,9 @@ use super::job::JobKind;
 use super::service::{ServiceResult, SubState};
 use super::state::ActiveState;
 use crate::ipc::protocol::JobMode;
-use crate::unit::model::{Listen, SocketSection, TypeSection, UnitConfig};
+use crate::unit::model::{Listen, SocketAddress, SocketSection, TypeSection, UnitConfig};
 use crate::unit::name::{UnitName, UnitType};
+use crate::unit::timespan::Usec;
 
 #[derive(Debug, Error)]
 pub enum SocketError {
@@ -220,36 +220,6 @@ impl RawAddr {
     }
 }
 
-/// What a Listen line's address names.
-enum Target {
-    Path(PathBuf),
-    Abstract(Vec<u8>),
-    Inet(SocketAddr),
-}
-
-fn ipv6_supported() -> bool {
-    Path::new("/proc/net/if_inet6").exists()
-}
-
-fn parse_target(address: &str) -> Option<Target> {
-    if address.starts_with('/') {
-        return Some(Target::Path(PathBuf::from(address)));
-    }
-    if let Some(name) = address.strip_prefix('@') {
-        return Some(Target::Abstract(name.as_bytes().to_vec()));
-    }
-    // A port alone listens on every address, IPv6 and IPv4 (socket_address_parse()).
-    if let Ok(port) = address.parse::<u16>() {
-        let any = if ipv6_supported() {
-            IpAddr::V6(Ipv6Addr::UNSPECIFIED)
-        } else {
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-        };
-        return Some(Target::Inet(SocketAddr::new(any, port)));
-    }
-    address.parse().ok().map(Target::Inet)
-}
-
 fn parse_mode(mode: &str, default: u32) -> u32 {
     u32::from_str_radix(mode, 8).unwrap_or(default)
 }
@@ -281,28 +251,6 @@ fn prepare_path(path: &Path, s: &SocketSection) -> io::Result<()> {
     }
 }
 
-/// The `ListenNetlink=` families systemd knows by name (netlink_family_table).
-const NETLINK_FAMILIES: &[(&str, libc::c_int)] = &[
-    ("route", 0),
-    ("firewall", 3),
-    ("inet-diag", 4),
-    ("nflog", 5),
-    ("xfrm", 6),
-    ("selinux", 7),
-    ("iscsi", 8),
-    ("audit", 9),
-    ("fib-lookup", 10),
-    ("connector", 11),
-    ("netfilter", 12),
-    ("ip6-fw", 13),
-    ("dnrtmsg", 14),
-    ("kobject-uevent", 15),
-    ("generic", 16),
-    ("scsitransport", 18),
-    ("ecryptfs", 19),
-    ("rdma", 20),
-];
-
 /// socket.c's `socket_address_listen()` for one Listen line.
 fn open_listener(
     listen: &Listen,
@@ -325,17 +273,23 @@ fn open_listener(
                 "Datagram" => libc::SOCK_DGRAM,
                 _ => libc::SOCK_SEQPACKET,
             };
-            let target = parse_target(address).ok_or_else(unsupported)?;
+            let target = listen.socket_address().ok_or_else(unsupported)?;
             let (domain, raw) = match &target {
-                Target::Path(p) => (
+                SocketAddress::Path(p) => (
                     libc::AF_UNIX,
-                    RawAddr::unix(p.as_os_str().as_bytes(), false).map_err(err)?,
+                    RawAddr::unix(p.as_bytes(), false).map_err(err)?,
                 ),
-                Target::Abstract(n) => (libc::AF_UNIX, RawAddr::unix(n, true).map_err(err)?),
-                Target::Inet(a) if a.is_ipv4() => (libc::AF_INET, RawAddr::inet(*a)),
-                Target::Inet(a) => (libc::AF_INET6, RawAddr::inet(*a)),
+                SocketAddress::Abstract(n) => (
+                    libc::AF_UNIX,
+                    RawAddr::unix(n.as_bytes(), true).map_err(err)?,
+                ),
+                SocketAddress::Inet(a) if a.is_ipv4() => (libc::AF_INET, RawAddr::inet(*a)),
+                SocketAddress::Inet(a) => (libc::AF_INET6, RawAddr::inet(*a)),
+                SocketAddress::Vsock { .. } | SocketAddress::Netlink { .. } => {
+                    return Err(unsupported())
+                }
             };
-            let fd = new_socket(domain, kind, 0).map_err(err)?;
+            let fd = new_socket(domain, kind, s.socket_protocol).map_err(err)?;
             let raw_fd = fd.as_raw_fd();
             if domain == libc::AF_INET6 && s.bind_ipv6_only != "default" {
                 let only = i32::from(s.bind_ipv6_only == "ipv6-only");
@@ -393,11 +347,25 @@ fn open_listener(
                 "SO_REUSEADDR",
                 set_int(raw_fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1),
             );
+            if let (Some(device), true) = (&s.bind_to_device, domain != libc::AF_UNIX) {
+                // SAFETY: setsockopt(2) reading the interface name, of the length we pass.
+                let r = check(unsafe {
+                    libc::setsockopt(
+                        raw_fd,
+                        libc::SOL_SOCKET,
+                        libc::SO_BINDTODEVICE,
+                        device.as_ptr().cast(),
+                        device.len() as libc::socklen_t,
+                    )
+                });
+                option(&mut warnings, "SO_BINDTODEVICE", r.map(drop));
+            }
             let path = match &target {
-                Target::Path(p) => {
-                    prepare_path(p, s).map_err(err)?;
+                SocketAddress::Path(p) => {
+                    let p = PathBuf::from(p);
+                    prepare_path(&p, s).map_err(err)?;
                     with_mode(parse_mode(&s.socket_mode, 0o666), || raw.bind(&fd)).map_err(err)?;
-                    Some(p.clone())
+                    Some(p)
                 }
                 _ => {
                     raw.bind(&fd).map_err(err)?;
@@ -447,6 +415,12 @@ fn open_listener(
             if !ours {
                 return Err(err(io::Error::from_raw_os_error(libc::EEXIST)));
             }
+            if s.pipe_size > 0 {
+                let size = s.pipe_size.min(i32::MAX as u64) as libc::c_int;
+                // SAFETY: fcntl(F_SETPIPE_SZ) on the FIFO we opened.
+                let r = check(unsafe { libc::fcntl(f.as_raw_fd(), libc::F_SETPIPE_SZ, size) });
+                option(&mut warnings, "F_SETPIPE_SZ", r.map(drop));
+            }
             (f.into(), Some(path), false)
         }
         "Special" => {
@@ -463,18 +437,9 @@ fn open_listener(
             (f.into(), None, false)
         }
         "Netlink" => {
-            let mut words = address.split_whitespace();
-            let family = words
-                .next()
-                .and_then(|f| {
-                    NETLINK_FAMILIES
-                        .iter()
-                        .find(|(n, _)| *n == f)
-                        .map(|(_, v)| *v)
-                        .or_else(|| f.parse().ok())
-                })
-                .ok_or_else(unsupported)?;
-            let group: u32 = words.next().and_then(|g| g.parse().ok()).unwrap_or(0);
+            let Some(SocketAddress::Netlink { family, group }) = listen.socket_address() else {
+                return Err(unsupported());
+            };
             let fd = new_socket(libc::AF_NETLINK, libc::SOCK_RAW, family).map_err(err)?;
             // SAFETY: all-zero is a valid sockaddr_nl.
             let mut nl: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
@@ -494,7 +459,12 @@ fn open_listener(
         _ => return Err(unsupported()),
     };
     if matches!(listen.kind, "Stream" | "Datagram" | "SequentialPacket") {
-        apply_socket_options(&fd, s, &mut warnings);
+        let domain = match listen.socket_address() {
+            Some(SocketAddress::Inet(a)) if a.is_ipv4() => libc::AF_INET,
+            Some(SocketAddress::Inet(_)) => libc::AF_INET6,
+            _ => libc::AF_UNIX,
+        };
+        apply_socket_options(&fd, s, domain, &mut warnings);
     }
     Ok((
         Listener {
@@ -513,95 +483,156 @@ fn option(warnings: &mut Vec<String>, name: &str, result: io::Result<()>) {
     }
 }
 
-fn apply_socket_options(fd: &OwnedFd, s: &SocketSection, warnings: &mut Vec<String>) {
-    let fd = fd.as_raw_fd();
-    let sol = libc::SOL_SOCKET;
-    if s.keep_alive {
-        option(
-            warnings,
-            "SO_KEEPALIVE",
-            set_int(fd, sol, libc::SO_KEEPALIVE, 1),
-        );
-    }
-    let secs = |u: crate::unit::timespan::Usec| (u.0 / 1_000_000).clamp(1, i32::MAX as u64) as i32;
-    if let Some(t) = s.keep_alive_time {
-        option(
-            warnings,
+/// socket.c's `socket_apply_socket_options()`: the options the unit sets, each failure a
+/// warning. Unset, zero or negative values (as the model keeps them) leave the kernel's.
+fn apply_socket_options(
+    fd: &OwnedFd,
+    s: &SocketSection,
+    domain: libc::c_int,
+    warnings: &mut Vec<String>,
+) {
+    let raw = fd.as_raw_fd();
+    let (sol, tcp) = (libc::SOL_SOCKET, libc::IPPROTO_TCP);
+    let inet = domain == libc::AF_INET || domain == libc::AF_INET6;
+    let v6 = domain == libc::AF_INET6;
+    let secs = |u: Usec| (u.0 / 1_000_000).min(i32::MAX as u64) as i32;
+    let positive = |u: Option<Usec>| u.map(secs).filter(|&n| n > 0);
+    let size = |n: Option<u64>| n.filter(|&n| n > 0).map(|n| n.min(i32::MAX as u64) as i32);
+    let flag = |on: bool| on.then_some(1);
+    let options: [(&str, libc::c_int, libc::c_int, Option<i32>); 16] = [
+        ("SO_KEEPALIVE", sol, libc::SO_KEEPALIVE, flag(s.keep_alive)),
+        (
             "TCP_KEEPIDLE",
-            set_int(fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, secs(t)),
-        );
-    }
-    if let Some(t) = s.keep_alive_interval {
-        option(
-            warnings,
+            tcp,
+            libc::TCP_KEEPIDLE,
+            positive(s.keep_alive_time),
+        ),
+        (
             "TCP_KEEPINTVL",
-            set_int(fd, libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, secs(t)),
-        );
-    }
-    if let Some(n) = s.keep_alive_probes {
-        let n = n.min(i32::MAX as u32) as i32;
-        option(
-            warnings,
+            tcp,
+            libc::TCP_KEEPINTVL,
+            positive(s.keep_alive_interval),
+        ),
+        (
             "TCP_KEEPCNT",
-            set_int(fd, libc::IPPROTO_TCP, libc::TCP_KEEPCNT, n),
-        );
-    }
-    if s.no_delay {
-        option(
-            warnings,
-            "TCP_NODELAY",
-            set_int(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1),
-        );
-    }
-    if s.broadcast {
-        option(
-            warnings,
-            "SO_BROADCAST",
-            set_int(fd, sol, libc::SO_BROADCAST, 1),
-        );
-    }
-    if s.pass_credentials {
-        option(
-            warnings,
+            tcp,
+            libc::TCP_KEEPCNT,
+            s.keep_alive_probes
+                .filter(|&n| n > 0)
+                .map(|n| n.min(i32::MAX as u32) as i32),
+        ),
+        (
+            "TCP_DEFER_ACCEPT",
+            tcp,
+            libc::TCP_DEFER_ACCEPT,
+            Some(secs(s.defer_accept)).filter(|&n| n > 0),
+        ),
+        ("TCP_NODELAY", tcp, libc::TCP_NODELAY, flag(s.no_delay)),
+        ("SO_BROADCAST", sol, libc::SO_BROADCAST, flag(s.broadcast)),
+        (
             "SO_PASSCRED",
-            set_int(fd, sol, libc::SO_PASSCRED, 1),
-        );
-    }
-    if s.pass_security {
-        option(
-            warnings,
-            "SO_PASSSEC",
-            set_int(fd, sol, libc::SO_PASSSEC, 1),
-        );
-    }
-    if let Some(p) = s.priority {
-        option(
-            warnings,
+            sol,
+            libc::SO_PASSCRED,
+            flag(s.pass_credentials),
+        ),
+        ("SO_PASSSEC", sol, libc::SO_PASSSEC, flag(s.pass_security)),
+        (
             "SO_PRIORITY",
-            set_int(fd, sol, libc::SO_PRIORITY, p),
-        );
-    }
-    let size = |n: u64| n.min(i32::MAX as u64) as i32;
-    if let Some(n) = s.receive_buffer {
-        if set_int(fd, sol, libc::SO_RCVBUFFORCE, size(n)).is_err() {
-            option(
-                warnings,
-                "SO_RCVBUF",
-                set_int(fd, sol, libc::SO_RCVBUF, size(n)),
-            );
+            sol,
+            libc::SO_PRIORITY,
+            s.priority.filter(|&p| p >= 0),
+        ),
+        ("SO_MARK", sol, libc::SO_MARK, s.mark.filter(|&m| m >= 0)),
+        (
+            "SO_TIMESTAMP",
+            sol,
+            libc::SO_TIMESTAMP,
+            flag(s.timestamping == "us"),
+        ),
+        (
+            "SO_TIMESTAMPNS",
+            sol,
+            libc::SO_TIMESTAMPNS,
+            flag(s.timestamping == "ns"),
+        ),
+        (
+            "IP_TOS",
+            if v6 {
+                libc::IPPROTO_IPV6
+            } else {
+                libc::IPPROTO_IP
+            },
+            if v6 { libc::IPV6_TCLASS } else { libc::IP_TOS },
+            (inet && s.ip_tos >= 0).then_some(s.ip_tos),
+        ),
+        (
+            "IP_TTL",
+            if v6 {
+                libc::IPPROTO_IPV6
+            } else {
+                libc::IPPROTO_IP
+            },
+            if v6 {
+                libc::IPV6_UNICAST_HOPS
+            } else {
+                libc::IP_TTL
+            },
+            (inet && s.ip_ttl >= 0).then_some(s.ip_ttl),
+        ),
+        (
+            "IP_PKTINFO",
+            if v6 {
+                libc::IPPROTO_IPV6
+            } else {
+                libc::IPPROTO_IP
+            },
+            if v6 {
+                libc::IPV6_RECVPKTINFO
+            } else {
+                libc::IP_PKTINFO
+            },
+            flag(inet && s.pass_packet_info),
+        ),
+    ];
+    for (name, level, opt, value) in options {
+        if let Some(v) = value {
+            option(warnings, name, set_int(raw, level, opt, v));
         }
     }
-    if let Some(n) = s.send_buffer {
-        if set_int(fd, sol, libc::SO_SNDBUFFORCE, size(n)).is_err() {
-            option(
-                warnings,
-                "SO_SNDBUF",
-                set_int(fd, sol, libc::SO_SNDBUF, size(n)),
-            );
+    // Beyond the unprivileged maximum only with CAP_NET_ADMIN: then the plain option.
+    let buffers = [
+        (
+            libc::SO_RCVBUFFORCE,
+            libc::SO_RCVBUF,
+            "SO_RCVBUF",
+            size(s.receive_buffer),
+        ),
+        (
+            libc::SO_SNDBUFFORCE,
+            libc::SO_SNDBUF,
+            "SO_SNDBUF",
+            size(s.send_buffer),
+        ),
+    ];
+    for (forced, plain, name, value) in buffers {
+        if let Some(n) = value {
+            if set_int(raw, sol, forced, n).is_err() {
+                option(warnings, name, set_int(raw, sol, plain, n));
+            }
         }
     }
-    if let Some(m) = s.mark {
-        option(warnings, "SO_MARK", set_int(fd, sol, libc::SO_MARK, m));
+    if let Some(algorithm) = &s.tcp_congestion {
+        // SAFETY: setsockopt(2) reading the algorithm's bytes, of the length we pass.
+        let r = check(unsafe {
+            libc::setsockopt(
+                raw,
+                tcp,
+                libc::TCP_CONGESTION,
+                algorithm.as_ptr().cast(),
+                algorithm.len() as libc::socklen_t,
+            )
+        });
+        option(warnings, "TCP_CONGESTION", r.map(drop));
     }
 }
 
@@ -1291,17 +1322,10 @@ impl Manager {
     }
 }
 
-/// The name of the service an Accept=no socket starts (`Service=`, else its own name).
+/// The service a socket starts itself (`SocketSection::triggered_service()`): none for an
+/// Accept=yes socket, whose instances are started per connection.
 fn triggered_service_name(socket: &UnitConfig) -> Option<String> {
-    let s = socket_section(&socket.kind)?;
-    if s.accept {
-        return None;
-    }
-    Some(
-        s.service
-            .clone()
-            .unwrap_or_else(|| format!("{}.service", socket.id.trim_end_matches(".socket"))),
-    )
+    socket_section(&socket.kind)?.triggered_service(&socket.id)
 }
 
 /// Triggers= of a unit from its file alone: an Accept=no socket's service.
