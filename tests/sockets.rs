@@ -548,3 +548,106 @@ fn a_socket_whose_service_already_runs_is_refused() {
     assert_eq!(o.code, 0, "{o:?}");
     assert_eq!(sb.prop("early.service", "ActiveState"), "active");
 }
+
+#[test]
+fn a_service_gets_the_fds_of_its_sockets_setting_after_its_own_sockets() {
+    let sb = Sandbox::new();
+    sb.unit(
+        "single.socket",
+        "[Socket]\nListenStream=/run/single.sock\nListenDatagram=/run/single.dgram\n",
+    );
+    sb.unit(
+        "other.socket",
+        "[Socket]\nListenStream=/run/other.sock\nService=single.service\nFileDescriptorName=otherfd\n",
+    );
+    sb.unit(
+        "single.service",
+        &format!(
+            "[Service]\nSockets=other.socket\nExecStart={}\n",
+            sb.daemon("listen-fds.py")
+        ),
+    );
+    let o = sb.systemctl(&["start", "single.socket", "other.socket"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(
+        sb.prop("single.service", "TriggeredBy"),
+        "single.socket other.socket"
+    );
+    let line = request(&sb, "/run/other.sock");
+    let pid = sb.main_pid("single.service");
+    assert_eq!(
+        line,
+        format!("pid={pid} fds=3 names=single.socket:single.socket:otherfd\n")
+    );
+    assert_eq!(request(&sb, "/run/single.sock"), line);
+}
+
+#[test]
+fn an_enabled_socket_listens_before_the_services_of_the_boot_start() {
+    let sb = Sandbox::for_init();
+    sb.unit(
+        "api.socket",
+        "[Socket]\nListenStream=/run/api.sock\n[Install]\nWantedBy=sockets.target\n",
+    );
+    sb.unit(
+        "api.service",
+        &format!("[Service]\nExecStart={}\n", sb.daemon("listen-fds.py")),
+    );
+    // A client enabled for the boot, not ordered after the socket: sockets.target is.
+    sb.unit(
+        "client.service",
+        "[Service]\nType=oneshot\nRemainAfterExit=yes\n\
+         ExecStart=/usr/bin/python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); \
+         s.connect('/run/api.sock'); open('/run/answer', 'w').write(s.makefile().readline())\"\n\
+         [Install]\nWantedBy=multi-user.target\n",
+    );
+    let o = sb.systemctl(&["enable", "api.socket", "client.service"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let link = sb.run(&[
+        "test",
+        "-L",
+        "/etc/systemd/system/sockets.target.wants/api.socket",
+    ]);
+    assert_eq!(link.code, 0, "{o:?}");
+    sb.boot(&[]);
+    sb.wait_for_prop("client.service", "ActiveState", "active");
+    let pid = sb.main_pid("api.service");
+    assert_eq!(
+        sb.read("/run/answer").unwrap_or_default(),
+        format!("pid={pid} fds=1 names=api.socket\n")
+    );
+}
+
+#[test]
+fn a_path_that_cannot_be_made_fails_the_socket_with_its_errno_and_a_stale_file_is_replaced() {
+    let sb = Sandbox::new();
+    sb.unit("nodir.socket", "[Socket]\nListenStream=/proc/nope/x.sock\n");
+    sb.unit(
+        "nodir.service",
+        "[Service]\nExecStart=/bin/sleep infinity\n",
+    );
+    sb.unit("stale.socket", "[Socket]\nListenStream=/run/stale.sock\n");
+    sb.unit(
+        "stale.service",
+        "[Service]\nExecStart=/bin/sleep infinity\n",
+    );
+    sb.file("/run/stale.sock", "left by an earlier run\n");
+    let o = sb.systemctl(&["start", "nodir.socket"]);
+    assert_eq!(o.code, 1, "{o:?}");
+    assert_eq!(sb.prop("nodir.socket", "Result"), "resources");
+    let status = sb.systemctl(&["status", "nodir.socket"]);
+    assert_eq!(status.code, 3, "{status:?}");
+    for line in [
+        "Active: failed (Result: resources)",
+        "nodir.socket: Failed to create listening socket (/proc/nope/x.sock): No such file or directory",
+        "nodir.socket: Failed to listen on sockets: No such file or directory",
+        "nodir.socket: Failed with result 'resources'.",
+        "Failed to listen on nodir.socket.",
+    ] {
+        assert!(status.stdout.contains(line), "{line:?} in {status:?}");
+    }
+    let o = sb.systemctl(&["start", "stale.socket"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let kind = sb.run(&["stat", "-c", "%F", "/run/stale.sock"]);
+    assert_eq!(kind.stdout, "socket\n");
+}
