@@ -651,3 +651,32 @@ fn a_path_that_cannot_be_made_fails_the_socket_with_its_errno_and_a_stale_file_i
     let kind = sb.run(&["stat", "-c", "%F", "/run/stale.sock"]);
     assert_eq!(kind.stdout, "socket\n");
 }
+
+#[test]
+fn standard_input_socket_is_the_listener_with_accept_no_and_needs_exactly_one_socket() {
+    let sb = Sandbox::new();
+    sb.unit("wait.socket", "[Socket]\nListenStream=/run/wait.sock\n");
+    // inetd's "wait" style: the service accepts on its stdin.
+    sb.unit(
+        "wait.service",
+        "[Service]\nStandardInput=socket\nStandardOutput=journal\n\
+         ExecStart=/usr/bin/python3 -c \"import os,socket; l = socket.socket(fileno=0); \
+         c, _ = l.accept(); c.sendall(('fds=' + os.environ.get('LISTEN_FDS', 'none') + '\\\\n').encode())\"\n",
+    );
+    let o = sb.systemctl(&["start", "wait.socket"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(request(&sb, "/run/wait.sock"), "fds=none\n");
+    // Started without its socket, there is nothing to put on stdin: the command is refused.
+    sb.unit(
+        "alone.service",
+        "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n",
+    );
+    let o = sb.systemctl(&["start", "alone.service"]);
+    assert_eq!(o.code, 1, "{o:?}");
+    assert_eq!(sb.prop("alone.service", "Result"), "resources");
+    let log = sb.journalctl(&["-u", "alone.service"]);
+    assert!(
+        log.stdout.contains("alone.service: Got no socket."),
+        "{log:?}"
+    );
+}

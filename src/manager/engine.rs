@@ -193,8 +193,28 @@ impl Manager {
         };
         let id = self.units[i].config.id.clone();
         let fifo = self.open_log_fifo(&id);
+        let settings = &self.units[i].config.settings;
+        let stdio_socket = [
+            &settings.standard_input,
+            &settings.standard_output,
+            &settings.standard_error,
+        ]
+        .iter()
+        .any(|s| s.as_str() == "socket");
+        let is_service = self.units[i].config.unit_type == UnitType::Service;
+        let (sockets, names) = if is_service {
+            self.socket_fds_for(i)
+        } else {
+            Default::default()
+        };
+        let remote = self.units[i].conn.as_ref().and_then(|c| c.remote);
         let prepared = self.exec_context_call(i, |ctx| {
-            exec_env::prepare(ctx, &command, kind, fifo.as_ref().map(|f| f.as_fd()))
+            let ctx = ExecContext {
+                sockets: &sockets,
+                remote,
+                ..*ctx
+            };
+            exec_env::prepare(&ctx, &command, kind, fifo.as_ref().map(|f| f.as_fd()))
         });
         let prepared = match prepared {
             Ok(p) => p,
@@ -207,12 +227,17 @@ impl Manager {
             }
         };
         let mut prepared = prepared;
-        let stdin_is_socket = self.units[i].config.settings.standard_input == "socket";
-        if kind == ExecKind::Start
-            && self.units[i].config.unit_type == UnitType::Service
-            && !stdin_is_socket
-        {
-            let (fds, names) = self.socket_fds_for(i);
+        // Only the main process gets the fds (EXEC_PASS_FDS), unless the sockets are its stdio.
+        if kind == ExecKind::Start && is_service {
+            let (mut fds, mut names) = if stdio_socket {
+                Default::default()
+            } else {
+                (sockets, names)
+            };
+            for (fd, name) in self.stored_fds(i) {
+                fds.push(fd);
+                names.push(name);
+            }
             if !fds.is_empty() {
                 if let Err(e) = prepared.plan.listen_fds(fds, &names) {
                     self.unit_log(i, &format!("Failed to pass the socket fds: {e}"));
@@ -332,7 +357,8 @@ impl Manager {
             manager_is_root: nix::unistd::geteuid().is_root(),
             directories: &self.directories,
             manager_env: &self.manager_env,
-            connection: u.conn.as_ref(),
+            sockets: &[],
+            remote: None,
         };
         f(&ctx)
     }

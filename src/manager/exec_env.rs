@@ -187,9 +187,11 @@ pub struct ExecContext<'a> {
     /// The manager's own environment: the source of `PassEnvironment=`, `$TERM` for the console
     /// and, for a non-root manager, `$HOME`.
     pub manager_env: &'a [(String, String)],
-    /// The connection an Accept=yes instance serves: stdin with StandardInput=socket, and
-    /// `$REMOTE_ADDR`/`$REMOTE_PORT`.
-    pub connection: Option<&'a super::socket::Connection>,
+    /// The socket fds a command with StandardInput/Output/Error=socket may use (an Accept=yes
+    /// instance's connection, else the listeners of the sockets that trigger the service).
+    pub sockets: &'a [OwnedFd],
+    /// The peer of an Accept=yes instance's IP connection: `$REMOTE_ADDR`/`$REMOTE_PORT`.
+    pub remote: Option<std::net::SocketAddr>,
 }
 
 /// A command ready for [`spawn::spawn`], and what the unit asked for that could not be done
@@ -219,6 +221,11 @@ pub enum ExecEnvError {
     GroupNotPermitted { gid: u32 },
     #[error("Changing to the requested working directory failed: No such device or address (WorkingDirectory=~ without a home directory)")]
     NoHome,
+    /// StandardInput/Output/Error=socket needs exactly one socket (exec_spawn()).
+    #[error("Got no socket.")]
+    NoSocket,
+    #[error("Got more than one socket.")]
+    TooManySockets,
     /// `fd` is 0, 1 or 2.
     #[error("Failed to set up standard {} from {}: {source}", ["input", "output", "error"][*fd], path.display())]
     Stdio {
@@ -242,7 +249,10 @@ impl ExecEnvError {
     /// systemd has none; 1 (EXIT_FAILURE) stands in for them.
     pub fn exit_status(&self) -> i32 {
         match self {
-            ExecEnvError::EnvironmentFile(_) | ExecEnvError::EnvironmentGlob { .. } => 1,
+            ExecEnvError::EnvironmentFile(_)
+            | ExecEnvError::EnvironmentGlob { .. }
+            | ExecEnvError::NoSocket
+            | ExecEnvError::TooManySockets => 1,
             ExecEnvError::Credentials(CredentialsError::NoUser(..))
             | ExecEnvError::UserNotPermitted { .. } => 217,
             ExecEnvError::Credentials(CredentialsError::NoGroup(..))
@@ -261,7 +271,10 @@ impl ExecEnvError {
     pub fn fails_before_fork(&self) -> bool {
         matches!(
             self,
-            ExecEnvError::EnvironmentFile(_) | ExecEnvError::EnvironmentGlob { .. }
+            ExecEnvError::EnvironmentFile(_)
+                | ExecEnvError::EnvironmentGlob { .. }
+                | ExecEnvError::NoSocket
+                | ExecEnvError::TooManySockets
         )
     }
 }
@@ -385,8 +398,11 @@ fn environment(
     if !ctx.invocation_id.is_empty() {
         env.set("INVOCATION_ID", ctx.invocation_id);
     }
-    for (k, v) in ctx.connection.map(|c| c.remote_env()).unwrap_or_default() {
-        env.set(&k, &v);
+    if let Some(remote) = ctx.remote {
+        // service_spawn_internal(): a v4-mapped peer as plain IPv4.
+        let ip = super::socket::unmapped(remote.ip());
+        env.set("REMOTE_ADDR", &ip.to_string());
+        env.set("REMOTE_PORT", &remote.port().to_string());
     }
     if needs_term(s) {
         let tty = s.tty_path.as_deref().unwrap_or(DEFAULT_TTY);
@@ -608,6 +624,7 @@ fn output_file(o: &str) -> Option<(&Path, i32)> {
 /// What the outputs are set up against: the input already opened, the terminal, the log pipe.
 struct Outputs<'a> {
     stdin: Option<&'a OwnedFd>,
+    socket: Option<&'a OwnedFd>,
     stdin_is_tty: bool,
     tty: &'a Path,
     umask: u32,
@@ -624,10 +641,13 @@ impl Outputs<'_> {
     ) -> Result<Option<OwnedFd>, ExecEnvError> {
         Ok(match o {
             "null" => None,
-            // The input's descriptor unless that is /dev/null. Without a socket (Accept=yes)
-            // fixup_output() turns `socket` into `inherit`.
-            "inherit" | "socket" => match self.stdin {
+            // The input's descriptor unless that is /dev/null.
+            "inherit" => match self.stdin {
                 Some(input) => Some(dup(fd, input, "stdin")?),
+                None => None,
+            },
+            "socket" => match self.socket {
+                Some(socket) => Some(dup(fd, socket, "socket")?),
                 None => None,
             },
             "journal" | "syslog" | "kmsg" | "journal+console" | "syslog+console"
@@ -678,10 +698,25 @@ impl Outputs<'_> {
     }
 }
 
+/// The one socket StandardInput/Output/Error=socket use: exec_spawn() refuses the command
+/// with none or several.
+fn stdio_socket<'a>(ctx: &ExecContext<'a>) -> Result<Option<&'a OwnedFd>, ExecEnvError> {
+    let s = &ctx.unit.settings;
+    let wanted = s.standard_input == "socket"
+        || s.standard_output == "socket"
+        || s.standard_error == "socket";
+    match ctx.sockets {
+        _ if !wanted => Ok(None),
+        [one] => Ok(Some(one)),
+        [] => Err(ExecEnvError::NoSocket),
+        _ => Err(ExecEnvError::TooManySockets),
+    }
+}
+
 /// `setup_input()`/`setup_output()`: stdin, stdout, stderr; `None` is /dev/null.
 fn standard_streams(
     s: &ExecSettings,
-    connection: Option<&OwnedFd>,
+    socket: Option<&OwnedFd>,
     umask: u32,
     log_pipe: Option<BorrowedFd>,
     warnings: &mut Vec<String>,
@@ -711,15 +746,9 @@ fn standard_streams(
             .map_err(|e| stdio_error(0, path, e))?;
         Some(f.into())
     } else if input == "socket" {
-        match connection {
+        match socket {
             Some(c) => Some(dup(0, c, "socket")?),
-            None => {
-                warnings.push(
-                    "StandardInput=socket without a connection (Accept=yes); using /dev/null."
-                        .to_string(),
-                );
-                None
-            }
+            None => None,
         }
     } else {
         if input != "null" {
@@ -731,6 +760,7 @@ fn standard_streams(
     };
     let outputs = Outputs {
         stdin: stdin.as_ref(),
+        socket,
         stdin_is_tty: is_tty_input(input),
         tty,
         umask,
@@ -789,13 +819,7 @@ pub fn prepare(
         .into_iter()
         .map(|l| (l.resource, l.as_rlimit()))
         .collect();
-    plan.stdio = standard_streams(
-        s,
-        ctx.connection.map(|c| &c.fd),
-        umask,
-        log_pipe,
-        &mut warnings,
-    )?;
+    plan.stdio = standard_streams(s, stdio_socket(ctx)?, umask, log_pipe, &mut warnings)?;
     Ok(Prepared { plan, warnings })
 }
 
@@ -965,7 +989,8 @@ mod tests {
                 manager_is_root: true,
                 directories: &self.bases,
                 manager_env: env,
-                connection: None,
+                sockets: &[],
+                remote: None,
             }
         }
     }

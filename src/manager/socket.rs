@@ -82,21 +82,8 @@ pub struct Connection {
     pub remote: Option<SocketAddr>,
 }
 
-impl Connection {
-    /// `$REMOTE_ADDR`/`$REMOTE_PORT` (service_spawn_internal()): IP peers only, a v4-mapped
-    /// address as plain IPv4.
-    pub fn remote_env(&self) -> Vec<(String, String)> {
-        match self.remote {
-            Some(addr) => vec![
-                ("REMOTE_ADDR".into(), unmapped(addr.ip()).to_string()),
-                ("REMOTE_PORT".into(), addr.port().to_string()),
-            ],
-            None => Vec::new(),
-        }
-    }
-}
-
-fn unmapped(ip: IpAddr) -> IpAddr {
+/// A v4-mapped IPv6 address as the IPv4 address it is (how systemd prints peers).
+pub(super) fn unmapped(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6
             .to_ipv4_mapped()
@@ -1289,9 +1276,9 @@ impl Manager {
         }
     }
 
-    /// The fds service `i`'s main process gets (service_collect_fds()): an instance's
-    /// connection, or the listeners of every socket that triggers it, in Listen order, named
-    /// by FileDescriptorName= or else the socket unit's name; then its fd store.
+    /// The socket fds of service `i` (service_collect_fds()): an instance's connection, or the
+    /// listeners of every socket that triggers it, in Listen order, named by
+    /// FileDescriptorName= or else the socket unit's name.
     pub(super) fn socket_fds_for(&self, i: usize) -> (Vec<OwnedFd>, Vec<String>) {
         let mut fds = Vec::new();
         let mut names = Vec::new();
@@ -1313,10 +1300,6 @@ impl Manager {
                     names.push(name.clone());
                 }
             }
-        }
-        for (fd, name) in self.stored_fds(i) {
-            fds.push(fd);
-            names.push(name);
         }
         (fds, names)
     }
