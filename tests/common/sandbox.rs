@@ -52,13 +52,32 @@ umount -l /run
 mount -t tmpfs -o mode=0755 sandbox-run /run
 mkdir -p /etc/systemd/system  # on the overlay: a host without systemd lacks it
 mount -t tmpfs -o mode=0755 sandbox-units /etc/systemd/system
+# The code under test may live below a directory that gets a tmpfs (a checkout in /tmp): it is
+# bind-mounted aside first and moved back on top, so the sandbox never shares the host's /tmp
+# (an init's boot-time tmpfiles would empty it).
+mkdir /run/sandbox-keep
 for dir in "$@"; do
     [ -d "$dir" ] || continue  # never create directories on the host
+    kept=""
+    n=0
+    for keep in $SANDBOX_KEEP; do
+        case "$keep" in "$dir"/*)
+            n=$((n + 1))
+            mkdir "/run/sandbox-keep/$n"
+            mount --bind "$keep" "/run/sandbox-keep/$n"
+            kept="$kept $n:$keep" ;;
+        esac
+    done
     case "$dir" in
         /tmp|/var/tmp) mount -t tmpfs -o mode=1777 sandbox-tmp "$dir" ;;
         *) mount -t tmpfs -o mode=0755 sandbox-var "$dir" ;;
     esac
+    for pair in $kept; do
+        mkdir -p "${pair#*:}"
+        mount --move "/run/sandbox-keep/${pair%%:*}" "${pair#*:}"
+    done
 done
+rm -rf /run/sandbox-keep
 # mount(8) leaves /run/mount (its utab) behind; the sandbox's /run starts empty.
 rm -rf /run/mount
 if [ "$init" = BOOT ]; then
@@ -119,21 +138,17 @@ impl Sandbox {
     }
 
     fn create(init: bool) -> Sandbox {
-        let visible = [
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")),
-            PathBuf::from(OUR_SYSTEMCTL),
-        ];
-        let hidden: Vec<&str> = TMPFS_DIRS
-            .iter()
-            .copied()
-            .filter(|d| {
-                let keep = visible.iter().any(|v| v.starts_with(d));
-                if keep {
-                    eprintln!("sandbox: {d} holds the code under test; not replacing it");
-                }
-                !keep
-            })
-            .collect();
+        // What must stay visible inside: the repository (fixtures, daemons) and the binary's
+        // directory, each named once (not below another).
+        let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let bin_dir = Path::new(OUR_SYSTEMCTL)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| manifest.clone());
+        let mut keep = vec![manifest.display().to_string()];
+        if !bin_dir.starts_with(&manifest) {
+            keep.push(bin_dir.display().to_string());
+        }
         let mut holder = Command::new("unshare")
             .args([
                 "--pid",
@@ -149,9 +164,10 @@ impl Sandbox {
                 "sh",
                 if init { "BOOT" } else { INIT },
             ])
-            .args(&hidden)
+            .args(TMPFS_DIRS)
             .env_clear()
             .env("PATH", PATH)
+            .env("SANDBOX_KEEP", keep.join(" "))
             .current_dir("/")
             .stdin(if init { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
