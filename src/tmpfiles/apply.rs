@@ -222,13 +222,7 @@ fn remove_if_wrong_type(
         "Wrong file type 0o{:o}; rm -rf \"{parent}/{name}\"",
         file_type_bits(&meta)
     ));
-    let is_dir = fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
-    let removed = if is_dir {
-        fs::remove_dir_all(path)
-    } else {
-        fs::remove_file(path)
-    };
-    removed.map_err(|e| ApplyError::RemoveWrongType {
+    remove_tree(path).map_err(|e| ApplyError::RemoveWrongType {
         name: name.to_string(),
         parent: parent.to_string(),
         reason: crate::errno::text(&e),
@@ -466,7 +460,7 @@ fn replace_atomically(path: &str, make: &dyn Fn(&str) -> nix::Result<()>) -> io:
         if !matches!(errno_of(&e), libc::EISDIR | libc::EEXIST | libc::ENOTEMPTY) {
             return Err(e);
         }
-        fs::remove_dir_all(path)?;
+        remove_tree(path)?;
         fs::rename(&temp, path)
     });
     renamed.inspect_err(|_| {
@@ -862,18 +856,58 @@ pub fn create(item: &Item, notes: &mut Notes) -> Vec<ApplyError> {
     errors
 }
 
-/// Remove the children of `dir`, keeping `dir` (rm_rf() without REMOVE_ROOT).
+/// The id of the mount `path` is on (statx's STATX_MNT_ID), or its device where the kernel
+/// predates mount ids: two directories with different ones sit on different mounts.
+fn mount_of(path: &Path) -> io::Result<(u64, u64)> {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    // SAFETY: all-zero is a valid statx buffer.
+    let mut buf: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: statx(2) on a NUL-terminated path into a buffer we own.
+    let r = unsafe {
+        libc::statx(
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+            libc::STATX_MNT_ID,
+            &mut buf,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mount_id = if buf.stx_mask & libc::STATX_MNT_ID != 0 {
+        buf.stx_mnt_id
+    } else {
+        0
+    };
+    Ok((mount_id, libc::makedev(buf.stx_dev_major, buf.stx_dev_minor)))
+}
+
+/// Remove the children of `dir`, keeping `dir` (rm_rf() without REMOVE_ROOT); like rm_rf(), it
+/// never descends into another mount: what is mounted below stays, with its mount point.
 fn remove_children(dir: &str) -> io::Result<()> {
+    let here = mount_of(Path::new(dir))?;
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let p = entry.path();
-        if entry.file_type()?.is_dir() {
-            fs::remove_dir_all(&p)?;
-        } else {
+        if !entry.file_type()?.is_dir() {
             fs::remove_file(&p)?;
+        } else if mount_of(&p)? == here {
+            remove_children(&p.to_string_lossy())?;
+            fs::remove_dir(&p)?;
         }
     }
     Ok(())
+}
+
+/// `rm -rf path` as rm_rf() with REMOVE_ROOT does it: not across mounts.
+fn remove_tree(path: &str) -> io::Result<()> {
+    if !fs::symlink_metadata(path)?.is_dir() {
+        return fs::remove_file(path);
+    }
+    remove_children(path)?;
+    fs::remove_dir(path)
 }
 
 /// remove_item(): `D` empties the directory, `r` removes a file or empty directory, `R` a tree.
@@ -905,13 +939,7 @@ pub fn remove(item: &Item) -> Vec<ApplyError> {
             }
         }),
         ItemType::RecursiveRemovePath => for_each_match(item, &mut errors, |p| {
-            let is_dir = fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
-            let result = if is_dir {
-                fs::remove_dir_all(p)
-            } else {
-                fs::remove_file(p)
-            };
-            match result {
+            match remove_tree(p) {
                 Err(e) if errno_of(&e) != libc::ENOENT => Err(ApplyError::RemoveTree {
                     path: p.to_string(),
                     reason: crate::errno::text(&e),
