@@ -111,7 +111,7 @@ install_trace() {
 #!/bin/sh
 /usr/bin/systemctl "$@"
 rc=$?
-printf "%s\t%s\t%s\n" "$rc" "$*" "$(tr "\0" " " </proc/$PPID/cmdline 2>/dev/null)" >>/var/log/e2e-systemctl-calls.log
+printf "%s\t%s\t%s\n" "$rc" "$*" "$(tr "\0" " " </proc/${PPID:-0}/cmdline 2>/dev/null || true)" >>/var/log/e2e-systemctl-calls.log
 exit $rc
 EOF
 chmod 755 /usr/local/sbin/systemctl'
@@ -143,13 +143,30 @@ install_trace
 
 t0=$(now)
 # shellcheck disable=SC2086
-inside apt-get install -y --no-download ${E2E_APT_OPTS:-} "${PACKAGES[@]}" >"$STATE/apt.log" 2>&1
+# apt runs dpkg with PATH=DPkg::Path (/usr/sbin:/usr/bin:/sbin:/bin): put the tracing wrapper's
+# directory first, nothing else changes.
+inside apt-get install -y --no-download -o DPkg::Path=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin ${E2E_APT_OPTS:-} "${PACKAGES[@]}" >"$STATE/apt.log" 2>&1
 apt_rc=$?
 t_apt=$(secs "$t0" "$(now)")
 note "apt-get install -y ${PACKAGES[*]}: exit $apt_rc in ${t_apt}s"
 [ "$apt_rc" = 0 ] || fail "apt-get install exited $apt_rc"
 inside cat /var/log/e2e-systemctl-calls.log >"$STATE/systemctl-calls.log" 2>/dev/null
 inside cat /var/log/dpkg.log >"$STATE/dpkg.log" 2>/dev/null
+
+# What the packages did to the installation the README describes: a package (systemd-sysv,
+# pulled in by libpam-systemd, a Recommends of openssh-server) may replace /sbin/init, and the
+# systemd package brings the real journalctl, systemd-tmpfiles, systemd-notify... over names
+# our binary answers to. boot.sh links /sbin/init again at every start; this reports it.
+note "the installation after apt-get"
+ours=$(inside stat -L -c %i /usr/bin/systemctl)
+for f in /sbin/init /usr/sbin/init /bin/systemctl /usr/bin/systemctl /usr/bin/journalctl /usr/bin/systemd-tmpfiles /usr/bin/systemd-notify /usr/bin/systemd-detect-virt /usr/bin/systemd-escape /usr/sbin/runlevel /usr/sbin/telinit /usr/sbin/shutdown /usr/sbin/halt /usr/sbin/reboot /usr/sbin/poweroff; do
+    [ "$(inside sh -c "test -e $f && echo y")" = y ] || continue
+    ino=$(inside stat -L -c %i "$f")
+    if [ "$ino" = "$ours" ]; then who="ours"; else who="NOT ours: $(inside readlink -f "$f")"; fi
+    owner=$(inside dpkg -S "$f" 2>/dev/null | head -n 1 | cut -d: -f1)
+    printf '  %-28s %s%s\n' "$f" "$who" "${owner:+ (dpkg: $owner)}"
+done
+inside dpkg-divert --list | sed 's/^/  /'
 
 check_all() {   # $1: label; prints the table, records failures
     local label=$1 pkg unit type inst act ans
@@ -174,7 +191,7 @@ awk -F'\t' '$1 != 0 { print "  exit " $1 ": systemctl " $2 "   (from " $3 ")" }'
 note "errors and warnings in the apt log"
 grep -nE "not supported by this systemctl|Unknown command verb|[Ee]rror|[Ff]ailed|[Ww]arning|dpkg: |invoke-rc.d|returned error exit" "$STATE/apt.log" |
     grep -vE "^[0-9]+:(Get|Selecting|Preparing|Unpacking|Setting up) " | head -n 60
-inside systemctl --failed --no-legend --plain >"$STATE/failed.txt" 2>&1
+inside /usr/bin/systemctl --failed --no-legend --plain >"$STATE/failed.txt" 2>&1
 if [ -s "$STATE/failed.txt" ]; then note "failed units"; cat "$STATE/failed.txt"; fail "failed units: $(awk '{print $1}' "$STATE/failed.txt" | tr '\n' ' ')"; fi
 
 stop_check() {  # $1: label
