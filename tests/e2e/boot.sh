@@ -111,7 +111,8 @@ INNER
     echo $! >"$state/holder.pid"
     # PID 1 is unshare's only child; wait until it has exec'd our binary.
     local i upid pid exe
-    for i in $(seq 1 200); do
+    # (the install step runs dpkg-divert, slow on a big dpkg database on a busy machine)
+    for i in $(seq 1 1200); do
         if [ -s "$state/exit-code" ]; then
             cat "$state/console.log" >&2
             die "the container ended during setup (exit $(cat "$state/exit-code"))"
@@ -131,7 +132,9 @@ INNER
         fi
         sleep 0.05
     done
-    die "PID 1 did not come up in 10 s (see $state/console.log)"
+    upid=$(cat "$state/unshare.pid" 2>/dev/null || true)
+    [ -z "$upid" ] || kill -KILL "$upid" 2>/dev/null || true
+    die "PID 1 did not come up in 60 s (see $state/console.log); container killed"
 }
 
 in_container() {
