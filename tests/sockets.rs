@@ -680,3 +680,31 @@ fn standard_input_socket_is_the_listener_with_accept_no_and_needs_exactly_one_so
         "{log:?}"
     );
 }
+
+#[test]
+fn a_manager_killed_while_the_service_serves_leaves_its_listener_alone_until_it_stops() {
+    let sb = Sandbox::new();
+    sb.unit("keep.socket", "[Socket]\nListenStream=/run/keep.sock\n");
+    sb.unit(
+        "keep.service",
+        &format!("[Service]\nExecStart={}\n", sb.daemon("listen-fds.py")),
+    );
+    let o = sb.systemctl(&["start", "keep.socket"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let first = request(&sb, "/run/keep.sock");
+    let pid = sb.main_pid("keep.service");
+    sb.kill_manager();
+    let o = sb.systemctl(&["start", "keep.socket"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    // The service still owns the path: it goes on serving on it.
+    assert_eq!(sb.prop("keep.socket", "SubState"), "running");
+    assert_eq!(request(&sb, "/run/keep.sock"), first);
+    // Once it stops, the socket listens again and the next connection starts it anew.
+    let o = sb.systemctl(&["stop", "keep.service"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    sb.wait_for_prop("keep.socket", "SubState", "listening");
+    let again = request(&sb, "/run/keep.sock");
+    let new_pid = sb.main_pid("keep.service");
+    assert_ne!(new_pid, pid);
+    assert_eq!(again, format!("pid={new_pid} fds=1 names=keep.socket\n"));
+}

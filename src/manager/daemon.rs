@@ -397,6 +397,7 @@ impl Manager {
             let index = self.unit_index(&unit_name);
             self.adopt_unit(index, &record);
         }
+        self.reopen_adopted_sockets();
         self.dirty = true;
     }
 

@@ -1692,19 +1692,10 @@ impl Manager {
             }
         };
         self.units[i].svc.state = new_state;
-        // A socket's listeners died with the manager that held them: open them again (a service
-        // still running keeps the old ones, now unlinked, until it restarts).
-        if running
-            && new_state == SubState::Running
-            && self.units[i].config.unit_type == UnitType::Socket
-        {
-            if self.socket_open(i) {
-                self.watch_ports(i, true);
-            } else {
-                self.units[i].svc.result = ServiceResult::Resources;
-                self.units[i].svc.state = SubState::Failed;
-            }
-        }
+        let u = &mut self.units[i];
+        u.sock.n_accepted = record.socket_counts.0;
+        u.sock.n_refused = record.socket_counts.1;
+        u.was_connection = record.connection;
         if running {
             let id = self.units[i].config.id.clone();
             drop(self.open_log_fifo(&id));

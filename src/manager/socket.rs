@@ -929,11 +929,42 @@ impl Manager {
         }
     }
 
-    /// `socket_enter_listening()`.
+    /// `socket_enter_listening()`; listeners lost with an earlier manager are opened first.
     pub(super) fn socket_enter_listening(&mut self, i: usize) {
+        if self.units[i].sock.ports.is_empty() && !self.socket_open(i) {
+            self.socket_fail(i, ServiceResult::Resources);
+            return;
+        }
         self.units[i].sock.triggered = false;
         self.watch_ports(i, true);
         self.dirty = true;
+    }
+
+    /// A manager started again has adopted running sockets without their listeners, which died
+    /// with the manager that held them. A socket whose service still runs waits (`running`)
+    /// until the service is down: rebinding now would take its path or port from under it. The
+    /// others listen again at once.
+    pub(super) fn reopen_adopted_sockets(&mut self) {
+        for i in 0..self.units.len() {
+            let u = &self.units[i];
+            if u.config.unit_type != UnitType::Socket
+                || u.svc.state != SubState::Running
+                || !u.sock.ports.is_empty()
+            {
+                continue;
+            }
+            let service_up = self.triggered_service(i).is_some_and(|k| {
+                !matches!(
+                    self.units[k].active_state(),
+                    ActiveState::Inactive | ActiveState::Failed
+                )
+            });
+            if service_up {
+                self.units[i].sock.triggered = true;
+            } else {
+                self.socket_enter_listening(i);
+            }
+        }
     }
 
     fn triggered_service(&mut self, i: usize) -> Option<usize> {

@@ -89,6 +89,12 @@ pub struct UnitRecord {
     pub active_enter_usec: u64,
     pub inactive_enter_usec: u64,
     pub state_change_usec: u64,
+    /// A socket's NAccepted= and NRefused=, which socket.c serializes too.
+    #[serde(default)]
+    pub socket_counts: (u32, u32),
+    /// Started for a connection of an Accept=yes socket: collected once down.
+    #[serde(default)]
+    pub connection: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

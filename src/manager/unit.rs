@@ -384,6 +384,8 @@ impl Unit {
             active_enter_usec: self.stamps.active_enter.0,
             inactive_enter_usec: self.stamps.inactive_enter.0,
             state_change_usec: self.stamps.state_change.0,
+            socket_counts: (self.sock.n_accepted, self.sock.n_refused),
+            connection: self.conn.is_some() || self.was_connection,
         })
     }
 }
