@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::free_port;
 use common::sandbox::Sandbox;
 
 /// Connect to `address` (a unix path or `host:port`) from inside and return the line served.
@@ -21,11 +22,6 @@ fn request(sb: &Sandbox, address: &str) -> String {
     let o = sb.run(&["python3", "-c", &script]);
     assert_eq!(o.code, 0, "client for {address}: {o:?}");
     o.stdout
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    l.local_addr().expect("its address").port()
 }
 
 #[test]
@@ -377,7 +373,12 @@ fn fds_stored_by_a_service_come_back_after_a_restart_and_go_when_it_stops() {
     assert_eq!(o.code, 0, "{o:?}");
     assert!(!sb.exists("/run/report"));
     let log = sb.journalctl(&["-u", "keeper.service"]);
-    assert!(log.stdout.contains("Hit fd store limit."), "{log:?}");
+    assert!(
+        log.stdout.contains(
+            "keeper.service: Cannot store more fds than FileDescriptorStoreMax=0, closing remaining."
+        ),
+        "{log:?}"
+    );
 }
 
 #[test]

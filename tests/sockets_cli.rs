@@ -6,8 +6,7 @@
 
 mod common;
 
-use std::sync::Mutex;
-
+use common::free_port;
 use common::sandbox::Sandbox;
 
 /// `status -n0` of `units` (no log lines), with the `since …` of `Active:` and the value of
@@ -31,21 +30,6 @@ fn status(sb: &Sandbox, units: &[&str]) -> (String, i32) {
         })
         .collect();
     (masked.join("\n") + "\n", o.code)
-}
-
-/// A TCP port nothing listens on, with five digits so that the tables below line up. The tests
-/// run in parallel in one network namespace: no port is handed out twice.
-fn free_port() -> u16 {
-    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
-    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        let port = l.local_addr().expect("its address").port();
-        if port >= 10000 && !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
 }
 
 /// Sockets with Accept=yes activate nothing until a connection comes (ACTIVATES is `-`, as

@@ -342,6 +342,24 @@ impl Manager {
         index
     }
 
+    /// Stop reading unit `id`'s output (what is already written is logged) and remove its FIFO;
+    /// [`Manager::open_log_fifo`] makes both again for its next command.
+    pub(super) fn close_log(&mut self, id: &str) {
+        let readers: Vec<u64> = self
+            .log_readers
+            .iter()
+            .filter(|(_, r)| r.unit == id)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in readers {
+            self.read_log(k);
+            if let Some(r) = self.log_readers.remove(&k) {
+                self.events.unwatch(r.fd.as_fd());
+            }
+        }
+        let _ = std::fs::remove_file(fifo_dir(&self.ctx).join(id));
+    }
+
     /// Collect unit `i` after this batch (systemd's garbage collection of a per-connection
     /// instance that is down).
     pub(super) fn collect_later(&mut self, i: usize) {
@@ -358,26 +376,14 @@ impl Manager {
             if u.is_vacant()
                 || u.job.is_some()
                 || u.conn.is_some()
-                || u.svc.state != super::service::SubState::Dead
+                || !u.may_be_collected()
                 || u.svc.control_pid.is_some()
             {
                 continue;
             }
             let id = u.config.id.clone();
             self.by_name.retain(|_, k| *k != i);
-            let readers: Vec<u64> = self
-                .log_readers
-                .iter()
-                .filter(|(_, r)| r.unit == id)
-                .map(|(k, _)| *k)
-                .collect();
-            for k in readers {
-                self.read_log(k);
-                if let Some(r) = self.log_readers.remove(&k) {
-                    self.events.unwatch(r.fd.as_fd());
-                }
-            }
-            let _ = std::fs::remove_file(fifo_dir(&self.ctx).join(&id));
+            self.close_log(&id);
             self.units[i] = Unit::vacant(&self.config);
             self.free_slots.push(i);
             self.ordering = None;

@@ -45,7 +45,12 @@ impl Manager {
     /// `service_notify_message()`'s part about fds sent along with a notification.
     pub(super) fn receive_notified_fds(&mut self, i: usize, fds: Vec<OwnedFd>, m: &NotifyMessage) {
         if m.fdstore_remove {
-            if let Some(name) = &m.fd_name {
+            if !m.fd_name.as_deref().is_some_and(valid_name) {
+                self.unit_log(
+                    i,
+                    "FDSTOREREMOVE=1 requested, but no valid file descriptor name passed, ignoring.",
+                );
+            } else if let Some(name) = &m.fd_name {
                 let (gone, kept): (Vec<StoredFd>, Vec<StoredFd>) =
                     std::mem::take(&mut self.units[i].fd_store)
                         .into_iter()
@@ -58,6 +63,9 @@ impl Manager {
         }
         if !m.fdstore || fds.is_empty() {
             return;
+        }
+        if m.fd_name.as_deref().is_some_and(|n| !valid_name(n)) {
+            self.unit_log(i, "Passed FDNAME= name is invalid, ignoring.");
         }
         let name = m
             .fd_name
@@ -73,7 +81,12 @@ impl Manager {
                 continue;
             }
             if self.units[i].fd_store.len() >= max {
-                self.unit_log(i, "Hit fd store limit.");
+                self.unit_log(
+                    i,
+                    &format!(
+                        "Cannot store more fds than FileDescriptorStoreMax={max}, closing remaining."
+                    ),
+                );
                 return;
             }
             let watch = (!m.fd_no_poll).then(|| {

@@ -222,16 +222,20 @@ fn with_mode<T>(mode: u32, f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// mkdir_parents() with DirectoryMode= for a node the socket makes.
+fn make_parents(path: &Path, s: &SocketSection) -> io::Result<()> {
+    match path.parent() {
+        Some(parent) if !parent.exists() => fs::DirBuilder::new()
+            .recursive(true)
+            .mode(parse_mode(&s.directory_mode, 0o755))
+            .create(parent),
+        _ => Ok(()),
+    }
+}
+
 /// Make the directory a socket file goes in, with DirectoryMode=, and clear what is in the way.
 fn prepare_path(path: &Path, s: &SocketSection) -> io::Result<()> {
-    if let Some(parent) = path.parent() {
-        if !parent.exists() {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(parse_mode(&s.directory_mode, 0o755))
-                .create(parent)?;
-        }
-    }
+    make_parents(path, s)?;
     match fs::remove_file(path) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
@@ -295,16 +299,7 @@ fn open_listener(
             }
             if domain != libc::AF_UNIX {
                 if s.free_bind {
-                    let level = if domain == libc::AF_INET {
-                        libc::IPPROTO_IP
-                    } else {
-                        libc::IPPROTO_IPV6
-                    };
-                    let name = if domain == libc::AF_INET {
-                        libc::IP_FREEBIND
-                    } else {
-                        libc::IPV6_FREEBIND
-                    };
+                    let (level, name) = ip_option(domain, libc::IP_FREEBIND, libc::IPV6_FREEBIND);
                     option(
                         &mut warnings,
                         "IP_FREEBIND",
@@ -312,16 +307,8 @@ fn open_listener(
                     );
                 }
                 if s.transparent {
-                    let level = if domain == libc::AF_INET {
-                        libc::IPPROTO_IP
-                    } else {
-                        libc::IPPROTO_IPV6
-                    };
-                    let name = if domain == libc::AF_INET {
-                        libc::IP_TRANSPARENT
-                    } else {
-                        libc::IPV6_TRANSPARENT
-                    };
+                    let (level, name) =
+                        ip_option(domain, libc::IP_TRANSPARENT, libc::IPV6_TRANSPARENT);
                     option(
                         &mut warnings,
                         "IP_TRANSPARENT",
@@ -368,15 +355,7 @@ fn open_listener(
         }
         "FIFO" => {
             let path = PathBuf::from(address);
-            if let Some(parent) = path.parent() {
-                if !parent.exists() {
-                    fs::DirBuilder::new()
-                        .recursive(true)
-                        .mode(parse_mode(&s.directory_mode, 0o755))
-                        .create(parent)
-                        .map_err(err)?;
-                }
-            }
+            make_parents(&path, s).map_err(err)?;
             let mode = parse_mode(&s.socket_mode, 0o666);
             let made = with_mode(mode, || {
                 nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(mode))
@@ -390,7 +369,7 @@ fn open_listener(
             let f = fs::OpenOptions::new()
                 .read(true)
                 .write(true)
-                .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+                .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW)
                 .open(&path)
                 .map_err(err)?;
             let meta = f.metadata().map_err(err)?;
@@ -414,7 +393,7 @@ fn open_listener(
             let f = fs::OpenOptions::new()
                 .read(true)
                 .write(s.writable)
-                .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+                .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW)
                 .open(address)
                 .map_err(err)?;
             let meta = f.metadata().map_err(err)?;
@@ -463,6 +442,15 @@ fn open_listener(
     ))
 }
 
+/// The level and name of an IP option for a socket of `domain`: its IPv4 or IPv6 form.
+fn ip_option(domain: libc::c_int, v4: libc::c_int, v6: libc::c_int) -> (libc::c_int, libc::c_int) {
+    if domain == libc::AF_INET6 {
+        (libc::IPPROTO_IPV6, v6)
+    } else {
+        (libc::IPPROTO_IP, v4)
+    }
+}
+
 /// A socket option that could not be set is a warning, as in socket_apply_socket_options().
 fn option(warnings: &mut Vec<String>, name: &str, result: io::Result<()>) {
     if let Err(e) = result {
@@ -481,107 +469,79 @@ fn apply_socket_options(
     let raw = fd.as_raw_fd();
     let (sol, tcp) = (libc::SOL_SOCKET, libc::IPPROTO_TCP);
     let inet = domain == libc::AF_INET || domain == libc::AF_INET6;
-    let v6 = domain == libc::AF_INET6;
     let secs = |u: Usec| (u.0 / 1_000_000).min(i32::MAX as u64) as i32;
     let positive = |u: Option<Usec>| u.map(secs).filter(|&n| n > 0);
     let size = |n: Option<u64>| n.filter(|&n| n > 0).map(|n| n.min(i32::MAX as u64) as i32);
     let flag = |on: bool| on.then_some(1);
-    let options: [(&str, libc::c_int, libc::c_int, Option<i32>); 16] = [
-        ("SO_KEEPALIVE", sol, libc::SO_KEEPALIVE, flag(s.keep_alive)),
+    let options: [(&str, (libc::c_int, libc::c_int), Option<i32>); 16] = [
+        (
+            "SO_KEEPALIVE",
+            (sol, libc::SO_KEEPALIVE),
+            flag(s.keep_alive),
+        ),
         (
             "TCP_KEEPIDLE",
-            tcp,
-            libc::TCP_KEEPIDLE,
+            (tcp, libc::TCP_KEEPIDLE),
             positive(s.keep_alive_time),
         ),
         (
             "TCP_KEEPINTVL",
-            tcp,
-            libc::TCP_KEEPINTVL,
+            (tcp, libc::TCP_KEEPINTVL),
             positive(s.keep_alive_interval),
         ),
         (
             "TCP_KEEPCNT",
-            tcp,
-            libc::TCP_KEEPCNT,
+            (tcp, libc::TCP_KEEPCNT),
             s.keep_alive_probes
                 .filter(|&n| n > 0)
                 .map(|n| n.min(i32::MAX as u32) as i32),
         ),
         (
             "TCP_DEFER_ACCEPT",
-            tcp,
-            libc::TCP_DEFER_ACCEPT,
+            (tcp, libc::TCP_DEFER_ACCEPT),
             Some(secs(s.defer_accept)).filter(|&n| n > 0),
         ),
-        ("TCP_NODELAY", tcp, libc::TCP_NODELAY, flag(s.no_delay)),
-        ("SO_BROADCAST", sol, libc::SO_BROADCAST, flag(s.broadcast)),
+        ("TCP_NODELAY", (tcp, libc::TCP_NODELAY), flag(s.no_delay)),
+        ("SO_BROADCAST", (sol, libc::SO_BROADCAST), flag(s.broadcast)),
         (
             "SO_PASSCRED",
-            sol,
-            libc::SO_PASSCRED,
+            (sol, libc::SO_PASSCRED),
             flag(s.pass_credentials),
         ),
-        ("SO_PASSSEC", sol, libc::SO_PASSSEC, flag(s.pass_security)),
+        ("SO_PASSSEC", (sol, libc::SO_PASSSEC), flag(s.pass_security)),
         (
             "SO_PRIORITY",
-            sol,
-            libc::SO_PRIORITY,
+            (sol, libc::SO_PRIORITY),
             s.priority.filter(|&p| p >= 0),
         ),
-        ("SO_MARK", sol, libc::SO_MARK, s.mark.filter(|&m| m >= 0)),
+        ("SO_MARK", (sol, libc::SO_MARK), s.mark.filter(|&m| m >= 0)),
         (
             "SO_TIMESTAMP",
-            sol,
-            libc::SO_TIMESTAMP,
+            (sol, libc::SO_TIMESTAMP),
             flag(s.timestamping == "us"),
         ),
         (
             "SO_TIMESTAMPNS",
-            sol,
-            libc::SO_TIMESTAMPNS,
+            (sol, libc::SO_TIMESTAMPNS),
             flag(s.timestamping == "ns"),
         ),
         (
             "IP_TOS",
-            if v6 {
-                libc::IPPROTO_IPV6
-            } else {
-                libc::IPPROTO_IP
-            },
-            if v6 { libc::IPV6_TCLASS } else { libc::IP_TOS },
+            ip_option(domain, libc::IP_TOS, libc::IPV6_TCLASS),
             (inet && s.ip_tos >= 0).then_some(s.ip_tos),
         ),
         (
             "IP_TTL",
-            if v6 {
-                libc::IPPROTO_IPV6
-            } else {
-                libc::IPPROTO_IP
-            },
-            if v6 {
-                libc::IPV6_UNICAST_HOPS
-            } else {
-                libc::IP_TTL
-            },
+            ip_option(domain, libc::IP_TTL, libc::IPV6_UNICAST_HOPS),
             (inet && s.ip_ttl >= 0).then_some(s.ip_ttl),
         ),
         (
             "IP_PKTINFO",
-            if v6 {
-                libc::IPPROTO_IPV6
-            } else {
-                libc::IPPROTO_IP
-            },
-            if v6 {
-                libc::IPV6_RECVPKTINFO
-            } else {
-                libc::IP_PKTINFO
-            },
+            ip_option(domain, libc::IP_PKTINFO, libc::IPV6_RECVPKTINFO),
             flag(inet && s.pass_packet_info),
         ),
     ];
-    for (name, level, opt, value) in options {
+    for (name, (level, opt), value) in options {
         if let Some(v) = value {
             option(warnings, name, set_int(raw, level, opt, v));
         }
@@ -856,7 +816,10 @@ impl Manager {
             if let Some(parent) = link.parent() {
                 let _ = fs::create_dir_all(parent);
             }
-            let _ = fs::remove_file(link);
+            // symlink_idempotent(): a link already right is fine, anything else there stays.
+            if fs::read_link(link).is_ok_and(|t| t == *target) {
+                continue;
+            }
             if let Err(e) = std::os::unix::fs::symlink(target, link) {
                 self.unit_log(
                     i,
@@ -935,9 +898,48 @@ impl Manager {
             self.socket_fail(i, ServiceResult::Resources);
             return;
         }
+        if self.socket_config(i).is_some_and(|s| s.flush_pending) {
+            self.flush_ports(i);
+        }
         self.units[i].sock.triggered = false;
         self.watch_ports(i, true);
         self.dirty = true;
+    }
+
+    /// FlushPending=: what queued up while the service ran is dropped before listening again
+    /// (socket.c's `flush_ports()`): waiting connections are closed, waiting data read away.
+    fn flush_ports(&mut self, i: usize) {
+        for l in &self.units[i].sock.ports {
+            if l.accepting {
+                while let Ok(Some(connection)) = accept(&l.fd) {
+                    drop(connection);
+                }
+                continue;
+            }
+            let mut buf = [0u8; 4096];
+            loop {
+                // SAFETY: a non-blocking read into a buffer we own.
+                let n = unsafe {
+                    libc::recv(
+                        l.fd.as_raw_fd(),
+                        buf.as_mut_ptr().cast(),
+                        buf.len(),
+                        libc::MSG_DONTWAIT,
+                    )
+                };
+                // A FIFO is no socket: read(2) it instead.
+                let n =
+                    if n < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::ENOTSOCK) {
+                        // SAFETY: as above; the FIFO was opened non-blocking.
+                        unsafe { libc::read(l.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) }
+                    } else {
+                        n
+                    };
+                if n <= 0 {
+                    break;
+                }
+            }
+        }
     }
 
     /// A manager started again has adopted running sockets without their listeners, which died
@@ -1076,7 +1078,7 @@ impl Manager {
             self.watch_ports(i, false);
             return;
         }
-        if hangup && !accept {
+        if hangup {
             self.unit_log(
                 i,
                 "Got POLLHUP on a listening socket. The service probably invoked shutdown() on it, and should better not do that.",
@@ -1130,7 +1132,12 @@ impl Manager {
                 ActiveState::Inactive | ActiveState::Failed
             );
         if !pending {
-            self.queue_internal(i, service, JobKind::Start, JobMode::Replace);
+            if let Err((message, _)) =
+                self.run_transaction(service, JobKind::Start, JobMode::Replace, None)
+            {
+                self.refuse_activation(i, false, &message);
+                return;
+            }
         }
         self.units[i].sock.triggered = true;
         self.dirty = true;
@@ -1139,14 +1146,26 @@ impl Manager {
     /// Accept=yes: take the waiting connections, each starting its own instance.
     fn accept_connections(&mut self, i: usize) {
         for _ in 0..ACCEPTS_PER_WAKE {
-            let Some(fd) = self.units[i]
+            let taken = self.units[i]
                 .sock
                 .ports
                 .iter()
                 .filter(|l| l.accepting)
-                .find_map(|l| accept(&l.fd))
-            else {
-                return;
+                .map(|l| accept(&l.fd))
+                .find(|r| !matches!(r, Ok(None)));
+            let fd = match taken {
+                None => return,
+                Some(Ok(Some(fd))) => fd,
+                // Out of fds or memory: listening on would only spin (socket_dispatch_io()).
+                Some(Err(e)) => {
+                    self.unit_log(
+                        i,
+                        &format!("Failed to accept socket: {}", crate::errno::text(&e)),
+                    );
+                    self.socket_fail(i, ServiceResult::Resources);
+                    return;
+                }
+                Some(Ok(None)) => return,
             };
             self.take_connection(i, fd);
             if self.units[i].svc.state != SubState::Running {
@@ -1186,11 +1205,11 @@ impl Manager {
         if let (Some(ip), true) = (source, per_source > 0) {
             let from_source = self.units[i].sock.per_source.get(&ip).copied().unwrap_or(0) + 1;
             if from_source > per_source {
-                let pretty = peer.pretty().unwrap_or_default();
+                // sockaddr_pretty() without the port.
                 self.unit_log(
                     i,
                     &format!(
-                        "Too many incoming connections ({from_source}) from source {pretty}, dropping connection."
+                        "Too many incoming connections ({from_source}) from source {ip}, dropping connection."
                     ),
                 );
                 self.units[i].sock.n_refused += 1;
@@ -1209,11 +1228,7 @@ impl Manager {
             .and_then(|n| self.loaded_index(&n))
             .filter(|&k| self.units[k].is_loaded());
         let Some(k) = instance else {
-            self.unit_log(
-                i,
-                &format!("Failed to queue service startup job (Maybe the service file is missing or not a template unit?): Unit {name} not found."),
-            );
-            self.socket_fail(i, ServiceResult::Resources);
+            self.refuse_activation(i, true, &format!("Unit {name} not found."));
             return;
         };
         if let Some(pretty) = peer.pretty() {
@@ -1236,7 +1251,24 @@ impl Manager {
             *sock.per_source.entry(ip).or_default() += 1;
         }
         self.dirty = true;
-        self.queue_internal(i, k, JobKind::Start, JobMode::Replace);
+        if let Err((message, _)) = self.run_transaction(k, JobKind::Start, JobMode::Replace, None) {
+            // The instance forgets the connection again at once (service_close_socket_fd()).
+            self.release_connection(k);
+            self.collect_later(k);
+            self.refuse_activation(i, true, &message);
+        }
+    }
+
+    /// socket_enter_running()'s `fail:`: the service could not be queued, the socket fails.
+    fn refuse_activation(&mut self, i: usize, template: bool, reason: &str) {
+        let kind = if template { "template" } else { "non-template" };
+        self.unit_log(
+            i,
+            &format!(
+                "Failed to queue service startup job (Maybe the service file is missing or not a {kind} unit?): {reason}"
+            ),
+        );
+        self.socket_fail(i, ServiceResult::Resources);
     }
 
     /// An instance is down: the manager lets go of its connection, and collects the unit.
@@ -1267,8 +1299,12 @@ impl Manager {
             ) && self.units[service].job.is_none()
             {
                 self.release_connection(service);
-                if self.units[service].svc.state == SubState::Dead {
+                if self.units[service].may_be_collected() {
                     self.collect_later(service);
+                } else {
+                    // Kept for `status` until reset-failed: without holding an fd meanwhile.
+                    let id = self.units[service].config.id.clone();
+                    self.close_log(&id);
                 }
             }
             return;
@@ -1276,7 +1312,11 @@ impl Manager {
         let sockets: Vec<usize> = self
             .triggering_sockets(service)
             .into_iter()
-            .filter(|&k| self.units[k].svc.state == SubState::Running)
+            // An Accept=yes socket does not care about the services it is named by (Sockets=).
+            .filter(|&k| {
+                self.units[k].svc.state == SubState::Running
+                    && self.socket_config(k).is_some_and(|s| !s.accept)
+            })
             .collect();
         if sockets.is_empty() {
             return;
@@ -1356,9 +1396,9 @@ fn names_socket(service: &UnitConfig, socket: &UnitConfig) -> bool {
             .is_some_and(|s| s.sockets.contains(&socket.id))
 }
 
-/// accept4() one connection, close-on-exec; `None` when none is waiting (or
-/// the one waiting went away before it could be taken, which systemd ignores as well).
-fn accept(listener: &OwnedFd) -> Option<OwnedFd> {
+/// accept4() one connection, close-on-exec; `None` when none is waiting (or the one waiting
+/// went away before it could be taken, which systemd ignores as well); an error otherwise.
+fn accept(listener: &OwnedFd) -> io::Result<Option<OwnedFd>> {
     loop {
         // SAFETY: accept4(2) without an address buffer.
         let fd = unsafe {
@@ -1373,12 +1413,30 @@ fn accept(listener: &OwnedFd) -> Option<OwnedFd> {
         };
         if fd >= 0 {
             // SAFETY: a fresh fd nobody else owns.
-            return Some(unsafe { OwnedFd::from_raw_fd(fd) });
+            return Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) }));
         }
-        match io::Error::last_os_error().raw_os_error() {
-            // ERRNO_IS_ACCEPT_AGAIN: the peer gave up before we took it.
-            Some(libc::ECONNABORTED | libc::EPROTO | libc::EINTR) => continue,
-            _ => return None,
+        let e = io::Error::last_os_error();
+        match e.raw_os_error().unwrap_or(0) {
+            libc::EINTR => continue,
+            // ERRNO_IS_ACCEPT_AGAIN: nothing waiting, or the peer gave up before we took it.
+            libc::EAGAIN
+            | libc::EOPNOTSUPP
+            | libc::ECONNABORTED
+            | libc::ECONNREFUSED
+            | libc::ECONNRESET
+            | libc::EHOSTDOWN
+            | libc::EHOSTUNREACH
+            | libc::ENETDOWN
+            | libc::ENETRESET
+            | libc::ENETUNREACH
+            | libc::ENONET
+            | libc::ENOPROTOOPT
+            | libc::ENOTCONN
+            | libc::EPIPE
+            | libc::EPROTO
+            | libc::ESHUTDOWN
+            | libc::ETIMEDOUT => return Ok(None),
+            _ => return Err(e),
         }
     }
 }

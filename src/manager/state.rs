@@ -208,6 +208,8 @@ mod tests {
             active_enter_usec: 1,
             inactive_enter_usec: 0,
             state_change_usec: 1,
+            socket_counts: (0, 0),
+            connection: false,
         }
     }
 

@@ -234,6 +234,16 @@ impl Unit {
         }
     }
 
+    /// unit.c's `unit_may_gc()` for what the manager collects (connection instances): down,
+    /// and failed only with CollectMode=inactive-or-failed.
+    pub fn may_be_collected(&self) -> bool {
+        match self.svc.state {
+            SubState::Dead => true,
+            SubState::Failed => self.config.unit.collect_mode == "inactive-or-failed",
+            _ => false,
+        }
+    }
+
     /// A slot whose unit was collected (see `Manager::collect_unit`).
     pub fn is_vacant(&self) -> bool {
         self.config.id.is_empty()

@@ -881,7 +881,10 @@ fn mount_of(path: &Path) -> io::Result<(u64, u64)> {
     } else {
         0
     };
-    Ok((mount_id, libc::makedev(buf.stx_dev_major, buf.stx_dev_minor)))
+    Ok((
+        mount_id,
+        libc::makedev(buf.stx_dev_major, buf.stx_dev_minor),
+    ))
 }
 
 /// Remove the children of `dir`, keeping `dir` (rm_rf() without REMOVE_ROOT); like rm_rf(), it
@@ -938,15 +941,15 @@ pub fn remove(item: &Item) -> Vec<ApplyError> {
                 _ => Ok(()),
             }
         }),
-        ItemType::RecursiveRemovePath => for_each_match(item, &mut errors, |p| {
-            match remove_tree(p) {
+        ItemType::RecursiveRemovePath => {
+            for_each_match(item, &mut errors, |p| match remove_tree(p) {
                 Err(e) if errno_of(&e) != libc::ENOENT => Err(ApplyError::RemoveTree {
                     path: p.to_string(),
                     reason: crate::errno::text(&e),
                 }),
                 _ => Ok(()),
-            }
-        }),
+            })
+        }
         _ => {}
     }
     errors

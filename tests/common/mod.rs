@@ -142,3 +142,18 @@ pub fn corpus_dir() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/unit-corpus/debian-bookworm");
     p.is_dir().then_some(p)
 }
+
+/// A TCP port nothing listens on, with five digits so that the tables below line up. The tests
+/// run in parallel in one network namespace: no port is handed out twice.
+pub fn free_port() -> u16 {
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let port = l.local_addr().expect("its address").port();
+        if port >= 10000 && !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+}
