@@ -3,25 +3,12 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
+use common::journalctl;
 
 use systemctl_shim::manager::journal::{LogStore, Record};
 
 const A: &str = "echo@0-1234-0.service";
 const B: &str = "echo@17-127.0.0.1:7777-127.0.0.1:33476.service";
-
-fn journalctl(runtime_dir: &Path, args: &[&str]) -> common::Outcome {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let link = dir.path().join("journalctl");
-    std::os::unix::fs::symlink(common::OUR_SYSTEMCTL, &link).expect("symlink");
-    Command::new(&link)
-        .args(args)
-        .env("SYSTEMCTL_SHIM_RUNTIME_DIR", runtime_dir)
-        .output()
-        .expect("run journalctl")
-        .into()
-}
 
 fn record(t: u64, msg: &str) -> Record {
     Record {

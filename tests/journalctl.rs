@@ -2,21 +2,9 @@
 
 mod common;
 
-use std::process::Command;
+use common::journalctl;
 
 use systemctl_shim::manager::journal::{LogStore, Record};
-
-fn journalctl(runtime_dir: &std::path::Path, args: &[&str]) -> common::Outcome {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let link = dir.path().join("journalctl");
-    std::os::unix::fs::symlink(common::OUR_SYSTEMCTL, &link).expect("symlink");
-    Command::new(&link)
-        .args(args)
-        .env("SYSTEMCTL_SHIM_RUNTIME_DIR", runtime_dir)
-        .output()
-        .expect("run journalctl")
-        .into()
-}
 
 fn log(store: &LogStore, unit: &str, t: u64, msg: &str) {
     let r = Record {

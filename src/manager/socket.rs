@@ -1046,6 +1046,18 @@ impl Manager {
             .collect()
     }
 
+    /// One more activation of socket `i`: past the trigger limit it is refused (and counted)
+    /// and the socket fails with `trigger-limit-hit`.
+    fn trigger_limit_hit(&mut self, i: usize) -> bool {
+        if self.trigger_allowed(i) {
+            return false;
+        }
+        self.unit_log(i, "Trigger limit hit, refusing further activation.");
+        self.units[i].sock.n_refused += 1;
+        self.socket_fail(i, ServiceResult::TriggerLimitHit);
+        true
+    }
+
     /// TriggerLimitIntervalSec=/TriggerLimitBurst=: false once the socket was triggered more
     /// often than allowed in the window.
     fn trigger_allowed(&mut self, i: usize) -> bool {
@@ -1112,10 +1124,7 @@ impl Manager {
             self.watch_ports(i, false);
             return;
         }
-        if !self.trigger_allowed(i) {
-            self.unit_log(i, "Trigger limit hit, refusing further activation.");
-            self.units[i].sock.n_refused += 1;
-            self.socket_fail(i, ServiceResult::TriggerLimitHit);
+        if self.trigger_limit_hit(i) {
             return;
         }
         // The service takes the traffic from here: stop watching, so the manager does not
@@ -1181,10 +1190,7 @@ impl Manager {
             self.units[i].sock.n_refused += 1;
             return;
         }
-        if !self.trigger_allowed(i) {
-            self.unit_log(i, "Trigger limit hit, refusing further activation.");
-            self.units[i].sock.n_refused += 1;
-            self.socket_fail(i, ServiceResult::TriggerLimitHit);
+        if self.trigger_limit_hit(i) {
             return;
         }
         let (max, per_source) = match self.socket_config(i) {

@@ -366,7 +366,9 @@ fn test_one(c: &Condition, f: &HostFacts) -> Result<bool, String> {
                 .physical_memory
                 .ok_or("Failed to determine physical memory")?;
             let (op, rest) = Order::parse(p).unwrap_or((Order::GreaterOrEqual, p));
-            let k = parse_size(rest).ok_or_else(|| format!("Failed to parse size '{rest}'"))?;
+            let k = crate::unit::size::parse_iec_size(rest)
+                .ok()
+                .ok_or_else(|| format!("Failed to parse size '{rest}'"))?;
             Ok(op.test(m.cmp(&k)))
         }
         "Environment" => Ok(environment(p, f)),
@@ -505,53 +507,6 @@ pub fn version_compare(a: &str, b: &str) -> std::cmp::Ordering {
             }
             i = ae;
             j = be;
-        }
-    }
-}
-
-/// `parse_size(s, 1024)`: `1G`, `1.5G`, `1G 512M`, `4096`; suffixes B K M G T P E, each at most
-/// once and in decreasing order.
-fn parse_size(s: &str) -> Option<u64> {
-    const UNITS: [(&str, u64); 8] = [
-        ("E", 1 << 60),
-        ("P", 1 << 50),
-        ("T", 1 << 40),
-        ("G", 1 << 30),
-        ("M", 1 << 20),
-        ("K", 1 << 10),
-        ("B", 1),
-        ("", 1),
-    ];
-    let mut rest = s;
-    let mut total: u64 = 0;
-    let mut first_unit = 0;
-    loop {
-        rest = rest.trim_start_matches(WHITESPACE);
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        let whole: u64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let mut frac = 0f64;
-        if let Some(after) = rest.strip_prefix('.') {
-            let n = after.bytes().take_while(u8::is_ascii_digit).count();
-            if n > 0 {
-                frac = format!("0.{}", &after[..n]).parse().ok()?;
-            }
-            rest = &after[n..];
-        }
-        rest = rest.trim_start_matches(WHITESPACE);
-        let i = (first_unit..UNITS.len()).find(|&i| rest.starts_with(UNITS[i].0))?;
-        let (suffix, factor) = UNITS[i];
-        let part = whole
-            .checked_mul(factor)?
-            .checked_add((frac * factor as f64) as u64)?;
-        total = total.checked_add(part)?;
-        rest = &rest[suffix.len()..];
-        first_unit = i + 1;
-        if rest.is_empty() {
-            return Some(total);
         }
     }
 }
@@ -2114,8 +2069,8 @@ mod tests {
         assert_eq!(version_compare("1.0-1", "1.0.1"), Ordering::Less);
         assert_eq!(version_compare("010", "10"), Ordering::Equal);
         assert_eq!(version_compare("123a", "123.a"), Ordering::Greater);
-        assert_eq!(parse_size("1.5K"), Some(1536));
-        assert_eq!(parse_size("1M1G"), None);
+        assert_eq!(crate::unit::size::parse_iec_size("1.5K").ok(), Some(1536));
+        assert!(crate::unit::size::parse_iec_size("1M1G").is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod load;
 pub mod model;
 pub mod name;
 pub mod paths;
+pub mod size;
 pub mod specifier;
 pub mod syntax;
 pub mod sysv;

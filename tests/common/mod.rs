@@ -157,3 +157,17 @@ pub fn free_port() -> u16 {
         }
     }
 }
+
+/// Our binary as `journalctl` (argv[0] decides), reading the logs of the manager whose runtime
+/// directory is `runtime_dir`.
+pub fn journalctl(runtime_dir: &Path, args: &[&str]) -> Outcome {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let link = dir.path().join("journalctl");
+    symlink(OUR_SYSTEMCTL, &link).expect("symlink");
+    Command::new(&link)
+        .args(args)
+        .env("SYSTEMCTL_SHIM_RUNTIME_DIR", runtime_dir)
+        .output()
+        .expect("run journalctl")
+        .into()
+}

@@ -618,12 +618,8 @@ impl Builder {
                     return true;
                 }
                 // config_parse_environ(): unquote first, then expand specifiers per word
-                let words = match command::split_words(value) {
-                    Ok(words) => words,
-                    Err(e) => {
-                        self.warn(a, format!("{e}, ignoring."));
-                        return true;
-                    }
+                let Some(words) = self.words(a, value) else {
+                    return true;
                 };
                 for word in words {
                     let Some(word) = self.printf(a, &word) else {
@@ -797,6 +793,18 @@ impl Builder {
         true
     }
 
+    /// The words of a list setting (`extract_first_word()` with quotes); a line that cannot be
+    /// split is warned about and ignored as a whole.
+    fn words(&mut self, a: &Assignment, value: &str) -> Option<Vec<String>> {
+        match command::split_words(value) {
+            Ok(words) => Some(words),
+            Err(e) => {
+                self.warn(a, format!("{e}, ignoring."));
+                None
+            }
+        }
+    }
+
     /// `CacheDirectory=` and the like (config_parse_exec_directories()): relative, normalized
     /// paths below the type's base directory; empty resets.
     fn directories(&mut self, a: &Assignment, f: fn(&mut UnitConfig) -> &mut Vec<String>) {
@@ -804,12 +812,8 @@ impl Builder {
             f(&mut self.config).clear();
             return;
         }
-        let words = match command::split_words(a.value) {
-            Ok(words) => words,
-            Err(e) => {
-                self.warn(a, format!("{e}, ignoring."));
-                return;
-            }
+        let Some(words) = self.words(a, a.value) else {
+            return;
         };
         for word in words {
             let Some(path) = self.printf(a, &word) else {
@@ -857,12 +861,8 @@ impl Builder {
             list(&mut self.config, pass).clear();
             return;
         }
-        let words = match command::split_words(a.value) {
-            Ok(words) => words,
-            Err(e) => {
-                self.warn(a, format!("{e}, ignoring."));
-                return;
-            }
+        let Some(words) = self.words(a, a.value) else {
+            return;
         };
         for word in words {
             let Some(word) = self.printf(a, &word) else {
@@ -986,23 +986,25 @@ impl Builder {
                     self.warn(a, format!("Invalid interface name, ignoring: {value}"));
                 }
             }
-            "ReceiveBuffer" | "SendBuffer" | "PipeSize" => match parse_iec_size(value) {
-                Ok(size) => {
-                    let s = &mut self.socket;
-                    match a.key {
-                        "ReceiveBuffer" => s.receive_buffer = Some(size),
-                        "SendBuffer" => s.send_buffer = Some(size),
-                        _ => s.pipe_size = size,
+            "ReceiveBuffer" | "SendBuffer" | "PipeSize" => {
+                match crate::unit::size::parse_iec_size(value) {
+                    Ok(size) => {
+                        let s = &mut self.socket;
+                        match a.key {
+                            "ReceiveBuffer" => s.receive_buffer = Some(size),
+                            "SendBuffer" => s.send_buffer = Some(size),
+                            _ => s.pipe_size = size,
+                        }
+                    }
+                    Err(e) => {
+                        let msg = format!(
+                            "Failed to parse size value '{value}', ignoring: {}",
+                            crate::errno::text(&e)
+                        );
+                        self.warn(a, msg);
                     }
                 }
-                Err(e) => {
-                    let msg = format!(
-                        "Failed to parse size value '{value}', ignoring: {}",
-                        crate::errno::text(&e)
-                    );
-                    self.warn(a, msg);
-                }
-            },
+            }
             "IPTOS" => match parse_ip_tos(value) {
                 Some(tos) => self.socket.ip_tos = tos,
                 None => self.warn(
@@ -1171,12 +1173,8 @@ impl Builder {
             self.socket.symlinks.clear();
             return;
         }
-        let words = match command::split_words(a.value) {
-            Ok(words) => words,
-            Err(e) => {
-                self.warn(a, format!("{e}, ignoring."));
-                return;
-            }
+        let Some(words) = self.words(a, a.value) else {
+            return;
         };
         for word in words {
             let Some(path) = self.printf(a, &word) else {
@@ -1716,66 +1714,6 @@ fn below_run(path: String) -> String {
     match path.strip_prefix("/var/run/") {
         Some(rest) => format!("/run/{rest}"),
         None => path,
-    }
-}
-
-/// `parse_size(s, 1024)`: `8K`, `1.5M`, `1G 512M`, `4096`; suffixes B K M G T P E, each at
-/// most once and in decreasing order. The error is the errno systemd reports: ERANGE for a
-/// negative number or an overflow, EINVAL for anything else.
-fn parse_iec_size(s: &str) -> std::io::Result<u64> {
-    const UNITS: [(&str, u64); 8] = [
-        ("E", 1 << 60),
-        ("P", 1 << 50),
-        ("T", 1 << 40),
-        ("G", 1 << 30),
-        ("M", 1 << 20),
-        ("K", 1 << 10),
-        ("B", 1),
-        ("", 1),
-    ];
-    let errno = std::io::Error::from_raw_os_error;
-    let is_ws = |c: char| c.is_ascii_whitespace();
-    let mut rest = s;
-    let mut total: u64 = 0;
-    let mut first_unit = 0;
-    loop {
-        rest = rest.trim_start_matches(is_ws);
-        if rest.starts_with('-') {
-            return Err(errno(libc::ERANGE));
-        }
-        let number = rest.strip_prefix('+').unwrap_or(rest);
-        let digits = number.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err(errno(libc::EINVAL));
-        }
-        let whole: u64 = number[..digits].parse().map_err(|_| errno(libc::ERANGE))?;
-        rest = &number[digits..];
-        let mut frac = 0f64;
-        if let Some(after) = rest.strip_prefix('.') {
-            let n = after.bytes().take_while(u8::is_ascii_digit).count();
-            if n > 0 {
-                frac = format!("0.{}", &after[..n])
-                    .parse()
-                    .map_err(|_| errno(libc::EINVAL))?;
-            }
-            rest = &after[n..];
-        }
-        rest = rest.trim_start_matches(is_ws);
-        let i = (first_unit..UNITS.len())
-            .find(|&i| rest.starts_with(UNITS[i].0))
-            .ok_or_else(|| errno(libc::EINVAL))?;
-        let (suffix, factor) = UNITS[i];
-        // the fraction is truncated to whole bytes, as systemd's cast does
-        let part = whole
-            .checked_mul(factor)
-            .and_then(|p| p.checked_add((frac * factor as f64) as u64))
-            .ok_or_else(|| errno(libc::ERANGE))?;
-        total = total.checked_add(part).ok_or_else(|| errno(libc::ERANGE))?;
-        rest = &rest[suffix.len()..];
-        first_unit = i + 1;
-        if rest.is_empty() {
-            return Ok(total);
-        }
     }
 }
 
