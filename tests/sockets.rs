@@ -709,3 +709,47 @@ fn a_manager_killed_while_the_service_serves_leaves_its_listener_alone_until_it_
     assert_ne!(new_pid, pid);
     assert_eq!(again, format!("pid={new_pid} fds=1 names=keep.socket\n"));
 }
+
+#[test]
+fn a_hundred_concurrent_connections_each_get_their_own_running_instance() {
+    let sb = Sandbox::new();
+    sb.unit(
+        "many.socket",
+        "[Socket]\nListenStream=/run/many.sock\nAccept=yes\nMaxConnections=128\n",
+    );
+    sb.unit(
+        "many@.service",
+        "[Service]\nStandardInput=socket\nExecStart=/bin/sh -c 'echo %i; exec cat'\n",
+    );
+    let o = sb.systemctl(&["start", "many.socket"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    // All connected and greeted before any hangs up: a hundred instances run at once.
+    let script = "import socket, sys\n\
+        conns = []\n\
+        for _ in range(100):\n    s = socket.socket(socket.AF_UNIX); s.connect('/run/many.sock'); s.settimeout(60); conns.append(s)\n\
+        names = {s.makefile().readline().strip() for s in conns}\n\
+        print(len(names))\n\
+        sys.stdout.flush()\n\
+        sys.stdin.readline()\n";
+    let mut client = std::process::Command::new("nsenter")
+        .arg(format!("--target={}", sb.pid1()))
+        .args(["--pid", "--mount", "--", "python3", "-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("client");
+    let mut out = std::io::BufReader::new(client.stdout.take().expect("client stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).expect("client's count");
+    assert_eq!(line, "100\n", "distinct instance names");
+    assert_eq!(instances(&sb, "many").len(), 100);
+    assert_eq!(sb.prop("many.socket", "NConnections"), "100");
+    drop(client.stdin.take());
+    assert!(client.wait().expect("client exit").success());
+    sb.wait_until(
+        "the instances are collected",
+        std::time::Duration::from_secs(60),
+        || instances(&sb, "many").is_empty(),
+    );
+    assert_eq!(sb.prop("many.socket", "NAccepted"), "100");
+}
