@@ -102,41 +102,50 @@ check_socket() {
     [ "$accepted" = "$EXPECTED" ] || fail "bench.socket accepted $accepted, expected $EXPECTED"
 }
 
-# One round of the load generator against ADDR: conn/s appended to /run/rate-NAME; fails on any
-# failed connection.
+# CPU time (clock ticks) of process PID itself and of its reaped children: "self children".
+cpu_ticks() { awk '{print $14 + $15, $16 + $17}' "/proc/$1/stat"; }
+# One round of the load generator against ADDR, served by process PID (the manager, or a
+# baseline's accept loop): conn/s appended to /run/rate-NAME, and the CPU time per connection of
+# PID and of the children it reaped (the per-connection processes) to /run/cpu-NAME, in µs.
+# Fails on any failed connection.
 rate_round() {
-    local name=$1 addr=$2 json
+    local name=$1 addr=$2 pid=$3 json before after
+    before=$(cpu_ticks "$pid")
     json=$($PY "$CLIENT" rate "$addr" "$N" "$CONC" hello < /dev/null) || fail "$name: $json"
+    after=$(cpu_ticks "$pid")
     python3 -c 'import json,sys; print(json.loads(sys.argv[1])["conn_per_s"])' "$json" >> "/run/rate-$name"
+    echo "$before $after" | awk -v n="$N" -v hz="$(getconf CLK_TCK)" \
+        '{printf "%.0f %.0f\n", ($3 - $1) * 1e6 / hz / n, ($4 - $2) * 1e6 / hz / n}' >> "/run/cpu-$name"
     printf "    %-12s %s  (%s)\n" "$name" "$json" "$(load)"
 }
 
 echo "== 1. Accept=yes: /bin/echo hello per connection, $N connections per round, $CONC in flight, $ROUNDS rounds"
 load
 "$S" start bench.socket
-# The baselines, each on a unix socket and a TCP port of its own; "name address" per line.
-CONFIGS="ours-unix $SOCK
-ours-tcp $TCP
-python-unix /run/python.sock
-python-tcp 127.0.0.1:8702"
+MANAGER=$(cat /run/systemctl-shim/manager.pid)
+# What is measured, "name address serving-pid" per line: ours, and the baselines, each on a unix
+# socket and a TCP port of its own.
+CONFIGS="ours-unix $SOCK $MANAGER
+ours-tcp $TCP $MANAGER"
 BASE_PIDS=""
 for addr in /run/python.sock 127.0.0.1:8702; do
     $PY "$CLIENT" forking-server "$addr" -- /bin/echo hello > /dev/null &
     BASE_PIDS="$BASE_PIDS $!"
+    CONFIGS="$CONFIGS
+python-$(case $addr in /*) echo unix ;; *) echo tcp ;; esac) $addr $!"
 done
 if [ -n "$SSA" ]; then
-    CONFIGS="$CONFIGS
-ssa-unix /run/ssa.sock
-ssa-tcp 127.0.0.1:8703"
     for addr in /run/ssa.sock 127.0.0.1:8703; do
         # It logs every child to stderr: not part of the work.
         "$SSA" --accept --inetd --listen="$addr" /bin/echo hello 2> /dev/null &
         BASE_PIDS="$BASE_PIDS $!"
+        CONFIGS="$CONFIGS
+ssa-$(case $addr in /*) echo unix ;; *) echo tcp ;; esac) $addr $!"
     done
 fi
 # Warm-up (the manager loads bench@.service on the first connection, Python fills its caches),
 # retried only while a baseline is not listening yet: ours must answer at once.
-while read -r name addr; do
+while read -r name addr _; do
     case $name in ours-*) tries=1 ;; *) tries=500 ;; esac
     until $PY "$CLIENT" rate "$addr" 200 "$CONC" hello < /dev/null > /dev/null 2>&1; do
         tries=$((tries - 1))
@@ -147,8 +156,8 @@ done <<< "$CONFIGS"
 EXPECTED=400
 for round in $(seq "$ROUNDS"); do
     echo "  round $round"
-    while read -r name addr; do
-        rate_round "$name" "$addr"
+    while read -r name addr pid; do
+        rate_round "$name" "$addr" "$pid"
         case $name in ours-*) EXPECTED=$((EXPECTED + N)) ;; esac
     done <<< "$CONFIGS"
     check_socket
@@ -200,18 +209,22 @@ col() { awk -v k="$2" '{print $k}' "$1" | median; }
 echo
 echo "== Results ($(load); $(nproc) CPUs)"
 echo "1. Accept=yes, /bin/echo hello per connection, $N connections x $ROUNDS rounds, $CONC in flight (median conn/s)"
+echo "                conn/s     CPU µs per connection:           conn/s of each round"
+echo "                           server (manager)  its children"
 while read -r name _; do
-    printf "   %-12s %8s conn/s   (rounds: %s)\n" "$name" "$(median < "/run/rate-$name")" "$(tr '\n' ' ' < "/run/rate-$name")"
+    printf "   %-11s %7s   %8s        %8s        %s\n" "$name" "$(median < "/run/rate-$name")" \
+        "$(col "/run/cpu-$name" 1)" "$(col "/run/cpu-$name" 2)" "$(tr '\n' ' ' < "/run/rate-$name")"
 done <<< "$CONFIGS"
-echo "   ours: bench.socket + bench@.service; ssa: systemd-socket-activate --accept --inetd (systemd 252),"
-echo "   python: an accept loop posix_spawn()ing /bin/echo with the connection as stdin and stdout"
+echo "   ours: bench.socket + bench@.service (target: >= 1000 conn/s); ssa: systemd 252's"
+echo "   systemd-socket-activate --accept --inetd; python: an accept loop posix_spawn()ing"
+echo "   /bin/echo with the connection as stdin and stdout"
 echo "2. Accept=no, first connection starting the service (median ms over $FIRSTS starts)"
-echo "                                              ours  minimal activator"
-row() { printf "   %-38s %7s  %7s\n" "$1" "$(col /run/first-ours "$2")" "$(col /run/first-base "$2")"; }
+printf "   %-56s %7s  %s\n" "" ours "minimal activator"
+row() { printf "   %-56s %7s  %7s\n" "$1" "$(col /run/first-ours "$2")" "$(col /run/first-base "$2")"; }
 row "connect -> reply read (all)" 1
 row "connect -> service exec'd" 2
 row "connect -> service's first stamp" 3
 row "accept() call -> returned" 4
-row "accept() call -> client has the reply" 5
+row "accept() call -> client has the reply (target: <= 5 ms)" 5
 echo "   (the first stamp follows Python's start-up and imports, the service's own time; the"
 echo "   manager's share is connect -> exec'd, ours against the minimal activator's)"
