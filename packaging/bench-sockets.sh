@@ -59,7 +59,9 @@ fail() {
     exit 1
 }
 # The median of the numbers on stdin.
-median() { sort -g | awk '{a[NR]=$1} END {printf "%.1f", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+median() { sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf (m < 10 ? "%.2f" : "%.1f"), m}'; }
+# Column K of a figures file, its median.
+col() { awk -v k="$2" '{print $k}' "$1" | median; }
 # One property of a unit, its value alone.
 prop() { "$S" show -p "$2" --value "$1"; }
 
@@ -104,19 +106,27 @@ check_socket() {
 
 # CPU time (clock ticks) of process PID itself and of its reaped children: "self children".
 cpu_ticks() { awk '{print $14 + $15, $16 + $17}' "/proc/$1/stat"; }
+# The machine's busy and total clock ticks, all CPUs together: "busy total".
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
 # One round of the load generator against ADDR, served by process PID (the manager, or a
-# baseline's accept loop): conn/s appended to /run/rate-NAME, and the CPU time per connection of
-# PID and of the children it reaped (the per-connection processes) to /run/cpu-NAME, in µs.
+# baseline's accept loop). Appended, per NAME: conn/s to /run/rate-NAME; to /run/cpu-NAME the CPU
+# time per connection (µs) of PID and of the children it reaped (the per-connection processes),
+# and the CPUs the rest of the machine kept busy meanwhile (busy ticks not ours: not PID's, its
+# children's nor the client's, whose time comes back to this shell once it is reaped).
 # Fails on any failed connection.
 rate_round() {
     local name=$1 addr=$2 pid=$3 json before after
-    before=$(cpu_ticks "$pid")
+    before="$(cpu_ticks "$pid") $(cpu_ticks $$) $(machine_ticks)"
     json=$($PY "$CLIENT" rate "$addr" "$N" "$CONC" hello < /dev/null) || fail "$name: $json"
-    after=$(cpu_ticks "$pid")
+    after="$(cpu_ticks "$pid") $(cpu_ticks $$) $(machine_ticks)"
     python3 -c 'import json,sys; print(json.loads(sys.argv[1])["conn_per_s"])' "$json" >> "/run/rate-$name"
-    echo "$before $after" | awk -v n="$N" -v hz="$(getconf CLK_TCK)" \
-        '{printf "%.0f %.0f\n", ($3 - $1) * 1e6 / hz / n, ($4 - $2) * 1e6 / hz / n}' >> "/run/cpu-$name"
-    printf "    %-12s %s  (%s)\n" "$name" "$json" "$(load)"
+    echo "$before $after" | awk -v n="$N" -v hz="$(getconf CLK_TCK)" -v cpus="$(nproc)" '{
+        server = $7 - $1; children = $8 - $2; client = $10 - $4
+        others = ($11 - $5) - server - children - client; total = ($12 - $6) / cpus
+        printf "%.0f %.0f %.2f\n", server * 1e6 / hz / n, children * 1e6 / hz / n, others / total }' \
+        >> "/run/cpu-$name"
+    printf "    %-12s %s  (others busy: %s CPUs; %s)\n" "$name" "$json" \
+        "$(tail -1 "/run/cpu-$name" | cut -d' ' -f3)" "$(load)"
 }
 
 echo "== 1. Accept=yes: /bin/echo hello per connection, $N connections per round, $CONC in flight, $ROUNDS rounds"
@@ -203,18 +213,19 @@ for _ in $(seq "$FIRSTS"); do
     wait "$launcher" || true
 done
 "$S" stop first.service first.socket
-# Column K of a figures file, its median.
-col() { awk -v k="$2" '{print $k}' "$1" | median; }
 
 echo
 echo "== Results ($(load); $(nproc) CPUs)"
 echo "1. Accept=yes, /bin/echo hello per connection, $N connections x $ROUNDS rounds, $CONC in flight (median conn/s)"
-echo "                conn/s     CPU µs per connection:           conn/s of each round"
-echo "                           server (manager)  its children"
+echo "                conn/s   CPU µs per connection     CPUs busy      conn/s of each round"
+echo "                         server     its children   with others"
 while read -r name _; do
-    printf "   %-11s %7s   %8s        %8s        %s\n" "$name" "$(median < "/run/rate-$name")" \
-        "$(col "/run/cpu-$name" 1)" "$(col "/run/cpu-$name" 2)" "$(tr '\n' ' ' < "/run/rate-$name")"
+    printf "   %-11s %7s  %6s     %6s         %5s          %s\n" "$name" "$(median < "/run/rate-$name")" \
+        "$(col "/run/cpu-$name" 1)" "$(col "/run/cpu-$name" 2)" "$(col "/run/cpu-$name" 3)" \
+        "$(tr '\n' ' ' < "/run/rate-$name")"
 done <<< "$CONFIGS"
+echo "   (medians; server: the manager for ours, else the accept loop; others: what the rest of"
+echo "   the machine kept busy meanwhile, of $(nproc) CPUs: figures with others above ~0.2 are disturbed)"
 echo "   ours: bench.socket + bench@.service (target: >= 1000 conn/s); ssa: systemd 252's"
 echo "   systemd-socket-activate --accept --inetd; python: an accept loop posix_spawn()ing"
 echo "   /bin/echo with the connection as stdin and stdout"
