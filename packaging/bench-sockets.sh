@@ -47,7 +47,9 @@ done
 ip link set lo up
 S=$BIN
 U=/etc/systemd/system
-PY="python3 -I -S"  # no site import: the Python processes start as fast as Python can
+# The interpreter itself (python3 may be a wrapper script, e.g. pyenv's), without site import:
+# the Python processes start as fast as Python can.
+PY="$(python3 -c 'import sys; print(sys.executable)') -I -S"
 SOCK=/run/bench.sock
 TCP=127.0.0.1:8701
 SSA=$(command -v systemd-socket-activate || true)
@@ -177,6 +179,8 @@ kill $BASE_PIDS
 
 echo "== 2. Accept=no: first connection, starting first.service (python3 sd_listen_fds server), $FIRSTS starts"
 load
+# Everything of ours in this part is reaped by this shell or is the manager: the rest is others'.
+before2="$(cpu_ticks "$MANAGER") $(cpu_ticks $$) $(machine_ticks)"
 # Prints the figures (ms) of one first connection from the client's JSON and EXEC_NS, when the
 # service was exec'd (CLOCK_MONOTONIC, ns).
 first_figures() {
@@ -202,7 +206,8 @@ for _ in $(seq "$FIRSTS"); do
     first_figures "$json" "$((exec_us * 1000))" >> /run/first-ours
     # The minimal activator, the same server.
     rm -f /run/first.stamps /run/launcher.out
-    $PY "$CLIENT" launcher /run/base-first.sock -- /usr/bin/python3 -I -S "$CLIENT" \
+    # shellcheck disable=SC2086 # $PY is the interpreter and its options
+    $PY "$CLIENT" launcher /run/base-first.sock -- $PY "$CLIENT" \
         listen-fds-server /run/first.stamps > /run/launcher.out &
     launcher=$!
     until [ -s /run/launcher.out ]; do sleep 0.005; done
@@ -213,6 +218,10 @@ for _ in $(seq "$FIRSTS"); do
     wait "$launcher" || true
 done
 "$S" stop first.service first.socket
+after2="$(cpu_ticks "$MANAGER") $(cpu_ticks $$) $(machine_ticks)"
+OTHERS2=$(echo "$before2 $after2" | awk -v cpus="$(nproc)" '{
+    ours = ($7 - $1) + ($8 - $2) + ($9 - $3) + ($10 - $4)
+    printf "%.2f", (($11 - $5) - ours) / (($12 - $6) / cpus) }')
 
 echo
 echo "== Results ($(load); $(nproc) CPUs)"
@@ -229,7 +238,8 @@ echo "   the machine kept busy meanwhile, of $(nproc) CPUs: figures with others 
 echo "   ours: bench.socket + bench@.service (target: >= 1000 conn/s); ssa: systemd 252's"
 echo "   systemd-socket-activate --accept --inetd; python: an accept loop posix_spawn()ing"
 echo "   /bin/echo with the connection as stdin and stdout"
-echo "2. Accept=no, first connection starting the service (median ms over $FIRSTS starts)"
+echo "2. Accept=no, first connection starting the service (median ms over $FIRSTS starts;"
+echo "   the rest of the machine kept $OTHERS2 of $(nproc) CPUs busy meanwhile)"
 printf "   %-56s %7s  %s\n" "" ours "minimal activator"
 row() { printf "   %-56s %7s  %7s\n" "$1" "$(col /run/first-ours "$2")" "$(col /run/first-base "$2")"; }
 row "connect -> reply read (all)" 1
