@@ -181,13 +181,14 @@ impl Manager {
 
     /// Fork and exec command `idx` of `kind` for unit `i`. On failure before the fork the
     /// command is reported as exited with the status systemd's child would have exited with.
-    /// Returns the pid and whether execve() succeeded.
+    /// Returns the process (as tracked: pid and start time), its pid and whether execve()
+    /// succeeded.
     fn spawn_command(
         &mut self,
         i: usize,
         kind: ExecKind,
         idx: usize,
-    ) -> Result<(i32, bool), NotRun> {
+    ) -> Result<(Option<TrackedPid>, i32, bool), NotRun> {
         let Some(command) = self.units[i].config.exec_commands(kind).get(idx).cloned() else {
             return Err(NotRun::Exited(ExitInfo::exited(203)));
         };
@@ -278,8 +279,9 @@ impl Manager {
                 ),
             );
         }
+        let tracked = TrackedPid::of(pid);
         let svc = &mut self.units[i].svc;
-        svc.sessions.extend(TrackedPid::of(pid));
+        svc.sessions.extend(tracked);
         let runs = svc.exec_runs.entry(kind).or_default();
         if runs.len() <= idx {
             runs.resize(idx + 1, ExecRun::default());
@@ -289,14 +291,14 @@ impl Manager {
             start_usec: now_stamp().0,
             ..ExecRun::default()
         };
-        Ok((pid, exec_ok))
+        Ok((tracked, pid, exec_ok))
     }
 
     /// Run a command as the control process; a failure to spawn is its exit.
     fn run_control(&mut self, i: usize, kind: ExecKind, idx: usize) {
         self.units[i].svc.control = Some((kind, idx));
         match self.spawn_command(i, kind, idx) {
-            Ok((pid, _)) => self.units[i].svc.control_pid = TrackedPid::of(pid),
+            Ok((tracked, _, _)) => self.units[i].svc.control_pid = tracked,
             Err(NotRun::Exited(exit)) => self.control_exited(i, exit),
             Err(NotRun::Resources) => {
                 self.units[i].svc.control = None;
@@ -317,9 +319,9 @@ impl Manager {
     fn run_main(&mut self, i: usize, idx: usize) -> bool {
         self.units[i].svc.main_command = idx;
         match self.spawn_command(i, ExecKind::Start, idx) {
-            Ok((pid, exec_ok)) => {
+            Ok((tracked, pid, exec_ok)) => {
                 let svc = &mut self.units[i].svc;
-                svc.main_pid = TrackedPid::of(pid);
+                svc.main_pid = tracked;
                 svc.main_pid_alien = false;
                 svc.exec_main = ExecRun {
                     pid,

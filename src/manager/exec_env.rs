@@ -574,7 +574,9 @@ fn working_directory(
 /// Whether this process may raise hard limits: CAP_SYS_RESOURCE in its effective set (which root
 /// in a default container does not have).
 fn may_raise_hard_limits() -> bool {
-    crate::unit::host::has_capability(CAP_SYS_RESOURCE)
+    // The manager's capabilities do not change while it runs: read them once, not per spawn.
+    static MAY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *MAY.get_or_init(|| crate::unit::host::has_capability(CAP_SYS_RESOURCE))
 }
 
 /// The manager's `DefaultLimit*=` with the unit's `Limit*=` over them, clamped to what this

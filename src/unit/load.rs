@@ -289,8 +289,10 @@ fn is_masked(lookup: &LookupPaths, inside: &Path) -> Result<bool, Failure> {
 /// specific first: `name.d`, the template's, then each dash prefix (`foo-bar-.service.d`, …).
 /// `.wants/`, `.requires/` and `.upholds/` directories are found the same way.
 fn dropin_dirs_for(dir: &Path, name: &UnitName, suffix: &str, out: &mut Vec<PathBuf>) {
+    // Compared as bytes: the paths are built alike, and Path's component-wise equality made
+    // this the costliest part of loading a unit.
     let mut push = |p: PathBuf| {
-        if !out.contains(&p) {
+        if !out.iter().any(|q| q.as_os_str() == p.as_os_str()) {
             out.push(p);
         }
     };
