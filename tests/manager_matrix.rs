@@ -1125,3 +1125,20 @@ fn runtime_directory_lives_as_long_as_the_unit() {
     stop(&sb, "r.service");
     assert!(!sb.exists("/run/foo"), "/run/foo outlived the unit");
 }
+
+/// OOMScoreAdjust= below the current score needs CAP_SYS_RESOURCE, which an unprivileged manager
+/// (or root in a default container) lacks: systemd 252 starts the service anyway, as dbus's and
+/// postgresql's units (OOMScoreAdjust=-900) need.
+#[test]
+fn an_oom_score_the_manager_may_not_set_does_not_fail_the_service() {
+    let sb = Sandbox::new();
+    sb.unit(
+        "oom.service",
+        "[Service]\nOOMScoreAdjust=-900\n\
+         ExecStart=/bin/sh -c 'cat /proc/self/oom_score_adj > /tmp/oom.tmp && mv /tmp/oom.tmp /tmp/oom; exec sleep infinity'\n",
+    );
+    let o = sb.as_user(1000, &["start", "oom.service"]);
+    assert_eq!((o.code, o.stderr.as_str()), (0, ""), "{o:?}");
+    assert_eq!(sb.wait_for_file("/tmp/oom"), "0\n");
+    assert_eq!(user_prop(&sb, 1000, "oom.service", "ActiveState"), "active");
+}

@@ -341,10 +341,16 @@ unsafe fn exec_child(
     if let Some(value) = &plan.oom_score_adjust {
         let path = b"/proc/self/oom_score_adj\0";
         let fd = libc::open(path.as_ptr().cast(), libc::O_WRONLY | libc::O_CLOEXEC);
-        if fd < 0 || libc::write(fd, value.as_ptr().cast(), value.len()) < 0 {
-            child_fail(report_fd, ExecStep::OomAdjust, errno());
+        let failed = fd < 0 || libc::write(fd, value.as_ptr().cast(), value.len()) < 0;
+        let e = errno();
+        // ERRNO_IS_PRIVILEGE(): a container without CAP_SYS_RESOURCE may not lower the score;
+        // exec_child() of 252 goes on ("assuming containerized execution, ignoring").
+        if failed && e != libc::EPERM && e != libc::EACCES {
+            child_fail(report_fd, ExecStep::OomAdjust, e);
         }
-        libc::close(fd);
+        if fd >= 0 {
+            libc::close(fd);
+        }
     }
     if let Some(nice) = plan.nice {
         if libc::setpriority(libc::PRIO_PROCESS, 0, nice) < 0 {
