@@ -54,6 +54,7 @@ fn main() -> ExitCode {
         "systemd-tmpfiles" => cli::systemd_tmpfiles_main(argv),
         "systemd-notify" => cli::systemd_notify_main(argv),
         "systemd-detect-virt" => cli::systemd_detect_virt_main(argv),
+        "runlevel" => cli::runlevel_main(argv),
         _ => cli::systemctl_main(argv),
     };
     ExitCode::from(code)

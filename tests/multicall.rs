@@ -587,3 +587,24 @@ fn escape_matches_the_real_one() {
         ],
     );
 }
+
+/// `runlevel`, which Debian's systemd-sysv links to systemctl and invoke-rc.d reads in maintainer
+/// scripts: one line, `unknown` (exit 1) until a runlevel target is active, then `N 3` for
+/// multi-user.target.
+#[test]
+fn runlevel_answers_with_the_active_target_as_invoke_rc_d_expects() {
+    let sb = Sandbox::new();
+    let link = sb.run(&["ln", "-s", sb.systemctl_path(), "/run/runlevel"]);
+    assert_eq!(link.code, 0, "{link:?}");
+    let o = sb.run(&["/run/runlevel"]);
+    assert_eq!((o.stdout.as_str(), o.code), ("unknown\n", 1), "{o:?}");
+    let o = sb.systemctl(&["start", "multi-user.target"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let o = sb.run(&["/run/runlevel"]);
+    assert_eq!(
+        (o.stdout.as_str(), o.stderr.as_str(), o.code),
+        ("N 3\n", "", 0)
+    );
+    let o = sb.run(&["/run/runlevel", "5"]);
+    assert_eq!((o.stderr.as_str(), o.code), ("Too many arguments.\n", 1));
+}

@@ -12,6 +12,7 @@ mod list_sockets;
 mod notify;
 mod online;
 mod options;
+mod runlevel;
 mod runtime;
 mod show;
 mod status;
@@ -28,6 +29,7 @@ pub use escape::systemd_escape_main;
 pub use journalctl::journalctl_main;
 pub use notify::systemd_notify_main;
 pub use options::Options;
+pub use runlevel::runlevel_main;
 pub use tmpfiles::systemd_tmpfiles_main;
 
 use crate::unit::paths::{LookupPaths, Scope};
