@@ -1142,3 +1142,35 @@ fn an_oom_score_the_manager_may_not_set_does_not_fail_the_service() {
     assert_eq!(sb.wait_for_file("/tmp/oom"), "0\n");
     assert_eq!(user_prop(&sb, 1000, "oom.service", "ActiveState"), "active");
 }
+
+/// A forking daemon that replaces itself (nginx's binary upgrade: the new master rewrites the PID
+/// file, then the old one exits) stays active under its new main PID, as systemd re-reads the PID
+/// file when the main process exits.
+#[test]
+fn a_forking_daemon_that_moves_to_a_new_pid_keeps_running() {
+    let sb = Sandbox::new();
+    sb.unit(
+        "mover.service",
+        "[Service]\nType=forking\nPIDFile=/run/mover.pid\n\
+         ExecStart=/bin/sh -c 'sleep infinity & echo $! > /run/mover.pid'\n\
+         ExecReload=/bin/sh -c 'sleep infinity & echo $! > /run/mover.pid; kill $MAINPID'\n",
+    );
+    let o = sb.systemctl(&["start", "mover.service"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let old = sb.main_pid("mover.service");
+    let o = sb.systemctl(&["reload", "mover.service"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let new: i32 = sb
+        .read("/run/mover.pid")
+        .and_then(|s| s.trim().parse().ok())
+        .expect("the new PID");
+    assert_ne!(new, old);
+    sb.wait_until(
+        "the old main process is gone",
+        common::sandbox::WAIT,
+        || !sb.pid_alive(old),
+    );
+    assert_eq!(sb.prop("mover.service", "ActiveState"), "active");
+    assert_eq!(sb.main_pid("mover.service"), new);
+    assert!(sb.pid_alive(new));
+}

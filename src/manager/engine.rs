@@ -922,6 +922,9 @@ impl Manager {
             }
         });
         match found {
+            // service_sigchld_event(): a daemon may move to a new PID (nginx's binary upgrade)
+            // as long as it rewrote its PID file before the old one exited.
+            Some((i, true)) if self.load_pid_file(i) => {}
             Some((i, true)) => {
                 let idx = self.units[i].svc.main_command;
                 if self.units[i].settings.kind != ServiceType::Forking {
