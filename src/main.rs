@@ -48,13 +48,15 @@ fn main() -> ExitCode {
         }
         return ExitCode::from(systemctl_shim::manager::daemon::manager_main(Some(init)));
     }
+    if let Some(code) = cli::compat_main(&program, &argv) {
+        return ExitCode::from(code);
+    }
     let code = match program.as_str() {
         "systemd-escape" => cli::systemd_escape_main(argv),
         "journalctl" => cli::journalctl_main(argv),
         "systemd-tmpfiles" => cli::systemd_tmpfiles_main(argv),
         "systemd-notify" => cli::systemd_notify_main(argv),
         "systemd-detect-virt" => cli::systemd_detect_virt_main(argv),
-        "runlevel" => cli::runlevel_main(argv),
         _ => cli::systemctl_main(argv),
     };
     ExitCode::from(code)

@@ -608,3 +608,39 @@ fn runlevel_answers_with_the_active_target_as_invoke_rc_d_expects() {
     let o = sb.run(&["/run/runlevel", "5"]);
     assert_eq!((o.stderr.as_str(), o.code), ("Too many arguments.\n", 1));
 }
+
+/// The other names systemd-sysv links to systemctl: `telinit`, `shutdown`, `halt`, `poweroff`
+/// and `reboot` do what the systemctl verb they stand for does.
+#[test]
+fn telinit_shutdown_and_reboot_stand_for_their_systemctl_verbs() {
+    let sb = Sandbox::new();
+    for name in ["telinit", "shutdown", "halt", "reboot"] {
+        let link = sb.run(&["ln", "-s", sb.systemctl_path(), &format!("/run/{name}")]);
+        assert_eq!(link.code, 0, "{link:?}");
+    }
+    sb.unit("app.service", "[Service]\nExecStart=/bin/sleep infinity\n");
+    let o = sb.systemctl(&["start", "app.service"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    // `telinit q` is a daemon-reload; `halt -w` would only write wtmp, which is not here.
+    let o = sb.run(&["/run/telinit", "q"]);
+    assert_eq!((o.code, o.stderr.as_str()), (0, ""), "{o:?}");
+    let o = sb.run(&["/run/halt", "-w"]);
+    assert_eq!((o.code, o.stderr.as_str()), (0, ""), "{o:?}");
+    let o = sb.run(&["/run/shutdown", "-r", "+5"]);
+    assert_eq!(
+        (o.code, o.stderr.as_str()),
+        (
+            1,
+            "shutdown: Scheduled shutdowns need systemd-logind, which does not run here; use \"shutdown now\".\n"
+        )
+    );
+    assert_eq!(sb.prop("app.service", "ActiveState"), "active");
+    // `reboot` stops every unit and ends the manager, as `systemctl reboot` does.
+    let o = sb.run(&["/run/reboot"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    sb.wait_until("the manager is gone", DEADLINE, || {
+        sb.manager_pids().is_empty()
+    });
+    let o = sb.systemctl(&["is-active", "app.service"]);
+    assert_eq!(o.stdout, "inactive\n");
+}

@@ -2,6 +2,7 @@
 //! arguments, and the exit codes and wording systemd 252 uses. Clap types stay in this layer; the
 //! verbs call into `unit` and `install` and format their answers here.
 
+mod compat;
 mod detect_virt;
 mod escape;
 mod getopt;
@@ -12,7 +13,6 @@ mod list_sockets;
 mod notify;
 mod online;
 mod options;
-mod runlevel;
 mod runtime;
 mod show;
 mod status;
@@ -24,12 +24,12 @@ use std::path::Path;
 
 use clap::Parser;
 
+pub use compat::compat_main;
 pub use detect_virt::systemd_detect_virt_main;
 pub use escape::systemd_escape_main;
 pub use journalctl::journalctl_main;
 pub use notify::systemd_notify_main;
 pub use options::Options;
-pub use runlevel::runlevel_main;
 pub use tmpfiles::systemd_tmpfiles_main;
 
 use crate::unit::paths::{LookupPaths, Scope};
