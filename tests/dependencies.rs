@@ -27,26 +27,16 @@ fn refused(verb: &str, unit: &str, message: &str) -> String {
     )
 }
 
-/// A verb that must succeed silently, as systemctl's job verbs do.
-fn quiet_ok(sb: &Sandbox, args: &[&str]) {
-    let o = sb.systemctl(args);
-    assert_eq!(
-        (o.code, o.stdout.as_str(), o.stderr.as_str()),
-        (0, "", ""),
-        "{args:?}"
-    );
-}
-
 fn start(sb: &Sandbox, units: &[&str]) {
     let mut args = vec!["start"];
     args.extend_from_slice(units);
-    quiet_ok(sb, &args);
+    sb.quiet_ok(&args);
 }
 
 fn stop(sb: &Sandbox, units: &[&str]) {
     let mut args = vec!["stop"];
     args.extend_from_slice(units);
-    quiet_ok(sb, &args);
+    sb.quiet_ok(&args);
 }
 
 fn state(sb: &Sandbox, unit: &str) -> String {
@@ -397,7 +387,7 @@ fn partof_restarting_the_parent_restarts_the_part_but_not_the_reverse() {
     sb.unit("a.service", &daemon("PartOf=p.service"));
     start(&sb, &["p.service", "a.service"]);
     let (p1, a1) = (sb.main_pid("p.service"), sb.main_pid("a.service"));
-    quiet_ok(&sb, &["restart", "a.service"]);
+    sb.quiet_ok(&["restart", "a.service"]);
     let a2 = sb.main_pid("a.service");
     assert_ne!(a2, a1, "a.service was not restarted");
     assert_eq!(
@@ -405,7 +395,7 @@ fn partof_restarting_the_parent_restarts_the_part_but_not_the_reverse() {
         p1,
         "restarting the part restarted p"
     );
-    quiet_ok(&sb, &["restart", "p.service"]);
+    sb.quiet_ok(&["restart", "p.service"]);
     assert_ne!(sb.main_pid("p.service"), p1);
     sb.wait_until("a.service runs again", WAIT, || {
         let pid = sb.main_pid("a.service");
@@ -413,7 +403,7 @@ fn partof_restarting_the_parent_restarts_the_part_but_not_the_reverse() {
     });
     // try-restart semantics: a part that is not running stays down.
     stop(&sb, &["a.service"]);
-    quiet_ok(&sb, &["restart", "p.service"]);
+    sb.quiet_ok(&["restart", "p.service"]);
     holds_for(
         "a.service stays inactive",
         Duration::from_millis(500),
@@ -585,7 +575,7 @@ fn reload_propagates_to_active_units_only_and_not_back() {
         &reloading("c", "ReloadPropagatedFrom=a.service"),
     );
     start(&sb, &["a.service"]);
-    quiet_ok(&sb, &["reload", "a.service"]);
+    sb.quiet_ok(&["reload", "a.service"]);
     assert_eq!(log_lines(&sb, "/run/log"), ["reload-a"]);
     assert_eq!(
         states(&sb, &["b.service", "c.service"]),
@@ -593,7 +583,7 @@ fn reload_propagates_to_active_units_only_and_not_back() {
     );
     start(&sb, &["b.service", "c.service"]);
     sb.file("/run/log", "");
-    quiet_ok(&sb, &["reload", "a.service"]);
+    sb.quiet_ok(&["reload", "a.service"]);
     sb.wait_until("b and c reloaded", WAIT, || {
         log_lines(&sb, "/run/log").len() == 3
     });
@@ -601,8 +591,8 @@ fn reload_propagates_to_active_units_only_and_not_back() {
     lines.sort();
     assert_eq!(lines, ["reload-a", "reload-b", "reload-c"]);
     sb.file("/run/log", "");
-    quiet_ok(&sb, &["reload", "b.service"]);
-    quiet_ok(&sb, &["reload", "c.service"]);
+    sb.quiet_ok(&["reload", "b.service"]);
+    sb.quiet_ok(&["reload", "c.service"]);
     assert_eq!(log_lines(&sb, "/run/log"), ["reload-b", "reload-c"]);
 }
 
@@ -634,7 +624,7 @@ fn propagates_stop_to_follows_a_crash_but_not_a_restart() {
     let all = ["a.service", "b.service", "c.service"];
     start(&sb, &all);
     let (b1, c1) = (sb.main_pid("b.service"), sb.main_pid("c.service"));
-    quiet_ok(&sb, &["restart", "a.service"]);
+    sb.quiet_ok(&["restart", "a.service"]);
     holds_for("b and c keep running", Duration::from_millis(500), || {
         sb.main_pid("b.service") == b1 && sb.main_pid("c.service") == c1
     });
@@ -659,7 +649,7 @@ fn restarting_a_unit_restarts_the_units_that_require_requisite_or_bind_to_it() {
     let dependents = ["a.service", "r.service", "k.service"];
     start(&sb, &dependents);
     let before: Vec<i32> = dependents.iter().map(|u| sb.main_pid(u)).collect();
-    quiet_ok(&sb, &["restart", "b.service"]);
+    sb.quiet_ok(&["restart", "b.service"]);
     for (unit, old) in dependents.iter().zip(&before) {
         sb.wait_until(&format!("{unit} restarted"), WAIT, || {
             let pid = sb.main_pid(unit);
@@ -837,7 +827,7 @@ fn gated_service() -> &'static str {
 fn job_mode_fail_refuses_to_replace_a_pending_start_with_a_stop() {
     let sb = Sandbox::new();
     sb.unit("slow.service", gated_service());
-    quiet_ok(&sb, &["--no-block", "start", "slow.service"]);
+    sb.quiet_ok(&["--no-block", "start", "slow.service"]);
     let o = sb.systemctl(&["--job-mode=fail", "stop", "slow.service"]);
     assert_outcome(
         &o,
@@ -858,10 +848,7 @@ fn job_mode_fail_refuses_to_replace_a_pending_start_with_a_stop() {
         "{jobs:?}"
     );
     // A job of the same kind merges with the pending one: nothing is destroyed.
-    quiet_ok(
-        &sb,
-        &["--no-block", "--job-mode=fail", "start", "slow.service"],
-    );
+    sb.quiet_ok(&["--no-block", "--job-mode=fail", "start", "slow.service"]);
     assert_eq!(
         sb.systemctl(&["list-jobs", "--no-legend"]).stdout,
         jobs.stdout
@@ -876,7 +863,7 @@ fn job_mode_fail_stops_what_requires_a_unit_when_no_job_is_pending() {
     sb.unit("a.service", &daemon("Requires=b.service\nAfter=b.service"));
     sb.unit("b.service", &daemon(""));
     start(&sb, &["a.service"]);
-    quiet_ok(&sb, &["--job-mode=fail", "stop", "b.service"]);
+    sb.quiet_ok(&["--job-mode=fail", "stop", "b.service"]);
     assert_eq!(
         states(&sb, &["a.service", "b.service"]),
         ["inactive", "inactive"]
@@ -891,7 +878,7 @@ fn ignore_dependencies_starts_a_unit_without_its_requirements_or_its_ordering() 
     sb.unit("slow.service", gated_service());
     sb.unit("n.service", &daemon("After=slow.service"));
     for flag in ["--ignore-dependencies", "--job-mode=ignore-dependencies"] {
-        quiet_ok(&sb, &[flag, "start", "a.service"]);
+        sb.quiet_ok(&[flag, "start", "a.service"]);
         assert_eq!(
             states(&sb, &["a.service", "b.service"]),
             ["active", "inactive"],
@@ -900,11 +887,8 @@ fn ignore_dependencies_starts_a_unit_without_its_requirements_or_its_ordering() 
         stop(&sb, &["a.service"]);
     }
     // Ordering is ignored too: n starts while slow is still starting.
-    quiet_ok(&sb, &["--no-block", "start", "slow.service"]);
-    quiet_ok(
-        &sb,
-        &["--job-mode=ignore-dependencies", "start", "n.service"],
-    );
+    sb.quiet_ok(&["--no-block", "start", "slow.service"]);
+    sb.quiet_ok(&["--job-mode=ignore-dependencies", "start", "n.service"]);
     assert_eq!(
         states(&sb, &["n.service", "slow.service"]),
         ["active", "activating"]
@@ -918,25 +902,19 @@ fn ignore_requirements_skips_requirements_but_keeps_the_ordering() {
     sb.unit("b.service", &daemon(""));
     sb.unit("slow.service", gated_service());
     sb.unit("n.service", &daemon("After=slow.service"));
-    quiet_ok(
-        &sb,
-        &["--job-mode=ignore-requirements", "start", "a.service"],
-    );
+    sb.quiet_ok(&["--job-mode=ignore-requirements", "start", "a.service"]);
     assert_eq!(
         states(&sb, &["a.service", "b.service"]),
         ["active", "inactive"]
     );
     // n waits for slow's pending start.
-    quiet_ok(&sb, &["--no-block", "start", "slow.service"]);
-    quiet_ok(
-        &sb,
-        &[
-            "--no-block",
-            "--job-mode=ignore-requirements",
-            "start",
-            "n.service",
-        ],
-    );
+    sb.quiet_ok(&["--no-block", "start", "slow.service"]);
+    sb.quiet_ok(&[
+        "--no-block",
+        "--job-mode=ignore-requirements",
+        "start",
+        "n.service",
+    ]);
     holds_for(
         "n.service waits for slow.service",
         Duration::from_millis(500),
@@ -958,7 +936,7 @@ fn isolate_stops_what_the_target_does_not_want_and_keeps_ignore_on_isolate_units
     sb.unit("b.service", &daemon(""));
     sb.unit("keep.service", &daemon("IgnoreOnIsolate=yes"));
     start(&sb, &["b.service", "keep.service"]);
-    quiet_ok(&sb, &["isolate", "iso.target"]);
+    sb.quiet_ok(&["isolate", "iso.target"]);
     assert_eq!(
         states(
             &sb,

@@ -28,22 +28,12 @@ fn assert_success(o: &Outcome, what: &str) {
     assert_eq!(o.code, 0, "{what} failed: {o:?}");
 }
 
-/// A verb that must succeed silently, as systemctl's job verbs do.
-fn quiet_ok(sb: &Sandbox, args: &[&str]) {
-    let o = sb.systemctl(args);
-    assert_eq!(
-        (o.code, o.stdout.as_str(), o.stderr.as_str()),
-        (0, "", ""),
-        "{args:?}"
-    );
-}
-
 fn start(sb: &Sandbox, unit: &str) {
-    quiet_ok(sb, &["start", unit]);
+    sb.quiet_ok(&["start", unit]);
 }
 
 fn stop(sb: &Sandbox, unit: &str) {
-    quiet_ok(sb, &["stop", unit]);
+    sb.quiet_ok(&["stop", unit]);
 }
 
 fn is_active(sb: &Sandbox, unit: &str) -> (String, i32) {
@@ -557,10 +547,7 @@ fn kill_delivers_a_chosen_signal_to_the_main_process() {
     sb.unit("u.service", "[Service]\nExecStart=/run/usr1-daemon\n");
     start(&sb, "u.service");
     let pid = pid_in(&sb, "/run/d.pid");
-    quiet_ok(
-        &sb,
-        &["kill", "--signal=USR1", "--kill-whom=main", "u.service"],
-    );
+    sb.quiet_ok(&["kill", "--signal=USR1", "--kill-whom=main", "u.service"]);
     assert_eq!(sb.wait_for_file("/run/usr1"), "usr1\n");
     active(&sb, "u.service");
     assert_eq!(sb.main_pid("u.service"), pid);
@@ -574,7 +561,7 @@ fn kill_defaults_to_sigterm_and_a_clean_death() {
     sb.unit("k.service", "[Service]\nExecStart=/bin/sleep infinity\n");
     start(&sb, "k.service");
     let pid = sb.main_pid("k.service");
-    quiet_ok(&sb, &["kill", "k.service"]);
+    sb.quiet_ok(&["kill", "k.service"]);
     sb.wait_for_prop("k.service", "ActiveState", "inactive");
     assert!(!sb.pid_alive(pid));
     assert_eq!(sb.prop("k.service", "Result"), "success");
@@ -593,7 +580,7 @@ fn reset_failed_turns_failed_into_inactive() {
     sb.wait_for_prop("f.service", "ActiveState", "failed");
     let o = sb.systemctl(&["is-failed", "f.service"]);
     assert_eq!((o.stdout.as_str(), o.code), ("failed\n", 0));
-    quiet_ok(&sb, &["reset-failed", "f.service"]);
+    sb.quiet_ok(&["reset-failed", "f.service"]);
     let o = sb.systemctl(&["is-failed", "f.service"]);
     assert_eq!((o.stdout.as_str(), o.code), ("inactive\n", 1));
     inactive(&sb, "f.service");
@@ -651,17 +638,17 @@ fn try_restart_and_condrestart_only_restart_active_units() {
         "[Service]\nExecStart=/bin/sh -c 'echo run >> /run/runs; exec sleep infinity'\n",
     );
     for verb in ["try-restart", "condrestart"] {
-        quiet_ok(&sb, &[verb, "x.service"]);
+        sb.quiet_ok(&[verb, "x.service"]);
         inactive(&sb, "x.service");
     }
     assert!(!sb.exists("/run/runs"), "an inactive unit was started");
     start(&sb, "x.service");
     let first = sb.main_pid("x.service");
-    quiet_ok(&sb, &["try-restart", "x.service"]);
+    sb.quiet_ok(&["try-restart", "x.service"]);
     active(&sb, "x.service");
     let second = sb.main_pid("x.service");
     assert_ne!(first, second, "try-restart did not restart");
-    quiet_ok(&sb, &["condrestart", "x.service"]);
+    sb.quiet_ok(&["condrestart", "x.service"]);
     active(&sb, "x.service");
     let third = sb.main_pid("x.service");
     assert_ne!(second, third, "condrestart did not restart");
@@ -678,13 +665,13 @@ fn reload_or_restart_starts_and_force_reload_reloads() {
         "x.service",
         "[Service]\nExecStart=/bin/sleep infinity\nExecReload=/bin/sh -c 'echo reload >> /run/reloads'\n",
     );
-    quiet_ok(&sb, &["force-reload", "x.service"]);
+    sb.quiet_ok(&["force-reload", "x.service"]);
     inactive(&sb, "x.service");
-    quiet_ok(&sb, &["reload-or-restart", "x.service"]);
+    sb.quiet_ok(&["reload-or-restart", "x.service"]);
     active(&sb, "x.service");
     assert!(!sb.exists("/run/reloads"), "reload-or-restart reloaded");
     let pid = sb.main_pid("x.service");
-    quiet_ok(&sb, &["force-reload", "x.service"]);
+    sb.quiet_ok(&["force-reload", "x.service"]);
     assert_eq!(sb.read("/run/reloads").as_deref(), Some("reload\n"));
     active(&sb, "x.service");
     assert_eq!(sb.main_pid("x.service"), pid, "force-reload restarted");
@@ -744,7 +731,7 @@ fn no_block_start_returns_while_a_oneshot_still_runs() {
          ExecStart=/bin/sh -c 'touch /run/slow.running; while [ ! -e /run/slow.go ]; do sleep 0.05; done'\n",
     );
     // The oneshot cannot finish before /run/slow.go exists, so returning at all proves it.
-    quiet_ok(&sb, &["start", "--no-block", "slow.service"]);
+    sb.quiet_ok(&["start", "--no-block", "slow.service"]);
     sb.wait_for_file("/run/slow.running");
     assert_eq!(sb.prop("slow.service", "ActiveState"), "activating");
     assert_eq!(sb.prop("slow.service", "SubState"), "start");
@@ -789,7 +776,7 @@ fn daemon_reload_picks_up_an_edited_unit() {
     assert_eq!(sb.prop("x.service", "NeedDaemonReload"), "no");
     sb.unit("x.service", "[Service]\nExecStart=/bin/sleep 2000\n");
     assert_eq!(sb.prop("x.service", "NeedDaemonReload"), "yes");
-    quiet_ok(&sb, &["daemon-reload"]);
+    sb.quiet_ok(&["daemon-reload"]);
     assert_eq!(sb.prop("x.service", "NeedDaemonReload"), "no");
     active(&sb, "x.service");
     assert_eq!(
@@ -798,7 +785,7 @@ fn daemon_reload_picks_up_an_edited_unit() {
         "daemon-reload touched the service"
     );
     assert_eq!(sb.cmdline(pid).as_deref(), Some("/bin/sleep 1000"));
-    quiet_ok(&sb, &["restart", "x.service"]);
+    sb.quiet_ok(&["restart", "x.service"]);
     let new = sb.main_pid("x.service");
     assert_eq!(sb.cmdline(new).as_deref(), Some("/bin/sleep 2000"));
 }

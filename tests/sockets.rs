@@ -35,8 +35,7 @@ fn the_first_connection_starts_the_service_with_the_listening_fds() {
         "echo.service",
         &format!("[Service]\nExecStart={}\n", sb.daemon("listen-fds.py")),
     );
-    let o = sb.systemctl(&["start", "echo.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "echo.socket"]);
     assert_eq!(sb.prop("echo.socket", "ActiveState"), "active");
     assert_eq!(sb.prop("echo.socket", "SubState"), "listening");
     assert_eq!(sb.prop("echo.service", "ActiveState"), "inactive");
@@ -79,8 +78,7 @@ fn a_tcp_socket_and_a_named_fd_reach_the_service_from_several_listen_lines() {
         "web.service",
         &format!("[Service]\nExecStart={}\n", sb.daemon("listen-fds.py")),
     );
-    let o = sb.systemctl(&["start", "web.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "web.socket"]);
     let line = request(&sb, &format!("127.0.0.1:{port}"));
     let pid = sb.main_pid("web.service");
     assert_eq!(line, format!("pid={pid} fds=2 names=web:web\n"));
@@ -112,8 +110,7 @@ fn a_port_already_in_use_fails_that_socket_alone() {
         )),
         "{log:?}"
     );
-    let o = sb.systemctl(&["start", "fine.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "fine.socket"]);
     assert_eq!(sb.prop("fine.socket", "SubState"), "listening");
     drop(taken);
 }
@@ -126,12 +123,10 @@ fn a_manager_killed_and_started_again_listens_again() {
         "echo.service",
         &format!("[Service]\nExecStart={}\n", sb.daemon("listen-fds.py")),
     );
-    let o = sb.systemctl(&["start", "echo.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "echo.socket"]);
     sb.kill_manager();
     // The next state-changing call starts a manager, which adopts the socket and reopens it.
-    let o = sb.systemctl(&["start", "echo.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "echo.socket"]);
     assert_eq!(sb.prop("echo.socket", "SubState"), "listening");
     let line = request(&sb, "/run/echo.sock");
     let pid = sb.main_pid("echo.service");
@@ -188,8 +183,7 @@ fn accept_yes_runs_one_instance_per_unix_connection_named_after_the_peer() {
             sb.daemon("per-connection.py")
         ),
     );
-    let o = sb.systemctl(&["start", "greet.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "greet.socket"]);
     let first = converse(&sb, "/run/greet.sock");
     let client_pid = first[0]
         .strip_prefix("pid=")
@@ -235,8 +229,7 @@ fn accept_yes_over_tcp_serves_stdin_and_stdout_with_the_remote_address() {
             sb.daemon("per-connection.py")
         ),
     );
-    let o = sb.systemctl(&["start", "inetd.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "inetd.socket"]);
     let lines = converse(&sb, &format!("127.0.0.1:{port}"));
     let client_port = lines[0].rsplit('=').next().expect("client port");
     // StandardInput=socket: the connection is stdin and stdout, no LISTEN_FDS.
@@ -272,8 +265,7 @@ fn max_connections_refuses_the_excess_and_serves_the_rest() {
             sb.daemon("per-connection.py")
         ),
     );
-    let o = sb.systemctl(&["start", "two.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "two.socket"]);
     // Four clients at once, each holding its connection until all four know their fate.
     let script = "import socket,time\n\
         conns = []\n\
@@ -313,8 +305,7 @@ fn a_burst_of_ten_thousand_connections_leaves_no_fd_zombie_or_instance_behind() 
         "burst@.service",
         "[Service]\nExecStart=/bin/cat\nStandardInput=socket\nStandardOutput=null\n",
     );
-    let o = sb.systemctl(&["start", "burst.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "burst.socket"]);
     let baseline = manager_fds(&sb);
     let script = "import socket\n\
         for _ in range(10000):\n    s = socket.socket(socket.AF_UNIX); s.connect('/run/burst.sock'); s.close()\n";
@@ -346,8 +337,7 @@ fn fds_stored_by_a_service_come_back_after_a_restart_and_go_when_it_stops() {
         )
     };
     sb.unit("keeper.service", &unit(4));
-    let o = sb.systemctl(&["start", "keeper.service"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "keeper.service"]);
     let o = sb.systemctl(&["restart", "keeper.service"]);
     assert_eq!(o.code, 0, "{o:?}");
     assert_eq!(
@@ -358,8 +348,7 @@ fn fds_stored_by_a_service_come_back_after_a_restart_and_go_when_it_stops() {
     sb.run(&["rm", "/run/report"]);
     let o = sb.systemctl(&["stop", "keeper.service"]);
     assert_eq!(o.code, 0, "{o:?}");
-    let o = sb.systemctl(&["start", "keeper.service"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "keeper.service"]);
     assert!(!sb.exists("/run/report"));
     // Without FileDescriptorStoreMax= there is no store: nothing comes back.
     let o = sb.systemctl(&["stop", "keeper.service"]);
@@ -367,8 +356,7 @@ fn fds_stored_by_a_service_come_back_after_a_restart_and_go_when_it_stops() {
     sb.unit("keeper.service", &unit(0));
     let o = sb.systemctl(&["daemon-reload"]);
     assert_eq!(o.code, 0, "{o:?}");
-    let o = sb.systemctl(&["start", "keeper.service"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "keeper.service"]);
     let o = sb.systemctl(&["restart", "keeper.service"]);
     assert_eq!(o.code, 0, "{o:?}");
     assert!(!sb.exists("/run/report"));
@@ -399,8 +387,7 @@ fn a_socket_runs_its_own_commands_around_opening_and_closing_its_listeners() {
         ),
     );
     sb.unit("cmd.service", "[Service]\nExecStart=/bin/sleep infinity\n");
-    let o = sb.systemctl(&["start", "cmd.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "cmd.socket"]);
     assert_eq!(sb.prop("cmd.socket", "SubState"), "listening");
     let o = sb.systemctl(&["stop", "cmd.socket"]);
     assert_eq!(o.code, 0, "{o:?}");
@@ -456,8 +443,7 @@ fn datagram_abstract_seqpacket_and_fifo_listeners_start_their_service() {
             sb.daemon("report-fds.py")
         ),
     );
-    let o = sb.systemctl(&["start", "many.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "many.socket"]);
     let modes = sb.run(&[
         "stat",
         "-c",
@@ -485,9 +471,8 @@ fn a_service_that_never_accepts_ends_in_the_start_limit_then_the_trigger_limit()
     let sb = Sandbox::new();
     sb.unit("lazy.socket", "[Socket]\nListenStream=/run/lazy.sock\n");
     sb.unit("lazy.service", "[Service]\nExecStart=/bin/true\n");
-    let o = sb.systemctl(&["start", "lazy.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
-    let connect = "import socket; s = socket.socket(socket.AF_UNIX); s.connect('/run/lazy.sock'); import time; time.sleep(3)";
+    sb.quiet_ok(&["start", "lazy.socket"]);
+    let connect = "import socket; s = socket.socket(socket.AF_UNIX); s.connect('/run/lazy.sock')";
     let o = sb.run(&["python3", "-c", connect]);
     assert_eq!(o.code, 0, "{o:?}");
     sb.wait_for_prop("lazy.socket", "ActiveState", "failed");
@@ -501,8 +486,7 @@ fn a_service_that_never_accepts_ends_in_the_start_limit_then_the_trigger_limit()
     assert_eq!(o.code, 0, "{o:?}");
     let o = sb.systemctl(&["reset-failed"]);
     assert_eq!(o.code, 0, "{o:?}");
-    let o = sb.systemctl(&["start", "lazy.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "lazy.socket"]);
     let o = sb.run(&["python3", "-c", connect]);
     assert_eq!(o.code, 0, "{o:?}");
     sb.wait_for_prop("lazy.socket", "ActiveState", "failed");
@@ -523,8 +507,7 @@ fn a_socket_whose_service_already_runs_is_refused() {
         "early.service",
         "[Service]\nExecStart=/bin/sleep infinity\n",
     );
-    let o = sb.systemctl(&["start", "early.service"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "early.service"]);
     let o = sb.systemctl(&["start", "early.socket"]);
     assert_eq!(o.code, 1, "{o:?}");
     let log = sb.journalctl(&["-u", "early.socket"]);
@@ -536,8 +519,7 @@ fn a_socket_whose_service_already_runs_is_refused() {
     // Stopping a socket leaves the service it started running.
     let o = sb.systemctl(&["stop", "early.service"]);
     assert_eq!(o.code, 0, "{o:?}");
-    let o = sb.systemctl(&["start", "early.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "early.socket"]);
     let o = sb.run(&[
         "python3",
         "-c",
@@ -568,8 +550,7 @@ fn a_service_gets_the_fds_of_its_sockets_setting_after_its_own_sockets() {
             sb.daemon("listen-fds.py")
         ),
     );
-    let o = sb.systemctl(&["start", "single.socket", "other.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "single.socket", "other.socket"]);
     assert_eq!(
         sb.prop("single.service", "TriggeredBy"),
         "single.socket other.socket"
@@ -647,8 +628,7 @@ fn a_path_that_cannot_be_made_fails_the_socket_with_its_errno_and_a_stale_file_i
     ] {
         assert!(status.stdout.contains(line), "{line:?} in {status:?}");
     }
-    let o = sb.systemctl(&["start", "stale.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "stale.socket"]);
     let kind = sb.run(&["stat", "-c", "%F", "/run/stale.sock"]);
     assert_eq!(kind.stdout, "socket\n");
 }
@@ -664,8 +644,7 @@ fn standard_input_socket_is_the_listener_with_accept_no_and_needs_exactly_one_so
          ExecStart=/usr/bin/python3 -c \"import os,socket; l = socket.socket(fileno=0); \
          c, _ = l.accept(); c.sendall(('fds=' + os.environ.get('LISTEN_FDS', 'none') + '\\\\n').encode())\"\n",
     );
-    let o = sb.systemctl(&["start", "wait.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "wait.socket"]);
     assert_eq!(request(&sb, "/run/wait.sock"), "fds=none\n");
     // Started without its socket, there is nothing to put on stdin: the command is refused.
     sb.unit(
@@ -690,13 +669,11 @@ fn a_manager_killed_while_the_service_serves_leaves_its_listener_alone_until_it_
         "keep.service",
         &format!("[Service]\nExecStart={}\n", sb.daemon("listen-fds.py")),
     );
-    let o = sb.systemctl(&["start", "keep.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "keep.socket"]);
     let first = request(&sb, "/run/keep.sock");
     let pid = sb.main_pid("keep.service");
     sb.kill_manager();
-    let o = sb.systemctl(&["start", "keep.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "keep.socket"]);
     // The service still owns the path: it goes on serving on it.
     assert_eq!(sb.prop("keep.socket", "SubState"), "running");
     assert_eq!(request(&sb, "/run/keep.sock"), first);
@@ -721,8 +698,7 @@ fn a_hundred_concurrent_connections_each_get_their_own_running_instance() {
         "many@.service",
         "[Service]\nStandardInput=socket\nExecStart=/bin/sh -c 'echo %i; exec cat'\n",
     );
-    let o = sb.systemctl(&["start", "many.socket"]);
-    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "many.socket"]);
     // All connected and greeted before any hangs up: a hundred instances run at once.
     let script = "import socket, sys\n\
         conns = []\n\

@@ -194,16 +194,10 @@ impl Manager {
         };
         let id = self.units[i].config.id.clone();
         let fifo = self.open_log_fifo(&id);
-        let settings = &self.units[i].config.settings;
-        let stdio_socket = [
-            &settings.standard_input,
-            &settings.standard_output,
-            &settings.standard_error,
-        ]
-        .iter()
-        .any(|s| s.as_str() == "socket");
+        let stdio_socket = exec_env::stdio_is_socket(&self.units[i].config.settings);
         let is_service = self.units[i].config.unit_type == UnitType::Service;
-        let (sockets, names) = if is_service {
+        // Only the main process is passed the fds (EXEC_PASS_FDS), unless they are its stdio.
+        let (sockets, names) = if is_service && (kind == ExecKind::Start || stdio_socket) {
             self.socket_fds_for(i)
         } else {
             Default::default()
@@ -228,7 +222,6 @@ impl Manager {
             }
         };
         let mut prepared = prepared;
-        // Only the main process gets the fds (EXEC_PASS_FDS), unless the sockets are its stdio.
         if kind == ExecKind::Start && is_service {
             let (mut fds, mut names) = if stdio_socket {
                 Default::default()

@@ -700,15 +700,18 @@ impl Outputs<'_> {
     }
 }
 
+/// Whether StandardInput=, StandardOutput= or StandardError= is `socket`.
+pub fn stdio_is_socket(s: &ExecSettings) -> bool {
+    [&s.standard_input, &s.standard_output, &s.standard_error]
+        .iter()
+        .any(|v| v.as_str() == "socket")
+}
+
 /// The one socket StandardInput/Output/Error=socket use: exec_spawn() refuses the command
 /// with none or several.
 fn stdio_socket<'a>(ctx: &ExecContext<'a>) -> Result<Option<&'a OwnedFd>, ExecEnvError> {
-    let s = &ctx.unit.settings;
-    let wanted = s.standard_input == "socket"
-        || s.standard_output == "socket"
-        || s.standard_error == "socket";
     match ctx.sockets {
-        _ if !wanted => Ok(None),
+        _ if !stdio_is_socket(&ctx.unit.settings) => Ok(None),
         [one] => Ok(Some(one)),
         [] => Err(ExecEnvError::NoSocket),
         _ => Err(ExecEnvError::TooManySockets),

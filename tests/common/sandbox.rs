@@ -507,6 +507,16 @@ impl Sandbox {
         pids
     }
 
+    /// A systemctl call that must succeed silently, as systemctl's job verbs do.
+    pub fn quiet_ok(&self, args: &[&str]) {
+        let o = self.systemctl(args);
+        assert_eq!(
+            (o.code, o.stdout.as_str(), o.stderr.as_str()),
+            (0, "", ""),
+            "{args:?}"
+        );
+    }
+
     /// Poll `cond` every 20 ms until it holds; panic naming `what` after `timeout`.
     pub fn wait_until(&self, what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
         wait_until(what, timeout, &mut cond)
