@@ -4,14 +4,13 @@
 //! with-unit, json). Options that only make sense with journald's storage (`-b`, `-x`, `-q`,
 //! `--no-pager`, `--system`, `-m`) are accepted and change nothing.
 
-use std::ffi::CString;
 use std::io::Write;
 
 use clap::Parser;
 
 use crate::install::glob_match;
 use crate::manager::context::RuntimeContext;
-use crate::manager::journal::{JournalError, LogStore, Record};
+use crate::manager::journal::{format_time, JournalError, LogStore, Record, NO_UNIT};
 use crate::unit::name::{self, UnitType};
 
 #[derive(Debug, Parser)]
@@ -90,29 +89,6 @@ fn parse_mode(s: &str) -> Option<Mode> {
     })
 }
 
-/// strftime(3) of a realtime stamp, local time unless `utc`.
-// libc marks time_t deprecated on musl (its width changed in musl 1.2); the value is passed
-// straight back to libc, so its width is whatever libc expects.
-#[allow(deprecated)]
-pub(super) fn format_time(usec: u64, format: &str, utc: bool) -> String {
-    let secs = (usec / 1_000_000) as libc::time_t;
-    // SAFETY: tm is plain data; localtime_r/gmtime_r fill it; strftime writes at most buf.len().
-    unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        if utc {
-            libc::gmtime_r(&secs, &mut tm);
-        } else {
-            libc::localtime_r(&secs, &mut tm);
-        }
-        let Ok(fmt) = CString::new(format) else {
-            return String::new();
-        };
-        let mut buf = [0u8; 128];
-        let n = libc::strftime(buf.as_mut_ptr().cast(), buf.len(), fmt.as_ptr(), &tm);
-        String::from_utf8_lossy(&buf[..n]).into_owned()
-    }
-}
-
 fn json_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
 }
@@ -134,7 +110,7 @@ pub(super) fn render(unit: &str, r: &Record, mode: Mode, host: &str, utc: bool) 
         Mode::WithUnit => format!(
             "{}{host} {}",
             format_time(r.realtime_usec, "%b %d %H:%M:%S", utc),
-            source(unit)
+            source(if unit == NO_UNIT { &r.identifier } else { unit })
         ),
         Mode::ShortPrecise => format!(
             "{}.{:06}{host} {}",
@@ -154,11 +130,15 @@ pub(super) fn render(unit: &str, r: &Record, mode: Mode, host: &str, utc: bool) 
             source(&r.identifier)
         ),
         Mode::Json => format!(
-            "{{\"__REALTIME_TIMESTAMP\":\"{}\",\"_PID\":\"{}\",\"SYSLOG_IDENTIFIER\":{},\"_SYSTEMD_UNIT\":{},\"MESSAGE\":{}}}",
+            "{{\"__REALTIME_TIMESTAMP\":\"{}\",\"_PID\":\"{}\",\"SYSLOG_IDENTIFIER\":{},{}\"MESSAGE\":{}}}",
             r.realtime_usec,
             r.pid,
             json_string(&r.identifier),
-            json_string(unit),
+            if unit == NO_UNIT {
+                String::new()
+            } else {
+                format!("\"_SYSTEMD_UNIT\":{},", json_string(unit))
+            },
             json_string(&r.message)
         ),
     }

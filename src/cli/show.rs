@@ -133,7 +133,7 @@ pub(super) fn format_timestamp(usec: u64) -> Option<String> {
     // strftime's %a would follow the locale; systemd always writes English weekdays, so the day
     // comes as a number (%w) and is named here.
     const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    let local = super::journalctl::format_time(usec, "%w %Y-%m-%d %H:%M:%S %Z", false);
+    let local = crate::manager::journal::format_time(usec, "%w %Y-%m-%d %H:%M:%S %Z", false);
     let (day, rest) = local.split_once(' ')?;
     let weekday = WEEKDAYS.get(day.parse::<usize>().ok()?)?;
     // An empty zone name leaves a trailing space; systemd then writes no zone.

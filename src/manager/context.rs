@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 pub const RUNTIME_DIR_ENV: &str = "SYSTEMCTL_SHIM_RUNTIME_DIR";
+/// The directory of the machine's system manager.
+pub const SYSTEM_RUNTIME_DIR: &str = "/run/systemctl-shim";
 
 #[derive(Debug, Error)]
 pub enum ContextError {
@@ -41,7 +43,7 @@ fn candidates(uid: u32) -> Vec<PathBuf> {
     if let Some(dir) = env_dir(RUNTIME_DIR_ENV) {
         return vec![dir];
     }
-    let mut out = vec![PathBuf::from("/run/systemctl-shim")];
+    let mut out = vec![PathBuf::from(SYSTEM_RUNTIME_DIR)];
     if let Some(xdg) = env_dir("XDG_RUNTIME_DIR") {
         out.push(xdg.join("systemctl-shim"));
     }
@@ -132,6 +134,22 @@ impl RuntimeContext {
 
     pub fn log_dir(&self) -> PathBuf {
         self.runtime_dir.join("log")
+    }
+
+    /// The machine's system manager, which owns `/run/systemd` (generators, journal sockets);
+    /// a manager in any other directory (a test's, a non-root one) keeps to its own.
+    pub fn is_system(&self) -> bool {
+        self.runtime_dir == Path::new(SYSTEM_RUNTIME_DIR)
+    }
+
+    /// Where the journal's sockets are: journald's `/run/systemd/journal` for the system
+    /// manager, else a directory of its own.
+    pub fn journal_dir(&self) -> PathBuf {
+        if self.is_system() {
+            PathBuf::from("/run/systemd/journal")
+        } else {
+            self.runtime_dir.join("journal")
+        }
     }
 }
 

@@ -18,9 +18,10 @@ use super::context::{ContextError, RuntimeContext};
 use super::credentials::Accounts;
 use super::event::{EventError, EventLoop, Wake};
 use super::exec_env::DirectoryBases;
-use super::journal::{now_usec, LineSplitter, LogStore, Record};
+use super::journal::{now_usec, LineSplitter, LogStore, Record, NO_UNIT};
 use super::notify::{NotifyError, NotifySocket};
 use super::state::{current_boot_id, SavedState};
+use super::syslog::{JournalSockets, Protocol, DAEMON_INFO};
 use super::unit::Unit;
 use crate::ipc::protocol::{Reply, Request, UnitStatus};
 use crate::ipc::{self, FrameBuffer, Peer};
@@ -55,6 +56,59 @@ pub enum DaemonError {
     Paths(String),
 }
 
+/// journald's sockets, watched by the loop. Without them the manager still runs: programs
+/// that log through `/dev/log` lose their messages, as they would without journald, so a
+/// failure only warns. The system manager links `/dev/log` to its socket when nothing is there
+/// (systemd-journald-dev-log.socket's `Symlinks=`), and rsyslog, which sees systemd booted and
+/// so listens on `/run/systemd/journal/syslog` instead, gets the messages forwarded.
+fn open_journal_sockets(ctx: &RuntimeContext, events: &EventLoop) -> Option<JournalSockets> {
+    let dir = ctx.journal_dir();
+    let sockets = match JournalSockets::bind(&dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return None;
+        }
+    };
+    let watched = events
+        .watch(sockets.fd(Protocol::Syslog), TOKEN_DEV_LOG)
+        .and_then(|()| events.watch(sockets.fd(Protocol::Native), TOKEN_JOURNAL_NATIVE));
+    if let Err(e) = watched {
+        eprintln!("{e}");
+        return None;
+    }
+    if ctx.is_system() {
+        let dev_log = Path::new("/dev/log");
+        if std::fs::symlink_metadata(dev_log).is_err() {
+            if let Err(e) = std::os::unix::fs::symlink(dir.join("dev-log"), dev_log) {
+                eprintln!("Failed to link /dev/log to the journal: {e}");
+            }
+        }
+    }
+    Some(sockets)
+}
+
+/// The generators of the packages, into `/run/systemd/generator*`: only the machine's system
+/// manager owns those directories (a test's or a non-root manager leaves them alone).
+fn run_generators(ctx: &RuntimeContext) {
+    if !ctx.is_system() {
+        return;
+    }
+    let dirs: Vec<&Path> = super::generators::GENERATOR_DIRS
+        .iter()
+        .map(Path::new)
+        .collect();
+    let [a, b, c] = super::generators::OUTPUT_DIRS.map(Path::new);
+    match super::generators::run(&dirs, &[a, b, c]) {
+        Ok(report) => {
+            for problem in report.problems {
+                eprintln!("{problem}");
+            }
+        }
+        Err(e) => eprintln!("{e}"),
+    }
+}
+
 fn setup_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> DaemonError {
     let what = what.into();
     move |source| DaemonError::Setup { what, source }
@@ -62,6 +116,8 @@ fn setup_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Daemon
 
 pub(super) const TOKEN_CONTROL: u64 = 1;
 pub(super) const TOKEN_NOTIFY: u64 = 2;
+const TOKEN_DEV_LOG: u64 = 3;
+const TOKEN_JOURNAL_NATIVE: u64 = 4;
 const KIND_SHIFT: u64 = 40;
 pub(super) const KIND_CLIENT: u64 = 1;
 pub(super) const KIND_LOG: u64 = 2;
@@ -123,6 +179,8 @@ pub struct Manager {
     control: UnixListener,
     pub(super) notify: NotifySocket,
     pub(super) logs: LogStore,
+    /// journald's sockets (`/dev/log` and the native one), when they could be set up.
+    journal_sockets: Option<JournalSockets>,
     pub(super) units: Vec<Unit>,
     pub(super) by_name: HashMap<String, usize>,
     clients: HashMap<u64, Client>,
@@ -188,6 +246,8 @@ impl Manager {
         )?;
         std::fs::create_dir_all(fifo_dir(&ctx)).map_err(setup_error("FIFO directory"))?;
         let logs = LogStore::new(&ctx.log_dir());
+        let journal_sockets = open_journal_sockets(&ctx, &events);
+        run_generators(&ctx);
         let is_root = nix::unistd::geteuid().is_root();
         Ok(Manager {
             name_map: NameMap::build(&lookup),
@@ -200,6 +260,7 @@ impl Manager {
             control,
             notify,
             logs,
+            journal_sockets,
             units: Vec::new(),
             by_name: HashMap::new(),
             clients: HashMap::new(),
@@ -245,9 +306,62 @@ impl Manager {
     }
 
     pub(super) fn write_record(&mut self, unit: &str, record: Record) {
+        self.write_record_at(unit, record, DAEMON_INFO);
+    }
+
+    /// Messages programs logged to `/dev/log` or the native socket, each into the journal of
+    /// the unit its sender belongs to (or of no unit: a command run from outside).
+    fn receive_log_messages(&mut self, protocol: Protocol) {
+        loop {
+            let received = match self.journal_sockets.as_ref().map(|s| s.receive(protocol)) {
+                Some(Ok(Some(r))) => r,
+                Some(Err(e)) => {
+                    eprintln!("{e}");
+                    return;
+                }
+                _ => return,
+            };
+            let sender = received.sender_pid.unwrap_or(0);
+            let message = received.message;
+            let pid = message.pid.unwrap_or(sender.max(0) as u32);
+            let identifier = message.identifier.clone().unwrap_or_else(|| {
+                std::fs::read_to_string(format!("/proc/{sender}/comm"))
+                    .map(|c| c.trim_end().to_string())
+                    .unwrap_or_else(|_| "unknown".into())
+            });
+            let unit = match self.unit_of_process(sender) {
+                Some(i) => self.units[i].config.id.clone(),
+                None => NO_UNIT.to_string(),
+            };
+            let record = Record {
+                realtime_usec: now_usec(),
+                pid,
+                identifier,
+                message: message.text,
+            };
+            self.write_record_at(&unit, record, message.priority);
+        }
+    }
+
+    /// Logs `record` with its syslog priority, which only the forwarded copy keeps.
+    fn write_record_at(&mut self, unit: &str, record: Record, priority: u8) {
+        if let Some(sockets) = &self.journal_sockets {
+            sockets.forward(
+                priority,
+                record.realtime_usec,
+                &record.identifier,
+                record.pid,
+                &record.message,
+            );
+        }
         if self.echo {
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{unit}[{}]: {}", record.pid, record.message);
+            let who = if unit == NO_UNIT {
+                &record.identifier
+            } else {
+                unit
+            };
+            let _ = writeln!(out, "{who}[{}]: {}", record.pid, record.message);
         }
         // A connection instance logs into its template's shared file, so a busy Accept=yes
         // socket does not leave a file behind per connection.
@@ -503,6 +617,12 @@ impl Manager {
             Wake::Deadline(t) => self.on_deadline(t),
             Wake::Ready { token, .. } if token == TOKEN_CONTROL => self.accept_clients(),
             Wake::Ready { token, .. } if token == TOKEN_NOTIFY => self.receive_notifications(),
+            Wake::Ready { token, .. } if token == TOKEN_DEV_LOG => {
+                self.receive_log_messages(Protocol::Syslog)
+            }
+            Wake::Ready { token, .. } if token == TOKEN_JOURNAL_NATIVE => {
+                self.receive_log_messages(Protocol::Native)
+            }
             Wake::Ready {
                 token,
                 hangup,
@@ -827,6 +947,7 @@ impl Manager {
         self.ordering = None;
         self.config = ManagerConfig::load(Path::new("/"), Scope::System);
         self.accounts = Accounts::load(Path::new("/"));
+        run_generators(&self.ctx);
         self.name_map = NameMap::build(&self.lookup);
         for i in 0..self.units.len() {
             let Ok(name) = UnitName::parse(&self.units[i].config.id) else {

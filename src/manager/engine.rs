@@ -874,6 +874,12 @@ impl Manager {
                 if stopped_before_up || (!manual_stop && starting) {
                     self.log(i, &format!("{verb} {desc}."));
                 }
+            } else if starting
+                && result == ServiceResult::Success
+                && self.units[i].settings.kind == ServiceType::Oneshot
+            {
+                // service_finished_job(): a oneshot's start job is done when it has run.
+                self.log(i, &format!("Finished {desc}."));
             }
         }
     }
@@ -1421,6 +1427,24 @@ impl Manager {
             .iter()
             .chain(svc.control_pid.iter())
             .any(|p| p.pid == pid || descends_from(pid, p.pid))
+    }
+
+    /// The unit `pid` belongs to: a main or control process of one, or a process of one
+    /// still running (its child, or in its session).
+    pub(super) fn unit_of_process(&self, pid: i32) -> Option<usize> {
+        if pid <= 0 {
+            return None;
+        }
+        let named = |p: &Option<super::state::TrackedPid>| p.is_some_and(|p| p.pid == pid);
+        self.units
+            .iter()
+            .position(|u| named(&u.svc.main_pid) || named(&u.svc.control_pid))
+            .or_else(|| {
+                (0..self.units.len()).find(|&i| {
+                    !matches!(self.units[i].svc.state, SubState::Dead | SubState::Failed)
+                        && self.owns_process(i, pid)
+                })
+            })
     }
 
     /// Which unit a notification from `pid` belongs to, and whether NotifyAccess= lets it in.

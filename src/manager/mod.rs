@@ -1,7 +1,8 @@
 //! The service manager: the daemon that owns runtime state (jobs, unit state machines, processes,
 //! notify and listening sockets, logs). Its parts so far: where it keeps state (`context`), its
 //! settings (`config`), the event loop (`event`), spawning (`spawn`, `credentials`, `limits`),
-//! processes (`process`), sd_notify (`notify`), logs (`journal`) and the state that survives it
+//! processes (`process`), sd_notify (`notify`), logs (`journal`, and journald's sockets in
+//! `syslog`), unit generators (`generators`) and the state that survives it
 //! (`state`); the daemon itself (`daemon`) with its unit table (`unit`), job engine (`job`) and the
 //! service state machine (`service` for the model, `engine` for the transitions), the exec
 //! environment of a command (`exec_env`), transactions and the unit graph (`transaction`), what
@@ -15,6 +16,7 @@ mod engine;
 pub mod event;
 pub mod exec_env;
 mod fdstore;
+pub mod generators;
 pub mod init;
 mod job;
 pub mod journal;
@@ -26,5 +28,6 @@ pub mod service;
 pub mod socket;
 pub mod spawn;
 pub mod state;
+pub mod syslog;
 mod transaction;
 mod unit;

@@ -8,6 +8,8 @@
 //! - `/etc`: a copy-on-write overlay of the host's (`sb.file("/etc/default/x", …)` or a new
 //!   `/etc/passwd` line stay inside);
 //! - `/proc`: the namespace's own, so `ps`/`pgrep` inside see only the sandbox;
+//! - `/dev`: a tmpfs with the host's null, zero, full, random, urandom and tty, a devpts and a
+//!   /dev/shm of its own, as a container runtime makes it;
 //! - everything else (`/usr`, the repository, the built binary) is the host's, read as is.
 //!
 //! PID 1 is a tiny reaper (python3) so that orphans, such as a daemon whose manager was killed,
@@ -52,6 +54,25 @@ umount -l /run
 mount -t tmpfs -o mode=0755 sandbox-run /run
 mkdir -p /etc/systemd/system  # on the overlay: a host without systemd lacks it
 mount -t tmpfs -o mode=0755 sandbox-units /etc/systemd/system
+# A /dev of its own, as container runtimes make it: the manager links /dev/log to its journal
+# socket when nothing is there, which must not reach the host's /dev.
+mkdir /run/sandbox-hostdev
+mount --bind /dev /run/sandbox-hostdev
+mount -t tmpfs -o mode=0755,nosuid sandbox-dev /dev
+for n in null zero full random urandom tty; do
+    : >"/dev/$n"
+    mount --bind "/run/sandbox-hostdev/$n" "/dev/$n"
+done
+umount /run/sandbox-hostdev
+rmdir /run/sandbox-hostdev
+mkdir /dev/pts /dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts /dev/pts
+ln -s pts/ptmx /dev/ptmx
+mount -t tmpfs -o mode=1777,nosuid,nodev sandbox-shm /dev/shm
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
 # The code under test may live below a directory that gets a tmpfs (a checkout in /tmp): it is
 # bind-mounted aside first and moved back on top, so the sandbox never shares the host's /tmp
 # (an init's boot-time tmpfiles would empty it).
