@@ -19,6 +19,7 @@ cache=/var/cache/systemctl-shim-e2e
 [ -x "$bin" ] || { echo "no binary at $bin: cargo build --release --target x86_64-unknown-linux-musl" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/check-install.XXXXXX)
+trap 'rm -rf "$work"' EXIT
 failures=0
 
 fail() {
@@ -170,7 +171,6 @@ check_rpm() {
 
 check_dpkg
 check_rpm
-rm -rf "$work"
 if [ "$failures" -gt 0 ]; then
     echo "$failures failure(s)"
     exit 1
