@@ -2,21 +2,34 @@
 # Put systemctl-shim in place of systemctl inside an image (run as root during the image build):
 #
 #   COPY target/x86_64-unknown-linux-musl/release/systemctl /usr/local/sbin/systemctl-shim
-#   COPY packaging/install.sh /tmp/install-systemctl-shim.sh
-#   RUN sh /tmp/install-systemctl-shim.sh /usr/local/sbin/systemctl-shim
+#   COPY packaging/ /tmp/systemctl-shim/
+#   RUN sh /tmp/systemctl-shim/install.sh /usr/local/sbin/systemctl-shim
 #
 # The binary becomes /usr/bin/systemctl; the other programs it stands in for (journalctl,
 # systemd-tmpfiles, systemd-notify, systemd-escape, systemd-detect-virt, and init for a
-# container whose entrypoint is /sbin/init) become links to it. On Debian each of those paths is
-# diverted first, in /usr and in its legacy place (/bin, /sbin), so that installing or upgrading
-# the systemd or systemd-sysv package later never puts the real ones back over ours (on merged
-# /usr, diverting one place alone is bypassed).
+# container whose entrypoint is /sbin/init) become links to it. Each of those paths is first
+# taken away from the package manager, so that installing or upgrading the systemd package later
+# (which some packages pull in) never puts the real programs back over ours:
+#
+# - dpkg (Debian, Ubuntu): every path is diverted, in /usr and in its legacy place (/bin, /sbin);
+#   on merged /usr, diverting one place alone is bypassed.
+# - rpm (Fedora, RHEL, Rocky, Alma, CentOS Stream): /etc/rpm/macros.systemctl-shim lists the
+#   paths in %_netsharedpath, which makes rpm (and so dnf/yum/microdnf, through librpm) skip
+#   those files of any package it installs, upgrades or erases. A %_netsharedpath defined in
+#   /etc/rpm/macros itself would replace ours: merge the two lists there.
+# - neither (Alpine, distroless, scratch): only the binary and the links.
+#
+# Shell completions are installed when the completions/ folder sits next to this script, into
+# places that no package owns and that each shell searches before the distribution's own
+# completions (systemd's and fish's), so a later systemd package does not replace them either.
 set -eu
 src=${1:?usage: install.sh PATH-TO-SYSTEMCTL-SHIM}
+here=$(dirname "$0")
+
+names="systemctl journalctl systemd-tmpfiles systemd-notify systemd-escape systemd-detect-virt"
 
 # divert DIR NAME: keep the package's /usr/DIR/NAME and /DIR/NAME aside as NAME.distrib.
 divert() {
-    command -v dpkg-divert >/dev/null 2>&1 || return 0
     dpkg-divert --local --rename --divert "/usr/$1/$2.distrib" --add "/usr/$1/$2" >/dev/null
     if [ -L "/$1" ]; then
         # merged /usr: /DIR/NAME is /usr/DIR/NAME, already moved aside
@@ -41,12 +54,60 @@ place() {
     fi
 }
 
-for name in systemctl journalctl systemd-tmpfiles systemd-notify systemd-escape systemd-detect-virt; do
-    divert bin "$name"
-done
-divert sbin init
-for name in systemctl journalctl systemd-tmpfiles systemd-notify systemd-escape systemd-detect-virt; do
+# paths DIR NAME: the paths place() writes, one a line.
+paths() {
+    echo "/usr/$1/$2"
+    if [ ! -L "/$1" ]; then
+        echo "/$1/$2"
+    fi
+}
+
+# An rpm database, not merely an rpm binary: Debian can have the rpm tool without being
+# managed by it, and an image without the binary (ubi-micro) can still get packages later.
+has_rpmdb() {
+    [ -d /var/lib/rpm ] || [ -d /usr/lib/sysimage/rpm ]
+}
+
+if command -v dpkg-divert >/dev/null 2>&1; then
+    for name in $names; do
+        divert bin "$name"
+    done
+    divert sbin init
+fi
+if has_rpmdb; then
+    list=$(
+        for name in $names; do
+            paths bin "$name"
+        done
+        paths sbin init
+    )
+    mkdir -p /etc/rpm
+    {
+        echo "# systemctl-shim owns these paths: rpm installs no package's file over them."
+        echo "%_netsharedpath $(echo "$list" | paste -s -d : -)"
+    } >/etc/rpm/macros.systemctl-shim
+fi
+
+for name in $names; do
     place bin "$name"
 done
 place sbin init
+
+# install_completion FILE DEST: one completion file, when it is shipped next to this script.
+install_completion() {
+    if [ -f "$here/completions/$1" ]; then
+        install -D -m 0644 "$here/completions/$1" "$2"
+    fi
+}
+# bash-completion sources /etc/bash_completion.d/ at startup, so these completions are defined
+# before its on-demand loader would look for systemd's in /usr/share/bash-completion/.
+install_completion systemctl.bash /etc/bash_completion.d/systemctl
+install_completion journalctl.bash /etc/bash_completion.d/journalctl
+# /usr/local/share/zsh/site-functions comes first in zsh's $fpath on Debian and Fedora alike.
+install_completion _systemctl /usr/local/share/zsh/site-functions/_systemctl
+install_completion _journalctl /usr/local/share/zsh/site-functions/_journalctl
+# /etc/fish/completions comes before fish's own and the vendors' completions.
+install_completion systemctl.fish /etc/fish/completions/systemctl.fish
+install_completion journalctl.fish /etc/fish/completions/journalctl.fish
+
 echo "systemctl-shim installed: $(/usr/bin/systemctl --version | head -n 1)"
