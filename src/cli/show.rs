@@ -124,6 +124,25 @@ pub(super) fn unit_file_state_and_preset(
     }
 }
 
+/// The unit's cgroup as systemd names it: every dash of a slice name is a level, so
+/// `system-postgresql.slice` is below `system.slice`.
+pub(super) fn control_group(config: &UnitConfig) -> String {
+    let slice = config.settings.slice.as_deref().unwrap_or("system.slice");
+    let stem = slice.strip_suffix(".slice").unwrap_or(slice);
+    let mut path = String::new();
+    if stem != "-" {
+        let mut level = String::new();
+        for part in stem.split('-') {
+            if !level.is_empty() {
+                level.push('-');
+            }
+            level.push_str(part);
+            path.push_str(&format!("/{level}.slice"));
+        }
+    }
+    format!("{path}/{}", config.id)
+}
+
 /// systemd's `format_timestamp()` (TIMESTAMP_PRETTY): `Sun 2026-11-22 02:05:35 UTC` in the local
 /// time zone; `None` for an unset (0 or infinite) timestamp.
 pub(super) fn format_timestamp(usec: u64) -> Option<String> {

@@ -341,9 +341,7 @@ fn process_start_usec(pid: i32) -> Option<u64> {
         .trim()
         .parse()
         .ok()?;
-    // SAFETY: sysconf with a constant name.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    Some(btime * 1_000_000 + stat.start_time * 1_000_000 / ticks)
+    Some(btime * 1_000_000 + crate::manager::process::started_usec(&stat))
 }
 
 /// No manager: every unit is inactive; exit 4 when any unit is missing, else 3.
@@ -829,12 +827,12 @@ fn process_tree(out: &mut impl Write, config: &UnitConfig, rt: &UnitStatus) -> s
     if rt.processes.is_empty() {
         return Ok(());
     }
-    let slice = config
-        .settings
-        .slice
-        .clone()
-        .unwrap_or_else(|| "system.slice".to_string());
-    writeln!(out, "{}/{slice}/{}", label("CGroup"), config.id)?;
+    writeln!(
+        out,
+        "{}{}",
+        label("CGroup"),
+        super::show::control_group(config)
+    )?;
     let mut processes = rt.processes.clone();
     processes.sort_by_key(|(pid, _)| *pid);
     print_processes(out, &continuation(), &processes)

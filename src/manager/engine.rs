@@ -1169,11 +1169,32 @@ impl Manager {
         let Ok(pid) = text.trim().parse::<i32>() else {
             return false;
         };
-        let root_owned = file.metadata().is_ok_and(|m| {
-            use std::os::unix::fs::MetadataExt;
-            m.uid() == 0 || m.uid() == nix::unistd::geteuid().as_raw()
-        });
-        if !root_owned && !self.owns_process(i, pid) {
+        use std::os::unix::fs::MetadataExt;
+        let owner = file.metadata().map(|m| m.uid()).ok();
+        let root_owned =
+            owner.is_some_and(|uid| uid == 0 || uid == nix::unistd::geteuid().as_raw());
+        // systemd asks the cgroup; without one, a daemon that double-forked into a session of
+        // its own (pg_ctl's postmaster) is known by the INVOCATION_ID it inherited, or, when it
+        // was started with a clean environment, by having started since this start began. Only
+        // a process of the PID file's owner counts, so the file cannot point at anyone else's.
+        let begun = self.units[i].stamps.inactive_exit.1;
+        let started_by_unit = || {
+            let owned =
+                std::fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| Some(m.uid()) == owner);
+            let id = &self.units[i].svc.invocation_id;
+            let inherited = || {
+                super::process::invocation_of(pid)
+                    .is_some_and(|v| !id.is_empty() && v == id.as_bytes())
+            };
+            let since_start = || {
+                // The boot clock is never behind the monotonic one; a tick of slack for its
+                // resolution.
+                super::process::stat(pid)
+                    .is_some_and(|s| super::process::started_usec(&s) + 10_000 >= begun)
+            };
+            owned && (inherited() || since_start())
+        };
+        if !root_owned && !self.owns_process(i, pid) && !started_by_unit() {
             self.unit_log(
                 i,
                 &format!(

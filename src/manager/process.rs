@@ -44,6 +44,13 @@ pub fn stat(pid: i32) -> Option<ProcStat> {
     })
 }
 
+/// When the process started, in microseconds since boot.
+pub fn started_usec(stat: &ProcStat) -> u64 {
+    // SAFETY: sysconf with a constant name.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    stat.start_time.saturating_mul(1_000_000) / ticks
+}
+
 /// Is `pid` still the process that started at `start_time` (and not a zombie)?
 pub fn is_same_process(pid: i32, start_time: u64) -> bool {
     stat(pid).is_some_and(|s| s.start_time == start_time && s.state != 'Z')
@@ -77,7 +84,8 @@ pub struct ProcessTable {
 
 const INVOCATION_PREFIX: &[u8] = b"INVOCATION_ID=";
 
-fn invocation_of(pid: i32) -> Option<Vec<u8>> {
+/// The `INVOCATION_ID` in the environment of `pid`, if it has one.
+pub fn invocation_of(pid: i32) -> Option<Vec<u8>> {
     let env = fs::read(format!("/proc/{pid}/environ")).ok()?;
     env.split(|&b| b == 0)
         .find_map(|e| e.strip_prefix(INVOCATION_PREFIX))

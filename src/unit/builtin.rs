@@ -1,5 +1,5 @@
-//! The targets systemd ships (systemd.special(7)), as systemd 252 installs them, for images that
-//! lack them: a container with our binary as PID 1 usually has no systemd package, yet its units
+//! The targets systemd ships (systemd.special(7)) and syslog.socket, as systemd 252 installs
+//! them, for images that lack them: a container with our binary as PID 1 usually has no systemd package, yet its units
 //! say `WantedBy=multi-user.target` and `After=network.target`. Only the manager and the
 //! dependency views use these; the offline verbs see the image's files alone, as systemctl does.
 
@@ -131,6 +131,19 @@ const TARGETS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Whole unit files systemd ships that packages require: rsyslog.service has
+/// `Requires=syslog.socket`, the socket journald forwards to (see [`crate::manager::syslog`]).
+const OTHER_UNITS: &[(&str, &str)] = &[(
+    "syslog.socket",
+    "[Unit]\nDescription=Syslog Socket\nDocumentation=man:systemd.special(7)\n\
+     Documentation=https://www.freedesktop.org/wiki/Software/systemd/syslog\n\
+     DefaultDependencies=no\nBefore=sockets.target\n\
+     Conflicts=shutdown.target\nBefore=shutdown.target\n\
+     Conflicts=emergency.service\nBefore=emergency.service\n\
+     [Socket]\nListenDatagram=/run/systemd/journal/syslog\nSocketMode=0666\n\
+     PassCredentials=yes\nPassSecurity=yes\nReceiveBuffer=8M\n",
+)];
+
 /// The unit file text systemd ships (or, for slices, makes up) for `name`, and the name it
 /// loads under. `default.target` is `multi-user.target` here: a container has no display
 /// manager.
@@ -143,6 +156,9 @@ pub fn shipped_unit(name: &str) -> Option<(String, String)> {
     } else {
         name
     };
+    if let Some((n, text)) = OTHER_UNITS.iter().find(|(n, _)| *n == name) {
+        return Some((n.to_string(), text.to_string()));
+    }
     TARGETS.iter().find(|(n, _)| *n == name).map(|(n, body)| {
         (
             n.to_string(),
@@ -167,8 +183,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_shipped_target_parses_as_a_unit_file() {
-        for (name, _) in TARGETS {
+    fn every_shipped_unit_parses_as_a_unit_file() {
+        for (name, _) in TARGETS.iter().chain(OTHER_UNITS) {
             let (_, text) = shipped_unit(name).expect("listed");
             assert!(
                 crate::unit::syntax::parse(text.as_bytes()).is_ok(),
