@@ -498,11 +498,16 @@ fn a_rootless_user_namespace_container_runs_services_and_skips_what_needs_real_r
         "privileged.service",
         "OOMScoreAdjust=-900\nLimitNOFILE=infinity\nExecStart=/bin/sleep infinity",
     );
-    // Only root is mapped: another user cannot be become.
+    // Only root is mapped: another user cannot be become, nor given a directory.
     service(
         &sb,
         "nobody.service",
         "User=nobody\nExecStart=/bin/sleep infinity",
+    );
+    service(
+        &sb,
+        "nobodydir.service",
+        "User=nobody\nRuntimeDirectory=nd\nExecStart=/bin/sleep infinity",
     );
     enable(
         &sb,
@@ -512,6 +517,7 @@ fn a_rootless_user_namespace_container_runs_services_and_skips_what_needs_real_r
             "root.service",
             "privileged.service",
             "nobody.service",
+            "nobodydir.service",
         ],
     );
     sb.boot(&[]);
@@ -547,8 +553,17 @@ fn a_rootless_user_namespace_container_runs_services_and_skips_what_needs_real_r
         &sb,
         "nobody.service",
         &[
-            "nobody.service: Failed at step GROUP spawning /bin/sleep: ",
+            "nobody.service: Failed at step GROUP spawning /bin/sleep: Invalid argument \
+             (the user or group is not mapped in this user namespace)\n",
             "status=216/GROUP\n",
+        ],
+    );
+    assert_failed_with(
+        &sb,
+        "nobodydir.service",
+        &[
+            "nobodydir.service: Failed to set up special execution directory in /run/nd: \
+           Invalid argument (uid 65534 or gid 65534 is not mapped in this user namespace)\n",
         ],
     );
     assert!(sb.exists("/run/systemctl-shim/control.sock"));

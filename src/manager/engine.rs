@@ -274,13 +274,22 @@ impl Manager {
                     ),
                 );
             }
+            // EINVAL from setresuid()/setresgid()/setgroups(): an id the user namespace does not
+            // map (a rootless container that maps only root), which the errno alone hides.
+            let unmapped = errno == nix::errno::Errno::EINVAL
+                && matches!(step, spawn::ExecStep::User | spawn::ExecStep::Group);
             self.log(
                 i,
                 &format!(
-                    "{id}: Failed at step {} spawning {}: {}",
+                    "{id}: Failed at step {} spawning {}: {}{}",
                     step.name(),
                     command.path,
-                    crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32))
+                    crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32)),
+                    if unmapped {
+                        " (the user or group is not mapped in this user namespace)"
+                    } else {
+                        ""
+                    }
                 ),
             );
         }

@@ -945,7 +945,18 @@ fn make_directory(
 
 /// `path_chown_recursive()`: the directory and everything below it, symlinks not followed.
 fn chown_tree(path: &Path, uid: u32, gid: u32) -> io::Result<()> {
-    std::os::unix::fs::lchown(path, Some(uid), Some(gid))?;
+    std::os::unix::fs::lchown(path, Some(uid), Some(gid)).map_err(|e| {
+        // A rootless container's user namespace maps few ids (often only root): say so, the
+        // bare errno reads like a bad setting.
+        if e.raw_os_error() == Some(libc::EINVAL) {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("Invalid argument (uid {uid} or gid {gid} is not mapped in this user namespace)"),
+            )
+        } else {
+            e
+        }
+    })?;
     if fs::symlink_metadata(path)?.is_dir() {
         for entry in fs::read_dir(path)? {
             chown_tree(&entry?.path(), uid, gid)?;
