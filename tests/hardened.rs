@@ -91,6 +91,11 @@ fn rootless_unavailable(uid: u32) -> Option<String> {
 /// PID 1's first program: make the root read-only, then become our init as `uid` (when given)
 /// with no capabilities and no_new_privs, with `env` as its whole environment besides PATH.
 fn hardened_entrypoint(uid: Option<u32>, env: &[(&str, &str)]) -> String {
+    entrypoint(uid, env, "/run|/tmp")
+}
+
+/// [`hardened_entrypoint`] leaving only `writable` (a `case` pattern) writable.
+fn entrypoint(uid: Option<u32>, env: &[(&str, &str)], writable: &str) -> String {
     let env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let drop = match uid {
         Some(uid) => format!(
@@ -103,11 +108,11 @@ fn hardened_entrypoint(uid: Option<u32>, env: &[(&str, &str)]) -> String {
         "#!/bin/sh\nset -eu\n\
          # Read-only everything but the kernel's file systems and the tmpfs /run and /tmp.\n\
          awk '{{print $2}}' /proc/self/mounts | sort -u | while read -r mp; do\n\
-         \x20   case \"$mp\" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*|/run|/tmp) continue ;; esac\n\
+         \x20   case \"$mp\" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*|{writable}) continue ;; esac\n\
          \x20   mount -o remount,ro,bind \"$mp\"\n\
          done\n\
-         exec {drop} /usr/bin/env -i PATH={PATH} {} /run/sandbox-bin/init\n",
-        env.join(" ")
+         exec {drop} /usr/bin/env -i PATH={PATH} {env} /run/sandbox-bin/init\n",
+        env = env.join(" ")
     )
 }
 
@@ -250,6 +255,15 @@ fn openshift_restricted_uid_runs_what_it_can_and_says_why_not_for_the_rest() {
             ),
         );
     }
+    if let Some(port) = port {
+        sb.unit(
+            "web.socket",
+            &format!(
+                "[Socket]\nListenStream=127.0.0.1:{port}\n[Install]\nWantedBy=sockets.target\n"
+            ),
+        );
+        sb.unit("web.service", "[Service]\nExecStart=/bin/sleep infinity\n");
+    }
     let mut units = vec![
         "simple.service",
         "ready.service",
@@ -261,7 +275,7 @@ fn openshift_restricted_uid_runs_what_it_can_and_says_why_not_for_the_rest() {
         "state.service",
     ];
     if port.is_some() {
-        units.push("port.service");
+        units.extend(["port.service", "web.socket"]);
     }
     enable(&sb, &units);
     boot_hardened(&sb, Some(UID), &[]);
@@ -341,7 +355,7 @@ fn openshift_restricted_uid_runs_what_it_can_and_says_why_not_for_the_rest() {
            Read-only file system\n",
         ],
     );
-    if port.is_some() {
+    if let Some(port) = port {
         // The service's own words about the port, in its status.
         assert_failed_with(
             &sb,
@@ -350,6 +364,14 @@ fn openshift_restricted_uid_runs_what_it_can_and_says_why_not_for_the_rest() {
                 "PermissionError: [Errno 13] Permission denied\n",
                 "status=1/FAILURE",
             ],
+        );
+        // A listener of the manager's own: socket.c's words.
+        assert_failed_with(
+            &sb,
+            "web.socket",
+            &[&format!(
+                "web.socket: Failed to create listening socket (127.0.0.1:{port}): Permission denied\n"
+            )],
         );
     }
 
@@ -364,7 +386,7 @@ fn openshift_restricted_uid_runs_what_it_can_and_says_why_not_for_the_rest() {
     );
     // No boot-time tmpfiles noise about root's directories.
     let console = sb.console();
-    for noise in ["Failed to create", "fchownat", "Failed to open/create"] {
+    for noise in ["Failed to create directory", "fchownat", "Failed to open/create"] {
         assert!(
             !console.contains(noise),
             "{noise:?} on the console:\n{console}"
@@ -568,4 +590,25 @@ fn a_rootless_user_namespace_container_runs_services_and_skips_what_needs_real_r
     );
     assert!(sb.exists("/run/systemctl-shim/control.sock"));
     stop_container(&sb);
+}
+
+#[test]
+fn a_non_root_init_with_nowhere_to_write_says_so_and_exits() {
+    require_prerequisites!();
+    let sb = Sandbox::for_init();
+    service(&sb, "simple.service", "ExecStart=/bin/sleep infinity");
+    enable(&sb, &["simple.service"]);
+    // Only /run is writable, and it is root's.
+    sb.executable(
+        "/run/sandbox-bin/hardened",
+        &entrypoint(Some(UID), &[], "/run"),
+    );
+    sb.boot_as("hardened", &[]);
+    assert_eq!(sb.wait_exit(WAIT), 1, "console:\n{}", sb.console());
+    assert_eq!(
+        sb.console(),
+        format!(
+            "No writable runtime directory: tried /run/systemctl-shim, /tmp/systemctl-shim-{UID}\n"
+        )
+    );
 }
