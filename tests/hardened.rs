@@ -386,7 +386,11 @@ fn openshift_restricted_uid_runs_what_it_can_and_says_why_not_for_the_rest() {
     );
     // No boot-time tmpfiles noise about root's directories.
     let console = sb.console();
-    for noise in ["Failed to create directory", "fchownat", "Failed to open/create"] {
+    for noise in [
+        "Failed to create directory",
+        "fchownat",
+        "Failed to open/create",
+    ] {
         assert!(
             !console.contains(noise),
             "{noise:?} on the console:\n{console}"

@@ -949,10 +949,10 @@ fn chown_tree(path: &Path, uid: u32, gid: u32) -> io::Result<()> {
         // A rootless container's user namespace maps few ids (often only root): say so, the
         // bare errno reads like a bad setting.
         if e.raw_os_error() == Some(libc::EINVAL) {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("Invalid argument (uid {uid} or gid {gid} is not mapped in this user namespace)"),
-            )
+            let why = format!(
+                "Invalid argument (uid {uid} or gid {gid} is not mapped in this user namespace)"
+            );
+            io::Error::new(io::ErrorKind::InvalidInput, why)
         } else {
             e
         }
