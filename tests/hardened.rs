@@ -91,15 +91,16 @@ fn rootless_unavailable(uid: u32) -> Option<String> {
 /// PID 1's first program: make the root read-only, then become our init as `uid` (when given)
 /// with no capabilities and no_new_privs, with `env` as its whole environment besides PATH.
 fn hardened_entrypoint(uid: Option<u32>, env: &[(&str, &str)]) -> String {
-    entrypoint(uid, env, "/run|/tmp")
+    entrypoint(uid.map(|u| (u, u)), env, "/run|/tmp")
 }
 
-/// [`hardened_entrypoint`] leaving only `writable` (a `case` pattern) writable.
-fn entrypoint(uid: Option<u32>, env: &[(&str, &str)], writable: &str) -> String {
+/// [`hardened_entrypoint`] with a uid and gid of their own (OpenShift puts its arbitrary uid in
+/// group 0), leaving only `writable` (a `case` pattern) writable.
+fn entrypoint(ids: Option<(u32, u32)>, env: &[(&str, &str)], writable: &str) -> String {
     let env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let drop = match uid {
-        Some(uid) => format!(
-            "setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all \
+    let drop = match ids {
+        Some((uid, gid)) => format!(
+            "setpriv --reuid={uid} --regid={gid} --clear-groups --inh-caps=-all \
              --ambient-caps=-all --bounding-set=-all --no-new-privs --"
         ),
         None => String::new(),
@@ -605,7 +606,7 @@ fn a_non_root_init_with_nowhere_to_write_says_so_and_exits() {
     // Only /run is writable, and it is root's.
     sb.executable(
         "/run/sandbox-bin/hardened",
-        &entrypoint(Some(UID), &[], "/run"),
+        &entrypoint(Some((UID, UID)), &[], "/run"),
     );
     sb.boot_as("hardened", &[]);
     assert_eq!(sb.wait_exit(WAIT), 1, "console:\n{}", sb.console());
@@ -615,4 +616,38 @@ fn a_non_root_init_with_nowhere_to_write_says_so_and_exits() {
             "No writable runtime directory: tried /run/systemctl-shim, /tmp/systemctl-shim-{UID}\n"
         )
     );
+}
+
+/// OpenShift's real default: the arbitrary uid's group is 0. The group step then has nothing to
+/// change, and `User=root` fails at the user step, as exec_child() does: 217/USER.
+#[test]
+fn an_arbitrary_uid_in_the_root_group_fails_user_root_at_the_user_step() {
+    require_prerequisites!();
+    let sb = Sandbox::for_init();
+    service(
+        &sb,
+        "root.service",
+        "User=root\nExecStart=/bin/sleep infinity",
+    );
+    service(&sb, "simple.service", "ExecStart=/bin/sleep infinity");
+    enable(&sb, &["root.service", "simple.service"]);
+    sb.executable(
+        "/run/sandbox-bin/hardened",
+        &entrypoint(Some((UID, 0)), &[], "/run|/tmp"),
+    );
+    sb.boot_as("hardened", &[]);
+    assert_eq!(wait_booted(&sb), "degraded", "console:\n{}", sb.console());
+    assert_eq!(pid1_status(&sb, "Gid"), "0\t0\t0\t0");
+    assert_eq!(sb.prop("simple.service", "ActiveState"), "active");
+    assert_failed_with(
+        &sb,
+        "root.service",
+        &[
+            "root.service: Failed to change UID to 0: Operation not permitted\n",
+            "root.service: Failed at step USER spawning /bin/sleep: Operation not permitted\n",
+            "root.service: Main process exited, code=exited, status=217/USER\n",
+        ],
+    );
+    assert_eq!(sb.prop("root.service", "ExecMainStatus"), "217");
+    stop_container(&sb);
 }

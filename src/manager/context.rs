@@ -185,6 +185,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn another_process_candidates_follow_its_uid_and_environment() {
+        let xdg = |var: &str| match var {
+            "XDG_RUNTIME_DIR" => Some("/run/user/42".to_string()),
+            "TMPDIR" => Some("relative/ignored".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            candidates_with(42, &xdg),
+            [
+                "/run/systemctl-shim",
+                "/run/user/42/systemctl-shim",
+                "/tmp/systemctl-shim-42"
+            ]
+            .map(PathBuf::from)
+        );
+        let explicit = |var: &str| (var == RUNTIME_DIR_ENV).then(|| "/srv/rt".to_string());
+        assert_eq!(candidates_with(7, &explicit), [PathBuf::from("/srv/rt")]);
+    }
+
+    #[test]
     fn explicit_directory_wins_and_clients_find_the_socket() {
         let dir = tempfile::tempdir().unwrap();
         let rt = dir.path().join("rt");
