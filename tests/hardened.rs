@@ -154,13 +154,15 @@ fn status(sb: &Sandbox, unit: &str) -> String {
 }
 
 fn assert_failed_with(sb: &Sandbox, unit: &str, lines: &[&str]) {
-    assert_eq!(
-        sb.prop(unit, "ActiveState"),
-        "failed",
-        "{}",
-        status(sb, unit)
-    );
-    let text = status(sb, unit);
+    // A Type=simple service is started before its process fails: wait for the failure.
+    sb.wait_for_prop(unit, "ActiveState", "failed");
+    // The service's own output reaches the log through a pipe: give it a moment.
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut text = status(sb, unit);
+    while !lines.iter().all(|l| text.contains(l)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        text = status(sb, unit);
+    }
     for line in lines {
         assert!(
             text.contains(line),
