@@ -110,7 +110,7 @@ fn entrypoint(ids: Option<(u32, u32)>, env: &[(&str, &str)], writable: &str) -> 
          # Read-only everything but the kernel's file systems and the tmpfs /run and /tmp.\n\
          awk '{{print $2}}' /proc/self/mounts | sort -u | while read -r mp; do\n\
          \x20   case \"$mp\" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*|{writable}) continue ;; esac\n\
-         \x20   mount -o remount,ro,bind \"$mp\"\n\
+         \x20   mount -o remount,ro,bind \"$mp\" || echo \"could not make $mp read-only\" >&2\n\
          done\n\
          exec {drop} /usr/bin/env -i PATH={PATH} {env} /run/sandbox-bin/init\n",
         env = env.join(" ")
@@ -142,6 +142,9 @@ fn enable(sb: &Sandbox, units: &[&str]) {
 fn wait_booted(sb: &Sandbox) -> String {
     let mut last = String::new();
     sb.wait_until("boot finished", WAIT, || {
+        if let Some(code) = sb.exit_status() {
+            panic!("PID 1 exited with {code}; console:\n{}", sb.console());
+        }
         last = sb.systemctl(&["is-system-running"]).stdout;
         !matches!(last.trim(), "starting" | "offline" | "")
     });
@@ -217,7 +220,7 @@ fn openshift_restricted_uid_runs_what_it_can_and_says_why_not_for_the_rest() {
     service(
         &sb,
         "self.service",
-        &format!("User={UID}\nExecStart=/bin/sh -c 'id -u > /tmp/self-uid; exec sleep infinity'"),
+        &format!("User={UID}\nExecStart=/bin/sh -c 'id -u > /tmp/u.tmp && mv /tmp/u.tmp /tmp/self-uid; exec sleep infinity'"),
     );
     // What a package's unit asks for and a restricted pod cannot give: ignored or clamped.
     service(
@@ -230,7 +233,7 @@ fn openshift_restricted_uid_runs_what_it_can_and_says_why_not_for_the_rest() {
         &sb,
         "runtime.service",
         "RuntimeDirectory=web\n\
-         ExecStart=/bin/sh -c 'echo \"$RUNTIME_DIRECTORY\" > $RUNTIME_DIRECTORY/where; exec sleep infinity'",
+         ExecStart=/bin/sh -c 'echo \"$RUNTIME_DIRECTORY\" > /tmp/w.tmp && mv /tmp/w.tmp $RUNTIME_DIRECTORY/where; exec sleep infinity'",
     );
     // A uid switch it cannot do: systemd's reasons, 216/GROUP (the group step comes first).
     service(
@@ -316,7 +319,7 @@ fn openshift_restricted_uid_runs_what_it_can_and_says_why_not_for_the_rest() {
         );
     }
     assert_eq!(
-        sb.read("/tmp/self-uid").as_deref(),
+        Some(sb.wait_for_file("/tmp/self-uid").as_str()),
         Some(&*format!("{UID}\n"))
     );
     // The OOM score stays where it was; the open files limit is the pod's own.
@@ -383,7 +386,10 @@ fn openshift_restricted_uid_runs_what_it_can_and_says_why_not_for_the_rest() {
     assert!(!sb.exists("/run/systemctl-shim"));
     assert!(sb.exists(&format!("{dir}/control.sock")));
     assert_eq!(
-        sb.read(&format!("{dir}/runtime/web/where")).as_deref(),
+        Some(
+            sb.wait_for_file(&format!("{dir}/runtime/web/where"))
+                .as_str()
+        ),
         Some(&*format!("{dir}/runtime/web\n")),
         "RuntimeDirectory= goes below the manager's directory (no $XDG_RUNTIME_DIR)"
     );
@@ -429,7 +435,7 @@ fn xdg_runtime_dir_and_home_of_a_non_root_init_are_honoured() {
         &sb,
         "dirs.service",
         "RuntimeDirectory=app\nStateDirectory=app\nCacheDirectory=app\n\
-         ExecStart=/bin/sh -c 'env > $RUNTIME_DIRECTORY/env; exec sleep infinity'",
+         ExecStart=/bin/sh -c 'env > /tmp/env.tmp && mv /tmp/env.tmp $RUNTIME_DIRECTORY/env; exec sleep infinity'",
     );
     enable(&sb, &["dirs.service"]);
     let xdg = format!("/tmp/run-{UID}");
@@ -612,6 +618,8 @@ fn a_non_root_init_with_nowhere_to_write_says_so_and_exits() {
     );
     sb.boot_as("hardened", &[]);
     assert_eq!(sb.wait_exit(WAIT), 1, "console:\n{}", sb.console());
+    // (the console is collected by a thread that reads to the end of the pipe)
+    sb.wait_until("the console is read", WAIT, || !sb.console().is_empty());
     assert_eq!(
         sb.console(),
         format!(
