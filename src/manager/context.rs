@@ -7,7 +7,9 @@
 //! The directory is the first usable of: `$SYSTEMCTL_SHIM_RUNTIME_DIR`; `/run/systemctl-shim`
 //! (root, or any uid that may write there); `$XDG_RUNTIME_DIR/systemctl-shim`;
 //! `$TMPDIR/systemctl-shim-UID` (or `/tmp/…`). A client looks through the same list for a control
-//! socket, so both ends agree without configuration.
+//! socket, so both ends agree without configuration; failing that, through the list PID 1 would
+//! have made (its uid, and its environment when readable), so that `docker exec -u root` finds
+//! the init of a container that runs as another uid (OpenShift's arbitrary uids).
 
 use std::fs;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
@@ -34,9 +36,13 @@ pub struct RuntimeContext {
 }
 
 fn candidates(uid: u32) -> Vec<PathBuf> {
+    candidates_with(uid, &|var| std::env::var(var).ok())
+}
+
+/// The candidate directories of a process with `uid` whose environment `getenv` reads.
+fn candidates_with(uid: u32, getenv: &dyn Fn(&str) -> Option<String>) -> Vec<PathBuf> {
     let env_dir = |var: &str| {
-        std::env::var(var)
-            .ok()
+        getenv(var)
             .filter(|v| v.starts_with('/'))
             .map(PathBuf::from)
     };
@@ -66,6 +72,59 @@ fn usable_by(dir: &Path, uid: u32) -> bool {
         .map(|c| unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } == 0)
         .unwrap_or(false);
     meta.is_dir() && writable && meta.uid() == uid
+}
+
+/// The real uid of PID 1 (as /proc/1/status says; anyone may read it) and its environment, when
+/// this process may read it (root, or the same uid).
+fn pid1_identity() -> Option<(u32, Vec<(String, String)>)> {
+    let status = fs::read_to_string("/proc/1/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let env = fs::read("/proc/1/environ")
+        .map(|raw| {
+            raw.split(|b| *b == 0)
+                .filter_map(|kv| {
+                    let kv = String::from_utf8_lossy(kv);
+                    let (k, v) = kv.split_once('=')?;
+                    Some((k.to_string(), v.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some((uid, env))
+}
+
+/// The first candidate directory holding `entry`: ours, then PID 1's. A directory of PID 1's
+/// list must belong to PID 1's uid and be writable by nobody else (as the manager made it), so
+/// that a root client is not sent to a socket someone else planted in a shared /tmp.
+fn find_with(entry: &str) -> Option<RuntimeContext> {
+    let found = |dir: PathBuf| {
+        let meta = fs::metadata(dir.join(entry)).ok()?;
+        Some(RuntimeContext {
+            runtime_dir: dir,
+            uid: meta.uid(),
+        })
+    };
+    let uid = nix::unistd::geteuid().as_raw();
+    let ours = candidates(uid);
+    if let Some(ctx) = ours.iter().cloned().find_map(found) {
+        return Some(ctx);
+    }
+    let (init_uid, env) = pid1_identity()?;
+    let getenv = |var: &str| env.iter().find(|(k, _)| k == var).map(|(_, v)| v.clone());
+    candidates_with(init_uid, &getenv)
+        .into_iter()
+        .filter(|dir| !ours.contains(dir))
+        .filter(|dir| {
+            fs::symlink_metadata(dir)
+                .is_ok_and(|m| m.is_dir() && m.uid() == init_uid && m.mode() & 0o022 == 0)
+        })
+        .find_map(found)
 }
 
 impl RuntimeContext {
@@ -98,26 +157,12 @@ impl RuntimeContext {
 
     /// For a client: the directory of a running manager, if there is one. Any uid may look.
     pub fn find_running() -> Option<RuntimeContext> {
-        let uid = nix::unistd::geteuid().as_raw();
-        candidates(uid).into_iter().find_map(|dir| {
-            let meta = fs::metadata(dir.join("control.sock")).ok()?;
-            Some(RuntimeContext {
-                runtime_dir: dir,
-                uid: meta.uid(),
-            })
-        })
+        find_with("control.sock")
     }
 
     /// For `journalctl`: the directory holding logs, whether or not a manager still runs.
     pub fn find_logs() -> Option<RuntimeContext> {
-        let uid = nix::unistd::geteuid().as_raw();
-        candidates(uid).into_iter().find_map(|dir| {
-            let meta = fs::metadata(dir.join("log")).ok()?;
-            Some(RuntimeContext {
-                runtime_dir: dir,
-                uid: meta.uid(),
-            })
-        })
+        find_with("log")
     }
 
     pub fn control_socket(&self) -> PathBuf {
@@ -156,6 +201,26 @@ impl RuntimeContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_process_candidates_follow_its_uid_and_environment() {
+        let xdg = |var: &str| match var {
+            "XDG_RUNTIME_DIR" => Some("/run/user/42".to_string()),
+            "TMPDIR" => Some("relative/ignored".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            candidates_with(42, &xdg),
+            [
+                "/run/systemctl-shim",
+                "/run/user/42/systemctl-shim",
+                "/tmp/systemctl-shim-42"
+            ]
+            .map(PathBuf::from)
+        );
+        let explicit = |var: &str| (var == RUNTIME_DIR_ENV).then(|| "/srv/rt".to_string());
+        assert_eq!(candidates_with(7, &explicit), [PathBuf::from("/srv/rt")]);
+    }
 
     #[test]
     fn explicit_directory_wins_and_clients_find_the_socket() {

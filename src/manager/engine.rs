@@ -215,6 +215,15 @@ impl Manager {
             Ok(p) => p,
             Err(e) => {
                 self.unit_log(i, &format!("{e}"));
+                if let Some(step) = e.not_permitted_step() {
+                    self.unit_log(
+                        i,
+                        &format!(
+                            "Failed at step {step} spawning {}: Operation not permitted",
+                            command.path
+                        ),
+                    );
+                }
                 if e.fails_before_fork() {
                     return Err(NotRun::Resources);
                 }
@@ -254,21 +263,33 @@ impl Manager {
         let pid = spawned.pid.as_raw();
         let exec_ok = spawned.exec.is_ok();
         if let Err((step, errno)) = spawned.exec {
+            // exec_child() says "Failed to execute" only when execve() itself failed.
+            if step == spawn::ExecStep::Exec {
+                self.log(
+                    i,
+                    &format!(
+                        "{id}: Failed to execute {}: {}",
+                        command.path,
+                        crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32))
+                    ),
+                );
+            }
+            // EINVAL from setresuid()/setresgid()/setgroups(): an id the user namespace does not
+            // map (a rootless container that maps only root), which the errno alone hides.
+            let unmapped = errno == nix::errno::Errno::EINVAL
+                && matches!(step, spawn::ExecStep::User | spawn::ExecStep::Group);
             self.log(
                 i,
                 &format!(
-                    "{id}: Failed to execute {}: {}",
-                    command.path,
-                    crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32))
-                ),
-            );
-            self.log(
-                i,
-                &format!(
-                    "{id}: Failed at step {} spawning {}: {}",
+                    "{id}: Failed at step {} spawning {}: {}{}",
                     step.name(),
                     command.path,
-                    crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32))
+                    crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32)),
+                    if unmapped {
+                        " (the user or group is not mapped in this user namespace)"
+                    } else {
+                        ""
+                    }
                 ),
             );
         }
@@ -411,8 +432,10 @@ impl Manager {
             );
         }
         if let Err(e) = self.exec_context_call(i, exec_env::create_directories) {
-            self.unit_log(i, &format!("{e}"));
+            // After the state change, so that the reason is part of this start's log, which
+            // `status` shows.
             self.set_state(i, SubState::StartPre);
+            self.unit_log(i, &format!("{e}"));
             self.units[i].svc.exec_main = ExecRun {
                 code: CLD_EXITED,
                 status: e.exit_status(),

@@ -133,6 +133,11 @@ impl DirectoryBases {
 
     /// The bases of this manager: a system manager's when it runs as root, otherwise a user
     /// manager's from its own environment (`$HOME`, `$XDG_…`).
+    ///
+    /// systemd --user refuses to run without `$XDG_RUNTIME_DIR`; a container started as an
+    /// arbitrary uid has none, and no `/run/user/UID` either (/run belongs to root). There the
+    /// runtime base is `runtime/` in the manager's own directory (`$TMPDIR/systemctl-shim-UID`),
+    /// which follows the uid as `$XDG_RUNTIME_DIR` would.
     pub fn for_manager(is_root: bool) -> DirectoryBases {
         if is_root {
             return DirectoryBases::system();
@@ -142,7 +147,17 @@ impl DirectoryBases {
             .iter()
             .find(|(k, v)| k == "HOME" && v.starts_with('/'))
             .map_or_else(|| PathBuf::from("/"), |(_, v)| PathBuf::from(v));
-        DirectoryBases::user(&env, &home, nix::unistd::getuid().as_raw())
+        let uid = nix::unistd::getuid().as_raw();
+        let mut bases = DirectoryBases::user(&env, &home, uid);
+        let has_xdg = env
+            .iter()
+            .any(|(k, v)| k == "XDG_RUNTIME_DIR" && v.starts_with('/'));
+        if !has_xdg && !writable_dir_of(&bases.runtime, uid) {
+            if let Ok(ctx) = super::context::RuntimeContext::for_manager() {
+                bases.runtime = ctx.runtime_dir.join("runtime");
+            }
+        }
+        bases
     }
 
     /// A user manager's, as systemd 252 has them: `$XDG_RUNTIME_DIR`, `$XDG_CONFIG_HOME` for
@@ -165,6 +180,20 @@ impl DirectoryBases {
             configuration: config,
         }
     }
+}
+
+/// Whether `dir` is a directory of `uid`'s that it may write (`/run/user/UID` as pam_systemd
+/// makes it).
+fn writable_dir_of(dir: &Path, uid: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = fs::metadata(dir) else {
+        return false;
+    };
+    let writable = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
+        // SAFETY: access(2) on a NUL-terminated path.
+        .map(|c| unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } == 0)
+        .unwrap_or(false);
+    meta.is_dir() && meta.uid() == uid && writable
 }
 
 /// Everything besides the command that decides how it runs.
@@ -211,14 +240,16 @@ pub enum ExecEnvError {
     EnvironmentGlob { pattern: String },
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
-    #[error(
-        "Failed to change to uid {uid}: Operation not permitted (the manager does not run as root)"
-    )]
+    /// A manager without CAP_SETUID (not root: systemd --user, an arbitrary uid) cannot become
+    /// another user: enforce_user()'s failure, in exec_child()'s words.
+    #[error("Failed to change UID to {uid}: Operation not permitted")]
     UserNotPermitted { uid: u32 },
-    #[error(
-        "Failed to change to gid {gid}: Operation not permitted (the manager does not run as root)"
-    )]
+    /// … nor change its group (setresgid()/setgroups() in enforce_groups()).
+    #[error("Changing group credentials failed: Operation not permitted")]
     GroupNotPermitted { gid: u32 },
+    /// … nor initgroups() the `User=` of another primary group (get_supplementary_groups()).
+    #[error("Failed to determine supplementary groups: Operation not permitted")]
+    SupplementaryGroupsNotPermitted { gid: u32 },
     #[error("Changing to the requested working directory failed: No such device or address (WorkingDirectory=~ without a home directory)")]
     NoHome,
     /// StandardInput/Output/Error=socket needs exactly one socket (exec_spawn()).
@@ -233,7 +264,7 @@ pub enum ExecEnvError {
         path: PathBuf,
         source: io::Error,
     },
-    #[error("Failed to set up special execution directory in {}: {source}", path.display())]
+    #[error("Failed to set up special execution directory in {}: {}", path.display(), crate::errno::text(source))]
     Directory {
         kind: DirectoryKind,
         path: PathBuf,
@@ -256,13 +287,25 @@ impl ExecEnvError {
             ExecEnvError::Credentials(CredentialsError::NoUser(..))
             | ExecEnvError::UserNotPermitted { .. } => 217,
             ExecEnvError::Credentials(CredentialsError::NoGroup(..))
-            | ExecEnvError::GroupNotPermitted { .. } => 216,
+            | ExecEnvError::GroupNotPermitted { .. }
+            | ExecEnvError::SupplementaryGroupsNotPermitted { .. } => 216,
             ExecEnvError::NoHome => 200,
             ExecEnvError::Stdio { fd: 0, .. } => 208,
             ExecEnvError::Stdio { fd: 1, .. } => 209,
             ExecEnvError::Stdio { .. } => 222,
             ExecEnvError::Directory { kind, .. } => kind.exit_status(),
             ExecEnvError::Command(_) => 203,
+        }
+    }
+
+    /// The step systemd's child names in "Failed at step GROUP spawning …: Operation not
+    /// permitted" for a credential change this manager may not make.
+    pub fn not_permitted_step(&self) -> Option<&'static str> {
+        match self {
+            ExecEnvError::UserNotPermitted { .. } => Some("USER"),
+            ExecEnvError::GroupNotPermitted { .. }
+            | ExecEnvError::SupplementaryGroupsNotPermitted { .. } => Some("GROUP"),
+            _ => None,
         }
     }
 
@@ -519,11 +562,17 @@ fn credentials(
     if ctx.manager_is_root {
         return Ok((entry, Some(creds)));
     }
-    // A manager without privileges can only "change" to what it already is.
+    // A manager without privileges can only "change" to what it already is, which it skips
+    // (systemd ≥ 256 goes on when initgroups() is refused and the gid is already the one asked
+    // for; setresgid()/setresuid() to the current ids succeed anyway).
     let uid = nix::unistd::getuid().as_raw();
     let gid = nix::unistd::getgid().as_raw();
-    // execute.c changes the group before the user, so that is the step that fails first.
+    // execute.c changes the group before the user, so that is the step that fails first:
+    // initgroups() for a User= of a non-root primary group, else setresgid().
     if creds.gid != gid {
+        if s.user.is_some() && creds.gid != 0 {
+            return Err(ExecEnvError::SupplementaryGroupsNotPermitted { gid: creds.gid });
+        }
         return Err(ExecEnvError::GroupNotPermitted { gid: creds.gid });
     }
     if creds.uid != uid {
@@ -896,7 +945,18 @@ fn make_directory(
 
 /// `path_chown_recursive()`: the directory and everything below it, symlinks not followed.
 fn chown_tree(path: &Path, uid: u32, gid: u32) -> io::Result<()> {
-    std::os::unix::fs::lchown(path, Some(uid), Some(gid))?;
+    std::os::unix::fs::lchown(path, Some(uid), Some(gid)).map_err(|e| {
+        // A rootless container's user namespace maps few ids (often only root): say so, the
+        // bare errno reads like a bad setting.
+        if e.raw_os_error() == Some(libc::EINVAL) {
+            let why = format!(
+                "Invalid argument (uid {uid} or gid {gid} is not mapped in this user namespace)"
+            );
+            io::Error::new(io::ErrorKind::InvalidInput, why)
+        } else {
+            e
+        }
+    })?;
     if fs::symlink_metadata(path)?.is_dir() {
         for entry in fs::read_dir(path)? {
             chown_tree(&entry?.path(), uid, gid)?;

@@ -257,6 +257,7 @@ unsafe fn exec_child(
     argv_ptrs: &[*const libc::c_char],
     envp_ptrs: &[*const libc::c_char],
     sig_max: libc::c_int,
+    setgroups_allowed: bool,
 ) -> ! {
     let dev_null = b"/dev/null\0";
     // Signals: nothing blocked, everything default, as a freshly booted service expects.
@@ -335,7 +336,20 @@ unsafe fn exec_child(
 
     for (resource, limit) in &plan.rlimits {
         if libc::setrlimit(*resource as _, limit) < 0 {
-            child_fail(report_fd, ExecStep::Limits, errno());
+            // setrlimit_closest(): a hard limit this process may not raise (a user namespace
+            // has CAP_SYS_RESOURCE only over itself) becomes the closest one it may set.
+            let e = errno();
+            let mut highest: libc::rlimit = std::mem::zeroed();
+            if e != libc::EPERM || libc::getrlimit(*resource as _, &mut highest) < 0 {
+                child_fail(report_fd, ExecStep::Limits, e);
+            }
+            let closest = libc::rlimit {
+                rlim_cur: limit.rlim_cur.min(highest.rlim_max),
+                rlim_max: limit.rlim_max.min(highest.rlim_max),
+            };
+            if libc::setrlimit(*resource as _, &closest) < 0 {
+                child_fail(report_fd, ExecStep::Limits, errno());
+            }
         }
     }
     if let Some(value) = &plan.oom_score_adjust {
@@ -361,7 +375,12 @@ unsafe fn exec_child(
         libc::umask(mask);
     }
     if let Some(c) = &plan.credentials {
-        if libc::setgroups(c.groups.len(), c.groups.as_ptr()) < 0
+        // Where setgroups() is denied (a user namespace whose gid map was written without
+        // CAP_SETGID, `unshare --map-root-user`), a list that adds nothing to the primary group
+        // is not set, as systemd calls setgroups() only through initgroups() for a user of a
+        // non-root group or for SupplementaryGroups= (and maybe_setgroups() skips dropping all).
+        let skip_setgroups = !setgroups_allowed && c.groups.iter().all(|g| *g == c.gid);
+        if (!skip_setgroups && libc::setgroups(c.groups.len(), c.groups.as_ptr()) < 0)
             || libc::setresgid(c.gid, c.gid, c.gid) < 0
         {
             child_fail(report_fd, ExecStep::Group, errno());
@@ -390,6 +409,17 @@ unsafe fn exec_child(
     child_fail(report_fd, ExecStep::Exec, errno())
 }
 
+/// Whether this process may call setgroups(2) at all: not in a user namespace whose
+/// `/proc/self/setgroups` says `deny` (`unshare --map-root-user`, rootless podman's default).
+fn setgroups_allowed() -> bool {
+    // Fixed for the life of the process (a namespace's setting cannot change once its gid map
+    // is written): read it once.
+    static ALLOWED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ALLOWED.get_or_init(|| {
+        std::fs::read_to_string("/proc/self/setgroups").map_or(true, |s| s.trim() != "deny")
+    })
+}
+
 /// Fork and exec `plan`. Returns once the child has exec'd or failed trying.
 pub fn spawn(plan: &ExecPlan) -> Result<Spawned, SpawnError> {
     let mut argv_ptrs: Vec<*const libc::c_char> = plan.argv.iter().map(|a| a.as_ptr()).collect();
@@ -397,6 +427,7 @@ pub fn spawn(plan: &ExecPlan) -> Result<Spawned, SpawnError> {
     let mut envp_ptrs: Vec<*const libc::c_char> = plan.envp.iter().map(|e| e.as_ptr()).collect();
     envp_ptrs.push(std::ptr::null());
     let sig_max = libc::SIGRTMAX();
+    let setgroups_allowed = plan.credentials.is_none() || setgroups_allowed();
 
     let (report_read, report_write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
@@ -416,6 +447,7 @@ pub fn spawn(plan: &ExecPlan) -> Result<Spawned, SpawnError> {
                 &argv_ptrs,
                 &envp_ptrs,
                 sig_max,
+                setgroups_allowed,
             )
         }
     }

@@ -56,11 +56,17 @@ impl Options {
     /// What systemd-tmpfiles-setup.service runs at boot (`--create --remove --boot
     /// --exclude-prefix=/dev`), for the manager to call when it is PID 1: `/run` and `/tmp` start
     /// empty in a container, while `/dev` belongs to the container runtime.
+    ///
+    /// A manager that is not root (OpenShift's arbitrary uid, `docker run --user`) runs the
+    /// `--user` configuration instead, as systemd --user's systemd-tmpfiles-setup.service does:
+    /// the system's lines create root's directories in /run, /var and /tmp, which such a process
+    /// may not, and would only print a screenful of "Permission denied" on every boot.
     pub fn boot_setup(root: Option<PathBuf>) -> Options {
         Options {
             create: true,
             remove: true,
             boot: true,
+            user: !nix::unistd::geteuid().is_root(),
             root,
             exclude_prefixes: vec!["/dev".into()],
             ..Options::default()

@@ -142,6 +142,8 @@ pub struct Sandbox {
     /// Host pid of the namespace's pid 1.
     pid1: i32,
     holder_stderr: Arc<Mutex<String>>,
+    /// A rootless sandbox: commands also enter its user namespace.
+    user_ns: bool,
 }
 
 impl Sandbox {
@@ -158,7 +160,20 @@ impl Sandbox {
         Sandbox::create(true)
     }
 
+    /// [`Sandbox::for_init`] in a rootless container: the namespaces are made by `uid` (with
+    /// gid `uid` and no supplementary groups) with `unshare --user --map-root-user`, so PID 1 is
+    /// root inside and `uid` outside, with no privilege over anything the namespace does not
+    /// own. Commands run as root inside (`nsenter --user`). `uid` must be able to reach the
+    /// repository and the binary.
+    pub fn for_init_rootless(uid: u32) -> Sandbox {
+        Sandbox::create_with(true, Some(uid))
+    }
+
     fn create(init: bool) -> Sandbox {
+        Sandbox::create_with(init, None)
+    }
+
+    fn create_with(init: bool, rootless_uid: Option<u32>) -> Sandbox {
         // What must stay visible inside: the repository (fixtures, daemons) and the binary's
         // directory, each named once (not below another).
         let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -170,7 +185,23 @@ impl Sandbox {
         if !bin_dir.starts_with(&manifest) {
             keep.push(bin_dir.display().to_string());
         }
-        let mut holder = Command::new("unshare")
+        let mut holder = match rootless_uid {
+            None => Command::new("unshare"),
+            Some(uid) => {
+                let mut c = Command::new("setpriv");
+                c.args([
+                    format!("--reuid={uid}"),
+                    format!("--regid={uid}"),
+                    "--clear-groups".into(),
+                    "--".into(),
+                    "unshare".into(),
+                    "--user".into(),
+                    "--map-root-user".into(),
+                ]);
+                c
+            }
+        };
+        let mut holder = holder
             .args([
                 "--pid",
                 "--fork",
@@ -244,6 +275,7 @@ impl Sandbox {
             holder: Mutex::new(holder),
             pid1,
             holder_stderr,
+            user_ns: rootless_uid.is_some(),
         };
         assert_ne!(
             fs::read_link(format!("/proc/{pid1}/ns/pid")).ok(),
@@ -251,6 +283,25 @@ impl Sandbox {
             "the sandbox's pid 1 must be in a new pid namespace"
         );
         let link = format!("{BIN_DIR}/journalctl");
+        if sb.user_ns {
+            // The namespace's tmpfs takes no inode from a uid it does not map (the host's root):
+            // its own root makes them.
+            let mut script = format!("mkdir -p {BIN_DIR}");
+            for name in [
+                "journalctl",
+                "init",
+                "systemd",
+                "systemctl",
+                "systemd-notify",
+                "systemd-escape",
+                "systemd-detect-virt",
+            ] {
+                script.push_str(&format!(" && ln -s {OUR_SYSTEMCTL} {BIN_DIR}/{name}"));
+            }
+            let o = sb.sh(&script);
+            assert_eq!(o.code, 0, "link the multi-call names: {o:?}");
+            return sb;
+        }
         fs::create_dir_all(sb.host_path(BIN_DIR)).expect("mkdir sandbox bin dir");
         symlink(OUR_SYSTEMCTL, sb.host_path(&link)).expect("link journalctl");
         for name in [
@@ -358,6 +409,19 @@ impl Sandbox {
 
     /// Write any file inside (creating its directories), mode 0644.
     pub fn file(&self, inside: &str, content: &str) -> &Sandbox {
+        if self.user_ns {
+            // Written by the namespace's root (see create_with()).
+            let o = self.run(&[
+                "/bin/sh",
+                "-c",
+                "mkdir -p \"$(dirname \"$1\")\" && printf %s \"$2\" > \"$1\"",
+                "sh",
+                inside,
+                content,
+            ]);
+            assert_eq!(o.code, 0, "write {inside} in sandbox: {o:?}");
+            return self;
+        }
         let p = self.host_path(inside);
         fs::create_dir_all(p.parent().expect("file has a parent")).expect("mkdir in sandbox");
         fs::write(&p, content).unwrap_or_else(|e| panic!("write {inside} in sandbox: {e}"));
@@ -398,8 +462,11 @@ impl Sandbox {
     /// Run `argv` inside with `PATH` as the only environment variable plus `env`.
     pub fn run_env(&self, env: &[(&str, &str)], argv: &[&str]) -> Outcome {
         let mut cmd = Command::new("nsenter");
-        cmd.arg(format!("--target={}", self.pid1))
-            .args(["--pid", "--mount", "--"])
+        cmd.arg(format!("--target={}", self.pid1));
+        if self.user_ns {
+            cmd.arg("--user");
+        }
+        cmd.args(["--pid", "--mount", "--"])
             .args(argv)
             .env_clear()
             .env("PATH", PATH);

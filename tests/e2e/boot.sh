@@ -20,6 +20,20 @@
 # Namespaces: pid, mount, uts, ipc, net (loopback only). PID 1's output goes to
 # STATE/console.log, its exit code to STATE/exit-code. Needs root.
 #
+# Hardened runs (opt-in, for tests/e2e/hardened.sh; each may be combined with the others):
+#   E2E_UID=N        PID 1 runs as uid N, gid N, no supplementary groups, no capabilities (not
+#                    even in its bounding set) and no_new_privs: OpenShift's restricted profile.
+#                    /run stays root's, so the manager keeps its state in /tmp.
+#   E2E_READONLY=1   the container's root is remounted read-only once set up; /run, /tmp, /dev
+#                    and /dev/shm stay writable tmpfs.
+#   E2E_USERNS=1     a rootless container: the namespaces are made by an unprivileged uid
+#                    (E2E_USERNS_UID, default 100123) with `unshare --user --map-root-user`, so
+#                    PID 1 is root inside and that uid outside. Its root is STATE/rootless, a copy
+#                    of the image (the cached rootfs with STATE/upper over it) owned by that uid,
+#                    made at the first such start (an overlay of root's files would show them as
+#                    nobody's, unwritable by the container's root).
+# The mode a container was started in is kept in STATE/mode for `exec`.
+#
 # The binary is installed as the README says (packaging/install.sh: divert /bin/systemctl and
 # /usr/bin/systemctl, then link /sbin/init and /usr/sbin/init to it) at every start, so a
 # reboot picks up a rebuilt binary. BINARY defaults to the repo's musl release build.
@@ -59,7 +73,11 @@ start() {
 set -eu
 lower=$1 state=$2 path=$3
 m=$state/root
-mount -t overlay e2e-root -o "lowerdir=$lower,upperdir=$state/upper,workdir=$state/work" "$m"
+if [ "${E2E_USERNS:-0}" = 1 ]; then
+    mount --bind "$state/rootless" "$m"
+else
+    mount -t overlay e2e-root -o "lowerdir=$lower,upperdir=$state/upper,workdir=$state/work" "$m"
+fi
 mount -t proc -o nosuid,nodev,noexec proc "$m/proc"
 mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$m/sys"
 mount -t tmpfs -o mode=755,nosuid,nodev,size=50% e2e-run "$m/run"
@@ -71,7 +89,9 @@ for n in null zero full random urandom tty; do
     mount --bind "/dev/$n" "$m/dev/$n"
 done
 mkdir -p "$m/dev/pts" "$m/dev/shm" "$m/dev/mqueue"
-mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts "$m/dev/pts"
+# (gid 5, tty, is not mapped in a rootless container's user namespace)
+mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts "$m/dev/pts" 2>/dev/null ||
+    mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$m/dev/pts"
 ln -s pts/ptmx "$m/dev/ptmx"
 mount -t tmpfs -o mode=1777,nosuid,nodev shm "$m/dev/shm"
 mount -t mqueue mqueue "$m/dev/mqueue" 2>/dev/null || true
@@ -97,29 +117,49 @@ pivot_root . .e2e-oldroot
 cd /
 umount -l /.e2e-oldroot
 rmdir /.e2e-oldroot
+if [ "${E2E_READONLY:-0}" = 1 ]; then
+    mount -o remount,ro,bind /
+fi
+if [ -n "${E2E_UID:-}" ]; then
+    exec setpriv --reuid="$E2E_UID" --regid="$E2E_UID" --clear-groups --inh-caps=-all \
+        --ambient-caps=-all --bounding-set=-all --no-new-privs -- \
+        /usr/bin/env -i PATH="$path" TERM=dumb /sbin/init
+fi
 exec /usr/bin/env -i PATH="$path" TERM=dumb /sbin/init
 INNER
+    local userns=()
+    printf 'uid=%s readonly=%s userns=%s\n' "${E2E_UID:-}" "${E2E_READONLY:-0}" \
+        "${E2E_USERNS:-0}" >"$state/mode"
+    if [ "${E2E_USERNS:-0}" = 1 ]; then
+        local owner=${E2E_USERNS_UID:-100123}
+        make_rootless_copy "$lower" "$state" "$owner"
+        userns=(setpriv --reuid="$owner" --regid="$owner" --clear-groups -- unshare --user
+            --map-root-user)
+    else
+        userns=(unshare)
+    fi
     # A holder shell records unshare's exit status (PID 1's, passed on by --fork).
+    # shellcheck disable=SC2016 # expanded by that shell
     setsid /bin/sh -c '
         state=$1; shift
-        unshare --pid --fork --mount --uts --ipc --net --propagation private -- "$@" \
-            >"$state/console.log" 2>&1 </dev/null &
+        "$@" >"$state/console.log" 2>&1 </dev/null &
         echo $! >"$state/unshare.pid"
         wait $!
         echo $? >"$state/exit-code"
-    ' holder "$state" /bin/sh "$state/inner.sh" "$lower" "$state" "$INNER_PATH" </dev/null >/dev/null 2>&1 &
+    ' holder "$state" "${userns[@]}" --pid --fork --mount --uts --ipc --net --propagation private \
+        -- /bin/sh "$state/inner.sh" "$lower" "$state" "$INNER_PATH" </dev/null >/dev/null 2>&1 &
     echo $! >"$state/holder.pid"
     # PID 1 is unshare's only child; wait until it has exec'd our binary.
-    local i upid pid exe
+    local upid pid exe
     # (the install step runs dpkg-divert, slow on a big dpkg database on a busy machine)
-    for i in $(seq 1 1200); do
+    for _ in $(seq 1 1200); do
         if [ -s "$state/exit-code" ]; then
             cat "$state/console.log" >&2
             die "the container ended during setup (exit $(cat "$state/exit-code"))"
         fi
         upid=$(cat "$state/unshare.pid" 2>/dev/null || true)
         if [ -n "$upid" ]; then
-            pid=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null | awk '{print $1}')
+            pid=$(awk '{print $1}' "/proc/$upid/task/$upid/children" 2>/dev/null)
             if [ -n "$pid" ]; then
                 exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
                 case $exe in
@@ -137,11 +177,31 @@ INNER
     die "PID 1 did not come up in 60 s (see $state/console.log); container killed"
 }
 
+# The image as the rootless container's uid owns it: the cached rootfs with STATE/upper over it,
+# copied once to STATE/rootless with every file (whoever owned it) given to `owner`, which is root
+# inside that container.
+make_rootless_copy() {
+    local lower=$1 state=$2 owner=$3
+    [ -d "$state/rootless" ] && return 0
+    rm -rf "$state/rootless.tmp"
+    mkdir -p "$state/rootless.tmp"
+    # shellcheck disable=SC2016 # expanded by that shell
+    unshare --mount --propagation private -- /bin/sh -ec '
+        lower=$1 state=$2
+        mount -t overlay e2e-copy -o "lowerdir=$lower,upperdir=$state/upper,workdir=$state/work" \
+            "$state/root"
+        cp -a "$state/root/." "$state/rootless.tmp/"
+    ' copy "$lower" "$state"
+    chown -R --no-dereference "$owner:$owner" "$state/rootless.tmp"
+    mv "$state/rootless.tmp" "$state/rootless"
+}
+
 in_container() {
     local state=${1:?usage: boot.sh exec STATE CMD…}; shift
-    local pid
+    local pid userns=()
     pid=$(pid1_of "$state") || die "not running: $state"
-    exec nsenter -t "$pid" -m -u -i -n -p -r -w -- /usr/bin/env -i PATH="$INNER_PATH" TERM=dumb \
+    if grep -q 'userns=1' "$state/mode" 2>/dev/null; then userns=(-U); fi
+    exec nsenter -t "$pid" "${userns[@]}" -m -u -i -n -p -r -w -- /usr/bin/env -i PATH="$INNER_PATH" TERM=dumb \
         LANG=C.UTF-8 HOME=/root DEBIAN_FRONTEND=noninteractive "$@"
 }
 
@@ -160,11 +220,11 @@ wait_booted() {
 
 stop() {
     local state=${1:?usage: boot.sh stop STATE [SECONDS]} timeout=${2:-120}
-    local pid i
+    local pid
     if pid=$(pid1_of "$state"); then
         kill -TERM "$pid"
     fi
-    for i in $(seq 1 $(( timeout * 10 ))); do
+    for _ in $(seq 1 $(( timeout * 10 ))); do
         [ -s "$state/exit-code" ] && { cat "$state/exit-code"; return "$(cat "$state/exit-code")"; }
         sleep 0.1
     done
@@ -174,8 +234,7 @@ stop() {
 kill9() {
     local state=${1:?usage: boot.sh kill STATE} pid
     if pid=$(pid1_of "$state"); then kill -KILL "$pid"; fi
-    local i
-    for i in $(seq 1 100); do [ -s "$state/exit-code" ] && return 0; sleep 0.1; done
+    for _ in $(seq 1 100); do [ -s "$state/exit-code" ] && return 0; sleep 0.1; done
 }
 
 cmd=${1:-}; shift || true
