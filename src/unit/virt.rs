@@ -236,6 +236,8 @@ fn detect_container_files() -> Virtualization {
 const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
 const TMPFS_MAGIC: i64 = 0x0102_1994;
 
+// f_type is a long on glibc and an unsigned long on musl: the cast is a no-op on one of them.
+#[allow(clippy::unnecessary_cast)]
 fn filesystem_type(path: &str) -> Option<i64> {
     nix::sys::statfs::statfs(path)
         .ok()
