@@ -57,13 +57,14 @@ mount -t tmpfs -o mode=0755 sandbox-units /etc/systemd/system
 # A /dev of its own, as container runtimes make it: the manager links /dev/log to its journal
 # socket when nothing is there, which must not reach the host's /dev.
 mkdir /run/sandbox-hostdev
-mount --bind /dev /run/sandbox-hostdev
+# (recursive: in a user namespace the host's /dev and its submounts are locked together)
+mount --rbind /dev /run/sandbox-hostdev
 mount -t tmpfs -o mode=0755,nosuid sandbox-dev /dev
 for n in null zero full random urandom tty; do
     : >"/dev/$n"
     mount --bind "/run/sandbox-hostdev/$n" "/dev/$n"
 done
-umount /run/sandbox-hostdev
+umount -l /run/sandbox-hostdev
 rmdir /run/sandbox-hostdev
 mkdir /dev/pts /dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts /dev/pts
