@@ -300,6 +300,48 @@ fn sigterm_stops_units_in_reverse_order_and_the_container_exits_0() {
     assert_eq!(stops, ["stop web", "stop app", "stop db"]);
 }
 
+/// The e2e suite's hang: systemd-timesyncd came into an ordering cycle after boot, and the
+/// shutdown's stop jobs, which no transaction checks, waited for each other for ever.
+#[test]
+fn an_ordering_cycle_made_after_boot_does_not_hang_the_shutdown() {
+    let sb = Sandbox::for_init();
+    let shared = shared_dir();
+    let log = shared.path().join("order");
+    let log_s = log.display().to_string();
+    sb.unit("one.service", &logging_service("one", &log_s, "", ""));
+    sb.unit("two.service", &logging_service("two", &log_s, "", ""));
+    enable(&sb, &["one.service", "two.service"]);
+    sb.boot(&[]);
+    assert_eq!(wait_running(&sb), "running");
+    sb.file(
+        "/etc/systemd/system/one.service.d/cycle.conf",
+        "[Unit]\nAfter=two.service\n",
+    );
+    sb.file(
+        "/etc/systemd/system/two.service.d/cycle.conf",
+        "[Unit]\nAfter=one.service\n",
+    );
+    sb.quiet_ok(&["daemon-reload"]);
+    sb.signal_init(libc::SIGTERM);
+    assert_eq!(sb.wait_exit(WAIT), 0, "{}", sb.console());
+    let mut stops: Vec<String> = lines(&log)
+        .into_iter()
+        .filter(|l| l.starts_with("stop "))
+        .collect();
+    stops.sort();
+    assert_eq!(
+        stops,
+        ["stop one", "stop two"],
+        "both stopped by their units"
+    );
+    assert!(
+        sb.console()
+            .contains("runs out of order to break an ordering cycle"),
+        "the cycle is reported: {}",
+        sb.console()
+    );
+}
+
 #[test]
 fn systemctl_and_systemd_as_pid_1_boot_like_init() {
     for name in ["systemctl", "systemd"] {

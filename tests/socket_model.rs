@@ -731,3 +731,27 @@ fn the_file_descriptor_store_is_shown_and_needs_notifications() {
         "NotifyAccess=main\nFileDescriptorStoreMax=3\nNFileDescriptorStore=0\n"
     );
 }
+
+/// systemd-timesyncd (Type=notify with BusName=) got After=dbus.socket, which closed an ordering
+/// cycle through sysinit.target and hung the e2e container's shutdown. service_setup_bus_name()
+/// adds Requires= and After=dbus.socket for Type=dbus only (checked with systemd 252 as PID 1).
+#[test]
+fn bus_name_pulls_in_dbus_socket_only_for_type_dbus() {
+    let t = tree(&[
+        (
+            "timesync.service",
+            "[Service]\nType=notify\nBusName=org.example.timesync\nExecStart=/bin/sleep 1000\n",
+        ),
+        (
+            "bus.service",
+            "[Service]\nBusName=org.example.bus\nExecStart=/bin/sleep 1000\n",
+        ),
+    ]);
+    let notify = show(&t, "timesync.service", "After,Requires");
+    assert!(!notify.contains("dbus.socket"), "{notify}");
+    let dbus = show(&t, "bus.service", "Type,After,Requires");
+    assert!(dbus.contains("Type=dbus"), "BusName= alone makes Type=dbus: {dbus}");
+    for line in dbus.lines().filter(|l| !l.starts_with("Type=")) {
+        assert!(line.contains("dbus.socket"), "{line}");
+    }
+}

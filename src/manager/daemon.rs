@@ -979,12 +979,22 @@ impl Manager {
         }
         for i in 0..self.units.len() {
             if !self.is_inactive(i) && self.units[i].job.is_none() {
-                let _ = self.run_transaction(
-                    i,
-                    super::job::JobKind::Stop,
-                    crate::ipc::protocol::JobMode::Replace,
-                    None,
-                );
+                let refused = self
+                    .run_transaction(
+                        i,
+                        super::job::JobKind::Stop,
+                        crate::ipc::protocol::JobMode::Replace,
+                        None,
+                    )
+                    .err();
+                // An ordering cycle no job can be dropped from (units put in a cycle after
+                // boot): systemd leaves such a unit to the final killing spree. Its stop is
+                // queued as it is, and the job queue breaks the cycle when it is all that is
+                // left (`break_job_deadlock`), so that the shutdown neither hangs nor skips it.
+                if let Some((message, _)) = refused {
+                    self.unit_log(i, &format!("Failed to enqueue stop job: {message}"));
+                    self.install_job(i, super::job::JobKind::Stop, false, None);
+                }
             }
         }
     }

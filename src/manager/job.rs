@@ -349,10 +349,46 @@ impl Manager {
             let queued = self.last_job_id;
             self.stop_units_bound_to_inactive();
             self.check_upholds();
-            if self.last_job_id == queued {
+            if self.last_job_id == queued && !self.break_job_deadlock() {
                 break;
             }
         }
+    }
+
+    /// Jobs left waiting with none running and none runnable can only be waiting for each
+    /// other: an ordering cycle among jobs no transaction could order (a shutdown's stops of
+    /// units put in a cycle after boot). The first in run-queue order runs without its
+    /// ordering, so the shutdown goes on instead of hanging.
+    fn break_job_deadlock(&mut self) -> bool {
+        if self
+            .units
+            .iter()
+            .any(|u| u.job.as_ref().is_some_and(|j| j.running))
+        {
+            return false;
+        }
+        let queue = self.run_queue();
+        let Some(&i) = queue.first() else {
+            return false;
+        };
+        if queue.iter().any(|&k| self.job_is_runnable(k)) {
+            return false;
+        }
+        let Some(kind) = self.units[i].job.as_ref().map(|j| j.kind) else {
+            return false;
+        };
+        let id = self.units[i].config.id.clone();
+        self.unit_log(
+            i,
+            &format!(
+                "Job {id}/{} runs out of order to break an ordering cycle",
+                kind.as_str()
+            ),
+        );
+        if let Some(job) = self.units[i].job.as_mut() {
+            job.ignore_order = true;
+        }
+        true
     }
 
     /// The units with a job waiting, in the order systemd's run queue hands them out

@@ -523,7 +523,7 @@ impl Manager {
 
     /// Put one job of a transaction in the queue: merged with the unit's queued job when the
     /// two combine, else replacing it (the old one ends `canceled`).
-    fn install_job(
+    pub(super) fn install_job(
         &mut self,
         i: usize,
         kind: JobKind,

@@ -1528,7 +1528,15 @@ impl Builder {
         }
         let (type_target, trigger) = match &self.config.kind {
             TypeSection::Service(s) => {
-                if s.bus_name.is_some() {
+                // service_setup_bus_name(): only Type=dbus (BusName= alone makes it so) needs
+                // the bus; a Type=notify unit with BusName= (systemd-timesyncd) gets nothing,
+                // which matters, as dbus.socket is ordered after sysinit.target.
+                let dbus = match s.service_type.as_deref() {
+                    Some(ty) => ty == "dbus",
+                    None => s.bus_name.is_some(),
+                };
+                if dbus && s.bus_name.is_some() {
+                    add(Requires, "dbus.socket");
                     add(After, "dbus.socket");
                 }
                 (None, None)
