@@ -59,3 +59,27 @@ fn no_logs_says_no_entries() {
     let o = journalctl(rt.path(), &["-u", "absent.service"]);
     assert_eq!((o.code, o.stdout.as_str()), (0, "-- No entries --\n"));
 }
+
+/// systemd's postinst runs `journalctl --update-catalog`; a refusal failed the package's
+/// configuration in the e2e suite. journald's maintenance commands succeed silently.
+#[test]
+fn maintenance_commands_of_package_scripts_succeed_silently() {
+    let rt = tempfile::tempdir().unwrap();
+    for args in [
+        &["--update-catalog"][..],
+        &["--flush"],
+        &["--rotate"],
+        &["--sync"],
+        &["--relinquish-var"],
+        &["--vacuum-size=100M"],
+        &["--vacuum-time", "2weeks"],
+        &["--vacuum-files=5"],
+    ] {
+        let o = journalctl(rt.path(), args);
+        assert_eq!(
+            (o.code, o.stdout.as_str(), o.stderr.as_str()),
+            (0, "", ""),
+            "{args:?}"
+        );
+    }
+}

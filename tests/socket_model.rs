@@ -750,7 +750,10 @@ fn bus_name_pulls_in_dbus_socket_only_for_type_dbus() {
     let notify = show(&t, "timesync.service", "After,Requires");
     assert!(!notify.contains("dbus.socket"), "{notify}");
     let dbus = show(&t, "bus.service", "Type,After,Requires");
-    assert!(dbus.contains("Type=dbus"), "BusName= alone makes Type=dbus: {dbus}");
+    assert!(
+        dbus.contains("Type=dbus"),
+        "BusName= alone makes Type=dbus: {dbus}"
+    );
     for line in dbus.lines().filter(|l| !l.starts_with("Type=")) {
         assert!(line.contains("dbus.socket"), "{line}");
     }

@@ -63,6 +63,38 @@ struct JournalOptions {
     merge: bool,
     #[arg(long)]
     version: bool,
+    /// journald's maintenance commands, which package scripts run (systemd's postinst calls
+    /// `--update-catalog`): nothing to do for a volatile journal without catalogs, so they
+    /// succeed silently.
+    #[arg(long = "update-catalog", hide = true)]
+    update_catalog: bool,
+    #[arg(long, hide = true)]
+    flush: bool,
+    #[arg(long, hide = true)]
+    rotate: bool,
+    #[arg(long, hide = true)]
+    sync: bool,
+    #[arg(long = "relinquish-var", alias = "smart-relinquish-var", hide = true)]
+    relinquish_var: bool,
+    #[arg(long = "vacuum-size", value_name = "BYTES", hide = true)]
+    vacuum_size: Option<String>,
+    #[arg(long = "vacuum-time", value_name = "TIME", hide = true)]
+    vacuum_time: Option<String>,
+    #[arg(long = "vacuum-files", value_name = "INT", hide = true)]
+    vacuum_files: Option<String>,
+}
+
+impl JournalOptions {
+    fn is_maintenance(&self) -> bool {
+        self.update_catalog
+            || self.flush
+            || self.rotate
+            || self.sync
+            || self.relinquish_var
+            || self.vacuum_size.is_some()
+            || self.vacuum_time.is_some()
+            || self.vacuum_files.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +221,9 @@ where
     };
     if opts.version {
         println!("systemd 252 (systemctl-shim {})", env!("CARGO_PKG_VERSION"));
+        return 0;
+    }
+    if opts.is_maintenance() {
         return 0;
     }
     let Some(mode) = parse_mode(&opts.output) else {
