@@ -109,3 +109,60 @@ fn a_timer_whose_unit_is_missing_does_not_start() {
     assert_ne!(o.code, 0, "{o:?}");
     assert_eq!(sb.prop("empty.timer", "LoadState"), "bad-setting");
 }
+
+#[test]
+fn on_calendar_fires_at_each_matching_second() {
+    let sb = Sandbox::new();
+    sb.unit("cal.service", &counting_service("/run/cal.log"));
+    sb.unit(
+        "cal.timer",
+        "[Timer]\nOnCalendar=*-*-* *:*:*\nAccuracySec=1us\n",
+    );
+    sb.quiet_ok(&["start", "cal.timer"]);
+    assert_eq!(sb.prop("cal.timer", "ActiveState"), "active");
+    sb.wait_for_lines("/run/cal.log", 2);
+    let o = sb.systemctl(&["show", "-p", "TimersCalendar", "cal.timer"]);
+    assert!(
+        o.stdout
+            .starts_with("TimersCalendar={ OnCalendar=*-*-* *:*:* ; next_elapse="),
+        "{o:?}"
+    );
+    assert_ne!(sb.prop("cal.timer", "LastTriggerUSec"), "");
+    sb.quiet_ok(&["stop", "cal.timer"]);
+    assert_eq!(sb.prop("cal.timer", "NextElapseUSecRealtime"), "");
+}
+
+#[test]
+fn persistent_catches_up_a_run_missed_while_the_manager_was_down() {
+    let sb = Sandbox::new();
+    sb.unit("catchup.service", &counting_service("/run/catchup.log"));
+    sb.unit(
+        "catchup.timer",
+        "[Timer]\nOnCalendar=daily\nPersistent=yes\nAccuracySec=1us\n",
+    );
+    sb.unit("nopersist.service", &counting_service("/run/nopersist.log"));
+    sb.unit(
+        "nopersist.timer",
+        "[Timer]\nOnCalendar=daily\nAccuracySec=1us\n",
+    );
+    // The last run was three days ago, as the stamp file's mtime says.
+    let o = sb.sh("mkdir -p /var/lib/systemd/timers && \
+         touch -d '3 days ago' /var/lib/systemd/timers/stamp-catchup.timer");
+    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "catchup.timer", "nopersist.timer"]);
+    sb.wait_for_lines("/run/catchup.log", 1);
+    sb.wait_for_prop("catchup.timer", "SubState", "waiting");
+    // The stamp now says today, and the next run is the next midnight.
+    let age = sb
+        .sh("echo $(( $(date +%s) - $(stat -c %Y /var/lib/systemd/timers/stamp-catchup.timer) ))");
+    let age: i64 = age.stdout.trim().parse().unwrap_or(i64::MAX);
+    assert!(age < 60, "stamp {age}s old");
+    assert_eq!(
+        sb.prop("catchup.timer", "NextElapseUSecRealtime"),
+        sb.prop("nopersist.timer", "NextElapseUSecRealtime")
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(runs(&sb, "/run/catchup.log"), 1);
+    assert_eq!(runs(&sb, "/run/nopersist.log"), 0);
+    assert!(!sb.exists("/var/lib/systemd/timers/stamp-nopersist.timer"));
+}
