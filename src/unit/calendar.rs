@@ -180,7 +180,7 @@ impl Field {
     fn matches(&self, v: u32) -> bool {
         self.0
             .iter()
-            .any(|&(from, to, r)| v >= from && v <= to && (r == 0 || (v - from) % r == 0))
+            .any(|&(from, to, r)| v >= from && v <= to && (r == 0 || (v - from).is_multiple_of(r)))
     }
 
     /// The smallest value from `v` up to `max` that matches.
@@ -260,6 +260,9 @@ fn parse_spec(spec: &str) -> Option<Spec> {
 }
 
 /// Broken-down time of `t` (seconds since the epoch), local or UTC.
+// libc marks time_t deprecated on musl (its width changed in musl 1.2); the value is passed
+// straight to libc, whose width it has.
+#[allow(deprecated)]
 fn broken_down(t: i64, utc: bool) -> Option<libc::tm> {
     // SAFETY: localtime_r/gmtime_r fill a tm we own from a time_t we own.
     unsafe {
