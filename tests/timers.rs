@@ -166,3 +166,137 @@ fn persistent_catches_up_a_run_missed_while_the_manager_was_down() {
     assert_eq!(runs(&sb, "/run/nopersist.log"), 0);
     assert!(!sb.exists("/var/lib/systemd/timers/stamp-nopersist.timer"));
 }
+
+#[test]
+fn list_timers_and_status_show_the_schedule_as_systemd_252() {
+    let sb = Sandbox::new();
+    sb.unit("daily.service", &counting_service("/run/daily.log"));
+    sb.unit(
+        "daily.timer",
+        "[Unit]\nDescription=Daily job\n[Timer]\nOnCalendar=*-*-* 00:00:00 UTC\n",
+    );
+    sb.unit("soon.service", &counting_service("/run/soon.log"));
+    sb.unit("soon.timer", "[Timer]\nOnActiveSec=1h\n");
+    sb.unit("idle.service", &counting_service("/run/idle.log"));
+    sb.unit("idle.timer", "[Timer]\nOnActiveSec=1h\n");
+    // No manager yet: an empty table, as list-sockets prints it.
+    let o = sb.systemctl(&["list-timers"]);
+    assert_eq!(
+        (o.code, o.stdout.as_str()),
+        (
+            0,
+            "NEXT LEFT LAST PASSED UNIT ACTIVATES\n\n0 timers listed.\n\
+             Pass --all to see loaded but inactive timers, too.\n"
+        ),
+        "{o:?}"
+    );
+    sb.quiet_ok(&["start", "daily.timer", "soon.timer", "idle.timer"]);
+    sb.quiet_ok(&["stop", "idle.timer"]);
+    let o = sb.systemctl(&["list-timers"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let lines: Vec<&str> = o.stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{}", o.stdout);
+    // Column starts line up under the header; the sooner timer comes first.
+    let header = lines[0];
+    for column in ["NEXT", "LEFT", "LAST", "PASSED", "UNIT", "ACTIVATES"] {
+        assert!(header.contains(column), "{header}");
+    }
+    let unit_at = header.find("UNIT").unwrap_or(0);
+    assert!(
+        lines[1][unit_at..].starts_with("soon.timer "),
+        "{}",
+        o.stdout
+    );
+    assert!(lines[1].contains(" 59min left "), "{}", o.stdout);
+    assert!(lines[1].ends_with(" soon.service"), "{}", o.stdout);
+    assert!(
+        lines[2][unit_at..].starts_with("daily.timer "),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        lines[2].starts_with("Mon ") || lines[2].contains(" 00:00:00 UTC "),
+        "{}",
+        o.stdout
+    );
+    // Never triggered: LAST and PASSED are dashes.
+    let last_at = header.find("LAST").unwrap_or(0);
+    assert!(lines[2][last_at..].starts_with("- "), "{}", o.stdout);
+    assert_eq!(
+        &lines[3..],
+        [
+            "",
+            "2 timers listed.",
+            "Pass --all to see loaded but inactive timers, too."
+        ]
+    );
+    // --all adds the stopped one (never elapsing: first), a pattern narrows.
+    let o = sb.systemctl(&["list-timers", "--all", "--no-legend"]);
+    let units: Vec<&str> = o
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().rev().nth(1).unwrap_or(""))
+        .collect();
+    assert_eq!(units, ["idle.timer", "soon.timer", "daily.timer"], "{o:?}");
+    let o = sb.systemctl(&["list-timers", "soon"]);
+    assert!(
+        o.stdout.contains("soon.timer") && !o.stdout.contains("daily.timer"),
+        "{o:?}"
+    );
+    // status: Trigger: and Triggers:.
+    let o = sb.systemctl(&["status", "daily.timer"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        o.stdout.contains("     Active: active (waiting) since "),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("    Trigger: "), "{}", o.stdout);
+    assert!(o.stdout.contains(" 00:00:00 UTC; "), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("   Triggers: ● daily.service\n"),
+        "{}",
+        o.stdout
+    );
+    let o = sb.systemctl(&["status", "idle.timer"]);
+    assert!(o.stdout.contains("    Trigger: n/a\n"), "{}", o.stdout);
+    let o = sb.systemctl(&["status", "soon.service"]);
+    assert!(
+        o.stdout.contains("TriggeredBy: ● soon.timer\n"),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(sb.prop("soon.service", "TriggeredBy"), "soon.timer");
+    assert_eq!(sb.prop("soon.timer", "Triggers"), "soon.service");
+    // show: the calendar value's next elapse as a timestamp.
+    let o = sb.systemctl(&[
+        "show",
+        "-p",
+        "TimersCalendar",
+        "-p",
+        "NextElapseUSecRealtime",
+        "daily.timer",
+    ]);
+    assert!(
+        o.stdout
+            .contains("TimersCalendar={ OnCalendar=*-*-* 00:00:00 UTC ; next_elapse=")
+            && o.stdout.contains(" 00:00:00 UTC }\n"),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn a_timer_enabled_for_timers_target_fires_at_pid1_boot() {
+    let sb = Sandbox::for_init();
+    sb.unit("boot-job.service", &counting_service("/run/boot-job.log"));
+    sb.unit(
+        "boot-job.timer",
+        "[Timer]\nOnBootSec=300ms\nAccuracySec=1us\n[Install]\nWantedBy=timers.target\n",
+    );
+    let o = sb.systemctl(&["enable", "boot-job.timer"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    sb.boot(&[]);
+    sb.wait_for_lines("/run/boot-job.log", 1);
+    sb.wait_for_prop("boot-job.timer", "SubState", "elapsed");
+    assert_eq!(sb.prop("timers.target", "ActiveState"), "active");
+}

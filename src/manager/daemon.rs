@@ -884,6 +884,9 @@ impl Manager {
                 // Not in the table: it triggers what its file says, and is triggered by the
                 // sockets in the table that name it.
                 status.triggers = super::socket::static_triggers(&unit.config);
+                status
+                    .triggers
+                    .extend(super::timer::timer_triggers(&unit.config));
                 status.triggered_by = self.sockets_naming(&unit.config);
                 status
             }
@@ -927,7 +930,11 @@ impl Manager {
     fn status_of(&self, i: usize) -> UnitStatus {
         let mut status = self.units[i].status(&self.lookup);
         status.triggers = self.triggers(i);
+        status
+            .triggers
+            .extend(super::timer::timer_triggers(&self.units[i].config));
         status.triggered_by = self.triggered_by(i);
+        status.triggered_by.extend(self.timers_triggering(i));
         status
     }
 

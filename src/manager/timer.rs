@@ -499,4 +499,26 @@ impl Manager {
             }
         }
     }
+
+    /// The timers in the table whose Unit= is unit `i` (its TriggeredBy=).
+    pub(super) fn timers_triggering(&self, i: usize) -> Vec<String> {
+        let target = &self.units[i].config;
+        self.units
+            .iter()
+            .filter(|u| {
+                timer_section(&u.config)
+                    .and_then(|t| t.unit.as_ref())
+                    .is_some_and(|n| *n == target.id || target.names.contains(n))
+            })
+            .map(|u| u.config.id.clone())
+            .collect()
+    }
+}
+
+/// A timer's Triggers=: its Unit=.
+pub fn timer_triggers(config: &crate::unit::model::UnitConfig) -> Vec<String> {
+    timer_section(config)
+        .and_then(|t| t.unit.clone())
+        .into_iter()
+        .collect()
 }
