@@ -300,3 +300,29 @@ fn a_timer_enabled_for_timers_target_fires_at_pid1_boot() {
     sb.wait_for_prop("boot-job.timer", "SubState", "elapsed");
     assert_eq!(sb.prop("timers.target", "ActiveState"), "active");
 }
+
+#[test]
+fn a_manager_started_again_keeps_the_schedule_of_its_timers() {
+    let sb = Sandbox::new();
+    sb.unit("once.service", &counting_service("/run/once.log"));
+    sb.unit(
+        "once.timer",
+        "[Timer]\nOnActiveSec=100ms\nAccuracySec=1us\n",
+    );
+    sb.unit("tick.service", &counting_service("/run/tick.log"));
+    sb.unit(
+        "tick.timer",
+        "[Timer]\nOnActiveSec=100ms\nOnUnitActiveSec=400ms\nAccuracySec=1us\n",
+    );
+    sb.quiet_ok(&["start", "once.timer", "tick.timer"]);
+    sb.wait_for_prop("once.timer", "SubState", "elapsed");
+    sb.wait_for_lines("/run/tick.log", 1);
+    sb.kill_manager();
+    // Any runtime verb starts a manager again, which adopts both timers.
+    sb.quiet_ok(&["start", "once.timer"]);
+    assert_eq!(sb.prop("once.timer", "SubState"), "elapsed");
+    assert_ne!(sb.prop("once.timer", "LastTriggerUSec"), "");
+    let before = runs(&sb, "/run/tick.log");
+    sb.wait_for_lines("/run/tick.log", before + 2);
+    assert_eq!(runs(&sb, "/run/once.log"), 1);
+}

@@ -517,7 +517,7 @@ impl Manager {
             };
             let index = self.unit_index(&unit_name);
             self.adopt_unit(index, &record);
-            self.timer_adopted(index);
+            self.timer_adopted(index, &record);
         }
         self.reopen_adopted_sockets();
         self.dirty = true;

@@ -486,18 +486,41 @@ impl Manager {
         self.dirty = true;
     }
 
-    /// A manager started again finds a timer it ran active: it waits again.
-    pub(super) fn timer_adopted(&mut self, i: usize) {
-        if self.units[i].config.unit_type == UnitType::Timer
-            && self.units[i].svc.state == SubState::Running
+    /// A manager started again finds a timer it ran active: with its last trigger and its
+    /// activation it computes the same schedule again (a one-time value that elapsed stays
+    /// used up); an elapsed one stays elapsed until its unit changes.
+    pub(super) fn timer_adopted(&mut self, i: usize, record: &super::state::UnitRecord) {
+        if self.units[i].config.unit_type != UnitType::Timer
+            || self.units[i].svc.state != SubState::Running
         {
-            self.timer_start(i);
-            // Waiting computes from the activation; adopted, the timer has been active since
-            // before this manager.
-            if self.units[i].tmr.state == TimerState::Dead {
-                self.units[i].tmr.state = TimerState::Elapsed;
-            }
+            return;
         }
+        let Some(t) = timer_section(&self.units[i].config).cloned() else {
+            return;
+        };
+        let now = now_stamp();
+        // Realtime µs of the previous manager to this boot's monotonic clock.
+        let mono = |real: u64| now.1.saturating_sub(now.0.saturating_sub(real));
+        let (sub, last) = record.timer.clone().unwrap_or_default();
+        let u = &mut self.units[i];
+        if u.stamps.inactive_exit == (0, 0) && record.active_enter_usec != 0 {
+            u.stamps.inactive_exit = (record.active_enter_usec, mono(record.active_enter_usec));
+        }
+        let rt = &mut u.tmr;
+        rt.last_trigger = if last != 0 {
+            (last, mono(last))
+        } else {
+            (0, 0)
+        };
+        rt.mono_disabled = vec![false; t.monotonic.len()];
+        rt.mono_next = vec![0; t.monotonic.len()];
+        rt.calendar_next = vec![0; t.calendar.len()];
+        if sub == "elapsed" {
+            rt.state = TimerState::Elapsed;
+            return;
+        }
+        rt.state = TimerState::Waiting;
+        self.timer_enter_waiting(i);
     }
 
     /// The timers in the table whose Unit= is unit `i` (its TriggeredBy=).

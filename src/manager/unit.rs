@@ -405,6 +405,8 @@ impl Unit {
             state_change_usec: self.stamps.state_change.0,
             socket_counts: (self.sock.n_accepted, self.sock.n_refused),
             connection: self.conn.is_some() || self.was_connection,
+            timer: (self.config.unit_type == UnitType::Timer)
+                .then(|| (self.tmr.state.as_str().to_string(), self.tmr.last_trigger.0)),
         })
     }
 }
