@@ -42,6 +42,11 @@ fn on_active_sec_fires_the_service_once_and_the_timer_is_elapsed() {
     assert_eq!(sb.prop("once.timer", "NextElapseUSecMonotonic"), "0");
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(runs(&sb, "/run/once.log"), 1);
+    let log = sb.journalctl(&["-u", "once.timer", "--no-pager"]);
+    assert!(
+        log.stdout.contains("Started once.timer - Once.\n"),
+        "{log:?}"
+    );
 }
 
 #[test]
@@ -101,6 +106,10 @@ fn a_timer_whose_unit_is_missing_does_not_start() {
         log.stdout.contains(
             "orphan.timer: Refusing to start, unit orphan.service to trigger not loaded."
         ),
+        "{log:?}"
+    );
+    assert!(
+        log.stdout.contains("Failed to start orphan.timer.\n"),
         "{log:?}"
     );
     // Without a time, the timer does not load at all.
@@ -325,4 +334,20 @@ fn a_manager_started_again_keeps_the_schedule_of_its_timers() {
     let before = runs(&sb, "/run/tick.log");
     sb.wait_for_lines("/run/tick.log", before + 2);
     assert_eq!(runs(&sb, "/run/once.log"), 1);
+}
+
+#[test]
+fn daemon_reload_applies_new_times_to_a_waiting_timer() {
+    let sb = Sandbox::new();
+    sb.unit("later.service", &counting_service("/run/later.log"));
+    sb.unit("later.timer", "[Timer]\nOnActiveSec=1h\nAccuracySec=1us\n");
+    sb.quiet_ok(&["start", "later.timer"]);
+    assert_eq!(sb.prop("later.timer", "SubState"), "waiting");
+    sb.unit(
+        "later.timer",
+        "[Timer]\nOnActiveSec=300ms\nAccuracySec=1us\n",
+    );
+    sb.quiet_ok(&["daemon-reload"]);
+    sb.wait_for_lines("/run/later.log", 1);
+    sb.wait_for_prop("later.timer", "SubState", "elapsed");
 }

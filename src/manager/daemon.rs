@@ -968,6 +968,7 @@ impl Manager {
             }
             self.units[i].reconfigure(config, &self.config);
         }
+        self.timers_reloaded();
     }
 
     /// Stop every unit, in reverse order of how they started (each stop job waits for the

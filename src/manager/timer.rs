@@ -523,6 +523,29 @@ impl Manager {
         self.timer_enter_waiting(i);
     }
 
+    /// job.c's done messages for a timer's start job (a service logs its own from its state
+    /// machine): `Started …` or `Failed to start …`.
+    pub(super) fn timer_job_done(&mut self, i: usize, result: &str) {
+        let desc = self.description(i);
+        match result {
+            "done" if !self.is_inactive(i) => self.log(i, &format!("Started {desc}.")),
+            "failed" => self.log(i, &format!("Failed to start {desc}.")),
+            _ => {}
+        }
+    }
+
+    /// daemon-reload: the timers that wait compute their schedule from the new settings, as
+    /// systemd's coldplug after a reload does.
+    pub(super) fn timers_reloaded(&mut self) {
+        for i in 0..self.units.len() {
+            if self.units[i].config.unit_type == UnitType::Timer
+                && self.units[i].tmr.state == TimerState::Waiting
+            {
+                self.timer_enter_waiting(i);
+            }
+        }
+    }
+
     /// The timers in the table whose Unit= is unit `i` (its TriggeredBy=).
     pub(super) fn timers_triggering(&self, i: usize) -> Vec<String> {
         let target = &self.units[i].config;
