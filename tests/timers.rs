@@ -25,12 +25,12 @@ fn on_active_sec_fires_the_service_once_and_the_timer_is_elapsed() {
     sb.unit("once.service", &counting_service("/run/once.log"));
     sb.unit(
         "once.timer",
-        "[Unit]\nDescription=Once\n[Timer]\nOnActiveSec=1s\nAccuracySec=1us\n",
+        "[Unit]\nDescription=Once\n[Timer]\nOnActiveSec=3s\nAccuracySec=1us\n",
     );
     sb.quiet_ok(&["start", "once.timer"]);
     assert_eq!(sb.prop("once.timer", "ActiveState"), "active");
     assert_eq!(sb.prop("once.timer", "SubState"), "waiting");
-    // Before it elapses, the service has not run.
+    // Before it elapses (3 s: a loaded machine still asks in time), the service has not run.
     assert_eq!(runs(&sb, "/run/once.log"), 0);
     sb.wait_for_lines("/run/once.log", 1);
     // The oneshot finished: nothing is left to wait for, and RemainAfterElapse=yes keeps the
@@ -350,4 +350,61 @@ fn daemon_reload_applies_new_times_to_a_waiting_timer() {
     sb.quiet_ok(&["daemon-reload"]);
     sb.wait_for_lines("/run/later.log", 1);
     sb.wait_for_prop("later.timer", "SubState", "elapsed");
+}
+
+/// A span as `show` prints it (`12h 51min 22.016304s`), in µs.
+fn span_usec(text: &str) -> u64 {
+    let mut total = 0f64;
+    for part in text.split_whitespace() {
+        let split = part
+            .find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(part.len());
+        let (number, unit) = part.split_at(split);
+        let n: f64 = number.parse().unwrap_or_else(|_| panic!("span {text}"));
+        let scale = match unit {
+            "y" => 31_557_600e6,
+            "month" => 2_629_800e6,
+            "w" => 604_800e6,
+            "d" => 86_400e6,
+            "h" => 3_600e6,
+            "min" => 60e6,
+            "s" => 1e6,
+            "ms" => 1e3,
+            "us" | "" => 1.0,
+            _ => panic!("unit {unit} in {text}"),
+        };
+        total += n * scale;
+    }
+    total.round() as u64
+}
+
+/// How far past OnActiveSec=1h from its activation the timer's next elapse is.
+fn random_part(sb: &Sandbox, timer: &str) -> i64 {
+    let next = span_usec(&sb.prop(timer, "NextElapseUSecMonotonic"));
+    let activated: u64 = sb
+        .prop(timer, "InactiveExitTimestampMonotonic")
+        .parse()
+        .unwrap_or(0);
+    next as i64 - (activated + 3_600_000_000) as i64
+}
+
+#[test]
+fn randomized_delay_sec_adds_up_to_its_span_and_fixed_random_delay_keeps_it() {
+    let sb = Sandbox::new();
+    sb.unit("fixed.service", &counting_service("/run/fixed.log"));
+    sb.unit(
+        "fixed.timer",
+        "[Timer]\nOnActiveSec=1h\nRandomizedDelaySec=1h\nFixedRandomDelay=yes\n",
+    );
+    sb.unit("plain.service", &counting_service("/run/plain.log"));
+    sb.unit("plain.timer", "[Timer]\nOnActiveSec=1h\n");
+    sb.quiet_ok(&["start", "fixed.timer", "plain.timer"]);
+    let first = random_part(&sb, "fixed.timer");
+    assert!((0..3_600_000_000).contains(&first), "{first}");
+    // Without RandomizedDelaySec= the elapse is the span itself (give or take the moment the
+    // activation was stamped).
+    assert!(random_part(&sb, "plain.timer").abs() < 50_000);
+    sb.quiet_ok(&["restart", "fixed.timer"]);
+    let second = random_part(&sb, "fixed.timer");
+    assert!((first - second).abs() < 50_000, "{first} {second}");
 }
