@@ -10,6 +10,7 @@ mod install_verbs;
 mod journalctl;
 mod list_dependencies;
 mod list_sockets;
+mod list_timers;
 mod notify;
 mod online;
 mod options;
@@ -174,7 +175,7 @@ const VERBS: &[Verb] = &[
     verb("daemon-reexec", Arity::None, false, runtime::daemon_reload),
     verb("list-units", Arity::Any, true, runtime::list_units),
     verb("list-sockets", Arity::Any, true, list_sockets::list_sockets),
-    verb("list-timers", Arity::Any, true, online::needs_manager),
+    verb("list-timers", Arity::Any, true, list_timers::list_timers),
     verb("list-jobs", Arity::Any, true, runtime::list_jobs),
     verb(
         "list-dependencies",

@@ -567,18 +567,22 @@ fn socket_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus) {
     raw_properties(p, config, &["Socket"]);
 }
 
-fn timer_properties(p: &mut Properties, config: &UnitConfig) {
+fn timer_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus) {
     let TypeSection::Timer(t) = &config.kind else {
         return;
     };
+    // The manager's schedule, or that of a timer that never ran.
+    let info = rt.timer.clone().unwrap_or_default();
     p.add("Unit", t.unit.clone().unwrap_or_default());
     let mono = t
         .monotonic
         .iter()
-        .map(|(base, v)| {
+        .enumerate()
+        .map(|(v, (base, span))| {
+            let next = Usec(info.monotonic_next.get(v).copied().unwrap_or(0));
             (
                 "TimersMonotonic".to_string(),
-                format!("{{ {base}={v} ; next_elapse=0 }}"),
+                format!("{{ {base}={span} ; next_elapse={next} }}"),
             )
         })
         .collect();
@@ -586,22 +590,41 @@ fn timer_properties(p: &mut Properties, config: &UnitConfig) {
     let cal = t
         .calendar
         .iter()
-        .map(|spec| {
+        .enumerate()
+        .map(|(v, spec)| {
+            let next = info.calendar_next.get(v).copied().unwrap_or(0);
             (
                 "TimersCalendar".to_string(),
                 // systemctl prints the unset timestamp with a bare "%s" of NULL
-                format!("{{ OnCalendar={spec} ; next_elapse=(null) }}"),
+                format!(
+                    "{{ OnCalendar={spec} ; next_elapse={} }}",
+                    format_timestamp(next).unwrap_or_else(|| "(null)".into())
+                ),
             )
         })
         .collect();
     p.lines(cal);
     p.yes_no("OnClockChange", false);
     p.yes_no("OnTimezoneChange", false);
-    p.never("NextElapseUSecRealtime");
-    p.add("NextElapseUSecMonotonic", "0");
-    p.never("LastTriggerUSec");
-    p.add("LastTriggerUSecMonotonic", "0");
-    p.add("Result", "success");
+    // bus-print-properties.c: these two are timestamps, the monotonic ones spans.
+    p.add(
+        "NextElapseUSecRealtime",
+        format_timestamp(info.next_elapse_realtime).unwrap_or_default(),
+    );
+    p.usec("NextElapseUSecMonotonic", Usec(info.next_elapse_monotonic));
+    p.add(
+        "LastTriggerUSec",
+        format_timestamp(info.last_trigger.0).unwrap_or_default(),
+    );
+    p.usec("LastTriggerUSecMonotonic", Usec(info.last_trigger.1));
+    p.add(
+        "Result",
+        if info.result.is_empty() {
+            "success".to_string()
+        } else {
+            info.result.clone()
+        },
+    );
     p.usec("AccuracyUSec", t.accuracy);
     p.usec("RandomizedDelayUSec", t.randomized_delay);
     p.yes_no("FixedRandomDelay", t.fixed_random_delay);
@@ -1022,7 +1045,7 @@ fn properties_of(
     match config.unit_type {
         UnitType::Service => service_properties(&mut p, config, rt),
         UnitType::Socket => socket_properties(&mut p, config, rt),
-        UnitType::Timer => timer_properties(&mut p, config),
+        UnitType::Timer => timer_properties(&mut p, config, rt),
         UnitType::Path => path_properties(&mut p, config),
         _ => {}
     }

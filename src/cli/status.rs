@@ -494,7 +494,7 @@ pub(super) fn glyph(active_state: &str) -> &'static str {
 }
 
 /// format_timestamp_relative(): how long ago (or ahead) a realtime stamp is.
-fn format_relative(usec: u64) -> Option<String> {
+pub(super) fn format_relative(usec: u64) -> Option<String> {
     const SEC: u64 = 1_000_000;
     const MIN: u64 = 60 * SEC;
     const HOUR: u64 = 60 * MIN;
@@ -688,6 +688,18 @@ fn print_running(
     {
         let duration = format_duration(rt.active_exit.0 - rt.active_enter.0);
         writeln!(out, "{}{duration}", label("Duration"))?;
+    }
+    if config.unit_type == crate::unit::name::UnitType::Timer {
+        // The next elapse, the monotonic one moved to the realtime clock (calc_next_elapse()).
+        let next = rt
+            .timer
+            .as_ref()
+            .map(super::list_timers::next_elapse_now)
+            .unwrap_or(0);
+        match (format_timestamp(next), format_relative(next)) {
+            (Some(at), Some(rel)) => writeln!(out, "{}{at}; {rel}", label("Trigger"))?,
+            _ => writeln!(out, "{}n/a", label("Trigger"))?,
+        }
     }
     trigger_lines(out, "TriggeredBy", &rt.triggered_by, related, colors)?;
     trigger_lines(out, "Triggers", &rt.triggers, related, colors)?;

@@ -197,6 +197,21 @@ pub struct UnitStatus {
     /// A socket unit's connection counters (NAccepted=, NConnections=, NRefused=).
     #[serde(default)]
     pub socket: Option<SocketCounters>,
+    /// A timer unit's schedule.
+    #[serde(default)]
+    pub timer: Option<TimerInfo>,
+}
+
+/// What `show`, `status` and `list-timers` need of a timer: next elapse (µs of CLOCK_REALTIME
+/// and CLOCK_MONOTONIC, 0 for none), last trigger, result, and each value's next elapse.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimerInfo {
+    pub next_elapse_realtime: u64,
+    pub next_elapse_monotonic: u64,
+    pub last_trigger: (u64, u64),
+    pub result: String,
+    pub monotonic_next: Vec<u64>,
+    pub calendar_next: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

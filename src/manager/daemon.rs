@@ -220,6 +220,7 @@ pub struct Manager {
 
 impl Manager {
     pub fn new(init: bool) -> Result<Manager, DaemonError> {
+        super::timer::note_manager_start();
         let ctx = RuntimeContext::for_manager()?;
         let lookup =
             LookupPaths::new(Scope::System, None).map_err(|e| DaemonError::Paths(e.to_string()))?;
@@ -516,6 +517,7 @@ impl Manager {
             };
             let index = self.unit_index(&unit_name);
             self.adopt_unit(index, &record);
+            self.timer_adopted(index, &record);
         }
         self.reopen_adopted_sockets();
         self.dirty = true;
@@ -882,6 +884,9 @@ impl Manager {
                 // Not in the table: it triggers what its file says, and is triggered by the
                 // sockets in the table that name it.
                 status.triggers = super::socket::static_triggers(&unit.config);
+                status
+                    .triggers
+                    .extend(super::timer::timer_triggers(&unit.config));
                 status.triggered_by = self.sockets_naming(&unit.config);
                 status
             }
@@ -925,7 +930,11 @@ impl Manager {
     fn status_of(&self, i: usize) -> UnitStatus {
         let mut status = self.units[i].status(&self.lookup);
         status.triggers = self.triggers(i);
+        status
+            .triggers
+            .extend(super::timer::timer_triggers(&self.units[i].config));
         status.triggered_by = self.triggered_by(i);
+        status.triggered_by.extend(self.timers_triggering(i));
         status
     }
 
@@ -959,6 +968,7 @@ impl Manager {
             }
             self.units[i].reconfigure(config, &self.config);
         }
+        self.timers_reloaded();
     }
 
     /// Stop every unit, in reverse order of how they started (each stop job waits for the

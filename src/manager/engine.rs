@@ -112,7 +112,7 @@ impl Manager {
         }
     }
 
-    fn set_state(&mut self, i: usize, new: SubState) {
+    pub(super) fn set_state(&mut self, i: usize, new: SubState) {
         let old_sub = self.units[i].svc.state;
         let old = old_sub.active_state();
         self.units[i].svc.state = new;
@@ -152,6 +152,7 @@ impl Manager {
         if old_sub != new && self.units[i].config.unit_type == UnitType::Service {
             self.service_changed(i);
         }
+        self.timer_state_changed(i, old_sub, new);
     }
 
     /// How the manager names a unit in its "Starting …"/"Started …" lines: unit.c's
@@ -383,6 +384,9 @@ impl Manager {
     /// limit, or a socket's service, refuses it.
     pub(super) fn service_start(&mut self, i: usize) -> bool {
         if !self.socket_may_start(i) {
+            return false;
+        }
+        if !self.timer_may_start(i) {
             return false;
         }
         let (interval, burst) = {
@@ -1382,6 +1386,9 @@ impl Manager {
     pub(super) fn on_deadline(&mut self, t: u64) {
         let i = (t >> 1) as usize;
         if i >= self.units.len() {
+            return;
+        }
+        if t & 1 == 0 && self.on_timer_deadline(i) {
             return;
         }
         let now = Instant::now();

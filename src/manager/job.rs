@@ -261,6 +261,9 @@ impl Manager {
             let desc = self.description(i);
             self.log(i, &format!("Reached target {desc}."));
         }
+        if job.kind == JobKind::Start && self.units[i].config.unit_type == UnitType::Timer {
+            self.timer_job_done(i, result);
+        }
         for (client, slot) in job.waiters {
             self.complete_waiter(
                 client,

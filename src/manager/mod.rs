@@ -6,7 +6,7 @@
 //! (`state`); the daemon itself (`daemon`) with its unit table (`unit`), job engine (`job`) and the
 //! service state machine (`service` for the model, `engine` for the transitions), the exec
 //! environment of a command (`exec_env`), transactions and the unit graph (`transaction`), what
-//! a unit's change of state sets off (`reactions`), and the manager as PID 1 (`init`).
+//! a unit's change of state sets off (`reactions`), the manager as PID 1 (`init`), and timer units (`timer`).
 
 pub mod config;
 pub mod context;
@@ -29,5 +29,6 @@ pub mod socket;
 pub mod spawn;
 pub mod state;
 pub mod syslog;
+mod timer;
 mod transaction;
 mod unit;

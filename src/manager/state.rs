@@ -95,6 +95,9 @@ pub struct UnitRecord {
     /// Started for a connection of an Accept=yes socket: collected once down.
     #[serde(default)]
     pub connection: bool,
+    /// A timer's sub-state and last trigger (realtime µs), which timer.c serializes too.
+    #[serde(default)]
+    pub timer: Option<(String, u64)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +213,7 @@ mod tests {
             state_change_usec: 1,
             socket_counts: (0, 0),
             connection: false,
+            timer: None,
         }
     }
 

@@ -146,6 +146,8 @@ pub struct Unit {
     pub fd_store: Vec<super::fdstore::StoredFd>,
     /// Started for a connection (Accept=yes): collected once it is down.
     pub was_connection: bool,
+    /// A timer unit's schedule and last trigger.
+    pub tmr: super::timer::TimerRuntime,
     /// Modification times of the files loaded, to tell when a daemon-reload is due.
     loaded_mtimes: Vec<(std::path::PathBuf, Option<SystemTime>)>,
 }
@@ -196,6 +198,7 @@ impl Unit {
             conn: None,
             fd_store: Vec::new(),
             was_connection: false,
+            tmr: Default::default(),
         }
     }
 
@@ -226,6 +229,11 @@ impl Unit {
             UnitType::Socket => {
                 super::socket::socket_sub_state(self.svc.state, self.sock.triggered)
             }
+            UnitType::Timer => match self.svc.state {
+                SubState::Dead => "dead",
+                SubState::Failed => "failed",
+                _ => self.tmr.state.as_str(),
+            },
             _ => match self.svc.state {
                 SubState::Dead => "dead",
                 SubState::Failed => "failed",
@@ -348,6 +356,7 @@ impl Unit {
                 n_connections: self.sock.n_connections,
                 n_refused: self.sock.n_refused,
             }),
+            timer: (self.config.unit_type == UnitType::Timer).then(|| self.tmr.info()),
             ..UnitStatus::default()
         }
     }
@@ -396,6 +405,8 @@ impl Unit {
             state_change_usec: self.stamps.state_change.0,
             socket_counts: (self.sock.n_accepted, self.sock.n_refused),
             connection: self.conn.is_some() || self.was_connection,
+            timer: (self.config.unit_type == UnitType::Timer)
+                .then(|| (self.tmr.state.as_str().to_string(), self.tmr.last_trigger.0)),
         })
     }
 }

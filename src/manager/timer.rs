@@ -1,0 +1,570 @@
+//! Timer units as timer.c of systemd 252 runs them (systemd.timer(5)): a started timer computes
+//! when its monotonic (`OnActiveSec=`, `OnBootSec=`, `OnStartupSec=`, `OnUnitActiveSec=`,
+//! `OnUnitInactiveSec=`) and calendar (`OnCalendar=`) values next elapse (`waiting`), queues a
+//! start job (JOB_REPLACE) for its `Unit=` when the first one does (`running`), and computes again
+//! once that unit is down; with nothing left to wait for it is `elapsed` (RemainAfterElapse=yes,
+//! or a value based on the unit's activity) or `dead`. `Persistent=` keeps a stamp file whose
+//! mtime is the last trigger, so that a run missed while the manager was down happens at start.
+//!
+//! Where this differs: the wakeup is at the exact elapse time (systemd lets sd-event coalesce it
+//! anywhere within `AccuracySec=`); calendar deadlines follow the monotonic clock from the
+//! moment they were computed (a change of the wall clock or time zone is noticed at the next
+//! computation, not at once); `OnBootSec=` counts, as in a container under systemd, from the
+//! manager's start, as `OnStartupSec=` does.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+use super::daemon::{state_timer, Manager};
+use super::job::JobKind;
+use super::service::SubState;
+use super::unit::{now_stamp, Stamp};
+use crate::ipc::protocol::{JobMode, TimerInfo};
+use crate::unit::model::{TimerSection, TypeSection};
+use crate::unit::name::{UnitName, UnitType};
+
+#[derive(Debug, Error)]
+pub enum TimerError {
+    #[error("Failed to update timer stamp file {path}: {source}")]
+    Stamp {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// timer.c's `TimerState`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TimerState {
+    #[default]
+    Dead,
+    Waiting,
+    Running,
+    Elapsed,
+    Failed,
+}
+
+impl TimerState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimerState::Dead => "dead",
+            TimerState::Waiting => "waiting",
+            TimerState::Running => "running",
+            TimerState::Elapsed => "elapsed",
+            TimerState::Failed => "failed",
+        }
+    }
+}
+
+/// A timer's runtime state, timer.c's `Timer` minus its configuration.
+#[derive(Debug, Default)]
+pub struct TimerRuntime {
+    pub state: TimerState,
+    /// `success`, or `resources` when the unit to trigger vanished or its job was refused.
+    pub failed_resources: bool,
+    pub last_trigger: Stamp,
+    /// Absolute CLOCK_MONOTONIC / CLOCK_REALTIME µs of the next elapse; 0 for none.
+    pub next_mono: u64,
+    pub next_real: u64,
+    /// Per monotonic value: its next elapse (0 when it has none) and whether it is used up.
+    pub mono_next: Vec<u64>,
+    pub mono_disabled: Vec<bool>,
+    /// Per calendar value, its next elapse.
+    pub calendar_next: Vec<u64>,
+    pub deadline: Option<Instant>,
+}
+
+impl TimerRuntime {
+    pub fn info(&self) -> TimerInfo {
+        TimerInfo {
+            next_elapse_realtime: self.next_real,
+            next_elapse_monotonic: self.next_mono,
+            last_trigger: self.last_trigger,
+            result: if self.failed_resources {
+                "resources"
+            } else {
+                "success"
+            }
+            .to_string(),
+            monotonic_next: self.mono_next.clone(),
+            calendar_next: self.calendar_next.clone(),
+        }
+    }
+}
+
+/// The manager's start (systemd's userspace timestamp): the base of OnBootSec=/OnStartupSec=.
+static MANAGER_START: OnceLock<Stamp> = OnceLock::new();
+
+/// Note the manager's start; the first call counts.
+pub fn note_manager_start() {
+    MANAGER_START.get_or_init(now_stamp);
+}
+
+fn manager_start() -> Stamp {
+    *MANAGER_START.get_or_init(now_stamp)
+}
+
+fn timer_section(config: &crate::unit::model::UnitConfig) -> Option<&TimerSection> {
+    match &config.kind {
+        TypeSection::Timer(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// A random (or, with FixedRandomDelay=, per machine and unit fixed) delay below `max` µs.
+fn random_delay(max: u64, fixed: bool, id: &str) -> u64 {
+    if max == 0 {
+        return 0;
+    }
+    let value = if fixed {
+        // systemd hashes the machine id with the unit's name (siphash); any stable hash of the
+        // two keeps the property that matters: the same delay on every start.
+        let machine = std::fs::read_to_string("/etc/machine-id").unwrap_or_default();
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in machine.trim().bytes().chain(id.bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    } else {
+        let mut buf = [0u8; 8];
+        // SAFETY: getrandom(2) into a buffer we own; a short read leaves zeros, still a delay.
+        unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
+        u64::from_ne_bytes(buf)
+    };
+    value % max
+}
+
+/// `/var/lib/systemd/timers/stamp-NAME` for the machine's system manager (as systemd), else
+/// under the manager's own runtime directory.
+fn stamp_path(m: &Manager, id: &str) -> PathBuf {
+    let dir = if m.ctx.is_system() && nix::unistd::geteuid().is_root() {
+        PathBuf::from("/var/lib/systemd/timers")
+    } else {
+        m.ctx.state_file().with_file_name("timers")
+    };
+    dir.join(format!("stamp-{id}"))
+}
+
+/// touch_file(): create the stamp (and its directory), its mtime `realtime` µs.
+fn touch_stamp(path: &std::path::Path, realtime: u64) -> Result<(), TimerError> {
+    let err = |source| TimerError::Stamp {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(err)?;
+    let at = std::time::UNIX_EPOCH + Duration::from_micros(realtime);
+    file.set_modified(at).map_err(err)
+}
+
+impl Manager {
+    fn trigger_of(&mut self, i: usize) -> Option<usize> {
+        let name = timer_section(&self.units[i].config)?.unit.clone()?;
+        let name = UnitName::parse(&name).ok()?;
+        self.loaded_index(&name)
+    }
+
+    /// unit_test_trigger_loaded(): a timer whose unit is not loaded refuses to start.
+    pub(super) fn timer_may_start(&mut self, i: usize) -> bool {
+        if self.units[i].config.unit_type != UnitType::Timer {
+            return true;
+        }
+        match self.trigger_of(i) {
+            Some(k) if self.units[k].is_loaded() => true,
+            _ => {
+                let name = timer_section(&self.units[i].config)
+                    .and_then(|t| t.unit.clone())
+                    .unwrap_or_default();
+                self.unit_log(
+                    i,
+                    &format!("Refusing to start, unit {name} to trigger not loaded."),
+                );
+                false
+            }
+        }
+    }
+
+    /// The hook of `set_state()`: a timer that became active starts waiting, one that went
+    /// down forgets its deadline; the timers that trigger unit `i` look again
+    /// (timer_trigger_notify()).
+    pub(super) fn timer_state_changed(&mut self, i: usize, old: SubState, new: SubState) {
+        if old == new {
+            return;
+        }
+        if self.units[i].config.unit_type == UnitType::Timer {
+            let was_down = matches!(old, SubState::Dead | SubState::Failed);
+            match new {
+                SubState::Dead | SubState::Failed => {
+                    self.cancel_timer_deadline(i);
+                    let t = &mut self.units[i].tmr;
+                    t.state = if new == SubState::Dead {
+                        TimerState::Dead
+                    } else {
+                        TimerState::Failed
+                    };
+                    t.next_mono = 0;
+                    t.next_real = 0;
+                }
+                _ if was_down => self.timer_start(i),
+                _ => {}
+            }
+        }
+        let timers: Vec<usize> = (0..self.units.len())
+            .filter(|&t| {
+                let u = &self.units[t];
+                timer_section(&u.config).is_some_and(|s| {
+                    s.unit.as_ref().is_some_and(|n| {
+                        *n == self.units[i].config.id || self.units[i].config.names.contains(n)
+                    })
+                })
+            })
+            .collect();
+        let inactive = matches!(new, SubState::Dead | SubState::Failed);
+        for t in timers {
+            if t == i {
+                continue;
+            }
+            let n = self.units[t].tmr.mono_disabled.len();
+            let values: Vec<&'static str> = timer_section(&self.units[t].config)
+                .map(|s| s.monotonic.iter().map(|(b, _)| *b).collect())
+                .unwrap_or_default();
+            // Re-enable the values that depend on the unit's state.
+            for (v, base) in values.iter().enumerate().take(n) {
+                if matches!(*base, "OnUnitActiveUSec" | "OnUnitInactiveUSec") {
+                    self.units[t].tmr.mono_disabled[v] = false;
+                }
+            }
+            match self.units[t].tmr.state {
+                TimerState::Waiting | TimerState::Elapsed => self.timer_enter_waiting(t),
+                TimerState::Running if inactive => self.timer_enter_waiting(t),
+                _ => {}
+            }
+        }
+    }
+
+    /// timer_start() past the checks: the last trigger from the stamp file, every value in use.
+    fn timer_start(&mut self, i: usize) {
+        let Some(t) = timer_section(&self.units[i].config).cloned() else {
+            return;
+        };
+        let mut last_trigger = (0, 0);
+        if t.persistent {
+            let path = stamp_path(self, &self.units[i].config.id);
+            match std::fs::metadata(&path).and_then(|m| m.modified()) {
+                Ok(mtime) => {
+                    let real = mtime
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_micros() as u64)
+                        .unwrap_or(0);
+                    // A stamp in the future means a clock that was wrong: ignored, as systemd.
+                    if real < now_stamp().0 {
+                        last_trigger.0 = real;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    if let Err(e) = touch_stamp(&path, now_stamp().0) {
+                        self.unit_log(i, &e.to_string());
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+        let rt = &mut self.units[i].tmr;
+        rt.last_trigger = last_trigger;
+        rt.failed_resources = false;
+        rt.mono_disabled = vec![false; t.monotonic.len()];
+        rt.mono_next = vec![0; t.monotonic.len()];
+        rt.calendar_next = vec![0; t.calendar.len()];
+        rt.state = TimerState::Dead;
+        self.timer_enter_waiting(i);
+    }
+
+    /// timer_enter_waiting(): compute every value's next elapse and wait for the first.
+    fn timer_enter_waiting(&mut self, i: usize) {
+        let Some(t) = timer_section(&self.units[i].config).cloned() else {
+            return;
+        };
+        let Some(k) = self.trigger_of(i) else {
+            self.unit_log(i, "Unit to trigger vanished.");
+            self.timer_enter_dead(i, true);
+            return;
+        };
+        let now = now_stamp();
+        let active = !matches!(
+            self.units[i].tmr.state,
+            TimerState::Dead | TimerState::Failed
+        );
+        let activated = self.units[i].stamps.inactive_exit;
+        let last = self.units[i].tmr.last_trigger;
+        let (trigger_up, trigger_down) = {
+            let s = &self.units[k].stamps;
+            (s.inactive_exit.1, s.inactive_enter.1)
+        };
+        let started = manager_start();
+        let mut next_mono: Option<u64> = None;
+        let mut next_real: Option<u64> = None;
+        let mut leave_around = false;
+        let n = t.monotonic.len();
+        self.units[i].tmr.mono_disabled.resize(n, false);
+        self.units[i].tmr.mono_next.resize(n, 0);
+        for (v, (base_name, span)) in t.monotonic.iter().enumerate() {
+            // A value not computed keeps its last next elapse, which `show` prints, as systemd.
+            if self.units[i].tmr.mono_disabled[v] {
+                continue;
+            }
+            let base = match *base_name {
+                "OnActiveUSec" if active => activated.1,
+                "OnActiveUSec" => now.1,
+                "OnBootUSec" | "OnStartupUSec" => started.1,
+                "OnUnitActiveUSec" => {
+                    leave_around = true;
+                    trigger_up.max(last.1)
+                }
+                _ => {
+                    leave_around = true;
+                    trigger_down.max(last.1)
+                }
+            };
+            if base == 0 && matches!(*base_name, "OnUnitActiveUSec" | "OnUnitInactiveUSec") {
+                continue;
+            }
+            let at = base.saturating_add(span.0);
+            self.units[i].tmr.mono_next[v] = at;
+            let one_shot = matches!(*base_name, "OnActiveUSec" | "OnBootUSec" | "OnStartupUSec");
+            if (last.0 != 0 || last.1 != 0) && at < now.1 && one_shot {
+                // A one-time value that already elapsed: used up.
+                self.units[i].tmr.mono_disabled[v] = true;
+                continue;
+            }
+            next_mono = Some(next_mono.map_or(at, |m| m.min(at)));
+        }
+        // When the manager started, in realtime: a calendar time already past at boot is
+        // moved there (so that RandomizedDelaySec= spreads the catch-up runs too).
+        let rebased = now.0.saturating_sub(now.1.saturating_sub(started.1));
+        self.units[i].tmr.calendar_next.resize(t.calendar.len(), 0);
+        for (v, spec) in t.calendar.iter().enumerate() {
+            let base = if last.0 > 0 {
+                last.0
+            } else if active {
+                activated.0
+            } else {
+                now.0
+            };
+            let Some(at) = crate::unit::calendar::next_elapse(spec, base) else {
+                self.units[i].tmr.calendar_next[v] = 0;
+                continue;
+            };
+            let at = at.max(rebased);
+            self.units[i].tmr.calendar_next[v] = at;
+            next_real = Some(next_real.map_or(at, |r| r.min(at)));
+        }
+        self.cancel_timer_deadline(i);
+        if next_mono.is_none() && next_real.is_none() {
+            self.units[i].tmr.next_mono = 0;
+            self.units[i].tmr.next_real = 0;
+            if t.remain_after_elapse || leave_around {
+                self.units[i].tmr.state = TimerState::Elapsed;
+                self.dirty = true;
+            } else {
+                self.timer_enter_dead(i, false);
+            }
+            return;
+        }
+        let id = self.units[i].config.id.clone();
+        let mut deadline: Option<Instant> = None;
+        let clock_now = Instant::now();
+        if let Some(m) = next_mono {
+            let m = m.saturating_add(random_delay(
+                t.randomized_delay.0,
+                t.fixed_random_delay,
+                &id,
+            ));
+            self.units[i].tmr.next_mono = m;
+            let at = clock_now + Duration::from_micros(m.saturating_sub(now.1));
+            deadline = Some(at);
+        } else {
+            self.units[i].tmr.next_mono = 0;
+        }
+        if let Some(r) = next_real {
+            let r = r.saturating_add(random_delay(
+                t.randomized_delay.0,
+                t.fixed_random_delay,
+                &id,
+            ));
+            self.units[i].tmr.next_real = r;
+            let at = clock_now + Duration::from_micros(r.saturating_sub(now.0));
+            deadline = Some(deadline.map_or(at, |d| d.min(at)));
+        } else {
+            self.units[i].tmr.next_real = 0;
+        }
+        if let Some(at) = deadline {
+            self.units[i].tmr.deadline = Some(at);
+            self.events.set_deadline(at, state_timer(i));
+        }
+        self.units[i].tmr.state = TimerState::Waiting;
+        self.dirty = true;
+    }
+
+    fn cancel_timer_deadline(&mut self, i: usize) {
+        if let Some(at) = self.units[i].tmr.deadline.take() {
+            self.events.cancel_deadline(at, state_timer(i));
+        }
+    }
+
+    /// timer_enter_dead(): down, failed with `resources` when `failed`.
+    fn timer_enter_dead(&mut self, i: usize, failed: bool) {
+        self.units[i].tmr.failed_resources = failed;
+        if failed {
+            self.unit_log(i, "Failed with result 'resources'.");
+        }
+        let state = if failed {
+            SubState::Failed
+        } else {
+            SubState::Dead
+        };
+        self.set_state(i, state);
+    }
+
+    /// The hook of `on_deadline()`: true when unit `i` is a timer (whose deadline this is).
+    pub(super) fn on_timer_deadline(&mut self, i: usize) -> bool {
+        if self.units[i].config.unit_type != UnitType::Timer {
+            return false;
+        }
+        if self.units[i]
+            .tmr
+            .deadline
+            .is_none_or(|at| at > Instant::now())
+        {
+            return true;
+        }
+        self.units[i].tmr.deadline = None;
+        self.timer_enter_running(i);
+        true
+    }
+
+    /// timer_enter_running(): queue the start job of the unit to trigger.
+    fn timer_enter_running(&mut self, i: usize) {
+        // Not when the timer is about to go down.
+        if self.units[i]
+            .job
+            .as_ref()
+            .is_some_and(|j| j.kind == JobKind::Stop)
+        {
+            return;
+        }
+        let Some(k) = self.trigger_of(i) else {
+            self.unit_log(i, "Unit to trigger vanished.");
+            self.timer_enter_dead(i, true);
+            return;
+        };
+        if let Err((message, _)) = self.run_transaction(k, JobKind::Start, JobMode::Replace, None) {
+            self.unit_log(i, &format!("Failed to queue unit startup job: {message}"));
+            self.timer_enter_dead(i, true);
+            return;
+        }
+        let now = now_stamp();
+        self.units[i].tmr.last_trigger = now;
+        let persistent = timer_section(&self.units[i].config).is_some_and(|t| t.persistent);
+        if persistent {
+            let path = stamp_path(self, &self.units[i].config.id);
+            if let Err(e) = touch_stamp(&path, now.0) {
+                self.unit_log(i, &e.to_string());
+            }
+        }
+        self.units[i].tmr.state = TimerState::Running;
+        self.units[i].tmr.next_mono = 0;
+        self.units[i].tmr.next_real = 0;
+        self.dirty = true;
+    }
+
+    /// A manager started again finds a timer it ran active: with its last trigger and its
+    /// activation it computes the same schedule again (a one-time value that elapsed stays
+    /// used up); an elapsed one stays elapsed until its unit changes.
+    pub(super) fn timer_adopted(&mut self, i: usize, record: &super::state::UnitRecord) {
+        if self.units[i].config.unit_type != UnitType::Timer
+            || self.units[i].svc.state != SubState::Running
+        {
+            return;
+        }
+        let Some(t) = timer_section(&self.units[i].config).cloned() else {
+            return;
+        };
+        let now = now_stamp();
+        // Realtime µs of the previous manager to this boot's monotonic clock.
+        let mono = |real: u64| now.1.saturating_sub(now.0.saturating_sub(real));
+        let (sub, last) = record.timer.clone().unwrap_or_default();
+        let u = &mut self.units[i];
+        if u.stamps.inactive_exit == (0, 0) && record.active_enter_usec != 0 {
+            u.stamps.inactive_exit = (record.active_enter_usec, mono(record.active_enter_usec));
+        }
+        let rt = &mut u.tmr;
+        rt.last_trigger = if last != 0 {
+            (last, mono(last))
+        } else {
+            (0, 0)
+        };
+        rt.mono_disabled = vec![false; t.monotonic.len()];
+        rt.mono_next = vec![0; t.monotonic.len()];
+        rt.calendar_next = vec![0; t.calendar.len()];
+        if sub == "elapsed" {
+            rt.state = TimerState::Elapsed;
+            return;
+        }
+        rt.state = TimerState::Waiting;
+        self.timer_enter_waiting(i);
+    }
+
+    /// job.c's done messages for a timer's start job (a service logs its own from its state
+    /// machine): `Started …` or `Failed to start …`.
+    pub(super) fn timer_job_done(&mut self, i: usize, result: &str) {
+        let desc = self.description(i);
+        match result {
+            "done" if !self.is_inactive(i) => self.log(i, &format!("Started {desc}.")),
+            "failed" => self.log(i, &format!("Failed to start {desc}.")),
+            _ => {}
+        }
+    }
+
+    /// daemon-reload: the timers that wait compute their schedule from the new settings, as
+    /// systemd's coldplug after a reload does.
+    pub(super) fn timers_reloaded(&mut self) {
+        for i in 0..self.units.len() {
+            if self.units[i].config.unit_type == UnitType::Timer
+                && self.units[i].tmr.state == TimerState::Waiting
+            {
+                self.timer_enter_waiting(i);
+            }
+        }
+    }
+
+    /// The timers in the table whose Unit= is unit `i` (its TriggeredBy=).
+    pub(super) fn timers_triggering(&self, i: usize) -> Vec<String> {
+        let target = &self.units[i].config;
+        self.units
+            .iter()
+            .filter(|u| {
+                timer_section(&u.config)
+                    .and_then(|t| t.unit.as_ref())
+                    .is_some_and(|n| *n == target.id || target.names.contains(n))
+            })
+            .map(|u| u.config.id.clone())
+            .collect()
+    }
+}
+
+/// A timer's Triggers=: its Unit=.
+pub fn timer_triggers(config: &crate::unit::model::UnitConfig) -> Vec<String> {
+    timer_section(config)
+        .and_then(|t| t.unit.clone())
+        .into_iter()
+        .collect()
+}
