@@ -193,12 +193,14 @@ EOF
 chmod 755 /usr/local/sbin/systemctl' sh "$target"
 }
 
-# apt-get as the suite runs it: from the downloaded archives only, the tracing wrapper's
-# directory first on dpkg's PATH (apt runs dpkg with PATH=DPkg::Path; nothing else changes).
+# apt-get as the suite runs it: the tracing wrapper's directory first on dpkg's PATH (apt runs
+# dpkg with PATH=DPkg::Path; nothing else changes). Callers installing from the downloaded
+# archives pass --no-download (a local .deb cannot take it: apt's "Pathname to install is not
+# absolute").
 apt_install() {
     local log=$1; shift
     # shellcheck disable=SC2086  # E2E_APT_OPTS is a list of options
-    inside apt-get install -y --no-download \
+    inside apt-get install -y \
         -o DPkg::Path=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin ${E2E_APT_OPTS:-} "$@" >"$log" 2>&1
 }
 
@@ -247,7 +249,7 @@ if [ "$PEER" = 1 ]; then
     # maintainer scripts' systemctl. Our binary stays PID 1 and the suite's own systemctl.
     peer=$(command -v systemctl3.py) || { fail "E2E_PEER=1: no systemctl3.py on this machine"; exit 1; }
     command -v pyenv >/dev/null 2>&1 && peer=$(pyenv which systemctl3.py)
-    apt_install "$STATE/apt-python3.log" python3 || { fail "apt-get install python3 (see $STATE/apt-python3.log)"; exit 1; }
+    apt_install "$STATE/apt-python3.log" --no-download python3 || { fail "apt-get install python3 (see $STATE/apt-python3.log)"; exit 1; }
     { printf '#!/usr/bin/python3\n'; tail -n +2 "$peer"; } |
         inside sh -c 'cat >/usr/local/lib/e2e/systemctl3.py && chmod 755 /usr/local/lib/e2e/systemctl3.py'
     install_trace /usr/local/lib/e2e/systemctl3.py
@@ -263,7 +265,7 @@ for pkg in "${PACKAGES[@]}"; do
     if [ "$pkg" = apache2 ] && has nginx "${PACKAGES[@]}"; then second+=("$pkg"); else first+=("$pkg"); fi
 done
 t0=$(now)
-apt_install "$STATE/apt.log" "${first[@]}"
+apt_install "$STATE/apt.log" --no-download "${first[@]}"
 apt_rc=$?
 t_apt1=$(secs "$t0" "$(now)")
 note "apt-get install -y ${first[*]}: exit $apt_rc in ${t_apt1}s"
@@ -277,7 +279,7 @@ if [ ${#second[@]} -gt 0 ]; then
     NGINX_PORT=8080
     answers_soon nginx >/dev/null || fail "nginx does not answer on port 8080 after its restart"
     t0=$(now)
-    apt_install "$STATE/apt-2.log" "${second[@]}"
+    apt_install "$STATE/apt-2.log" --no-download "${second[@]}"
     apt_rc=$?
     t_apt2=$(secs "$t0" "$(now)")
     note "apt-get install -y ${second[*]}: exit $apt_rc in ${t_apt2}s"
@@ -399,7 +401,7 @@ print_table() {
 if [ "$DS389" = 1 ]; then
     note "389-ds-base: apt-get install, dscreate from-file"
     t0=$(now)
-    apt_install "$STATE/apt-389ds.log" --no-install-recommends 389-ds-base ldap-utils ||
+    apt_install "$STATE/apt-389ds.log" --no-download --no-install-recommends 389-ds-base ldap-utils ||
         fail "apt-get install 389-ds-base (see $STATE/apt-389ds.log)"
     inside sh -c 'cat >/root/e2e-ds.inf' <<'EOF'
 [general]
@@ -476,23 +478,35 @@ inside apt-get purge -y e2e-broken >"$STATE/apt-purge.log" 2>&1 || fail "apt-get
 # ---------------------------------------------------------------------------------------------
 # 7. restart, reload, stop, start, kill -9.
 note "restart, reload, stop, start, kill -9 of each unit"
-lifecycle() {  # $1: package
-    local pkg=$1 unit pid new rc n0 n1 restart usec
+# After a job, the unit settles (a Type=notify service may say RELOADING=1 after its ExecReload=
+# returned, and is "reloading" until READY=1); then is it active, and does it answer?
+settled() {  # $1: package; prints "active, answers" or what is wrong
+    local pkg=$1 act
+    act=$(wait_for active "$ANSWER_TIMEOUT" sc is-active "$(unit_of "$pkg")")
+    if [ "$act" != active ]; then echo "$act"; return 1; fi
+    answers_soon "$pkg" >/dev/null || { echo "active, does not answer"; return 1; }
+    echo "active, answers"
+}
+
+lifecycle() {  # $1: package; stderr (systemctl's warnings) goes to the caller's log
+    local pkg=$1 unit pid new rc n0 n1 restart usec how
     unit=$(unit_of "$pkg")
     pid=$(sc show -P MainPID "$unit")
     sc restart "$unit"; rc=$?
+    how=$(settled "$pkg")
     new=$(sc show -P MainPID "$unit")
-    if [ "$rc" = 0 ] && [ "${new:-0}" != 0 ] && [ "$new" != "$pid" ] && answers_soon "$pkg" >/dev/null; then
+    if [ "$rc" = 0 ] && [ "${new:-0}" != 0 ] && [ "$new" != "$pid" ] && [ "$how" = "active, answers" ]; then
         CELL[$pkg.restart]="$pid→$new"
     else
-        CELL[$pkg.restart]=FAIL; fail "$unit: restart (exit $rc, MainPID $pid → $new, $(sc is-active "$unit"))"
+        CELL[$pkg.restart]=FAIL; fail "$unit: restart (exit $rc, MainPID $pid → $new, $how)"
     fi
     if [ "$(sc show -P CanReload "$unit")" = yes ]; then
         sc reload "$unit"; rc=$?
-        if [ "$rc" = 0 ] && [ "$(sc is-active "$unit")" = active ] && answers_soon "$pkg" >/dev/null; then
+        how=$(settled "$pkg")
+        if [ "$rc" = 0 ] && [ "$how" = "active, answers" ]; then
             CELL[$pkg.reload]=ok
         else
-            CELL[$pkg.reload]=FAIL; fail "$unit: reload (exit $rc, $(sc is-active "$unit"))"
+            CELL[$pkg.reload]=FAIL; fail "$unit: reload (exit $rc, $how)"
         fi
     else
         CELL[$pkg.reload]=no-reload
@@ -505,10 +519,11 @@ lifecycle() {  # $1: package
         CELL[$pkg.stop]=FAIL; fail "$unit: stop (exit $rc, $(sc is-active "$unit"), old main PID $pid $(inside kill -0 "$pid" 2>/dev/null && echo alive || echo gone))"
     fi
     sc start "$unit"; rc=$?
-    if [ "$rc" = 0 ] && [ "$(sc is-active "$unit")" = active ] && answers_soon "$pkg" >/dev/null; then
+    how=$(settled "$pkg")
+    if [ "$rc" = 0 ] && [ "$how" = "active, answers" ]; then
         CELL[$pkg.stop]+="+start"
     else
-        CELL[$pkg.stop]+="+FAIL"; fail "$unit: start after stop (exit $rc, $(sc is-active "$unit"))"
+        CELL[$pkg.stop]+="+FAIL"; fail "$unit: start after stop (exit $rc, $how)"
     fi
     restart=$(sc show -P Restart "$unit")
     case $restart in
@@ -527,16 +542,17 @@ lifecycle() {  # $1: package
         [ "$(date +%s)" -lt "$deadline" ] || break
         sleep 0.1
     done
-    if [ "${new:-0}" != 0 ] && [ "$new" != "$pid" ] && [ "$n1" = $((n0 + 1)) ] && answers_soon "$pkg" >/dev/null; then
+    how=$(settled "$pkg")
+    if [ "${new:-0}" != 0 ] && [ "$new" != "$pid" ] && [ "$n1" = $((n0 + 1)) ] && [ "$how" = "active, answers" ]; then
         CELL[$pkg.kill]="$pid→$new n=$n1"
     else
-        CELL[$pkg.kill]=FAIL; fail "$unit (Restart=$restart): kill -9 $pid: MainPID now ${new:-0}, NRestarts $n0 → $n1, $(sc is-active "$unit")"
+        CELL[$pkg.kill]=FAIL; fail "$unit (Restart=$restart): kill -9 $pid: MainPID now ${new:-0}, NRestarts $n0 → $n1, $how"
     fi
 }
 t0=$(now)
 for pkg in "${PACKAGES[@]}"; do
     [ "${CELL[$pkg.act]:-}" = active ] || { CELL[$pkg.restart]=skipped; continue; }
-    lifecycle "$pkg"
+    lifecycle "$pkg" 2>>"$STATE/lifecycle.log"
 done
 t_lifecycle=$(secs "$t0" "$(now)")
 print_table
@@ -547,9 +563,14 @@ stop_check() {  # $1: label
     local label=$1 t0 rc
     inside ps -e -o pid=,args= >"$STATE/ps-before-stop-$label.txt" 2>&1
     t0=$(now)
-    rc=$("$BOOT" stop "$STATE" 120); local st=$?
-    note "$label: SIGTERM → PID 1 exited $rc (status $st) in $(secs "$t0" "$(now)")s"
-    [ "$rc" = 0 ] || fail "$label: PID 1 exit code $rc after SIGTERM"
+    rc=$("$BOOT" stop "$STATE" 60 2>&1); local st=$?
+    note "$label: SIGTERM → PID 1: ${rc:-no exit code} (status $st) in $(secs "$t0" "$(now)")s"
+    [ "$rc" = 0 ] || fail "$label: PID 1 exit code '$rc' after SIGTERM"
+    if "$BOOT" pid "$STATE" >/dev/null 2>&1; then
+        # PID 1 hangs: what it still waits for, then SIGKILL so that the reboot step can run.
+        inside ps -e -o pid=,args= | sed 's/^/    still running: /'
+        "$BOOT" kill "$STATE"
+    fi
     # The final sweep of our init reports what it had to kill; nothing of the container may
     # survive its namespace (the holder's unshare has returned, so every member is gone).
     local upid; upid=$(cat "$STATE/unshare.pid")
@@ -566,17 +587,29 @@ cp "$STATE/console.log" "$STATE/console-first-boot.log"
 t0=$(now)
 "$BOOT" start "$STATE" "$BINARY" >/dev/null || { fail "second boot"; exit 1; }
 state=$("$BOOT" wait "$STATE" 120) || fail "reboot: is-system-running says '$state' after 120 s"
-# shellcheck disable=SC2317  # run by wait_for
-all_active() {
-    local pkg
+# Every unit active, or the boot is over and every unit has settled (a failed one fails below
+# without making the suite wait out the deadline).
+all_settled() {
+    local pkg act all=yes
     for pkg in "${PACKAGES[@]}"; do
-        [ "$(sc is-active "$(unit_of "$pkg")" 2>/dev/null)" = active ] || { echo no; return; }
+        act=$(sc is-active "$(unit_of "$pkg")" 2>/dev/null)
+        case $act in
+            active) ;;
+            failed|inactive) all=no ;;
+            *) echo waiting; return ;;
+        esac
     done
-    echo yes
+    case $all:$(sc is-system-running 2>/dev/null) in
+        yes:*) echo yes ;;
+        no:running|no:degraded) echo no ;;
+        *) echo waiting ;;
+    esac
 }
-all=$(wait_for yes 120 all_active)
+deadline=$(( $(date +%s) + 120 ))
+while all=$(all_settled) && [ "$all" = waiting ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
 t_reboot=$(secs "$t0" "$(now)")
 note "reboot: system $state, all units active: $all, in ${t_reboot}s (container start → all services active)"
+[ "$all" = yes ] || fail "reboot: not every unit came back active"
 for pkg in "${PACKAGES[@]}"; do unset "CELL[$pkg.restart]" "CELL[$pkg.reload]" "CELL[$pkg.stop]" "CELL[$pkg.kill]"; done
 check_all reboot
 print_table
