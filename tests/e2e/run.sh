@@ -186,7 +186,7 @@ $1 "\$@" 2>"\$err"
 rc=\$?
 t1=\$(date +%s%N)
 cat "\$err" >&2
-caller=\$(tr "\\0" " " </proc/\${PPID:-0}/cmdline 2>/dev/null)
+caller=\$(tr "\\0" " " 2>/dev/null </proc/\${PPID:-0}/cmdline)
 printf "%s\\t%s\\t%s\\t%s\\t%s\\n" "\$rc" "\$t0" "\$t1" "\$*" "\$caller" >>/var/log/e2e-systemctl-calls.log
 [ -s "\$err" ] && sed "s|^|\$rc\\t\$*\\t|" "\$err" >>/var/log/e2e-systemctl-stderr.log
 rm -f "\$err"
@@ -251,10 +251,19 @@ if [ "$PEER" = 1 ]; then
     # maintainer scripts' systemctl. Our binary stays PID 1 and the suite's own systemctl.
     peer=$(command -v systemctl3.py) || { fail "E2E_PEER=1: no systemctl3.py on this machine"; exit 1; }
     command -v pyenv >/dev/null 2>&1 && peer=$(pyenv which systemctl3.py)
+    # pip installs systemctl3.py as an entry point of the module systemctl2.systemctl3, itself
+    # the whole program (one file, standard library only): copy the module.
+    if grep -q '^from systemctl2.systemctl3 import' "$peer"; then
+        peer=$("$(head -n 1 "$peer" | sed 's/^#! *//')" -c 'import systemctl2.systemctl3 as m; print(m.__file__)') ||
+            { fail "E2E_PEER=1: cannot find the module systemctl2.systemctl3"; exit 1; }
+    fi
     apt_install "$STATE/apt-python3.log" --no-download python3 || { fail "apt-get install python3 (see $STATE/apt-python3.log)"; exit 1; }
     { printf '#!/usr/bin/python3\n'; tail -n +2 "$peer"; } |
         inside sh -c 'cat >/usr/local/lib/e2e/systemctl3.py && chmod 755 /usr/local/lib/e2e/systemctl3.py'
-    install_trace /usr/local/lib/e2e/systemctl3.py
+    # A SysV script's LSB functions hand "start" back to systemctl unless PID 1 runs them; the
+    # peer runs them itself, so without this it would call itself again and wait on its own
+    # lock (exim4's postinst hangs for ever).
+    install_trace "SYSTEMCTL_SKIP_REDIRECT=1 /usr/local/lib/e2e/systemctl3.py"
     note "peer: $(inside /usr/local/lib/e2e/systemctl3.py --version 2>&1 | head -n 1)"
 else
     install_trace /usr/bin/systemctl
@@ -300,8 +309,7 @@ call_figures() {
                   vt[v] += ($3 - $2) / 1e9; vn[v]++ }
         END { if (n == 0) { print "  no calls"; exit }
               printf "  %d calls, %.2f s in systemctl, %.1f calls/s, %.1f ms a call on average\n", n, t, n / t, 1000 * t / n
-              for (v in vt) printf "    %-16s %4d calls %7.2f s %7.1f ms/call\n", v, vn[v], vt[v], 1000 * vt[v] / vn[v] }' "$1" |
-        sort -k3 -rn -s
+              for (v in vt) printf "    %-16s %4d calls %7.2f s %7.1f ms/call\n", v, vn[v], vt[v], 1000 * vt[v] / vn[v] | "sort -k4,4 -rn" }' "$1"
 }
 note "systemctl calls made by maintainer scripts during apt-get ($([ "$PEER" = 1 ] && echo "peer systemctl3.py" || echo ours))"
 call_figures "$STATE/systemctl-calls.log" | tee "$STATE/call-figures.txt"
