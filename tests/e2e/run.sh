@@ -35,7 +35,9 @@
 # E2E_PEER=1 for the speed comparison: the same apt-get install with the Python peer
 # systemctl3.py as the maintainer scripts' systemctl (only steps 1-4 and the call figures).
 set -uo pipefail
-
+# The whole script is one compound command, read in full before it runs: editing or checking
+# out another version during a run cannot change what the running suite executes.
+{
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 export E2E_CACHE=${E2E_CACHE:-/var/cache/systemctl-shim-e2e}
@@ -285,7 +287,9 @@ t_apt2=0
 if [ ${#second[@]} -gt 0 ]; then
     # The administrator's move of nginx to port 8080: its site file, then a restart.
     inside sed -i -E 's/listen (\[::\]:)?80 default_server/listen \18080 default_server/' /etc/nginx/sites-available/default
-    if [ "$PEER" = 1 ]; then inside systemctl restart nginx.service; else sc restart nginx.service; fi ||
+    # (with the systemctl that started it, past the wrapper: the call log is the maintainer scripts')
+    if [ "$PEER" = 1 ]; then inside env SYSTEMCTL_SKIP_REDIRECT=1 /usr/local/lib/e2e/systemctl3.py restart nginx.service
+    else sc restart nginx.service; fi ||
         fail "systemctl restart nginx.service after moving it to port 8080"
     NGINX_PORT=8080
     answers_soon nginx >/dev/null || fail "nginx does not answer on port 8080 after its restart"
@@ -640,3 +644,4 @@ fi
 echo "e2e: ${#failures[@]} failures:"
 printf '  %s\n' "${failures[@]}"
 exit 1
+}
