@@ -120,6 +120,7 @@ build() {
 # init or manager running: used for `update` at build time and `--download-only` by run.sh.
 apt_in() {
     local root=$1; shift
+    # shellcheck disable=SC2016  # expanded by the inner sh
     unshare --mount --propagation private -- /bin/sh -euc '
         root=$1; shift
         mount -t proc proc "$root/proc"
@@ -141,6 +142,7 @@ download() {
     scratch=$(mktemp -d "$CACHE/download.XXXXXX")
     mkdir -p "$scratch/upper" "$scratch/work" "$scratch/root" "$archives/partial"
     local rc=0
+    # shellcheck disable=SC2016  # expanded by the inner sh
     unshare --mount --propagation private -- /bin/sh -euc '
         lower=$1 s=$2 archives=$3; shift 3
         m=$s/root
