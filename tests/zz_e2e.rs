@@ -5,7 +5,9 @@
 //! and passes, so a developer's plain `cargo test` is unaffected. `E2E_SKIP=1` skips it too.
 //!
 //! One test in its own test binary: cargo runs test binaries one after another, so the suite
-//! never competes with the other heavy tests for the machine's two cores.
+//! never competes with the other heavy tests for the machine's two cores. It runs them in the
+//! order of their names and stops at the first binary that fails, hence `zz_`: the slowest
+//! test comes last, and a failure here never keeps the other tests from running.
 
 use std::path::Path;
 use std::process::Command;
