@@ -49,8 +49,8 @@ BOOT=$HERE/boot.sh
 PEER=${E2E_PEER:-0}
 DS389=${E2E_389DS:-1}
 [ "$PEER" = 1 ] && DS389=0
-# How long a unit may take to answer once active (a Type=simple daemon is active at fork),
-# to come back after kill -9 (on top of its RestartSec=), and to boot.
+# How long a unit may take to settle and answer once its job is done (a Type=simple daemon is
+# active at fork), and to come back after kill -9 (on top of its RestartSec=).
 ANSWER_TIMEOUT=20
 RESTART_TIMEOUT=30
 
