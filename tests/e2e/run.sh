@@ -12,8 +12,8 @@
 #     nginx and apache2 both listen on port 80 as Debian ships them; as an administrator would,
 #     the suite installs nginx first, moves it to port 8080 in its site file, restarts it, and
 #     only then installs apache2 in a second apt-get (installed together, the second to start
-#     would fail with "Address already in use" on systemd as here); then, unless E2E_389DS=0,
-#     389-ds-base: `dscreate from-file` creates an instance and starts it through systemctl
+#     would fail with "Address already in use" on systemd as here); then, with the default
+#     list unless E2E_389DS=0 (with named packages if E2E_389DS=1), 389-ds-base: `dscreate from-file` creates an instance and starts it through systemctl
 #     (dirsrv@e2e.service, Type=notify, dirsrv.target);
 #  5. checks every unit is active and answers (HTTP 200, SSH banner, PING→PONG, SELECT 1, a PHP
 #     page through php-fpm's FastCGI socket, haproxy's stats socket, a D-Bus call, a line
@@ -31,7 +31,7 @@
 #
 # Environment: E2E_CACHE (default /var/cache/systemctl-shim-e2e), E2E_STATE (a run directory;
 # default under $E2E_CACHE/runs), E2E_KEEP=1 to keep the run directory, E2E_BINARY,
-# E2E_APT_OPTS (extra apt-get options), E2E_389DS=0 to leave out the 389 Directory Server,
+# E2E_APT_OPTS (extra apt-get options), E2E_389DS=0/1 to leave out/add the 389 Directory Server,
 # E2E_PEER=1 for the speed comparison: the same apt-get install with the Python peer
 # systemctl3.py as the maintainer scripts' systemctl (only steps 1-4 and the call figures).
 set -uo pipefail
@@ -47,7 +47,8 @@ read -r -a PACKAGES <<<"${*:-${E2E_PACKAGES:-$DEFAULT_PACKAGES}}"
 STATE=${E2E_STATE:-$E2E_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$$}
 BOOT=$HERE/boot.sh
 PEER=${E2E_PEER:-0}
-DS389=${E2E_389DS:-1}
+# 389-ds-base joins the default list only; a run of named packages adds it with E2E_389DS=1.
+if [ -z "${*:-${E2E_PACKAGES:-}}" ]; then DS389=${E2E_389DS:-1}; else DS389=${E2E_389DS:-0}; fi
 [ "$PEER" = 1 ] && DS389=0
 # How long a unit may take to settle and answer once its job is done (a Type=simple daemon is
 # active at fork), and to come back after kill -9 (on top of its RestartSec=).
