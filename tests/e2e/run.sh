@@ -519,7 +519,7 @@ settled() {  # $1: package; prints "active, answers" or what is wrong
 }
 
 lifecycle() {  # $1: package; stderr (systemctl's warnings) goes to the caller's log
-    local pkg=$1 unit pid new rc n0 n1 restart usec how
+    local pkg=$1 unit pid new rc n0 n1 restart usec how triggers
     unit=$(unit_of "$pkg")
     pid=$(sc show -P MainPID "$unit")
     sc restart "$unit"; rc=$?
@@ -541,14 +541,20 @@ lifecycle() {  # $1: package; stderr (systemctl's warnings) goes to the caller's
     else
         CELL[$pkg.reload]=no-reload
     fi
+    # A socket-activated service is stopped with its sockets, as an administrator does: else the
+    # next message or connection starts it again at once (rsyslog: the manager's own "Stopped"
+    # line reaches syslog.socket), on systemd as here.
+    triggers=$(sc show -P TriggeredBy "$unit")
     pid=$(sc show -P MainPID "$unit")
-    sc stop "$unit"; rc=$?
+    # shellcheck disable=SC2086  # a list of units
+    sc stop $triggers "$unit"; rc=$?
     if [ "$rc" = 0 ] && [ "$(sc is-active "$unit")" = inactive ] && ! inside kill -0 "$pid" 2>/dev/null; then
         CELL[$pkg.stop]=ok
     else
-        CELL[$pkg.stop]=FAIL; fail "$unit: stop (exit $rc, $(sc is-active "$unit"), old main PID $pid $(inside kill -0 "$pid" 2>/dev/null && echo alive || echo gone))"
+        CELL[$pkg.stop]=FAIL; fail "$unit: stop ${triggers:+(with $triggers) }(exit $rc, $(sc is-active "$unit"), old main PID $pid $(inside kill -0 "$pid" 2>/dev/null && echo alive || echo gone))"
     fi
-    sc start "$unit"; rc=$?
+    # shellcheck disable=SC2086  # a list of units
+    sc start $triggers "$unit"; rc=$?
     how=$(settled "$pkg")
     if [ "$rc" = 0 ] && [ "$how" = "active, answers" ]; then
         CELL[$pkg.stop]+="+start"
