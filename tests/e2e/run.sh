@@ -259,7 +259,8 @@ if [ "$PEER" = 1 ]; then
     # The peer is a Python script: python3 first (not traced), then the peer as the
     # maintainer scripts' systemctl. Our binary stays PID 1 and the suite's own systemctl.
     peer=$(command -v systemctl3.py) || { fail "E2E_PEER=1: no systemctl3.py on this machine"; exit 1; }
-    command -v pyenv >/dev/null 2>&1 && peer=$(pyenv which systemctl3.py)
+    # (a pyenv shim names the real script)
+    if command -v pyenv >/dev/null 2>&1 && real=$(pyenv which systemctl3.py 2>/dev/null); then peer=$real; fi
     # pip installs systemctl3.py as an entry point of the module systemctl2.systemctl3, itself
     # the whole program (one file, standard library only): copy the module.
     if grep -q '^from systemctl2.systemctl3 import' "$peer"; then
