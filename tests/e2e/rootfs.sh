@@ -6,6 +6,7 @@
 #   tests/e2e/rootfs.sh copy DEST    a full private copy at DEST (cp -a --reflink=auto); boot.sh
 #                                    normally needs none: it lays an overlayfs over the cache
 #   tests/e2e/rootfs.sh rebuild      throw the cache away and build again
+#   tests/e2e/rootfs.sh reachable    exit 0 if the mirror answers (the suite's skip test)
 #
 # Cache: ${E2E_CACHE:-/var/cache/systemctl-shim-e2e}/bookworm, valid while its stamp file matches
 # STAMP below. The mirror is the one this machine's apt uses (read from /etc/apt/sources.list*
@@ -59,6 +60,15 @@ need_debootstrap() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 }
 
+# Does the mirror answer for the suite? (its Release file, within 15 s; the host name is not
+# printed)
+reachable() {
+    local mirror
+    mirror=$(host_mirror) || return 1
+    curl -sfI -o /dev/null --max-time 15 "$mirror/dists/$SUITE/Release" ||
+        { log "no answer from the mirror for $SUITE within 15 s"; return 1; }
+}
+
 built() { [ -f "$ROOTFS/$STAMP_FILE" ] && [ "$(cat "$ROOTFS/$STAMP_FILE")" = "$STAMP" ]; }
 
 build() {
@@ -110,6 +120,7 @@ build() {
 # init or manager running: used for `update` at build time and `--download-only` by run.sh.
 apt_in() {
     local root=$1; shift
+    # shellcheck disable=SC2016  # expanded by the inner sh
     unshare --mount --propagation private -- /bin/sh -euc '
         root=$1; shift
         mount -t proc proc "$root/proc"
@@ -131,6 +142,7 @@ download() {
     scratch=$(mktemp -d "$CACHE/download.XXXXXX")
     mkdir -p "$scratch/upper" "$scratch/work" "$scratch/root" "$archives/partial"
     local rc=0
+    # shellcheck disable=SC2016  # expanded by the inner sh
     unshare --mount --propagation private -- /bin/sh -euc '
         lower=$1 s=$2 archives=$3; shift 3
         m=$s/root
@@ -159,5 +171,6 @@ case ${1:-build} in
     download) shift; download "${1:?usage: rootfs.sh download ARCHIVES PACKAGE…}" "${@:2}" ;;
     apt) shift; root=${1:?usage: rootfs.sh apt ROOT APT-ARGS…}; shift; apt_in "$root" "$@" ;;
     mirror) host_mirror >/dev/null && echo "found (not printed)" ;;
-    *) echo "usage: $0 build|rebuild|path|copy DEST|apt ROOT ARGS…" >&2; exit 2 ;;
+    reachable) reachable ;;
+    *) echo "usage: $0 build|rebuild|path|copy DEST|download ARCHIVES PKG…|apt ROOT ARGS…|mirror|reachable" >&2; exit 2 ;;
 esac
