@@ -408,3 +408,30 @@ fn randomized_delay_sec_adds_up_to_its_span_and_fixed_random_delay_keeps_it() {
     let second = random_part(&sb, "fixed.timer");
     assert!((first - second).abs() < 50_000, "{first} {second}");
 }
+
+/// Debian's apt-daily.timer crashed PID 1 at boot (SIGSEGV, exit 139): the random part of
+/// RandomizedDelaySec= called a getrandom() the static musl build does not link.
+#[test]
+fn debians_apt_daily_timer_with_a_random_delay_waits_at_pid1_boot() {
+    let sb = Sandbox::for_init();
+    sb.unit("apt-daily.service", &counting_service("/run/apt-daily.log"));
+    sb.unit(
+        "apt-daily.timer",
+        "[Unit]\nDescription=Daily apt download activities\n\
+         [Timer]\nOnCalendar=*-*-* 6,18:00\nRandomizedDelaySec=12h\nPersistent=true\n\
+         [Install]\nWantedBy=timers.target\n",
+    );
+    sb.unit("soon.service", &counting_service("/run/soon.log"));
+    sb.unit(
+        "soon.timer",
+        "[Timer]\nOnActiveSec=1h\nRandomizedDelaySec=1h\n[Install]\nWantedBy=timers.target\n",
+    );
+    let o = sb.systemctl(&["enable", "apt-daily.timer", "soon.timer"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    sb.boot(&[]);
+    sb.wait_for_prop("apt-daily.timer", "SubState", "waiting");
+    sb.wait_for_prop("soon.timer", "SubState", "waiting");
+    let random = random_part(&sb, "soon.timer");
+    assert!((0..3_600_000_000).contains(&random), "{random}");
+    assert_eq!(sb.exit_status(), None, "PID 1 still runs: {}", sb.console());
+}

@@ -130,8 +130,13 @@ fn random_delay(max: u64, fixed: bool, id: &str) -> u64 {
         h
     } else {
         let mut buf = [0u8; 8];
+        // The system call itself: the static musl build has no getrandom() wrapper to link,
+        // and calling the unresolved symbol crashed PID 1 at the first RandomizedDelaySec=
+        // timer (apt-daily.timer).
         // SAFETY: getrandom(2) into a buffer we own; a short read leaves zeros, still a delay.
-        unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
+        unsafe {
+            libc::syscall(libc::SYS_getrandom, buf.as_mut_ptr(), buf.len(), 0);
+        }
         u64::from_ne_bytes(buf)
     };
     value % max

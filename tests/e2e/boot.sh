@@ -64,7 +64,7 @@ start() {
     mkdir -p "$state/upper" "$state/work" "$state/root"
     state=$(cd "$state" && pwd)
     if pid1_of "$state" >/dev/null; then die "already running: $(cat "$state/pid1")"; fi
-    rm -f "$state/pid1" "$state/exit-code" "$state/holder.pid"
+    rm -f "$state/pid1" "$state/exit-code" "$state/holder.pid" "$state/unshare.pid"
     cp "$binary" "$state/systemctl-shim"
     cp "$REPO/packaging/install.sh" "$state/install-systemctl-shim.sh"
     cat >"$state/inner.sh" <<'INNER'
@@ -159,7 +159,7 @@ INNER
         fi
         upid=$(cat "$state/unshare.pid" 2>/dev/null || true)
         if [ -n "$upid" ]; then
-            pid=$(awk '{print $1}' "/proc/$upid/task/$upid/children" 2>/dev/null)
+            pid=$(awk '{print $1}' "/proc/$upid/task/$upid/children" 2>/dev/null || true)
             if [ -n "$pid" ]; then
                 exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
                 case $exe in
