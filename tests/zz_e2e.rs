@@ -70,8 +70,10 @@ fn debian_packages_under_our_pid1() {
         nix::unistd::write(std::io::stderr(), line.as_bytes()).expect("write to stderr");
         return;
     }
-    // The suite prints its table and figures straight to the test's output.
-    let status = Command::new("bash")
+    // The suite prints its table and figures straight to the test's output. A hang anywhere
+    // in it ends at a deadline well past a cold run (about 11 minutes), never wedging CI.
+    let status = Command::new("timeout")
+        .args(["--kill-after=30", "1800", "bash"])
         .arg(repo().join("tests/e2e/run.sh"))
         .env("E2E_BINARY", env!("CARGO_BIN_EXE_systemctl"))
         .status()

@@ -118,6 +118,8 @@ pub(super) const TOKEN_CONTROL: u64 = 1;
 pub(super) const TOKEN_NOTIFY: u64 = 2;
 const TOKEN_DEV_LOG: u64 = 3;
 const TOKEN_JOURNAL_NATIVE: u64 = 4;
+/// How many log datagrams one wake of the loop takes from each journal socket.
+const LOG_MESSAGES_PER_WAKE: usize = 256;
 const KIND_SHIFT: u64 = 40;
 pub(super) const KIND_CLIENT: u64 = 1;
 pub(super) const KIND_LOG: u64 = 2;
@@ -313,11 +315,17 @@ impl Manager {
     /// Messages programs logged to `/dev/log` or the native socket, each into the journal of
     /// the unit its sender belongs to (or of no unit: a command run from outside).
     fn receive_log_messages(&mut self, protocol: Protocol) {
-        loop {
+        // A bounded batch per wake: the sockets are everyone's, and a flood must not keep the
+        // manager from its children, its clients and the notify socket. The socket stays
+        // readable, so the rest comes at the next turn of the loop.
+        for _ in 0..LOG_MESSAGES_PER_WAKE {
             let received = match self.journal_sockets.as_ref().map(|s| s.receive(protocol)) {
                 Some(Ok(Some(r))) => r,
                 Some(Err(e)) => {
+                    // An error that would come back at every wake: the sockets go, closed (and
+                    // so unwatched), rather than the loop spinning on them.
                     eprintln!("{e}");
+                    self.journal_sockets = None;
                     return;
                 }
                 _ => return,
@@ -1055,6 +1063,10 @@ impl Manager {
     }
 
     fn reap(&mut self) {
+        // What a dying process logged last still names it: attribute it while its unit still
+        // knows its pid.
+        self.receive_log_messages(Protocol::Syslog);
+        self.receive_log_messages(Protocol::Native);
         self.processes_changed();
         loop {
             use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};

@@ -1204,7 +1204,10 @@ impl Manager {
         // its own (pg_ctl's postmaster) is known by the INVOCATION_ID it inherited, or, when it
         // was started with a clean environment, by having started since this start began. Only
         // a process of the PID file's owner counts, so the file cannot point at anyone else's.
-        let begun = self.units[i].stamps.inactive_exit.1;
+        // /proc's start times count on the boot clock, which runs ahead of the monotonic one
+        // by the time the machine was suspended.
+        let begun = self.units[i].stamps.inactive_exit.1 + super::process::suspended_usec();
+        let anothers = self.unit_of_process(pid).is_some_and(|k| k != i);
         let started_by_unit = || {
             let owned =
                 std::fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| Some(m.uid()) == owner);
@@ -1214,12 +1217,11 @@ impl Manager {
                     .is_some_and(|v| !id.is_empty() && v == id.as_bytes())
             };
             let since_start = || {
-                // The boot clock is never behind the monotonic one; a tick of slack for its
-                // resolution.
+                // A tick of slack for the resolution of /proc's start time.
                 super::process::stat(pid)
                     .is_some_and(|s| super::process::started_usec(&s) + 10_000 >= begun)
             };
-            owned && (inherited() || since_start())
+            owned && !anothers && (inherited() || since_start())
         };
         if !root_owned && !self.owns_process(i, pid) && !started_by_unit() {
             self.unit_log(

@@ -51,7 +51,6 @@ pub enum GeneratorError {
 /// What running the generators came to: one line per generator that did not succeed.
 #[derive(Debug, Default)]
 pub struct GeneratorReport {
-    pub ran: Vec<PathBuf>,
     pub problems: Vec<String>,
 }
 
@@ -126,7 +125,6 @@ pub fn run(dirs: &[&Path], outputs: &[&Path; 3]) -> Result<GeneratorReport, Gene
                     if !status.success() {
                         report.problems.push(describe_failure(&path, status));
                     }
-                    report.ran.push(path);
                 }
                 Ok(None) if Instant::now() >= deadline => {
                     let _ = child.kill();

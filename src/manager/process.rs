@@ -44,6 +44,21 @@ pub fn stat(pid: i32) -> Option<ProcStat> {
     })
 }
 
+/// How far the boot clock (which /proc's start times count on) is ahead of the monotonic one:
+/// the time the machine spent suspended.
+pub fn suspended_usec() -> u64 {
+    let read = |clock| {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime into a timespec we own.
+        unsafe { libc::clock_gettime(clock, &mut ts) };
+        ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000
+    };
+    read(libc::CLOCK_BOOTTIME).saturating_sub(read(libc::CLOCK_MONOTONIC))
+}
+
 /// When the process started, in microseconds since boot.
 pub fn started_usec(stat: &ProcStat) -> u64 {
     // SAFETY: sysconf with a constant name.

@@ -33,8 +33,13 @@ pub const DAEMON_INFO: u8 = (3 << 3) | 6;
 pub enum SyslogError {
     #[error("Failed to set up the journal socket {}: {source}", path.display())]
     Setup { path: PathBuf, source: io::Error },
-    #[error("Failed to receive a log message: {0}")]
-    Receive(nix::errno::Errno),
+    #[error("Failed to receive a log message on {}: {source}", path.display())]
+    Receive {
+        path: PathBuf,
+        source: nix::errno::Errno,
+    },
+    #[error("{} is served by another journal: leaving it alone", path.display())]
+    InUse { path: PathBuf },
 }
 
 /// Which of the journal's sockets a message came in on.
@@ -78,9 +83,31 @@ impl JournalSockets {
             let path = path.to_path_buf();
             move |source| SyslogError::Setup { path, source }
         };
-        std::fs::create_dir_all(dir).map_err(setup(dir))?;
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o755)
+                .create(dir)
+                .map_err(setup(dir))?;
+        }
+        // Whoever can write the directory could swap the sockets and read every log line.
+        let meta = std::fs::symlink_metadata(dir).map_err(setup(dir))?;
+        {
+            use std::os::unix::fs::MetadataExt;
+            if !meta.is_dir()
+                || meta.uid() != nix::unistd::geteuid().as_raw()
+                || meta.mode() & 0o022 != 0
+            {
+                return Err(setup(dir)(io::Error::from(io::ErrorKind::PermissionDenied)));
+            }
+        }
         let open = |name: &str| -> Result<UnixDatagram, SyslogError> {
             let path = dir.join(name);
+            // A live socket is a real journald's (the image booted with systemd): not ours.
+            if UnixDatagram::unbound().is_ok_and(|probe| probe.connect(&path).is_ok()) {
+                return Err(SyslogError::InUse { path });
+            }
             match std::fs::remove_file(&path) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(setup(&path)(e)),
                 _ => {}
@@ -134,7 +161,15 @@ impl JournalSockets {
         ) {
             Ok(m) => m,
             Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => return Ok(None),
-            Err(e) => return Err(SyslogError::Receive(e)),
+            Err(source) => {
+                return Err(SyslogError::Receive {
+                    path: self.forward_to.with_file_name(match protocol {
+                        Protocol::Syslog => "dev-log",
+                        Protocol::Native => "socket",
+                    }),
+                    source,
+                })
+            }
         };
         let mut sender_pid = None;
         let len = msg.bytes;
