@@ -435,3 +435,19 @@ fn debians_apt_daily_timer_with_a_random_delay_waits_at_pid1_boot() {
     assert!((0..3_600_000_000).contains(&random), "{random}");
     assert_eq!(sb.exit_status(), None, "PID 1 still runs: {}", sb.console());
 }
+
+/// A calendar spec the manager cannot compute (a time zone name) would never elapse: it is
+/// dropped with systemd's "Failed to parse calendar specification" line, so a timer left
+/// without a time is refused as systemd refuses it, instead of waiting for ever.
+#[test]
+fn a_calendar_spec_that_cannot_be_computed_is_dropped_with_a_warning() {
+    let sb = Sandbox::new();
+    sb.unit("zoned.service", &counting_service("/run/zoned.log"));
+    sb.unit(
+        "zoned.timer",
+        "[Timer]\nOnCalendar=*-*-* 03:00 Europe/Berlin\n",
+    );
+    assert_eq!(sb.prop("zoned.timer", "LoadState"), "bad-setting");
+    let o = sb.systemctl(&["start", "zoned.timer"]);
+    assert_ne!(o.code, 0, "{o:?}");
+}

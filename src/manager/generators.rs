@@ -69,9 +69,18 @@ pub fn find(dirs: &[&Path]) -> Vec<PathBuf> {
                 continue;
             }
             let path = entry.path();
-            let masked = fs::read_link(&path).is_ok_and(|t| t == Path::new("/dev/null"));
-            let runnable = !masked && !name.starts_with("systemd-") && is_executable(&path);
-            by_name.insert(name, runnable.then_some(path));
+            // conf_files_list(): a link to /dev/null or an empty file masks the name; a file
+            // that cannot run is skipped and hides nothing.
+            let masked = fs::read_link(&path).is_ok_and(|t| t == Path::new("/dev/null"))
+                || fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == 0);
+            if masked {
+                by_name.insert(name, None);
+            } else if is_executable(&path) {
+                by_name.insert(
+                    name.clone(),
+                    (!name.starts_with("systemd-")).then_some(path),
+                );
+            }
         }
     }
     by_name.into_values().flatten().collect()
@@ -103,7 +112,11 @@ pub fn run(dirs: &[&Path], outputs: &[&Path; 3]) -> Result<GeneratorReport, Gene
     let env = environment();
     let mut running: Vec<(PathBuf, Child)> = Vec::new();
     for path in find(dirs) {
+        use std::os::unix::process::CommandExt;
+        // A group of its own, so that a generator killed at the deadline takes whatever it
+        // started with it, instead of leaving it writing into the output directories.
         let spawned = Command::new(&path)
+            .process_group(0)
             .args(outputs.iter())
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
@@ -127,7 +140,10 @@ pub fn run(dirs: &[&Path], outputs: &[&Path; 3]) -> Result<GeneratorReport, Gene
                     }
                 }
                 Ok(None) if Instant::now() >= deadline => {
-                    let _ = child.kill();
+                    let _ = nix::sys::signal::killpg(
+                        nix::unistd::Pid::from_raw(child.id() as i32),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
                     let _ = child.wait();
                     report
                         .problems
@@ -209,14 +225,18 @@ mod tests {
         fs::create_dir_all(&lib).unwrap();
         script(&lib, "pkg-generator", "exit 0");
         script(&lib, "masked-generator", "exit 0");
+        script(&lib, "empty-masked-generator", "exit 0");
+        fs::write(etc.join("empty-masked-generator"), "").unwrap();
+        script(&lib, "shadowed-generator", "exit 0");
+        fs::write(etc.join("shadowed-generator"), "not executable").unwrap();
         script(&lib, "systemd-fstab-generator", "exit 0");
         script(&etc, "pkg-generator", "exit 0");
         symlink("/dev/null", etc.join("masked-generator")).unwrap();
         fs::write(lib.join("not-executable"), "").unwrap();
         assert_eq!(
             find(&[&etc, &lib]),
-            vec![etc.join("pkg-generator")],
-            "the /etc one wins, the masked and systemd's are skipped"
+            vec![etc.join("pkg-generator"), lib.join("shadowed-generator")],
+            "the /etc one wins, the masked and systemd's are skipped, a non-executable hides nothing"
         );
     }
 

@@ -387,12 +387,15 @@ impl Manager {
         let id = self.units[i].config.id.clone();
         let mut deadline: Option<Instant> = None;
         let clock_now = Instant::now();
-        if let Some(m) = next_mono {
-            let m = m.saturating_add(random_delay(
+        let delayed = |at: u64| {
+            at.saturating_add(random_delay(
                 t.randomized_delay.0,
                 t.fixed_random_delay,
                 &id,
-            ));
+            ))
+        };
+        if let Some(m) = next_mono {
+            let m = delayed(m);
             self.units[i].tmr.next_mono = m;
             let at = clock_now + Duration::from_micros(m.saturating_sub(now.1));
             deadline = Some(at);
@@ -400,11 +403,7 @@ impl Manager {
             self.units[i].tmr.next_mono = 0;
         }
         if let Some(r) = next_real {
-            let r = r.saturating_add(random_delay(
-                t.randomized_delay.0,
-                t.fixed_random_delay,
-                &id,
-            ));
+            let r = delayed(r);
             self.units[i].tmr.next_real = r;
             let at = clock_now + Duration::from_micros(r.saturating_sub(now.0));
             deadline = Some(deadline.map_or(at, |d| d.min(at)));

@@ -1296,9 +1296,16 @@ impl Builder {
                 if value.is_empty() {
                     self.timer.calendar.clear();
                 } else if let Some(v) = self.printf(a, value) {
-                    // systemd keeps the parsed spec and prints it normalized
-                    let spec = calendar::normalize(&v).unwrap_or(v);
-                    self.timer.calendar.push(spec);
+                    // systemd keeps the parsed spec and prints it normalized. One we cannot
+                    // read (invalid, or beyond the subset calendar.rs computes: time zones,
+                    // `~`) would never elapse: dropped with systemd's line for a bad spec.
+                    match calendar::normalize(&v) {
+                        Some(spec) => self.timer.calendar.push(spec),
+                        None => self.warn(
+                            a,
+                            format!("Failed to parse calendar specification, ignoring: {v}"),
+                        ),
+                    }
                 }
             }
             "Unit" => {
