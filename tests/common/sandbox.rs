@@ -37,6 +37,16 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 pub const WAIT: Duration = Duration::from_secs(30);
 /// Where the multi-call links (`journalctl` → our binary) live inside.
 const BIN_DIR: &str = "/run/sandbox-bin";
+/// The names our binary answers to that an init sandbox links in [`BIN_DIR`].
+const MULTI_CALL_NAMES: [&str; 7] = [
+    "journalctl",
+    "init",
+    "systemd",
+    "systemctl",
+    "systemd-notify",
+    "systemd-escape",
+    "systemd-detect-virt",
+];
 
 /// Directories that get an empty tmpfs inside, unless they hold the repository or the binary.
 const TMPFS_DIRS: &[&str] = &["/tmp", "/var/tmp", "/var/lib", "/var/log", "/var/cache"];
@@ -283,20 +293,11 @@ impl Sandbox {
             fs::read_link("/proc/self/ns/pid").ok(),
             "the sandbox's pid 1 must be in a new pid namespace"
         );
-        let link = format!("{BIN_DIR}/journalctl");
         if sb.user_ns {
             // The namespace's tmpfs takes no inode from a uid it does not map (the host's root):
             // its own root makes them.
             let mut script = format!("mkdir -p {BIN_DIR}");
-            for name in [
-                "journalctl",
-                "init",
-                "systemd",
-                "systemctl",
-                "systemd-notify",
-                "systemd-escape",
-                "systemd-detect-virt",
-            ] {
+            for name in MULTI_CALL_NAMES {
                 script.push_str(&format!(" && ln -s {OUR_SYSTEMCTL} {BIN_DIR}/{name}"));
             }
             let o = sb.sh(&script);
@@ -304,15 +305,7 @@ impl Sandbox {
             return sb;
         }
         fs::create_dir_all(sb.host_path(BIN_DIR)).expect("mkdir sandbox bin dir");
-        symlink(OUR_SYSTEMCTL, sb.host_path(&link)).expect("link journalctl");
-        for name in [
-            "init",
-            "systemd",
-            "systemctl",
-            "systemd-notify",
-            "systemd-escape",
-            "systemd-detect-virt",
-        ] {
+        for name in MULTI_CALL_NAMES {
             symlink(OUR_SYSTEMCTL, sb.host_path(&format!("{BIN_DIR}/{name}")))
                 .unwrap_or_else(|e| panic!("link {name}: {e}"));
         }
