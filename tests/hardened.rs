@@ -131,6 +131,17 @@ fn service(sb: &Sandbox, name: &str, body: &str) {
     );
 }
 
+/// A Type=simple and a Type=notify service with no User=: they run in every mode.
+fn services_that_need_nothing(sb: &Sandbox) {
+    service(sb, "simple.service", "ExecStart=/bin/sleep infinity");
+    let notify = sb.daemon("notify.py");
+    service(
+        sb,
+        "ready.service",
+        &format!("Type=notify\nExecStart={notify} READY=1 --then-sleep"),
+    );
+}
+
 fn enable(sb: &Sandbox, units: &[&str]) {
     let mut args = vec!["enable"];
     args.extend_from_slice(units);
@@ -209,13 +220,7 @@ fn privileged_port() -> Option<u16> {
 fn openshift_restricted_uid_runs_what_it_can_and_says_why_not_for_the_rest() {
     require_prerequisites!();
     let sb = Sandbox::for_init();
-    let notify = sb.daemon("notify.py");
-    service(&sb, "simple.service", "ExecStart=/bin/sleep infinity");
-    service(
-        &sb,
-        "ready.service",
-        &format!("Type=notify\nExecStart={notify} READY=1 --then-sleep"),
-    );
+    services_that_need_nothing(&sb);
     // User= of the uid PID 1 already has: nothing to switch, it runs (systemd skips it too).
     service(
         &sb,
@@ -513,13 +518,7 @@ fn a_rootless_user_namespace_container_runs_services_and_skips_what_needs_real_r
         return;
     }
     let sb = Sandbox::for_init_rootless(UID);
-    let notify = sb.daemon("notify.py");
-    service(&sb, "simple.service", "ExecStart=/bin/sleep infinity");
-    service(
-        &sb,
-        "ready.service",
-        &format!("Type=notify\nExecStart={notify} READY=1 --then-sleep"),
-    );
+    services_that_need_nothing(&sb);
     // Root inside may be root: no setgroups() where the namespace denies it.
     service(
         &sb,

@@ -2,13 +2,26 @@
 //! once or repeatedly, a timer going `elapsed` as systemd 252's, stopping a timer ending its
 //! runs, a timer pulled in by timers.target at PID 1's boot, `OnCalendar=` with `Persistent=`
 //! catching up a missed run, and `list-timers`. Real services counting their runs in a file;
-//! waits are deadline polls, never fixed sleeps.
+//! waits are deadline polls, never fixed sleeps: that nothing more happens over a span is seen
+//! through a witness timer of that span firing in the same manager ([`let_the_manager_run`]).
 
 mod common;
 
-use std::time::Duration;
-
 use common::sandbox::{Sandbox, WAIT};
+
+/// Returns once the manager has fired a timer of `ms` started now: whatever the sandbox's
+/// timers would have done within that span (on a loaded machine too), they have done.
+fn let_the_manager_run(sb: &Sandbox, ms: u64) {
+    let name = format!("witness-{ms}-{}", std::process::id());
+    let log = format!("/run/{name}.log");
+    sb.unit(&format!("{name}.service"), &counting_service(&log));
+    sb.unit(
+        &format!("{name}.timer"),
+        &format!("[Timer]\nOnActiveSec={ms}ms\nAccuracySec=1us\n"),
+    );
+    sb.quiet_ok(&["start", &format!("{name}.timer")]);
+    sb.wait_for_lines(&log, 1);
+}
 
 /// A oneshot that appends a line to `log` each time it runs.
 fn counting_service(log: &str) -> String {
@@ -40,7 +53,7 @@ fn on_active_sec_fires_the_service_once_and_the_timer_is_elapsed() {
     assert_eq!(sb.prop("once.service", "ActiveState"), "inactive");
     assert_ne!(sb.prop("once.timer", "LastTriggerUSecMonotonic"), "0");
     assert_eq!(sb.prop("once.timer", "NextElapseUSecMonotonic"), "0");
-    std::thread::sleep(Duration::from_millis(1500));
+    let_the_manager_run(&sb, 1500);
     assert_eq!(runs(&sb, "/run/once.log"), 1);
     let log = sb.journalctl(&["-u", "once.timer", "--no-pager"]);
     assert!(
@@ -90,7 +103,7 @@ fn on_unit_active_sec_repeats_until_the_timer_is_stopped() {
         sb.prop("tick.service", "ActiveState") == "inactive"
     });
     let after_stop = runs(&sb, "/run/tick.log");
-    std::thread::sleep(Duration::from_millis(1000));
+    let_the_manager_run(&sb, 1000);
     assert_eq!(runs(&sb, "/run/tick.log"), after_stop);
 }
 
@@ -170,7 +183,7 @@ fn persistent_catches_up_a_run_missed_while_the_manager_was_down() {
         sb.prop("catchup.timer", "NextElapseUSecRealtime"),
         sb.prop("nopersist.timer", "NextElapseUSecRealtime")
     );
-    std::thread::sleep(Duration::from_millis(500));
+    let_the_manager_run(&sb, 500);
     assert_eq!(runs(&sb, "/run/catchup.log"), 1);
     assert_eq!(runs(&sb, "/run/nopersist.log"), 0);
     assert!(!sb.exists("/var/lib/systemd/timers/stamp-nopersist.timer"));

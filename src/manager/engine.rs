@@ -1515,12 +1515,7 @@ impl Manager {
         }
         if owner.is_none() {
             // Not by INVOCATION_ID: anyone can read it with `show` and put it in an environment.
-            owner = (0..self.units.len())
-                .find(|&i| {
-                    !matches!(self.units[i].svc.state, SubState::Dead | SubState::Failed)
-                        && self.owns_process(i, pid)
-                })
-                .map(|i| (i, Role::Control));
+            owner = self.unit_of_process(pid).map(|i| (i, Role::Control));
             if let Some((i, _)) = owner {
                 let access = self.units[i].settings.notify_access;
                 if access != NotifyAccess::All {

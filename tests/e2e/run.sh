@@ -215,6 +215,18 @@ apt_install() {
         -o DPkg::Path=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin ${E2E_APT_OPTS:-} "$@" >"$log" 2>&1
 }
 
+# One apt-get install of the downloaded packages: timed (STEP_SECS), reported, failed on error.
+install_step() {
+    local log=$1; shift
+    local t0 rc
+    t0=$(now)
+    apt_install "$log" --no-download "$@"
+    rc=$?
+    STEP_SECS=$(secs "$t0" "$(now)")
+    note "apt-get install -y $*: exit $rc in ${STEP_SECS}s"
+    [ "$rc" = 0 ] || fail "apt-get install $* exited $rc (see $log)"
+}
+
 # The table's cells: CELL[package.column].
 declare -A CELL
 
@@ -285,12 +297,8 @@ first=() second=()
 for pkg in "${PACKAGES[@]}"; do
     if [ "$pkg" = apache2 ] && has nginx "${PACKAGES[@]}"; then second+=("$pkg"); else first+=("$pkg"); fi
 done
-t0=$(now)
-apt_install "$STATE/apt.log" --no-download "${first[@]}"
-apt_rc=$?
-t_apt1=$(secs "$t0" "$(now)")
-note "apt-get install -y ${first[*]}: exit $apt_rc in ${t_apt1}s"
-[ "$apt_rc" = 0 ] || fail "apt-get install exited $apt_rc (see $STATE/apt.log)"
+install_step "$STATE/apt.log" "${first[@]}"
+t_apt1=$STEP_SECS
 t_apt2=0
 if [ ${#second[@]} -gt 0 ]; then
     # The administrator's move of nginx to port 8080: its site file, then a restart.
@@ -301,12 +309,8 @@ if [ ${#second[@]} -gt 0 ]; then
         fail "systemctl restart nginx.service after moving it to port 8080"
     NGINX_PORT=8080
     answers_soon nginx >/dev/null || fail "nginx does not answer on port 8080 after its restart"
-    t0=$(now)
-    apt_install "$STATE/apt-2.log" --no-download "${second[@]}"
-    apt_rc=$?
-    t_apt2=$(secs "$t0" "$(now)")
-    note "apt-get install -y ${second[*]}: exit $apt_rc in ${t_apt2}s"
-    [ "$apt_rc" = 0 ] || fail "apt-get install ${second[*]} exited $apt_rc (see $STATE/apt-2.log)"
+    install_step "$STATE/apt-2.log" "${second[@]}"
+    t_apt2=$STEP_SECS
 fi
 t_apt=$(awk -v a="$t_apt1" -v b="$t_apt2" 'BEGIN { printf "%.1f", a + b }')
 inside cat /var/log/e2e-systemctl-calls.log >"$STATE/systemctl-calls.log" 2>/dev/null
