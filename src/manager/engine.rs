@@ -5,7 +5,6 @@
 //! guessing; `Result=` and automatic restarts with their start limit.
 
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
-use std::os::unix::fs::OpenOptionsExt;
 use std::time::{Duration, Instant};
 
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
@@ -66,6 +65,55 @@ fn descends_from(pid: i32, ancestor: i32) -> bool {
         }
     }
     false
+}
+
+/// What a PID file says, and whether the path to it can be trusted.
+struct PidFile {
+    pid: i32,
+    owner: u32,
+    /// The path passed from a directory or link an unprivileged user owns to something another
+    /// owns (chase_symlinks()'s CHASE_SAFE refused it): only a process of the unit is accepted.
+    questionable: bool,
+}
+
+/// The first line of a PID file, read as service_load_pid_file() reads it: chased with
+/// CHASE_SAFE, then without it, marked questionable. Only a regular file is read, and only its
+/// first 4 KiB: the file may sit in a directory a service user owns, and a FIFO or a huge file
+/// there must not block or swell the manager.
+fn read_pid_file(path: &std::path::Path) -> Option<PidFile> {
+    use crate::sys::chase::{chase, ChaseFlags};
+    use nix::fcntl::OFlag;
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let root = std::path::Path::new("/");
+    let (chased, questionable) = match chase(path, root, ChaseFlags::SAFE) {
+        Ok(chased) => (chased, false),
+        Err(e) if e.errno() == libc::ENOLINK => {
+            (chase(path, root, ChaseFlags::default()).ok()?, true)
+        }
+        Err(_) => return None,
+    };
+    let file = chased
+        .reopen(OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_NOCTTY)
+        .ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut text = String::new();
+    file.take(4096).read_to_string(&mut text).ok()?;
+    let pid = text
+        .lines()
+        .next()?
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|p| *p > 0)?;
+    Some(PidFile {
+        pid,
+        owner: meta.uid(),
+        questionable,
+    })
 }
 
 /// Why a command did not become a process.
@@ -1178,52 +1226,49 @@ impl Manager {
         }
     }
 
+    /// service_load_pid_file() and service_is_suitable_main_pid(): the main PID a PID file names,
+    /// if it may be the unit's.
     fn load_pid_file(&mut self, i: usize) -> bool {
         let Some(path) = self.units[i].settings.pid_file.clone() else {
             return false;
         };
-        let Ok(mut file) = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&path)
-        else {
+        let Some(file) = read_pid_file(&path) else {
             return false;
         };
-        let mut text = String::new();
-        if std::io::Read::read_to_string(&mut file, &mut text).is_err() {
+        let pid = file.pid;
+        let svc = &self.units[i].svc;
+        if pid == self.my_pid || pid == 1 {
+            self.unit_log(i, &format!("New main PID {pid} is the manager, refusing."));
             return false;
         }
-        let Ok(pid) = text.trim().parse::<i32>() else {
+        if svc.control_pid.is_some_and(|c| c.pid == pid) {
+            self.unit_log(
+                i,
+                &format!("New main PID {pid} is the control process, refusing."),
+            );
             return false;
-        };
-        use std::os::unix::fs::MetadataExt;
-        let owner = file.metadata().map(|m| m.uid()).ok();
-        let root_owned =
-            owner.is_some_and(|uid| uid == 0 || uid == nix::unistd::geteuid().as_raw());
-        // systemd asks the cgroup; without one, a daemon that double-forked into a session of
-        // its own (pg_ctl's postmaster) is known by the INVOCATION_ID it inherited, or, when it
-        // was started with a clean environment, by having started since this start began. Only
-        // a process of the PID file's owner counts, so the file cannot point at anyone else's.
-        // /proc's start times count on the boot clock, which runs ahead of the monotonic one
-        // by the time the machine was suspended.
-        let begun = self.units[i].stamps.inactive_exit.1 + super::process::suspended_usec();
-        let anothers = self.unit_of_process(pid).is_some_and(|k| k != i);
-        let started_by_unit = || {
-            let owned =
-                std::fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| Some(m.uid()) == owner);
-            let id = &self.units[i].svc.invocation_id;
-            let inherited = || {
-                super::process::invocation_of(pid)
-                    .is_some_and(|v| !id.is_empty() && v == id.as_bytes())
-            };
-            let since_start = || {
-                // A tick of slack for the resolution of /proc's start time.
-                super::process::stat(pid)
-                    .is_some_and(|s| super::process::started_usec(&s) + 10_000 >= begun)
-            };
-            owned && !anothers && (inherited() || since_start())
-        };
-        if !root_owned && !self.owns_process(i, pid) && !started_by_unit() {
+        }
+        if super::process::stat(pid).is_none_or(|s| s.state == 'Z') {
+            return false;
+        }
+        let inherited = !svc.invocation_id.is_empty()
+            && super::process::invocation_of(pid)
+                .is_some_and(|v| v == svc.invocation_id.as_bytes());
+        let belongs = self.owns_process(i, pid) || inherited;
+        if !belongs && file.questionable {
+            // The path went from a directory an unprivileged user owns to something another
+            // owns: that user may have pointed it anywhere, at another unit's process or ours.
+            self.unit_log(
+                i,
+                &format!(
+                    "Refusing to accept PID outside of service control group, acquired through unsafe symlink chain: {}",
+                    path.display()
+                ),
+            );
+            return false;
+        }
+        let root_owned = file.owner == 0 || file.owner == nix::unistd::geteuid().as_raw();
+        if !belongs && !root_owned && !self.started_since_start(i, pid, file.owner) {
             self.unit_log(
                 i,
                 &format!(
@@ -1232,13 +1277,26 @@ impl Manager {
             );
             return false;
         }
-        match super::process::stat(pid) {
-            Some(s) if pid > 1 && s.state != 'Z' => {
-                self.set_main_pid(i, pid);
-                true
-            }
-            _ => false,
-        }
+        self.set_main_pid(i, pid);
+        true
+    }
+
+    /// Stands in for systemd's cgroup check of a PID file not owned by root: a daemon that
+    /// double-forked into a session of its own with a clean environment (pg_ctl's postmaster)
+    /// is the unit's if it runs as the file's owner, is no other unit's, and started since this
+    /// start began. /proc's start times count on the boot clock, which runs ahead of the
+    /// monotonic one by the time the machine was suspended.
+    fn started_since_start(&self, i: usize, pid: i32, owner: u32) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let begun = self.units[i].stamps.inactive_exit.1 + super::process::suspended_usec();
+        let owned = std::fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| m.uid() == owner);
+        let anothers = self.unit_of_process(pid).is_some_and(|k| k != i);
+        // A tick of slack for the resolution of /proc's start time.
+        let since_start = || {
+            super::process::stat(pid)
+                .is_some_and(|s| super::process::started_usec(&s) + 10_000 >= begun)
+        };
+        owned && !anothers && since_start()
     }
 
     fn watch_pid_file(&mut self, i: usize) {
