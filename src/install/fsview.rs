@@ -473,15 +473,21 @@ impl FsView {
     }
 
     /// stat(): what lstat() says unless it is a symlink, else where it leads inside the root.
+    /// A link to `/dev/null` is a mask whether or not the root has a /dev
+    /// (null_or_empty_path_with_root()): that one file is the host's.
     fn stat(&self, path: &Path) -> io::Result<fs::Metadata> {
-        if self.root.is_none() {
+        let Some(root) = &self.root else {
             return fs::metadata(path);
-        }
+        };
         let meta = self.lstat(path)?;
         if !meta.file_type().is_symlink() {
             return Ok(meta);
         }
-        fs::metadata(self.followed(path)?)
+        let followed = self.followed(path)?;
+        if followed.strip_prefix(root).is_ok_and(|p| p == Path::new("dev/null")) {
+            return fs::metadata("/dev/null");
+        }
+        fs::metadata(followed)
     }
 
     pub fn metadata(&self, path: &Path) -> io::Result<fs::Metadata> {
