@@ -176,7 +176,9 @@ impl Relocated {
                 let p = self
                     .moved
                     .iter()
-                    .find_map(|(from, to)| p.strip_prefix(from.as_str()).map(|r| format!("{to}{r}")))
+                    .find_map(|(from, to)| {
+                        p.strip_prefix(from.as_str()).map(|r| format!("{to}{r}"))
+                    })
                     .unwrap_or(p);
                 (p, t)
             })
@@ -241,7 +243,11 @@ fn a_wants_dir_climbing_past_the_root_with_dotdot_stays_inside_it() {
     lay_units(&pair.plain, "/etc/systemd/system");
     lay_units(&pair.ours, "/etc/systemd/system");
     // Enough `..` to reach the host's `/` from anywhere below /tmp, and more.
-    let climb = format!("{}{}", "../".repeat(40), canary.path().trim_start_matches('/'));
+    let climb = format!(
+        "{}{}",
+        "../".repeat(40),
+        canary.path().trim_start_matches('/')
+    );
     pair.ours.link(wants, &climb);
     for command in VERBS {
         pair.check(&canary, &[], command);
@@ -304,7 +310,10 @@ fn unit_file_symlinks_pointing_outside_the_root_match_systemctl() {
             &format!("{}/out.service", canary.path()),
             "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
         )
-        .link("/etc/systemd/system/abs.service", &format!("{}/out.service", canary.path()))
+        .link(
+            "/etc/systemd/system/abs.service",
+            &format!("{}/out.service", canary.path()),
+        )
         .link("/etc/systemd/system/climb.service", climb);
     };
     let (real, ours) = (RootTree::new(), RootTree::new());
@@ -350,7 +359,8 @@ fn unit_file_symlinks_pointing_outside_the_root_match_systemctl() {
 #[test]
 fn the_manager_boots_what_enable_wrote_through_a_symlinked_etc_systemd_system() {
     let sb = Sandbox::for_init();
-    let service = "[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n";
+    let service =
+        "[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n";
     // The host has no /var/lib/shim-state: a write that left the root fails instead of
     // landing there (checked at the end).
     let setup = format!(

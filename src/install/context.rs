@@ -662,7 +662,11 @@ impl<'a> Context<'a> {
             }) => {
                 // config_parse() reads line by line: the lines before the bad header have been
                 // read (and warned about, and may have failed first) when it fails the file.
-                let before = self.paths.fs.read(path).map_err(|e| InstallError::io(path, e))?;
+                let before = self
+                    .paths
+                    .fs
+                    .read(path)
+                    .map_err(|e| InstallError::io(path, e))?;
                 let before: Vec<&[u8]> = before.split(|&b| b == b'\n').take(line - 1).collect();
                 if let Ok(doc) = syntax::parse(&before.join(&b'\n')) {
                     self.apply_install_section(i, path, unit, &doc)?;

@@ -484,7 +484,10 @@ impl FsView {
             return Ok(meta);
         }
         let followed = self.followed(path)?;
-        if followed.strip_prefix(root).is_ok_and(|p| p == Path::new("dev/null")) {
+        if followed
+            .strip_prefix(root)
+            .is_ok_and(|p| p == Path::new("dev/null"))
+        {
             return fs::metadata("/dev/null");
         }
         fs::metadata(followed)

@@ -102,7 +102,11 @@ impl<'a> Op<'a> {
             dry_run,
             ..
         } = self;
-        let applied = if dry_run { Ok(()) } else { plan.apply(&self.paths.fs) };
+        let applied = if dry_run {
+            Ok(())
+        } else {
+            plan.apply(&self.paths.fs)
+        };
         let result = match applied {
             Ok(()) => result,
             Err(e) => {
@@ -997,7 +1001,9 @@ pub fn revert(lookup: &LookupPaths, names: &[String]) -> Outcome {
         }
         for dir in &config_dirs {
             let file = dir.join(name);
-            let is_file_or_link = paths.fs.symlink_metadata(&file)
+            let is_file_or_link = paths
+                .fs
+                .symlink_metadata(&file)
                 .is_ok_and(|m| m.is_file() || m.file_type().is_symlink());
             if is_file_or_link && !todo.contains(&file) {
                 todo.push(file);
@@ -1034,13 +1040,14 @@ pub fn revert(lookup: &LookupPaths, names: &[String]) -> Outcome {
         }
     }
     for path in removals {
-        let removed = paths
-            .fs
-            .on_disk(&path, Last::NoFollow)
-            .and_then(|real| match is_real_dir(&path) {
-                true => fs::remove_dir_all(real),
-                false => fs::remove_file(real),
-            });
+        let removed =
+            paths
+                .fs
+                .on_disk(&path, Last::NoFollow)
+                .and_then(|real| match is_real_dir(&path) {
+                    true => fs::remove_dir_all(real),
+                    false => fs::remove_file(real),
+                });
         if let Err(e) = removed {
             if e.kind() != std::io::ErrorKind::NotFound && r.is_ok() {
                 r = Err(InstallError::io(&path, e));

@@ -8,9 +8,9 @@
 //! are, which follows an absolute symlink out of the root).
 
 use std::collections::{HashMap, HashSet};
-use std::os::unix::fs::MetadataExt;
 use std::io;
 use std::os::unix::fs::symlink;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use super::context::FOLLOW_LIMIT;
@@ -216,9 +216,11 @@ impl Plan {
         let Some(entries) = paths.fs.list_dir(dir) else {
             return;
         };
+        // Symlinks to directories are followed where enable writes through them.
+        let dependency_dirs = paths.fs.dependency_dirs(dir);
         for e in entries.iter() {
             let p = dir.join(&e.name);
-            if e.is_dir || e.is_symlink && paths.fs.dependency_dirs(dir).contains(&p) {
+            if e.is_dir || e.is_symlink && dependency_dirs.contains(&p) {
                 self.remove_in_dir(paths, marked, &p, scan, changes);
                 continue;
             }
@@ -227,7 +229,7 @@ impl Plan {
                 continue;
             }
             let mut found = marked.contains(name)
-                || UnitName::parse(&name)
+                || UnitName::parse(name)
                     .ok()
                     .and_then(|n| n.template())
                     .is_some_and(|t| marked.contains(t.as_str()));

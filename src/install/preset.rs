@@ -3,7 +3,6 @@
 //! winning for the same name; the first matching `enable`/`disable` line decides, `enable`
 //! lines may list instances of a template, and a unit no line matches is enabled.
 
-
 use super::context::conf_files;
 use super::fsview::FsView;
 use super::state::glob_match;

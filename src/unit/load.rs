@@ -72,10 +72,7 @@ impl NameMap {
         let mut entries = HashMap::new();
         let mut listings = HashMap::new();
         for dir in &lookup.search {
-            let read = match lookup
-                .on_disk(dir, Last::Follow)
-                .and_then(fs::read_dir)
-            {
+            let read = match lookup.on_disk(dir, Last::Follow).and_then(fs::read_dir) {
                 Ok(read) => read,
                 Err(e) => {
                     // A missing search directory holds nothing; an unreadable one is probed.
@@ -261,9 +258,12 @@ fn chase(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, Failure> {
 /// target means a path inside the root, not on the host).
 pub fn real_path(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, Failure> {
     let final_path = chase(lookup, inside)?;
-    lookup
-        .on_disk(&final_path, Last::Follow)
-        .map_err(|e| (LoadFailure::from_io(&e), format!("{}: {e}", inside.display())))
+    lookup.on_disk(&final_path, Last::Follow).map_err(|e| {
+        (
+            LoadFailure::from_io(&e),
+            format!("{}: {e}", inside.display()),
+        )
+    })
 }
 
 /// The real path of `inside` when it is a regular file. Checked before opening, as opening a
@@ -289,7 +289,9 @@ fn is_masked(lookup: &LookupPaths, inside: &Path) -> Result<bool, Failure> {
     if final_path == Path::new("/dev/null") {
         return Ok(true);
     }
-    let meta = lookup.on_disk(&final_path, Last::Follow).and_then(fs::metadata);
+    let meta = lookup
+        .on_disk(&final_path, Last::Follow)
+        .and_then(fs::metadata);
     let meta = meta.map_err(|e| {
         (
             LoadFailure::from_io(&e),
