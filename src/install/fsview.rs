@@ -244,12 +244,17 @@ impl FsView {
         let Some(root) = &self.root else {
             return Ok(path.to_path_buf());
         };
-        match (last, split_last(path)) {
-            (Last::NoFollow, Some((dir, name))) if name != "." && name != ".." => {
-                Ok(self.followed(dir)?.join(name))
-            }
-            (Last::Follow, _) => self.followed(path),
-            _ => on_disk(root, path, last),
+        let Some((dir, name)) = split_last(path).filter(|(_, n)| *n != "." && *n != "..") else {
+            return on_disk(root, path, last);
+        };
+        let resolved = self.followed(dir)?.join(name);
+        if last == Last::NoFollow {
+            return Ok(resolved);
+        }
+        // Only a symlink at the end needs resolving again: one lstat() instead of a walk.
+        match fs::symlink_metadata(&resolved) {
+            Ok(meta) if meta.file_type().is_symlink() => self.followed(path),
+            _ => Ok(resolved),
         }
     }
 
