@@ -682,7 +682,10 @@ fn read_edges(
 ) -> Vec<(String, String)> {
     let mut names = std::collections::BTreeSet::new();
     for dir in &lookup.search {
-        let Ok(entries) = std::fs::read_dir(lookup.real(dir)) else {
+        let Ok(entries) = lookup
+            .on_disk(dir, crate::unit::paths::Last::Follow)
+            .and_then(std::fs::read_dir)
+        else {
             continue;
         };
         for entry in entries.flatten() {

@@ -615,7 +615,8 @@ impl<'a> Context<'a> {
             self.infos[i].kind = Some(FileKind::Regular);
             return Ok(());
         }
-        self.apply_parsed(i, path, &unit, dropin, syntax::parse_file(path))
+        let parsed = self.paths.fs.parse_unit_file(path);
+        self.apply_parsed(i, path, &unit, dropin, parsed)
     }
 
     /// A regular file seen in a listing: read it; empty is a mask, anything else is parsed.
@@ -626,7 +627,7 @@ impl<'a> Context<'a> {
         unit: &UnitName,
         dropin: bool,
     ) -> Result<(), InstallError> {
-        let bytes = match syntax::read_file(path) {
+        let bytes = match self.paths.fs.read_unit_file(path) {
             Ok(bytes) => bytes,
             Err(e) => return self.apply_parsed(i, path, unit, dropin, Err(e)),
         };
@@ -661,7 +662,11 @@ impl<'a> Context<'a> {
             }) => {
                 // config_parse() reads line by line: the lines before the bad header have been
                 // read (and warned about, and may have failed first) when it fails the file.
-                let before = fs::read(path).map_err(|e| InstallError::io(path, e))?;
+                let before = self
+                    .paths
+                    .fs
+                    .read(path)
+                    .map_err(|e| InstallError::io(path, e))?;
                 let before: Vec<&[u8]> = before.split(|&b| b == b'\n').take(line - 1).collect();
                 if let Ok(doc) = syntax::parse(&before.join(&b'\n')) {
                     self.apply_install_section(i, path, unit, &doc)?;

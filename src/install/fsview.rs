@@ -5,6 +5,11 @@
 //! uses a snapshot that answers each question once (directory listings, link targets, metadata),
 //! and answers "is there a file X in directory D" from D's listing. Verbs that write use the live
 //! view, so they never see a stale answer.
+//!
+//! Below `--root=DIR` every path is handed to the kernel as [`on_disk`] resolves it, inside the
+//! root (chase_symlinks() with `CHASE_PREFIX_ROOT`): the paths asked about, remembered and
+//! printed stay the ones the search path names (`DIR/etc/systemd/system/…`), while what is read
+//! is what the same symlinks lead to inside DIR, as the writes of [`super::plan`] do.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -15,6 +20,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::unit::name::UnitName;
+use crate::unit::paths::{on_disk, Last};
+use crate::unit::syntax::{self, FileError};
 
 /// One directory entry, with the type readdir() gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +149,8 @@ struct Snapshot {
     stats: Table<MetaResult>,
     links_by_dir: Table<(bool, Rc<LinkRecords>)>,
     dependency_dirs: Table<Rc<Vec<PathBuf>>>,
+    /// Paths as resolved inside the root, symlinks followed.
+    resolved_dirs: Table<Result<PathBuf, StoredError>>,
     /// List a directory to answer whether a name exists in it: worth it when many names are
     /// asked (list-unit-files), not for one unit (a stat is cheaper than a large listing).
     list_parents: bool,
@@ -150,6 +159,8 @@ struct Snapshot {
 #[derive(Debug, Clone, Default)]
 pub struct FsView {
     snapshot: Option<Rc<Snapshot>>,
+    /// The `--root=` directory; `None` for `/`, where the kernel resolves as chase would.
+    root: Option<Rc<Path>>,
 }
 
 fn read_listing(dir: &Path) -> Listing {
@@ -194,28 +205,114 @@ fn not_found() -> io::Error {
     io::Error::from_raw_os_error(libc::ENOENT)
 }
 
+fn rooted(root: &Path) -> Option<Rc<Path>> {
+    (root != Path::new("/")).then(|| Rc::from(root))
+}
+
 impl FsView {
-    /// Every question goes to the file system.
-    pub fn live() -> FsView {
-        FsView { snapshot: None }
+    /// Every question goes to the file system (below `root`).
+    pub fn live(root: &Path) -> FsView {
+        FsView {
+            snapshot: None,
+            root: rooted(root),
+        }
     }
 
     /// Answers are remembered for the life of this view: for passes that change nothing.
-    pub fn snapshot() -> FsView {
+    pub fn snapshot(root: &Path) -> FsView {
         FsView {
             snapshot: Some(Rc::new(Snapshot {
                 list_parents: true,
                 ..Snapshot::default()
             })),
+            root: rooted(root),
         }
     }
 
     /// Answers are remembered, but a directory is listed only when its entries are asked for:
     /// for a read-only question about one unit.
-    pub fn memo() -> FsView {
+    pub fn memo(root: &Path) -> FsView {
         FsView {
             snapshot: Some(Rc::default()),
+            root: rooted(root),
         }
+    }
+
+    /// The path to hand to the kernel for `path` (see [`on_disk`]). In a snapshot, each
+    /// directory is resolved once.
+    pub fn on_disk(&self, path: &Path, last: Last) -> io::Result<PathBuf> {
+        let Some(root) = &self.root else {
+            return Ok(path.to_path_buf());
+        };
+        let Some((dir, name)) = split_last(path).filter(|(_, n)| *n != "." && *n != "..") else {
+            return on_disk(root, path, last);
+        };
+        let resolved = self.followed(dir)?.join(name);
+        if last == Last::NoFollow {
+            return Ok(resolved);
+        }
+        // Only a symlink at the end needs resolving again: one lstat() instead of a walk.
+        match fs::symlink_metadata(&resolved) {
+            Ok(meta) if meta.file_type().is_symlink() => self.followed(path),
+            _ => Ok(resolved),
+        }
+    }
+
+    /// Where `dir` leads, resolved inside the root; remembered in a snapshot.
+    fn followed(&self, dir: &Path) -> io::Result<PathBuf> {
+        let Some(root) = &self.root else {
+            return Ok(dir.to_path_buf());
+        };
+        let Some(s) = &self.snapshot else {
+            return on_disk(root, dir, Last::Follow);
+        };
+        if let Some(r) = s.resolved_dirs.borrow().get(dir.as_os_str()) {
+            return r.clone().map_err(StoredError::rebuild);
+        }
+        let r = on_disk(root, dir, Last::Follow);
+        s.resolved_dirs.borrow_mut().insert(
+            dir.as_os_str().to_owned(),
+            r.as_ref().map(Clone::clone).map_err(StoredError::of),
+        );
+        r
+    }
+
+    /// The bytes of a unit file, read where its path leads inside the root; errors name the
+    /// path as given.
+    pub fn read_unit_file(&self, path: &Path) -> Result<Vec<u8>, FileError> {
+        let logical = || path.to_path_buf();
+        let real = self
+            .on_disk(path, Last::Follow)
+            .map_err(|source| FileError::Io {
+                path: logical(),
+                source,
+            })?;
+        syntax::read_file(&real).map_err(|e| match e {
+            FileError::Io { source, .. } => FileError::Io {
+                path: logical(),
+                source,
+            },
+            FileError::TooLarge { .. } => FileError::TooLarge { path: logical() },
+            FileError::NotRegular { .. } => FileError::NotRegular { path: logical() },
+            FileError::Syntax { source, .. } => FileError::Syntax {
+                path: logical(),
+                source,
+            },
+        })
+    }
+
+    /// A unit file read and parsed ([`syntax::parse_file`] below the root).
+    pub fn parse_unit_file(&self, path: &Path) -> Result<syntax::Document, FileError> {
+        let bytes = self.read_unit_file(path)?;
+        syntax::parse(&bytes).map_err(|source| FileError::Syntax {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// The bytes of any other file (a preset file), read where `path` leads inside the root.
+    pub fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        fs::read(self.on_disk(path, Last::Follow)?)
     }
 
     /// What is known of `dir` without asking the file system, where listing it would not pay.
@@ -230,7 +327,7 @@ impl FsView {
     /// The entries of `dir` in readdir order; `None` when it cannot be read.
     pub fn list_dir(&self, dir: &Path) -> Listing {
         match self.snapshot {
-            None => read_listing(dir),
+            None => read_listing(&self.followed(dir).ok()?),
             Some(_) => match self.dir_state(dir) {
                 DirState::Listed(l) => Some(l),
                 DirState::Missing | DirState::Unreadable => None,
@@ -239,8 +336,9 @@ impl FsView {
     }
 
     fn dir_state(&self, dir: &Path) -> DirState {
+        let real = self.followed(dir);
         let Some(s) = &self.snapshot else {
-            return match read_listing(dir) {
+            return match real.ok().and_then(|r| read_listing(&r)) {
                 Some(l) => DirState::Listed(l),
                 None => DirState::Unreadable,
             };
@@ -248,14 +346,15 @@ impl FsView {
         if let Some(state) = s.listings.borrow().get(dir.as_os_str()) {
             return state.clone();
         }
-        let state = if self.known_absent(dir) {
-            DirState::Missing
-        } else {
-            match read_listing(dir) {
+        let state = match real {
+            _ if self.known_absent(dir) => DirState::Missing,
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => DirState::Missing,
+            Err(_) => DirState::Unreadable,
+            Ok(real) => match read_listing(&real) {
                 Some(l) => DirState::Listed(l),
-                None if !dir.exists() => DirState::Missing,
+                None if !real.exists() => DirState::Missing,
                 None => DirState::Unreadable,
-            }
+            },
         };
         s.listings
             .borrow_mut()
@@ -318,7 +417,10 @@ impl FsView {
         links
     }
 
-    /// The `.wants/`, `.requires/` and `.upholds/` directories in `dir`, in readdir order.
+    /// The `.wants/`, `.requires/` and `.upholds/` directories in `dir`, in readdir order, also
+    /// where such a name is a symlink to a directory: the writes of enable go through it, so the
+    /// links there are found and removed too (252 skips it, and says `disabled` right after
+    /// `enable`).
     pub fn dependency_dirs(&self, dir: &Path) -> Rc<Vec<PathBuf>> {
         if let Some(s) = &self.snapshot {
             if let Some(dirs) = s.dependency_dirs.borrow().get(dir.as_os_str()) {
@@ -331,7 +433,10 @@ impl FsView {
                 .flat_map(|l| l.iter())
                 .filter(|e| {
                     let suffix = e.name.rfind('.').map(|d| &e.name[d..]);
-                    e.is_dir && matches!(suffix, Some(".wants" | ".requires" | ".upholds"))
+                    matches!(suffix, Some(".wants" | ".requires" | ".upholds"))
+                        && (e.is_dir
+                            || e.is_symlink
+                                && self.metadata(&dir.join(&e.name)).is_ok_and(|m| m.is_dir()))
                 })
                 .map(|e| dir.join(&e.name))
                 .collect(),
@@ -365,7 +470,32 @@ impl FsView {
     }
 
     pub fn symlink_metadata(&self, path: &Path) -> io::Result<fs::Metadata> {
-        self.remembered(path, |s| &s.lstats, |p| fs::symlink_metadata(p))
+        self.remembered(path, |s| &s.lstats, |p| self.lstat(p))
+    }
+
+    fn lstat(&self, path: &Path) -> io::Result<fs::Metadata> {
+        fs::symlink_metadata(self.on_disk(path, Last::NoFollow)?)
+    }
+
+    /// stat(): what lstat() says unless it is a symlink, else where it leads inside the root.
+    /// A link to `/dev/null` is a mask whether or not the root has a /dev
+    /// (null_or_empty_path_with_root()): that one file is the host's.
+    fn stat(&self, path: &Path) -> io::Result<fs::Metadata> {
+        let Some(root) = &self.root else {
+            return fs::metadata(path);
+        };
+        let meta = self.lstat(path)?;
+        if !meta.file_type().is_symlink() {
+            return Ok(meta);
+        }
+        let followed = self.followed(path)?;
+        if followed
+            .strip_prefix(root)
+            .is_ok_and(|p| p == Path::new("dev/null"))
+        {
+            return fs::metadata("/dev/null");
+        }
+        fs::metadata(followed)
     }
 
     pub fn metadata(&self, path: &Path) -> io::Result<fs::Metadata> {
@@ -377,7 +507,7 @@ impl FsView {
                 }
             }
         }
-        self.remembered(path, |s| &s.stats, |p| fs::metadata(p))
+        self.remembered(path, |s| &s.stats, |p| self.stat(p))
     }
 
     fn remembered(
@@ -405,8 +535,9 @@ impl FsView {
     }
 
     pub fn read_link(&self, path: &Path) -> io::Result<PathBuf> {
+        let readlink = |p: &Path| fs::read_link(self.on_disk(p, Last::NoFollow)?);
         let Some(s) = &self.snapshot else {
-            return fs::read_link(path);
+            return readlink(path);
         };
         if let Some(r) = s.links.borrow().get(path.as_os_str()) {
             return r.clone().map_err(StoredError::rebuild);
@@ -414,7 +545,7 @@ impl FsView {
         let r = if self.known_absent(path) {
             Err(not_found())
         } else {
-            fs::read_link(path)
+            readlink(path)
         };
         s.links.borrow_mut().insert(
             path.as_os_str().to_owned(),
@@ -433,8 +564,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("a.service"), "").unwrap();
         std::os::unix::fs::symlink("a.service", dir.path().join("b.service")).unwrap();
-        let view = FsView::snapshot();
-        let live = FsView::live();
+        let view = FsView::snapshot(Path::new("/"));
+        let live = FsView::live(Path::new("/"));
         for v in [&view, &live] {
             assert!(v.metadata(&dir.path().join("a.service")).unwrap().is_file());
             assert!(v

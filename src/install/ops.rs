@@ -16,7 +16,7 @@ use super::preset::{PresetAction, Presets};
 use super::state::unit_exists;
 use super::{Change, ChangeError, InstallError};
 use crate::unit::name::{NameKind, UnitName, UnitType};
-use crate::unit::paths::LookupPaths;
+use crate::unit::paths::{Last, LookupPaths};
 
 /// `--runtime` and `--force`; `dry_run` computes the changes without writing them (for
 /// `is-enabled --full`).
@@ -102,7 +102,11 @@ impl<'a> Op<'a> {
             dry_run,
             ..
         } = self;
-        let applied = if dry_run { Ok(()) } else { plan.apply() };
+        let applied = if dry_run {
+            Ok(())
+        } else {
+            plan.apply(&self.paths.fs)
+        };
         let result = match applied {
             Ok(()) => result,
             Err(e) => {
@@ -293,7 +297,7 @@ impl<'a> Op<'a> {
                 }
             };
             let alias_path = self.config.join(&dst);
-            let broken = !alias_path.exists();
+            let broken = self.paths.fs.metadata(&alias_path).is_err();
             let q = self.plan.create_symlink(
                 self.paths,
                 path,
@@ -657,7 +661,7 @@ pub fn unmask(lookup: &LookupPaths, flags: Flags, names: &[String]) -> Outcome {
             return op.finish(Err(InstallError::Invalid(name.clone())));
         }
         let path = op.config.join(name);
-        match fs::metadata(&path) {
+        match paths.fs.metadata(&path) {
             Ok(m) if super::context::null_or_empty(&m) => {
                 if !todo.contains(name) {
                     todo.push(name.clone());
@@ -706,7 +710,7 @@ pub fn link(lookup: &LookupPaths, flags: Flags, files: &[String]) -> Outcome {
             return op.finish(Err(InstallError::Invalid(file.clone())));
         }
         let real = paths.real(inside);
-        let problem = match fs::symlink_metadata(&real) {
+        let problem = match paths.fs.symlink_metadata(&real) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Some(InstallError::NotFound(file.clone()))
             }
@@ -825,18 +829,16 @@ pub fn preset(lookup: &LookupPaths, flags: Flags, names: &[String], mode: Preset
 pub fn preset_all(lookup: &LookupPaths, flags: Flags, mode: PresetMode) -> Outcome {
     run_presets(lookup, flags, mode, |op, run, paths| {
         for dir in paths.search.clone() {
-            let Ok(entries) = fs::read_dir(&dir) else {
+            let Some(entries) = paths.fs.list_dir(&dir) else {
                 continue;
             };
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                let Ok(t) = e.file_type() else { continue };
-                if !UnitName::is_valid(&name) || !(t.is_symlink() || t.is_file()) {
+            for e in entries.iter() {
+                if !UnitName::is_valid(&e.name) || !(e.is_symlink || e.is_file) {
                     continue;
                 }
                 // Masked, generated, missing and invalid units are reported and skipped; only
                 // I/O errors end the run.
-                if let Err(e @ InstallError::Io { .. }) = op.preset_prepare_one(run, &name) {
+                if let Err(e @ InstallError::Io { .. }) = op.preset_prepare_one(run, &e.name) {
                     return Err(e);
                 }
             }
@@ -984,12 +986,13 @@ pub fn revert(lookup: &LookupPaths, names: &[String]) -> Outcome {
         let mut has_vendor = false;
         for dir in &paths.search {
             let dropin = dir.join(format!("{name}.d"));
-            if config_dirs.contains(dir) && dropin.is_dir() && !todo.contains(&dropin) {
+            let is_dir = || paths.fs.metadata(&dropin).is_ok_and(|m| m.is_dir());
+            if config_dirs.contains(dir) && is_dir() && !todo.contains(&dropin) {
                 todo.push(dropin);
             }
             let file = dir.join(name);
             let vendor = !config_dirs.contains(dir) && paths.transient.as_ref() != Some(dir);
-            if vendor && fs::symlink_metadata(&file).is_ok() {
+            if vendor && paths.fs.symlink_metadata(&file).is_ok() {
                 has_vendor = true;
             }
         }
@@ -998,7 +1001,9 @@ pub fn revert(lookup: &LookupPaths, names: &[String]) -> Outcome {
         }
         for dir in &config_dirs {
             let file = dir.join(name);
-            let is_file_or_link = fs::symlink_metadata(&file)
+            let is_file_or_link = paths
+                .fs
+                .symlink_metadata(&file)
                 .is_ok_and(|m| m.is_file() || m.file_type().is_symlink());
             if is_file_or_link && !todo.contains(&file) {
                 todo.push(file);
@@ -1007,12 +1012,14 @@ pub fn revert(lookup: &LookupPaths, names: &[String]) -> Outcome {
     }
     let mut removals: Vec<PathBuf> = Vec::new();
     let mut marked = HashSet::new();
+    // A directory itself, not a symlink to one.
+    let is_real_dir = |p: &Path| paths.fs.symlink_metadata(p).is_ok_and(|m| m.is_dir());
     for path in &todo {
-        if path.is_dir() && !fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-            if let Ok(entries) = fs::read_dir(path) {
-                for e in entries.flatten() {
-                    op.changes.push(Change::Unlink { path: e.path() });
-                }
+        if is_real_dir(path) {
+            for e in paths.fs.list_dir(path).iter().flat_map(|l| l.iter()) {
+                op.changes.push(Change::Unlink {
+                    path: path.join(&e.name),
+                });
             }
         }
         op.changes.push(Change::Unlink { path: path.clone() });
@@ -1033,13 +1040,14 @@ pub fn revert(lookup: &LookupPaths, names: &[String]) -> Outcome {
         }
     }
     for path in removals {
-        let removed = if path.is_dir()
-            && !fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink())
-        {
-            fs::remove_dir_all(&path)
-        } else {
-            fs::remove_file(&path)
-        };
+        let removed =
+            paths
+                .fs
+                .on_disk(&path, Last::NoFollow)
+                .and_then(|real| match is_real_dir(&path) {
+                    true => fs::remove_dir_all(real),
+                    false => fs::remove_file(real),
+                });
         if let Err(e) = removed {
             if e.kind() != std::io::ErrorKind::NotFound && r.is_ok() {
                 r = Err(InstallError::io(&path, e));

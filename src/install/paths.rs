@@ -61,7 +61,7 @@ impl InstallPaths {
             lookup: lp.clone(),
             run_dir: lp.real(Path::new("/run")),
             roles: Vec::new(),
-            fs: FsView::live(),
+            fs: FsView::live(&lp.root),
         };
         paths.roles = paths
             .search
@@ -82,7 +82,7 @@ impl InstallPaths {
     /// For read-only passes over many units (list-unit-files): every directory is read once.
     pub fn snapshot(lp: &LookupPaths) -> Result<InstallPaths, InstallError> {
         Ok(InstallPaths {
-            fs: FsView::snapshot(),
+            fs: FsView::snapshot(&lp.root),
             ..InstallPaths::new(lp)?
         })
     }
@@ -91,7 +91,7 @@ impl InstallPaths {
     /// no directory is listed just to learn that a name is absent.
     pub fn memo(lp: &LookupPaths) -> Result<InstallPaths, InstallError> {
         Ok(InstallPaths {
-            fs: FsView::memo(),
+            fs: FsView::memo(&lp.root),
             ..InstallPaths::new(lp)?
         })
     }

@@ -1,18 +1,24 @@
 //! Symlink changes computed before anything is written: install.c's create_symlink() and
 //! remove_marked_symlinks() decide against a view of the tree that includes the changes planned
 //! so far, and [`Plan::apply`] then writes them, undoing what it wrote if a write fails.
+//!
+//! Paths are planned as the search path names them and resolved inside the root only when
+//! read or written ([`FsView::on_disk`]): a link is created where the same symlinks that
+//! `is-enabled` follows lead, never outside `--root=DIR` (252 hands them to the kernel as they
+//! are, which follows an absolute symlink out of the root).
 
 use std::collections::{HashMap, HashSet};
-use std::fs;
 use std::io;
 use std::os::unix::fs::symlink;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use super::context::FOLLOW_LIMIT;
+use super::fsview::FsView;
 use super::paths::InstallPaths;
 use super::{Change, ChangeError, InstallError};
 use crate::unit::name::UnitName;
-use crate::unit::paths::normalize;
+use crate::unit::paths::{normalize, Last};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -36,16 +42,16 @@ pub struct Plan {
 }
 
 impl Plan {
-    fn node(&self, path: &Path) -> Node {
+    fn node(&self, fs: &FsView, path: &Path) -> Node {
         if let Some(planned) = self.overlay.get(path) {
             return match planned {
                 Some(t) => Node::Link(t.clone()),
                 None => Node::Missing,
             };
         }
-        match fs::symlink_metadata(path) {
+        match fs.symlink_metadata(path) {
             Err(_) => Node::Missing,
-            Ok(m) if m.file_type().is_symlink() => match fs::read_link(path) {
+            Ok(m) if m.file_type().is_symlink() => match fs.read_link(path) {
                 Ok(t) => Node::Link(t),
                 Err(_) => Node::Other,
             },
@@ -78,7 +84,7 @@ impl Plan {
             old_path.to_path_buf()
         };
         let new_display = new_path.display().to_string();
-        match self.node(new_path) {
+        match self.node(&paths.fs, new_path) {
             Node::Missing => {}
             Node::Other => {
                 changes.push(Change::Failed(ChangeError::Exists {
@@ -127,8 +133,7 @@ impl Plan {
         if a == b {
             return true;
         }
-        if let (Ok(ma), Ok(mb)) = (fs::metadata(&a), fs::metadata(&b)) {
-            use std::os::unix::fs::MetadataExt;
+        if let (Ok(ma), Ok(mb)) = (paths.fs.metadata(&a), paths.fs.metadata(&b)) {
             if ma.dev() == mb.dev() && ma.ino() == mb.ino() {
                 return true;
             }
@@ -155,7 +160,7 @@ impl Plan {
     fn chase(&self, paths: &InstallPaths, start: &Path) -> Result<PathBuf, ()> {
         let mut current = normalize(start);
         for _ in 0..=FOLLOW_LIMIT {
-            match self.node(&current) {
+            match self.node(&paths.fs, &current) {
                 Node::Link(t) => current = paths.symlink_destination(&current, &t),
                 _ => return Ok(current),
             }
@@ -173,55 +178,58 @@ impl Plan {
         config_path: &Path,
         changes: &mut Vec<Change>,
     ) -> Result<(), ()> {
-        if marked.is_empty() || !config_path.is_dir() {
+        let is_dir = paths.fs.metadata(config_path).is_ok_and(|m| m.is_dir());
+        if marked.is_empty() || !is_dir {
             return Ok(());
         }
         let mut result = Ok(());
         loop {
             let mut restart = false;
-            self.remove_in_dir(
-                paths,
-                marked,
+            let mut scan = Scan {
                 config_path,
-                config_path,
-                &mut restart,
-                changes,
-                &mut result,
-            );
+                visited: HashSet::new(),
+                restart: &mut restart,
+                result: &mut result,
+            };
+            self.remove_in_dir(paths, marked, config_path, &mut scan, changes);
             if !restart {
                 return result;
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn remove_in_dir(
         &mut self,
         paths: &InstallPaths,
         marked: &mut HashSet<String>,
         dir: &Path,
-        config_path: &Path,
-        restart: &mut bool,
+        scan: &mut Scan,
         changes: &mut Vec<Change>,
-        result: &mut Result<(), ()>,
     ) {
-        let Ok(entries) = fs::read_dir(dir) else {
+        // A directory reached twice (through a symlinked `.wants`) is scanned once.
+        let Ok(meta) = paths.fs.metadata(dir) else {
             return;
         };
-        let entries: Vec<_> = entries.flatten().collect();
-        for e in entries {
-            let Ok(t) = e.file_type() else { continue };
-            let name = e.file_name().to_string_lossy().into_owned();
-            let p = dir.join(&name);
-            if t.is_dir() {
-                self.remove_in_dir(paths, marked, &p, config_path, restart, changes, result);
+        if !scan.visited.insert((meta.dev(), meta.ino())) {
+            return;
+        }
+        let Some(entries) = paths.fs.list_dir(dir) else {
+            return;
+        };
+        // Symlinks to directories are followed where enable writes through them.
+        let dependency_dirs = paths.fs.dependency_dirs(dir);
+        for e in entries.iter() {
+            let p = dir.join(&e.name);
+            if e.is_dir || e.is_symlink && dependency_dirs.contains(&p) {
+                self.remove_in_dir(paths, marked, &p, scan, changes);
                 continue;
             }
-            if !t.is_symlink() || self.is_planned_removed(&p) || !UnitName::is_valid(&name) {
+            let name = &e.name;
+            if !e.is_symlink || self.is_planned_removed(&p) || !UnitName::is_valid(name) {
                 continue;
             }
-            let mut found = marked.contains(&name)
-                || UnitName::parse(&name)
+            let mut found = marked.contains(name)
+                || UnitName::parse(name)
                     .ok()
                     .and_then(|n| n.template())
                     .is_some_and(|t| marked.contains(t.as_str()));
@@ -239,7 +247,7 @@ impl Plan {
                         changes.push(Change::Failed(ChangeError::Linked {
                             path: p.display().to_string(),
                         }));
-                        *result = Err(());
+                        *scan.result = Err(());
                         continue;
                     }
                 }
@@ -247,19 +255,19 @@ impl Plan {
             if !found {
                 continue;
             }
-            self.unlink(&p, config_path, changes);
+            self.unlink(&p, scan.config_path, changes);
             if marked.insert(paths.skip_root(&p).display().to_string()) {
-                *restart = true;
+                *scan.restart = true;
             }
         }
     }
 
     /// Write the plan. On the first failure, undo everything written so far and report which
     /// file failed; the tree is then as it was before.
-    pub fn apply(self) -> Result<(), InstallError> {
+    pub fn apply(self, fs: &FsView) -> Result<(), InstallError> {
         let mut undo: Vec<Undo> = Vec::new();
         for op in &self.ops {
-            if let Err(e) = apply_op(op, &mut undo) {
+            if let Err(e) = apply_op(fs, op, &mut undo) {
                 for u in undo.into_iter().rev() {
                     u.revert();
                 }
@@ -270,7 +278,17 @@ impl Plan {
     }
 }
 
-/// A written change and how to take it back.
+/// One pass of remove_marked_symlinks() over a configuration directory.
+struct Scan<'a> {
+    config_path: &'a Path,
+    /// Directories scanned, by device and inode.
+    visited: HashSet<(u64, u64)>,
+    /// Set when a removal marked a new name: the pass is run again.
+    restart: &'a mut bool,
+    result: &'a mut Result<(), ()>,
+}
+
+/// A written change and how to take it back. Paths are as written: resolved inside the root.
 enum Undo {
     CreatedDir(PathBuf),
     CreatedLink(PathBuf),
@@ -282,21 +300,23 @@ impl Undo {
     fn revert(self) {
         // Best effort: a failure here leaves nothing worse than the failure being reported.
         let _ = match self {
-            Undo::CreatedDir(d) => fs::remove_dir(d),
-            Undo::CreatedLink(l) => fs::remove_file(l),
+            Undo::CreatedDir(d) => std::fs::remove_dir(d),
+            Undo::CreatedLink(l) => std::fs::remove_file(l),
             Undo::RemovedLink(l, t) => symlink(t, l),
-            Undo::RemovedDir(d) => fs::create_dir(d),
+            Undo::RemovedDir(d) => std::fs::create_dir(d),
         };
     }
 }
 
+/// mkdir_parents() for `path`, already resolved inside the root: what is missing of it is
+/// created as named (nothing that exists on the way is a symlink any more).
 fn mkdir_parents(path: &Path, undo: &mut Vec<Undo>) -> Result<(), InstallError> {
     let Some(parent) = path.parent() else {
         return Ok(());
     };
     let mut missing = Vec::new();
     let mut p = parent;
-    while fs::symlink_metadata(p).is_err() {
+    while std::fs::symlink_metadata(p).is_err() {
         missing.push(p.to_path_buf());
         match p.parent() {
             Some(pp) => p = pp,
@@ -304,40 +324,72 @@ fn mkdir_parents(path: &Path, undo: &mut Vec<Undo>) -> Result<(), InstallError> 
         }
     }
     for d in missing.into_iter().rev() {
-        fs::create_dir(&d).map_err(|e| InstallError::io(&d, e))?;
+        std::fs::create_dir(&d).map_err(|e| InstallError::io(&d, e))?;
         undo.push(Undo::CreatedDir(d));
     }
     Ok(())
 }
 
-fn apply_op(op: &Op, undo: &mut Vec<Undo>) -> Result<(), InstallError> {
+fn apply_op(fs: &FsView, op: &Op, undo: &mut Vec<Undo>) -> Result<(), InstallError> {
     match op {
         Op::Symlink { path, target } => {
-            mkdir_parents(path, undo)?;
-            symlink(target, path).map_err(|e| InstallError::io(path, e))?;
-            undo.push(Undo::CreatedLink(path.clone()));
+            let real = fs
+                .on_disk(path, Last::NoFollow)
+                .map_err(|e| InstallError::io(path, e))?;
+            mkdir_parents(&real, undo).map_err(|e| named(e, &real, path))?;
+            symlink(target, &real).map_err(|e| InstallError::io(path, e))?;
+            undo.push(Undo::CreatedLink(real));
         }
         Op::Unlink { path, stop_at } => {
-            let old = match fs::read_link(path) {
+            let real = match fs.on_disk(path, Last::NoFollow) {
+                Ok(real) => real,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(InstallError::io(path, e)),
+            };
+            let old = match std::fs::read_link(&real) {
                 Ok(t) => t,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
                 Err(e) => return Err(InstallError::io(path, e)),
             };
-            match fs::remove_file(path) {
-                Ok(()) => undo.push(Undo::RemovedLink(path.clone(), old)),
+            match std::fs::remove_file(&real) {
+                Ok(()) => undo.push(Undo::RemovedLink(real, old)),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => return Err(InstallError::io(path, e)),
             }
             // rmdir_parents(): drop directories the removal left empty, up to the config dir.
+            // A directory that is a symlink stays, as rmdir() on it fails.
             let mut dir = path.parent();
             while let Some(d) = dir {
-                if d == stop_at || !d.starts_with(stop_at) || fs::remove_dir(d).is_err() {
+                if d == stop_at || !d.starts_with(stop_at) {
                     break;
                 }
-                undo.push(Undo::RemovedDir(d.to_path_buf()));
+                let Ok(real) = fs.on_disk(d, Last::NoFollow) else {
+                    break;
+                };
+                if std::fs::remove_dir(&real).is_err() {
+                    break;
+                }
+                undo.push(Undo::RemovedDir(real));
                 dir = d.parent();
             }
         }
     }
     Ok(())
+}
+
+/// An error about a directory created on the way, named as the plan names it when it is the
+/// resolved form of one of the plan's own paths.
+fn named(e: InstallError, real: &Path, planned: &Path) -> InstallError {
+    match e {
+        InstallError::Io { path, source } => {
+            let shown = real
+                .ancestors()
+                .zip(planned.ancestors())
+                .find(|(r, _)| *r == path)
+                .map(|(_, p)| p.to_path_buf())
+                .unwrap_or(path);
+            InstallError::io(shown, source)
+        }
+        other => other,
+    }
 }

@@ -3,8 +3,6 @@
 //! winning for the same name; the first matching `enable`/`disable` line decides, `enable`
 //! lines may list instances of a template, and a unit no line matches is enabled.
 
-use std::fs;
-
 use super::context::conf_files;
 use super::fsview::FsView;
 use super::state::glob_match;
@@ -65,8 +63,9 @@ impl Presets {
     pub fn read(lookup: &LookupPaths, warnings: &mut Vec<String>) -> Result<Presets, InstallError> {
         let dirs: Vec<_> = lookup.preset_dirs.iter().map(|d| lookup.real(d)).collect();
         let mut presets = Presets::default();
-        for file in conf_files(&FsView::live(), &dirs, ".preset") {
-            let bytes = match fs::read(&file) {
+        let view = FsView::live(&lookup.root);
+        for file in conf_files(&view, &dirs, ".preset") {
+            let bytes = match view.read(&file) {
                 Ok(b) => b,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(InstallError::io(&file, e)),
@@ -166,6 +165,7 @@ fn match_instances(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn presets(lines: &[&str]) -> (Presets, Vec<String>) {
         let t = tempfile::tempdir().expect("tempdir");

@@ -1,7 +1,8 @@
 //! SysV compatibility of systemctl's enable_sysv_units(): a `NAME.service` that has an
 //! `/etc/init.d/NAME` script is enabled, disabled or queried through
 //! `systemd-sysv-install` (Debian's wrapper around update-rc.d). Where the root has no such
-//! helper, we do what update-rc.d would to the `/etc/rcN.d` links ourselves.
+//! helper, we do what update-rc.d would to the `/etc/rcN.d` links ourselves. Below `--root`,
+//! each path is resolved inside the root first ([`LookupPaths::on_disk`]).
 
 use std::fs;
 use std::os::unix::fs::symlink;
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::InstallError;
-use crate::unit::paths::LookupPaths;
+use crate::unit::paths::{Last, LookupPaths};
 
 const HELPERS: [&str; 2] = [
     "/lib/systemd/systemd-sysv-install",
@@ -50,8 +51,11 @@ pub fn script_for(lookup: &LookupPaths, unit: &str) -> Option<PathBuf> {
     if name.is_empty() || name == "." || name == ".." || name.contains('/') {
         return None;
     }
-    let script = lookup.real(&Path::new("/etc/init.d").join(name));
-    fs::symlink_metadata(&script).is_ok().then_some(script)
+    let inside = Path::new("/etc/init.d").join(name);
+    let on_disk = lookup.on_disk(&inside, Last::NoFollow).ok()?;
+    fs::symlink_metadata(on_disk)
+        .is_ok()
+        .then(|| lookup.real(&inside))
 }
 
 /// Enable, disable or query the script of `unit`; `native` says whether a unit file exists too,
@@ -65,7 +69,11 @@ pub fn handle(
     let name = unit.trim_end_matches(".service");
     let helper = HELPERS
         .iter()
-        .find(|h| lookup.real(Path::new(h)).is_file())
+        .find(|h| {
+            lookup
+                .on_disk(Path::new(h), Last::Follow)
+                .is_ok_and(|p| p.is_file())
+        })
         .copied();
     let shown_helper = helper.unwrap_or(HELPERS[0]);
     let mut messages = vec![if native {
@@ -84,7 +92,9 @@ pub fn handle(
     args.push(verb.as_str().to_string());
     args.push(name.to_string());
     messages.push(format!("Executing: {helper} {}", args.join(" ")));
-    let real = lookup.real(Path::new(helper));
+    let real = lookup
+        .on_disk(Path::new(helper), Last::Follow)
+        .map_err(|e| InstallError::io(lookup.real(Path::new(helper)), e))?;
     let status = Command::new(&real)
         .args(&args)
         .stdin(Stdio::null())
@@ -96,11 +106,13 @@ pub fn handle(
     })
 }
 
-/// The `/etc/rcN.d` links of `name`: (runlevel directory, link name).
-fn links_of(lookup: &LookupPaths, name: &str) -> Vec<(PathBuf, String)> {
+/// The `/etc/rcN.d` links of `name`: (runlevel, its directory, link name).
+fn links_of(lookup: &LookupPaths, name: &str) -> Vec<(char, PathBuf, String)> {
     let mut out = Vec::new();
     for level in BOOT_RUNLEVELS.iter().chain(HALT_RUNLEVELS.iter()) {
-        let dir = lookup.real(Path::new(&format!("/etc/rc{level}.d")));
+        let Some(dir) = rc_dir(lookup, *level) else {
+            continue;
+        };
         let Ok(entries) = fs::read_dir(&dir) else {
             continue;
         };
@@ -114,19 +126,17 @@ fn links_of(lookup: &LookupPaths, name: &str) -> Vec<(PathBuf, String)> {
                 && b[2].is_ascii_digit()
                 && &b[3..] == name.as_bytes();
             if matches {
-                out.push((dir.clone(), f));
+                out.push((*level, dir.clone(), f));
             }
         }
     }
     out
 }
 
-fn is_boot_dir(dir: &Path) -> bool {
-    dir.file_name()
-        .and_then(|f| f.to_str())
-        .and_then(|f| f.strip_prefix("rc"))
-        .and_then(|f| f.chars().next())
-        .is_some_and(|c| BOOT_RUNLEVELS.contains(&c))
+/// `/etc/rcN.d` as resolved inside the root; `None` when it cannot be.
+fn rc_dir(lookup: &LookupPaths, level: char) -> Option<PathBuf> {
+    let inside = format!("/etc/rc{level}.d");
+    lookup.on_disk(Path::new(&inside), Last::Follow).ok()
 }
 
 /// update-rc.d's enable/disable on the links, computed first and then written; is-enabled is
@@ -136,7 +146,7 @@ fn rc_links(lookup: &LookupPaths, verb: SysvVerb, name: &str) -> Result<bool, In
     if verb == SysvVerb::IsEnabled {
         return Ok(links
             .iter()
-            .any(|(dir, f)| is_boot_dir(dir) && f.starts_with('S')));
+            .any(|(level, _, f)| BOOT_RUNLEVELS.contains(level) && f.starts_with('S')));
     }
     let (want, other) = match verb {
         SysvVerb::Enable => ('S', 'K'),
@@ -145,7 +155,9 @@ fn rc_links(lookup: &LookupPaths, verb: SysvVerb, name: &str) -> Result<bool, In
     let mut renames = Vec::new();
     let mut creates = Vec::new();
     for level in BOOT_RUNLEVELS.iter().chain(HALT_RUNLEVELS.iter()) {
-        let dir = lookup.real(Path::new(&format!("/etc/rc{level}.d")));
+        let Some(dir) = rc_dir(lookup, *level) else {
+            continue;
+        };
         let letter = if BOOT_RUNLEVELS.contains(level) {
             want
         } else {
@@ -153,8 +165,8 @@ fn rc_links(lookup: &LookupPaths, verb: SysvVerb, name: &str) -> Result<bool, In
         };
         let here: Vec<&String> = links
             .iter()
-            .filter(|(d, _)| *d == dir)
-            .map(|(_, f)| f)
+            .filter(|(l, _, _)| l == level)
+            .map(|(_, _, f)| f)
             .collect();
         if here.is_empty() {
             creates.push(dir.join(format!("{letter}01{name}")));

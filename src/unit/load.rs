@@ -10,6 +10,9 @@
 //!
 //! Only an invalid name is an error of the caller; every problem of the files makes that unit's
 //! `LoadState=` not-found, masked, error or bad-setting, never a panic.
+//!
+//! Below `--root=DIR` every path goes to the kernel as [`LookupPaths::on_disk`] resolves it,
+//! inside DIR, as `systemctl --root=DIR enable` wrote it (for the manager the root is `/`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -22,7 +25,7 @@ use super::model::{
     section_is_known, Assignment, Builder, Dependency, LoadFailure, LoadState, UnitConfig,
 };
 use super::name::{NameError, UnitName, UnitType};
-use super::paths::{normalize, LookupPaths};
+use super::paths::{normalize, Last, LookupPaths};
 use super::specifier::SpecifierContext;
 use super::syntax::{self, FileError};
 use super::sysv;
@@ -69,7 +72,7 @@ impl NameMap {
         let mut entries = HashMap::new();
         let mut listings = HashMap::new();
         for dir in &lookup.search {
-            let read = match fs::read_dir(lookup.real(dir)) {
+            let read = match lookup.on_disk(dir, Last::Follow).and_then(fs::read_dir) {
                 Ok(read) => read,
                 Err(e) => {
                     // A missing search directory holds nothing; an unreadable one is probed.
@@ -175,14 +178,16 @@ fn classify(
 ) -> Option<MapEntry> {
     let file_type = match file_type {
         Some(t) => t,
-        None => fs::symlink_metadata(lookup.real(inside)).ok()?.file_type(),
+        None => fs::symlink_metadata(lookup.on_disk(inside, Last::NoFollow).ok()?)
+            .ok()?
+            .file_type(),
     };
     if !file_type.is_symlink() {
         return file_type
             .is_file()
             .then(|| MapEntry::Fragment(inside.to_path_buf()));
     }
-    let target = fs::read_link(lookup.real(inside)).ok()?;
+    let target = fs::read_link(lookup.on_disk(inside, Last::NoFollow).ok()?).ok()?;
     let parent = inside.parent().unwrap_or(Path::new("/"));
     let target = normalize(&parent.join(target));
     if target == Path::new("/dev/null") {
@@ -216,7 +221,10 @@ fn chase(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, Failure> {
         if current == Path::new("/dev/null") {
             return Ok(current);
         }
-        match fs::read_link(lookup.real(&current)) {
+        match lookup
+            .on_disk(&current, Last::NoFollow)
+            .and_then(fs::read_link)
+        {
             Ok(target) => {
                 let parent = current.parent().unwrap_or(Path::new("/")).to_path_buf();
                 current = normalize(&parent.join(target));
@@ -249,7 +257,13 @@ fn chase(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, Failure> {
 /// The real path to open for `inside`, symlinks resolved within the root (an absolute link
 /// target means a path inside the root, not on the host).
 pub fn real_path(lookup: &LookupPaths, inside: &Path) -> Result<PathBuf, Failure> {
-    Ok(lookup.real(&chase(lookup, inside)?))
+    let final_path = chase(lookup, inside)?;
+    lookup.on_disk(&final_path, Last::Follow).map_err(|e| {
+        (
+            LoadFailure::from_io(&e),
+            format!("{}: {e}", inside.display()),
+        )
+    })
 }
 
 /// The real path of `inside` when it is a regular file. Checked before opening, as opening a
@@ -275,7 +289,10 @@ fn is_masked(lookup: &LookupPaths, inside: &Path) -> Result<bool, Failure> {
     if final_path == Path::new("/dev/null") {
         return Ok(true);
     }
-    let meta = fs::metadata(lookup.real(&final_path)).map_err(|e| {
+    let meta = lookup
+        .on_disk(&final_path, Last::Follow)
+        .and_then(fs::metadata);
+    let meta = meta.map_err(|e| {
         (
             LoadFailure::from_io(&e),
             format!("{}: {e}", inside.display()),
@@ -343,7 +360,7 @@ fn dependency_entries(
         if !map.may_exist(&dir) {
             continue;
         }
-        let Ok(read) = fs::read_dir(lookup.real(&dir)) else {
+        let Ok(read) = lookup.on_disk(&dir, Last::Follow).and_then(fs::read_dir) else {
             continue;
         };
         found.extend(
@@ -369,7 +386,7 @@ fn find_dropins(
         if !map.may_exist(&dir) {
             continue;
         }
-        let Ok(read) = fs::read_dir(lookup.real(&dir)) else {
+        let Ok(read) = lookup.on_disk(&dir, Last::Follow).and_then(fs::read_dir) else {
             continue;
         };
         for entry in read.flatten() {

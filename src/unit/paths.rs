@@ -1,11 +1,19 @@
 //! Unit search paths of systemd.unit(5) "Unit File Load Path" (lookup-paths.c), for the system,
 //! `--user` and `--global` scopes, as systemd 252 builds them on a split-/usr system like Debian's,
 //! every one of them below `--root=DIR`. `$SYSTEMD_UNIT_PATH` overrides them as it does in systemd.
+//!
+//! [`on_disk`] is how every reader and writer of unit files below a root names a file to the
+//! kernel: resolved with chase_symlinks() (src/basic/chase-symlinks.c, `CHASE_PREFIX_ROOT`), so
+//! an absolute symlink such as `DIR/etc/systemd/system -> /data/etc/systemd/system` leads to
+//! `DIR/data/…`, never to the host's `/data`.
 
 use std::env;
+use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use thiserror::Error;
+
+use crate::sys::chase::{chase, ChaseFlags};
 
 #[derive(Debug, Error)]
 pub enum PathsError {
@@ -265,6 +273,11 @@ impl LookupPaths {
         Some(Path::new("/").join(rel))
     }
 
+    /// [`on_disk`] for `inside`, a path inside the root.
+    pub fn on_disk(&self, inside: &Path, last: Last) -> io::Result<PathBuf> {
+        on_disk(&self.root, &self.real(inside), last)
+    }
+
     /// Which kind of directory holds `inside` (a path inside the root).
     pub fn origin(&self, inside: &Path) -> Origin {
         let parent_is = |dir: &Path| inside.parent() == Some(dir);
@@ -303,6 +316,38 @@ fn user_preset_dirs() -> Vec<PathBuf> {
         p("/usr/local/lib/systemd/user-preset"),
         p("/usr/lib/systemd/user-preset"),
     ]
+}
+
+/// Whether a symlink as the last component of a path is followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Last {
+    /// As open() and stat() take it: the file a symlink leads to.
+    Follow,
+    /// As lstat(), readlink(), unlink() and symlink() take it: the link itself.
+    NoFollow,
+}
+
+/// The path to hand to the kernel for `real` (a path below `root`, as [`LookupPaths::real`]
+/// makes them) so that it names what chase_symlinks() with `CHASE_PREFIX_ROOT` finds: every
+/// symlink on the way resolved inside the root (an absolute target starts again at the root, `..`
+/// stops there), the last one too with [`Last::Follow`]. What does not exist yet is appended as
+/// it is (`CHASE_NONEXISTENT`: a path about to be created). Without a root the kernel resolves
+/// exactly so, and the path is returned unchanged. What lies outside the root is refused
+/// (`EXDEV`): nothing below a root is read or written anywhere else.
+pub fn on_disk(root: &Path, real: &Path, last: Last) -> io::Result<PathBuf> {
+    if root == Path::new("/") {
+        return Ok(real.to_path_buf());
+    }
+    let inside = real
+        .strip_prefix(root)
+        .map_err(|_| io::Error::from_raw_os_error(libc::EXDEV))?;
+    let flags = ChaseFlags {
+        nofollow: last == Last::NoFollow,
+        ..ChaseFlags::NONEXISTENT
+    };
+    chase(&Path::new("/").join(inside), root, flags)
+        .map(|chased| chased.path)
+        .map_err(|e| io::Error::from_raw_os_error(e.errno()))
 }
 
 /// Lexical normalisation (no symlinks followed): `a/./b/../c` → `a/c`.
@@ -353,6 +398,34 @@ mod tests {
             Origin::RuntimeConfig
         );
         assert_eq!(lp.origin(Path::new("/opt/x.service")), Origin::Outside);
+    }
+
+    #[test]
+    fn on_disk_resolves_symlinks_inside_the_root_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("data/etc/systemd/system")).unwrap();
+        std::fs::create_dir_all(root.join("etc/systemd")).unwrap();
+        std::os::unix::fs::symlink("/data/etc/systemd/system", root.join("etc/systemd/system"))
+            .unwrap();
+        let lp = LookupPaths::new(Scope::System, Some(root)).unwrap();
+        let wants = Path::new("/etc/systemd/system/multi-user.target.wants/h.service");
+        assert_eq!(
+            lp.on_disk(wants, Last::NoFollow).unwrap(),
+            root.join("data/etc/systemd/system/multi-user.target.wants/h.service")
+        );
+        // The link itself, or where it leads.
+        let link = Path::new("/etc/systemd/system");
+        assert_eq!(lp.on_disk(link, Last::NoFollow).unwrap(), lp.real(link));
+        assert_eq!(
+            lp.on_disk(link, Last::Follow).unwrap(),
+            root.join("data/etc/systemd/system")
+        );
+        // Outside the root there is nothing to name; without a root the kernel resolves.
+        let outside = on_disk(root, Path::new("/etc/passwd"), Last::Follow).unwrap_err();
+        assert_eq!(outside.raw_os_error(), Some(libc::EXDEV));
+        let host = on_disk(Path::new("/"), Path::new("/etc/x"), Last::Follow).unwrap();
+        assert_eq!(host, p("/etc/x"));
     }
 
     #[test]
