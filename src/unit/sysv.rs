@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use super::name::{self, NameKind, UnitName, UnitType};
-use super::paths::{normalize, LookupPaths};
+use super::paths::{normalize, on_disk, Last, LookupPaths};
 
 /// Debian builds systemd with `-Dsysvinit-path=/etc/init.d`.
 pub const DEFAULT_SYSVINIT_DIRS: &[&str] = &["/etc/init.d"];
@@ -148,8 +148,12 @@ impl SysvLayout {
         layout
     }
 
+    /// Where `inside` is on disk: resolved inside the root as every reader below a root does
+    /// ([`on_disk`]), so an absolute symlink such as `/etc/init.d -> /opt/init.d` never reads
+    /// the host's scripts.
     fn real(&self, inside: &Path) -> PathBuf {
-        self.root.join(inside.strip_prefix("/").unwrap_or(inside))
+        let lexical = self.root.join(inside.strip_prefix("/").unwrap_or(inside));
+        on_disk(&self.root, &lexical, Last::Follow).unwrap_or(lexical)
     }
 
     /// Runs the generator over every script. `native_exists(name)` tells whether a native unit
@@ -309,7 +313,10 @@ pub fn native_unit_exists(lp: &LookupPaths, name: &str) -> bool {
     lp.search
         .iter()
         .filter(|dir| !lp.generators.contains(dir))
-        .any(|dir| fs::symlink_metadata(lp.real(&dir.join(name))).is_ok())
+        .any(|dir| {
+            lp.on_disk(&dir.join(name), Last::NoFollow)
+                .is_ok_and(|path| fs::symlink_metadata(path).is_ok())
+        })
 }
 
 fn sorted_entries(dir: &Path) -> Vec<String> {
@@ -815,6 +822,21 @@ mod tests {
         ] {
             assert!(unit.text.contains(line), "{line:?} not in\n{}", unit.text);
         }
+    }
+
+    /// An image keeping /etc/init.d on a volume (`/etc/init.d -> /data/init.d`): below a root
+    /// the link leads to the root's /data, never to the host's.
+    #[test]
+    fn absolute_symlinked_init_d_is_read_inside_the_root() {
+        let dir = root_with(&[("foo", LSB, 0o755)]);
+        let data = dir.path().join("data");
+        fs::create_dir_all(&data).expect("mkdir");
+        fs::rename(dir.path().join("etc/init.d"), data.join("init.d")).expect("move");
+        std::os::unix::fs::symlink("/data/init.d", dir.path().join("etc/init.d")).expect("link");
+        let unit = generate(dir.path(), Path::new("/etc/init.d/foo"), &no_native)
+            .expect("readable")
+            .expect("eligible");
+        assert_eq!(unit.name, "foo.service");
     }
 
     #[test]
