@@ -3,6 +3,7 @@
 //! (SO_PEERCRED), as systemd's D-Bus policy does: anyone may ask, only root or the manager's own
 //! uid may change state.
 
+pub mod frame;
 pub mod protocol;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -14,8 +15,14 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use thiserror::Error;
 
-/// A frame larger than this is refused: no legitimate request or reply comes close.
+/// A reply larger than this is refused by the client: no legitimate reply comes close.
 pub const FRAME_MAX: usize = 16 * 1024 * 1024;
+
+/// The largest request the manager reads; a connection sending more is closed. Requests carry
+/// unit names (at most 255 bytes each, UNIT_NAME_MAX): 1 MiB holds some 25,000 names of
+/// common length, every unit of a large distribution several times over (Debian's full set is
+/// about 3,000). It caps what any local user can make the manager hold per connection.
+pub const REQUEST_MAX: usize = 1024 * 1024;
 
 #[derive(Debug, Error)]
 pub enum IpcError {
@@ -27,6 +34,8 @@ pub enum IpcError {
     Malformed(#[from] serde_json::Error),
     #[error("Message too large")]
     TooLarge,
+    #[error("Request too large: {size} bytes, the manager takes at most {REQUEST_MAX}")]
+    RequestTooLarge { size: usize },
     #[error("Failed to read the peer's credentials: {0}")]
     Credentials(nix::errno::Errno),
 }
@@ -82,8 +91,13 @@ impl Connection {
         })
     }
 
+    /// Send a request; one the manager would refuse for its size is not sent.
     pub fn send<T: Serialize>(&mut self, message: &T) -> Result<(), IpcError> {
-        self.writer.write_all(&encode(message)?)?;
+        let bytes = encode(message)?;
+        if bytes.len() > REQUEST_MAX + 1 {
+            return Err(IpcError::RequestTooLarge { size: bytes.len() });
+        }
+        self.writer.write_all(&bytes)?;
         Ok(())
     }
 
@@ -104,29 +118,6 @@ impl Connection {
         }
         line.pop();
         decode(&line)
-    }
-}
-
-/// Non-blocking side: bytes arrive in pieces; whole frames come out.
-#[derive(Debug, Default)]
-pub struct FrameBuffer {
-    pending: Vec<u8>,
-}
-
-impl FrameBuffer {
-    /// Add received bytes; returns the complete frames they finish.
-    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<Vec<u8>>, IpcError> {
-        self.pending.extend_from_slice(bytes);
-        let mut frames = Vec::new();
-        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
-            let mut frame: Vec<u8> = self.pending.drain(..=end).collect();
-            frame.pop();
-            frames.push(frame);
-        }
-        if self.pending.len() > FRAME_MAX {
-            return Err(IpcError::TooLarge);
-        }
-        Ok(frames)
     }
 }
 
@@ -157,15 +148,6 @@ mod tests {
         assert_eq!(got.text, "line\nbreak");
         drop(client);
         assert!(matches!(server.receive::<Ping>(), Err(IpcError::Closed)));
-    }
-
-    #[test]
-    fn frame_buffer_splits_pieces_into_frames() {
-        let mut buf = FrameBuffer::default();
-        assert!(buf.push(b"{\"text\":\"a").unwrap().is_empty());
-        let frames = buf.push(b"\"}\n{\"text\":\"b\"}\n{").unwrap();
-        assert_eq!(frames.len(), 2);
-        assert_eq!(decode::<Ping>(&frames[1]).unwrap().text, "b");
     }
 
     #[test]
