@@ -103,7 +103,8 @@ pub(super) struct Clients {
     sweep_at: Option<Instant>,
     /// Connections to serve again once the loop is back (see [`Manager::complete_waiter`]).
     to_serve: Vec<u64>,
-    log: LogLimiter,
+    /// Per kind of event, so that a flood of one kind hides no other.
+    log: HashMap<&'static str, LogLimiter>,
 }
 
 impl Clients {
@@ -182,21 +183,51 @@ impl LogLimiter {
     }
 }
 
+/// Why a connection is closed while reading from it.
+#[derive(Debug)]
+enum Trouble {
+    TooLarge(crate::ipc::frame::FrameError),
+    OverBudget,
+    Failed(std::io::Error),
+}
+
+impl Trouble {
+    /// The kind of event, for rate-limiting the log.
+    fn kind(&self) -> &'static str {
+        match self {
+            Trouble::TooLarge(_) => "too large",
+            Trouble::OverBudget => "over budget",
+            Trouble::Failed(_) => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for Trouble {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Trouble::TooLarge(e) => write!(f, "{e}"),
+            Trouble::OverBudget => f.write_str("too much unfinished request data from this UID"),
+            Trouble::Failed(e) => write!(f, "{e}"),
+        }
+    }
+}
+
 /// Who a log line is about.
 fn describe(peer: &Peer) -> String {
     format!("PID {} (UID {})", peer.pid, peer.uid)
 }
 
 impl Manager {
-    /// A line about the control socket, rate-limited.
-    fn log_client_event(&mut self, message: &str) {
-        let (log, suppressed) = self.clients.log.admit(Instant::now());
+    /// A line about the control socket, rate-limited per `kind` of event.
+    fn log_client_event(&mut self, kind: &'static str, message: &str) {
+        let limiter = self.clients.log.entry(kind).or_default();
+        let (log, suppressed) = limiter.admit(Instant::now());
         if !log {
             return;
         }
         if suppressed > 0 {
             self.log_manager(&format!(
-                "Suppressed {suppressed} messages about control connections."
+                "Suppressed {suppressed} similar messages about control connections."
             ));
         }
         self.log_manager(message);
@@ -240,10 +271,12 @@ impl Manager {
             if let Some(why) = self.clients.refusal(peer.uid) {
                 // Dropping the stream closes it: the client reads end of file.
                 drop(stream);
-                self.log_client_event(&format!(
-                    "Refusing control connection from {}: {why}.",
-                    describe(&peer)
-                ));
+                self.log_client_event(
+                    why,
+                    &format!("Refusing control connection from {}: {why}.",
+                        describe(&peer)
+                    ),
+                );
                 return;
             }
         }
@@ -287,11 +320,14 @@ impl Manager {
         if writable {
             self.flush_client(id);
         }
-        if let Some(why) = self.read_client(id) {
+        if let Some(trouble) = self.read_client(id) {
             if let Some(c) = self.clients.by_id.get(&id) {
-                let line = format!("Closing control connection from {}: {why}.", describe(&c.peer));
+                let line = format!(
+                    "Closing control connection from {}: {trouble}.",
+                    describe(&c.peer)
+                );
                 self.drop_client(id);
-                self.log_client_event(&line);
+                self.log_client_event(trouble.kind(), &line);
             }
             return;
         }
@@ -301,9 +337,9 @@ impl Manager {
         }
     }
 
-    /// Take what the client sent (a share per wake, and nothing while a reply waits); the
-    /// reason to close the connection when it broke a limit.
-    fn read_client(&mut self, id: u64) -> Option<String> {
+    /// Take what the client sent (a share per wake, and nothing while a reply waits); why the
+    /// connection must close, if it must.
+    fn read_client(&mut self, id: u64) -> Option<Trouble> {
         let (uid, privileged) = {
             let c = self.clients.by_id.get(&id)?;
             if c.eof || c.replying() {
@@ -330,15 +366,15 @@ impl Manager {
                 Ok(n) => {
                     budget -= n;
                     if let Err(e) = c.input.feed(&buf[..n]) {
-                        return Some(e.to_string());
+                        return Some(Trouble::TooLarge(e));
                     }
                     if c.input.buffered().saturating_sub(held_before) > room {
-                        return Some("too much unfinished request data from this UID".into());
+                        return Some(Trouble::OverBudget);
                     }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Some(e.to_string()),
+                Err(e) => return Some(Trouble::Failed(e)),
             }
         }
         None
@@ -482,11 +518,14 @@ impl Manager {
                 Phase::Replying => "reply not taken",
                 _ => "no complete request",
             };
-            self.log_client_event(&format!(
-                "Closing control connection from {}: {why} within {}s.",
-                describe(&peer),
-                CLIENT_TIMEOUT.as_secs()
-            ));
+            self.log_client_event(
+                why,
+                &format!(
+                    "Closing control connection from {}: {why} within {}s.",
+                    describe(&peer),
+                    CLIENT_TIMEOUT.as_secs()
+                ),
+            );
         }
         let next = self.clients.by_id.values().filter_map(|c| c.deadline).min();
         if let Some(at) = next {
