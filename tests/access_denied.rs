@@ -29,7 +29,11 @@ macro_rules! job_refused {
 /// `systemctl ARGS` as uid 65534, and what systemd 252 printed on stderr and exited with.
 /// Nothing is printed on stdout by any of them.
 const REFUSALS: &[(&str, &str, i32)] = &[
-    ("reset-failed", "Failed to execute operation: Access denied\n", 1),
+    (
+        "reset-failed",
+        "Failed to execute operation: Access denied\n",
+        1,
+    ),
     (
         "reset-failed f.service",
         "Failed to reset failed state of unit f.service: Access denied\n",
@@ -96,7 +100,11 @@ const REFUSALS: &[(&str, &str, i32)] = &[
         1,
     ),
     ("daemon-reload", "Reload daemon failed: Access denied\n", 1),
-    ("daemon-reexec", "Reexecute daemon failed: Access denied\n", 1),
+    (
+        "daemon-reexec",
+        "Reexecute daemon failed: Access denied\n",
+        1,
+    ),
     ("halt", "Call to Halt failed: Access denied\n", 1),
     ("poweroff", "Call to PowerOff failed: Access denied\n", 1),
     ("reboot", "Call to Reboot failed: Access denied\n", 1),
@@ -109,11 +117,13 @@ const REFUSALS: &[(&str, &str, i32)] = &[
     ("exit 3", "Failed to set exit code: Access denied\n", 1),
 ];
 
-
 #[test]
 fn every_state_change_by_an_unprivileged_user_is_refused_in_systemds_words() {
     let sb = Sandbox::new();
-    sb.unit("f.service", "[Service]\nType=oneshot\nExecStart=/bin/false\n");
+    sb.unit(
+        "f.service",
+        "[Service]\nType=oneshot\nExecStart=/bin/false\n",
+    );
     sb.unit("s.service", "[Service]\nExecStart=/bin/sleep infinity\n");
     sb.quiet_ok(&["start", "s.service"]);
     assert_eq!(sb.systemctl(&["start", "f.service"]).code, 1);

@@ -425,7 +425,10 @@ fn a_client_that_never_reads_its_replies_is_held_to_one_and_closed() {
     figures.check("a client not reading its replies");
     let started = Instant::now();
     hostile.wait_phase("over", CLIENT_TIMEOUT + WAIT);
-    eprintln!("the non-reading client was closed after {:?}", started.elapsed());
+    eprintln!(
+        "the non-reading client was closed after {:?}",
+        started.elapsed()
+    );
     assert!(
         manager_log(&sb).contains("(UID 65534): reply not taken within 10s."),
         "{}",

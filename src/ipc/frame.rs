@@ -241,6 +241,10 @@ mod tests {
         }
         r.feed(b"\n").unwrap();
         assert_eq!(r.next_frame().map(|f| f.len()), Some(16 << 20));
-        assert!(t.elapsed() < std::time::Duration::from_secs(2), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            t.elapsed()
+        );
     }
 }

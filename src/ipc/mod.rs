@@ -1,7 +1,8 @@
 //! The control channel between `systemctl` and the manager: a unix stream socket carrying one
 //! JSON document per line in each direction. The manager learns who is calling from the kernel
 //! (SO_PEERCRED), as systemd's D-Bus policy does: anyone may ask, only root or the manager's own
-//! uid may change state.
+//! uid may change state. The manager reads requests with [`frame::FrameReader`], which takes
+//! at most [`REQUEST_MAX`] bytes per request; the client refuses to send more.
 
 pub mod frame;
 pub mod protocol;
@@ -148,6 +149,22 @@ mod tests {
         assert_eq!(got.text, "line\nbreak");
         drop(client);
         assert!(matches!(server.receive::<Ping>(), Err(IpcError::Closed)));
+    }
+
+    #[test]
+    fn a_request_over_the_managers_limit_is_not_sent() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let mut client = Connection::new(a).unwrap();
+        let huge = Ping {
+            text: "x".repeat(REQUEST_MAX),
+        };
+        assert!(matches!(
+            client.send(&huge),
+            Err(IpcError::RequestTooLarge { .. })
+        ));
+        b.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 1];
+        assert!((&b).read(&mut buf).is_err(), "nothing reached the manager");
     }
 
     #[test]

@@ -273,7 +273,8 @@ impl Manager {
                 drop(stream);
                 self.log_client_event(
                     why,
-                    &format!("Refusing control connection from {}: {why}.",
+                    &format!(
+                        "Refusing control connection from {}: {why}.",
                         describe(&peer)
                     ),
                 );
@@ -403,9 +404,10 @@ impl Manager {
                 self.send(id, &reply);
             }
         }
-        let finished = self.clients.by_id.get(&id).is_some_and(|c| {
-            c.eof && !c.replying() && !c.input.has_frame() && c.waiting.is_none()
-        });
+        let finished =
+            self.clients.by_id.get(&id).is_some_and(|c| {
+                c.eof && !c.replying() && !c.input.has_frame() && c.waiting.is_none()
+            });
         if finished {
             self.drop_client(id);
         } else {
@@ -482,8 +484,8 @@ impl Manager {
             return;
         }
         c.phase = Some(phase);
-        c.deadline = (!c.privileged && phase != Phase::Waiting)
-            .then(|| super::event::after(CLIENT_TIMEOUT));
+        c.deadline =
+            (!c.privileged && phase != Phase::Waiting).then(|| super::event::after(CLIENT_TIMEOUT));
         if let Some(at) = c.deadline {
             self.arm_client_sweep(at);
         }

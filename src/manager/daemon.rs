@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use super::clients::{Clients, ACCEPT_RETRY_DEADLINE, CLIENT_SWEEP_DEADLINE};
 use super::config::ManagerConfig;
 use super::context::{ContextError, RuntimeContext};
 use super::credentials::Accounts;
@@ -24,7 +25,6 @@ use super::state::{current_boot_id, SavedState};
 use super::syslog::{JournalSockets, Protocol, DAEMON_INFO};
 use super::unit::Unit;
 use crate::ipc::protocol::{Reply, Request, UnitStatus};
-use super::clients::{Clients, ACCEPT_RETRY_DEADLINE, CLIENT_SWEEP_DEADLINE};
 use crate::unit::load::{load_or_shipped, NameMap};
 use crate::unit::model::{LoadState, UnitConfig};
 use crate::unit::name::UnitName;
