@@ -353,16 +353,40 @@ pub fn shutdown(ctx: &Ctx, args: &[String]) -> VerbResult {
     };
     match call(&mut conn, &Request::Shutdown { action, exit_code })? {
         Reply::Done => Ok(Exit::Success),
-        Reply::AccessDenied => Err(Failed::new(
-            Exit::Failure,
-            format!("Failed to {verb} system via logind: Access denied"),
-        )),
+        Reply::AccessDenied => Err(shutdown_denied(action, exit_code, ctx.opts.force > 0)),
         Reply::Error(e) => Err(Failed::new(Exit::Failure, e)),
         _ => Err(Failed::new(
             Exit::Failure,
             "Unexpected reply from the manager.",
         )),
     }
+}
+
+/// What systemctl 252 says when a caller who may not shut the system down tries
+/// (systemctl-start-special.c, checked with systemd 252 as PID 1 without polkit): halt,
+/// poweroff and reboot ask logind first and stop at its refusal, or with `--force` call the
+/// manager's method directly; `exit N` sets the exit code first; a bare `exit` starts
+/// exit.target as a job, refused as jobs are.
+fn shutdown_denied(action: ShutdownAction, exit_code: Option<u8>, force: bool) -> Failed {
+    let logind_method = match action {
+        ShutdownAction::Halt => Some("Halt"),
+        ShutdownAction::Poweroff => Some("PowerOff"),
+        ShutdownAction::Reboot => Some("Reboot"),
+        ShutdownAction::Exit => None,
+    };
+    let message = match (logind_method, exit_code) {
+        (Some(_), _) if force => "Failed to execute operation: Access denied".to_string(),
+        (Some(method), _) => format!("Call to {method} failed: Access denied"),
+        (None, Some(_)) => "Failed to set exit code: Access denied".to_string(),
+        (None, None) => {
+            return Failed::new(
+                Exit::Unknown,
+                "Failed to start exit.target: Access denied\n\
+                 See system logs and 'systemctl status exit.target' for details.",
+            )
+        }
+    };
+    Failed::new(Exit::Failure, message)
 }
 
 /// `list-jobs`: the queue as systemctl's table, or "No jobs running.".
@@ -444,11 +468,13 @@ pub fn kill(ctx: &Ctx, args: &[String]) -> VerbResult {
             signal,
         },
     )? {
+        // systemctl's kill reports each unit and exits 1 (not 4: it does not translate the
+        // bus error as job verbs do).
         Reply::AccessDenied => {
             for u in &units {
                 eprintln!("Failed to kill unit {u}: Access denied");
             }
-            Ok(Exit::Unknown)
+            Ok(Exit::Failure)
         }
         Reply::Error(e) => Err(Failed::new(
             Exit::Failure,
@@ -469,11 +495,18 @@ pub fn reset_failed(_ctx: &Ctx, args: &[String]) -> VerbResult {
             units: units.clone(),
         },
     )? {
+        // Without units systemctl calls the manager's ResetFailed() through its generic
+        // method caller, which words every error the same way; with units, one line each.
+        // Both exit 1.
+        Reply::AccessDenied if units.is_empty() => Err(Failed::new(
+            Exit::Failure,
+            "Failed to execute operation: Access denied",
+        )),
         Reply::AccessDenied => {
             for u in &units {
                 eprintln!("Failed to reset failed state of unit {u}: Access denied");
             }
-            Ok(Exit::Unknown)
+            Ok(Exit::Failure)
         }
         _ => Ok(Exit::Success),
     }
@@ -491,10 +524,17 @@ pub fn daemon_reload(ctx: &Ctx, args: &[String]) -> VerbResult {
         return super::online::daemon_reload(ctx, args);
     };
     match call(&mut conn, &Request::DaemonReload)? {
-        Reply::AccessDenied => Err(Failed::new(
-            Exit::Unknown,
-            "Failed to reload daemon: Access denied",
-        )),
+        Reply::AccessDenied => {
+            let what = if verb_of(ctx) == "daemon-reexec" {
+                "Reexecute daemon"
+            } else {
+                "Reload daemon"
+            };
+            Err(Failed::new(
+                Exit::Failure,
+                format!("{what} failed: Access denied"),
+            ))
+        }
         _ => Ok(Exit::Success),
     }
 }

@@ -1,8 +1,10 @@
 //! The control channel between `systemctl` and the manager: a unix stream socket carrying one
 //! JSON document per line in each direction. The manager learns who is calling from the kernel
 //! (SO_PEERCRED), as systemd's D-Bus policy does: anyone may ask, only root or the manager's own
-//! uid may change state.
+//! uid may change state. The manager reads requests with [`frame::FrameReader`], which takes
+//! at most [`REQUEST_MAX`] bytes per request; the client refuses to send more.
 
+pub mod frame;
 pub mod protocol;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -14,8 +16,14 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use thiserror::Error;
 
-/// A frame larger than this is refused: no legitimate request or reply comes close.
+/// A reply larger than this is refused by the client: no legitimate reply comes close.
 pub const FRAME_MAX: usize = 16 * 1024 * 1024;
+
+/// The largest request the manager reads; a connection sending more is closed. Requests carry
+/// unit names (at most 255 bytes each, UNIT_NAME_MAX): 1 MiB holds some 25,000 names of
+/// common length, every unit of a large distribution several times over (Debian's full set is
+/// about 3,000). It caps what any local user can make the manager hold per connection.
+pub const REQUEST_MAX: usize = 1024 * 1024;
 
 #[derive(Debug, Error)]
 pub enum IpcError {
@@ -27,6 +35,8 @@ pub enum IpcError {
     Malformed(#[from] serde_json::Error),
     #[error("Message too large")]
     TooLarge,
+    #[error("Request too large: {size} bytes, the manager takes at most {REQUEST_MAX}")]
+    RequestTooLarge { size: usize },
     #[error("Failed to read the peer's credentials: {0}")]
     Credentials(nix::errno::Errno),
 }
@@ -82,8 +92,13 @@ impl Connection {
         })
     }
 
+    /// Send a request; one the manager would refuse for its size is not sent.
     pub fn send<T: Serialize>(&mut self, message: &T) -> Result<(), IpcError> {
-        self.writer.write_all(&encode(message)?)?;
+        let bytes = encode(message)?;
+        if bytes.len() > REQUEST_MAX + 1 {
+            return Err(IpcError::RequestTooLarge { size: bytes.len() });
+        }
+        self.writer.write_all(&bytes)?;
         Ok(())
     }
 
@@ -104,29 +119,6 @@ impl Connection {
         }
         line.pop();
         decode(&line)
-    }
-}
-
-/// Non-blocking side: bytes arrive in pieces; whole frames come out.
-#[derive(Debug, Default)]
-pub struct FrameBuffer {
-    pending: Vec<u8>,
-}
-
-impl FrameBuffer {
-    /// Add received bytes; returns the complete frames they finish.
-    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<Vec<u8>>, IpcError> {
-        self.pending.extend_from_slice(bytes);
-        let mut frames = Vec::new();
-        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
-            let mut frame: Vec<u8> = self.pending.drain(..=end).collect();
-            frame.pop();
-            frames.push(frame);
-        }
-        if self.pending.len() > FRAME_MAX {
-            return Err(IpcError::TooLarge);
-        }
-        Ok(frames)
     }
 }
 
@@ -160,12 +152,19 @@ mod tests {
     }
 
     #[test]
-    fn frame_buffer_splits_pieces_into_frames() {
-        let mut buf = FrameBuffer::default();
-        assert!(buf.push(b"{\"text\":\"a").unwrap().is_empty());
-        let frames = buf.push(b"\"}\n{\"text\":\"b\"}\n{").unwrap();
-        assert_eq!(frames.len(), 2);
-        assert_eq!(decode::<Ping>(&frames[1]).unwrap().text, "b");
+    fn a_request_over_the_managers_limit_is_not_sent() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let mut client = Connection::new(a).unwrap();
+        let huge = Ping {
+            text: "x".repeat(REQUEST_MAX),
+        };
+        assert!(matches!(
+            client.send(&huge),
+            Err(IpcError::RequestTooLarge { .. })
+        ));
+        b.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 1];
+        assert!((&b).read(&mut buf).is_err(), "nothing reached the manager");
     }
 
     #[test]

@@ -5,14 +5,15 @@
 //! every batch of events so that a manager killed and started again adopts what still runs.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use super::clients::{Clients, ACCEPT_RETRY_DEADLINE, CLIENT_SWEEP_DEADLINE};
 use super::config::ManagerConfig;
 use super::context::{ContextError, RuntimeContext};
 use super::credentials::Accounts;
@@ -24,7 +25,6 @@ use super::state::{current_boot_id, SavedState};
 use super::syslog::{JournalSockets, Protocol, DAEMON_INFO};
 use super::unit::Unit;
 use crate::ipc::protocol::{Reply, Request, UnitStatus};
-use crate::ipc::{self, FrameBuffer, Peer};
 use crate::unit::load::{load_or_shipped, NameMap};
 use crate::unit::model::{LoadState, UnitConfig};
 use crate::unit::name::UnitName;
@@ -128,7 +128,7 @@ pub(super) const KIND_PIDFILE: u64 = 4;
 pub(super) const KIND_SOCKET: u64 = 5;
 pub(super) const KIND_FDSTORE: u64 = 6;
 
-pub(super) fn token(kind: u64, id: u64) -> u64 {
+pub(super) const fn token(kind: u64, id: u64) -> u64 {
     (kind << KIND_SHIFT) | id
 }
 
@@ -139,8 +139,6 @@ fn split_token(t: u64) -> (u64, u64) {
 /// Deadline tokens: one state timer and one watchdog timer per unit.
 /// Deadline token of the idle trim; unit timers use `unit << 1 | kind`, far below it.
 const TRIM_DEADLINE: u64 = u64::MAX;
-/// Deadline token for watching the control socket again after running out of fds.
-const ACCEPT_RETRY_DEADLINE: u64 = u64::MAX - 1;
 
 pub(super) fn state_timer(unit: usize) -> u64 {
     (unit as u64) << 1
@@ -148,18 +146,6 @@ pub(super) fn state_timer(unit: usize) -> u64 {
 
 pub(super) fn watchdog_timer(unit: usize) -> u64 {
     ((unit as u64) << 1) | 1
-}
-
-/// A connected `systemctl`.
-struct Client {
-    stream: UnixStream,
-    peer: Peer,
-    input: FrameBuffer,
-    /// Reply bytes the client has not taken yet: written as it becomes writable, so a client
-    /// that does not read never stalls the manager.
-    output: Vec<u8>,
-    /// A job request waiting for its jobs: one slot per unit.
-    waiting: Option<Vec<Option<crate::ipc::protocol::JobOutcome>>>,
 }
 
 /// A unit's output FIFO, read by the manager.
@@ -178,14 +164,14 @@ pub struct Manager {
     pub(super) directories: DirectoryBases,
     pub(super) manager_env: Vec<(String, String)>,
     pub(super) events: EventLoop,
-    control: UnixListener,
+    pub(super) control: UnixListener,
     pub(super) notify: NotifySocket,
     pub(super) logs: LogStore,
     /// journald's sockets (`/dev/log` and the native one), when they could be set up.
     journal_sockets: Option<JournalSockets>,
     pub(super) units: Vec<Unit>,
     pub(super) by_name: HashMap<String, usize>,
-    clients: HashMap<u64, Client>,
+    pub(super) clients: Clients,
     next_id: u64,
     pub(super) log_readers: HashMap<u64, LogReader>,
     /// Pidfds of processes that are not our children (adopted after a restart): unit, pid, fd.
@@ -266,7 +252,7 @@ impl Manager {
             journal_sockets,
             units: Vec::new(),
             by_name: HashMap::new(),
-            clients: HashMap::new(),
+            clients: Clients::default(),
             next_id: 1,
             log_readers: HashMap::new(),
             pidfds: HashMap::new(),
@@ -575,6 +561,7 @@ impl Manager {
                 self.dispatch(wake);
             }
             self.dispatch_jobs();
+            self.serve_queued_clients();
             self.collect_units();
             if self.dirty {
                 self.save_state();
@@ -610,15 +597,8 @@ impl Manager {
                 release_free_memory();
                 trim_code_pages();
             }
-            Wake::Deadline(ACCEPT_RETRY_DEADLINE) => {
-                if self
-                    .events
-                    .watch(self.control.as_fd(), TOKEN_CONTROL)
-                    .is_ok()
-                {
-                    self.accept_clients();
-                }
-            }
+            Wake::Deadline(ACCEPT_RETRY_DEADLINE) => self.retry_accept(),
+            Wake::Deadline(CLIENT_SWEEP_DEADLINE) => self.sweep_clients(),
             Wake::Signal(sig) if sig == libc::SIGCHLD => self.reap(),
             Wake::Signal(sig) if sig == libc::SIGHUP => self.daemon_reload(),
             Wake::Signal(sig) if self.init => self.on_init_signal(sig),
@@ -639,12 +619,7 @@ impl Manager {
                 writable,
                 ..
             } => match split_token(token) {
-                (KIND_CLIENT, id) => {
-                    if writable {
-                        self.flush_client(id);
-                    }
-                    self.read_client(id, hangup);
-                }
+                (KIND_CLIENT, id) => self.on_client_ready(id, writable, hangup),
                 (KIND_LOG, id) => self.read_log(id),
                 (KIND_PIDFD, id) => self.on_pidfd(id),
                 (KIND_PIDFILE, id) => self.on_pidfile_event(id),
@@ -655,144 +630,10 @@ impl Manager {
         }
     }
 
-    fn accept_clients(&mut self) {
-        loop {
-            match self.control.accept() {
-                Ok((stream, _)) => {
-                    let Ok(peer) = ipc::peer_of(&stream) else {
-                        continue;
-                    };
-                    if stream.set_nonblocking(true).is_err() {
-                        continue;
-                    }
-                    let id = self.next_id();
-                    if self
-                        .events
-                        .watch(stream.as_fd(), token(KIND_CLIENT, id))
-                        .is_err()
-                    {
-                        continue;
-                    }
-                    self.clients.insert(
-                        id,
-                        Client {
-                            stream,
-                            peer,
-                            input: FrameBuffer::default(),
-                            output: Vec::new(),
-                            waiting: None,
-                        },
-                    );
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
-                    // Out of fds: the listener stays readable, so stop watching it for a
-                    // moment instead of spinning; clients wait in the backlog meanwhile.
-                    self.events.unwatch(self.control.as_fd());
-                    let at = super::event::after(std::time::Duration::from_millis(100));
-                    self.events.set_deadline(at, ACCEPT_RETRY_DEADLINE);
-                    return;
-                }
-                Err(_) => return,
-            }
-        }
-    }
-
-    fn drop_client(&mut self, id: u64) {
-        if let Some(c) = self.clients.remove(&id) {
-            self.events.unwatch(c.stream.as_fd());
-        }
-        self.forget_waiter(id);
-    }
-
-    fn read_client(&mut self, id: u64, hangup: bool) {
-        let mut frames = Vec::new();
-        let mut closed = hangup;
-        if let Some(client) = self.clients.get_mut(&id) {
-            let mut buf = [0u8; 8192];
-            loop {
-                match client.stream.read(&mut buf) {
-                    Ok(0) => {
-                        closed = true;
-                        break;
-                    }
-                    Ok(n) => match client.input.push(&buf[..n]) {
-                        Ok(f) => frames.extend(f),
-                        Err(_) => {
-                            closed = true;
-                            break;
-                        }
-                    },
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(_) => {
-                        closed = true;
-                        break;
-                    }
-                }
-            }
-        }
-        for frame in frames {
-            let reply = match ipc::decode::<Request>(&frame) {
-                Ok(request) => self.handle(id, request),
-                Err(e) => Some(Reply::Error(e.to_string())),
-            };
-            if let Some(reply) = reply {
-                self.send(id, &reply);
-            }
-        }
-        if closed {
-            self.drop_client(id);
-        }
-    }
-
-    pub(super) fn send(&mut self, id: u64, reply: &Reply) {
-        let Some(client) = self.clients.get_mut(&id) else {
-            return;
-        };
-        let Ok(bytes) = ipc::encode(reply) else {
-            return;
-        };
-        client.output.extend_from_slice(&bytes);
-        self.flush_client(id);
-    }
-
-    /// Write what the client will take now; wait for it to become writable for the rest.
-    fn flush_client(&mut self, id: u64) {
-        let Some(client) = self.clients.get_mut(&id) else {
-            return;
-        };
-        let mut broken = false;
-        while !client.output.is_empty() {
-            match client.stream.write(&client.output) {
-                Ok(0) => {
-                    broken = true;
-                    break;
-                }
-                Ok(n) => {
-                    client.output.drain(..n);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                Err(_) => {
-                    broken = true;
-                    break;
-                }
-            }
-        }
-        if broken {
-            self.drop_client(id);
-            return;
-        }
-        let pending = !client.output.is_empty();
-        self.events
-            .want_writable(client.stream.as_fd(), token(KIND_CLIENT, id), pending);
-    }
-
-    fn handle(&mut self, client: u64, request: Request) -> Option<Reply> {
-        let peer = self.clients.get(&client)?.peer;
+    pub(super) fn handle(&mut self, client: u64, request: Request) -> Option<Reply> {
+        let peer = self.clients.peer(client)?;
         self.map_rebuilt = false;
-        if matches!(request, Request::Job { .. }) && self.clients.get(&client)?.waiting.is_some() {
+        if matches!(request, Request::Job { .. }) && self.clients.is_waiting(client) {
             return Some(Reply::Error(
                 "A job request is already pending on this connection.".into(),
             ));
@@ -846,40 +687,6 @@ impl Manager {
                 Some(Reply::Done)
             }
             Request::ListJobs => Some(Reply::JobList(self.list_jobs())),
-        }
-    }
-
-    /// Record a job outcome for a waiting client; reply once all its slots are filled.
-    pub(super) fn complete_waiter(
-        &mut self,
-        client: u64,
-        slot: usize,
-        outcome: crate::ipc::protocol::JobOutcome,
-    ) {
-        let done = {
-            let Some(c) = self.clients.get_mut(&client) else {
-                return;
-            };
-            let Some(waiting) = c.waiting.as_mut() else {
-                return;
-            };
-            if let Some(s) = waiting.get_mut(slot) {
-                *s = Some(outcome);
-            }
-            waiting.iter().all(Option::is_some)
-        };
-        if done {
-            if let Some(c) = self.clients.get_mut(&client) {
-                let outcomes = c.waiting.take().unwrap_or_default();
-                let reply = Reply::Jobs(outcomes.into_iter().flatten().collect());
-                self.send(client, &reply);
-            }
-        }
-    }
-
-    pub(super) fn begin_waiting(&mut self, client: u64, slots: usize) {
-        if let Some(c) = self.clients.get_mut(&client) {
-            c.waiting = Some(vec![None; slots]);
         }
     }
 

@@ -108,13 +108,17 @@ impl EventLoop {
             })
     }
 
-    /// Also wake when `fd` (already watched under `token`) becomes writable, or stop doing so.
-    pub fn want_writable(&self, fd: BorrowedFd<'_>, token: u64, on: bool) {
-        let flags = if on {
-            EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT
-        } else {
-            EpollFlags::EPOLLIN
-        };
+    /// What `fd` (already watched under `token`) wakes the loop for: input, room to write, both,
+    /// or neither (hangup and errors only). A reader that stops taking input while its peer
+    /// still sends must drop `readable`, or the level-triggered loop would spin on it.
+    pub fn set_interest(&self, fd: BorrowedFd<'_>, token: u64, readable: bool, writable: bool) {
+        let mut flags = EpollFlags::empty();
+        if readable {
+            flags |= EpollFlags::EPOLLIN;
+        }
+        if writable {
+            flags |= EpollFlags::EPOLLOUT;
+        }
         let mut event = EpollEvent::new(flags, token);
         let _ = self.epoll.modify(fd, &mut event);
     }

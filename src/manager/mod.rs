@@ -8,6 +8,7 @@
 //! environment of a command (`exec_env`), transactions and the unit graph (`transaction`), what
 //! a unit's change of state sets off (`reactions`), the manager as PID 1 (`init`), and timer units (`timer`).
 
+mod clients;
 pub mod config;
 pub mod context;
 pub mod credentials;
