@@ -711,7 +711,7 @@ fn parsers_and_the_request_decoder_survive_mutated_inputs() {
     let seed: u64 = std::env::var("FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_13);
+        .unwrap_or(0x005e_ed13);
     let budget = Duration::from_secs_f64(seconds / TARGETS.len() as f64);
     let corpus = Seeds::load();
     // Panics are caught and reported with their input; the hook only keeps the message.
