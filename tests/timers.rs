@@ -464,3 +464,33 @@ fn a_calendar_spec_that_cannot_be_computed_is_dropped_with_a_warning() {
     let o = sb.systemctl(&["start", "zoned.timer"]);
     assert_ne!(o.code, 0, "{o:?}");
 }
+
+/// Issue 13: `OnCalendar=25:00` was kept, the timer `active` with no next elapse, never firing.
+/// systemd 252 ignores an out-of-range spec with "Failed to parse calendar specification" (see
+/// tests/calendar_differential.rs, against its own loader): a timer left without a time is
+/// refused, one with a valid spec besides keeps firing on it.
+#[test]
+fn out_of_range_calendar_specs_are_ignored_and_the_valid_one_fires() {
+    let sb = Sandbox::new();
+    sb.unit("never.service", &counting_service("/run/never.log"));
+    sb.unit(
+        "never.timer",
+        "[Timer]\nOnCalendar=25:00\nOnCalendar=*-13-01\n",
+    );
+    assert_eq!(sb.prop("never.timer", "LoadState"), "bad-setting");
+    let o = sb.systemctl(&["start", "never.timer"]);
+    assert_ne!(o.code, 0, "{o:?}");
+    sb.unit("mixed.service", &counting_service("/run/mixed.log"));
+    sb.unit(
+        "mixed.timer",
+        "[Timer]\nOnCalendar=00:60\nOnCalendar=*:*:* UTC\nAccuracySec=1us\n",
+    );
+    sb.quiet_ok(&["start", "mixed.timer"]);
+    assert_eq!(
+        sb.prop("mixed.timer", "TimersCalendar")
+            .matches("OnCalendar=")
+            .count(),
+        1
+    );
+    sb.wait_for_lines("/run/mixed.log", 1);
+}

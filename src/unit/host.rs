@@ -65,9 +65,15 @@ pub fn kernel_release() -> String {
         .unwrap_or_default()
 }
 
-/// `%b`: this boot's id, without dashes.
+/// `%b`: this boot's id, without dashes. Read once: it does not change while a process lives,
+/// and a value with thousands of `%b` would otherwise read /proc for each.
 pub fn boot_id() -> Option<String> {
-    first_line(Path::new("/proc/sys/kernel/random/boot_id")).map(|b| b.replace('-', ""))
+    static BOOT_ID: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    BOOT_ID
+        .get_or_init(|| {
+            first_line(Path::new("/proc/sys/kernel/random/boot_id")).map(|b| b.replace('-', ""))
+        })
+        .clone()
 }
 
 /// `%m`: the machine id of the tree at `root`.

@@ -1296,12 +1296,14 @@ impl Builder {
                 if value.is_empty() {
                     self.timer.calendar.clear();
                 } else if let Some(v) = self.printf(a, value) {
-                    // systemd keeps the parsed spec and prints it normalized. One we cannot
-                    // read (invalid, or beyond the subset calendar.rs computes: time zones,
-                    // `~`) would never elapse: dropped with systemd's line for a bad spec.
-                    match calendar::normalize(&v) {
-                        Some(spec) => self.timer.calendar.push(spec),
-                        None => self.warn(
+                    // systemd keeps the parsed spec and prints it normalized. One in a named
+                    // time zone, whose next elapse we do not compute, would never elapse: it is
+                    // dropped with systemd's line for an invalid one (README, "Where we differ").
+                    match calendar::CalendarSpec::parse(&v) {
+                        Ok(spec) if !spec.has_named_time_zone() => {
+                            self.timer.calendar.push(spec.to_string())
+                        }
+                        _ => self.warn(
                             a,
                             format!("Failed to parse calendar specification, ignoring: {v}"),
                         ),
