@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use systemctl_shim::ipc::frame::FrameReader;
 use systemctl_shim::ipc::protocol::{JobMode, JobVerb, KillWhom, Request, ShutdownAction};
 use systemctl_shim::manager::credentials::Accounts;
 use systemctl_shim::manager::notify::NotifyMessage;
@@ -125,6 +126,11 @@ const TARGETS: &[Target] = &[
         run: |input| {
             let _ = systemctl_shim::ipc::decode::<Request>(input);
         },
+    },
+    Target {
+        name: "control-stream",
+        seeds: |_| request_streams(),
+        run: run_control_stream,
     },
 ];
 
@@ -408,6 +414,59 @@ fn tmpfiles_seeds() -> Vec<Vec<u8>> {
         );
     }
     seeds
+}
+
+/// Several requests back to back on one connection, as a pipelining client sends them.
+fn request_streams() -> Vec<Vec<u8>> {
+    let requests = request_seeds();
+    requests
+        .iter()
+        .zip(requests.iter().cycle().skip(1))
+        .map(|(a, b)| [a.as_slice(), b"\n", b.as_slice(), b"\n"].concat())
+        .collect()
+}
+
+/// The manager's side of the control socket: the bytes arrive in chunks whose sizes the input's
+/// own bytes choose, are cut into frames with a small limit, and each frame is decoded. Whatever
+/// the split, the frames are exactly the input's newline-separated pieces up to the first one
+/// over the limit, and none is longer than the limit.
+fn run_control_stream(input: &[u8]) {
+    const LIMIT: usize = 512;
+    let mut reader = FrameReader::new(LIMIT);
+    let mut frames = Vec::new();
+    let mut rest = input;
+    let mut refused = false;
+    while !rest.is_empty() {
+        let take = (usize::from(rest[0]) % 97 + 1).min(rest.len());
+        let (chunk, tail) = rest.split_at(take);
+        rest = tail;
+        match reader.push(chunk) {
+            Ok(done) => frames.extend(done),
+            Err(_) => {
+                refused = true;
+                break;
+            }
+        }
+    }
+    for frame in &frames {
+        assert!(
+            frame.len() <= LIMIT,
+            "a frame of {} bytes passed",
+            frame.len()
+        );
+        let _ = systemctl_shim::ipc::decode::<Request>(frame);
+    }
+    // The newline-separated pieces; the last one is unfinished.
+    let expected: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
+    let complete = &expected[..expected.len() - 1];
+    if refused {
+        // Refused at a piece over the limit; the frames before it (those finished in the same
+        // chunk may be dropped with it) came out intact.
+        assert_eq!(&expected[..frames.len()], frames.as_slice());
+        assert!(expected[frames.len()..].iter().any(|p| p.len() > LIMIT));
+    } else {
+        assert_eq!(complete, frames.as_slice());
+    }
 }
 
 fn request_seeds() -> Vec<Vec<u8>> {
