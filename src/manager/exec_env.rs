@@ -903,19 +903,26 @@ pub fn create_directories(ctx: &ExecContext) -> Result<(), ExecEnvError> {
             } else {
                 owner
             };
-            make_directory(&path, mode, kind == DirectoryKind::Configuration, owner).map_err(
-                |source| ExecEnvError::Directory {
-                    kind,
-                    path: path.clone(),
-                    source,
-                },
-            )?;
+            let base = kind.base(ctx.directories);
+            make_directory(
+                base,
+                &path,
+                mode,
+                kind == DirectoryKind::Configuration,
+                owner,
+            )
+            .map_err(|source| ExecEnvError::Directory {
+                kind,
+                path: path.clone(),
+                source,
+            })?;
         }
     }
     Ok(())
 }
 
 fn make_directory(
+    base: &Path,
     path: &Path,
     mode: u32,
     keep_existing: bool,
@@ -931,12 +938,12 @@ fn make_directory(
     let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
         return Err(io::Error::from_raw_os_error(libc::EINVAL));
     };
-    chase(parent, Path::new("/"), safe).map_err(chase_error)?;
+    chase_below(base, parent, safe).map_err(chase_error)?;
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o755)
         .create(parent)?;
-    let parent = chase(parent, Path::new("/"), ChaseFlags::SAFE).map_err(chase_error)?;
+    let parent = chase_below(base, parent, ChaseFlags::SAFE).map_err(chase_error)?;
     let parent_fd = parent
         .fd
         .as_ref()
@@ -960,7 +967,7 @@ fn make_directory(
         .map(|st| st.st_mode & libc::S_IFMT == libc::S_IFLNK)
         .map_err(io::Error::from)?;
     let chased = if is_symlink {
-        chase(path, Path::new("/"), ChaseFlags::SAFE).map_err(chase_error)?
+        chase_below(base, path, ChaseFlags::SAFE).map_err(chase_error)?
     } else {
         Chased {
             path: path.to_path_buf(),
@@ -992,6 +999,27 @@ fn make_directory(
     Ok(())
 }
 
+/// chase_symlinks() with `flags` (CHASE_SAFE) where only a step below `base` may be refused:
+/// `/var/lib` and its ancestors are the administrator's, and in a user namespace `/` belongs to
+/// an unmapped uid, which would make every path unsafe.
+fn chase_below(base: &Path, path: &Path, flags: ChaseFlags) -> Result<Chased, ChaseError> {
+    // `from` is a resolved path: compare it with the base resolved (an image may link /var/lib
+    // to a volume).
+    let base = fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    match chase(path, Path::new("/"), flags) {
+        Err(ChaseError::UnsafeTransition { from, .. })
+            if from == base || !from.starts_with(&base) =>
+        {
+            let unchecked = ChaseFlags {
+                safe: false,
+                ..flags
+            };
+            chase(path, Path::new("/"), unchecked)
+        }
+        other => other,
+    }
+}
+
 /// A refused or failed resolution as the error the directory's setting reports.
 fn chase_error(e: ChaseError) -> io::Error {
     match e {
@@ -1021,7 +1049,7 @@ pub fn remove_runtime_directories(ctx: &ExecContext, restarting: bool) {
             nofollow: true,
             ..ChaseFlags::SAFE
         };
-        if let Ok(chased) = chase(&path, Path::new("/"), nofollow) {
+        if let Ok(chased) = chase_below(&ctx.directories.runtime, &path, nofollow) {
             // remove_dir_all() removes a symlink itself, never what it points to
             let _ = fs::remove_dir_all(&chased.path);
         }
