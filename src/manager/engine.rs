@@ -1612,7 +1612,8 @@ impl Manager {
     }
 
     pub(super) fn receive_notifications(&mut self) {
-        loop {
+        // A bounded batch per wake: any local user may write to the socket (see notify.rs).
+        for _ in 0..super::notify::MESSAGES_PER_WAKE {
             let received = match self.notify.receive() {
                 Ok(Some(r)) => r,
                 Ok(None) => return,

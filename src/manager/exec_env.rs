@@ -24,12 +24,16 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use nix::fcntl::{openat, OFlag};
+use nix::sys::stat::{fstat, Mode};
 use thiserror::Error;
 
 use super::config::ManagerConfig;
 use super::credentials::{Accounts, CredentialsError, PasswdEntry};
 use super::limits::{self, Limit};
 use super::spawn::{self, Credentials, ExecPlan, SpawnError};
+use crate::sys::chase::{chase, ChaseError, ChaseFlags, Chased};
+use crate::sys::chown::chown_tree;
 use crate::unit::command::{self, ExecCommand};
 use crate::unit::envfile::{self, EnvFileError};
 use crate::unit::model::{DirectoryPreserve, ExecKind, ExecSettings, UnitConfig};
@@ -899,70 +903,129 @@ pub fn create_directories(ctx: &ExecContext) -> Result<(), ExecEnvError> {
             } else {
                 owner
             };
-            make_directory(&path, mode, kind == DirectoryKind::Configuration, owner).map_err(
-                |source| ExecEnvError::Directory {
-                    kind,
-                    path: path.clone(),
-                    source,
-                },
-            )?;
+            let base = kind.base(ctx.directories);
+            make_directory(
+                base,
+                &path,
+                mode,
+                kind == DirectoryKind::Configuration,
+                owner,
+            )
+            .map_err(|source| ExecEnvError::Directory {
+                kind,
+                path: path.clone(),
+                source,
+            })?;
         }
     }
     Ok(())
 }
 
 fn make_directory(
+    base: &Path,
     path: &Path,
     mode: u32,
     keep_existing: bool,
     owner: Option<(u32, u32)>,
 ) -> io::Result<()> {
-    if let Some(parent) = path.parent() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o755)
-            .create(parent)?;
-    }
-    match fs::DirBuilder::new().mode(mode).create(path) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            if !fs::metadata(path)?.is_dir() {
-                return Err(io::Error::from_raw_os_error(libc::ENOTDIR));
-            }
-            if keep_existing {
-                return Ok(());
-            }
+    // The parents may lie in a directory the service's user owns (`StateDirectory=app
+    // app/cache`): resolved as chase_symlinks(CHASE_SAFE) does, so a symlink that user planted
+    // into a directory of root's is refused before anything is made or changed there.
+    let safe = ChaseFlags {
+        nonexistent: true,
+        ..ChaseFlags::SAFE
+    };
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    };
+    chase_below(base, parent, safe).map_err(chase_error)?;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(parent)?;
+    let parent = chase_below(base, parent, ChaseFlags::SAFE).map_err(chase_error)?;
+    let parent_fd = parent
+        .fd
+        .as_ref()
+        .ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))?;
+    let created = match nix::sys::stat::mkdirat(parent_fd, name, Mode::from_bits_truncate(mode)) {
+        Ok(()) => true,
+        Err(nix::Error::EEXIST) => false,
+        Err(e) => return Err(e.into()),
+    };
+    // Everything from here on goes through one descriptor of the directory: its owner may swap
+    // the path for a symlink at any moment. The directory itself is the user's to own; a
+    // symlink in its place (an image keeping its state on a volume) is followed only where
+    // CHASE_SAFE allows, never from the user's directory into another owner's.
+    let entry = openat(
+        parent_fd,
+        name,
+        OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )?;
+    let is_symlink = fstat(&entry)
+        .map(|st| st.st_mode & libc::S_IFMT == libc::S_IFLNK)
+        .map_err(io::Error::from)?;
+    let chased = if is_symlink {
+        chase_below(base, path, ChaseFlags::SAFE).map_err(chase_error)?
+    } else {
+        Chased {
+            path: path.to_path_buf(),
+            fd: Some(entry),
         }
-        Err(e) => return Err(e),
+    };
+    let dir = chased
+        .reopen(OFlag::O_RDONLY | OFlag::O_DIRECTORY)
+        .map_err(chase_error)?;
+    if keep_existing && !created {
+        return Ok(());
     }
     // mkdir() applied the manager's umask; the setting's mode is exact
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
+    dir.set_permissions(fs::Permissions::from_mode(mode))?;
     if let Some((uid, gid)) = owner {
-        chown_tree(path, uid, gid)?;
+        chown_tree(&dir, uid, gid).map_err(|e| {
+            // A rootless container's user namespace maps few ids (often only root): say so, the
+            // bare errno reads like a bad setting.
+            if e.raw_os_error() == Some(libc::EINVAL) {
+                let why = format!(
+                    "Invalid argument (uid {uid} or gid {gid} is not mapped in this user namespace)"
+                );
+                io::Error::new(io::ErrorKind::InvalidInput, why)
+            } else {
+                e
+            }
+        })?;
     }
     Ok(())
 }
 
-/// `path_chown_recursive()`: the directory and everything below it, symlinks not followed.
-fn chown_tree(path: &Path, uid: u32, gid: u32) -> io::Result<()> {
-    std::os::unix::fs::lchown(path, Some(uid), Some(gid)).map_err(|e| {
-        // A rootless container's user namespace maps few ids (often only root): say so, the
-        // bare errno reads like a bad setting.
-        if e.raw_os_error() == Some(libc::EINVAL) {
-            let why = format!(
-                "Invalid argument (uid {uid} or gid {gid} is not mapped in this user namespace)"
-            );
-            io::Error::new(io::ErrorKind::InvalidInput, why)
-        } else {
-            e
+/// chase_symlinks() with `flags` (CHASE_SAFE) where only a step below `base` may be refused:
+/// `/var/lib` and its ancestors are the administrator's, and in a user namespace `/` belongs to
+/// an unmapped uid, which would make every path unsafe.
+fn chase_below(base: &Path, path: &Path, flags: ChaseFlags) -> Result<Chased, ChaseError> {
+    // `from` is a resolved path: compare it with the base resolved (an image may link /var/lib
+    // to a volume).
+    let base = fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    match chase(path, Path::new("/"), flags) {
+        Err(ChaseError::UnsafeTransition { from, .. })
+            if from == base || !from.starts_with(&base) =>
+        {
+            let unchecked = ChaseFlags {
+                safe: false,
+                ..flags
+            };
+            chase(path, Path::new("/"), unchecked)
         }
-    })?;
-    if fs::symlink_metadata(path)?.is_dir() {
-        for entry in fs::read_dir(path)? {
-            chown_tree(&entry?.path(), uid, gid)?;
-        }
+        other => other,
     }
-    Ok(())
+}
+
+/// A refused or failed resolution as the error the directory's setting reports.
+fn chase_error(e: ChaseError) -> io::Error {
+    match e {
+        ChaseError::Os { errno, .. } => io::Error::from(errno),
+        unsafe_path => io::Error::other(unsafe_path.to_string()),
+    }
 }
 
 /// On stop: remove the `RuntimeDirectory=` directories unless `RuntimeDirectoryPreserve=yes`,
@@ -980,8 +1043,16 @@ pub fn remove_runtime_directories(ctx: &ExecContext, restarting: bool) {
     }
     for name in &s.runtime_directory {
         let path = ctx.directories.runtime.join(name);
-        // remove_dir_all() removes a symlink itself, never what it points to
-        let _ = fs::remove_dir_all(&path);
+        // The path may pass through a directory of the service's user (`RuntimeDirectory=app
+        // app/sub`): not through a symlink of theirs into root's files.
+        let nofollow = ChaseFlags {
+            nofollow: true,
+            ..ChaseFlags::SAFE
+        };
+        if let Ok(chased) = chase_below(&ctx.directories.runtime, &path, nofollow) {
+            // remove_dir_all() removes a symlink itself, never what it points to
+            let _ = fs::remove_dir_all(&chased.path);
+        }
     }
 }
 

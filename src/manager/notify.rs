@@ -18,6 +18,12 @@ use thiserror::Error;
 /// sd_notify(3) messages are small; systemd reads at most this much of one.
 pub const NOTIFY_BUFFER_MAX: usize = 4096;
 
+/// How many datagrams the manager reads per wake. The socket is open to every local user
+/// (services run as any uid), so a flood must not keep the manager from its clients, its
+/// children and its other sockets: the rest waits for the next turn of the event loop, as
+/// sd-event dispatches one datagram per iteration in systemd.
+pub const MESSAGES_PER_WAKE: usize = 64;
+
 #[derive(Debug, Error)]
 pub enum NotifyError {
     #[error("Failed to set up the notification socket {path}: {source}")]

@@ -2,3 +2,4 @@
 //! other layer and importing none of them (youki's syscall seam; systemd's src/basic/).
 
 pub mod chase;
+pub mod chown;

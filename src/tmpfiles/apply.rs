@@ -16,6 +16,7 @@ use nix::sys::stat::{Mode, SFlag};
 use thiserror::Error;
 
 use super::line::{Item, ItemType};
+use crate::sys::chase::{chase, ChaseError, ChaseFlags};
 
 #[derive(Debug, Error)]
 pub enum ApplyError {
@@ -67,6 +68,15 @@ pub enum ApplyError {
     Remove { path: String, reason: String },
     #[error("rm_rf({path}): {reason}")]
     RemoveTree { path: String, reason: String },
+    /// chase_symlinks()'s CHASE_WARN text for `-ENOLINK`.
+    #[error("Detected unsafe path transition {from} (owned by {from_user}) \u{2192} {to} (owned by {to_user}) during canonicalization of {path}.")]
+    UnsafePath {
+        from: String,
+        from_user: String,
+        to: String,
+        to_user: String,
+        path: String,
+    },
 }
 
 fn errno_of(e: &io::Error) -> i32 {
@@ -792,9 +802,77 @@ fn for_each_match(
     mut action: impl FnMut(&str) -> Result<(), ApplyError>,
 ) {
     for path in glob(&item.path) {
-        if let Err(e) = action(&path) {
+        let checked = match safe_lookup(item.kind) {
+            Some(parent) => refuse_unsafe(&path, parent),
+            None => Ok(()),
+        };
+        if let Err(e) = checked.and_then(|()| action(&path)) {
             errors.push(e);
         }
+    }
+}
+
+/// The name systemd's uid_to_name() gives `uid`: the user's, else the number.
+fn user_name(uid: u32) -> String {
+    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+        .ok()
+        .flatten()
+        .map_or_else(|| uid.to_string(), |u| u.name)
+}
+
+/// 252's path_open_parent_safe() (`parent`) and the CHASE_SAFE|CHASE_NOFOLLOW lookup of
+/// path_set_perms(): lines run as root at boot over paths below directories that services'
+/// users own, so a step from such a user's directory or symlink to another owner's files
+/// refuses the line. Only that refusal is decided here; other failures are left to the action.
+fn refuse_unsafe(path: &str, parent: bool) -> Result<(), ApplyError> {
+    let (target, flags) = if parent {
+        let flags = ChaseFlags {
+            nonexistent: true,
+            ..ChaseFlags::SAFE
+        };
+        (parent_of(path), flags)
+    } else {
+        let flags = ChaseFlags {
+            nofollow: true,
+            ..ChaseFlags::SAFE
+        };
+        (path, flags)
+    };
+    match chase(Path::new(target), Path::new("/"), flags) {
+        Err(ChaseError::UnsafeTransition {
+            from,
+            from_uid,
+            to,
+            to_uid,
+            ..
+        }) => Err(ApplyError::UnsafePath {
+            from: from.display().to_string(),
+            from_user: user_name(from_uid),
+            to: to.display().to_string(),
+            to_user: user_name(to_uid),
+            path: target.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the action of `kind` works on the path's parent (it creates or writes the path) or
+/// on the path itself (it fixes what exists); `None` for those 252 resolves without CHASE_SAFE.
+fn safe_lookup(kind: ItemType) -> Option<bool> {
+    use ItemType::*;
+    match kind {
+        IgnorePath | IgnoreDirectoryPath | RemovePath | RecursiveRemovePath => None,
+        EmptyDirectory
+        | AdjustMode
+        | RelabelPath
+        | RecursiveRelabelPath
+        | SetXattr
+        | RecursiveSetXattr
+        | SetAcl
+        | RecursiveSetAcl
+        | SetAttribute
+        | RecursiveSetAttribute => Some(false),
+        _ => Some(true),
     }
 }
 
@@ -802,6 +880,16 @@ fn for_each_match(
 pub fn create(item: &Item, notes: &mut Notes) -> Vec<ApplyError> {
     use ItemType::*;
     let mut errors = Vec::new();
+    // The lines that name one path check it here; globbing ones each match in for_each_match().
+    let globbing = matches!(
+        item.kind,
+        WriteFile | EmptyDirectory | AdjustMode | RelabelPath | RecursiveRelabelPath
+    );
+    if let (Some(parent), false) = (safe_lookup(item.kind), globbing) {
+        if let Err(e) = refuse_unsafe(&item.path, parent) {
+            return vec![e];
+        }
+    }
     let single = match item.kind {
         IgnorePath | IgnoreDirectoryPath | RemovePath | RecursiveRemovePath => Ok(()),
         CreateFile if item.append_or_force => truncate_file(item, notes),
