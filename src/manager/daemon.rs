@@ -429,7 +429,7 @@ impl Manager {
     }
 
     /// The table entry for `name` even if no file names it (a unit a previous manager ran).
-    fn unit_index(&mut self, name: &UnitName) -> usize {
+    pub(super) fn unit_index(&mut self, name: &UnitName) -> usize {
         if let Some(i) = self.loaded_index(name) {
             return i;
         }
@@ -513,22 +513,13 @@ impl Manager {
         }
     }
 
-    /// Bring back what a previous manager left: units still running are adopted.
+    /// Bring back what a previous manager left: see `coldplug.rs`.
     fn adopt(&mut self) {
-        let (saved, notes) = SavedState::load(&self.ctx.state_file(), &self.boot_id);
+        let (saved, notes) = SavedState::read(&self.ctx.state_file(), &self.boot_id);
         for note in notes {
             eprintln!("{note}");
         }
-        for (name, record) in saved.units {
-            let Ok(unit_name) = UnitName::parse(&name) else {
-                continue;
-            };
-            let index = self.unit_index(&unit_name);
-            self.adopt_unit(index, &record);
-            self.timer_adopted(index, &record);
-        }
-        self.reopen_adopted_sockets();
-        self.dirty = true;
+        self.coldplug(saved);
     }
 
     fn create_marker(&mut self) {
@@ -538,7 +529,7 @@ impl Manager {
         }
     }
 
-    fn save_state(&mut self) {
+    pub(super) fn save_state(&mut self) {
         let mut saved = SavedState {
             boot_id: self.boot_id.clone(),
             units: BTreeMap::new(),
@@ -814,7 +805,12 @@ impl Manager {
                 units,
                 no_block,
                 mode,
-            } => self.queue_jobs(client, verb, &units, no_block, mode),
+            } => {
+                let reply = self.queue_jobs(client, verb, &units, no_block, mode);
+                // A job accepted is on file before the client hears of it.
+                self.save_state();
+                reply
+            }
             Request::Kill {
                 units,
                 whom,

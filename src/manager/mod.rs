@@ -12,6 +12,7 @@ pub mod config;
 pub mod context;
 pub mod credentials;
 pub mod daemon;
+mod coldplug;
 mod engine;
 pub mod event;
 pub mod exec_env;
