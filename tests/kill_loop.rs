@@ -121,11 +121,12 @@ impl Kind {
             Kind::Notify => (
                 "notify",
                 format!(
-                    "{} --delay 0.15 --append /run/kl/{name}.ready try-{{pid}} READY=1 \
-                     --append /run/kl/{name}.ready sent-{{pid}} --then-sleep",
+                    "{} --delay 0.15 --append /run/kl/{name}.ready try-{{monotonic}} READY=1 \
+                     --append /run/kl/{name}.ready sent-{{monotonic}} --then-sleep",
                     sb.daemon("notify.py")
                 ),
-                String::new(),
+                // A READY=1 lost with a manager costs this long (see notify_ready_lost()).
+                "TimeoutStartSec=3\n".to_string(),
             ),
         };
         format!(
@@ -222,13 +223,31 @@ fn observe(sb: &Sandbox, units: &[Kind]) -> BTreeMap<&'static str, Seen> {
     seen
 }
 
-/// The last daemon of a notify unit never got READY=1 through: it announced the attempt and
-/// not the success (its send failed while no manager listened, and it exited).
-fn notify_ready_lost(sb: &Sandbox, kind: Kind) -> bool {
+/// CLOCK_MONOTONIC in microseconds, the clock notify.py's `{monotonic}` reads.
+fn monotonic_usec() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime into a timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000
+}
+
+/// The notify daemon's last READY=1 went out before the new manager listened (`listening`,
+/// monotonic µs): into the socket of the manager that was killed, or to no socket at all (then
+/// notify.py exits). Nobody can hear it again: the start fails, by its timeout or by the
+/// daemon's exit, with nothing left running (a difference from systemd, which keeps its notify
+/// socket across a re-exec).
+fn notify_ready_lost(sb: &Sandbox, kind: Kind, listening: u64) -> bool {
     let log = sb
         .read(&format!("/run/kl/{}.ready", kind.name()))
         .unwrap_or_default();
-    log.lines().last().is_some_and(|l| l.starts_with("try-"))
+    let last_try = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("try-")?.parse::<u64>().ok())
+        .next_back();
+    last_try.is_some_and(|t| t < listening)
 }
 
 /// The oneshot's runs never overlapped and the last one finished.
@@ -239,14 +258,17 @@ fn oneshot_runs_ok(sb: &Sandbox, kind: Kind) -> Result<(), String> {
     let lines: Vec<&str> = runs.lines().collect();
     for (n, pair) in lines.chunks(2).enumerate() {
         if pair != ["begin", "end"] {
-            return Err(format!("run {n} of the oneshot: {pair:?} (runs overlapped)"));
+            return Err(format!(
+                "run {n} of the oneshot: {pair:?} (runs overlapped)"
+            ));
         }
     }
     Ok(())
 }
 
 /// Is `seen` what `job` must leave behind for `kind`? `None` when it is, else why not.
-fn check(sb: &Sandbox, kind: Kind, job: Job, s: &Seen) -> Option<String> {
+/// `listening`: when the manager that finishes the job began to listen (monotonic µs).
+fn check(sb: &Sandbox, kind: Kind, job: Job, s: &Seen, listening: u64) -> Option<String> {
     let n = s.processes.len();
     let state = (s.active.as_str(), s.sub.as_str());
     let bad = |why: &str| Some(format!("{why}: {s:?}"));
@@ -258,7 +280,7 @@ fn check(sb: &Sandbox, kind: Kind, job: Job, s: &Seen) -> Option<String> {
     }
     if kind.has_daemon() {
         if kind == Kind::Notify
-            && notify_ready_lost(sb, kind)
+            && notify_ready_lost(sb, kind, listening)
             && matches!(s.active.as_str(), "failed" | "inactive")
             && n == 0
         {
@@ -291,6 +313,7 @@ fn settle(
     sb: &Sandbox,
     units: &[Kind],
     expect: &BTreeMap<&'static str, Job>,
+    listening: u64,
 ) -> Vec<(Kind, String)> {
     let deadline = Instant::now() + Duration::from_secs(25);
     let mut stable_since: Option<Instant> = None;
@@ -304,7 +327,7 @@ fn settle(
                 if !s.settled() {
                     return Some((*k, format!("not settled: {s:?}")));
                 }
-                check(sb, *k, expect[k.name()], s).map(|why| (*k, why))
+                check(sb, *k, expect[k.name()], s, listening).map(|why| (*k, why))
             })
             .collect();
         if wrong.is_empty() {
@@ -326,6 +349,19 @@ fn settle(
     }
 }
 
+/// The last lines the manager logged for the unit, to tell what it did.
+fn log_tail(sb: &Sandbox, kind: Kind) -> String {
+    let log = sb
+        .read(&format!("/run/systemctl-shim/log/{}.log", kind.name()))
+        .unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    let from = lines.len().saturating_sub(14);
+    lines[from..]
+        .iter()
+        .map(|l| format!("    | {l}\n"))
+        .collect()
+}
+
 /// After a failure, a clean slate for the unit: every marked process killed, the unit reset.
 fn reset_unit(sb: &Sandbox, kind: Kind) {
     sb.systemctl(&["stop", kind.name()]);
@@ -336,9 +372,11 @@ fn reset_unit(sb: &Sandbox, kind: Kind) {
     if !pids.is_empty() {
         sb.sh(&format!("kill -KILL {}", pids.join(" ")));
     }
-    sb.wait_until("the unit's processes are gone", Duration::from_secs(10), || {
-        marked_processes(sb, kind.name()).is_empty()
-    });
+    sb.wait_until(
+        "the unit's processes are gone",
+        Duration::from_secs(10),
+        || marked_processes(sb, kind.name()).is_empty(),
+    );
     sb.systemctl(&["reset-failed", kind.name()]);
 }
 
@@ -376,13 +414,17 @@ fn kill_loop(label: &str, units: &[Kind], default_kills: u64) {
     let mut rng = Rng(seed);
     let sb = Sandbox::new();
     sb.file("/run/kl/.keep", "");
-    sb.unit("kl-settle.target", "[Unit]\nDescription=kill loop witness\n");
+    sb.unit(
+        "kl-settle.target",
+        "[Unit]\nDescription=kill loop witness\n",
+    );
     for k in units {
         sb.unit(k.name(), &k.unit_file(&sb));
     }
     let names: Vec<&str> = units.iter().map(|k| k.name()).collect();
     let mut figures = Figures::default();
-    let mut active: BTreeMap<&'static str, bool> = units.iter().map(|k| (k.name(), false)).collect();
+    let mut active: BTreeMap<&'static str, bool> =
+        units.iter().map(|k| (k.name(), false)).collect();
     let began = Instant::now();
     for round in 0..kills {
         let mut plan = BTreeMap::new();
@@ -407,23 +449,26 @@ fn kill_loop(label: &str, units: &[Kind], default_kills: u64) {
         // Any job verb starts a manager again, which adopts what runs.
         let o = sb.systemctl(&["start", "kl-settle.target"]);
         assert_eq!(o.code, 0, "a new manager: {o:?}");
-        let wrong = settle(&sb, units, &plan);
+        let listening = monotonic_usec();
+        let wrong = settle(&sb, units, &plan, listening);
         for k in units {
             let job = plan[k.name()];
-            let case = figures
-                .per_case
-                .entry((k.name(), job.verb()))
-                .or_default();
+            let case = figures.per_case.entry((k.name(), job.verb())).or_default();
             case.0 += 1;
             if let Some((_, why)) = wrong.iter().find(|(w, _)| w == k) {
                 case.1 += 1;
                 figures.failures.push(format!(
-                    "round {round}, {} {} killed after {delay:?}: {why}",
+                    "round {round}, {} {} killed after {delay:?}: {why}\n{}",
                     job.verb(),
-                    k.name()
+                    k.name(),
+                    log_tail(&sb, *k)
                 ));
                 reset_unit(&sb, *k);
-            } else if *k == Kind::Notify && job != Job::Stop && notify_ready_lost(&sb, *k) {
+            } else if *k == Kind::Notify
+                && job != Job::Stop
+                && notify_ready_lost(&sb, *k, listening)
+                && sb.main_pid(k.name()) == 0
+            {
                 figures.notify_ready_lost += 1;
                 sb.systemctl(&["reset-failed", k.name()]);
             }
@@ -434,7 +479,7 @@ fn kill_loop(label: &str, units: &[Kind], default_kills: u64) {
         let o = sb.systemctl(&start_args);
         let all_start: BTreeMap<&'static str, Job> =
             units.iter().map(|k| (k.name(), Job::Start)).collect();
-        let mut after = settle(&sb, units, &all_start);
+        let mut after = settle(&sb, units, &all_start, 0);
         if o.code != 0 {
             after.push((units[0], format!("start after the kill failed: {o:?}")));
         }
@@ -445,7 +490,7 @@ fn kill_loop(label: &str, units: &[Kind], default_kills: u64) {
             sb.systemctl(&stop_args);
             let all_stop: BTreeMap<&'static str, Job> =
                 units.iter().map(|k| (k.name(), Job::Stop)).collect();
-            after = settle(&sb, units, &all_stop);
+            after = settle(&sb, units, &all_stop, 0);
         }
         for (k, why) in &after {
             figures.failures.push(format!(

@@ -289,5 +289,4 @@ impl Manager {
         let elapsed = since(record.state_change_usec);
         self.set_timer(i, timeout.map(|t| t.saturating_sub(elapsed)));
     }
-
 }

@@ -1374,7 +1374,9 @@ impl Manager {
         let svc = &self.units[i].svc;
         let is_main = svc.main_pid.is_some_and(|p| p.pid == pid);
         // A control process adopted from a manager that died: not our child either.
-        let is_control = svc.control_pid.is_some_and(|p| p.pid == pid && !p.is_alive());
+        let is_control = svc
+            .control_pid
+            .is_some_and(|p| p.pid == pid && !p.is_alive());
         if is_main && svc.main_pid_alien {
             let exit = ExitInfo::exited(0);
             self.units[i].svc.exec_main.code = exit.code;

@@ -8,11 +8,11 @@
 //! environment of a command (`exec_env`), transactions and the unit graph (`transaction`), what
 //! a unit's change of state sets off (`reactions`), the manager as PID 1 (`init`), and timer units (`timer`).
 
+mod coldplug;
 pub mod config;
 pub mod context;
 pub mod credentials;
 pub mod daemon;
-mod coldplug;
 mod engine;
 pub mod event;
 pub mod exec_env;
