@@ -556,3 +556,148 @@ fn oneshot_and_notify_survive_manager_kills() {
         55,
     );
 }
+
+/// Live processes of `unit`, waited for until there are `n` of them.
+fn wait_for_processes(sb: &Sandbox, unit: &str, n: usize) -> Vec<i32> {
+    let mut last = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        last = marked_processes(sb, unit);
+        if last.len() == n {
+            return last;
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    last
+}
+
+/// A socket-activated service whose start a connection set off, and a timer's oneshot, with the
+/// manager killed during them: after the kill the service runs once (a second connection starts
+/// no second daemon), the timer's runs never overlap, and both stop to nothing.
+#[test]
+fn socket_activation_and_timer_survive_manager_kills() {
+    let seed = env_number("KILL_LOOP_SEED", 0x5eed_13_03) ^ 0x50c;
+    let kills = env_number("KILL_LOOP_KILLS", 12);
+    let mut rng = Rng(seed);
+    let sb = Sandbox::new();
+    sb.file("/run/kl/.keep", "");
+    sb.unit(
+        "kl-settle.target",
+        "[Unit]\nDescription=kill loop witness\n",
+    );
+    sb.unit("kl-sock.socket", "[Socket]\nListenStream=/run/kl/sock\n");
+    sb.unit(
+        "kl-sock.service",
+        &format!(
+            "[Service]\nEnvironment=KL=kl-sock.service\nExecStartPre=/bin/sleep 0.1\n\
+             ExecStart={}\nExecStartPost=/bin/sleep 0.05\n",
+            sb.daemon("listen-fds.py")
+        ),
+    );
+    sb.unit(
+        "kl-tick.timer",
+        "[Timer]\nOnActiveSec=0.1\nOnUnitInactiveSec=0.3\nAccuracySec=1ms\n",
+    );
+    sb.unit(
+        "kl-tick.service",
+        "[Service]\nType=oneshot\nEnvironment=KL=kl-tick.service\n\
+         ExecStart=/bin/sh -c 'echo begin >> /run/kl/tick.runs; sleep 0.2; \
+         echo end >> /run/kl/tick.runs'\n",
+    );
+    sb.quiet_ok(&["start", "kl-sock.socket", "kl-tick.timer"]);
+    let socket = sb.host_path("/run/kl/sock");
+    let connect = |what: &str| {
+        // The answer comes once the service runs; the connection only has to set it off.
+        std::os::unix::net::UnixStream::connect(&socket)
+            .unwrap_or_else(|e| panic!("connect to the socket {what}: {e}"))
+    };
+    let mut failures = Vec::new();
+    let began = Instant::now();
+    for round in 0..kills {
+        let _first = connect("to start the service");
+        let delay = Duration::from_millis(rng.below(450));
+        std::thread::sleep(delay);
+        sb.kill_manager();
+        let o = sb.systemctl(&["start", "kl-settle.target"]);
+        assert_eq!(o.code, 0, "a new manager: {o:?}");
+        let daemons = wait_for_processes(&sb, "kl-sock.service", 1);
+        sb.wait_until("kl-sock.service settles", Duration::from_secs(15), || {
+            !matches!(
+                sb.prop("kl-sock.service", "ActiveState").as_str(),
+                "activating" | "deactivating"
+            )
+        });
+        let state = (
+            sb.prop("kl-sock.service", "ActiveState"),
+            sb.main_pid("kl-sock.service"),
+        );
+        if daemons.len() != 1 || state != ("active".to_string(), daemons[0]) {
+            failures.push(format!(
+                "round {round}, killed after {delay:?}: the socket's service {state:?} with \
+                 processes {daemons:?}"
+            ));
+        }
+        if !failures.is_empty() {
+            let log = sb
+                .read("/run/systemctl-shim/log/kl-sock.service.log")
+                .unwrap_or_default();
+            let lines: Vec<&str> = log.lines().collect();
+            failures.push(lines[lines.len().saturating_sub(16)..].join("\n"));
+            failures.push(sb.sh("ps -eo pid,ppid,sid,args").stdout);
+            break;
+        }
+        // A second connection starts no second daemon.
+        let _second = connect("again");
+        let again = (
+            sb.prop("kl-sock.service", "ActiveState"),
+            marked_processes(&sb, "kl-sock.service"),
+        );
+        if again != ("active".to_string(), daemons.clone()) {
+            failures.push(format!(
+                "round {round}: after a second connection {again:?}"
+            ));
+        }
+        // The timer's runs never overlap: at most the last one is still going.
+        let runs = sb.read("/run/kl/tick.runs").unwrap_or_default();
+        let lines: Vec<&str> = runs.lines().collect();
+        if !lines
+            .chunks(2)
+            .enumerate()
+            .all(|(n, p)| p == ["begin", "end"] || (p == ["begin"] && 2 * n + 1 == lines.len()))
+        {
+            failures.push(format!(
+                "round {round}, killed after {delay:?}: the timer's runs overlapped: {lines:?}"
+            ));
+        }
+        if sb.prop("kl-tick.timer", "ActiveState") != "active" {
+            failures.push(format!("round {round}: the timer is not active"));
+        }
+        let o = sb.systemctl(&["stop", "kl-sock.service"]);
+        assert_eq!(o.code, 0, "stop the socket's service: {o:?}");
+        let left = wait_for_processes(&sb, "kl-sock.service", 0);
+        if !left.is_empty() {
+            failures.push(format!("round {round}: stop left {left:?}"));
+        }
+        sb.wait_until("the socket listens again", Duration::from_secs(15), || {
+            sb.prop("kl-sock.socket", "SubState") == "listening"
+        });
+    }
+    sb.quiet_ok(&["stop", "kl-tick.timer"]);
+    sb.wait_until("the timer's last run ends", Duration::from_secs(15), || {
+        sb.prop("kl-tick.service", "ActiveState") != "activating"
+    });
+    let runs = sb.read("/run/kl/tick.runs").unwrap_or_default();
+    let lines: Vec<&str> = runs.lines().collect();
+    let report = format!(
+        "socket+timer: {kills} kills in {:?} (seed {seed:#x}), {} timer runs",
+        began.elapsed(),
+        lines.len() / 2
+    );
+    eprintln!("{report}");
+    assert!(
+        lines.chunks(2).all(|p| p == ["begin", "end"]),
+        "{report}: the timer's runs overlapped or one never finished: {lines:?}"
+    );
+    assert!(marked_processes(&sb, "kl-tick.service").is_empty());
+    assert!(failures.is_empty(), "{report}\n{}", failures.join("\n"));
+}
