@@ -620,13 +620,13 @@ fn socket_activation_and_timer_survive_manager_kills() {
         sb.kill_manager();
         let o = sb.systemctl(&["start", "kl-settle.target"]);
         assert_eq!(o.code, 0, "a new manager: {o:?}");
-        let daemons = wait_for_processes(&sb, "kl-sock.service", 1);
         sb.wait_until("kl-sock.service settles", Duration::from_secs(15), || {
             !matches!(
                 sb.prop("kl-sock.service", "ActiveState").as_str(),
                 "activating" | "deactivating"
             )
         });
+        let daemons = wait_for_processes(&sb, "kl-sock.service", 1);
         let state = (
             sb.prop("kl-sock.service", "ActiveState"),
             sb.main_pid("kl-sock.service"),

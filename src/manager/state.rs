@@ -1,8 +1,10 @@
-//! The runtime state that survives the manager: for every unit that is not simply inactive, its
-//! active state, sub-state, result, main and control pids (each with its /proc start time, so a
-//! reused pid is never mistaken for the service), restart count and timestamps, written to one
-//! JSON file in the runtime directory by an atomic rename. A manager started again (after a
-//! SIGKILL, or a `daemon-reexec`) adopts what is still running and marks what died. The boot id
+//! The runtime state that survives the manager, what service.c's `service_serialize()` and
+//! job.c's `job_serialize()` write across a re-exec: for every unit that is not simply inactive
+//! (or has a job), its active state, sub-state, result, main and control pids (each with its
+//! /proc start time, so a reused pid is never mistaken for the service), the command the control
+//! process runs, its sessions, job, restart count and timestamps, written to one JSON file in the
+//! runtime directory by an atomic rename. A manager started again (after a SIGKILL, or a
+//! `daemon-reexec`) goes on from it (`coldplug.rs`). The boot id
 //! recorded with the state (with the start time of PID 1) tells state left in an image at build
 //! time (another boot, or another container) from state of this run: the former is discarded.
 
