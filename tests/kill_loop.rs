@@ -701,3 +701,47 @@ fn socket_activation_and_timer_survive_manager_kills() {
     assert!(marked_processes(&sb, "kl-tick.service").is_empty());
     assert!(failures.is_empty(), "{report}\n{}", failures.join("\n"));
 }
+
+/// Issue 13's defect 3, made certain: the manager dies while a forking service's parent runs
+/// (before the daemon exists). The next manager waits for the parent as the one before would
+/// have, takes the daemon from its PID file, and a second start runs no second daemon.
+#[test]
+fn a_forking_start_interrupted_by_a_kill_completes() {
+    let sb = Sandbox::new();
+    sb.file("/run/kl/.keep", "");
+    sb.unit(
+        "kl-settle.target",
+        "[Unit]\nDescription=kill loop witness\n",
+    );
+    let unit = "kl-held.service";
+    sb.unit(
+        unit,
+        &format!(
+            "[Service]\nType=forking\nEnvironment=KL={unit}\nPIDFile=/run/kl/held.pid\n\
+             ExecStart=/bin/sh -c 'while [ ! -e /run/kl/go ]; do sleep 0.02; done; \
+             exec {} --pidfile /run/kl/held.pid'\n",
+            sb.daemon("forking.sh")
+        ),
+    );
+    sb.quiet_ok(&["--no-block", "start", unit]);
+    sb.wait_until("the forking parent runs", Duration::from_secs(15), || {
+        sb.prop(unit, "SubState") == "start" && sb.prop(unit, "ControlPID") != "0"
+    });
+    sb.kill_manager();
+    sb.file("/run/kl/go", "");
+    sb.quiet_ok(&["start", "kl-settle.target"]);
+    sb.wait_for_prop(unit, "ActiveState", "active");
+    let daemons = wait_for_processes(&sb, unit, 1);
+    assert_eq!(daemons.len(), 1, "{daemons:?}");
+    assert_eq!(sb.main_pid(unit), daemons[0]);
+    assert_eq!(sb.prop(unit, "SubState"), "running");
+    sb.quiet_ok(&["start", unit]);
+    assert_eq!(
+        marked_processes(&sb, unit),
+        daemons,
+        "a second start ran another daemon"
+    );
+    sb.quiet_ok(&["stop", unit]);
+    assert_eq!(sb.prop(unit, "ActiveState"), "inactive");
+    assert!(wait_for_processes(&sb, unit, 0).is_empty());
+}

@@ -1233,6 +1233,25 @@ fn trim_code_pages() {
     }
 }
 
+/// Take the lock that says who serves the runtime directory. Another manager holds it: false.
+/// A manager that was killed may still hold it for a moment through a child it had forked and
+/// not yet exec'd (an flock belongs to the open file, which fork shares): while no manager
+/// answers on the control socket, wait for that.
+fn take_manager_lock(lock: &std::fs::File, ctx: &RuntimeContext) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        // SAFETY: flock on an fd we own.
+        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return true;
+        }
+        if UnixStream::connect(ctx.control_socket()).is_ok() || std::time::Instant::now() > deadline
+        {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 /// The manager mode of the binary: take the lock, serve, exit. With `init`, the manager is the
 /// system's init: it starts from a clean runtime state and boots a target (see `init.rs`).
 pub fn manager_main(init: Option<super::init::InitOptions>) -> u8 {
@@ -1260,8 +1279,7 @@ pub fn manager_main(init: Option<super::init::InitOptions>) -> u8 {
             return 1;
         }
     };
-    // SAFETY: flock on an fd we own.
-    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } < 0 {
+    if !take_manager_lock(&lock, &ctx) {
         if init.is_some() {
             eprintln!(
                 "Another manager is running in {}; refusing to boot a second one.",
