@@ -547,8 +547,12 @@ impl Manager {
             .is_some_and(|p| !svc.main_pid_alien || p.is_alive())
     }
 
+    /// Like [`Manager::main_pending`]: our child until reaped; a control process adopted from a
+    /// manager that died (not our child) while it lives.
     fn control_pending(&self, i: usize) -> bool {
-        self.units[i].svc.control_pid.is_some()
+        self.units[i].svc.control_pid.is_some_and(|p| {
+            p.is_alive() || super::process::stat(p.pid).is_some_and(|s| s.ppid == self.my_pid)
+        })
     }
 
     fn has_processes(&self, i: usize) -> bool {
@@ -1391,6 +1395,11 @@ impl Manager {
     /// After children died: units waiting for their processes to be gone move on.
     pub(super) fn check_emptied_units(&mut self) {
         for i in 0..self.units.len() {
+            if self.units[i].svc.control_pid.is_some() && !self.control_pending(i) {
+                // An adopted control process ended and its pidfd said nothing (it was gone
+                // before the watch began): its exit is delivered here, status unknown.
+                self.control_exited(i, ExitInfo::exited(0));
+            }
             let state = self.units[i].svc.state;
             if state.is_signalling() {
                 let cgroup = match self.units[i].settings.kill_mode {
