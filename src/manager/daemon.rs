@@ -415,7 +415,7 @@ impl Manager {
     }
 
     /// The table entry for `name` even if no file names it (a unit a previous manager ran).
-    fn unit_index(&mut self, name: &UnitName) -> usize {
+    pub(super) fn unit_index(&mut self, name: &UnitName) -> usize {
         if let Some(i) = self.loaded_index(name) {
             return i;
         }
@@ -499,22 +499,13 @@ impl Manager {
         }
     }
 
-    /// Bring back what a previous manager left: units still running are adopted.
+    /// Bring back what a previous manager left: see `coldplug.rs`.
     fn adopt(&mut self) {
-        let (saved, notes) = SavedState::load(&self.ctx.state_file(), &self.boot_id);
+        let (saved, notes) = SavedState::read(&self.ctx.state_file(), &self.boot_id);
         for note in notes {
             eprintln!("{note}");
         }
-        for (name, record) in saved.units {
-            let Ok(unit_name) = UnitName::parse(&name) else {
-                continue;
-            };
-            let index = self.unit_index(&unit_name);
-            self.adopt_unit(index, &record);
-            self.timer_adopted(index, &record);
-        }
-        self.reopen_adopted_sockets();
-        self.dirty = true;
+        self.coldplug(saved);
     }
 
     fn create_marker(&mut self) {
@@ -524,7 +515,7 @@ impl Manager {
         }
     }
 
-    fn save_state(&mut self) {
+    pub(super) fn save_state(&mut self) {
         let mut saved = SavedState {
             boot_id: self.boot_id.clone(),
             units: BTreeMap::new(),
@@ -655,7 +646,12 @@ impl Manager {
                 units,
                 no_block,
                 mode,
-            } => self.queue_jobs(client, verb, &units, no_block, mode),
+            } => {
+                let reply = self.queue_jobs(client, verb, &units, no_block, mode);
+                // A job accepted is on file before the client hears of it.
+                self.save_state();
+                reply
+            }
             Request::Kill {
                 units,
                 whom,
@@ -1044,6 +1040,26 @@ fn trim_code_pages() {
     }
 }
 
+/// Take the lock that says who serves the runtime directory. Another manager holds it: false.
+/// A manager that was killed may still hold it for a moment through a child it had forked and
+/// not yet exec'd (an flock belongs to the open file, which fork shares): while no manager
+/// answers on the control socket, wait for that.
+fn take_manager_lock(lock: &std::fs::File, ctx: &RuntimeContext) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        // SAFETY: flock on an fd we own.
+        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return true;
+        }
+        if std::os::unix::net::UnixStream::connect(ctx.control_socket()).is_ok()
+            || std::time::Instant::now() > deadline
+        {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 /// The manager mode of the binary: take the lock, serve, exit. With `init`, the manager is the
 /// system's init: it starts from a clean runtime state and boots a target (see `init.rs`).
 pub fn manager_main(init: Option<super::init::InitOptions>) -> u8 {
@@ -1071,8 +1087,7 @@ pub fn manager_main(init: Option<super::init::InitOptions>) -> u8 {
             return 1;
         }
     };
-    // SAFETY: flock on an fd we own.
-    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } < 0 {
+    if !take_manager_lock(&lock, &ctx) {
         if init.is_some() {
             eprintln!(
                 "Another manager is running in {}; refusing to boot a second one.",

@@ -17,7 +17,7 @@ use super::service::{
     ExitInfo, KillMode, NotifyAccess, ServiceResult, ServiceType, SubState, CLD_EXITED,
 };
 use super::spawn;
-use super::state::{ActiveState, TrackedPid, UnitRecord};
+use super::state::{ActiveState, TrackedPid};
 use super::unit::now_stamp;
 use crate::ipc::protocol::{ExecRun, KillWhom, Reply};
 use crate::unit::model::ExecKind;
@@ -132,7 +132,7 @@ enum Role {
 }
 
 impl Manager {
-    fn set_timer(&mut self, i: usize, duration: Option<Duration>) {
+    pub(super) fn set_timer(&mut self, i: usize, duration: Option<Duration>) {
         if let Some(at) = self.units[i].svc.timer.take() {
             self.events.cancel_deadline(at, state_timer(i));
         }
@@ -143,7 +143,7 @@ impl Manager {
         }
     }
 
-    fn reset_watchdog(&mut self, i: usize) {
+    pub(super) fn reset_watchdog(&mut self, i: usize) {
         if let Some(at) = self.units[i].svc.watchdog_timer.take() {
             self.events.cancel_deadline(at, watchdog_timer(i));
         }
@@ -228,16 +228,17 @@ impl Manager {
         self.log_unit(&id, message);
     }
 
-    /// Fork and exec command `idx` of `kind` for unit `i`. On failure before the fork the
-    /// command is reported as exited with the status systemd's child would have exited with.
-    /// Returns the process (as tracked: pid and start time), its pid and whether execve()
-    /// succeeded.
+    /// Fork and exec command `idx` of `kind` for unit `i` as its `role` process. On failure
+    /// before the fork the command is reported as exited with the status systemd's child would
+    /// have exited with. The process is the unit's, and in the saved state, before it runs (see
+    /// [`Manager::record_spawned`]). Returns whether execve() succeeded.
     fn spawn_command(
         &mut self,
         i: usize,
         kind: ExecKind,
         idx: usize,
-    ) -> Result<(Option<TrackedPid>, i32, bool), NotRun> {
+        role: Role,
+    ) -> Result<bool, NotRun> {
         let Some(command) = self.units[i].config.exec_commands(kind).get(idx).cloned() else {
             return Err(NotRun::Exited(ExitInfo::exited(203)));
         };
@@ -300,7 +301,9 @@ impl Manager {
             self.unit_log(i, w);
         }
         self.processes_changed();
-        let spawned = match spawn::spawn(&prepared.plan) {
+        let spawned = match spawn::spawn_recorded(&prepared.plan, |pid| {
+            self.record_spawned(i, kind, idx, role, pid.as_raw())
+        }) {
             Ok(s) => s,
             Err(e) => {
                 self.unit_log(i, &format!("Failed to spawn {}: {e}", command.path));
@@ -309,7 +312,6 @@ impl Manager {
         };
         drop(prepared);
         drop(fifo);
-        let pid = spawned.pid.as_raw();
         let exec_ok = spawned.exec.is_ok();
         if let Err((step, errno)) = spawned.exec {
             // exec_child() says "Failed to execute" only when execve() itself failed.
@@ -342,7 +344,15 @@ impl Manager {
                 ),
             );
         }
+        Ok(exec_ok)
+    }
+
+    /// A command's process exists and has not run yet: it becomes the unit's main or control
+    /// process, and the state is saved, so that a manager killed from now on leaves a state
+    /// that names it (and one killed before leaves a child that never runs).
+    fn record_spawned(&mut self, i: usize, kind: ExecKind, idx: usize, role: Role, pid: i32) {
         let tracked = TrackedPid::of(pid);
+        let started = now_stamp().0;
         let svc = &mut self.units[i].svc;
         svc.sessions.extend(tracked);
         let runs = svc.exec_runs.entry(kind).or_default();
@@ -351,17 +361,30 @@ impl Manager {
         }
         runs[idx] = ExecRun {
             pid,
-            start_usec: now_stamp().0,
+            start_usec: started,
             ..ExecRun::default()
         };
-        Ok((tracked, pid, exec_ok))
+        match role {
+            Role::Main => {
+                svc.main_command = idx;
+                svc.main_pid = tracked;
+                svc.main_pid_alien = false;
+                svc.exec_main = ExecRun {
+                    pid,
+                    start_usec: started,
+                    ..ExecRun::default()
+                };
+            }
+            Role::Control => svc.control_pid = tracked,
+        }
+        self.save_state();
     }
 
     /// Run a command as the control process; a failure to spawn is its exit.
     fn run_control(&mut self, i: usize, kind: ExecKind, idx: usize) {
         self.units[i].svc.control = Some((kind, idx));
-        match self.spawn_command(i, kind, idx) {
-            Ok((tracked, _, _)) => self.units[i].svc.control_pid = tracked,
+        match self.spawn_command(i, kind, idx, Role::Control) {
+            Ok(_) => {}
             Err(NotRun::Exited(exit)) => self.control_exited(i, exit),
             Err(NotRun::Resources) => {
                 self.units[i].svc.control = None;
@@ -381,18 +404,8 @@ impl Manager {
     /// Run ExecStart= command `idx` as the main process; true once it exec'd.
     fn run_main(&mut self, i: usize, idx: usize) -> bool {
         self.units[i].svc.main_command = idx;
-        match self.spawn_command(i, ExecKind::Start, idx) {
-            Ok((tracked, pid, exec_ok)) => {
-                let svc = &mut self.units[i].svc;
-                svc.main_pid = tracked;
-                svc.main_pid_alien = false;
-                svc.exec_main = ExecRun {
-                    pid,
-                    start_usec: now_stamp().0,
-                    ..ExecRun::default()
-                };
-                exec_ok
-            }
+        match self.spawn_command(i, ExecKind::Start, idx, Role::Main) {
+            Ok(exec_ok) => exec_ok,
             Err(NotRun::Resources) => {
                 self.enter_signal(i, SubState::StopSigterm, ServiceResult::Resources);
                 false
@@ -566,7 +579,7 @@ impl Manager {
         }
     }
 
-    fn enter_start_post(&mut self, i: usize) {
+    pub(super) fn enter_start_post(&mut self, i: usize) {
         self.reset_watchdog(i);
         let timeout = self.units[i].settings.timeout_start;
         if !self.run_commands(i, ExecKind::StartPost, SubState::StartPost, timeout) {
@@ -582,8 +595,12 @@ impl Manager {
             .is_some_and(|p| !svc.main_pid_alien || p.is_alive())
     }
 
+    /// Like [`Manager::main_pending`]: our child until reaped; a control process adopted from a
+    /// manager that died (not our child) while it lives.
     fn control_pending(&self, i: usize) -> bool {
-        self.units[i].svc.control_pid.is_some()
+        self.units[i].svc.control_pid.is_some_and(|p| {
+            p.is_alive() || super::process::stat(p.pid).is_some_and(|s| s.ppid == self.my_pid)
+        })
     }
 
     fn has_processes(&self, i: usize) -> bool {
@@ -600,7 +617,7 @@ impl Manager {
             .is_empty()
     }
 
-    fn enter_running(&mut self, i: usize, f: ServiceResult) {
+    pub(super) fn enter_running(&mut self, i: usize, f: ServiceResult) {
         if self.units[i].svc.result == ServiceResult::Success {
             self.units[i].svc.result = f;
         }
@@ -996,23 +1013,28 @@ impl Manager {
             }
         });
         match found {
-            // service_sigchld_event(): a daemon may move to a new PID (nginx's binary upgrade)
-            // as long as it rewrote its PID file before the old one exited.
-            Some((i, true)) if self.load_pid_file(i) => {}
-            Some((i, true)) => {
-                let idx = self.units[i].svc.main_command;
-                if self.units[i].settings.kind != ServiceType::Forking {
-                    self.record_run(i, ExecKind::Start, idx, exit);
-                }
-                let run = &mut self.units[i].svc.exec_main;
-                run.exit_usec = now_stamp().0;
-                run.code = exit.code;
-                run.status = exit.status;
-                self.main_exited(i, exit);
-            }
+            Some((i, true)) => self.main_process_gone(i, exit),
             Some((i, false)) => self.control_exited(i, exit),
             None => {}
         }
+    }
+
+    /// The main process of unit `i` ended with `exit`.
+    pub(super) fn main_process_gone(&mut self, i: usize, exit: ExitInfo) {
+        // service_sigchld_event(): a daemon may move to a new PID (nginx's binary upgrade)
+        // as long as it rewrote its PID file before the old one exited.
+        if self.load_pid_file(i) {
+            return;
+        }
+        let idx = self.units[i].svc.main_command;
+        if self.units[i].settings.kind != ServiceType::Forking {
+            self.record_run(i, ExecKind::Start, idx, exit);
+        }
+        let run = &mut self.units[i].svc.exec_main;
+        run.exit_usec = now_stamp().0;
+        run.code = exit.code;
+        run.status = exit.status;
+        self.main_exited(i, exit);
     }
 
     fn main_exited(&mut self, i: usize, exit: ExitInfo) {
@@ -1098,7 +1120,7 @@ impl Manager {
         self.guess_main_pid(i)
     }
 
-    fn control_exited(&mut self, i: usize, exit: ExitInfo) {
+    pub(super) fn control_exited(&mut self, i: usize, exit: ExitInfo) {
         let Some((kind, idx)) = self.units[i].svc.control.take() else {
             self.units[i].svc.control_pid = None;
             return;
@@ -1161,18 +1183,7 @@ impl Manager {
                     self.enter_signal(i, SubState::StopSigterm, f);
                     return;
                 }
-                if self.units[i].settings.pid_file.is_some() {
-                    if !self.load_pid_file(i) {
-                        self.watch_pid_file(i);
-                        if !self.has_processes(i) {
-                            self.enter_signal(i, SubState::StopSigterm, ServiceResult::Protocol);
-                        }
-                        return;
-                    }
-                } else if self.units[i].settings.guess_main_pid {
-                    self.guess_main_pid(i);
-                }
-                self.enter_start_post(i);
+                self.forking_parent_done(i);
             }
             SubState::StartPost => {
                 if f == ServiceResult::Success {
@@ -1195,14 +1206,39 @@ impl Manager {
         }
     }
 
-    /// systemd's GuessMainPID=: the one process of the unit that was reparented to us.
+    /// The parent of a Type=forking service exited cleanly: the daemon is named by its PID
+    /// file (waited for if it is not there yet) or guessed, and the start goes on.
+    pub(super) fn forking_parent_done(&mut self, i: usize) {
+        if self.units[i].settings.pid_file.is_some() {
+            if !self.load_pid_file(i) {
+                self.watch_pid_file(i);
+                if !self.has_processes(i) {
+                    self.enter_signal(i, SubState::StopSigterm, ServiceResult::Protocol);
+                }
+                return;
+            }
+        } else if self.units[i].settings.guess_main_pid {
+            self.guess_main_pid(i);
+        }
+        self.enter_start_post(i);
+    }
+
+    /// systemd's GuessMainPID=: the one process of the unit that was reparented to us, or,
+    /// for a unit adopted from a manager that died, to whoever reaped its orphans then: the one
+    /// process of the unit, other than its control process, whose parent is not the unit's.
     fn guess_main_pid(&mut self, i: usize) -> bool {
         let svc = &self.units[i].svc;
-        let candidates: Vec<i32> =
-            super::process::unit_processes(&svc.invocation_id, &svc.session_ids(), &[])
-                .into_iter()
-                .filter(|&p| super::process::stat(p).is_some_and(|s| s.ppid == self.my_pid))
-                .collect();
+        let control = svc.control_pid.map(|p| p.pid);
+        let pids = super::process::unit_processes(&svc.invocation_id, &svc.session_ids(), &[]);
+        let candidates: Vec<i32> = pids
+            .iter()
+            .copied()
+            .filter(|&p| Some(p) != control)
+            .filter(|&p| {
+                super::process::stat(p)
+                    .is_some_and(|s| s.ppid == self.my_pid || !pids.contains(&s.ppid))
+            })
+            .collect();
         if let [pid] = candidates[..] {
             self.set_main_pid(i, pid);
             true
@@ -1362,7 +1398,7 @@ impl Manager {
         }
     }
 
-    fn watch_pidfd(&mut self, i: usize, pid: i32) {
+    pub(super) fn watch_pidfd(&mut self, i: usize, pid: i32) {
         // SAFETY: pidfd_open(2) with plain integers; the result is a new fd we own.
         let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
         if fd < 0 {
@@ -1397,12 +1433,19 @@ impl Manager {
             return;
         };
         self.events.unwatch(fd.as_fd());
-        let is_main = self.units[i].svc.main_pid.is_some_and(|p| p.pid == pid);
-        if is_main && self.units[i].svc.main_pid_alien {
+        let svc = &self.units[i].svc;
+        let is_main = svc.main_pid.is_some_and(|p| p.pid == pid);
+        // A control process adopted from a manager that died: not our child either.
+        let is_control = svc
+            .control_pid
+            .is_some_and(|p| p.pid == pid && !p.is_alive());
+        if is_main && svc.main_pid_alien {
             let exit = ExitInfo::exited(0);
             self.units[i].svc.exec_main.code = exit.code;
             self.units[i].svc.exec_main.exit_usec = now_stamp().0;
             self.main_exited(i, exit);
+        } else if is_control {
+            self.control_exited(i, ExitInfo::exited(0));
         }
         self.check_emptied_units();
     }
@@ -1410,6 +1453,11 @@ impl Manager {
     /// After children died: units waiting for their processes to be gone move on.
     pub(super) fn check_emptied_units(&mut self) {
         for i in 0..self.units.len() {
+            if self.units[i].svc.control_pid.is_some() && !self.control_pending(i) {
+                // An adopted control process ended and its pidfd said nothing (it was gone
+                // before the watch began): its exit is delivered here, status unknown.
+                self.control_exited(i, ExitInfo::exited(0));
+            }
             let state = self.units[i].svc.state;
             if state.is_signalling() {
                 let cgroup = match self.units[i].settings.kill_mode {
@@ -1778,71 +1826,5 @@ impl Manager {
             }
         }
         Reply::Done
-    }
-
-    /// Take over a unit a previous manager ran, from its saved record.
-    pub(super) fn adopt_unit(&mut self, i: usize, record: &UnitRecord) {
-        let state = SubState::parse(&record.sub_state).unwrap_or(SubState::Dead);
-        {
-            let u = &mut self.units[i];
-            u.svc.invocation_id = record.invocation_id.clone();
-            u.svc.n_restarts = record.n_restarts;
-            u.svc.status_text = record.status_text.clone().unwrap_or_default();
-            u.svc.result = ServiceResult::parse(&record.result);
-            u.stamps.active_enter.0 = record.active_enter_usec;
-            u.stamps.inactive_enter.0 = record.inactive_enter_usec;
-            u.stamps.state_change.0 = record.state_change_usec;
-        }
-        let main = record.main_pid.filter(|p| p.is_alive());
-        let running = !matches!(
-            record.active_state,
-            ActiveState::Inactive | ActiveState::Failed
-        );
-        let new_state = match (running, main) {
-            (false, _) => state,
-            (true, Some(p)) => {
-                self.units[i].svc.main_pid = Some(p);
-                self.units[i].svc.main_pid_alien = true;
-                self.units[i].svc.exec_main.pid = p.pid;
-                self.watch_pidfd(i, p.pid);
-                SubState::Running
-            }
-            (true, None) if state == SubState::Exited => SubState::Exited,
-            (true, None)
-                if self.units[i].is_loaded()
-                    && (self.is_processless(i)
-                        || self.units[i].config.unit_type == UnitType::Socket) =>
-            {
-                SubState::Running
-            }
-            (true, None) => {
-                self.units[i].svc.result = ServiceResult::ExitCode;
-                SubState::Failed
-            }
-        };
-        self.units[i].svc.state = new_state;
-        let u = &mut self.units[i];
-        u.sock.n_accepted = record.socket_counts.0;
-        u.sock.n_refused = record.socket_counts.1;
-        u.was_connection = record.connection;
-        if running {
-            let id = self.units[i].config.id.clone();
-            drop(self.open_log_fifo(&id));
-        }
-        // What the previous manager was doing goes on: a stop is finished, a start waits for
-        // its readiness again with a fresh start timeout.
-        match (record.active_state, new_state) {
-            (ActiveState::Deactivating, SubState::Running) => {
-                self.units[i].svc.forbid_restart = true;
-                self.enter_signal(i, SubState::StopSigterm, ServiceResult::Success);
-            }
-            (ActiveState::Activating, SubState::Running)
-                if self.units[i].settings.kind.is_notify() =>
-            {
-                self.units[i].svc.state = SubState::Start;
-                self.set_timer(i, self.units[i].settings.timeout_start);
-            }
-            _ => {}
-        }
     }
 }

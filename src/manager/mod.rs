@@ -1,14 +1,16 @@
 //! The service manager: the daemon that owns runtime state (jobs, unit state machines, processes,
 //! notify and listening sockets, logs). Its parts so far: where it keeps state (`context`), its
-//! settings (`config`), the event loop (`event`), spawning (`spawn`, `credentials`, `limits`),
-//! processes (`process`), sd_notify (`notify`), logs (`journal`, and journald's sockets in
-//! `syslog`), unit generators (`generators`) and the state that survives it
-//! (`state`); the daemon itself (`daemon`) with its unit table (`unit`), job engine (`job`) and the
-//! service state machine (`service` for the model, `engine` for the transitions), the exec
-//! environment of a command (`exec_env`), transactions and the unit graph (`transaction`), what
-//! a unit's change of state sets off (`reactions`), the manager as PID 1 (`init`), and timer units (`timer`).
+//! settings (`config`), the event loop (`event`), the control socket's connections (`clients`),
+//! spawning (`spawn`, `credentials`, `limits`), processes (`process`), sd_notify (`notify`), logs
+//! (`journal`, and journald's sockets in `syslog`), unit generators (`generators`) and the state
+//! that survives it (`state`, taken over by a manager started again in `coldplug`); the daemon
+//! itself (`daemon`) with its unit table (`unit`), job engine (`job`) and the service state
+//! machine (`service` for the model, `engine` for the transitions), the exec environment of a
+//! command (`exec_env`), transactions and the unit graph (`transaction`), what a unit's change of
+//! state sets off (`reactions`), the manager as PID 1 (`init`), and timer units (`timer`).
 
 mod clients;
+mod coldplug;
 pub mod config;
 pub mod context;
 pub mod credentials;

@@ -24,7 +24,12 @@ pub struct ProcStat {
     pub session: i32,
     /// In clock ticks since boot: with the pid, it names a process uniquely.
     pub start_time: u64,
+    /// A kernel thread (PF_KTHREAD): no memory, no environment.
+    pub kernel_thread: bool,
 }
+
+/// The `flags` bit of /proc/PID/stat that marks a kernel thread.
+const PF_KTHREAD: u64 = 0x0020_0000;
 
 pub fn stat(pid: i32) -> Option<ProcStat> {
     let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -41,6 +46,10 @@ pub fn stat(pid: i32) -> Option<ProcStat> {
         pgrp: fields.get(2)?.parse().ok()?,
         session: fields.get(3)?.parse().ok()?,
         start_time: fields.get(19)?.parse().ok()?,
+        kernel_thread: fields
+            .get(6)?
+            .parse::<u64>()
+            .is_ok_and(|f| f & PF_KTHREAD != 0),
     })
 }
 
@@ -99,9 +108,20 @@ pub struct ProcessTable {
 
 const INVOCATION_PREFIX: &[u8] = b"INVOCATION_ID=";
 
+/// How long a process whose environment reads empty is read again: a process in the middle of
+/// execve() shows none (its old memory is going, the new one not yet set up), and a daemon caught
+/// there would be missing from its unit, which then looks empty.
+const EXEC_SETTLE: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// The `INVOCATION_ID` in the environment of `pid`, if it has one.
 pub fn invocation_of(pid: i32) -> Option<Vec<u8>> {
-    let env = fs::read(format!("/proc/{pid}/environ")).ok()?;
+    let path = format!("/proc/{pid}/environ");
+    let mut env = fs::read(&path).ok()?;
+    let began = std::time::Instant::now();
+    while env.is_empty() && began.elapsed() < EXEC_SETTLE {
+        std::thread::sleep(std::time::Duration::from_micros(50));
+        env = fs::read(&path).ok()?;
+    }
     env.split(|&b| b == 0)
         .find_map(|e| e.strip_prefix(INVOCATION_PREFIX))
         .map(<[u8]>::to_vec)
@@ -113,7 +133,8 @@ impl ProcessTable {
             .into_iter()
             .filter(|p| p.state != 'Z')
             .map(|p| {
-                let id = invocation_of(p.pid);
+                // Kernel threads have no environment to wait for.
+                let id = (!p.kernel_thread).then(|| invocation_of(p.pid)).flatten();
                 (p, id)
             })
             .collect();

@@ -943,9 +943,10 @@ impl Manager {
     }
 
     /// A manager started again has adopted running sockets without their listeners, which died
-    /// with the manager that held them. A socket whose service still runs waits (`running`)
-    /// until the service is down: rebinding now would take its path or port from under it. The
-    /// others listen again at once.
+    /// with the manager that held them. A socket whose service's main process still runs (it
+    /// holds the old listeners) waits (`running`) until the service is down: rebinding now would
+    /// take its path or port from under it. The others listen again at once, so that a service
+    /// whose start was under way gets the new ones.
     pub(super) fn reopen_adopted_sockets(&mut self) {
         for i in 0..self.units.len() {
             let u = &self.units[i];
@@ -955,12 +956,9 @@ impl Manager {
             {
                 continue;
             }
-            let service_up = self.triggered_service(i).is_some_and(|k| {
-                !matches!(
-                    self.units[k].active_state(),
-                    ActiveState::Inactive | ActiveState::Failed
-                )
-            });
+            let service_up = self
+                .triggered_service(i)
+                .is_some_and(|k| self.units[k].svc.main_pid.is_some_and(|p| p.is_alive()));
             if service_up {
                 self.units[i].sock.triggered = true;
             } else {

@@ -123,6 +123,10 @@ pub struct ExecPlan {
     pub ignore_sigpipe: bool,
 }
 
+/// How a child ends whose manager died before releasing it (see [`spawn_recorded`]): nobody
+/// is there to see it, so only its being distinct matters.
+const GATE_ABANDONED: i32 = 255;
+
 /// Room for the decimal digits of any pid.
 const PID_DIGITS: usize = 20;
 
@@ -245,6 +249,25 @@ fn write_decimal(buf: &mut [u8], mut n: u64) {
     for (i, slot) in buf.iter_mut().enumerate() {
         *slot = if i < len { digits[len - 1 - i] } else { 0 };
     }
+}
+
+/// Child side: wait until the parent has recorded us. End of file instead of its byte means the
+/// parent died first: end without running anything. Async-signal-safe.
+///
+/// # Safety
+/// Must only be called in the child of fork(), with the two ends of the gate pipe.
+unsafe fn wait_at_gate(gate_read: RawFd, gate_write: RawFd) {
+    // Our copy of the write end would keep the pipe open after the parent died.
+    libc::close(gate_write);
+    let mut byte = 0u8;
+    loop {
+        match libc::read(gate_read, (&mut byte as *mut u8).cast(), 1) {
+            1 => break,
+            n if n < 0 && errno() == libc::EINTR => continue,
+            _ => libc::_exit(GATE_ABANDONED),
+        }
+    }
+    libc::close(gate_read);
 }
 
 /// Child side: everything between fork and exec. Only raw system calls on prepared data.
@@ -422,6 +445,14 @@ fn setgroups_allowed() -> bool {
 
 /// Fork and exec `plan`. Returns once the child has exec'd or failed trying.
 pub fn spawn(plan: &ExecPlan) -> Result<Spawned, SpawnError> {
+    spawn_recorded(plan, |_| ())
+}
+
+/// [`spawn`], with the child held before it does anything until `record` (given its pid) has
+/// returned: the manager writes down the process before it can run, so a manager killed at any
+/// moment never leaves a command running that its state does not name. A child whose manager
+/// died before releasing it ends without running anything (its gate reads end of file).
+pub fn spawn_recorded(plan: &ExecPlan, record: impl FnOnce(Pid)) -> Result<Spawned, SpawnError> {
     let mut argv_ptrs: Vec<*const libc::c_char> = plan.argv.iter().map(|a| a.as_ptr()).collect();
     argv_ptrs.push(std::ptr::null());
     let mut envp_ptrs: Vec<*const libc::c_char> = plan.envp.iter().map(|e| e.as_ptr()).collect();
@@ -430,6 +461,8 @@ pub fn spawn(plan: &ExecPlan) -> Result<Spawned, SpawnError> {
     let setgroups_allowed = plan.credentials.is_none() || setgroups_allowed();
 
     let (report_read, report_write) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
+    let (gate_read, gate_write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
 
     // SAFETY: the child runs only exec_child(), which makes async-signal-safe calls on data
@@ -441,6 +474,7 @@ pub fn spawn(plan: &ExecPlan) -> Result<Spawned, SpawnError> {
     if pid == 0 {
         // SAFETY: we are the child of fork(); the pointers point into `plan`.
         unsafe {
+            wait_at_gate(gate_read.as_raw_fd(), gate_write.as_raw_fd());
             exec_child(
                 plan,
                 report_write.as_raw_fd(),
@@ -452,6 +486,11 @@ pub fn spawn(plan: &ExecPlan) -> Result<Spawned, SpawnError> {
         }
     }
     drop(report_write);
+    drop(gate_read);
+    record(Pid::from_raw(pid));
+    // SAFETY: write(2) of one byte from our stack to a pipe we own.
+    unsafe { libc::write(gate_write.as_raw_fd(), b"1".as_ptr().cast(), 1) };
+    drop(gate_write);
     Ok(Spawned {
         pid: Pid::from_raw(pid),
         exec: read_exec_report(report_read),

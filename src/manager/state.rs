@@ -1,8 +1,10 @@
-//! The runtime state that survives the manager: for every unit that is not simply inactive, its
-//! active state, sub-state, result, main and control pids (each with its /proc start time, so a
-//! reused pid is never mistaken for the service), restart count and timestamps, written to one
-//! JSON file in the runtime directory by an atomic rename. A manager started again (after a
-//! SIGKILL, or a `daemon-reexec`) adopts what is still running and marks what died. The boot id
+//! The runtime state that survives the manager, what service.c's `service_serialize()` and
+//! job.c's `job_serialize()` write across a re-exec: for every unit that is not simply inactive
+//! (or has a job), its active state, sub-state, result, main and control pids (each with its
+//! /proc start time, so a reused pid is never mistaken for the service), the command the control
+//! process runs, its sessions, job, restart count and timestamps, written to one JSON file in the
+//! runtime directory by an atomic rename. A manager started again (after a SIGKILL, or a
+//! `daemon-reexec`) goes on from it (`coldplug.rs`). The boot id
 //! recorded with the state (with the start time of PID 1) tells state left in an image at build
 //! time (another boot, or another container) from state of this run: the former is discarded.
 
@@ -98,6 +100,34 @@ pub struct UnitRecord {
     /// A timer's sub-state and last trigger (realtime µs), which timer.c serializes too.
     #[serde(default)]
     pub timer: Option<(String, u64)>,
+    /// The command the control process runs (`ExecStartPre`, index), as service.c serializes
+    /// `control-command`: a manager started again goes on with the next one.
+    #[serde(default)]
+    pub control_command: Option<(String, usize)>,
+    /// Which ExecStart= the main process runs (a oneshot runs them in turn).
+    #[serde(default)]
+    pub main_command: usize,
+    /// The sessions the unit's commands started: they find its processes that left its
+    /// environment behind.
+    #[serde(default)]
+    pub sessions: Vec<TrackedPid>,
+    /// A stop was asked for (no automatic restart), and whether it is a restart's first half.
+    #[serde(default)]
+    pub forbid_restart: bool,
+    #[serde(default)]
+    pub restarting: bool,
+    /// The unit's job, as job.c serializes it: a job accepted before the manager died is done
+    /// by the next one.
+    #[serde(default)]
+    pub job: Option<JobRecord>,
+}
+
+/// A unit's job: its type (`start`, `stop`, `restart` …) and whether it was acting already.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub kind: String,
+    pub running: bool,
+    pub ignore_order: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,15 +168,15 @@ impl SavedState {
         fs::rename(&tmp, path).map_err(err)
     }
 
-    /// The state worth adopting: nothing if the file is missing, unreadable, from another boot
-    /// (an image's leftovers) or not ours. A unit whose main process is gone is marked failed,
-    /// as the manager would have marked it had it seen the process die.
-    pub fn load(path: &Path, boot_id: &str) -> (SavedState, Vec<String>) {
+    /// The state worth adopting, as it was written: nothing if the file is missing,
+    /// unreadable, from another boot (an image's leftovers) or not ours. What became of its
+    /// processes since is for the manager to find out (see `coldplug.rs`).
+    pub fn read(path: &Path, boot_id: &str) -> (SavedState, Vec<String>) {
         let mut notes = Vec::new();
         let Ok(bytes) = fs::read(path) else {
             return (SavedState::default(), notes);
         };
-        let mut state: SavedState = match serde_json::from_slice(&bytes) {
+        let state: SavedState = match serde_json::from_slice(&bytes) {
             Ok(s) => s,
             Err(e) => {
                 notes.push(format!(
@@ -163,6 +193,15 @@ impl SavedState {
             ));
             return (SavedState::default(), notes);
         }
+        (state, notes)
+    }
+
+    /// [`SavedState::read`], checked against /proc for a reader while no manager runs: a unit
+    /// whose processes are all gone is shown as the next manager will find it, down. Its exit
+    /// status was nobody's to see, so, as for a main process that is not the manager's child
+    /// (service.c), it counts as a clean exit.
+    pub fn load(path: &Path, boot_id: &str) -> (SavedState, Vec<String>) {
+        let (mut state, mut notes) = SavedState::read(path, boot_id);
         for (name, unit) in state.units.iter_mut() {
             let running = matches!(
                 unit.active_state,
@@ -174,20 +213,19 @@ impl SavedState {
             if !running {
                 continue;
             }
-            if let Some(main) = unit.main_pid {
-                if !main.is_alive() {
-                    notes.push(format!(
-                        "{name}: main process {} exited while the manager was away.",
-                        main.pid
-                    ));
-                    unit.main_pid = None;
-                    unit.active_state = ActiveState::Failed;
-                    unit.sub_state = "failed".to_string();
-                    unit.result = "exit-code".to_string();
-                }
-            }
             if unit.control_pid.is_some_and(|c| !c.is_alive()) {
                 unit.control_pid = None;
+            }
+            if let Some(main) = unit.main_pid.filter(|m| !m.is_alive()) {
+                notes.push(format!(
+                    "{name}: main process {} exited while the manager was away.",
+                    main.pid
+                ));
+                unit.main_pid = None;
+                if unit.control_pid.is_none() {
+                    unit.active_state = ActiveState::Inactive;
+                    unit.sub_state = "dead".to_string();
+                }
             }
         }
         (state, notes)
@@ -214,11 +252,17 @@ mod tests {
             socket_counts: (0, 0),
             connection: false,
             timer: None,
+            control_command: None,
+            main_command: 0,
+            sessions: Vec::new(),
+            forbid_restart: false,
+            restarting: false,
+            job: None,
         }
     }
 
     #[test]
-    fn a_live_service_is_adopted_and_a_dead_one_marked_failed() {
+    fn a_live_service_is_shown_running_and_a_dead_one_down() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
         let mut child = std::process::Command::new("sleep")
@@ -253,10 +297,12 @@ mod tests {
         assert_eq!(loaded.units["live.service"].main_pid, Some(live));
         let gone = &loaded.units["gone.service"];
         assert_eq!(
-            (gone.active_state, gone.result.as_str()),
-            (ActiveState::Failed, "exit-code")
+            (gone.active_state, gone.sub_state.as_str(), gone.main_pid),
+            (ActiveState::Inactive, "dead", None)
         );
         assert_eq!(notes.len(), 1, "{notes:?}");
+        let (raw, _) = SavedState::read(&path, &current_boot_id());
+        assert_eq!(raw, state, "read() gives the state as written");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime};
 use super::config::ManagerConfig;
 use super::job::Job;
 use super::service::{ExitInfo, ServiceResult, ServiceSettings, StartLimit, SubState};
-use super::state::{ActiveState, TrackedPid, UnitRecord};
+use super::state::{ActiveState, JobRecord, TrackedPid, UnitRecord};
 use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
 use crate::unit::model::{ExecKind, LoadState, UnitConfig};
 use crate::unit::name::UnitType;
@@ -388,7 +388,7 @@ impl Unit {
     /// What to persist: nothing for a unit that is simply inactive, which is what a manager
     /// started again assumes of every unit it has no record of.
     pub fn record(&self) -> Option<UnitRecord> {
-        if self.svc.state == SubState::Dead {
+        if self.svc.state == SubState::Dead && self.job.is_none() {
             return None;
         }
         Some(UnitRecord {
@@ -407,6 +407,19 @@ impl Unit {
             connection: self.conn.is_some() || self.was_connection,
             timer: (self.config.unit_type == UnitType::Timer)
                 .then(|| (self.tmr.state.as_str().to_string(), self.tmr.last_trigger.0)),
+            control_command: self
+                .svc
+                .control
+                .map(|(kind, idx)| (kind.property().to_string(), idx)),
+            main_command: self.svc.main_command,
+            sessions: self.svc.sessions.clone(),
+            forbid_restart: self.svc.forbid_restart,
+            restarting: self.svc.restarting,
+            job: self.job.as_ref().map(|j| JobRecord {
+                kind: j.kind.as_str().to_string(),
+                running: j.running,
+                ignore_order: j.ignore_order,
+            }),
         })
     }
 }

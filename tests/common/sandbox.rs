@@ -576,9 +576,21 @@ impl Sandbox {
     }
 
     /// SIGKILL every process running our binary (the manager), as an OOM killer or a careless
-    /// admin would, and wait until they are gone. Returns the pids killed.
+    /// admin would, and wait until they are gone. Returns the pids killed. A child the manager
+    /// forked that has not exec'd yet runs our binary too, but is not the manager: killing it
+    /// would kill, a moment later, the service it has become.
     pub fn kill_manager(&self) -> Vec<i32> {
-        let pids = self.manager_pids();
+        let all = self.manager_pids();
+        let parent = |pid: i32| {
+            self.read(&format!("/proc/{pid}/stat"))
+                .and_then(|s| s.get(s.rfind(')')? + 2..)?.split(' ').nth(1)?.parse().ok())
+                .unwrap_or(0)
+        };
+        let pids: Vec<i32> = all
+            .iter()
+            .copied()
+            .filter(|p| !all.contains(&parent(*p)))
+            .collect();
         assert!(!pids.is_empty(), "no manager process to kill");
         let list: Vec<String> = pids.iter().map(|p| p.to_string()).collect();
         let o = self.sh(&format!("kill -KILL {}", list.join(" ")));

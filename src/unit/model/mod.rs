@@ -338,8 +338,9 @@ impl ExecKind {
         }
     }
 
-    fn from_key(key: &str, unit_type: UnitType) -> Option<ExecKind> {
-        let kind = [
+    /// The kind whose property is named `name` (`ExecStartPre`).
+    pub fn from_property(name: &str) -> Option<ExecKind> {
+        [
             ExecKind::Condition,
             ExecKind::StartPre,
             ExecKind::Start,
@@ -350,7 +351,11 @@ impl ExecKind {
             ExecKind::StopPost,
         ]
         .into_iter()
-        .find(|k| k.property() == key)?;
+        .find(|k| k.property() == name)
+    }
+
+    fn from_key(key: &str, unit_type: UnitType) -> Option<ExecKind> {
+        let kind = ExecKind::from_property(key)?;
         let allowed = match unit_type {
             UnitType::Service => kind != ExecKind::StopPre,
             UnitType::Socket => matches!(
