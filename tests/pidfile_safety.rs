@@ -2,8 +2,9 @@
 //! a directory the service's user owns, so that user decides what the manager finds there. As
 //! service_load_pid_file() of systemd 252 does, the path is chased with CHASE_SAFE: a symlink from
 //! the user's directory into root's may only name a process of the unit itself; the manager and
-//! PID 1 are never a main PID; a FIFO or a huge file in place of the PID file is not read. The
-//! texts are systemd's (src/core/service.c).
+//! PID 1 are never a main PID; a FIFO or a huge file in place of the PID file is not read; the
+//! file is removed once the service is dead, but never through the user's symlink. The texts are
+//! systemd's (src/core/service.c).
 
 mod common;
 
@@ -60,6 +61,11 @@ fn stop_leaves_victim_and_manager(sb: &Sandbox, victim: i32) {
     );
     assert_eq!(sb.main_pid("victim.service"), victim);
     assert_eq!(sb.manager_pids(), manager, "the manager went away");
+    // service_enter_dead() removes the PID file, but not through the user's link.
+    assert!(
+        sb.exists("/run/victim.pid"),
+        "stopping evil.service removed root's file through the user's link"
+    );
     let o = sb.systemctl(&["is-active", "victim.service"]);
     assert_eq!((o.stdout.as_str(), o.code), ("active\n", 0));
 }
@@ -142,5 +148,9 @@ fn the_users_own_pid_file_in_the_users_directory_still_works() {
     assert_eq!(sb.main_pid("own.service"), daemon);
     sb.quiet_ok(&["stop", "own.service"]);
     assert!(!sb.pid_alive(daemon));
+    assert!(
+        !sb.exists("/run/evil/own.pid"),
+        "a stopped service's PID file is removed, as service_enter_dead() does"
+    );
     assert!(sb.pid_alive(victim));
 }

@@ -116,6 +116,23 @@ fn read_pid_file(path: &std::path::Path) -> Option<PidFile> {
     })
 }
 
+/// service_enter_dead() removes the PID file: it is out of date, and software reading it would
+/// take a recycled pid for the daemon. The directory is chased with CHASE_SAFE and the file
+/// unlinked relative to it, so a symlink in a directory the service's user owns cannot make the
+/// manager delete a file elsewhere (systemd's plain unlink() would follow it).
+fn remove_pid_file(path: &std::path::Path) {
+    use crate::sys::chase::{chase, ChaseFlags};
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let Ok(dir) = chase(parent, std::path::Path::new("/"), ChaseFlags::SAFE) else {
+        return;
+    };
+    if let Some(fd) = dir.fd {
+        let _ = nix::unistd::unlinkat(&fd, name, nix::unistd::UnlinkatFlags::NoRemoveDir);
+    }
+}
+
 /// Why a command did not become a process.
 enum NotRun {
     /// It failed as the child would have, with this status (217/USER, 203/EXEC …).
@@ -921,6 +938,9 @@ impl Manager {
             .as_ref()
             .is_some_and(|j| j.kind == JobKind::Start);
         self.exec_context_call(i, |ctx| exec_env::remove_runtime_directories(ctx, restart));
+        if let Some(path) = &self.units[i].settings.pid_file {
+            remove_pid_file(path);
+        }
         {
             let svc = &mut self.units[i].svc;
             svc.main_pid = None;
