@@ -93,13 +93,13 @@ fn read_pid_file(path: &std::path::Path) -> Option<PidFile> {
         }
         Err(_) => return None,
     };
-    let file = chased
-        .reopen(OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_NOCTTY)
-        .ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() {
+    // Opening a FIFO or a device has effects of its own: the type is looked at first.
+    let stat = nix::sys::stat::fstat(chased.fd.as_ref()?).ok()?;
+    if stat.st_mode & libc::S_IFMT != libc::S_IFREG {
         return None;
     }
+    let file = chased.reopen(OFlag::O_RDONLY | OFlag::O_NOCTTY).ok()?;
+    let meta = file.metadata().ok()?;
     let mut text = String::new();
     file.take(4096).read_to_string(&mut text).ok()?;
     let pid = text

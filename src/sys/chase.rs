@@ -189,6 +189,7 @@ pub fn chase(path: &Path, root: &Path, flags: ChaseFlags) -> Result<Chased, Chas
                     ));
                 }
                 done = PathBuf::new();
+                previous = root_stat;
                 fd = root_fd.try_clone().map_err(|_| err(nix::Error::EMFILE))?;
             }
             // The destination's components come next, before the rest of the path.
