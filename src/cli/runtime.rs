@@ -16,7 +16,7 @@ use super::{Ctx, Exit, Failed, VerbResult};
 use crate::ipc::protocol::{
     JobMode, JobOutcome, JobVerb, KillWhom, Reply, Request, ShutdownAction, UnitStatus,
 };
-use crate::ipc::Connection;
+use crate::ipc::{query_chunks, Connection};
 use crate::manager::context::RuntimeContext;
 use crate::manager::daemon::{MANAGER_FLAG, READY_FD_ENV};
 use crate::manager::process::parse_signal;
@@ -539,17 +539,36 @@ pub fn daemon_reload(ctx: &Ctx, args: &[String]) -> VerbResult {
     }
 }
 
+/// One query per [`query_chunks`] slice of `units` on `conn`, the answers joined in order;
+/// `None` if any query fails.
+fn ask_in_chunks<T>(
+    conn: &mut Connection,
+    units: &[String],
+    query: fn(Vec<String>) -> Request,
+    answer: fn(Reply) -> Option<Vec<T>>,
+) -> Option<Vec<T>> {
+    let mut answers = Vec::with_capacity(units.len());
+    for chunk in query_chunks(units) {
+        answers.extend(answer(call(conn, &query(chunk.to_vec())).ok()?)?);
+    }
+    Some(answers)
+}
+
 /// The runtime state of `units` from the manager; with none running, from the state a killed
 /// manager left behind (checked against what still lives); `None` when there is neither.
 pub fn query_units(units: &[String]) -> Option<Vec<UnitStatus>> {
     if let Some(mut conn) = connect_running() {
-        if let Ok(Reply::Units(u)) = call(
+        let answered = ask_in_chunks(
             &mut conn,
-            &Request::Units {
-                units: units.to_vec(),
+            units,
+            |units| Request::Units { units },
+            |reply| match reply {
+                Reply::Units(u) => Some(u),
+                _ => None,
             },
-        ) {
-            return Some(u);
+        );
+        if answered.is_some() {
+            return answered;
         }
     }
     let ctx = RuntimeContext::find_running()?;
@@ -581,13 +600,17 @@ pub fn query_units(units: &[String]) -> Option<Vec<UnitStatus>> {
 /// (load state, active state) of `units`, as [`query_units`] finds them.
 pub(super) fn query_states(units: &[String]) -> Option<Vec<(String, String)>> {
     if let Some(mut conn) = connect_running() {
-        if let Ok(Reply::States(s)) = call(
+        let answered = ask_in_chunks(
             &mut conn,
-            &Request::States {
-                units: units.to_vec(),
+            units,
+            |units| Request::States { units },
+            |reply| match reply {
+                Reply::States(s) => Some(s),
+                _ => None,
             },
-        ) {
-            return Some(s);
+        );
+        if answered.is_some() {
+            return answered;
         }
     }
     query_units(units).map(|v| {

@@ -25,6 +25,17 @@ pub const FRAME_MAX: usize = 16 * 1024 * 1024;
 /// about 3,000). It caps what any local user can make the manager hold per connection.
 pub const REQUEST_MAX: usize = 1024 * 1024;
 
+/// Units one query (`Units`, `States`) may name. Answering costs the manager up to a few hundred
+/// µs per unit, all in one turn of its loop: bounded so that no caller holds it for long. The
+/// client splits a longer list over several queries ([`query_chunks`]), so no command line is
+/// refused; jobs are not split (a transaction is one request) and only root may send them.
+pub const UNITS_PER_REQUEST: usize = 64;
+
+/// `units` in the slices one query each may carry.
+pub fn query_chunks(units: &[String]) -> std::slice::Chunks<'_, String> {
+    units.chunks(UNITS_PER_REQUEST)
+}
+
 #[derive(Debug, Error)]
 pub enum IpcError {
     #[error("Failed to talk to the manager: {0}")]

@@ -115,6 +115,17 @@ pub enum Request {
     ListJobs,
 }
 
+impl Request {
+    /// How many units a query names (0 for anything else): what [`crate::ipc::UNITS_PER_REQUEST`]
+    /// bounds.
+    pub fn units_asked(&self) -> usize {
+        match self {
+            Request::Units { units } | Request::States { units } => units.len(),
+            _ => 0,
+        }
+    }
+}
+
 /// How one unit's job ended. `Refused` is systemd's D-Bus error when the job could not even be
 /// queued: the client prints `Failed to VERB UNIT: message` and exits with `exit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,9 +13,14 @@
 //! - an unprivileged connection idle, holding a partial request, or not taking its reply for
 //!   [`CLIENT_TIMEOUT`] is closed;
 //! - one request is served at a time per connection: the next is not read while a reply waits
-//!   to be taken, so a client that never reads holds one reply, not one per request sent.
+//!   to be taken, so a client that never reads holds one reply, not one per request sent;
+//! - a query names at most [`UNITS_PER_REQUEST`] units, and one wake of the loop spends at most
+//!   [`UNPRIVILEGED_WORK_PER_WAKE`] answering unprivileged uids: the rest is answered at the
+//!   next wake, in turn, while root's requests, the units' events and the manager's children
+//!   are seen to in between (sd-event's priorities do this for systemd: the bus is served after
+//!   SIGCHLD and the units' own event sources).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
@@ -24,7 +29,7 @@ use std::time::{Duration, Instant};
 use super::daemon::{token, Manager, KIND_CLIENT, TOKEN_CONTROL};
 use crate::ipc::frame::FrameReader;
 use crate::ipc::protocol::{JobOutcome, Reply, Request};
-use crate::ipc::{self, Peer, REQUEST_MAX};
+use crate::ipc::{self, Peer, REQUEST_MAX, UNITS_PER_REQUEST};
 
 /// Connections one uid that may not change state may hold at once (dbus-daemon allows 256 per
 /// user on the system bus; `systemctl` uses one connection per call, briefly).
@@ -42,6 +47,11 @@ pub(super) const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Input taken from one connection per wake of the loop, so that one busy client cannot keep
 /// the manager from the others and from its children.
 const READ_PER_WAKE: usize = 64 * 1024;
+/// Time one wake of the loop spends answering uids that may not change state. A query costs up
+/// to a few hundred µs per unit it names (its file, its processes, its state), and one hostile
+/// user can keep [`CONNECTIONS_PER_UID`] connections asking; past this share the rest waits for
+/// the next wake, so that root's calls and the units' events wait behind at most this much.
+const UNPRIVILEGED_WORK_PER_WAKE: Duration = Duration::from_millis(10);
 /// Connections accepted per wake; the listener stays readable for the rest.
 const ACCEPTS_PER_WAKE: usize = 64;
 /// An output buffer larger than this is given back once its reply is sent.
@@ -56,6 +66,9 @@ const LOG_INTERVAL: Duration = Duration::from_secs(10);
 pub(super) const CLIENT_SWEEP_DEADLINE: u64 = token(KIND_CLIENT, 0);
 /// Deadline token for watching the control socket again after running out of fds.
 pub(super) const ACCEPT_RETRY_DEADLINE: u64 = u64::MAX - 1;
+/// Deadline token, due at once, that brings the loop back for the connections left waiting
+/// when a wake's share of unprivileged work was spent.
+pub(super) const DEFERRED_CLIENTS_DEADLINE: u64 = u64::MAX - 3;
 
 /// What a connection waits for, which decides its deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,11 +118,21 @@ pub(super) struct Clients {
     to_serve: Vec<u64>,
     /// Per kind of event, so that a flood of one kind hides no other.
     log: HashMap<&'static str, LogLimiter>,
+    /// Unprivileged connections with a request not yet answered because this wake's share of
+    /// work for them was spent; answered first at the next wake, in this order.
+    deferred: VecDeque<u64>,
+    /// Time this wake has spent answering unprivileged connections.
+    unprivileged_work: Duration,
 }
 
 impl Clients {
     pub(super) fn peer(&self, id: u64) -> Option<Peer> {
         self.by_id.get(&id).map(|c| c.peer)
+    }
+
+    /// A new wake of the loop: unprivileged connections get a fresh share of it.
+    pub(super) fn begin_wake(&mut self) {
+        self.unprivileged_work = Duration::ZERO;
     }
 
     pub(super) fn is_waiting(&self, id: u64) -> bool {
@@ -388,7 +411,12 @@ impl Manager {
             let Some(c) = self.clients.by_id.get_mut(&id) else {
                 return;
             };
-            if c.replying() {
+            if c.replying() || !c.input.has_frame() {
+                break;
+            }
+            let privileged = c.privileged;
+            if !privileged && self.clients.unprivileged_work >= UNPRIVILEGED_WORK_PER_WAKE {
+                self.defer_client(id);
                 break;
             }
             let Some(frame) = c.input.next_frame() else {
@@ -396,10 +424,17 @@ impl Manager {
             };
             // A request taken starts the connection's next deadline afresh.
             c.phase = None;
+            let started = Instant::now();
             let reply = match ipc::decode::<Request>(&frame) {
+                Ok(request) if request.units_asked() > UNITS_PER_REQUEST => Some(Reply::Error(
+                    format!("Too many units in one request (at most {UNITS_PER_REQUEST})."),
+                )),
                 Ok(request) => self.handle(id, request),
                 Err(e) => Some(Reply::Error(e.to_string())),
             };
+            if !privileged {
+                self.clients.unprivileged_work += started.elapsed();
+            }
             if let Some(reply) = reply {
                 self.send(id, &reply);
             }
@@ -555,6 +590,26 @@ impl Manager {
         // Requests the client sent meanwhile, or its end of file, are seen to once the loop is
         // back (this runs inside the handling of a request, possibly of this client).
         self.clients.to_serve.push(client);
+    }
+
+    /// Leave `id`'s request for the next wake, and make sure the loop comes straight back.
+    fn defer_client(&mut self, id: u64) {
+        if self.clients.deferred.contains(&id) {
+            return;
+        }
+        if self.clients.deferred.is_empty() {
+            self.events
+                .set_deadline(Instant::now(), DEFERRED_CLIENTS_DEADLINE);
+        }
+        self.clients.deferred.push_back(id);
+    }
+
+    /// The connections left waiting by the last wake, before anything new.
+    pub(super) fn serve_deferred_clients(&mut self) {
+        let waiting = std::mem::take(&mut self.clients.deferred);
+        for id in waiting {
+            self.serve_client(id);
+        }
     }
 
     /// The connections whose job reply was just sent, served again (see

@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::clients::{Clients, ACCEPT_RETRY_DEADLINE, CLIENT_SWEEP_DEADLINE};
+use super::clients::{
+    Clients, ACCEPT_RETRY_DEADLINE, CLIENT_SWEEP_DEADLINE, DEFERRED_CLIENTS_DEADLINE,
+};
 use super::config::ManagerConfig;
 use super::context::{ContextError, RuntimeContext};
 use super::credentials::Accounts;
@@ -547,7 +549,9 @@ impl Manager {
                 }
             };
             let worked = wakes.iter().any(|w| *w != Wake::Deadline(TRIM_DEADLINE));
+            self.clients.begin_wake();
             self.processes_changed();
+            self.serve_deferred_clients();
             for wake in wakes {
                 self.dispatch(wake);
             }
@@ -590,6 +594,8 @@ impl Manager {
             }
             Wake::Deadline(ACCEPT_RETRY_DEADLINE) => self.retry_accept(),
             Wake::Deadline(CLIENT_SWEEP_DEADLINE) => self.sweep_clients(),
+            // Served at the top of the wake (serve_deferred_clients()): it only ends the wait.
+            Wake::Deadline(DEFERRED_CLIENTS_DEADLINE) => {}
             Wake::Signal(sig) if sig == libc::SIGCHLD => self.reap(),
             Wake::Signal(sig) if sig == libc::SIGHUP => self.daemon_reload(),
             Wake::Signal(sig) if self.init => self.on_init_signal(sig),
