@@ -17,8 +17,6 @@ use super::HostFacts;
 use crate::unit::host;
 use crate::unit::virt::Virtualization;
 
-// ---- Machine --------------------------------------------------------------------------------
-
 /// architecture.h's names, for `architecture_from_string()`.
 const ARCHITECTURES: &[&str] = &[
     "x86",
