@@ -5,6 +5,7 @@
 //! `socket_verify()`.
 
 use super::*;
+use crate::unit::model::socket_address::{ifname_valid, ipv6_supported};
 use crate::unit::name::UnitName;
 use crate::unit::timespan;
 
