@@ -10,6 +10,12 @@
 //! os-release, /etc/initrd-release, /run/systemd/first-boot, /usr for NeedsUpdate) are looked up
 //! below `HostFacts::root`; everything else is the live machine (/proc, /sys, CPUID), except the
 //! facts a test wants to pin, which `HostFacts` carries as plain fields.
+//!
+//! Here the facts, the list evaluation and the messages; the checks live one concern per file,
+//! as condition.c's `condition_test_*()` group: paths.rs, kernel.rs (kernel, credentials,
+//! environment, host, os-release), identity.rs (user, group, capability), machine.rs
+//! (architecture, firmware, security, power, CPU features, updates, virtualization), cgroup.rs
+//! (controllers, memory, CPUs, pressure), with the comparisons they share in compare.rs.
 
 mod cgroup;
 mod compare;
