@@ -97,6 +97,9 @@ fn oracle(specs: &[String], base: &str) -> HashMap<String, Verdict> {
 }
 
 /// `systemd-analyze`'s timestamp: "Sun 2026-11-22 15:07:30 UTC", in local time.
+// libc marks time_t deprecated on musl (its width changed in musl 1.2); the value is passed
+// straight to libc, whose width it has.
+#[allow(deprecated)]
 fn format_timestamp(usec: u64) -> String {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     let t = (usec / 1_000_000) as libc::time_t;
