@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::rng::Rng;
 use systemctl_shim::ipc::frame::FrameReader;
 use systemctl_shim::ipc::protocol::{JobMode, JobVerb, KillWhom, Request, ShutdownAction};
 use systemctl_shim::manager::credentials::Accounts;
@@ -577,28 +578,6 @@ fn run_exec_command(input: &[u8]) {
     let text = String::from_utf8_lossy(input);
     let _ = parse_exec(&text, &specifier_context());
     let _ = split_words(&text);
-}
-
-/// splitmix64: small, fast and good enough to pick mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number below `n` (0 when `n` is 0).
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
 }
 
 /// One to four mutations of `seed`, another seed at hand for splices.

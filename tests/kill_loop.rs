@@ -15,27 +15,11 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use common::rng::Rng;
 use common::sandbox::Sandbox;
 
 /// The seed of the default run (issue 13, defect 3).
 const DEFAULT_SEED: u64 = 0x5eed_1303;
-
-/// splitmix64: small, seedable, good enough to spread kill moments.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -445,7 +429,7 @@ fn kill_loop(label: &str, units: &[Kind], default_kills: u64) {
         }
         queue(&sb, &plan);
         // The fault: the manager dies at a random moment of the jobs (they take 0.15–0.5 s).
-        let delay = Duration::from_millis(rng.below(550));
+        let delay = Duration::from_millis(rng.below(550) as u64);
         std::thread::sleep(delay);
         sb.kill_manager();
         figures.kills += 1;
@@ -618,7 +602,7 @@ fn socket_activation_and_timer_survive_manager_kills() {
     let began = Instant::now();
     for round in 0..kills {
         let _first = connect("to start the service");
-        let delay = Duration::from_millis(rng.below(450));
+        let delay = Duration::from_millis(rng.below(450) as u64);
         std::thread::sleep(delay);
         sb.kill_manager();
         let o = sb.systemctl(&["start", "kl-settle.target"]);

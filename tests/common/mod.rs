@@ -2,6 +2,7 @@
 //! built binary (and, for differential tests, the machine's real systemctl) against it.
 #![allow(dead_code)]
 
+pub mod rng;
 pub mod sandbox;
 
 use std::fs;
