@@ -30,6 +30,11 @@ pub struct ChaseFlags {
     /// `CHASE_NONEXISTENT`: the path may end in components that do not exist yet; they are
     /// appended unresolved (and may not contain `..`).
     pub nonexistent: bool,
+    /// `CHASE_MKDIR_0755`: a missing component is made (`mkdirat()`, mode 0755 less the umask)
+    /// and entered through `openat(O_NOFOLLOW)` from the descriptor of its parent, so what is
+    /// made is where the checked descriptors lead, whatever the path now names. A directory
+    /// made here is root's own: the step into it is not an unsafe transition.
+    pub mkdir_0755: bool,
 }
 
 impl ChaseFlags {
@@ -37,11 +42,13 @@ impl ChaseFlags {
         safe: true,
         nofollow: false,
         nonexistent: false,
+        mkdir_0755: false,
     };
     pub const NONEXISTENT: ChaseFlags = ChaseFlags {
         safe: false,
         nofollow: false,
         nonexistent: true,
+        mkdir_0755: false,
     };
 }
 
@@ -105,14 +112,94 @@ pub fn chase(path: &Path, root: &Path, flags: ChaseFlags) -> Result<Chased, Chas
         path: root.join(relative(path)),
         errno,
     };
-    let directory = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-    let root_fd = openat(AT_FDCWD, root, directory, Mode::empty()).map_err(err)?;
+    let root_fd = open_directory(root).map_err(err)?;
     let root_stat = fstat(&root_fd).map_err(err)?;
+    let start = root_fd.try_clone().map_err(|_| err(nix::Error::EMFILE))?;
+    let from = Start {
+        fd: start,
+        stat: root_stat,
+        done: PathBuf::new(),
+    };
+    resolve(path, root, (&root_fd, root_stat), from, flags)
+}
 
-    let mut done = PathBuf::new();
-    let mut fd = root_fd.try_clone().map_err(|_| err(nix::Error::EMFILE))?;
-    let mut previous = root_stat;
-    let mut todo = components(path);
+/// Resolves `rest` (relative) from `start`, a directory already resolved inside `root` (its
+/// `path` with the root in front, its `fd` open): systemd's `chaseat()` from a directory
+/// descriptor. The start is trusted: the first step out of it is not checked against its
+/// owner (an administrator's base such as /var/lib may belong to anyone, e.g. the overflow uid
+/// in a user namespace), every later step is, with `safe`. `..` may climb above the start
+/// (checked like any step), never above the root.
+pub fn chase_from(
+    start: &Chased,
+    rest: &Path,
+    root: &Path,
+    flags: ChaseFlags,
+) -> Result<Chased, ChaseError> {
+    let err = |errno| ChaseError::Os {
+        path: start.path.join(rest),
+        errno,
+    };
+    let start_fd = start.fd.as_ref().ok_or(err(nix::Error::ENOENT))?;
+    let root_fd = open_directory(root).map_err(err)?;
+    let root_stat = fstat(&root_fd).map_err(err)?;
+    let mut stat = fstat(start_fd).map_err(err)?;
+    // Trusted as a directory of root's is: any owner may follow.
+    stat.st_uid = 0;
+    let from = Start {
+        fd: start_fd.try_clone().map_err(|_| err(nix::Error::EMFILE))?,
+        stat,
+        done: start
+            .path
+            .strip_prefix(root)
+            .unwrap_or(&start.path)
+            .to_path_buf(),
+    };
+    let joined = Path::new("/").join(&from.done).join(rest);
+    resolve_components(&joined, components(rest), root, (&root_fd, root_stat), from, flags)
+}
+
+fn open_directory(path: &Path) -> nix::Result<OwnedFd> {
+    let directory = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    openat(AT_FDCWD, path, directory, Mode::empty())
+}
+
+/// Where a resolution starts: a directory, its stat and its path below the root.
+struct Start {
+    fd: OwnedFd,
+    stat: FileStat,
+    done: PathBuf,
+}
+
+fn resolve(
+    path: &Path,
+    root: &Path,
+    root_dir: (&OwnedFd, FileStat),
+    start: Start,
+    flags: ChaseFlags,
+) -> Result<Chased, ChaseError> {
+    resolve_components(path, components(path), root, root_dir, start, flags)
+}
+
+/// The loop of chase_symlinks(): `todo` (a stack, first on top) from `start`; `path` is what
+/// errors name.
+fn resolve_components(
+    path: &Path,
+    mut todo: Vec<OsString>,
+    root: &Path,
+    (root_fd, root_stat): (&OwnedFd, FileStat),
+    start: Start,
+    flags: ChaseFlags,
+) -> Result<Chased, ChaseError> {
+    let err = |errno| ChaseError::Os {
+        path: root.join(relative(path)),
+        errno,
+    };
+    let directory = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    let Start {
+        mut fd,
+        stat: mut previous,
+        mut done,
+    } = start;
     let mut follows_left = SYMLINKS_MAX;
 
     while let Some(first) = todo.pop() {
@@ -134,6 +221,7 @@ pub fn chase(path: &Path, root: &Path, flags: ChaseFlags) -> Result<Chased, Chas
             fd = parent;
             continue;
         }
+        let mut made_here = false;
         let child = match openat(
             &fd,
             first.as_os_str(),
@@ -141,6 +229,23 @@ pub fn chase(path: &Path, root: &Path, flags: ChaseFlags) -> Result<Chased, Chas
             Mode::empty(),
         ) {
             Ok(child) => child,
+            Err(nix::Error::ENOENT) if flags.mkdir_0755 && first != "." => {
+                // Someone else making it meanwhile (EEXIST) is fine: then it is checked as found.
+                match nix::sys::stat::mkdirat(&fd, first.as_os_str(), Mode::from_bits_truncate(0o755))
+                {
+                    Ok(()) => made_here = true,
+                    Err(nix::Error::EEXIST) => {}
+                    Err(e) => return Err(err(e)),
+                }
+                // O_DIRECTORY: a symlink swapped in after the mkdirat() is refused, not followed.
+                openat(
+                    &fd,
+                    first.as_os_str(),
+                    OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+                    Mode::empty(),
+                )
+                .map_err(err)?
+            }
             Err(nix::Error::ENOENT) if flags.nonexistent => {
                 // The rest is appended as it is; a ".." in it could climb where nothing was checked.
                 if todo.iter().any(|c| c == "..") {
@@ -158,7 +263,10 @@ pub fn chase(path: &Path, root: &Path, flags: ChaseFlags) -> Result<Chased, Chas
             Err(e) => return Err(err(e)),
         };
         let st = fstat(&child).map_err(err)?;
-        if flags.safe && unsafe_transition(&previous, &st) {
+        // A directory just made is ours to enter; had its parent's owner swapped in a directory
+        // of theirs before the openat(), its owner shows it and it is checked as any step.
+        let checked = flags.safe && !(made_here && st.st_uid == nix::unistd::geteuid().as_raw());
+        if checked && unsafe_transition(&previous, &st) {
             let from = root.join(&done);
             done.push(&first);
             return Err(unsafe_error(path, root, from, &previous, &done, &st));
