@@ -155,7 +155,14 @@ pub fn chase_from(
             .to_path_buf(),
     };
     let joined = Path::new("/").join(&from.done).join(rest);
-    resolve_components(&joined, components(rest), root, (&root_fd, root_stat), from, flags)
+    resolve_components(
+        &joined,
+        components(rest),
+        root,
+        (&root_fd, root_stat),
+        from,
+        flags,
+    )
 }
 
 fn open_directory(path: &Path) -> nix::Result<OwnedFd> {
@@ -231,8 +238,11 @@ fn resolve_components(
             Ok(child) => child,
             Err(nix::Error::ENOENT) if flags.mkdir_0755 && first != "." => {
                 // Someone else making it meanwhile (EEXIST) is fine: then it is checked as found.
-                match nix::sys::stat::mkdirat(&fd, first.as_os_str(), Mode::from_bits_truncate(0o755))
-                {
+                match nix::sys::stat::mkdirat(
+                    &fd,
+                    first.as_os_str(),
+                    Mode::from_bits_truncate(0o755),
+                ) {
                     Ok(()) => made_here = true,
                     Err(nix::Error::EEXIST) => {}
                     Err(e) => return Err(err(e)),
@@ -487,5 +497,60 @@ mod tests {
         fs::write(root.join("evil/roots.pid"), "1").unwrap();
         let refused = chase(Path::new("/evil/roots.pid"), root, ChaseFlags::SAFE);
         assert_eq!(refused.unwrap_err().errno(), libc::ENOLINK);
+    }
+
+    /// CHASE_MKDIR_0755 from a descriptor: the start directory is renamed away and a symlink
+    /// to elsewhere put in its place after it was opened (what a user owning the parent could
+    /// do between a check and a path-based mkdir -p); the parents are made in the directory
+    /// that was opened, nothing elsewhere.
+    #[test]
+    fn mkdir_makes_parents_from_the_descriptor_not_the_path() {
+        let t = tree();
+        let root = t.path();
+        fs::create_dir(root.join("base")).unwrap();
+        let start = chase(Path::new("/base"), root, ChaseFlags::default()).unwrap();
+        fs::rename(root.join("base"), root.join("moved")).unwrap();
+        symlink("/etc", root.join("base")).unwrap();
+        let flags = ChaseFlags {
+            mkdir_0755: true,
+            ..ChaseFlags::SAFE
+        };
+        let made = chase_from(&start, Path::new("a/b"), root, flags).unwrap();
+        assert!(root.join("moved/a/b").is_dir());
+        assert!(!root.join("etc/a").exists());
+        assert!(made.fd.is_some());
+        // Without the flag a missing component is ENOENT, as before.
+        let missing = chase_from(&start, Path::new("c/d"), root, ChaseFlags::SAFE);
+        assert_eq!(missing.unwrap_err().errno(), libc::ENOENT);
+    }
+
+    /// chase_from() trusts its start whoever owns it (a base such as /var/lib shows as the
+    /// overflow uid in a user namespace) and checks every step below it: a user's symlink into
+    /// root's files is refused there. chase_below() re-chased the whole path unchecked when the
+    /// unsafe step was at the base. Needs root to hand directories to other uids.
+    #[test]
+    fn from_a_start_of_another_owner_the_steps_below_are_still_checked() {
+        if !nix::unistd::geteuid().is_root() {
+            return;
+        }
+        let t = tree();
+        let root = t.path();
+        fs::create_dir_all(root.join("base/svc")).unwrap();
+        chown(root.join("base"), Some(65533), Some(65533)).unwrap();
+        chown(root.join("base/svc"), Some(65534), Some(65534)).unwrap();
+        symlink("/etc", root.join("base/svc/link")).unwrap();
+        std::os::unix::fs::lchown(root.join("base/svc/link"), Some(65534), Some(65534)).unwrap();
+        let start = chase(Path::new("/base"), root, ChaseFlags::default()).unwrap();
+        // base (65533) -> svc (65534) would be unsafe; the start is trusted.
+        assert!(chase_from(&start, Path::new("svc"), root, ChaseFlags::SAFE).is_ok());
+        let refused = chase_from(&start, Path::new("svc/link/a.conf"), root, ChaseFlags::SAFE);
+        assert_eq!(refused.unwrap_err().errno(), libc::ENOLINK);
+        // A directory made by root inside the user's directory is entered.
+        let flags = ChaseFlags {
+            mkdir_0755: true,
+            ..ChaseFlags::SAFE
+        };
+        let made = chase_from(&start, Path::new("svc/new/deeper"), root, flags).unwrap();
+        assert_eq!(made.path, root.join("base/svc/new/deeper"));
     }
 }

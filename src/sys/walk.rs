@@ -341,3 +341,125 @@ impl Visitor for Remover {
         Remover::unlink(entry, nix::unistd::UnlinkatFlags::RemoveDir)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::os::unix::fs::{symlink, PermissionsExt};
+
+    /// Records the entries it meets; on entering `swap_at` it does what a hostile owner does
+    /// in the window between root's check and root's use: renames the directory away and puts
+    /// a symlink to `victim` in its place.
+    struct Swapping {
+        seen: Vec<PathBuf>,
+        swap_at: PathBuf,
+        victim: PathBuf,
+    }
+
+    impl Visitor for Swapping {
+        type Error = WalkError;
+        fn enter(&mut self, entry: &Entry) -> Result<Step, WalkError> {
+            if entry.path == self.swap_at {
+                fs::rename(&self.swap_at, self.swap_at.with_extension("moved")).unwrap();
+                symlink(&self.victim, &self.swap_at).unwrap();
+            }
+            self.seen.push(entry.path.to_path_buf());
+            // The action: chmod through the descriptor, as `Z` does.
+            if !entry.is_dir() {
+                crate::sys::chown::fchmod_opath(entry.fd, 0o666).map_err(|source| {
+                    WalkError::Io {
+                        path: entry.path.to_path_buf(),
+                        source,
+                    }
+                })?;
+            }
+            Ok(Step::Descend)
+        }
+    }
+
+    #[test]
+    fn a_directory_swapped_for_a_symlink_after_its_check_is_still_the_one_walked() {
+        let t = tempfile::tempdir().unwrap();
+        let top = t.path().join("tree");
+        fs::create_dir_all(top.join("sub")).unwrap();
+        fs::write(top.join("sub/own"), "").unwrap();
+        let victim = t.path().join("victim");
+        fs::create_dir(&victim).unwrap();
+        fs::write(victim.join("secret"), "").unwrap();
+        fs::set_permissions(victim.join("secret"), fs::Permissions::from_mode(0o600)).unwrap();
+        let mut v = Swapping {
+            seen: Vec::new(),
+            swap_at: top.join("sub"),
+            victim: victim.clone(),
+        };
+        let fd = open_nofollow(
+            openat(
+                nix::fcntl::AT_FDCWD,
+                t.path(),
+                OFlag::O_PATH | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )
+            .unwrap()
+            .as_fd(),
+            OsStr::new("tree"),
+        )
+        .unwrap();
+        walk(fd, &top, &mut v).unwrap();
+        assert_eq!(v.seen, [top.clone(), top.join("sub"), top.join("sub/own")]);
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(
+            mode(&victim.join("secret")),
+            0o600,
+            "the victim was changed"
+        );
+        assert_eq!(mode(&top.join("sub.moved/own")), 0o666);
+    }
+
+    struct Count(usize);
+    impl Visitor for Count {
+        type Error = WalkError;
+        fn enter(&mut self, _: &Entry) -> Result<Step, WalkError> {
+            self.0 += 1;
+            Ok(Step::Descend)
+        }
+    }
+
+    #[test]
+    fn a_tree_deeper_than_the_cap_is_walked_to_the_cap_and_reported() {
+        let t = tempfile::tempdir().unwrap();
+        let mut dir =
+            nix::fcntl::open(t.path(), OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty()).unwrap();
+        for _ in 0..MAX_DEPTH + 10 {
+            nix::sys::stat::mkdirat(&dir, "d", Mode::from_bits_truncate(0o755)).unwrap();
+            dir = open_nofollow(dir.as_fd(), OsStr::new("d")).unwrap();
+        }
+        let top =
+            nix::fcntl::open(t.path(), OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty()).unwrap();
+        let mut count = Count(0);
+        let e = walk(top, t.path(), &mut count).unwrap_err();
+        assert!(matches!(e, WalkError::TooDeep { .. }), "{e}");
+        // The top and MAX_DEPTH levels below it are visited; the last is not entered.
+        assert_eq!(count.0, MAX_DEPTH + 1);
+    }
+
+    #[test]
+    fn remove_tree_removes_a_symlink_not_what_it_points_to() {
+        let t = tempfile::tempdir().unwrap();
+        let victim = t.path().join("victim");
+        fs::create_dir(&victim).unwrap();
+        fs::write(victim.join("secret"), "s").unwrap();
+        fs::create_dir_all(t.path().join("tree/a/b")).unwrap();
+        fs::write(t.path().join("tree/a/b/f"), "").unwrap();
+        symlink(&victim, t.path().join("tree/a/link")).unwrap();
+        let parent =
+            nix::fcntl::open(t.path(), OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty()).unwrap();
+        let path = t.path().join("tree");
+        remove_tree_at(parent.as_fd(), OsStr::new("tree"), &path, false).unwrap();
+        assert!(!path.exists());
+        assert_eq!(fs::read_to_string(victim.join("secret")).unwrap(), "s");
+        // A missing top is an error the caller may ignore.
+        let gone = remove_tree_at(parent.as_fd(), OsStr::new("tree"), &path, false);
+        assert_eq!(gone.unwrap_err().errno(), libc::ENOENT);
+    }
+}

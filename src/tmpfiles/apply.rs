@@ -1027,7 +1027,8 @@ pub fn create(item: &Item, notes: &mut Notes) -> Vec<ApplyError> {
 /// descriptors below `dir`; like rm_rf(), it never descends into another mount: what is
 /// mounted below stays, with its mount point.
 fn remove_children(dir: &str) -> io::Result<()> {
-    let top = chase(Path::new(dir), Path::new("/"), ChaseFlags::default()).map_err(chase_failure)?;
+    let top =
+        chase(Path::new(dir), Path::new("/"), ChaseFlags::default()).map_err(chase_failure)?;
     let fd = top.fd.ok_or(io::Error::from_raw_os_error(libc::ENOENT))?;
     sys_walk::remove_contents(fd, Path::new(dir)).map_err(walk_failure)
 }
@@ -1035,9 +1036,16 @@ fn remove_children(dir: &str) -> io::Result<()> {
 /// `rm -rf path` as rm_rf() with REMOVE_ROOT does it: not across mounts, nothing below the
 /// path's parent looked up by path.
 fn remove_tree(path: &str) -> io::Result<()> {
-    let parent = chase(Path::new(parent_of(path)), Path::new("/"), ChaseFlags::default())
-        .map_err(chase_failure)?;
-    let parent_fd = parent.fd.as_ref().ok_or(io::Error::from_raw_os_error(libc::ENOENT))?;
+    let parent = chase(
+        Path::new(parent_of(path)),
+        Path::new("/"),
+        ChaseFlags::default(),
+    )
+    .map_err(chase_failure)?;
+    let parent_fd = parent
+        .fd
+        .as_ref()
+        .ok_or(io::Error::from_raw_os_error(libc::ENOENT))?;
     let name = std::ffi::OsStr::new(base_of(path));
     sys_walk::remove_tree_at(parent_fd.as_fd(), name, Path::new(path), false).map_err(walk_failure)
 }
