@@ -389,7 +389,10 @@ fn tmpfiles_z_over_a_tree_swapped_during_the_walk_never_reaches_roots_files() {
     assert!(child.try_wait().unwrap().is_none(), "the swapper ended");
     let _ = child.kill();
     let _ = child.wait();
-    assert_eq!(reached, None, "root's files were changed at run {reached:?}");
+    assert_eq!(
+        reached, None,
+        "root's files were changed at run {reached:?}"
+    );
     assert!(runs >= 50, "only {runs} runs");
     assert_eq!(victim_state(root), untouched);
 }

@@ -28,7 +28,7 @@ pub fn chown_tree(dir: &File, uid: u32, gid: u32) -> io::Result<()> {
     let owned = OwnedFd::from(dir.try_clone()?);
     walk::walk(owned, Path::new(""), &mut Chown { uid, gid }).map_err(|e| match e {
         WalkError::Io { source, .. } => source,
-        too_deep => io::Error::new(io::ErrorKind::Other, too_deep.to_string()),
+        too_deep => io::Error::other(too_deep.to_string()),
     })
 }
 
