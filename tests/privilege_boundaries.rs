@@ -325,3 +325,74 @@ fn tmpfiles_lines_do_not_follow_a_users_symlink_into_roots_files() {
         );
     }
 }
+
+/// `Z` over a directory of nobody's while nobody swaps an entry of it between a directory and
+/// a symlink to root's directory (renameat2(RENAME_EXCHANGE) in a loop). The walk looked at
+/// each entry by path and then listed, chowned and chmodded it by path again, so a swap in
+/// between led root into the victim; walked through descriptors it never gets there. A race:
+/// against the path-based walk it was won at the 3rd run when this test was written; not deterministic.
+#[test]
+fn tmpfiles_z_over_a_tree_swapped_during_the_walk_never_reaches_roots_files() {
+    let tree = tree_with_a_planted_symlink();
+    let root = tree.path();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let svc = root.join("var/lib/svc");
+    std::fs::remove_file(svc.join("sub")).unwrap();
+    std::fs::create_dir(svc.join("d")).unwrap();
+    std::fs::write(svc.join("d/mine"), "").unwrap();
+    std::os::unix::fs::symlink("../victim", svc.join("l")).unwrap();
+    for p in ["d", "d/mine", "l"] {
+        std::os::unix::fs::lchown(svc.join(p), Some(65534), Some(65534)).unwrap();
+    }
+    let untouched = victim_state(root);
+    let swapper = format!(
+        "import ctypes\nlibc = ctypes.CDLL(None)\nd = b'{0}/d'\nl = b'{0}/l'\n\
+         while True:\n    libc.renameat2(-100, d, -100, l, 2)\n",
+        svc.display()
+    );
+    let mut child = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .args(["/usr/bin/python3", "-c", &swapper])
+        .spawn()
+        .expect("start the swapper");
+    // Swapping for real: `l` is seen as the directory at times.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::symlink_metadata(svc.join("l")).is_ok_and(|m| m.is_dir()) {
+        assert!(Instant::now() < deadline, "the swapper does not swap");
+        assert!(child.try_wait().unwrap().is_none(), "the swapper ended");
+    }
+    let links = tempfile::tempdir().expect("tempdir");
+    let ours = links.path().join("systemd-tmpfiles");
+    std::os::unix::fs::symlink(common::OUR_SYSTEMCTL, &ours).unwrap();
+    // Two modes in turn, so that every run chmods what it walks (a window each time).
+    let confs = ["0755", "0750"].map(|mode| {
+        let conf = links.path().join(format!("z{mode}.conf"));
+        std::fs::write(&conf, format!("Z /var/lib/svc {mode} nobody nogroup -\n")).unwrap();
+        conf
+    });
+    let started = Instant::now();
+    let mut runs = 0;
+    let mut reached = None;
+    while runs < 2000 && started.elapsed() < Duration::from_secs(40) {
+        std::process::Command::new(&ours)
+            .arg(format!("--root={}", root.display()))
+            .arg("--create")
+            .arg(&confs[runs % 2])
+            .output()
+            .expect("run systemd-tmpfiles");
+        runs += 1;
+        if victim_state(root) != untouched {
+            reached = Some(runs);
+            break;
+        }
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the swapper ended");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        reached, None,
+        "root's files were changed at run {reached:?}"
+    );
+    assert!(runs >= 50, "only {runs} runs");
+    assert_eq!(victim_state(root), untouched);
+}

@@ -20,8 +20,8 @@
 use std::collections::HashMap;
 use std::fs;
 use std::io;
-use std::os::fd::{BorrowedFd, OwnedFd};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use nix::fcntl::{openat, OFlag};
@@ -32,8 +32,9 @@ use super::config::ManagerConfig;
 use super::credentials::{Accounts, CredentialsError, PasswdEntry};
 use super::limits::{self, Limit};
 use super::spawn::{self, Credentials, ExecPlan, SpawnError};
-use crate::sys::chase::{chase, ChaseError, ChaseFlags, Chased};
+use crate::sys::chase::{chase, chase_from, ChaseError, ChaseFlags, Chased};
 use crate::sys::chown::chown_tree;
+use crate::sys::walk::remove_tree_at;
 use crate::unit::command::{self, ExecCommand};
 use crate::unit::envfile::{self, EnvFileError};
 use crate::unit::model::{DirectoryPreserve, ExecKind, ExecSettings, UnitConfig};
@@ -930,20 +931,17 @@ fn make_directory(
 ) -> io::Result<()> {
     // The parents may lie in a directory the service's user owns (`StateDirectory=app
     // app/cache`): resolved as chase_symlinks(CHASE_SAFE) does, so a symlink that user planted
-    // into a directory of root's is refused before anything is made or changed there.
-    let safe = ChaseFlags {
-        nonexistent: true,
+    // into a directory of root's is refused, and the missing ones are made as they are met
+    // (CHASE_MKDIR_0755), each from the descriptor of the one before: a parent swapped for a
+    // symlink meanwhile cannot make root create directories elsewhere.
+    let make_parents = ChaseFlags {
+        mkdir_0755: true,
         ..ChaseFlags::SAFE
     };
     let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
         return Err(io::Error::from_raw_os_error(libc::EINVAL));
     };
-    chase_below(base, parent, safe).map_err(chase_error)?;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o755)
-        .create(parent)?;
-    let parent = chase_below(base, parent, ChaseFlags::SAFE).map_err(chase_error)?;
+    let parent = chase_below(base, parent, make_parents).map_err(chase_error)?;
     let parent_fd = parent
         .fd
         .as_ref()
@@ -967,7 +965,8 @@ fn make_directory(
         .map(|st| st.st_mode & libc::S_IFMT == libc::S_IFLNK)
         .map_err(io::Error::from)?;
     let chased = if is_symlink {
-        chase_below(base, path, ChaseFlags::SAFE).map_err(chase_error)?
+        chase_from(&parent, Path::new(name), Path::new("/"), ChaseFlags::SAFE)
+            .map_err(chase_error)?
     } else {
         Chased {
             path: path.to_path_buf(),
@@ -1001,23 +1000,19 @@ fn make_directory(
 
 /// chase_symlinks() with `flags` (CHASE_SAFE) where only a step below `base` may be refused:
 /// `/var/lib` and its ancestors are the administrator's, and in a user namespace `/` belongs to
-/// an unmapped uid, which would make every path unsafe.
+/// an unmapped uid, which would make every path unsafe. So the base is opened unchecked (an
+/// image may link it to a volume) and the rest resolved from its descriptor with `flags`.
 fn chase_below(base: &Path, path: &Path, flags: ChaseFlags) -> Result<Chased, ChaseError> {
-    // `from` is a resolved path: compare it with the base resolved (an image may link /var/lib
-    // to a volume).
-    let base = fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
-    match chase(path, Path::new("/"), flags) {
-        Err(ChaseError::UnsafeTransition { from, .. })
-            if from == base || !from.starts_with(&base) =>
-        {
-            let unchecked = ChaseFlags {
-                safe: false,
-                ..flags
-            };
-            chase(path, Path::new("/"), unchecked)
-        }
-        other => other,
-    }
+    let rest = path.strip_prefix(base).map_err(|_| ChaseError::Os {
+        path: path.to_path_buf(),
+        errno: nix::Error::EINVAL,
+    })?;
+    let base_flags = ChaseFlags {
+        mkdir_0755: flags.mkdir_0755,
+        ..ChaseFlags::default()
+    };
+    let base = chase(base, Path::new("/"), base_flags)?;
+    chase_from(&base, rest, Path::new("/"), flags)
 }
 
 /// A refused or failed resolution as the error the directory's setting reports.
@@ -1044,14 +1039,16 @@ pub fn remove_runtime_directories(ctx: &ExecContext, restarting: bool) {
     for name in &s.runtime_directory {
         let path = ctx.directories.runtime.join(name);
         // The path may pass through a directory of the service's user (`RuntimeDirectory=app
-        // app/sub`): not through a symlink of theirs into root's files.
-        let nofollow = ChaseFlags {
-            nofollow: true,
-            ..ChaseFlags::SAFE
+        // app/sub`): not through a symlink of theirs into root's files. The tree is removed
+        // relative to the descriptor of the parent that was checked, never by path again.
+        let (Some(parent), Some(last)) = (path.parent(), path.file_name()) else {
+            continue;
         };
-        if let Ok(chased) = chase_below(&ctx.directories.runtime, &path, nofollow) {
-            // remove_dir_all() removes a symlink itself, never what it points to
-            let _ = fs::remove_dir_all(&chased.path);
+        if let Ok(chased) = chase_below(&ctx.directories.runtime, parent, ChaseFlags::SAFE) {
+            if let Some(parent_fd) = &chased.fd {
+                // A symlink there is removed itself, never what it points to.
+                let _ = remove_tree_at(parent_fd.as_fd(), last, &path, false);
+            }
         }
     }
 }

@@ -30,6 +30,11 @@ pub struct ChaseFlags {
     /// `CHASE_NONEXISTENT`: the path may end in components that do not exist yet; they are
     /// appended unresolved (and may not contain `..`).
     pub nonexistent: bool,
+    /// `CHASE_MKDIR_0755`: a missing component is made (`mkdirat()`, mode 0755 less the umask)
+    /// and entered through `openat(O_NOFOLLOW)` from the descriptor of its parent, so what is
+    /// made is where the checked descriptors lead, whatever the path now names. A directory
+    /// made here is root's own: the step into it is not an unsafe transition.
+    pub mkdir_0755: bool,
 }
 
 impl ChaseFlags {
@@ -37,11 +42,13 @@ impl ChaseFlags {
         safe: true,
         nofollow: false,
         nonexistent: false,
+        mkdir_0755: false,
     };
     pub const NONEXISTENT: ChaseFlags = ChaseFlags {
         safe: false,
         nofollow: false,
         nonexistent: true,
+        mkdir_0755: false,
     };
 }
 
@@ -105,14 +112,101 @@ pub fn chase(path: &Path, root: &Path, flags: ChaseFlags) -> Result<Chased, Chas
         path: root.join(relative(path)),
         errno,
     };
-    let directory = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-    let root_fd = openat(AT_FDCWD, root, directory, Mode::empty()).map_err(err)?;
+    let root_fd = open_directory(root).map_err(err)?;
     let root_stat = fstat(&root_fd).map_err(err)?;
+    let start = root_fd.try_clone().map_err(|_| err(nix::Error::EMFILE))?;
+    let from = Start {
+        fd: start,
+        stat: root_stat,
+        done: PathBuf::new(),
+    };
+    resolve(path, root, (&root_fd, root_stat), from, flags)
+}
 
-    let mut done = PathBuf::new();
-    let mut fd = root_fd.try_clone().map_err(|_| err(nix::Error::EMFILE))?;
-    let mut previous = root_stat;
-    let mut todo = components(path);
+/// Resolves `rest` (relative) from `start`, a directory already resolved inside `root` (its
+/// `path` with the root in front, its `fd` open): systemd's `chaseat()` from a directory
+/// descriptor. The start is trusted: the first step out of it is not checked against its
+/// owner (an administrator's base such as /var/lib may belong to anyone, e.g. the overflow uid
+/// in a user namespace), every later step is, with `safe`. `..` may climb above the start
+/// (checked like any step), never above the root.
+pub fn chase_from(
+    start: &Chased,
+    rest: &Path,
+    root: &Path,
+    flags: ChaseFlags,
+) -> Result<Chased, ChaseError> {
+    let err = |errno| ChaseError::Os {
+        path: start.path.join(rest),
+        errno,
+    };
+    let start_fd = start.fd.as_ref().ok_or(err(nix::Error::ENOENT))?;
+    let root_fd = open_directory(root).map_err(err)?;
+    let root_stat = fstat(&root_fd).map_err(err)?;
+    let mut stat = fstat(start_fd).map_err(err)?;
+    // Trusted as a directory of root's is: any owner may follow.
+    stat.st_uid = 0;
+    let from = Start {
+        fd: start_fd.try_clone().map_err(|_| err(nix::Error::EMFILE))?,
+        stat,
+        done: start
+            .path
+            .strip_prefix(root)
+            .unwrap_or(&start.path)
+            .to_path_buf(),
+    };
+    let joined = Path::new("/").join(&from.done).join(rest);
+    resolve_components(
+        &joined,
+        components(rest),
+        root,
+        (&root_fd, root_stat),
+        from,
+        flags,
+    )
+}
+
+fn open_directory(path: &Path) -> nix::Result<OwnedFd> {
+    let directory = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    openat(AT_FDCWD, path, directory, Mode::empty())
+}
+
+/// Where a resolution starts: a directory, its stat and its path below the root.
+struct Start {
+    fd: OwnedFd,
+    stat: FileStat,
+    done: PathBuf,
+}
+
+fn resolve(
+    path: &Path,
+    root: &Path,
+    root_dir: (&OwnedFd, FileStat),
+    start: Start,
+    flags: ChaseFlags,
+) -> Result<Chased, ChaseError> {
+    resolve_components(path, components(path), root, root_dir, start, flags)
+}
+
+/// The loop of chase_symlinks(): `todo` (a stack, first on top) from `start`; `path` is what
+/// errors name.
+fn resolve_components(
+    path: &Path,
+    mut todo: Vec<OsString>,
+    root: &Path,
+    (root_fd, root_stat): (&OwnedFd, FileStat),
+    start: Start,
+    flags: ChaseFlags,
+) -> Result<Chased, ChaseError> {
+    let err = |errno| ChaseError::Os {
+        path: root.join(relative(path)),
+        errno,
+    };
+    let directory = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    let Start {
+        mut fd,
+        stat: mut previous,
+        mut done,
+    } = start;
     let mut follows_left = SYMLINKS_MAX;
 
     while let Some(first) = todo.pop() {
@@ -134,6 +228,7 @@ pub fn chase(path: &Path, root: &Path, flags: ChaseFlags) -> Result<Chased, Chas
             fd = parent;
             continue;
         }
+        let mut made_here = false;
         let child = match openat(
             &fd,
             first.as_os_str(),
@@ -141,6 +236,26 @@ pub fn chase(path: &Path, root: &Path, flags: ChaseFlags) -> Result<Chased, Chas
             Mode::empty(),
         ) {
             Ok(child) => child,
+            Err(nix::Error::ENOENT) if flags.mkdir_0755 && first != "." => {
+                // Someone else making it meanwhile (EEXIST) is fine: then it is checked as found.
+                match nix::sys::stat::mkdirat(
+                    &fd,
+                    first.as_os_str(),
+                    Mode::from_bits_truncate(0o755),
+                ) {
+                    Ok(()) => made_here = true,
+                    Err(nix::Error::EEXIST) => {}
+                    Err(e) => return Err(err(e)),
+                }
+                // O_DIRECTORY: a symlink swapped in after the mkdirat() is refused, not followed.
+                openat(
+                    &fd,
+                    first.as_os_str(),
+                    OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+                    Mode::empty(),
+                )
+                .map_err(err)?
+            }
             Err(nix::Error::ENOENT) if flags.nonexistent => {
                 // The rest is appended as it is; a ".." in it could climb where nothing was checked.
                 if todo.iter().any(|c| c == "..") {
@@ -158,7 +273,10 @@ pub fn chase(path: &Path, root: &Path, flags: ChaseFlags) -> Result<Chased, Chas
             Err(e) => return Err(err(e)),
         };
         let st = fstat(&child).map_err(err)?;
-        if flags.safe && unsafe_transition(&previous, &st) {
+        // A directory just made is ours to enter; had its parent's owner swapped in a directory
+        // of theirs before the openat(), its owner shows it and it is checked as any step.
+        let checked = flags.safe && !(made_here && st.st_uid == nix::unistd::geteuid().as_raw());
+        if checked && unsafe_transition(&previous, &st) {
             let from = root.join(&done);
             done.push(&first);
             return Err(unsafe_error(path, root, from, &previous, &done, &st));
@@ -380,5 +498,60 @@ mod tests {
         fs::write(root.join("evil/roots.pid"), "1").unwrap();
         let refused = chase(Path::new("/evil/roots.pid"), root, ChaseFlags::SAFE);
         assert_eq!(refused.unwrap_err().errno(), libc::ENOLINK);
+    }
+
+    /// CHASE_MKDIR_0755 from a descriptor: the start directory is renamed away and a symlink
+    /// to elsewhere put in its place after it was opened (what a user owning the parent could
+    /// do between a check and a path-based mkdir -p); the parents are made in the directory
+    /// that was opened, nothing elsewhere.
+    #[test]
+    fn mkdir_makes_parents_from_the_descriptor_not_the_path() {
+        let t = tree();
+        let root = t.path();
+        fs::create_dir(root.join("base")).unwrap();
+        let start = chase(Path::new("/base"), root, ChaseFlags::default()).unwrap();
+        fs::rename(root.join("base"), root.join("moved")).unwrap();
+        symlink("/etc", root.join("base")).unwrap();
+        let flags = ChaseFlags {
+            mkdir_0755: true,
+            ..ChaseFlags::SAFE
+        };
+        let made = chase_from(&start, Path::new("a/b"), root, flags).unwrap();
+        assert!(root.join("moved/a/b").is_dir());
+        assert!(!root.join("etc/a").exists());
+        assert!(made.fd.is_some());
+        // Without the flag a missing component is ENOENT, as before.
+        let missing = chase_from(&start, Path::new("c/d"), root, ChaseFlags::SAFE);
+        assert_eq!(missing.unwrap_err().errno(), libc::ENOENT);
+    }
+
+    /// chase_from() trusts its start whoever owns it (a base such as /var/lib shows as the
+    /// overflow uid in a user namespace) and checks every step below it: a user's symlink into
+    /// root's files is refused there. chase_below() re-chased the whole path unchecked when the
+    /// unsafe step was at the base. Needs root to hand directories to other uids.
+    #[test]
+    fn from_a_start_of_another_owner_the_steps_below_are_still_checked() {
+        if !nix::unistd::geteuid().is_root() {
+            return;
+        }
+        let t = tree();
+        let root = t.path();
+        fs::create_dir_all(root.join("base/svc")).unwrap();
+        chown(root.join("base"), Some(65533), Some(65533)).unwrap();
+        chown(root.join("base/svc"), Some(65534), Some(65534)).unwrap();
+        symlink("/etc", root.join("base/svc/link")).unwrap();
+        std::os::unix::fs::lchown(root.join("base/svc/link"), Some(65534), Some(65534)).unwrap();
+        let start = chase(Path::new("/base"), root, ChaseFlags::default()).unwrap();
+        // base (65533) -> svc (65534) would be unsafe; the start is trusted.
+        assert!(chase_from(&start, Path::new("svc"), root, ChaseFlags::SAFE).is_ok());
+        let refused = chase_from(&start, Path::new("svc/link/a.conf"), root, ChaseFlags::SAFE);
+        assert_eq!(refused.unwrap_err().errno(), libc::ENOLINK);
+        // A directory made by root inside the user's directory is entered.
+        let flags = ChaseFlags {
+            mkdir_0755: true,
+            ..ChaseFlags::SAFE
+        };
+        let made = chase_from(&start, Path::new("svc/new/deeper"), root, flags).unwrap();
+        assert_eq!(made.path, root.join("base/svc/new/deeper"));
     }
 }

@@ -1,20 +1,21 @@
-//! Handing a directory tree to a user without following anything that user could have planted:
-//! systemd 252's src/shared/chown-recursive.c (`fd_chown_recursive()`), as setup_exec_directory()
-//! uses it for `StateDirectory=` and its siblings.
+//! Owner and mode changed through descriptors, never through a path a user could have changed:
+//! systemd 252's src/shared/chown-recursive.c (`fd_chown_recursive()`, as setup_exec_directory()
+//! uses it for `StateDirectory=` and its siblings) and src/basic/fs-util.c's `fchmod_opath()`.
 //!
 //! The tree belongs to the service's user, who may rename, replace or symlink any entry of it at
-//! any moment, also while root walks it. So nothing is looked up by path: each entry is opened
-//! relative to its directory's descriptor with `O_NOFOLLOW`, examined and changed through that
-//! descriptor, and a directory is entered only through the descriptor that was checked. A symlink
-//! gets the new owner itself; what it points to is never touched.
+//! any moment, also while root walks it: the walk is [`super::walk`]'s, which opens every entry
+//! relative to its directory's descriptor with `O_NOFOLLOW`. A symlink gets the new owner
+//! itself; what it points to is never touched.
 
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::path::Path;
 
-use nix::fcntl::{openat, OFlag};
-use nix::sys::stat::{fstat, FileStat, Mode, SFlag};
+use nix::sys::stat::{fstat, Mode};
 use nix::unistd::{fchownat, Gid, Uid};
+
+use super::walk::{self, Entry, Step, Visitor, WalkError};
 
 /// `fd_chown_recursive()` with the mode mask 07777 (modes are kept): `dir` (opened `O_RDONLY`
 /// on a directory) and everything below it get `uid`:`gid`. As systemd does, a directory that
@@ -25,55 +26,55 @@ pub fn chown_tree(dir: &File, uid: u32, gid: u32) -> io::Result<()> {
         return Ok(());
     }
     let owned = OwnedFd::from(dir.try_clone()?);
-    chown_below(owned, &st, uid, gid)
+    walk::walk(owned, Path::new(""), &mut Chown { uid, gid }).map_err(|e| match e {
+        WalkError::Io { source, .. } => source,
+        too_deep => io::Error::other(too_deep.to_string()),
+    })
 }
 
-/// `chown_recursive_internal()`: the entries of `dir`, then `dir` itself.
-fn chown_below(dir: OwnedFd, st: &FileStat, uid: u32, gid: u32) -> io::Result<()> {
-    // Listing the directory through its descriptor's /proc link reads that very directory,
-    // whatever its path now leads to.
-    let listing = std::fs::read_dir(format!("/proc/self/fd/{}", dir.as_raw_fd()))?;
-    for entry in listing {
-        let name = entry?.file_name();
-        let entry = match openat(
-            &dir,
-            name.as_os_str(),
-            OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        ) {
-            Ok(fd) => fd,
-            // Removed by its owner meanwhile: nothing left to hand over.
-            Err(nix::Error::ENOENT) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        let entry_st = fstat(&entry)?;
-        if SFlag::from_bits_truncate(entry_st.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFDIR {
-            // Reopened through the checked O_PATH descriptor (fd_reopen()), not by name.
-            let subdir = nix::fcntl::open(
-                format!("/proc/self/fd/{}", entry.as_raw_fd()).as_str(),
-                OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-                Mode::empty(),
-            )?;
-            chown_below(subdir, &entry_st, uid, gid)?;
-        } else {
-            chown_one(&entry, &entry_st, uid, gid)?;
+struct Chown {
+    uid: u32,
+    gid: u32,
+}
+
+impl Visitor for Chown {
+    type Error = WalkError;
+
+    fn enter(&mut self, entry: &Entry) -> Result<Step, WalkError> {
+        if entry.stat.st_uid != self.uid || entry.stat.st_gid != self.gid {
+            fchown_opath(entry.fd, Some(self.uid), Some(self.gid)).map_err(|source| {
+                WalkError::Io {
+                    path: entry.path.to_path_buf(),
+                    source,
+                }
+            })?;
         }
+        Ok(Step::Descend)
     }
-    chown_one(&dir, st, uid, gid)
 }
 
-/// `chown_one()`: the owner of what `fd` names (an `O_PATH` descriptor of a symlink changes the
-/// symlink), only when it differs.
-fn chown_one(fd: &OwnedFd, st: &FileStat, uid: u32, gid: u32) -> io::Result<()> {
-    if st.st_uid == uid && st.st_gid == gid {
-        return Ok(());
-    }
+/// The owner of what `fd` names; an `O_PATH` descriptor of a symlink changes the symlink
+/// (`fchownat(fd, "", …, AT_EMPTY_PATH)`).
+pub fn fchown_opath(fd: BorrowedFd, uid: Option<u32>, gid: Option<u32>) -> io::Result<()> {
     fchownat(
         fd,
         "",
-        Some(Uid::from_raw(uid)),
-        Some(Gid::from_raw(gid)),
+        uid.map(Uid::from_raw),
+        gid.map(Gid::from_raw),
         nix::fcntl::AtFlags::AT_EMPTY_PATH,
+    )?;
+    Ok(())
+}
+
+/// `fchmod_opath()`: the mode of what `fd` (possibly `O_PATH`, on which fchmod() fails) names,
+/// through its /proc link, which leads to that very inode. Not for symlinks (Linux has no
+/// symlink modes).
+pub fn fchmod_opath(fd: BorrowedFd, mode: u32) -> io::Result<()> {
+    nix::sys::stat::fchmodat(
+        nix::fcntl::AT_FDCWD,
+        format!("/proc/self/fd/{}", fd.as_raw_fd()).as_str(),
+        Mode::from_bits_truncate(mode),
+        nix::sys::stat::FchmodatFlags::FollowSymlink,
     )?;
     Ok(())
 }

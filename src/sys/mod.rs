@@ -3,3 +3,4 @@
 
 pub mod chase;
 pub mod chown;
+pub mod walk;

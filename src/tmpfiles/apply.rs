@@ -12,11 +12,15 @@ use std::os::unix::fs::{
 };
 use std::path::{Path, PathBuf};
 
-use nix::sys::stat::{Mode, SFlag};
+use nix::fcntl::{openat, OFlag};
+use nix::sys::stat::{fstat, FileStat, Mode, SFlag};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use thiserror::Error;
 
 use super::line::{Item, ItemType};
-use crate::sys::chase::{chase, ChaseError, ChaseFlags};
+use crate::sys::chase::{chase, chase_from, ChaseError, ChaseFlags};
+use crate::sys::chown::{fchmod_opath, fchown_opath};
+use crate::sys::walk::{self as sys_walk, walk, Entry, Step, Visitor, WalkError};
 
 #[derive(Debug, Error)]
 pub enum ApplyError {
@@ -120,58 +124,102 @@ fn protected_hardlinks_off() -> bool {
         .unwrap_or(true)
 }
 
-/// fd_set_perms(): chown when the owner differs, then chmod when asked or after a chown; symlinks
-/// keep their mode. `follow` says whether `path` names the object or, being a link, the link.
+/// fd_set_perms() on what `path` names, opened once and changed through that descriptor: its
+/// parent is resolved with CHASE_SAFE (as path_open_parent_safe() and the lookup of
+/// path_set_perms() do) and the object itself opened `O_NOFOLLOW` from the parent's descriptor,
+/// so a user who swaps a component for a symlink after the check cannot redirect the change.
+/// `follow` says whether `path` names the object or, being a link, the link.
 fn set_perms(item: &Item, path: &str, follow: bool, creation: Creation) -> Result<(), ApplyError> {
+    if !item.mode_set && item.uid.is_none() && item.gid.is_none() {
+        return Ok(());
+    }
+    let stat_error = |errno: i32| ApplyError::Stat {
+        path: path.to_string(),
+        reason: crate::errno::text(&io::Error::from_raw_os_error(errno)),
+    };
+    let fd = open_for_perms(path, follow).map_err(|e| match e {
+        unsafe_path @ ChaseError::UnsafeTransition { .. } => unsafe_path_error(unsafe_path, path),
+        other => stat_error(other.errno()),
+    })?;
+    let st = fstat(&fd).map_err(|e| stat_error(e as i32))?;
+    fd_set_perms(item, fd.as_fd(), &st, path, creation)
+}
+
+/// The descriptor set_perms() acts on: `O_PATH`, of the link itself unless `follow`.
+fn open_for_perms(path: &str, follow: bool) -> Result<OwnedFd, ChaseError> {
+    let root = Path::new("/");
+    let name = base_of(path);
+    let parent = chase(Path::new(parent_of(path)), root, ChaseFlags::SAFE)?;
+    let parent_fd = parent.fd.as_ref().ok_or(ChaseError::Os {
+        path: parent.path.clone(),
+        errno: nix::Error::ENOENT,
+    })?;
+    let os = |errno| ChaseError::Os {
+        path: PathBuf::from(path),
+        errno,
+    };
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(os(nix::Error::EINVAL));
+    }
+    let fd = openat(
+        parent_fd,
+        name,
+        OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(os)?;
+    let is_link = fstat(&fd).map_err(os)?.st_mode & libc::S_IFMT == libc::S_IFLNK;
+    if !(follow && is_link) {
+        return Ok(fd);
+    }
+    // Following the link, as 252 does for these lines; continued from the parent's descriptor.
+    let followed = chase_from(&parent, Path::new(name), root, ChaseFlags::default())?;
+    followed.fd.ok_or(os(nix::Error::ENOENT))
+}
+
+/// fd_set_perms(): chown when the owner differs, then chmod when asked or after a chown; symlinks
+/// keep their mode. Everything through `fd` (`O_PATH`), nothing by path.
+fn fd_set_perms(
+    item: &Item,
+    fd: BorrowedFd,
+    st: &FileStat,
+    path: &str,
+    creation: Creation,
+) -> Result<(), ApplyError> {
     let existing = creation == Creation::Existing;
     let uid = item.uid.filter(|_| !(existing && item.uid_only_create));
     let gid = item.gid.filter(|_| !(existing && item.gid_only_create));
     if !item.mode_set && uid.is_none() && gid.is_none() {
         return Ok(());
     }
-    let meta = if follow {
-        fs::metadata(path)
-    } else {
-        fs::symlink_metadata(path)
-    }
-    .map_err(|e| ApplyError::Stat {
-        path: path.to_string(),
-        reason: crate::errno::text(&e),
-    })?;
-    if !meta.is_dir() && meta.nlink() > 1 && protected_hardlinks_off() {
+    let kind = st.st_mode & libc::S_IFMT;
+    if kind != libc::S_IFDIR && st.st_nlink > 1 && protected_hardlinks_off() {
         return Err(ApplyError::Hardlinked(path.to_string()));
     }
-    let do_chown = uid.is_some_and(|u| u != meta.uid()) || gid.is_some_and(|g| g != meta.gid());
+    let do_chown = uid.is_some_and(|u| u != st.st_uid) || gid.is_some_and(|g| g != st.st_gid);
     let apply_mode = item.mode_set && !(item.mode_only_create && existing);
     let new_mode = if apply_mode {
         if item.mask_perms {
-            process_mask_perms(item.mode, meta.mode())
+            process_mask_perms(item.mode, st.st_mode)
         } else {
             item.mode
         }
     } else {
-        meta.mode() & 0o7777
+        st.st_mode & 0o7777
     };
     if do_chown {
-        let result = if follow {
-            std::os::unix::fs::chown(path, uid, gid)
-        } else {
-            lchown(path, uid, gid)
-        };
-        result.map_err(|e| ApplyError::Chown {
+        fchown_opath(fd, uid, gid).map_err(|e| ApplyError::Chown {
             path: path.to_string(),
             reason: crate::errno::text(&e),
         })?;
     }
     if (apply_mode || do_chown)
-        && !meta.file_type().is_symlink()
-        && (do_chown || (new_mode ^ meta.mode()) & 0o7777 != 0)
+        && kind != libc::S_IFLNK
+        && (do_chown || (new_mode ^ st.st_mode) & 0o7777 != 0)
     {
-        fs::set_permissions(path, fs::Permissions::from_mode(new_mode)).map_err(|e| {
-            ApplyError::Chmod {
-                path: path.to_string(),
-                reason: crate::errno::text(&e),
-            }
+        fchmod_opath(fd, new_mode).map_err(|e| ApplyError::Chmod {
+            path: path.to_string(),
+            reason: crate::errno::text(&e),
         })?;
     }
     Ok(())
@@ -775,25 +823,45 @@ fn glob_into(pattern: &str, out: &mut Vec<String>) {
     out.extend(candidates);
 }
 
-/// `Z`: the path and, below a directory that is not a link, everything in it.
+/// `Z`: the path and, below a directory that is not a link, everything in it (item_do()),
+/// walked through descriptors: an entry swapped for a symlink meanwhile is never followed.
 fn set_perms_recursively(item: &Item, path: &str) -> Result<(), ApplyError> {
-    let mut first = set_perms(item, path, false, Creation::Existing).err();
-    let is_dir = fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
-    if is_dir {
-        if let Ok(entries) = fs::read_dir(path) {
-            let mut names: Vec<String> = entries
-                .flatten()
-                .filter_map(|e| e.file_name().into_string().ok())
-                .collect();
-            names.sort();
-            for name in names {
-                if let Err(e) = set_perms_recursively(item, &format!("{path}/{name}")) {
-                    first.get_or_insert(e);
-                }
-            }
+    let fd = open_for_perms(path, false).map_err(|e| match e {
+        unsafe_path @ ChaseError::UnsafeTransition { .. } => unsafe_path_error(unsafe_path, path),
+        other => ApplyError::Stat {
+            path: path.to_string(),
+            reason: crate::errno::text(&io::Error::from_raw_os_error(other.errno())),
+        },
+    })?;
+    walk(fd, Path::new(path), &mut PermsVisitor { item })
+}
+
+/// set_perms_recursively()'s action on each entry.
+struct PermsVisitor<'a> {
+    item: &'a Item,
+}
+
+impl From<WalkError> for ApplyError {
+    fn from(e: WalkError) -> ApplyError {
+        let (path, reason) = match &e {
+            WalkError::Io { path, source } => (path, crate::errno::text(source)),
+            WalkError::TooDeep { path } => (path, e.to_string()),
+        };
+        ApplyError::Stat {
+            path: path.display().to_string(),
+            reason,
         }
     }
-    first.map_or(Ok(()), Err)
+}
+
+impl Visitor for PermsVisitor<'_> {
+    type Error = ApplyError;
+
+    fn enter(&mut self, entry: &Entry) -> Result<Step, ApplyError> {
+        let path = entry.path.to_string_lossy();
+        fd_set_perms(self.item, entry.fd, entry.stat, &path, Creation::Existing)?;
+        Ok(Step::Descend)
+    }
 }
 
 fn for_each_match(
@@ -839,20 +907,33 @@ fn refuse_unsafe(path: &str, parent: bool) -> Result<(), ApplyError> {
         (path, flags)
     };
     match chase(Path::new(target), Path::new("/"), flags) {
-        Err(ChaseError::UnsafeTransition {
+        Err(unsafe_path @ ChaseError::UnsafeTransition { .. }) => {
+            Err(unsafe_path_error(unsafe_path, target))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// chase()'s refusal as systemd-tmpfiles words it, with user names.
+fn unsafe_path_error(e: ChaseError, target: &str) -> ApplyError {
+    match e {
+        ChaseError::UnsafeTransition {
             from,
             from_uid,
             to,
             to_uid,
             ..
-        }) => Err(ApplyError::UnsafePath {
+        } => ApplyError::UnsafePath {
             from: from.display().to_string(),
             from_user: user_name(from_uid),
             to: to.display().to_string(),
             to_user: user_name(to_uid),
             path: target.to_string(),
-        }),
-        _ => Ok(()),
+        },
+        ChaseError::Os { path, errno } => ApplyError::Stat {
+            path: path.display().to_string(),
+            reason: crate::errno::text(&io::Error::from_raw_os_error(errno as i32)),
+        },
     }
 }
 
@@ -881,11 +962,7 @@ pub fn create(item: &Item, notes: &mut Notes) -> Vec<ApplyError> {
     use ItemType::*;
     let mut errors = Vec::new();
     // The lines that name one path check it here; globbing ones each match in for_each_match().
-    let globbing = matches!(
-        item.kind,
-        WriteFile | EmptyDirectory | AdjustMode | RelabelPath | RecursiveRelabelPath
-    );
-    if let (Some(parent), false) = (safe_lookup(item.kind), globbing) {
+    if let (Some(parent), false) = (safe_lookup(item.kind), item.kind.takes_glob()) {
         if let Err(e) = refuse_unsafe(&item.path, parent) {
             return vec![e];
         }
@@ -928,6 +1005,8 @@ pub fn create(item: &Item, notes: &mut Notes) -> Vec<ApplyError> {
         | RecursiveSetAcl
         | SetAttribute
         | RecursiveSetAttribute => {
+            // Not applied, but each match refused as 252 refuses it.
+            for_each_match(item, &mut errors, |_| Ok(()));
             if !*notes.unsupported_warned {
                 *notes.unsupported_warned = true;
                 notes.lines.push(
@@ -944,61 +1023,43 @@ pub fn create(item: &Item, notes: &mut Notes) -> Vec<ApplyError> {
     errors
 }
 
-/// The id of the mount `path` is on (statx's STATX_MNT_ID), or its device where the kernel
-/// predates mount ids: two directories with different ones sit on different mounts.
-fn mount_of(path: &Path) -> io::Result<(u64, u64)> {
-    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
-        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: all-zero is a valid statx buffer.
-    let mut buf: libc::statx = unsafe { std::mem::zeroed() };
-    // SAFETY: statx(2) on a NUL-terminated path into a buffer we own.
-    let r = unsafe {
-        libc::statx(
-            libc::AT_FDCWD,
-            c.as_ptr(),
-            libc::AT_SYMLINK_NOFOLLOW,
-            libc::STATX_MNT_ID,
-            &mut buf,
-        )
-    };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let mount_id = if buf.stx_mask & libc::STATX_MNT_ID != 0 {
-        buf.stx_mnt_id
-    } else {
-        0
-    };
-    Ok((
-        mount_id,
-        libc::makedev(buf.stx_dev_major, buf.stx_dev_minor),
-    ))
-}
-
-/// Remove the children of `dir`, keeping `dir` (rm_rf() without REMOVE_ROOT); like rm_rf(), it
-/// never descends into another mount: what is mounted below stays, with its mount point.
+/// Remove the children of `dir`, keeping `dir` (rm_rf() without REMOVE_ROOT), through
+/// descriptors below `dir`; like rm_rf(), it never descends into another mount: what is
+/// mounted below stays, with its mount point.
 fn remove_children(dir: &str) -> io::Result<()> {
-    let here = mount_of(Path::new(dir))?;
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let p = entry.path();
-        if !entry.file_type()?.is_dir() {
-            fs::remove_file(&p)?;
-        } else if mount_of(&p)? == here {
-            remove_children(&p.to_string_lossy())?;
-            fs::remove_dir(&p)?;
-        }
-    }
-    Ok(())
+    let top =
+        chase(Path::new(dir), Path::new("/"), ChaseFlags::default()).map_err(chase_failure)?;
+    let fd = top.fd.ok_or(io::Error::from_raw_os_error(libc::ENOENT))?;
+    sys_walk::remove_contents(fd, Path::new(dir)).map_err(walk_failure)
 }
 
-/// `rm -rf path` as rm_rf() with REMOVE_ROOT does it: not across mounts.
+/// `rm -rf path` as rm_rf() with REMOVE_ROOT does it: not across mounts, nothing below the
+/// path's parent looked up by path.
 fn remove_tree(path: &str) -> io::Result<()> {
-    if !fs::symlink_metadata(path)?.is_dir() {
-        return fs::remove_file(path);
+    let parent = chase(
+        Path::new(parent_of(path)),
+        Path::new("/"),
+        ChaseFlags::default(),
+    )
+    .map_err(chase_failure)?;
+    let parent_fd = parent
+        .fd
+        .as_ref()
+        .ok_or(io::Error::from_raw_os_error(libc::ENOENT))?;
+    let name = std::ffi::OsStr::new(base_of(path));
+    sys_walk::remove_tree_at(parent_fd.as_fd(), name, Path::new(path), false).map_err(walk_failure)
+}
+
+fn chase_failure(e: ChaseError) -> io::Error {
+    io::Error::from_raw_os_error(e.errno())
+}
+
+/// A failed removal as the error its errno words (a tree too deep says so).
+fn walk_failure(e: WalkError) -> io::Error {
+    match e {
+        WalkError::Io { source, .. } => source,
+        too_deep => io::Error::other(too_deep.to_string()),
     }
-    remove_children(path)?;
-    fs::remove_dir(path)
 }
 
 /// remove_item(): `D` empties the directory, `r` removes a file or empty directory, `R` a tree.
