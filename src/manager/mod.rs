@@ -1,9 +1,9 @@
 //! The service manager: the daemon that owns runtime state (jobs, unit state machines, processes,
 //! notify and listening sockets, logs). Its parts so far: where it keeps state (`context`), its
 //! settings (`config`), the event loop (`event`), the control socket's connections (`clients`),
-//! spawning (`spawn`, `credentials`, `limits`), processes (`process`), sd_notify (`notify`), logs
-//! (`journal`, and journald's sockets in `syslog`), unit generators (`generators`) and the state
-//! that survives it (`state`, taken over by a manager started again in `coldplug`); the daemon
+//! spawning (`spawn`, `credentials`, `limits`), processes (`process`), sd_notify (`notify`),
+//! PID files (`pidfile`), logs (`journal`, and journald's sockets in `syslog`), unit generators
+//! (`generators`) and the state that survives it (`state`, taken over by a manager started again in `coldplug`); the daemon
 //! itself (`daemon`) with its unit table (`unit`), job engine (`job`) and the service state
 //! machine (`service` for the model, `engine` for the transitions), the exec environment of a
 //! command (`exec_env`), transactions and the unit graph (`transaction`), what a unit's change of
@@ -25,6 +25,7 @@ mod job;
 pub mod journal;
 pub mod limits;
 pub mod notify;
+mod pidfile;
 pub mod process;
 mod reactions;
 pub mod service;
