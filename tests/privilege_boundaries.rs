@@ -396,3 +396,86 @@ fn tmpfiles_z_over_a_tree_swapped_during_the_walk_never_reaches_roots_files() {
     assert!(runs >= 50, "only {runs} runs");
     assert_eq!(victim_state(root), untouched);
 }
+
+/// The creation lines (`f`, `d`, `L`, `p`) below a directory of nobody's while nobody swaps
+/// that directory with a symlink to root's directory (renameat2(RENAME_EXCHANGE) in a loop).
+/// The parent was checked with CHASE_SAFE and the object then made by path, so a swap in
+/// between made root create nobody's files, directories, links and FIFOs in root's directory;
+/// made relative to the checked parent's descriptor (as 252's path_open_parent_safe() then
+/// openat()/mkdirat()/symlinkat()/mknodat()), they land in nobody's directory or nowhere.
+/// A race: against the path-based creation it was won at run 1 or 2 when this test was written (`d1`, `l1`, `f2` made
+/// in root's directory); not deterministic.
+#[test]
+fn tmpfiles_creation_under_a_directory_swapped_for_a_symlink_never_lands_in_roots_directory() {
+    let tree = tree_with_a_planted_symlink();
+    let root = tree.path();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let svc = root.join("var/lib/svc");
+    std::fs::remove_file(svc.join("sub")).unwrap();
+    std::fs::create_dir(svc.join("d")).unwrap();
+    std::os::unix::fs::symlink("../victim", svc.join("l")).unwrap();
+    for p in ["d", "l"] {
+        std::os::unix::fs::lchown(svc.join(p), Some(65534), Some(65534)).unwrap();
+    }
+    let untouched = victim_state(root);
+    let swapper = format!(
+        "import ctypes\nlibc = ctypes.CDLL(None)\nd = b'{0}/d'\nl = b'{0}/l'\n\
+         while True:\n    libc.renameat2(-100, d, -100, l, 2)\n",
+        svc.display()
+    );
+    let mut child = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .args(["/usr/bin/python3", "-c", &swapper])
+        .spawn()
+        .expect("start the swapper");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::symlink_metadata(svc.join("l")).is_ok_and(|m| m.is_dir()) {
+        assert!(Instant::now() < deadline, "the swapper does not swap");
+        assert!(child.try_wait().unwrap().is_none(), "the swapper ended");
+    }
+    let links = tempfile::tempdir().expect("tempdir");
+    let ours = links.path().join("systemd-tmpfiles");
+    std::os::unix::fs::symlink(common::OUR_SYSTEMCTL, &ours).unwrap();
+    let conf = links.path().join("create.conf");
+    let started = Instant::now();
+    let mut runs = 0;
+    let mut reached = None;
+    while runs < 2000 && started.elapsed() < Duration::from_secs(40) {
+        // New names every run, so that every run creates (a window each time).
+        std::fs::write(
+            &conf,
+            format!(
+                "f /var/lib/svc/d/f{runs} 0644 nobody nogroup - x\n\
+                 d /var/lib/svc/d/d{runs} 0755 nobody nogroup -\n\
+                 L /var/lib/svc/d/l{runs} - - - - /etc/shadow\n\
+                 p /var/lib/svc/d/p{runs} 0666 nobody nogroup -\n"
+            ),
+        )
+        .unwrap();
+        std::process::Command::new(&ours)
+            .arg(format!("--root={}", root.display()))
+            .arg("--create")
+            .arg(&conf)
+            .output()
+            .expect("run systemd-tmpfiles");
+        runs += 1;
+        if victim_state(root) != untouched {
+            reached = Some(runs);
+            break;
+        }
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the swapper ended");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        reached,
+        None,
+        "root's directory got {}at run {reached:?}",
+        victim_state(root)
+    );
+    assert!(runs >= 50, "only {runs} runs");
+    // The lines were not all refused: nobody's directory got what they make.
+    let made = std::fs::read_dir(svc.join("d")).unwrap().count()
+        + std::fs::read_dir(svc.join("l")).map_or(0, |d| d.count());
+    assert!(made > 0, "nothing was created in {runs} runs");
+}

@@ -8,17 +8,18 @@ use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{
-    lchown, symlink, DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt,
+    lchown, symlink, DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt,
 };
 use std::path::{Path, PathBuf};
 
-use nix::fcntl::{openat, OFlag};
-use nix::sys::stat::{fstat, FileStat, Mode, SFlag};
+use nix::fcntl::{openat, readlinkat, renameat, AtFlags, OFlag};
+use nix::sys::stat::{fstat, fstatat, mkdirat, mknodat, FileStat, Mode, SFlag};
+use nix::unistd::{mkfifoat, symlinkat, unlinkat, UnlinkatFlags};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use thiserror::Error;
 
 use super::line::{Item, ItemType};
-use crate::sys::chase::{chase, chase_from, ChaseError, ChaseFlags};
+use crate::sys::chase::{chase, chase_from, ChaseError, ChaseFlags, Chased};
 use crate::sys::chown::{fchmod_opath, fchown_opath};
 use crate::sys::walk::{self as sys_walk, walk, Entry, Step, Visitor, WalkError};
 
@@ -133,16 +134,11 @@ fn set_perms(item: &Item, path: &str, follow: bool, creation: Creation) -> Resul
     if !item.mode_set && item.uid.is_none() && item.gid.is_none() {
         return Ok(());
     }
-    let stat_error = |errno: i32| ApplyError::Stat {
-        path: path.to_string(),
-        reason: crate::errno::text(&io::Error::from_raw_os_error(errno)),
-    };
     let fd = open_for_perms(path, follow).map_err(|e| match e {
         unsafe_path @ ChaseError::UnsafeTransition { .. } => unsafe_path_error(unsafe_path, path),
-        other => stat_error(other.errno()),
+        ChaseError::Os { errno, .. } => stat_failed(path, errno),
     })?;
-    let st = fstat(&fd).map_err(|e| stat_error(e as i32))?;
-    fd_set_perms(item, fd.as_fd(), &st, path, creation)
+    set_perms_fd(item, fd.as_fd(), path, creation)
 }
 
 /// The descriptor set_perms() acts on: `O_PATH`, of the link itself unless `follow`.
@@ -349,18 +345,100 @@ fn write_all(file: &mut File, data: &[u8], path: &str) -> Result<(), ApplyError>
     })
 }
 
+/// path_open_parent_safe(): the directory `path` is made in, resolved once with CHASE_SAFE, and
+/// the last component to make relative to it. Everything a creation line makes is made with the
+/// `*at()` call from this descriptor, so a user who swaps a directory of the path for a symlink
+/// after the check cannot move what root makes elsewhere. A refused transition is the line's
+/// error (the outer one); any other failure is the errno the creation itself would meet, for
+/// the caller to word as before.
+type OpenedParent<'p> = Result<(OwnedFd, &'p str), nix::Error>;
+
+fn open_parent(path: &str) -> Result<OpenedParent<'_>, ApplyError> {
+    let name = base_of(path);
+    if name.is_empty() || name == "." || name == ".." {
+        return Ok(Err(nix::Error::EINVAL));
+    }
+    let parent = parent_of(path);
+    match chase(Path::new(parent), Path::new("/"), ChaseFlags::SAFE) {
+        Ok(Chased { fd: Some(fd), .. }) => Ok(Ok((fd, name))),
+        Ok(Chased { fd: None, .. }) => Ok(Err(nix::Error::ENOENT)),
+        Err(unsafe_path @ ChaseError::UnsafeTransition { .. }) => {
+            Err(unsafe_path_error(unsafe_path, parent))
+        }
+        Err(ChaseError::Os { errno, .. }) => Ok(Err(errno)),
+    }
+}
+
+/// `name` in `dir`, not followed, as an `O_PATH` descriptor.
+fn open_at_nofollow(dir: BorrowedFd, name: &str) -> nix::Result<OwnedFd> {
+    openat(
+        dir,
+        name,
+        OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+/// set_perms() on `name` in `dir`, the directory it was made or found in.
+fn set_perms_at(
+    item: &Item,
+    dir: BorrowedFd,
+    name: &str,
+    path: &str,
+    creation: Creation,
+) -> Result<(), ApplyError> {
+    if !item.mode_set && item.uid.is_none() && item.gid.is_none() {
+        return Ok(());
+    }
+    let fd = open_at_nofollow(dir, name).map_err(|e| stat_failed(path, e))?;
+    set_perms_fd(item, fd.as_fd(), path, creation)
+}
+
+/// set_perms() on the object `fd` names (opened or made by the caller).
+fn set_perms_fd(
+    item: &Item,
+    fd: BorrowedFd,
+    path: &str,
+    creation: Creation,
+) -> Result<(), ApplyError> {
+    if !item.mode_set && item.uid.is_none() && item.gid.is_none() {
+        return Ok(());
+    }
+    let st = fstat(fd).map_err(|e| stat_failed(path, e))?;
+    fd_set_perms(item, fd, &st, path, creation)
+}
+
+fn stat_failed(path: &str, errno: nix::Error) -> ApplyError {
+    ApplyError::Stat {
+        path: path.to_string(),
+        reason: crate::errno::text(&io::Error::from(errno)),
+    }
+}
+
+/// The mode of `name` in `dir` made exactly `mode` (the umask left out), not following a link.
+fn chmod_at(dir: BorrowedFd, name: &str, mode: u32) -> nix::Result<()> {
+    let fd = open_at_nofollow(dir, name)?;
+    fchmod_opath(fd.as_fd(), mode).map_err(|e| nix::Error::from_raw(errno_of(&e)))
+}
+
+/// The flags 252 creates and opens files with (`O_NOFOLLOW` unless following is meant).
+fn file_flags() -> OFlag {
+    OFlag::O_WRONLY | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC
+}
+
 /// `f`: create the file with its content, or leave an existing regular file's content alone.
 fn create_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     prepare_parents(item, Some(libc::S_IFREG), notes)?;
     let path = item.path.as_str();
-    let opened = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(item.mode)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path);
-    match opened {
-        Ok(mut file) => {
+    let create_error = |e: io::Error| ApplyError::CreateFile {
+        path: path.to_string(),
+        reason: crate::errno::text(&e),
+    };
+    let (dir, name) = open_parent(path)?.map_err(|e| create_error(io::Error::from(e)))?;
+    let flags = file_flags() | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW;
+    match openat(&dir, name, flags, Mode::from_bits_truncate(item.mode)) {
+        Ok(fd) => {
+            let mut file = File::from(fd);
             file.set_permissions(fs::Permissions::from_mode(item.mode))
                 .map_err(|e| ApplyError::Chmod {
                     path: path.to_string(),
@@ -369,22 +447,19 @@ fn create_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
             if let Some(arg) = &item.argument {
                 write_all(&mut file, arg, path)?;
             }
-            set_perms(item, path, false, Creation::New)
+            set_perms_fd(item, file.as_fd(), path, Creation::New)
         }
-        Err(e) if errno_of(&e) == libc::EEXIST => {
-            let meta = fs::symlink_metadata(path).map_err(|e| ApplyError::CreateFile {
-                path: path.to_string(),
-                reason: crate::errno::text(&e),
-            })?;
-            if !meta.is_file() {
+        Err(nix::Error::EEXIST) => {
+            let existing = open_at_nofollow(dir.as_fd(), name)
+                .and_then(|fd| fstat(&fd).map(|st| (fd, st)))
+                .map_err(|e| create_error(io::Error::from(e)))?;
+            let (fd, st) = existing;
+            if st.st_mode & libc::S_IFMT != libc::S_IFREG {
                 return Err(ApplyError::NotRegular(path.to_string()));
             }
-            set_perms(item, path, false, Creation::Existing)
+            set_perms_fd(item, fd.as_fd(), path, Creation::Existing)
         }
-        Err(e) => Err(ApplyError::CreateFile {
-            path: path.to_string(),
-            reason: crate::errno::text(&e),
-        }),
+        Err(e) => Err(create_error(io::Error::from(e))),
     }
 }
 
@@ -392,21 +467,17 @@ fn create_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
 fn truncate_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     prepare_parents(item, Some(libc::S_IFREG), notes)?;
     let path = item.path.as_str();
-    let existed = fs::symlink_metadata(path).is_ok();
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .mode(item.mode)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| ApplyError::OpenFile {
-            path: path.to_string(),
-            reason: crate::errno::text(&e),
-        })?;
-    let meta = file.metadata().map_err(|e| ApplyError::OpenFile {
+    let open_error = |e: io::Error| ApplyError::OpenFile {
         path: path.to_string(),
         reason: crate::errno::text(&e),
-    })?;
+    };
+    let (dir, name) = open_parent(path)?.map_err(|e| open_error(io::Error::from(e)))?;
+    let existed = fstatat(&dir, name, AtFlags::AT_SYMLINK_NOFOLLOW).is_ok();
+    let flags = file_flags() | OFlag::O_CREAT | OFlag::O_NOFOLLOW;
+    let fd = openat(&dir, name, flags, Mode::from_bits_truncate(item.mode))
+        .map_err(|e| open_error(io::Error::from(e)))?;
+    let mut file = File::from(fd);
+    let meta = file.metadata().map_err(open_error)?;
     if !meta.is_file() {
         return Err(ApplyError::NotRegular(path.to_string()));
     }
@@ -427,102 +498,105 @@ fn truncate_file(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     } else {
         Creation::New
     };
-    set_perms(item, path, false, creation)
+    set_perms_fd(item, file.as_fd(), path, creation)
 }
 
 /// `w`: write into an existing file (following links), appending with `+`.
 fn write_file(item: &Item, path: &str) -> Result<(), ApplyError> {
-    let mut file = match OpenOptions::new()
-        .write(true)
-        .append(item.append_or_force)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-    {
-        Ok(f) => f,
-        Err(e) if errno_of(&e) == libc::ENOENT => return Ok(()),
+    let not_opened = |errno: nix::Error| match errno {
+        nix::Error::ENOENT => Ok(()),
         // 252 logs this at debug level only for `w-`.
-        Err(_) if item.allow_failure => return Ok(()),
-        Err(e) => {
-            return Err(ApplyError::OpenForWrite {
-                path: path.to_string(),
-                reason: crate::errno::text(&e),
-            })
-        }
+        _ if item.allow_failure => Ok(()),
+        e => Err(ApplyError::OpenForWrite {
+            path: path.to_string(),
+            reason: crate::errno::text(&io::Error::from(e)),
+        }),
+    };
+    let (dir, name) = match open_parent(path)? {
+        Ok(found) => found,
+        Err(e) => return not_opened(e),
+    };
+    let mut flags = file_flags();
+    if item.append_or_force {
+        flags |= OFlag::O_APPEND;
+    }
+    let mut file = match openat(&dir, name, flags, Mode::empty()) {
+        Ok(fd) => File::from(fd),
+        Err(e) => return not_opened(e),
     };
     write_all(
         &mut file,
         item.argument.as_deref().unwrap_or_default(),
         path,
     )?;
-    set_perms(item, path, true, Creation::Existing)
+    set_perms_fd(item, file.as_fd(), path, Creation::Existing)
 }
 
 /// `d`, `D`, `v`, `q`, `Q`: make the directory; something else in the way is only a warning.
 fn create_directory(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     prepare_parents(item, Some(libc::S_IFDIR), notes)?;
     let path = item.path.as_str();
-    let creation = match fs::DirBuilder::new().mode(item.mode).create(path) {
-        Ok(()) => {
-            let _ = fs::set_permissions(path, fs::Permissions::from_mode(item.mode));
-            Creation::New
-        }
-        Err(e) if matches!(errno_of(&e), libc::EEXIST | libc::EROFS | libc::ENOTDIR) => {
-            if !fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
-                notes
-                    .lines
-                    .push(format!("\"{path}\" already exists and is not a directory."));
-                return Ok(());
-            }
-            Creation::Existing
-        }
+    let mode = item.mode;
+    let parent = open_parent(path)?;
+    let made = parent
+        .as_ref()
+        .map_err(|e| *e)
+        .and_then(|(dir, name)| mkdirat(dir, *name, Mode::from_bits_truncate(mode)));
+    let creation = match made {
+        Ok(()) => Creation::New,
+        Err(nix::Error::EEXIST | nix::Error::EROFS | nix::Error::ENOTDIR) => Creation::Existing,
         Err(e) => {
             return Err(ApplyError::Mkdir {
                 path: path.to_string(),
-                reason: crate::errno::text(&e),
+                reason: crate::errno::text(&io::Error::from(e)),
             })
         }
     };
-    set_perms(item, path, true, creation)
-}
-
-/// `e`: adjust an existing directory only.
-fn adjust_directory(item: &Item, path: &str, notes: &mut Notes) -> Result<(), ApplyError> {
-    match fs::metadata(path) {
-        Err(_) => Ok(()),
-        Ok(m) if !m.is_dir() => {
-            notes
-                .lines
-                .push(format!("'{path}' already exists and is not a directory."));
-            Ok(())
+    let directory = parent.ok().and_then(|(dir, name)| {
+        let fd = open_at_nofollow(dir.as_fd(), name).ok()?;
+        let is_dir = fstat(&fd).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFDIR);
+        is_dir.then_some(fd)
+    });
+    let Some(fd) = directory else {
+        if creation == Creation::New {
+            // Made, then swapped for something else before it was opened: nothing to fix.
+            return Ok(());
         }
-        Ok(_) => set_perms(item, path, false, Creation::Existing),
+        notes
+            .lines
+            .push(format!("\"{path}\" already exists and is not a directory."));
+        return Ok(());
+    };
+    if creation == Creation::New {
+        let _ = fchmod_opath(fd.as_fd(), mode);
     }
+    set_perms_fd(item, fd.as_fd(), path, creation)
 }
 
-fn cstring(path: &str) -> CString {
-    CString::new(path.as_bytes().to_vec()).unwrap_or_default()
-}
-
-/// Make a node through a temporary name and rename it over `path` (mkfifoat_atomic(),
-/// mknod_atomic(), symlink_atomic()), so a replaced object is never missing; a directory in the
-/// way is removed with its contents first, as 252 does.
-fn replace_atomically(path: &str, make: &dyn Fn(&str) -> nix::Result<()>) -> io::Result<()> {
-    let temp = format!(
-        "{}/.#{}{:x}",
-        parent_of(path),
-        base_of(path),
-        std::process::id()
-    );
-    make(&temp).map_err(io::Error::from)?;
-    let renamed = fs::rename(&temp, path).or_else(|e| {
-        if !matches!(errno_of(&e), libc::EISDIR | libc::EEXIST | libc::ENOTEMPTY) {
-            return Err(e);
+/// Make a node through a temporary name in `dir` and rename it over `name` (mkfifoat_atomic(),
+/// mknodat_atomic(), symlinkat_atomic()), so a replaced object is never missing; a directory in
+/// the way is removed with its contents first, as 252 does. All relative to `dir`.
+fn replace_atomically(
+    dir: BorrowedFd,
+    name: &str,
+    path: &str,
+    make: &dyn Fn(BorrowedFd, &str) -> nix::Result<()>,
+) -> io::Result<()> {
+    let temp = format!(".#{name}{:x}", std::process::id());
+    make(dir, &temp).map_err(io::Error::from)?;
+    let renamed = renameat(dir, temp.as_str(), dir, name).or_else(|e| {
+        if !matches!(
+            e,
+            nix::Error::EISDIR | nix::Error::EEXIST | nix::Error::ENOTEMPTY
+        ) {
+            return Err(io::Error::from(e));
         }
-        remove_tree(path)?;
-        fs::rename(&temp, path)
+        sys_walk::remove_tree_at(dir, std::ffi::OsStr::new(name), Path::new(path), false)
+            .map_err(walk_failure)?;
+        renameat(dir, temp.as_str(), dir, name).map_err(io::Error::from)
     });
     renamed.inspect_err(|_| {
-        let _ = fs::remove_file(&temp);
+        let _ = unlinkat(dir, temp.as_str(), UnlinkatFlags::NoRemoveDir);
     })
 }
 
@@ -534,24 +608,21 @@ fn create_fifo(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
         path: path.to_string(),
         reason: crate::errno::text(&e),
     };
-    let mode = Mode::from_bits_truncate(item.mode);
-    let make = |p: &str| -> nix::Result<()> {
-        nix::unistd::mkfifo(p, mode)?;
-        nix::sys::stat::fchmodat(
-            nix::fcntl::AT_FDCWD,
-            p,
-            mode,
-            nix::sys::stat::FchmodatFlags::FollowSymlink,
-        )
+    let (dir, name) = open_parent(path)?.map_err(|e| fifo_error(io::Error::from(e)))?;
+    let mode = item.mode;
+    let make = |dir: BorrowedFd, name: &str| -> nix::Result<()> {
+        mkfifoat(dir, name, Mode::from_bits_truncate(mode))?;
+        chmod_at(dir, name, mode)
     };
-    let creation = match make(path) {
+    let creation = match make(dir.as_fd(), name) {
         Ok(()) => Creation::New,
-        Err(nix::errno::Errno::EEXIST) => {
-            let meta = fs::symlink_metadata(path).map_err(fifo_error)?;
-            if meta.file_type().is_fifo() {
+        Err(nix::Error::EEXIST) => {
+            let st = fstatat(&dir, name, AtFlags::AT_SYMLINK_NOFOLLOW)
+                .map_err(|e| fifo_error(io::Error::from(e)))?;
+            if st.st_mode & libc::S_IFMT == libc::S_IFIFO {
                 Creation::Existing
             } else if item.append_or_force {
-                replace_atomically(path, &make).map_err(fifo_error)?;
+                replace_atomically(dir.as_fd(), name, path, &make).map_err(fifo_error)?;
                 Creation::New
             } else {
                 notes
@@ -562,7 +633,7 @@ fn create_fifo(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
         }
         Err(e) => return Err(fifo_error(io::Error::from(e))),
     };
-    set_perms(item, path, false, creation)
+    set_perms_at(item, dir.as_fd(), name, path, creation)
 }
 
 /// `L`: a symlink; an existing different object is replaced only with `+`. 252 sets no owner.
@@ -570,22 +641,22 @@ fn create_symlink(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     prepare_parents(item, Some(libc::S_IFLNK), notes)?;
     let path = item.path.as_str();
     let target = item.argument_text().unwrap_or_default();
-    let symlink_error = |e: &io::Error| ApplyError::Symlink {
+    let symlink_error = |e: io::Error| ApplyError::Symlink {
         path: path.to_string(),
-        reason: crate::errno::text(e),
+        reason: crate::errno::text(&e),
     };
-    match symlink(&target, path) {
+    let (dir, name) = open_parent(path)?.map_err(|e| symlink_error(io::Error::from(e)))?;
+    let make = |dir: BorrowedFd, name: &str| symlinkat(target.as_str(), dir, name);
+    match make(dir.as_fd(), name) {
         Ok(()) => Ok(()),
-        Err(e) if errno_of(&e) == libc::EEXIST => {
-            if fs::read_link(path).is_ok_and(|t| t == Path::new(&target)) || !item.append_or_force {
+        Err(nix::Error::EEXIST) => {
+            let same = readlinkat(&dir, name).is_ok_and(|t| Path::new(&t) == Path::new(&target));
+            if same || !item.append_or_force {
                 return Ok(());
             }
-            let make = |p: &str| -> nix::Result<()> {
-                symlink(&target, p).map_err(|e| nix::errno::Errno::from_raw(errno_of(&e)))
-            };
-            replace_atomically(path, &make).map_err(|e| symlink_error(&e))
+            replace_atomically(dir.as_fd(), name, path, &make).map_err(symlink_error)
         }
-        Err(e) => Err(symlink_error(&e)),
+        Err(e) => Err(symlink_error(io::Error::from(e))),
     }
 }
 
@@ -609,31 +680,29 @@ fn create_device(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
     };
     prepare_parents(item, Some(kind.bits()), notes)?;
     let path = item.path.as_str();
-    let (major, minor) = item.device.unwrap_or_default();
-    let dev = nix::sys::stat::makedev(u64::from(major), u64::from(minor));
-    let mode = Mode::from_bits_truncate(item.mode);
-    let make = |p: &str| -> nix::Result<()> {
-        nix::sys::stat::mknod(p, kind, mode, dev)?;
-        nix::sys::stat::fchmodat(
-            nix::fcntl::AT_FDCWD,
-            p,
-            mode,
-            nix::sys::stat::FchmodatFlags::FollowSymlink,
-        )
-    };
     let device_error = |e: io::Error| ApplyError::Device {
         path: path.to_string(),
         reason: crate::errno::text(&e),
     };
-    let creation = match make(path) {
+    let (dir, name) = open_parent(path)?.map_err(|e| device_error(io::Error::from(e)))?;
+    let (major, minor) = item.device.unwrap_or_default();
+    let dev = nix::sys::stat::makedev(u64::from(major), u64::from(minor));
+    let mode = item.mode;
+    let make = |dir: BorrowedFd, name: &str| -> nix::Result<()> {
+        mknodat(dir, name, kind, Mode::from_bits_truncate(mode), dev)?;
+        chmod_at(dir, name, mode)
+    };
+    let creation = match make(dir.as_fd(), name) {
         Ok(()) => Creation::New,
-        Err(nix::errno::Errno::EPERM) => return Ok(()),
-        Err(nix::errno::Errno::EEXIST) => {
-            let meta = fs::metadata(path).map_err(device_error)?;
-            if file_type_bits(&meta) == kind.bits() {
+        Err(nix::Error::EPERM) => return Ok(()),
+        Err(nix::Error::EEXIST) => {
+            // Compared through a link, as 252's stat() does; what is fixed is the name itself.
+            let st = fstatat(&dir, name, AtFlags::empty())
+                .map_err(|e| device_error(io::Error::from(e)))?;
+            if st.st_mode & libc::S_IFMT == kind.bits() {
                 Creation::Existing
             } else if item.append_or_force {
-                replace_atomically(path, &make).map_err(device_error)?;
+                replace_atomically(dir.as_fd(), name, path, &make).map_err(device_error)?;
                 Creation::New
             } else {
                 notes.lines.push(format!(
@@ -644,7 +713,25 @@ fn create_device(item: &Item, notes: &mut Notes) -> Result<(), ApplyError> {
         }
         Err(e) => return Err(device_error(io::Error::from(e))),
     };
-    set_perms(item, path, false, creation)
+    set_perms_at(item, dir.as_fd(), name, path, creation)
+}
+
+/// `e`: adjust an existing directory only.
+fn adjust_directory(item: &Item, path: &str, notes: &mut Notes) -> Result<(), ApplyError> {
+    match fs::metadata(path) {
+        Err(_) => Ok(()),
+        Ok(m) if !m.is_dir() => {
+            notes
+                .lines
+                .push(format!("'{path}' already exists and is not a directory."));
+            Ok(())
+        }
+        Ok(_) => set_perms(item, path, false, Creation::Existing),
+    }
+}
+
+fn cstring(path: &str) -> CString {
+    CString::new(path.as_bytes().to_vec()).unwrap_or_default()
 }
 
 fn is_empty_dir(path: &Path) -> bool {
