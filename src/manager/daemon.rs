@@ -206,6 +206,8 @@ pub struct Manager {
     created_marker: bool,
     pub(super) my_pid: i32,
     boot_id: String,
+    /// How many full saves of the state this run of managers made (see [`SavedState`]).
+    pub(super) state_generation: u64,
 }
 
 impl Manager {
@@ -276,6 +278,7 @@ impl Manager {
             created_marker: false,
             my_pid: std::process::id() as i32,
             boot_id: current_boot_id(),
+            state_generation: 0,
             ctx,
         })
     }
@@ -507,6 +510,8 @@ impl Manager {
         for note in notes {
             eprintln!("{note}");
         }
+        // Counting on from it: a record left over from before the next save can never match.
+        self.state_generation = saved.generation;
         self.coldplug(saved);
     }
 
@@ -517,10 +522,25 @@ impl Manager {
         }
     }
 
+    /// Unit `i`'s record alone, laid over the last full save: what a spawn must have on file.
+    pub(super) fn save_unit_state(&mut self, i: usize) {
+        let Some(record) = self.units[i].record() else {
+            return;
+        };
+        let unit = &self.units[i].config.id;
+        let path = self.ctx.state_file();
+        let generation = self.state_generation;
+        if let Err(e) = SavedState::save_unit(&path, &self.boot_id, generation, unit, &record) {
+            eprintln!("{e}");
+        }
+    }
+
     pub(super) fn save_state(&mut self) {
+        self.state_generation += 1;
         let mut saved = SavedState {
             boot_id: self.boot_id.clone(),
             units: BTreeMap::new(),
+            generation: self.state_generation,
         };
         for u in &self.units {
             if let Some(record) = u.record() {

@@ -326,7 +326,7 @@ impl Manager {
             }
             Role::Control => svc.control_pid = tracked,
         }
-        self.save_state();
+        self.save_unit_state(i);
     }
 
     /// Run a command as the control process; a failure to spawn is its exit.

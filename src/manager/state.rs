@@ -134,6 +134,21 @@ pub struct JobRecord {
 pub struct SavedState {
     pub boot_id: String,
     pub units: BTreeMap<String, UnitRecord>,
+    /// Counts the full saves of one run of managers; the units' records written in between
+    /// ([`SavedState::save_unit`]) carry the count of the save they add to.
+    #[serde(default)]
+    pub generation: u64,
+}
+
+/// One unit's record written alone between two full saves: when the unit spawns a command,
+/// which must be on file before it runs (see `spawn::spawn_recorded`), at the cost of one small
+/// file rather than of the whole state.
+#[derive(Debug, Serialize, Deserialize)]
+struct UnitOverlay {
+    boot_id: String,
+    generation: u64,
+    unit: String,
+    record: UnitRecord,
 }
 
 /// What identifies this run of the system: the kernel's boot id and the start time of the PID 1
@@ -145,6 +160,11 @@ pub fn current_boot_id() -> String {
         .unwrap_or_default();
     let init = process::stat(1).map(|s| s.start_time).unwrap_or(0);
     format!("{boot}/{init}")
+}
+
+/// Where the units' records written between full saves of the state at `path` go.
+fn overlay_dir(path: &Path) -> PathBuf {
+    path.with_extension("units")
 }
 
 impl SavedState {
@@ -165,13 +185,71 @@ impl SavedState {
         let mut f = fs::File::create(&tmp).map_err(err)?;
         f.write_all(&bytes).map_err(err)?;
         f.sync_data().map_err(err)?;
-        fs::rename(&tmp, path).map_err(err)
+        fs::rename(&tmp, path).map_err(err)?;
+        // The units' records written since the last full save are in this one now. Should the
+        // manager die before they are gone, their generation tells a reader they are older.
+        match fs::remove_dir_all(overlay_dir(path)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(err(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// `unit`'s record, on file at once next to the state of generation `generation` at
+    /// `path`, for [`SavedState::read`] to lay over it. Not synced: it has to outlive the
+    /// manager, not the machine (a new boot discards it).
+    pub fn save_unit(
+        path: &Path,
+        boot_id: &str,
+        generation: u64,
+        unit: &str,
+        record: &UnitRecord,
+    ) -> Result<(), StateError> {
+        let dir = overlay_dir(path);
+        let err = |source| StateError::Write {
+            path: dir.join(unit),
+            source,
+        };
+        let overlay = UnitOverlay {
+            boot_id: boot_id.to_string(),
+            generation,
+            unit: unit.to_string(),
+            record: record.clone(),
+        };
+        let bytes = serde_json::to_vec(&overlay)?;
+        match fs::create_dir(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(err(e)),
+            _ => {}
+        }
+        let tmp = dir.join(format!(".{unit}.tmp"));
+        fs::write(&tmp, bytes).map_err(err)?;
+        fs::rename(&tmp, dir.join(unit)).map_err(err)
     }
 
     /// The state worth adopting, as it was written: nothing if the file is missing,
     /// unreadable, from another boot (an image's leftovers) or not ours. What became of its
     /// processes since is for the manager to find out (see `coldplug.rs`).
     pub fn read(path: &Path, boot_id: &str) -> (SavedState, Vec<String>) {
+        let (mut state, notes) = SavedState::read_full(path, boot_id);
+        // The units' records written after that save, over it.
+        let Ok(entries) = fs::read_dir(overlay_dir(path)) else {
+            return (state, notes);
+        };
+        for entry in entries.flatten() {
+            let Ok(bytes) = fs::read(entry.path()) else {
+                continue;
+            };
+            let Ok(overlay) = serde_json::from_slice::<UnitOverlay>(&bytes) else {
+                continue;
+            };
+            if overlay.boot_id == boot_id && overlay.generation == state.generation {
+                state.units.insert(overlay.unit, overlay.record);
+            }
+        }
+        (state, notes)
+    }
+
+    /// The last full save alone.
+    fn read_full(path: &Path, boot_id: &str) -> (SavedState, Vec<String>) {
         let mut notes = Vec::new();
         let Ok(bytes) = fs::read(path) else {
             return (SavedState::default(), notes);
@@ -278,6 +356,7 @@ mod tests {
         let mut state = SavedState {
             boot_id: current_boot_id(),
             units: BTreeMap::new(),
+            generation: 1,
         };
         state
             .units
@@ -312,6 +391,7 @@ mod tests {
         let mut state = SavedState {
             boot_id: "image-build-boot".into(),
             units: BTreeMap::new(),
+            generation: 1,
         };
         state.units.insert("x.service".into(), record(None));
         state.save(&path).unwrap();
@@ -324,5 +404,42 @@ mod tests {
         assert!(loaded.units.is_empty());
         assert!(notes[0].starts_with("Ignoring unreadable"));
         assert!(!dir.path().join(".state.json.tmp").exists());
+    }
+
+    /// A unit's record written alone between full saves is read over the save it follows, and
+    /// never over a later one (the manager may die between a save and clearing the records).
+    #[test]
+    fn a_units_record_between_saves_is_laid_over_its_own_generation_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let boot = current_boot_id();
+        let mut state = SavedState {
+            boot_id: boot.clone(),
+            units: BTreeMap::new(),
+            generation: 7,
+        };
+        state.units.insert("a.service".into(), record(None));
+        state.save(&path).unwrap();
+        let mut spawned = record(None);
+        spawned.sub_state = "start".into();
+        SavedState::save_unit(&path, &boot, 7, "b.service", &spawned).unwrap();
+        SavedState::save_unit(&path, "other-boot", 7, "c.service", &spawned).unwrap();
+        let (read, _) = SavedState::read(&path, &boot);
+        assert_eq!(read.units["b.service"].sub_state, "start");
+        assert!(
+            !read.units.contains_key("c.service"),
+            "another boot's record"
+        );
+
+        // The next full save takes them in and clears them; one left from before is stale.
+        state.generation = 8;
+        state.save(&path).unwrap();
+        assert!(!dir.path().join("state.units").exists());
+        SavedState::save_unit(&path, &boot, 7, "b.service", &spawned).unwrap();
+        let (read, _) = SavedState::read(&path, &boot);
+        assert!(
+            !read.units.contains_key("b.service"),
+            "a record older than the save"
+        );
     }
 }
