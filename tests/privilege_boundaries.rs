@@ -331,20 +331,9 @@ fn tmpfiles_lines_do_not_follow_a_users_symlink_into_roots_files() {
 /// each entry by path and then listed, chowned and chmodded it by path again, so a swap in
 /// between led root into the victim; walked through descriptors it never gets there. A race:
 /// against the path-based walk it was won at the 3rd run when this test was written; not deterministic.
-#[test]
-fn tmpfiles_z_over_a_tree_swapped_during_the_walk_never_reaches_roots_files() {
-    let tree = tree_with_a_planted_symlink();
-    let root = tree.path();
-    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let svc = root.join("var/lib/svc");
-    std::fs::remove_file(svc.join("sub")).unwrap();
-    std::fs::create_dir(svc.join("d")).unwrap();
-    std::fs::write(svc.join("d/mine"), "").unwrap();
-    std::os::unix::fs::symlink("../victim", svc.join("l")).unwrap();
-    for p in ["d", "d/mine", "l"] {
-        std::os::unix::fs::lchown(svc.join(p), Some(65534), Some(65534)).unwrap();
-    }
-    let untouched = victim_state(root);
+/// nobody swapping `svc/d` (a directory) and `svc/l` (a symlink to root's directory) with
+/// renameat2(RENAME_EXCHANGE) as fast as it can, once it is seen swapping for real.
+fn start_swapper(svc: &Path) -> std::process::Child {
     let swapper = format!(
         "import ctypes\nlibc = ctypes.CDLL(None)\nd = b'{0}/d'\nl = b'{0}/l'\n\
          while True:\n    libc.renameat2(-100, d, -100, l, 2)\n",
@@ -361,6 +350,24 @@ fn tmpfiles_z_over_a_tree_swapped_during_the_walk_never_reaches_roots_files() {
         assert!(Instant::now() < deadline, "the swapper does not swap");
         assert!(child.try_wait().unwrap().is_none(), "the swapper ended");
     }
+    child
+}
+
+#[test]
+fn tmpfiles_z_over_a_tree_swapped_during_the_walk_never_reaches_roots_files() {
+    let tree = tree_with_a_planted_symlink();
+    let root = tree.path();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let svc = root.join("var/lib/svc");
+    std::fs::remove_file(svc.join("sub")).unwrap();
+    std::fs::create_dir(svc.join("d")).unwrap();
+    std::fs::write(svc.join("d/mine"), "").unwrap();
+    std::os::unix::fs::symlink("../victim", svc.join("l")).unwrap();
+    for p in ["d", "d/mine", "l"] {
+        std::os::unix::fs::lchown(svc.join(p), Some(65534), Some(65534)).unwrap();
+    }
+    let untouched = victim_state(root);
+    let mut child = start_swapper(&svc);
     let links = tempfile::tempdir().expect("tempdir");
     let ours = links.path().join("systemd-tmpfiles");
     std::os::unix::fs::symlink(common::OUR_SYSTEMCTL, &ours).unwrap();
@@ -418,21 +425,7 @@ fn tmpfiles_creation_under_a_directory_swapped_for_a_symlink_never_lands_in_root
         std::os::unix::fs::lchown(svc.join(p), Some(65534), Some(65534)).unwrap();
     }
     let untouched = victim_state(root);
-    let swapper = format!(
-        "import ctypes\nlibc = ctypes.CDLL(None)\nd = b'{0}/d'\nl = b'{0}/l'\n\
-         while True:\n    libc.renameat2(-100, d, -100, l, 2)\n",
-        svc.display()
-    );
-    let mut child = std::process::Command::new("setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
-        .args(["/usr/bin/python3", "-c", &swapper])
-        .spawn()
-        .expect("start the swapper");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !std::fs::symlink_metadata(svc.join("l")).is_ok_and(|m| m.is_dir()) {
-        assert!(Instant::now() < deadline, "the swapper does not swap");
-        assert!(child.try_wait().unwrap().is_none(), "the swapper ended");
-    }
+    let mut child = start_swapper(&svc);
     let links = tempfile::tempdir().expect("tempdir");
     let ours = links.path().join("systemd-tmpfiles");
     std::os::unix::fs::symlink(common::OUR_SYSTEMCTL, &ours).unwrap();

@@ -1026,6 +1026,8 @@ fn unsafe_path_error(e: ChaseError, target: &str) -> ApplyError {
 
 /// Whether the action of `kind` works on the path's parent (it creates or writes the path) or
 /// on the path itself (it fixes what exists); `None` for those 252 resolves without CHASE_SAFE.
+/// Nearly the glob-taking kinds of [`ItemType::takes_glob`], but not quite: `w` takes a glob
+/// and still writes through the parent, as 252's write_one_file() opens it.
 fn safe_lookup(kind: ItemType) -> Option<bool> {
     use ItemType::*;
     match kind {
