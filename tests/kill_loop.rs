@@ -395,16 +395,22 @@ struct Figures {
     notify_ready_lost: u64,
 }
 
-fn kill_loop(label: &str, units: &[Kind], default_kills: u64) {
-    let seed = env_number("KILL_LOOP_SEED", DEFAULT_SEED) ^ label.len() as u64;
-    let kills = env_number("KILL_LOOP_KILLS", default_kills);
-    let mut rng = Rng(seed);
+/// A sandbox with the kill loop's directory and its witness target.
+fn kill_loop_sandbox() -> Sandbox {
     let sb = Sandbox::new();
     sb.file("/run/kl/.keep", "");
     sb.unit(
         "kl-settle.target",
         "[Unit]\nDescription=kill loop witness\n",
     );
+    sb
+}
+
+fn kill_loop(label: &str, units: &[Kind], default_kills: u64) {
+    let seed = env_number("KILL_LOOP_SEED", DEFAULT_SEED) ^ label.len() as u64;
+    let kills = env_number("KILL_LOOP_KILLS", default_kills);
+    let mut rng = Rng(seed);
+    let sb = kill_loop_sandbox();
     for k in units {
         sb.unit(k.name(), &k.unit_file(&sb));
     }
@@ -566,12 +572,7 @@ fn socket_activation_and_timer_survive_manager_kills() {
     let seed = env_number("KILL_LOOP_SEED", DEFAULT_SEED) ^ 0x50c;
     let kills = env_number("KILL_LOOP_KILLS", 12);
     let mut rng = Rng(seed);
-    let sb = Sandbox::new();
-    sb.file("/run/kl/.keep", "");
-    sb.unit(
-        "kl-settle.target",
-        "[Unit]\nDescription=kill loop witness\n",
-    );
+    let sb = kill_loop_sandbox();
     sb.unit("kl-sock.socket", "[Socket]\nListenStream=/run/kl/sock\n");
     sb.unit(
         "kl-sock.service",

@@ -6,7 +6,7 @@
 mod common;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::sandbox::Sandbox;
@@ -353,6 +353,42 @@ fn start_swapper(svc: &Path) -> std::process::Child {
     child
 }
 
+/// Our systemd-tmpfiles `--create` run again and again on `conf_for_run(dir, run)` below
+/// `root` while nobody swaps `svc/d` and `svc/l` ([`start_swapper`]), for up to 2,000 runs or
+/// 40 s, until root's files change: (runs made, the run that changed them).
+fn race_with_swapper(
+    root: &Path,
+    svc: &Path,
+    mut conf_for_run: impl FnMut(&Path, usize) -> PathBuf,
+) -> (usize, Option<usize>) {
+    let untouched = victim_state(root);
+    let mut child = start_swapper(svc);
+    let links = tempfile::tempdir().expect("tempdir");
+    let ours = links.path().join("systemd-tmpfiles");
+    std::os::unix::fs::symlink(common::OUR_SYSTEMCTL, &ours).unwrap();
+    let started = Instant::now();
+    let mut runs = 0;
+    let mut reached = None;
+    while runs < 2000 && started.elapsed() < Duration::from_secs(40) {
+        let conf = conf_for_run(links.path(), runs);
+        std::process::Command::new(&ours)
+            .arg(format!("--root={}", root.display()))
+            .arg("--create")
+            .arg(&conf)
+            .output()
+            .expect("run systemd-tmpfiles");
+        runs += 1;
+        if victim_state(root) != untouched {
+            reached = Some(runs);
+            break;
+        }
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the swapper ended");
+    let _ = child.kill();
+    let _ = child.wait();
+    (runs, reached)
+}
+
 #[test]
 fn tmpfiles_z_over_a_tree_swapped_during_the_walk_never_reaches_roots_files() {
     let tree = tree_with_a_planted_symlink();
@@ -367,35 +403,13 @@ fn tmpfiles_z_over_a_tree_swapped_during_the_walk_never_reaches_roots_files() {
         std::os::unix::fs::lchown(svc.join(p), Some(65534), Some(65534)).unwrap();
     }
     let untouched = victim_state(root);
-    let mut child = start_swapper(&svc);
-    let links = tempfile::tempdir().expect("tempdir");
-    let ours = links.path().join("systemd-tmpfiles");
-    std::os::unix::fs::symlink(common::OUR_SYSTEMCTL, &ours).unwrap();
     // Two modes in turn, so that every run chmods what it walks (a window each time).
-    let confs = ["0755", "0750"].map(|mode| {
-        let conf = links.path().join(format!("z{mode}.conf"));
+    let (runs, reached) = race_with_swapper(root, &svc, |dir, run| {
+        let mode = ["0755", "0750"][run % 2];
+        let conf = dir.join(format!("z{mode}.conf"));
         std::fs::write(&conf, format!("Z /var/lib/svc {mode} nobody nogroup -\n")).unwrap();
         conf
     });
-    let started = Instant::now();
-    let mut runs = 0;
-    let mut reached = None;
-    while runs < 2000 && started.elapsed() < Duration::from_secs(40) {
-        std::process::Command::new(&ours)
-            .arg(format!("--root={}", root.display()))
-            .arg("--create")
-            .arg(&confs[runs % 2])
-            .output()
-            .expect("run systemd-tmpfiles");
-        runs += 1;
-        if victim_state(root) != untouched {
-            reached = Some(runs);
-            break;
-        }
-    }
-    assert!(child.try_wait().unwrap().is_none(), "the swapper ended");
-    let _ = child.kill();
-    let _ = child.wait();
     assert_eq!(
         reached, None,
         "root's files were changed at run {reached:?}"
@@ -424,42 +438,21 @@ fn tmpfiles_creation_under_a_directory_swapped_for_a_symlink_never_lands_in_root
     for p in ["d", "l"] {
         std::os::unix::fs::lchown(svc.join(p), Some(65534), Some(65534)).unwrap();
     }
-    let untouched = victim_state(root);
-    let mut child = start_swapper(&svc);
-    let links = tempfile::tempdir().expect("tempdir");
-    let ours = links.path().join("systemd-tmpfiles");
-    std::os::unix::fs::symlink(common::OUR_SYSTEMCTL, &ours).unwrap();
-    let conf = links.path().join("create.conf");
-    let started = Instant::now();
-    let mut runs = 0;
-    let mut reached = None;
-    while runs < 2000 && started.elapsed() < Duration::from_secs(40) {
-        // New names every run, so that every run creates (a window each time).
+    // New names every run, so that every run creates (a window each time).
+    let (runs, reached) = race_with_swapper(root, &svc, |dir, run| {
+        let conf = dir.join("create.conf");
         std::fs::write(
             &conf,
             format!(
-                "f /var/lib/svc/d/f{runs} 0644 nobody nogroup - x\n\
-                 d /var/lib/svc/d/d{runs} 0755 nobody nogroup -\n\
-                 L /var/lib/svc/d/l{runs} - - - - /etc/shadow\n\
-                 p /var/lib/svc/d/p{runs} 0666 nobody nogroup -\n"
+                "f /var/lib/svc/d/f{run} 0644 nobody nogroup - x\n\
+                 d /var/lib/svc/d/d{run} 0755 nobody nogroup -\n\
+                 L /var/lib/svc/d/l{run} - - - - /etc/shadow\n\
+                 p /var/lib/svc/d/p{run} 0666 nobody nogroup -\n"
             ),
         )
         .unwrap();
-        std::process::Command::new(&ours)
-            .arg(format!("--root={}", root.display()))
-            .arg("--create")
-            .arg(&conf)
-            .output()
-            .expect("run systemd-tmpfiles");
-        runs += 1;
-        if victim_state(root) != untouched {
-            reached = Some(runs);
-            break;
-        }
-    }
-    assert!(child.try_wait().unwrap().is_none(), "the swapper ended");
-    let _ = child.kill();
-    let _ = child.wait();
+        conf
+    });
     assert_eq!(
         reached,
         None,

@@ -165,6 +165,21 @@ struct Relocated {
     layout: Vec<String>,
 }
 
+/// Two trees with the same units, where ours will have multi-user.target.wants somewhere else
+/// (the canary), and the path of that directory.
+fn wants_moved_to(canary: &Canary) -> (Relocated, &'static str) {
+    let wants = "/etc/systemd/system/multi-user.target.wants";
+    let pair = Relocated {
+        plain: RootTree::new(),
+        ours: RootTree::new(),
+        moved: vec![(canary.path(), wants.to_string())],
+        layout: vec![wants.to_string()],
+    };
+    lay_units(&pair.plain, "/etc/systemd/system");
+    lay_units(&pair.ours, "/etc/systemd/system");
+    (pair, wants)
+}
+
 impl Relocated {
     fn links_of_ours(&self) -> Vec<(String, String)> {
         let mut links: Vec<(String, String)> = self
@@ -210,15 +225,7 @@ fn an_absolute_symlinked_wants_dir_is_followed_inside_the_root_by_every_verb() {
         return;
     }
     let canary = Canary::new();
-    let wants = "/etc/systemd/system/multi-user.target.wants";
-    let pair = Relocated {
-        plain: RootTree::new(),
-        ours: RootTree::new(),
-        moved: vec![(canary.path(), wants.to_string())],
-        layout: vec![wants.to_string()],
-    };
-    lay_units(&pair.plain, "/etc/systemd/system");
-    lay_units(&pair.ours, "/etc/systemd/system");
+    let (pair, wants) = wants_moved_to(&canary);
     pair.ours.link(wants, &canary.path());
     for command in VERBS {
         pair.check(&canary, &[], command);
@@ -233,15 +240,7 @@ fn a_wants_dir_climbing_past_the_root_with_dotdot_stays_inside_it() {
         return;
     }
     let canary = Canary::new();
-    let wants = "/etc/systemd/system/multi-user.target.wants";
-    let pair = Relocated {
-        plain: RootTree::new(),
-        ours: RootTree::new(),
-        moved: vec![(canary.path(), wants.to_string())],
-        layout: vec![wants.to_string()],
-    };
-    lay_units(&pair.plain, "/etc/systemd/system");
-    lay_units(&pair.ours, "/etc/systemd/system");
+    let (pair, wants) = wants_moved_to(&canary);
     // Enough `..` to reach the host's `/` from anywhere below /tmp, and more.
     let climb = format!(
         "{}{}",
