@@ -9,9 +9,9 @@
 # Needs root and python3. Usage: bash packaging/bench-init.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=$(readlink -f "${BIN:-target/x86_64-unknown-linux-musl/release/systemctl}")
+BIN=$(readlink -f "${BIN:-target/x86_64-unknown-linux-gnu/release/systemctl}")
 RUNS=${1:-15}
-[ -x "$BIN" ] || { echo "build first: cargo build --release --target x86_64-unknown-linux-musl" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 # Not under /tmp: the init cleans the container's /tmp at boot, as systemd-tmpfiles --boot does.
 OUT=$(mktemp -d -p "$PWD/target" bench-init.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT

@@ -9,10 +9,10 @@
 # Needs root, hyperfine and python3. Usage: bash packaging/bench-manager.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=$(readlink -f "${BIN:-target/x86_64-unknown-linux-musl/release/systemctl}")
+BIN=$(readlink -f "${BIN:-target/x86_64-unknown-linux-gnu/release/systemctl}")
 CORPUS=$(readlink -f ../shared/unit-corpus/debian-bookworm)
 PEER=$(command -v systemctl3.py || true)
-[ -x "$BIN" ] || { echo "build first: cargo build --release --target x86_64-unknown-linux-musl" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 
 exec unshare --pid --fork --mount --mount-proc --propagation private \
     env BIN="$BIN" CORPUS="$CORPUS" PEER="$PEER" bash -euo pipefail -c '

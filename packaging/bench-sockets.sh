@@ -25,13 +25,13 @@
 #   CONC    connections in flight (default 16); ROUNDS (default 5); FIRSTS (default 15)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=$(readlink -f "${BIN:-target/x86_64-unknown-linux-musl/release/systemctl}")
+BIN=$(readlink -f "${BIN:-target/x86_64-unknown-linux-gnu/release/systemctl}")
 CLIENT=$(readlink -f packaging/bench-sockets-client.py)
 N=${1:-3000}
 CONC=${CONC:-16}
 ROUNDS=${ROUNDS:-5}
 FIRSTS=${FIRSTS:-15}
-[ -x "$BIN" ] || { echo "build first: cargo build --release --target x86_64-unknown-linux-musl" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 
 if [ "${BENCH_SOCKETS_INSIDE:-}" != 1 ]; then
     # Re-run this script as the first process of the private namespaces.

@@ -11,8 +11,8 @@ corpus=${CORPUS:-../shared/unit-corpus/debian-bookworm}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cargo build --quiet --release --target x86_64-unknown-linux-musl
-ours=$PWD/target/x86_64-unknown-linux-musl/release/systemctl
+cargo build --quiet --release
+ours=$PWD/target/x86_64-unknown-linux-gnu/release/systemctl
 
 # The Python peer, in a private venv.
 python3 -m venv "$work/venv" >/dev/null

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Put systemctl-shim in place of systemctl inside an image (run as root during the image build):
 #
-#   COPY target/x86_64-unknown-linux-musl/release/systemctl /usr/local/sbin/systemctl-shim
+#   COPY target/x86_64-unknown-linux-gnu/release/systemctl /usr/local/sbin/systemctl-shim
 #   COPY packaging/ /tmp/systemctl-shim/
 #   RUN sh /tmp/systemctl-shim/install.sh /usr/local/sbin/systemctl-shim
 #

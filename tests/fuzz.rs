@@ -8,7 +8,7 @@
 //!
 //! The default run takes about three seconds. A long one, printing the figures per target:
 //!
-//!     FUZZ_SECONDS=600 cargo test --release --target x86_64-unknown-linux-musl --test fuzz -- --nocapture
+//!     FUZZ_SECONDS=600 cargo test --release --test fuzz -- --nocapture
 //!
 //! `FUZZ_SEED=N` changes the PRNG's seed (the default is fixed, so a run is reproducible).
 //! A target is a row of [`TARGETS`]: a name, its seeds and what to do with one input.
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use common::rng::Rng;
 use systemctl_shim::ipc::frame::FrameReader;
 use systemctl_shim::ipc::protocol::{JobMode, JobVerb, KillWhom, Request, ShutdownAction};
-use systemctl_shim::manager::credentials::Accounts;
+use systemctl_shim::sys::accounts::Accounts;
 use systemctl_shim::manager::notify::NotifyMessage;
 use systemctl_shim::tmpfiles::line::{parse_line, LineContext};
 use systemctl_shim::tmpfiles::specifiers::Specifiers;

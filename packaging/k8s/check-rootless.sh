@@ -14,7 +14,7 @@
 # Usage: sh packaging/k8s/check-rootless.sh [PATH-TO-BUILT-BINARY]
 set -eu
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-bin=${1:-$repo/target/x86_64-unknown-linux-musl/release/systemctl}
+bin=${1:-$repo/target/x86_64-unknown-linux-gnu/release/systemctl}
 cache=/var/cache/systemctl-shim-e2e
 grace=30
 [ -x "$bin" ] || { echo "no binary at $bin" >&2; exit 1; }

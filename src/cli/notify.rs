@@ -210,14 +210,14 @@ fn resolve_sender(user: &str) -> Result<(u32, Option<u32>), Errno> {
     {
         return Ok((65534, Some(65534)));
     }
+    let accounts = crate::sys::accounts::Accounts::host();
     let entry = match parse_uid(user) {
-        Ok(uid) => nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)),
-        Err(_) => nix::unistd::User::from_name(user),
+        Ok(uid) => accounts.user_by_uid(uid),
+        Err(_) => accounts.users.iter().find(|u| u.name == user),
     };
     match entry {
-        Ok(Some(u)) => Ok((u.uid.as_raw(), Some(u.gid.as_raw()))),
-        Ok(None) => parse_uid(user).map(|uid| (uid, None)),
-        Err(e) => Err(e),
+        Some(u) => Ok((u.uid, Some(u.gid))),
+        None => parse_uid(user).map(|uid| (uid, None)),
     }
 }
 

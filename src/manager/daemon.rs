@@ -18,7 +18,6 @@ use super::clients::{
 };
 use super::config::ManagerConfig;
 use super::context::{ContextError, RuntimeContext};
-use super::credentials::Accounts;
 use super::event::{EventError, EventLoop, Wake};
 use super::exec_env::DirectoryBases;
 use super::journal::{now_usec, LineSplitter, LogStore, Record, NO_UNIT};
@@ -27,6 +26,7 @@ use super::state::{current_boot_id, SavedState};
 use super::syslog::{JournalSockets, Protocol, DAEMON_INFO};
 use super::unit::Unit;
 use crate::ipc::protocol::{Reply, Request, UnitStatus};
+use crate::sys::accounts::Accounts;
 use crate::unit::load::{load_or_shipped, NameMap};
 use crate::unit::model::{LoadState, UnitConfig};
 use crate::unit::name::UnitName;
@@ -595,7 +595,7 @@ impl Manager {
     }
 
     /// Once the manager has been idle for a second, give back what the last burst of work left
-    /// resident: the allocator's free pages and the code pages it ran (see [`trim_code_pages`]).
+    /// resident: the allocator's free pages and the code pages it ran (see [`crate::sys::memory::trim_code_pages`]).
     fn schedule_idle_trim(&mut self) {
         if let Some(at) = self.idle_trim.take() {
             self.events.cancel_deadline(at, TRIM_DEADLINE);
@@ -609,8 +609,8 @@ impl Manager {
         match wake {
             Wake::Deadline(TRIM_DEADLINE) => {
                 self.idle_trim = None;
-                release_free_memory();
-                trim_code_pages();
+                crate::sys::memory::release_free_memory();
+                crate::sys::memory::trim_code_pages();
             }
             Wake::Deadline(ACCEPT_RETRY_DEADLINE) => self.retry_accept(),
             Wake::Deadline(CLIENT_SWEEP_DEADLINE) => self.sweep_clients(),
@@ -996,17 +996,6 @@ fn fifo_dir(ctx: &RuntimeContext) -> PathBuf {
     ctx.runtime_dir.join("fifo")
 }
 
-/// Give the allocator's free pages back after a batch of events: loading units for a query
-/// leaves short-lived garbage between the long-lived unit table entries.
-#[cfg(target_env = "musl")]
-fn release_free_memory() {
-    // SAFETY: mi_collect only walks and purges mimalloc's own free lists.
-    unsafe { libmimalloc_sys::mi_collect(true) };
-}
-
-#[cfg(not(target_env = "musl"))]
-fn release_free_memory() {}
-
 fn action_word(action: crate::ipc::protocol::ShutdownAction) -> &'static str {
     use crate::ipc::protocol::ShutdownAction;
     match action {
@@ -1029,41 +1018,6 @@ fn signal_ready(byte: u8) {
     // SAFETY: the client passed us this fd for exactly this; we own it from here.
     let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
     let _ = f.write_all(&[byte]);
-}
-
-/// The binary is one program for every tool; the manager runs a small part of it for a long time.
-/// Without the kernel's fault-around the code it never runs is never mapped, and the pages the
-/// start-up touched are dropped (they come back from the page cache when used). Only the
-/// executable segment: it holds no relocated or written data.
-fn trim_code_pages() {
-    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
-        return;
-    };
-    let Ok(exe) = std::fs::read_link("/proc/self/exe") else {
-        return;
-    };
-    let exe = exe.to_string_lossy().into_owned();
-    for line in maps.lines() {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.len() < 6 || fields[1] != "r-xp" || fields[5] != exe {
-            continue;
-        }
-        let Some((start, end)) = fields[0].split_once('-') else {
-            continue;
-        };
-        let (Ok(start), Ok(end)) = (
-            usize::from_str_radix(start, 16),
-            usize::from_str_radix(end, 16),
-        ) else {
-            continue;
-        };
-        // SAFETY: advice on a read-only, executable file mapping of our own binary; its pages
-        // are reloaded from the file on the next access.
-        unsafe {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_RANDOM);
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
-        }
-    }
 }
 
 /// Take the lock that says who serves the runtime directory. Another manager holds it: false.
@@ -1153,7 +1107,7 @@ pub fn manager_main(init: Option<super::init::InitOptions>) -> u8 {
             return 1;
         }
     };
-    trim_code_pages();
+    crate::sys::memory::trim_code_pages();
     manager.create_marker();
     match &init {
         Some(opts) => {

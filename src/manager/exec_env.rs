@@ -29,9 +29,9 @@ use nix::sys::stat::{fstat, Mode};
 use thiserror::Error;
 
 use super::config::ManagerConfig;
-use super::credentials::{Accounts, CredentialsError, PasswdEntry};
 use super::limits::{self, Limit};
-use super::spawn::{self, Credentials, ExecPlan, SpawnError};
+use super::spawn::{self, ExecPlan, SpawnError};
+use crate::sys::accounts::{Accounts, AccountsError, Credentials, PasswdEntry};
 use crate::sys::chase::{chase, chase_from, ChaseError, ChaseFlags, Chased};
 use crate::sys::chown::chown_tree;
 use crate::sys::walk::remove_tree_at;
@@ -244,7 +244,7 @@ pub enum ExecEnvError {
     #[error("Failed to load environment file {pattern}: No such file or directory")]
     EnvironmentGlob { pattern: String },
     #[error(transparent)]
-    Credentials(#[from] CredentialsError),
+    Credentials(#[from] AccountsError),
     /// A manager without CAP_SETUID (not root: systemd --user, an arbitrary uid) cannot become
     /// another user: enforce_user()'s failure, in exec_child()'s words.
     #[error("Failed to change UID to {uid}: Operation not permitted")]
@@ -289,9 +289,9 @@ impl ExecEnvError {
             | ExecEnvError::EnvironmentGlob { .. }
             | ExecEnvError::NoSocket
             | ExecEnvError::TooManySockets => 1,
-            ExecEnvError::Credentials(CredentialsError::NoUser(..))
+            ExecEnvError::Credentials(AccountsError::NoUser(..))
             | ExecEnvError::UserNotPermitted { .. } => 217,
-            ExecEnvError::Credentials(CredentialsError::NoGroup(..))
+            ExecEnvError::Credentials(AccountsError::NoGroup(..))
             | ExecEnvError::GroupNotPermitted { .. }
             | ExecEnvError::SupplementaryGroupsNotPermitted { .. } => 216,
             ExecEnvError::NoHome => 200,

@@ -13,7 +13,6 @@ mod clients;
 mod coldplug;
 pub mod config;
 pub mod context;
-pub mod credentials;
 pub mod daemon;
 mod engine;
 pub mod event;

@@ -18,6 +18,8 @@ use nix::errno::Errno;
 use nix::unistd::Pid;
 use thiserror::Error;
 
+use crate::sys::accounts::Credentials;
+
 /// systemd's exit statuses for failures before execve() (exit-status.h).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -90,14 +92,6 @@ pub enum SpawnError {
     Fork(Errno),
     #[error("Failed to prepare the fds to pass: {0}")]
     Fds(std::io::Error),
-}
-
-/// The user and groups a command runs as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub uid: libc::uid_t,
-    pub gid: libc::gid_t,
-    pub groups: Vec<libc::gid_t>,
 }
 
 /// A command ready to run: every string converted, every fd opened.

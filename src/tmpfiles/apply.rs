@@ -969,10 +969,7 @@ fn for_each_match(
 
 /// The name systemd's uid_to_name() gives `uid`: the user's, else the number.
 fn user_name(uid: u32) -> String {
-    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
-        .ok()
-        .flatten()
-        .map_or_else(|| uid.to_string(), |u| u.name)
+    crate::sys::accounts::Accounts::host().user_name(uid)
 }
 
 /// 252's path_open_parent_safe() (`parent`) and the CHASE_SAFE|CHASE_NOFOLLOW lookup of

@@ -8,7 +8,7 @@ use std::path::Path;
 use thiserror::Error;
 
 use super::specifiers::{SpecifierError, Specifiers};
-use crate::manager::credentials::Accounts;
+use crate::sys::accounts::Accounts;
 
 /// The item types of tmpfiles.d(5), by their letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::manager::credentials::Accounts;
+use crate::sys::accounts::Accounts;
 use apply::{ApplyError, Notes};
 use line::{Item, LineContext, LineError, Parsed};
 use specifiers::Specifiers;

@@ -3,6 +3,7 @@
 //! scope, and the same quirks (the directory specifiers `%t %S %C %L` already carry the `--root`
 //! prefix; `%E`, `%q` and the unit specifiers are not known to tmpfiles at all).
 
+use crate::sys::accounts::Accounts;
 use std::path::PathBuf;
 
 use thiserror::Error;
@@ -69,17 +70,9 @@ impl Specifiers {
         let uid = nix::unistd::getuid();
         let gid = nix::unistd::getgid();
         match spec {
-            'u' => nix::unistd::User::from_uid(uid)
-                .ok()
-                .flatten()
-                .map(|u| u.name)
-                .unwrap_or_else(|| uid.to_string()),
+            'u' => Accounts::host().user_name(uid.as_raw()),
             'U' => uid.to_string(),
-            'g' => nix::unistd::Group::from_gid(gid)
-                .ok()
-                .flatten()
-                .map(|g| g.name)
-                .unwrap_or_else(|| gid.to_string()),
+            'g' => Accounts::host().group_name(gid.as_raw()),
             _ => gid.to_string(),
         }
     }

@@ -118,10 +118,9 @@ pub fn home_dir() -> String {
     if uid.is_root() {
         return "/root".into();
     }
-    nix::unistd::User::from_uid(uid)
-        .ok()
-        .flatten()
-        .map(|u| u.dir.display().to_string())
+    crate::sys::accounts::Accounts::host()
+        .user_by_uid(uid.as_raw())
+        .map(|u| u.home.clone())
         .unwrap_or_else(|| "/".into())
 }
 

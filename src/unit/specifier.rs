@@ -52,20 +52,19 @@ fn manager_user(scope: Scope) -> (String, u32, String, u32, String, String) {
     }
     let uid = nix::unistd::getuid();
     let gid = nix::unistd::getgid();
-    let user = nix::unistd::User::from_uid(uid).ok().flatten();
-    let group = nix::unistd::Group::from_gid(gid).ok().flatten();
+    let accounts = crate::sys::accounts::Accounts::host();
+    let user = accounts.user_by_uid(uid.as_raw());
     let home = std::env::var("HOME")
         .ok()
-        .or_else(|| user.as_ref().map(|u| u.dir.display().to_string()))
+        .or_else(|| user.map(|u| u.home.clone()))
         .unwrap_or_else(|| "/".into());
     let shell = user
-        .as_ref()
-        .map(|u| u.shell.display().to_string())
+        .map(|u| u.shell.clone())
         .unwrap_or_else(|| "/bin/sh".into());
     (
-        user.map(|u| u.name).unwrap_or_else(|| uid.to_string()),
+        accounts.user_name(uid.as_raw()),
         uid.as_raw(),
-        group.map(|g| g.name).unwrap_or_else(|| gid.to_string()),
+        accounts.group_name(gid.as_raw()),
         gid.as_raw(),
         home,
         shell,

@@ -36,7 +36,7 @@
 #
 # The binary is installed as the README says (packaging/install.sh: divert /bin/systemctl and
 # /usr/bin/systemctl, then link /sbin/init and /usr/sbin/init to it) at every start, so a
-# reboot picks up a rebuilt binary. BINARY defaults to the repo's musl release build.
+# reboot picks up a rebuilt binary. BINARY defaults to the repo's static release build.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -56,9 +56,9 @@ pid1_of() {
 
 start() {
     local state=${1:?usage: boot.sh start STATE [BINARY]}
-    local binary=${2:-$REPO/target/x86_64-unknown-linux-musl/release/systemctl}
+    local binary=${2:-$REPO/target/x86_64-unknown-linux-gnu/release/systemctl}
     [ "$(id -u)" = 0 ] || die "needs root"
-    [ -x "$binary" ] || die "no binary at $binary (cargo build --release --target x86_64-unknown-linux-musl)"
+    [ -x "$binary" ] || die "no binary at $binary (cargo build --release)"
     local lower
     lower=$("$HERE/rootfs.sh" path)
     mkdir -p "$state/upper" "$state/work" "$state/root"

@@ -29,7 +29,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 BOOT=$HERE/boot.sh
 export E2E_CACHE=${E2E_CACHE:-/var/cache/systemctl-shim-e2e}
-BINARY=${E2E_BINARY:-$REPO/target/x86_64-unknown-linux-musl/release/systemctl}
+BINARY=${E2E_BINARY:-$REPO/target/x86_64-unknown-linux-gnu/release/systemctl}
 HUID=${HARDENED_UID:-100123}
 
 die() { printf 'hardened: %s\n' "$*" >&2; exit 1; }

@@ -41,7 +41,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 export E2E_CACHE=${E2E_CACHE:-/var/cache/systemctl-shim-e2e}
-BINARY=${E2E_BINARY:-$REPO/target/x86_64-unknown-linux-musl/release/systemctl}
+BINARY=${E2E_BINARY:-$REPO/target/x86_64-unknown-linux-gnu/release/systemctl}
 DEFAULT_PACKAGES="nginx openssh-server redis-server memcached postgresql apache2 mariadb-server php8.2-fpm haproxy rsyslog cron dbus"
 read -r -a PACKAGES <<<"${*:-${E2E_PACKAGES:-$DEFAULT_PACKAGES}}"
 STATE=${E2E_STATE:-$E2E_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$$}
@@ -233,7 +233,7 @@ declare -A CELL
 # ---------------------------------------------------------------------------------------------
 mkdir -p "$STATE"
 echo "run directory: $STATE"
-[ -x "$BINARY" ] || (cd "$REPO" && cargo build --release --target x86_64-unknown-linux-musl) || { fail "cargo build"; exit 1; }
+[ -x "$BINARY" ] || (cd "$REPO" && cargo build --release) || { fail "cargo build"; exit 1; }
 
 t0=$(now)
 "$HERE/rootfs.sh" build >/dev/null || { fail "rootfs build"; exit 1; }

@@ -6,7 +6,7 @@ use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::Path;
 
 use super::{check, HostFacts};
-use crate::manager::credentials::Accounts;
+use crate::sys::accounts::Accounts;
 use crate::unit::model::Condition;
 use crate::unit::virt::Virtualization;
 

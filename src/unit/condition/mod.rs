@@ -31,7 +31,7 @@ use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::manager::credentials::Accounts;
+use crate::sys::accounts::Accounts;
 use crate::unit::host;
 use crate::unit::model::Condition;
 use crate::unit::virt::{self, Virtualization};

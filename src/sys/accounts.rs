@@ -1,6 +1,8 @@
-//! `User=`, `Group=` and `SupplementaryGroups=` of systemd.exec(5), resolved from the image's own
-//! `/etc/passwd` and `/etc/group` (a static binary has no NSS, and the image's files are what its
-//! packages wrote). Numeric ids are taken as they are, as systemd does; a user's primary group and
+//! The account databases, read from the image's own `/etc/passwd` and `/etc/group` (a static
+//! binary has no NSS, and the image's files are what its packages wrote; systemd's
+//! src/basic/user-util.c, and its PID 1 also refuses NSS lookups). Every user and group lookup of
+//! every layer goes through here: `User=`, `Group=` and `SupplementaryGroups=` of systemd.exec(5),
+//! the `%u`/`%g`/`%h` specifiers, tmpfiles' owners, systemd-notify's `--uid`. Numeric ids are taken as they are, as systemd does; a user's primary group and
 //! the groups that list it as a member make up its groups, as initgroups(3) would.
 
 use std::fs;
@@ -8,10 +10,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::spawn::Credentials;
-
 #[derive(Debug, Error, PartialEq, Eq)]
-pub enum CredentialsError {
+pub enum AccountsError {
     #[error(
         "Failed to determine user credentials: No such process (user \"{0}\" not found in {1})"
     )]
@@ -20,6 +20,14 @@ pub enum CredentialsError {
         "Failed to determine group credentials: No such process (group \"{0}\" not found in {1})"
     )]
     NoGroup(String, PathBuf),
+}
+
+/// The user and groups a command runs as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub uid: libc::uid_t,
+    pub gid: libc::gid_t,
+    pub groups: Vec<libc::gid_t>,
 }
 
 /// One line of /etc/passwd.
@@ -102,7 +110,32 @@ impl Accounts {
         }
     }
 
-    pub fn user(&self, name_or_id: &str) -> Result<PasswdEntry, CredentialsError> {
+    /// The host's own databases (`/etc/passwd`, `/etc/group`).
+    pub fn host() -> Accounts {
+        Accounts::load(Path::new("/"))
+    }
+
+    pub fn user_by_uid(&self, uid: u32) -> Option<&PasswdEntry> {
+        self.users.iter().find(|u| u.uid == uid)
+    }
+
+    pub fn group_by_gid(&self, gid: u32) -> Option<&GroupEntry> {
+        self.groups.iter().find(|g| g.gid == gid)
+    }
+
+    /// The name systemd's uid_to_name() gives `uid`: the user's, else the number.
+    pub fn user_name(&self, uid: u32) -> String {
+        self.user_by_uid(uid)
+            .map_or_else(|| uid.to_string(), |u| u.name.clone())
+    }
+
+    /// The name gid_to_name() gives `gid`: the group's, else the number.
+    pub fn group_name(&self, gid: u32) -> String {
+        self.group_by_gid(gid)
+            .map_or_else(|| gid.to_string(), |g| g.name.clone())
+    }
+
+    pub fn user(&self, name_or_id: &str) -> Result<PasswdEntry, AccountsError> {
         if let Some(u) = self.users.iter().find(|u| u.name == name_or_id) {
             return Ok(u.clone());
         }
@@ -120,19 +153,19 @@ impl Accounts {
                     shell: "/usr/sbin/nologin".into(),
                 }));
         }
-        Err(CredentialsError::NoUser(
+        Err(AccountsError::NoUser(
             name_or_id.to_string(),
             self.passwd_path.clone(),
         ))
     }
 
-    pub fn group(&self, name_or_id: &str) -> Result<u32, CredentialsError> {
+    pub fn group(&self, name_or_id: &str) -> Result<u32, AccountsError> {
         if let Some(g) = self.groups.iter().find(|g| g.name == name_or_id) {
             return Ok(g.gid);
         }
         name_or_id
             .parse::<u32>()
-            .map_err(|_| CredentialsError::NoGroup(name_or_id.to_string(), self.group_path.clone()))
+            .map_err(|_| AccountsError::NoGroup(name_or_id.to_string(), self.group_path.clone()))
     }
 
     /// The credentials for `User=`/`Group=`/`SupplementaryGroups=`; `None` when neither user nor
@@ -142,7 +175,7 @@ impl Accounts {
         user: Option<&str>,
         group: Option<&str>,
         supplementary: &[String],
-    ) -> Result<Option<(Credentials, Option<PasswdEntry>)>, CredentialsError> {
+    ) -> Result<Option<(Credentials, Option<PasswdEntry>)>, AccountsError> {
         if user.is_none() && group.is_none() && supplementary.is_empty() {
             return Ok(None);
         }
@@ -215,7 +248,7 @@ mod tests {
         assert_eq!((c.uid, c.gid), (4242, 4243));
         assert!(matches!(
             a.resolve(Some("nobody-here"), None, &[]),
-            Err(CredentialsError::NoUser(..))
+            Err(AccountsError::NoUser(..))
         ));
         assert!(a.resolve(None, None, &[]).unwrap().is_none());
     }
