@@ -248,14 +248,17 @@ fn list(dir: &OwnedFd) -> io::Result<Vec<OsString>> {
 pub fn mount_of(fd: BorrowedFd) -> io::Result<(u64, u64)> {
     // SAFETY: all-zero is a valid statx buffer.
     let mut buf: libc::statx = unsafe { std::mem::zeroed() };
+    // The system call itself: Rust's std refers to glibc's statx() weakly, and in the static
+    // build a weak reference does not pull the wrapper in, so libc::statx would be address 0.
     // SAFETY: statx(2) of a descriptor we hold (empty path) into a buffer we own.
     let r = unsafe {
-        libc::statx(
+        libc::syscall(
+            libc::SYS_statx,
             fd.as_raw_fd(),
             c"".as_ptr(),
             libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW,
             libc::STATX_MNT_ID,
-            &mut buf,
+            &mut buf as *mut libc::statx,
         )
     };
     if r < 0 {
