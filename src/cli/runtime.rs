@@ -19,8 +19,8 @@ use crate::ipc::protocol::{
 use crate::ipc::{query_chunks, Connection};
 use crate::manager::context::RuntimeContext;
 use crate::manager::daemon::{MANAGER_FLAG, READY_FD_ENV};
-use crate::manager::process::parse_signal;
 use crate::manager::state::{current_boot_id, SavedState};
+use crate::sys::signal::parse_signal;
 use crate::unit::name::{mangle, UnitType};
 
 /// A connection to the running manager, if one answers.
@@ -391,7 +391,12 @@ pub fn list_jobs(ctx: &Ctx, args: &[String]) -> VerbResult {
     };
     let jobs: Vec<_> = jobs
         .into_iter()
-        .filter(|j| args.is_empty() || args.iter().any(|p| crate::install::glob_match(p, &j.unit)))
+        .filter(|j| {
+            args.is_empty()
+                || args
+                    .iter()
+                    .any(|p| crate::sys::glob::glob_match(p, &j.unit))
+        })
         .collect();
     let legend = ctx.legend();
     if jobs.is_empty() {
@@ -722,7 +727,7 @@ pub(super) fn shown_units(ctx: &Ctx, patterns: &[String], states: &[String]) -> 
             patterns.is_empty()
                 || patterns
                     .iter()
-                    .any(|p| crate::install::glob_match(p, &u.id))
+                    .any(|p| crate::sys::glob::glob_match(p, &u.id))
         })
         .filter(|u| {
             types.is_empty()

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Ctx, Exit, Failed, VerbResult};
 use crate::ipc::protocol::{ExecRun, UnitStatus};
-use crate::manager::process::signal_name;
+use crate::sys::signal::signal_name;
 use crate::unit::command::ExecCommand;
 use crate::unit::load::{load_or_shipped, load_with_map, orphan_dropins, regular_file, NameMap};
 use crate::unit::model::{Dependency, ExecKind, LoadState, TypeSection, UnitConfig};

@@ -25,7 +25,7 @@ use super::{Ctx, Exit, Failed, VerbResult};
 use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
 use crate::manager::context::RuntimeContext;
 use crate::manager::journal::{now_usec, LogStore};
-use crate::manager::process::signal_name;
+use crate::sys::signal::signal_name;
 use crate::unit::load::{load_or_shipped, load_with_map, NameMap};
 use crate::unit::model::{ExecKind, LoadState, TypeSection, UnitConfig};
 use crate::unit::name::{mangle, UnitName, UnitType};
@@ -333,7 +333,7 @@ fn print_processes(
 
 /// When a process started, in realtime microseconds (boot time plus its start in clock ticks).
 fn process_start_usec(pid: i32) -> Option<u64> {
-    let stat = crate::manager::process::stat(pid)?;
+    let stat = crate::sys::proc::stat(pid)?;
     let btime: u64 = std::fs::read_to_string("/proc/stat")
         .ok()?
         .lines()
@@ -341,7 +341,7 @@ fn process_start_usec(pid: i32) -> Option<u64> {
         .trim()
         .parse()
         .ok()?;
-    Some(btime * 1_000_000 + crate::manager::process::started_usec(&stat))
+    Some(btime * 1_000_000 + crate::sys::proc::started_usec(&stat))
 }
 
 /// No manager: every unit is inactive; exit 4 when any unit is missing, else 3.

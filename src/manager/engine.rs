@@ -29,7 +29,7 @@ pub fn describe_exit(code: i32, status: i32) -> String {
             None => format!("code=exited, status={status}"),
         },
         _ => {
-            let sig = super::process::signal_name(status);
+            let sig = crate::sys::signal::signal_name(status);
             let short = sig.strip_prefix("SIG").unwrap_or(&sig).to_string();
             let what = if code == super::service::CLD_DUMPED {
                 "dumped"
@@ -56,7 +56,7 @@ fn new_invocation_id() -> String {
 fn descends_from(pid: i32, ancestor: i32) -> bool {
     let mut p = pid;
     for _ in 0..64 {
-        match super::process::stat(p) {
+        match crate::sys::proc::stat(p) {
             Some(s) if s.ppid == ancestor => return true,
             Some(s) if s.ppid > 1 => p = s.ppid,
             _ => return false,
@@ -548,7 +548,7 @@ impl Manager {
     /// manager that died (not our child) while it lives.
     fn control_pending(&self, i: usize) -> bool {
         self.units[i].svc.control_pid.is_some_and(|p| {
-            p.is_alive() || super::process::stat(p.pid).is_some_and(|s| s.ppid == self.my_pid)
+            p.is_alive() || crate::sys::proc::stat(p.pid).is_some_and(|s| s.ppid == self.my_pid)
         })
     }
 
@@ -1187,7 +1187,7 @@ impl Manager {
             .copied()
             .filter(|&p| Some(p) != control)
             .filter(|&p| {
-                super::process::stat(p)
+                crate::sys::proc::stat(p)
                     .is_some_and(|s| s.ppid == self.my_pid || !pids.contains(&s.ppid))
             })
             .collect();
@@ -1395,7 +1395,7 @@ impl Manager {
     /// of the unit's commands created, or descends from its main or control process.
     pub(super) fn owns_process(&self, i: usize, pid: i32) -> bool {
         let svc = &self.units[i].svc;
-        if super::process::stat(pid).is_some_and(|s| svc.session_ids().contains(&s.session)) {
+        if crate::sys::proc::stat(pid).is_some_and(|s| svc.session_ids().contains(&s.session)) {
             return true;
         }
         svc.main_pid
@@ -1508,7 +1508,7 @@ impl Manager {
                     i,
                     &format!("New main PID {pid} does not belong to service, refusing."),
                 );
-            } else if pid != self.my_pid && super::process::stat(pid).is_some() {
+            } else if pid != self.my_pid && crate::sys::proc::stat(pid).is_some() {
                 self.unwatch_pidfd(i);
                 self.set_main_pid(i, pid);
             }

@@ -22,7 +22,6 @@ pub mod generators;
 pub mod init;
 mod job;
 pub mod journal;
-pub mod limits;
 pub mod notify;
 mod pidfile;
 pub mod process;

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::config::ManagerConfig;
-use super::process::parse_signal;
 use super::state::ActiveState;
+use crate::sys::signal::parse_signal;
 use crate::unit::model::UnitConfig;
 use crate::unit::timespan::Usec;
 

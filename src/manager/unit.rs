@@ -91,7 +91,7 @@ impl ServiceRuntime {
     pub fn session_ids(&self) -> Vec<i32> {
         self.sessions
             .iter()
-            .filter(|s| super::process::stat(s.pid).is_none_or(|p| p.start_time == s.start_time))
+            .filter(|s| crate::sys::proc::stat(s.pid).is_none_or(|p| p.start_time == s.start_time))
             .map(|s| s.pid)
             .collect()
     }

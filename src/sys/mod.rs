@@ -4,5 +4,9 @@
 pub mod accounts;
 pub mod chase;
 pub mod chown;
+pub mod glob;
 pub mod memory;
+pub mod proc;
+pub mod rlimit;
+pub mod signal;
 pub mod walk;
