@@ -9,7 +9,8 @@ use std::io::Write;
 use clap::Parser;
 
 use crate::manager::context::RuntimeContext;
-use crate::manager::journal::{format_time, JournalError, LogStore, Record, NO_UNIT};
+use crate::journal::{JournalError, LogStore, Record, NO_UNIT};
+use crate::sys::time::format_time;
 use crate::sys::glob::glob_match;
 use crate::unit::name::{self, UnitType};
 

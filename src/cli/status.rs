@@ -24,7 +24,8 @@ use super::show::{
 use super::{Ctx, Exit, Failed, VerbResult};
 use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
 use crate::manager::context::RuntimeContext;
-use crate::manager::journal::{now_usec, LogStore};
+use crate::journal::LogStore;
+use crate::sys::time::now_usec;
 use crate::sys::signal::signal_name;
 use crate::unit::load::{load_or_shipped, load_with_map, NameMap};
 use crate::unit::model::{ExecKind, LoadState, TypeSection, UnitConfig};
@@ -605,7 +606,7 @@ fn format_duration(mut t: u64) -> String {
 fn describe_exit(code: i32, status: i32) -> String {
     let code_name = sigchld_code(code).unwrap_or("(null)");
     if code == libc::CLD_EXITED {
-        match crate::manager::service::exit_status_name(status, false) {
+        match crate::sys::exit_status::exit_status_name(status, false) {
             Some(name) => format!("code={code_name}, status={status}/{name}"),
             None => format!("code={code_name}, status={status}"),
         }

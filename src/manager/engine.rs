@@ -24,7 +24,7 @@ use crate::unit::name::UnitType;
 /// `code=exited, status=1/FAILURE` / `code=killed, status=15/TERM`.
 pub fn describe_exit(code: i32, status: i32) -> String {
     match code {
-        CLD_EXITED => match super::service::exit_status_name(status, true) {
+        CLD_EXITED => match crate::sys::exit_status::exit_status_name(status, true) {
             Some(name) => format!("code=exited, status={status}/{name}"),
             None => format!("code=exited, status={status}"),
         },

@@ -21,7 +21,6 @@ mod fdstore;
 pub mod generators;
 pub mod init;
 mod job;
-pub mod journal;
 pub mod notify;
 mod pidfile;
 pub mod process;
