@@ -22,11 +22,11 @@ use super::show::{
     exec_run, format_timestamp, never_ran, runtime_states, sigchld_code, unit_file_state_and_preset,
 };
 use super::{Ctx, Exit, Failed, VerbResult};
+use crate::ipc::context::RuntimeContext;
 use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
-use crate::manager::context::RuntimeContext;
 use crate::journal::LogStore;
-use crate::sys::time::now_usec;
 use crate::sys::signal::signal_name;
+use crate::sys::time::now_usec;
 use crate::unit::load::{load_or_shipped, load_with_map, NameMap};
 use crate::unit::model::{ExecKind, LoadState, TypeSection, UnitConfig};
 use crate::unit::name::{mangle, UnitName, UnitType};

@@ -15,9 +15,9 @@ use super::service::{
     ExitInfo, KillMode, NotifyAccess, ServiceResult, ServiceType, SubState, CLD_EXITED,
 };
 use super::spawn;
-use super::state::{ActiveState, TrackedPid};
 use super::unit::now_stamp;
 use crate::ipc::protocol::{ExecRun, KillWhom, Reply};
+use crate::ipc::saved_state::{ActiveState, TrackedPid};
 use crate::unit::model::ExecKind;
 use crate::unit::name::UnitType;
 
@@ -1410,7 +1410,8 @@ impl Manager {
         if pid <= 0 {
             return None;
         }
-        let named = |p: &Option<super::state::TrackedPid>| p.is_some_and(|p| p.pid == pid);
+        let named =
+            |p: &Option<crate::ipc::saved_state::TrackedPid>| p.is_some_and(|p| p.pid == pid);
         self.units
             .iter()
             .position(|u| named(&u.svc.main_pid) || named(&u.svc.control_pid))

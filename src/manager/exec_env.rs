@@ -158,7 +158,7 @@ impl DirectoryBases {
             .iter()
             .any(|(k, v)| k == "XDG_RUNTIME_DIR" && v.starts_with('/'));
         if !has_xdg && !writable_dir_of(&bases.runtime, uid) {
-            if let Ok(ctx) = super::context::RuntimeContext::for_manager() {
+            if let Ok(ctx) = crate::ipc::context::RuntimeContext::for_manager() {
                 bases.runtime = ctx.runtime_dir.join("runtime");
             }
         }

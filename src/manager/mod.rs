@@ -12,7 +12,6 @@
 mod clients;
 mod coldplug;
 pub mod config;
-pub mod context;
 pub mod daemon;
 mod engine;
 pub mod event;
@@ -28,7 +27,6 @@ mod reactions;
 pub mod service;
 pub mod socket;
 pub mod spawn;
-pub mod state;
 pub mod syslog;
 mod timer;
 mod transaction;

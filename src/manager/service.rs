@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::config::ManagerConfig;
-use super::state::ActiveState;
+use crate::ipc::saved_state::ActiveState;
 use crate::sys::signal::parse_signal;
 use crate::unit::model::UnitConfig;
 use crate::unit::timespan::Usec;

@@ -9,6 +9,6 @@ pub mod glob;
 pub mod memory;
 pub mod proc;
 pub mod rlimit;
-pub mod time;
 pub mod signal;
+pub mod time;
 pub mod walk;
