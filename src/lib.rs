@@ -9,6 +9,7 @@ pub mod cli;
 pub mod errno;
 pub mod install;
 pub mod ipc;
+pub mod journal;
 pub mod manager;
 pub mod sys;
 pub mod tmpfiles;

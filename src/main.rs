@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         .to_string();
     if argv
         .get(1)
-        .is_some_and(|a| a == systemctl_shim::manager::daemon::MANAGER_FLAG)
+        .is_some_and(|a| a == systemctl_shim::ipc::client::MANAGER_FLAG)
     {
         // SAFETY: as above; a client that hangs up must not kill the manager.
         unsafe {

@@ -5,7 +5,7 @@ mod common;
 
 use common::journalctl;
 
-use systemctl_shim::manager::journal::{LogStore, Record};
+use systemctl_shim::journal::{LogStore, Record};
 
 const A: &str = "echo@0-1234-0.service";
 const B: &str = "echo@17-127.0.0.1:7777-127.0.0.1:33476.service";

@@ -4,7 +4,7 @@ mod common;
 
 use common::journalctl;
 
-use systemctl_shim::manager::journal::{LogStore, Record};
+use systemctl_shim::journal::{LogStore, Record};
 
 fn log(store: &LogStore, unit: &str, t: u64, msg: &str) {
     let r = Record {

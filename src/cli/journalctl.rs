@@ -8,9 +8,10 @@ use std::io::Write;
 
 use clap::Parser;
 
-use crate::install::glob_match;
-use crate::manager::context::RuntimeContext;
-use crate::manager::journal::{format_time, JournalError, LogStore, Record, NO_UNIT};
+use crate::ipc::context::RuntimeContext;
+use crate::journal::{JournalError, LogStore, Record, NO_UNIT};
+use crate::sys::glob::glob_match;
+use crate::sys::time::format_time;
 use crate::unit::name::{self, UnitType};
 
 #[derive(Debug, Parser)]

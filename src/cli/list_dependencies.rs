@@ -529,7 +529,7 @@ pub fn list_dependencies(ctx: &Ctx, args: &[String]) -> VerbResult {
     let mut matched: Vec<&String> = graph
         .nodes
         .keys()
-        .filter(|id| patterns.iter().any(|p| crate::install::glob_match(p, id)))
+        .filter(|id| patterns.iter().any(|p| crate::sys::glob::glob_match(p, id)))
         .filter(|id| all || state_of(id) != "inactive")
         .collect();
     matched.sort();

@@ -58,7 +58,7 @@ fn now() -> (u64, u64) {
     // SAFETY: clock_gettime into a timespec we own.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     let mono = ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000;
-    (crate::manager::journal::now_usec(), mono)
+    (crate::sys::time::now_usec(), mono)
 }
 
 /// [`calc_next_elapse`] at this moment, for `status`' `Trigger:` line.

@@ -6,99 +6,25 @@
 //! worded as bus-wait-for-jobs.c words them; a stop warns when an active socket, timer or path
 //! can start the unit again.
 
-use std::io::Read;
-use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
-
 use super::{Ctx, Exit, Failed, VerbResult};
+use crate::ipc::client::{self, ask_in_chunks, connect_running};
+use crate::ipc::context::RuntimeContext;
 use crate::ipc::protocol::{
     JobMode, JobOutcome, JobVerb, KillWhom, Reply, Request, ShutdownAction, UnitStatus,
 };
-use crate::ipc::{query_chunks, Connection};
-use crate::manager::context::RuntimeContext;
-use crate::manager::daemon::{MANAGER_FLAG, READY_FD_ENV};
-use crate::manager::process::parse_signal;
-use crate::manager::state::{current_boot_id, SavedState};
+use crate::ipc::saved_state::{current_boot_id, SavedState};
+use crate::ipc::Connection;
+use crate::sys::signal::parse_signal;
 use crate::unit::name::{mangle, UnitType};
-
-/// A connection to the running manager, if one answers.
-pub fn connect_running() -> Option<Connection> {
-    let ctx = RuntimeContext::find_running()?;
-    let stream = UnixStream::connect(ctx.control_socket()).ok()?;
-    Connection::new(stream).ok()
-}
-
-/// Start a manager in the background and wait until it serves.
-fn start_manager() -> Result<(), Failed> {
-    let failed = |what: String| {
-        Failed::new(
-            Exit::Failure,
-            format!("Failed to start the service manager: {what}"),
-        )
-    };
-    let exe = std::env::current_exe().map_err(|e| failed(e.to_string()))?;
-    let (ready_read, ready_write) =
-        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| failed(e.to_string()))?;
-    let child_fd = ready_write.as_raw_fd();
-    let mut command = Command::new(exe);
-    command
-        .arg(MANAGER_FLAG)
-        .env_clear()
-        .env(
-            "PATH",
-            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        )
-        .env(READY_FD_ENV, child_fd.to_string())
-        .env("SYSTEMCTL_SHIM_QUIET", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for keep in [
-        crate::manager::context::RUNTIME_DIR_ENV,
-        "XDG_RUNTIME_DIR",
-        "TMPDIR",
-        "LANG",
-        "TZ",
-    ] {
-        if let Some(v) = std::env::var_os(keep) {
-            command.env(keep, v);
-        }
-    }
-    // SAFETY: only async-signal-safe calls (setsid, fcntl) between fork and exec.
-    unsafe {
-        command.pre_exec(move || {
-            libc::setsid();
-            let flags = libc::fcntl(child_fd, libc::F_GETFD);
-            libc::fcntl(child_fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
-            Ok(())
-        });
-    }
-    command.spawn().map_err(|e| failed(e.to_string()))?;
-    drop(ready_write);
-    let mut answer = [0u8; 1];
-    let mut file = std::fs::File::from(ready_read);
-    match file.read(&mut answer) {
-        Ok(1) if answer[0] == b'1' => Ok(()),
-        _ => Err(failed("it did not come up".into())),
-    }
-}
 
 /// The running manager, started if needed.
 pub fn connect_or_start() -> Result<Connection, Failed> {
-    if let Some(c) = connect_running() {
-        return Ok(c);
-    }
-    start_manager()?;
-    connect_running()
-        .ok_or_else(|| Failed::new(Exit::Failure, "Failed to connect to the service manager."))
+    client::connect_or_start().map_err(|e| Failed::new(Exit::Failure, e.to_string()))
 }
 
 fn call(conn: &mut Connection, request: &Request) -> Result<Reply, Failed> {
-    let io = |e: crate::ipc::IpcError| Failed::new(Exit::Failure, e.to_string());
-    conn.send(request).map_err(io)?;
-    conn.receive().map_err(io)
+    conn.call(request)
+        .map_err(|e| Failed::new(Exit::Failure, e.to_string()))
 }
 
 fn unit_names(args: &[String]) -> Result<Vec<String>, Failed> {
@@ -391,7 +317,12 @@ pub fn list_jobs(ctx: &Ctx, args: &[String]) -> VerbResult {
     };
     let jobs: Vec<_> = jobs
         .into_iter()
-        .filter(|j| args.is_empty() || args.iter().any(|p| crate::install::glob_match(p, &j.unit)))
+        .filter(|j| {
+            args.is_empty()
+                || args
+                    .iter()
+                    .any(|p| crate::sys::glob::glob_match(p, &j.unit))
+        })
         .collect();
     let legend = ctx.legend();
     if jobs.is_empty() {
@@ -531,21 +462,6 @@ pub fn daemon_reload(ctx: &Ctx, args: &[String]) -> VerbResult {
         }
         _ => Ok(Exit::Success),
     }
-}
-
-/// One query per [`query_chunks`] slice of `units` on `conn`, the answers joined in order;
-/// `None` if any query fails.
-fn ask_in_chunks<T>(
-    conn: &mut Connection,
-    units: &[String],
-    query: fn(Vec<String>) -> Request,
-    answer: fn(Reply) -> Option<Vec<T>>,
-) -> Option<Vec<T>> {
-    let mut answers = Vec::with_capacity(units.len());
-    for chunk in query_chunks(units) {
-        answers.extend(answer(call(conn, &query(chunk.to_vec())).ok()?)?);
-    }
-    Some(answers)
 }
 
 /// The runtime state of `units` from the manager; with none running, from the state a killed
@@ -722,7 +638,7 @@ pub(super) fn shown_units(ctx: &Ctx, patterns: &[String], states: &[String]) -> 
             patterns.is_empty()
                 || patterns
                     .iter()
-                    .any(|p| crate::install::glob_match(p, &u.id))
+                    .any(|p| crate::sys::glob::glob_match(p, &u.id))
         })
         .filter(|u| {
             types.is_empty()

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Ctx, Exit, Failed, VerbResult};
 use crate::ipc::protocol::{ExecRun, UnitStatus};
-use crate::manager::process::signal_name;
+use crate::sys::signal::signal_name;
 use crate::unit::command::ExecCommand;
 use crate::unit::load::{load_or_shipped, load_with_map, orphan_dropins, regular_file, NameMap};
 use crate::unit::model::{Dependency, ExecKind, LoadState, TypeSection, UnitConfig};
@@ -152,7 +152,7 @@ pub(super) fn format_timestamp(usec: u64) -> Option<String> {
     // strftime's %a would follow the locale; systemd always writes English weekdays, so the day
     // comes as a number (%w) and is named here.
     const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    let local = crate::manager::journal::format_time(usec, "%w %Y-%m-%d %H:%M:%S %Z", false);
+    let local = crate::sys::time::format_time(usec, "%w %Y-%m-%d %H:%M:%S %Z", false);
     let (day, rest) = local.split_once(' ')?;
     let weekday = WEEKDAYS.get(day.parse::<usize>().ok()?)?;
     // An empty zone name leaves a trailing space; systemd then writes no zone.
@@ -178,7 +178,7 @@ fn monotonic_of(realtime: u64) -> u64 {
     if realtime == 0 {
         return 0;
     }
-    let now_real = crate::manager::journal::now_usec();
+    let now_real = crate::sys::time::now_usec();
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,

@@ -22,10 +22,11 @@ use super::show::{
     exec_run, format_timestamp, never_ran, runtime_states, sigchld_code, unit_file_state_and_preset,
 };
 use super::{Ctx, Exit, Failed, VerbResult};
+use crate::ipc::context::RuntimeContext;
 use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
-use crate::manager::context::RuntimeContext;
-use crate::manager::journal::{now_usec, LogStore};
-use crate::manager::process::signal_name;
+use crate::journal::LogStore;
+use crate::sys::signal::signal_name;
+use crate::sys::time::now_usec;
 use crate::unit::load::{load_or_shipped, load_with_map, NameMap};
 use crate::unit::model::{ExecKind, LoadState, TypeSection, UnitConfig};
 use crate::unit::name::{mangle, UnitName, UnitType};
@@ -333,7 +334,7 @@ fn print_processes(
 
 /// When a process started, in realtime microseconds (boot time plus its start in clock ticks).
 fn process_start_usec(pid: i32) -> Option<u64> {
-    let stat = crate::manager::process::stat(pid)?;
+    let stat = crate::sys::proc::stat(pid)?;
     let btime: u64 = std::fs::read_to_string("/proc/stat")
         .ok()?
         .lines()
@@ -341,7 +342,7 @@ fn process_start_usec(pid: i32) -> Option<u64> {
         .trim()
         .parse()
         .ok()?;
-    Some(btime * 1_000_000 + crate::manager::process::started_usec(&stat))
+    Some(btime * 1_000_000 + crate::sys::proc::started_usec(&stat))
 }
 
 /// No manager: every unit is inactive; exit 4 when any unit is missing, else 3.
@@ -605,7 +606,7 @@ fn format_duration(mut t: u64) -> String {
 fn describe_exit(code: i32, status: i32) -> String {
     let code_name = sigchld_code(code).unwrap_or("(null)");
     if code == libc::CLD_EXITED {
-        match crate::manager::service::exit_status_name(status, false) {
+        match crate::sys::exit_status::exit_status_name(status, false) {
             Some(name) => format!("code={code_name}, status={status}/{name}"),
             None => format!("code={code_name}, status={status}"),
         }

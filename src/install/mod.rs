@@ -30,7 +30,7 @@ pub use ops::{
     set_default, unmask, Dependency, Flags, Outcome, PresetMode,
 };
 pub use preset::{PresetAction, Presets};
-pub use state::{glob_match, UnitFileEntry, UnitFileState};
+pub use state::{UnitFileEntry, UnitFileState};
 
 /// Why a unit could not be found, loaded or changed. The variants follow the errno values
 /// install.c uses, because systemctl's messages (and [`InstallError::errno_text`]) depend on them.

@@ -5,8 +5,8 @@
 
 use super::context::conf_files;
 use super::fsview::FsView;
-use super::state::glob_match;
 use super::InstallError;
+use crate::sys::glob::glob_match;
 use crate::unit::name::UnitName;
 use crate::unit::paths::LookupPaths;
 

@@ -4,8 +4,11 @@
 //! uid may change state. The manager reads requests with [`frame::FrameReader`], which takes
 //! at most [`REQUEST_MAX`] bytes per request; the client refuses to send more.
 
+pub mod client;
+pub mod context;
 pub mod frame;
 pub mod protocol;
+pub mod saved_state;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::fd::AsFd;
@@ -111,6 +114,12 @@ impl Connection {
         }
         self.writer.write_all(&bytes)?;
         Ok(())
+    }
+
+    /// One request and its reply.
+    pub fn call(&mut self, request: &protocol::Request) -> Result<protocol::Reply, IpcError> {
+        self.send(request)?;
+        self.receive()
     }
 
     pub fn receive<T: DeserializeOwned>(&mut self) -> Result<T, IpcError> {

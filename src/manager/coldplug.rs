@@ -18,8 +18,8 @@ use std::time::Duration;
 use super::daemon::Manager;
 use super::job::{Job, JobKind};
 use super::service::{ExitInfo, ServiceResult, ServiceType, SubState};
-use super::state::{SavedState, TrackedPid, UnitRecord};
 use super::unit::now_stamp;
+use crate::ipc::saved_state::{SavedState, TrackedPid, UnitRecord};
 use crate::unit::model::ExecKind;
 use crate::unit::name::{UnitName, UnitType};
 

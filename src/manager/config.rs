@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::limits::{self, Limit};
+use crate::sys::rlimit::{self, Limit};
 use crate::unit::command;
 use crate::unit::envfile::is_valid_name;
 use crate::unit::paths::Scope;
@@ -148,7 +148,7 @@ impl ManagerConfig {
             },
             _ if key.starts_with("DefaultLimit") => {
                 let unit_key = &key["Default".len()..];
-                match limits::parse(unit_key, value) {
+                match rlimit::parse(unit_key, value) {
                     Ok(limit) => {
                         self.default_limits.retain(|l| l.resource != limit.resource);
                         self.default_limits.push(limit);

@@ -17,26 +17,22 @@ use super::clients::{
     Clients, ACCEPT_RETRY_DEADLINE, CLIENT_SWEEP_DEADLINE, DEFERRED_CLIENTS_DEADLINE,
 };
 use super::config::ManagerConfig;
-use super::context::{ContextError, RuntimeContext};
 use super::event::{EventError, EventLoop, Wake};
 use super::exec_env::DirectoryBases;
-use super::journal::{now_usec, LineSplitter, LogStore, Record, NO_UNIT};
 use super::notify::{NotifyError, NotifySocket};
-use super::state::{current_boot_id, SavedState};
 use super::syslog::{JournalSockets, Protocol, DAEMON_INFO};
 use super::unit::Unit;
+use crate::ipc::client::READY_FD_ENV;
+use crate::ipc::context::{ContextError, RuntimeContext};
 use crate::ipc::protocol::{Reply, Request, UnitStatus};
+use crate::ipc::saved_state::{current_boot_id, SavedState};
+use crate::journal::{LineSplitter, LogStore, Record, NO_UNIT};
 use crate::sys::accounts::Accounts;
+use crate::sys::time::now_usec;
 use crate::unit::load::{load_or_shipped, NameMap};
 use crate::unit::model::{LoadState, UnitConfig};
 use crate::unit::name::UnitName;
 use crate::unit::paths::{LookupPaths, Scope};
-
-/// The first argument that runs the binary as the manager.
-pub const MANAGER_FLAG: &str = "--manager-daemon";
-
-/// Environment variable naming the fd on which a freshly started manager says it is ready.
-pub const READY_FD_ENV: &str = "SYSTEMCTL_SHIM_READY_FD";
 
 /// The marker systemd-aware scripts test (`sd_booted()`).
 const BOOTED_MARKER: &str = "/run/systemd/system";

@@ -15,21 +15,21 @@ use super::service::{
     ExitInfo, KillMode, NotifyAccess, ServiceResult, ServiceType, SubState, CLD_EXITED,
 };
 use super::spawn;
-use super::state::{ActiveState, TrackedPid};
 use super::unit::now_stamp;
 use crate::ipc::protocol::{ExecRun, KillWhom, Reply};
+use crate::ipc::saved_state::{ActiveState, TrackedPid};
 use crate::unit::model::ExecKind;
 use crate::unit::name::UnitType;
 
 /// `code=exited, status=1/FAILURE` / `code=killed, status=15/TERM`.
 pub fn describe_exit(code: i32, status: i32) -> String {
     match code {
-        CLD_EXITED => match super::service::exit_status_name(status, true) {
+        CLD_EXITED => match crate::sys::exit_status::exit_status_name(status, true) {
             Some(name) => format!("code=exited, status={status}/{name}"),
             None => format!("code=exited, status={status}"),
         },
         _ => {
-            let sig = super::process::signal_name(status);
+            let sig = crate::sys::signal::signal_name(status);
             let short = sig.strip_prefix("SIG").unwrap_or(&sig).to_string();
             let what = if code == super::service::CLD_DUMPED {
                 "dumped"
@@ -56,7 +56,7 @@ fn new_invocation_id() -> String {
 fn descends_from(pid: i32, ancestor: i32) -> bool {
     let mut p = pid;
     for _ in 0..64 {
-        match super::process::stat(p) {
+        match crate::sys::proc::stat(p) {
             Some(s) if s.ppid == ancestor => return true,
             Some(s) if s.ppid > 1 => p = s.ppid,
             _ => return false,
@@ -548,7 +548,7 @@ impl Manager {
     /// manager that died (not our child) while it lives.
     fn control_pending(&self, i: usize) -> bool {
         self.units[i].svc.control_pid.is_some_and(|p| {
-            p.is_alive() || super::process::stat(p.pid).is_some_and(|s| s.ppid == self.my_pid)
+            p.is_alive() || crate::sys::proc::stat(p.pid).is_some_and(|s| s.ppid == self.my_pid)
         })
     }
 
@@ -1187,7 +1187,7 @@ impl Manager {
             .copied()
             .filter(|&p| Some(p) != control)
             .filter(|&p| {
-                super::process::stat(p)
+                crate::sys::proc::stat(p)
                     .is_some_and(|s| s.ppid == self.my_pid || !pids.contains(&s.ppid))
             })
             .collect();
@@ -1395,7 +1395,7 @@ impl Manager {
     /// of the unit's commands created, or descends from its main or control process.
     pub(super) fn owns_process(&self, i: usize, pid: i32) -> bool {
         let svc = &self.units[i].svc;
-        if super::process::stat(pid).is_some_and(|s| svc.session_ids().contains(&s.session)) {
+        if crate::sys::proc::stat(pid).is_some_and(|s| svc.session_ids().contains(&s.session)) {
             return true;
         }
         svc.main_pid
@@ -1410,7 +1410,8 @@ impl Manager {
         if pid <= 0 {
             return None;
         }
-        let named = |p: &Option<super::state::TrackedPid>| p.is_some_and(|p| p.pid == pid);
+        let named =
+            |p: &Option<crate::ipc::saved_state::TrackedPid>| p.is_some_and(|p| p.pid == pid);
         self.units
             .iter()
             .position(|u| named(&u.svc.main_pid) || named(&u.svc.control_pid))
@@ -1508,7 +1509,7 @@ impl Manager {
                     i,
                     &format!("New main PID {pid} does not belong to service, refusing."),
                 );
-            } else if pid != self.my_pid && super::process::stat(pid).is_some() {
+            } else if pid != self.my_pid && crate::sys::proc::stat(pid).is_some() {
                 self.unwatch_pidfd(i);
                 self.set_main_pid(i, pid);
             }

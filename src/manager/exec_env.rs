@@ -29,11 +29,11 @@ use nix::sys::stat::{fstat, Mode};
 use thiserror::Error;
 
 use super::config::ManagerConfig;
-use super::limits::{self, Limit};
 use super::spawn::{self, ExecPlan, SpawnError};
 use crate::sys::accounts::{Accounts, AccountsError, Credentials, PasswdEntry};
 use crate::sys::chase::{chase, chase_from, ChaseError, ChaseFlags, Chased};
 use crate::sys::chown::chown_tree;
+use crate::sys::rlimit::{self, Limit};
 use crate::sys::walk::remove_tree_at;
 use crate::unit::command::{self, ExecCommand};
 use crate::unit::envfile::{self, EnvFileError};
@@ -158,7 +158,7 @@ impl DirectoryBases {
             .iter()
             .any(|(k, v)| k == "XDG_RUNTIME_DIR" && v.starts_with('/'));
         if !has_xdg && !writable_dir_of(&bases.runtime, uid) {
-            if let Ok(ctx) = super::context::RuntimeContext::for_manager() {
+            if let Ok(ctx) = crate::ipc::context::RuntimeContext::for_manager() {
                 bases.runtime = ctx.runtime_dir.join("runtime");
             }
         }
@@ -644,7 +644,7 @@ fn resource_limits(ctx: &ExecContext, warnings: &mut Vec<String>) -> Vec<Limit> 
     let can_raise = may_raise_hard_limits();
     all.into_iter()
         .map(|l| {
-            let (limit, warning) = limits::clamp(l, can_raise);
+            let (limit, warning) = rlimit::clamp(l, can_raise);
             warnings.extend(warning);
             limit
         })
@@ -1479,8 +1479,8 @@ mod tests {
     fn limits_nice_and_oom_score_reach_the_child() {
         let mut fx = fixture();
         fx.manager.default_limits = vec![
-            limits::parse("LimitNOFILE", "50").unwrap(),
-            limits::parse("LimitCORE", "0").unwrap(),
+            rlimit::parse("LimitNOFILE", "50").unwrap(),
+            rlimit::parse("LimitCORE", "0").unwrap(),
         ];
         let unit = fx.unit(
             "lim.service",

@@ -172,7 +172,7 @@ fn describe_failure(path: &Path, status: std::process::ExitStatus) -> String {
         (None, Some(sig)) => format!(
             "{} terminated by signal {}.",
             path.display(),
-            crate::manager::process::signal_name(sig)
+            crate::sys::signal::signal_name(sig)
         ),
         _ => format!("{} failed.", path.display()),
     }

@@ -15,7 +15,7 @@ use super::job::JobKind;
 use crate::ipc::protocol::JobMode;
 use crate::unit::name::UnitName;
 
-use super::process::SIGRTMIN;
+use crate::sys::signal::SIGRTMIN;
 
 pub const SIGRTMIN_HALT: i32 = SIGRTMIN + 3;
 pub const SIGRTMIN_POWEROFF: i32 = SIGRTMIN + 4;
@@ -115,14 +115,14 @@ impl Manager {
             _ => {
                 self.log_manager(&format!(
                     "Received {}, ignoring.",
-                    super::process::signal_name(sig)
+                    crate::sys::signal::signal_name(sig)
                 ));
                 return;
             }
         };
         self.log_manager(&format!(
             "Received {} ({what}), shutting down.",
-            super::process::signal_name(sig)
+            crate::sys::signal::signal_name(sig)
         ));
         self.begin_shutdown();
     }
@@ -178,7 +178,7 @@ impl Manager {
             unsafe { libc::kill(-1, sig) };
             return;
         }
-        let procs = super::process::all_processes();
+        let procs = crate::sys::proc::all_processes();
         let mut ours = vec![self.my_pid];
         let mut k = 0;
         while k < ours.len() {

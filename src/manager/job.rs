@@ -11,8 +11,8 @@
 
 use super::daemon::Manager;
 use super::service::SubState;
-use super::state::ActiveState;
 use crate::ipc::protocol::{JobMode, JobOutcome, JobVerb, Reply};
+use crate::ipc::saved_state::ActiveState;
 use crate::unit::condition;
 use crate::unit::model::{Dependency, ExecKind, LoadState};
 use crate::unit::name::{UnitName, UnitType};

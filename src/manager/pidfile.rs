@@ -100,11 +100,11 @@ impl Manager {
             );
             return false;
         }
-        if super::process::stat(pid).is_none_or(|s| s.state == 'Z') {
+        if crate::sys::proc::stat(pid).is_none_or(|s| s.state == 'Z') {
             return false;
         }
         let inherited = !svc.invocation_id.is_empty()
-            && super::process::invocation_of(pid)
+            && crate::sys::proc::invocation_of(pid)
                 .is_some_and(|v| v == svc.invocation_id.as_bytes());
         let belongs = self.owns_process(i, pid) || inherited;
         if !belongs && file.questionable {
@@ -139,13 +139,13 @@ impl Manager {
     /// start began. /proc's start times count on the boot clock, which runs ahead of the
     /// monotonic one by the time the machine was suspended.
     fn started_since_start(&self, i: usize, pid: i32, owner: u32) -> bool {
-        let begun = self.units[i].stamps.inactive_exit.1 + super::process::suspended_usec();
+        let begun = self.units[i].stamps.inactive_exit.1 + crate::sys::proc::suspended_usec();
         let owned = std::fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| m.uid() == owner);
         let anothers = self.unit_of_process(pid).is_some_and(|k| k != i);
         // A tick of slack for the resolution of /proc's start time.
         let since_start = || {
-            super::process::stat(pid)
-                .is_some_and(|s| super::process::started_usec(&s) + 10_000 >= begun)
+            crate::sys::proc::stat(pid)
+                .is_some_and(|s| crate::sys::proc::started_usec(&s) + 10_000 >= begun)
         };
         owned && !anothers && since_start()
     }

@@ -10,8 +10,8 @@
 
 use super::daemon::Manager;
 use super::job::JobKind;
-use super::state::ActiveState;
 use crate::ipc::protocol::{JobMode, ShutdownAction};
+use crate::ipc::saved_state::ActiveState;
 use crate::unit::model::Dependency;
 
 impl Manager {

@@ -107,7 +107,7 @@ pub struct ExecPlan {
     working_directory: Option<(CString, bool)>,
     pub nice: Option<i32>,
     oom_score_adjust: Option<Vec<u8>>,
-    pub rlimits: Vec<(super::limits::Resource, libc::rlimit)>,
+    pub rlimits: Vec<(crate::sys::rlimit::Resource, libc::rlimit)>,
     /// stdin, stdout, stderr; `None` means /dev/null.
     pub stdio: [Option<OwnedFd>; 3],
     /// Become fds 3, 4, … in the child.

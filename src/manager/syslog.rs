@@ -213,7 +213,7 @@ impl JournalSockets {
         if !self.forward_to.exists() {
             return;
         }
-        let stamp = crate::manager::journal::format_time(realtime_usec, "%h %e %T", false);
+        let stamp = crate::sys::time::format_time(realtime_usec, "%h %e %T", false);
         let line = format!("<{priority}>{stamp} {identifier}[{pid}]: {text}");
         let _ = self.forwarder.send_to(line.as_bytes(), &self.forward_to);
     }

@@ -493,7 +493,7 @@ impl Manager {
     /// A manager started again finds a timer it ran active: with its last trigger and its
     /// activation it computes the same schedule again (a one-time value that elapsed stays
     /// used up); an elapsed one stays elapsed until its unit changes.
-    pub(super) fn timer_adopted(&mut self, i: usize, record: &super::state::UnitRecord) {
+    pub(super) fn timer_adopted(&mut self, i: usize, record: &crate::ipc::saved_state::UnitRecord) {
         if self.units[i].config.unit_type != UnitType::Timer
             || self.units[i].svc.state != SubState::Running
         {

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use super::daemon::Manager;
 use super::job::{Job, JobKind};
-use super::state::ActiveState;
 use crate::ipc::protocol::JobMode;
+use crate::ipc::saved_state::ActiveState;
 use crate::unit::model::{Dependency, LoadState};
 use crate::unit::name::UnitType;
 

@@ -9,8 +9,8 @@ use std::time::{Instant, SystemTime};
 use super::config::ManagerConfig;
 use super::job::Job;
 use super::service::{ExitInfo, ServiceResult, ServiceSettings, StartLimit, SubState};
-use super::state::{ActiveState, JobRecord, TrackedPid, UnitRecord};
 use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
+use crate::ipc::saved_state::{ActiveState, JobRecord, TrackedPid, UnitRecord};
 use crate::unit::model::{ExecKind, LoadState, UnitConfig};
 use crate::unit::name::UnitType;
 use crate::unit::paths::LookupPaths;
@@ -91,7 +91,7 @@ impl ServiceRuntime {
     pub fn session_ids(&self) -> Vec<i32> {
         self.sessions
             .iter()
-            .filter(|s| super::process::stat(s.pid).is_none_or(|p| p.start_time == s.start_time))
+            .filter(|s| crate::sys::proc::stat(s.pid).is_none_or(|p| p.start_time == s.start_time))
             .map(|s| s.pid)
             .collect()
     }

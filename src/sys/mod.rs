@@ -4,5 +4,11 @@
 pub mod accounts;
 pub mod chase;
 pub mod chown;
+pub mod exit_status;
+pub mod glob;
 pub mod memory;
+pub mod proc;
+pub mod rlimit;
+pub mod signal;
+pub mod time;
 pub mod walk;

@@ -132,7 +132,7 @@ const TARGETS: &[(&str, &str)] = &[
 ];
 
 /// Whole unit files systemd ships that packages require: rsyslog.service has
-/// `Requires=syslog.socket`, the socket journald forwards to (see [`crate::manager::syslog`]).
+/// `Requires=syslog.socket`, the socket journald forwards to.
 const OTHER_UNITS: &[(&str, &str)] = &[(
     "syslog.socket",
     "[Unit]\nDescription=Syslog Socket\nDocumentation=man:systemd.special(7)\n\

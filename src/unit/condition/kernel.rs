@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::compare::{next_word, version_compare, Order, WHITESPACE};
 use super::HostFacts;
-use crate::install::glob_match;
+use crate::sys::glob::glob_match;
 use crate::unit::host;
 use crate::unit::virt::Virtualization;
 

@@ -14,7 +14,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use crate::install::glob_match;
+use crate::sys::glob::glob_match;
 
 /// `glob_exists()`: glob(3) with GLOB_BRACE; as glob(3) does, a wildcard does not match a leading
 /// dot.

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use super::command::ExecCommand;
 use super::name::UnitType;
 use super::timespan::Usec;
-use crate::manager::limits::Limit;
+use crate::sys::rlimit::Limit;
 
 pub use build::{Assignment, Builder};
 pub use keys::section_is_known;

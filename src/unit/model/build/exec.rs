@@ -7,7 +7,7 @@
 //! neighbours.
 
 use super::*;
-use crate::manager::limits;
+use crate::sys::rlimit;
 use crate::unit::command;
 use crate::unit::name::UnitName;
 
@@ -231,14 +231,14 @@ impl Builder {
                     self.warn(a, msg);
                 }
             }
-            key if key.starts_with("Limit") => match limits::parse(key, value) {
+            key if key.starts_with("Limit") => match rlimit::parse(key, value) {
                 Ok(limit) => {
                     let all = &mut self.config.settings.limits;
                     all.retain(|l| l.resource != limit.resource);
                     all.push(limit);
                 }
                 // a `Limit…` systemd does not have stays with the unknown-key handling
-                Err(limits::LimitError::UnknownKey(_)) => return false,
+                Err(rlimit::LimitError::UnknownKey(_)) => return false,
                 Err(_) => {
                     let msg = format!("Failed to parse resource value, ignoring: {value}");
                     self.warn(a, msg);

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::process;
+use crate::sys::proc;
 
 #[derive(Debug, Error)]
 pub enum StateError {
@@ -64,14 +64,14 @@ pub struct TrackedPid {
 impl TrackedPid {
     /// The live process `pid`, if it exists.
     pub fn of(pid: i32) -> Option<TrackedPid> {
-        process::stat(pid).map(|s| TrackedPid {
+        proc::stat(pid).map(|s| TrackedPid {
             pid,
             start_time: s.start_time,
         })
     }
 
     pub fn is_alive(&self) -> bool {
-        process::is_same_process(self.pid, self.start_time)
+        proc::is_same_process(self.pid, self.start_time)
     }
 }
 
@@ -158,7 +158,7 @@ pub fn current_boot_id() -> String {
     let boot = fs::read_to_string("/proc/sys/kernel/random/boot_id")
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
-    let init = process::stat(1).map(|s| s.start_time).unwrap_or(0);
+    let init = proc::stat(1).map(|s| s.start_time).unwrap_or(0);
     format!("{boot}/{init}")
 }
 
