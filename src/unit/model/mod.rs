@@ -35,6 +35,7 @@ pub use service::ServiceSection;
 pub use socket::{Listen, SocketSection};
 pub use socket_address::SocketAddress;
 pub use timer::TimerSection;
+// Not used here: build/ reaches it through its `use super::*`.
 use unit::CONDITION_KINDS;
 pub use unit::{Condition, Dependency, InstallSection, UnitSection};
 
