@@ -20,7 +20,7 @@ mod unit;
 use super::keys::known_unmodeled;
 use super::*;
 use crate::unit::specifier::SpecifierContext;
-use crate::unit::timespan;
+use crate::unit::timespan::{self, Usec};
 
 /// One assignment with where it came from, for warnings.
 pub struct Assignment<'a> {
