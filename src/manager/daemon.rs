@@ -25,6 +25,7 @@ use super::journal::{now_usec, LineSplitter, LogStore, Record, NO_UNIT};
 use super::notify::{NotifyError, NotifySocket};
 use super::state::{current_boot_id, SavedState};
 use super::syslog::{JournalSockets, Protocol, DAEMON_INFO};
+use super::table::{UnitId, UnitTable};
 use super::unit::Unit;
 use crate::ipc::protocol::{Reply, Request, UnitStatus};
 use crate::unit::load::{load_or_shipped, NameMap};
@@ -122,13 +123,17 @@ const TOKEN_DEV_LOG: u64 = 3;
 const TOKEN_JOURNAL_NATIVE: u64 = 4;
 /// How many log datagrams one wake of the loop takes from each journal socket.
 const LOG_MESSAGES_PER_WAKE: usize = 256;
-const KIND_SHIFT: u64 = 40;
+/// Kinds in the top byte, ids (a packed [`UnitId`] among them) in the 56 bits below.
+const KIND_SHIFT: u64 = 56;
 pub(super) const KIND_CLIENT: u64 = 1;
 pub(super) const KIND_LOG: u64 = 2;
 pub(super) const KIND_PIDFD: u64 = 3;
 pub(super) const KIND_PIDFILE: u64 = 4;
 pub(super) const KIND_SOCKET: u64 = 5;
 pub(super) const KIND_FDSTORE: u64 = 6;
+/// Deadline tokens of a unit's state timer and watchdog.
+const KIND_STATE_TIMER: u64 = 7;
+const KIND_WATCHDOG: u64 = 8;
 
 pub(super) const fn token(kind: u64, id: u64) -> u64 {
     (kind << KIND_SHIFT) | id
@@ -138,16 +143,25 @@ fn split_token(t: u64) -> (u64, u64) {
     (t >> KIND_SHIFT, t & ((1 << KIND_SHIFT) - 1))
 }
 
-/// Deadline tokens: one state timer and one watchdog timer per unit.
-/// Deadline token of the idle trim; unit timers use `unit << 1 | kind`, far below it.
+/// Deadline token of the idle trim; unit timers use kinds far below it.
 const TRIM_DEADLINE: u64 = u64::MAX;
 
-pub(super) fn state_timer(unit: usize) -> u64 {
-    (unit as u64) << 1
+/// Deadline tokens: one state timer and one watchdog timer per unit.
+pub(super) fn state_timer(unit: UnitId) -> u64 {
+    token(KIND_STATE_TIMER, unit.pack())
 }
 
-pub(super) fn watchdog_timer(unit: usize) -> u64 {
-    ((unit as u64) << 1) | 1
+pub(super) fn watchdog_timer(unit: UnitId) -> u64 {
+    token(KIND_WATCHDOG, unit.pack())
+}
+
+/// The unit whose state timer (false) or watchdog (true) a deadline token names.
+pub(super) fn unit_timer(t: u64) -> Option<(UnitId, bool)> {
+    match split_token(t) {
+        (KIND_STATE_TIMER, id) => Some((UnitId::unpack(id), false)),
+        (KIND_WATCHDOG, id) => Some((UnitId::unpack(id), true)),
+        _ => None,
+    }
 }
 
 /// A unit's output FIFO, read by the manager.
@@ -171,15 +185,14 @@ pub struct Manager {
     pub(super) logs: LogStore,
     /// journald's sockets (`/dev/log` and the native one), when they could be set up.
     journal_sockets: Option<JournalSockets>,
-    pub(super) units: Vec<Unit>,
-    pub(super) by_name: HashMap<String, usize>,
+    pub(super) units: UnitTable,
     pub(super) clients: Clients,
     next_id: u64,
     pub(super) log_readers: HashMap<u64, LogReader>,
     /// Pidfds of processes that are not our children (adopted after a restart): unit, pid, fd.
-    pub(super) pidfds: HashMap<u64, (usize, i32, OwnedFd)>,
+    pub(super) pidfds: HashMap<u64, (UnitId, i32, OwnedFd)>,
     /// Inotify watches waiting for a PID file, per unit.
-    pub(super) pidfile_watches: HashMap<u64, (usize, nix::sys::inotify::Inotify)>,
+    pub(super) pidfile_watches: HashMap<u64, (UnitId, nix::sys::inotify::Inotify)>,
     pub(super) dirty: bool,
     /// The name map was rebuilt for the request being handled.
     map_rebuilt: bool,
@@ -194,10 +207,6 @@ pub struct Manager {
     pub(super) exit_code: u8,
     pub(super) sweep: super::init::Sweep,
     pub(super) ordering: Option<super::transaction::Ordering>,
-    /// Slots of collected units, reused by the next unit loaded.
-    free_slots: Vec<usize>,
-    /// Units to collect once the batch of events that stopped them is handled.
-    collect_queue: Vec<usize>,
     /// The processes as last scanned, shared by every unit asked about until processes were
     /// started or reaped (see [`Manager::processes`]).
     process_table: std::cell::RefCell<Option<std::rc::Rc<super::process::ProcessTable>>>,
@@ -254,8 +263,7 @@ impl Manager {
             notify,
             logs,
             journal_sockets,
-            units: Vec::new(),
-            by_name: HashMap::new(),
+            units: UnitTable::default(),
             clients: Clients::default(),
             next_id: 1,
             log_readers: HashMap::new(),
@@ -270,8 +278,6 @@ impl Manager {
             exit_code: 0,
             sweep: super::init::Sweep::default(),
             ordering: None,
-            free_slots: Vec::new(),
-            collect_queue: Vec::new(),
             process_table: Default::default(),
             last_job_id: 0,
             echo: std::env::var_os("SYSTEMCTL_SHIM_QUIET").is_none(),
@@ -366,9 +372,9 @@ impl Manager {
         // A connection instance logs into its template's shared file, so a busy Accept=yes
         // socket does not leave a file behind per connection.
         let is_connection = self
-            .by_name
-            .get(unit)
-            .is_some_and(|&i| self.units[i].conn.is_some() || self.units[i].was_connection);
+            .units
+            .lookup(unit)
+            .is_some_and(|i| self.units[i].conn.is_some() || self.units[i].was_connection);
         let template = is_connection
             .then(|| UnitName::parse(unit).ok().and_then(|n| n.template()))
             .flatten();
@@ -384,8 +390,8 @@ impl Manager {
     /// The unit table's entry for `name`, loading it from disk the first time; `None` for a
     /// unit that does not exist, which is not kept (systemd collects such units at once), so
     /// queries for made-up names cannot grow the table.
-    pub(super) fn loaded_index(&mut self, name: &UnitName) -> Option<usize> {
-        if let Some(&i) = self.by_name.get(name.as_str()) {
+    pub(super) fn loaded_index(&mut self, name: &UnitName) -> Option<UnitId> {
+        if let Some(i) = self.units.lookup(name.as_str()) {
             return Some(i);
         }
         let config = self.load_config(name)?;
@@ -395,13 +401,13 @@ impl Manager {
     /// What a query needs of `name`: its table entry, or the configuration alone of a unit
     /// nothing runs, which is not kept (systemd collects inactive, unreferenced units at once),
     /// so that asking about every unit of an image does not grow the manager.
-    fn peek(&mut self, name: &UnitName) -> Option<Result<usize, Box<UnitConfig>>> {
-        if let Some(&i) = self.by_name.get(name.as_str()) {
+    fn peek(&mut self, name: &UnitName) -> Option<Result<UnitId, Box<UnitConfig>>> {
+        if let Some(i) = self.units.lookup(name.as_str()) {
             return Some(Ok(i));
         }
         let config = self.load_config(name)?;
-        Some(match self.by_name.get(&config.id) {
-            Some(&i) => Ok(i),
+        Some(match self.units.lookup(&config.id) {
+            Some(i) => Ok(i),
             None => Err(Box::new(config)),
         })
     }
@@ -420,7 +426,7 @@ impl Manager {
     }
 
     /// The table entry for `name` even if no file names it (a unit a previous manager ran).
-    pub(super) fn unit_index(&mut self, name: &UnitName) -> usize {
+    pub(super) fn unit_index(&mut self, name: &UnitName) -> UnitId {
         if let Some(i) = self.loaded_index(name) {
             return i;
         }
@@ -428,32 +434,20 @@ impl Manager {
         self.insert_unit(name, config)
     }
 
-    fn insert_unit(&mut self, name: &UnitName, config: crate::unit::model::UnitConfig) -> usize {
+    fn insert_unit(&mut self, name: &UnitName, config: crate::unit::model::UnitConfig) -> UnitId {
         // An alias of a unit already loaded under another name.
-        if let Some(&index) = self.by_name.get(&config.id) {
-            self.by_name.insert(name.as_str().to_string(), index);
-            return index;
+        if let Some(id) = self.units.lookup(&config.id) {
+            self.units.add_name(name.as_str(), id);
+            return id;
         }
         for w in &config.warnings {
             eprintln!("{w}");
         }
         self.ordering = None;
         let unit = Unit::new(config, &self.config);
-        let index = match self.free_slots.pop() {
-            Some(slot) => {
-                self.units[slot] = unit;
-                slot
-            }
-            None => {
-                self.units.push(unit);
-                self.units.len() - 1
-            }
-        };
-        for n in &self.units[index].config.names {
-            self.by_name.insert(n.clone(), index);
-        }
-        self.by_name.insert(name.as_str().to_string(), index);
-        index
+        let id = self.units.insert(unit);
+        self.units.add_name(name.as_str(), id);
+        id
     }
 
     /// Stop reading unit `id`'s output (what is already written is logged) and remove its FIFO;
@@ -476,30 +470,21 @@ impl Manager {
 
     /// Collect unit `i` after this batch (systemd's garbage collection of a per-connection
     /// instance that is down).
-    pub(super) fn collect_later(&mut self, i: usize) {
-        if !self.collect_queue.contains(&i) {
-            self.collect_queue.push(i);
-        }
+    pub(super) fn collect_later(&mut self, i: UnitId) {
+        self.units.collect_later(i);
     }
 
     /// Drop the queued units that are still down and unreferenced: their names are forgotten,
     /// their log FIFO closed and removed, and the slot is reused. Their journal stays.
     fn collect_units(&mut self) {
-        for i in std::mem::take(&mut self.collect_queue) {
-            let u = &self.units[i];
-            if u.is_vacant()
-                || u.job.is_some()
-                || u.conn.is_some()
-                || !u.may_be_collected()
-                || u.svc.control_pid.is_some()
-            {
-                continue;
-            }
-            let id = u.config.id.clone();
-            self.by_name.retain(|_, k| *k != i);
-            self.close_log(&id);
-            self.units[i] = Unit::vacant(&self.config);
-            self.free_slots.push(i);
+        let gone = self.units.collect(|u| {
+            u.job.is_none()
+                && u.conn.is_none()
+                && u.may_be_collected()
+                && u.svc.control_pid.is_none()
+        });
+        for u in gone {
+            self.close_log(&u.config.id);
             self.ordering = None;
         }
     }
@@ -523,7 +508,7 @@ impl Manager {
     }
 
     /// Unit `i`'s record alone, laid over the last full save: what a spawn must have on file.
-    pub(super) fn save_unit_state(&mut self, i: usize) {
+    pub(super) fn save_unit_state(&mut self, i: UnitId) {
         let Some(record) = self.units[i].record() else {
             return;
         };
@@ -542,7 +527,7 @@ impl Manager {
             units: BTreeMap::new(),
             generation: self.state_generation,
         };
-        for u in &self.units {
+        for u in self.units.values() {
             if let Some(record) = u.record() {
                 saved.units.insert(u.config.id.clone(), record);
             }
@@ -640,7 +625,7 @@ impl Manager {
                 (KIND_LOG, id) => self.read_log(id),
                 (KIND_PIDFD, id) => self.on_pidfd(id),
                 (KIND_PIDFILE, id) => self.on_pidfile_event(id),
-                (KIND_SOCKET, id) => self.on_socket_ready(id as usize, hangup),
+                (KIND_SOCKET, id) => self.on_socket_ready(UnitId::unpack(id), hangup),
                 (KIND_FDSTORE, id) if hangup => self.on_stored_fd_hangup(id),
                 _ => {}
             },
@@ -755,8 +740,10 @@ impl Manager {
     }
 
     fn list_units(&mut self) -> Vec<UnitStatus> {
-        let mut out: Vec<UnitStatus> = (0..self.units.len())
-            .filter(|&i| !self.units[i].is_vacant())
+        let mut out: Vec<UnitStatus> = self
+            .units
+            .ids()
+            .into_iter()
             .map(|i| self.status_of(i))
             .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
@@ -764,7 +751,7 @@ impl Manager {
     }
 
     /// Unit `i`'s status with what the manager knows beyond the unit itself.
-    fn status_of(&self, i: usize) -> UnitStatus {
+    fn status_of(&self, i: UnitId) -> UnitStatus {
         let mut status = self.units[i].status(&self.lookup);
         status.triggers = self.triggers(i);
         status
@@ -780,10 +767,10 @@ impl Manager {
         if self.shutting_down {
             return "stopping";
         }
-        if self.units.iter().any(|u| u.job.is_some()) {
+        if self.units.values().any(|u| u.job.is_some()) {
             return "starting";
         }
-        if self.units.iter().any(|u| u.is_failed()) {
+        if self.units.values().any(|u| u.is_failed()) {
             return "degraded";
         }
         "running"
@@ -795,13 +782,13 @@ impl Manager {
         self.accounts = Accounts::load(Path::new("/"));
         run_generators(&self.ctx);
         self.name_map = NameMap::build(&self.lookup);
-        for i in 0..self.units.len() {
+        for i in self.units.ids() {
             let Ok(name) = UnitName::parse(&self.units[i].config.id) else {
                 continue;
             };
             let config = load_or_shipped(&self.lookup, &self.name_map, &name);
             for n in &config.names {
-                self.by_name.insert(n.clone(), i);
+                self.units.add_name(n, i);
             }
             self.units[i].reconfigure(config, &self.config);
         }
@@ -815,7 +802,7 @@ impl Manager {
             return;
         }
         self.shutting_down = true;
-        for i in 0..self.units.len() {
+        for i in self.units.ids() {
             let stopping = self.units[i]
                 .job
                 .as_ref()
@@ -824,7 +811,7 @@ impl Manager {
                 self.cancel_job(i, "canceled");
             }
         }
-        for i in 0..self.units.len() {
+        for i in self.units.ids() {
             if !self.is_inactive(i) && self.units[i].job.is_none() {
                 let refused = self
                     .run_transaction(
@@ -849,7 +836,7 @@ impl Manager {
     fn list_jobs(&self) -> Vec<crate::ipc::protocol::JobInfo> {
         let mut jobs: Vec<_> = self
             .units
-            .iter()
+            .values()
             .filter_map(|u| {
                 let job = u.job.as_ref()?;
                 Some(crate::ipc::protocol::JobInfo {
@@ -936,8 +923,8 @@ impl Manager {
         if lines.is_empty() {
             return;
         }
-        let (pid, identifier) = match self.by_name.get(&unit) {
-            Some(&i) => self.units[i].log_identity(),
+        let (pid, identifier) = match self.units.lookup(&unit) {
+            Some(i) => self.units[i].log_identity(),
             None => (0, unit.clone()),
         };
         for message in lines {

@@ -12,6 +12,7 @@
 use super::daemon::Manager;
 use super::service::SubState;
 use super::state::ActiveState;
+use super::table::UnitId;
 use crate::ipc::protocol::{JobMode, JobOutcome, JobVerb, Reply};
 use crate::unit::condition;
 use crate::unit::model::{Dependency, ExecKind, LoadState};
@@ -69,7 +70,7 @@ fn refusal(unit: &str, load_state: LoadState, verb: JobVerb) -> Option<(String, 
 }
 
 impl Manager {
-    pub(super) fn can_reload(&self, i: usize) -> bool {
+    pub(super) fn can_reload(&self, i: UnitId) -> bool {
         let u = &self.units[i];
         !u.config.exec_commands(ExecKind::Reload).is_empty()
             || u.settings.kind == super::service::ServiceType::NotifyReload
@@ -217,8 +218,8 @@ impl Manager {
     /// is logged on the unit that asked.
     pub(super) fn queue_internal(
         &mut self,
-        asking: usize,
-        target: usize,
+        asking: UnitId,
+        target: UnitId,
         kind: JobKind,
         mode: JobMode,
     ) {
@@ -233,7 +234,7 @@ impl Manager {
         }
     }
 
-    pub(super) fn cancel_job(&mut self, i: usize, result: &str) {
+    pub(super) fn cancel_job(&mut self, i: UnitId, result: &str) {
         if self.units[i].job.is_some() {
             self.finish_job(i, result);
         }
@@ -241,7 +242,7 @@ impl Manager {
 
     /// End unit `i`'s job with `result` and tell whoever waits; a start that did not succeed
     /// fails the start jobs of the units that require this one (`job_fail_dependencies()`).
-    pub(super) fn finish_job(&mut self, i: usize, result: &str) {
+    pub(super) fn finish_job(&mut self, i: UnitId, result: &str) {
         let Some(job) = self.units[i].job.take() else {
             return;
         };
@@ -291,7 +292,7 @@ impl Manager {
             );
             self.start_on_failure(i);
         }
-        let mut failing: Vec<usize> = Vec::new();
+        let mut failing: Vec<UnitId> = Vec::new();
         // job_install() cancels a replaced job without failing what depends on it.
         if starting && !matches!(result, "done" | "canceled") {
             for dep in [
@@ -323,7 +324,7 @@ impl Manager {
 
     /// A client went away: its jobs go on, nobody hears of them.
     pub(super) fn forget_waiter(&mut self, client: u64) {
-        for u in &mut self.units {
+        for u in self.units.values_mut() {
             if let Some(job) = u.job.as_mut() {
                 job.waiters.retain(|(c, _)| *c != client);
             }
@@ -336,7 +337,7 @@ impl Manager {
         // start half); passes go on until nothing moves. Each pass that moves runs or ends a
         // job, and a job moves at most twice (a restart's halves) plus its dependents' waits,
         // so the bound is only a guard against a bug looping forever.
-        for _ in 0..=4 * (self.units.len() + 1) {
+        for _ in 0..=4 * (self.units.slots() + 1) {
             let mut progressed = false;
             for i in self.run_queue() {
                 if self.units[i].job.as_ref().is_some_and(|j| !j.running) && self.job_is_runnable(i)
@@ -365,7 +366,7 @@ impl Manager {
     fn break_job_deadlock(&mut self) -> bool {
         if self
             .units
-            .iter()
+            .values()
             .any(|u| u.job.as_ref().is_some_and(|j| j.running))
         {
             return false;
@@ -398,8 +399,11 @@ impl Manager {
     /// (`unit_compare_priority()`: unit types from the end of the type list first, then by
     /// name). Jobs that no ordering separates run in this order, which decides, for example,
     /// whether a Requisite= without After= is checked before the unit starts.
-    fn run_queue(&self) -> Vec<usize> {
-        let mut queue: Vec<usize> = (0..self.units.len())
+    fn run_queue(&self) -> Vec<UnitId> {
+        let mut queue: Vec<UnitId> = self
+            .units
+            .ids()
+            .into_iter()
             .filter(|&i| self.units[i].job.as_ref().is_some_and(|j| !j.running))
             .collect();
         queue.sort_by(|&a, &b| {
@@ -412,7 +416,7 @@ impl Manager {
     /// job.c's `job_is_runnable()` with `job_compare()`: a job other than a stop waits for
     /// every job of a unit ordered before it; any job waits for the stop of a unit ordered
     /// after it.
-    fn job_is_runnable(&mut self, i: usize) -> bool {
+    fn job_is_runnable(&mut self, i: UnitId) -> bool {
         let Some((kind, ignore_order)) =
             self.units[i].job.as_ref().map(|j| (j.kind, j.ignore_order))
         else {
@@ -423,12 +427,9 @@ impl Manager {
         }
         let (before_me, after_me) = {
             let o = self.ordering();
-            (
-                o.before_me.get(i).cloned().unwrap_or_default(),
-                o.after_me.get(i).cloned().unwrap_or_default(),
-            )
+            (o.before(i).to_vec(), o.after(i).to_vec())
         };
-        let job_of = |k: usize| self.units[k].job.as_ref().filter(|j| !j.ignore_order);
+        let job_of = |k: UnitId| self.units[k].job.as_ref().filter(|j| !j.ignore_order);
         if kind != JobKind::Stop && before_me.iter().any(|&k| job_of(k).is_some()) {
             return false;
         }
@@ -440,7 +441,7 @@ impl Manager {
     /// `unit_check_uphold()`: an active unit starts the units it Upholds= whenever they are
     /// down and have no job.
     fn check_upholds(&mut self) {
-        for i in 0..self.units.len() {
+        for i in self.units.ids() {
             if self.units[i]
                 .config
                 .unit
@@ -461,7 +462,7 @@ impl Manager {
     }
 
     /// Returns whether the job moved (ran or finished).
-    fn try_run_job(&mut self, i: usize) -> bool {
+    fn try_run_job(&mut self, i: UnitId) -> bool {
         let Some(kind) = self.units[i].job.as_ref().map(|j| j.kind) else {
             return false;
         };
@@ -555,7 +556,7 @@ impl Manager {
     /// unit.c's `unit_test_condition()` and `unit_test_assert()` before a start: an unmet
     /// condition skips the unit (it stays as it is, the job is done), an unmet assert fails the
     /// job. The results stay for `status` and `show`.
-    fn test_start_conditions(&mut self, i: usize) -> StartGate {
+    fn test_start_conditions(&mut self, i: UnitId) -> StartGate {
         let (conditions, asserts) = {
             let u = &self.units[i].config.unit;
             (u.conditions.clone(), u.asserts.clone())
@@ -599,13 +600,8 @@ impl Manager {
 
     /// `unit_verify_deps()`: a unit ordered after a unit it BindsTo= starts only if that one
     /// is active (it may have been skipped by a condition).
-    fn bound_units_active(&mut self, i: usize) -> bool {
-        let before_me = self
-            .ordering()
-            .before_me
-            .get(i)
-            .cloned()
-            .unwrap_or_default();
+    fn bound_units_active(&mut self, i: UnitId) -> bool {
+        let before_me = self.ordering().before(i).to_vec();
         let down = self
             .dependency_units(i, Dependency::BindsTo)
             .into_iter()
@@ -633,7 +629,7 @@ impl Manager {
     /// running job (a start that ended inactive, a stop that came back up).
     pub(super) fn job_on_state_change(
         &mut self,
-        i: usize,
+        i: UnitId,
         old: ActiveState,
         new: ActiveState,
     ) -> bool {
@@ -695,7 +691,7 @@ impl Manager {
 
     /// Units without processes of their own (targets, slices) change state without running
     /// anything; services and sockets run the state machine of `engine.rs`.
-    pub(super) fn is_processless(&self, i: usize) -> bool {
+    pub(super) fn is_processless(&self, i: UnitId) -> bool {
         !matches!(
             self.units[i].config.unit_type,
             UnitType::Service | UnitType::Socket

@@ -33,6 +33,7 @@ pub mod socket;
 pub mod spawn;
 pub mod state;
 pub mod syslog;
+mod table;
 mod timer;
 mod transaction;
 mod unit;

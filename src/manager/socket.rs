@@ -31,6 +31,7 @@ use super::daemon::{token, Manager, KIND_SOCKET};
 use super::job::JobKind;
 use super::service::{ServiceResult, SubState};
 use super::state::ActiveState;
+use super::table::UnitId;
 use crate::ipc::protocol::JobMode;
 use crate::unit::model::{Listen, SocketAddress, SocketSection, TypeSection, UnitConfig};
 use crate::unit::name::{UnitName, UnitType};
@@ -77,7 +78,7 @@ pub struct SocketRuntime {
 pub struct Connection {
     pub fd: OwnedFd,
     /// The socket unit that accepted it.
-    pub socket: usize,
+    pub socket: UnitId,
     /// The peer's IP address and port (none for unix peers): `$REMOTE_ADDR`, `$REMOTE_PORT`.
     pub remote: Option<SocketAddr>,
 }
@@ -719,13 +720,15 @@ impl Peer {
 const ACCEPTS_PER_WAKE: usize = 64;
 
 impl Manager {
-    fn socket_config(&self, i: usize) -> Option<&SocketSection> {
-        socket_section(&self.units[i].config.kind)
+    /// Socket unit `i`'s section; `None` for another type or a unit no longer in the table (a
+    /// listener's wake that outlived it).
+    fn socket_config(&self, i: UnitId) -> Option<&SocketSection> {
+        socket_section(&self.units.get(i)?.config.kind)
     }
 
     /// `socket_open_fds()`: open every Listen line of socket unit `i`; false (the reason
     /// logged) when one cannot be opened, and then none stays open.
-    pub(super) fn socket_open(&mut self, i: usize) -> bool {
+    pub(super) fn socket_open(&mut self, i: UnitId) -> bool {
         let Some(section) = self.socket_config(i).cloned() else {
             return true;
         };
@@ -807,7 +810,7 @@ impl Manager {
     }
 
     /// Symlinks= to the one file the unit listens on; a link that cannot be made is a warning.
-    fn symlink_ports(&mut self, i: usize, s: &SocketSection, ports: &[Listener]) {
+    fn symlink_ports(&mut self, i: UnitId, s: &SocketSection, ports: &[Listener]) {
         let Some(target) = ports.iter().find_map(|l| l.path.as_ref()) else {
             return;
         };
@@ -836,7 +839,7 @@ impl Manager {
 
     /// socket_start()'s refusals for an Accept=no socket: its service must be loaded and not
     /// running already (it would not get the listeners).
-    pub(super) fn socket_may_start(&mut self, i: usize) -> bool {
+    pub(super) fn socket_may_start(&mut self, i: UnitId) -> bool {
         let Some(name) = triggered_service_name(&self.units[i].config) else {
             return true;
         };
@@ -863,7 +866,7 @@ impl Manager {
     }
 
     /// Close socket unit `i`'s listeners (and remove their files with RemoveOnStop=).
-    pub(super) fn socket_close(&mut self, i: usize) {
+    pub(super) fn socket_close(&mut self, i: UnitId) {
         self.watch_ports(i, false);
         let ports = std::mem::take(&mut self.units[i].sock.ports);
         self.units[i].sock.triggered = false;
@@ -880,12 +883,12 @@ impl Manager {
         }
     }
 
-    pub(super) fn watch_ports(&mut self, i: usize, on: bool) {
+    pub(super) fn watch_ports(&mut self, i: UnitId, on: bool) {
         for l in &self.units[i].sock.ports {
             if on {
                 let _ = self
                     .events
-                    .watch(l.fd.as_fd(), token(KIND_SOCKET, i as u64));
+                    .watch(l.fd.as_fd(), token(KIND_SOCKET, i.pack()));
             } else {
                 self.events.unwatch(l.fd.as_fd());
             }
@@ -893,7 +896,7 @@ impl Manager {
     }
 
     /// `socket_enter_listening()`; listeners lost with an earlier manager are opened first.
-    pub(super) fn socket_enter_listening(&mut self, i: usize) {
+    pub(super) fn socket_enter_listening(&mut self, i: UnitId) {
         if self.units[i].sock.ports.is_empty() && !self.socket_open(i) {
             self.socket_fail(i, ServiceResult::Resources);
             return;
@@ -908,7 +911,7 @@ impl Manager {
 
     /// FlushPending=: what queued up while the service ran is dropped before listening again
     /// (socket.c's `flush_ports()`): waiting connections are closed, waiting data read away.
-    fn flush_ports(&mut self, i: usize) {
+    fn flush_ports(&mut self, i: UnitId) {
         for l in &self.units[i].sock.ports {
             if l.accepting {
                 while let Ok(Some(connection)) = accept(&l.fd) {
@@ -948,7 +951,7 @@ impl Manager {
     /// take its path or port from under it. The others listen again at once, so that a service
     /// whose start was under way gets the new ones.
     pub(super) fn reopen_adopted_sockets(&mut self) {
-        for i in 0..self.units.len() {
+        for i in self.units.ids() {
             let u = &self.units[i];
             if u.config.unit_type != UnitType::Socket
                 || u.svc.state != SubState::Running
@@ -967,14 +970,14 @@ impl Manager {
         }
     }
 
-    fn triggered_service(&mut self, i: usize) -> Option<usize> {
+    fn triggered_service(&mut self, i: UnitId) -> Option<UnitId> {
         let name = UnitName::parse(&triggered_service_name(&self.units[i].config)?).ok()?;
         self.loaded_index(&name)
     }
 
     /// The socket units in the table that trigger service `service`: an instance's own socket,
     /// else those naming it, the one of its own name first and then those of Sockets= in order.
-    pub(super) fn triggering_sockets(&self, service: usize) -> Vec<usize> {
+    pub(super) fn triggering_sockets(&self, service: UnitId) -> Vec<UnitId> {
         let config = &self.units[service].config;
         if config.unit_type != UnitType::Service {
             return Vec::new();
@@ -982,7 +985,10 @@ impl Manager {
         if let Some(c) = &self.units[service].conn {
             return vec![c.socket];
         }
-        let mut found: Vec<usize> = (0..self.units.len())
+        let mut found: Vec<UnitId> = self
+            .units
+            .ids()
+            .into_iter()
             .filter(|&k| {
                 let u = &self.units[k];
                 u.config.unit_type == UnitType::Socket && names_socket(config, &u.config)
@@ -1005,7 +1011,7 @@ impl Manager {
             return Vec::new();
         }
         self.units
-            .iter()
+            .values()
             .filter(|u| u.config.unit_type == UnitType::Socket && names_socket(service, &u.config))
             .map(|u| u.config.id.clone())
             .collect()
@@ -1013,21 +1019,21 @@ impl Manager {
 
     /// Triggers= of unit `i` as the manager knows it: an Accept=no socket's service, an
     /// Accept=yes socket's live instances.
-    pub(super) fn triggers(&self, i: usize) -> Vec<String> {
+    pub(super) fn triggers(&self, i: UnitId) -> Vec<String> {
         let Some(s) = self.socket_config(i) else {
             return Vec::new();
         };
         if s.accept {
             return self
                 .units
-                .iter()
+                .values()
                 .filter(|u| u.conn.as_ref().is_some_and(|c| c.socket == i))
                 .map(|u| u.config.id.clone())
                 .collect();
         }
         let mut out = static_triggers(&self.units[i].config);
         let id = &self.units[i].config.id;
-        for u in &self.units {
+        for u in self.units.values() {
             if u.config.service().is_some_and(|s| s.sockets.contains(id))
                 && !out.contains(&u.config.id)
             {
@@ -1037,7 +1043,7 @@ impl Manager {
         out
     }
 
-    pub(super) fn triggered_by(&self, i: usize) -> Vec<String> {
+    pub(super) fn triggered_by(&self, i: UnitId) -> Vec<String> {
         self.triggering_sockets(i)
             .into_iter()
             .map(|k| self.units[k].config.id.clone())
@@ -1046,7 +1052,7 @@ impl Manager {
 
     /// One more activation of socket `i`: past the trigger limit it is refused (and counted)
     /// and the socket fails with `trigger-limit-hit`.
-    fn trigger_limit_hit(&mut self, i: usize) -> bool {
+    fn trigger_limit_hit(&mut self, i: UnitId) -> bool {
         if self.trigger_allowed(i) {
             return false;
         }
@@ -1058,7 +1064,7 @@ impl Manager {
 
     /// TriggerLimitIntervalSec=/TriggerLimitBurst=: false once the socket was triggered more
     /// often than allowed in the window.
-    fn trigger_allowed(&mut self, i: usize) -> bool {
+    fn trigger_allowed(&mut self, i: UnitId) -> bool {
         let Some((interval, burst)) = self.socket_config(i).map(|s| s.trigger_limit()) else {
             return true;
         };
@@ -1080,7 +1086,7 @@ impl Manager {
     }
 
     /// A listener of socket unit `i` is readable (or hung up).
-    pub(super) fn on_socket_ready(&mut self, i: usize, hangup: bool) {
+    pub(super) fn on_socket_ready(&mut self, i: UnitId, hangup: bool) {
         let Some(accept) = self.socket_config(i).map(|s| s.accept) else {
             return;
         };
@@ -1103,7 +1109,7 @@ impl Manager {
         }
     }
 
-    fn stop_pending(&self, i: usize) -> bool {
+    fn stop_pending(&self, i: UnitId) -> bool {
         self.units[i]
             .job
             .as_ref()
@@ -1111,13 +1117,13 @@ impl Manager {
     }
 
     /// The socket fails while running: the stop path with `result` (socket_enter_stop_pre()).
-    fn socket_fail(&mut self, i: usize, result: ServiceResult) {
+    fn socket_fail(&mut self, i: UnitId, result: ServiceResult) {
         self.watch_ports(i, false);
         self.socket_stop_with(i, result);
     }
 
     /// `socket_enter_running()` without a connection (Accept=no).
-    fn socket_enter_running(&mut self, i: usize) {
+    fn socket_enter_running(&mut self, i: UnitId) {
         if self.stop_pending(i) {
             self.watch_ports(i, false);
             return;
@@ -1151,7 +1157,7 @@ impl Manager {
     }
 
     /// Accept=yes: take the waiting connections, each starting its own instance.
-    fn accept_connections(&mut self, i: usize) {
+    fn accept_connections(&mut self, i: UnitId) {
         for _ in 0..ACCEPTS_PER_WAKE {
             let taken = self.units[i]
                 .sock
@@ -1183,7 +1189,7 @@ impl Manager {
 
     /// `socket_enter_running()` with connection `fd`: refused (closed, counted) or handed to a
     /// new instance of the template.
-    fn take_connection(&mut self, i: usize, fd: OwnedFd) {
+    fn take_connection(&mut self, i: UnitId, fd: OwnedFd) {
         if self.stop_pending(i) {
             self.units[i].sock.n_refused += 1;
             return;
@@ -1264,7 +1270,7 @@ impl Manager {
     }
 
     /// socket_enter_running()'s `fail:`: the service could not be queued, the socket fails.
-    fn refuse_activation(&mut self, i: usize, template: bool, reason: &str) {
+    fn refuse_activation(&mut self, i: UnitId, template: bool, reason: &str) {
         let kind = if template { "template" } else { "non-template" };
         self.unit_log(
             i,
@@ -1276,17 +1282,18 @@ impl Manager {
     }
 
     /// An instance is down: the manager lets go of its connection, and collects the unit.
-    pub(super) fn release_connection(&mut self, k: usize) {
+    pub(super) fn release_connection(&mut self, k: UnitId) {
         let Some(conn) = self.units[k].conn.take() else {
             return;
         };
-        let sock = &mut self.units[conn.socket].sock;
-        sock.n_connections = sock.n_connections.saturating_sub(1);
-        if let Some(ip) = conn.remote.map(|r| unmapped(r.ip())) {
-            if let Some(n) = sock.per_source.get_mut(&ip) {
-                *n -= 1;
-                if *n == 0 {
-                    sock.per_source.remove(&ip);
+        if let Some(sock) = self.units.get_mut(conn.socket).map(|u| &mut u.sock) {
+            sock.n_connections = sock.n_connections.saturating_sub(1);
+            if let Some(ip) = conn.remote.map(|r| unmapped(r.ip())) {
+                if let Some(n) = sock.per_source.get_mut(&ip) {
+                    *n -= 1;
+                    if *n == 0 {
+                        sock.per_source.remove(&ip);
+                    }
                 }
             }
         }
@@ -1295,7 +1302,7 @@ impl Manager {
     }
 
     /// `socket_trigger_notify()`: a service an Accept=no socket triggers changed state.
-    pub(super) fn socket_trigger_notify(&mut self, service: usize) {
+    pub(super) fn socket_trigger_notify(&mut self, service: UnitId) {
         if self.units[service].conn.is_some() || self.units[service].was_connection {
             if matches!(
                 self.units[service].svc.state,
@@ -1313,7 +1320,7 @@ impl Manager {
             }
             return;
         }
-        let sockets: Vec<usize> = self
+        let sockets: Vec<UnitId> = self
             .triggering_sockets(service)
             .into_iter()
             // An Accept=yes socket does not care about the services it is named by (Sockets=).
@@ -1354,7 +1361,7 @@ impl Manager {
     /// The socket fds of service `i` (service_collect_fds()): an instance's connection, or the
     /// listeners of every socket that triggers it, in Listen order, named by
     /// FileDescriptorName= or else the socket unit's name.
-    pub(super) fn socket_fds_for(&self, i: usize) -> (Vec<OwnedFd>, Vec<String>) {
+    pub(super) fn socket_fds_for(&self, i: UnitId) -> (Vec<OwnedFd>, Vec<String>) {
         let mut fds = Vec::new();
         let mut names = Vec::new();
         if let Some(c) = &self.units[i].conn {

@@ -10,11 +10,12 @@
 //! Also the unit graph the transactions and the job runner read: ordering edges in both
 //! directions, with the After= a target gets on what it pulls in (target.c).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::daemon::Manager;
 use super::job::{Job, JobKind};
 use super::state::ActiveState;
+use super::table::UnitId;
 use crate::ipc::protocol::JobMode;
 use crate::unit::model::{Dependency, LoadState};
 use crate::unit::name::UnitType;
@@ -25,8 +26,27 @@ pub type Refusal = (String, u8);
 /// Ordering edges of the unit table: for each unit, the units ordered before it and after it.
 #[derive(Debug, Default)]
 pub struct Ordering {
-    pub before_me: Vec<Vec<usize>>,
-    pub after_me: Vec<Vec<usize>>,
+    before_me: HashMap<UnitId, Vec<UnitId>>,
+    after_me: HashMap<UnitId, Vec<UnitId>>,
+}
+
+impl Ordering {
+    /// The units ordered before `i` (its After= and the Before= of others).
+    pub fn before(&self, i: UnitId) -> &[UnitId] {
+        self.before_me.get(&i).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The units ordered after `i`.
+    pub fn after(&self, i: UnitId) -> &[UnitId] {
+        self.after_me.get(&i).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    fn edge(&mut self, first: UnitId, then: UnitId) {
+        if first != then && !self.before(then).contains(&first) {
+            self.before_me.entry(then).or_default().push(first);
+            self.after_me.entry(first).or_default().push(then);
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -38,8 +58,8 @@ struct TxJob {
 }
 
 struct Transaction {
-    anchor: usize,
-    jobs: BTreeMap<usize, TxJob>,
+    anchor: UnitId,
+    jobs: BTreeMap<UnitId, TxJob>,
     mode: JobMode,
 }
 
@@ -61,9 +81,9 @@ impl Manager {
     /// does not exist. Units named for the first time are loaded.
     pub(super) fn dependency_units(
         &mut self,
-        i: usize,
+        i: UnitId,
         dep: Dependency,
-    ) -> Vec<(String, Option<usize>)> {
+    ) -> Vec<(String, Option<UnitId>)> {
         let names: Vec<String> = self.units[i].config.unit.dependency(dep).to_vec();
         names
             .into_iter()
@@ -78,8 +98,10 @@ impl Manager {
 
     /// Units of the table that name `i` under `dep` (systemd's inverse dependencies: RequiredBy=
     /// for Requires=, ConsistsOf= for PartOf= …).
-    pub(super) fn dependents(&self, i: usize, dep: Dependency) -> Vec<usize> {
-        (0..self.units.len())
+    pub(super) fn dependents(&self, i: UnitId, dep: Dependency) -> Vec<UnitId> {
+        self.units
+            .ids()
+            .into_iter()
             .filter(|&j| {
                 j != i
                     && self.units[j]
@@ -87,7 +109,7 @@ impl Manager {
                         .unit
                         .dependency(dep)
                         .iter()
-                        .any(|n| self.by_name.get(n) == Some(&i))
+                        .any(|n| self.units.lookup(n) == Some(i))
             })
             .collect()
     }
@@ -101,34 +123,24 @@ impl Manager {
     }
 
     fn build_ordering(&self) -> Ordering {
-        let n = self.units.len();
-        let mut o = Ordering {
-            before_me: vec![Vec::new(); n],
-            after_me: vec![Vec::new(); n],
-        };
-        let edge = |first: usize, then: usize, o: &mut Ordering| {
-            if first != then && !o.before_me[then].contains(&first) {
-                o.before_me[then].push(first);
-                o.after_me[first].push(then);
-            }
-        };
-        for j in 0..n {
-            let unit = &self.units[j].config.unit;
+        let mut o = Ordering::default();
+        for (j, u) in self.units.iter() {
+            let unit = &u.config.unit;
             for name in unit.dependency(Dependency::After) {
-                if let Some(&k) = self.by_name.get(name) {
-                    edge(k, j, &mut o);
+                if let Some(k) = self.units.lookup(name) {
+                    o.edge(k, j);
                 }
             }
             for name in unit.dependency(Dependency::Before) {
-                if let Some(&k) = self.by_name.get(name) {
-                    edge(j, k, &mut o);
+                if let Some(k) = self.units.lookup(name) {
+                    o.edge(j, k);
                 }
             }
         }
         // target.c: a target is ordered after what it pulls in, unless either side opts out
         // of default dependencies or the unit is ordered after the target already.
-        for j in 0..n {
-            let target = &self.units[j].config;
+        for (j, u) in self.units.iter() {
+            let target = &u.config;
             if target.unit_type != UnitType::Target
                 || !target.unit.default_dependencies
                 || target.load_state != LoadState::Loaded
@@ -137,15 +149,15 @@ impl Manager {
             }
             for dep in Dependency::TARGET_ORDERED_AFTER {
                 for name in target.unit.dependency(dep) {
-                    let Some(&k) = self.by_name.get(name) else {
+                    let Some(k) = self.units.lookup(name) else {
                         continue;
                     };
                     let other = &self.units[k].config;
                     if other.load_state == LoadState::Loaded
                         && other.unit.default_dependencies
-                        && !o.before_me[k].contains(&j)
+                        && !o.before(k).contains(&j)
                     {
-                        edge(k, j, &mut o);
+                        o.edge(k, j);
                     }
                 }
             }
@@ -157,7 +169,7 @@ impl Manager {
     /// gets `waiter`. Refused transactions change nothing.
     pub(super) fn run_transaction(
         &mut self,
-        anchor: usize,
+        anchor: UnitId,
         kind: JobKind,
         mode: JobMode,
         waiter: Option<(u64, usize)>,
@@ -200,7 +212,7 @@ impl Manager {
     fn add_job(
         &mut self,
         tx: &mut Transaction,
-        i: usize,
+        i: UnitId,
         kind: JobKind,
         matters: bool,
     ) -> Result<(), Refusal> {
@@ -298,7 +310,7 @@ impl Manager {
                     }
                 }
             }
-            let mut conflicting: Vec<usize> = self
+            let mut conflicting: Vec<UnitId> = self
                 .dependency_units(i, Dependency::Conflicts)
                 .into_iter()
                 .filter_map(|(_, k)| k)
@@ -311,7 +323,7 @@ impl Manager {
         if matches!(kind, JobKind::Stop | JobKind::Restart) {
             // unit-dependency-atom.c: RequiredBy=, RequisiteOf=, BoundBy= and ConsistsOf= carry
             // both a stop and a restart; PropagatesStopTo= only a stop.
-            let mut affected: Vec<usize> = Vec::new();
+            let mut affected: Vec<UnitId> = Vec::new();
             for dep in [
                 Dependency::Requires,
                 Dependency::Requisite,
@@ -333,7 +345,7 @@ impl Manager {
             }
         }
         if kind == JobKind::Reload {
-            let mut affected: Vec<usize> = self
+            let mut affected: Vec<UnitId> = self
                 .dependency_units(i, Dependency::PropagatesReloadTo)
                 .into_iter()
                 .filter_map(|(_, k)| k)
@@ -349,7 +361,7 @@ impl Manager {
     }
 
     /// The units a stop of `i` carries to through PropagatesStopTo=/StopPropagatedFrom=.
-    pub(super) fn stop_propagation(&mut self, i: usize) -> Vec<usize> {
+    pub(super) fn stop_propagation(&mut self, i: UnitId) -> Vec<UnitId> {
         let mut units = self.dependents(i, Dependency::StopPropagatedFrom);
         units.extend(
             self.dependency_units(i, Dependency::PropagatesStopTo)
@@ -359,7 +371,7 @@ impl Manager {
         units
     }
 
-    pub(super) fn is_inactive(&self, i: usize) -> bool {
+    pub(super) fn is_inactive(&self, i: UnitId) -> bool {
         matches!(
             self.units[i].active_state(),
             ActiveState::Inactive | ActiveState::Failed
@@ -368,7 +380,7 @@ impl Manager {
 
     /// `transaction_isolate()`: everything running that the transaction does not keep stops.
     fn add_isolate_stops(&mut self, tx: &mut Transaction) -> Result<(), Refusal> {
-        for k in 0..self.units.len() {
+        for k in self.units.ids() {
             // slice.c: slices are IgnoreOnIsolate=yes; so are the units the runtime owns
             let keep = tx.jobs.contains_key(&k)
                 || self.units[k].config.unit.ignore_on_isolate
@@ -417,27 +429,30 @@ impl Manager {
     /// so the same cycle always breaks the same way.
     fn break_cycles(&mut self, tx: &mut Transaction) -> Result<(), Refusal> {
         loop {
-            let mut order: Vec<usize> = tx.jobs.keys().copied().collect();
+            let mut order: Vec<UnitId> = tx.jobs.keys().copied().collect();
             order.sort_by(|a, b| self.units[*a].config.id.cmp(&self.units[*b].config.id));
-            let queued: Vec<usize> = (0..self.units.len())
+            let queued: Vec<UnitId> = self
+                .units
+                .ids()
+                .into_iter()
                 .filter(|&i| self.units[i].job.is_some() && !tx.jobs.contains_key(&i))
                 .collect();
-            let before: BTreeMap<usize, Vec<usize>> = {
+            let before: BTreeMap<UnitId, Vec<UnitId>> = {
                 let o = self.ordering();
                 order
                     .iter()
                     .chain(&queued)
-                    .map(|&i| (i, o.before_me.get(i).cloned().unwrap_or_default()))
+                    .map(|&i| (i, o.before(i).to_vec()))
                     .collect()
             };
-            let member = |i: usize| tx.jobs.contains_key(&i) || queued.contains(&i);
+            let member = |i: UnitId| tx.jobs.contains_key(&i) || queued.contains(&i);
             let Some(cycle) = find_cycle(&order, &before, member) else {
                 return Ok(());
             };
             // cycle: [start, …, from], each after the next one's predecessor
             let start = cycle[0];
-            let walk: Vec<usize> = cycle.iter().rev().copied().collect();
-            let kind_of = |i: usize| {
+            let walk: Vec<UnitId> = cycle.iter().rev().copied().collect();
+            let kind_of = |i: UnitId| {
                 tx.jobs
                     .get(&i)
                     .map(|j| j.kind)
@@ -525,7 +540,7 @@ impl Manager {
     /// two combine, else replacing it (the old one ends `canceled`).
     pub(super) fn install_job(
         &mut self,
-        i: usize,
+        i: UnitId,
         kind: JobKind,
         ignore_order: bool,
         waiter: Option<(u64, usize)>,
@@ -564,7 +579,7 @@ impl Manager {
     /// `systemd-tmpfiles-clean.timer` …: the manager does their work or they need systemd as
     /// PID 1), and mounts, automounts, swaps and devices, which the container runtime owns. A
     /// dependency on one is left out; started by name, it is started.
-    pub(super) fn is_stand_in(&self, i: usize) -> bool {
+    pub(super) fn is_stand_in(&self, i: UnitId) -> bool {
         let config = &self.units[i].config;
         config.id.starts_with("systemd-")
             || matches!(
@@ -594,24 +609,24 @@ pub(super) fn load_refusal(unit: &str, load_state: LoadState) -> Option<Refusal>
 /// A cycle of "ordered after" edges among the units `member` accepts, found by depth-first
 /// search from each unit of `order` in turn: the units from where the cycle was entered to the
 /// one that leads back to it.
-fn find_cycle(
-    order: &[usize],
-    before: &BTreeMap<usize, Vec<usize>>,
-    member: impl Fn(usize) -> bool,
-) -> Option<Vec<usize>> {
+fn find_cycle<T: Copy + Ord>(
+    order: &[T],
+    before: &BTreeMap<T, Vec<T>>,
+    member: impl Fn(T) -> bool,
+) -> Option<Vec<T>> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
         OnPath,
         Done,
     }
-    let mut marks: BTreeMap<usize, Mark> = order.iter().map(|&i| (i, Mark::New)).collect();
+    let mut marks: BTreeMap<T, Mark> = order.iter().map(|&i| (i, Mark::New)).collect();
     for &root in order {
         if marks.get(&root) != Some(&Mark::New) {
             continue;
         }
         // iterative DFS: (unit, next edge index)
-        let mut path: Vec<(usize, usize)> = vec![(root, 0)];
+        let mut path: Vec<(T, usize)> = vec![(root, 0)];
         marks.insert(root, Mark::OnPath);
         while let Some(&mut (unit, ref mut next)) = path.last_mut() {
             let edges = before.get(&unit).map(Vec::as_slice).unwrap_or(&[]);

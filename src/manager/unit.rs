@@ -202,14 +202,6 @@ impl Unit {
         }
     }
 
-    /// What a collected unit's slot holds until it is reused: nameless, dead, depending on
-    /// nothing.
-    pub fn vacant(manager: &ManagerConfig) -> Unit {
-        let mut config = UnitConfig::empty("", UnitType::Target, LoadState::NotFound);
-        config.names.clear();
-        Unit::new(config, manager)
-    }
-
     pub fn reconfigure(&mut self, config: UnitConfig, manager: &ManagerConfig) {
         let config = slim(config);
         self.settings = ServiceSettings::of(&config, manager);
@@ -250,11 +242,6 @@ impl Unit {
             SubState::Failed => self.config.unit.collect_mode == "inactive-or-failed",
             _ => false,
         }
-    }
-
-    /// A slot whose unit was collected (see `Manager::collect_unit`).
-    pub fn is_vacant(&self) -> bool {
-        self.config.id.is_empty()
     }
 
     pub fn is_failed(&self) -> bool {
