@@ -16,7 +16,7 @@
 use std::time::Duration;
 
 use super::daemon::Manager;
-use super::job::{Job, JobKind};
+use super::jobs::{Job, JobKind};
 use super::service::{ExitInfo, ServiceResult, ServiceType, SubState};
 use super::state::{SavedState, TrackedPid, UnitRecord};
 use super::table::UnitId;

@@ -206,7 +206,7 @@ pub struct Manager {
     /// What the manager exits with: `systemctl exit N`, or an ExitStatus= of an action.
     pub(super) exit_code: u8,
     pub(super) sweep: super::init::Sweep,
-    pub(super) ordering: Option<super::transaction::Ordering>,
+    pub(super) ordering: Option<super::jobs::graph::Ordering>,
     /// The processes as last scanned, shared by every unit asked about until processes were
     /// started or reaped (see [`Manager::processes`]).
     process_table: std::cell::RefCell<Option<std::rc::Rc<super::process::ProcessTable>>>,
@@ -806,7 +806,7 @@ impl Manager {
             let stopping = self.units[i]
                 .job
                 .as_ref()
-                .is_some_and(|j| j.kind == super::job::JobKind::Stop);
+                .is_some_and(|j| j.kind == super::jobs::JobKind::Stop);
             if !stopping {
                 self.cancel_job(i, "canceled");
             }
@@ -816,7 +816,7 @@ impl Manager {
                 let refused = self
                     .run_transaction(
                         i,
-                        super::job::JobKind::Stop,
+                        super::jobs::JobKind::Stop,
                         crate::ipc::protocol::JobMode::Replace,
                         None,
                     )
@@ -827,7 +827,7 @@ impl Manager {
                 // left (`break_job_deadlock`), so that the shutdown neither hangs nor skips it.
                 if let Some((message, _)) = refused {
                     self.unit_log(i, &format!("Failed to enqueue stop job: {message}"));
-                    self.install_job(i, super::job::JobKind::Stop, false, None);
+                    self.install_job(i, super::jobs::JobKind::Stop, false, None);
                 }
             }
         }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::daemon::{state_timer, token, watchdog_timer, Manager, KIND_PIDFD};
 use super::event::after;
 use super::exec_env::{self, ExecContext};
-use super::job::JobKind;
+use super::jobs::JobKind;
 use super::service::{
     ExitInfo, KillMode, NotifyAccess, ServiceResult, ServiceType, SubState, CLD_EXITED,
 };

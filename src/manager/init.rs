@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::daemon::Manager;
 use super::event::after;
-use super::job::JobKind;
+use super::jobs::JobKind;
 use crate::ipc::protocol::JobMode;
 use crate::unit::name::UnitName;
 

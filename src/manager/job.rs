@@ -7,38 +7,18 @@
 //! ordered after it, so stopping runs in reverse); a start that fails fails the start jobs of
 //! the units that require it (`Dependency failed for …`), which starts their OnFailure= units.
 //! After each round of jobs, units bound to a unit that is down stop and upheld units start.
-//! The transactions that queue jobs are in `transaction.rs`.
+//! The transactions that queue jobs are built in `jobs/transaction.rs` and put into effect in
+//! `enqueue.rs`; job types and their merging are in `jobs/mod.rs`.
 
 use super::daemon::Manager;
+use super::jobs::JobKind;
 use super::service::SubState;
 use super::state::ActiveState;
 use super::table::UnitId;
 use crate::ipc::protocol::{JobMode, JobOutcome, JobVerb, Reply};
 use crate::unit::condition;
-use crate::unit::model::{Dependency, ExecKind, LoadState};
+use crate::unit::model::{Dependency, LoadState};
 use crate::unit::name::{UnitName, UnitType};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    Start,
-    /// Requisite=: succeed only if the unit is already active.
-    VerifyActive,
-    Stop,
-    Restart,
-    Reload,
-}
-
-impl JobKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobKind::Start => "start",
-            JobKind::VerifyActive => "verify-active",
-            JobKind::Stop => "stop",
-            JobKind::Restart => "restart",
-            JobKind::Reload => "reload",
-        }
-    }
-}
 
 /// What the checks before a start decided.
 enum StartGate {
@@ -47,33 +27,18 @@ enum StartGate {
     AssertFailed,
 }
 
-#[derive(Debug)]
-pub struct Job {
-    /// systemd's job number, as `list-jobs` shows it.
-    pub id: u32,
-    pub kind: JobKind,
-    /// `--job-mode=ignore-dependencies`: runs without waiting for ordering.
-    pub ignore_order: bool,
-    /// The unit has acted on the job; it finishes with the unit's next settled state.
-    pub running: bool,
-    /// (client, slot in that client's reply).
-    pub waiters: Vec<(u64, usize)>,
-}
-
 /// The D-Bus error systemd answers before a job is queued, with systemctl's exit code: a unit
 /// that cannot be loaded may still be stopped.
 fn refusal(unit: &str, load_state: LoadState, verb: JobVerb) -> Option<(String, u8)> {
     if verb == JobVerb::Stop {
         return None;
     }
-    super::transaction::load_refusal(unit, load_state)
+    super::jobs::transaction::load_refusal(unit, load_state)
 }
 
 impl Manager {
     pub(super) fn can_reload(&self, i: UnitId) -> bool {
-        let u = &self.units[i];
-        !u.config.exec_commands(ExecKind::Reload).is_empty()
-            || u.settings.kind == super::service::ServiceType::NotifyReload
+        self.units[i].can_reload()
     }
 
     /// Queue the jobs of one request. Returns the reply when nothing needs waiting for.

@@ -4,9 +4,10 @@
 //! spawning (`spawn`, `credentials`, `limits`), processes (`process`), sd_notify (`notify`),
 //! PID files (`pidfile`), logs (`journal`, and journald's sockets in `syslog`), unit generators
 //! (`generators`) and the state that survives it (`state`, taken over by a manager started again in `coldplug`); the daemon
-//! itself (`daemon`) with its unit table (`unit`), job engine (`job`) and the service state
-//! machine (`service` for the model, `engine` for the transitions), the exec environment of a
-//! command (`exec_env`), transactions and the unit graph (`transaction`), what a unit's change of
+//! itself (`daemon`) with its unit table (`table` of `unit`s), job engine (`job`, running the
+//! jobs; `jobs` for job types, the unit graph and the transaction builder; `enqueue` putting a
+//! transaction into effect) and the service state machine (`service` for the model, `engine`
+//! for the transitions), the exec environment of a command (`exec_env`), what a unit's change of
 //! state sets off (`reactions`), the manager as PID 1 (`init`), and timer units (`timer`).
 
 mod clients;
@@ -16,12 +17,14 @@ pub mod context;
 pub mod credentials;
 pub mod daemon;
 mod engine;
+mod enqueue;
 pub mod event;
 pub mod exec_env;
 mod fdstore;
 pub mod generators;
 pub mod init;
 mod job;
+mod jobs;
 pub mod journal;
 pub mod limits;
 pub mod notify;
@@ -35,5 +38,4 @@ pub mod state;
 pub mod syslog;
 mod table;
 mod timer;
-mod transaction;
 mod unit;

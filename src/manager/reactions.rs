@@ -9,7 +9,7 @@
 //! variants at once.
 
 use super::daemon::Manager;
-use super::job::JobKind;
+use super::jobs::JobKind;
 use super::state::ActiveState;
 use super::table::UnitId;
 use crate::ipc::protocol::{JobMode, ShutdownAction};

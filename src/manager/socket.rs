@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 use super::daemon::{token, Manager, KIND_SOCKET};
-use super::job::JobKind;
+use super::jobs::JobKind;
 use super::service::{ServiceResult, SubState};
 use super::state::ActiveState;
 use super::table::UnitId;

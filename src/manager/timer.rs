@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 use super::daemon::{state_timer, Manager};
-use super::job::JobKind;
+use super::jobs::JobKind;
 use super::service::SubState;
 use super::table::UnitId;
 use super::unit::{now_stamp, Stamp};

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime};
 
 use super::config::ManagerConfig;
-use super::job::Job;
+use super::jobs::Job;
 use super::service::{ExitInfo, ServiceResult, ServiceSettings, StartLimit, SubState};
 use super::state::{ActiveState, JobRecord, TrackedPid, UnitRecord};
 use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
@@ -242,6 +242,19 @@ impl Unit {
             SubState::Failed => self.config.unit.collect_mode == "inactive-or-failed",
             _ => false,
         }
+    }
+
+    pub fn is_inactive(&self) -> bool {
+        matches!(
+            self.active_state(),
+            ActiveState::Inactive | ActiveState::Failed
+        )
+    }
+
+    /// Whether a reload job applies: the unit has a command for it, or reloads through sd_notify.
+    pub fn can_reload(&self) -> bool {
+        !self.config.exec_commands(ExecKind::Reload).is_empty()
+            || self.settings.kind == super::service::ServiceType::NotifyReload
     }
 
     pub fn is_failed(&self) -> bool {
