@@ -16,7 +16,7 @@
 use std::time::Duration;
 
 use super::daemon::Manager;
-use super::jobs::{Job, JobKind};
+use super::jobs::JobKind;
 use super::service::{ExitInfo, ServiceResult, ServiceType, SubState};
 use super::state::{SavedState, TrackedPid, UnitRecord};
 use super::table::UnitId;
@@ -129,14 +129,7 @@ impl Manager {
             return;
         };
         let down = matches!(self.units[i].svc.state, SubState::Dead | SubState::Failed);
-        let id = self.next_job_id();
-        self.units[i].job = Some(Job {
-            id,
-            kind,
-            ignore_order,
-            running: running && !down,
-            waiters: Vec::new(),
-        });
+        self.jobs.restore(i, kind, running && !down, ignore_order);
     }
 
     /// service_coldplug() and the events the manager missed: the state's deadline from when

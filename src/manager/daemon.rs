@@ -210,7 +210,8 @@ pub struct Manager {
     /// The processes as last scanned, shared by every unit asked about until processes were
     /// started or reaped (see [`Manager::processes`]).
     process_table: std::cell::RefCell<Option<std::rc::Rc<super::process::ProcessTable>>>,
-    pub(super) last_job_id: u32,
+    /// The jobs queued, one per unit at most.
+    pub(super) jobs: super::jobs::queue::JobQueue,
     pub(super) echo: bool,
     created_marker: bool,
     pub(super) my_pid: i32,
@@ -279,7 +280,7 @@ impl Manager {
             sweep: super::init::Sweep::default(),
             ordering: None,
             process_table: Default::default(),
-            last_job_id: 0,
+            jobs: Default::default(),
             echo: std::env::var_os("SYSTEMCTL_SHIM_QUIET").is_none(),
             created_marker: false,
             my_pid: std::process::id() as i32,
@@ -477,8 +478,9 @@ impl Manager {
     /// Drop the queued units that are still down and unreferenced: their names are forgotten,
     /// their log FIFO closed and removed, and the slot is reused. Their journal stays.
     fn collect_units(&mut self) {
-        let gone = self.units.collect(|u| {
-            u.job.is_none()
+        let jobs = &self.jobs;
+        let gone = self.units.collect(|i, u| {
+            !jobs.has_job(i)
                 && u.conn.is_none()
                 && u.may_be_collected()
                 && u.svc.control_pid.is_none()
@@ -509,7 +511,7 @@ impl Manager {
 
     /// Unit `i`'s record alone, laid over the last full save: what a spawn must have on file.
     pub(super) fn save_unit_state(&mut self, i: UnitId) {
-        let Some(record) = self.units[i].record() else {
+        let Some(record) = self.units[i].record(self.jobs.get(i)) else {
             return;
         };
         let unit = &self.units[i].config.id;
@@ -527,8 +529,8 @@ impl Manager {
             units: BTreeMap::new(),
             generation: self.state_generation,
         };
-        for u in self.units.values() {
-            if let Some(record) = u.record() {
+        for (i, u) in self.units.iter() {
+            if let Some(record) = u.record(self.jobs.get(i)) {
                 saved.units.insert(u.config.id.clone(), record);
             }
         }
@@ -702,7 +704,7 @@ impl Manager {
             Some(Ok(i)) => self.status_of(i),
             Some(Err(config)) => {
                 let unit = Unit::new(*config, &self.config);
-                let mut status = unit.status(&self.lookup);
+                let mut status = unit.status(&self.lookup, None);
                 // Not in the table: it triggers what its file says, and is triggered by the
                 // sockets in the table that name it.
                 status.triggers = super::socket::static_triggers(&unit.config);
@@ -752,7 +754,7 @@ impl Manager {
 
     /// Unit `i`'s status with what the manager knows beyond the unit itself.
     fn status_of(&self, i: UnitId) -> UnitStatus {
-        let mut status = self.units[i].status(&self.lookup);
+        let mut status = self.units[i].status(&self.lookup, self.jobs.get(i));
         status.triggers = self.triggers(i);
         status
             .triggers
@@ -767,7 +769,7 @@ impl Manager {
         if self.shutting_down {
             return "stopping";
         }
-        if self.units.values().any(|u| u.job.is_some()) {
+        if !self.jobs.is_empty() {
             return "starting";
         }
         if self.units.values().any(|u| u.is_failed()) {
@@ -803,16 +805,16 @@ impl Manager {
         }
         self.shutting_down = true;
         for i in self.units.ids() {
-            let stopping = self.units[i]
-                .job
-                .as_ref()
+            let stopping = self
+                .jobs
+                .get(i)
                 .is_some_and(|j| j.kind == super::jobs::JobKind::Stop);
             if !stopping {
                 self.cancel_job(i, "canceled");
             }
         }
         for i in self.units.ids() {
-            if !self.is_inactive(i) && self.units[i].job.is_none() {
+            if !self.is_inactive(i) && !self.jobs.has_job(i) {
                 let refused = self
                     .run_transaction(
                         i,
@@ -834,21 +836,15 @@ impl Manager {
     }
 
     fn list_jobs(&self) -> Vec<crate::ipc::protocol::JobInfo> {
-        let mut jobs: Vec<_> = self
-            .units
-            .values()
-            .filter_map(|u| {
-                let job = u.job.as_ref()?;
-                Some(crate::ipc::protocol::JobInfo {
-                    id: job.id,
-                    unit: u.config.id.clone(),
-                    kind: job.kind.as_str().to_string(),
-                    state: if job.running { "running" } else { "waiting" }.to_string(),
-                })
+        self.jobs
+            .iter()
+            .map(|(i, job)| crate::ipc::protocol::JobInfo {
+                id: job.id,
+                unit: self.units[i].config.id.clone(),
+                kind: job.kind.as_str().to_string(),
+                state: if job.running { "running" } else { "waiting" }.to_string(),
             })
-            .collect();
-        jobs.sort_by_key(|j| j.id);
-        jobs
+            .collect()
     }
 
     /// A line of the manager's own, as systemd[1] logs without a unit.

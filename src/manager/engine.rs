@@ -675,11 +675,11 @@ impl Manager {
     }
 
     pub(super) fn all_stopped(&self) -> bool {
-        self.units.values().all(|u| {
-            matches!(u.svc.state, SubState::Dead | SubState::Failed)
-                && u.svc.control_pid.is_none()
-                && u.job.is_none()
-        })
+        self.jobs.is_empty()
+            && self.units.values().all(|u| {
+                matches!(u.svc.state, SubState::Dead | SubState::Failed)
+                    && u.svc.control_pid.is_none()
+            })
     }
 
     pub(super) fn service_reload(&mut self, i: UnitId) {
@@ -866,10 +866,7 @@ impl Manager {
         }
         // job.c's "Failed to start …" is the done message of a start job: a service that dies
         // after it started, with no job, gets none.
-        let starting = self.units[i]
-            .job
-            .as_ref()
-            .is_some_and(|j| j.kind == JobKind::Start);
+        let starting = self.jobs.get(i).is_some_and(|j| j.kind == JobKind::Start);
         self.exec_context_call(i, |ctx| exec_env::remove_runtime_directories(ctx, restart));
         if let Some(path) = &self.units[i].settings.pid_file {
             super::pidfile::remove_pid_file(path);
@@ -939,7 +936,7 @@ impl Manager {
         let desc = self.description(i);
         self.log(i, &format!("Stopped {desc}."));
         self.set_state(i, SubState::Dead);
-        if !self.service_start(i) && self.units[i].job.is_some() {
+        if !self.service_start(i) && self.jobs.has_job(i) {
             self.finish_job(i, "failed");
         }
     }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use super::daemon::Manager;
 use super::jobs::graph::{self, Graph, Ordering};
 use super::jobs::transaction::{self, Note, Refusal, TransactionError};
-use super::jobs::{merge, Job, JobKind};
+use super::jobs::{merge, JobKind};
 use super::table::UnitId;
 use crate::ipc::protocol::JobMode;
 use crate::unit::model::Dependency;
@@ -80,7 +80,7 @@ impl Manager {
                 ordering,
                 looked_up: &looked_up,
             };
-            match transaction::build(&self.units, &graph, anchor, kind, mode) {
+            match transaction::build(&self.units, &self.jobs, &graph, anchor, kind, mode) {
                 Ok(tx) => break tx,
                 // Loaded in the order the builder met them, as systemd loads a unit's
                 // dependencies when it loads the unit; then the transaction is built again.
@@ -135,7 +135,8 @@ impl Manager {
     }
 
     /// Put one job of a transaction in the queue: merged with the unit's queued job when the
-    /// two combine, else replacing it (the old one ends `canceled`).
+    /// two combine, else replacing it (the old one ends `canceled` first, as `job_install()`
+    /// cancels it before the new job gets its number).
     pub(super) fn install_job(
         &mut self,
         i: UnitId,
@@ -143,32 +144,16 @@ impl Manager {
         ignore_order: bool,
         waiter: Option<(u64, usize)>,
     ) {
-        let merged = self.units[i].job.as_ref().and_then(|j| merge(j.kind, kind));
-        match merged {
-            Some(k) => {
-                if let Some(job) = self.units[i].job.as_mut() {
-                    if job.kind != k {
-                        job.kind = k;
-                        job.running = false;
-                    }
-                    job.ignore_order |= ignore_order;
-                }
-            }
-            None => {
-                self.cancel_job(i, "canceled");
-                let id = self.next_job_id();
-                self.units[i].job = Some(Job {
-                    id,
-                    kind,
-                    running: false,
-                    ignore_order,
-                    waiters: Vec::new(),
-                });
-            }
+        if self
+            .jobs
+            .kind(i)
+            .is_some_and(|queued| merge(queued, kind).is_none())
+        {
+            self.cancel_job(i, "canceled");
         }
-        if let (Some(job), Some(w)) = (self.units[i].job.as_mut(), waiter) {
-            job.waiters.push(w);
-        }
+        // What canceling set off may have queued a job for the unit again: as the unit's one
+        // job, it is replaced without a word, as it always was.
+        drop(self.jobs.install(i, kind, ignore_order, waiter));
         self.dirty = true;
     }
 }

@@ -140,7 +140,7 @@ impl Manager {
     pub(super) fn release_fd_store_when_done(&mut self, i: UnitId) {
         let u = &self.units[i];
         if u.fd_store.is_empty()
-            || u.job.is_some()
+            || self.jobs.has_job(i)
             || !matches!(u.svc.state, SubState::Dead | SubState::Failed)
         {
             return;

@@ -96,7 +96,7 @@ impl Manager {
             let Some(i) = self.loaded_index(&unit) else {
                 continue;
             };
-            if self.units[i].is_loaded() && self.is_inactive(i) && self.units[i].job.is_none() {
+            if self.units[i].is_loaded() && self.is_inactive(i) && !self.jobs.has_job(i) {
                 let stamp = super::unit::now_stamp();
                 let u = &mut self.units[i];
                 u.svc.state = super::service::SubState::Running;

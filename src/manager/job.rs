@@ -174,11 +174,6 @@ impl Manager {
         None
     }
 
-    pub(super) fn next_job_id(&mut self) -> u32 {
-        self.last_job_id += 1;
-        self.last_job_id
-    }
-
     /// Queue a transaction nobody waits for (boot, OnFailure=, BindsTo=, Upholds=): a refusal
     /// is logged on the unit that asked.
     pub(super) fn queue_internal(
@@ -200,7 +195,7 @@ impl Manager {
     }
 
     pub(super) fn cancel_job(&mut self, i: UnitId, result: &str) {
-        if self.units[i].job.is_some() {
+        if self.jobs.has_job(i) {
             self.finish_job(i, result);
         }
     }
@@ -208,7 +203,7 @@ impl Manager {
     /// End unit `i`'s job with `result` and tell whoever waits; a start that did not succeed
     /// fails the start jobs of the units that require this one (`job_fail_dependencies()`).
     pub(super) fn finish_job(&mut self, i: UnitId, result: &str) {
-        let Some(job) = self.units[i].job.take() else {
+        let Some(job) = self.jobs.remove(i) else {
             return;
         };
         self.dirty = true;
@@ -273,9 +268,9 @@ impl Manager {
             failing.extend(self.dependents(i, Dependency::Requisite));
         }
         for k in failing {
-            let waits_to_start = self.units[k]
-                .job
-                .as_ref()
+            let waits_to_start = self
+                .jobs
+                .get(k)
                 .is_some_and(|j| matches!(j.kind, JobKind::Start | JobKind::VerifyActive));
             if waits_to_start {
                 self.finish_job(k, "dependency");
@@ -289,11 +284,7 @@ impl Manager {
 
     /// A client went away: its jobs go on, nobody hears of them.
     pub(super) fn forget_waiter(&mut self, client: u64) {
-        for u in self.units.values_mut() {
-            if let Some(job) = u.job.as_mut() {
-                job.waiters.retain(|(c, _)| *c != client);
-            }
-        }
+        self.jobs.forget_waiter(client);
     }
 
     /// Run every job whose unit can act on it now and whose ordering allows it.
@@ -305,8 +296,7 @@ impl Manager {
         for _ in 0..=4 * (self.units.slots() + 1) {
             let mut progressed = false;
             for i in self.run_queue() {
-                if self.units[i].job.as_ref().is_some_and(|j| !j.running) && self.job_is_runnable(i)
-                {
+                if self.jobs.get(i).is_some_and(|j| !j.running) && self.job_is_runnable(i) {
                     progressed |= self.try_run_job(i);
                 }
             }
@@ -315,10 +305,10 @@ impl Manager {
             }
             // Once the queue has settled, as systemd's stop-when-bound and start-when-upheld
             // queues do; what they queue runs in the next pass rather than at the next wake.
-            let queued = self.last_job_id;
+            let queued = self.jobs.last_id();
             self.stop_units_bound_to_inactive();
             self.check_upholds();
-            if self.last_job_id == queued && !self.break_job_deadlock() {
+            if self.jobs.last_id() == queued && !self.break_job_deadlock() {
                 break;
             }
         }
@@ -329,11 +319,7 @@ impl Manager {
     /// units put in a cycle after boot). The first in run-queue order runs without its
     /// ordering, so the shutdown goes on instead of hanging.
     fn break_job_deadlock(&mut self) -> bool {
-        if self
-            .units
-            .values()
-            .any(|u| u.job.as_ref().is_some_and(|j| j.running))
-        {
+        if self.jobs.iter().any(|(_, j)| j.running) {
             return false;
         }
         let queue = self.run_queue();
@@ -343,7 +329,7 @@ impl Manager {
         if queue.iter().any(|&k| self.job_is_runnable(k)) {
             return false;
         }
-        let Some(kind) = self.units[i].job.as_ref().map(|j| j.kind) else {
+        let Some(kind) = self.jobs.get(i).map(|j| j.kind) else {
             return false;
         };
         let id = self.units[i].config.id.clone();
@@ -354,7 +340,7 @@ impl Manager {
                 kind.as_str()
             ),
         );
-        if let Some(job) = self.units[i].job.as_mut() {
+        if let Some(job) = self.jobs.get_mut(i) {
             job.ignore_order = true;
         }
         true
@@ -369,7 +355,7 @@ impl Manager {
             .units
             .ids()
             .into_iter()
-            .filter(|&i| self.units[i].job.as_ref().is_some_and(|j| !j.running))
+            .filter(|&i| self.jobs.get(i).is_some_and(|j| !j.running))
             .collect();
         queue.sort_by(|&a, &b| {
             let (a, b) = (&self.units[a].config, &self.units[b].config);
@@ -382,9 +368,7 @@ impl Manager {
     /// every job of a unit ordered before it; any job waits for the stop of a unit ordered
     /// after it.
     fn job_is_runnable(&mut self, i: UnitId) -> bool {
-        let Some((kind, ignore_order)) =
-            self.units[i].job.as_ref().map(|j| (j.kind, j.ignore_order))
-        else {
+        let Some((kind, ignore_order)) = self.jobs.get(i).map(|j| (j.kind, j.ignore_order)) else {
             return false;
         };
         if ignore_order {
@@ -394,7 +378,7 @@ impl Manager {
             let o = self.ordering();
             (o.before(i).to_vec(), o.after(i).to_vec())
         };
-        let job_of = |k: UnitId| self.units[k].job.as_ref().filter(|j| !j.ignore_order);
+        let job_of = |k: UnitId| self.jobs.get(k).filter(|j| !j.ignore_order);
         if kind != JobKind::Stop && before_me.iter().any(|&k| job_of(k).is_some()) {
             return false;
         }
@@ -419,7 +403,7 @@ impl Manager {
             for (_, k) in self.dependency_units(i, Dependency::Upholds) {
                 let Some(k) = k else { continue };
                 // systemd logs this at debug level only.
-                if self.units[k].job.is_none() && self.is_inactive(k) && !self.shutting_down {
+                if !self.jobs.has_job(k) && self.is_inactive(k) && !self.shutting_down {
                     self.queue_internal(i, k, JobKind::Start, JobMode::Replace);
                 }
             }
@@ -428,13 +412,13 @@ impl Manager {
 
     /// Returns whether the job moved (ran or finished).
     fn try_run_job(&mut self, i: UnitId) -> bool {
-        let Some(kind) = self.units[i].job.as_ref().map(|j| j.kind) else {
+        let Some(kind) = self.jobs.get(i).map(|j| j.kind) else {
             return false;
         };
         let state = self.units[i].active_state();
         let sub = self.units[i].svc.state;
         let set_running = |m: &mut Manager| {
-            if let Some(j) = m.units[i].job.as_mut() {
+            if let Some(j) = m.jobs.get_mut(i) {
                 j.running = true;
             }
         };
@@ -487,7 +471,7 @@ impl Manager {
                 ActiveState::Inactive | ActiveState::Failed => {
                     if kind == JobKind::Stop {
                         self.finish_job(i, "done");
-                    } else if let Some(j) = self.units[i].job.as_mut() {
+                    } else if let Some(j) = self.jobs.get_mut(i) {
                         j.kind = JobKind::Start;
                     }
                     true
@@ -599,7 +583,7 @@ impl Manager {
         new: ActiveState,
     ) -> bool {
         use ActiveState::*;
-        let Some((kind, running)) = self.units[i].job.as_ref().map(|j| (j.kind, j.running)) else {
+        let Some((kind, running)) = self.jobs.get(i).map(|j| (j.kind, j.running)) else {
             return true;
         };
         if old == new || !running {
@@ -631,7 +615,7 @@ impl Manager {
             }
             JobKind::Restart => {
                 if matches!(new, Inactive | Failed) {
-                    if let Some(j) = self.units[i].job.as_mut() {
+                    if let Some(j) = self.jobs.get_mut(i) {
                         j.kind = JobKind::Start;
                         j.running = false;
                     }

@@ -98,7 +98,7 @@ impl Manager {
             return;
         }
         for k in self.units.ids() {
-            if self.units[k].job.is_some()
+            if self.jobs.has_job(k)
                 || self.units[k].active_state() != ActiveState::Active
                 || self.units[k]
                     .config
@@ -112,7 +112,7 @@ impl Manager {
                 .dependency_units(k, Dependency::BindsTo)
                 .into_iter()
                 .filter_map(|(_, b)| b)
-                .any(|b| self.units[b].job.is_none() && self.is_inactive(b));
+                .any(|b| !self.jobs.has_job(b) && self.is_inactive(b));
             if bound_down {
                 self.queue_internal(k, k, JobKind::Stop, JobMode::Fail);
             }

@@ -1110,9 +1110,8 @@ impl Manager {
     }
 
     fn stop_pending(&self, i: UnitId) -> bool {
-        self.units[i]
-            .job
-            .as_ref()
+        self.jobs
+            .get(i)
             .is_some_and(|j| matches!(j.kind, JobKind::Stop | JobKind::Restart))
     }
 
@@ -1139,7 +1138,7 @@ impl Manager {
             self.socket_fail(i, ServiceResult::Resources);
             return;
         };
-        let pending = self.units[service].job.is_some()
+        let pending = self.jobs.has_job(service)
             || !matches!(
                 self.units[service].active_state(),
                 ActiveState::Inactive | ActiveState::Failed
@@ -1307,7 +1306,7 @@ impl Manager {
             if matches!(
                 self.units[service].svc.state,
                 SubState::Dead | SubState::Failed
-            ) && self.units[service].job.is_none()
+            ) && !self.jobs.has_job(service)
             {
                 self.release_connection(service);
                 if self.units[service].may_be_collected() {
@@ -1335,7 +1334,7 @@ impl Manager {
         let svc = &self.units[service];
         let start_limit_hit =
             svc.svc.result == ServiceResult::StartLimitHit && svc.svc.state == SubState::Failed;
-        let has_job = svc.job.is_some();
+        let has_job = self.jobs.has_job(service);
         let state = svc.svc.state;
         for k in sockets {
             if start_limit_hit {

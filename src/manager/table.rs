@@ -138,10 +138,6 @@ impl UnitTable {
         self.slots.iter().filter_map(|s| s.unit.as_ref())
     }
 
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Unit> {
-        self.slots.iter_mut().filter_map(|s| s.unit.as_mut())
-    }
-
     /// How many slots the table has, units and free slots together.
     pub fn slots(&self) -> usize {
         self.slots.len()
@@ -156,10 +152,10 @@ impl UnitTable {
 
     /// Drop the queued units `may_go` lets go: their names are forgotten and their slots freed
     /// for reuse. Returns the units dropped.
-    pub fn collect(&mut self, may_go: impl Fn(&Unit) -> bool) -> Vec<Unit> {
+    pub fn collect(&mut self, may_go: impl Fn(UnitId, &Unit) -> bool) -> Vec<Unit> {
         let mut gone = Vec::new();
         for id in std::mem::take(&mut self.collect_queue) {
-            if !self.get(id).is_some_and(&may_go) {
+            if !self.get(id).is_some_and(|u| may_go(id, u)) {
                 continue;
             }
             let Some(unit) = self.slots[id.slot as usize].unit.take() else {
@@ -224,7 +220,7 @@ mod tests {
         let a = table.insert(unit("a.service", &["alias.service"]));
         let b = table.insert(unit("b.service", &[]));
         table.collect_later(a);
-        let gone = table.collect(|_| true);
+        let gone = table.collect(|_, _| true);
         assert_eq!(gone.len(), 1);
         assert!(table.get(a).is_none());
         assert_eq!(table.lookup("a.service"), None);
@@ -247,10 +243,10 @@ mod tests {
         let a = table.insert(unit("a.service", &[]));
         table.collect_later(a);
         table.collect_later(a);
-        assert!(table.collect(|_| false).is_empty());
+        assert!(table.collect(|_, _| false).is_empty());
         assert!(table.contains(a));
         // The queue was emptied: a unit is collected only when asked for again.
-        assert!(table.collect(|_| true).is_empty());
+        assert!(table.collect(|_, _| true).is_empty());
         assert!(table.contains(a));
     }
 }

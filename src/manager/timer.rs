@@ -462,11 +462,7 @@ impl Manager {
     /// timer_enter_running(): queue the start job of the unit to trigger.
     fn timer_enter_running(&mut self, i: UnitId) {
         // Not when the timer is about to go down.
-        if self.units[i]
-            .job
-            .as_ref()
-            .is_some_and(|j| j.kind == JobKind::Stop)
-        {
+        if self.jobs.get(i).is_some_and(|j| j.kind == JobKind::Stop) {
             return;
         }
         let Some(k) = self.trigger_of(i) else {

@@ -137,7 +137,6 @@ pub struct Unit {
     pub settings: ServiceSettings,
     pub svc: ServiceRuntime,
     pub stamps: Timestamps,
-    pub job: Option<Job>,
     /// A socket unit's listeners and counters.
     pub sock: super::socket::SocketRuntime,
     /// The connection an Accept=yes instance serves.
@@ -193,7 +192,6 @@ impl Unit {
             config,
             svc: ServiceRuntime::default(),
             stamps: Timestamps::default(),
-            job: None,
             sock: Default::default(),
             conn: None,
             fd_store: Vec::new(),
@@ -296,7 +294,8 @@ impl Unit {
         mtimes(&self.config) != self.loaded_mtimes
     }
 
-    pub fn status(&self, _lookup: &LookupPaths) -> UnitStatus {
+    /// The status a client prints, with the unit's job if it has one.
+    pub fn status(&self, _lookup: &LookupPaths, job: Option<&Job>) -> UnitStatus {
         let svc = &self.svc;
         let mut processes = Vec::new();
         if svc.state != SubState::Dead && svc.state != SubState::Failed {
@@ -350,7 +349,7 @@ impl Unit {
             need_daemon_reload: self.need_daemon_reload(),
             processes,
             past_commands: self.past_commands(),
-            job: self.job.as_ref().map(|j| j.kind.as_str().to_string()),
+            job: job.map(|j| j.kind.as_str().to_string()),
             socket: (self.config.unit_type == UnitType::Socket).then_some(SocketCounters {
                 n_accepted: self.sock.n_accepted,
                 n_connections: self.sock.n_connections,
@@ -385,10 +384,10 @@ impl Unit {
         out
     }
 
-    /// What to persist: nothing for a unit that is simply inactive, which is what a manager
-    /// started again assumes of every unit it has no record of.
-    pub fn record(&self) -> Option<UnitRecord> {
-        if self.svc.state == SubState::Dead && self.job.is_none() {
+    /// What to persist, with the unit's job if it has one: nothing for a unit that is simply
+    /// inactive, which is what a manager started again assumes of every unit it has no record of.
+    pub fn record(&self, job: Option<&Job>) -> Option<UnitRecord> {
+        if self.svc.state == SubState::Dead && job.is_none() {
             return None;
         }
         Some(UnitRecord {
@@ -415,7 +414,7 @@ impl Unit {
             sessions: self.svc.sessions.clone(),
             forbid_restart: self.svc.forbid_restart,
             restarting: self.svc.restarting,
-            job: self.job.as_ref().map(|j| JobRecord {
+            job: job.map(|j| JobRecord {
                 kind: j.kind.as_str().to_string(),
                 running: j.running,
                 ignore_order: j.ignore_order,

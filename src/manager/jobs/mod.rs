@@ -1,9 +1,11 @@
 //! The job engine's parts that own no process and run no event: job types and how two of them
 //! merge (job.c's `job_type_merge()`), the unit graph (`graph`: dependencies, ordering edges and
-//! ordering cycles), and the transaction a request builds over the unit table (`transaction`,
-//! systemd's transaction.c). Running jobs against the units is the manager's (`manager/job.rs`).
+//! ordering cycles), the transaction a request builds over the unit table (`transaction`,
+//! systemd's transaction.c) and the queue of jobs (`queue`). Running jobs against the units is
+//! the manager's (`manager/job.rs`).
 
 pub mod graph;
+pub mod queue;
 pub mod transaction;
 
 /// A job's type, as systemd's `JobType` has those the manager queues.

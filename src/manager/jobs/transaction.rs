@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use thiserror::Error;
 
 use super::graph::{dependents, Graph};
+use super::queue::JobQueue;
 use super::{merge, JobKind};
 use crate::ipc::protocol::JobMode;
 use crate::manager::state::ActiveState;
@@ -83,6 +84,7 @@ impl From<Refusal> for Halt {
 /// (their state and their queued jobs) and its `graph`.
 pub fn build(
     table: &UnitTable,
+    queue: &JobQueue,
     graph: &Graph,
     anchor: UnitId,
     kind: JobKind,
@@ -90,6 +92,7 @@ pub fn build(
 ) -> Result<Transaction, TransactionError> {
     let mut b = Builder {
         table,
+        queue,
         graph,
         anchor,
         mode,
@@ -125,6 +128,7 @@ pub fn build(
 
 struct Builder<'a> {
     table: &'a UnitTable,
+    queue: &'a JobQueue,
     graph: &'a Graph<'a>,
     anchor: UnitId,
     mode: JobMode,
@@ -160,7 +164,7 @@ impl Builder<'_> {
     }
 
     fn queued(&self, i: UnitId) -> Option<JobKind> {
-        self.table[i].job.as_ref().map(|j| j.kind)
+        self.queue.kind(i)
     }
 
     /// Try adding a job nobody requires (a wanted unit, an isolate's stop): one that cannot
@@ -238,7 +242,7 @@ impl Builder<'_> {
         let satisfied = kind == JobKind::Start
             && self.mode != JobMode::Isolate
             && i != self.anchor
-            && unit.job.is_none()
+            && !self.queue.has_job(i)
             && matches!(
                 unit.active_state(),
                 ActiveState::Active | ActiveState::Reloading
@@ -328,7 +332,7 @@ impl Builder<'_> {
                 || u.config.unit.ignore_on_isolate
                 || u.config.unit_type == UnitType::Slice
                 || is_stand_in(&u.config)
-                || (u.is_inactive() && u.job.is_none());
+                || (u.is_inactive() && !self.queue.has_job(k));
             if !keep {
                 self.add_optional(k, JobKind::Stop, true, "isolate")?;
             }
@@ -339,10 +343,10 @@ impl Builder<'_> {
     /// `transaction_drop_redundant()`, simplified: a job its unit already satisfies, with no
     /// job queued there, changes nothing and only makes others wait.
     fn drop_redundant(&mut self) {
-        let (anchor, table) = (self.anchor, self.table);
+        let (anchor, table, queue) = (self.anchor, self.table, self.queue);
         self.jobs.retain(|&i, job| {
             let u = &table[i];
-            if i == anchor || u.job.is_some() {
+            if i == anchor || queue.has_job(i) {
                 return true;
             }
             let active = matches!(
@@ -368,9 +372,9 @@ impl Builder<'_> {
             let mut order: Vec<UnitId> = self.jobs.keys().copied().collect();
             order.sort_by(|a, b| table[*a].config.id.cmp(&table[*b].config.id));
             let queued: Vec<UnitId> = table
-                .iter()
-                .filter(|(i, u)| u.job.is_some() && !self.jobs.contains_key(i))
-                .map(|(i, _)| i)
+                .ids()
+                .into_iter()
+                .filter(|i| self.queue.has_job(*i) && !self.jobs.contains_key(i))
                 .collect();
             let member = |i: UnitId| self.jobs.contains_key(&i) || queued.contains(&i);
             let Some(cycle) = self.graph.ordering.find_cycle(&order, member) else {
@@ -499,13 +503,13 @@ mod tests {
     use super::*;
     use crate::manager::jobs::graph::tests::{config, table};
     use crate::manager::jobs::graph::Ordering;
-    use crate::manager::jobs::Job;
     use crate::manager::service::SubState;
     use Dependency::*;
     use JobKind::*;
 
     fn run(
         t: &UnitTable,
+        q: &JobQueue,
         looked_up: &HashMap<String, Option<UnitId>>,
         anchor: UnitId,
         kind: JobKind,
@@ -516,7 +520,7 @@ mod tests {
             ordering: &ordering,
             looked_up,
         };
-        build(t, &graph, anchor, kind, mode)
+        build(t, q, &graph, anchor, kind, mode)
     }
 
     fn jobs(t: &UnitTable, tx: &Transaction) -> Vec<(String, JobKind)> {
@@ -528,16 +532,6 @@ mod tests {
 
     fn owned(list: &[(&str, JobKind)]) -> Vec<(String, JobKind)> {
         list.iter().map(|&(n, k)| (n.to_string(), k)).collect()
-    }
-
-    fn queue(t: &mut UnitTable, i: UnitId, kind: JobKind) {
-        t[i].job = Some(Job {
-            id: 1,
-            kind,
-            ignore_order: false,
-            running: false,
-            waiters: Vec::new(),
-        });
     }
 
     #[test]
@@ -552,7 +546,15 @@ mod tests {
             config("d.service", &[]),
             config("unrelated.service", &[]),
         ]);
-        let tx = run(&t, &HashMap::new(), ids[0], Start, JobMode::Replace).expect("built");
+        let tx = run(
+            &t,
+            &JobQueue::default(),
+            &HashMap::new(),
+            ids[0],
+            Start,
+            JobMode::Replace,
+        )
+        .expect("built");
         assert_eq!(
             jobs(&t, &tx),
             owned(&[
@@ -575,12 +577,26 @@ mod tests {
                 (Wants, &["gone-too.service"]),
             ],
         )]);
-        match run(&t, &HashMap::new(), ids[0], Start, JobMode::Replace) {
+        match run(
+            &t,
+            &JobQueue::default(),
+            &HashMap::new(),
+            ids[0],
+            Start,
+            JobMode::Replace,
+        ) {
             Err(TransactionError::NotLoaded(names)) => assert_eq!(names, vec!["gone.service"]),
             other => panic!("{other:?}"),
         }
         let looked_up: HashMap<_, _> = [("gone.service".to_string(), None)].into();
-        match run(&t, &looked_up, ids[0], Start, JobMode::Replace) {
+        match run(
+            &t,
+            &JobQueue::default(),
+            &looked_up,
+            ids[0],
+            Start,
+            JobMode::Replace,
+        ) {
             Err(TransactionError::Refused { message, exit, .. }) => {
                 assert_eq!(message, "Unit gone.service not found.");
                 assert_eq!(exit, 5);
@@ -597,7 +613,15 @@ mod tests {
             config("a.service", &[(Wants, &["masked.service"])]),
             masked,
         ]);
-        let tx = run(&t, &HashMap::new(), ids[0], Start, JobMode::Replace).expect("built");
+        let tx = run(
+            &t,
+            &JobQueue::default(),
+            &HashMap::new(),
+            ids[0],
+            Start,
+            JobMode::Replace,
+        )
+        .expect("built");
         assert_eq!(jobs(&t, &tx), owned(&[("a.service", Start)]));
         assert_eq!(
             tx.notes,
@@ -618,13 +642,28 @@ mod tests {
             config("b.service", &[]),
             config("c.service", &[(Requisite, &["gone.service"])]),
         ]);
-        let tx = run(&t, &HashMap::new(), ids[0], Start, JobMode::Replace).expect("built");
+        let tx = run(
+            &t,
+            &JobQueue::default(),
+            &HashMap::new(),
+            ids[0],
+            Start,
+            JobMode::Replace,
+        )
+        .expect("built");
         assert_eq!(
             jobs(&t, &tx),
             owned(&[("a.service", Start), ("b.service", VerifyActive)])
         );
         let looked_up: HashMap<_, _> = [("gone.service".to_string(), None)].into();
-        match run(&t, &looked_up, ids[2], Start, JobMode::Replace) {
+        match run(
+            &t,
+            &JobQueue::default(),
+            &looked_up,
+            ids[2],
+            Start,
+            JobMode::Replace,
+        ) {
             Err(TransactionError::Refused { message, exit, .. }) => {
                 assert_eq!(
                     (message.as_str(), exit),
@@ -645,7 +684,15 @@ mod tests {
         ]);
         t[ids[1]].svc.state = SubState::Running;
         t[ids[2]].svc.state = SubState::Running;
-        let tx = run(&t, &HashMap::new(), ids[0], Start, JobMode::Replace).expect("built");
+        let tx = run(
+            &t,
+            &JobQueue::default(),
+            &HashMap::new(),
+            ids[0],
+            Start,
+            JobMode::Replace,
+        )
+        .expect("built");
         // d is down already: its stop is redundant and dropped.
         assert_eq!(
             jobs(&t, &tx),
@@ -668,7 +715,15 @@ mod tests {
         for &i in &ids {
             t[i].svc.state = SubState::Running;
         }
-        let tx = run(&t, &HashMap::new(), ids[0], Stop, JobMode::Replace).expect("built");
+        let tx = run(
+            &t,
+            &JobQueue::default(),
+            &HashMap::new(),
+            ids[0],
+            Stop,
+            JobMode::Replace,
+        )
+        .expect("built");
         assert_eq!(
             jobs(&t, &tx),
             owned(&[
@@ -696,7 +751,15 @@ mod tests {
         for &i in &ids[2..] {
             t[i].svc.state = SubState::Running;
         }
-        let tx = run(&t, &HashMap::new(), ids[0], Start, JobMode::Isolate).expect("built");
+        let tx = run(
+            &t,
+            &JobQueue::default(),
+            &HashMap::new(),
+            ids[0],
+            Start,
+            JobMode::Isolate,
+        )
+        .expect("built");
         assert_eq!(
             jobs(&t, &tx),
             owned(&[
@@ -717,7 +780,15 @@ mod tests {
             ),
             config("b.service", &[(After, &["a.service"])]),
         ]);
-        let tx = run(&t, &HashMap::new(), ids[0], Start, JobMode::Replace).expect("built");
+        let tx = run(
+            &t,
+            &JobQueue::default(),
+            &HashMap::new(),
+            ids[0],
+            Start,
+            JobMode::Replace,
+        )
+        .expect("built");
         assert_eq!(jobs(&t, &tx), owned(&[("a.service", Start)]));
         let texts: Vec<&str> = tx.notes.iter().map(|n| n.text.as_str()).collect();
         assert_eq!(
@@ -739,7 +810,14 @@ mod tests {
             ),
             config("b.service", &[(After, &["a.service"])]),
         ]);
-        match run(&t, &HashMap::new(), ids[0], Start, JobMode::Replace) {
+        match run(
+            &t,
+            &JobQueue::default(),
+            &HashMap::new(),
+            ids[0],
+            Start,
+            JobMode::Replace,
+        ) {
             Err(TransactionError::Refused {
                 message,
                 exit,
@@ -761,12 +839,13 @@ mod tests {
 
     #[test]
     fn fail_mode_refuses_to_replace_a_queued_job_and_replace_does_not() {
-        let (mut t, ids) = table(vec![
+        let (t, ids) = table(vec![
             config("a.service", &[(Requires, &["b.service"])]),
             config("b.service", &[]),
         ]);
-        queue(&mut t, ids[1], Stop);
-        match run(&t, &HashMap::new(), ids[0], Start, JobMode::Fail) {
+        let mut q = JobQueue::default();
+        q.install(ids[1], Stop, false, None);
+        match run(&t, &q, &HashMap::new(), ids[0], Start, JobMode::Fail) {
             Err(TransactionError::Refused { message, exit, .. }) => {
                 assert_eq!(exit, 4);
                 assert!(
@@ -776,7 +855,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let tx = run(&t, &HashMap::new(), ids[0], Start, JobMode::Replace).expect("built");
+        let tx = run(&t, &q, &HashMap::new(), ids[0], Start, JobMode::Replace).expect("built");
         assert_eq!(
             jobs(&t, &tx),
             owned(&[("a.service", Start), ("b.service", Start)])
@@ -791,6 +870,7 @@ mod tests {
         ]);
         let tx = run(
             &t,
+            &JobQueue::default(),
             &HashMap::new(),
             ids[0],
             Start,
@@ -814,12 +894,27 @@ mod tests {
                 &[(Requires, &["b.service"]), (Conflicts, &["b.service"])],
             ),
         ]);
-        let tx = run(&t, &HashMap::new(), ids[0], Start, JobMode::Replace).expect("built");
+        let tx = run(
+            &t,
+            &JobQueue::default(),
+            &HashMap::new(),
+            ids[0],
+            Start,
+            JobMode::Replace,
+        )
+        .expect("built");
         assert_eq!(
             jobs(&t, &tx),
             owned(&[("a.service", Start), ("b.service", Start)])
         );
-        match run(&t, &HashMap::new(), ids[2], Start, JobMode::Replace) {
+        match run(
+            &t,
+            &JobQueue::default(),
+            &HashMap::new(),
+            ids[2],
+            Start,
+            JobMode::Replace,
+        ) {
             Err(TransactionError::Refused { message, .. }) => {
                 assert!(
                     message.contains("conflicting jobs 'start' and 'stop'"),
