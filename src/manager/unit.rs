@@ -138,9 +138,9 @@ pub struct Unit {
     pub svc: ServiceRuntime,
     pub stamps: Timestamps,
     /// A socket unit's listeners and counters.
-    pub sock: super::socket::SocketRuntime,
+    pub sock: super::socket::ports::SocketRuntime,
     /// The connection an Accept=yes instance serves.
-    pub conn: Option<super::socket::Connection>,
+    pub conn: Option<super::socket::ports::Connection>,
     /// FDSTORE=1 fds kept for the service.
     pub fd_store: Vec<super::fdstore::StoredFd>,
     /// Started for a connection (Accept=yes): collected once it is down.
@@ -217,7 +217,7 @@ impl Unit {
         match self.config.unit_type {
             UnitType::Service => self.svc.state.as_str(),
             UnitType::Socket => {
-                super::socket::socket_sub_state(self.svc.state, self.sock.triggered)
+                super::socket::ports::socket_sub_state(self.svc.state, self.sock.triggered)
             }
             UnitType::Timer => match self.svc.state {
                 SubState::Dead => "dead",
