@@ -16,8 +16,9 @@
 use std::time::Duration;
 
 use super::daemon::Manager;
-use super::job::{Job, JobKind};
+use super::jobs::JobKind;
 use super::service::{ExitInfo, ServiceResult, ServiceType, SubState};
+use super::table::UnitId;
 use super::unit::now_stamp;
 use crate::ipc::saved_state::{SavedState, TrackedPid, UnitRecord};
 use crate::unit::model::ExecKind;
@@ -47,7 +48,7 @@ impl Manager {
     /// service_deserialize_item(): the unit as the record left it, its live processes
     /// watched. Processes that died meanwhile stay named until [`Manager::catch_up`] delivers
     /// their exits.
-    fn restore_unit(&mut self, i: usize, record: &UnitRecord) {
+    fn restore_unit(&mut self, i: UnitId, record: &UnitRecord) {
         let state = SubState::parse(&record.sub_state).unwrap_or(SubState::Dead);
         let u = &mut self.units[i];
         u.svc.state = state;
@@ -92,7 +93,7 @@ impl Manager {
 
     /// Watch an adopted process through a pidfd, unless it is gone (or its pid is another
     /// process's by now).
-    fn watch_adopted(&mut self, i: usize, process: TrackedPid) {
+    fn watch_adopted(&mut self, i: UnitId, process: TrackedPid) {
         if !process.is_alive() {
             return;
         }
@@ -116,7 +117,7 @@ impl Manager {
 
     /// job_coldplug(): the job goes on without the client that asked for it. A job that was
     /// acting on a unit now down is run again (its unit decides what that means).
-    fn restore_job(&mut self, i: usize, kind: &str, running: bool, ignore_order: bool) {
+    fn restore_job(&mut self, i: UnitId, kind: &str, running: bool, ignore_order: bool) {
         let kinds = [
             JobKind::Start,
             JobKind::VerifyActive,
@@ -128,21 +129,14 @@ impl Manager {
             return;
         };
         let down = matches!(self.units[i].svc.state, SubState::Dead | SubState::Failed);
-        let id = self.next_job_id();
-        self.units[i].job = Some(Job {
-            id,
-            kind,
-            ignore_order,
-            running: running && !down,
-            waiters: Vec::new(),
-        });
+        self.jobs.restore(i, kind, running && !down, ignore_order);
     }
 
     /// service_coldplug() and the events the manager missed: the state's deadline from when
     /// the state began, then the exits of the processes that ended while no manager ran, in
     /// the order that leaves the fewest guesses (the main process first: an ExecStartPost=
     /// or ExecStop= running beside it decides what follows).
-    fn catch_up(&mut self, i: usize, record: &UnitRecord) {
+    fn catch_up(&mut self, i: UnitId, record: &UnitRecord) {
         let state = self.units[i].svc.state;
         let is_service = self.units[i].config.unit_type == UnitType::Service;
         if matches!(state, SubState::Dead | SubState::Failed)
@@ -226,7 +220,7 @@ impl Manager {
     /// A state that runs a control process with none on file (a state written before the
     /// manager saved its command, or a command that could not be recorded): as far as anyone
     /// can tell, the command is over.
-    fn control_lost(&self, i: usize, record: &UnitRecord) -> bool {
+    fn control_lost(&self, i: UnitId, record: &UnitRecord) -> bool {
         if record.control_pid.is_some() || self.command_of_state(i).is_none() {
             return false;
         }
@@ -242,7 +236,7 @@ impl Manager {
     }
 
     /// The command list a state runs as its control process, at its last command.
-    fn command_of_state(&self, i: usize) -> Option<(ExecKind, usize)> {
+    fn command_of_state(&self, i: UnitId) -> Option<(ExecKind, usize)> {
         let is_socket = self.units[i].config.unit_type == UnitType::Socket;
         let kind = match self.units[i].svc.state {
             SubState::Condition => ExecKind::Condition,
@@ -261,7 +255,7 @@ impl Manager {
 
     /// service_coldplug_timeout(): the deadline counts from when the state began, not from
     /// when this manager started.
-    fn arm_restored_timer(&mut self, i: usize, record: &UnitRecord) {
+    fn arm_restored_timer(&mut self, i: UnitId, record: &UnitRecord) {
         let s = &self.units[i].settings;
         let since = |usec: u64| Duration::from_micros(now_stamp().0.saturating_sub(usec));
         let timeout = match self.units[i].svc.state {

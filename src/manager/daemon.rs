@@ -21,6 +21,7 @@ use super::event::{EventError, EventLoop, Wake};
 use super::exec_env::DirectoryBases;
 use super::notify::{NotifyError, NotifySocket};
 use super::syslog::{JournalSockets, Protocol, DAEMON_INFO};
+use super::table::{UnitId, UnitTable};
 use super::unit::Unit;
 use crate::ipc::client::READY_FD_ENV;
 use crate::ipc::context::{ContextError, RuntimeContext};
@@ -118,13 +119,17 @@ const TOKEN_DEV_LOG: u64 = 3;
 const TOKEN_JOURNAL_NATIVE: u64 = 4;
 /// How many log datagrams one wake of the loop takes from each journal socket.
 const LOG_MESSAGES_PER_WAKE: usize = 256;
-const KIND_SHIFT: u64 = 40;
+/// Kinds in the top byte, ids (a packed [`UnitId`] among them) in the 56 bits below.
+const KIND_SHIFT: u64 = 56;
 pub(super) const KIND_CLIENT: u64 = 1;
 pub(super) const KIND_LOG: u64 = 2;
 pub(super) const KIND_PIDFD: u64 = 3;
 pub(super) const KIND_PIDFILE: u64 = 4;
 pub(super) const KIND_SOCKET: u64 = 5;
 pub(super) const KIND_FDSTORE: u64 = 6;
+/// Deadline tokens of a unit's state timer and watchdog.
+const KIND_STATE_TIMER: u64 = 7;
+const KIND_WATCHDOG: u64 = 8;
 
 pub(super) const fn token(kind: u64, id: u64) -> u64 {
     (kind << KIND_SHIFT) | id
@@ -134,16 +139,25 @@ fn split_token(t: u64) -> (u64, u64) {
     (t >> KIND_SHIFT, t & ((1 << KIND_SHIFT) - 1))
 }
 
-/// Deadline tokens: one state timer and one watchdog timer per unit.
-/// Deadline token of the idle trim; unit timers use `unit << 1 | kind`, far below it.
+/// Deadline token of the idle trim; unit timers use kinds far below it.
 const TRIM_DEADLINE: u64 = u64::MAX;
 
-pub(super) fn state_timer(unit: usize) -> u64 {
-    (unit as u64) << 1
+/// Deadline tokens: one state timer and one watchdog timer per unit.
+pub(super) fn state_timer(unit: UnitId) -> u64 {
+    token(KIND_STATE_TIMER, unit.pack())
 }
 
-pub(super) fn watchdog_timer(unit: usize) -> u64 {
-    ((unit as u64) << 1) | 1
+pub(super) fn watchdog_timer(unit: UnitId) -> u64 {
+    token(KIND_WATCHDOG, unit.pack())
+}
+
+/// The unit whose state timer (false) or watchdog (true) a deadline token names.
+pub(super) fn unit_timer(t: u64) -> Option<(UnitId, bool)> {
+    match split_token(t) {
+        (KIND_STATE_TIMER, id) => Some((UnitId::unpack(id), false)),
+        (KIND_WATCHDOG, id) => Some((UnitId::unpack(id), true)),
+        _ => None,
+    }
 }
 
 /// A unit's output FIFO, read by the manager.
@@ -167,15 +181,14 @@ pub struct Manager {
     pub(super) logs: LogStore,
     /// journald's sockets (`/dev/log` and the native one), when they could be set up.
     journal_sockets: Option<JournalSockets>,
-    pub(super) units: Vec<Unit>,
-    pub(super) by_name: HashMap<String, usize>,
+    pub(super) units: UnitTable,
     pub(super) clients: Clients,
     next_id: u64,
     pub(super) log_readers: HashMap<u64, LogReader>,
     /// Pidfds of processes that are not our children (adopted after a restart): unit, pid, fd.
-    pub(super) pidfds: HashMap<u64, (usize, i32, OwnedFd)>,
+    pub(super) pidfds: HashMap<u64, (UnitId, i32, OwnedFd)>,
     /// Inotify watches waiting for a PID file, per unit.
-    pub(super) pidfile_watches: HashMap<u64, (usize, nix::sys::inotify::Inotify)>,
+    pub(super) pidfile_watches: HashMap<u64, (UnitId, nix::sys::inotify::Inotify)>,
     pub(super) dirty: bool,
     /// The name map was rebuilt for the request being handled.
     map_rebuilt: bool,
@@ -189,15 +202,12 @@ pub struct Manager {
     /// What the manager exits with: `systemctl exit N`, or an ExitStatus= of an action.
     pub(super) exit_code: u8,
     pub(super) sweep: super::init::Sweep,
-    pub(super) ordering: Option<super::transaction::Ordering>,
-    /// Slots of collected units, reused by the next unit loaded.
-    free_slots: Vec<usize>,
-    /// Units to collect once the batch of events that stopped them is handled.
-    collect_queue: Vec<usize>,
+    pub(super) ordering: Option<super::jobs::graph::Ordering>,
     /// The processes as last scanned, shared by every unit asked about until processes were
     /// started or reaped (see [`Manager::processes`]).
     process_table: std::cell::RefCell<Option<std::rc::Rc<super::process::ProcessTable>>>,
-    pub(super) last_job_id: u32,
+    /// The jobs queued, one per unit at most.
+    pub(super) jobs: super::jobs::queue::JobQueue,
     pub(super) echo: bool,
     created_marker: bool,
     pub(super) my_pid: i32,
@@ -250,8 +260,7 @@ impl Manager {
             notify,
             logs,
             journal_sockets,
-            units: Vec::new(),
-            by_name: HashMap::new(),
+            units: UnitTable::default(),
             clients: Clients::default(),
             next_id: 1,
             log_readers: HashMap::new(),
@@ -266,10 +275,8 @@ impl Manager {
             exit_code: 0,
             sweep: super::init::Sweep::default(),
             ordering: None,
-            free_slots: Vec::new(),
-            collect_queue: Vec::new(),
             process_table: Default::default(),
-            last_job_id: 0,
+            jobs: Default::default(),
             echo: std::env::var_os("SYSTEMCTL_SHIM_QUIET").is_none(),
             created_marker: false,
             my_pid: std::process::id() as i32,
@@ -362,9 +369,9 @@ impl Manager {
         // A connection instance logs into its template's shared file, so a busy Accept=yes
         // socket does not leave a file behind per connection.
         let is_connection = self
-            .by_name
-            .get(unit)
-            .is_some_and(|&i| self.units[i].conn.is_some() || self.units[i].was_connection);
+            .units
+            .lookup(unit)
+            .is_some_and(|i| self.units[i].conn.is_some() || self.units[i].was_connection);
         let template = is_connection
             .then(|| UnitName::parse(unit).ok().and_then(|n| n.template()))
             .flatten();
@@ -380,8 +387,8 @@ impl Manager {
     /// The unit table's entry for `name`, loading it from disk the first time; `None` for a
     /// unit that does not exist, which is not kept (systemd collects such units at once), so
     /// queries for made-up names cannot grow the table.
-    pub(super) fn loaded_index(&mut self, name: &UnitName) -> Option<usize> {
-        if let Some(&i) = self.by_name.get(name.as_str()) {
+    pub(super) fn loaded_index(&mut self, name: &UnitName) -> Option<UnitId> {
+        if let Some(i) = self.units.lookup(name.as_str()) {
             return Some(i);
         }
         let config = self.load_config(name)?;
@@ -391,13 +398,13 @@ impl Manager {
     /// What a query needs of `name`: its table entry, or the configuration alone of a unit
     /// nothing runs, which is not kept (systemd collects inactive, unreferenced units at once),
     /// so that asking about every unit of an image does not grow the manager.
-    fn peek(&mut self, name: &UnitName) -> Option<Result<usize, Box<UnitConfig>>> {
-        if let Some(&i) = self.by_name.get(name.as_str()) {
+    fn peek(&mut self, name: &UnitName) -> Option<Result<UnitId, Box<UnitConfig>>> {
+        if let Some(i) = self.units.lookup(name.as_str()) {
             return Some(Ok(i));
         }
         let config = self.load_config(name)?;
-        Some(match self.by_name.get(&config.id) {
-            Some(&i) => Ok(i),
+        Some(match self.units.lookup(&config.id) {
+            Some(i) => Ok(i),
             None => Err(Box::new(config)),
         })
     }
@@ -416,7 +423,7 @@ impl Manager {
     }
 
     /// The table entry for `name` even if no file names it (a unit a previous manager ran).
-    pub(super) fn unit_index(&mut self, name: &UnitName) -> usize {
+    pub(super) fn unit_index(&mut self, name: &UnitName) -> UnitId {
         if let Some(i) = self.loaded_index(name) {
             return i;
         }
@@ -424,32 +431,20 @@ impl Manager {
         self.insert_unit(name, config)
     }
 
-    fn insert_unit(&mut self, name: &UnitName, config: crate::unit::model::UnitConfig) -> usize {
+    fn insert_unit(&mut self, name: &UnitName, config: crate::unit::model::UnitConfig) -> UnitId {
         // An alias of a unit already loaded under another name.
-        if let Some(&index) = self.by_name.get(&config.id) {
-            self.by_name.insert(name.as_str().to_string(), index);
-            return index;
+        if let Some(id) = self.units.lookup(&config.id) {
+            self.units.add_name(name.as_str(), id);
+            return id;
         }
         for w in &config.warnings {
             eprintln!("{w}");
         }
         self.ordering = None;
         let unit = Unit::new(config, &self.config);
-        let index = match self.free_slots.pop() {
-            Some(slot) => {
-                self.units[slot] = unit;
-                slot
-            }
-            None => {
-                self.units.push(unit);
-                self.units.len() - 1
-            }
-        };
-        for n in &self.units[index].config.names {
-            self.by_name.insert(n.clone(), index);
-        }
-        self.by_name.insert(name.as_str().to_string(), index);
-        index
+        let id = self.units.insert(unit);
+        self.units.add_name(name.as_str(), id);
+        id
     }
 
     /// Stop reading unit `id`'s output (what is already written is logged) and remove its FIFO;
@@ -472,30 +467,22 @@ impl Manager {
 
     /// Collect unit `i` after this batch (systemd's garbage collection of a per-connection
     /// instance that is down).
-    pub(super) fn collect_later(&mut self, i: usize) {
-        if !self.collect_queue.contains(&i) {
-            self.collect_queue.push(i);
-        }
+    pub(super) fn collect_later(&mut self, i: UnitId) {
+        self.units.collect_later(i);
     }
 
     /// Drop the queued units that are still down and unreferenced: their names are forgotten,
     /// their log FIFO closed and removed, and the slot is reused. Their journal stays.
     fn collect_units(&mut self) {
-        for i in std::mem::take(&mut self.collect_queue) {
-            let u = &self.units[i];
-            if u.is_vacant()
-                || u.job.is_some()
-                || u.conn.is_some()
-                || !u.may_be_collected()
-                || u.svc.control_pid.is_some()
-            {
-                continue;
-            }
-            let id = u.config.id.clone();
-            self.by_name.retain(|_, k| *k != i);
-            self.close_log(&id);
-            self.units[i] = Unit::vacant(&self.config);
-            self.free_slots.push(i);
+        let jobs = &self.jobs;
+        let gone = self.units.collect(|i, u| {
+            !jobs.has_job(i)
+                && u.conn.is_none()
+                && u.may_be_collected()
+                && u.svc.control_pid.is_none()
+        });
+        for u in gone {
+            self.close_log(&u.config.id);
             self.ordering = None;
         }
     }
@@ -519,8 +506,8 @@ impl Manager {
     }
 
     /// Unit `i`'s record alone, laid over the last full save: what a spawn must have on file.
-    pub(super) fn save_unit_state(&mut self, i: usize) {
-        let Some(record) = self.units[i].record() else {
+    pub(super) fn save_unit_state(&mut self, i: UnitId) {
+        let Some(record) = self.units[i].record(self.jobs.get(i)) else {
             return;
         };
         let unit = &self.units[i].config.id;
@@ -538,8 +525,8 @@ impl Manager {
             units: BTreeMap::new(),
             generation: self.state_generation,
         };
-        for u in &self.units {
-            if let Some(record) = u.record() {
+        for (i, u) in self.units.iter() {
+            if let Some(record) = u.record(self.jobs.get(i)) {
                 saved.units.insert(u.config.id.clone(), record);
             }
         }
@@ -636,7 +623,7 @@ impl Manager {
                 (KIND_LOG, id) => self.read_log(id),
                 (KIND_PIDFD, id) => self.on_pidfd(id),
                 (KIND_PIDFILE, id) => self.on_pidfile_event(id),
-                (KIND_SOCKET, id) => self.on_socket_ready(id as usize, hangup),
+                (KIND_SOCKET, id) => self.on_socket_ready(UnitId::unpack(id), hangup),
                 (KIND_FDSTORE, id) if hangup => self.on_stored_fd_hangup(id),
                 _ => {}
             },
@@ -713,7 +700,7 @@ impl Manager {
             Some(Ok(i)) => self.status_of(i),
             Some(Err(config)) => {
                 let unit = Unit::new(*config, &self.config);
-                let mut status = unit.status(&self.lookup);
+                let mut status = unit.status(&self.lookup, None);
                 // Not in the table: it triggers what its file says, and is triggered by the
                 // sockets in the table that name it.
                 status.triggers = super::socket::static_triggers(&unit.config);
@@ -751,8 +738,10 @@ impl Manager {
     }
 
     fn list_units(&mut self) -> Vec<UnitStatus> {
-        let mut out: Vec<UnitStatus> = (0..self.units.len())
-            .filter(|&i| !self.units[i].is_vacant())
+        let mut out: Vec<UnitStatus> = self
+            .units
+            .ids()
+            .into_iter()
             .map(|i| self.status_of(i))
             .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
@@ -760,8 +749,8 @@ impl Manager {
     }
 
     /// Unit `i`'s status with what the manager knows beyond the unit itself.
-    fn status_of(&self, i: usize) -> UnitStatus {
-        let mut status = self.units[i].status(&self.lookup);
+    fn status_of(&self, i: UnitId) -> UnitStatus {
+        let mut status = self.units[i].status(&self.lookup, self.jobs.get(i));
         status.triggers = self.triggers(i);
         status
             .triggers
@@ -776,10 +765,10 @@ impl Manager {
         if self.shutting_down {
             return "stopping";
         }
-        if self.units.iter().any(|u| u.job.is_some()) {
+        if !self.jobs.is_empty() {
             return "starting";
         }
-        if self.units.iter().any(|u| u.is_failed()) {
+        if self.units.values().any(|u| u.is_failed()) {
             return "degraded";
         }
         "running"
@@ -791,13 +780,13 @@ impl Manager {
         self.accounts = Accounts::load(Path::new("/"));
         run_generators(&self.ctx);
         self.name_map = NameMap::build(&self.lookup);
-        for i in 0..self.units.len() {
+        for i in self.units.ids() {
             let Ok(name) = UnitName::parse(&self.units[i].config.id) else {
                 continue;
             };
             let config = load_or_shipped(&self.lookup, &self.name_map, &name);
             for n in &config.names {
-                self.by_name.insert(n.clone(), i);
+                self.units.add_name(n, i);
             }
             self.units[i].reconfigure(config, &self.config);
         }
@@ -811,21 +800,21 @@ impl Manager {
             return;
         }
         self.shutting_down = true;
-        for i in 0..self.units.len() {
-            let stopping = self.units[i]
-                .job
-                .as_ref()
-                .is_some_and(|j| j.kind == super::job::JobKind::Stop);
+        for i in self.units.ids() {
+            let stopping = self
+                .jobs
+                .get(i)
+                .is_some_and(|j| j.kind == super::jobs::JobKind::Stop);
             if !stopping {
                 self.cancel_job(i, "canceled");
             }
         }
-        for i in 0..self.units.len() {
-            if !self.is_inactive(i) && self.units[i].job.is_none() {
+        for i in self.units.ids() {
+            if !self.is_inactive(i) && !self.jobs.has_job(i) {
                 let refused = self
                     .run_transaction(
                         i,
-                        super::job::JobKind::Stop,
+                        super::jobs::JobKind::Stop,
                         crate::ipc::protocol::JobMode::Replace,
                         None,
                     )
@@ -836,28 +825,22 @@ impl Manager {
                 // left (`break_job_deadlock`), so that the shutdown neither hangs nor skips it.
                 if let Some((message, _)) = refused {
                     self.unit_log(i, &format!("Failed to enqueue stop job: {message}"));
-                    self.install_job(i, super::job::JobKind::Stop, false, None);
+                    self.install_job(i, super::jobs::JobKind::Stop, false, None);
                 }
             }
         }
     }
 
     fn list_jobs(&self) -> Vec<crate::ipc::protocol::JobInfo> {
-        let mut jobs: Vec<_> = self
-            .units
+        self.jobs
             .iter()
-            .filter_map(|u| {
-                let job = u.job.as_ref()?;
-                Some(crate::ipc::protocol::JobInfo {
-                    id: job.id,
-                    unit: u.config.id.clone(),
-                    kind: job.kind.as_str().to_string(),
-                    state: if job.running { "running" } else { "waiting" }.to_string(),
-                })
+            .map(|(i, job)| crate::ipc::protocol::JobInfo {
+                id: job.id,
+                unit: self.units[i].config.id.clone(),
+                kind: job.kind.as_str().to_string(),
+                state: if job.running { "running" } else { "waiting" }.to_string(),
             })
-            .collect();
-        jobs.sort_by_key(|j| j.id);
-        jobs
+            .collect()
     }
 
     /// A line of the manager's own, as systemd[1] logs without a unit.
@@ -932,8 +915,8 @@ impl Manager {
         if lines.is_empty() {
             return;
         }
-        let (pid, identifier) = match self.by_name.get(&unit) {
-            Some(&i) => self.units[i].log_identity(),
+        let (pid, identifier) = match self.units.lookup(&unit) {
+            Some(i) => self.units[i].log_identity(),
             None => (0, unit.clone()),
         };
         for message in lines {

@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 use super::daemon::{state_timer, token, watchdog_timer, Manager, KIND_PIDFD};
 use super::event::after;
 use super::exec_env::{self, ExecContext};
-use super::job::JobKind;
+use super::jobs::JobKind;
 use super::service::{
     ExitInfo, KillMode, NotifyAccess, ServiceResult, ServiceType, SubState, CLD_EXITED,
 };
 use super::spawn;
+use super::table::UnitId;
 use super::unit::now_stamp;
 use crate::ipc::protocol::{ExecRun, KillWhom, Reply};
 use crate::ipc::saved_state::{ActiveState, TrackedPid};
@@ -81,7 +82,7 @@ enum Role {
 }
 
 impl Manager {
-    pub(super) fn set_timer(&mut self, i: usize, duration: Option<Duration>) {
+    pub(super) fn set_timer(&mut self, i: UnitId, duration: Option<Duration>) {
         if let Some(at) = self.units[i].svc.timer.take() {
             self.events.cancel_deadline(at, state_timer(i));
         }
@@ -92,7 +93,7 @@ impl Manager {
         }
     }
 
-    pub(super) fn reset_watchdog(&mut self, i: usize) {
+    pub(super) fn reset_watchdog(&mut self, i: UnitId) {
         if let Some(at) = self.units[i].svc.watchdog_timer.take() {
             self.events.cancel_deadline(at, watchdog_timer(i));
         }
@@ -103,13 +104,13 @@ impl Manager {
         }
     }
 
-    fn stop_watchdog(&mut self, i: usize) {
+    fn stop_watchdog(&mut self, i: UnitId) {
         if let Some(at) = self.units[i].svc.watchdog_timer.take() {
             self.events.cancel_deadline(at, watchdog_timer(i));
         }
     }
 
-    pub(super) fn set_state(&mut self, i: usize, new: SubState) {
+    pub(super) fn set_state(&mut self, i: UnitId, new: SubState) {
         let old_sub = self.units[i].svc.state;
         let old = old_sub.active_state();
         self.units[i].svc.state = new;
@@ -155,7 +156,7 @@ impl Manager {
     /// How the manager names a unit in its "Starting …"/"Started …" lines: unit.c's
     /// `unit_status_string()` with the combined format Debian's systemd 252 is built with
     /// (`nginx.service - A high performance web server`), the bare name without a description.
-    pub(super) fn description(&self, i: usize) -> String {
+    pub(super) fn description(&self, i: UnitId) -> String {
         let u = &self.units[i];
         let desc = &u.config.unit.description;
         if desc.is_empty() || *desc == u.config.id {
@@ -166,13 +167,13 @@ impl Manager {
     }
 
     /// A line of systemd's `log_unit_*()`: the unit's name leads the message.
-    pub(super) fn unit_log(&mut self, i: usize, message: &str) {
+    pub(super) fn unit_log(&mut self, i: UnitId, message: &str) {
         let id = self.units[i].config.id.clone();
         self.log_unit(&id, &format!("{id}: {message}"));
     }
 
     /// A status line of a job or unit state (`Started …`, `Listening on …`): no prefix.
-    pub(super) fn log(&mut self, i: usize, message: &str) {
+    pub(super) fn log(&mut self, i: UnitId, message: &str) {
         let id = self.units[i].config.id.clone();
         self.log_unit(&id, message);
     }
@@ -183,7 +184,7 @@ impl Manager {
     /// [`Manager::record_spawned`]). Returns whether execve() succeeded.
     fn spawn_command(
         &mut self,
-        i: usize,
+        i: UnitId,
         kind: ExecKind,
         idx: usize,
         role: Role,
@@ -299,7 +300,7 @@ impl Manager {
     /// A command's process exists and has not run yet: it becomes the unit's main or control
     /// process, and the state is saved, so that a manager killed from now on leaves a state
     /// that names it (and one killed before leaves a child that never runs).
-    fn record_spawned(&mut self, i: usize, kind: ExecKind, idx: usize, role: Role, pid: i32) {
+    fn record_spawned(&mut self, i: UnitId, kind: ExecKind, idx: usize, role: Role, pid: i32) {
         let tracked = TrackedPid::of(pid);
         let started = now_stamp().0;
         let svc = &mut self.units[i].svc;
@@ -330,7 +331,7 @@ impl Manager {
     }
 
     /// Run a command as the control process; a failure to spawn is its exit.
-    fn run_control(&mut self, i: usize, kind: ExecKind, idx: usize) {
+    fn run_control(&mut self, i: UnitId, kind: ExecKind, idx: usize) {
         self.units[i].svc.control = Some((kind, idx));
         match self.spawn_command(i, kind, idx, Role::Control) {
             Ok(_) => {}
@@ -351,7 +352,7 @@ impl Manager {
     }
 
     /// Run ExecStart= command `idx` as the main process; true once it exec'd.
-    fn run_main(&mut self, i: usize, idx: usize) -> bool {
+    fn run_main(&mut self, i: UnitId, idx: usize) -> bool {
         self.units[i].svc.main_command = idx;
         match self.spawn_command(i, ExecKind::Start, idx, Role::Main) {
             Ok(exec_ok) => exec_ok,
@@ -371,7 +372,7 @@ impl Manager {
         }
     }
 
-    fn exec_context_call<T>(&self, i: usize, f: impl FnOnce(&ExecContext) -> T) -> T {
+    fn exec_context_call<T>(&self, i: UnitId, f: impl FnOnce(&ExecContext) -> T) -> T {
         let notify_path = self.ctx.notify_socket();
         let u = &self.units[i];
         let ctx = ExecContext {
@@ -392,7 +393,7 @@ impl Manager {
 
     /// service.c's `service_start()` (and socket.c's `socket_start()`). False when the start
     /// limit, or a socket's service, refuses it.
-    pub(super) fn service_start(&mut self, i: usize) -> bool {
+    pub(super) fn service_start(&mut self, i: UnitId) -> bool {
         if !self.socket_may_start(i) {
             return false;
         }
@@ -469,7 +470,7 @@ impl Manager {
     /// false when the unit has none, and the caller moves on.
     fn run_commands(
         &mut self,
-        i: usize,
+        i: UnitId,
         kind: ExecKind,
         state: SubState,
         timeout: Option<Duration>,
@@ -483,14 +484,14 @@ impl Manager {
         true
     }
 
-    fn enter_start_pre(&mut self, i: usize) {
+    fn enter_start_pre(&mut self, i: UnitId) {
         let timeout = self.units[i].settings.timeout_start;
         if !self.run_commands(i, ExecKind::StartPre, SubState::StartPre, timeout) {
             self.enter_start(i);
         }
     }
 
-    fn enter_start(&mut self, i: usize) {
+    fn enter_start(&mut self, i: UnitId) {
         if self.units[i].config.unit_type == UnitType::Socket {
             // socket_enter_start_chown(): open the listeners, then on to ExecStartPost=.
             if self.socket_open(i) {
@@ -528,7 +529,7 @@ impl Manager {
         }
     }
 
-    pub(super) fn enter_start_post(&mut self, i: usize) {
+    pub(super) fn enter_start_post(&mut self, i: UnitId) {
         self.reset_watchdog(i);
         let timeout = self.units[i].settings.timeout_start;
         if !self.run_commands(i, ExecKind::StartPost, SubState::StartPost, timeout) {
@@ -538,7 +539,7 @@ impl Manager {
 
     /// The main or control process has not been seen to exit: a child of ours until we reaped
     /// it (its exit status is still to be recorded), an adopted one while it lives.
-    fn main_pending(&self, i: usize) -> bool {
+    fn main_pending(&self, i: UnitId) -> bool {
         let svc = &self.units[i].svc;
         svc.main_pid
             .is_some_and(|p| !svc.main_pid_alien || p.is_alive())
@@ -546,13 +547,13 @@ impl Manager {
 
     /// Like [`Manager::main_pending`]: our child until reaped; a control process adopted from a
     /// manager that died (not our child) while it lives.
-    fn control_pending(&self, i: usize) -> bool {
+    fn control_pending(&self, i: UnitId) -> bool {
         self.units[i].svc.control_pid.is_some_and(|p| {
             p.is_alive() || crate::sys::proc::stat(p.pid).is_some_and(|s| s.ppid == self.my_pid)
         })
     }
 
-    fn has_processes(&self, i: usize) -> bool {
+    fn has_processes(&self, i: UnitId) -> bool {
         let svc = &self.units[i].svc;
         let known: Vec<i32> = svc
             .main_pid
@@ -566,7 +567,7 @@ impl Manager {
             .is_empty()
     }
 
-    pub(super) fn enter_running(&mut self, i: usize, f: ServiceResult) {
+    pub(super) fn enter_running(&mut self, i: UnitId, f: ServiceResult) {
         if self.units[i].svc.result == ServiceResult::Success {
             self.units[i].svc.result = f;
         }
@@ -624,7 +625,7 @@ impl Manager {
         }
     }
 
-    pub(super) fn service_stop(&mut self, i: usize) {
+    pub(super) fn service_stop(&mut self, i: UnitId) {
         self.units[i].svc.forbid_restart = true;
         match self.units[i].svc.state {
             SubState::AutoRestart => {
@@ -674,14 +675,14 @@ impl Manager {
     }
 
     pub(super) fn all_stopped(&self) -> bool {
-        self.units.iter().all(|u| {
-            matches!(u.svc.state, SubState::Dead | SubState::Failed)
-                && u.svc.control_pid.is_none()
-                && u.job.is_none()
-        })
+        self.jobs.is_empty()
+            && self.units.values().all(|u| {
+                matches!(u.svc.state, SubState::Dead | SubState::Failed)
+                    && u.svc.control_pid.is_none()
+            })
     }
 
-    pub(super) fn service_reload(&mut self, i: usize) {
+    pub(super) fn service_reload(&mut self, i: UnitId) {
         self.units[i].svc.reload_result = ServiceResult::Success;
         let desc = self.description(i);
         self.log(i, &format!("Reloading {desc}..."));
@@ -705,13 +706,13 @@ impl Manager {
     }
 
     /// The stop of a running socket that failed with `result` (socket_enter_stop_pre()).
-    pub(super) fn socket_stop_with(&mut self, i: usize, result: ServiceResult) {
+    pub(super) fn socket_stop_with(&mut self, i: UnitId, result: ServiceResult) {
         self.units[i].svc.forbid_restart = true;
         self.enter_stop(i, result);
     }
 
     /// ExecStop= (a socket's ExecStopPre=) then the stop signals.
-    fn enter_stop(&mut self, i: usize, f: ServiceResult) {
+    fn enter_stop(&mut self, i: UnitId, f: ServiceResult) {
         if self.units[i].svc.result == ServiceResult::Success {
             self.units[i].svc.result = f;
         }
@@ -726,7 +727,7 @@ impl Manager {
         }
     }
 
-    fn enter_stop_post(&mut self, i: usize, f: ServiceResult) {
+    fn enter_stop_post(&mut self, i: UnitId, f: ServiceResult) {
         if self.units[i].svc.result == ServiceResult::Success {
             self.units[i].svc.result = f;
         }
@@ -738,7 +739,7 @@ impl Manager {
     }
 
     /// Signal the unit's processes as `state` says; returns whether anything is left to wait for.
-    fn kill_for_state(&mut self, i: usize, state: SubState) -> bool {
+    fn kill_for_state(&mut self, i: UnitId, state: SubState) -> bool {
         let s = &self.units[i].settings;
         let signal = match state {
             SubState::StopWatchdog | SubState::FinalWatchdog => s.watchdog_signal,
@@ -803,7 +804,7 @@ impl Manager {
         self.main_pending(i) || self.control_pending(i) || (cgroup_mode && self.has_processes(i))
     }
 
-    fn enter_signal(&mut self, i: usize, state: SubState, f: ServiceResult) {
+    fn enter_signal(&mut self, i: UnitId, state: SubState, f: ServiceResult) {
         if self.units[i].svc.result == ServiceResult::Success {
             self.units[i].svc.result = f;
         }
@@ -838,7 +839,7 @@ impl Manager {
         }
     }
 
-    fn enter_dead(&mut self, i: usize, f: ServiceResult, allow_restart: bool) {
+    fn enter_dead(&mut self, i: UnitId, f: ServiceResult, allow_restart: bool) {
         if self.units[i].svc.result == ServiceResult::Success {
             self.units[i].svc.result = f;
         }
@@ -865,10 +866,7 @@ impl Manager {
         }
         // job.c's "Failed to start …" is the done message of a start job: a service that dies
         // after it started, with no job, gets none.
-        let starting = self.units[i]
-            .job
-            .as_ref()
-            .is_some_and(|j| j.kind == JobKind::Start);
+        let starting = self.jobs.get(i).is_some_and(|j| j.kind == JobKind::Start);
         self.exec_context_call(i, |ctx| exec_env::remove_runtime_directories(ctx, restart));
         if let Some(path) = &self.units[i].settings.pid_file {
             super::pidfile::remove_pid_file(path);
@@ -928,7 +926,7 @@ impl Manager {
         }
     }
 
-    fn restart_now(&mut self, i: usize) {
+    fn restart_now(&mut self, i: UnitId) {
         self.units[i].svc.n_restarts += 1;
         let n = self.units[i].svc.n_restarts;
         self.unit_log(
@@ -938,12 +936,12 @@ impl Manager {
         let desc = self.description(i);
         self.log(i, &format!("Stopped {desc}."));
         self.set_state(i, SubState::Dead);
-        if !self.service_start(i) && self.units[i].job.is_some() {
+        if !self.service_start(i) && self.jobs.has_job(i) {
             self.finish_job(i, "failed");
         }
     }
 
-    fn record_run(&mut self, i: usize, kind: ExecKind, idx: usize, exit: ExitInfo) {
+    fn record_run(&mut self, i: UnitId, kind: ExecKind, idx: usize, exit: ExitInfo) {
         let runs = self.units[i].svc.exec_runs.entry(kind).or_default();
         if runs.len() <= idx {
             runs.resize(idx + 1, ExecRun::default());
@@ -955,7 +953,7 @@ impl Manager {
     }
 
     pub(super) fn on_process_exit(&mut self, pid: i32, exit: ExitInfo) {
-        let found = self.units.iter().enumerate().find_map(|(i, u)| {
+        let found = self.units.iter().find_map(|(i, u)| {
             if u.svc.main_pid.is_some_and(|p| p.pid == pid) {
                 Some((i, true))
             } else if u.svc.control_pid.is_some_and(|p| p.pid == pid) {
@@ -972,7 +970,7 @@ impl Manager {
     }
 
     /// The main process of unit `i` ended with `exit`.
-    pub(super) fn main_process_gone(&mut self, i: usize, exit: ExitInfo) {
+    pub(super) fn main_process_gone(&mut self, i: UnitId, exit: ExitInfo) {
         // service_sigchld_event(): a daemon may move to a new PID (nginx's binary upgrade)
         // as long as it rewrote its PID file before the old one exited.
         if self.load_pid_file(i) {
@@ -989,7 +987,7 @@ impl Manager {
         self.main_exited(i, exit);
     }
 
-    fn main_exited(&mut self, i: usize, exit: ExitInfo) {
+    fn main_exited(&mut self, i: UnitId, exit: ExitInfo) {
         let svc = &mut self.units[i].svc;
         svc.main_pid = None;
         svc.last_main_exit = Some(exit);
@@ -1064,7 +1062,7 @@ impl Manager {
     }
 
     /// A forking daemon whose guessed main process was an intermediate fork: guess again.
-    fn reguess_forking_main(&mut self, i: usize) -> bool {
+    fn reguess_forking_main(&mut self, i: UnitId) -> bool {
         let s = &self.units[i].settings;
         if s.kind != ServiceType::Forking || s.pid_file.is_some() || !s.guess_main_pid {
             return false;
@@ -1072,7 +1070,7 @@ impl Manager {
         self.guess_main_pid(i)
     }
 
-    pub(super) fn control_exited(&mut self, i: usize, exit: ExitInfo) {
+    pub(super) fn control_exited(&mut self, i: UnitId, exit: ExitInfo) {
         let Some((kind, idx)) = self.units[i].svc.control.take() else {
             self.units[i].svc.control_pid = None;
             return;
@@ -1160,7 +1158,7 @@ impl Manager {
 
     /// The parent of a Type=forking service exited cleanly: the daemon is named by its PID
     /// file (waited for if it is not there yet) or guessed, and the start goes on.
-    pub(super) fn forking_parent_done(&mut self, i: usize) {
+    pub(super) fn forking_parent_done(&mut self, i: UnitId) {
         if self.units[i].settings.pid_file.is_some() {
             if !self.load_pid_file(i) {
                 self.watch_pid_file(i);
@@ -1178,7 +1176,7 @@ impl Manager {
     /// systemd's GuessMainPID=: the one process of the unit that was reparented to us, or,
     /// for a unit adopted from a manager that died, to whoever reaped its orphans then: the one
     /// process of the unit, other than its control process, whose parent is not the unit's.
-    fn guess_main_pid(&mut self, i: usize) -> bool {
+    fn guess_main_pid(&mut self, i: UnitId) -> bool {
         let svc = &self.units[i].svc;
         let control = svc.control_pid.map(|p| p.pid);
         let pids = super::process::unit_processes(&svc.invocation_id, &svc.session_ids(), &[]);
@@ -1199,7 +1197,7 @@ impl Manager {
         }
     }
 
-    pub(super) fn set_main_pid(&mut self, i: usize, pid: i32) {
+    pub(super) fn set_main_pid(&mut self, i: UnitId, pid: i32) {
         let alien = !descends_from(pid, self.my_pid);
         let svc = &mut self.units[i].svc;
         svc.main_pid = TrackedPid::of(pid);
@@ -1214,7 +1212,7 @@ impl Manager {
         }
     }
 
-    pub(super) fn watch_pidfd(&mut self, i: usize, pid: i32) {
+    pub(super) fn watch_pidfd(&mut self, i: UnitId, pid: i32) {
         // SAFETY: pidfd_open(2) with plain integers; the result is a new fd we own.
         let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
         if fd < 0 {
@@ -1228,7 +1226,7 @@ impl Manager {
         }
     }
 
-    fn unwatch_pidfd(&mut self, i: usize) {
+    fn unwatch_pidfd(&mut self, i: UnitId) {
         let ids: Vec<u64> = self
             .pidfds
             .iter()
@@ -1249,6 +1247,9 @@ impl Manager {
             return;
         };
         self.events.unwatch(fd.as_fd());
+        if !self.units.contains(i) {
+            return;
+        }
         let svc = &self.units[i].svc;
         let is_main = svc.main_pid.is_some_and(|p| p.pid == pid);
         // A control process adopted from a manager that died: not our child either.
@@ -1268,7 +1269,7 @@ impl Manager {
 
     /// After children died: units waiting for their processes to be gone move on.
     pub(super) fn check_emptied_units(&mut self) {
-        for i in 0..self.units.len() {
+        for i in self.units.ids() {
             if self.units[i].svc.control_pid.is_some() && !self.control_pending(i) {
                 // An adopted control process ended and its pidfd said nothing (it was gone
                 // before the watch began): its exit is delivered here, status unknown.
@@ -1308,15 +1309,17 @@ impl Manager {
     }
 
     pub(super) fn on_deadline(&mut self, t: u64) {
-        let i = (t >> 1) as usize;
-        if i >= self.units.len() {
+        // A deadline of a unit collected since is nobody's.
+        let Some((i, watchdog)) =
+            super::daemon::unit_timer(t).filter(|(i, _)| self.units.contains(*i))
+        else {
             return;
-        }
-        if t & 1 == 0 && self.on_timer_deadline(i) {
+        };
+        if !watchdog && self.on_timer_deadline(i) {
             return;
         }
         let now = Instant::now();
-        if t & 1 == 1 {
+        if watchdog {
             if self.units[i].svc.watchdog_timer.is_some_and(|at| at <= now) {
                 self.units[i].svc.watchdog_timer = None;
                 self.unit_log(i, "Watchdog timeout!");
@@ -1393,7 +1396,7 @@ impl Manager {
 
     /// Does `pid` belong to unit `i` by marks no other process can fake: it runs in a session one
     /// of the unit's commands created, or descends from its main or control process.
-    pub(super) fn owns_process(&self, i: usize, pid: i32) -> bool {
+    pub(super) fn owns_process(&self, i: UnitId, pid: i32) -> bool {
         let svc = &self.units[i].svc;
         if crate::sys::proc::stat(pid).is_some_and(|s| svc.session_ids().contains(&s.session)) {
             return true;
@@ -1406,7 +1409,7 @@ impl Manager {
 
     /// The unit `pid` belongs to: a main or control process of one, or a process of one
     /// still running (its child, or in its session).
-    pub(super) fn unit_of_process(&self, pid: i32) -> Option<usize> {
+    pub(super) fn unit_of_process(&self, pid: i32) -> Option<UnitId> {
         if pid <= 0 {
             return None;
         }
@@ -1414,9 +1417,10 @@ impl Manager {
             |p: &Option<crate::ipc::saved_state::TrackedPid>| p.is_some_and(|p| p.pid == pid);
         self.units
             .iter()
-            .position(|u| named(&u.svc.main_pid) || named(&u.svc.control_pid))
+            .find(|(_, u)| named(&u.svc.main_pid) || named(&u.svc.control_pid))
+            .map(|(i, _)| i)
             .or_else(|| {
-                (0..self.units.len()).find(|&i| {
+                self.units.ids().into_iter().find(|&i| {
                     !matches!(self.units[i].svc.state, SubState::Dead | SubState::Failed)
                         && self.owns_process(i, pid)
                 })
@@ -1424,9 +1428,9 @@ impl Manager {
     }
 
     /// Which unit a notification from `pid` belongs to, and whether NotifyAccess= lets it in.
-    fn notification_unit(&mut self, pid: i32) -> Option<usize> {
+    fn notification_unit(&mut self, pid: i32) -> Option<UnitId> {
         let mut owner = None;
-        for (i, u) in self.units.iter().enumerate() {
+        for (i, u) in self.units.iter() {
             if u.svc.main_pid.is_some_and(|p| p.pid == pid) {
                 owner = Some((i, Role::Main));
                 break;
@@ -1500,7 +1504,12 @@ impl Manager {
         }
     }
 
-    fn apply_notification(&mut self, i: usize, m: &super::notify::NotifyMessage, privileged: bool) {
+    fn apply_notification(
+        &mut self,
+        i: UnitId,
+        m: &super::notify::NotifyMessage,
+        privileged: bool,
+    ) {
         if let Some(pid) = m.main_pid {
             // service_notify_message(): only root may point MAINPID= outside the service.
             let allowed = privileged || self.owns_process(i, pid);
@@ -1624,8 +1633,8 @@ impl Manager {
     }
 
     pub(super) fn reset_failed(&mut self, names: &[String]) -> Reply {
-        let indices: Vec<usize> = if names.is_empty() {
-            (0..self.units.len()).collect()
+        let indices: Vec<UnitId> = if names.is_empty() {
+            self.units.ids().into_iter().collect()
         } else {
             let mut v = Vec::new();
             for name in names {

@@ -448,7 +448,7 @@ fn environment(
     }
     if let Some(remote) = ctx.remote {
         // service_spawn_internal(): a v4-mapped peer as plain IPv4.
-        let ip = super::socket::unmapped(remote.ip());
+        let ip = super::socket::ports::unmapped(remote.ip());
         env.set("REMOTE_ADDR", &ip.to_string());
         env.set("REMOTE_PORT", &remote.port().to_string());
     }

@@ -10,6 +10,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use super::daemon::{token, Manager, KIND_FDSTORE};
 use super::notify::NotifyMessage;
 use super::service::SubState;
+use super::table::UnitId;
 
 /// One stored fd, with its name and the token its hangup watch wakes under.
 #[derive(Debug)]
@@ -43,7 +44,7 @@ fn valid_name(name: &str) -> bool {
 
 impl Manager {
     /// `service_notify_message()`'s part about fds sent along with a notification.
-    pub(super) fn receive_notified_fds(&mut self, i: usize, fds: Vec<OwnedFd>, m: &NotifyMessage) {
+    pub(super) fn receive_notified_fds(&mut self, i: UnitId, fds: Vec<OwnedFd>, m: &NotifyMessage) {
         if m.fdstore_remove {
             if !m.fd_name.as_deref().is_some_and(valid_name) {
                 self.unit_log(
@@ -112,7 +113,7 @@ impl Manager {
 
     /// A stored fd's other end hung up: it is of no use any more.
     pub(super) fn on_stored_fd_hangup(&mut self, id: u64) {
-        for i in 0..self.units.len() {
+        for i in self.units.ids() {
             if let Some(k) = self.units[i]
                 .fd_store
                 .iter()
@@ -126,7 +127,7 @@ impl Manager {
     }
 
     /// Copies of the stored fds with their names, for the main process.
-    pub(super) fn stored_fds(&self, i: usize) -> Vec<(OwnedFd, String)> {
+    pub(super) fn stored_fds(&self, i: UnitId) -> Vec<(OwnedFd, String)> {
         self.units[i]
             .fd_store
             .iter()
@@ -136,10 +137,10 @@ impl Manager {
 
     /// `service_release_fd_store()` once the service is down for good: not restarting, nothing
     /// queued for it.
-    pub(super) fn release_fd_store_when_done(&mut self, i: usize) {
+    pub(super) fn release_fd_store_when_done(&mut self, i: UnitId) {
         let u = &self.units[i];
         if u.fd_store.is_empty()
-            || u.job.is_some()
+            || self.jobs.has_job(i)
             || !matches!(u.svc.state, SubState::Dead | SubState::Failed)
         {
             return;

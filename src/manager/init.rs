@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::daemon::Manager;
 use super::event::after;
-use super::job::JobKind;
+use super::jobs::JobKind;
 use crate::ipc::protocol::JobMode;
 use crate::unit::name::UnitName;
 
@@ -96,7 +96,7 @@ impl Manager {
             let Some(i) = self.loaded_index(&unit) else {
                 continue;
             };
-            if self.units[i].is_loaded() && self.is_inactive(i) && self.units[i].job.is_none() {
+            if self.units[i].is_loaded() && self.is_inactive(i) && !self.jobs.has_job(i) {
                 let stamp = super::unit::now_stamp();
                 let u = &mut self.units[i];
                 u.svc.state = super::service::SubState::Running;

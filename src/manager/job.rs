@@ -7,37 +7,18 @@
 //! ordered after it, so stopping runs in reverse); a start that fails fails the start jobs of
 //! the units that require it (`Dependency failed for …`), which starts their OnFailure= units.
 //! After each round of jobs, units bound to a unit that is down stop and upheld units start.
-//! The transactions that queue jobs are in `transaction.rs`.
+//! The transactions that queue jobs are built in `jobs/transaction.rs` and put into effect in
+//! `enqueue.rs`; job types and their merging are in `jobs/mod.rs`.
 
 use super::daemon::Manager;
+use super::jobs::JobKind;
 use super::service::SubState;
+use super::table::UnitId;
 use crate::ipc::protocol::{JobMode, JobOutcome, JobVerb, Reply};
 use crate::ipc::saved_state::ActiveState;
 use crate::unit::condition;
-use crate::unit::model::{Dependency, ExecKind, LoadState};
+use crate::unit::model::{Dependency, LoadState};
 use crate::unit::name::{UnitName, UnitType};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    Start,
-    /// Requisite=: succeed only if the unit is already active.
-    VerifyActive,
-    Stop,
-    Restart,
-    Reload,
-}
-
-impl JobKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobKind::Start => "start",
-            JobKind::VerifyActive => "verify-active",
-            JobKind::Stop => "stop",
-            JobKind::Restart => "restart",
-            JobKind::Reload => "reload",
-        }
-    }
-}
 
 /// What the checks before a start decided.
 enum StartGate {
@@ -46,33 +27,18 @@ enum StartGate {
     AssertFailed,
 }
 
-#[derive(Debug)]
-pub struct Job {
-    /// systemd's job number, as `list-jobs` shows it.
-    pub id: u32,
-    pub kind: JobKind,
-    /// `--job-mode=ignore-dependencies`: runs without waiting for ordering.
-    pub ignore_order: bool,
-    /// The unit has acted on the job; it finishes with the unit's next settled state.
-    pub running: bool,
-    /// (client, slot in that client's reply).
-    pub waiters: Vec<(u64, usize)>,
-}
-
 /// The D-Bus error systemd answers before a job is queued, with systemctl's exit code: a unit
 /// that cannot be loaded may still be stopped.
 fn refusal(unit: &str, load_state: LoadState, verb: JobVerb) -> Option<(String, u8)> {
     if verb == JobVerb::Stop {
         return None;
     }
-    super::transaction::load_refusal(unit, load_state)
+    super::jobs::transaction::load_refusal(unit, load_state)
 }
 
 impl Manager {
-    pub(super) fn can_reload(&self, i: usize) -> bool {
-        let u = &self.units[i];
-        !u.config.exec_commands(ExecKind::Reload).is_empty()
-            || u.settings.kind == super::service::ServiceType::NotifyReload
+    pub(super) fn can_reload(&self, i: UnitId) -> bool {
+        self.units[i].can_reload()
     }
 
     /// Queue the jobs of one request. Returns the reply when nothing needs waiting for.
@@ -208,17 +174,12 @@ impl Manager {
         None
     }
 
-    pub(super) fn next_job_id(&mut self) -> u32 {
-        self.last_job_id += 1;
-        self.last_job_id
-    }
-
     /// Queue a transaction nobody waits for (boot, OnFailure=, BindsTo=, Upholds=): a refusal
     /// is logged on the unit that asked.
     pub(super) fn queue_internal(
         &mut self,
-        asking: usize,
-        target: usize,
+        asking: UnitId,
+        target: UnitId,
         kind: JobKind,
         mode: JobMode,
     ) {
@@ -233,16 +194,16 @@ impl Manager {
         }
     }
 
-    pub(super) fn cancel_job(&mut self, i: usize, result: &str) {
-        if self.units[i].job.is_some() {
+    pub(super) fn cancel_job(&mut self, i: UnitId, result: &str) {
+        if self.jobs.has_job(i) {
             self.finish_job(i, result);
         }
     }
 
     /// End unit `i`'s job with `result` and tell whoever waits; a start that did not succeed
     /// fails the start jobs of the units that require this one (`job_fail_dependencies()`).
-    pub(super) fn finish_job(&mut self, i: usize, result: &str) {
-        let Some(job) = self.units[i].job.take() else {
+    pub(super) fn finish_job(&mut self, i: UnitId, result: &str) {
+        let Some(job) = self.jobs.remove(i) else {
             return;
         };
         self.dirty = true;
@@ -291,7 +252,7 @@ impl Manager {
             );
             self.start_on_failure(i);
         }
-        let mut failing: Vec<usize> = Vec::new();
+        let mut failing: Vec<UnitId> = Vec::new();
         // job_install() cancels a replaced job without failing what depends on it.
         if starting && !matches!(result, "done" | "canceled") {
             for dep in [
@@ -307,9 +268,9 @@ impl Manager {
             failing.extend(self.dependents(i, Dependency::Requisite));
         }
         for k in failing {
-            let waits_to_start = self.units[k]
-                .job
-                .as_ref()
+            let waits_to_start = self
+                .jobs
+                .get(k)
                 .is_some_and(|j| matches!(j.kind, JobKind::Start | JobKind::VerifyActive));
             if waits_to_start {
                 self.finish_job(k, "dependency");
@@ -323,11 +284,7 @@ impl Manager {
 
     /// A client went away: its jobs go on, nobody hears of them.
     pub(super) fn forget_waiter(&mut self, client: u64) {
-        for u in &mut self.units {
-            if let Some(job) = u.job.as_mut() {
-                job.waiters.retain(|(c, _)| *c != client);
-            }
-        }
+        self.jobs.forget_waiter(client);
     }
 
     /// Run every job whose unit can act on it now and whose ordering allows it.
@@ -336,11 +293,10 @@ impl Manager {
         // start half); passes go on until nothing moves. Each pass that moves runs or ends a
         // job, and a job moves at most twice (a restart's halves) plus its dependents' waits,
         // so the bound is only a guard against a bug looping forever.
-        for _ in 0..=4 * (self.units.len() + 1) {
+        for _ in 0..=4 * (self.units.slots() + 1) {
             let mut progressed = false;
             for i in self.run_queue() {
-                if self.units[i].job.as_ref().is_some_and(|j| !j.running) && self.job_is_runnable(i)
-                {
+                if self.jobs.get(i).is_some_and(|j| !j.running) && self.job_is_runnable(i) {
                     progressed |= self.try_run_job(i);
                 }
             }
@@ -349,10 +305,10 @@ impl Manager {
             }
             // Once the queue has settled, as systemd's stop-when-bound and start-when-upheld
             // queues do; what they queue runs in the next pass rather than at the next wake.
-            let queued = self.last_job_id;
+            let queued = self.jobs.last_id();
             self.stop_units_bound_to_inactive();
             self.check_upholds();
-            if self.last_job_id == queued && !self.break_job_deadlock() {
+            if self.jobs.last_id() == queued && !self.break_job_deadlock() {
                 break;
             }
         }
@@ -363,11 +319,7 @@ impl Manager {
     /// units put in a cycle after boot). The first in run-queue order runs without its
     /// ordering, so the shutdown goes on instead of hanging.
     fn break_job_deadlock(&mut self) -> bool {
-        if self
-            .units
-            .iter()
-            .any(|u| u.job.as_ref().is_some_and(|j| j.running))
-        {
+        if self.jobs.iter().any(|(_, j)| j.running) {
             return false;
         }
         let queue = self.run_queue();
@@ -377,7 +329,7 @@ impl Manager {
         if queue.iter().any(|&k| self.job_is_runnable(k)) {
             return false;
         }
-        let Some(kind) = self.units[i].job.as_ref().map(|j| j.kind) else {
+        let Some(kind) = self.jobs.get(i).map(|j| j.kind) else {
             return false;
         };
         let id = self.units[i].config.id.clone();
@@ -388,7 +340,7 @@ impl Manager {
                 kind.as_str()
             ),
         );
-        if let Some(job) = self.units[i].job.as_mut() {
+        if let Some(job) = self.jobs.get_mut(i) {
             job.ignore_order = true;
         }
         true
@@ -398,9 +350,12 @@ impl Manager {
     /// (`unit_compare_priority()`: unit types from the end of the type list first, then by
     /// name). Jobs that no ordering separates run in this order, which decides, for example,
     /// whether a Requisite= without After= is checked before the unit starts.
-    fn run_queue(&self) -> Vec<usize> {
-        let mut queue: Vec<usize> = (0..self.units.len())
-            .filter(|&i| self.units[i].job.as_ref().is_some_and(|j| !j.running))
+    fn run_queue(&self) -> Vec<UnitId> {
+        let mut queue: Vec<UnitId> = self
+            .units
+            .ids()
+            .into_iter()
+            .filter(|&i| self.jobs.get(i).is_some_and(|j| !j.running))
             .collect();
         queue.sort_by(|&a, &b| {
             let (a, b) = (&self.units[a].config, &self.units[b].config);
@@ -412,10 +367,8 @@ impl Manager {
     /// job.c's `job_is_runnable()` with `job_compare()`: a job other than a stop waits for
     /// every job of a unit ordered before it; any job waits for the stop of a unit ordered
     /// after it.
-    fn job_is_runnable(&mut self, i: usize) -> bool {
-        let Some((kind, ignore_order)) =
-            self.units[i].job.as_ref().map(|j| (j.kind, j.ignore_order))
-        else {
+    fn job_is_runnable(&mut self, i: UnitId) -> bool {
+        let Some((kind, ignore_order)) = self.jobs.get(i).map(|j| (j.kind, j.ignore_order)) else {
             return false;
         };
         if ignore_order {
@@ -423,12 +376,9 @@ impl Manager {
         }
         let (before_me, after_me) = {
             let o = self.ordering();
-            (
-                o.before_me.get(i).cloned().unwrap_or_default(),
-                o.after_me.get(i).cloned().unwrap_or_default(),
-            )
+            (o.before(i).to_vec(), o.after(i).to_vec())
         };
-        let job_of = |k: usize| self.units[k].job.as_ref().filter(|j| !j.ignore_order);
+        let job_of = |k: UnitId| self.jobs.get(k).filter(|j| !j.ignore_order);
         if kind != JobKind::Stop && before_me.iter().any(|&k| job_of(k).is_some()) {
             return false;
         }
@@ -440,7 +390,7 @@ impl Manager {
     /// `unit_check_uphold()`: an active unit starts the units it Upholds= whenever they are
     /// down and have no job.
     fn check_upholds(&mut self) {
-        for i in 0..self.units.len() {
+        for i in self.units.ids() {
             if self.units[i]
                 .config
                 .unit
@@ -453,7 +403,7 @@ impl Manager {
             for (_, k) in self.dependency_units(i, Dependency::Upholds) {
                 let Some(k) = k else { continue };
                 // systemd logs this at debug level only.
-                if self.units[k].job.is_none() && self.is_inactive(k) && !self.shutting_down {
+                if !self.jobs.has_job(k) && self.is_inactive(k) && !self.shutting_down {
                     self.queue_internal(i, k, JobKind::Start, JobMode::Replace);
                 }
             }
@@ -461,14 +411,14 @@ impl Manager {
     }
 
     /// Returns whether the job moved (ran or finished).
-    fn try_run_job(&mut self, i: usize) -> bool {
-        let Some(kind) = self.units[i].job.as_ref().map(|j| j.kind) else {
+    fn try_run_job(&mut self, i: UnitId) -> bool {
+        let Some(kind) = self.jobs.get(i).map(|j| j.kind) else {
             return false;
         };
         let state = self.units[i].active_state();
         let sub = self.units[i].svc.state;
         let set_running = |m: &mut Manager| {
-            if let Some(j) = m.units[i].job.as_mut() {
+            if let Some(j) = m.jobs.get_mut(i) {
                 j.running = true;
             }
         };
@@ -521,7 +471,7 @@ impl Manager {
                 ActiveState::Inactive | ActiveState::Failed => {
                     if kind == JobKind::Stop {
                         self.finish_job(i, "done");
-                    } else if let Some(j) = self.units[i].job.as_mut() {
+                    } else if let Some(j) = self.jobs.get_mut(i) {
                         j.kind = JobKind::Start;
                     }
                     true
@@ -555,7 +505,7 @@ impl Manager {
     /// unit.c's `unit_test_condition()` and `unit_test_assert()` before a start: an unmet
     /// condition skips the unit (it stays as it is, the job is done), an unmet assert fails the
     /// job. The results stay for `status` and `show`.
-    fn test_start_conditions(&mut self, i: usize) -> StartGate {
+    fn test_start_conditions(&mut self, i: UnitId) -> StartGate {
         let (conditions, asserts) = {
             let u = &self.units[i].config.unit;
             (u.conditions.clone(), u.asserts.clone())
@@ -599,13 +549,8 @@ impl Manager {
 
     /// `unit_verify_deps()`: a unit ordered after a unit it BindsTo= starts only if that one
     /// is active (it may have been skipped by a condition).
-    fn bound_units_active(&mut self, i: usize) -> bool {
-        let before_me = self
-            .ordering()
-            .before_me
-            .get(i)
-            .cloned()
-            .unwrap_or_default();
+    fn bound_units_active(&mut self, i: UnitId) -> bool {
+        let before_me = self.ordering().before(i).to_vec();
         let down = self
             .dependency_units(i, Dependency::BindsTo)
             .into_iter()
@@ -633,12 +578,12 @@ impl Manager {
     /// running job (a start that ended inactive, a stop that came back up).
     pub(super) fn job_on_state_change(
         &mut self,
-        i: usize,
+        i: UnitId,
         old: ActiveState,
         new: ActiveState,
     ) -> bool {
         use ActiveState::*;
-        let Some((kind, running)) = self.units[i].job.as_ref().map(|j| (j.kind, j.running)) else {
+        let Some((kind, running)) = self.jobs.get(i).map(|j| (j.kind, j.running)) else {
             return true;
         };
         if old == new || !running {
@@ -670,7 +615,7 @@ impl Manager {
             }
             JobKind::Restart => {
                 if matches!(new, Inactive | Failed) {
-                    if let Some(j) = self.units[i].job.as_mut() {
+                    if let Some(j) = self.jobs.get_mut(i) {
                         j.kind = JobKind::Start;
                         j.running = false;
                     }
@@ -695,7 +640,7 @@ impl Manager {
 
     /// Units without processes of their own (targets, slices) change state without running
     /// anything; services and sockets run the state machine of `engine.rs`.
-    pub(super) fn is_processless(&self, i: usize) -> bool {
+    pub(super) fn is_processless(&self, i: UnitId) -> bool {
         !matches!(
             self.units[i].config.unit_type,
             UnitType::Service | UnitType::Socket

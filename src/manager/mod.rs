@@ -4,9 +4,10 @@
 //! spawning (`spawn`, `credentials`, `limits`), processes (`process`), sd_notify (`notify`),
 //! PID files (`pidfile`), logs (`journal`, and journald's sockets in `syslog`), unit generators
 //! (`generators`) and the state that survives it (`state`, taken over by a manager started again in `coldplug`); the daemon
-//! itself (`daemon`) with its unit table (`unit`), job engine (`job`) and the service state
-//! machine (`service` for the model, `engine` for the transitions), the exec environment of a
-//! command (`exec_env`), transactions and the unit graph (`transaction`), what a unit's change of
+//! itself (`daemon`) with its unit table (`table` of `unit`s), job engine (`job`, running the
+//! jobs; `jobs` for job types, the unit graph and the transaction builder; `enqueue` putting a
+//! transaction into effect) and the service state machine (`service` for the model, `engine`
+//! for the transitions), the exec environment of a command (`exec_env`), what a unit's change of
 //! state sets off (`reactions`), the manager as PID 1 (`init`), and timer units (`timer`).
 
 mod clients;
@@ -14,12 +15,14 @@ mod coldplug;
 pub mod config;
 pub mod daemon;
 mod engine;
+mod enqueue;
 pub mod event;
 pub mod exec_env;
 mod fdstore;
 pub mod generators;
 pub mod init;
 mod job;
+mod jobs;
 pub mod notify;
 mod pidfile;
 pub mod process;
@@ -28,6 +31,6 @@ pub mod service;
 pub mod socket;
 pub mod spawn;
 pub mod syslog;
+mod table;
 mod timer;
-mod transaction;
 mod unit;

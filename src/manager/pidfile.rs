@@ -14,6 +14,7 @@ use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 
 use super::daemon::{token, Manager, KIND_PIDFILE};
 use super::service::SubState;
+use super::table::UnitId;
 use crate::sys::chase::{chase, ChaseFlags};
 
 /// What a PID file says, and whether the path to it can be trusted.
@@ -80,7 +81,7 @@ pub(super) fn remove_pid_file(path: &Path) {
 impl Manager {
     /// service_load_pid_file() and service_is_suitable_main_pid(): the main PID a PID file names,
     /// if it may be the unit's.
-    pub(super) fn load_pid_file(&mut self, i: usize) -> bool {
+    pub(super) fn load_pid_file(&mut self, i: UnitId) -> bool {
         let Some(path) = self.units[i].settings.pid_file.clone() else {
             return false;
         };
@@ -138,7 +139,7 @@ impl Manager {
     /// is the unit's if it runs as the file's owner, is no other unit's, and started since this
     /// start began. /proc's start times count on the boot clock, which runs ahead of the
     /// monotonic one by the time the machine was suspended.
-    fn started_since_start(&self, i: usize, pid: i32, owner: u32) -> bool {
+    fn started_since_start(&self, i: UnitId, pid: i32, owner: u32) -> bool {
         let begun = self.units[i].stamps.inactive_exit.1 + crate::sys::proc::suspended_usec();
         let owned = std::fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| m.uid() == owner);
         let anothers = self.unit_of_process(pid).is_some_and(|k| k != i);
@@ -150,7 +151,7 @@ impl Manager {
         owned && !anothers && since_start()
     }
 
-    pub(super) fn watch_pid_file(&mut self, i: usize) {
+    pub(super) fn watch_pid_file(&mut self, i: UnitId) {
         let Some(path) = self.units[i].settings.pid_file.clone() else {
             return;
         };
@@ -182,7 +183,7 @@ impl Manager {
         }
     }
 
-    pub(super) fn unwatch_pid_file(&mut self, i: usize) {
+    pub(super) fn unwatch_pid_file(&mut self, i: UnitId) {
         let ids: Vec<u64> = self
             .pidfile_watches
             .iter()
@@ -207,6 +208,9 @@ impl Manager {
         }) else {
             return;
         };
+        if !self.units.contains(i) {
+            return;
+        }
         if self.units[i].svc.state == SubState::Start && self.load_pid_file(i) {
             self.unwatch_pid_file(i);
             self.enter_start_post(i);

@@ -9,7 +9,8 @@
 //! variants at once.
 
 use super::daemon::Manager;
-use super::job::JobKind;
+use super::jobs::JobKind;
+use super::table::UnitId;
 use crate::ipc::protocol::{JobMode, ShutdownAction};
 use crate::ipc::saved_state::ActiveState;
 use crate::unit::model::Dependency;
@@ -18,7 +19,7 @@ impl Manager {
     /// `unexpected`: no job asked for the change (see `job_on_state_change()`).
     pub(super) fn unit_state_changed(
         &mut self,
-        i: usize,
+        i: UnitId,
         old: ActiveState,
         new: ActiveState,
         unexpected: bool,
@@ -55,13 +56,13 @@ impl Manager {
 
     /// A service changed state or lost its job: the sockets that trigger it look again
     /// (`unit_trigger_notify()`), and a service down for good lets its fd store go.
-    pub(super) fn service_changed(&mut self, i: usize) {
+    pub(super) fn service_changed(&mut self, i: UnitId) {
         self.socket_trigger_notify(i);
         self.release_fd_store_when_done(i);
     }
 
     /// `unit_start_on_failure()`: start the OnFailure= units with OnFailureJobMode=.
-    pub(super) fn start_on_failure(&mut self, i: usize) {
+    pub(super) fn start_on_failure(&mut self, i: UnitId) {
         let triggered = self.dependency_units(i, Dependency::OnFailure);
         if !triggered.is_empty() {
             self.unit_log(i, "Triggering OnFailure= dependencies.");
@@ -75,7 +76,7 @@ impl Manager {
     /// `retroactively_stop_dependencies()`: a unit that went down by itself (it crashed, exited,
     /// or a oneshot finished) takes down the units that BindsTo= it and those it PropagatesStopTo=.
     /// A stop asked for propagates through the transaction instead.
-    fn retroactively_stop_dependencies(&mut self, i: usize) {
+    fn retroactively_stop_dependencies(&mut self, i: UnitId) {
         let mut affected = self.dependents(i, Dependency::BindsTo);
         affected.extend(self.stop_propagation(i));
         for k in affected {
@@ -96,8 +97,8 @@ impl Manager {
         if self.shutting_down {
             return;
         }
-        for k in 0..self.units.len() {
-            if self.units[k].job.is_some()
+        for k in self.units.ids() {
+            if self.jobs.has_job(k)
                 || self.units[k].active_state() != ActiveState::Active
                 || self.units[k]
                     .config
@@ -111,7 +112,7 @@ impl Manager {
                 .dependency_units(k, Dependency::BindsTo)
                 .into_iter()
                 .filter_map(|(_, b)| b)
-                .any(|b| self.units[b].job.is_none() && self.is_inactive(b));
+                .any(|b| !self.jobs.has_job(b) && self.is_inactive(b));
             if bound_down {
                 self.queue_internal(k, k, JobKind::Stop, JobMode::Fail);
             }
@@ -119,7 +120,7 @@ impl Manager {
     }
 
     /// `…ActionExitStatus=` if set, else the main process's exit status when it exited.
-    fn action_exit_status(&self, i: usize, key: &str) -> Option<u8> {
+    fn action_exit_status(&self, i: UnitId, key: &str) -> Option<u8> {
         let configured = self.units[i]
             .config
             .raw
@@ -137,7 +138,7 @@ impl Manager {
     }
 
     /// emergency-action.c, for a manager whose machine is a container: every action ends it.
-    fn emergency_action(&mut self, i: usize, action: &str, exit_status: Option<u8>, what: &str) {
+    fn emergency_action(&mut self, i: UnitId, action: &str, exit_status: Option<u8>, what: &str) {
         let (kind, immediate) = match action {
             "none" | "" => return,
             "exit" => (ShutdownAction::Exit, false),

@@ -19,8 +19,9 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 use super::daemon::{state_timer, Manager};
-use super::job::JobKind;
+use super::jobs::JobKind;
 use super::service::SubState;
+use super::table::UnitId;
 use super::unit::{now_stamp, Stamp};
 use crate::ipc::protocol::{JobMode, TimerInfo};
 use crate::unit::model::{TimerSection, TypeSection};
@@ -172,14 +173,14 @@ fn touch_stamp(path: &std::path::Path, realtime: u64) -> Result<(), TimerError> 
 }
 
 impl Manager {
-    fn trigger_of(&mut self, i: usize) -> Option<usize> {
+    fn trigger_of(&mut self, i: UnitId) -> Option<UnitId> {
         let name = timer_section(&self.units[i].config)?.unit.clone()?;
         let name = UnitName::parse(&name).ok()?;
         self.loaded_index(&name)
     }
 
     /// unit_test_trigger_loaded(): a timer whose unit is not loaded refuses to start.
-    pub(super) fn timer_may_start(&mut self, i: usize) -> bool {
+    pub(super) fn timer_may_start(&mut self, i: UnitId) -> bool {
         if self.units[i].config.unit_type != UnitType::Timer {
             return true;
         }
@@ -201,7 +202,7 @@ impl Manager {
     /// The hook of `set_state()`: a timer that became active starts waiting, one that went
     /// down forgets its deadline; the timers that trigger unit `i` look again
     /// (timer_trigger_notify()).
-    pub(super) fn timer_state_changed(&mut self, i: usize, old: SubState, new: SubState) {
+    pub(super) fn timer_state_changed(&mut self, i: UnitId, old: SubState, new: SubState) {
         if old == new {
             return;
         }
@@ -223,7 +224,10 @@ impl Manager {
                 _ => {}
             }
         }
-        let timers: Vec<usize> = (0..self.units.len())
+        let timers: Vec<UnitId> = self
+            .units
+            .ids()
+            .into_iter()
             .filter(|&t| {
                 let u = &self.units[t];
                 timer_section(&u.config).is_some_and(|s| {
@@ -257,7 +261,7 @@ impl Manager {
     }
 
     /// timer_start() past the checks: the last trigger from the stamp file, every value in use.
-    fn timer_start(&mut self, i: usize) {
+    fn timer_start(&mut self, i: UnitId) {
         let Some(t) = timer_section(&self.units[i].config).cloned() else {
             return;
         };
@@ -294,7 +298,7 @@ impl Manager {
     }
 
     /// timer_enter_waiting(): compute every value's next elapse and wait for the first.
-    fn timer_enter_waiting(&mut self, i: usize) {
+    fn timer_enter_waiting(&mut self, i: UnitId) {
         let Some(t) = timer_section(&self.units[i].config).cloned() else {
             return;
         };
@@ -418,14 +422,14 @@ impl Manager {
         self.dirty = true;
     }
 
-    fn cancel_timer_deadline(&mut self, i: usize) {
+    fn cancel_timer_deadline(&mut self, i: UnitId) {
         if let Some(at) = self.units[i].tmr.deadline.take() {
             self.events.cancel_deadline(at, state_timer(i));
         }
     }
 
     /// timer_enter_dead(): down, failed with `resources` when `failed`.
-    fn timer_enter_dead(&mut self, i: usize, failed: bool) {
+    fn timer_enter_dead(&mut self, i: UnitId, failed: bool) {
         self.units[i].tmr.failed_resources = failed;
         if failed {
             self.unit_log(i, "Failed with result 'resources'.");
@@ -439,7 +443,7 @@ impl Manager {
     }
 
     /// The hook of `on_deadline()`: true when unit `i` is a timer (whose deadline this is).
-    pub(super) fn on_timer_deadline(&mut self, i: usize) -> bool {
+    pub(super) fn on_timer_deadline(&mut self, i: UnitId) -> bool {
         if self.units[i].config.unit_type != UnitType::Timer {
             return false;
         }
@@ -456,13 +460,9 @@ impl Manager {
     }
 
     /// timer_enter_running(): queue the start job of the unit to trigger.
-    fn timer_enter_running(&mut self, i: usize) {
+    fn timer_enter_running(&mut self, i: UnitId) {
         // Not when the timer is about to go down.
-        if self.units[i]
-            .job
-            .as_ref()
-            .is_some_and(|j| j.kind == JobKind::Stop)
-        {
+        if self.jobs.get(i).is_some_and(|j| j.kind == JobKind::Stop) {
             return;
         }
         let Some(k) = self.trigger_of(i) else {
@@ -493,7 +493,11 @@ impl Manager {
     /// A manager started again finds a timer it ran active: with its last trigger and its
     /// activation it computes the same schedule again (a one-time value that elapsed stays
     /// used up); an elapsed one stays elapsed until its unit changes.
-    pub(super) fn timer_adopted(&mut self, i: usize, record: &crate::ipc::saved_state::UnitRecord) {
+    pub(super) fn timer_adopted(
+        &mut self,
+        i: UnitId,
+        record: &crate::ipc::saved_state::UnitRecord,
+    ) {
         if self.units[i].config.unit_type != UnitType::Timer
             || self.units[i].svc.state != SubState::Running
         {
@@ -529,7 +533,7 @@ impl Manager {
 
     /// job.c's done messages for a timer's start job (a service logs its own from its state
     /// machine): `Started …` or `Failed to start …`.
-    pub(super) fn timer_job_done(&mut self, i: usize, result: &str) {
+    pub(super) fn timer_job_done(&mut self, i: UnitId, result: &str) {
         let desc = self.description(i);
         match result {
             "done" if !self.is_inactive(i) => self.log(i, &format!("Started {desc}.")),
@@ -541,7 +545,7 @@ impl Manager {
     /// daemon-reload: the timers that wait compute their schedule from the new settings, as
     /// systemd's coldplug after a reload does.
     pub(super) fn timers_reloaded(&mut self) {
-        for i in 0..self.units.len() {
+        for i in self.units.ids() {
             if self.units[i].config.unit_type == UnitType::Timer
                 && self.units[i].tmr.state == TimerState::Waiting
             {
@@ -551,10 +555,10 @@ impl Manager {
     }
 
     /// The timers in the table whose Unit= is unit `i` (its TriggeredBy=).
-    pub(super) fn timers_triggering(&self, i: usize) -> Vec<String> {
+    pub(super) fn timers_triggering(&self, i: UnitId) -> Vec<String> {
         let target = &self.units[i].config;
         self.units
-            .iter()
+            .values()
             .filter(|u| {
                 timer_section(&u.config)
                     .and_then(|t| t.unit.as_ref())

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime};
 
 use super::config::ManagerConfig;
-use super::job::Job;
+use super::jobs::Job;
 use super::service::{ExitInfo, ServiceResult, ServiceSettings, StartLimit, SubState};
 use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
 use crate::ipc::saved_state::{ActiveState, JobRecord, TrackedPid, UnitRecord};
@@ -137,11 +137,10 @@ pub struct Unit {
     pub settings: ServiceSettings,
     pub svc: ServiceRuntime,
     pub stamps: Timestamps,
-    pub job: Option<Job>,
     /// A socket unit's listeners and counters.
-    pub sock: super::socket::SocketRuntime,
+    pub sock: super::socket::ports::SocketRuntime,
     /// The connection an Accept=yes instance serves.
-    pub conn: Option<super::socket::Connection>,
+    pub conn: Option<super::socket::ports::Connection>,
     /// FDSTORE=1 fds kept for the service.
     pub fd_store: Vec<super::fdstore::StoredFd>,
     /// Started for a connection (Accept=yes): collected once it is down.
@@ -193,21 +192,12 @@ impl Unit {
             config,
             svc: ServiceRuntime::default(),
             stamps: Timestamps::default(),
-            job: None,
             sock: Default::default(),
             conn: None,
             fd_store: Vec::new(),
             was_connection: false,
             tmr: Default::default(),
         }
-    }
-
-    /// What a collected unit's slot holds until it is reused: nameless, dead, depending on
-    /// nothing.
-    pub fn vacant(manager: &ManagerConfig) -> Unit {
-        let mut config = UnitConfig::empty("", UnitType::Target, LoadState::NotFound);
-        config.names.clear();
-        Unit::new(config, manager)
     }
 
     pub fn reconfigure(&mut self, config: UnitConfig, manager: &ManagerConfig) {
@@ -227,7 +217,7 @@ impl Unit {
         match self.config.unit_type {
             UnitType::Service => self.svc.state.as_str(),
             UnitType::Socket => {
-                super::socket::socket_sub_state(self.svc.state, self.sock.triggered)
+                super::socket::ports::socket_sub_state(self.svc.state, self.sock.triggered)
             }
             UnitType::Timer => match self.svc.state {
                 SubState::Dead => "dead",
@@ -252,9 +242,17 @@ impl Unit {
         }
     }
 
-    /// A slot whose unit was collected (see `Manager::collect_unit`).
-    pub fn is_vacant(&self) -> bool {
-        self.config.id.is_empty()
+    pub fn is_inactive(&self) -> bool {
+        matches!(
+            self.active_state(),
+            ActiveState::Inactive | ActiveState::Failed
+        )
+    }
+
+    /// Whether a reload job applies: the unit has a command for it, or reloads through sd_notify.
+    pub fn can_reload(&self) -> bool {
+        !self.config.exec_commands(ExecKind::Reload).is_empty()
+            || self.settings.kind == super::service::ServiceType::NotifyReload
     }
 
     pub fn is_failed(&self) -> bool {
@@ -296,7 +294,8 @@ impl Unit {
         mtimes(&self.config) != self.loaded_mtimes
     }
 
-    pub fn status(&self, _lookup: &LookupPaths) -> UnitStatus {
+    /// The status a client prints, with the unit's job if it has one.
+    pub fn status(&self, _lookup: &LookupPaths, job: Option<&Job>) -> UnitStatus {
         let svc = &self.svc;
         let mut processes = Vec::new();
         if svc.state != SubState::Dead && svc.state != SubState::Failed {
@@ -350,7 +349,7 @@ impl Unit {
             need_daemon_reload: self.need_daemon_reload(),
             processes,
             past_commands: self.past_commands(),
-            job: self.job.as_ref().map(|j| j.kind.as_str().to_string()),
+            job: job.map(|j| j.kind.as_str().to_string()),
             socket: (self.config.unit_type == UnitType::Socket).then_some(SocketCounters {
                 n_accepted: self.sock.n_accepted,
                 n_connections: self.sock.n_connections,
@@ -385,10 +384,10 @@ impl Unit {
         out
     }
 
-    /// What to persist: nothing for a unit that is simply inactive, which is what a manager
-    /// started again assumes of every unit it has no record of.
-    pub fn record(&self) -> Option<UnitRecord> {
-        if self.svc.state == SubState::Dead && self.job.is_none() {
+    /// What to persist, with the unit's job if it has one: nothing for a unit that is simply
+    /// inactive, which is what a manager started again assumes of every unit it has no record of.
+    pub fn record(&self, job: Option<&Job>) -> Option<UnitRecord> {
+        if self.svc.state == SubState::Dead && job.is_none() {
             return None;
         }
         Some(UnitRecord {
@@ -415,7 +414,7 @@ impl Unit {
             sessions: self.svc.sessions.clone(),
             forbid_restart: self.svc.forbid_restart,
             restarting: self.svc.restarting,
-            job: self.job.as_ref().map(|j| JobRecord {
+            job: job.map(|j| JobRecord {
                 kind: j.kind.as_str().to_string(),
                 running: j.running,
                 ignore_order: j.ignore_order,
