@@ -18,7 +18,7 @@ use super::clients::{
 };
 use super::config::ManagerConfig;
 use super::event::{EventError, EventLoop, Wake};
-use super::exec_env::DirectoryBases;
+use super::exec::DirectoryBases;
 use super::notify::{NotifyError, NotifySocket};
 use super::syslog::{JournalSockets, Protocol, DAEMON_INFO};
 use super::table::{UnitId, UnitTable};

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::daemon::{state_timer, token, watchdog_timer, Manager, KIND_PIDFD};
 use super::event::after;
-use super::exec_env::{self, ExecContext};
+use super::exec::{self, ExecContext};
 use super::jobs::JobKind;
 use super::service::{
     ExitInfo, KillMode, NotifyAccess, ServiceResult, ServiceType, SubState, CLD_EXITED,
@@ -194,7 +194,7 @@ impl Manager {
         };
         let id = self.units[i].config.id.clone();
         let fifo = self.open_log_fifo(&id);
-        let stdio_socket = exec_env::stdio_is_socket(&self.units[i].config.settings);
+        let stdio_socket = exec::stdio_is_socket(&self.units[i].config.settings);
         let is_service = self.units[i].config.unit_type == UnitType::Service;
         // Only the main process is passed the fds (EXEC_PASS_FDS), unless they are its stdio.
         let (sockets, names) = if is_service && (kind == ExecKind::Start || stdio_socket) {
@@ -209,7 +209,7 @@ impl Manager {
                 remote,
                 ..*ctx
             };
-            exec_env::prepare(&ctx, &command, kind, fifo.as_ref().map(|f| f.as_fd()))
+            exec::prepare(&ctx, &command, kind, fifo.as_ref().map(|f| f.as_fd()))
         });
         let prepared = match prepared {
             Ok(p) => p,
@@ -446,7 +446,7 @@ impl Manager {
                 "No D-Bus system bus to watch for BusName=; treating Type=dbus as Type=simple.",
             );
         }
-        if let Err(e) = self.exec_context_call(i, exec_env::create_directories) {
+        if let Err(e) = self.exec_context_call(i, exec::create_directories) {
             // After the state change, so that the reason is part of this start's log, which
             // `status` shows.
             self.set_state(i, SubState::StartPre);
@@ -867,7 +867,7 @@ impl Manager {
         // job.c's "Failed to start …" is the done message of a start job: a service that dies
         // after it started, with no job, gets none.
         let starting = self.jobs.get(i).is_some_and(|j| j.kind == JobKind::Start);
-        self.exec_context_call(i, |ctx| exec_env::remove_runtime_directories(ctx, restart));
+        self.exec_context_call(i, |ctx| exec::remove_runtime_directories(ctx, restart));
         if let Some(path) = &self.units[i].settings.pid_file {
             super::pidfile::remove_pid_file(path);
         }

@@ -7,7 +7,7 @@
 //! itself (`daemon`) with its unit table (`table` of `unit`s), job engine (`job`, running the
 //! jobs; `jobs` for job types, the unit graph and the transaction builder; `enqueue` putting a
 //! transaction into effect) and the service state machine (`service` for the model, `engine`
-//! for the transitions), the exec environment of a command (`exec_env`), what a unit's change of
+//! for the transitions), the exec environment of a command (`exec`), what a unit's change of
 //! state sets off (`reactions`), the manager as PID 1 (`init`), and timer units (`timer`).
 
 mod clients;
@@ -17,7 +17,7 @@ pub mod daemon;
 mod engine;
 mod enqueue;
 pub mod event;
-pub mod exec_env;
+pub mod exec;
 mod fdstore;
 pub mod generators;
 pub mod init;

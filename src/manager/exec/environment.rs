@@ -1,0 +1,218 @@
+//! The environment and command line of a command: systemd 252's `build_environment()` and
+//! `exec_context_load_environment()` (src/core/execute.c): the variables every command gets, the
+//! manager's own, `Environment=`/`EnvironmentFile=`/`PassEnvironment=`/`UnsetEnvironment=` in
+//! systemd's order, and the program looked up in the default search path.
+
+use std::path::{Path, PathBuf};
+
+use crate::manager::spawn::{self};
+use crate::sys::accounts::PasswdEntry;
+use crate::unit::envfile::{self};
+use crate::unit::model::{ExecKind, ExecSettings, UnitConfig};
+
+use super::*;
+
+/// An ordered environment where setting a name again replaces it in place, as
+/// `strv_env_replace()` does.
+#[derive(Default)]
+pub(super) struct Env(Vec<(String, String)>);
+
+impl Env {
+    pub(super) fn set(&mut self, name: &str, value: &str) {
+        match self.0.iter_mut().find(|(k, _)| k == name) {
+            Some((_, v)) => value.clone_into(v),
+            None => self.0.push((name.to_string(), value.to_string())),
+        }
+    }
+}
+
+/// `USER_CREDS_CLEAN`: a home of `/` and a placeholder shell are not worth exporting.
+pub(super) fn clean_home(user: &PasswdEntry) -> Option<&str> {
+    (!user.home.trim_end_matches('/').is_empty()).then_some(&user.home)
+}
+
+pub(super) fn clean_shell(user: &PasswdEntry) -> Option<&str> {
+    const PLACEHOLDERS: &[&str] = &[
+        "/sbin/nologin",
+        "/usr/sbin/nologin",
+        "/bin/nologin",
+        "/usr/bin/nologin",
+        "/bin/false",
+        "/usr/bin/false",
+        "/bin/true",
+        "/usr/bin/true",
+    ];
+    (!user.shell.is_empty() && !PLACEHOLDERS.contains(&user.shell.as_str())).then_some(&user.shell)
+}
+
+pub(super) fn manager_var<'a>(ctx: &'a ExecContext, name: &str) -> Option<&'a str> {
+    ctx.manager_env
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// `service_exec_needs_notify_socket()`: the main process when the service accepts any
+/// notification, control processes only with `NotifyAccess=exec` or `all`.
+pub(super) fn gets_notify_socket(unit: &UnitConfig, kind: ExecKind) -> bool {
+    let Some(service) = unit.service() else {
+        return false;
+    };
+    let access = service.notify_access.as_deref().unwrap_or("none");
+    if kind == ExecKind::Start {
+        access != "none"
+    } else {
+        matches!(access, "exec" | "all")
+    }
+}
+
+pub(super) fn is_tty_input(input: &str) -> bool {
+    matches!(input, "tty" | "tty-force" | "tty-fail")
+}
+
+pub(super) fn is_console_output(output: &str) -> bool {
+    matches!(
+        output,
+        "tty" | "journal+console" | "syslog+console" | "kmsg+console"
+    )
+}
+
+/// `exec_context_needs_term()`: a unit on a terminal gets `$TERM`.
+pub(super) fn needs_term(s: &ExecSettings) -> bool {
+    is_tty_input(&s.standard_input)
+        || is_console_output(&s.standard_output)
+        || is_console_output(&s.standard_error)
+        || s.tty_path.is_some()
+}
+
+/// The full environment, in systemd's merge order: the manager's (`PATH`, `DefaultEnvironment=`,
+/// then what `service_spawn()` adds), `build_environment()`'s, `PassEnvironment=`,
+/// `Environment=`, `EnvironmentFile=`; a later one replaces an earlier one of the same name; then
+/// `UnsetEnvironment=` removes.
+pub(super) fn environment(
+    ctx: &ExecContext,
+    kind: ExecKind,
+    user: Option<&PasswdEntry>,
+) -> Result<Vec<(String, String)>, ExecEnvError> {
+    let s = &ctx.unit.settings;
+    let mut env = Env::default();
+    env.set("PATH", DEFAULT_PATH);
+    for (k, v) in &ctx.manager.default_environment {
+        env.set(k, v);
+    }
+    if let Some(socket) = ctx.notify_socket {
+        if gets_notify_socket(ctx.unit, kind) {
+            env.set("NOTIFY_SOCKET", &socket.to_string_lossy());
+        }
+    }
+    if let Some(pid) = ctx.main_pid {
+        env.set("MAINPID", &pid.to_string());
+    }
+    if !ctx.manager_is_root {
+        // a user manager tells its services who it is
+        env.set("MANAGERPID", &std::process::id().to_string());
+    }
+    if let Some(service) = ctx.unit.service() {
+        let watchdog = service.watchdog;
+        if kind == ExecKind::Start && watchdog.0 > 0 && !watchdog.is_infinity() {
+            env.set("WATCHDOG_USEC", &watchdog.0.to_string());
+        }
+    }
+    if let Some(user) = user {
+        if let Some(home) = clean_home(user) {
+            env.set("HOME", home);
+        }
+        env.set("LOGNAME", &user.name);
+        env.set("USER", &user.name);
+        if let Some(shell) = clean_shell(user) {
+            env.set("SHELL", shell);
+        }
+    }
+    if !ctx.invocation_id.is_empty() {
+        env.set("INVOCATION_ID", ctx.invocation_id);
+    }
+    if let Some(remote) = ctx.remote {
+        // service_spawn_internal(): a v4-mapped peer as plain IPv4.
+        let ip = crate::manager::socket::ports::unmapped(remote.ip());
+        env.set("REMOTE_ADDR", &ip.to_string());
+        env.set("REMOTE_PORT", &remote.port().to_string());
+    }
+    if needs_term(s) {
+        let tty = s.tty_path.as_deref().unwrap_or(DEFAULT_TTY);
+        // the console keeps the terminal type the manager was started with
+        let inherited = (tty == DEFAULT_TTY)
+            .then(|| manager_var(ctx, "TERM"))
+            .flatten();
+        env.set("TERM", inherited.unwrap_or("vt220"));
+    }
+    for kind in DirectoryKind::ALL {
+        let (names, _) = kind.of(s);
+        if names.is_empty() {
+            continue;
+        }
+        let base = kind.base(ctx.directories);
+        let joined: Vec<String> = names
+            .iter()
+            .map(|n| base.join(n).to_string_lossy().into_owned())
+            .collect();
+        env.set(kind.env_name(), &joined.join(":"));
+    }
+    for name in &s.pass_environment {
+        if let Some(value) = manager_var(ctx, name) {
+            env.set(name, value);
+        }
+    }
+    for assignment in &s.environment {
+        if let Some((k, v)) = assignment.split_once('=') {
+            env.set(k, v);
+        }
+    }
+    for (k, v) in environment_files(s)? {
+        env.set(&k, &v);
+    }
+    let mut env = env.0;
+    env.retain(|(k, v)| {
+        !s.unset_environment.iter().any(|u| match u.split_once('=') {
+            Some((uk, uv)) => uk == k && uv == v,
+            None => u == k,
+        })
+    });
+    Ok(env)
+}
+
+/// `exec_context_load_environment()`: each `EnvironmentFile=` is a path or a glob pattern, read
+/// in order; with `-` any failure is ignored.
+pub(super) fn environment_files(s: &ExecSettings) -> Result<Vec<(String, String)>, ExecEnvError> {
+    let mut out = Vec::new();
+    for (pattern, optional) in &s.environment_files {
+        let paths = if pattern.contains(['*', '?', '[']) {
+            let found = crate::tmpfiles::apply::glob(pattern);
+            if found.is_empty() && !optional {
+                return Err(ExecEnvError::EnvironmentGlob {
+                    pattern: pattern.clone(),
+                });
+            }
+            found
+        } else {
+            vec![pattern.clone()]
+        };
+        for path in paths {
+            match envfile::load(Path::new(&path)) {
+                Ok(pairs) => out.extend(pairs),
+                Err(_) if *optional => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A bare command name is looked up in systemd's default search path, not the unit's `$PATH`
+/// (252's `find_executable_full()` without `ExecSearchPath=`). When nothing is found the plan
+/// names a path that does not exist in the first search directory, so the child's execve()
+/// fails with ENOENT and 203/EXEC as systemd's does — never a file relative to the working
+/// directory.
+pub(super) fn program_path(path: &str) -> PathBuf {
+    spawn::resolve_program(path, DEFAULT_PATH)
+        .unwrap_or_else(|| Path::new("/usr/local/sbin").join(path))
+}
