@@ -10,7 +10,8 @@ use crate::sys::accounts::PasswdEntry;
 use crate::unit::envfile::{self};
 use crate::unit::model::{ExecKind, ExecSettings, UnitConfig};
 
-use super::*;
+use super::bases::*;
+use super::context::*;
 
 /// An ordered environment where setting a name again replaces it in place, as
 /// `strv_env_replace()` does.

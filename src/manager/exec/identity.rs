@@ -10,7 +10,8 @@ use crate::sys::rlimit::{self, Limit};
 use crate::unit::command::ExecCommand;
 use crate::unit::model::ExecKind;
 
-use super::*;
+use super::context::*;
+use super::environment::*;
 
 /// Whether this command runs with the unit's credentials: `exec_child()`'s `needs_setuid`.
 /// `!!` is treated like `!`: it exists for systems where the service cannot be given its

@@ -18,170 +18,29 @@
 //! /etc/locale.conf, and a controlling terminal for `StandardInput=tty`.
 
 use std::collections::HashMap;
-use std::io;
-use std::os::fd::{BorrowedFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::os::fd::BorrowedFd;
 
-use thiserror::Error;
-
-use crate::manager::config::ManagerConfig;
-use crate::manager::spawn::{ExecPlan, SpawnError};
-use crate::sys::accounts::{Accounts, AccountsError};
+use crate::manager::spawn::ExecPlan;
 use crate::unit::command::{self, ExecCommand};
-use crate::unit::envfile::EnvFileError;
-use crate::unit::model::{ExecKind, UnitConfig};
+use crate::unit::model::ExecKind;
 
 use environment::*;
 use identity::*;
 use stdio::*;
 
-pub use directories::{
-    create_directories, remove_runtime_directories, DirectoryBases, DirectoryKind,
-};
+pub use bases::{DirectoryBases, DirectoryKind};
+pub use context::{ExecContext, ExecEnvError, Prepared, DEFAULT_PATH};
+pub use directories::{create_directories, remove_runtime_directories};
 pub use stdio::stdio_is_socket;
 
+mod bases;
+mod context;
 mod directories;
 mod environment;
 mod identity;
 mod stdio;
 #[cfg(test)]
 mod tests;
-
-/// systemd 252's `DEFAULT_PATH` as Debian builds it (split /usr): the `$PATH` every command
-/// starts with, and where a command given by bare name is looked up.
-pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-/// systemd's `exec_context_tty_path()` default.
-pub(super) const DEFAULT_TTY: &str = "/dev/console";
-
-/// CAP_SYS_RESOURCE, which lets a process raise hard resource limits.
-pub(super) const CAP_SYS_RESOURCE: u32 = 24;
-
-/// Everything besides the command that decides how it runs.
-pub struct ExecContext<'a> {
-    pub unit: &'a UnitConfig,
-    /// `DefaultEnvironment=`, `DefaultLimit*=`.
-    pub manager: &'a ManagerConfig,
-    /// The image's /etc/passwd and /etc/group.
-    pub accounts: &'a Accounts,
-    pub invocation_id: &'a str,
-    /// Exported as `$NOTIFY_SOCKET` to the processes systemd would give it (see
-    /// [`prepare`]); pass it whenever the manager has one.
-    pub notify_socket: Option<&'a Path>,
-    /// The service's main pid once known: `$MAINPID`.
-    pub main_pid: Option<i32>,
-    /// false: a manager that cannot change credentials (systemd --user); `User=` of another uid
-    /// fails there with 217/USER as it does under systemd --user.
-    pub manager_is_root: bool,
-    pub directories: &'a DirectoryBases,
-    /// The manager's own environment: the source of `PassEnvironment=`, `$TERM` for the console
-    /// and, for a non-root manager, `$HOME`.
-    pub manager_env: &'a [(String, String)],
-    /// The socket fds a command with StandardInput/Output/Error=socket may use (an Accept=yes
-    /// instance's connection, else the listeners of the sockets that trigger the service).
-    pub sockets: &'a [OwnedFd],
-    /// The peer of an Accept=yes instance's IP connection: `$REMOTE_ADDR`/`$REMOTE_PORT`.
-    pub remote: Option<std::net::SocketAddr>,
-}
-
-/// A command ready for [`spawn::spawn`], and what the unit asked for that could not be done
-/// exactly (clamped limits, unsupported inputs), for the unit's log.
-#[derive(Debug)]
-pub struct Prepared {
-    pub plan: ExecPlan,
-    pub warnings: Vec<String>,
-}
-
-#[derive(Debug, Error)]
-pub enum ExecEnvError {
-    /// A missing `EnvironmentFile=` without `-`: systemd fails the start before forking.
-    #[error(transparent)]
-    EnvironmentFile(#[from] EnvFileError),
-    #[error("Failed to load environment file {pattern}: No such file or directory")]
-    EnvironmentGlob { pattern: String },
-    #[error(transparent)]
-    Credentials(#[from] AccountsError),
-    /// A manager without CAP_SETUID (not root: systemd --user, an arbitrary uid) cannot become
-    /// another user: enforce_user()'s failure, in exec_child()'s words.
-    #[error("Failed to change UID to {uid}: Operation not permitted")]
-    UserNotPermitted { uid: u32 },
-    /// … nor change its group (setresgid()/setgroups() in enforce_groups()).
-    #[error("Changing group credentials failed: Operation not permitted")]
-    GroupNotPermitted { gid: u32 },
-    /// … nor initgroups() the `User=` of another primary group (get_supplementary_groups()).
-    #[error("Failed to determine supplementary groups: Operation not permitted")]
-    SupplementaryGroupsNotPermitted { gid: u32 },
-    #[error("Changing to the requested working directory failed: No such device or address (WorkingDirectory=~ without a home directory)")]
-    NoHome,
-    /// StandardInput/Output/Error=socket needs exactly one socket (exec_spawn()).
-    #[error("Got no socket.")]
-    NoSocket,
-    #[error("Got more than one socket.")]
-    TooManySockets,
-    /// `fd` is 0, 1 or 2.
-    #[error("Failed to set up standard {} from {}: {source}", ["input", "output", "error"][*fd], path.display())]
-    Stdio {
-        fd: usize,
-        path: PathBuf,
-        source: io::Error,
-    },
-    #[error("Failed to set up special execution directory in {}: {}", path.display(), crate::errno::text(source))]
-    Directory {
-        kind: DirectoryKind,
-        path: PathBuf,
-        source: io::Error,
-    },
-    #[error(transparent)]
-    Command(#[from] SpawnError),
-}
-
-impl ExecEnvError {
-    /// The exit status systemd's child would have died with (exit-status.h), which the unit
-    /// records as `status=…`. For the failures of [`fails_before_fork`](Self::fails_before_fork)
-    /// systemd has none; 1 (EXIT_FAILURE) stands in for them.
-    pub fn exit_status(&self) -> i32 {
-        match self {
-            ExecEnvError::EnvironmentFile(_)
-            | ExecEnvError::EnvironmentGlob { .. }
-            | ExecEnvError::NoSocket
-            | ExecEnvError::TooManySockets => 1,
-            ExecEnvError::Credentials(AccountsError::NoUser(..))
-            | ExecEnvError::UserNotPermitted { .. } => 217,
-            ExecEnvError::Credentials(AccountsError::NoGroup(..))
-            | ExecEnvError::GroupNotPermitted { .. }
-            | ExecEnvError::SupplementaryGroupsNotPermitted { .. } => 216,
-            ExecEnvError::NoHome => 200,
-            ExecEnvError::Stdio { fd: 0, .. } => 208,
-            ExecEnvError::Stdio { fd: 1, .. } => 209,
-            ExecEnvError::Stdio { .. } => 222,
-            ExecEnvError::Directory { kind, .. } => kind.exit_status(),
-            ExecEnvError::Command(_) => 203,
-        }
-    }
-
-    /// The step systemd's child names in "Failed at step GROUP spawning …: Operation not
-    /// permitted" for a credential change this manager may not make.
-    pub fn not_permitted_step(&self) -> Option<&'static str> {
-        match self {
-            ExecEnvError::UserNotPermitted { .. } => Some("USER"),
-            ExecEnvError::GroupNotPermitted { .. }
-            | ExecEnvError::SupplementaryGroupsNotPermitted { .. } => Some("GROUP"),
-            _ => None,
-        }
-    }
-
-    /// systemd reads environment files in the manager, before it forks (`exec_spawn()`): a
-    /// failure there fails the start with `Result=resources` and no exit status at all.
-    pub fn fails_before_fork(&self) -> bool {
-        matches!(
-            self,
-            ExecEnvError::EnvironmentFile(_)
-                | ExecEnvError::EnvironmentGlob { .. }
-                | ExecEnvError::NoSocket
-                | ExecEnvError::TooManySockets
-        )
-    }
-}
 
 /// Everything systemd's child would do before execve(), done here in the manager: the result is
 /// forked with [`spawn::spawn`]. `log_pipe` is where `journal`/`syslog`/`kmsg` (and their

@@ -10,7 +10,8 @@ use std::path::Path;
 
 use crate::unit::model::ExecSettings;
 
-use super::*;
+use super::context::*;
+use super::environment::*;
 
 pub(super) fn stdio_error(fd: usize, path: &Path, source: io::Error) -> ExecEnvError {
     ExecEnvError::Stdio {

@@ -2,11 +2,14 @@
 //! sees (environment, credentials, limits, streams, directories).
 
 use super::*;
+use crate::manager::config::ManagerConfig;
 use crate::manager::spawn;
+use crate::sys::accounts::Accounts;
 use crate::sys::accounts::PasswdEntry;
 use crate::sys::rlimit;
 use crate::unit::load::load_unit;
 use crate::unit::model::DirectoryPreserve;
+use crate::unit::model::UnitConfig;
 use crate::unit::paths::{LookupPaths, Scope};
 use nix::sys::wait::{waitpid, WaitStatus};
 use std::fs;
@@ -14,6 +17,7 @@ use std::io::Read;
 use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\n\
     nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n\
