@@ -10,7 +10,7 @@ use super::{Ctx, Exit, Failed, VerbResult};
 use crate::ipc::client::{self, ask_in_chunks, connect_running};
 use crate::ipc::context::RuntimeContext;
 use crate::ipc::protocol::{
-    JobMode, JobOutcome, JobVerb, KillWhom, Reply, Request, ShutdownAction, UnitStatus,
+    JobMode, JobOutcome, JobVerb, KillWhom, Reply, Request, ShutdownAction, UnitDetails, UnitStatus,
 };
 use crate::ipc::saved_state::{current_boot_id, SavedState};
 use crate::ipc::Connection;
@@ -504,6 +504,21 @@ pub fn query_units(units: &[String]) -> Option<Vec<UnitStatus>> {
                 },
             })
             .collect(),
+    )
+}
+
+/// What `status` shows of `units`, from the running manager in one request (per
+/// [`crate::ipc::UNITS_PER_REQUEST`] units); `None` when no manager answers it.
+pub(super) fn query_details(units: &[String]) -> Option<Vec<UnitDetails>> {
+    let mut conn = connect_running()?;
+    ask_in_chunks(
+        &mut conn,
+        units,
+        |units| Request::UnitDetails { units },
+        |reply| match reply {
+            Reply::Details(d) => Some(d),
+            _ => None,
+        },
     )
 }
 

@@ -103,46 +103,6 @@ impl Properties {
     }
 }
 
-/// `UnitFileState=` and `UnitFilePreset=` from the install layer; both empty for a unit without
-/// a unit file, as systemd leaves them, and `generated` for a unit a generator made.
-pub(super) fn unit_file_state_and_preset(
-    lookup: &LookupPaths,
-    config: &UnitConfig,
-) -> (String, String) {
-    let name = config.id.as_str();
-    let preset = || {
-        crate::install::preset_state(lookup, name)
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default()
-    };
-    if config.generated_fragment.is_some() {
-        return ("generated".to_string(), preset());
-    }
-    match crate::install::unit_file_state(lookup, name) {
-        Ok(state) => (state.as_str().to_string(), preset()),
-        Err(_) => (String::new(), String::new()),
-    }
-}
-
-/// The unit's cgroup as systemd names it: every dash of a slice name is a level, so
-/// `system-postgresql.slice` is below `system.slice`.
-pub(super) fn control_group(config: &UnitConfig) -> String {
-    let slice = config.settings.slice.as_deref().unwrap_or("system.slice");
-    let stem = slice.strip_suffix(".slice").unwrap_or(slice);
-    let mut path = String::new();
-    if stem != "-" {
-        let mut level = String::new();
-        for part in stem.split('-') {
-            if !level.is_empty() {
-                level.push('-');
-            }
-            level.push_str(part);
-            path.push_str(&format!("/{level}.slice"));
-        }
-    }
-    format!("{path}/{}", config.id)
-}
-
 /// systemd's `format_timestamp()` (TIMESTAMP_PRETTY): `Sun 2026-11-22 02:05:35 UTC` in the local
 /// time zone; `None` for an unset (0 or infinite) timestamp.
 pub(super) fn format_timestamp(usec: u64) -> Option<String> {
@@ -917,7 +877,7 @@ fn unit_properties(
         .map(|d| d.display().to_string())
         .collect();
     p.list("DropInPaths", &dropins);
-    let (state, preset) = unit_file_state_and_preset(&ctx.lookup, config);
+    let (state, preset) = crate::ipc::protocol::unit_file_state_and_preset(&ctx.lookup, config);
     p.add("UnitFileState", state);
     p.add("UnitFilePreset", preset);
     p.stamp(

@@ -165,9 +165,10 @@ fn mtimes(config: &UnitConfig) -> Vec<(std::path::PathBuf, Option<SystemTime>)> 
         .collect()
 }
 
-/// What the manager keeps of a loaded unit: clients read the files themselves for everything
-/// `show` and `cat` print, so load-time text the manager never acts on is dropped, which keeps
-/// a table of hundreds of units small.
+/// What the manager keeps of a loaded unit: what it acts on and what `status` shows of it (see
+/// `control/units.rs`); clients read the files themselves for everything `show` and `cat`
+/// print, so the rest of the load-time text is dropped, which keeps a table of hundreds of
+/// units small.
 fn slim(mut config: UnitConfig) -> UnitConfig {
     config.raw.retain(|r| {
         matches!(
@@ -177,9 +178,12 @@ fn slim(mut config: UnitConfig) -> UnitConfig {
     });
     config.raw.shrink_to_fit();
     config.warnings = Vec::new();
-    config.generated_fragment = None;
+    // Whether a generator made the fragment is kept (`status` shows UnitFileState=generated);
+    // its text is not.
+    if let Some(text) = config.generated_fragment.as_mut() {
+        *text = String::new();
+    }
     config.install = Default::default();
-    config.unit.documentation = Vec::new();
     config
 }
 
