@@ -862,7 +862,7 @@ fn unit_properties(
     p.add("Description", description);
     p.add("AccessSELinuxContext", "");
     p.add("LoadState", config.load_state.as_str());
-    p.add("ActiveState", rt.active_state.clone());
+    p.add("ActiveState", rt.active_state.to_string());
     p.add("FreezerState", "running");
     p.add("SubState", rt.sub_state.clone());
     let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
@@ -980,7 +980,7 @@ pub(super) fn never_ran(config: &UnitConfig) -> UnitStatus {
         id: config.id.clone(),
         load_state: config.load_state.as_str().to_string(),
         description: config.unit.description.clone(),
-        active_state: "inactive".into(),
+        active_state: crate::unit::state::ActiveState::Inactive,
         sub_state: "dead".into(),
         result: "success".into(),
         reload_result: "success".into(),

@@ -28,6 +28,7 @@ use crate::sys::time::now_usec;
 use crate::unit::load::{load_or_shipped, load_with_map, NameMap};
 use crate::unit::model::{ExecKind, LoadState};
 use crate::unit::name::{mangle, UnitName, UnitType};
+use crate::unit::state::ActiveState;
 
 /// The label column: labels end here, values start one space after.
 const LABEL_WIDTH: usize = 12;
@@ -178,11 +179,11 @@ fn trigger_lines(
     out: &mut impl Write,
     name: &str,
     units: &[String],
-    states: &HashMap<String, String>,
+    states: &HashMap<String, ActiveState>,
     colors: Colors,
 ) -> std::io::Result<()> {
     for (i, unit) in units.iter().enumerate() {
-        let state = states.get(unit).map_or("inactive", String::as_str);
+        let state = states.get(unit).copied().unwrap_or_default().as_str();
         let (on, off) = colors.for_state(state);
         let mark = if name == "TriggeredBy" {
             glyph(state)
@@ -256,7 +257,10 @@ fn system_status(ctx: &Ctx, args: &[String]) -> VerbResult {
     )?;
     let jobs = units.iter().filter(|u| u.job.is_some()).count();
     write(&mut out, format!("     Jobs: {jobs} queued"))?;
-    let failed = units.iter().filter(|u| u.active_state == "failed").count();
+    let failed = units
+        .iter()
+        .filter(|u| u.active_state == ActiveState::Failed)
+        .count();
     write(&mut out, format!("   Failed: {failed} units"))?;
     if let (Some(at), Some(rel)) = (
         since.and_then(format_timestamp),
@@ -388,7 +392,7 @@ fn status_offline(ctx: &Ctx, names: &[UnitName]) -> VerbResult {
 /// (`states`), and the configuration as the files say it now.
 fn details_from_files(ctx: &Ctx, names: &[UnitName], states: &[UnitStatus]) -> Vec<UnitDetails> {
     let map = NameMap::build(&ctx.lookup);
-    let related: Vec<(String, String)> = related_states(states).into_iter().collect();
+    let related: Vec<(String, ActiveState)> = related_states(states).into_iter().collect();
     names
         .iter()
         .map(|name| {
@@ -425,7 +429,7 @@ fn status_running(ctx: &Ctx, names: &[UnitName], details: &[UnitDetails]) -> Ver
         let rt = &d.status;
         let unit_exit = if rt.load_state == "not-found"
             && d.config.dropin_paths.is_empty()
-            && rt.active_state == "inactive"
+            && rt.active_state == ActiveState::Inactive
         {
             out.flush().map_err(write_failed)?;
             eprintln!("Unit {name} could not be found.");
@@ -435,7 +439,7 @@ fn status_running(ctx: &Ctx, names: &[UnitName], details: &[UnitDetails]) -> Ver
                 writeln!(out).map_err(write_failed)?;
             }
             first = false;
-            let related: HashMap<String, String> = d.related.iter().cloned().collect();
+            let related: HashMap<String, ActiveState> = d.related.iter().cloned().collect();
             print_running(&mut out, d, &related, colors).map_err(write_failed)?;
             print_journal(&mut out, logs.as_ref(), rt, lines).map_err(write_failed)?;
             if rt.need_daemon_reload {
@@ -444,7 +448,7 @@ fn status_running(ctx: &Ctx, names: &[UnitName], details: &[UnitDetails]) -> Ver
                     "Warning: The unit file, source configuration file or drop-ins of {name} changed on disk. Run 'systemctl daemon-reload' to reload units."
                 );
             }
-            if matches!(rt.active_state.as_str(), "active" | "reloading") {
+            if rt.active_state.is_active_or_reloading() {
                 Exit::Success
             } else {
                 Exit::NotRunning
@@ -458,7 +462,7 @@ fn status_running(ctx: &Ctx, names: &[UnitName], details: &[UnitDetails]) -> Ver
 }
 
 /// The active state of every unit the shown units trigger or are triggered by, asked for at once.
-fn related_states(states: &[UnitStatus]) -> HashMap<String, String> {
+fn related_states(states: &[UnitStatus]) -> HashMap<String, ActiveState> {
     let mut names: Vec<String> = states
         .iter()
         .flat_map(|s| s.triggers.iter().chain(s.triggered_by.iter()))
@@ -684,7 +688,7 @@ const EXEC_ORDER: [ExecKind; 8] = [
 fn print_running(
     out: &mut impl Write,
     details: &UnitDetails,
-    related: &HashMap<String, String>,
+    related: &HashMap<String, ActiveState>,
     colors: Colors,
 ) -> std::io::Result<()> {
     let (rt, config) = (&details.status, &details.config);
@@ -942,10 +946,10 @@ mod tests {
 
     #[test]
     fn triggered_by_shows_each_state_and_triggers_always_the_circle() {
-        let states: HashMap<String, String> = [
-            ("single.socket".to_string(), "failed".to_string()),
-            ("other.socket".to_string(), "active".to_string()),
-            ("lim@0-332-0.service".to_string(), "failed".to_string()),
+        let states: HashMap<String, ActiveState> = [
+            ("single.socket".to_string(), ActiveState::Failed),
+            ("other.socket".to_string(), ActiveState::Active),
+            ("lim@0-332-0.service".to_string(), ActiveState::Failed),
         ]
         .into();
         let by = ["single.socket".to_string(), "other.socket".to_string()];

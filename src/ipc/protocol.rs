@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::unit::model::{ExecKind, TypeSection, UnitConfig};
 use crate::unit::paths::LookupPaths;
+use crate::unit::state::ActiveState;
 
 /// The job a verb asks for (systemctl's `verb_start()` table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,7 +192,7 @@ pub struct UnitStatus {
     pub id: String,
     pub load_state: String,
     pub description: String,
-    pub active_state: String,
+    pub active_state: ActiveState,
     pub sub_state: String,
     pub result: String,
     pub reload_result: String,
@@ -263,7 +264,7 @@ pub enum Reply {
     Jobs(Vec<JobOutcome>),
     Units(Vec<UnitStatus>),
     /// (load state, active state) per unit asked for.
-    States(Vec<(String, String)>),
+    States(Vec<(String, ActiveState)>),
     SystemState(String),
     JobList(Vec<JobInfo>),
     Details(Vec<UnitDetails>),
@@ -279,7 +280,7 @@ pub struct UnitDetails {
     pub status: UnitStatus,
     pub config: LoadedConfig,
     /// The active state of each unit `status.triggers` and `status.triggered_by` name.
-    pub related: Vec<(String, String)>,
+    pub related: Vec<(String, ActiveState)>,
 }
 
 /// What `status` shows of a unit's configuration: for a loaded unit, what the manager loaded,

@@ -323,7 +323,7 @@ impl Unit {
             id: self.config.id.clone(),
             load_state: self.config.load_state.as_str().to_string(),
             description: self.config.unit.description.clone(),
-            active_state: self.active_state().as_str().to_string(),
+            active_state: self.active_state(),
             sub_state: self.sub_state().to_string(),
             result: svc.result.as_str().to_string(),
             reload_result: svc.reload_result.as_str().to_string(),

@@ -10,6 +10,7 @@ use crate::ipc::protocol::{LoadedConfig, UnitDetails, UnitStatus};
 use crate::unit::load::load_or_shipped;
 use crate::unit::model::UnitConfig;
 use crate::unit::name::UnitName;
+use crate::unit::state::ActiveState;
 
 impl Manager {
     /// What a query needs of `name`: its table entry, or the configuration alone of a unit
@@ -47,20 +48,17 @@ impl Manager {
         status
     }
 
-    pub(super) fn unit_state(&mut self, name: &str) -> (String, String) {
+    pub(super) fn unit_state(&mut self, name: &str) -> (String, ActiveState) {
         match UnitName::parse(name).ok().and_then(|n| self.peek(&n)) {
             Some(Ok(i)) => {
                 let u = &self.units[i];
-                (
-                    u.config.load_state.as_str().to_string(),
-                    u.active_state().as_str().to_string(),
-                )
+                (u.config.load_state.as_str().to_string(), u.active_state())
             }
             Some(Err(config)) => (
                 config.load_state.as_str().to_string(),
-                "inactive".to_string(),
+                ActiveState::Inactive,
             ),
-            None => ("not-found".into(), "inactive".into()),
+            None => ("not-found".into(), ActiveState::Inactive),
         }
     }
 
@@ -140,7 +138,7 @@ fn not_found(name: &str) -> UnitStatus {
     UnitStatus {
         id: name.to_string(),
         load_state: "not-found".into(),
-        active_state: "inactive".into(),
+        active_state: ActiveState::Inactive,
         sub_state: "dead".into(),
         ..UnitStatus::default()
     }
