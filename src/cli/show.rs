@@ -182,11 +182,11 @@ fn exec_value(c: &ExecCommand, ex: bool, run: &ExecRun) -> String {
     )
 }
 
-/// The last run of the `index`th command of property `name`, if the manager recorded one.
-pub(super) fn exec_run<'a>(rt: &'a UnitStatus, name: &str, index: usize) -> Option<&'a ExecRun> {
+/// The last run of the `index`th command of `kind`, if the manager recorded one.
+pub(super) fn exec_run(rt: &UnitStatus, kind: ExecKind, index: usize) -> Option<&ExecRun> {
     rt.exec_runs
         .iter()
-        .find(|(property, _)| property == name)
+        .find(|(k, _)| *k == kind)
         .and_then(|(_, runs)| runs.get(index))
 }
 
@@ -205,7 +205,7 @@ fn exec_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus, kin
             ExecKind::StopPre => "ExecStopPreEx",
             ExecKind::StopPost => "ExecStopPostEx",
         };
-        let run = |i| exec_run(rt, name, i).unwrap_or(&never);
+        let run = |i| exec_run(rt, kind, i).unwrap_or(&never);
         let plain = commands
             .iter()
             .enumerate()

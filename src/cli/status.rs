@@ -782,7 +782,7 @@ fn print_running(
     for kind in EXEC_ORDER {
         let name = kind.property();
         for (i, command) in config.commands(kind).iter().enumerate() {
-            let Some(run) = exec_run(rt, name, i).filter(|r| r.code != 0) else {
+            let Some(run) = exec_run(rt, kind, i).filter(|r| r.code != 0) else {
                 continue;
             };
             let (on, off) = if clean_exit(run) {

@@ -199,8 +199,8 @@ pub struct UnitStatus {
     pub main_pid: i32,
     pub control_pid: i32,
     pub exec_main: ExecRun,
-    /// Per `Exec…=` property, per command, the last run (same order as the unit's commands).
-    pub exec_runs: Vec<(String, Vec<ExecRun>)>,
+    /// Per `Exec…=` setting, per command, the last run (same order as the unit's commands).
+    pub exec_runs: Vec<(ExecKind, Vec<ExecRun>)>,
     pub n_restarts: u32,
     pub status_text: String,
     pub status_errno: i32,
@@ -222,9 +222,6 @@ pub struct UnitStatus {
     pub need_daemon_reload: bool,
     /// The unit's live processes, main first, with their command lines.
     pub processes: Vec<(i32, String)>,
-    /// Control commands that ran this invocation, for `status`' `Process:` lines:
-    /// (pid, property, command line, code, status).
-    pub past_commands: Vec<(i32, String, String, i32, i32)>,
     pub job: Option<String>,
     /// Triggers=/TriggeredBy= as the manager knows them, including the per-connection
     /// instances an Accept=yes socket started.
