@@ -807,3 +807,40 @@ fn parallel_calls_leave_consistent_state() {
         "sleep processes vs active units"
     );
 }
+
+/// `status` shows the unit as the manager loaded it, as systemd does: after the file is edited,
+/// the old Description=, Documentation= and commands, with the warning that a daemon-reload is
+/// due; after daemon-reload, the new ones.
+#[test]
+fn status_shows_the_loaded_configuration_until_daemon_reload() {
+    let sb = Sandbox::new();
+    sb.unit(
+        "edited.service",
+        "[Unit]\nDescription=Old description\nDocumentation=man:old(1)\n\
+         [Service]\nExecStartPre=/bin/true old\nExecStart=/bin/sleep infinity\n",
+    );
+    start(&sb, "edited.service");
+    sb.unit(
+        "edited.service",
+        "[Unit]\nDescription=New description\nDocumentation=man:new(1)\n\
+         [Service]\nExecStartPre=/bin/true new\nExecStart=/bin/sleep infinity\n",
+    );
+    let warning = "Warning: The unit file, source configuration file or drop-ins of \
+                   edited.service changed on disk. Run 'systemctl daemon-reload' to reload units.\n";
+    let o = sb.systemctl(&["status", "edited.service"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let first = o.stdout.lines().next().unwrap_or_default();
+    assert_eq!(first, "● edited.service - Old description", "{o:?}");
+    for old in ["Docs: man:old(1)", "ExecStartPre=/bin/true old"] {
+        assert!(o.stdout.contains(old), "status lacks {old:?}: {o:?}");
+    }
+    assert!(!o.stdout.contains("new"), "{o:?}");
+    assert_eq!(o.stderr, warning);
+    sb.quiet_ok(&["daemon-reload"]);
+    let o = sb.systemctl(&["status", "edited.service"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let first = o.stdout.lines().next().unwrap_or_default();
+    assert_eq!(first, "● edited.service - New description", "{o:?}");
+    assert!(o.stdout.contains("Docs: man:new(1)"), "{o:?}");
+    assert_eq!(o.stderr, "");
+}

@@ -149,7 +149,7 @@ fn runlevel(args: &[String]) -> u8 {
     let current = LEVELS
         .iter()
         .zip(&states)
-        .find(|(_, (_, active))| matches!(active.as_str(), "active" | "reloading"))
+        .find(|(_, (_, active))| active.is_active_or_reloading())
         .map(|((_, level), _)| *level);
     match current {
         Some(level) => {

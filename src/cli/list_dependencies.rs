@@ -514,7 +514,7 @@ pub fn list_dependencies(ctx: &Ctx, args: &[String]) -> VerbResult {
             Some(states) => ids
                 .into_iter()
                 .zip(states)
-                .map(|(id, (_, active))| (id, active))
+                .map(|(id, (_, active))| (id, active.to_string()))
                 .collect(),
             None => HashMap::new(),
         }

@@ -10,12 +10,13 @@ use super::{Ctx, Exit, Failed, VerbResult};
 use crate::ipc::client::{self, ask_in_chunks, connect_running};
 use crate::ipc::context::RuntimeContext;
 use crate::ipc::protocol::{
-    JobMode, JobOutcome, JobVerb, KillWhom, Reply, Request, ShutdownAction, UnitStatus,
+    JobMode, JobOutcome, JobVerb, KillWhom, Reply, Request, ShutdownAction, UnitDetails, UnitStatus,
 };
 use crate::ipc::saved_state::{current_boot_id, SavedState};
 use crate::ipc::Connection;
 use crate::sys::signal::parse_signal;
 use crate::unit::name::{mangle, UnitType};
+use crate::unit::state::ActiveState;
 
 /// The running manager, started if needed.
 pub fn connect_or_start() -> Result<Connection, Failed> {
@@ -224,7 +225,7 @@ fn warn_triggering_units(unit: &str) {
         .triggered_by
         .iter()
         .zip(states)
-        .filter(|(_, (_, active))| matches!(active.as_str(), "active" | "reloading"))
+        .filter(|(_, (_, active))| active.is_active_or_reloading())
         .map(|(name, _)| name)
         .collect();
     if active.is_empty() {
@@ -490,7 +491,7 @@ pub fn query_units(units: &[String]) -> Option<Vec<UnitStatus>> {
                 Some(r) => UnitStatus {
                     id: u.clone(),
                     load_state: "loaded".into(),
-                    active_state: r.active_state.as_str().into(),
+                    active_state: r.active_state,
                     sub_state: r.sub_state.clone(),
                     result: r.result.clone(),
                     main_pid: r.main_pid.map(|p| p.pid).unwrap_or(0),
@@ -498,7 +499,7 @@ pub fn query_units(units: &[String]) -> Option<Vec<UnitStatus>> {
                 },
                 None => UnitStatus {
                     id: u.clone(),
-                    active_state: "inactive".into(),
+                    active_state: ActiveState::Inactive,
                     sub_state: "dead".into(),
                     ..UnitStatus::default()
                 },
@@ -507,8 +508,23 @@ pub fn query_units(units: &[String]) -> Option<Vec<UnitStatus>> {
     )
 }
 
+/// What `status` shows of `units`, from the running manager in one request (per
+/// [`crate::ipc::UNITS_PER_REQUEST`] units); `None` when no manager answers it.
+pub(super) fn query_details(units: &[String]) -> Option<Vec<UnitDetails>> {
+    let mut conn = connect_running()?;
+    ask_in_chunks(
+        &mut conn,
+        units,
+        |units| Request::UnitDetails { units },
+        |reply| match reply {
+            Reply::Details(d) => Some(d),
+            _ => None,
+        },
+    )
+}
+
 /// (load state, active state) of `units`, as [`query_units`] finds them.
-pub(super) fn query_states(units: &[String]) -> Option<Vec<(String, String)>> {
+pub(super) fn query_states(units: &[String]) -> Option<Vec<(String, ActiveState)>> {
     if let Some(mut conn) = connect_running() {
         let answered = ask_in_chunks(
             &mut conn,
@@ -541,8 +557,8 @@ pub fn is_active(ctx: &Ctx, args: &[String]) -> VerbResult {
         if !ctx.opts.quiet {
             println!("{active}");
         }
-        any_active |= matches!(active.as_str(), "active" | "reloading");
-        all_unknown &= load == "not-found" && active == "inactive";
+        any_active |= active.is_active_or_reloading();
+        all_unknown &= load == "not-found" && *active == ActiveState::Inactive;
     }
     Ok(if any_active {
         Exit::Success
@@ -563,7 +579,7 @@ pub fn is_failed(ctx: &Ctx, args: &[String]) -> VerbResult {
         if !ctx.opts.quiet {
             println!("{active}");
         }
-        any_failed |= active == "failed";
+        any_failed |= *active == ActiveState::Failed;
     }
     Ok(if any_failed {
         Exit::Success
@@ -647,11 +663,11 @@ pub(super) fn shown_units(ctx: &Ctx, patterns: &[String], states: &[String]) -> 
         })
         .filter(|u| {
             if !states.is_empty() {
-                return states
-                    .iter()
-                    .any(|s| *s == u.active_state || *s == u.sub_state || *s == u.load_state);
+                return states.iter().any(|s| {
+                    s == u.active_state.as_str() || *s == u.sub_state || *s == u.load_state
+                });
             }
-            all || u.active_state != "inactive" || u.job.is_some()
+            all || u.active_state != ActiveState::Inactive || u.job.is_some()
         })
         .collect()
 }
@@ -678,7 +694,7 @@ pub fn list_units(ctx: &Ctx, args: &[String]) -> VerbResult {
             let circle = matches!(
                 u.load_state.as_str(),
                 "error" | "not-found" | "bad-setting" | "masked"
-            ) || u.active_state == "failed";
+            ) || u.active_state == ActiveState::Failed;
             let unit = match (plain, circle) {
                 (true, _) => u.id.clone(),
                 (false, true) => format!("● {}", u.id),
@@ -687,7 +703,7 @@ pub fn list_units(ctx: &Ctx, args: &[String]) -> VerbResult {
             let mut row = vec![
                 unit,
                 u.load_state.clone(),
-                u.active_state.clone(),
+                u.active_state.to_string(),
                 u.sub_state.clone(),
             ];
             if with_jobs {

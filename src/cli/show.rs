@@ -103,46 +103,6 @@ impl Properties {
     }
 }
 
-/// `UnitFileState=` and `UnitFilePreset=` from the install layer; both empty for a unit without
-/// a unit file, as systemd leaves them, and `generated` for a unit a generator made.
-pub(super) fn unit_file_state_and_preset(
-    lookup: &LookupPaths,
-    config: &UnitConfig,
-) -> (String, String) {
-    let name = config.id.as_str();
-    let preset = || {
-        crate::install::preset_state(lookup, name)
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default()
-    };
-    if config.generated_fragment.is_some() {
-        return ("generated".to_string(), preset());
-    }
-    match crate::install::unit_file_state(lookup, name) {
-        Ok(state) => (state.as_str().to_string(), preset()),
-        Err(_) => (String::new(), String::new()),
-    }
-}
-
-/// The unit's cgroup as systemd names it: every dash of a slice name is a level, so
-/// `system-postgresql.slice` is below `system.slice`.
-pub(super) fn control_group(config: &UnitConfig) -> String {
-    let slice = config.settings.slice.as_deref().unwrap_or("system.slice");
-    let stem = slice.strip_suffix(".slice").unwrap_or(slice);
-    let mut path = String::new();
-    if stem != "-" {
-        let mut level = String::new();
-        for part in stem.split('-') {
-            if !level.is_empty() {
-                level.push('-');
-            }
-            level.push_str(part);
-            path.push_str(&format!("/{level}.slice"));
-        }
-    }
-    format!("{path}/{}", config.id)
-}
-
 /// systemd's `format_timestamp()` (TIMESTAMP_PRETTY): `Sun 2026-11-22 02:05:35 UTC` in the local
 /// time zone; `None` for an unset (0 or infinite) timestamp.
 pub(super) fn format_timestamp(usec: u64) -> Option<String> {
@@ -222,11 +182,11 @@ fn exec_value(c: &ExecCommand, ex: bool, run: &ExecRun) -> String {
     )
 }
 
-/// The last run of the `index`th command of property `name`, if the manager recorded one.
-pub(super) fn exec_run<'a>(rt: &'a UnitStatus, name: &str, index: usize) -> Option<&'a ExecRun> {
+/// The last run of the `index`th command of `kind`, if the manager recorded one.
+pub(super) fn exec_run(rt: &UnitStatus, kind: ExecKind, index: usize) -> Option<&ExecRun> {
     rt.exec_runs
         .iter()
-        .find(|(property, _)| property == name)
+        .find(|(k, _)| *k == kind)
         .and_then(|(_, runs)| runs.get(index))
 }
 
@@ -245,7 +205,7 @@ fn exec_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus, kin
             ExecKind::StopPre => "ExecStopPreEx",
             ExecKind::StopPost => "ExecStopPostEx",
         };
-        let run = |i| exec_run(rt, name, i).unwrap_or(&never);
+        let run = |i| exec_run(rt, kind, i).unwrap_or(&never);
         let plain = commands
             .iter()
             .enumerate()
@@ -902,7 +862,7 @@ fn unit_properties(
     p.add("Description", description);
     p.add("AccessSELinuxContext", "");
     p.add("LoadState", config.load_state.as_str());
-    p.add("ActiveState", rt.active_state.clone());
+    p.add("ActiveState", rt.active_state.to_string());
     p.add("FreezerState", "running");
     p.add("SubState", rt.sub_state.clone());
     let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
@@ -917,7 +877,7 @@ fn unit_properties(
         .map(|d| d.display().to_string())
         .collect();
     p.list("DropInPaths", &dropins);
-    let (state, preset) = unit_file_state_and_preset(&ctx.lookup, config);
+    let (state, preset) = crate::ipc::protocol::unit_file_state_and_preset(&ctx.lookup, config);
     p.add("UnitFileState", state);
     p.add("UnitFilePreset", preset);
     p.stamp(
@@ -1020,7 +980,7 @@ pub(super) fn never_ran(config: &UnitConfig) -> UnitStatus {
         id: config.id.clone(),
         load_state: config.load_state.as_str().to_string(),
         description: config.unit.description.clone(),
-        active_state: "inactive".into(),
+        active_state: crate::unit::state::ActiveState::Inactive,
         sub_state: "dead".into(),
         result: "success".into(),
         reload_result: "success".into(),

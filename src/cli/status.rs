@@ -18,18 +18,17 @@ use std::io::Write;
 use std::path::Path;
 
 use super::journalctl::{render, Mode};
-use super::show::{
-    exec_run, format_timestamp, never_ran, runtime_states, sigchld_code, unit_file_state_and_preset,
-};
+use super::show::{exec_run, format_timestamp, never_ran, runtime_states, sigchld_code};
 use super::{Ctx, Exit, Failed, VerbResult};
 use crate::ipc::context::RuntimeContext;
-use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
+use crate::ipc::protocol::{ExecRun, LoadedConfig, SocketCounters, UnitDetails, UnitStatus};
 use crate::journal::LogStore;
 use crate::sys::signal::signal_name;
 use crate::sys::time::now_usec;
 use crate::unit::load::{load_or_shipped, load_with_map, NameMap};
-use crate::unit::model::{ExecKind, LoadState, TypeSection, UnitConfig};
+use crate::unit::model::{ExecKind, LoadState};
 use crate::unit::name::{mangle, UnitName, UnitType};
+use crate::unit::state::ActiveState;
 
 /// The label column: labels end here, values start one space after.
 const LABEL_WIDTH: usize = 12;
@@ -42,18 +41,19 @@ fn continuation() -> String {
     " ".repeat(LABEL_WIDTH + 1)
 }
 
-fn loaded_line(ctx: &Ctx, config: &UnitConfig) -> String {
-    match config.load_state {
+/// `Loaded:`'s value for a unit in `load_state` (systemd's word for it).
+fn loaded_line(load_state: &str, config: &LoadedConfig) -> String {
+    match load_state {
         // print_status_info(): a unit with no file (a slice, a target made from what systemd
         // ships) is just "loaded".
-        LoadState::Loaded if config.fragment_path.is_none() => "loaded".to_string(),
-        LoadState::Loaded => {
+        "loaded" if config.fragment_path.is_none() => "loaded".to_string(),
+        "loaded" => {
             let path = config
                 .fragment_path
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            let (state, preset) = unit_file_state_and_preset(&ctx.lookup, config);
+            let state = &config.unit_file_state;
             // systemctl's show_preset_for_state(): no preset where it would only confuse.
             let shows_preset = !matches!(
                 state.as_str(),
@@ -61,22 +61,22 @@ fn loaded_line(ctx: &Ctx, config: &UnitConfig) -> String {
             );
             let mut parts = vec![path];
             if !state.is_empty() {
-                parts.push(state);
+                parts.push(state.clone());
             }
-            if shows_preset && !preset.is_empty() {
-                parts.push(format!("preset: {preset}"));
+            if shows_preset && !config.preset.is_empty() {
+                parts.push(format!("preset: {}", config.preset));
             }
             format!("loaded ({})", parts.join("; "))
         }
         other => {
             let reason = config.load_error.clone().unwrap_or_default();
-            format!("{} (Reason: {reason})", other.as_str())
+            format!("{other} (Reason: {reason})")
         }
     }
 }
 
 /// `Drop-In:` lines: each directory, then its files after a tree corner.
-fn dropin_lines(config: &UnitConfig) -> Vec<String> {
+fn dropin_lines(config: &LoadedConfig) -> Vec<String> {
     let mut by_dir: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut order = Vec::new();
     for p in &config.dropin_paths {
@@ -104,19 +104,29 @@ fn dropin_lines(config: &UnitConfig) -> Vec<String> {
     lines
 }
 
-fn print_unit(out: &mut impl Write, ctx: &Ctx, config: &UnitConfig) -> std::io::Result<()> {
-    let description = &config.unit.description;
-    if description.is_empty() || *description == config.id {
-        writeln!(out, "○ {}", config.id)?;
+/// A unit without a manager: what its files say, and inactive.
+fn print_unit(
+    out: &mut impl Write,
+    status: &UnitStatus,
+    config: &LoadedConfig,
+) -> std::io::Result<()> {
+    let (id, description) = (&status.id, &status.description);
+    if description.is_empty() || description == id {
+        writeln!(out, "○ {id}")?;
     } else {
-        writeln!(out, "○ {} - {description}", config.id)?;
+        writeln!(out, "○ {id} - {description}")?;
     }
-    writeln!(out, "{}{}", label("Loaded"), loaded_line(ctx, config))?;
+    writeln!(
+        out,
+        "{}{}",
+        label("Loaded"),
+        loaded_line(&status.load_state, config)
+    )?;
     for line in dropin_lines(config) {
         writeln!(out, "{line}")?;
     }
     writeln!(out, "{}inactive (dead)", label("Active"))?;
-    for (i, doc) in config.unit.documentation.iter().enumerate() {
+    for (i, doc) in config.documentation.iter().enumerate() {
         let head = if i == 0 {
             label("Docs")
         } else {
@@ -131,19 +141,19 @@ fn print_unit(out: &mut impl Write, ctx: &Ctx, config: &UnitConfig) -> std::io::
 /// with Accept=yes its connection counters (zero where the manager has none).
 fn socket_lines(
     out: &mut impl Write,
-    config: &UnitConfig,
+    config: &LoadedConfig,
     counters: Option<SocketCounters>,
 ) -> std::io::Result<()> {
-    let TypeSection::Socket(socket) = &config.kind else {
+    let Some(socket) = &config.socket else {
         return Ok(());
     };
-    for (i, listen) in socket.listen.iter().enumerate() {
+    for (i, (address, kind)) in socket.listen.iter().enumerate() {
         let head = if i == 0 {
             label("Listen")
         } else {
             continuation()
         };
-        writeln!(out, "{head}{} ({})", listen.listen_display(), listen.kind)?;
+        writeln!(out, "{head}{address} ({kind})")?;
     }
     if socket.accept {
         let c = counters.unwrap_or_default();
@@ -169,11 +179,11 @@ fn trigger_lines(
     out: &mut impl Write,
     name: &str,
     units: &[String],
-    states: &HashMap<String, String>,
+    states: &HashMap<String, ActiveState>,
     colors: Colors,
 ) -> std::io::Result<()> {
     for (i, unit) in units.iter().enumerate() {
-        let state = states.get(unit).map_or("inactive", String::as_str);
+        let state = states.get(unit).copied().unwrap_or_default().as_str();
         let (on, off) = colors.for_state(state);
         let mark = if name == "TriggeredBy" {
             glyph(state)
@@ -198,8 +208,14 @@ pub fn status(ctx: &Ctx, args: &[String]) -> VerbResult {
         })
         .collect::<Result<Vec<UnitName>, Failed>>()?;
     let ids: Vec<String> = names.iter().map(|n| n.as_str().to_string()).collect();
+    if ctx.opts.root.is_none() {
+        if let Some(details) = super::runtime::query_details(&ids) {
+            return status_running(ctx, &names, &details);
+        }
+    }
+    // No manager answers, but one that was killed left its state: the files say the rest.
     match runtime_states(ctx, &ids) {
-        Some(states) => status_running(ctx, &names, &states),
+        Some(states) => status_running(ctx, &names, &details_from_files(ctx, &names, &states)),
         None => status_offline(ctx, &names),
     }
 }
@@ -241,7 +257,10 @@ fn system_status(ctx: &Ctx, args: &[String]) -> VerbResult {
     )?;
     let jobs = units.iter().filter(|u| u.job.is_some()).count();
     write(&mut out, format!("     Jobs: {jobs} queued"))?;
-    let failed = units.iter().filter(|u| u.active_state == "failed").count();
+    let failed = units
+        .iter()
+        .filter(|u| u.active_state == ActiveState::Failed)
+        .count();
     write(&mut out, format!("   Failed: {failed} units"))?;
     if let (Some(at), Some(rel)) = (
         since.and_then(format_timestamp),
@@ -363,34 +382,54 @@ fn status_offline(ctx: &Ctx, names: &[UnitName]) -> VerbResult {
             writeln!(out).map_err(write_failed)?;
         }
         first = false;
-        print_unit(&mut out, ctx, &config).map_err(write_failed)?;
+        let loaded = LoadedConfig::of(&config, &ctx.lookup);
+        print_unit(&mut out, &never_ran(&config), &loaded).map_err(write_failed)?;
     }
     Ok(exit)
 }
 
+/// What `status` shows of `names` when no manager answers but one left its state: that state
+/// (`states`), and the configuration as the files say it now.
+fn details_from_files(ctx: &Ctx, names: &[UnitName], states: &[UnitStatus]) -> Vec<UnitDetails> {
+    let map = NameMap::build(&ctx.lookup);
+    let related: Vec<(String, ActiveState)> = related_states(states).into_iter().collect();
+    names
+        .iter()
+        .map(|name| {
+            // the manager has the targets and slices systemd ships even where the image lacks them
+            let config = load_or_shipped(&ctx.lookup, &map, name);
+            let mut status = states
+                .iter()
+                .find(|s| s.id == name.as_str())
+                .cloned()
+                .unwrap_or_else(|| never_ran(&config));
+            status.id = config.id.clone();
+            status.description = config.unit.description.clone();
+            status.load_state = config.load_state.as_str().to_string();
+            UnitDetails {
+                config: LoadedConfig::of(&config, &ctx.lookup),
+                status,
+                related: related.clone(),
+            }
+        })
+        .collect()
+}
+
 /// With a manager: each unit's runtime state; the exit status is that of the first unit that is
 /// not active or not found, as systemctl's show() keeps the first non-zero one.
-fn status_running(ctx: &Ctx, names: &[UnitName], states: &[UnitStatus]) -> VerbResult {
-    let map = NameMap::build(&ctx.lookup);
+fn status_running(ctx: &Ctx, names: &[UnitName], details: &[UnitDetails]) -> VerbResult {
     let colors = Colors::detect();
     let logs = RuntimeContext::find_logs().map(|c| LogStore::new(&c.log_dir()));
     let lines = journal_lines(ctx)?;
-    let related = related_states(states);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut exit = Exit::Success;
     let mut first = true;
-    for name in names {
-        // the manager has the targets and slices systemd ships even where the image lacks them
-        let config = load_or_shipped(&ctx.lookup, &map, name);
-        let rt = states
-            .iter()
-            .find(|s| s.id == name.as_str())
-            .cloned()
-            .unwrap_or_else(|| never_ran(&config));
-        let unit_exit = if config.load_state == LoadState::NotFound
-            && config.dropin_paths.is_empty()
-            && rt.active_state == "inactive"
+    for (name, d) in names.iter().zip(details) {
+        let rt = &d.status;
+        let unit_exit = if rt.load_state == "not-found"
+            && d.config.dropin_paths.is_empty()
+            && rt.active_state == ActiveState::Inactive
         {
             out.flush().map_err(write_failed)?;
             eprintln!("Unit {name} could not be found.");
@@ -400,15 +439,16 @@ fn status_running(ctx: &Ctx, names: &[UnitName], states: &[UnitStatus]) -> VerbR
                 writeln!(out).map_err(write_failed)?;
             }
             first = false;
-            print_running(&mut out, ctx, &config, &rt, &related, colors).map_err(write_failed)?;
-            print_journal(&mut out, logs.as_ref(), &rt, lines).map_err(write_failed)?;
+            let related: HashMap<String, ActiveState> = d.related.iter().cloned().collect();
+            print_running(&mut out, d, &related, colors).map_err(write_failed)?;
+            print_journal(&mut out, logs.as_ref(), rt, lines).map_err(write_failed)?;
             if rt.need_daemon_reload {
                 out.flush().map_err(write_failed)?;
                 eprintln!(
                     "Warning: The unit file, source configuration file or drop-ins of {name} changed on disk. Run 'systemctl daemon-reload' to reload units."
                 );
             }
-            if matches!(rt.active_state.as_str(), "active" | "reloading") {
+            if rt.active_state.is_active_or_reloading() {
                 Exit::Success
             } else {
                 Exit::NotRunning
@@ -422,7 +462,7 @@ fn status_running(ctx: &Ctx, names: &[UnitName], states: &[UnitStatus]) -> VerbR
 }
 
 /// The active state of every unit the shown units trigger or are triggered by, asked for at once.
-fn related_states(states: &[UnitStatus]) -> HashMap<String, String> {
+fn related_states(states: &[UnitStatus]) -> HashMap<String, ActiveState> {
     let mut names: Vec<String> = states
         .iter()
         .flat_map(|s| s.triggers.iter().chain(s.triggered_by.iter()))
@@ -647,30 +687,24 @@ const EXEC_ORDER: [ExecKind; 8] = [
 
 fn print_running(
     out: &mut impl Write,
-    ctx: &Ctx,
-    config: &UnitConfig,
-    rt: &UnitStatus,
-    related: &HashMap<String, String>,
+    details: &UnitDetails,
+    related: &HashMap<String, ActiveState>,
     colors: Colors,
 ) -> std::io::Result<()> {
+    let (rt, config) = (&details.status, &details.config);
     let state = rt.active_state.as_str();
     let (on, off) = colors.for_state(state);
-    let description = &config.unit.description;
-    if description.is_empty() || *description == config.id {
-        writeln!(out, "{on}{}{off} {}", glyph(state), config.id)?;
+    let (id, description) = (&rt.id, &rt.description);
+    if description.is_empty() || description == id {
+        writeln!(out, "{on}{}{off} {id}", glyph(state))?;
     } else {
-        writeln!(
-            out,
-            "{on}{}{off} {} - {description}",
-            glyph(state),
-            config.id
-        )?;
+        writeln!(out, "{on}{}{off} {id} - {description}", glyph(state))?;
     }
-    let (lon, loff) = match config.load_state {
-        LoadState::NotFound | LoadState::BadSetting | LoadState::Error(_) => colors.red(),
+    let (lon, loff) = match rt.load_state.as_str() {
+        "not-found" | "bad-setting" | "error" => colors.red(),
         _ => ("", ""),
     };
-    let loaded = loaded_line(ctx, config);
+    let loaded = loaded_line(&rt.load_state, config);
     let (word, rest) = loaded.split_once(' ').unwrap_or((loaded.as_str(), ""));
     let rest = if rest.is_empty() {
         String::new()
@@ -690,7 +724,8 @@ fn print_running(
         let duration = format_duration(rt.active_exit.0 - rt.active_enter.0);
         writeln!(out, "{}{duration}", label("Duration"))?;
     }
-    if config.unit_type == crate::unit::name::UnitType::Timer {
+    let is_timer = UnitName::parse(id).is_ok_and(|n| n.unit_type() == UnitType::Timer);
+    if is_timer {
         // The next elapse, the monotonic one moved to the realtime clock (calc_next_elapse()).
         let next = rt
             .timer
@@ -733,7 +768,7 @@ fn print_running(
             writeln!(out, "{}{line}", continuation())?;
         }
     }
-    for (i, doc) in config.unit.documentation.iter().enumerate() {
+    for (i, doc) in config.documentation.iter().enumerate() {
         let head = if i == 0 {
             label("Docs")
         } else {
@@ -746,8 +781,8 @@ fn print_running(
     let mut control_pid = rt.control_pid;
     for kind in EXEC_ORDER {
         let name = kind.property();
-        for (i, command) in config.exec_commands(kind).iter().enumerate() {
-            let Some(run) = exec_run(rt, name, i).filter(|r| r.code != 0) else {
+        for (i, command) in config.commands(kind).iter().enumerate() {
+            let Some(run) = exec_run(rt, kind, i).filter(|r| r.code != 0) else {
                 continue;
             };
             let (on, off) = if clean_exit(run) {
@@ -760,7 +795,7 @@ fn print_running(
                 "{}{} {name}={} {on}({}){off}",
                 label("Process"),
                 run.pid,
-                command.argv.join(" "),
+                command,
                 describe_exit(run.code, run.status)
             )?;
             // A control process that ended is not shown again below. The main process is: systemd
@@ -836,16 +871,15 @@ fn active_line(out: &mut impl Write, rt: &UnitStatus, colors: Colors) -> std::io
 
 /// The unit's processes as systemd lists a cgroup: its path, then every process sorted by pid
 /// with its command line (`[comm]` when it has none, like a zombie's).
-fn process_tree(out: &mut impl Write, config: &UnitConfig, rt: &UnitStatus) -> std::io::Result<()> {
+fn process_tree(
+    out: &mut impl Write,
+    config: &LoadedConfig,
+    rt: &UnitStatus,
+) -> std::io::Result<()> {
     if rt.processes.is_empty() {
         return Ok(());
     }
-    writeln!(
-        out,
-        "{}{}",
-        label("CGroup"),
-        super::show::control_group(config)
-    )?;
+    writeln!(out, "{}{}", label("CGroup"), config.control_group)?;
     let mut processes = rt.processes.clone();
     processes.sort_by_key(|(pid, _)| *pid);
     print_processes(out, &continuation(), &processes)
@@ -901,7 +935,8 @@ fn write_failed(e: std::io::Error) -> Failed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::unit::model::{Listen, SocketSection};
+    use crate::ipc::protocol::SocketConfig;
+    use crate::unit::model::{Listen, SocketSection, TypeSection};
 
     fn text(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
         let mut out = Vec::new();
@@ -911,10 +946,10 @@ mod tests {
 
     #[test]
     fn triggered_by_shows_each_state_and_triggers_always_the_circle() {
-        let states: HashMap<String, String> = [
-            ("single.socket".to_string(), "failed".to_string()),
-            ("other.socket".to_string(), "active".to_string()),
-            ("lim@0-332-0.service".to_string(), "failed".to_string()),
+        let states: HashMap<String, ActiveState> = [
+            ("single.socket".to_string(), ActiveState::Failed),
+            ("other.socket".to_string(), ActiveState::Active),
+            ("lim@0-332-0.service".to_string(), ActiveState::Failed),
         ]
         .into();
         let by = ["single.socket".to_string(), "other.socket".to_string()];
@@ -934,15 +969,17 @@ mod tests {
 
     #[test]
     fn accepting_sockets_count_connections_and_refusals_only_when_some() {
-        let mut config = UnitConfig::empty("lim.socket", UnitType::Socket, LoadState::Loaded);
-        config.kind = TypeSection::Socket(SocketSection {
-            listen: vec![Listen {
-                kind: "Stream",
-                address: "/run/lim.sock".into(),
-            }],
-            accept: true,
-            ..SocketSection::default()
-        });
+        let config = LoadedConfig {
+            socket: SocketConfig::of(&TypeSection::Socket(SocketSection {
+                listen: vec![Listen {
+                    kind: "Stream",
+                    address: "/run/lim.sock".into(),
+                }],
+                accept: true,
+                ..SocketSection::default()
+            })),
+            ..LoadedConfig::default()
+        };
         let counters = |n_refused| SocketCounters {
             n_accepted: 2,
             n_connections: 2,

@@ -4,7 +4,13 @@
 //! replies, which carry systemd's job results and service results so the client can word its
 //! answer as systemctl does.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
+
+use crate::unit::model::{ExecKind, TypeSection, UnitConfig};
+use crate::unit::paths::LookupPaths;
+use crate::unit::state::ActiveState;
 
 /// The job a verb asks for (systemctl's `verb_start()` table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,14 +119,35 @@ pub enum Request {
         exit_code: Option<u8>,
     },
     ListJobs,
+    /// What `status` shows of these units: runtime state, the configuration as loaded (until
+    /// daemon-reload), and the active state of the units they trigger or are triggered by.
+    UnitDetails {
+        units: Vec<String>,
+    },
 }
 
 impl Request {
+    /// Whether the request changes the manager's state (only root or the manager's own uid may
+    /// send it), as opposed to a query anyone may send.
+    pub fn changes_state(&self) -> bool {
+        !matches!(
+            self,
+            Request::Units { .. }
+                | Request::States { .. }
+                | Request::UnitDetails { .. }
+                | Request::ListUnits
+                | Request::SystemState
+                | Request::ListJobs
+        )
+    }
+
     /// How many units a query names (0 for anything else): what [`crate::ipc::UNITS_PER_REQUEST`]
     /// bounds.
     pub fn units_asked(&self) -> usize {
         match self {
-            Request::Units { units } | Request::States { units } => units.len(),
+            Request::Units { units }
+            | Request::States { units }
+            | Request::UnitDetails { units } => units.len(),
             _ => 0,
         }
     }
@@ -165,15 +192,15 @@ pub struct UnitStatus {
     pub id: String,
     pub load_state: String,
     pub description: String,
-    pub active_state: String,
+    pub active_state: ActiveState,
     pub sub_state: String,
     pub result: String,
     pub reload_result: String,
     pub main_pid: i32,
     pub control_pid: i32,
     pub exec_main: ExecRun,
-    /// Per `Exec…=` property, per command, the last run (same order as the unit's commands).
-    pub exec_runs: Vec<(String, Vec<ExecRun>)>,
+    /// Per `Exec…=` setting, per command, the last run (same order as the unit's commands).
+    pub exec_runs: Vec<(ExecKind, Vec<ExecRun>)>,
     pub n_restarts: u32,
     pub status_text: String,
     pub status_errno: i32,
@@ -195,9 +222,6 @@ pub struct UnitStatus {
     pub need_daemon_reload: bool,
     /// The unit's live processes, main first, with their command lines.
     pub processes: Vec<(i32, String)>,
-    /// Control commands that ran this invocation, for `status`' `Process:` lines:
-    /// (pid, property, command line, code, status).
-    pub past_commands: Vec<(i32, String, String, i32, i32)>,
     pub job: Option<String>,
     /// Triggers=/TriggeredBy= as the manager knows them, including the per-connection
     /// instances an Accept=yes socket started.
@@ -237,11 +261,120 @@ pub enum Reply {
     Jobs(Vec<JobOutcome>),
     Units(Vec<UnitStatus>),
     /// (load state, active state) per unit asked for.
-    States(Vec<(String, String)>),
+    States(Vec<(String, ActiveState)>),
     SystemState(String),
     JobList(Vec<JobInfo>),
+    Details(Vec<UnitDetails>),
     Done,
     /// The caller may not change state.
     AccessDenied,
     Error(String),
+}
+
+/// Everything `systemctl status UNIT` shows of one unit that the manager knows, in one answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitDetails {
+    pub status: UnitStatus,
+    pub config: LoadedConfig,
+    /// The active state of each unit `status.triggers` and `status.triggered_by` name.
+    pub related: Vec<(String, ActiveState)>,
+}
+
+/// What `status` shows of a unit's configuration: for a loaded unit, what the manager loaded,
+/// so that an edited file shows only after daemon-reload, as in systemd.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadedConfig {
+    /// Why the unit is not loaded, with the file and line where there is one.
+    pub load_error: Option<String>,
+    pub fragment_path: Option<PathBuf>,
+    pub dropin_paths: Vec<PathBuf>,
+    pub documentation: Vec<String>,
+    /// UnitFileState= and the vendor preset, empty where there is none.
+    pub unit_file_state: String,
+    pub preset: String,
+    /// Per `Exec…=` property with commands, their command lines, in the unit's order.
+    pub commands: Vec<(ExecKind, Vec<String>)>,
+    /// A socket unit's listeners and whether it accepts connections.
+    pub socket: Option<SocketConfig>,
+    /// ControlGroup=: where the unit's processes are shown.
+    pub control_group: String,
+}
+
+/// A socket unit's `Listen:` lines: (address as systemd prints it, kind), and Accept=.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocketConfig {
+    pub listen: Vec<(String, String)>,
+    pub accept: bool,
+}
+
+impl SocketConfig {
+    /// A socket unit's section as `status` shows it; `None` for other types.
+    pub fn of(kind: &TypeSection) -> Option<SocketConfig> {
+        let TypeSection::Socket(s) = kind else {
+            return None;
+        };
+        Some(SocketConfig {
+            listen: s
+                .listen
+                .iter()
+                .map(|l| (l.listen_display(), l.kind.to_string()))
+                .collect(),
+            accept: s.accept,
+        })
+    }
+}
+
+impl LoadedConfig {
+    /// The part of `config` that `status` shows, with its unit file state as `lookup` finds it.
+    pub fn of(config: &UnitConfig, lookup: &LookupPaths) -> LoadedConfig {
+        let (unit_file_state, preset) = unit_file_state_and_preset(lookup, config);
+        LoadedConfig {
+            load_error: config.load_error.clone(),
+            fragment_path: config.fragment_path.clone(),
+            dropin_paths: config.dropin_paths.clone(),
+            documentation: config.unit.documentation.clone(),
+            unit_file_state,
+            preset,
+            commands: ExecKind::ALL
+                .iter()
+                .map(|&kind| {
+                    let lines = config
+                        .exec_commands(kind)
+                        .iter()
+                        .map(|c| c.argv.join(" "))
+                        .collect();
+                    (kind, lines)
+                })
+                .filter(|(_, lines): &(ExecKind, Vec<String>)| !lines.is_empty())
+                .collect(),
+            socket: SocketConfig::of(&config.kind),
+            control_group: config.control_group(),
+        }
+    }
+
+    /// The command lines of `kind`, none where the unit has none.
+    pub fn commands(&self, kind: ExecKind) -> &[String] {
+        self.commands
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(&[], |(_, lines)| lines.as_slice())
+    }
+}
+
+/// `UnitFileState=` and `UnitFilePreset=` from the install layer; both empty for a unit without
+/// a unit file, as systemd leaves them, and `generated` for a unit a generator made.
+pub fn unit_file_state_and_preset(lookup: &LookupPaths, config: &UnitConfig) -> (String, String) {
+    let name = config.id.as_str();
+    let preset = || {
+        crate::install::preset_state(lookup, name)
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default()
+    };
+    if config.generated_fragment.is_some() {
+        return ("generated".to_string(), preset());
+    }
+    match crate::install::unit_file_state(lookup, name) {
+        Ok(state) => (state.as_str().to_string(), preset()),
+        Err(_) => (String::new(), String::new()),
+    }
 }

@@ -29,30 +29,7 @@ pub enum StateError {
     Encode(#[from] serde_json::Error),
 }
 
-/// systemd's unit active states (`ActiveState=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ActiveState {
-    Active,
-    Reloading,
-    Inactive,
-    Failed,
-    Activating,
-    Deactivating,
-}
-
-impl ActiveState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActiveState::Active => "active",
-            ActiveState::Reloading => "reloading",
-            ActiveState::Inactive => "inactive",
-            ActiveState::Failed => "failed",
-            ActiveState::Activating => "activating",
-            ActiveState::Deactivating => "deactivating",
-        }
-    }
-}
+pub use crate::unit::state::ActiveState;
 
 /// A pid with the start time that makes it unique across pid reuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,6 +26,7 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
+use super::control::Caller;
 use super::daemon::{token, Manager, KIND_CLIENT, TOKEN_CONTROL};
 use crate::ipc::frame::FrameReader;
 use crate::ipc::protocol::{JobOutcome, Reply, Request};
@@ -429,7 +430,7 @@ impl Manager {
                 Ok(request) if request.units_asked() > UNITS_PER_REQUEST => Some(Reply::Error(
                     format!("Too many units in one request (at most {UNITS_PER_REQUEST})."),
                 )),
-                Ok(request) => self.handle(id, request),
+                Ok(request) => self.answer_request(id, request),
                 Err(e) => Some(Reply::Error(e.to_string())),
             };
             if !privileged {
@@ -448,6 +449,22 @@ impl Manager {
         } else {
             self.refresh_client(id);
         }
+    }
+
+    /// A request read from connection `id`, handed to the request layer with who sent it.
+    fn answer_request(&mut self, id: u64, request: Request) -> Option<Reply> {
+        let peer = self.clients.peer(id)?;
+        // One job request at a time per connection: its reply is the next thing written.
+        if matches!(request, Request::Job { .. }) && self.clients.is_waiting(id) {
+            return Some(Reply::Error(
+                "A job request is already pending on this connection.".into(),
+            ));
+        }
+        let caller = Caller {
+            peer,
+            connection: id,
+        };
+        self.answer(caller, request)
     }
 
     pub(super) fn send(&mut self, id: u64, reply: &Reply) {

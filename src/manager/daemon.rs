@@ -1,7 +1,8 @@
 //! The manager daemon: what systemd's PID 1 does for services when systemd itself cannot run. One
 //! event loop owns the unit table, the job queue, the control socket and its clients, the
 //! notification socket, the services' output FIFOs and every timer; children are reaped through
-//! SIGCHLD and, being a child subreaper, so are daemons that double-fork. State is persisted after
+//! SIGCHLD and, being a child subreaper, so are daemons that double-fork. Requests are answered
+//! in `control/`; the loop only hands them over. State is persisted after
 //! every batch of events so that a manager killed and started again adopts what still runs.
 
 use std::collections::{BTreeMap, HashMap};
@@ -25,7 +26,6 @@ use super::table::{UnitId, UnitTable};
 use super::unit::Unit;
 use crate::ipc::client::READY_FD_ENV;
 use crate::ipc::context::{ContextError, RuntimeContext};
-use crate::ipc::protocol::{Reply, Request, UnitStatus};
 use crate::ipc::saved_state::{current_boot_id, SavedState};
 use crate::journal::{LineSplitter, LogStore, Record, NO_UNIT};
 use crate::sys::accounts::Accounts;
@@ -395,22 +395,13 @@ impl Manager {
         Some(self.insert_unit(name, config))
     }
 
-    /// What a query needs of `name`: its table entry, or the configuration alone of a unit
-    /// nothing runs, which is not kept (systemd collects inactive, unreferenced units at once),
-    /// so that asking about every unit of an image does not grow the manager.
-    fn peek(&mut self, name: &UnitName) -> Option<Result<UnitId, Box<UnitConfig>>> {
-        if let Some(i) = self.units.lookup(name.as_str()) {
-            return Some(Ok(i));
-        }
-        let config = self.load_config(name)?;
-        Some(match self.units.lookup(&config.id) {
-            Some(i) => Ok(i),
-            None => Err(Box::new(config)),
-        })
+    /// A request begins: the name map may be rebuilt once for it (see [`Manager::load_config`]).
+    pub(super) fn begin_request(&mut self) {
+        self.map_rebuilt = false;
     }
 
     /// `name` read from disk (or made from what systemd ships); `None` when it does not exist.
-    fn load_config(&mut self, name: &UnitName) -> Option<UnitConfig> {
+    pub(super) fn load_config(&mut self, name: &UnitName) -> Option<UnitConfig> {
         let mut config = load_or_shipped(&self.lookup, &self.name_map, name);
         if config.load_state == LoadState::NotFound && !self.map_rebuilt {
             // A file may have appeared since the map was built: systemd finds new files for
@@ -630,151 +621,7 @@ impl Manager {
         }
     }
 
-    pub(super) fn handle(&mut self, client: u64, request: Request) -> Option<Reply> {
-        let peer = self.clients.peer(client)?;
-        self.map_rebuilt = false;
-        if matches!(request, Request::Job { .. }) && self.clients.is_waiting(client) {
-            return Some(Reply::Error(
-                "A job request is already pending on this connection.".into(),
-            ));
-        }
-        let mutating = !matches!(
-            request,
-            Request::Units { .. }
-                | Request::States { .. }
-                | Request::ListUnits
-                | Request::SystemState
-                | Request::ListJobs
-        );
-        if mutating && !peer.may_change_state(self.ctx.uid) {
-            return Some(Reply::AccessDenied);
-        }
-        match request {
-            Request::Job {
-                verb,
-                units,
-                no_block,
-                mode,
-            } => {
-                let reply = self.queue_jobs(client, verb, &units, no_block, mode);
-                // A job accepted is on file before the client hears of it.
-                self.save_state();
-                reply
-            }
-            Request::Kill {
-                units,
-                whom,
-                signal,
-            } => Some(self.kill_units(&units, whom, signal)),
-            Request::ResetFailed { units } => Some(self.reset_failed(&units)),
-            Request::Units { units } => Some(Reply::Units(
-                units.iter().map(|u| self.unit_status(u)).collect(),
-            )),
-            Request::States { units } => Some(Reply::States(
-                units.iter().map(|u| self.unit_state(u)).collect(),
-            )),
-            Request::ListUnits => Some(Reply::Units(self.list_units())),
-            Request::SystemState => Some(Reply::SystemState(self.system_state().into())),
-            Request::DaemonReload => {
-                self.daemon_reload();
-                Some(Reply::Done)
-            }
-            Request::Exit => {
-                self.begin_shutdown();
-                Some(Reply::Done)
-            }
-            Request::Shutdown { action, exit_code } => {
-                if let Some(code) = exit_code {
-                    self.exit_code = code;
-                }
-                self.log_manager(&format!("Received {} request.", action_word(action)));
-                self.begin_shutdown();
-                Some(Reply::Done)
-            }
-            Request::ListJobs => Some(Reply::JobList(self.list_jobs())),
-        }
-    }
-
-    pub(super) fn unit_status(&mut self, name: &str) -> UnitStatus {
-        match UnitName::parse(name).ok().and_then(|n| self.peek(&n)) {
-            Some(Ok(i)) => self.status_of(i),
-            Some(Err(config)) => {
-                let unit = Unit::new(*config, &self.config);
-                let mut status = unit.status(&self.lookup, None);
-                // Not in the table: it triggers what its file says, and is triggered by the
-                // sockets in the table that name it.
-                status.triggers = super::socket::static_triggers(&unit.config);
-                status
-                    .triggers
-                    .extend(super::timer::timer_triggers(&unit.config));
-                status.triggered_by = self.sockets_naming(&unit.config);
-                status
-            }
-            None => UnitStatus {
-                id: name.to_string(),
-                load_state: "not-found".into(),
-                active_state: "inactive".into(),
-                sub_state: "dead".into(),
-                ..UnitStatus::default()
-            },
-        }
-    }
-
-    fn unit_state(&mut self, name: &str) -> (String, String) {
-        match UnitName::parse(name).ok().and_then(|n| self.peek(&n)) {
-            Some(Ok(i)) => {
-                let u = &self.units[i];
-                (
-                    u.config.load_state.as_str().to_string(),
-                    u.active_state().as_str().to_string(),
-                )
-            }
-            Some(Err(config)) => (
-                config.load_state.as_str().to_string(),
-                "inactive".to_string(),
-            ),
-            None => ("not-found".into(), "inactive".into()),
-        }
-    }
-
-    fn list_units(&mut self) -> Vec<UnitStatus> {
-        let mut out: Vec<UnitStatus> = self
-            .units
-            .ids()
-            .into_iter()
-            .map(|i| self.status_of(i))
-            .collect();
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        out
-    }
-
-    /// Unit `i`'s status with what the manager knows beyond the unit itself.
-    fn status_of(&self, i: UnitId) -> UnitStatus {
-        let mut status = self.units[i].status(&self.lookup, self.jobs.get(i));
-        status.triggers = self.triggers(i);
-        status
-            .triggers
-            .extend(super::timer::timer_triggers(&self.units[i].config));
-        status.triggered_by = self.triggered_by(i);
-        status.triggered_by.extend(self.timers_triggering(i));
-        status
-    }
-
-    /// `is-system-running`'s word.
-    fn system_state(&self) -> &'static str {
-        if self.shutting_down {
-            return "stopping";
-        }
-        if !self.jobs.is_empty() {
-            return "starting";
-        }
-        if self.units.values().any(|u| u.is_failed()) {
-            return "degraded";
-        }
-        "running"
-    }
-
-    fn daemon_reload(&mut self) {
+    pub(super) fn daemon_reload(&mut self) {
         self.ordering = None;
         self.config = ManagerConfig::load(Path::new("/"), Scope::System);
         self.accounts = Accounts::load(Path::new("/"));
@@ -829,18 +676,6 @@ impl Manager {
                 }
             }
         }
-    }
-
-    fn list_jobs(&self) -> Vec<crate::ipc::protocol::JobInfo> {
-        self.jobs
-            .iter()
-            .map(|(i, job)| crate::ipc::protocol::JobInfo {
-                id: job.id,
-                unit: self.units[i].config.id.clone(),
-                kind: job.kind.as_str().to_string(),
-                state: if job.running { "running" } else { "waiting" }.to_string(),
-            })
-            .collect()
     }
 
     /// A line of the manager's own, as systemd[1] logs without a unit.
@@ -973,16 +808,6 @@ use std::os::unix::fs::OpenOptionsExt;
 
 fn fifo_dir(ctx: &RuntimeContext) -> PathBuf {
     ctx.runtime_dir.join("fifo")
-}
-
-fn action_word(action: crate::ipc::protocol::ShutdownAction) -> &'static str {
-    use crate::ipc::protocol::ShutdownAction;
-    match action {
-        ShutdownAction::Halt => "halt",
-        ShutdownAction::Poweroff => "poweroff",
-        ShutdownAction::Reboot => "reboot",
-        ShutdownAction::Exit => "exit",
-    }
 }
 
 /// Write to the readiness fd a client gave us (if any) and close it.

@@ -8,17 +8,18 @@
 //! the units that require it (`Dependency failed for …`), which starts their OnFailure= units.
 //! After each round of jobs, units bound to a unit that is down stop and upheld units start.
 //! The transactions that queue jobs are built in `jobs/transaction.rs` and put into effect in
-//! `enqueue.rs`; job types and their merging are in `jobs/mod.rs`.
+//! `enqueue.rs`; job types and their merging are in `jobs/mod.rs`; a client's job request is
+//! turned into jobs (or refused) in `control/jobs.rs`.
 
 use super::daemon::Manager;
 use super::jobs::JobKind;
 use super::service::SubState;
 use super::table::UnitId;
-use crate::ipc::protocol::{JobMode, JobOutcome, JobVerb, Reply};
+use crate::ipc::protocol::{JobMode, JobOutcome};
 use crate::ipc::saved_state::ActiveState;
 use crate::unit::condition;
-use crate::unit::model::{Dependency, LoadState};
-use crate::unit::name::{UnitName, UnitType};
+use crate::unit::model::Dependency;
+use crate::unit::name::UnitType;
 
 /// What the checks before a start decided.
 enum StartGate {
@@ -27,151 +28,9 @@ enum StartGate {
     AssertFailed,
 }
 
-/// The D-Bus error systemd answers before a job is queued, with systemctl's exit code: a unit
-/// that cannot be loaded may still be stopped.
-fn refusal(unit: &str, load_state: LoadState, verb: JobVerb) -> Option<(String, u8)> {
-    if verb == JobVerb::Stop {
-        return None;
-    }
-    super::jobs::transaction::load_refusal(unit, load_state)
-}
-
 impl Manager {
     pub(super) fn can_reload(&self, i: UnitId) -> bool {
         self.units[i].can_reload()
-    }
-
-    /// Queue the jobs of one request. Returns the reply when nothing needs waiting for.
-    pub(super) fn queue_jobs(
-        &mut self,
-        client: u64,
-        verb: JobVerb,
-        names: &[String],
-        no_block: bool,
-        mode: JobMode,
-    ) -> Option<Reply> {
-        let mut immediate: Vec<Option<JobOutcome>> = vec![None; names.len()];
-        let mut installs = Vec::new();
-        for (slot, name) in names.iter().enumerate() {
-            let Ok(unit_name) = UnitName::parse(name) else {
-                immediate[slot] = Some(JobOutcome::Refused {
-                    unit: name.clone(),
-                    message: format!("Unit name {name} is not valid."),
-                    exit: 1,
-                });
-                continue;
-            };
-            let Some(i) = self.loaded_index(&unit_name) else {
-                let message = if verb == JobVerb::Stop {
-                    format!("Unit {unit_name} not loaded.")
-                } else {
-                    format!("Unit {unit_name} not found.")
-                };
-                immediate[slot] = Some(JobOutcome::Refused {
-                    unit: name.clone(),
-                    message,
-                    exit: 5,
-                });
-                continue;
-            };
-            let id = self.units[i].config.id.clone();
-            let has_runtime = self.units[i].svc.state != SubState::Dead;
-            if let Some((message, exit)) = refusal(&id, self.units[i].config.load_state, verb) {
-                immediate[slot] = Some(JobOutcome::Refused {
-                    unit: name.clone(),
-                    message,
-                    exit,
-                });
-                continue;
-            }
-            if verb == JobVerb::Stop
-                && self.units[i].config.load_state == LoadState::NotFound
-                && !has_runtime
-            {
-                immediate[slot] = Some(JobOutcome::Refused {
-                    unit: name.clone(),
-                    message: format!("Unit {id} not loaded."),
-                    exit: 5,
-                });
-                continue;
-            }
-            let inactive = matches!(
-                self.units[i].active_state(),
-                ActiveState::Inactive | ActiveState::Failed
-            );
-            let kind = match verb {
-                JobVerb::Start => Some(JobKind::Start),
-                JobVerb::Stop => Some(JobKind::Stop),
-                JobVerb::Restart => Some(JobKind::Restart),
-                JobVerb::Reload if !self.can_reload(i) => {
-                    immediate[slot] = Some(JobOutcome::Refused {
-                        unit: name.clone(),
-                        message: format!("Job type reload is not applicable for unit {id}."),
-                        exit: 3,
-                    });
-                    continue;
-                }
-                JobVerb::Reload => Some(JobKind::Reload),
-                JobVerb::TryRestart if inactive => None,
-                JobVerb::TryRestart => Some(JobKind::Restart),
-                JobVerb::ReloadOrRestart if self.can_reload(i) && !inactive => {
-                    Some(JobKind::Reload)
-                }
-                JobVerb::ReloadOrRestart => Some(JobKind::Restart),
-                JobVerb::ReloadOrTryRestart if inactive => None,
-                JobVerb::ReloadOrTryRestart if self.can_reload(i) => Some(JobKind::Reload),
-                JobVerb::ReloadOrTryRestart => Some(JobKind::Restart),
-            };
-            if mode == JobMode::Isolate && !self.units[i].config.unit.allow_isolate {
-                immediate[slot] = Some(JobOutcome::Refused {
-                    unit: name.clone(),
-                    message: "Operation refused, unit may not be isolated.".into(),
-                    // BusError.NoIsolation: systemctl's EXIT_NOPERMISSION
-                    exit: 4,
-                });
-                continue;
-            }
-            match kind {
-                None => {
-                    immediate[slot] = Some(JobOutcome::Finished {
-                        unit: id,
-                        result: "done".into(),
-                        service_result: String::new(),
-                    })
-                }
-                Some(kind) => installs.push((slot, i, kind)),
-            }
-        }
-        let waiting = !no_block && !installs.is_empty();
-        if waiting {
-            self.begin_waiting(client, names.len());
-        }
-        for (slot, i, kind) in installs {
-            let waiter = waiting.then_some((client, slot));
-            let outcome = match self.run_transaction(i, kind, mode, waiter) {
-                Err((message, exit)) => Some(JobOutcome::Refused {
-                    unit: names[slot].clone(),
-                    message,
-                    exit,
-                }),
-                Ok(()) if !waiting => Some(JobOutcome::Queued {
-                    unit: self.units[i].config.id.clone(),
-                }),
-                Ok(()) => None,
-            };
-            if outcome.is_some() {
-                immediate[slot] = outcome;
-            }
-        }
-        if !waiting {
-            return Some(Reply::Jobs(immediate.into_iter().flatten().collect()));
-        }
-        for (slot, outcome) in immediate.into_iter().enumerate() {
-            if let Some(o) = outcome {
-                self.complete_waiter(client, slot, o);
-            }
-        }
-        None
     }
 
     /// Queue a transaction nobody waits for (boot, OnFailure=, BindsTo=, Upholds=): a refusal

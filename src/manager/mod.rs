@@ -1,6 +1,7 @@
 //! The service manager: the daemon that owns runtime state (jobs, unit state machines, processes,
 //! notify and listening sockets, logs). Its parts so far: where it keeps state (`context`), its
-//! settings (`config`), the event loop (`event`), the control socket's connections (`clients`),
+//! settings (`config`), the event loop (`event`), the control socket's connections (`clients`)
+//! and the request layer that answers them (`control`),
 //! spawning (`spawn`, `credentials`, `limits`), processes (`process`), sd_notify (`notify`),
 //! PID files (`pidfile`), logs (`journal`, and journald's sockets in `syslog`), unit generators
 //! (`generators`) and the state that survives it (`state`, taken over by a manager started again in `coldplug`); the daemon
@@ -13,6 +14,7 @@
 mod clients;
 mod coldplug;
 pub mod config;
+mod control;
 pub mod daemon;
 mod engine;
 mod enqueue;

@@ -165,9 +165,10 @@ fn mtimes(config: &UnitConfig) -> Vec<(std::path::PathBuf, Option<SystemTime>)> 
         .collect()
 }
 
-/// What the manager keeps of a loaded unit: clients read the files themselves for everything
-/// `show` and `cat` print, so load-time text the manager never acts on is dropped, which keeps
-/// a table of hundreds of units small.
+/// What the manager keeps of a loaded unit: what it acts on and what `status` shows of it (see
+/// `control/units.rs`); clients read the files themselves for everything `show` and `cat`
+/// print, so the rest of the load-time text is dropped, which keeps a table of hundreds of
+/// units small.
 fn slim(mut config: UnitConfig) -> UnitConfig {
     config.raw.retain(|r| {
         matches!(
@@ -177,9 +178,12 @@ fn slim(mut config: UnitConfig) -> UnitConfig {
     });
     config.raw.shrink_to_fit();
     config.warnings = Vec::new();
-    config.generated_fragment = None;
+    // Whether a generator made the fragment is kept (`status` shows UnitFileState=generated);
+    // its text is not.
+    if let Some(text) = config.generated_fragment.as_mut() {
+        *text = String::new();
+    }
     config.install = Default::default();
-    config.unit.documentation = Vec::new();
     config
 }
 
@@ -319,18 +323,14 @@ impl Unit {
             id: self.config.id.clone(),
             load_state: self.config.load_state.as_str().to_string(),
             description: self.config.unit.description.clone(),
-            active_state: self.active_state().as_str().to_string(),
+            active_state: self.active_state(),
             sub_state: self.sub_state().to_string(),
             result: svc.result.as_str().to_string(),
             reload_result: svc.reload_result.as_str().to_string(),
             main_pid: svc.main_pid.map(|p| p.pid).unwrap_or(0),
             control_pid: svc.control_pid.map(|p| p.pid).unwrap_or(0),
             exec_main: svc.exec_main.clone(),
-            exec_runs: svc
-                .exec_runs
-                .iter()
-                .map(|(k, v)| (k.property().to_string(), v.clone()))
-                .collect(),
+            exec_runs: svc.exec_runs.iter().map(|(k, v)| (*k, v.clone())).collect(),
             n_restarts: svc.n_restarts,
             status_text: svc.status_text.clone(),
             status_errno: svc.status_errno,
@@ -348,7 +348,6 @@ impl Unit {
             failed_assert: svc.failed_assert.clone(),
             need_daemon_reload: self.need_daemon_reload(),
             processes,
-            past_commands: self.past_commands(),
             job: job.map(|j| j.kind.as_str().to_string()),
             socket: (self.config.unit_type == UnitType::Socket).then_some(SocketCounters {
                 n_accepted: self.sock.n_accepted,
@@ -358,30 +357,6 @@ impl Unit {
             timer: (self.config.unit_type == UnitType::Timer).then(|| self.tmr.info()),
             ..UnitStatus::default()
         }
-    }
-
-    /// Control commands of this invocation that have run, for `status`' `Process:` lines.
-    fn past_commands(&self) -> Vec<(i32, String, String, i32, i32)> {
-        let mut out = Vec::new();
-        for (kind, runs) in &self.svc.exec_runs {
-            let commands = self.config.exec_commands(*kind);
-            for (run, cmd) in runs.iter().zip(commands) {
-                let is_main =
-                    *kind == ExecKind::Start && self.svc.main_pid.is_some_and(|m| m.pid == run.pid);
-                if run.pid == 0 || run.code == 0 || is_main {
-                    continue;
-                }
-                out.push((
-                    run.pid,
-                    kind.property().to_string(),
-                    cmd.argv.join(" "),
-                    run.code,
-                    run.status,
-                ));
-            }
-        }
-        out.sort_by_key(|p| p.0);
-        out
     }
 
     /// What to persist, with the unit's job if it has one: nothing for a unit that is simply

@@ -1,5 +1,5 @@
 //! The unit model of systemd.unit(5): names, search paths, file syntax, and loading unit files
-//! with their drop-ins into typed, immutable configurations.
+//! with their drop-ins into typed, immutable configurations, and the states a unit is in.
 
 pub mod builtin;
 pub mod calendar;
@@ -13,6 +13,7 @@ pub mod name;
 pub mod paths;
 pub mod size;
 pub mod specifier;
+pub mod state;
 pub mod syntax;
 pub mod sysv;
 pub mod timespan;

@@ -5,7 +5,9 @@ use crate::sys::rlimit::Limit;
 use crate::unit::name::UnitType;
 
 /// The `Exec…=` settings, in the order systemd's D-Bus interface lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ExecKind {
     Condition,
     StartPre,
@@ -18,6 +20,17 @@ pub enum ExecKind {
 }
 
 impl ExecKind {
+    pub const ALL: [ExecKind; 8] = [
+        ExecKind::Condition,
+        ExecKind::StartPre,
+        ExecKind::Start,
+        ExecKind::StartPost,
+        ExecKind::Reload,
+        ExecKind::Stop,
+        ExecKind::StopPre,
+        ExecKind::StopPost,
+    ];
+
     pub fn property(self) -> &'static str {
         match self {
             ExecKind::Condition => "ExecCondition",
@@ -33,18 +46,7 @@ impl ExecKind {
 
     /// The kind whose property is named `name` (`ExecStartPre`).
     pub fn from_property(name: &str) -> Option<ExecKind> {
-        [
-            ExecKind::Condition,
-            ExecKind::StartPre,
-            ExecKind::Start,
-            ExecKind::StartPost,
-            ExecKind::Reload,
-            ExecKind::Stop,
-            ExecKind::StopPre,
-            ExecKind::StopPost,
-        ]
-        .into_iter()
-        .find(|k| k.property() == name)
+        ExecKind::ALL.into_iter().find(|k| k.property() == name)
     }
 
     pub(super) fn from_key(key: &str, unit_type: UnitType) -> Option<ExecKind> {

@@ -159,6 +159,25 @@ pub struct UnitConfig {
 pub type ExecLists = std::collections::BTreeMap<ExecKind, Vec<ExecCommand>>;
 
 impl UnitConfig {
+    /// ControlGroup= as systemd names it (unit_default_cgroup_path()): every dash of the slice's
+    /// name is a level, so `system-postgresql.slice` is below `system.slice`.
+    pub fn control_group(&self) -> String {
+        let slice = self.settings.slice.as_deref().unwrap_or("system.slice");
+        let stem = slice.strip_suffix(".slice").unwrap_or(slice);
+        let mut path = String::new();
+        if stem != "-" {
+            let mut level = String::new();
+            for part in stem.split('-') {
+                if !level.is_empty() {
+                    level.push('-');
+                }
+                level.push_str(part);
+                path.push_str(&format!("/{level}.slice"));
+            }
+        }
+        format!("{path}/{}", self.id)
+    }
+
     /// A unit without files: what systemd shows for a unit that is not found, masked or broken.
     pub fn empty(id: &str, unit_type: UnitType, load_state: LoadState) -> UnitConfig {
         UnitConfig {

@@ -1,0 +1,85 @@
+//! The one place requests are answered (systemd's src/core/dbus-manager.c and dbus-unit.c): every
+//! operation of [`Request`] turned into its [`Reply`], for a [`Caller`] the front end vouches
+//! for. The front end (the control socket in `clients.rs` today; the D-Bus system bus or a user
+//! manager's socket could sit beside it) only reads requests, learns who sent them and writes
+//! replies; what a request may do and what it answers is decided here, once. Queries are in
+//! `units.rs`, jobs in `jobs.rs`, the manager's own operations (system state, reload, shutdown)
+//! in `manager.rs`.
+
+mod jobs;
+mod manager;
+mod units;
+
+use super::daemon::Manager;
+use crate::ipc::protocol::{Reply, Request};
+use crate::ipc::Peer;
+
+/// Who sent a request: the credentials the kernel gives for the connection (SO_PEERCRED), and
+/// the connection a reply that comes later (a job's result) goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Caller {
+    pub peer: Peer,
+    pub connection: u64,
+}
+
+impl Caller {
+    /// systemd's D-Bus policy without polkit: anyone may ask, only root or the uid the manager
+    /// runs as may change state.
+    fn may_change_state(&self, manager_uid: u32) -> bool {
+        self.peer.may_change_state(manager_uid)
+    }
+}
+
+impl Manager {
+    /// Answer `request` from `caller`; `None` when the reply comes later, once the jobs it
+    /// queued have finished (see [`Manager::complete_waiter`]).
+    pub(super) fn answer(&mut self, caller: Caller, request: Request) -> Option<Reply> {
+        self.begin_request();
+        if request.changes_state() && !caller.may_change_state(self.ctx.uid) {
+            return Some(Reply::AccessDenied);
+        }
+        match request {
+            Request::Job {
+                verb,
+                units,
+                no_block,
+                mode,
+            } => {
+                let reply = self.queue_jobs(caller.connection, verb, &units, no_block, mode);
+                // A job accepted is on file before the client hears of it.
+                self.save_state();
+                reply
+            }
+            Request::Kill {
+                units,
+                whom,
+                signal,
+            } => Some(self.kill_units(&units, whom, signal)),
+            Request::ResetFailed { units } => Some(self.reset_failed(&units)),
+            Request::Units { units } => Some(Reply::Units(
+                units.iter().map(|u| self.unit_status(u)).collect(),
+            )),
+            Request::States { units } => Some(Reply::States(
+                units.iter().map(|u| self.unit_state(u)).collect(),
+            )),
+            Request::UnitDetails { units } => Some(Reply::Details(
+                units.iter().map(|u| self.unit_details(u)).collect(),
+            )),
+            Request::ListUnits => Some(Reply::Units(self.list_units())),
+            Request::SystemState => Some(Reply::SystemState(self.system_state().into())),
+            Request::DaemonReload => {
+                self.daemon_reload();
+                Some(Reply::Done)
+            }
+            Request::Exit => {
+                self.begin_shutdown();
+                Some(Reply::Done)
+            }
+            Request::Shutdown { action, exit_code } => {
+                self.shutdown_request(action, exit_code);
+                Some(Reply::Done)
+            }
+            Request::ListJobs => Some(Reply::JobList(self.list_jobs())),
+        }
+    }
+}
