@@ -14,15 +14,14 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::clients::{
-    Clients, ACCEPT_RETRY_DEADLINE, CLIENT_SWEEP_DEADLINE, DEFERRED_CLIENTS_DEADLINE,
-};
+use super::clients::Clients;
 use super::config::ManagerConfig;
 use super::event::{EventError, EventLoop, Wake};
 use super::exec::DirectoryBases;
 use super::notify::{NotifyError, NotifySocket};
 use super::syslog::{JournalSockets, Protocol, DAEMON_INFO};
 use super::table::{UnitId, UnitTable};
+use super::tokens::*;
 use super::unit::Unit;
 use crate::ipc::client::READY_FD_ENV;
 use crate::ipc::context::{ContextError, RuntimeContext};
@@ -113,52 +112,8 @@ fn setup_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Daemon
     move |source| DaemonError::Setup { what, source }
 }
 
-pub(super) const TOKEN_CONTROL: u64 = 1;
-pub(super) const TOKEN_NOTIFY: u64 = 2;
-const TOKEN_DEV_LOG: u64 = 3;
-const TOKEN_JOURNAL_NATIVE: u64 = 4;
 /// How many log datagrams one wake of the loop takes from each journal socket.
 const LOG_MESSAGES_PER_WAKE: usize = 256;
-/// Kinds in the top byte, ids (a packed [`UnitId`] among them) in the 56 bits below.
-const KIND_SHIFT: u64 = 56;
-pub(super) const KIND_CLIENT: u64 = 1;
-pub(super) const KIND_LOG: u64 = 2;
-pub(super) const KIND_PIDFD: u64 = 3;
-pub(super) const KIND_PIDFILE: u64 = 4;
-pub(super) const KIND_SOCKET: u64 = 5;
-pub(super) const KIND_FDSTORE: u64 = 6;
-/// Deadline tokens of a unit's state timer and watchdog.
-const KIND_STATE_TIMER: u64 = 7;
-const KIND_WATCHDOG: u64 = 8;
-
-pub(super) const fn token(kind: u64, id: u64) -> u64 {
-    (kind << KIND_SHIFT) | id
-}
-
-fn split_token(t: u64) -> (u64, u64) {
-    (t >> KIND_SHIFT, t & ((1 << KIND_SHIFT) - 1))
-}
-
-/// Deadline token of the idle trim; unit timers use kinds far below it.
-const TRIM_DEADLINE: u64 = u64::MAX;
-
-/// Deadline tokens: one state timer and one watchdog timer per unit.
-pub(super) fn state_timer(unit: UnitId) -> u64 {
-    token(KIND_STATE_TIMER, unit.pack())
-}
-
-pub(super) fn watchdog_timer(unit: UnitId) -> u64 {
-    token(KIND_WATCHDOG, unit.pack())
-}
-
-/// The unit whose state timer (false) or watchdog (true) a deadline token names.
-pub(super) fn unit_timer(t: u64) -> Option<(UnitId, bool)> {
-    match split_token(t) {
-        (KIND_STATE_TIMER, id) => Some((UnitId::unpack(id), false)),
-        (KIND_WATCHDOG, id) => Some((UnitId::unpack(id), true)),
-        _ => None,
-    }
-}
 
 /// A unit's output FIFO, read by the manager.
 pub(super) struct LogReader {
@@ -594,7 +549,7 @@ impl Manager {
             Wake::Signal(sig) if sig == libc::SIGHUP => self.daemon_reload(),
             Wake::Signal(sig) if self.init => self.on_init_signal(sig),
             Wake::Signal(_) => self.begin_shutdown(),
-            Wake::Deadline(super::init::SWEEP_DEADLINE) => self.on_sweep_deadline(),
+            Wake::Deadline(super::tokens::SWEEP_DEADLINE) => self.on_sweep_deadline(),
             Wake::Deadline(t) => self.on_deadline(t),
             Wake::Ready { token, .. } if token == TOKEN_CONTROL => self.accept_clients(),
             Wake::Ready { token, .. } if token == TOKEN_NOTIFY => self.receive_notifications(),

@@ -7,7 +7,7 @@
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-use super::daemon::{state_timer, token, watchdog_timer, Manager, KIND_PIDFD};
+use super::daemon::Manager;
 use super::event::after;
 use super::exec::{self, ExecContext};
 use super::jobs::JobKind;
@@ -16,6 +16,7 @@ use super::service::{
 };
 use super::spawn;
 use super::table::UnitId;
+use super::tokens::{state_timer, token, watchdog_timer, KIND_PIDFD};
 use super::unit::now_stamp;
 use crate::ipc::protocol::{ExecRun, KillWhom, Reply};
 use crate::ipc::saved_state::{ActiveState, TrackedPid};
@@ -1311,7 +1312,7 @@ impl Manager {
     pub(super) fn on_deadline(&mut self, t: u64) {
         // A deadline of a unit collected since is nobody's.
         let Some((i, watchdog)) =
-            super::daemon::unit_timer(t).filter(|(i, _)| self.units.contains(*i))
+            super::tokens::unit_timer(t).filter(|(i, _)| self.units.contains(*i))
         else {
             return;
         };

@@ -35,4 +35,5 @@ pub mod spawn;
 pub mod syslog;
 mod table;
 mod timer;
+mod tokens;
 mod unit;

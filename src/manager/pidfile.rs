@@ -12,9 +12,10 @@ use std::path::Path;
 use nix::fcntl::OFlag;
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 
-use super::daemon::{token, Manager, KIND_PIDFILE};
+use super::daemon::Manager;
 use super::service::SubState;
 use super::table::UnitId;
+use super::tokens::{token, KIND_PIDFILE};
 use crate::sys::chase::{chase, ChaseFlags};
 
 /// What a PID file says, and whether the path to it can be trusted.

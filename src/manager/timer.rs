@@ -18,10 +18,11 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-use super::daemon::{state_timer, Manager};
+use super::daemon::Manager;
 use super::jobs::JobKind;
 use super::service::SubState;
 use super::table::UnitId;
+use super::tokens::state_timer;
 use super::unit::{now_stamp, Stamp};
 use crate::ipc::protocol::{JobMode, TimerInfo};
 use crate::unit::model::{TimerSection, TypeSection};

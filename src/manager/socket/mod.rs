@@ -27,10 +27,11 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::daemon::{token, Manager, KIND_SOCKET};
+use super::daemon::Manager;
 use super::jobs::JobKind;
 use super::service::{ServiceResult, SubState};
 use super::table::UnitId;
+use super::tokens::{token, KIND_SOCKET};
 use crate::ipc::protocol::JobMode;
 use crate::ipc::saved_state::ActiveState;
 use crate::unit::model::{SocketSection, UnitConfig};

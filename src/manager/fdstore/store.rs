@@ -1,50 +1,25 @@
-//! The file descriptor store of a service (sd_notify(3) `FDSTORE=1`, `FDNAME=`,
-//! `FDSTOREREMOVE=1`, `FDPOLL=0`; `FileDescriptorStoreMax=` of systemd.service(5)): a service
-//! hands fds to the manager, which keeps up to FileDescriptorStoreMax= of them (an fd already
-//! stored is not stored twice), drops one whose other end hung up, and passes them back after
-//! the socket fds, named, at the next start of the main process (sd_listen_fds_with_names(3)).
-//! The store survives restarts and is released once the service is down with nothing queued.
+//! FDSTORE=1 of sd_notify(3): a service's descriptors kept by the manager across its restarts,
+//! FDSTOREREMOVE=1 and FDNAME=, closed when a stored descriptor hangs up (systemd's
+//! service_add_fd_store() in src/core/service.c).
 
+use super::super::daemon::Manager;
+use super::super::notify::NotifyMessage;
+use super::super::service::SubState;
+use super::super::table::UnitId;
+use super::super::tokens::{token, KIND_FDSTORE};
 use std::os::fd::{AsFd, OwnedFd};
 
-use super::daemon::{token, Manager, KIND_FDSTORE};
-use super::notify::NotifyMessage;
-use super::service::SubState;
-use super::table::UnitId;
-
-/// One stored fd, with its name and the token its hangup watch wakes under.
-#[derive(Debug)]
-pub struct StoredFd {
-    pub fd: OwnedFd,
-    pub name: String,
-    watch: Option<u64>,
-}
-
-/// The name sd_notify(3) gives a stored fd sent without FDNAME=.
-const DEFAULT_NAME: &str = "stored";
-
-/// Same file: same device and inode (systemd's `same_fd()` for what matters here).
-fn same_file(a: &OwnedFd, b: &OwnedFd) -> bool {
-    let stat = |fd: &OwnedFd| {
-        nix::sys::stat::fstat(fd.as_fd())
-            .ok()
-            .map(|s| (s.st_dev, s.st_ino))
-    };
-    matches!((stat(a), stat(b)), (Some(x), Some(y)) if x == y)
-}
-
-/// sd-daemon's `fdname_is_valid()`: printable ASCII without `:`, at most 255 bytes.
-fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 255
-        && name
-            .bytes()
-            .all(|b| (b' '..=b'~').contains(&b) && b != b':')
-}
+#[allow(unused_imports)]
+use super::*;
 
 impl Manager {
     /// `service_notify_message()`'s part about fds sent along with a notification.
-    pub(super) fn receive_notified_fds(&mut self, i: UnitId, fds: Vec<OwnedFd>, m: &NotifyMessage) {
+    pub(in crate::manager) fn receive_notified_fds(
+        &mut self,
+        i: UnitId,
+        fds: Vec<OwnedFd>,
+        m: &NotifyMessage,
+    ) {
         if m.fdstore_remove {
             if !m.fd_name.as_deref().is_some_and(valid_name) {
                 self.unit_log(
@@ -112,7 +87,7 @@ impl Manager {
     }
 
     /// A stored fd's other end hung up: it is of no use any more.
-    pub(super) fn on_stored_fd_hangup(&mut self, id: u64) {
+    pub(in crate::manager) fn on_stored_fd_hangup(&mut self, id: u64) {
         for i in self.units.ids() {
             if let Some(k) = self.units[i]
                 .fd_store
@@ -127,7 +102,7 @@ impl Manager {
     }
 
     /// Copies of the stored fds with their names, for the main process.
-    pub(super) fn stored_fds(&self, i: UnitId) -> Vec<(OwnedFd, String)> {
+    pub(in crate::manager) fn stored_fds(&self, i: UnitId) -> Vec<(OwnedFd, String)> {
         self.units[i]
             .fd_store
             .iter()
@@ -137,7 +112,7 @@ impl Manager {
 
     /// `service_release_fd_store()` once the service is down for good: not restarting, nothing
     /// queued for it.
-    pub(super) fn release_fd_store_when_done(&mut self, i: UnitId) {
+    pub(in crate::manager) fn release_fd_store_when_done(&mut self, i: UnitId) {
         let u = &self.units[i];
         if u.fd_store.is_empty()
             || self.jobs.has_job(i)
