@@ -324,9 +324,11 @@ fn a_burst_of_ten_thousand_connections_leaves_no_fd_zombie_or_instance_behind() 
     assert_eq!(sb.prop("burst.socket", "SubState"), "listening");
     // Not equal: the baseline may still count the `start` client's connection, which the
     // manager closes a moment later.
-    sb.wait_until("the manager holds no more fds than before the burst", long, || {
-        manager_fds(&sb) <= baseline
-    });
+    sb.wait_until(
+        "the manager holds no more fds than before the burst",
+        long,
+        || manager_fds(&sb) <= baseline,
+    );
     let zombies = sb.sh("grep -l '^State:.*Z' /proc/[0-9]*/status | wc -l");
     assert_eq!(zombies.stdout.trim(), "0", "{zombies:?}");
 }

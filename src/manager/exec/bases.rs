@@ -147,7 +147,7 @@ impl DirectoryBases {
 
 /// Whether `dir` is a directory of `uid`'s that it may write (`/run/user/UID` as pam_systemd
 /// makes it).
-pub(super) fn writable_dir_of(dir: &Path, uid: u32) -> bool {
+fn writable_dir_of(dir: &Path, uid: u32) -> bool {
     use std::os::unix::fs::MetadataExt;
     let Ok(meta) = fs::metadata(dir) else {
         return false;

@@ -158,7 +158,7 @@ pub(super) fn chase_below(
 }
 
 /// A refused or failed resolution as the error the directory's setting reports.
-pub(super) fn chase_error(e: ChaseError) -> io::Error {
+fn chase_error(e: ChaseError) -> io::Error {
     match e {
         ChaseError::Os { errno, .. } => io::Error::from(errno),
         unsafe_path => io::Error::other(unsafe_path.to_string()),

@@ -16,7 +16,7 @@ use super::context::*;
 /// An ordered environment where setting a name again replaces it in place, as
 /// `strv_env_replace()` does.
 #[derive(Default)]
-pub(super) struct Env(Vec<(String, String)>);
+struct Env(Vec<(String, String)>);
 
 impl Env {
     pub(super) fn set(&mut self, name: &str, value: &str) {
@@ -32,7 +32,7 @@ pub(super) fn clean_home(user: &PasswdEntry) -> Option<&str> {
     (!user.home.trim_end_matches('/').is_empty()).then_some(&user.home)
 }
 
-pub(super) fn clean_shell(user: &PasswdEntry) -> Option<&str> {
+fn clean_shell(user: &PasswdEntry) -> Option<&str> {
     const PLACEHOLDERS: &[&str] = &[
         "/sbin/nologin",
         "/usr/sbin/nologin",
@@ -55,7 +55,7 @@ pub(super) fn manager_var<'a>(ctx: &'a ExecContext, name: &str) -> Option<&'a st
 
 /// `service_exec_needs_notify_socket()`: the main process when the service accepts any
 /// notification, control processes only with `NotifyAccess=exec` or `all`.
-pub(super) fn gets_notify_socket(unit: &UnitConfig, kind: ExecKind) -> bool {
+fn gets_notify_socket(unit: &UnitConfig, kind: ExecKind) -> bool {
     let Some(service) = unit.service() else {
         return false;
     };
@@ -71,7 +71,7 @@ pub(super) fn is_tty_input(input: &str) -> bool {
     matches!(input, "tty" | "tty-force" | "tty-fail")
 }
 
-pub(super) fn is_console_output(output: &str) -> bool {
+fn is_console_output(output: &str) -> bool {
     matches!(
         output,
         "tty" | "journal+console" | "syslog+console" | "kmsg+console"
@@ -79,7 +79,7 @@ pub(super) fn is_console_output(output: &str) -> bool {
 }
 
 /// `exec_context_needs_term()`: a unit on a terminal gets `$TERM`.
-pub(super) fn needs_term(s: &ExecSettings) -> bool {
+fn needs_term(s: &ExecSettings) -> bool {
     is_tty_input(&s.standard_input)
         || is_console_output(&s.standard_output)
         || is_console_output(&s.standard_error)

@@ -17,7 +17,7 @@ use super::environment::*;
 /// `!!` is treated like `!`: it exists for systems where the service cannot be given its
 /// `AmbientCapabilities=`, which is the situation here (capabilities are not applied), so the
 /// service drops its privileges itself.
-pub(super) fn applies_credentials(
+fn applies_credentials(
     ctx: &ExecContext,
     command: &ExecCommand,
     kind: ExecKind,

@@ -13,7 +13,7 @@ use crate::unit::model::ExecSettings;
 use super::context::*;
 use super::environment::*;
 
-pub(super) fn stdio_error(fd: usize, path: &Path, source: io::Error) -> ExecEnvError {
+fn stdio_error(fd: usize, path: &Path, source: io::Error) -> ExecEnvError {
     ExecEnvError::Stdio {
         fd,
         path: path.to_path_buf(),
@@ -21,14 +21,14 @@ pub(super) fn stdio_error(fd: usize, path: &Path, source: io::Error) -> ExecEnvE
     }
 }
 
-pub(super) fn dup(fd: usize, source: &OwnedFd, what: &str) -> Result<OwnedFd, ExecEnvError> {
+fn dup(fd: usize, source: &OwnedFd, what: &str) -> Result<OwnedFd, ExecEnvError> {
     source
         .try_clone()
         .map_err(|e| stdio_error(fd, Path::new(what), e))
 }
 
 /// `file:PATH`, `append:PATH`, `truncate:PATH`: the path and the open flag they add.
-pub(super) fn output_file(o: &str) -> Option<(&Path, i32)> {
+fn output_file(o: &str) -> Option<(&Path, i32)> {
     if let Some(p) = o.strip_prefix("file:") {
         Some((Path::new(p), 0))
     } else if let Some(p) = o.strip_prefix("append:") {

@@ -1,0 +1,156 @@
+//! How `systemctl show` 252 writes values: timestamps, exit codes (`sigchld_code`), command lines
+//! with their last run (`{ path=… ; argv[]=… }`), signal numbers, load errors (systemd's
+//! bus_print_property() and the value formats of src/shared/bus-print-properties.c).
+
+use crate::ipc::protocol::{ExecRun, UnitStatus};
+use crate::sys::signal::signal_name;
+use crate::unit::command::ExecCommand;
+use crate::unit::model::{ExecKind, LoadState, UnitConfig};
+
+/// systemd's `format_timestamp()` (TIMESTAMP_PRETTY): `Sun 2026-11-22 02:05:35 UTC` in the local
+/// time zone; `None` for an unset (0 or infinite) timestamp.
+pub(in crate::cli) fn format_timestamp(usec: u64) -> Option<String> {
+    if usec == 0 || usec == u64::MAX {
+        return None;
+    }
+    // strftime's %a would follow the locale; systemd always writes English weekdays, so the day
+    // comes as a number (%w) and is named here.
+    const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    let local = crate::sys::time::format_time(usec, "%w %Y-%m-%d %H:%M:%S %Z", false);
+    let (day, rest) = local.split_once(' ')?;
+    let weekday = WEEKDAYS.get(day.parse::<usize>().ok()?)?;
+    // An empty zone name leaves a trailing space; systemd then writes no zone.
+    Some(format!("{weekday} {}", rest.trim_end()))
+}
+
+/// `sigchld_code_to_string()`: how a process ended, as waitid() reports it.
+pub(in crate::cli) fn sigchld_code(code: i32) -> Option<&'static str> {
+    Some(match code {
+        libc::CLD_EXITED => "exited",
+        libc::CLD_KILLED => "killed",
+        libc::CLD_DUMPED => "dumped",
+        libc::CLD_TRAPPED => "trapped",
+        libc::CLD_STOPPED => "stopped",
+        libc::CLD_CONTINUED => "continued",
+        _ => return None,
+    })
+}
+
+/// ExecRun carries realtime stamps only; systemd shows the monotonic twin as well. It is derived
+/// from the clocks' present offset, which is exact unless the wall clock was stepped since.
+pub(super) fn monotonic_of(realtime: u64) -> u64 {
+    if realtime == 0 {
+        return 0;
+    }
+    let now_real = crate::sys::time::now_usec();
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into a timespec we own.
+    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) } != 0 {
+        return 0;
+    }
+    let now_mono = u64::try_from(ts.tv_sec).unwrap_or(0) * 1_000_000
+        + u64::try_from(ts.tv_nsec).unwrap_or(0) / 1000;
+    (realtime + now_mono).saturating_sub(now_real)
+}
+
+/// One element of an `Exec…=` property: the command and what its last run did (all zero for a
+/// command that never ran).
+pub(super) fn exec_value(c: &ExecCommand, ex: bool, run: &ExecRun) -> String {
+    let middle = if ex {
+        format!("flags={}", c.flag_names().join(" "))
+    } else {
+        format!(
+            "ignore_errors={}",
+            if c.flags.ignore_failure { "yes" } else { "no" }
+        )
+    };
+    let time = |usec| format_timestamp(usec).unwrap_or_else(|| "n/a".into());
+    // An exit status is a number; anything else is a signal, also given by name.
+    let status = if run.code == libc::CLD_EXITED {
+        run.status.to_string()
+    } else {
+        format!("{}/{}", run.status, signal_name(run.status))
+    };
+    format!(
+        "{{ path={} ; argv[]={} ; {middle} ; start_time=[{}] ; stop_time=[{}] ; pid={} ; code={} ; status={status} }}",
+        c.path,
+        c.argv.join(" "),
+        time(run.start_usec),
+        time(run.exit_usec),
+        run.pid,
+        // systemctl prints the NULL of an unknown code with "%s"
+        sigchld_code(run.code).unwrap_or("(null)"),
+    )
+}
+
+/// The last run of the `index`th command of `kind`, if the manager recorded one.
+pub(in crate::cli) fn exec_run(rt: &UnitStatus, kind: ExecKind, index: usize) -> Option<&ExecRun> {
+    rt.exec_runs
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .and_then(|(_, runs)| runs.get(index))
+}
+
+/// systemd's `shell_maybe_quote(s, 0)`, which systemctl applies to every element of a string
+/// array: double quotes when the string has whitespace, control or shell-special characters.
+pub(super) fn shell_maybe_quote(s: &str) -> String {
+    const NEED_QUOTES: &str = "\"\\`$*?['()<>|&;!";
+    const NEED_ESCAPE: &str = "\"\\`$";
+    let special = |c: char| c.is_ascii() && (c <= ' ' || c == '\x7f' || NEED_QUOTES.contains(c));
+    if !s.chars().any(special) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            c if NEED_ESCAPE.contains(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
+            c if c.is_ascii_control() => out.push_str(&format!("\\{:03o}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `KillSignal=` is shown as its number.
+pub(super) fn signal_number(name: &str) -> String {
+    name.parse::<nix::sys::signal::Signal>()
+        .map(|s| (s as i32).to_string())
+        .unwrap_or_else(|_| name.to_string())
+}
+
+/// `LoadError=` in systemd's exact words; the file, line and reason go to stderr (see `show`).
+pub(super) fn load_error_value(config: &UnitConfig) -> String {
+    let id = &config.id;
+    match config.load_state {
+        LoadState::Loaded => String::new(),
+        LoadState::NotFound => {
+            format!("org.freedesktop.systemd1.NoSuchUnit \"Unit {id} not found.\"")
+        }
+        LoadState::Masked => {
+            format!("org.freedesktop.systemd1.UnitMasked \"Unit {id} is masked.\"")
+        }
+        LoadState::BadSetting => format!(
+            "org.freedesktop.systemd1.BadUnitSetting \"Unit {id} has a bad unit file setting.\""
+        ),
+        LoadState::Error(failure) => format!(
+            "{} \"Unit {id} failed to load properly, please adjust/correct and reload service manager: {}\"",
+            failure.dbus_name(),
+            failure.strerror()
+        ),
+    }
+}
