@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use super::daemon::Manager;
 use super::jobs::JobKind;
-use super::service::{ExitInfo, ServiceResult, ServiceType, SubState};
 use super::table::UnitId;
+use super::types::service::{ExitInfo, ServiceResult, ServiceType, SubState};
 use super::unit::now_stamp;
 use crate::ipc::saved_state::{SavedState, TrackedPid, UnitRecord};
 use crate::unit::model::ExecKind;

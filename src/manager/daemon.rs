@@ -218,7 +218,7 @@ pub struct Manager {
 
 impl Manager {
     pub fn new(init: bool) -> Result<Manager, DaemonError> {
-        super::timer::note_manager_start();
+        super::types::timer::note_manager_start();
         let ctx = RuntimeContext::for_manager()?;
         let lookup =
             LookupPaths::new(Scope::System, None).map_err(|e| DaemonError::Paths(e.to_string()))?;
@@ -703,10 +703,10 @@ impl Manager {
                 let mut status = unit.status(&self.lookup, None);
                 // Not in the table: it triggers what its file says, and is triggered by the
                 // sockets in the table that name it.
-                status.triggers = super::socket::static_triggers(&unit.config);
+                status.triggers = super::types::socket::static_triggers(&unit.config);
                 status
                     .triggers
-                    .extend(super::timer::timer_triggers(&unit.config));
+                    .extend(super::types::timer::timer_triggers(&unit.config));
                 status.triggered_by = self.sockets_naming(&unit.config);
                 status
             }
@@ -754,7 +754,7 @@ impl Manager {
         status.triggers = self.triggers(i);
         status
             .triggers
-            .extend(super::timer::timer_triggers(&self.units[i].config));
+            .extend(super::types::timer::timer_triggers(&self.units[i].config));
         status.triggered_by = self.triggered_by(i);
         status.triggered_by.extend(self.timers_triggering(i));
         status
@@ -882,7 +882,7 @@ impl Manager {
                 Ok(WaitStatus::StillAlive) | Err(_) => break,
                 Ok(status) => {
                     if let Some(pid) = status.pid() {
-                        if let Some(exit) = super::service::ExitInfo::from_wait(status) {
+                        if let Some(exit) = super::types::service::ExitInfo::from_wait(status) {
                             self.on_process_exit(pid.as_raw(), exit);
                         }
                     }

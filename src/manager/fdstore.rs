@@ -9,8 +9,8 @@ use std::os::fd::{AsFd, OwnedFd};
 
 use super::daemon::{token, Manager, KIND_FDSTORE};
 use super::notify::NotifyMessage;
-use super::service::SubState;
 use super::table::UnitId;
+use super::types::service::SubState;
 
 /// One stored fd, with its name and the token its hangup watch wakes under.
 #[derive(Debug)]

@@ -99,7 +99,7 @@ impl Manager {
             if self.units[i].is_loaded() && self.is_inactive(i) && !self.jobs.has_job(i) {
                 let stamp = super::unit::now_stamp();
                 let u = &mut self.units[i];
-                u.svc.state = super::service::SubState::Running;
+                u.svc.state = super::types::service::SubState::Running;
                 u.stamps.active_enter = stamp;
                 u.stamps.inactive_exit = stamp;
                 u.stamps.state_change = stamp;

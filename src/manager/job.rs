@@ -12,8 +12,8 @@
 
 use super::daemon::Manager;
 use super::jobs::JobKind;
-use super::service::SubState;
 use super::table::UnitId;
+use super::types::service::SubState;
 use crate::ipc::protocol::{JobMode, JobOutcome, JobVerb, Reply};
 use crate::ipc::saved_state::ActiveState;
 use crate::unit::condition;
@@ -624,8 +624,8 @@ impl Manager {
             }
             JobKind::Reload => match new {
                 Active => {
-                    let ok =
-                        self.units[i].svc.reload_result == super::service::ServiceResult::Success;
+                    let ok = self.units[i].svc.reload_result
+                        == super::types::service::ServiceResult::Success;
                     self.finish_job(i, if ok { "done" } else { "failed" });
                     false
                 }
@@ -639,7 +639,7 @@ impl Manager {
     }
 
     /// Units without processes of their own (targets, slices) change state without running
-    /// anything; services and sockets run the state machine of `engine.rs`.
+    /// anything; services and sockets run the state machine of `types/service/transitions.rs`.
     pub(super) fn is_processless(&self, i: UnitId) -> bool {
         !matches!(
             self.units[i].config.unit_type,

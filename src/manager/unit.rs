@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime};
 
 use super::config::ManagerConfig;
 use super::jobs::Job;
-use super::service::{ExitInfo, ServiceResult, ServiceSettings, StartLimit, SubState};
+use super::types::service::{ExitInfo, ServiceResult, ServiceSettings, StartLimit, SubState};
 use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
 use crate::ipc::saved_state::{ActiveState, JobRecord, TrackedPid, UnitRecord};
 use crate::unit::model::{ExecKind, LoadState, UnitConfig};
@@ -138,15 +138,15 @@ pub struct Unit {
     pub svc: ServiceRuntime,
     pub stamps: Timestamps,
     /// A socket unit's listeners and counters.
-    pub sock: super::socket::ports::SocketRuntime,
+    pub sock: super::types::socket::ports::SocketRuntime,
     /// The connection an Accept=yes instance serves.
-    pub conn: Option<super::socket::ports::Connection>,
+    pub conn: Option<super::types::socket::ports::Connection>,
     /// FDSTORE=1 fds kept for the service.
     pub fd_store: Vec<super::fdstore::StoredFd>,
     /// Started for a connection (Accept=yes): collected once it is down.
     pub was_connection: bool,
     /// A timer unit's schedule and last trigger.
-    pub tmr: super::timer::TimerRuntime,
+    pub tmr: super::types::timer::TimerRuntime,
     /// Modification times of the files loaded, to tell when a daemon-reload is due.
     loaded_mtimes: Vec<(std::path::PathBuf, Option<SystemTime>)>,
 }
@@ -217,7 +217,7 @@ impl Unit {
         match self.config.unit_type {
             UnitType::Service => self.svc.state.as_str(),
             UnitType::Socket => {
-                super::socket::ports::socket_sub_state(self.svc.state, self.sock.triggered)
+                super::types::socket::ports::socket_sub_state(self.svc.state, self.sock.triggered)
             }
             UnitType::Timer => match self.svc.state {
                 SubState::Dead => "dead",
@@ -252,7 +252,7 @@ impl Unit {
     /// Whether a reload job applies: the unit has a command for it, or reloads through sd_notify.
     pub fn can_reload(&self) -> bool {
         !self.config.exec_commands(ExecKind::Reload).is_empty()
-            || self.settings.kind == super::service::ServiceType::NotifyReload
+            || self.settings.kind == super::types::service::ServiceType::NotifyReload
     }
 
     pub fn is_failed(&self) -> bool {

@@ -503,7 +503,7 @@ mod tests {
     use super::*;
     use crate::manager::jobs::graph::tests::{config, table};
     use crate::manager::jobs::graph::Ordering;
-    use crate::manager::service::SubState;
+    use crate::manager::types::service::SubState;
     use Dependency::*;
     use JobKind::*;
 

@@ -18,12 +18,12 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-use super::daemon::{state_timer, Manager};
-use super::jobs::JobKind;
-use super::service::SubState;
-use super::table::UnitId;
-use super::unit::{now_stamp, Stamp};
 use crate::ipc::protocol::{JobMode, TimerInfo};
+use crate::manager::daemon::{state_timer, Manager};
+use crate::manager::jobs::JobKind;
+use crate::manager::table::UnitId;
+use crate::manager::types::service::SubState;
+use crate::manager::unit::{now_stamp, Stamp};
 use crate::unit::model::{TimerSection, TypeSection};
 use crate::unit::name::{UnitName, UnitType};
 
@@ -180,7 +180,7 @@ impl Manager {
     }
 
     /// unit_test_trigger_loaded(): a timer whose unit is not loaded refuses to start.
-    pub(super) fn timer_may_start(&mut self, i: UnitId) -> bool {
+    pub(in crate::manager) fn timer_may_start(&mut self, i: UnitId) -> bool {
         if self.units[i].config.unit_type != UnitType::Timer {
             return true;
         }
@@ -202,7 +202,12 @@ impl Manager {
     /// The hook of `set_state()`: a timer that became active starts waiting, one that went
     /// down forgets its deadline; the timers that trigger unit `i` look again
     /// (timer_trigger_notify()).
-    pub(super) fn timer_state_changed(&mut self, i: UnitId, old: SubState, new: SubState) {
+    pub(in crate::manager) fn timer_state_changed(
+        &mut self,
+        i: UnitId,
+        old: SubState,
+        new: SubState,
+    ) {
         if old == new {
             return;
         }
@@ -443,7 +448,7 @@ impl Manager {
     }
 
     /// The hook of `on_deadline()`: true when unit `i` is a timer (whose deadline this is).
-    pub(super) fn on_timer_deadline(&mut self, i: UnitId) -> bool {
+    pub(in crate::manager) fn on_timer_deadline(&mut self, i: UnitId) -> bool {
         if self.units[i].config.unit_type != UnitType::Timer {
             return false;
         }
@@ -493,7 +498,7 @@ impl Manager {
     /// A manager started again finds a timer it ran active: with its last trigger and its
     /// activation it computes the same schedule again (a one-time value that elapsed stays
     /// used up); an elapsed one stays elapsed until its unit changes.
-    pub(super) fn timer_adopted(
+    pub(in crate::manager) fn timer_adopted(
         &mut self,
         i: UnitId,
         record: &crate::ipc::saved_state::UnitRecord,
@@ -533,7 +538,7 @@ impl Manager {
 
     /// job.c's done messages for a timer's start job (a service logs its own from its state
     /// machine): `Started …` or `Failed to start …`.
-    pub(super) fn timer_job_done(&mut self, i: UnitId, result: &str) {
+    pub(in crate::manager) fn timer_job_done(&mut self, i: UnitId, result: &str) {
         let desc = self.description(i);
         match result {
             "done" if !self.is_inactive(i) => self.log(i, &format!("Started {desc}.")),
@@ -544,7 +549,7 @@ impl Manager {
 
     /// daemon-reload: the timers that wait compute their schedule from the new settings, as
     /// systemd's coldplug after a reload does.
-    pub(super) fn timers_reloaded(&mut self) {
+    pub(in crate::manager) fn timers_reloaded(&mut self) {
         for i in self.units.ids() {
             if self.units[i].config.unit_type == UnitType::Timer
                 && self.units[i].tmr.state == TimerState::Waiting
@@ -555,7 +560,7 @@ impl Manager {
     }
 
     /// The timers in the table whose Unit= is unit `i` (its TriggeredBy=).
-    pub(super) fn timers_triggering(&self, i: UnitId) -> Vec<String> {
+    pub(in crate::manager) fn timers_triggering(&self, i: UnitId) -> Vec<String> {
         let target = &self.units[i].config;
         self.units
             .values()
