@@ -4,7 +4,7 @@
 
 use std::os::fd::AsFd;
 
-use super::{ExitInfo, ServiceResult, SubState, CLD_EXITED};
+use super::{ExitInfo, CLD_EXITED};
 use crate::ipc::protocol::ExecRun;
 use crate::ipc::saved_state::TrackedPid;
 use crate::manager::daemon::Manager;
@@ -221,48 +221,6 @@ impl Manager {
         self.save_unit_state(i);
     }
 
-    /// Run a command as the control process; a failure to spawn is its exit.
-    pub(super) fn run_control(&mut self, i: UnitId, kind: ExecKind, idx: usize) {
-        self.units[i].svc.control = Some((kind, idx));
-        match self.spawn_command(i, kind, idx, Role::Control) {
-            Ok(_) => {}
-            Err(NotRun::Exited(exit)) => self.control_exited(i, exit),
-            Err(NotRun::Resources) => {
-                self.units[i].svc.control = None;
-                let resources = ServiceResult::Resources;
-                match kind {
-                    ExecKind::StopPost => self.enter_signal(i, SubState::FinalSigterm, resources),
-                    ExecKind::Reload => {
-                        self.units[i].svc.reload_result = resources;
-                        self.enter_running(i, ServiceResult::Success);
-                    }
-                    _ => self.enter_signal(i, SubState::StopSigterm, resources),
-                }
-            }
-        }
-    }
-
-    /// Run ExecStart= command `idx` as the main process; true once it exec'd.
-    pub(super) fn run_main(&mut self, i: UnitId, idx: usize) -> bool {
-        self.units[i].svc.main_command = idx;
-        match self.spawn_command(i, ExecKind::Start, idx, Role::Main) {
-            Ok(exec_ok) => exec_ok,
-            Err(NotRun::Resources) => {
-                self.enter_signal(i, SubState::StopSigterm, ServiceResult::Resources);
-                false
-            }
-            Err(NotRun::Exited(exit)) => {
-                self.units[i].svc.exec_main = ExecRun {
-                    code: exit.code,
-                    status: exit.status,
-                    ..ExecRun::default()
-                };
-                self.main_exited(i, exit);
-                false
-            }
-        }
-    }
-
     pub(super) fn exec_context_call<T>(&self, i: UnitId, f: impl FnOnce(&ExecContext) -> T) -> T {
         let notify_path = self.ctx.notify_socket();
         let u = &self.units[i];
@@ -280,16 +238,5 @@ impl Manager {
             remote: None,
         };
         f(&ctx)
-    }
-
-    pub(super) fn record_run(&mut self, i: UnitId, kind: ExecKind, idx: usize, exit: ExitInfo) {
-        let runs = self.units[i].svc.exec_runs.entry(kind).or_default();
-        if runs.len() <= idx {
-            runs.resize(idx + 1, ExecRun::default());
-        }
-        let run = &mut runs[idx];
-        run.exit_usec = now_stamp().0;
-        run.code = exit.code;
-        run.status = exit.status;
     }
 }

@@ -7,9 +7,12 @@
 //! `notify`.
 
 mod exec;
+#[cfg(test)]
+mod machine_tests;
 mod notify;
 mod pidfile;
 mod processes;
+mod seam;
 mod transitions;
 
 use std::collections::VecDeque;

@@ -130,15 +130,7 @@ impl Manager {
             self.set_timer(i, self.units[i].settings.timeout_stop);
         }
         if m.ready {
-            match self.units[i].svc.state {
-                SubState::Start if self.units[i].settings.kind.is_notify() => {
-                    self.enter_start_post(i)
-                }
-                SubState::Reload if self.units[i].svc.control_pid.is_none() => {
-                    self.enter_running(i, ServiceResult::Success)
-                }
-                _ => {}
-            }
+            self.service_ready(i);
         }
         if let Some(usec) = m.extend_timeout_usec {
             let extendable = matches!(

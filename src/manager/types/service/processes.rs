@@ -5,7 +5,7 @@
 
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 
-use super::{ExitInfo, KillMode, ServiceResult, ServiceType, SubState};
+use super::{ExitInfo, KillMode, ServiceType, SubState};
 use crate::ipc::protocol::{ExecRun, KillWhom, Reply};
 use crate::ipc::saved_state::TrackedPid;
 use crate::manager::daemon::{token, Manager, KIND_PIDFD};
@@ -149,7 +149,7 @@ impl Manager {
         }
         let idx = self.units[i].svc.main_command;
         if self.units[i].settings.kind != ServiceType::Forking {
-            self.record_run(i, ExecKind::Start, idx, exit);
+            super::transitions::record_run(&mut self.units[i].svc, ExecKind::Start, idx, exit);
         }
         let run = &mut self.units[i].svc.exec_main;
         run.exit_usec = now_stamp().0;
@@ -261,36 +261,7 @@ impl Manager {
                 // before the watch began): its exit is delivered here, status unknown.
                 self.control_exited(i, ExitInfo::exited(0));
             }
-            let state = self.units[i].svc.state;
-            if state.is_signalling() {
-                let cgroup = match self.units[i].settings.kill_mode {
-                    KillMode::ControlGroup => true,
-                    KillMode::Mixed => {
-                        matches!(state, SubState::StopSigkill | SubState::FinalSigkill)
-                    }
-                    KillMode::Process | KillMode::None => false,
-                };
-                let left = self.main_pending(i)
-                    || self.control_pending(i)
-                    || (cgroup && self.has_processes(i));
-                if !left {
-                    match state {
-                        SubState::StopWatchdog | SubState::StopSigterm | SubState::StopSigkill => {
-                            self.enter_stop_post(i, ServiceResult::Success)
-                        }
-                        _ => self.enter_dead(i, ServiceResult::Success, true),
-                    }
-                }
-            } else if state == SubState::Start
-                && self.units[i].settings.kind == ServiceType::Forking
-                && self.units[i].svc.control_pid.is_none()
-                && self.units[i].svc.main_pid.is_none()
-                && !self.has_processes(i)
-            {
-                // Waiting for a PID file from a daemon that is gone.
-                self.unwatch_pid_file(i);
-                self.enter_signal(i, SubState::StopSigterm, ServiceResult::Protocol);
-            }
+            self.service_emptied(i);
         }
     }
 
