@@ -14,6 +14,7 @@ use super::daemon::Manager;
 use super::jobs::JobKind;
 use super::table::UnitId;
 use super::types::service::SubState;
+use super::types::vtable;
 use crate::ipc::protocol::{JobMode, JobOutcome, JobVerb, Reply};
 use crate::ipc::saved_state::ActiveState;
 use crate::unit::condition;
@@ -461,7 +462,7 @@ impl Manager {
                         return true;
                     }
                     set_running(self);
-                    if !self.service_start(i) {
+                    if !vtable(self.units[i].config.unit_type).start(self, i) {
                         self.finish_job(i, "failed");
                     }
                     true
@@ -483,14 +484,14 @@ impl Manager {
                 _ => {
                     set_running(self);
                     self.units[i].svc.restarting = kind == JobKind::Restart;
-                    self.service_stop(i);
+                    vtable(self.units[i].config.unit_type).stop(self, i);
                     true
                 }
             },
             JobKind::Reload => match state {
                 ActiveState::Active => {
                     set_running(self);
-                    self.service_reload(i);
+                    vtable(self.units[i].config.unit_type).reload(self, i);
                     true
                 }
                 ActiveState::Inactive | ActiveState::Failed => {

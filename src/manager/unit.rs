@@ -211,25 +211,9 @@ impl Unit {
         self.svc.state.active_state()
     }
 
-    /// The SubState= word: a socket's as socket.c names them, a unit without processes (a
-    /// target) just active or dead.
+    /// The SubState= word, as the unit's type names it.
     pub fn sub_state(&self) -> &'static str {
-        match self.config.unit_type {
-            UnitType::Service => self.svc.state.as_str(),
-            UnitType::Socket => {
-                super::types::socket::ports::socket_sub_state(self.svc.state, self.sock.triggered)
-            }
-            UnitType::Timer => match self.svc.state {
-                SubState::Dead => "dead",
-                SubState::Failed => "failed",
-                _ => self.tmr.state.as_str(),
-            },
-            _ => match self.svc.state {
-                SubState::Dead => "dead",
-                SubState::Failed => "failed",
-                _ => "active",
-            },
-        }
+        super::types::vtable(self.config.unit_type).sub_state(self)
     }
 
     /// unit.c's `unit_may_gc()` for what the manager collects (connection instances): down,

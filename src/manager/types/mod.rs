@@ -2,10 +2,12 @@
 //! (`service`: the model, the state machine, its processes, commands, PID files and sd_notify
 //! messages), sockets (`socket`), timers (`timer`) and targets (`target`); and what every unit
 //! type shares, unit.c's `unit_notify()` (a change of state, its timestamps and what it sets
-//! off) and its log lines.
+//! off) and its log lines, and [`UnitVTable`], the operations the job engine and the event loop
+//! ask of a unit, which each type implements.
 
 pub mod service;
 pub mod socket;
+mod target;
 pub mod timer;
 
 use crate::ipc::protocol::Reply;
@@ -16,6 +18,7 @@ use service::{ServiceResult, SubState};
 use super::daemon::Manager;
 use super::table::UnitId;
 use super::unit::now_stamp;
+use super::unit::Unit;
 
 impl Manager {
     pub(super) fn set_state(&mut self, i: UnitId, new: SubState) {
@@ -114,5 +117,33 @@ impl Manager {
             }
         }
         Reply::Done
+    }
+}
+
+/// systemd's `UnitVTable`: what jobs (job_perform_on_unit()) and the event loop ask of a unit,
+/// per type. Services and sockets run the service state machine (`service/transitions.rs`);
+/// timers and targets have no processes and only change state.
+pub(in crate::manager) trait UnitVTable: Sync {
+    /// unit_start(): false when the unit refuses (its start limit, a socket's service, a
+    /// timer's unit), and the start job fails.
+    fn start(&self, m: &mut Manager, i: UnitId) -> bool;
+    fn stop(&self, m: &mut Manager, i: UnitId);
+    fn reload(&self, m: &mut Manager, i: UnitId);
+    /// The SubState= word.
+    fn sub_state(&self, u: &Unit) -> &'static str;
+    /// A deadline of the unit's own passed (timer_event); false when it is the state
+    /// machine's timeout instead.
+    fn timer_event(&self, _m: &mut Manager, _i: UnitId) -> bool {
+        false
+    }
+}
+
+/// The unit type's operations.
+pub(in crate::manager) fn vtable(unit_type: UnitType) -> &'static dyn UnitVTable {
+    match unit_type {
+        UnitType::Service => &service::SERVICE_VTABLE,
+        UnitType::Socket => &socket::SOCKET_VTABLE,
+        UnitType::Timer => &timer::TIMER_VTABLE,
+        _ => &target::TARGET_VTABLE,
     }
 }

@@ -581,3 +581,35 @@ pub fn timer_triggers(config: &crate::unit::model::UnitConfig) -> Vec<String> {
         .into_iter()
         .collect()
 }
+
+/// Timers in the table of unit types: no processes; started and stopped as a state, with
+/// their schedule kept by `timer_state_changed`.
+pub(in crate::manager) struct TimerVTable;
+
+pub(in crate::manager) static TIMER_VTABLE: TimerVTable = TimerVTable;
+
+impl super::UnitVTable for TimerVTable {
+    fn start(&self, m: &mut Manager, i: UnitId) -> bool {
+        m.service_start(i)
+    }
+
+    fn stop(&self, m: &mut Manager, i: UnitId) {
+        m.service_stop(i);
+    }
+
+    fn reload(&self, m: &mut Manager, i: UnitId) {
+        m.service_reload(i);
+    }
+
+    fn sub_state(&self, u: &crate::manager::unit::Unit) -> &'static str {
+        match u.svc.state {
+            SubState::Dead => "dead",
+            SubState::Failed => "failed",
+            _ => u.tmr.state.as_str(),
+        }
+    }
+
+    fn timer_event(&self, m: &mut Manager, i: UnitId) -> bool {
+        m.on_timer_deadline(i)
+    }
+}

@@ -13,6 +13,7 @@ mod notify;
 mod pidfile;
 mod processes;
 mod seam;
+pub(in crate::manager) use seam::SERVICE_VTABLE;
 mod transitions;
 
 use std::collections::VecDeque;

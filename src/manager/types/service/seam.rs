@@ -378,7 +378,8 @@ impl Manager {
         else {
             return;
         };
-        if !watchdog && self.on_timer_deadline(i) {
+        let unit_type = self.units[i].config.unit_type;
+        if !watchdog && crate::manager::types::vtable(unit_type).timer_event(self, i) {
             return;
         }
         let now = Instant::now();
@@ -394,5 +395,28 @@ impl Manager {
         }
         self.units[i].svc.timer = None;
         self.service_timeout(i, false);
+    }
+}
+
+/// Services in the table of unit types.
+pub(in crate::manager) struct ServiceVTable;
+
+pub(in crate::manager) static SERVICE_VTABLE: ServiceVTable = ServiceVTable;
+
+impl crate::manager::types::UnitVTable for ServiceVTable {
+    fn start(&self, m: &mut Manager, i: UnitId) -> bool {
+        m.service_start(i)
+    }
+
+    fn stop(&self, m: &mut Manager, i: UnitId) {
+        m.service_stop(i);
+    }
+
+    fn reload(&self, m: &mut Manager, i: UnitId) {
+        m.service_reload(i);
+    }
+
+    fn sub_state(&self, u: &crate::manager::unit::Unit) -> &'static str {
+        u.svc.state.as_str()
     }
 }

@@ -729,3 +729,26 @@ fn names_socket(service: &UnitConfig, socket: &UnitConfig) -> bool {
             .service()
             .is_some_and(|s| s.sockets.contains(&socket.id))
 }
+
+/// Sockets in the table of unit types: the service state machine with a socket's commands.
+pub(in crate::manager) struct SocketVTable;
+
+pub(in crate::manager) static SOCKET_VTABLE: SocketVTable = SocketVTable;
+
+impl super::UnitVTable for SocketVTable {
+    fn start(&self, m: &mut Manager, i: UnitId) -> bool {
+        m.service_start(i)
+    }
+
+    fn stop(&self, m: &mut Manager, i: UnitId) {
+        m.service_stop(i);
+    }
+
+    fn reload(&self, m: &mut Manager, i: UnitId) {
+        m.service_reload(i);
+    }
+
+    fn sub_state(&self, u: &crate::manager::unit::Unit) -> &'static str {
+        ports::socket_sub_state(u.svc.state, u.sock.triggered)
+    }
+}
