@@ -43,7 +43,8 @@ fn modules(dir: &Path, prefix: &[String], out: &mut Vec<Module>) {
             if name != "mod" {
                 path.push(name.clone());
             }
-            if name == "tests" || (prefix.is_empty() && (name == "main" || name == "lib")) {
+            // Test-only files (`tests.rs`, `machine_tests.rs`) are not part of the layering.
+            if name.ends_with("tests") || (prefix.is_empty() && (name == "main" || name == "lib")) {
                 continue;
             }
             let text = fs::read_to_string(&p).expect("read a source file");
@@ -65,6 +66,14 @@ fn without_tests(text: &str) -> String {
                 .peek()
                 .is_some_and(|next| next.trim_start().starts_with("mod "))
         {
+            // `mod tests;` names a file of its own (left out too); `mod tests {` ends the file.
+            if lines
+                .peek()
+                .is_some_and(|next| next.trim_end().ends_with(';'))
+            {
+                lines.next();
+                continue;
+            }
             break;
         }
         kept.push_str(line);

@@ -17,10 +17,10 @@ use std::time::Duration;
 
 use super::daemon::Manager;
 use super::jobs::JobKind;
-use super::service::{ExitInfo, ServiceResult, ServiceType, SubState};
-use super::table::UnitId;
-use super::unit::now_stamp;
+use super::types::service::{ExitInfo, ServiceResult, ServiceType, SubState};
 use crate::ipc::saved_state::{SavedState, TrackedPid, UnitRecord};
+use crate::manager::unit_id::UnitId;
+use crate::sys::time::now_stamp;
 use crate::unit::model::ExecKind;
 use crate::unit::name::{UnitName, UnitType};
 

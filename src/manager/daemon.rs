@@ -20,13 +20,14 @@ use super::event::{EventError, EventLoop, Wake};
 use super::exec::DirectoryBases;
 use super::notify::{NotifyError, NotifySocket};
 use super::syslog::{JournalSockets, Protocol, DAEMON_INFO};
-use super::table::{UnitId, UnitTable};
+use super::table::UnitTable;
 use super::tokens::*;
 use super::unit::Unit;
 use crate::ipc::client::READY_FD_ENV;
 use crate::ipc::context::{ContextError, RuntimeContext};
 use crate::ipc::saved_state::{current_boot_id, SavedState};
 use crate::journal::{LineSplitter, LogStore, Record, NO_UNIT};
+use crate::manager::unit_id::UnitId;
 use crate::sys::accounts::Accounts;
 use crate::sys::time::now_usec;
 use crate::unit::load::{load_or_shipped, NameMap};
@@ -173,7 +174,7 @@ pub struct Manager {
 
 impl Manager {
     pub fn new(init: bool) -> Result<Manager, DaemonError> {
-        super::timer::note_manager_start();
+        super::types::timer::note_manager_start();
         let ctx = RuntimeContext::for_manager()?;
         let lookup =
             LookupPaths::new(Scope::System, None).map_err(|e| DaemonError::Paths(e.to_string()))?;
@@ -672,7 +673,7 @@ impl Manager {
                 Ok(WaitStatus::StillAlive) | Err(_) => break,
                 Ok(status) => {
                     if let Some(pid) = status.pid() {
-                        if let Some(exit) = super::service::ExitInfo::from_wait(status) {
+                        if let Some(exit) = super::types::service::ExitInfo::from_wait(status) {
                             self.on_process_exit(pid.as_raw(), exit);
                         }
                     }

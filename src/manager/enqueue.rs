@@ -12,8 +12,8 @@ use super::daemon::Manager;
 use super::jobs::graph::{self, Graph, Ordering};
 use super::jobs::transaction::{self, Note, Refusal, TransactionError};
 use super::jobs::{merge, JobKind};
-use super::table::UnitId;
 use crate::ipc::protocol::JobMode;
+use crate::manager::unit_id::UnitId;
 use crate::unit::model::Dependency;
 use crate::unit::name::UnitName;
 

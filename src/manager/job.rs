@@ -13,10 +13,11 @@
 
 use super::daemon::Manager;
 use super::jobs::JobKind;
-use super::service::SubState;
-use super::table::UnitId;
+use super::types::service::SubState;
+use super::types::vtable;
 use crate::ipc::protocol::{JobMode, JobOutcome};
 use crate::ipc::saved_state::ActiveState;
+use crate::manager::unit_id::UnitId;
 use crate::unit::condition;
 use crate::unit::model::Dependency;
 use crate::unit::name::UnitType;
@@ -320,7 +321,7 @@ impl Manager {
                         return true;
                     }
                     set_running(self);
-                    if !self.service_start(i) {
+                    if !vtable(self.units[i].config.unit_type).start(self, i) {
                         self.finish_job(i, "failed");
                     }
                     true
@@ -342,14 +343,14 @@ impl Manager {
                 _ => {
                     set_running(self);
                     self.units[i].svc.restarting = kind == JobKind::Restart;
-                    self.service_stop(i);
+                    vtable(self.units[i].config.unit_type).stop(self, i);
                     true
                 }
             },
             JobKind::Reload => match state {
                 ActiveState::Active => {
                     set_running(self);
-                    self.service_reload(i);
+                    vtable(self.units[i].config.unit_type).reload(self, i);
                     true
                 }
                 ActiveState::Inactive | ActiveState::Failed => {
@@ -378,7 +379,7 @@ impl Manager {
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let stamp = super::unit::now_stamp();
+        let stamp = crate::sys::time::now_stamp();
         let tested = condition::check(&conditions, &facts);
         {
             let svc = &mut self.units[i].svc;
@@ -483,8 +484,8 @@ impl Manager {
             }
             JobKind::Reload => match new {
                 Active => {
-                    let ok =
-                        self.units[i].svc.reload_result == super::service::ServiceResult::Success;
+                    let ok = self.units[i].svc.reload_result
+                        == super::types::service::ServiceResult::Success;
                     self.finish_job(i, if ok { "done" } else { "failed" });
                     false
                 }
@@ -498,7 +499,7 @@ impl Manager {
     }
 
     /// Units without processes of their own (targets, slices) change state without running
-    /// anything; services and sockets run the state machine of `engine.rs`.
+    /// anything; services and sockets run the state machine of `types/service/transitions.rs`.
     pub(super) fn is_processless(&self, i: UnitId) -> bool {
         !matches!(
             self.units[i].config.unit_type,

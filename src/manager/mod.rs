@@ -7,16 +7,15 @@
 //! (`generators`) and the state that survives it (`state`, taken over by a manager started again in `coldplug`); the daemon
 //! itself (`daemon`) with its unit table (`table` of `unit`s), job engine (`job`, running the
 //! jobs; `jobs` for job types, the unit graph and the transaction builder; `enqueue` putting a
-//! transaction into effect) and the service state machine (`service` for the model, `engine`
-//! for the transitions), the exec environment of a command (`exec`), what a unit's change of
-//! state sets off (`reactions`), the manager as PID 1 (`init`), and timer units (`timer`).
+//! transaction into effect), the unit types (`types`: services with their state machine,
+//! sockets, timers, targets), the exec environment of a command (`exec`), what a unit's
+//! change of state sets off (`reactions`) and the manager as PID 1 (`init`).
 
 mod clients;
 mod coldplug;
 pub mod config;
 mod control;
 pub mod daemon;
-mod engine;
 mod enqueue;
 pub mod event;
 pub mod exec;
@@ -26,14 +25,14 @@ pub mod init;
 mod job;
 mod jobs;
 pub mod notify;
-mod pidfile;
 pub mod process;
 mod reactions;
-pub mod service;
-pub mod socket;
 pub mod spawn;
 pub mod syslog;
 mod table;
-mod timer;
 mod tokens;
+pub mod types;
 mod unit;
+mod unit_id;
+
+// exec_env.rs names the socket module by its old path (`super::socket::ports`).

@@ -10,9 +10,9 @@
 
 use super::daemon::Manager;
 use super::jobs::JobKind;
-use super::table::UnitId;
 use crate::ipc::protocol::{JobMode, ShutdownAction};
 use crate::ipc::saved_state::ActiveState;
+use crate::manager::unit_id::UnitId;
 use crate::unit::model::Dependency;
 
 impl Manager {

@@ -9,33 +9,7 @@
 use std::collections::HashMap;
 
 use super::unit::Unit;
-
-/// A unit of the table: its slot and which of the units that held the slot it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UnitId {
-    // Slot first: ids order as their slots do, which is the order units were loaded in (until
-    // a slot is reused), and the order jobs of a transaction are installed in.
-    slot: u32,
-    generation: u32,
-}
-
-/// Bits of a packed id that hold the slot: a table of 16 million units is beyond any machine.
-const SLOT_BITS: u32 = 24;
-
-impl UnitId {
-    /// The id as the number event tokens carry (56 bits: see `daemon::token`).
-    pub fn pack(self) -> u64 {
-        (u64::from(self.generation) << SLOT_BITS) | u64::from(self.slot)
-    }
-
-    /// The id [`UnitId::pack`] made; whether it still names a unit is the table's to say.
-    pub fn unpack(packed: u64) -> UnitId {
-        UnitId {
-            slot: (packed & ((1 << SLOT_BITS) - 1)) as u32,
-            generation: (packed >> SLOT_BITS) as u32,
-        }
-    }
-}
+use super::unit_id::{UnitId, SLOT_BITS};
 
 struct Slot {
     generation: u32,

@@ -2,7 +2,7 @@
 //! token, a kind in the top byte and an id (a client, a packed [`UnitId`] …) below it, as
 //! systemd's sd-event sources carry their userdata (src/libsystemd/sd-event).
 
-use super::table::UnitId;
+use crate::manager::unit_id::UnitId;
 
 pub const TOKEN_CONTROL: u64 = 1;
 pub const TOKEN_NOTIFY: u64 = 2;

@@ -8,30 +8,13 @@ use std::time::{Instant, SystemTime};
 
 use super::config::ManagerConfig;
 use super::jobs::Job;
-use super::service::{ExitInfo, ServiceResult, ServiceSettings, StartLimit, SubState};
+use super::types::service::{ExitInfo, ServiceResult, ServiceSettings, StartLimit, SubState};
 use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
 use crate::ipc::saved_state::{ActiveState, JobRecord, TrackedPid, UnitRecord};
+use crate::sys::time::Stamp;
 use crate::unit::model::{ExecKind, LoadState, UnitConfig};
 use crate::unit::name::UnitType;
 use crate::unit::paths::LookupPaths;
-
-/// Realtime and monotonic microseconds of a transition.
-pub type Stamp = (u64, u64);
-
-pub fn now_stamp() -> Stamp {
-    let real = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(0);
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime into a timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    let mono = ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000;
-    (real, mono)
-}
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Timestamps {
@@ -138,15 +121,15 @@ pub struct Unit {
     pub svc: ServiceRuntime,
     pub stamps: Timestamps,
     /// A socket unit's listeners and counters.
-    pub sock: super::socket::ports::SocketRuntime,
+    pub sock: super::types::socket::ports::SocketRuntime,
     /// The connection an Accept=yes instance serves.
-    pub conn: Option<super::socket::ports::Connection>,
+    pub conn: Option<super::types::socket::ports::Connection>,
     /// FDSTORE=1 fds kept for the service.
     pub fd_store: Vec<super::fdstore::StoredFd>,
     /// Started for a connection (Accept=yes): collected once it is down.
     pub was_connection: bool,
     /// A timer unit's schedule and last trigger.
-    pub tmr: super::timer::TimerRuntime,
+    pub tmr: super::types::timer::TimerRuntime,
     /// Modification times of the files loaded, to tell when a daemon-reload is due.
     loaded_mtimes: Vec<(std::path::PathBuf, Option<SystemTime>)>,
 }
@@ -215,19 +198,15 @@ impl Unit {
         self.svc.state.active_state()
     }
 
-    /// The SubState= word: a socket's as socket.c names them, a unit without processes (a
-    /// target) just active or dead.
+    /// The SubState= word, as the unit's type names it.
     pub fn sub_state(&self) -> &'static str {
         match self.config.unit_type {
             UnitType::Service => self.svc.state.as_str(),
             UnitType::Socket => {
-                super::socket::ports::socket_sub_state(self.svc.state, self.sock.triggered)
+                super::types::socket::ports::socket_sub_state(self.svc.state, self.sock.triggered)
             }
-            UnitType::Timer => match self.svc.state {
-                SubState::Dead => "dead",
-                SubState::Failed => "failed",
-                _ => self.tmr.state.as_str(),
-            },
+            UnitType::Timer => super::types::timer::timer_sub_state(self.svc.state, &self.tmr),
+            // Targets and the other types without processes: up or down.
             _ => match self.svc.state {
                 SubState::Dead => "dead",
                 SubState::Failed => "failed",
@@ -256,7 +235,7 @@ impl Unit {
     /// Whether a reload job applies: the unit has a command for it, or reloads through sd_notify.
     pub fn can_reload(&self) -> bool {
         !self.config.exec_commands(ExecKind::Reload).is_empty()
-            || self.settings.kind == super::service::ServiceType::NotifyReload
+            || self.settings.kind == super::types::service::ServiceType::NotifyReload
     }
 
     pub fn is_failed(&self) -> bool {

@@ -33,3 +33,21 @@ pub fn format_time(usec: u64, format: &str, utc: bool) -> String {
         String::from_utf8_lossy(&buf[..n]).into_owned()
     }
 }
+
+/// Realtime and monotonic microseconds of a transition.
+pub type Stamp = (u64, u64);
+
+pub fn now_stamp() -> Stamp {
+    let real = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0);
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime into a timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    let mono = ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000;
+    (real, mono)
+}

@@ -9,12 +9,7 @@ use crate::unit::timespan::Usec;
 
 use super::*;
 
-fn exec_properties(
-    p: &mut Properties,
-    config: &UnitConfig,
-    rt: &UnitStatus,
-    kinds: &[ExecKind],
-) {
+fn exec_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus, kinds: &[ExecKind]) {
     let never = ExecRun::default();
     for &kind in kinds {
         let commands = config.exec_commands(kind);

@@ -193,11 +193,7 @@ pub(super) fn print_running(
 }
 
 /// `Active: failed (Result: exit-code) since …; 5s ago`.
-fn active_line(
-    out: &mut impl Write,
-    rt: &UnitStatus,
-    colors: Colors,
-) -> std::io::Result<()> {
+fn active_line(out: &mut impl Write, rt: &UnitStatus, colors: Colors) -> std::io::Result<()> {
     let state = rt.active_state.as_str();
     let (on, off) = colors.for_state(state);
     let mut line = if rt.sub_state == state {

@@ -4,7 +4,7 @@
 
 use super::super::daemon::Manager;
 use super::super::jobs::JobKind;
-use super::super::service::SubState;
+use super::super::types::service::SubState;
 use crate::ipc::protocol::{JobInfo, JobMode, JobOutcome, JobVerb, Reply};
 use crate::ipc::saved_state::ActiveState;
 use crate::unit::model::LoadState;

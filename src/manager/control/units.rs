@@ -4,9 +4,9 @@
 //! does not grow the manager.
 
 use super::super::daemon::Manager;
-use super::super::table::UnitId;
 use super::super::unit::Unit;
 use crate::ipc::protocol::{LoadedConfig, UnitDetails, UnitStatus};
+use crate::manager::unit_id::UnitId;
 use crate::unit::load::load_or_shipped;
 use crate::unit::model::UnitConfig;
 use crate::unit::name::UnitName;
@@ -40,10 +40,10 @@ impl Manager {
     fn status_of_unloaded(&self, config: UnitConfig) -> UnitStatus {
         let unit = Unit::new(config, &self.config);
         let mut status = unit.status(&self.lookup, None);
-        status.triggers = super::super::socket::static_triggers(&unit.config);
+        status.triggers = super::super::types::socket::static_triggers(&unit.config);
         status
             .triggers
-            .extend(super::super::timer::timer_triggers(&unit.config));
+            .extend(super::super::types::timer::timer_triggers(&unit.config));
         status.triggered_by = self.sockets_naming(&unit.config);
         status
     }
@@ -79,7 +79,9 @@ impl Manager {
         status.triggers = self.triggers(i);
         status
             .triggers
-            .extend(super::super::timer::timer_triggers(&self.units[i].config));
+            .extend(super::super::types::timer::timer_triggers(
+                &self.units[i].config,
+            ));
         status.triggered_by = self.triggered_by(i);
         status.triggered_by.extend(self.timers_triggering(i));
         status

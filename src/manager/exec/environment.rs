@@ -134,7 +134,7 @@ pub(super) fn environment(
     }
     if let Some(remote) = ctx.remote {
         // service_spawn_internal(): a v4-mapped peer as plain IPv4.
-        let ip = crate::manager::socket::ports::unmapped(remote.ip());
+        let ip = crate::manager::types::socket::ports::unmapped(remote.ip());
         env.set("REMOTE_ADDR", &ip.to_string());
         env.set("REMOTE_PORT", &remote.port().to_string());
     }

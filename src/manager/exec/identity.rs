@@ -17,11 +17,7 @@ use super::environment::*;
 /// `!!` is treated like `!`: it exists for systems where the service cannot be given its
 /// `AmbientCapabilities=`, which is the situation here (capabilities are not applied), so the
 /// service drops its privileges itself.
-fn applies_credentials(
-    ctx: &ExecContext,
-    command: &ExecCommand,
-    kind: ExecKind,
-) -> bool {
+fn applies_credentials(ctx: &ExecContext, command: &ExecCommand, kind: ExecKind) -> bool {
     let f = command.flags;
     if f.full_privileges || f.no_setuid || f.ambient_magic {
         return false;

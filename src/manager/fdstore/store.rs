@@ -4,9 +4,9 @@
 
 use super::super::daemon::Manager;
 use super::super::notify::NotifyMessage;
-use super::super::service::SubState;
-use super::super::table::UnitId;
 use super::super::tokens::{token, KIND_FDSTORE};
+use super::super::types::service::SubState;
+use crate::manager::unit_id::UnitId;
 use std::os::fd::{AsFd, OwnedFd};
 
 #[allow(unused_imports)]

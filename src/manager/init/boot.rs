@@ -42,9 +42,9 @@ impl Manager {
                 continue;
             };
             if self.units[i].is_loaded() && self.is_inactive(i) && !self.jobs.has_job(i) {
-                let stamp = super::super::unit::now_stamp();
+                let stamp = crate::sys::time::now_stamp();
                 let u = &mut self.units[i];
-                u.svc.state = super::super::service::SubState::Running;
+                u.svc.state = super::super::types::service::SubState::Running;
                 u.stamps.active_enter = stamp;
                 u.stamps.inactive_exit = stamp;
                 u.stamps.state_change = stamp;

@@ -6,7 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::manager::table::{UnitId, UnitTable};
+use crate::manager::table::UnitTable;
+use crate::manager::unit_id::UnitId;
 use crate::unit::model::{Dependency, LoadState};
 use crate::unit::name::UnitType;
 

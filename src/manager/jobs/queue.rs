@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{merge, Job, JobKind};
-use crate::manager::table::UnitId;
+use crate::manager::unit_id::UnitId;
 
 #[derive(Debug, Default)]
 pub struct JobQueue {

@@ -20,7 +20,8 @@ use super::queue::JobQueue;
 use super::{merge, JobKind};
 use crate::ipc::protocol::JobMode;
 use crate::ipc::saved_state::ActiveState;
-use crate::manager::table::{UnitId, UnitTable};
+use crate::manager::table::UnitTable;
+use crate::manager::unit_id::UnitId;
 use crate::unit::model::{Dependency, LoadState, UnitConfig};
 use crate::unit::name::UnitType;
 
@@ -503,7 +504,7 @@ mod tests {
     use super::*;
     use crate::manager::jobs::graph::tests::{config, table};
     use crate::manager::jobs::graph::Ordering;
-    use crate::manager::service::SubState;
+    use crate::manager::types::service::SubState;
     use Dependency::*;
     use JobKind::*;
 

@@ -2,14 +2,26 @@
 //! it: the sub-states and how they map to active states, the `Result=` values, the typed settings
 //! the state machine acts on (type, restart policy, timeouts, kill mode and signals, exit status
 //! sets, start limit), and the rules that decide whether an exit is a success and whether a
-//! service is restarted.
+//! service is restarted. The state machine's transitions are in `transitions`, the commands it
+//! runs in `exec`, its processes in `processes`, PID files in `pidfile`, sd_notify messages in
+//! `notify`.
+
+mod exec;
+#[cfg(test)]
+mod machine_tests;
+mod notify;
+mod pidfile;
+mod processes;
+mod seam;
+mod transitions;
+pub(in crate::manager) mod unit_seam;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::config::ManagerConfig;
 use crate::ipc::saved_state::ActiveState;
+use crate::manager::config::ManagerConfig;
 use crate::sys::signal::parse_signal;
 use crate::unit::model::UnitConfig;
 use crate::unit::timespan::Usec;

@@ -1,148 +1,20 @@
-//! Timer units as timer.c of systemd 252 runs them (systemd.timer(5)): a started timer computes
-//! when its monotonic (`OnActiveSec=`, `OnBootSec=`, `OnStartupSec=`, `OnUnitActiveSec=`,
-//! `OnUnitInactiveSec=`) and calendar (`OnCalendar=`) values next elapse (`waiting`), queues a
-//! start job (JOB_REPLACE) for its `Unit=` when the first one does (`running`), and computes again
-//! once that unit is down; with nothing left to wait for it is `elapsed` (RemainAfterElapse=yes,
-//! or a value based on the unit's activity) or `dead`. `Persistent=` keeps a stamp file whose
-//! mtime is the last trigger, so that a run missed while the manager was down happens at start.
-//!
-//! Where this differs: the wakeup is at the exact elapse time (systemd lets sd-event coalesce it
-//! anywhere within `AccuracySec=`); calendar deadlines follow the monotonic clock from the
-//! moment they were computed (a change of the wall clock or time zone is noticed at the next
-//! computation, not at once); `OnBootSec=` counts, as in a container under systemd, from the
-//! manager's start, as `OnStartupSec=` does.
+//! A timer unit run by the manager (systemd's src/core/timer.c): arming it from its calendar and
+//! monotonic settings, firing its unit, the persistent stamp files of `Persistent=true`, and its
+//! entry in the table of unit types.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use thiserror::Error;
-
-use super::daemon::Manager;
-use super::jobs::JobKind;
-use super::service::SubState;
-use super::table::UnitId;
-use super::tokens::state_timer;
-use super::unit::{now_stamp, Stamp};
-use crate::ipc::protocol::{JobMode, TimerInfo};
-use crate::unit::model::{TimerSection, TypeSection};
+use crate::ipc::protocol::JobMode;
+use crate::manager::daemon::Manager;
+use crate::manager::jobs::JobKind;
+use crate::manager::tokens::state_timer;
+use crate::manager::types::service::SubState;
+use crate::manager::unit_id::UnitId;
+use crate::sys::time::now_stamp;
 use crate::unit::name::{UnitName, UnitType};
 
-#[derive(Debug, Error)]
-pub enum TimerError {
-    #[error("Failed to update timer stamp file {path}: {source}")]
-    Stamp {
-        path: String,
-        source: std::io::Error,
-    },
-}
-
-/// timer.c's `TimerState`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum TimerState {
-    #[default]
-    Dead,
-    Waiting,
-    Running,
-    Elapsed,
-    Failed,
-}
-
-impl TimerState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TimerState::Dead => "dead",
-            TimerState::Waiting => "waiting",
-            TimerState::Running => "running",
-            TimerState::Elapsed => "elapsed",
-            TimerState::Failed => "failed",
-        }
-    }
-}
-
-/// A timer's runtime state, timer.c's `Timer` minus its configuration.
-#[derive(Debug, Default)]
-pub struct TimerRuntime {
-    pub state: TimerState,
-    /// `success`, or `resources` when the unit to trigger vanished or its job was refused.
-    pub failed_resources: bool,
-    pub last_trigger: Stamp,
-    /// Absolute CLOCK_MONOTONIC / CLOCK_REALTIME µs of the next elapse; 0 for none.
-    pub next_mono: u64,
-    pub next_real: u64,
-    /// Per monotonic value: its next elapse (0 when it has none) and whether it is used up.
-    pub mono_next: Vec<u64>,
-    pub mono_disabled: Vec<bool>,
-    /// Per calendar value, its next elapse.
-    pub calendar_next: Vec<u64>,
-    pub deadline: Option<Instant>,
-}
-
-impl TimerRuntime {
-    pub fn info(&self) -> TimerInfo {
-        TimerInfo {
-            next_elapse_realtime: self.next_real,
-            next_elapse_monotonic: self.next_mono,
-            last_trigger: self.last_trigger,
-            result: if self.failed_resources {
-                "resources"
-            } else {
-                "success"
-            }
-            .to_string(),
-            monotonic_next: self.mono_next.clone(),
-            calendar_next: self.calendar_next.clone(),
-        }
-    }
-}
-
-/// The manager's start (systemd's userspace timestamp): the base of OnBootSec=/OnStartupSec=.
-static MANAGER_START: OnceLock<Stamp> = OnceLock::new();
-
-/// Note the manager's start; the first call counts.
-pub fn note_manager_start() {
-    MANAGER_START.get_or_init(now_stamp);
-}
-
-fn manager_start() -> Stamp {
-    *MANAGER_START.get_or_init(now_stamp)
-}
-
-fn timer_section(config: &crate::unit::model::UnitConfig) -> Option<&TimerSection> {
-    match &config.kind {
-        TypeSection::Timer(t) => Some(t),
-        _ => None,
-    }
-}
-
-/// A random (or, with FixedRandomDelay=, per machine and unit fixed) delay below `max` µs.
-fn random_delay(max: u64, fixed: bool, id: &str) -> u64 {
-    if max == 0 {
-        return 0;
-    }
-    let value = if fixed {
-        // systemd hashes the machine id with the unit's name (siphash); any stable hash of the
-        // two keeps the property that matters: the same delay on every start.
-        let machine = std::fs::read_to_string("/etc/machine-id").unwrap_or_default();
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in machine.trim().bytes().chain(id.bytes()) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        h
-    } else {
-        let mut buf = [0u8; 8];
-        // The system call itself: the static musl build has no getrandom() wrapper to link,
-        // and calling the unresolved symbol crashed PID 1 at the first RandomizedDelaySec=
-        // timer (apt-daily.timer).
-        // SAFETY: getrandom(2) into a buffer we own; a short read leaves zeros, still a delay.
-        unsafe {
-            libc::syscall(libc::SYS_getrandom, buf.as_mut_ptr(), buf.len(), 0);
-        }
-        u64::from_ne_bytes(buf)
-    };
-    value % max
-}
+use super::*;
 
 /// `/var/lib/systemd/timers/stamp-NAME` for the machine's system manager (as systemd), else
 /// under the manager's own runtime directory.
@@ -155,24 +27,6 @@ fn stamp_path(m: &Manager, id: &str) -> PathBuf {
     dir.join(format!("stamp-{id}"))
 }
 
-/// touch_file(): create the stamp (and its directory), its mtime `realtime` µs.
-fn touch_stamp(path: &std::path::Path, realtime: u64) -> Result<(), TimerError> {
-    let err = |source| TimerError::Stamp {
-        path: path.display().to_string(),
-        source,
-    };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(err)?;
-    }
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(err)?;
-    let at = std::time::UNIX_EPOCH + Duration::from_micros(realtime);
-    file.set_modified(at).map_err(err)
-}
-
 impl Manager {
     fn trigger_of(&mut self, i: UnitId) -> Option<UnitId> {
         let name = timer_section(&self.units[i].config)?.unit.clone()?;
@@ -181,7 +35,7 @@ impl Manager {
     }
 
     /// unit_test_trigger_loaded(): a timer whose unit is not loaded refuses to start.
-    pub(super) fn timer_may_start(&mut self, i: UnitId) -> bool {
+    pub(in crate::manager) fn timer_may_start(&mut self, i: UnitId) -> bool {
         if self.units[i].config.unit_type != UnitType::Timer {
             return true;
         }
@@ -203,7 +57,12 @@ impl Manager {
     /// The hook of `set_state()`: a timer that became active starts waiting, one that went
     /// down forgets its deadline; the timers that trigger unit `i` look again
     /// (timer_trigger_notify()).
-    pub(super) fn timer_state_changed(&mut self, i: UnitId, old: SubState, new: SubState) {
+    pub(in crate::manager) fn timer_state_changed(
+        &mut self,
+        i: UnitId,
+        old: SubState,
+        new: SubState,
+    ) {
         if old == new {
             return;
         }
@@ -444,7 +303,7 @@ impl Manager {
     }
 
     /// The hook of `on_deadline()`: true when unit `i` is a timer (whose deadline this is).
-    pub(super) fn on_timer_deadline(&mut self, i: UnitId) -> bool {
+    pub(in crate::manager) fn on_timer_deadline(&mut self, i: UnitId) -> bool {
         if self.units[i].config.unit_type != UnitType::Timer {
             return false;
         }
@@ -494,7 +353,7 @@ impl Manager {
     /// A manager started again finds a timer it ran active: with its last trigger and its
     /// activation it computes the same schedule again (a one-time value that elapsed stays
     /// used up); an elapsed one stays elapsed until its unit changes.
-    pub(super) fn timer_adopted(
+    pub(in crate::manager) fn timer_adopted(
         &mut self,
         i: UnitId,
         record: &crate::ipc::saved_state::UnitRecord,
@@ -534,7 +393,7 @@ impl Manager {
 
     /// job.c's done messages for a timer's start job (a service logs its own from its state
     /// machine): `Started …` or `Failed to start …`.
-    pub(super) fn timer_job_done(&mut self, i: UnitId, result: &str) {
+    pub(in crate::manager) fn timer_job_done(&mut self, i: UnitId, result: &str) {
         let desc = self.description(i);
         match result {
             "done" if !self.is_inactive(i) => self.log(i, &format!("Started {desc}.")),
@@ -545,7 +404,7 @@ impl Manager {
 
     /// daemon-reload: the timers that wait compute their schedule from the new settings, as
     /// systemd's coldplug after a reload does.
-    pub(super) fn timers_reloaded(&mut self) {
+    pub(in crate::manager) fn timers_reloaded(&mut self) {
         for i in self.units.ids() {
             if self.units[i].config.unit_type == UnitType::Timer
                 && self.units[i].tmr.state == TimerState::Waiting
@@ -556,7 +415,7 @@ impl Manager {
     }
 
     /// The timers in the table whose Unit= is unit `i` (its TriggeredBy=).
-    pub(super) fn timers_triggering(&self, i: UnitId) -> Vec<String> {
+    pub(in crate::manager) fn timers_triggering(&self, i: UnitId) -> Vec<String> {
         let target = &self.units[i].config;
         self.units
             .values()
@@ -570,10 +429,26 @@ impl Manager {
     }
 }
 
-/// A timer's Triggers=: its Unit=.
-pub fn timer_triggers(config: &crate::unit::model::UnitConfig) -> Vec<String> {
-    timer_section(config)
-        .and_then(|t| t.unit.clone())
-        .into_iter()
-        .collect()
+/// Timers in the table of unit types: no processes; started and stopped as a state, with
+/// their schedule kept by `timer_state_changed`.
+pub(in crate::manager) struct TimerVTable;
+
+pub(in crate::manager) static TIMER_VTABLE: TimerVTable = TimerVTable;
+
+impl crate::manager::types::vtable::UnitVTable for TimerVTable {
+    fn start(&self, m: &mut Manager, i: UnitId) -> bool {
+        m.service_start(i)
+    }
+
+    fn stop(&self, m: &mut Manager, i: UnitId) {
+        m.service_stop(i);
+    }
+
+    fn reload(&self, m: &mut Manager, i: UnitId) {
+        m.service_reload(i);
+    }
+
+    fn timer_event(&self, m: &mut Manager, i: UnitId) -> bool {
+        m.on_timer_deadline(i)
+    }
 }

@@ -12,10 +12,10 @@ use std::path::Path;
 use nix::fcntl::OFlag;
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 
-use super::daemon::Manager;
-use super::service::SubState;
-use super::table::UnitId;
-use super::tokens::{token, KIND_PIDFILE};
+use crate::manager::daemon::Manager;
+use crate::manager::tokens::{token, KIND_PIDFILE};
+use crate::manager::types::service::SubState;
+use crate::manager::unit_id::UnitId;
 use crate::sys::chase::{chase, ChaseFlags};
 
 /// What a PID file says, and whether the path to it can be trusted.
@@ -67,7 +67,7 @@ fn read_pid_file(path: &Path) -> Option<PidFile> {
 /// take a recycled pid for the daemon. The directory is chased with CHASE_SAFE and the file
 /// unlinked relative to it, so a symlink in a directory the service's user owns cannot make the
 /// manager delete a file elsewhere (systemd's plain unlink() would follow it).
-pub(super) fn remove_pid_file(path: &Path) {
+pub(in crate::manager) fn remove_pid_file(path: &Path) {
     let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
         return;
     };
@@ -82,7 +82,7 @@ pub(super) fn remove_pid_file(path: &Path) {
 impl Manager {
     /// service_load_pid_file() and service_is_suitable_main_pid(): the main PID a PID file names,
     /// if it may be the unit's.
-    pub(super) fn load_pid_file(&mut self, i: UnitId) -> bool {
+    pub(in crate::manager) fn load_pid_file(&mut self, i: UnitId) -> bool {
         let Some(path) = self.units[i].settings.pid_file.clone() else {
             return false;
         };
@@ -152,7 +152,7 @@ impl Manager {
         owned && !anothers && since_start()
     }
 
-    pub(super) fn watch_pid_file(&mut self, i: UnitId) {
+    pub(in crate::manager) fn watch_pid_file(&mut self, i: UnitId) {
         let Some(path) = self.units[i].settings.pid_file.clone() else {
             return;
         };
@@ -184,7 +184,7 @@ impl Manager {
         }
     }
 
-    pub(super) fn unwatch_pid_file(&mut self, i: UnitId) {
+    pub(in crate::manager) fn unwatch_pid_file(&mut self, i: UnitId) {
         let ids: Vec<u64> = self
             .pidfile_watches
             .iter()
@@ -198,7 +198,7 @@ impl Manager {
         }
     }
 
-    pub(super) fn on_pidfile_event(&mut self, id: u64) {
+    pub(in crate::manager) fn on_pidfile_event(&mut self, id: u64) {
         let Some(i) = self.pidfile_watches.get(&id).map(|(u, ino)| {
             while let Ok(events) = ino.read_events() {
                 if events.is_empty() {

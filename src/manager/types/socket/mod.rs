@@ -4,8 +4,8 @@
 //! ListenNetlink=; with SocketMode=, DirectoryMode=, SocketUser=/SocketGroup=, Backlog=, Symlinks=
 //! and the socket options, a stale file at the path replaced. The socket runs the service state
 //! machine with its own commands (ExecStartPre=/ExecStartPost= around opening the listeners,
-//! ExecStopPre=/ExecStopPost= around closing them; see `engine.rs`), its sub-states named as
-//! socket.c names them.
+//! ExecStopPre=/ExecStopPost= around closing them; see `service/transitions.rs`), its sub-states
+//! named as socket.c names them.
 //!
 //! With Accept=no the first connection or datagram starts the service (`Service=`, else the
 //! socket's own name), which gets the listeners from fd 3 on (sd_listen_fds(3)); the manager stops
@@ -17,7 +17,7 @@
 //! socket that is triggered too often.
 //!
 //! The listeners themselves, the connections and peers, and the sub-state words are in
-//! `socket/ports.rs`, which the unit table's entries hold without reaching back into the manager.
+//! `ports.rs`, which the unit table's entries hold without reaching back into the manager.
 
 pub mod ports;
 
@@ -27,13 +27,13 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::daemon::Manager;
-use super::jobs::JobKind;
-use super::service::{ServiceResult, SubState};
-use super::table::UnitId;
-use super::tokens::{token, KIND_SOCKET};
 use crate::ipc::protocol::JobMode;
 use crate::ipc::saved_state::ActiveState;
+use crate::manager::daemon::Manager;
+use crate::manager::jobs::JobKind;
+use crate::manager::tokens::{token, KIND_SOCKET};
+use crate::manager::types::service::{ServiceResult, SubState};
+use crate::manager::unit_id::UnitId;
 use crate::unit::model::{SocketSection, UnitConfig};
 use crate::unit::name::{UnitName, UnitType};
 use ports::{
@@ -53,7 +53,7 @@ impl Manager {
 
     /// `socket_open_fds()`: open every Listen line of socket unit `i`; false (the reason
     /// logged) when one cannot be opened, and then none stays open.
-    pub(super) fn socket_open(&mut self, i: UnitId) -> bool {
+    pub(in crate::manager) fn socket_open(&mut self, i: UnitId) -> bool {
         let Some(section) = self.socket_config(i).cloned() else {
             return true;
         };
@@ -164,7 +164,7 @@ impl Manager {
 
     /// socket_start()'s refusals for an Accept=no socket: its service must be loaded and not
     /// running already (it would not get the listeners).
-    pub(super) fn socket_may_start(&mut self, i: UnitId) -> bool {
+    pub(in crate::manager) fn socket_may_start(&mut self, i: UnitId) -> bool {
         let Some(name) = triggered_service_name(&self.units[i].config) else {
             return true;
         };
@@ -191,7 +191,7 @@ impl Manager {
     }
 
     /// Close socket unit `i`'s listeners (and remove their files with RemoveOnStop=).
-    pub(super) fn socket_close(&mut self, i: UnitId) {
+    pub(in crate::manager) fn socket_close(&mut self, i: UnitId) {
         self.watch_ports(i, false);
         let ports = std::mem::take(&mut self.units[i].sock.ports);
         self.units[i].sock.triggered = false;
@@ -208,7 +208,7 @@ impl Manager {
         }
     }
 
-    pub(super) fn watch_ports(&mut self, i: UnitId, on: bool) {
+    pub(in crate::manager) fn watch_ports(&mut self, i: UnitId, on: bool) {
         for l in &self.units[i].sock.ports {
             if on {
                 let _ = self
@@ -221,7 +221,7 @@ impl Manager {
     }
 
     /// `socket_enter_listening()`; listeners lost with an earlier manager are opened first.
-    pub(super) fn socket_enter_listening(&mut self, i: UnitId) {
+    pub(in crate::manager) fn socket_enter_listening(&mut self, i: UnitId) {
         if self.units[i].sock.ports.is_empty() && !self.socket_open(i) {
             self.socket_fail(i, ServiceResult::Resources);
             return;
@@ -275,7 +275,7 @@ impl Manager {
     /// holds the old listeners) waits (`running`) until the service is down: rebinding now would
     /// take its path or port from under it. The others listen again at once, so that a service
     /// whose start was under way gets the new ones.
-    pub(super) fn reopen_adopted_sockets(&mut self) {
+    pub(in crate::manager) fn reopen_adopted_sockets(&mut self) {
         for i in self.units.ids() {
             let u = &self.units[i];
             if u.config.unit_type != UnitType::Socket
@@ -302,7 +302,7 @@ impl Manager {
 
     /// The socket units in the table that trigger service `service`: an instance's own socket,
     /// else those naming it, the one of its own name first and then those of Sockets= in order.
-    pub(super) fn triggering_sockets(&self, service: UnitId) -> Vec<UnitId> {
+    pub(in crate::manager) fn triggering_sockets(&self, service: UnitId) -> Vec<UnitId> {
         let config = &self.units[service].config;
         if config.unit_type != UnitType::Service {
             return Vec::new();
@@ -331,7 +331,7 @@ impl Manager {
     }
 
     /// TriggeredBy= of a service that is not in the table: the sockets in it that name it.
-    pub(super) fn sockets_naming(&self, service: &UnitConfig) -> Vec<String> {
+    pub(in crate::manager) fn sockets_naming(&self, service: &UnitConfig) -> Vec<String> {
         if service.unit_type != UnitType::Service {
             return Vec::new();
         }
@@ -344,7 +344,7 @@ impl Manager {
 
     /// Triggers= of unit `i` as the manager knows it: an Accept=no socket's service, an
     /// Accept=yes socket's live instances.
-    pub(super) fn triggers(&self, i: UnitId) -> Vec<String> {
+    pub(in crate::manager) fn triggers(&self, i: UnitId) -> Vec<String> {
         let Some(s) = self.socket_config(i) else {
             return Vec::new();
         };
@@ -368,7 +368,7 @@ impl Manager {
         out
     }
 
-    pub(super) fn triggered_by(&self, i: UnitId) -> Vec<String> {
+    pub(in crate::manager) fn triggered_by(&self, i: UnitId) -> Vec<String> {
         self.triggering_sockets(i)
             .into_iter()
             .map(|k| self.units[k].config.id.clone())
@@ -411,7 +411,7 @@ impl Manager {
     }
 
     /// A listener of socket unit `i` is readable (or hung up).
-    pub(super) fn on_socket_ready(&mut self, i: UnitId, hangup: bool) {
+    pub(in crate::manager) fn on_socket_ready(&mut self, i: UnitId, hangup: bool) {
         let Some(accept) = self.socket_config(i).map(|s| s.accept) else {
             return;
         };
@@ -606,7 +606,7 @@ impl Manager {
     }
 
     /// An instance is down: the manager lets go of its connection, and collects the unit.
-    pub(super) fn release_connection(&mut self, k: UnitId) {
+    pub(in crate::manager) fn release_connection(&mut self, k: UnitId) {
         let Some(conn) = self.units[k].conn.take() else {
             return;
         };
@@ -626,7 +626,7 @@ impl Manager {
     }
 
     /// `socket_trigger_notify()`: a service an Accept=no socket triggers changed state.
-    pub(super) fn socket_trigger_notify(&mut self, service: UnitId) {
+    pub(in crate::manager) fn socket_trigger_notify(&mut self, service: UnitId) {
         if self.units[service].conn.is_some() || self.units[service].was_connection {
             if matches!(
                 self.units[service].svc.state,
@@ -685,7 +685,7 @@ impl Manager {
     /// The socket fds of service `i` (service_collect_fds()): an instance's connection, or the
     /// listeners of every socket that triggers it, in Listen order, named by
     /// FileDescriptorName= or else the socket unit's name.
-    pub(super) fn socket_fds_for(&self, i: UnitId) -> (Vec<OwnedFd>, Vec<String>) {
+    pub(in crate::manager) fn socket_fds_for(&self, i: UnitId) -> (Vec<OwnedFd>, Vec<String>) {
         let mut fds = Vec::new();
         let mut names = Vec::new();
         if let Some(c) = &self.units[i].conn {
@@ -729,4 +729,23 @@ fn names_socket(service: &UnitConfig, socket: &UnitConfig) -> bool {
         || service
             .service()
             .is_some_and(|s| s.sockets.contains(&socket.id))
+}
+
+/// Sockets in the table of unit types: the service state machine with a socket's commands.
+pub(in crate::manager) struct SocketVTable;
+
+pub(in crate::manager) static SOCKET_VTABLE: SocketVTable = SocketVTable;
+
+impl crate::manager::types::vtable::UnitVTable for SocketVTable {
+    fn start(&self, m: &mut Manager, i: UnitId) -> bool {
+        m.service_start(i)
+    }
+
+    fn stop(&self, m: &mut Manager, i: UnitId) {
+        m.service_stop(i);
+    }
+
+    fn reload(&self, m: &mut Manager, i: UnitId) {
+        m.service_reload(i);
+    }
 }

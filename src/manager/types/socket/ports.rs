@@ -14,8 +14,8 @@ use std::time::Instant;
 
 use thiserror::Error;
 
-use crate::manager::service::SubState;
-use crate::manager::table::UnitId;
+use crate::manager::types::service::SubState;
+use crate::manager::unit_id::UnitId;
 use crate::unit::model::{Listen, SocketAddress, SocketSection, TypeSection};
 use crate::unit::timespan::Usec;
 
