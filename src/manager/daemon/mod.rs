@@ -1,11 +1,11 @@
-//! The manager daemon: what systemd's PID 1 does for services when systemd itself cannot run. One
+//! The manager daemon (systemd's src/core/manager.c and main.c): what systemd's PID 1 does for services when systemd itself cannot run. One
 //! event loop owns the unit table, the job queue, the control socket and its clients, the
 //! notification socket, the services' output FIFOs and every timer; children are reaped through
 //! SIGCHLD and, being a child subreaper, so are daemons that double-fork. Requests are answered
 //! in `control/`; the loop only hands them over. State is persisted after
 //! every batch of events so that a manager killed and started again adopts what still runs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
@@ -19,19 +19,16 @@ use super::config::ManagerConfig;
 use super::event::{EventError, EventLoop, Wake};
 use super::exec::DirectoryBases;
 use super::notify::{NotifyError, NotifySocket};
-use super::syslog::{JournalSockets, Protocol, DAEMON_INFO};
+use super::syslog::{JournalSockets, Protocol};
 use super::table::UnitTable;
 use super::tokens::*;
-use super::unit::Unit;
 use crate::ipc::client::READY_FD_ENV;
 use crate::ipc::context::{ContextError, RuntimeContext};
 use crate::ipc::saved_state::{current_boot_id, SavedState};
-use crate::journal::{LineSplitter, LogStore, Record, NO_UNIT};
+use crate::journal::{LineSplitter, LogStore};
 use crate::manager::unit_id::UnitId;
 use crate::sys::accounts::Accounts;
-use crate::sys::time::now_usec;
 use crate::unit::load::{load_or_shipped, NameMap};
-use crate::unit::model::{LoadState, UnitConfig};
 use crate::unit::name::UnitName;
 use crate::unit::paths::{LookupPaths, Scope};
 
@@ -112,9 +109,6 @@ fn setup_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Daemon
     let what = what.into();
     move |source| DaemonError::Setup { what, source }
 }
-
-/// How many log datagrams one wake of the loop takes from each journal socket.
-const LOG_MESSAGES_PER_WAKE: usize = 256;
 
 /// A unit's output FIFO, read by the manager.
 pub(super) struct LogReader {
@@ -247,193 +241,6 @@ impl Manager {
         self.next_id
     }
 
-    /// Log a line of the manager's own about a unit, as systemd[1] does in the unit's journal.
-    pub(super) fn log_unit(&mut self, unit: &str, message: &str) {
-        let record = Record {
-            realtime_usec: now_usec(),
-            pid: self.my_pid as u32,
-            identifier: "systemd".into(),
-            message: message.to_string(),
-        };
-        self.write_record(unit, record);
-    }
-
-    pub(super) fn write_record(&mut self, unit: &str, record: Record) {
-        self.write_record_at(unit, record, DAEMON_INFO);
-    }
-
-    /// Messages programs logged to `/dev/log` or the native socket, each into the journal of
-    /// the unit its sender belongs to (or of no unit: a command run from outside).
-    fn receive_log_messages(&mut self, protocol: Protocol) {
-        // A bounded batch per wake: the sockets are everyone's, and a flood must not keep the
-        // manager from its children, its clients and the notify socket. The socket stays
-        // readable, so the rest comes at the next turn of the loop.
-        for _ in 0..LOG_MESSAGES_PER_WAKE {
-            let received = match self.journal_sockets.as_ref().map(|s| s.receive(protocol)) {
-                Some(Ok(Some(r))) => r,
-                Some(Err(e)) => {
-                    // An error that would come back at every wake: the sockets go, closed (and
-                    // so unwatched), rather than the loop spinning on them.
-                    eprintln!("{e}");
-                    self.journal_sockets = None;
-                    return;
-                }
-                _ => return,
-            };
-            let sender = received.sender_pid.unwrap_or(0);
-            let message = received.message;
-            let pid = message.pid.unwrap_or(sender.max(0) as u32);
-            let identifier = message.identifier.clone().unwrap_or_else(|| {
-                std::fs::read_to_string(format!("/proc/{sender}/comm"))
-                    .map(|c| c.trim_end().to_string())
-                    .unwrap_or_else(|_| "unknown".into())
-            });
-            let unit = match self.unit_of_process(sender) {
-                Some(i) => self.units[i].config.id.clone(),
-                None => NO_UNIT.to_string(),
-            };
-            let record = Record {
-                realtime_usec: now_usec(),
-                pid,
-                identifier,
-                message: message.text,
-            };
-            self.write_record_at(&unit, record, message.priority);
-        }
-    }
-
-    /// Logs `record` with its syslog priority, which only the forwarded copy keeps.
-    fn write_record_at(&mut self, unit: &str, record: Record, priority: u8) {
-        if let Some(sockets) = &self.journal_sockets {
-            sockets.forward(
-                priority,
-                record.realtime_usec,
-                &record.identifier,
-                record.pid,
-                &record.message,
-            );
-        }
-        if self.echo {
-            let mut out = std::io::stdout().lock();
-            let who = if unit == NO_UNIT {
-                &record.identifier
-            } else {
-                unit
-            };
-            let _ = writeln!(out, "{who}[{}]: {}", record.pid, record.message);
-        }
-        // A connection instance logs into its template's shared file, so a busy Accept=yes
-        // socket does not leave a file behind per connection.
-        let is_connection = self
-            .units
-            .lookup(unit)
-            .is_some_and(|i| self.units[i].conn.is_some() || self.units[i].was_connection);
-        let template = is_connection
-            .then(|| UnitName::parse(unit).ok().and_then(|n| n.template()))
-            .flatten();
-        let written = match template {
-            Some(t) => self.logs.append_instance(t.as_str(), unit, &record),
-            None => self.logs.append(unit, &record),
-        };
-        if let Err(e) = written {
-            eprintln!("{e}");
-        }
-    }
-
-    /// The unit table's entry for `name`, loading it from disk the first time; `None` for a
-    /// unit that does not exist, which is not kept (systemd collects such units at once), so
-    /// queries for made-up names cannot grow the table.
-    pub(super) fn loaded_index(&mut self, name: &UnitName) -> Option<UnitId> {
-        if let Some(i) = self.units.lookup(name.as_str()) {
-            return Some(i);
-        }
-        let config = self.load_config(name)?;
-        Some(self.insert_unit(name, config))
-    }
-
-    /// A request begins: the name map may be rebuilt once for it (see [`Manager::load_config`]).
-    pub(super) fn begin_request(&mut self) {
-        self.map_rebuilt = false;
-    }
-
-    /// `name` read from disk (or made from what systemd ships); `None` when it does not exist.
-    pub(super) fn load_config(&mut self, name: &UnitName) -> Option<UnitConfig> {
-        let mut config = load_or_shipped(&self.lookup, &self.name_map, name);
-        if config.load_state == LoadState::NotFound && !self.map_rebuilt {
-            // A file may have appeared since the map was built: systemd finds new files for
-            // units it has not loaded without a daemon-reload. Once per request at most.
-            self.name_map = NameMap::build(&self.lookup);
-            self.map_rebuilt = true;
-            config = load_or_shipped(&self.lookup, &self.name_map, name);
-        }
-        (config.load_state != LoadState::NotFound).then_some(config)
-    }
-
-    /// The table entry for `name` even if no file names it (a unit a previous manager ran).
-    pub(super) fn unit_index(&mut self, name: &UnitName) -> UnitId {
-        if let Some(i) = self.loaded_index(name) {
-            return i;
-        }
-        let config = load_or_shipped(&self.lookup, &self.name_map, name);
-        self.insert_unit(name, config)
-    }
-
-    fn insert_unit(&mut self, name: &UnitName, config: crate::unit::model::UnitConfig) -> UnitId {
-        // An alias of a unit already loaded under another name.
-        if let Some(id) = self.units.lookup(&config.id) {
-            self.units.add_name(name.as_str(), id);
-            return id;
-        }
-        for w in &config.warnings {
-            eprintln!("{w}");
-        }
-        self.ordering = None;
-        let unit = Unit::new(config, &self.config);
-        let id = self.units.insert(unit);
-        self.units.add_name(name.as_str(), id);
-        id
-    }
-
-    /// Stop reading unit `id`'s output (what is already written is logged) and remove its FIFO;
-    /// [`Manager::open_log_fifo`] makes both again for its next command.
-    pub(super) fn close_log(&mut self, id: &str) {
-        let readers: Vec<u64> = self
-            .log_readers
-            .iter()
-            .filter(|(_, r)| r.unit == id)
-            .map(|(k, _)| *k)
-            .collect();
-        for k in readers {
-            self.read_log(k);
-            if let Some(r) = self.log_readers.remove(&k) {
-                self.events.unwatch(r.fd.as_fd());
-            }
-        }
-        let _ = std::fs::remove_file(fifo_dir(&self.ctx).join(id));
-    }
-
-    /// Collect unit `i` after this batch (systemd's garbage collection of a per-connection
-    /// instance that is down).
-    pub(super) fn collect_later(&mut self, i: UnitId) {
-        self.units.collect_later(i);
-    }
-
-    /// Drop the queued units that are still down and unreferenced: their names are forgotten,
-    /// their log FIFO closed and removed, and the slot is reused. Their journal stays.
-    fn collect_units(&mut self) {
-        let jobs = &self.jobs;
-        let gone = self.units.collect(|i, u| {
-            !jobs.has_job(i)
-                && u.conn.is_none()
-                && u.may_be_collected()
-                && u.svc.control_pid.is_none()
-        });
-        for u in gone {
-            self.close_log(&u.config.id);
-            self.ordering = None;
-        }
-    }
-
     /// Bring back what a previous manager left: see `coldplug.rs`.
     fn adopt(&mut self) {
         let (saved, notes) = SavedState::read(&self.ctx.state_file(), &self.boot_id);
@@ -450,37 +257,6 @@ impl Manager {
         if !marker.is_dir() && std::fs::create_dir_all(marker).is_ok() {
             self.created_marker = true;
         }
-    }
-
-    /// Unit `i`'s record alone, laid over the last full save: what a spawn must have on file.
-    pub(super) fn save_unit_state(&mut self, i: UnitId) {
-        let Some(record) = self.units[i].record(self.jobs.get(i)) else {
-            return;
-        };
-        let unit = &self.units[i].config.id;
-        let path = self.ctx.state_file();
-        let generation = self.state_generation;
-        if let Err(e) = SavedState::save_unit(&path, &self.boot_id, generation, unit, &record) {
-            eprintln!("{e}");
-        }
-    }
-
-    pub(super) fn save_state(&mut self) {
-        self.state_generation += 1;
-        let mut saved = SavedState {
-            boot_id: self.boot_id.clone(),
-            units: BTreeMap::new(),
-            generation: self.state_generation,
-        };
-        for (i, u) in self.units.iter() {
-            if let Some(record) = u.record(self.jobs.get(i)) {
-                saved.units.insert(u.config.id.clone(), record);
-            }
-        }
-        if let Err(e) = saved.save(&self.ctx.state_file()) {
-            eprintln!("{e}");
-        }
-        self.dirty = false;
     }
 
     /// Serve until told to exit; returns the exit status.
@@ -634,11 +410,6 @@ impl Manager {
         }
     }
 
-    /// A line of the manager's own, as systemd[1] logs without a unit.
-    pub(super) fn log_manager(&mut self, message: &str) {
-        self.log_unit("systemd", message);
-    }
-
     fn finish_shutdown(&mut self) {
         self.save_state();
         if self.created_marker {
@@ -682,85 +453,12 @@ impl Manager {
         }
         self.check_emptied_units();
     }
-
-    fn read_log(&mut self, id: u64) {
-        let mut lines = Vec::new();
-        let mut unit = String::new();
-        if let Some(reader) = self.log_readers.get_mut(&id) {
-            let mut buf = [0u8; 16384];
-            // A chatty service gets a share per wake, not the loop: epoll reports the FIFO again.
-            let mut budget: usize = 256 * 1024;
-            while budget > 0 {
-                match nix::unistd::read(&reader.fd, &mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        budget = budget.saturating_sub(n);
-                        lines.extend(reader.splitter.push(&buf[..n]));
-                    }
-                    Err(nix::errno::Errno::EINTR) => {}
-                    Err(_) => break,
-                }
-            }
-            unit = reader.unit.clone();
-        }
-        if lines.is_empty() {
-            return;
-        }
-        let (pid, identifier) = match self.units.lookup(&unit) {
-            Some(i) => self.units[i].log_identity(),
-            None => (0, unit.clone()),
-        };
-        for message in lines {
-            let record = Record {
-                realtime_usec: now_usec(),
-                pid: pid as u32,
-                identifier: identifier.clone(),
-                message,
-            };
-            self.write_record(&unit, record);
-        }
-    }
-
-    /// The FIFO a unit's output goes through, opened read-write so it never reports EOF and a
-    /// manager started again can reopen it: writers that lost their reader resume.
-    pub(super) fn open_log_fifo(&mut self, unit: &str) -> Option<OwnedFd> {
-        let path = fifo_dir(&self.ctx).join(unit);
-        if !path.exists() {
-            let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
-            // SAFETY: mkfifo on a NUL-terminated path.
-            if unsafe { libc::mkfifo(c.as_ptr(), 0o600) } < 0 {
-                return None;
-            }
-        }
-        if !self.log_readers.values().any(|r| r.unit == unit) {
-            let read = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-                .open(&path)
-                .ok()?;
-            let fd = OwnedFd::from(read);
-            let id = self.next_id();
-            self.events.watch(fd.as_fd(), token(KIND_LOG, id)).ok()?;
-            self.log_readers.insert(
-                id,
-                LogReader {
-                    unit: unit.to_string(),
-                    fd,
-                    splitter: LineSplitter::default(),
-                },
-            );
-        }
-        let write = std::fs::OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_CLOEXEC)
-            .open(&path)
-            .ok()?;
-        Some(OwnedFd::from(write))
-    }
 }
 
 use std::os::unix::fs::OpenOptionsExt;
+
+mod logs;
+mod units;
 
 fn fifo_dir(ctx: &RuntimeContext) -> PathBuf {
     ctx.runtime_dir.join("fifo")
