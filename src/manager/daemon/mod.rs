@@ -1,9 +1,10 @@
-//! The manager daemon (systemd's src/core/manager.c and main.c): what systemd's PID 1 does for services when systemd itself cannot run. One
-//! event loop owns the unit table, the job queue, the control socket and its clients, the
-//! notification socket, the services' output FIFOs and every timer; children are reaped through
-//! SIGCHLD and, being a child subreaper, so are daemons that double-fork. Requests are answered
-//! in `control/`; the loop only hands them over. State is persisted after
-//! every batch of events so that a manager killed and started again adopts what still runs.
+//! The manager daemon (systemd's src/core/manager.c and main.c): what systemd's PID 1 does for
+//! services when systemd itself cannot run. One event loop owns the unit table, the job queue,
+//! the control socket and its clients, the notification socket, the services' output FIFOs and
+//! every timer; children are reaped through SIGCHLD and, being a child subreaper, so are daemons
+//! that double-fork. Requests are answered in `control/`; the loop only hands them over. State
+//! is persisted after every batch of events so that a manager killed and started again adopts
+//! what still runs.
 
 use std::collections::HashMap;
 use std::io::Write;
