@@ -1,15 +1,14 @@
-//! The service manager: the daemon that owns runtime state (jobs, unit state machines, processes,
-//! notify and listening sockets, logs). Its parts so far: where it keeps state (`context`), its
-//! settings (`config`), the event loop (`event`), the control socket's connections (`clients`)
-//! and the request layer that answers them (`control`),
-//! spawning (`spawn`, `credentials`, `limits`), processes (`process`), sd_notify (`notify`),
-//! PID files (`pidfile`), logs (`journal`, and journald's sockets in `syslog`), unit generators
-//! (`generators`) and the state that survives it (`state`, taken over by a manager started again in `coldplug`); the daemon
-//! itself (`daemon`) with its unit table (`table` of `unit`s), job engine (`job`, running the
-//! jobs; `jobs` for job types, the unit graph and the transaction builder; `enqueue` putting a
-//! transaction into effect), the unit types (`types`: services with their state machine,
-//! sockets, timers, targets), the exec environment of a command (`exec`), what a unit's
-//! change of state sets off (`reactions`) and the manager as PID 1 (`init`).
+//! The service manager (systemd's src/core/): the daemon that owns all runtime state in one event
+//! loop. The loop itself (`daemon`, with its log plumbing and unit loading), what woke it
+//! (`tokens`, `event`), the requests it answers (`control`) on the control socket's connections
+//! (`clients`), the unit table (`table`, `unit_id`, `unit`), jobs (`jobs`: queue, graph,
+//! transaction builder; `enqueue` putting a transaction into effect; `job` running jobs through
+//! each type's vtable), the unit types (`types`: service with its state machine, socket, timer,
+//! target), what a unit's change of state sets off (`reactions`), a command's exec environment
+//! and its spawn (`exec`, `spawn`), a unit's processes (`process`), sd_notify (`notify`) and
+//! FDSTORE= (`fdstore`), journald's sockets (`syslog`), unit generators (`generators`), its
+//! settings (`config`), the manager as PID 1 (`init`) and a manager started again taking over
+//! (`coldplug`).
 
 mod clients;
 mod coldplug;
