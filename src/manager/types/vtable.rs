@@ -8,13 +8,22 @@ use crate::manager::unit_id::UnitId;
 
 /// systemd's `UnitVTable`: what jobs (job_perform_on_unit()) and the event loop ask of a unit,
 /// per type. Services and sockets run the service state machine (`service/transitions.rs`);
-/// timers and targets have no processes and only change state.
+/// timers and targets have no processes and only change state. Every type still enters it
+/// through the one start/stop/reload path of the service machine, which checks the start limit
+/// and each type's own conditions (a socket's service, a timer's unit): those are the defaults,
+/// and a type overrides what it does differently.
 pub(in crate::manager) trait UnitVTable: Sync {
     /// unit_start(): false when the unit refuses (its start limit, a socket's service, a
     /// timer's unit), and the start job fails.
-    fn start(&self, m: &mut Manager, i: UnitId) -> bool;
-    fn stop(&self, m: &mut Manager, i: UnitId);
-    fn reload(&self, m: &mut Manager, i: UnitId);
+    fn start(&self, m: &mut Manager, i: UnitId) -> bool {
+        m.service_start(i)
+    }
+    fn stop(&self, m: &mut Manager, i: UnitId) {
+        m.service_stop(i);
+    }
+    fn reload(&self, m: &mut Manager, i: UnitId) {
+        m.service_reload(i);
+    }
     /// A deadline of the unit's own passed (timer_event); false when it is the state
     /// machine's timeout instead.
     fn timer_event(&self, _m: &mut Manager, _i: UnitId) -> bool {

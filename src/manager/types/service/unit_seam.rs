@@ -334,16 +334,4 @@ pub(in crate::manager) struct ServiceVTable;
 
 pub(in crate::manager) static SERVICE_VTABLE: ServiceVTable = ServiceVTable;
 
-impl crate::manager::types::vtable::UnitVTable for ServiceVTable {
-    fn start(&self, m: &mut Manager, i: UnitId) -> bool {
-        m.service_start(i)
-    }
-
-    fn stop(&self, m: &mut Manager, i: UnitId) {
-        m.service_stop(i);
-    }
-
-    fn reload(&self, m: &mut Manager, i: UnitId) {
-        m.service_reload(i);
-    }
-}
+impl crate::manager::types::vtable::UnitVTable for ServiceVTable {}

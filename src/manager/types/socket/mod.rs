@@ -736,16 +736,4 @@ pub(in crate::manager) struct SocketVTable;
 
 pub(in crate::manager) static SOCKET_VTABLE: SocketVTable = SocketVTable;
 
-impl crate::manager::types::vtable::UnitVTable for SocketVTable {
-    fn start(&self, m: &mut Manager, i: UnitId) -> bool {
-        m.service_start(i)
-    }
-
-    fn stop(&self, m: &mut Manager, i: UnitId) {
-        m.service_stop(i);
-    }
-
-    fn reload(&self, m: &mut Manager, i: UnitId) {
-        m.service_reload(i);
-    }
-}
+impl crate::manager::types::vtable::UnitVTable for SocketVTable {}

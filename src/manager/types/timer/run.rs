@@ -436,18 +436,6 @@ pub(in crate::manager) struct TimerVTable;
 pub(in crate::manager) static TIMER_VTABLE: TimerVTable = TimerVTable;
 
 impl crate::manager::types::vtable::UnitVTable for TimerVTable {
-    fn start(&self, m: &mut Manager, i: UnitId) -> bool {
-        m.service_start(i)
-    }
-
-    fn stop(&self, m: &mut Manager, i: UnitId) {
-        m.service_stop(i);
-    }
-
-    fn reload(&self, m: &mut Manager, i: UnitId) {
-        m.service_reload(i);
-    }
-
     fn timer_event(&self, m: &mut Manager, i: UnitId) -> bool {
         m.on_timer_deadline(i)
     }
