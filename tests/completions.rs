@@ -42,7 +42,7 @@ fn accepted_verbs() -> BTreeSet<String> {
         .collect();
     assert!(verbs.len() > 40, "verb table not parsed: {verbs:?}");
     assert!(
-        repo_file("src/manager/init.rs").contains(r#"["init", units @ ..]"#),
+        repo_file("src/manager/init/mod.rs").contains(r#"["init", units @ ..]"#),
         "`systemctl init` is no longer accepted: drop it from the completions and here"
     );
     verbs.insert("init".to_string());
