@@ -9,10 +9,10 @@
 //! variants at once.
 
 use super::daemon::Manager;
-use super::jobs::JobKind;
 use crate::ipc::protocol::{JobMode, ShutdownAction};
 use crate::ipc::saved_state::ActiveState;
 use crate::manager::unit_id::UnitId;
+use crate::unit::job::JobKind;
 use crate::unit::model::Dependency;
 
 impl Manager {

@@ -348,7 +348,7 @@ pub(super) fn unit_properties(
     p.not_set("SuccessActionExitStatus");
     p.add("RebootArgument", "");
     p.add("InvocationID", rt.invocation_id.clone());
-    p.add("CollectMode", u.collect_mode.clone());
+    p.add("CollectMode", u.collect_mode.as_str());
     p.add("Refs", "");
     p.add("ActivationDetails", "");
     raw_properties(p, config, &["Unit"]);

@@ -1,7 +1,18 @@
 //! The [Unit] and [Install] settings of systemd.unit(5) as systemd 252's load-fragment.c keeps
 //! them, with their defaults.
 
+use serde::{Deserialize, Serialize};
+
+use crate::unit::state::string_table;
 use crate::unit::timespan::Usec;
+
+string_table! {
+    /// `CollectMode=` (unit.c's `CollectMode`): whether a failed unit is collected too.
+    pub enum CollectMode {
+        Inactive => "inactive",
+        InactiveOrFailed => "inactive-or-failed",
+    }
+}
 
 /// The dependency settings of [Unit], in the order systemd's D-Bus interface lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -158,7 +169,7 @@ pub struct UnitSection {
     pub success_action: String,
     pub on_failure_job_mode: String,
     pub on_success_job_mode: String,
-    pub collect_mode: String,
+    pub collect_mode: CollectMode,
 }
 
 impl Default for UnitSection {
@@ -187,7 +198,7 @@ impl Default for UnitSection {
             success_action: "none".into(),
             on_failure_job_mode: "replace".into(),
             on_success_job_mode: "fail".into(),
-            collect_mode: "inactive".into(),
+            collect_mode: CollectMode::Inactive,
         }
     }
 }

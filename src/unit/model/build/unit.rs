@@ -117,9 +117,7 @@ impl Builder {
             "OnSuccessJobMode" => {
                 self.set_choice(a, JOB_MODES, |c| &mut c.unit.on_success_job_mode)
             }
-            "CollectMode" => self.set_choice(a, &["inactive", "inactive-or-failed"], |c| {
-                &mut c.unit.collect_mode
-            }),
+            "CollectMode" => self.set_word(a, CollectMode::parse, |c| &mut c.unit.collect_mode),
             _ => return false,
         }
         true
