@@ -38,7 +38,7 @@ pub use socket_address::SocketAddress;
 pub use timer::TimerSection;
 // Not used here: build/ reaches it through its `use super::*`.
 use unit::CONDITION_KINDS;
-pub use unit::{CollectMode, Condition, Dependency, InstallSection, UnitSection};
+pub use unit::{CollectMode, Condition, Dependency, EmergencyAction, InstallSection, UnitSection};
 
 /// systemd's UnitLoadState, as `LoadState=` prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
