@@ -15,8 +15,9 @@ use crate::ipc::protocol::{
 use crate::ipc::saved_state::{current_boot_id, SavedState};
 use crate::ipc::Connection;
 use crate::sys::signal::parse_signal;
+use crate::unit::job::{JobKind, JobResult};
 use crate::unit::name::{mangle, UnitType};
-use crate::unit::state::ActiveState;
+use crate::unit::state::{ActiveState, ServiceResult, UnitLoadState};
 
 /// The running manager, started if needed.
 pub fn connect_or_start() -> Result<Connection, Failed> {
@@ -39,37 +40,49 @@ fn unit_names(args: &[String]) -> Result<Vec<String>, Failed> {
 }
 
 /// What systemctl prints when a job did not end `done` (bus-wait-for-jobs.c).
-fn job_failure(unit: &str, result: &str, service_result: &str) -> Option<String> {
+fn job_failure(
+    unit: &str,
+    result: JobResult,
+    service_result: Option<ServiceResult>,
+) -> Option<String> {
     let see =
         format!("See \"systemctl status {unit}\" and \"journalctl -xeu {unit}\" for details.");
     Some(match result {
-        "done" | "skipped" => return None,
-        "canceled" => format!("Job for {unit} canceled."),
-        "timeout" => format!("Job for {unit} timed out."),
-        "dependency" => {
+        JobResult::Done | JobResult::Skipped => return None,
+        JobResult::Canceled => format!("Job for {unit} canceled."),
+        JobResult::Timeout => format!("Job for {unit} timed out."),
+        JobResult::Dependency => {
             format!("A dependency job for {unit} failed. See 'journalctl -xe' for details.")
         }
-        "invalid" => format!("{unit} is not active, cannot reload."),
-        "assert" => format!("Assertion failed on job for {unit}."),
-        "unsupported" => {
+        JobResult::Invalid => format!("{unit} is not active, cannot reload."),
+        JobResult::Assert => format!("Assertion failed on job for {unit}."),
+        JobResult::Unsupported => {
             format!("Operation on or unit type of {unit} not supported on this system.")
         }
-        "collected" => format!("Queued job for {unit} was garbage collected."),
-        "once" => format!("Unit {unit} was started already once and can't be started again."),
-        _ if unit.ends_with(".service") => {
+        JobResult::Collected => format!("Queued job for {unit} was garbage collected."),
+        JobResult::Once => {
+            format!("Unit {unit} was started already once and can't be started again.")
+        }
+        JobResult::Failed if unit.ends_with(".service") => {
             let why = match service_result {
-                "resources" => Some("of unavailable resources or another system error"),
-                "protocol" => {
+                Some(ServiceResult::Resources) => {
+                    Some("of unavailable resources or another system error")
+                }
+                Some(ServiceResult::Protocol) => {
                     Some("the service did not take the steps required by its unit configuration")
                 }
-                "timeout" => Some("a timeout was exceeded"),
-                "exit-code" => Some("the control process exited with error code"),
-                "signal" => Some("a fatal signal was delivered to the control process"),
-                "core-dump" => {
+                Some(ServiceResult::Timeout) => Some("a timeout was exceeded"),
+                Some(ServiceResult::ExitCode) => Some("the control process exited with error code"),
+                Some(ServiceResult::Signal) => {
+                    Some("a fatal signal was delivered to the control process")
+                }
+                Some(ServiceResult::CoreDump) => {
                     Some("a fatal signal was delivered causing the control process to dump core")
                 }
-                "watchdog" => Some("the service failed to send watchdog ping"),
-                "start-limit-hit" => Some("start of the service was attempted too often"),
+                Some(ServiceResult::Watchdog) => Some("the service failed to send watchdog ping"),
+                Some(ServiceResult::StartLimitHit) => {
+                    Some("start of the service was attempted too often")
+                }
                 _ => None,
             };
             match why {
@@ -77,7 +90,7 @@ fn job_failure(unit: &str, result: &str, service_result: &str) -> Option<String>
                 None => format!("Job for {unit} failed.\n{see}"),
             }
         }
-        _ => "Job failed. See \"journalctl -xe\" for details.".to_string(),
+        JobResult::Failed => "Job failed. See \"journalctl -xe\" for details.".to_string(),
     })
 }
 
@@ -184,7 +197,7 @@ fn send_jobs(ctx: &Ctx, verb: &str, units: Vec<String>, mode: JobMode) -> VerbRe
                         result,
                         service_result,
                     } => {
-                        if let Some(message) = job_failure(&unit, &result, &service_result) {
+                        if let Some(message) = job_failure(&unit, result, service_result) {
                             eprintln!("{message}");
                             exit = Exit::Failure;
                             all_done = false;
@@ -217,7 +230,7 @@ fn warn_triggering_units(unit: &str) {
     let Some(status) = query_units(&[unit.to_string()]).and_then(|mut v| v.pop()) else {
         return;
     };
-    if status.load_state == "masked" || status.triggered_by.is_empty() {
+    if status.load_state == Some(UnitLoadState::Masked) || status.triggered_by.is_empty() {
         return;
     }
     let states = query_states(&status.triggered_by).unwrap_or_default();
@@ -338,8 +351,8 @@ pub fn list_jobs(ctx: &Ctx, args: &[String]) -> VerbResult {
             vec![
                 j.id.to_string(),
                 j.unit.clone(),
-                j.kind.clone(),
-                j.state.clone(),
+                j.kind.to_string(),
+                j.state.to_string(),
             ]
         })
         .collect();
@@ -490,10 +503,10 @@ pub fn query_units(units: &[String]) -> Option<Vec<UnitStatus>> {
             .map(|u| match saved.units.get(u) {
                 Some(r) => UnitStatus {
                     id: u.clone(),
-                    load_state: "loaded".into(),
+                    load_state: Some(UnitLoadState::Loaded),
                     active_state: r.active_state,
                     sub_state: r.sub_state.clone(),
-                    result: r.result.clone(),
+                    result: Some(r.result),
                     main_pid: r.main_pid.map(|p| p.pid).unwrap_or(0),
                     ..UnitStatus::default()
                 },
@@ -524,14 +537,14 @@ pub(super) fn query_details(units: &[String]) -> Option<Vec<UnitDetails>> {
 }
 
 /// (load state, active state) of `units`, as [`query_units`] finds them.
-pub(super) fn query_states(units: &[String]) -> Option<Vec<(String, ActiveState)>> {
+pub(super) fn query_states(units: &[String]) -> Option<Vec<(Option<UnitLoadState>, ActiveState)>> {
     if let Some(mut conn) = connect_running() {
         let answered = ask_in_chunks(
             &mut conn,
             units,
             |units| Request::States { units },
             |reply| match reply {
-                Reply::States(s) => Some(s),
+                Reply::States(s) => Some(s.into_iter().map(|(l, a)| (Some(l), a)).collect()),
                 _ => None,
             },
         );
@@ -558,7 +571,7 @@ pub fn is_active(ctx: &Ctx, args: &[String]) -> VerbResult {
             println!("{active}");
         }
         any_active |= active.is_active_or_reloading();
-        all_unknown &= load == "not-found" && *active == ActiveState::Inactive;
+        all_unknown &= *load == Some(UnitLoadState::NotFound) && *active == ActiveState::Inactive;
     }
     Ok(if any_active {
         Exit::Success
@@ -664,7 +677,7 @@ pub(super) fn shown_units(ctx: &Ctx, patterns: &[String], states: &[String]) -> 
         .filter(|u| {
             if !states.is_empty() {
                 return states.iter().any(|s| {
-                    s == u.active_state.as_str() || *s == u.sub_state || *s == u.load_state
+                    s == u.active_state.as_str() || *s == u.sub_state || s == u.load_state_word()
                 });
             }
             all || u.active_state != ActiveState::Inactive || u.job.is_some()
@@ -692,8 +705,13 @@ pub fn list_units(ctx: &Ctx, args: &[String]) -> VerbResult {
         .iter()
         .map(|u| {
             let circle = matches!(
-                u.load_state.as_str(),
-                "error" | "not-found" | "bad-setting" | "masked"
+                u.load_state,
+                Some(
+                    UnitLoadState::Error
+                        | UnitLoadState::NotFound
+                        | UnitLoadState::BadSetting
+                        | UnitLoadState::Masked
+                )
             ) || u.active_state == ActiveState::Failed;
             let unit = match (plain, circle) {
                 (true, _) => u.id.clone(),
@@ -702,12 +720,12 @@ pub fn list_units(ctx: &Ctx, args: &[String]) -> VerbResult {
             };
             let mut row = vec![
                 unit,
-                u.load_state.clone(),
+                u.load_state_word().to_string(),
                 u.active_state.to_string(),
                 u.sub_state.clone(),
             ];
             if with_jobs {
-                row.push(u.job.clone().unwrap_or_default());
+                row.push(u.job.map_or("", JobKind::as_str).to_string());
             }
             row.push(if u.description.is_empty() {
                 u.id.clone()

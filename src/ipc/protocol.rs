@@ -8,9 +8,10 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::unit::job::{JobKind, JobResult, JobState};
 use crate::unit::model::{ExecKind, TypeSection, UnitConfig};
 use crate::unit::paths::LookupPaths;
-use crate::unit::state::ActiveState;
+use crate::unit::state::{word_or_empty, ActiveState, ServiceResult, UnitLoadState};
 
 /// The job a verb asks for (systemctl's `verb_start()` table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,8 +68,8 @@ pub enum ShutdownAction {
 pub struct JobInfo {
     pub id: u32,
     pub unit: String,
-    pub kind: String,
-    pub state: String,
+    pub kind: JobKind,
+    pub state: JobState,
 }
 
 /// `--kill-whom=`.
@@ -157,12 +158,14 @@ impl Request {
 /// queued: the client prints `Failed to VERB UNIT: message` and exits with `exit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobOutcome {
-    /// `result` is systemd's job result (done, failed, canceled, timeout, dependency, skipped,
-    /// invalid, unsupported); `service_result` the unit's `Result=` when the job failed.
+    /// `result` is systemd's job result; `service_result` the unit's `Result=`, which words the
+    /// message when the job failed.
     Finished {
         unit: String,
-        result: String,
-        service_result: String,
+        result: JobResult,
+        /// None where no unit ran (the job had nothing to do): an empty string on the wire.
+        #[serde(with = "word_or_empty")]
+        service_result: Option<ServiceResult>,
     },
     Queued {
         unit: String,
@@ -190,12 +193,17 @@ pub struct ExecRun {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitStatus {
     pub id: String,
-    pub load_state: String,
+    /// None for a unit neither the manager nor its saved state knows: an empty string on the
+    /// wire, as are `result` and `reload_result` where there is none.
+    #[serde(with = "word_or_empty")]
+    pub load_state: Option<UnitLoadState>,
     pub description: String,
     pub active_state: ActiveState,
     pub sub_state: String,
-    pub result: String,
-    pub reload_result: String,
+    #[serde(with = "word_or_empty")]
+    pub result: Option<ServiceResult>,
+    #[serde(with = "word_or_empty")]
+    pub reload_result: Option<ServiceResult>,
     pub main_pid: i32,
     pub control_pid: i32,
     pub exec_main: ExecRun,
@@ -222,7 +230,8 @@ pub struct UnitStatus {
     pub need_daemon_reload: bool,
     /// The unit's live processes, main first, with their command lines.
     pub processes: Vec<(i32, String)>,
-    pub job: Option<String>,
+    /// The type of the unit's job, if it has one.
+    pub job: Option<JobKind>,
     /// Triggers=/TriggeredBy= as the manager knows them, including the per-connection
     /// instances an Accept=yes socket started.
     #[serde(default)]
@@ -235,6 +244,18 @@ pub struct UnitStatus {
     /// A timer unit's schedule.
     #[serde(default)]
     pub timer: Option<TimerInfo>,
+}
+
+impl UnitStatus {
+    /// `LoadState=` as printed: empty where the unit is not known.
+    pub fn load_state_word(&self) -> &'static str {
+        self.load_state.map_or("", UnitLoadState::as_str)
+    }
+
+    /// `Result=` as printed: empty where there is none.
+    pub fn result_word(&self) -> &'static str {
+        self.result.map_or("", ServiceResult::as_str)
+    }
 }
 
 /// What `show`, `status` and `list-timers` need of a timer: next elapse (µs of CLOCK_REALTIME
@@ -261,7 +282,7 @@ pub enum Reply {
     Jobs(Vec<JobOutcome>),
     Units(Vec<UnitStatus>),
     /// (load state, active state) per unit asked for.
-    States(Vec<(String, ActiveState)>),
+    States(Vec<(UnitLoadState, ActiveState)>),
     SystemState(String),
     JobList(Vec<JobInfo>),
     Details(Vec<UnitDetails>),

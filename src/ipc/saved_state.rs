@@ -29,7 +29,9 @@ pub enum StateError {
     Encode(#[from] serde_json::Error),
 }
 
+use crate::unit::job::JobKind;
 pub use crate::unit::state::ActiveState;
+use crate::unit::state::ServiceResult;
 
 /// A pid with the start time that makes it unique across pid reuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,8 +59,7 @@ impl TrackedPid {
 pub struct UnitRecord {
     pub active_state: ActiveState,
     pub sub_state: String,
-    /// `Result=`: success, exit-code, signal, timeout, core-dump, start-limit-hit, …
-    pub result: String,
+    pub result: ServiceResult,
     pub main_pid: Option<TrackedPid>,
     pub control_pid: Option<TrackedPid>,
     pub invocation_id: String,
@@ -102,7 +103,7 @@ pub struct UnitRecord {
 /// A unit's job: its type (`start`, `stop`, `restart` …) and whether it was acting already.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobRecord {
-    pub kind: String,
+    pub kind: JobKind,
     pub running: bool,
     pub ignore_order: bool,
 }
@@ -295,7 +296,7 @@ mod tests {
         UnitRecord {
             active_state: ActiveState::Active,
             sub_state: "running".into(),
-            result: "success".into(),
+            result: ServiceResult::Success,
             main_pid: main,
             control_pid: None,
             invocation_id: "abc".into(),

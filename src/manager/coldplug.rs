@@ -16,13 +16,14 @@
 use std::time::Duration;
 
 use super::daemon::Manager;
-use super::jobs::JobKind;
-use super::types::service::{ExitInfo, ServiceResult, ServiceType, SubState};
+use super::types::service::{ExitInfo, ServiceType, SubState};
 use crate::ipc::saved_state::{SavedState, TrackedPid, UnitRecord};
 use crate::manager::unit_id::UnitId;
 use crate::sys::time::now_stamp;
+use crate::unit::job::JobKind;
 use crate::unit::model::ExecKind;
 use crate::unit::name::{UnitName, UnitType};
+use crate::unit::state::ServiceResult;
 
 impl Manager {
     /// Take over every unit `saved` names, then let each go on from where it was.
@@ -55,7 +56,7 @@ impl Manager {
         u.svc.invocation_id = record.invocation_id.clone();
         u.svc.n_restarts = record.n_restarts;
         u.svc.status_text = record.status_text.clone().unwrap_or_default();
-        u.svc.result = ServiceResult::parse(&record.result);
+        u.svc.result = record.result;
         u.svc.sessions = record.sessions.clone();
         u.svc.main_command = record.main_command;
         u.svc.forbid_restart = record.forbid_restart;
@@ -87,7 +88,7 @@ impl Manager {
             drop(self.open_log_fifo(&id));
         }
         if let Some(job) = &record.job {
-            self.restore_job(i, job.kind.as_str(), job.running, job.ignore_order);
+            self.restore_job(i, job.kind, job.running, job.ignore_order);
         }
     }
 
@@ -117,17 +118,7 @@ impl Manager {
 
     /// job_coldplug(): the job goes on without the client that asked for it. A job that was
     /// acting on a unit now down is run again (its unit decides what that means).
-    fn restore_job(&mut self, i: UnitId, kind: &str, running: bool, ignore_order: bool) {
-        let kinds = [
-            JobKind::Start,
-            JobKind::VerifyActive,
-            JobKind::Stop,
-            JobKind::Restart,
-            JobKind::Reload,
-        ];
-        let Some(kind) = kinds.into_iter().find(|k| k.as_str() == kind) else {
-            return;
-        };
+    fn restore_job(&mut self, i: UnitId, kind: JobKind, running: bool, ignore_order: bool) {
         let down = matches!(self.units[i].svc.state, SubState::Dead | SubState::Failed);
         self.jobs.restore(i, kind, running && !down, ignore_order);
     }

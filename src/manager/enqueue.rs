@@ -10,10 +10,11 @@ use std::collections::HashMap;
 
 use super::daemon::Manager;
 use super::jobs::graph::{self, Graph, Ordering};
+use super::jobs::merge;
 use super::jobs::transaction::{self, Note, Refusal, TransactionError};
-use super::jobs::{merge, JobKind};
 use crate::ipc::protocol::JobMode;
 use crate::manager::unit_id::UnitId;
+use crate::unit::job::JobKind;
 use crate::unit::model::Dependency;
 use crate::unit::name::UnitName;
 
@@ -149,7 +150,7 @@ impl Manager {
             .kind(i)
             .is_some_and(|queued| merge(queued, kind).is_none())
         {
-            self.cancel_job(i, "canceled");
+            self.cancel_job(i, crate::unit::job::JobResult::Canceled);
         }
         // What canceling set off may have queued a job for the unit again: as the unit's one
         // job, it is replaced without a word, as it always was.

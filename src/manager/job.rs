@@ -12,13 +12,13 @@
 //! turned into jobs (or refused) in `control/jobs.rs`.
 
 use super::daemon::Manager;
-use super::jobs::JobKind;
 use super::types::service::SubState;
 use super::types::vtable;
 use crate::ipc::protocol::{JobMode, JobOutcome};
 use crate::ipc::saved_state::ActiveState;
 use crate::manager::unit_id::UnitId;
 use crate::unit::condition;
+use crate::unit::job::{JobKind, JobResult};
 use crate::unit::model::Dependency;
 use crate::unit::name::UnitType;
 
@@ -54,7 +54,7 @@ impl Manager {
         }
     }
 
-    pub(super) fn cancel_job(&mut self, i: UnitId, result: &str) {
+    pub(super) fn cancel_job(&mut self, i: UnitId, result: JobResult) {
         if self.jobs.has_job(i) {
             self.finish_job(i, result);
         }
@@ -62,19 +62,19 @@ impl Manager {
 
     /// End unit `i`'s job with `result` and tell whoever waits; a start that did not succeed
     /// fails the start jobs of the units that require this one (`job_fail_dependencies()`).
-    pub(super) fn finish_job(&mut self, i: UnitId, result: &str) {
+    pub(super) fn finish_job(&mut self, i: UnitId, result: JobResult) {
         let Some(job) = self.jobs.remove(i) else {
             return;
         };
         self.dirty = true;
         let unit = self.units[i].config.id.clone();
-        let service_result = self.units[i].svc.result.as_str().to_string();
+        let service_result = Some(self.units[i].svc.result);
         let starting = matches!(job.kind, JobKind::Start | JobKind::VerifyActive);
-        if result == "dependency" && starting {
+        if result == JobResult::Dependency && starting {
             let desc = self.description(i);
             self.log(i, &format!("Dependency failed for {desc}."));
         }
-        if result == "done"
+        if result == JobResult::Done
             && job.kind == JobKind::Start
             && self.units[i].config.unit_type == UnitType::Target
             && !self.is_inactive(i)
@@ -91,18 +91,18 @@ impl Manager {
                 slot,
                 JobOutcome::Finished {
                     unit: unit.clone(),
-                    result: result.to_string(),
-                    service_result: service_result.clone(),
+                    result,
+                    service_result,
                 },
             );
         }
-        if result == "skipped" && job.kind == JobKind::VerifyActive {
+        if result == JobResult::Skipped && job.kind == JobKind::VerifyActive {
             // job_done_message_format(): names what the Requisite= pointed at.
             self.log(i, &format!("{unit} is inactive."));
         }
         // job_finish_and_invalidate(): a job that failed without its unit failing (a failed
         // requirement) still counts as the unit's failure.
-        if result == "dependency" {
+        if result == JobResult::Dependency {
             self.log(
                 i,
                 &format!(
@@ -114,7 +114,7 @@ impl Manager {
         }
         let mut failing: Vec<UnitId> = Vec::new();
         // job_install() cancels a replaced job without failing what depends on it.
-        if starting && !matches!(result, "done" | "canceled") {
+        if starting && !matches!(result, JobResult::Done | JobResult::Canceled) {
             for dep in [
                 Dependency::Requires,
                 Dependency::BindsTo,
@@ -122,7 +122,7 @@ impl Manager {
             ] {
                 failing.extend(self.dependents(i, dep));
             }
-        } else if result == "done" && job.kind == JobKind::Start && self.is_inactive(i) {
+        } else if result == JobResult::Done && job.kind == JobKind::Start && self.is_inactive(i) {
             // A start that ended inactive (a skipped condition, a oneshot) does not satisfy
             // Requisite=.
             failing.extend(self.dependents(i, Dependency::Requisite));
@@ -133,7 +133,7 @@ impl Manager {
                 .get(k)
                 .is_some_and(|j| matches!(j.kind, JobKind::Start | JobKind::VerifyActive));
             if waits_to_start {
-                self.finish_job(k, "dependency");
+                self.finish_job(k, JobResult::Dependency);
             }
         }
         // job_finish_and_invalidate(): the sockets that trigger the unit look again.
@@ -285,18 +285,18 @@ impl Manager {
         match kind {
             JobKind::VerifyActive => match state {
                 ActiveState::Active | ActiveState::Reloading => {
-                    self.finish_job(i, "done");
+                    self.finish_job(i, JobResult::Done);
                     true
                 }
                 ActiveState::Activating => false,
                 _ => {
-                    self.finish_job(i, "skipped");
+                    self.finish_job(i, JobResult::Skipped);
                     true
                 }
             },
             JobKind::Start => match state {
                 ActiveState::Active | ActiveState::Reloading => {
-                    self.finish_job(i, "done");
+                    self.finish_job(i, JobResult::Done);
                     true
                 }
                 ActiveState::Activating if sub != SubState::AutoRestart => {
@@ -308,21 +308,21 @@ impl Manager {
                     match self.test_start_conditions(i) {
                         StartGate::Go => {}
                         StartGate::ConditionFailed => {
-                            self.finish_job(i, "done");
+                            self.finish_job(i, JobResult::Done);
                             return true;
                         }
                         StartGate::AssertFailed => {
-                            self.finish_job(i, "assert");
+                            self.finish_job(i, JobResult::Assert);
                             return true;
                         }
                     }
                     if !self.bound_units_active(i) {
-                        self.finish_job(i, "dependency");
+                        self.finish_job(i, JobResult::Dependency);
                         return true;
                     }
                     set_running(self);
                     if !vtable(self.units[i].config.unit_type).start(self, i) {
-                        self.finish_job(i, "failed");
+                        self.finish_job(i, JobResult::Failed);
                     }
                     true
                 }
@@ -330,7 +330,7 @@ impl Manager {
             JobKind::Stop | JobKind::Restart => match state {
                 ActiveState::Inactive | ActiveState::Failed => {
                     if kind == JobKind::Stop {
-                        self.finish_job(i, "done");
+                        self.finish_job(i, JobResult::Done);
                     } else if let Some(j) = self.jobs.get_mut(i) {
                         j.kind = JobKind::Start;
                     }
@@ -354,7 +354,7 @@ impl Manager {
                     true
                 }
                 ActiveState::Inactive | ActiveState::Failed => {
-                    self.finish_job(i, "invalid");
+                    self.finish_job(i, JobResult::Invalid);
                     true
                 }
                 _ => false,
@@ -453,15 +453,15 @@ impl Manager {
             JobKind::VerifyActive => false,
             JobKind::Start => match new {
                 Active | Reloading => {
-                    self.finish_job(i, "done");
+                    self.finish_job(i, JobResult::Done);
                     false
                 }
                 Failed => {
-                    self.finish_job(i, "failed");
+                    self.finish_job(i, JobResult::Failed);
                     true
                 }
                 Inactive => {
-                    self.finish_job(i, "done");
+                    self.finish_job(i, JobResult::Done);
                     true
                 }
                 Deactivating => true,
@@ -469,7 +469,7 @@ impl Manager {
             },
             JobKind::Stop => {
                 if matches!(new, Inactive | Failed) {
-                    self.finish_job(i, "done");
+                    self.finish_job(i, JobResult::Done);
                 }
                 new != Deactivating && !matches!(new, Inactive | Failed)
             }
@@ -485,13 +485,20 @@ impl Manager {
             JobKind::Reload => match new {
                 Active => {
                     let ok = self.units[i].svc.reload_result
-                        == super::types::service::ServiceResult::Success;
-                    self.finish_job(i, if ok { "done" } else { "failed" });
+                        == crate::unit::state::ServiceResult::Success;
+                    self.finish_job(
+                        i,
+                        if ok {
+                            JobResult::Done
+                        } else {
+                            JobResult::Failed
+                        },
+                    );
                     false
                 }
                 Activating | Reloading => false,
                 _ => {
-                    self.finish_job(i, "failed");
+                    self.finish_job(i, JobResult::Failed);
                     true
                 }
             },

@@ -9,11 +9,11 @@
 //! variants at once.
 
 use super::daemon::Manager;
-use super::jobs::JobKind;
 use crate::ipc::protocol::{JobMode, ShutdownAction};
 use crate::ipc::saved_state::ActiveState;
 use crate::manager::unit_id::UnitId;
-use crate::unit::model::Dependency;
+use crate::unit::job::JobKind;
+use crate::unit::model::{Dependency, EmergencyAction};
 
 impl Manager {
     /// `unexpected`: no job asked for the change (see `job_on_state_change()`).
@@ -35,9 +35,9 @@ impl Manager {
         }
         if new == Failed && old != Failed {
             self.start_on_failure(i);
-            let action = self.units[i].config.unit.failure_action.clone();
+            let action = self.units[i].config.unit.failure_action;
             let status = self.action_exit_status(i, "FailureActionExitStatus");
-            self.emergency_action(i, &action, status, "failed");
+            self.emergency_action(i, action, status, "failed");
         }
         if new == Inactive && was_up {
             let triggered = self.dependency_units(i, Dependency::OnSuccess);
@@ -48,9 +48,9 @@ impl Manager {
             for k in triggered.into_iter().filter_map(|(_, k)| k) {
                 self.queue_internal(i, k, JobKind::Start, mode);
             }
-            let action = self.units[i].config.unit.success_action.clone();
+            let action = self.units[i].config.unit.success_action;
             let status = self.action_exit_status(i, "SuccessActionExitStatus");
-            self.emergency_action(i, &action, status, "succeeded");
+            self.emergency_action(i, action, status, "succeeded");
         }
     }
 
@@ -138,17 +138,25 @@ impl Manager {
     }
 
     /// emergency-action.c, for a manager whose machine is a container: every action ends it.
-    fn emergency_action(&mut self, i: UnitId, action: &str, exit_status: Option<u8>, what: &str) {
+    fn emergency_action(
+        &mut self,
+        i: UnitId,
+        action: EmergencyAction,
+        exit_status: Option<u8>,
+        what: &str,
+    ) {
+        use EmergencyAction as A;
+        // (what the manager does, whether it skips stopping the units first)
         let (kind, immediate) = match action {
-            "none" | "" => return,
-            "exit" => (ShutdownAction::Exit, false),
-            "exit-force" => (ShutdownAction::Exit, true),
-            a if a.starts_with("poweroff") => (ShutdownAction::Poweroff, a != "poweroff"),
-            a if a.starts_with("reboot") || a.starts_with("kexec") || a == "soft-reboot" => (
-                ShutdownAction::Reboot,
-                a.ends_with("-force") || a.ends_with("-immediate"),
-            ),
-            a => (ShutdownAction::Halt, a != "halt"),
+            A::None => return,
+            A::Exit => (ShutdownAction::Exit, false),
+            A::ExitForce => (ShutdownAction::Exit, true),
+            A::Poweroff => (ShutdownAction::Poweroff, false),
+            A::PoweroffForce | A::PoweroffImmediate => (ShutdownAction::Poweroff, true),
+            A::Reboot | A::Kexec => (ShutdownAction::Reboot, false),
+            A::RebootForce | A::RebootImmediate | A::KexecForce => (ShutdownAction::Reboot, true),
+            A::Halt => (ShutdownAction::Halt, false),
+            A::HaltForce | A::HaltImmediate => (ShutdownAction::Halt, true),
         };
         let setting = if what == "failed" {
             "FailureAction"

@@ -8,13 +8,14 @@ use std::time::{Instant, SystemTime};
 
 use super::config::ManagerConfig;
 use super::jobs::Job;
-use super::types::service::{ExitInfo, ServiceResult, ServiceSettings, StartLimit, SubState};
+use super::types::service::{ExitInfo, ServiceSettings, StartLimit, SubState};
 use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
 use crate::ipc::saved_state::{ActiveState, JobRecord, TrackedPid, UnitRecord};
 use crate::sys::time::Stamp;
-use crate::unit::model::{ExecKind, LoadState, UnitConfig};
+use crate::unit::model::{CollectMode, ExecKind, LoadState, UnitConfig};
 use crate::unit::name::UnitType;
 use crate::unit::paths::LookupPaths;
+use crate::unit::state::ServiceResult;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Timestamps {
@@ -220,7 +221,7 @@ impl Unit {
     pub fn may_be_collected(&self) -> bool {
         match self.svc.state {
             SubState::Dead => true,
-            SubState::Failed => self.config.unit.collect_mode == "inactive-or-failed",
+            SubState::Failed => self.config.unit.collect_mode == CollectMode::InactiveOrFailed,
             _ => false,
         }
     }
@@ -300,12 +301,12 @@ impl Unit {
         }
         UnitStatus {
             id: self.config.id.clone(),
-            load_state: self.config.load_state.as_str().to_string(),
+            load_state: Some(self.config.load_state.state()),
             description: self.config.unit.description.clone(),
             active_state: self.active_state(),
             sub_state: self.sub_state().to_string(),
-            result: svc.result.as_str().to_string(),
-            reload_result: svc.reload_result.as_str().to_string(),
+            result: Some(svc.result),
+            reload_result: Some(svc.reload_result),
             main_pid: svc.main_pid.map(|p| p.pid).unwrap_or(0),
             control_pid: svc.control_pid.map(|p| p.pid).unwrap_or(0),
             exec_main: svc.exec_main.clone(),
@@ -327,7 +328,7 @@ impl Unit {
             failed_assert: svc.failed_assert.clone(),
             need_daemon_reload: self.need_daemon_reload(),
             processes,
-            job: job.map(|j| j.kind.as_str().to_string()),
+            job: job.map(|j| j.kind),
             socket: (self.config.unit_type == UnitType::Socket).then_some(SocketCounters {
                 n_accepted: self.sock.n_accepted,
                 n_connections: self.sock.n_connections,
@@ -347,7 +348,7 @@ impl Unit {
         Some(UnitRecord {
             active_state: self.active_state(),
             sub_state: self.svc.state.as_str().to_string(),
-            result: self.svc.result.as_str().to_string(),
+            result: self.svc.result,
             main_pid: self.svc.main_pid,
             control_pid: self.svc.control_pid,
             invocation_id: self.svc.invocation_id.clone(),
@@ -369,7 +370,7 @@ impl Unit {
             forbid_restart: self.svc.forbid_restart,
             restarting: self.svc.restarting,
             job: job.map(|j| JobRecord {
-                kind: j.kind.as_str().to_string(),
+                kind: j.kind,
                 running: j.running,
                 ignore_order: j.ignore_order,
             }),

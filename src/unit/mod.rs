@@ -1,5 +1,6 @@
 //! The unit model of systemd.unit(5): names, search paths, file syntax, and loading unit files
-//! with their drop-ins into typed, immutable configurations, and the states a unit is in.
+//! with their drop-ins into typed, immutable configurations, and the states a unit (and a job on
+//! it) is in.
 
 pub mod builtin;
 pub mod calendar;
@@ -7,6 +8,7 @@ pub mod command;
 pub mod condition;
 pub mod envfile;
 pub mod host;
+pub mod job;
 pub mod load;
 pub mod model;
 pub mod name;

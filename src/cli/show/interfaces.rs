@@ -5,6 +5,7 @@
 use crate::ipc::protocol::{ExecRun, UnitStatus};
 use crate::unit::model::{ExecKind, TypeSection, UnitConfig};
 use crate::unit::name::UnitType;
+use crate::unit::state::ServiceResult;
 use crate::unit::timespan::Usec;
 
 use super::*;
@@ -159,8 +160,11 @@ pub(super) fn service_properties(p: &mut Properties, config: &UnitConfig, rt: &U
     p.add("NFileDescriptorStore", "0");
     p.add("StatusText", printable(&rt.status_text));
     p.add("StatusErrno", rt.status_errno.to_string());
-    p.add("Result", rt.result.clone());
-    p.add("ReloadResult", rt.reload_result.clone());
+    p.add("Result", rt.result_word());
+    p.add(
+        "ReloadResult",
+        rt.reload_result.map_or("", ServiceResult::as_str),
+    );
     p.add("CleanResult", "success");
     p.add("UID", "[not set]");
     p.add("GID", "[not set]");
@@ -273,7 +277,7 @@ pub(super) fn socket_properties(p: &mut Properties, config: &UnitConfig, rt: &Un
     p.add("SmackLabelIPIn", text(&s.smack_label_ip_in));
     p.add("SmackLabelIPOut", text(&s.smack_label_ip_out));
     p.add("ControlPID", rt.control_pid.to_string());
-    p.add("Result", rt.result.clone());
+    p.add("Result", rt.result_word());
     // counters of the running manager; a socket it never listened on has none
     let counters = rt.socket.unwrap_or_default();
     p.add("NConnections", counters.n_connections.to_string());

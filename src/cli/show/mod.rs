@@ -13,6 +13,7 @@ use crate::ipc::protocol::UnitStatus;
 use crate::unit::load::{load_or_shipped, load_with_map, NameMap};
 use crate::unit::model::{LoadState, UnitConfig};
 use crate::unit::name::{self, UnitName, UnitType};
+use crate::unit::state::ServiceResult;
 use crate::unit::timespan::Usec;
 
 mod cat;
@@ -112,12 +113,12 @@ impl Properties {
 pub(super) fn never_ran(config: &UnitConfig) -> UnitStatus {
     UnitStatus {
         id: config.id.clone(),
-        load_state: config.load_state.as_str().to_string(),
+        load_state: Some(config.load_state.state()),
         description: config.unit.description.clone(),
         active_state: crate::unit::state::ActiveState::Inactive,
         sub_state: "dead".into(),
-        result: "success".into(),
-        reload_result: "success".into(),
+        result: Some(ServiceResult::Success),
+        reload_result: Some(ServiceResult::Success),
         ..UnitStatus::default()
     }
 }

@@ -311,7 +311,7 @@ pub(super) fn unit_properties(
     p.add("Markers", "");
     p.usec("JobTimeoutUSec", u.job_timeout);
     p.usec("JobRunningTimeoutUSec", u.job_running_timeout);
-    p.add("JobTimeoutAction", u.job_timeout_action.clone());
+    p.add("JobTimeoutAction", u.job_timeout_action.as_str());
     p.add("JobTimeoutRebootArgument", "");
     // Conditions are checked on every start; a unit never started has ConditionResult=no.
     // Asserts are checked right after the conditions pass: a start that got past them without
@@ -341,14 +341,14 @@ pub(super) fn unit_properties(
     p.yes_no("Perpetual", false);
     p.usec("StartLimitIntervalUSec", u.start_limit_interval);
     p.add("StartLimitBurst", u.start_limit_burst.to_string());
-    p.add("StartLimitAction", u.start_limit_action.clone());
-    p.add("FailureAction", u.failure_action.clone());
+    p.add("StartLimitAction", u.start_limit_action.as_str());
+    p.add("FailureAction", u.failure_action.as_str());
     p.not_set("FailureActionExitStatus");
-    p.add("SuccessAction", u.success_action.clone());
+    p.add("SuccessAction", u.success_action.as_str());
     p.not_set("SuccessActionExitStatus");
     p.add("RebootArgument", "");
     p.add("InvocationID", rt.invocation_id.clone());
-    p.add("CollectMode", u.collect_mode.clone());
+    p.add("CollectMode", u.collect_mode.as_str());
     p.add("Refs", "");
     p.add("ActivationDetails", "");
     raw_properties(p, config, &["Unit"]);

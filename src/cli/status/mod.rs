@@ -24,7 +24,7 @@ use crate::ipc::protocol::{LoadedConfig, SocketCounters, UnitDetails, UnitStatus
 use crate::journal::LogStore;
 use crate::unit::load::{load_or_shipped, NameMap};
 use crate::unit::name::{mangle, UnitName, UnitType};
-use crate::unit::state::ActiveState;
+use crate::unit::state::{ActiveState, UnitLoadState};
 
 mod format;
 mod offline;
@@ -46,12 +46,12 @@ fn continuation() -> String {
 }
 
 /// `Loaded:`'s value for a unit in `load_state` (systemd's word for it).
-fn loaded_line(load_state: &str, config: &LoadedConfig) -> String {
+fn loaded_line(load_state: Option<UnitLoadState>, config: &LoadedConfig) -> String {
     match load_state {
         // print_status_info(): a unit with no file (a slice, a target made from what systemd
         // ships) is just "loaded".
-        "loaded" if config.fragment_path.is_none() => "loaded".to_string(),
-        "loaded" => {
+        Some(UnitLoadState::Loaded) if config.fragment_path.is_none() => "loaded".to_string(),
+        Some(UnitLoadState::Loaded) => {
             let path = config
                 .fragment_path
                 .as_ref()
@@ -73,6 +73,7 @@ fn loaded_line(load_state: &str, config: &LoadedConfig) -> String {
             format!("loaded ({})", parts.join("; "))
         }
         other => {
+            let other = other.map_or("", UnitLoadState::as_str);
             let reason = config.load_error.clone().unwrap_or_default();
             format!("{other} (Reason: {reason})")
         }
@@ -124,7 +125,7 @@ fn print_unit(
         out,
         "{}{}",
         label("Loaded"),
-        loaded_line(&status.load_state, config)
+        loaded_line(status.load_state, config)
     )?;
     for line in dropin_lines(config) {
         writeln!(out, "{line}")?;
@@ -344,7 +345,7 @@ fn status_running(ctx: &Ctx, names: &[UnitName], details: &[UnitDetails]) -> Ver
     let mut first = true;
     for (name, d) in names.iter().zip(details) {
         let rt = &d.status;
-        let unit_exit = if rt.load_state == "not-found"
+        let unit_exit = if rt.load_state == Some(UnitLoadState::NotFound)
             && d.config.dropin_paths.is_empty()
             && rt.active_state == ActiveState::Inactive
         {

@@ -57,7 +57,7 @@ pub(super) fn details_from_files(
                 .unwrap_or_else(|| never_ran(&config));
             status.id = config.id.clone();
             status.description = config.unit.description.clone();
-            status.load_state = config.load_state.as_str().to_string();
+            status.load_state = Some(config.load_state.state());
             UnitDetails {
                 config: LoadedConfig::of(&config, &ctx.lookup),
                 status,

@@ -9,7 +9,7 @@ use crate::ipc::protocol::{LoadedConfig, UnitDetails, UnitStatus};
 use crate::journal::LogStore;
 use crate::unit::model::ExecKind;
 use crate::unit::name::{UnitName, UnitType};
-use crate::unit::state::ActiveState;
+use crate::unit::state::{ActiveState, ServiceResult, UnitLoadState};
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -49,11 +49,13 @@ pub(super) fn print_running(
     } else {
         writeln!(out, "{on}{}{off} {id} - {description}", glyph(state))?;
     }
-    let (lon, loff) = match rt.load_state.as_str() {
-        "not-found" | "bad-setting" | "error" => colors.red(),
+    let (lon, loff) = match rt.load_state {
+        Some(UnitLoadState::NotFound | UnitLoadState::BadSetting | UnitLoadState::Error) => {
+            colors.red()
+        }
         _ => ("", ""),
     };
-    let loaded = loaded_line(&rt.load_state, config);
+    let loaded = loaded_line(rt.load_state, config);
     let (word, rest) = loaded.split_once(' ').unwrap_or((loaded.as_str(), ""));
     let rest = if rest.is_empty() {
         String::new()
@@ -201,8 +203,8 @@ fn active_line(out: &mut impl Write, rt: &UnitStatus, colors: Colors) -> std::io
     } else {
         format!("{}{on}{state} ({}){off}", label("Active"), rt.sub_state)
     };
-    if !rt.result.is_empty() && rt.result != "success" {
-        line.push_str(&format!(" (Result: {})", rt.result));
+    if let Some(result) = rt.result.filter(|r| *r != ServiceResult::Success) {
+        line.push_str(&format!(" (Result: {result})"));
     }
     let since = match state {
         "active" | "reloading" => rt.active_enter.0,

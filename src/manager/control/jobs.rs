@@ -3,10 +3,10 @@
 //! D-Bus error and systemctl's exit code; and the list of queued jobs.
 
 use super::super::daemon::Manager;
-use super::super::jobs::JobKind;
 use super::super::types::service::SubState;
 use crate::ipc::protocol::{JobInfo, JobMode, JobOutcome, JobVerb, Reply};
 use crate::ipc::saved_state::ActiveState;
+use crate::unit::job::{JobKind, JobResult, JobState};
 use crate::unit::model::LoadState;
 use crate::unit::name::UnitName;
 
@@ -114,8 +114,8 @@ impl Manager {
                 None => {
                     immediate[slot] = Some(JobOutcome::Finished {
                         unit: id,
-                        result: "done".into(),
-                        service_result: String::new(),
+                        result: JobResult::Done,
+                        service_result: None,
                     })
                 }
                 Some(kind) => installs.push((slot, i, kind)),
@@ -159,8 +159,12 @@ impl Manager {
             .map(|(i, job)| JobInfo {
                 id: job.id,
                 unit: self.units[i].config.id.clone(),
-                kind: job.kind.as_str().to_string(),
-                state: if job.running { "running" } else { "waiting" }.to_string(),
+                kind: job.kind,
+                state: if job.running {
+                    JobState::Running
+                } else {
+                    JobState::Waiting
+                },
             })
             .collect()
     }

@@ -10,7 +10,7 @@ use crate::manager::unit_id::UnitId;
 use crate::unit::load::load_or_shipped;
 use crate::unit::model::UnitConfig;
 use crate::unit::name::UnitName;
-use crate::unit::state::ActiveState;
+use crate::unit::state::{ActiveState, UnitLoadState};
 
 impl Manager {
     /// What a query needs of `name`: its table entry, or the configuration alone of a unit
@@ -48,17 +48,14 @@ impl Manager {
         status
     }
 
-    pub(super) fn unit_state(&mut self, name: &str) -> (String, ActiveState) {
+    pub(super) fn unit_state(&mut self, name: &str) -> (UnitLoadState, ActiveState) {
         match UnitName::parse(name).ok().and_then(|n| self.peek(&n)) {
             Some(Ok(i)) => {
                 let u = &self.units[i];
-                (u.config.load_state.as_str().to_string(), u.active_state())
+                (u.config.load_state.state(), u.active_state())
             }
-            Some(Err(config)) => (
-                config.load_state.as_str().to_string(),
-                ActiveState::Inactive,
-            ),
-            None => ("not-found".into(), ActiveState::Inactive),
+            Some(Err(config)) => (config.load_state.state(), ActiveState::Inactive),
+            None => (UnitLoadState::NotFound, ActiveState::Inactive),
         }
     }
 
@@ -139,7 +136,7 @@ impl Manager {
 fn not_found(name: &str) -> UnitStatus {
     UnitStatus {
         id: name.to_string(),
-        load_state: "not-found".into(),
+        load_state: Some(UnitLoadState::NotFound),
         active_state: ActiveState::Inactive,
         sub_state: "dead".into(),
         ..UnitStatus::default()

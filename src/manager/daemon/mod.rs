@@ -384,9 +384,9 @@ impl Manager {
             let stopping = self
                 .jobs
                 .get(i)
-                .is_some_and(|j| j.kind == super::jobs::JobKind::Stop);
+                .is_some_and(|j| j.kind == crate::unit::job::JobKind::Stop);
             if !stopping {
-                self.cancel_job(i, "canceled");
+                self.cancel_job(i, crate::unit::job::JobResult::Canceled);
             }
         }
         for i in self.units.ids() {
@@ -394,7 +394,7 @@ impl Manager {
                 let refused = self
                     .run_transaction(
                         i,
-                        super::jobs::JobKind::Stop,
+                        crate::unit::job::JobKind::Stop,
                         crate::ipc::protocol::JobMode::Replace,
                         None,
                     )
@@ -405,7 +405,7 @@ impl Manager {
                 // left (`break_job_deadlock`), so that the shutdown neither hangs nor skips it.
                 if let Some((message, _)) = refused {
                     self.unit_log(i, &format!("Failed to enqueue stop job: {message}"));
-                    self.install_job(i, super::jobs::JobKind::Stop, false, None);
+                    self.install_job(i, crate::unit::job::JobKind::Stop, false, None);
                 }
             }
         }

@@ -4,9 +4,9 @@
 
 use super::super::daemon::Manager;
 use super::super::event::after;
-use super::super::jobs::JobKind;
 use super::super::tokens::SWEEP_DEADLINE;
 use crate::ipc::protocol::JobMode;
+use crate::unit::job::JobKind;
 use crate::unit::name::UnitName;
 
 #[allow(unused_imports)]

@@ -8,28 +8,7 @@ pub mod graph;
 pub mod queue;
 pub mod transaction;
 
-/// A job's type, as systemd's `JobType` has those the manager queues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    Start,
-    /// Requisite=: succeed only if the unit is already active.
-    VerifyActive,
-    Stop,
-    Restart,
-    Reload,
-}
-
-impl JobKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobKind::Start => "start",
-            JobKind::VerifyActive => "verify-active",
-            JobKind::Stop => "stop",
-            JobKind::Restart => "restart",
-            JobKind::Reload => "reload",
-        }
-    }
-}
+use crate::unit::job::JobKind;
 
 /// systemd's `job_type_merge()`: the job that does both, if there is one.
 pub fn merge(a: JobKind, b: JobKind) -> Option<JobKind> {

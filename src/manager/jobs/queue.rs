@@ -6,8 +6,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{merge, Job, JobKind};
+use super::{merge, Job};
 use crate::manager::unit_id::UnitId;
+use crate::unit::job::JobKind;
 
 #[derive(Debug, Default)]
 pub struct JobQueue {

@@ -16,12 +16,13 @@ use std::collections::BTreeMap;
 use thiserror::Error;
 
 use super::graph::{dependents, Graph};
+use super::merge;
 use super::queue::JobQueue;
-use super::{merge, JobKind};
 use crate::ipc::protocol::JobMode;
 use crate::ipc::saved_state::ActiveState;
 use crate::manager::table::UnitTable;
 use crate::manager::unit_id::UnitId;
+use crate::unit::job::JobKind;
 use crate::unit::model::{Dependency, LoadState, UnitConfig};
 use crate::unit::name::UnitType;
 

@@ -16,7 +16,8 @@ pub mod timer;
 use crate::ipc::protocol::Reply;
 use crate::ipc::saved_state::ActiveState;
 use crate::unit::name::UnitType;
-use service::{ServiceResult, SubState};
+use crate::unit::state::ServiceResult;
+use service::SubState;
 
 use super::daemon::Manager;
 use crate::manager::unit_id::UnitId;

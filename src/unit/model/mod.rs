@@ -26,6 +26,7 @@ use std::path::PathBuf;
 
 use super::command::ExecCommand;
 use super::name::UnitType;
+use super::state::UnitLoadState;
 
 pub use build::{Assignment, Builder};
 pub use exec::{DirectoryPreserve, ExecKind, ExecSettings, DEFAULT_DIRECTORY_MODE};
@@ -37,7 +38,7 @@ pub use socket_address::SocketAddress;
 pub use timer::TimerSection;
 // Not used here: build/ reaches it through its `use super::*`.
 use unit::CONDITION_KINDS;
-pub use unit::{Condition, Dependency, InstallSection, UnitSection};
+pub use unit::{CollectMode, Condition, Dependency, EmergencyAction, InstallSection, UnitSection};
 
 /// systemd's UnitLoadState, as `LoadState=` prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,14 +99,19 @@ impl LoadFailure {
 }
 
 impl LoadState {
-    pub fn as_str(self) -> &'static str {
+    /// The word `LoadState=` shows, without the failure.
+    pub fn state(self) -> UnitLoadState {
         match self {
-            LoadState::Loaded => "loaded",
-            LoadState::NotFound => "not-found",
-            LoadState::BadSetting => "bad-setting",
-            LoadState::Error(_) => "error",
-            LoadState::Masked => "masked",
+            LoadState::Loaded => UnitLoadState::Loaded,
+            LoadState::NotFound => UnitLoadState::NotFound,
+            LoadState::BadSetting => UnitLoadState::BadSetting,
+            LoadState::Error(_) => UnitLoadState::Error,
+            LoadState::Masked => UnitLoadState::Masked,
         }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.state().as_str()
     }
 }
 

@@ -1,7 +1,39 @@
 //! The [Unit] and [Install] settings of systemd.unit(5) as systemd 252's load-fragment.c keeps
 //! them, with their defaults.
 
+use serde::{Deserialize, Serialize};
+
+use crate::unit::state::string_table;
 use crate::unit::timespan::Usec;
+
+string_table! {
+    /// `FailureAction=`, `SuccessAction=`, `StartLimitAction=`, `JobTimeoutAction=`
+    /// (emergency-action.c's `EmergencyAction`).
+    pub enum EmergencyAction {
+        None => "none",
+        Reboot => "reboot",
+        RebootForce => "reboot-force",
+        RebootImmediate => "reboot-immediate",
+        Poweroff => "poweroff",
+        PoweroffForce => "poweroff-force",
+        PoweroffImmediate => "poweroff-immediate",
+        Exit => "exit",
+        ExitForce => "exit-force",
+        Kexec => "kexec",
+        KexecForce => "kexec-force",
+        Halt => "halt",
+        HaltForce => "halt-force",
+        HaltImmediate => "halt-immediate",
+    }
+}
+
+string_table! {
+    /// `CollectMode=` (unit.c's `CollectMode`): whether a failed unit is collected too.
+    pub enum CollectMode {
+        Inactive => "inactive",
+        InactiveOrFailed => "inactive-or-failed",
+    }
+}
 
 /// The dependency settings of [Unit], in the order systemd's D-Bus interface lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -150,15 +182,15 @@ pub struct UnitSection {
     pub asserts: Vec<Condition>,
     pub job_timeout: Usec,
     pub job_running_timeout: Usec,
-    pub job_timeout_action: String,
+    pub job_timeout_action: EmergencyAction,
     pub start_limit_interval: Usec,
     pub start_limit_burst: u32,
-    pub start_limit_action: String,
-    pub failure_action: String,
-    pub success_action: String,
+    pub start_limit_action: EmergencyAction,
+    pub failure_action: EmergencyAction,
+    pub success_action: EmergencyAction,
     pub on_failure_job_mode: String,
     pub on_success_job_mode: String,
-    pub collect_mode: String,
+    pub collect_mode: CollectMode,
 }
 
 impl Default for UnitSection {
@@ -179,15 +211,15 @@ impl Default for UnitSection {
             asserts: Vec::new(),
             job_timeout: Usec::INFINITY,
             job_running_timeout: Usec::INFINITY,
-            job_timeout_action: "none".into(),
+            job_timeout_action: EmergencyAction::None,
             start_limit_interval: Usec::secs(10),
             start_limit_burst: 5,
-            start_limit_action: "none".into(),
-            failure_action: "none".into(),
-            success_action: "none".into(),
+            start_limit_action: EmergencyAction::None,
+            failure_action: EmergencyAction::None,
+            success_action: EmergencyAction::None,
             on_failure_job_mode: "replace".into(),
             on_success_job_mode: "fail".into(),
-            collect_mode: "inactive".into(),
+            collect_mode: CollectMode::Inactive,
         }
     }
 }

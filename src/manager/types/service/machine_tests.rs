@@ -7,14 +7,13 @@ use std::time::Duration;
 use super::exec::{NotRun, Role};
 use super::seam::ServiceSeam;
 use super::transitions;
-use super::{
-    ExitInfo, KillMode, Restart, ServiceResult, ServiceSettings, ServiceType, SubState, CLD_KILLED,
-};
+use super::{ExitInfo, KillMode, Restart, ServiceSettings, ServiceType, SubState, CLD_KILLED};
 use crate::ipc::saved_state::TrackedPid;
 use crate::manager::config::ManagerConfig;
 use crate::manager::unit::ServiceRuntime;
 use crate::unit::model::{ExecKind, LoadState, UnitConfig};
 use crate::unit::name::UnitType;
+use crate::unit::state::ServiceResult;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Effect {

@@ -24,6 +24,7 @@ use crate::ipc::saved_state::ActiveState;
 use crate::manager::config::ManagerConfig;
 use crate::sys::signal::parse_signal;
 use crate::unit::model::UnitConfig;
+use crate::unit::state::ServiceResult;
 use crate::unit::timespan::Usec;
 
 /// service.c's `ServiceState`, named as `SubState=` prints it.
@@ -135,64 +136,6 @@ const ALL_SUB_STATES: [SubState; 18] = [
     SubState::Failed,
     SubState::AutoRestart,
 ];
-
-/// `Result=` of a service (service.c's `ServiceResult`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServiceResult {
-    Success,
-    Resources,
-    Protocol,
-    Timeout,
-    ExitCode,
-    Signal,
-    CoreDump,
-    Watchdog,
-    StartLimitHit,
-    /// ExecCondition= said no (exit 1–254): the unit is skipped, not failed.
-    SkipCondition,
-    /// A socket triggered more often than TriggerLimit*= allow.
-    TriggerLimitHit,
-    /// The service a socket triggers hit its start limit.
-    ServiceStartLimitHit,
-}
-
-impl ServiceResult {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceResult::Success => "success",
-            ServiceResult::Resources => "resources",
-            ServiceResult::Protocol => "protocol",
-            ServiceResult::Timeout => "timeout",
-            ServiceResult::ExitCode => "exit-code",
-            ServiceResult::Signal => "signal",
-            ServiceResult::CoreDump => "core-dump",
-            ServiceResult::Watchdog => "watchdog",
-            ServiceResult::StartLimitHit => "start-limit-hit",
-            ServiceResult::SkipCondition => "exec-condition",
-            ServiceResult::TriggerLimitHit => "trigger-limit-hit",
-            ServiceResult::ServiceStartLimitHit => "service-start-limit-hit",
-        }
-    }
-
-    pub fn parse(s: &str) -> ServiceResult {
-        [
-            ServiceResult::Resources,
-            ServiceResult::Protocol,
-            ServiceResult::Timeout,
-            ServiceResult::ExitCode,
-            ServiceResult::Signal,
-            ServiceResult::CoreDump,
-            ServiceResult::Watchdog,
-            ServiceResult::StartLimitHit,
-            ServiceResult::SkipCondition,
-            ServiceResult::TriggerLimitHit,
-            ServiceResult::ServiceStartLimitHit,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
-        .unwrap_or(ServiceResult::Success)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServiceType {

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use super::exec::Role;
-use super::{NotifyAccess, ServiceResult, SubState};
+use super::{NotifyAccess, SubState};
 use crate::manager::daemon::Manager;
 use crate::manager::event::after;
 use crate::manager::tokens::state_timer;
 use crate::manager::unit_id::UnitId;
+use crate::unit::state::ServiceResult;
 
 impl Manager {
     /// Which unit a notification from `pid` belongs to, and whether NotifyAccess= lets it in.

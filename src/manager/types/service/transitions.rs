@@ -11,13 +11,14 @@ use std::time::Duration;
 
 use super::exec::{describe_exit, new_invocation_id, NotRun, Role};
 use super::seam::ServiceSeam;
-use super::{ExitInfo, KillMode, ServiceResult, ServiceType, SubState, CLD_EXITED};
+use super::{ExitInfo, KillMode, ServiceType, SubState, CLD_EXITED};
 use crate::ipc::protocol::ExecRun;
 use crate::ipc::saved_state::ActiveState;
 use crate::manager::unit::ServiceRuntime;
 use crate::sys::time::now_stamp;
 use crate::unit::model::ExecKind;
 use crate::unit::name::UnitType;
+use crate::unit::state::ServiceResult;
 
 /// The first failure is the unit's `Result=`.
 fn set_result(s: &mut impl ServiceSeam, f: ServiceResult) {

@@ -5,17 +5,18 @@
 
 use super::exec::{NotRun, Role};
 use super::seam::ServiceSeam;
-use super::{ServiceResult, ServiceSettings, SubState};
+use super::{ServiceSettings, SubState};
 use crate::manager::daemon::Manager;
 use crate::manager::event::after;
 use crate::manager::exec;
-use crate::manager::jobs::JobKind;
 use crate::manager::tokens::{state_timer, watchdog_timer};
 use crate::manager::unit::ServiceRuntime;
 use crate::manager::unit_id::UnitId;
 use crate::sys::time::now_stamp;
+use crate::unit::job::{JobKind, JobResult};
 use crate::unit::model::ExecKind;
 use crate::unit::name::UnitType;
+use crate::unit::state::ServiceResult;
 use std::time::{Duration, Instant};
 
 /// The manager's side of the seam: unit `i` of its table.
@@ -186,7 +187,7 @@ impl ServiceSeam for UnitSeam<'_> {
     }
 
     fn fail_job(&mut self) {
-        self.m.finish_job(self.i, "failed");
+        self.m.finish_job(self.i, JobResult::Failed);
     }
 
     fn shutting_down(&self) -> bool {

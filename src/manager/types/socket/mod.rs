@@ -30,12 +30,13 @@ use std::time::{Duration, Instant};
 use crate::ipc::protocol::JobMode;
 use crate::ipc::saved_state::ActiveState;
 use crate::manager::daemon::Manager;
-use crate::manager::jobs::JobKind;
 use crate::manager::tokens::{token, KIND_SOCKET};
-use crate::manager::types::service::{ServiceResult, SubState};
+use crate::manager::types::service::SubState;
 use crate::manager::unit_id::UnitId;
+use crate::unit::job::JobKind;
 use crate::unit::model::{SocketSection, UnitConfig};
 use crate::unit::name::{UnitName, UnitType};
+use crate::unit::state::ServiceResult;
 use ports::{
     accept, open_listener, peer_of, socket_section, unmapped, Connection, Listener, SocketError,
 };

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use crate::ipc::protocol::JobMode;
 use crate::manager::daemon::Manager;
-use crate::manager::jobs::JobKind;
 use crate::manager::tokens::state_timer;
 use crate::manager::types::service::SubState;
 use crate::manager::unit_id::UnitId;
 use crate::sys::time::now_stamp;
+use crate::unit::job::{JobKind, JobResult};
 use crate::unit::name::{UnitName, UnitType};
 
 use super::*;
@@ -393,11 +393,11 @@ impl Manager {
 
     /// job.c's done messages for a timer's start job (a service logs its own from its state
     /// machine): `Started …` or `Failed to start …`.
-    pub(in crate::manager) fn timer_job_done(&mut self, i: UnitId, result: &str) {
+    pub(in crate::manager) fn timer_job_done(&mut self, i: UnitId, result: JobResult) {
         let desc = self.description(i);
         match result {
-            "done" if !self.is_inactive(i) => self.log(i, &format!("Started {desc}.")),
-            "failed" => self.log(i, &format!("Failed to start {desc}.")),
+            JobResult::Done if !self.is_inactive(i) => self.log(i, &format!("Started {desc}.")),
+            JobResult::Failed => self.log(i, &format!("Failed to start {desc}.")),
             _ => {}
         }
     }

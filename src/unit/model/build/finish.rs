@@ -36,7 +36,7 @@ impl Builder {
         let has_start = !self.config.exec_commands(ExecKind::Start).is_empty();
         let has_stop = !self.config.exec_commands(ExecKind::Stop).is_empty();
         let start_count = self.config.exec_commands(ExecKind::Start).len();
-        let success_action = self.config.unit.success_action.clone();
+        let success_action = self.config.unit.success_action;
         let start_timeout_set = self.start_timeout_set;
         let mut refusal = None;
         match &mut self.config.kind {
@@ -61,7 +61,7 @@ impl Builder {
                 if s.notify_access.is_none() && needs_notify {
                     s.notify_access = Some("main".into());
                 }
-                refusal = verify_service(s, &ty, has_start, has_stop, start_count, &success_action);
+                refusal = verify_service(s, &ty, has_start, has_stop, start_count, success_action);
                 s.service_type = Some(ty);
             }
             TypeSection::Socket(s) => {

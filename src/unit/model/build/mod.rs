@@ -158,6 +158,20 @@ impl Builder {
         }
     }
 
+    /// A setting with a word from systemd's string table for it (`…_from_string()`); any other
+    /// value is invalid and logged as `set_choice` logs it.
+    fn set_word<T>(
+        &mut self,
+        a: &Assignment,
+        parse: fn(&str) -> Option<T>,
+        f: fn(&mut UnitConfig) -> &mut T,
+    ) {
+        match parse(a.value) {
+            Some(v) => *f(&mut self.config) = v,
+            None => self.invalid(a),
+        }
+    }
+
     /// A space-separated list with specifiers; empty resets.
     fn list(&mut self, a: &Assignment, f: fn(&mut UnitConfig) -> &mut Vec<String>) {
         if a.value.is_empty() {

@@ -193,9 +193,9 @@ pub(super) fn verify_service(
     has_start: bool,
     has_stop: bool,
     start_count: usize,
-    success_action: &str,
+    success_action: EmergencyAction,
 ) -> Option<String> {
-    let no_success_action = success_action == "none";
+    let no_success_action = success_action == EmergencyAction::None;
     let msg = if !has_start && !has_stop && no_success_action {
         "Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing."
     } else if ty != "oneshot" && !has_start {

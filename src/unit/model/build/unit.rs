@@ -7,22 +7,6 @@
 use super::*;
 use crate::unit::name::UnitName;
 
-const EMERGENCY_ACTIONS: &[&str] = &[
-    "none",
-    "reboot",
-    "reboot-force",
-    "reboot-immediate",
-    "poweroff",
-    "poweroff-force",
-    "poweroff-immediate",
-    "exit",
-    "exit-force",
-    "kexec",
-    "kexec-force",
-    "halt",
-    "halt-force",
-    "halt-immediate",
-];
 const JOB_MODES: &[&str] = &[
     "fail",
     "replace",
@@ -92,9 +76,9 @@ impl Builder {
             "IgnoreOnIsolate" => self.set_bool(a, |c| &mut c.unit.ignore_on_isolate),
             "JobTimeoutSec" => self.set_usec(a, |c| &mut c.unit.job_timeout),
             "JobRunningTimeoutSec" => self.set_usec(a, |c| &mut c.unit.job_running_timeout),
-            "JobTimeoutAction" => {
-                self.set_choice(a, EMERGENCY_ACTIONS, |c| &mut c.unit.job_timeout_action)
-            }
+            "JobTimeoutAction" => self.set_word(a, EmergencyAction::parse, |c| {
+                &mut c.unit.job_timeout_action
+            }),
             "StartLimitIntervalSec" | "StartLimitInterval" => {
                 self.set_usec(a, |c| &mut c.unit.start_limit_interval)
             }
@@ -102,14 +86,14 @@ impl Builder {
                 Ok(v) => self.config.unit.start_limit_burst = v,
                 Err(_) => self.invalid(a),
             },
-            "StartLimitAction" => {
-                self.set_choice(a, EMERGENCY_ACTIONS, |c| &mut c.unit.start_limit_action)
-            }
+            "StartLimitAction" => self.set_word(a, EmergencyAction::parse, |c| {
+                &mut c.unit.start_limit_action
+            }),
             "FailureAction" => {
-                self.set_choice(a, EMERGENCY_ACTIONS, |c| &mut c.unit.failure_action)
+                self.set_word(a, EmergencyAction::parse, |c| &mut c.unit.failure_action)
             }
             "SuccessAction" => {
-                self.set_choice(a, EMERGENCY_ACTIONS, |c| &mut c.unit.success_action)
+                self.set_word(a, EmergencyAction::parse, |c| &mut c.unit.success_action)
             }
             "OnFailureJobMode" => {
                 self.set_choice(a, JOB_MODES, |c| &mut c.unit.on_failure_job_mode)
@@ -117,9 +101,7 @@ impl Builder {
             "OnSuccessJobMode" => {
                 self.set_choice(a, JOB_MODES, |c| &mut c.unit.on_success_job_mode)
             }
-            "CollectMode" => self.set_choice(a, &["inactive", "inactive-or-failed"], |c| {
-                &mut c.unit.collect_mode
-            }),
+            "CollectMode" => self.set_word(a, CollectMode::parse, |c| &mut c.unit.collect_mode),
             _ => return false,
         }
         true
