@@ -6,6 +6,9 @@ use std::process::ExitCode;
 
 use systemctl_shim::cli;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Like the C tools, die quietly of SIGPIPE when a reader goes away (`… | head -1`), instead
     // of Rust's default of ignoring it and failing the next write.

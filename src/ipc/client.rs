@@ -54,6 +54,12 @@ fn start_manager() -> Result<(), ClientError> {
         )
         .env(READY_FD_ENV, child_fd.to_string())
         .env("SYSTEMCTL_SHIM_QUIET", "1")
+        // The manager lives long and allocates little: mimalloc's default of committing whole
+        // arenas up front would be most of its memory. Commit on demand and return at once.
+        .env("MIMALLOC_ARENA_EAGER_COMMIT", "0")
+        .env("MIMALLOC_EAGER_COMMIT", "0")
+        .env("MIMALLOC_PURGE_DELAY", "0")
+        .env("MIMALLOC_ARENA_RESERVE", "1024")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());

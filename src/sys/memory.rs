@@ -5,12 +5,10 @@
 use std::fs;
 
 /// Give the allocator's free pages back: loading units for a query leaves short-lived garbage
-/// between the long-lived unit table entries, and glibc's malloc keeps freed pages by default.
+/// between the long-lived unit table entries.
 pub fn release_free_memory() {
-    // SAFETY: malloc_trim only walks and releases glibc's own free lists.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    // SAFETY: mi_collect only walks and purges mimalloc's own free lists.
+    unsafe { libmimalloc_sys::mi_collect(true) };
 }
 
 /// The binary is one program for every tool; the manager runs a small part of it for a long time.
