@@ -68,8 +68,10 @@ impl Manager {
         u.stamps.active_enter.0 = record.active_enter_usec;
         u.stamps.inactive_enter.0 = record.inactive_enter_usec;
         u.stamps.state_change.0 = record.state_change_usec;
-        u.sock.n_accepted = record.socket_counts.0;
-        u.sock.n_refused = record.socket_counts.1;
+        if let Some(sock) = u.socket_mut() {
+            sock.n_accepted = record.socket_counts.0;
+            sock.n_refused = record.socket_counts.1;
+        }
         u.was_connection = record.connection;
         let down = matches!(state, SubState::Dead | SubState::Failed);
         if !down {

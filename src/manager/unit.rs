@@ -8,7 +8,10 @@ use std::time::{Instant, SystemTime};
 
 use super::config::ManagerConfig;
 use super::jobs::Job;
+use super::types::runtime::TypeRuntime;
 use super::types::service::{ExitInfo, ServiceSettings, StartLimit, SubState};
+use super::types::socket::ports::SocketRuntime;
+use super::types::timer::TimerRuntime;
 use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
 use crate::ipc::saved_state::{ActiveState, JobRecord, TrackedPid, UnitRecord};
 use crate::sys::time::Stamp;
@@ -121,16 +124,15 @@ pub struct Unit {
     pub settings: ServiceSettings,
     pub svc: ServiceRuntime,
     pub stamps: Timestamps,
-    /// A socket unit's listeners and counters.
-    pub sock: super::types::socket::ports::SocketRuntime,
+    /// What only this unit's type holds: a socket's listeners and counters, a timer's schedule
+    /// and last trigger.
+    pub kind: TypeRuntime,
     /// The connection an Accept=yes instance serves.
     pub conn: Option<super::types::socket::ports::Connection>,
     /// FDSTORE=1 fds kept for the service.
     pub fd_store: Vec<super::fdstore::StoredFd>,
     /// Started for a connection (Accept=yes): collected once it is down.
     pub was_connection: bool,
-    /// A timer unit's schedule and last trigger.
-    pub tmr: super::types::timer::TimerRuntime,
     /// Modification times of the files loaded, to tell when a daemon-reload is due.
     loaded_mtimes: Vec<(std::path::PathBuf, Option<SystemTime>)>,
 }
@@ -177,14 +179,13 @@ impl Unit {
         Unit {
             settings: ServiceSettings::of(&config, manager),
             loaded_mtimes: mtimes(&config),
+            kind: TypeRuntime::of(config.unit_type),
             config,
             svc: ServiceRuntime::default(),
             stamps: Timestamps::default(),
-            sock: Default::default(),
             conn: None,
             fd_store: Vec::new(),
             was_connection: false,
-            tmr: Default::default(),
         }
     }
 
@@ -192,7 +193,42 @@ impl Unit {
         let config = slim(config);
         self.settings = ServiceSettings::of(&config, manager);
         self.loaded_mtimes = mtimes(&config);
+        // The runtime is kept across a reload; only a unit whose type the new configuration
+        // changes (which its name fixes, so never in practice) starts from an empty one.
+        if !self.kind.fits(config.unit_type) {
+            self.kind = TypeRuntime::of(config.unit_type);
+        }
         self.config = config;
+    }
+
+    /// A socket unit's runtime; `None` for a unit of another type.
+    pub fn socket(&self) -> Option<&SocketRuntime> {
+        match &self.kind {
+            TypeRuntime::Socket(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn socket_mut(&mut self) -> Option<&mut SocketRuntime> {
+        match &mut self.kind {
+            TypeRuntime::Socket(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A timer unit's runtime; `None` for a unit of another type.
+    pub fn timer(&self) -> Option<&TimerRuntime> {
+        match &self.kind {
+            TypeRuntime::Timer(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn timer_mut(&mut self) -> Option<&mut TimerRuntime> {
+        match &mut self.kind {
+            TypeRuntime::Timer(t) => Some(t),
+            _ => None,
+        }
     }
 
     pub fn active_state(&self) -> ActiveState {
@@ -201,14 +237,16 @@ impl Unit {
 
     /// The SubState= word, as the unit's type names it.
     pub fn sub_state(&self) -> &'static str {
-        match self.config.unit_type {
-            UnitType::Service => self.svc.state.as_str(),
-            UnitType::Socket => {
-                super::types::socket::ports::socket_sub_state(self.svc.state, self.sock.triggered)
+        match (&self.kind, self.config.unit_type) {
+            (TypeRuntime::Socket(sock), _) => {
+                super::types::socket::ports::socket_sub_state(self.svc.state, sock.triggered)
             }
-            UnitType::Timer => super::types::timer::timer_sub_state(self.svc.state, &self.tmr),
+            (TypeRuntime::Timer(tmr), _) => {
+                super::types::timer::timer_sub_state(self.svc.state, tmr)
+            }
+            (TypeRuntime::Other, UnitType::Service) => self.svc.state.as_str(),
             // Targets and the other types without processes: up or down.
-            _ => match self.svc.state {
+            (TypeRuntime::Other, _) => match self.svc.state {
                 SubState::Dead => "dead",
                 SubState::Failed => "failed",
                 _ => "active",
@@ -329,12 +367,12 @@ impl Unit {
             need_daemon_reload: self.need_daemon_reload(),
             processes,
             job: job.map(|j| j.kind),
-            socket: (self.config.unit_type == UnitType::Socket).then_some(SocketCounters {
-                n_accepted: self.sock.n_accepted,
-                n_connections: self.sock.n_connections,
-                n_refused: self.sock.n_refused,
+            socket: self.socket().map(|sock| SocketCounters {
+                n_accepted: sock.n_accepted,
+                n_connections: sock.n_connections,
+                n_refused: sock.n_refused,
             }),
-            timer: (self.config.unit_type == UnitType::Timer).then(|| self.tmr.info()),
+            timer: self.timer().map(TimerRuntime::info),
             ..UnitStatus::default()
         }
     }
@@ -357,10 +395,13 @@ impl Unit {
             active_enter_usec: self.stamps.active_enter.0,
             inactive_enter_usec: self.stamps.inactive_enter.0,
             state_change_usec: self.stamps.state_change.0,
-            socket_counts: (self.sock.n_accepted, self.sock.n_refused),
+            socket_counts: self
+                .socket()
+                .map_or((0, 0), |sock| (sock.n_accepted, sock.n_refused)),
             connection: self.conn.is_some() || self.was_connection,
-            timer: (self.config.unit_type == UnitType::Timer)
-                .then(|| (self.tmr.state.as_str().to_string(), self.tmr.last_trigger.0)),
+            timer: self
+                .timer()
+                .map(|tmr| (tmr.state.as_str().to_string(), tmr.last_trigger.0)),
             control_command: self
                 .svc
                 .control

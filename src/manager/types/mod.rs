@@ -5,6 +5,7 @@
 //! off) and its log lines, and [`UnitVTable`], the operations the job engine and the event loop
 //! ask of a unit, which each type implements.
 
+pub mod runtime;
 pub mod service;
 pub mod socket;
 mod target;

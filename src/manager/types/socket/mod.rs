@@ -98,8 +98,10 @@ impl Manager {
             return false;
         }
         self.symlink_ports(i, &section, &opened);
-        self.units[i].sock.ports = opened;
-        self.units[i].sock.triggered = false;
+        if let Some(sock) = self.units[i].socket_mut() {
+            sock.ports = opened;
+            sock.triggered = false;
+        }
         true
     }
 
@@ -194,8 +196,13 @@ impl Manager {
     /// Close socket unit `i`'s listeners (and remove their files with RemoveOnStop=).
     pub(in crate::manager) fn socket_close(&mut self, i: UnitId) {
         self.watch_ports(i, false);
-        let ports = std::mem::take(&mut self.units[i].sock.ports);
-        self.units[i].sock.triggered = false;
+        let ports = self.units[i]
+            .socket_mut()
+            .map(|sock| {
+                sock.triggered = false;
+                std::mem::take(&mut sock.ports)
+            })
+            .unwrap_or_default();
         let Some(s) = self.socket_config(i) else {
             return;
         };
@@ -210,7 +217,10 @@ impl Manager {
     }
 
     pub(in crate::manager) fn watch_ports(&mut self, i: UnitId, on: bool) {
-        for l in &self.units[i].sock.ports {
+        let Some(sock) = self.units[i].socket() else {
+            return;
+        };
+        for l in &sock.ports {
             if on {
                 let _ = self
                     .events
@@ -223,14 +233,14 @@ impl Manager {
 
     /// `socket_enter_listening()`; listeners lost with an earlier manager are opened first.
     pub(in crate::manager) fn socket_enter_listening(&mut self, i: UnitId) {
-        if self.units[i].sock.ports.is_empty() && !self.socket_open(i) {
+        if self.ports(i).is_empty() && !self.socket_open(i) {
             self.socket_fail(i, ServiceResult::Resources);
             return;
         }
         if self.socket_config(i).is_some_and(|s| s.flush_pending) {
             self.flush_ports(i);
         }
-        self.units[i].sock.triggered = false;
+        self.set_triggered(i, false);
         self.watch_ports(i, true);
         self.dirty = true;
     }
@@ -238,7 +248,7 @@ impl Manager {
     /// FlushPending=: what queued up while the service ran is dropped before listening again
     /// (socket.c's `flush_ports()`): waiting connections are closed, waiting data read away.
     fn flush_ports(&mut self, i: UnitId) {
-        for l in &self.units[i].sock.ports {
+        for l in self.ports(i) {
             if l.accepting {
                 while let Ok(Some(connection)) = accept(&l.fd) {
                     drop(connection);
@@ -281,7 +291,7 @@ impl Manager {
             let u = &self.units[i];
             if u.config.unit_type != UnitType::Socket
                 || u.svc.state != SubState::Running
-                || !u.sock.ports.is_empty()
+                || u.socket().is_some_and(|sock| !sock.ports.is_empty())
             {
                 continue;
             }
@@ -289,7 +299,7 @@ impl Manager {
                 .triggered_service(i)
                 .is_some_and(|k| self.units[k].svc.main_pid.is_some_and(|p| p.is_alive()));
             if service_up {
-                self.units[i].sock.triggered = true;
+                self.set_triggered(i, true);
             } else {
                 self.socket_enter_listening(i);
             }
@@ -376,6 +386,28 @@ impl Manager {
             .collect()
     }
 
+    /// Socket unit `i`'s listeners: none for a unit of another type.
+    fn ports(&self, i: UnitId) -> &[Listener] {
+        self.units[i]
+            .socket()
+            .map(|sock| sock.ports.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// Whether socket unit `i`'s service owns the traffic (`running`, the listeners unwatched).
+    fn set_triggered(&mut self, i: UnitId, on: bool) {
+        if let Some(sock) = self.units[i].socket_mut() {
+            sock.triggered = on;
+        }
+    }
+
+    /// One connection or activation of socket unit `i` refused: NRefused= counts it.
+    fn count_refused(&mut self, i: UnitId) {
+        if let Some(sock) = self.units[i].socket_mut() {
+            sock.n_refused += 1;
+        }
+    }
+
     /// One more activation of socket `i`: past the trigger limit it is refused (and counted)
     /// and the socket fails with `trigger-limit-hit`.
     fn trigger_limit_hit(&mut self, i: UnitId) -> bool {
@@ -383,7 +415,7 @@ impl Manager {
             return false;
         }
         self.unit_log(i, "Trigger limit hit, refusing further activation.");
-        self.units[i].sock.n_refused += 1;
+        self.count_refused(i);
         self.socket_fail(i, ServiceResult::TriggerLimitHit);
         true
     }
@@ -398,7 +430,10 @@ impl Manager {
             return true;
         }
         let now = Instant::now();
-        let window = &mut self.units[i].sock.trigger_window;
+        let Some(sock) = self.units[i].socket_mut() else {
+            return true;
+        };
+        let window = &mut sock.trigger_window;
         match window {
             Some((start, n)) if now.duration_since(*start) < Duration::from_micros(interval.0) => {
                 *n += 1;
@@ -477,16 +512,15 @@ impl Manager {
                 return;
             }
         }
-        self.units[i].sock.triggered = true;
+        self.set_triggered(i, true);
         self.dirty = true;
     }
 
     /// Accept=yes: take the waiting connections, each starting its own instance.
     fn accept_connections(&mut self, i: UnitId) {
         for _ in 0..ACCEPTS_PER_WAKE {
-            let taken = self.units[i]
-                .sock
-                .ports
+            let taken = self
+                .ports(i)
                 .iter()
                 .filter(|l| l.accepting)
                 .map(|l| accept(&l.fd))
@@ -516,7 +550,7 @@ impl Manager {
     /// new instance of the template.
     fn take_connection(&mut self, i: UnitId, fd: OwnedFd) {
         if self.stop_pending(i) {
-            self.units[i].sock.n_refused += 1;
+            self.count_refused(i);
             return;
         }
         if self.trigger_limit_hit(i) {
@@ -526,19 +560,23 @@ impl Manager {
             Some(s) => (s.max_connections, s.max_connections_per_source),
             None => return,
         };
-        let n = self.units[i].sock.n_connections;
+        let n = self.units[i].socket().map_or(0, |sock| sock.n_connections);
         if n >= max {
             self.unit_log(
                 i,
                 &format!("Too many incoming connections ({n}), dropping connection."),
             );
-            self.units[i].sock.n_refused += 1;
+            self.count_refused(i);
             return;
         }
         let peer = peer_of(&fd);
         let source = peer.remote().map(|r| unmapped(r.ip()));
         if let (Some(ip), true) = (source, per_source > 0) {
-            let from_source = self.units[i].sock.per_source.get(&ip).copied().unwrap_or(0) + 1;
+            let from_source = self.units[i]
+                .socket()
+                .and_then(|sock| sock.per_source.get(&ip).copied())
+                .unwrap_or(0)
+                + 1;
             if from_source > per_source {
                 // sockaddr_pretty() without the port.
                 self.unit_log(
@@ -547,11 +585,11 @@ impl Manager {
                         "Too many incoming connections ({from_source}) from source {ip}, dropping connection."
                     ),
                 );
-                self.units[i].sock.n_refused += 1;
+                self.count_refused(i);
                 return;
             }
         }
-        let nr = self.units[i].sock.n_accepted;
+        let nr = self.units[i].socket().map_or(0, |sock| sock.n_accepted);
         let stem = self.units[i]
             .config
             .id
@@ -579,11 +617,12 @@ impl Manager {
             socket: i,
             remote: peer.remote(),
         });
-        let sock = &mut self.units[i].sock;
-        sock.n_accepted += 1;
-        sock.n_connections += 1;
-        if let Some(ip) = source {
-            *sock.per_source.entry(ip).or_default() += 1;
+        if let Some(sock) = self.units[i].socket_mut() {
+            sock.n_accepted += 1;
+            sock.n_connections += 1;
+            if let Some(ip) = source {
+                *sock.per_source.entry(ip).or_default() += 1;
+            }
         }
         self.dirty = true;
         if let Err((message, _)) = self.run_transaction(k, JobKind::Start, JobMode::Replace, None) {
@@ -611,7 +650,7 @@ impl Manager {
         let Some(conn) = self.units[k].conn.take() else {
             return;
         };
-        if let Some(sock) = self.units.get_mut(conn.socket).map(|u| &mut u.sock) {
+        if let Some(sock) = self.units.get_mut(conn.socket).and_then(|u| u.socket_mut()) {
             sock.n_connections = sock.n_connections.saturating_sub(1);
             if let Some(ip) = conn.remote.map(|r| unmapped(r.ip())) {
                 if let Some(n) = sock.per_source.get_mut(&ip) {
@@ -677,7 +716,7 @@ impl Manager {
             ) {
                 self.socket_enter_listening(k);
             } else if state == SubState::Running {
-                self.units[k].sock.triggered = true;
+                self.set_triggered(k, true);
                 self.watch_ports(k, false);
             }
         }
@@ -701,7 +740,7 @@ impl Manager {
                 .socket_config(k)
                 .and_then(|s| s.file_descriptor_name.clone())
                 .unwrap_or_else(|| self.units[k].config.id.clone());
-            for l in &self.units[k].sock.ports {
+            for l in self.ports(k) {
                 if let Ok(fd) = l.fd.try_clone() {
                     fds.push(fd);
                     names.push(name.clone());

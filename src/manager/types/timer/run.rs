@@ -71,14 +71,15 @@ impl Manager {
             match new {
                 SubState::Dead | SubState::Failed => {
                     self.cancel_timer_deadline(i);
-                    let t = &mut self.units[i].tmr;
-                    t.state = if new == SubState::Dead {
-                        TimerState::Dead
-                    } else {
-                        TimerState::Failed
-                    };
-                    t.next_mono = 0;
-                    t.next_real = 0;
+                    if let Some(t) = self.units[i].timer_mut() {
+                        t.state = if new == SubState::Dead {
+                            TimerState::Dead
+                        } else {
+                            TimerState::Failed
+                        };
+                        t.next_mono = 0;
+                        t.next_real = 0;
+                    }
                 }
                 _ if was_down => self.timer_start(i),
                 _ => {}
@@ -102,19 +103,21 @@ impl Manager {
             if t == i {
                 continue;
             }
-            let n = self.units[t].tmr.mono_disabled.len();
+            let n = self.units[t].timer().map_or(0, |rt| rt.mono_disabled.len());
             let values: Vec<&'static str> = timer_section(&self.units[t].config)
                 .map(|s| s.monotonic.iter().map(|(b, _)| *b).collect())
                 .unwrap_or_default();
             // Re-enable the values that depend on the unit's state.
-            for (v, base) in values.iter().enumerate().take(n) {
-                if matches!(*base, "OnUnitActiveUSec" | "OnUnitInactiveUSec") {
-                    self.units[t].tmr.mono_disabled[v] = false;
+            if let Some(rt) = self.units[t].timer_mut() {
+                for (v, base) in values.iter().enumerate().take(n) {
+                    if matches!(*base, "OnUnitActiveUSec" | "OnUnitInactiveUSec") {
+                        rt.mono_disabled[v] = false;
+                    }
                 }
             }
-            match self.units[t].tmr.state {
-                TimerState::Waiting | TimerState::Elapsed => self.timer_enter_waiting(t),
-                TimerState::Running if inactive => self.timer_enter_waiting(t),
+            match self.units[t].timer().map(|rt| rt.state) {
+                Some(TimerState::Waiting | TimerState::Elapsed) => self.timer_enter_waiting(t),
+                Some(TimerState::Running) if inactive => self.timer_enter_waiting(t),
                 _ => {}
             }
         }
@@ -147,7 +150,9 @@ impl Manager {
                 Err(_) => {}
             }
         }
-        let rt = &mut self.units[i].tmr;
+        let Some(rt) = self.units[i].timer_mut() else {
+            return;
+        };
         rt.last_trigger = last_trigger;
         rt.failed_resources = false;
         rt.mono_disabled = vec![false; t.monotonic.len()];
@@ -167,13 +172,13 @@ impl Manager {
             self.timer_enter_dead(i, true);
             return;
         };
+        let Some((state, last)) = self.units[i].timer().map(|rt| (rt.state, rt.last_trigger))
+        else {
+            return;
+        };
         let now = now_stamp();
-        let active = !matches!(
-            self.units[i].tmr.state,
-            TimerState::Dead | TimerState::Failed
-        );
+        let active = !matches!(state, TimerState::Dead | TimerState::Failed);
         let activated = self.units[i].stamps.inactive_exit;
-        let last = self.units[i].tmr.last_trigger;
         let (trigger_up, trigger_down) = {
             let s = &self.units[k].stamps;
             (s.inactive_exit.1, s.inactive_enter.1)
@@ -182,12 +187,16 @@ impl Manager {
         let mut next_mono: Option<u64> = None;
         let mut next_real: Option<u64> = None;
         let mut leave_around = false;
+        // Checked above: unit `i` is a timer.
+        let Some(rt) = self.units[i].timer_mut() else {
+            return;
+        };
         let n = t.monotonic.len();
-        self.units[i].tmr.mono_disabled.resize(n, false);
-        self.units[i].tmr.mono_next.resize(n, 0);
+        rt.mono_disabled.resize(n, false);
+        rt.mono_next.resize(n, 0);
         for (v, (base_name, span)) in t.monotonic.iter().enumerate() {
             // A value not computed keeps its last next elapse, which `show` prints, as systemd.
-            if self.units[i].tmr.mono_disabled[v] {
+            if rt.mono_disabled[v] {
                 continue;
             }
             let base = match *base_name {
@@ -207,11 +216,11 @@ impl Manager {
                 continue;
             }
             let at = base.saturating_add(span.0);
-            self.units[i].tmr.mono_next[v] = at;
+            rt.mono_next[v] = at;
             let one_shot = matches!(*base_name, "OnActiveUSec" | "OnBootUSec" | "OnStartupUSec");
             if (last.0 != 0 || last.1 != 0) && at < now.1 && one_shot {
                 // A one-time value that already elapsed: used up.
-                self.units[i].tmr.mono_disabled[v] = true;
+                rt.mono_disabled[v] = true;
                 continue;
             }
             next_mono = Some(next_mono.map_or(at, |m| m.min(at)));
@@ -219,7 +228,7 @@ impl Manager {
         // When the manager started, in realtime: a calendar time already past at boot is
         // moved there (so that RandomizedDelaySec= spreads the catch-up runs too).
         let rebased = now.0.saturating_sub(now.1.saturating_sub(started.1));
-        self.units[i].tmr.calendar_next.resize(t.calendar.len(), 0);
+        rt.calendar_next.resize(t.calendar.len(), 0);
         for (v, spec) in t.calendar.iter().enumerate() {
             let base = if last.0 > 0 {
                 last.0
@@ -229,26 +238,29 @@ impl Manager {
                 now.0
             };
             let Some(at) = crate::unit::calendar::next_elapse(spec, base) else {
-                self.units[i].tmr.calendar_next[v] = 0;
+                rt.calendar_next[v] = 0;
                 continue;
             };
             let at = at.max(rebased);
-            self.units[i].tmr.calendar_next[v] = at;
+            rt.calendar_next[v] = at;
             next_real = Some(next_real.map_or(at, |r| r.min(at)));
         }
         self.cancel_timer_deadline(i);
+        let id = self.units[i].config.id.clone();
+        let Some(rt) = self.units[i].timer_mut() else {
+            return;
+        };
         if next_mono.is_none() && next_real.is_none() {
-            self.units[i].tmr.next_mono = 0;
-            self.units[i].tmr.next_real = 0;
+            rt.next_mono = 0;
+            rt.next_real = 0;
             if t.remain_after_elapse || leave_around {
-                self.units[i].tmr.state = TimerState::Elapsed;
+                rt.state = TimerState::Elapsed;
                 self.dirty = true;
             } else {
                 self.timer_enter_dead(i, false);
             }
             return;
         }
-        let id = self.units[i].config.id.clone();
         let mut deadline: Option<Instant> = None;
         let clock_now = Instant::now();
         let delayed = |at: u64| {
@@ -260,37 +272,39 @@ impl Manager {
         };
         if let Some(m) = next_mono {
             let m = delayed(m);
-            self.units[i].tmr.next_mono = m;
+            rt.next_mono = m;
             let at = clock_now + Duration::from_micros(m.saturating_sub(now.1));
             deadline = Some(at);
         } else {
-            self.units[i].tmr.next_mono = 0;
+            rt.next_mono = 0;
         }
         if let Some(r) = next_real {
             let r = delayed(r);
-            self.units[i].tmr.next_real = r;
+            rt.next_real = r;
             let at = clock_now + Duration::from_micros(r.saturating_sub(now.0));
             deadline = Some(deadline.map_or(at, |d| d.min(at)));
         } else {
-            self.units[i].tmr.next_real = 0;
+            rt.next_real = 0;
         }
+        rt.state = TimerState::Waiting;
         if let Some(at) = deadline {
-            self.units[i].tmr.deadline = Some(at);
+            rt.deadline = Some(at);
             self.events.set_deadline(at, state_timer(i));
         }
-        self.units[i].tmr.state = TimerState::Waiting;
         self.dirty = true;
     }
 
     fn cancel_timer_deadline(&mut self, i: UnitId) {
-        if let Some(at) = self.units[i].tmr.deadline.take() {
+        if let Some(at) = self.units[i].timer_mut().and_then(|rt| rt.deadline.take()) {
             self.events.cancel_deadline(at, state_timer(i));
         }
     }
 
     /// timer_enter_dead(): down, failed with `resources` when `failed`.
     fn timer_enter_dead(&mut self, i: UnitId, failed: bool) {
-        self.units[i].tmr.failed_resources = failed;
+        if let Some(rt) = self.units[i].timer_mut() {
+            rt.failed_resources = failed;
+        }
         if failed {
             self.unit_log(i, "Failed with result 'resources'.");
         }
@@ -304,17 +318,13 @@ impl Manager {
 
     /// The hook of `on_deadline()`: true when unit `i` is a timer (whose deadline this is).
     pub(in crate::manager) fn on_timer_deadline(&mut self, i: UnitId) -> bool {
-        if self.units[i].config.unit_type != UnitType::Timer {
+        let Some(rt) = self.units[i].timer_mut() else {
             return false;
-        }
-        if self.units[i]
-            .tmr
-            .deadline
-            .is_none_or(|at| at > Instant::now())
-        {
+        };
+        if rt.deadline.is_none_or(|at| at > Instant::now()) {
             return true;
         }
-        self.units[i].tmr.deadline = None;
+        rt.deadline = None;
         self.timer_enter_running(i);
         true
     }
@@ -336,7 +346,9 @@ impl Manager {
             return;
         }
         let now = now_stamp();
-        self.units[i].tmr.last_trigger = now;
+        if let Some(rt) = self.units[i].timer_mut() {
+            rt.last_trigger = now;
+        }
         let persistent = timer_section(&self.units[i].config).is_some_and(|t| t.persistent);
         if persistent {
             let path = stamp_path(self, &self.units[i].config.id);
@@ -344,9 +356,11 @@ impl Manager {
                 self.unit_log(i, &e.to_string());
             }
         }
-        self.units[i].tmr.state = TimerState::Running;
-        self.units[i].tmr.next_mono = 0;
-        self.units[i].tmr.next_real = 0;
+        if let Some(rt) = self.units[i].timer_mut() {
+            rt.state = TimerState::Running;
+            rt.next_mono = 0;
+            rt.next_real = 0;
+        }
         self.dirty = true;
     }
 
@@ -374,7 +388,9 @@ impl Manager {
         if u.stamps.inactive_exit == (0, 0) && record.active_enter_usec != 0 {
             u.stamps.inactive_exit = (record.active_enter_usec, mono(record.active_enter_usec));
         }
-        let rt = &mut u.tmr;
+        let Some(rt) = u.timer_mut() else {
+            return;
+        };
         rt.last_trigger = if last != 0 {
             (last, mono(last))
         } else {
@@ -406,8 +422,9 @@ impl Manager {
     /// systemd's coldplug after a reload does.
     pub(in crate::manager) fn timers_reloaded(&mut self) {
         for i in self.units.ids() {
-            if self.units[i].config.unit_type == UnitType::Timer
-                && self.units[i].tmr.state == TimerState::Waiting
+            if self.units[i]
+                .timer()
+                .is_some_and(|rt| rt.state == TimerState::Waiting)
             {
                 self.timer_enter_waiting(i);
             }

@@ -1,0 +1,37 @@
+//! The runtime state only one unit type has, as systemd's `Unit` is the head of a per-type
+//! object (`Socket`, `Timer`, …, see src/core/unit.h's `UNIT_VTABLE` casts): a unit carries its
+//! own type's runtime and nothing of the others'. The state machine every type runs on today
+//! (`ServiceRuntime`) stays beside it on the unit.
+
+use super::socket::ports::SocketRuntime;
+use super::timer::TimerRuntime;
+use crate::unit::name::UnitType;
+
+/// A unit's type-specific runtime, mirroring the configuration's `TypeSection`.
+#[derive(Debug)]
+pub enum TypeRuntime {
+    Socket(SocketRuntime),
+    Timer(TimerRuntime),
+    /// Services, targets and the other types: nothing beyond the shared state machine.
+    Other,
+}
+
+impl TypeRuntime {
+    /// The empty runtime of a unit of this type, as it is when the unit is created.
+    pub fn of(unit_type: UnitType) -> TypeRuntime {
+        match unit_type {
+            UnitType::Socket => TypeRuntime::Socket(SocketRuntime::default()),
+            UnitType::Timer => TypeRuntime::Timer(TimerRuntime::default()),
+            _ => TypeRuntime::Other,
+        }
+    }
+
+    /// Whether this runtime is the one a unit of this type carries.
+    pub fn fits(&self, unit_type: UnitType) -> bool {
+        match self {
+            TypeRuntime::Socket(_) => unit_type == UnitType::Socket,
+            TypeRuntime::Timer(_) => unit_type == UnitType::Timer,
+            TypeRuntime::Other => !matches!(unit_type, UnitType::Socket | UnitType::Timer),
+        }
+    }
+}
