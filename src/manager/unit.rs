@@ -431,3 +431,29 @@ pub fn command_line(pid: i32) -> String {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::model::LoadState;
+
+    /// daemon-reload swaps the configuration but keeps what the socket counted.
+    #[test]
+    fn reload_keeps_the_type_runtime() {
+        let manager = ManagerConfig::default();
+        let config = || UnitConfig::empty("a.socket", UnitType::Socket, LoadState::Loaded);
+        let mut unit = Unit::new(config(), &manager);
+        assert!(unit.timer().is_none());
+        if let Some(sock) = unit.socket_mut() {
+            sock.n_accepted = 3;
+        }
+        unit.reconfigure(config(), &manager);
+        assert_eq!(unit.socket().map(|s| s.n_accepted), Some(3));
+        let service = Unit::new(
+            UnitConfig::empty("a.service", UnitType::Service, LoadState::Loaded),
+            &manager,
+        );
+        assert!(service.socket().is_none() && service.timer().is_none());
+        assert_eq!(service.record(None), None);
+    }
+}

@@ -35,3 +35,39 @@ impl TypeRuntime {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_type_gets_its_own_runtime_and_fits_only_its_type() {
+        let types = [
+            UnitType::Service,
+            UnitType::Socket,
+            UnitType::Timer,
+            UnitType::Target,
+        ];
+        for t in types {
+            let rt = TypeRuntime::of(t);
+            for other in types {
+                let same_kind = other == t
+                    || !matches!(t, UnitType::Socket | UnitType::Timer)
+                        && !matches!(other, UnitType::Socket | UnitType::Timer);
+                assert_eq!(rt.fits(other), same_kind, "{t:?} runtime on a {other:?}");
+            }
+        }
+        assert!(matches!(
+            TypeRuntime::of(UnitType::Socket),
+            TypeRuntime::Socket(_)
+        ));
+        assert!(matches!(
+            TypeRuntime::of(UnitType::Timer),
+            TypeRuntime::Timer(_)
+        ));
+        assert!(matches!(
+            TypeRuntime::of(UnitType::Service),
+            TypeRuntime::Other
+        ));
+    }
+}
