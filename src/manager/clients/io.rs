@@ -8,6 +8,10 @@ use super::super::tokens::{
     token, ACCEPT_RETRY_DEADLINE, CLIENT_SWEEP_DEADLINE, DEFERRED_CLIENTS_DEADLINE, KIND_CLIENT,
     TOKEN_CONTROL,
 };
+use super::{
+    describe, Client, Phase, Trouble, ACCEPTS_PER_WAKE, CLIENT_TIMEOUT, KEEP_OUTPUT, READ_PER_WAKE,
+    UNPRIVILEGED_WORK_PER_WAKE,
+};
 use crate::ipc::frame::FrameReader;
 use crate::ipc::protocol::{JobOutcome, Reply, Request};
 use crate::ipc::{self, Peer, REQUEST_MAX, UNITS_PER_REQUEST};
@@ -15,9 +19,6 @@ use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
-
-#[allow(unused_imports)]
-use super::*;
 
 impl Manager {
     /// A line about the control socket, rate-limited per `kind` of event.

@@ -6,11 +6,9 @@ use super::super::daemon::Manager;
 use super::super::notify::NotifyMessage;
 use super::super::tokens::{token, KIND_FDSTORE};
 use super::super::types::service::SubState;
+use super::{same_file, valid_name, StoredFd, DEFAULT_NAME};
 use crate::manager::unit_id::UnitId;
 use std::os::fd::{AsFd, OwnedFd};
-
-#[allow(unused_imports)]
-use super::*;
 
 impl Manager {
     /// `service_notify_message()`'s part about fds sent along with a notification.

@@ -5,12 +5,12 @@
 use super::super::daemon::Manager;
 use super::super::event::after;
 use super::super::tokens::SWEEP_DEADLINE;
+use super::{
+    Sweep, EARLY_BOOT_UNITS, SIGRTMIN_HALT, SIGRTMIN_POWEROFF, SIGRTMIN_REBOOT, SWEEP_GRACE,
+};
 use crate::ipc::protocol::JobMode;
 use crate::unit::job::JobKind;
 use crate::unit::name::UnitName;
-
-#[allow(unused_imports)]
-use super::*;
 
 impl Manager {
     /// Start what the system boots into: an isolate of the default target (or `unit`).
