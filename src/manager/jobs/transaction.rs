@@ -525,6 +525,16 @@ mod tests {
         build(t, q, &graph, anchor, kind, mode)
     }
 
+    /// [`run`] with no job queued and no name looked up yet.
+    fn fresh(
+        t: &UnitTable,
+        anchor: UnitId,
+        kind: JobKind,
+        mode: JobMode,
+    ) -> Result<Transaction, TransactionError> {
+        run(t, &JobQueue::default(), &HashMap::new(), anchor, kind, mode)
+    }
+
     fn jobs(t: &UnitTable, tx: &Transaction) -> Vec<(String, JobKind)> {
         tx.jobs
             .iter()
@@ -548,15 +558,7 @@ mod tests {
             config("d.service", &[]),
             config("unrelated.service", &[]),
         ]);
-        let tx = run(
-            &t,
-            &JobQueue::default(),
-            &HashMap::new(),
-            ids[0],
-            Start,
-            JobMode::Replace,
-        )
-        .expect("built");
+        let tx = fresh(&t, ids[0], Start, JobMode::Replace).expect("built");
         assert_eq!(
             jobs(&t, &tx),
             owned(&[
@@ -579,14 +581,7 @@ mod tests {
                 (Wants, &["gone-too.service"]),
             ],
         )]);
-        match run(
-            &t,
-            &JobQueue::default(),
-            &HashMap::new(),
-            ids[0],
-            Start,
-            JobMode::Replace,
-        ) {
+        match fresh(&t, ids[0], Start, JobMode::Replace) {
             Err(TransactionError::NotLoaded(names)) => assert_eq!(names, vec!["gone.service"]),
             other => panic!("{other:?}"),
         }
@@ -615,15 +610,7 @@ mod tests {
             config("a.service", &[(Wants, &["masked.service"])]),
             masked,
         ]);
-        let tx = run(
-            &t,
-            &JobQueue::default(),
-            &HashMap::new(),
-            ids[0],
-            Start,
-            JobMode::Replace,
-        )
-        .expect("built");
+        let tx = fresh(&t, ids[0], Start, JobMode::Replace).expect("built");
         assert_eq!(jobs(&t, &tx), owned(&[("a.service", Start)]));
         assert_eq!(
             tx.notes,
@@ -644,15 +631,7 @@ mod tests {
             config("b.service", &[]),
             config("c.service", &[(Requisite, &["gone.service"])]),
         ]);
-        let tx = run(
-            &t,
-            &JobQueue::default(),
-            &HashMap::new(),
-            ids[0],
-            Start,
-            JobMode::Replace,
-        )
-        .expect("built");
+        let tx = fresh(&t, ids[0], Start, JobMode::Replace).expect("built");
         assert_eq!(
             jobs(&t, &tx),
             owned(&[("a.service", Start), ("b.service", VerifyActive)])
@@ -686,15 +665,7 @@ mod tests {
         ]);
         t[ids[1]].svc.state = SubState::Running;
         t[ids[2]].svc.state = SubState::Running;
-        let tx = run(
-            &t,
-            &JobQueue::default(),
-            &HashMap::new(),
-            ids[0],
-            Start,
-            JobMode::Replace,
-        )
-        .expect("built");
+        let tx = fresh(&t, ids[0], Start, JobMode::Replace).expect("built");
         // d is down already: its stop is redundant and dropped.
         assert_eq!(
             jobs(&t, &tx),
@@ -717,15 +688,7 @@ mod tests {
         for &i in &ids {
             t[i].svc.state = SubState::Running;
         }
-        let tx = run(
-            &t,
-            &JobQueue::default(),
-            &HashMap::new(),
-            ids[0],
-            Stop,
-            JobMode::Replace,
-        )
-        .expect("built");
+        let tx = fresh(&t, ids[0], Stop, JobMode::Replace).expect("built");
         assert_eq!(
             jobs(&t, &tx),
             owned(&[
@@ -753,15 +716,7 @@ mod tests {
         for &i in &ids[2..] {
             t[i].svc.state = SubState::Running;
         }
-        let tx = run(
-            &t,
-            &JobQueue::default(),
-            &HashMap::new(),
-            ids[0],
-            Start,
-            JobMode::Isolate,
-        )
-        .expect("built");
+        let tx = fresh(&t, ids[0], Start, JobMode::Isolate).expect("built");
         assert_eq!(
             jobs(&t, &tx),
             owned(&[
@@ -782,15 +737,7 @@ mod tests {
             ),
             config("b.service", &[(After, &["a.service"])]),
         ]);
-        let tx = run(
-            &t,
-            &JobQueue::default(),
-            &HashMap::new(),
-            ids[0],
-            Start,
-            JobMode::Replace,
-        )
-        .expect("built");
+        let tx = fresh(&t, ids[0], Start, JobMode::Replace).expect("built");
         assert_eq!(jobs(&t, &tx), owned(&[("a.service", Start)]));
         let texts: Vec<&str> = tx.notes.iter().map(|n| n.text.as_str()).collect();
         assert_eq!(
@@ -812,14 +759,7 @@ mod tests {
             ),
             config("b.service", &[(After, &["a.service"])]),
         ]);
-        match run(
-            &t,
-            &JobQueue::default(),
-            &HashMap::new(),
-            ids[0],
-            Start,
-            JobMode::Replace,
-        ) {
+        match fresh(&t, ids[0], Start, JobMode::Replace) {
             Err(TransactionError::Refused {
                 message,
                 exit,
@@ -870,15 +810,7 @@ mod tests {
             config("a.service", &[(Requires, &["b.service"])]),
             config("b.service", &[]),
         ]);
-        let tx = run(
-            &t,
-            &JobQueue::default(),
-            &HashMap::new(),
-            ids[0],
-            Start,
-            JobMode::IgnoreDependencies,
-        )
-        .expect("built");
+        let tx = fresh(&t, ids[0], Start, JobMode::IgnoreDependencies).expect("built");
         assert_eq!(jobs(&t, &tx), owned(&[("a.service", Start)]));
         assert!(tx.ignore_order);
     }
@@ -896,27 +828,12 @@ mod tests {
                 &[(Requires, &["b.service"]), (Conflicts, &["b.service"])],
             ),
         ]);
-        let tx = run(
-            &t,
-            &JobQueue::default(),
-            &HashMap::new(),
-            ids[0],
-            Start,
-            JobMode::Replace,
-        )
-        .expect("built");
+        let tx = fresh(&t, ids[0], Start, JobMode::Replace).expect("built");
         assert_eq!(
             jobs(&t, &tx),
             owned(&[("a.service", Start), ("b.service", Start)])
         );
-        match run(
-            &t,
-            &JobQueue::default(),
-            &HashMap::new(),
-            ids[2],
-            Start,
-            JobMode::Replace,
-        ) {
+        match fresh(&t, ids[2], Start, JobMode::Replace) {
             Err(TransactionError::Refused { message, .. }) => {
                 assert!(
                     message.contains("conflicting jobs 'start' and 'stop'"),
