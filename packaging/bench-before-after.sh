@@ -16,13 +16,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 root="$work/root"
-mkdir -p "$root"
-for pkg in "$corpus"/*/; do cp -a "$pkg". "$root"/; done
-grep -P '\t-> ' "$corpus/MANIFEST.txt" | while IFS=$'\t' read -r _ _ path target; do
-    mkdir -p "$root/$(dirname "$path")"
-    ln -sfn "${target#-> }" "$root/$path"
-done
-"$after" --root="$root" -q preset-all >/dev/null 2>&1 || true
+. packaging/corpus-root.sh
+corpus_root "$corpus" "$root" "$after"
 
 median() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.2f" % (r[0]["median"]*1000))' "$1"; }
 

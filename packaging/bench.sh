@@ -21,13 +21,8 @@ peer="$work/venv/bin/systemctl3.py"
 
 # systemctl3.py wants a --root at least three levels deep.
 root="$work/a/b/root"
-mkdir -p "$root"
-for pkg in "$corpus"/*/; do cp -a "$pkg". "$root"/; done
-grep -P '\t-> ' "$corpus/MANIFEST.txt" | while IFS=$'\t' read -r _ _ path target; do
-    mkdir -p "$root/$(dirname "$path")"
-    ln -sfn "${target#-> }" "$root/$path"
-done
-"$ours" --root="$root" -q preset-all >/dev/null 2>&1 || true
+. packaging/corpus-root.sh
+corpus_root "$corpus" "$root" "$ours"
 
 unit=ssh.service
 cases=(

@@ -131,6 +131,12 @@ fn print_unit(
         writeln!(out, "{line}")?;
     }
     writeln!(out, "{}inactive (dead)", label("Active"))?;
+    docs_lines(out, config)?;
+    socket_lines(out, config, None)
+}
+
+/// `Docs:` with the first Documentation= entry, the others under it.
+fn docs_lines(out: &mut impl Write, config: &LoadedConfig) -> std::io::Result<()> {
     for (i, doc) in config.documentation.iter().enumerate() {
         let head = if i == 0 {
             label("Docs")
@@ -139,7 +145,7 @@ fn print_unit(
         };
         writeln!(out, "{head}{doc}")?;
     }
-    socket_lines(out, config, None)
+    Ok(())
 }
 
 /// A socket's `Listen:` lines, from its unit file so that they show while it is inactive, and

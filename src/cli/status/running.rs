@@ -119,14 +119,7 @@ pub(super) fn print_running(
             writeln!(out, "{}{line}", continuation())?;
         }
     }
-    for (i, doc) in config.documentation.iter().enumerate() {
-        let head = if i == 0 {
-            label("Docs")
-        } else {
-            continuation()
-        };
-        writeln!(out, "{head}{doc}")?;
-    }
+    docs_lines(out, config)?;
     socket_lines(out, config, rt.socket)?;
     let main_pid = rt.exec_main.pid;
     let mut control_pid = rt.control_pid;
