@@ -25,34 +25,8 @@ pub enum JobVerb {
     ReloadOrTryRestart,
 }
 
-/// `--job-mode=` (systemctl(1)): how a new transaction treats jobs already queued.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum JobMode {
-    Fail,
-    Replace,
-    ReplaceIrreversibly,
-    Isolate,
-    Flush,
-    IgnoreDependencies,
-    IgnoreRequirements,
-    Triggering,
-}
-
-impl JobMode {
-    pub fn parse(s: &str) -> Option<JobMode> {
-        Some(match s {
-            "fail" => JobMode::Fail,
-            "replace" => JobMode::Replace,
-            "replace-irreversibly" => JobMode::ReplaceIrreversibly,
-            "isolate" => JobMode::Isolate,
-            "flush" => JobMode::Flush,
-            "ignore-dependencies" => JobMode::IgnoreDependencies,
-            "ignore-requirements" => JobMode::IgnoreRequirements,
-            "triggering" => JobMode::Triggering,
-            _ => return None,
-        })
-    }
-}
+/// `--job-mode=` (systemctl(1)) and OnFailureJobMode=: the unit model's word table.
+pub use crate::unit::job::JobMode;
 
 /// What `halt`, `poweroff`, `reboot`, `exit` and the PID 1 signals ask of the manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

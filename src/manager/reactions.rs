@@ -44,7 +44,7 @@ impl Manager {
             if !triggered.is_empty() {
                 self.unit_log(i, "Triggering OnSuccess= dependencies.");
             }
-            let mode = job_mode(&self.units[i].config.unit.on_success_job_mode);
+            let mode = self.units[i].config.unit.on_success_job_mode;
             for k in triggered.into_iter().filter_map(|(_, k)| k) {
                 self.queue_internal(i, k, JobKind::Start, mode);
             }
@@ -67,7 +67,7 @@ impl Manager {
         if !triggered.is_empty() {
             self.unit_log(i, "Triggering OnFailure= dependencies.");
         }
-        let mode = job_mode(&self.units[i].config.unit.on_failure_job_mode);
+        let mode = self.units[i].config.unit.on_failure_job_mode;
         for k in triggered.into_iter().filter_map(|(_, k)| k) {
             self.queue_internal(i, k, JobKind::Start, mode);
         }
@@ -181,8 +181,4 @@ impl Manager {
         }
         self.begin_shutdown();
     }
-}
-
-fn job_mode(setting: &str) -> JobMode {
-    JobMode::parse(setting).unwrap_or(JobMode::Replace)
 }

@@ -3,8 +3,6 @@
 //! jobs with them, its state file keeps them, and the client prints them and words its answer
 //! by them, so that both ends of the control channel use one type.
 
-use serde::{Deserialize, Serialize};
-
 use super::state::string_table;
 
 string_table! {
@@ -44,6 +42,21 @@ string_table! {
         Unsupported => "unsupported",
         Collected => "collected",
         Once => "once",
+    }
+}
+
+string_table! {
+    /// systemd's `JobMode` (`--job-mode=`, `OnFailureJobMode=`, `OnSuccessJobMode=`): how a new
+    /// transaction treats the jobs already queued.
+    pub enum JobMode {
+        Fail => "fail",
+        Replace => "replace",
+        ReplaceIrreversibly => "replace-irreversibly",
+        Isolate => "isolate",
+        Flush => "flush",
+        IgnoreDependencies => "ignore-dependencies",
+        IgnoreRequirements => "ignore-requirements",
+        Triggering => "triggering",
     }
 }
 

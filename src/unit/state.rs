@@ -12,7 +12,7 @@ macro_rules! string_table {
         $($(#[$vmeta:meta])* $variant:ident => $word:literal,)+
     }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
         $vis enum $name {
             $($(#[$vmeta])* #[serde(rename = $word)] $variant,)+
         }

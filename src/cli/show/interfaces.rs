@@ -75,7 +75,7 @@ fn exec_context_properties(p: &mut Properties, config: &UnitConfig) {
         "RootDirectory",
         s.root_directory.clone().unwrap_or_default(),
     );
-    p.add("StandardInput", s.standard_input.clone());
+    p.add("StandardInput", s.standard_input.as_str());
     p.add("StandardOutput", s.standard_output.clone());
     p.add("StandardError", s.standard_error.clone());
     p.add(
@@ -87,7 +87,7 @@ fn exec_context_properties(p: &mut Properties, config: &UnitConfig) {
     p.list("SupplementaryGroups", &s.supplementary_groups);
     p.list("RuntimeDirectory", &s.runtime_directory);
     p.list("StateDirectory", &s.state_directory);
-    p.add("KillMode", s.kill_mode.clone());
+    p.add("KillMode", s.kill_mode.as_str());
     p.add("KillSignal", signal_number(&s.kill_signal));
     p.add("FinalKillSignal", signal_number(&s.final_kill_signal));
     p.yes_no("SendSIGKILL", s.send_sigkill);
@@ -243,7 +243,7 @@ pub(super) fn socket_properties(p: &mut Properties, config: &UnitConfig, rt: &Un
     p.yes_no("PassCredentials", s.pass_credentials);
     p.yes_no("PassSecurity", s.pass_security);
     p.yes_no("PassPacketInfo", s.pass_packet_info);
-    p.add("Timestamping", s.timestamping.clone());
+    p.add("Timestamping", s.timestamping.as_str());
     p.yes_no("RemoveOnStop", s.remove_on_stop);
     let listen = s
         .listen

@@ -304,8 +304,8 @@ pub(super) fn unit_properties(
     p.yes_no("RefuseManualStop", u.refuse_manual_stop);
     p.yes_no("AllowIsolate", u.allow_isolate);
     p.yes_no("DefaultDependencies", u.default_dependencies);
-    p.add("OnSuccessJobMode", u.on_success_job_mode.clone());
-    p.add("OnFailureJobMode", u.on_failure_job_mode.clone());
+    p.add("OnSuccessJobMode", u.on_success_job_mode.as_str());
+    p.add("OnFailureJobMode", u.on_failure_job_mode.as_str());
     p.yes_no("IgnoreOnIsolate", u.ignore_on_isolate);
     p.yes_no("NeedDaemonReload", rt.need_daemon_reload);
     p.add("Markers", "");

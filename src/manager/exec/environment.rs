@@ -67,10 +67,6 @@ fn gets_notify_socket(unit: &UnitConfig, kind: ExecKind) -> bool {
     }
 }
 
-pub(super) fn is_tty_input(input: &str) -> bool {
-    matches!(input, "tty" | "tty-force" | "tty-fail")
-}
-
 fn is_console_output(output: &str) -> bool {
     matches!(
         output,
@@ -80,7 +76,7 @@ fn is_console_output(output: &str) -> bool {
 
 /// `exec_context_needs_term()`: a unit on a terminal gets `$TERM`.
 fn needs_term(s: &ExecSettings) -> bool {
-    is_tty_input(&s.standard_input)
+    s.standard_input.is_tty()
         || is_console_output(&s.standard_output)
         || is_console_output(&s.standard_error)
         || s.tty_path.is_some()

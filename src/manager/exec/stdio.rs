@@ -8,10 +8,9 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use crate::unit::model::ExecSettings;
+use crate::unit::model::{ExecSettings, StandardInput};
 
 use super::context::*;
-use super::environment::*;
 
 fn stdio_error(fd: usize, path: &Path, source: io::Error) -> ExecEnvError {
     ExecEnvError::Stdio {
@@ -118,9 +117,9 @@ impl Outputs<'_> {
 
 /// Whether StandardInput=, StandardOutput= or StandardError= is `socket`.
 pub fn stdio_is_socket(s: &ExecSettings) -> bool {
-    [&s.standard_input, &s.standard_output, &s.standard_error]
-        .iter()
-        .any(|v| v.as_str() == "socket")
+    s.standard_input == StandardInput::Socket
+        || s.standard_output == "socket"
+        || s.standard_error == "socket"
 }
 
 /// The one socket StandardInput/Output/Error=socket use: exec_spawn() refuses the command
@@ -143,12 +142,15 @@ pub(super) fn standard_streams(
     warnings: &mut Vec<String>,
 ) -> Result<[Option<OwnedFd>; 3], ExecEnvError> {
     let tty = Path::new(s.tty_path.as_deref().unwrap_or(DEFAULT_TTY));
-    let input = s.standard_input.as_str();
-    let input_file = input.strip_prefix("file:").map(Path::new);
+    let input = &s.standard_input;
+    let input_file = match input {
+        StandardInput::File(path) => Some(Path::new(path.as_str())),
+        _ => None,
+    };
     // an input file that is also stdout's `file:` is opened once, read-write, and shared
     let shared_rw = input_file.is_some()
         && input_file == s.standard_output.strip_prefix("file:").map(Path::new);
-    let stdin: Option<OwnedFd> = if is_tty_input(input) {
+    let stdin: Option<OwnedFd> = if input.is_tty() {
         let f = fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -166,15 +168,16 @@ pub(super) fn standard_streams(
             .open(path)
             .map_err(|e| stdio_error(0, path, e))?;
         Some(f.into())
-    } else if input == "socket" {
+    } else if *input == StandardInput::Socket {
         match socket {
             Some(c) => Some(dup(0, c, "socket")?),
             None => None,
         }
     } else {
-        if input != "null" {
+        if *input != StandardInput::Null {
             warnings.push(format!(
-                "StandardInput={input} is not supported here; using /dev/null."
+                "StandardInput={} is not supported here; using /dev/null.",
+                input.as_str()
             ));
         }
         None
@@ -182,7 +185,7 @@ pub(super) fn standard_streams(
     let outputs = Outputs {
         stdin: stdin.as_ref(),
         socket,
-        stdin_is_tty: is_tty_input(input),
+        stdin_is_tty: input.is_tty(),
         tty,
         umask,
         log_pipe,

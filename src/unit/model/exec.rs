@@ -3,6 +3,71 @@
 
 use crate::sys::rlimit::Limit;
 use crate::unit::name::UnitType;
+use crate::unit::state::string_table;
+
+/// `StandardInput=` (execute.c's `ExecInput`, as config_parse_exec_input() takes it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum StandardInput {
+    #[default]
+    Null,
+    Tty,
+    TtyForce,
+    TtyFail,
+    Socket,
+    Data,
+    /// `file:PATH`, an absolute path.
+    File(String),
+}
+
+impl StandardInput {
+    /// The setting's value, or `None` for one systemd refuses.
+    pub fn parse(value: &str) -> Option<StandardInput> {
+        Some(match value {
+            "null" => StandardInput::Null,
+            "tty" => StandardInput::Tty,
+            "tty-force" => StandardInput::TtyForce,
+            "tty-fail" => StandardInput::TtyFail,
+            "socket" => StandardInput::Socket,
+            "data" => StandardInput::Data,
+            _ => match value.strip_prefix("file:") {
+                Some(path) if path.starts_with('/') => StandardInput::File(path.to_string()),
+                _ => return None,
+            },
+        })
+    }
+
+    /// exec_input_to_string(): the word of `StandardInput=` on the bus (`file` without its
+    /// path).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StandardInput::Null => "null",
+            StandardInput::Tty => "tty",
+            StandardInput::TtyForce => "tty-force",
+            StandardInput::TtyFail => "tty-fail",
+            StandardInput::Socket => "socket",
+            StandardInput::Data => "data",
+            StandardInput::File(_) => "file",
+        }
+    }
+
+    /// One of the terminal inputs (`exec_input_is_terminal()`).
+    pub fn is_tty(&self) -> bool {
+        matches!(
+            self,
+            StandardInput::Tty | StandardInput::TtyForce | StandardInput::TtyFail
+        )
+    }
+}
+
+string_table! {
+    /// `KillMode=` (kill.c's `KillMode`): which of the unit's processes a stop signals.
+    pub enum KillMode {
+        ControlGroup => "control-group",
+        Process => "process",
+        Mixed => "mixed",
+        None => "none",
+    }
+}
 
 /// The `Exec…=` settings, in the order systemd's D-Bus interface lists them.
 #[derive(
@@ -75,7 +140,7 @@ pub struct ExecSettings {
     /// Paths; `-` prefix kept meaning "ignore if missing".
     pub environment_files: Vec<(String, bool)>,
     pub umask: String,
-    pub standard_input: String,
+    pub standard_input: StandardInput,
     pub standard_output: String,
     pub standard_error: String,
     pub syslog_identifier: Option<String>,
@@ -105,7 +170,7 @@ pub struct ExecSettings {
     pub tty_path: Option<String>,
     /// `Slice=`; filled in with the default slice at the end of loading.
     pub slice: Option<String>,
-    pub kill_mode: String,
+    pub kill_mode: KillMode,
     pub kill_signal: String,
     /// `RestartKillSignal=`; `None` means `KillSignal=` is used for restarts too.
     pub restart_kill_signal: Option<String>,
@@ -137,7 +202,7 @@ impl Default for ExecSettings {
             environment: Vec::new(),
             environment_files: Vec::new(),
             umask: "0022".into(),
-            standard_input: "null".into(),
+            standard_input: StandardInput::Null,
             standard_output: "journal".into(),
             standard_error: "inherit".into(),
             syslog_identifier: None,
@@ -160,12 +225,32 @@ impl Default for ExecSettings {
             oom_score_adjust: None,
             tty_path: None,
             slice: None,
-            kill_mode: "control-group".into(),
+            kill_mode: KillMode::ControlGroup,
             kill_signal: "SIGTERM".into(),
             restart_kill_signal: None,
             final_kill_signal: "SIGKILL".into(),
             send_sigkill: true,
             send_sighup: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// config_parse_exec_input() takes `file:` with an absolute path only, and the bus names
+    /// the setting `file` without the path (252's `show -p StandardInput`).
+    #[test]
+    fn standard_input_words() {
+        let file = StandardInput::parse("file:/etc/hostname");
+        assert_eq!(file, Some(StandardInput::File("/etc/hostname".into())));
+        assert_eq!(file.map(|f| f.as_str()), Some("file"));
+        assert_eq!(StandardInput::parse("file:etc/hostname"), None);
+        assert_eq!(StandardInput::parse("fd"), None);
+        for word in ["null", "tty", "tty-force", "tty-fail", "socket", "data"] {
+            assert_eq!(StandardInput::parse(word).map(|i| i.as_str()), Some(word));
+        }
+        assert!(StandardInput::TtyFail.is_tty() && !StandardInput::Socket.is_tty());
     }
 }

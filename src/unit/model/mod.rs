@@ -29,11 +29,13 @@ use super::name::UnitType;
 use super::state::UnitLoadState;
 
 pub use build::{Assignment, Builder};
-pub use exec::{DirectoryPreserve, ExecKind, ExecSettings, DEFAULT_DIRECTORY_MODE};
+pub use exec::{
+    DirectoryPreserve, ExecKind, ExecSettings, KillMode, StandardInput, DEFAULT_DIRECTORY_MODE,
+};
 pub use keys::section_is_known;
 pub use path::PathSection;
 pub use service::ServiceSection;
-pub use socket::{Listen, SocketSection};
+pub use socket::{Listen, SocketSection, Timestamping};
 pub use socket_address::SocketAddress;
 pub use timer::TimerSection;
 // Not used here: build/ reaches it through its `use super::*`.

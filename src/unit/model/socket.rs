@@ -2,7 +2,17 @@
 //! their defaults.
 
 use super::SocketAddress;
+use crate::unit::state::string_table;
 use crate::unit::timespan::Usec;
+
+string_table! {
+    /// `Timestamping=` (socket.c's `SocketTimestamping`): the precision of SO_TIMESTAMP(NS).
+    pub enum Timestamping {
+        Off => "off",
+        Us => "us",
+        Ns => "ns",
+    }
+}
 
 /// `Listen…=` of systemd.socket(5), with the kind `systemctl show` prints in parentheses.
 ///
@@ -109,8 +119,7 @@ pub struct SocketSection {
     pub broadcast: bool,
     pub pass_security: bool,
     pub pass_packet_info: bool,
-    /// `Timestamping=`: `off`, `us` or `ns`.
-    pub timestamping: String,
+    pub timestamping: Timestamping,
     pub flush_pending: bool,
     pub writable: bool,
     /// Absolute paths made symlinks to the one node in the file system (see
@@ -199,7 +208,7 @@ impl Default for SocketSection {
             broadcast: false,
             pass_security: false,
             pass_packet_info: false,
-            timestamping: "off".into(),
+            timestamping: Timestamping::Off,
             flush_pending: false,
             writable: false,
             symlinks: Vec::new(),

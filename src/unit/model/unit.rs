@@ -1,8 +1,7 @@
 //! The [Unit] and [Install] settings of systemd.unit(5) as systemd 252's load-fragment.c keeps
 //! them, with their defaults.
 
-use serde::{Deserialize, Serialize};
-
+use crate::unit::job::JobMode;
 use crate::unit::state::string_table;
 use crate::unit::timespan::Usec;
 
@@ -188,8 +187,8 @@ pub struct UnitSection {
     pub start_limit_action: EmergencyAction,
     pub failure_action: EmergencyAction,
     pub success_action: EmergencyAction,
-    pub on_failure_job_mode: String,
-    pub on_success_job_mode: String,
+    pub on_failure_job_mode: JobMode,
+    pub on_success_job_mode: JobMode,
     pub collect_mode: CollectMode,
 }
 
@@ -217,8 +216,8 @@ impl Default for UnitSection {
             start_limit_action: EmergencyAction::None,
             failure_action: EmergencyAction::None,
             success_action: EmergencyAction::None,
-            on_failure_job_mode: "replace".into(),
-            on_success_job_mode: "fail".into(),
+            on_failure_job_mode: JobMode::Replace,
+            on_success_job_mode: JobMode::Fail,
             collect_mode: CollectMode::Inactive,
         }
     }

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use crate::ipc::saved_state::ActiveState;
 use crate::manager::config::ManagerConfig;
 use crate::sys::signal::parse_signal;
+pub use crate::unit::model::KillMode;
 use crate::unit::model::UnitConfig;
 use crate::unit::state::ServiceResult;
 use crate::unit::timespan::Usec;
@@ -177,14 +178,6 @@ pub enum Restart {
     OnWatchdog,
     OnAbort,
     Always,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KillMode {
-    ControlGroup,
-    Mixed,
-    Process,
-    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -393,12 +386,7 @@ impl ServiceSettings {
             pid_file: s.pid_file.as_ref().map(PathBuf::from),
             bus_name: s.bus_name.clone(),
             notify_access,
-            kill_mode: match unit.settings.kill_mode.as_str() {
-                "mixed" => KillMode::Mixed,
-                "process" => KillMode::Process,
-                "none" => KillMode::None,
-                _ => KillMode::ControlGroup,
-            },
+            kill_mode: unit.settings.kill_mode,
             kill_signal,
             restart_kill_signal: unit
                 .settings

@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use crate::manager::types::service::SubState;
 use crate::manager::unit_id::UnitId;
-use crate::unit::model::{Listen, SocketAddress, SocketSection, TypeSection};
+use crate::unit::model::{Listen, SocketAddress, SocketSection, Timestamping, TypeSection};
 use crate::unit::timespan::Usec;
 
 #[derive(Debug, Error)]
@@ -501,12 +501,12 @@ pub(super) fn apply_socket_options(
         (
             "SO_TIMESTAMP",
             (sol, libc::SO_TIMESTAMP),
-            flag(s.timestamping == "us"),
+            flag(s.timestamping == Timestamping::Us),
         ),
         (
             "SO_TIMESTAMPNS",
             (sol, libc::SO_TIMESTAMPNS),
-            flag(s.timestamping == "ns"),
+            flag(s.timestamping == Timestamping::Ns),
         ),
         (
             "IP_TOS",

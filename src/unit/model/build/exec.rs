@@ -11,8 +11,6 @@ use crate::sys::rlimit;
 use crate::unit::command;
 use crate::unit::name::UnitName;
 
-const KILL_MODES: &[&str] = &["control-group", "process", "mixed", "none"];
-const STD_INPUT: &[&str] = &["null", "tty", "tty-force", "tty-fail", "data", "socket"];
 const STD_OUTPUT: &[&str] = &[
     "inherit",
     "null",
@@ -127,15 +125,7 @@ impl Builder {
                 _ => self.invalid(a),
             },
             "StandardInput" => {
-                // config_parse_exec_input() also takes `file:PATH` (an absolute path)
-                let file_ok = value
-                    .strip_prefix("file:")
-                    .is_some_and(|p| p.starts_with('/'));
-                if file_ok || STD_INPUT.contains(&value) {
-                    self.config.settings.standard_input = value.to_string();
-                } else {
-                    self.invalid(a);
-                }
+                self.set_word(a, StandardInput::parse, |c| &mut c.settings.standard_input)
             }
             "StandardOutput" | "StandardError" => {
                 let ok = STD_OUTPUT.contains(&value)
@@ -150,7 +140,7 @@ impl Builder {
                     self.config.settings.standard_error = value.to_string();
                 }
             }
-            "KillMode" => self.set_choice(a, KILL_MODES, |c| &mut c.settings.kill_mode),
+            "KillMode" => self.set_word(a, KillMode::parse, |c| &mut c.settings.kill_mode),
             "KillSignal" | "FinalKillSignal" => match parse_signal(value) {
                 Some(sig) if a.key == "KillSignal" => self.config.settings.kill_signal = sig,
                 Some(sig) => self.config.settings.final_kill_signal = sig,

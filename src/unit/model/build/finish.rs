@@ -74,7 +74,7 @@ impl Builder {
                     .find(|r| r.section == "Socket" && r.key == "PAMName")
                     .is_some_and(|r| !r.value.is_empty());
                 let pam_without_cgroup_kill =
-                    pam_enabled && self.config.settings.kill_mode != "control-group";
+                    pam_enabled && self.config.settings.kill_mode != KillMode::ControlGroup;
                 refusal = verify_socket(s, pam_without_cgroup_kill);
             }
             TypeSection::Timer(t) => {
@@ -110,10 +110,8 @@ impl Builder {
     /// stream both ways, writes to it too unless StandardOutput= says otherwise.
     fn fix_stdio(&mut self) {
         let settings = &mut self.config.settings;
-        let bidirectional = matches!(
-            settings.standard_input.as_str(),
-            "tty" | "tty-force" | "tty-fail" | "socket"
-        );
+        let bidirectional =
+            settings.standard_input.is_tty() || settings.standard_input == StandardInput::Socket;
         let output_set = self.config.raw.iter().any(|r| r.key == "StandardOutput");
         if self.config.unit_type == UnitType::Service && bidirectional && !output_set {
             settings.standard_output = "inherit".into();

@@ -145,21 +145,8 @@ impl Builder {
         }
     }
 
-    fn set_choice(
-        &mut self,
-        a: &Assignment,
-        allowed: &[&str],
-        f: fn(&mut UnitConfig) -> &mut String,
-    ) {
-        if allowed.contains(&a.value) {
-            *f(&mut self.config) = a.value.to_string();
-        } else {
-            self.invalid(a);
-        }
-    }
-
     /// A setting with a word from systemd's string table for it (`…_from_string()`); any other
-    /// value is invalid and logged as `set_choice` logs it.
+    /// value is invalid and logged as such.
     fn set_word<T>(
         &mut self,
         a: &Assignment,

@@ -136,10 +136,10 @@ impl Builder {
             "Timestamping" => {
                 // socket_timestamping_from_string_harder(): a boolean yes means nanoseconds
                 let precision = match (value, parse_bool(value)) {
-                    ("off" | "us" | "ns", _) => value,
-                    ("usec" | "µs" | "μs", _) => "us",
-                    ("nsec", _) | (_, Some(true)) => "ns",
-                    (_, Some(false)) => "off",
+                    ("off", _) => Timestamping::Off,
+                    ("us" | "usec" | "µs" | "μs", _) => Timestamping::Us,
+                    ("ns" | "nsec", _) | (_, Some(true)) => Timestamping::Ns,
+                    (_, Some(false)) => Timestamping::Off,
                     (_, None) => {
                         let msg =
                             format!("Failed to parse timestamping precision, ignoring: {value}");
@@ -147,7 +147,7 @@ impl Builder {
                         return true;
                     }
                 };
-                self.socket.timestamping = precision.to_string();
+                self.socket.timestamping = precision;
             }
             "SocketProtocol" => match socket_protocol(value) {
                 Some(protocol) => self.socket.socket_protocol = protocol,

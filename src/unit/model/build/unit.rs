@@ -5,17 +5,8 @@
 //! [Unit] settings 252 still takes in [Service].
 
 use super::*;
+use crate::unit::job::JobMode;
 use crate::unit::name::UnitName;
-
-const JOB_MODES: &[&str] = &[
-    "fail",
-    "replace",
-    "replace-irreversibly",
-    "isolate",
-    "flush",
-    "ignore-dependencies",
-    "ignore-requirements",
-];
 
 impl Builder {
     pub(super) fn unit_key(&mut self, a: &Assignment) -> bool {
@@ -96,10 +87,10 @@ impl Builder {
                 self.set_word(a, EmergencyAction::parse, |c| &mut c.unit.success_action)
             }
             "OnFailureJobMode" => {
-                self.set_choice(a, JOB_MODES, |c| &mut c.unit.on_failure_job_mode)
+                self.set_word(a, JobMode::parse, |c| &mut c.unit.on_failure_job_mode)
             }
             "OnSuccessJobMode" => {
-                self.set_choice(a, JOB_MODES, |c| &mut c.unit.on_success_job_mode)
+                self.set_word(a, JobMode::parse, |c| &mut c.unit.on_success_job_mode)
             }
             "CollectMode" => self.set_word(a, CollectMode::parse, |c| &mut c.unit.collect_mode),
             _ => return false,
