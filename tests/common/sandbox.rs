@@ -112,6 +112,24 @@ done
 rm -rf /run/sandbox-keep
 # mount(8) leaves /run/mount (its utab) behind; the sandbox's /run starts empty.
 rm -rf /run/mount
+if [ "$init" = IMAGE ]; then
+    # A container image with systemd installed, as systemd 252 itself runs in one: the host's
+    # unit directories and helpers are the image's; /var is the image's own (empty) tree; the
+    # cgroup2 hierarchy of the sandbox's own cgroup namespace is mounted where systemd wants it.
+    mount -t tmpfs -o mode=0755 sandbox-var /var
+    mkdir -p /var/lib /var/log /var/cache /var/spool
+    mkdir -m 1777 /var/tmp
+    ln -s ../run/lock /var/lock
+    ln -s ../run /var/run
+    umount -l /sys/fs/cgroup 2>/dev/null || true
+    mount -t cgroup2 sandbox-cgroup /sys/fs/cgroup
+    echo ready
+    read -r name args
+    case "$name" in
+        /*) exec "$name" $args ;;
+        *) exec /run/sandbox-bin/$name $args ;;
+    esac
+fi
 if [ "$init" = BOOT ]; then
     # An image without systemd: the host's own units are not part of it.
     for dir in /usr/lib/systemd/system /lib/systemd/system; do
@@ -142,6 +160,17 @@ while True:
             break
 "#;
 
+/// What a sandbox's PID 1 is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// A tiny reaper; the test starts our manager on demand.
+    Reaper,
+    /// Our init, in an image without systemd.
+    Init,
+    /// Our init or systemd 252, in an image with systemd installed.
+    Image,
+}
+
 pub struct Sandbox {
     /// The `unshare` process (in the host's namespaces).
     holder: Mutex<Child>,
@@ -155,6 +184,8 @@ pub struct Sandbox {
     holder_stderr: Arc<Mutex<String>>,
     /// A rootless sandbox: commands also enter its user namespace.
     user_ns: bool,
+    /// An image sandbox: commands also enter its cgroup and UTS namespaces.
+    image: bool,
 }
 
 impl Sandbox {
@@ -180,11 +211,26 @@ impl Sandbox {
         Sandbox::create_with(true, Some(uid))
     }
 
+    /// A sandbox shaped as a container image that has systemd 252 installed (the host's
+    /// `/lib/systemd`, its units and generators), with its own cgroup and UTS namespaces, a
+    /// cgroup2 mount, an empty tmpfs `/var` and `container=docker` for PID 1, whose PID 1 will
+    /// be either the real manager or ours: [`Sandbox::boot_image`]. This is where the two are
+    /// compared at runtime.
+    pub fn for_image() -> Sandbox {
+        Sandbox::create_shaped(Shape::Image, None)
+    }
+
     fn create(init: bool) -> Sandbox {
         Sandbox::create_with(init, None)
     }
 
     fn create_with(init: bool, rootless_uid: Option<u32>) -> Sandbox {
+        let shape = if init { Shape::Init } else { Shape::Reaper };
+        Sandbox::create_shaped(shape, rootless_uid)
+    }
+
+    fn create_shaped(shape: Shape, rootless_uid: Option<u32>) -> Sandbox {
+        let init = shape != Shape::Reaper;
         // What must stay visible inside: the repository (fixtures, daemons) and the binary's
         // directory, each named once (not below another).
         let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -220,16 +266,33 @@ impl Sandbox {
                 "--mount",
                 "--propagation",
                 "private",
+            ])
+            .args(match shape {
+                Shape::Image => &["--cgroup", "--uts"][..],
+                _ => &[],
+            })
+            .args([
                 "--",
                 "/bin/sh",
                 "-c",
                 SETUP,
                 "sh",
-                if init { "BOOT" } else { INIT },
+                match shape {
+                    Shape::Reaper => INIT,
+                    Shape::Init => "BOOT",
+                    Shape::Image => "IMAGE",
+                },
             ])
-            .args(TMPFS_DIRS)
+            .args(match shape {
+                Shape::Image => &["/tmp"][..],
+                _ => TMPFS_DIRS,
+            })
             .env_clear()
             .env("PATH", PATH)
+            .envs(match shape {
+                Shape::Image => vec![("container", "docker")],
+                _ => vec![],
+            })
             .env("SANDBOX_KEEP", keep.join(" "))
             .current_dir("/")
             .stdin(if init { Stdio::piped() } else { Stdio::null() })
@@ -287,6 +350,7 @@ impl Sandbox {
             pid1,
             holder_stderr,
             user_ns: rootless_uid.is_some(),
+            image: shape == Shape::Image,
         };
         assert_ne!(
             fs::read_link(format!("/proc/{pid1}/ns/pid")).ok(),
@@ -338,6 +402,33 @@ impl Sandbox {
                     .trim()
                     != "offline"
         });
+    }
+
+    /// Make `init` PID 1 of a [`Sandbox::for_image`] sandbox (a path such as
+    /// `/lib/systemd/systemd`, or `init` for ours) with `args`, and wait until `systemctl` (the
+    /// one `env` puts first in `PATH`) says the boot is over.
+    pub fn boot_image(&self, init: &str, args: &[&str], env: &[(&str, &str)]) {
+        use std::io::Write;
+        let mut line = self
+            .boot_line
+            .lock()
+            .unwrap()
+            .take()
+            .expect("boot_image() needs Sandbox::for_image() and runs once");
+        writeln!(line, "{init} {}", args.join(" ")).expect("write the boot line");
+        drop(line);
+        self.wait_until("the boot is over", WAIT, || {
+            self.exit_status().is_some()
+                || matches!(
+                    self.run_env(env, &["systemctl", "is-system-running"])
+                        .stdout
+                        .trim(),
+                    "running" | "degraded"
+                )
+        });
+        if let Some(code) = self.exit_status() {
+            panic!("PID 1 ({init}) ended with {code}:\n{}", self.console());
+        }
     }
 
     /// Send `sig` to the sandbox's PID 1 from outside, as `docker stop`/`docker kill` do.
@@ -459,6 +550,9 @@ impl Sandbox {
         cmd.arg(format!("--target={}", self.pid1));
         if self.user_ns {
             cmd.arg("--user");
+        }
+        if self.image {
+            cmd.args(["--cgroup", "--uts"]);
         }
         cmd.args(["--pid", "--mount", "--"])
             .args(argv)
