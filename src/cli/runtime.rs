@@ -16,7 +16,7 @@ use crate::ipc::saved_state::{current_boot_id, SavedState};
 use crate::ipc::Connection;
 use crate::sys::signal::parse_signal;
 use crate::unit::job::{JobKind, JobResult};
-use crate::unit::name::{mangle, UnitType};
+use crate::unit::name::{mangle, mangle_escape, UnitName, UnitType};
 use crate::unit::state::{ActiveState, ServiceResult, UnitLoadState};
 
 /// The running manager, started if needed.
@@ -29,14 +29,34 @@ fn call(conn: &mut Connection, request: &Request) -> Result<Reply, Failed> {
         .map_err(|e| Failed::new(Exit::Failure, e.to_string()))
 }
 
-fn unit_names(args: &[String]) -> Result<Vec<String>, Failed> {
+fn unit_names(ctx: &Ctx, args: &[String]) -> Result<Vec<String>, Failed> {
     args.iter()
         .map(|a| {
+            warn_escaped(ctx, a);
             mangle(a, UnitType::Service)
                 .map(|n| n.as_str().to_string())
                 .map_err(|e| Failed::new(Exit::Failure, format!("Failed to mangle unit name: {e}")))
         })
         .collect()
+}
+
+/// unit_name_mangle_with_suffix()'s notice (UNIT_NAME_MANGLE_WARN, which expand_unit_names()
+/// passes unless `--quiet`) for a name that had to be escaped; a path or a glob of valid
+/// characters is not escaped and gets none.
+fn warn_escaped(ctx: &Ctx, arg: &str) {
+    let glob = arg.contains(['*', '?', '['])
+        && arg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b":-_.\\@[]!*?".contains(&b));
+    if ctx.opts.quiet || arg.starts_with('/') || glob || UnitName::is_valid(arg) {
+        return;
+    }
+    let escaped = mangle_escape(arg);
+    if escaped != arg {
+        eprintln!(
+            "Invalid unit name \"{arg}\" escaped as \"{escaped}\" (maybe you should use systemd-escape?)."
+        );
+    }
 }
 
 /// What systemctl prints when a job did not end `done` (bus-wait-for-jobs.c).
@@ -131,7 +151,7 @@ pub fn job(ctx: &Ctx, args: &[String]) -> VerbResult {
 /// Queue `verb` for `args` and wait for the jobs (unless `--no-block`); also the runtime half
 /// of `enable --now` and friends.
 pub fn run_job(ctx: &Ctx, verb: &str, args: &[String]) -> VerbResult {
-    let units = unit_names(args)?;
+    let units = unit_names(ctx, args)?;
     let mode = job_mode(ctx, job_word(verb), &units)?;
     send_jobs(ctx, verb, units, mode)
 }
@@ -378,7 +398,7 @@ fn exit_from(code: u8) -> Exit {
 }
 
 pub fn kill(ctx: &Ctx, args: &[String]) -> VerbResult {
-    let units = unit_names(args)?;
+    let units = unit_names(ctx, args)?;
     let signal = match &ctx.opts.signal {
         None => libc::SIGTERM,
         Some(s) => parse_signal(s).ok_or_else(|| {
@@ -423,8 +443,8 @@ pub fn kill(ctx: &Ctx, args: &[String]) -> VerbResult {
     }
 }
 
-pub fn reset_failed(_ctx: &Ctx, args: &[String]) -> VerbResult {
-    let units = unit_names(args)?;
+pub fn reset_failed(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let units = unit_names(ctx, args)?;
     let Some(mut conn) = connect_running() else {
         return Ok(Exit::Success);
     };
@@ -560,30 +580,28 @@ pub(super) fn query_states(units: &[String]) -> Option<Vec<(Option<UnitLoadState
 }
 
 pub fn is_active(ctx: &Ctx, args: &[String]) -> VerbResult {
-    let units = unit_names(args)?;
+    let units = unit_names(ctx, args)?;
     let Some(states) = query_states(&units) else {
         return super::online::is_active(ctx, args);
     };
+    // check_unit_generic() of 252: 3 unless one is up, whether or not the units exist (later
+    // versions answer 4 for units that do not).
     let mut any_active = false;
-    let mut all_unknown = true;
-    for (load, active) in &states {
+    for (_, active) in &states {
         if !ctx.opts.quiet {
             println!("{active}");
         }
         any_active |= active.is_active_or_reloading();
-        all_unknown &= *load == Some(UnitLoadState::NotFound) && *active == ActiveState::Inactive;
     }
     Ok(if any_active {
         Exit::Success
-    } else if all_unknown {
-        Exit::Unknown
     } else {
         Exit::NotRunning
     })
 }
 
 pub fn is_failed(ctx: &Ctx, args: &[String]) -> VerbResult {
-    let units = unit_names(args)?;
+    let units = unit_names(ctx, args)?;
     let Some(states) = query_states(&units) else {
         return super::online::is_failed(ctx, args);
     };
