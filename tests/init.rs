@@ -102,9 +102,9 @@ fn boot_starts_enabled_units_in_dependency_order_with_first_boot_setup_first() {
     }
     assert_eq!(sb.prop("multi-user.target", "ActiveState"), "active");
     assert_eq!(sb.prop("multi-user.target", "SubState"), "active");
-    // The manager is PID 1 inside.
+    // The manager is PID 1 inside, named as systemd is (started as `init`).
     let pid1 = sb.run(&["cat", "/proc/1/comm"]);
-    assert_eq!(pid1.stdout.trim(), "init");
+    assert_eq!(pid1.stdout.trim(), "systemd");
     // `systemctl status`: the machine's overview, PID 1 in init.scope, the services' processes.
     let o = sb.systemctl(&["status"]);
     assert_eq!(o.code, 0, "{o:?}");
@@ -355,6 +355,9 @@ fn systemctl_and_systemd_as_pid_1_boot_like_init() {
         assert!(sb.exit_status().is_none(), "{name}: {}", sb.console());
         assert_eq!(wait_running(&sb), "running", "{name}");
         assert_eq!(sb.prop("x.service", "ActiveState"), "active", "{name}");
+        // Ansible's service_facts believes systemd runs only when /proc/1/comm says so.
+        let comm = sb.run(&["cat", "/proc/1/comm"]);
+        assert_eq!(comm.stdout, "systemd\n", "{name}");
         sb.signal_init(libc::SIGTERM);
         assert_eq!(sb.wait_exit(WAIT), 0, "{name}: {}", sb.console());
     }

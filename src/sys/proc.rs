@@ -121,3 +121,15 @@ mod tests {
         assert!(!is_same_process(me.pid, me.start_time + 1));
     }
 }
+
+/// Name the calling process (its `comm`, /proc/self/comm) `name`, cut to the kernel's 15 bytes:
+/// prctl(PR_SET_NAME).
+pub fn set_own_name(name: &str) {
+    let mut buf = [0u8; 16];
+    let n = name.len().min(15);
+    buf[..n].copy_from_slice(&name.as_bytes()[..n]);
+    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes from a buffer we own.
+    unsafe {
+        libc::prctl(libc::PR_SET_NAME, buf.as_ptr() as libc::c_ulong, 0, 0, 0);
+    }
+}

@@ -502,6 +502,11 @@ fn take_manager_lock(lock: &std::fs::File, ctx: &RuntimeContext) -> bool {
 /// The manager mode of the binary: take the lock, serve, exit. With `init`, the manager is the
 /// system's init: it starts from a clean runtime state and boots a target (see `init.rs`).
 pub fn manager_main(init: Option<super::init::InitOptions>) -> u8 {
+    // Tools tell whether systemd runs by PID 1's name (Ansible's service_facts reads
+    // /proc/1/comm), whichever name the image started us under.
+    if init.is_some() && std::process::id() == 1 {
+        crate::sys::proc::set_own_name("systemd");
+    }
     // A second manager for the same directory must not start: the lock says who serves.
     let ctx = match RuntimeContext::for_manager() {
         Ok(c) => c,
