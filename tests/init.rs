@@ -678,3 +678,55 @@ fn nothing_starts_once_shutdown_began_so_an_on_success_unit_cannot_keep_the_cont
         sb.console()
     );
 }
+
+/// In an image without systemd's files, the targets our manager supplies are known to every
+/// verb: `enable` does not call multi-user.target non-existent, and `cat` shows the target our
+/// manager uses. Below `--root=` the image's files alone count, as for systemctl.
+#[test]
+fn targets_supplied_by_the_manager_are_known_to_enable_and_cat() {
+    let sb = Sandbox::for_init();
+    sb.unit(
+        "x.service",
+        "[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n",
+    );
+    let o = sb.systemctl(&["enable", "x.service"]);
+    assert_eq!(
+        (o.code, o.stderr.as_str()),
+        (
+            0,
+            "Created symlink /etc/systemd/system/multi-user.target.wants/x.service \u{2192} \
+             /etc/systemd/system/x.service.\n"
+        ),
+        "{o:?}"
+    );
+    let o = sb.systemctl(&["cat", "multi-user.target"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        o.stdout.starts_with(
+            "# multi-user.target as systemd 252 ships it (built in: this image has no file for \
+             it)\n[Unit]\nDescription=Multi-User System\n"
+        ),
+        "{o:?}"
+    );
+    // An image below --root= without the target: both systemctls warn.
+    let image = || {
+        let t = common::RootTree::new();
+        t.write(
+            "/etc/systemd/system/x.service",
+            "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
+        );
+        t
+    };
+    let (ours_tree, real_tree) = (image(), image());
+    let ours = ours_tree.ours(&["enable", "x.service"]);
+    let real = real_tree.real_systemctl(&["enable", "x.service"]);
+    assert!(
+        ours.stderr
+            .contains("is added as a dependency to a non-existent unit multi-user.target"),
+        "{ours:?}"
+    );
+    let strip = |o: &common::Outcome, t: &common::RootTree| {
+        o.stderr.replace(&t.path().display().to_string(), "ROOT")
+    };
+    assert_eq!(strip(&ours, &ours_tree), strip(&real, &real_tree));
+}

@@ -134,6 +134,16 @@ pub fn unit_exists(
     }
 }
 
+/// A unit the running system has although no file names it: the targets (and slices) our
+/// manager supplies as systemd ships them when the image lacks them (`unit::builtin`). Only for
+/// the machine's own system scope: below `--root=` the image's files alone count, as they do for
+/// systemctl.
+pub fn supplied_by_manager(paths: &InstallPaths, name: &str) -> bool {
+    !paths.has_root
+        && paths.scope == crate::unit::paths::Scope::System
+        && crate::unit::builtin::shipped_unit(name).is_some()
+}
+
 fn find_symlinks_in_scope(
     paths: &InstallPaths,
     info: &InstallInfo,

@@ -109,6 +109,18 @@ pub fn invocation_of(pid: i32) -> Option<Vec<u8>> {
         .map(<[u8]>::to_vec)
 }
 
+/// Name the calling process (its `comm`, /proc/self/comm) `name`, cut to the kernel's 15 bytes:
+/// prctl(PR_SET_NAME).
+pub fn set_own_name(name: &str) {
+    let mut buf = [0u8; 16];
+    let n = name.len().min(15);
+    buf[..n].copy_from_slice(&name.as_bytes()[..n]);
+    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes from a buffer we own.
+    unsafe {
+        libc::prctl(libc::PR_SET_NAME, buf.as_ptr() as libc::c_ulong, 0, 0, 0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,17 +131,5 @@ mod tests {
         assert!(me.start_time > 0);
         assert!(is_same_process(me.pid, me.start_time));
         assert!(!is_same_process(me.pid, me.start_time + 1));
-    }
-}
-
-/// Name the calling process (its `comm`, /proc/self/comm) `name`, cut to the kernel's 15 bytes:
-/// prctl(PR_SET_NAME).
-pub fn set_own_name(name: &str) {
-    let mut buf = [0u8; 16];
-    let n = name.len().min(15);
-    buf[..n].copy_from_slice(&name.as_bytes()[..n]);
-    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes from a buffer we own.
-    unsafe {
-        libc::prctl(libc::PR_SET_NAME, buf.as_ptr() as libc::c_ulong, 0, 0, 0);
     }
 }

@@ -2,9 +2,9 @@
 //! cat.c prints them.
 
 use super::super::{Ctx, Exit, Failed, VerbResult};
-use crate::unit::load::{load_with_map, orphan_dropins, regular_file, NameMap};
+use crate::unit::load::{load_or_shipped, load_with_map, orphan_dropins, regular_file, NameMap};
 use crate::unit::model::LoadState;
-use crate::unit::paths::LookupPaths;
+use crate::unit::paths::{LookupPaths, Scope};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +19,12 @@ pub fn cat(ctx: &Ctx, args: &[String]) -> VerbResult {
     let mut first = true;
     for arg in args {
         let unit = mangle(arg)?;
-        let config = load_with_map(&ctx.lookup, &map, &unit);
+        // On the running system, a target the image lacks is the one our manager uses.
+        let config = if ctx.lookup.has_root() || ctx.lookup.scope != Scope::System {
+            load_with_map(&ctx.lookup, &map, &unit)
+        } else {
+            load_or_shipped(&ctx.lookup, &map, &unit)
+        };
         // A file that cannot be read is reported below, when cat tries it.
         if config.load_state == LoadState::BadSetting {
             report_load_failure(&config);
@@ -32,7 +37,10 @@ pub fn cat(ctx: &Ctx, args: &[String]) -> VerbResult {
             LoadState::NotFound => orphan_dropins(&ctx.lookup, &unit),
             _ => config.dropin_paths.clone(),
         };
-        if config.fragment_path.is_none() && dropins.is_empty() {
+        if config.fragment_path.is_none()
+            && config.generated_fragment.is_none()
+            && dropins.is_empty()
+        {
             out.flush().map_err(io_failed)?;
             eprintln!("No files found for {unit}.");
             exit = Exit::Failure;
@@ -48,7 +56,15 @@ pub fn cat(ctx: &Ctx, args: &[String]) -> VerbResult {
                 write!(out, "# {}\n{text}", path.display()).map_err(io_failed)?;
             }
             (Some(path), None) => files.insert(0, path),
-            (None, _) => {}
+            (None, Some(text)) => {
+                write!(
+                    out,
+                    "# {} as systemd 252 ships it (built in: this image has no file for it)\n{text}",
+                    config.id
+                )
+                .map_err(io_failed)?;
+            }
+            (None, None) => {}
         }
         for (i, inside) in files.into_iter().enumerate() {
             let blank_before = i > 0 || config.generated_fragment.is_some();

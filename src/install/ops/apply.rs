@@ -8,7 +8,7 @@ use super::Op;
 use crate::install::context::{
     validate_alias, AliasProblem, Context, FileKind, InstallInfo, SearchFlags, FOLLOW, LOAD,
 };
-use crate::install::state::unit_exists;
+use crate::install::state::{supplied_by_manager, unit_exists};
 use crate::install::{Change, ChangeError, InstallError};
 use crate::unit::name::{NameKind, UnitName};
 
@@ -296,7 +296,8 @@ impl<'a> Op<'a> {
             if (q.is_err() && r.is_ok()) || matches!(r, Ok(0)) {
                 r = q;
             }
-            if let Ok(false) = unit_exists(self.paths, &dst, &mut self.warnings) {
+            let absent = matches!(unit_exists(self.paths, &dst, &mut self.warnings), Ok(false));
+            if absent && !supplied_by_manager(self.paths, &dst) {
                 self.changes.push(Change::DestinationNotPresent {
                     dependency: dst,
                     source: path.clone(),
