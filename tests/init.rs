@@ -730,3 +730,53 @@ fn targets_supplied_by_the_manager_are_known_to_enable_and_cat() {
     };
     assert_eq!(strip(&ours, &ours_tree), strip(&real, &real_tree));
 }
+
+/// An init script enabled with `update-rc.d NAME defaults` (a SysV-only package's postinst) is
+/// started at the next boot, after the scripts its `Required-Start:` names, as
+/// systemd-sysv-generator makes multi-user.target want it; one without start links is not. The
+/// units and links the manager writes to /run/systemd/generator.late are the real generator's
+/// for the same tree, byte for byte.
+#[test]
+fn sysv_scripts_enabled_by_update_rc_d_start_at_boot_as_the_real_generator_says() {
+    let real = "/lib/systemd/system-generators/systemd-sysv-generator";
+    let sb = Sandbox::for_init();
+    let script = |name: &str, requires: &str| {
+        format!(
+            "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: {name}\n\
+             # Required-Start: $local_fs $remote_fs {requires}\n# Required-Stop:\n\
+             # Default-Start: 2 3 4 5\n# Default-Stop: 0 1 6\n\
+             # Short-Description: {name} daemon\n### END INIT INFO\n\
+             case \"$1\" in\n  start) echo \"start {name}\" >> /run/sysv.order\n\
+             /bin/sleep 1000 & ;;\n  stop) ;;\nesac\nexit 0\n"
+        )
+    };
+    sb.executable("/etc/init.d/legacydb", &script("legacydb", ""));
+    sb.executable("/etc/init.d/legacyweb", &script("legacyweb", "legacydb"));
+    sb.executable("/etc/init.d/notenabled", &script("notenabled", ""));
+    for name in ["legacydb", "legacyweb"] {
+        let o = sb.run(&["update-rc.d", name, "defaults"]);
+        assert_eq!(o.code, 0, "update-rc.d {name} defaults: {o:?}");
+    }
+    sb.boot(&[]);
+    assert_eq!(wait_running(&sb), "running");
+    sb.wait_for_lines("/run/sysv.order", 2);
+    assert_eq!(
+        sb.read("/run/sysv.order").unwrap_or_default(),
+        "start legacydb\nstart legacyweb\n"
+    );
+    for (unit, state) in [
+        ("legacydb.service", "active"),
+        ("legacyweb.service", "active"),
+        ("notenabled.service", "inactive"),
+    ] {
+        assert_eq!(sb.prop(unit, "ActiveState"), state, "{unit}");
+    }
+    if std::path::Path::new(real).exists() {
+        let o = sb.sh(&format!(
+            "mkdir -p /run/real-gen/a /run/real-gen/b /run/real-gen/c && \
+             {real} /run/real-gen/a /run/real-gen/b /run/real-gen/c && \
+             diff -r --no-dereference /run/real-gen/c /run/systemd/generator.late"
+        ));
+        assert_eq!(o.code, 0, "ours differs from the real generator: {o:?}");
+    }
+}

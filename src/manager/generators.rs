@@ -11,7 +11,7 @@
 //! `$SYSTEMD_ARCHITECTURE`, and those still running after [`GENERATOR_TIMEOUT`] are killed.
 //!
 //! systemd's own generators (`systemd-*`) are not run: the SysV one is built in
-//! ([`crate::unit::sysv`]), and the others make what this manager does not run (fstab's mount
+//! ([`crate::unit::sysv`], written out by [`write_sysv_units`]), and the others make what this manager does not run (fstab's mount
 //! units, cryptsetup, gpt-auto) or a console getty that would take over the container's console.
 
 use std::collections::BTreeMap;
@@ -22,6 +22,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
+
+use crate::unit::paths::LookupPaths;
+use crate::unit::sysv::{native_unit_exists, SysvLayout};
 
 /// Where system generators live, most important first (`/lib` for split-/usr systems).
 pub const GENERATOR_DIRS: [&str; 5] = [
@@ -163,6 +166,50 @@ pub fn run(dirs: &[&Path], outputs: &[&Path; 3]) -> Result<GeneratorReport, Gene
         }
     }
     Ok(report)
+}
+
+/// systemd-sysv-generator, built in: every script of /etc/init.d without a native unit becomes
+/// `late/NAME.service`, with a link per `Provides:` alias and the `.wants/` links its rc?.d
+/// start links ask for, as the real generator writes them (tests/sysv_generator.rs compares the
+/// two), so the boot starts what `update-rc.d NAME defaults` enabled. Runs after the other
+/// generators, into the emptied output directory.
+pub fn write_sysv_units(lookup: &LookupPaths, late: &Path) -> GeneratorReport {
+    let mut report = GeneratorReport::default();
+    let layout = SysvLayout::debian(&lookup.root);
+    let scan = layout.generate_all(&|name| native_unit_exists(lookup, name));
+    report
+        .problems
+        .extend(scan.errors.iter().map(|e| e.to_string()));
+    let mut link = |target: &str, at: PathBuf| {
+        if let Some(dir) = at.parent() {
+            let _ = fs::create_dir_all(dir);
+        }
+        if let Err(e) = std::os::unix::fs::symlink(target, &at) {
+            report
+                .problems
+                .push(format!("Failed to create symlink {}: {e}", at.display()));
+        }
+    };
+    for unit in &scan.units {
+        for alias in &unit.aliases {
+            link(&unit.name, late.join(alias));
+        }
+        for target in &unit.wanted_by {
+            link(
+                &format!("../{}", unit.name),
+                late.join(format!("{target}.wants")).join(&unit.name),
+            );
+        }
+    }
+    for unit in scan.units {
+        let path = late.join(&unit.name);
+        if let Err(e) = fs::write(&path, unit.text) {
+            report
+                .problems
+                .push(format!("Failed to write {}: {e}", path.display()));
+        }
+    }
+    report
 }
 
 fn describe_failure(path: &Path, status: std::process::ExitStatus) -> String {

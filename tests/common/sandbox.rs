@@ -131,10 +131,12 @@ if [ "$init" = IMAGE ]; then
     esac
 fi
 if [ "$init" = BOOT ]; then
-    # An image without systemd: the host's own units are not part of it.
+    # An image without systemd: the host's own units are not part of it, nor are the host's
+    # packages' SysV start links (the scripts stay, as an image's would, but none is enabled).
     for dir in /usr/lib/systemd/system /lib/systemd/system; do
         [ -d "$dir" ] && ! mountpoint -q "$dir" && mount -t tmpfs -o mode=0755 sandbox-lib "$dir"
     done
+    rm -f /etc/rc[0-6S].d/[SK][0-9][0-9]*
     echo ready
     # The test lays out the image, then says which name (argv[0]) and arguments PID 1 runs with.
     read -r name args

@@ -87,7 +87,7 @@ fn open_journal_sockets(ctx: &RuntimeContext, events: &EventLoop) -> Option<Jour
 
 /// The generators of the packages, into `/run/systemd/generator*`: only the machine's system
 /// manager owns those directories (a test's or a non-root manager leaves them alone).
-fn run_generators(ctx: &RuntimeContext) {
+fn run_generators(ctx: &RuntimeContext, lookup: &LookupPaths) {
     if !ctx.is_system() {
         return;
     }
@@ -98,7 +98,8 @@ fn run_generators(ctx: &RuntimeContext) {
     let [a, b, c] = super::generators::OUTPUT_DIRS.map(Path::new);
     match super::generators::run(&dirs, &[a, b, c]) {
         Ok(report) => {
-            for problem in report.problems {
+            let sysv = super::generators::write_sysv_units(lookup, c);
+            for problem in report.problems.into_iter().chain(sysv.problems) {
                 eprintln!("{problem}");
             }
         }
@@ -197,7 +198,7 @@ impl Manager {
         std::fs::create_dir_all(fifo_dir(&ctx)).map_err(setup_error("FIFO directory"))?;
         let logs = LogStore::new(&ctx.log_dir());
         let journal_sockets = open_journal_sockets(&ctx, &events);
-        run_generators(&ctx);
+        run_generators(&ctx, &lookup);
         let is_root = nix::unistd::geteuid().is_root();
         Ok(Manager {
             name_map: NameMap::build(&lookup),
@@ -358,7 +359,7 @@ impl Manager {
         self.ordering = None;
         self.config = ManagerConfig::load(Path::new("/"), Scope::System);
         self.accounts = Accounts::load(Path::new("/"));
-        run_generators(&self.ctx);
+        run_generators(&self.ctx, &self.lookup);
         self.name_map = NameMap::build(&self.lookup);
         for i in self.units.ids() {
             let Ok(name) = UnitName::parse(&self.units[i].config.id) else {
