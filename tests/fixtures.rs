@@ -196,7 +196,8 @@ fn show_without_units_prints_the_managers_properties_and_templates_are_refused()
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stderr,
-        "Failed to get properties: Unit name foo@.service is not valid.\n"
+        "Failed to get properties: Unit name foo@.service is neither a valid invocation ID nor \
+         unit name.\n"
     );
 }
 

@@ -587,7 +587,8 @@ pub fn is_active(ctx: &Ctx, args: &[String]) -> VerbResult {
     // check_unit_generic() of 252: 3 unless one is up, whether or not the units exist (later
     // versions answer 4 for units that do not).
     let mut any_active = false;
-    for (_, active) in &states {
+    for (name, (_, active)) in units.iter().zip(&states) {
+        refuse_template(name)?;
         if !ctx.opts.quiet {
             println!("{active}");
         }
@@ -600,13 +601,29 @@ pub fn is_active(ctx: &Ctx, args: &[String]) -> VerbResult {
     })
 }
 
+/// get_state_one_unit()'s error for a template without an instance: no unit object has that
+/// name, and the verb stops there.
+fn refuse_template(name: &str) -> Result<(), Failed> {
+    match UnitName::parse(name) {
+        Ok(n) if n.is_template() => Err(Failed::new(
+            Exit::Failure,
+            format!(
+                "Failed to retrieve unit state: Unit name {n} is neither a valid invocation ID \
+                 nor unit name."
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub fn is_failed(ctx: &Ctx, args: &[String]) -> VerbResult {
     let units = unit_names(ctx, args)?;
     let Some(states) = query_states(&units) else {
         return super::online::is_failed(ctx, args);
     };
     let mut any_failed = false;
-    for (_, active) in &states {
+    for (name, (_, active)) in units.iter().zip(&states) {
+        refuse_template(name)?;
         if !ctx.opts.quiet {
             println!("{active}");
         }

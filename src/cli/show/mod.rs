@@ -234,14 +234,15 @@ pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
         return Ok(Exit::Success);
     }
     let map = NameMap::build(&ctx.lookup);
-    let mut exit = Exit::Success;
     let mut units = Vec::new();
+    // A template without an instance names no unit object: show stops there with the
+    // manager's error, after what it printed of the units before it.
+    let mut refused = None;
     for arg in args {
         let unit = mangle(arg)?;
         if unit.is_template() {
-            eprintln!("Failed to get properties: Unit name {unit} is not valid.");
-            exit = Exit::Failure;
-            continue;
+            refused = Some(unit);
+            break;
         }
         units.push(unit);
     }
@@ -270,7 +271,19 @@ pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
         let props = properties_of(ctx, &map, &trigger_files, &config, &rt);
         print(&mut out, ctx, &props).map_err(io_failed)?;
     }
-    Ok(exit)
+    match refused {
+        Some(unit) => {
+            out.flush().map_err(io_failed)?;
+            Err(Failed::new(Exit::Failure, not_a_unit_object(&unit)))
+        }
+        None => Ok(Exit::Success),
+    }
+}
+
+/// The manager's answer for a name that can name no unit object (a template without its
+/// instance), as systemctl prints it for `show` and `status`.
+pub(in crate::cli) fn not_a_unit_object(unit: &UnitName) -> String {
+    format!("Failed to get properties: Unit name {unit} is neither a valid invocation ID nor unit name.")
 }
 
 #[cfg(test)]

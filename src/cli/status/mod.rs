@@ -218,6 +218,17 @@ pub fn status(ctx: &Ctx, args: &[String]) -> VerbResult {
                 .map_err(|e| Failed::new(Exit::Failure, format!("Failed to mangle unit name: {e}")))
         })
         .collect::<Result<Vec<UnitName>, Failed>>()?;
+    // As `show`: the units before a template without an instance, then the manager's error.
+    if let Some(k) = names.iter().position(UnitName::is_template) {
+        if k > 0 {
+            status(ctx, &args[..k])?;
+            println!();
+        }
+        return Err(Failed::new(
+            Exit::Failure,
+            super::show::not_a_unit_object(&names[k]),
+        ));
+    }
     let ids: Vec<String> = names.iter().map(|n| n.as_str().to_string()).collect();
     if ctx.opts.root.is_none() {
         if let Some(details) = super::runtime::query_details(&ids) {
