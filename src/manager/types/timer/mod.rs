@@ -18,11 +18,12 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 use crate::ipc::protocol::TimerInfo;
-use crate::manager::types::service::SubState;
+use crate::ipc::saved_state::ActiveState;
 use crate::sys::time::{now_stamp, Stamp};
 use crate::unit::model::{TimerSection, TypeSection};
 
 pub(in crate::manager) mod run;
+pub(in crate::manager) mod state;
 
 #[derive(Debug, Error)]
 pub enum TimerError {
@@ -53,6 +54,20 @@ impl TimerState {
             TimerState::Elapsed => "elapsed",
             TimerState::Failed => "failed",
         }
+    }
+
+    /// timer.c's `state_translation_table`.
+    pub fn active_state(self) -> ActiveState {
+        match self {
+            TimerState::Dead => ActiveState::Inactive,
+            TimerState::Waiting | TimerState::Running | TimerState::Elapsed => ActiveState::Active,
+            TimerState::Failed => ActiveState::Failed,
+        }
+    }
+
+    /// Whether the timer is up (waiting, running or elapsed).
+    pub fn is_active(self) -> bool {
+        self.active_state() == ActiveState::Active
     }
 }
 
@@ -164,13 +179,4 @@ pub fn timer_triggers(config: &crate::unit::model::UnitConfig) -> Vec<String> {
         .and_then(|t| t.unit.clone())
         .into_iter()
         .collect()
-}
-
-/// A timer's SubState= word: its own state while it is up, as timer.c's timer_state_to_string().
-pub fn timer_sub_state(state: SubState, timer: &TimerRuntime) -> &'static str {
-    match state {
-        SubState::Dead => "dead",
-        SubState::Failed => "failed",
-        _ => timer.state.as_str(),
-    }
 }
