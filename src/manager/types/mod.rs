@@ -1,9 +1,13 @@
 //! The unit types, as systemd's src/core keeps one file (or folder) per type: services
 //! (`service`: the model, the state machine, its processes, commands, PID files and sd_notify
-//! messages), sockets (`socket`), timers (`timer`) and targets (`target`); and what every unit
-//! type shares, unit.c's `unit_notify()` (a change of state, its timestamps and what it sets
-//! off) and its log lines, and [`UnitVTable`], the operations the job engine and the event loop
-//! ask of a unit, which each type implements.
+//! messages), sockets (`socket`, on the service machine), timers (`timer`: `TimerState` and
+//! its schedule) and targets (`target`: `TargetState`, also for the other types without
+//! processes); and what every unit type shares: unit.c's `unit_notify()`, which each type's
+//! set-state function (`service_set_state()`, `timer_set_state()`, `target_set_state()`) ends
+//! in (the timestamps, the `Starting …` line, the unit's job, the reactions around it and the
+//! units that trigger it), the start limit and fresh invocation of a unit without processes,
+//! reset-failed, the log lines, and [`UnitVTable`], the operations the job engine and the
+//! event loop ask of a unit and the states they read of it, which each type implements.
 
 pub mod runtime;
 pub mod service;

@@ -11,6 +11,11 @@
 //! moment they were computed (a change of the wall clock or time zone is noticed at the next
 //! computation, not at once); `OnBootSec=` counts, as in a container under systemd, from the
 //! manager's start, as `OnStartupSec=` does.
+//!
+//! The timer's state is its own, [`TimerState`] in [`TimerRuntime`] (its ActiveState= is
+//! timer.c's translation of it), changed by `state.rs` (start, stop, `timer_set_state()` into
+//! unit.c's `unit_notify()`) and by the schedule in `run.rs`; the service machine's state of a
+//! timer unit stays dead.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
