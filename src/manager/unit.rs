@@ -3,9 +3,9 @@
 //! views of that state the rest of the system reads: the `UnitStatus` a client prints and the
 //! record persisted for a manager that comes back.
 //!
-//! The unit's state is its type's: [`Unit::active_state`] and [`Unit::sub_state`] ask the
-//! type's vtable, which reads the service machine's `SubState` of a service or socket, a
-//! timer's `TimerState`, a target's `TargetState`. Nothing outside the service machine reads
+//! The unit's state is its type's: [`Unit::active_state`] and [`Unit::sub_state`] (the data
+//! half of systemd's `UnitVTable`) read the service machine's `SubState` of a service or
+//! socket, a timer's `TimerState`, a target's `TargetState`. Nothing outside the service machine reads
 //! `svc.state` of a unit of another type; [`Unit::machine_state`] is that state where it
 //! exists.
 
@@ -264,14 +264,26 @@ impl Unit {
         }
     }
 
-    /// ActiveState=, as the unit's type derives it from its state.
+    /// ActiveState=, as the unit's type derives it from its state (each type's
+    /// `state_translation_table`).
     pub fn active_state(&self) -> ActiveState {
-        super::types::vtable(self.config.unit_type).active_state(self)
+        match &self.kind {
+            TypeRuntime::Service | TypeRuntime::Socket(_) => self.svc.state.active_state(),
+            TypeRuntime::Timer(rt) => rt.state.active_state(),
+            TypeRuntime::Target(state) => state.active_state(),
+        }
     }
 
     /// The SubState= word, as the unit's type names it.
     pub fn sub_state(&self) -> &'static str {
-        super::types::vtable(self.config.unit_type).sub_state(self)
+        match &self.kind {
+            TypeRuntime::Service => self.svc.state.as_str(),
+            TypeRuntime::Socket(sock) => {
+                super::types::socket::ports::socket_sub_state(self.svc.state, sock.triggered)
+            }
+            TypeRuntime::Timer(rt) => rt.state.as_str(),
+            TypeRuntime::Target(state) => state.as_str(),
+        }
     }
 
     /// The state word of the persisted record: the service machine's word for every type, as

@@ -2,88 +2,30 @@
 //! (`service`: the model, the state machine, its processes, commands, PID files and sd_notify
 //! messages), sockets (`socket`, on the service machine), timers (`timer`: `TimerState` and
 //! its schedule) and targets (`target`: `TargetState`, also for the other types without
-//! processes); and what every unit type shares: unit.c's `unit_notify()`, which each type's
-//! set-state function (`service_set_state()`, `timer_set_state()`, `target_set_state()`) ends
-//! in (the timestamps, the `Starting …` line, the unit's job, the reactions around it and the
-//! units that trigger it), the start limit and fresh invocation of a unit without processes,
-//! reset-failed, the log lines, and [`UnitVTable`], the operations the job engine and the
-//! event loop ask of a unit and the states they read of it, which each type implements.
+//! processes); and what every unit type shares: unit.c's `unit_notify()` (`unit_notify.rs`),
+//! which each type's set-state function (`service_set_state()`, `timer_set_state()`,
+//! `target_set_state()`) ends in, the start limit and fresh invocation of a unit without
+//! processes, reset-failed, the log lines, and [`UnitVTable`], the operations the job engine
+//! and the event loop ask of a unit, which each type implements.
 
 pub mod runtime;
 pub mod service;
 pub mod socket;
 pub mod target;
+pub(in crate::manager) mod unit_notify;
 pub(in crate::manager) mod vtable;
 
 use vtable::UnitVTable;
 pub mod timer;
 
 use crate::ipc::protocol::Reply;
-use crate::ipc::saved_state::ActiveState;
 use crate::unit::name::UnitType;
 use crate::unit::state::ServiceResult;
 
 use super::daemon::Manager;
 use crate::manager::unit_id::UnitId;
-use crate::sys::time::now_stamp;
-
-/// unit.c's `UnitNotifyFlags`: what the type tells [`Manager::unit_notify`] beside the two
-/// states.
-#[derive(Debug, Clone, Copy, Default)]
-pub(in crate::manager) struct NotifyFlags {
-    /// The type's own state changed (not only entered again): the units that trigger this one
-    /// look again (`unit_trigger_notify()`).
-    pub changed: bool,
-    /// UNIT_NOTIFY_WILL_AUTO_RESTART: the unit is on its way to be started again by itself, so
-    /// no `Starting …` line for this activation.
-    pub will_auto_restart: bool,
-}
 
 impl Manager {
-    /// unit.c's `unit_notify()`: unit `i`'s type moved it from `old` to `new` (its own state
-    /// already changed): the timestamps, the `Starting …` line of an activation, the unit's
-    /// job, the reactions of the units around it and of those that trigger it.
-    pub(super) fn unit_notify(
-        &mut self,
-        i: UnitId,
-        old: ActiveState,
-        new: ActiveState,
-        flags: NotifyFlags,
-    ) {
-        let stamp = now_stamp();
-        let u = &mut self.units[i];
-        u.stamps.state_change = stamp;
-        let is_active = |s: ActiveState| matches!(s, ActiveState::Active | ActiveState::Reloading);
-        let is_inactive = |s: ActiveState| matches!(s, ActiveState::Inactive | ActiveState::Failed);
-        if !is_active(old) && is_active(new) {
-            u.stamps.active_enter = stamp;
-        }
-        if is_active(old) && !is_active(new) {
-            u.stamps.active_exit = stamp;
-        }
-        if !is_inactive(old) && is_inactive(new) {
-            u.stamps.inactive_enter = stamp;
-        }
-        if is_inactive(old) && !is_inactive(new) {
-            u.stamps.inactive_exit = stamp;
-        }
-        // After the inactive-exit stamp, so the line belongs to this activation's log.
-        if is_inactive(old) && new == ActiveState::Activating && !flags.will_auto_restart {
-            let desc = self.description(i);
-            self.log(i, &format!("Starting {desc}..."));
-        }
-        self.dirty = true;
-        let unexpected = self.job_on_state_change(i, old, new);
-        self.unit_state_changed(i, old, new, unexpected);
-        if flags.changed {
-            // unit_trigger_notify(): the sockets of a service, the timers of any unit.
-            if self.units[i].config.unit_type == UnitType::Service {
-                self.service_changed(i);
-            }
-            self.timer_trigger_notify(i, new);
-        }
-    }
-
     /// The start of a unit without processes (a target, a timer) up to its change of state:
     /// unit.c's `unit_test_start_limit()`, false with its lines and `Result=start-limit-hit`
     /// when the limit refuses (the type then enters its failed state), else a fresh invocation
@@ -168,6 +110,6 @@ pub(in crate::manager) fn vtable(unit_type: UnitType) -> &'static dyn UnitVTable
         UnitType::Service => &service::unit_seam::SERVICE_VTABLE,
         UnitType::Socket => &socket::SOCKET_VTABLE,
         UnitType::Timer => &timer::state::TIMER_VTABLE,
-        _ => &target::TARGET_VTABLE,
+        _ => &target::state::TARGET_VTABLE,
     }
 }

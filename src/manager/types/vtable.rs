@@ -1,5 +1,8 @@
-//! systemd's `UnitVTable` in Rust (src/core/unit.h): the operations a job performs on a unit,
-//! the states it reads of it and the deadlines it owns, one implementation per unit type.
+//! systemd's `UnitVTable` in Rust (src/core/unit.h): the operations a job performs on a unit
+//! and the deadlines it owns, one implementation per unit type. The other half of systemd's
+//! table, `active_state()` and `sub_state_to_string()`, reads data: `Unit::active_state()` and
+//! `Unit::sub_state()` ask the unit's type runtime (`runtime.rs`), so that the table of units
+//! needs nothing from here (these operations act on the manager, which holds that table).
 //!
 //! Each type keeps its own state and its own set-state function that ends in
 //! `Manager::unit_notify()` (unit.c): services and sockets the service state machine
@@ -9,14 +12,12 @@
 //! control processes exactly as service.c runs a service's, and the machine already names a
 //! socket's sub-states as socket.c does.
 
-use crate::ipc::saved_state::ActiveState;
 use crate::manager::daemon::Manager;
-use crate::manager::unit::Unit;
 use crate::manager::unit_id::UnitId;
 use crate::unit::job::JobResult;
 
-/// systemd's `UnitVTable`: what jobs (job_perform_on_unit()), the event loop and every reader
-/// of a unit's state ask of it, per type. Child exits and sd_notify messages only ever reach
+/// systemd's `UnitVTable`: what jobs (job_perform_on_unit()) and the event loop ask of a
+/// unit, per type. Child exits and sd_notify messages only ever reach
 /// units with processes, services and sockets, which the service machine dispatches itself
 /// (`service/processes.rs`, `service/notify.rs`).
 pub(in crate::manager) trait UnitVTable: Sync {
@@ -32,10 +33,6 @@ pub(in crate::manager) trait UnitVTable: Sync {
     }
     /// reset_failed(): a failed unit goes back to its dead state.
     fn reset_failed(&self, m: &mut Manager, i: UnitId);
-    /// active_state(): the unit's ActiveState=, from its type's state.
-    fn active_state(&self, u: &Unit) -> ActiveState;
-    /// sub_state_to_string(): the SubState= word.
-    fn sub_state(&self, u: &Unit) -> &'static str;
     /// A deadline of the unit's own passed (timer_event); false when it is the state
     /// machine's timeout instead.
     fn timer_event(&self, _m: &mut Manager, _i: UnitId) -> bool {

@@ -6,14 +6,13 @@
 use super::exec::{NotRun, Role};
 use super::seam::ServiceSeam;
 use super::{ServiceSettings, SubState};
-use crate::ipc::saved_state::ActiveState;
 use crate::manager::daemon::Manager;
 use crate::manager::event::after;
 use crate::manager::exec;
 use crate::manager::tokens::{state_timer, watchdog_timer};
+use crate::manager::types::unit_notify::NotifyFlags;
 use crate::manager::types::vtable::UnitVTable;
-use crate::manager::types::NotifyFlags;
-use crate::manager::unit::{ServiceRuntime, Unit};
+use crate::manager::unit::ServiceRuntime;
 use crate::manager::unit_id::UnitId;
 use crate::sys::time::now_stamp;
 use crate::unit::job::{JobKind, JobResult};
@@ -377,13 +376,5 @@ impl UnitVTable for ServiceVTable {
 
     fn reset_failed(&self, m: &mut Manager, i: UnitId) {
         m.service_reset_failed(i);
-    }
-
-    fn active_state(&self, u: &Unit) -> ActiveState {
-        u.svc.state.active_state()
-    }
-
-    fn sub_state(&self, u: &Unit) -> &'static str {
-        u.svc.state.as_str()
     }
 }

@@ -794,13 +794,4 @@ impl crate::manager::types::vtable::UnitVTable for SocketVTable {
     fn reset_failed(&self, m: &mut Manager, i: UnitId) {
         m.service_reset_failed(i);
     }
-
-    fn active_state(&self, u: &crate::manager::unit::Unit) -> ActiveState {
-        u.svc.state.active_state()
-    }
-
-    fn sub_state(&self, u: &crate::manager::unit::Unit) -> &'static str {
-        let triggered = u.socket().is_some_and(|sock| sock.triggered);
-        ports::socket_sub_state(u.svc.state, triggered)
-    }
 }

@@ -5,11 +5,9 @@
 //! (`run.rs`) and notify nobody; a move that changes the ActiveState= goes through
 //! `unit_notify()`.
 
-use crate::ipc::saved_state::ActiveState;
 use crate::manager::daemon::Manager;
+use crate::manager::types::unit_notify::NotifyFlags;
 use crate::manager::types::vtable::UnitVTable;
-use crate::manager::types::NotifyFlags;
-use crate::manager::unit::Unit;
 use crate::manager::unit_id::UnitId;
 
 use super::TimerState;
@@ -92,16 +90,6 @@ impl UnitVTable for TimerVTable {
         }
     }
 
-    fn active_state(&self, u: &Unit) -> ActiveState {
-        // A timer always carries a timer's runtime (TypeRuntime::of()).
-        u.timer()
-            .map_or(ActiveState::Inactive, |rt| rt.state.active_state())
-    }
-
-    fn sub_state(&self, u: &Unit) -> &'static str {
-        u.timer().map_or("dead", |rt| rt.state.as_str())
-    }
-
     fn timer_event(&self, m: &mut Manager, i: UnitId) -> bool {
         m.on_timer_deadline(i)
     }
@@ -110,6 +98,7 @@ impl UnitVTable for TimerVTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ipc::saved_state::ActiveState;
 
     /// timer.c's state_translation_table, and the words `status` prints.
     #[test]
