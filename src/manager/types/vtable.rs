@@ -7,7 +7,7 @@
 //! Each type keeps its own state and its own set-state function that ends in
 //! `Manager::unit_notify()` (unit.c): services and sockets the service state machine
 //! (`service/transitions.rs`, whose `SubState` lives in `Unit::svc`), timers their `TimerState`
-//! (`timer/`), targets and the other types without processes their `TargetState` (`target.rs`).
+//! (`timer/`), targets and the other types without processes their `TargetState` (`target/`).
 //! Sockets stay on the service machine by choice: socket.c runs its ExecStartPre=/ExecStopPost=
 //! control processes exactly as service.c runs a service's, and the machine already names a
 //! socket's sub-states as socket.c does.
