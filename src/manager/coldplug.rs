@@ -16,8 +16,11 @@
 use std::time::Duration;
 
 use super::daemon::Manager;
+use super::types::runtime::TypeRuntime;
 use super::types::service::{ExitInfo, ServiceType, SubState};
-use crate::ipc::saved_state::{SavedState, TrackedPid, UnitRecord};
+use super::types::target::TargetState;
+use super::types::timer::TimerState;
+use crate::ipc::saved_state::{ActiveState, SavedState, TrackedPid, UnitRecord};
 use crate::manager::unit_id::UnitId;
 use crate::sys::time::now_stamp;
 use crate::unit::job::JobKind;
@@ -52,7 +55,20 @@ impl Manager {
     fn restore_unit(&mut self, i: UnitId, record: &UnitRecord) {
         let state = SubState::parse(&record.sub_state).unwrap_or(SubState::Dead);
         let u = &mut self.units[i];
-        u.svc.state = state;
+        // The record names every type's state in the service machine's words (see
+        // `Unit::record()`); a timer comes back waiting until `timer_adopted()` computes its
+        // schedule (or finds it elapsed).
+        match &mut u.kind {
+            TypeRuntime::Timer(rt) => {
+                rt.state = match state.active_state() {
+                    ActiveState::Inactive => TimerState::Dead,
+                    ActiveState::Failed => TimerState::Failed,
+                    _ => TimerState::Waiting,
+                }
+            }
+            TypeRuntime::Target(t) => *t = TargetState::of_active(state.active_state()),
+            TypeRuntime::Service | TypeRuntime::Socket(_) => u.svc.state = state,
+        }
         u.svc.invocation_id = record.invocation_id.clone();
         u.svc.n_restarts = record.n_restarts;
         u.svc.status_text = record.status_text.clone().unwrap_or_default();
@@ -73,8 +89,7 @@ impl Manager {
             sock.n_refused = record.socket_counts.1;
         }
         u.was_connection = record.connection;
-        let down = matches!(state, SubState::Dead | SubState::Failed);
-        if !down {
+        if !u.is_inactive() {
             if let Some(main) = record.main_pid {
                 let svc = &mut self.units[i].svc;
                 svc.main_pid = Some(main);
@@ -121,7 +136,7 @@ impl Manager {
     /// job_coldplug(): the job goes on without the client that asked for it. A job that was
     /// acting on a unit now down is run again (its unit decides what that means).
     fn restore_job(&mut self, i: UnitId, kind: JobKind, running: bool, ignore_order: bool) {
-        let down = matches!(self.units[i].svc.state, SubState::Dead | SubState::Failed);
+        let down = self.units[i].is_inactive();
         self.jobs.restore(i, kind, running && !down, ignore_order);
     }
 
@@ -130,14 +145,12 @@ impl Manager {
     /// the order that leaves the fewest guesses (the main process first: an ExecStartPost=
     /// or ExecStop= running beside it decides what follows).
     fn catch_up(&mut self, i: UnitId, record: &UnitRecord) {
-        let state = self.units[i].svc.state;
+        // Only the service machine has processes and deadlines to catch up with.
+        let Some(state) = self.units[i].machine_state() else {
+            return;
+        };
         let is_service = self.units[i].config.unit_type == UnitType::Service;
-        if matches!(state, SubState::Dead | SubState::Failed)
-            || !matches!(
-                self.units[i].config.unit_type,
-                UnitType::Service | UnitType::Socket
-            )
-        {
+        if matches!(state, SubState::Dead | SubState::Failed) {
             return;
         }
         self.arm_restored_timer(i, record);

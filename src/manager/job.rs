@@ -276,7 +276,7 @@ impl Manager {
             return false;
         };
         let state = self.units[i].active_state();
-        let sub = self.units[i].svc.state;
+        let auto_restart = self.units[i].machine_state() == Some(SubState::AutoRestart);
         let set_running = |m: &mut Manager| {
             if let Some(j) = m.jobs.get_mut(i) {
                 j.running = true;
@@ -299,7 +299,7 @@ impl Manager {
                     self.finish_job(i, JobResult::Done);
                     true
                 }
-                ActiveState::Activating if sub != SubState::AutoRestart => {
+                ActiveState::Activating if !auto_restart => {
                     set_running(self);
                     true
                 }
@@ -503,14 +503,5 @@ impl Manager {
                 }
             },
         }
-    }
-
-    /// Units without processes of their own (targets, slices) change state without running
-    /// anything; services and sockets run the state machine of `types/service/transitions.rs`.
-    pub(super) fn is_processless(&self, i: UnitId) -> bool {
-        !matches!(
-            self.units[i].config.unit_type,
-            UnitType::Service | UnitType::Socket
-        )
     }
 }

@@ -2,6 +2,12 @@
 //! runtime state (kept across reloads), as systemd's `Unit`/`Service` objects hold them, and the
 //! views of that state the rest of the system reads: the `UnitStatus` a client prints and the
 //! record persisted for a manager that comes back.
+//!
+//! The unit's state is its type's: [`Unit::active_state`] and [`Unit::sub_state`] (the data
+//! half of systemd's `UnitVTable`) read the service machine's `SubState` of a service or
+//! socket, a timer's `TimerState`, a target's `TargetState`. Nothing outside the service machine reads
+//! `svc.state` of a unit of another type; [`Unit::machine_state`] is that state where it
+//! exists.
 
 use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime};
@@ -11,12 +17,12 @@ use super::jobs::Job;
 use super::types::runtime::TypeRuntime;
 use super::types::service::{ExitInfo, ServiceSettings, StartLimit, SubState};
 use super::types::socket::ports::SocketRuntime;
+use super::types::target::TargetState;
 use super::types::timer::TimerRuntime;
 use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
 use crate::ipc::saved_state::{ActiveState, JobRecord, TrackedPid, UnitRecord};
 use crate::sys::time::Stamp;
 use crate::unit::model::{CollectMode, ExecKind, LoadState, UnitConfig};
-use crate::unit::name::UnitType;
 use crate::unit::paths::LookupPaths;
 use crate::unit::state::ServiceResult;
 
@@ -29,7 +35,10 @@ pub struct Timestamps {
     pub state_change: Stamp,
 }
 
-/// The runtime state of a service, service.c's `Service` minus its configuration.
+/// The runtime state of a service, service.c's `Service` minus its configuration; `state` is
+/// the state machine's, which services and sockets run. The result, the invocation id, the
+/// start limit and the condition and assert results are unit.c's, which every type uses and
+/// which stay here for now.
 #[derive(Debug)]
 pub struct ServiceRuntime {
     pub state: SubState,
@@ -231,25 +240,62 @@ impl Unit {
         }
     }
 
+    /// A target's (or other processless unit's) state; `None` for a unit of another type.
+    pub fn target(&self) -> Option<TargetState> {
+        match &self.kind {
+            TypeRuntime::Target(t) => Some(*t),
+            _ => None,
+        }
+    }
+
+    pub fn target_mut(&mut self) -> Option<&mut TargetState> {
+        match &mut self.kind {
+            TypeRuntime::Target(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The service state machine's state of a service or socket; `None` for the types that
+    /// keep a state of their own.
+    pub fn machine_state(&self) -> Option<SubState> {
+        match self.kind {
+            TypeRuntime::Service | TypeRuntime::Socket(_) => Some(self.svc.state),
+            TypeRuntime::Timer(_) | TypeRuntime::Target(_) => None,
+        }
+    }
+
+    /// ActiveState=, as the unit's type derives it from its state (each type's
+    /// `state_translation_table`).
     pub fn active_state(&self) -> ActiveState {
-        self.svc.state.active_state()
+        match &self.kind {
+            TypeRuntime::Service | TypeRuntime::Socket(_) => self.svc.state.active_state(),
+            TypeRuntime::Timer(rt) => rt.state.active_state(),
+            TypeRuntime::Target(state) => state.active_state(),
+        }
     }
 
     /// The SubState= word, as the unit's type names it.
     pub fn sub_state(&self) -> &'static str {
-        match (&self.kind, self.config.unit_type) {
-            (TypeRuntime::Socket(sock), _) => {
+        match &self.kind {
+            TypeRuntime::Service => self.svc.state.as_str(),
+            TypeRuntime::Socket(sock) => {
                 super::types::socket::ports::socket_sub_state(self.svc.state, sock.triggered)
             }
-            (TypeRuntime::Timer(tmr), _) => {
-                super::types::timer::timer_sub_state(self.svc.state, tmr)
-            }
-            (TypeRuntime::Other, UnitType::Service) => self.svc.state.as_str(),
-            // Targets and the other types without processes: up or down.
-            (TypeRuntime::Other, _) => match self.svc.state {
-                SubState::Dead => "dead",
-                SubState::Failed => "failed",
-                _ => "active",
+            TypeRuntime::Timer(rt) => rt.state.as_str(),
+            TypeRuntime::Target(state) => state.as_str(),
+        }
+    }
+
+    /// The state word of the persisted record: the service machine's word for every type, as
+    /// managers have always written it and an offline `status` prints it (an active target
+    /// or timer is `running`), so that a record outlives a change of this manager.
+    fn record_sub_state(&self) -> &'static str {
+        match self.machine_state() {
+            Some(state) => state.as_str(),
+            None => match self.active_state() {
+                ActiveState::Inactive => SubState::Dead.as_str(),
+                ActiveState::Failed => SubState::Failed.as_str(),
+                _ => SubState::Running.as_str(),
             },
         }
     }
@@ -257,9 +303,9 @@ impl Unit {
     /// unit.c's `unit_may_gc()` for what the manager collects (connection instances): down,
     /// and failed only with CollectMode=inactive-or-failed.
     pub fn may_be_collected(&self) -> bool {
-        match self.svc.state {
-            SubState::Dead => true,
-            SubState::Failed => self.config.unit.collect_mode == CollectMode::InactiveOrFailed,
+        match self.active_state() {
+            ActiveState::Inactive => true,
+            ActiveState::Failed => self.config.unit.collect_mode == CollectMode::InactiveOrFailed,
             _ => false,
         }
     }
@@ -278,7 +324,7 @@ impl Unit {
     }
 
     pub fn is_failed(&self) -> bool {
-        self.svc.state == SubState::Failed
+        self.active_state() == ActiveState::Failed
     }
 
     pub fn is_loaded(&self) -> bool {
@@ -320,7 +366,7 @@ impl Unit {
     pub fn status(&self, _lookup: &LookupPaths, job: Option<&Job>) -> UnitStatus {
         let svc = &self.svc;
         let mut processes = Vec::new();
-        if svc.state != SubState::Dead && svc.state != SubState::Failed {
+        if !self.is_inactive() {
             let known: Vec<i32> = svc
                 .main_pid
                 .iter()
@@ -380,12 +426,12 @@ impl Unit {
     /// What to persist, with the unit's job if it has one: nothing for a unit that is simply
     /// inactive, which is what a manager started again assumes of every unit it has no record of.
     pub fn record(&self, job: Option<&Job>) -> Option<UnitRecord> {
-        if self.svc.state == SubState::Dead && job.is_none() {
+        if self.active_state() == ActiveState::Inactive && job.is_none() {
             return None;
         }
         Some(UnitRecord {
             active_state: self.active_state(),
-            sub_state: self.svc.state.as_str().to_string(),
+            sub_state: self.record_sub_state().to_string(),
             result: self.svc.result,
             main_pid: self.svc.main_pid,
             control_pid: self.svc.control_pid,
@@ -435,7 +481,81 @@ pub fn command_line(pid: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manager::types::timer::TimerState;
     use crate::unit::model::LoadState;
+    use crate::unit::name::UnitType;
+
+    fn unit(name: &str, unit_type: UnitType) -> Unit {
+        let config = UnitConfig::empty(name, unit_type, LoadState::Loaded);
+        Unit::new(config, &ManagerConfig::default())
+    }
+
+    /// Each type's state is its own: a target's and a timer's, not the service machine's,
+    /// which they leave dead; the record keeps the service machine's words for all of them.
+    #[test]
+    fn the_state_of_a_unit_is_its_types() {
+        let mut target = unit("a.target", UnitType::Target);
+        assert_eq!(target.machine_state(), None);
+        assert_eq!(
+            (target.active_state(), target.sub_state()),
+            (ActiveState::Inactive, "dead")
+        );
+        assert_eq!(target.record(None), None);
+        if let Some(state) = target.target_mut() {
+            *state = TargetState::Active;
+        }
+        assert_eq!(
+            (target.active_state(), target.sub_state()),
+            (ActiveState::Active, "active")
+        );
+        assert_eq!(target.svc.state, SubState::Dead);
+        let record = target.record(None).expect("an active unit is recorded");
+        assert_eq!(
+            (record.active_state, record.sub_state.as_str()),
+            (ActiveState::Active, "running")
+        );
+
+        let mut timer = unit("a.timer", UnitType::Timer);
+        for (state, active, word, recorded) in [
+            (
+                TimerState::Waiting,
+                ActiveState::Active,
+                "waiting",
+                "running",
+            ),
+            (
+                TimerState::Elapsed,
+                ActiveState::Active,
+                "elapsed",
+                "running",
+            ),
+            (TimerState::Failed, ActiveState::Failed, "failed", "failed"),
+        ] {
+            if let Some(rt) = timer.timer_mut() {
+                rt.state = state;
+            }
+            assert_eq!((timer.active_state(), timer.sub_state()), (active, word));
+            assert_eq!(timer.is_failed(), active == ActiveState::Failed);
+            let record = timer.record(None).expect("recorded");
+            assert_eq!(record.sub_state, recorded);
+            assert_eq!(record.timer.map(|(w, _)| w).as_deref(), Some(word));
+        }
+        assert_eq!(timer.svc.state, SubState::Dead);
+
+        let mut service = unit("a.service", UnitType::Service);
+        service.svc.state = SubState::AutoRestart;
+        assert_eq!(service.machine_state(), Some(SubState::AutoRestart));
+        assert_eq!(
+            (service.active_state(), service.sub_state()),
+            (ActiveState::Activating, "auto-restart")
+        );
+        let mut socket = unit("a.socket", UnitType::Socket);
+        socket.svc.state = SubState::Running;
+        assert_eq!(
+            (socket.active_state(), socket.sub_state()),
+            (ActiveState::Active, "listening")
+        );
+    }
 
     /// daemon-reload swaps the configuration but keeps what the socket counted.
     #[test]

@@ -3,7 +3,6 @@
 //! D-Bus error and systemctl's exit code; and the list of queued jobs.
 
 use super::super::daemon::Manager;
-use super::super::types::service::SubState;
 use crate::ipc::protocol::{JobInfo, JobMode, JobOutcome, JobVerb, Reply};
 use crate::ipc::saved_state::ActiveState;
 use crate::unit::job::{JobKind, JobResult, JobState};
@@ -54,7 +53,7 @@ impl Manager {
                 continue;
             };
             let id = self.units[i].config.id.clone();
-            let has_runtime = self.units[i].svc.state != SubState::Dead;
+            let has_runtime = self.units[i].active_state() != ActiveState::Inactive;
             if let Some((message, exit)) = refusal(&id, self.units[i].config.load_state, verb) {
                 immediate[slot] = Some(JobOutcome::Refused {
                     unit: name.clone(),

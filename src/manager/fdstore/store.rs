@@ -5,7 +5,6 @@
 use super::super::daemon::Manager;
 use super::super::notify::NotifyMessage;
 use super::super::tokens::{token, KIND_FDSTORE};
-use super::super::types::service::SubState;
 use super::{same_file, valid_name, StoredFd, DEFAULT_NAME};
 use crate::manager::unit_id::UnitId;
 use std::os::fd::{AsFd, OwnedFd};
@@ -112,10 +111,7 @@ impl Manager {
     /// queued for it.
     pub(in crate::manager) fn release_fd_store_when_done(&mut self, i: UnitId) {
         let u = &self.units[i];
-        if u.fd_store.is_empty()
-            || self.jobs.has_job(i)
-            || !matches!(u.svc.state, SubState::Dead | SubState::Failed)
-        {
+        if u.fd_store.is_empty() || self.jobs.has_job(i) || !u.is_inactive() {
             return;
         }
         for stored in std::mem::take(&mut self.units[i].fd_store) {

@@ -44,7 +44,11 @@ impl Manager {
             if self.units[i].is_loaded() && self.is_inactive(i) && !self.jobs.has_job(i) {
                 let stamp = crate::sys::time::now_stamp();
                 let u = &mut self.units[i];
-                u.svc.state = super::super::types::service::SubState::Running;
+                // Slices and targets: their own state, set without notifying anyone.
+                let Some(state) = u.target_mut() else {
+                    continue;
+                };
+                *state = crate::manager::types::target::TargetState::Active;
                 u.stamps.active_enter = stamp;
                 u.stamps.inactive_exit = stamp;
                 u.stamps.state_change = stamp;

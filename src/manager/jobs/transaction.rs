@@ -506,8 +506,18 @@ mod tests {
     use crate::manager::jobs::graph::tests::{config, table};
     use crate::manager::jobs::graph::Ordering;
     use crate::manager::types::service::SubState;
+    use crate::manager::types::target::TargetState;
+    use crate::manager::unit::Unit;
     use Dependency::*;
     use JobKind::*;
+
+    /// Unit `u` is up, in its type's own state.
+    fn activate(u: &mut Unit) {
+        match u.target_mut() {
+            Some(state) => *state = TargetState::Active,
+            None => u.svc.state = SubState::Running,
+        }
+    }
 
     fn run(
         t: &UnitTable,
@@ -663,8 +673,8 @@ mod tests {
             config("c.service", &[(Conflicts, &["a.service"])]),
             config("d.service", &[(Conflicts, &["a.service"])]),
         ]);
-        t[ids[1]].svc.state = SubState::Running;
-        t[ids[2]].svc.state = SubState::Running;
+        activate(&mut t[ids[1]]);
+        activate(&mut t[ids[2]]);
         let tx = fresh(&t, ids[0], Start, JobMode::Replace).expect("built");
         // d is down already: its stop is redundant and dropped.
         assert_eq!(
@@ -686,7 +696,7 @@ mod tests {
             config("d.service", &[(Wants, &["a.service"])]),
         ]);
         for &i in &ids {
-            t[i].svc.state = SubState::Running;
+            activate(&mut t[i]);
         }
         let tx = fresh(&t, ids[0], Stop, JobMode::Replace).expect("built");
         assert_eq!(
@@ -714,7 +724,7 @@ mod tests {
             kept,
         ]);
         for &i in &ids[2..] {
-            t[i].svc.state = SubState::Running;
+            activate(&mut t[i]);
         }
         let tx = fresh(&t, ids[0], Start, JobMode::Isolate).expect("built");
         assert_eq!(

@@ -1,71 +1,51 @@
 //! The unit types, as systemd's src/core keeps one file (or folder) per type: services
 //! (`service`: the model, the state machine, its processes, commands, PID files and sd_notify
-//! messages), sockets (`socket`), timers (`timer`) and targets (`target`); and what every unit
-//! type shares, unit.c's `unit_notify()` (a change of state, its timestamps and what it sets
-//! off) and its log lines, and [`UnitVTable`], the operations the job engine and the event loop
-//! ask of a unit, which each type implements.
+//! messages), sockets (`socket`, on the service machine), timers (`timer`: `TimerState` and
+//! its schedule) and targets (`target`: `TargetState`, also for the other types without
+//! processes); and what every unit type shares: unit.c's `unit_notify()` (`unit_notify.rs`),
+//! which each type's set-state function (`service_set_state()`, `timer_set_state()`,
+//! `target_set_state()`) ends in, the start limit and fresh invocation of a unit without
+//! processes, reset-failed, the log lines, and [`UnitVTable`], the operations the job engine
+//! and the event loop ask of a unit, which each type implements.
 
 pub mod runtime;
 pub mod service;
 pub mod socket;
-mod target;
+pub mod target;
+pub(in crate::manager) mod unit_notify;
 pub(in crate::manager) mod vtable;
 
 use vtable::UnitVTable;
 pub mod timer;
 
 use crate::ipc::protocol::Reply;
-use crate::ipc::saved_state::ActiveState;
 use crate::unit::name::UnitType;
 use crate::unit::state::ServiceResult;
-use service::SubState;
 
 use super::daemon::Manager;
 use crate::manager::unit_id::UnitId;
-use crate::sys::time::now_stamp;
 
 impl Manager {
-    pub(super) fn set_state(&mut self, i: UnitId, new: SubState) {
-        let old_sub = self.units[i].svc.state;
-        let old = old_sub.active_state();
-        self.units[i].svc.state = new;
-        let now_active = new.active_state();
-        let stamp = now_stamp();
+    /// The start of a unit without processes (a target, a timer) up to its change of state:
+    /// unit.c's `unit_test_start_limit()`, false with its lines and `Result=start-limit-hit`
+    /// when the limit refuses (the type then enters its failed state), else a fresh invocation
+    /// (`ServiceRuntime::reset_for_start()`, as the service machine's start does it).
+    pub(super) fn processless_start(&mut self, i: UnitId) -> bool {
         let u = &mut self.units[i];
-        u.stamps.state_change = stamp;
-        let is_active = |s: ActiveState| matches!(s, ActiveState::Active | ActiveState::Reloading);
-        let is_inactive = |s: ActiveState| matches!(s, ActiveState::Inactive | ActiveState::Failed);
-        if !is_active(old) && is_active(now_active) {
-            u.stamps.active_enter = stamp;
-        }
-        if is_active(old) && !is_active(now_active) {
-            u.stamps.active_exit = stamp;
-        }
-        if !is_inactive(old) && is_inactive(now_active) {
-            u.stamps.inactive_enter = stamp;
-        }
-        if is_inactive(old) && !is_inactive(now_active) {
-            u.stamps.inactive_exit = stamp;
-        }
-        if !matches!(
-            new,
-            SubState::Running | SubState::StartPost | SubState::Reload | SubState::Start
-        ) {
-            self.stop_watchdog(i);
-        }
-        // After the inactive-exit stamp, so the line belongs to this activation's log.
-        if is_inactive(old) && now_active == ActiveState::Activating && new != SubState::AutoRestart
-        {
+        let (interval, burst) = (
+            u.settings.start_limit_interval,
+            u.settings.start_limit_burst,
+        );
+        if !u.svc.start_limit.allow(interval, burst) {
+            self.unit_log(i, "Start request repeated too quickly.");
+            self.units[i].svc.result = ServiceResult::StartLimitHit;
             let desc = self.description(i);
-            self.log(i, &format!("Starting {desc}..."));
+            self.unit_log(i, "Failed with result 'start-limit-hit'.");
+            self.log(i, &format!("Failed to start {desc}."));
+            return false;
         }
-        self.dirty = true;
-        let unexpected = self.job_on_state_change(i, old, now_active);
-        self.unit_state_changed(i, old, now_active, unexpected);
-        if old_sub != new && self.units[i].config.unit_type == UnitType::Service {
-            self.service_changed(i);
-        }
-        self.timer_state_changed(i, old_sub, new);
+        self.units[i].svc.reset_for_start();
+        true
     }
 
     /// How the manager names a unit in its "Starting …"/"Started …" lines: unit.c's
@@ -95,10 +75,10 @@ impl Manager {
 
     pub(super) fn all_stopped(&self) -> bool {
         self.jobs.is_empty()
-            && self.units.values().all(|u| {
-                matches!(u.svc.state, SubState::Dead | SubState::Failed)
-                    && u.svc.control_pid.is_none()
-            })
+            && self
+                .units
+                .values()
+                .all(|u| u.is_inactive() && u.svc.control_pid.is_none())
     }
 
     pub(super) fn reset_failed(&mut self, names: &[String]) -> Reply {
@@ -115,9 +95,9 @@ impl Manager {
         };
         for i in indices {
             self.units[i].svc.start_limit.reset();
-            if self.units[i].svc.state == SubState::Failed {
+            if self.units[i].is_failed() {
                 self.units[i].svc.result = ServiceResult::Success;
-                self.set_state(i, SubState::Dead);
+                vtable(self.units[i].config.unit_type).reset_failed(self, i);
             }
         }
         Reply::Done
@@ -129,7 +109,7 @@ pub(in crate::manager) fn vtable(unit_type: UnitType) -> &'static dyn UnitVTable
     match unit_type {
         UnitType::Service => &service::unit_seam::SERVICE_VTABLE,
         UnitType::Socket => &socket::SOCKET_VTABLE,
-        UnitType::Timer => &timer::run::TIMER_VTABLE,
-        _ => &target::TARGET_VTABLE,
+        UnitType::Timer => &timer::state::TIMER_VTABLE,
+        _ => &target::state::TARGET_VTABLE,
     }
 }

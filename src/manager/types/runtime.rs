@@ -1,9 +1,12 @@
 //! The runtime state only one unit type has, as systemd's `Unit` is the head of a per-type
 //! object (`Socket`, `Timer`, …, see src/core/unit.h's `UNIT_VTABLE` casts): a unit carries its
-//! own type's runtime and nothing of the others'. The state machine every type runs on today
-//! (`ServiceRuntime`) stays beside it on the unit.
+//! own type's runtime and nothing of the others'. A timer's and a target's runtime hold the
+//! type's state; services and sockets run the service state machine, whose runtime
+//! (`ServiceRuntime`, with the fields unit.c keeps for every unit: the start limit, the
+//! invocation id, the condition results) stays beside it on the unit.
 
 use super::socket::ports::SocketRuntime;
+use super::target::TargetState;
 use super::timer::TimerRuntime;
 use crate::unit::name::UnitType;
 
@@ -12,8 +15,10 @@ use crate::unit::name::UnitType;
 pub enum TypeRuntime {
     Socket(SocketRuntime),
     Timer(TimerRuntime),
-    /// Services, targets and the other types: nothing beyond the shared state machine.
-    Other,
+    /// Targets and the other types without processes: their state alone.
+    Target(TargetState),
+    /// Services: nothing beyond the service state machine.
+    Service,
 }
 
 impl TypeRuntime {
@@ -22,7 +27,8 @@ impl TypeRuntime {
         match unit_type {
             UnitType::Socket => TypeRuntime::Socket(SocketRuntime::default()),
             UnitType::Timer => TypeRuntime::Timer(TimerRuntime::default()),
-            _ => TypeRuntime::Other,
+            UnitType::Service => TypeRuntime::Service,
+            _ => TypeRuntime::Target(TargetState::default()),
         }
     }
 
@@ -31,7 +37,11 @@ impl TypeRuntime {
         match self {
             TypeRuntime::Socket(_) => unit_type == UnitType::Socket,
             TypeRuntime::Timer(_) => unit_type == UnitType::Timer,
-            TypeRuntime::Other => !matches!(unit_type, UnitType::Socket | UnitType::Timer),
+            TypeRuntime::Service => unit_type == UnitType::Service,
+            TypeRuntime::Target(_) => !matches!(
+                unit_type,
+                UnitType::Service | UnitType::Socket | UnitType::Timer
+            ),
         }
     }
 }
@@ -47,13 +57,15 @@ mod tests {
             UnitType::Socket,
             UnitType::Timer,
             UnitType::Target,
+            UnitType::Slice,
         ];
         for t in types {
             let rt = TypeRuntime::of(t);
             for other in types {
-                let same_kind = other == t
-                    || !matches!(t, UnitType::Socket | UnitType::Timer)
-                        && !matches!(other, UnitType::Socket | UnitType::Timer);
+                let own = |u: UnitType| {
+                    matches!(u, UnitType::Service | UnitType::Socket | UnitType::Timer)
+                };
+                let same_kind = other == t || !own(t) && !own(other);
                 assert_eq!(rt.fits(other), same_kind, "{t:?} runtime on a {other:?}");
             }
         }
@@ -67,7 +79,11 @@ mod tests {
         ));
         assert!(matches!(
             TypeRuntime::of(UnitType::Service),
-            TypeRuntime::Other
+            TypeRuntime::Service
+        ));
+        assert!(matches!(
+            TypeRuntime::of(UnitType::Slice),
+            TypeRuntime::Target(TargetState::Dead)
         ));
     }
 }

@@ -140,9 +140,6 @@ impl ServiceSeam for Fake {
             .copied()
             .unwrap_or(false)
     }
-    fn processless(&self) -> bool {
-        false
-    }
     fn set_state(&mut self, state: SubState) {
         self.svc.state = state;
         self.states.push(state);

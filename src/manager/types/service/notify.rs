@@ -123,12 +123,12 @@ impl Manager {
         let state = self.units[i].svc.state;
         if m.reloading && state == SubState::Running {
             self.units[i].svc.reload_result = ServiceResult::Success;
-            self.set_state(i, SubState::Reload);
+            self.service_set_state(i, SubState::Reload);
             self.set_timer(i, self.units[i].settings.timeout_start);
         }
         if m.stopping && matches!(state, SubState::Running | SubState::Reload) {
             self.units[i].svc.forbid_restart = true;
-            self.set_state(i, SubState::StopSigterm);
+            self.service_set_state(i, SubState::StopSigterm);
             self.set_timer(i, self.units[i].settings.timeout_stop);
         }
         if m.ready {

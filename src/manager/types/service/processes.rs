@@ -292,10 +292,10 @@ impl Manager {
             .find(|(_, u)| named(&u.svc.main_pid) || named(&u.svc.control_pid))
             .map(|(i, _)| i)
             .or_else(|| {
-                self.units.ids().into_iter().find(|&i| {
-                    !matches!(self.units[i].svc.state, SubState::Dead | SubState::Failed)
-                        && self.owns_process(i, pid)
-                })
+                self.units
+                    .ids()
+                    .into_iter()
+                    .find(|&i| !self.units[i].is_inactive() && self.owns_process(i, pid))
             })
     }
 
@@ -312,6 +312,7 @@ impl Manager {
             let Some(i) = self.loaded_index(&n) else {
                 return Reply::Error(format!("Unit {name} not loaded."));
             };
+            let inactive = self.units[i].is_inactive();
             let svc = &self.units[i].svc;
             let main = svc.main_pid.filter(|p| p.is_alive()).map(|p| p.pid);
             let control = svc.control_pid.filter(|p| p.is_alive()).map(|p| p.pid);
@@ -326,9 +327,7 @@ impl Manager {
                 },
                 KillWhom::All => {
                     let known: Vec<i32> = main.iter().chain(control.iter()).copied().collect();
-                    if svc.invocation_id.is_empty()
-                        || matches!(svc.state, SubState::Dead | SubState::Failed)
-                    {
+                    if svc.invocation_id.is_empty() || inactive {
                         known
                     } else {
                         crate::manager::process::unit_processes(

@@ -22,10 +22,9 @@ pub(in crate::manager) trait ServiceSeam {
     fn n_commands(&self, kind: ExecKind) -> usize;
     /// Whether command `idx` of `kind` has the `-` prefix.
     fn ignores_failure(&self, kind: ExecKind, idx: usize) -> bool;
-    /// A unit without processes of its own (a target, a timer): it just changes state.
-    fn processless(&self) -> bool;
 
-    /// unit_notify(): enter sub-state `state`, with its timestamps, job and reactions.
+    /// service_set_state(): enter sub-state `state`, then unit_notify() with its timestamps,
+    /// job and reactions.
     fn set_state(&mut self, state: SubState);
     /// service_arm_timer(): (re)arm the state's timeout, or none.
     fn arm_timer(&mut self, timeout: Option<Duration>);
@@ -41,7 +40,7 @@ pub(in crate::manager) trait ServiceSeam {
     /// Whether the unit was ever active (its active-enter stamp is set).
     fn ever_active(&self) -> bool;
 
-    /// Type-specific gates before a start: a socket's service, a timer's unit.
+    /// Type-specific gates before a start: a socket's service.
     fn may_start(&mut self) -> bool;
     /// exec.c's directories (RuntimeDirectory= …): Err with the message and the exit status
     /// the child would have had.

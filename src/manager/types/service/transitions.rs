@@ -27,8 +27,35 @@ fn set_result(s: &mut impl ServiceSeam, f: ServiceResult) {
     }
 }
 
+impl ServiceRuntime {
+    /// A fresh invocation at a start: a new invocation id, the results, processes, status and
+    /// condition results of the last one cleared.
+    pub(in crate::manager) fn reset_for_start(&mut self) {
+        self.result = ServiceResult::Success;
+        self.reload_result = ServiceResult::Success;
+        self.exec_main = ExecRun::default();
+        self.exec_runs.clear();
+        self.main_pid = None;
+        self.control_pid = None;
+        self.control = None;
+        self.invocation_id = new_invocation_id();
+        self.sessions.clear();
+        self.forbid_restart = false;
+        self.restarting = false;
+        self.status_text.clear();
+        self.status_errno = 0;
+        self.notified_ready = false;
+        self.condition_result = true;
+        self.failed_conditions.clear();
+        self.assert_result = true;
+        self.failed_assert = None;
+        self.last_main_exit = None;
+        self.condition_stamp = now_stamp();
+    }
+}
+
 /// service.c's `service_start()` (and socket.c's `socket_start()`). False when the start
-/// limit, or a socket's service or a timer's unit, refuses it.
+/// limit, or a socket's service, refuses it.
 pub(super) fn start(s: &mut impl ServiceSeam) -> bool {
     if !s.may_start() {
         return false;
@@ -46,33 +73,7 @@ pub(super) fn start(s: &mut impl ServiceSeam) -> bool {
         s.set_state(SubState::Failed);
         return false;
     }
-    {
-        let svc = s.svc();
-        svc.result = ServiceResult::Success;
-        svc.reload_result = ServiceResult::Success;
-        svc.exec_main = ExecRun::default();
-        svc.exec_runs.clear();
-        svc.main_pid = None;
-        svc.control_pid = None;
-        svc.control = None;
-        svc.invocation_id = new_invocation_id();
-        svc.sessions.clear();
-        svc.forbid_restart = false;
-        svc.restarting = false;
-        svc.status_text.clear();
-        svc.status_errno = 0;
-        svc.notified_ready = false;
-        svc.condition_result = true;
-        svc.failed_conditions.clear();
-        svc.assert_result = true;
-        svc.failed_assert = None;
-        svc.last_main_exit = None;
-        svc.condition_stamp = now_stamp();
-    }
-    if s.processless() {
-        s.set_state(SubState::Running);
-        return true;
-    }
+    s.svc().reset_for_start();
     if s.settings().kind == ServiceType::Dbus {
         s.unit_log("No D-Bus system bus to watch for BusName=; treating Type=dbus as Type=simple.");
     }
@@ -273,16 +274,6 @@ pub(super) fn stop(s: &mut impl ServiceSeam) {
             let desc = s.description();
             s.log(&format!("Stopping {desc}..."));
             enter_signal(s, SubState::StopSigterm, ServiceResult::Success);
-        }
-        SubState::Running | SubState::Exited if s.processless() => {
-            let desc = s.description();
-            s.set_state(SubState::Dead);
-            let what = if s.unit_type() == UnitType::Target {
-                "Stopped target"
-            } else {
-                "Stopped"
-            };
-            s.log(&format!("{what} {desc}."));
         }
         SubState::Running | SubState::Exited => {
             // A socket without stop commands closes at once, and job.c prints no

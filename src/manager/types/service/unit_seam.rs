@@ -10,6 +10,8 @@ use crate::manager::daemon::Manager;
 use crate::manager::event::after;
 use crate::manager::exec;
 use crate::manager::tokens::{state_timer, watchdog_timer};
+use crate::manager::types::unit_notify::NotifyFlags;
+use crate::manager::types::vtable::UnitVTable;
 use crate::manager::unit::ServiceRuntime;
 use crate::manager::unit_id::UnitId;
 use crate::sys::time::now_stamp;
@@ -50,12 +52,8 @@ impl ServiceSeam for UnitSeam<'_> {
             .is_some_and(|c| c.flags.ignore_failure)
     }
 
-    fn processless(&self) -> bool {
-        self.m.is_processless(self.i)
-    }
-
     fn set_state(&mut self, state: SubState) {
-        self.m.set_state(self.i, state);
+        self.m.service_set_state(self.i, state);
     }
 
     fn arm_timer(&mut self, timeout: Option<Duration>) {
@@ -90,7 +88,7 @@ impl ServiceSeam for UnitSeam<'_> {
     }
 
     fn may_start(&mut self) -> bool {
-        self.m.socket_may_start(self.i) && self.m.timer_may_start(self.i)
+        self.m.socket_may_start(self.i)
     }
 
     fn create_directories(&mut self) -> Result<(), (String, i32)> {
@@ -197,6 +195,27 @@ impl ServiceSeam for UnitSeam<'_> {
 
 /// The manager's entry points into the machine of unit `i`.
 impl Manager {
+    /// service.c's `service_set_state()` (and socket.c's `socket_set_state()`): the machine's
+    /// new state, the watchdog stopped outside the states that run it, then unit_notify().
+    pub(in crate::manager) fn service_set_state(&mut self, i: UnitId, new: SubState) {
+        let old = std::mem::replace(&mut self.units[i].svc.state, new);
+        if !matches!(
+            new,
+            SubState::Running | SubState::StartPost | SubState::Reload | SubState::Start
+        ) {
+            self.stop_watchdog(i);
+        }
+        self.unit_notify(
+            i,
+            old.active_state(),
+            new.active_state(),
+            NotifyFlags {
+                changed: old != new,
+                will_auto_restart: new == SubState::AutoRestart,
+            },
+        );
+    }
+
     fn seam(&mut self, i: UnitId) -> UnitSeam<'_> {
         UnitSeam { m: self, i }
     }
@@ -213,6 +232,13 @@ impl Manager {
 
     pub(in crate::manager) fn service_reload(&mut self, i: UnitId) {
         super::transitions::reload(&mut self.seam(i));
+    }
+
+    /// service_reset_failed() (and socket.c's): a failed machine goes back to dead.
+    pub(in crate::manager) fn service_reset_failed(&mut self, i: UnitId) {
+        if self.units[i].svc.state == SubState::Failed {
+            self.service_set_state(i, SubState::Dead);
+        }
     }
 
     /// The stop of a running socket that failed with `result` (socket_enter_stop_pre()).
@@ -335,4 +361,20 @@ pub(in crate::manager) struct ServiceVTable;
 
 pub(in crate::manager) static SERVICE_VTABLE: ServiceVTable = ServiceVTable;
 
-impl crate::manager::types::vtable::UnitVTable for ServiceVTable {}
+impl UnitVTable for ServiceVTable {
+    fn start(&self, m: &mut Manager, i: UnitId) -> bool {
+        m.service_start(i)
+    }
+
+    fn stop(&self, m: &mut Manager, i: UnitId) {
+        m.service_stop(i);
+    }
+
+    fn reload(&self, m: &mut Manager, i: UnitId) {
+        m.service_reload(i);
+    }
+
+    fn reset_failed(&self, m: &mut Manager, i: UnitId) {
+        m.service_reset_failed(i);
+    }
+}

@@ -11,6 +11,11 @@
 //! moment they were computed (a change of the wall clock or time zone is noticed at the next
 //! computation, not at once); `OnBootSec=` counts, as in a container under systemd, from the
 //! manager's start, as `OnStartupSec=` does.
+//!
+//! The timer's state is its own, [`TimerState`] in [`TimerRuntime`] (its ActiveState= is
+//! timer.c's translation of it), changed by `state.rs` (start, stop, `timer_set_state()` into
+//! unit.c's `unit_notify()`) and by the schedule in `run.rs`; the service machine's state of a
+//! timer unit stays dead.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -18,11 +23,12 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 use crate::ipc::protocol::TimerInfo;
-use crate::manager::types::service::SubState;
+use crate::ipc::saved_state::ActiveState;
 use crate::sys::time::{now_stamp, Stamp};
 use crate::unit::model::{TimerSection, TypeSection};
 
 pub(in crate::manager) mod run;
+pub(in crate::manager) mod state;
 
 #[derive(Debug, Error)]
 pub enum TimerError {
@@ -53,6 +59,20 @@ impl TimerState {
             TimerState::Elapsed => "elapsed",
             TimerState::Failed => "failed",
         }
+    }
+
+    /// timer.c's `state_translation_table`.
+    pub fn active_state(self) -> ActiveState {
+        match self {
+            TimerState::Dead => ActiveState::Inactive,
+            TimerState::Waiting | TimerState::Running | TimerState::Elapsed => ActiveState::Active,
+            TimerState::Failed => ActiveState::Failed,
+        }
+    }
+
+    /// Whether the timer is up (waiting, running or elapsed).
+    pub fn is_active(self) -> bool {
+        self.active_state() == ActiveState::Active
     }
 }
 
@@ -164,13 +184,4 @@ pub fn timer_triggers(config: &crate::unit::model::UnitConfig) -> Vec<String> {
         .and_then(|t| t.unit.clone())
         .into_iter()
         .collect()
-}
-
-/// A timer's SubState= word: its own state while it is up, as timer.c's timer_state_to_string().
-pub fn timer_sub_state(state: SubState, timer: &TimerRuntime) -> &'static str {
-    match state {
-        SubState::Dead => "dead",
-        SubState::Failed => "failed",
-        _ => timer.state.as_str(),
-    }
 }

@@ -1,18 +1,19 @@
 //! A timer unit run by the manager (systemd's src/core/timer.c): arming it from its calendar and
-//! monotonic settings, firing its unit, the persistent stamp files of `Persistent=true`, and its
-//! entry in the table of unit types.
+//! monotonic settings, firing its unit, the persistent stamp files of `Persistent=true`, and
+//! looking again when the unit it triggers changes state. Its state, start, stop and entry in
+//! the table of unit types are in `state.rs`.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::ipc::protocol::JobMode;
+use crate::ipc::saved_state::ActiveState;
 use crate::manager::daemon::Manager;
 use crate::manager::tokens::state_timer;
-use crate::manager::types::service::SubState;
 use crate::manager::unit_id::UnitId;
 use crate::sys::time::now_stamp;
 use crate::unit::job::{JobKind, JobResult};
-use crate::unit::name::{UnitName, UnitType};
+use crate::unit::name::UnitName;
 
 use super::*;
 
@@ -35,10 +36,7 @@ impl Manager {
     }
 
     /// unit_test_trigger_loaded(): a timer whose unit is not loaded refuses to start.
-    pub(in crate::manager) fn timer_may_start(&mut self, i: UnitId) -> bool {
-        if self.units[i].config.unit_type != UnitType::Timer {
-            return true;
-        }
+    pub(super) fn timer_may_start(&mut self, i: UnitId) -> bool {
         match self.trigger_of(i) {
             Some(k) if self.units[k].is_loaded() => true,
             _ => {
@@ -54,37 +52,9 @@ impl Manager {
         }
     }
 
-    /// The hook of `set_state()`: a timer that became active starts waiting, one that went
-    /// down forgets its deadline; the timers that trigger unit `i` look again
-    /// (timer_trigger_notify()).
-    pub(in crate::manager) fn timer_state_changed(
-        &mut self,
-        i: UnitId,
-        old: SubState,
-        new: SubState,
-    ) {
-        if old == new {
-            return;
-        }
-        if self.units[i].config.unit_type == UnitType::Timer {
-            let was_down = matches!(old, SubState::Dead | SubState::Failed);
-            match new {
-                SubState::Dead | SubState::Failed => {
-                    self.cancel_timer_deadline(i);
-                    if let Some(t) = self.units[i].timer_mut() {
-                        t.state = if new == SubState::Dead {
-                            TimerState::Dead
-                        } else {
-                            TimerState::Failed
-                        };
-                        t.next_mono = 0;
-                        t.next_real = 0;
-                    }
-                }
-                _ if was_down => self.timer_start(i),
-                _ => {}
-            }
-        }
+    /// timer_trigger_notify(): unit `i` changed state (to `new`); the timers that trigger it
+    /// look again.
+    pub(in crate::manager) fn timer_trigger_notify(&mut self, i: UnitId, new: ActiveState) {
         let timers: Vec<UnitId> = self
             .units
             .ids()
@@ -98,7 +68,7 @@ impl Manager {
                 })
             })
             .collect();
-        let inactive = matches!(new, SubState::Dead | SubState::Failed);
+        let inactive = matches!(new, ActiveState::Inactive | ActiveState::Failed);
         for t in timers {
             if t == i {
                 continue;
@@ -116,15 +86,18 @@ impl Manager {
                 }
             }
             match self.units[t].timer().map(|rt| rt.state) {
-                Some(TimerState::Waiting | TimerState::Elapsed) => self.timer_enter_waiting(t),
-                Some(TimerState::Running) if inactive => self.timer_enter_waiting(t),
+                Some(TimerState::Waiting | TimerState::Elapsed) => {
+                    self.timer_enter_waiting(t, false)
+                }
+                Some(TimerState::Running) if inactive => self.timer_enter_waiting(t, false),
                 _ => {}
             }
         }
     }
 
-    /// timer_start() past the checks: the last trigger from the stamp file, every value in use.
-    fn timer_start(&mut self, i: UnitId) {
+    /// timer_start() past the checks and the change of state: the last trigger from the stamp
+    /// file, every value in use, the first schedule.
+    pub(super) fn timer_arm(&mut self, i: UnitId) {
         let Some(t) = timer_section(&self.units[i].config).cloned() else {
             return;
         };
@@ -158,12 +131,12 @@ impl Manager {
         rt.mono_disabled = vec![false; t.monotonic.len()];
         rt.mono_next = vec![0; t.monotonic.len()];
         rt.calendar_next = vec![0; t.calendar.len()];
-        rt.state = TimerState::Dead;
-        self.timer_enter_waiting(i);
+        self.timer_enter_waiting(i, true);
     }
 
-    /// timer_enter_waiting(): compute every value's next elapse and wait for the first.
-    fn timer_enter_waiting(&mut self, i: UnitId) {
+    /// timer_enter_waiting(): compute every value's next elapse and wait for the first. A timer
+    /// that is being started (`starting`) counts OnActiveSec= from now, as one not yet active.
+    fn timer_enter_waiting(&mut self, i: UnitId, starting: bool) {
         let Some(t) = timer_section(&self.units[i].config).cloned() else {
             return;
         };
@@ -177,7 +150,7 @@ impl Manager {
             return;
         };
         let now = now_stamp();
-        let active = !matches!(state, TimerState::Dead | TimerState::Failed);
+        let active = !starting && state.is_active();
         let activated = self.units[i].stamps.inactive_exit;
         let (trigger_up, trigger_down) = {
             let s = &self.units[k].stamps;
@@ -294,7 +267,7 @@ impl Manager {
         self.dirty = true;
     }
 
-    fn cancel_timer_deadline(&mut self, i: UnitId) {
+    pub(super) fn cancel_timer_deadline(&mut self, i: UnitId) {
         if let Some(at) = self.units[i].timer_mut().and_then(|rt| rt.deadline.take()) {
             self.events.cancel_deadline(at, state_timer(i));
         }
@@ -309,15 +282,15 @@ impl Manager {
             self.unit_log(i, "Failed with result 'resources'.");
         }
         let state = if failed {
-            SubState::Failed
+            TimerState::Failed
         } else {
-            SubState::Dead
+            TimerState::Dead
         };
-        self.set_state(i, state);
+        self.timer_set_state(i, state);
     }
 
     /// The hook of `on_deadline()`: true when unit `i` is a timer (whose deadline this is).
-    pub(in crate::manager) fn on_timer_deadline(&mut self, i: UnitId) -> bool {
+    pub(super) fn on_timer_deadline(&mut self, i: UnitId) -> bool {
         let Some(rt) = self.units[i].timer_mut() else {
             return false;
         };
@@ -372,9 +345,7 @@ impl Manager {
         i: UnitId,
         record: &crate::ipc::saved_state::UnitRecord,
     ) {
-        if self.units[i].config.unit_type != UnitType::Timer
-            || self.units[i].svc.state != SubState::Running
-        {
+        if !self.units[i].timer().is_some_and(|rt| rt.state.is_active()) {
             return;
         }
         let Some(t) = timer_section(&self.units[i].config).cloned() else {
@@ -404,7 +375,7 @@ impl Manager {
             return;
         }
         rt.state = TimerState::Waiting;
-        self.timer_enter_waiting(i);
+        self.timer_enter_waiting(i, false);
     }
 
     /// job.c's done messages for a timer's start job (a service logs its own from its state
@@ -426,7 +397,7 @@ impl Manager {
                 .timer()
                 .is_some_and(|rt| rt.state == TimerState::Waiting)
             {
-                self.timer_enter_waiting(i);
+                self.timer_enter_waiting(i, false);
             }
         }
     }
@@ -443,17 +414,5 @@ impl Manager {
             })
             .map(|u| u.config.id.clone())
             .collect()
-    }
-}
-
-/// Timers in the table of unit types: no processes; started and stopped as a state, with
-/// their schedule kept by `timer_state_changed`.
-pub(in crate::manager) struct TimerVTable;
-
-pub(in crate::manager) static TIMER_VTABLE: TimerVTable = TimerVTable;
-
-impl crate::manager::types::vtable::UnitVTable for TimerVTable {
-    fn timer_event(&self, m: &mut Manager, i: UnitId) -> bool {
-        m.on_timer_deadline(i)
     }
 }
