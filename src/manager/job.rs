@@ -321,7 +321,9 @@ impl Manager {
                         return true;
                     }
                     set_running(self);
-                    if !vtable(self.units[i].config.unit_type).start(self, i) {
+                    if vtable(self.units[i].config.unit_type).start(self, i) {
+                        self.announce_start(i);
+                    } else {
                         self.finish_job(i, JobResult::Failed);
                     }
                     true

@@ -1,6 +1,7 @@
 //! unit.c's `unit_notify()`: what every unit type's set-state function ends in once the
-//! type's own state changed: the timestamps, the `Starting …` line of an activation, the
-//! unit's job, the reactions of the units around it and of those that trigger it.
+//! type's own state changed: the timestamps, the unit's job, the reactions of the units around
+//! it and of those that trigger it. (The `Starting …` line is job.c's, see
+//! [`Manager::announce_start`].)
 
 use crate::ipc::saved_state::ActiveState;
 use crate::manager::daemon::Manager;
@@ -15,15 +16,12 @@ pub(in crate::manager) struct NotifyFlags {
     /// The type's own state changed (not only entered again): the units that trigger this one
     /// look again (`unit_trigger_notify()`).
     pub changed: bool,
-    /// UNIT_NOTIFY_WILL_AUTO_RESTART: the unit is on its way to be started again by itself, so
-    /// no `Starting …` line for this activation.
-    pub will_auto_restart: bool,
 }
 
 impl Manager {
     /// unit.c's `unit_notify()`: unit `i`'s type moved it from `old` to `new` (its own state
-    /// already changed): the timestamps, the `Starting …` line of an activation, the unit's
-    /// job, the reactions of the units around it and of those that trigger it.
+    /// already changed): the timestamps, the unit's job, the reactions of the units around it
+    /// and of those that trigger it.
     pub(in crate::manager) fn unit_notify(
         &mut self,
         i: UnitId,
@@ -48,11 +46,6 @@ impl Manager {
         if is_inactive(old) && !is_inactive(new) {
             u.stamps.inactive_exit = stamp;
         }
-        // After the inactive-exit stamp, so the line belongs to this activation's log.
-        if is_inactive(old) && new == ActiveState::Activating && !flags.will_auto_restart {
-            let desc = self.description(i);
-            self.log(i, &format!("Starting {desc}..."));
-        }
         self.dirty = true;
         let unexpected = self.job_on_state_change(i, old, new);
         self.unit_state_changed(i, old, new, unexpected);
@@ -62,6 +55,16 @@ impl Manager {
                 self.service_changed(i);
             }
             self.timer_trigger_notify(i, new);
+        }
+    }
+
+    /// job.c's `job_emit_start_message()` after `unit_start()`: `Starting …` only when the unit
+    /// did not get up within the call (a Type=simple service, a target or a socket without
+    /// commands is active at once, and 252 logs only its `Started …`/`Reached …` line).
+    pub(in crate::manager) fn announce_start(&mut self, i: UnitId) {
+        if self.units[i].active_state() == ActiveState::Activating {
+            let desc = self.description(i);
+            self.log(i, &format!("Starting {desc}..."));
         }
     }
 }

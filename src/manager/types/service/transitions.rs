@@ -458,8 +458,13 @@ fn restart_now(s: &mut impl ServiceSeam) {
     let desc = s.description();
     s.log(&format!("Stopped {desc}."));
     s.set_state(SubState::Dead);
-    if !start(s) && s.has_job() {
-        s.fail_job();
+    if !start(s) {
+        if s.has_job() {
+            s.fail_job();
+        }
+    } else if s.svc().state.active_state() == ActiveState::Activating {
+        // The restart job's start half: job.c's `Starting …` unless it got up at once.
+        s.log(&format!("Starting {desc}..."));
     }
 }
 

@@ -211,7 +211,6 @@ impl Manager {
             new.active_state(),
             NotifyFlags {
                 changed: old != new,
-                will_auto_restart: new == SubState::AutoRestart,
             },
         );
     }

@@ -21,7 +21,6 @@ impl Manager {
             new.active_state(),
             NotifyFlags {
                 changed: old != new,
-                will_auto_restart: false,
             },
         );
     }

@@ -28,15 +28,7 @@ impl Manager {
         self.dirty = true;
         let (was, now) = (old.active_state(), new.active_state());
         if was != now {
-            self.unit_notify(
-                i,
-                was,
-                now,
-                NotifyFlags {
-                    changed: true,
-                    will_auto_restart: false,
-                },
-            );
+            self.unit_notify(i, was, now, NotifyFlags { changed: true });
         }
     }
 
