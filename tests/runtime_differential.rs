@@ -28,7 +28,7 @@
 //! a listed difference that now matches is printed so the list can shrink. Run it alone with
 //! `cargo test --release --test runtime_differential -- --nocapture`; `DIFF_ONLY=NAME` runs one
 //! scenario; `DIFF_SELF=1` boots systemd 252 on both sides, to check that a scenario is
-//! deterministic.
+//! deterministic; `DIFF_VERBOSE=1` also prints the output of each command that matches.
 
 mod common;
 
@@ -151,6 +151,8 @@ impl World {
     fn boot(manager: Manager, scenario: &Scenario) -> World {
         let sb = Sandbox::for_image();
         sb.file("/run/systemd/system/diff.target", DIFF_TARGET);
+        // Where helpers and the files services write live, even in a scenario with no helper.
+        fs::create_dir_all(sb.host_path("/var/lib/diff")).expect("mkdir /var/lib/diff");
         for (path, mode, content) in &scenario.files {
             sb.file(path, content);
             use std::os::unix::fs::PermissionsExt;
@@ -269,7 +271,70 @@ fn replace_bracket_pids(line: &str) -> String {
     out
 }
 
+/// The `show` properties that list units: systemd 252 prints them in the order of a hash table
+/// seeded at random on each boot, so their words are compared as a set.
+const UNIT_LIST_PROPERTIES: &[&str] = &[
+    "Names",
+    "Requires",
+    "Requisite",
+    "Wants",
+    "BindsTo",
+    "PartOf",
+    "Upholds",
+    "RequiredBy",
+    "RequisiteOf",
+    "WantedBy",
+    "BoundBy",
+    "UpheldBy",
+    "ConsistsOf",
+    "Conflicts",
+    "ConflictedBy",
+    "Before",
+    "After",
+    "OnFailure",
+    "OnFailureOf",
+    "OnSuccess",
+    "OnSuccessOf",
+    "Triggers",
+    "TriggeredBy",
+    "PropagatesReloadTo",
+    "ReloadPropagatedFrom",
+    "PropagatesStopTo",
+    "StopPropagatedFrom",
+    "JoinsNamespaceOf",
+    "References",
+    "ReferencedBy",
+];
+
+/// `After=b.service a.service` → `After=a.service b.service` for a [`UNIT_LIST_PROPERTIES`] line.
+fn sort_unit_list(line: &str) -> String {
+    match line.split_once('=') {
+        Some((key, value)) if UNIT_LIST_PROPERTIES.contains(&key) => {
+            let mut words: Vec<&str> = value.split_whitespace().collect();
+            words.sort_unstable();
+            format!("{key}={}", words.join(" "))
+        }
+        _ => line.to_string(),
+    }
+}
+
+/// Sort each run of consecutive journal lines (`TIME host ident[pid]: …` once normalised):
+/// journald stores the lines of a service and the manager's in the order it reads its sockets.
+fn sort_journal_runs(lines: &mut [String]) {
+    let mut start = 0;
+    while start < lines.len() {
+        let len = lines[start..]
+            .iter()
+            .take_while(|l| l.starts_with("TIME "))
+            .count();
+        lines[start..start + len].sort();
+        start += len.max(1);
+    }
+}
+
 /// What must differ between two runs of the same scenario, taken out of one output.
+/// `sort_lines` (for commands that print journal lines) compares each run of journal lines as
+/// a set.
 fn normalise(text: &str, sort_lines: bool) -> String {
     let mut lines = Vec::new();
     let mut in_cgroup_tree = false;
@@ -304,6 +369,7 @@ fn normalise(text: &str, sort_lines: bool) -> String {
             "Process: ",
             "Monotonic=",
             "status ",
+            "Killing process ",
         ] {
             l = replace_number_after(&l, prefix);
         }
@@ -316,10 +382,10 @@ fn normalise(text: &str, sort_lines: bool) -> String {
             l.truncate(eq + "InvocationID=".len());
             l.push_str("ID");
         }
-        lines.push(l);
+        lines.push(sort_unit_list(&l));
     }
     if sort_lines {
-        lines.sort();
+        sort_journal_runs(&mut lines);
     }
     let mut out = lines.join("\n");
     if text.ends_with('\n') {
@@ -390,7 +456,7 @@ fn run_scenario(scenario: &Scenario, tally: &mut Tally) {
                     real.sh("journalctl --sync");
                     ours.sh("journalctl --sync");
                 }
-                let sort = cmd.starts_with("journalctl");
+                let sort = cmd.contains("journalctl") || cmd.contains("status");
                 let norm = |o: Outcome| Outcome {
                     stdout: normalise(&o.stdout, sort),
                     stderr: normalise(&o.stderr, sort),
@@ -418,6 +484,9 @@ fn run_scenario(scenario: &Scenario, tally: &mut Tally) {
                 if a == b {
                     tally.matched += 1;
                     tally.report.push_str(&format!("MATCH {key}\n"));
+                    if std::env::var("DIFF_VERBOSE").is_ok() {
+                        tally.report.push_str(&describe(&a));
+                    }
                 } else {
                     tally.report.push_str(&format!(
                         "DIFF  {key}\n=== systemd 252\n{}=== ours\n{}",
@@ -493,6 +562,26 @@ mod normalise_tests {
         assert_eq!(
             normalise("     Active: failed (Result: exit-code) since Mon 2026-12-07 15:45:43 UTC; 9ms ago\n   Duration: 606us\n", false),
             "     Active: failed (Result: exit-code) since TIME; AGO\n   Duration: DURATION\n"
+        );
+    }
+
+    #[test]
+    fn unit_lists_and_journal_runs_are_compared_as_sets() {
+        assert_eq!(
+            normalise(
+                "a.service: Killing process 86 (dog) with signal SIGKILL.\n",
+                false
+            ),
+            "a.service: Killing process N (dog) with signal SIGKILL.\n"
+        );
+        assert_eq!(
+            normalise("After=b.service a.service\nExecStart=b a\n", false),
+            "After=a.service b.service\nExecStart=b a\n"
+        );
+        let status = "● a.service\n   Main PID: 5 (sh)\n\nDec 07 15:45:48 vm sh[5]: hi\nDec 07 15:45:48 vm systemd[1]: Started a.service.\n";
+        assert_eq!(
+            normalise(status, true),
+            "● a.service\n   Main PID: N (sh)\n\nTIME vm sh[N]: hi\nTIME vm systemd[1]: Started a.service.\n"
         );
     }
 }
