@@ -370,6 +370,8 @@ fn normalise(text: &str, sort_lines: bool) -> String {
             "Monotonic=",
             "status ",
             "Killing process ",
+            "main process ",
+            "PID ",
         ] {
             l = replace_number_after(&l, prefix);
         }
@@ -573,6 +575,10 @@ mod normalise_tests {
                 false
             ),
             "a.service: Killing process N (dog) with signal SIGKILL.\n"
+        );
+        assert_eq!(
+            normalise("Got notification message from PID 48, but reception only permitted for main PID 47\nSent signal SIGUSR1 to main process 86 (catcher)\n", false),
+            "Got notification message from PID N, but reception only permitted for main PID N\nSent signal SIGUSR1 to main process N (catcher)\n"
         );
         assert_eq!(
             normalise("After=b.service a.service\nExecStart=b a\n", false),
