@@ -23,10 +23,12 @@
 //! Both managers boot `diff.target` (`/run/systemd/system/diff.target`, no default dependencies).
 //!
 //! The test prints one line per command, MATCH or DIFF (with both sides of a DIFF), and a total.
+//! The same command run again in a scenario is named `COMMAND #2`, `#3`, ….
 //! It fails on a DIFF that `unit-fixtures/runtime-differential/known-differences` does not list;
 //! a listed difference that now matches is printed so the list can shrink. Run it alone with
 //! `cargo test --release --test runtime_differential -- --nocapture`; `DIFF_ONLY=NAME` runs one
-//! scenario.
+//! scenario; `DIFF_SELF=1` boots systemd 252 on both sides, to check that a scenario is
+//! deterministic; `DIFF_VERBOSE=1` also prints the output of each command that matches.
 
 mod common;
 
@@ -149,6 +151,8 @@ impl World {
     fn boot(manager: Manager, scenario: &Scenario) -> World {
         let sb = Sandbox::for_image();
         sb.file("/run/systemd/system/diff.target", DIFF_TARGET);
+        // Where helpers and the files services write live, even in a scenario with no helper.
+        fs::create_dir_all(sb.host_path("/var/lib/diff")).expect("mkdir /var/lib/diff");
         for (path, mode, content) in &scenario.files {
             sb.file(path, content);
             use std::os::unix::fs::PermissionsExt;
@@ -267,7 +271,70 @@ fn replace_bracket_pids(line: &str) -> String {
     out
 }
 
+/// The `show` properties that list units: systemd 252 prints them in the order of a hash table
+/// seeded at random on each boot, so their words are compared as a set.
+const UNIT_LIST_PROPERTIES: &[&str] = &[
+    "Names",
+    "Requires",
+    "Requisite",
+    "Wants",
+    "BindsTo",
+    "PartOf",
+    "Upholds",
+    "RequiredBy",
+    "RequisiteOf",
+    "WantedBy",
+    "BoundBy",
+    "UpheldBy",
+    "ConsistsOf",
+    "Conflicts",
+    "ConflictedBy",
+    "Before",
+    "After",
+    "OnFailure",
+    "OnFailureOf",
+    "OnSuccess",
+    "OnSuccessOf",
+    "Triggers",
+    "TriggeredBy",
+    "PropagatesReloadTo",
+    "ReloadPropagatedFrom",
+    "PropagatesStopTo",
+    "StopPropagatedFrom",
+    "JoinsNamespaceOf",
+    "References",
+    "ReferencedBy",
+];
+
+/// `After=b.service a.service` → `After=a.service b.service` for a [`UNIT_LIST_PROPERTIES`] line.
+fn sort_unit_list(line: &str) -> String {
+    match line.split_once('=') {
+        Some((key, value)) if UNIT_LIST_PROPERTIES.contains(&key) => {
+            let mut words: Vec<&str> = value.split_whitespace().collect();
+            words.sort_unstable();
+            format!("{key}={}", words.join(" "))
+        }
+        _ => line.to_string(),
+    }
+}
+
+/// Sort each run of consecutive journal lines (`TIME host ident[pid]: …` once normalised):
+/// journald stores the lines of a service and the manager's in the order it reads its sockets.
+fn sort_journal_runs(lines: &mut [String]) {
+    let mut start = 0;
+    while start < lines.len() {
+        let len = lines[start..]
+            .iter()
+            .take_while(|l| l.starts_with("TIME "))
+            .count();
+        lines[start..start + len].sort();
+        start += len.max(1);
+    }
+}
+
 /// What must differ between two runs of the same scenario, taken out of one output.
+/// `sort_lines` (for commands that print journal lines) compares each run of journal lines as
+/// a set.
 fn normalise(text: &str, sort_lines: bool) -> String {
     let mut lines = Vec::new();
     let mut in_cgroup_tree = false;
@@ -302,17 +369,25 @@ fn normalise(text: &str, sort_lines: bool) -> String {
             "Process: ",
             "Monotonic=",
             "status ",
+            "Killing process ",
+            "main process ",
+            "PID ",
         ] {
             l = replace_number_after(&l, prefix);
+        }
+        // How long a unit ran (`Duration: 11ms` in `status`).
+        if let Some(at) = l.find("Duration: ") {
+            l.truncate(at + "Duration: ".len());
+            l.push_str("DURATION");
         }
         if let Some(eq) = l.find("InvocationID=") {
             l.truncate(eq + "InvocationID=".len());
             l.push_str("ID");
         }
-        lines.push(l);
+        lines.push(sort_unit_list(&l));
     }
     if sort_lines {
-        lines.sort();
+        sort_journal_runs(&mut lines);
     }
     let mut out = lines.join("\n");
     if text.ends_with('\n') {
@@ -345,14 +420,22 @@ fn describe(o: &Outcome) -> String {
 }
 
 fn run_scenario(scenario: &Scenario, tally: &mut Tally) {
+    // DIFF_SELF=1 boots systemd 252 on both sides: what differs then is systemd's own
+    // nondeterminism, which a scenario must be restructured (or the normaliser extended) to avoid.
+    let other = if std::env::var("DIFF_SELF").is_ok() {
+        Manager::Systemd
+    } else {
+        Manager::Ours
+    };
     let (real, ours) = std::thread::scope(|s| {
         let real = s.spawn(|| World::boot(Manager::Systemd, scenario));
-        let ours = s.spawn(|| World::boot(Manager::Ours, scenario));
+        let ours = s.spawn(|| World::boot(other, scenario));
         (
             real.join().expect("boot systemd 252"),
             ours.join().expect("boot ours"),
         )
     });
+    let mut seen: Vec<&str> = Vec::new();
     for step in &scenario.steps {
         match step {
             Step::Do(cmd) => {
@@ -369,18 +452,43 @@ fn run_scenario(scenario: &Scenario, tally: &mut Tally) {
                 }
             }
             Step::Compare(cmd) => {
-                let sort = cmd.starts_with("journalctl");
+                // Journald stores what the manager sent asynchronously: both worlds flush it
+                // before a command that prints journal lines.
+                if cmd.contains("journalctl") || cmd.contains("status") {
+                    real.sh("journalctl --sync");
+                    ours.sh("journalctl --sync");
+                }
+                let sort = cmd.contains("journalctl") || cmd.contains("status");
                 let norm = |o: Outcome| Outcome {
                     stdout: normalise(&o.stdout, sort),
                     stderr: normalise(&o.stderr, sort),
                     code: o.code,
                 };
-                let a = norm(real.sh(cmd));
-                let b = norm(ours.sh(cmd));
-                let key = format!("{}: {cmd}", scenario.name);
+                let mut a = norm(real.sh(cmd));
+                let mut b = norm(ours.sh(cmd));
+                // Journald attributes a line from a process that has already exited, or one
+                // still in a stream's buffer, a moment late, even after `--sync`: a reading
+                // command that differs runs again on both sides once the journal settled.
+                let reads_journal =
+                    cmd.starts_with("journalctl") || cmd.starts_with("systemctl status");
+                if a != b && reads_journal {
+                    std::thread::sleep(Duration::from_millis(300));
+                    a = norm(real.sh(cmd));
+                    b = norm(ours.sh(cmd));
+                }
+                // The second run of the same command in a scenario is named `COMMAND #2`.
+                seen.push(cmd);
+                let nth = seen.iter().filter(|c| **c == cmd).count();
+                let key = match nth {
+                    1 => format!("{}: {cmd}", scenario.name),
+                    n => format!("{}: {cmd} #{n}", scenario.name),
+                };
                 if a == b {
                     tally.matched += 1;
                     tally.report.push_str(&format!("MATCH {key}\n"));
+                    if std::env::var("DIFF_VERBOSE").is_ok() {
+                        tally.report.push_str(&describe(&a));
+                    }
                 } else {
                     tally.report.push_str(&format!(
                         "DIFF  {key}\n=== systemd 252\n{}=== ours\n{}",
@@ -452,6 +560,34 @@ mod normalise_tests {
         assert_eq!(
             normalise("MainPID=0\nExecMainPID=77\nInvocationID=abc\n", false),
             "MainPID=0\nExecMainPID=N\nInvocationID=ID\n"
+        );
+        assert_eq!(
+            normalise("     Active: failed (Result: exit-code) since Mon 2026-12-07 15:45:43 UTC; 9ms ago\n   Duration: 606us\n", false),
+            "     Active: failed (Result: exit-code) since TIME; AGO\n   Duration: DURATION\n"
+        );
+    }
+
+    #[test]
+    fn unit_lists_and_journal_runs_are_compared_as_sets() {
+        assert_eq!(
+            normalise(
+                "a.service: Killing process 86 (dog) with signal SIGKILL.\n",
+                false
+            ),
+            "a.service: Killing process N (dog) with signal SIGKILL.\n"
+        );
+        assert_eq!(
+            normalise("Got notification message from PID 48, but reception only permitted for main PID 47\nSent signal SIGUSR1 to main process 86 (catcher)\n", false),
+            "Got notification message from PID N, but reception only permitted for main PID N\nSent signal SIGUSR1 to main process N (catcher)\n"
+        );
+        assert_eq!(
+            normalise("After=b.service a.service\nExecStart=b a\n", false),
+            "After=a.service b.service\nExecStart=b a\n"
+        );
+        let status = "● a.service\n   Main PID: 5 (sh)\n\nDec 07 15:45:48 vm sh[5]: hi\nDec 07 15:45:48 vm systemd[1]: Started a.service.\n";
+        assert_eq!(
+            normalise(status, true),
+            "● a.service\n   Main PID: N (sh)\n\nTIME vm sh[N]: hi\nTIME vm systemd[1]: Started a.service.\n"
         );
     }
 }

@@ -188,6 +188,9 @@ pub struct Sandbox {
     user_ns: bool,
     /// An image sandbox: commands also enter its cgroup and UTS namespaces.
     image: bool,
+    /// An image sandbox's own cgroup (host path), the root of its cgroup namespace: removed
+    /// with the sandbox.
+    cgroup: Option<PathBuf>,
 }
 
 impl Sandbox {
@@ -260,6 +263,31 @@ impl Sandbox {
                 c
             }
         };
+        // An image sandbox's cgroup namespace gets a cgroup of its own as root: two sandboxes
+        // created from the same test process would otherwise share one cgroup tree, and two
+        // managers would make, kill and remove each other's /system.slice/NAME.service.
+        let cgroup = (shape == Shape::Image).then(own_cgroup).flatten();
+        if let Some(dir) = &cgroup {
+            use std::os::unix::process::CommandExt;
+            let procs = std::ffi::CString::new(format!("{}/cgroup.procs", dir.display()))
+                .expect("cgroup path without NUL");
+            // SAFETY: between fork and exec only open(2), write(2) and close(2) run, on memory
+            // prepared before the fork.
+            unsafe {
+                holder.pre_exec(move || {
+                    let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                    if fd < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    let written = libc::write(fd, b"0".as_ptr().cast(), 1);
+                    libc::close(fd);
+                    if written != 1 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
         let mut holder = holder
             .args([
                 "--pid",
@@ -353,6 +381,7 @@ impl Sandbox {
             holder_stderr,
             user_ns: rootless_uid.is_some(),
             image: shape == Shape::Image,
+            cgroup,
         };
         assert_ne!(
             fs::read_link(format!("/proc/{pid1}/ns/pid")).ok(),
@@ -774,7 +803,52 @@ impl Drop for Sandbox {
                 Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             }
         }
+        if let Some(dir) = &self.cgroup {
+            // The killed processes leave their cgroups a moment after they are reaped.
+            let deadline = Instant::now() + WAIT;
+            while remove_cgroup_tree(dir).is_err() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
     }
+}
+
+/// A new, empty cgroup below this process's own in the cgroup2 hierarchy (a hybrid host's
+/// `unified` mount or a pure cgroup2 one), or None if there is no cgroup2 hierarchy.
+fn own_cgroup() -> Option<PathBuf> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let mountinfo = fs::read_to_string("/proc/self/mountinfo").ok()?;
+    // `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS... - FSTYPE SOURCE SUPER`
+    let mount = mountinfo.lines().find_map(|l| {
+        let (left, right) = l.split_once(" - ")?;
+        right
+            .starts_with("cgroup2 ")
+            .then(|| left.split_whitespace().nth(4).map(str::to_string))
+            .flatten()
+    })?;
+    let own = fs::read_to_string("/proc/self/cgroup")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("0::").map(str::to_string))?;
+    let dir = PathBuf::from(format!(
+        "{mount}{}/diff-sandbox-{}-{}",
+        own.trim_end_matches('/'),
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    fs::create_dir(&dir).ok()?;
+    Some(dir)
+}
+
+/// rmdir a cgroup and every cgroup below it, deepest first.
+fn remove_cgroup_tree(dir: &Path) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)?.flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            remove_cgroup_tree(&entry.path())?;
+        }
+    }
+    fs::remove_dir(dir)
 }
 
 fn wait_until(what: &str, timeout: Duration, cond: &mut dyn FnMut() -> bool) {
