@@ -362,6 +362,7 @@ fn timeout_start_sec_fails_a_notify_service_that_never_gets_ready() {
 #[test]
 fn success_exit_status_makes_an_exit_code_clean() {
     let sb = Sandbox::new();
+    sb.keep_loaded("s.service");
     sb.unit(
         "s.service",
         &format!(
@@ -491,6 +492,7 @@ fn restart_sec_delays_the_restart_and_its_count() {
 #[test]
 fn exec_condition_exit_1_skips_the_unit() {
     let sb = Sandbox::new();
+    sb.keep_loaded("c.service");
     sb.unit(
         "c.service",
         &format!(
@@ -558,6 +560,7 @@ fn kill_delivers_a_chosen_signal_to_the_main_process() {
 #[test]
 fn kill_defaults_to_sigterm_and_a_clean_death() {
     let sb = Sandbox::new();
+    sb.keep_loaded("k.service");
     sb.unit("k.service", "[Service]\nExecStart=/bin/sleep infinity\n");
     start(&sb, "k.service");
     let pid = sb.main_pid("k.service");

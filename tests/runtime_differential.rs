@@ -25,7 +25,8 @@
 //! The test prints one line per command, MATCH or DIFF (with both sides of a DIFF), and a total.
 //! The same command run again in a scenario is named `COMMAND #2`, `#3`, ….
 //! It fails on a DIFF that `unit-fixtures/runtime-differential/known-differences` does not list;
-//! a listed difference that now matches is printed so the list can shrink. Run it alone with
+//! a listed difference that now matches is printed so the list can shrink
+//! (`DIFF_UPDATE_KNOWN=1` rewrites the list from a run, for review in the diff). Run it alone with
 //! `cargo test --release --test runtime_differential -- --nocapture`; `DIFF_ONLY=NAME` runs one
 //! scenario; `DIFF_SELF=1` boots systemd 252 on both sides, to check that a scenario is
 //! deterministic; `DIFF_VERBOSE=1` also prints the output of each command that matches.
@@ -525,6 +526,22 @@ fn runtime_answers_match_systemd_252() {
         tally.matched,
         tally.differed.len()
     );
+    if std::env::var("DIFF_UPDATE_KNOWN").is_ok() && std::env::var("DIFF_ONLY").is_err() {
+        // Rewrite the list as this run found it (for review in the diff, as UPDATE_FIXTURES=1).
+        let path = scenario_dir().join("known-differences");
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        let mut out: String = text
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        for d in &tally.differed {
+            out.push_str(d);
+            out.push('\n');
+        }
+        fs::write(&path, out).expect("write known-differences");
+        return;
+    }
     for k in &known {
         if !tally.differed.contains(k) && std::env::var("DIFF_ONLY").is_err() {
             println!("known difference no longer seen (remove it from the list): {k}");

@@ -329,6 +329,7 @@ fn status_of_a_failed_oneshot_shows_the_exit_and_the_log_tail() {
 fn status_after_stop_says_since_when_and_for_how_long_it_ran() {
     let sb = Sandbox::new();
     start_sleeper(&sb);
+    sb.keep_loaded("sleeper.service");
     ok(&sb.systemctl(&["stop", "sleeper.service"]), "stop");
     let o = sb.systemctl(&["status", "sleeper.service"]);
     assert_eq!(o.code, 3, "{o:?}");
@@ -363,6 +364,7 @@ fn status_after_stop_says_since_when_and_for_how_long_it_ran() {
 fn status_after_stop_shows_how_the_main_process_ended() {
     let sb = Sandbox::new();
     start_sleeper(&sb);
+    sb.keep_loaded("sleeper.service");
     let pid = sb.main_pid("sleeper.service");
     ok(&sb.systemctl(&["stop", "sleeper.service"]), "stop");
     assert_eq!(sb.prop("sleeper.service", "ExecMainCode"), "2");
@@ -488,6 +490,7 @@ fn list_units_prints_systemds_table_marks_and_footers() {
 fn list_units_shows_inactive_units_with_all_or_state_inactive() {
     let sb = Sandbox::new();
     start_sleeper(&sb);
+    sb.keep_loaded("sleeper.service");
     ok(&sb.systemctl(&["stop", "sleeper.service"]), "stop");
     let o = sb.systemctl(&["list-units", "--type=service"]);
     assert_eq!(

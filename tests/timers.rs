@@ -201,6 +201,9 @@ fn list_timers_and_status_show_the_schedule_as_systemd_252() {
     sb.unit("soon.timer", "[Timer]\nOnActiveSec=1h\n");
     sb.unit("idle.service", &counting_service("/run/idle.log"));
     sb.unit("idle.timer", "[Timer]\nOnActiveSec=1h\n");
+    // A stopped unit stays loaded (and listed by --all) only while a loaded unit names it;
+    // otherwise 252 collects it.
+    sb.unit("holder.target", "[Unit]\nAfter=idle.timer\n");
     // No manager yet: an empty table, as list-sockets prints it.
     let o = sb.systemctl(&["list-timers"]);
     assert_eq!(
@@ -212,7 +215,13 @@ fn list_timers_and_status_show_the_schedule_as_systemd_252() {
         ),
         "{o:?}"
     );
-    sb.quiet_ok(&["start", "daily.timer", "soon.timer", "idle.timer"]);
+    sb.quiet_ok(&[
+        "start",
+        "daily.timer",
+        "soon.timer",
+        "idle.timer",
+        "holder.target",
+    ]);
     sb.quiet_ok(&["stop", "idle.timer"]);
     let o = sb.systemctl(&["list-timers"]);
     assert_eq!(o.code, 0, "{o:?}");

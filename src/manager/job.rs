@@ -67,6 +67,7 @@ impl Manager {
             return;
         };
         self.dirty = true;
+        self.collect_later(i);
         let unit = self.units[i].config.id.clone();
         let service_result = Some(self.units[i].svc.result);
         let starting = matches!(job.kind, JobKind::Start | JobKind::VerifyActive);

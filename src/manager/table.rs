@@ -124,6 +124,15 @@ impl UnitTable {
         }
     }
 
+    /// Whether any unit waits to be looked at by [`UnitTable::collect`].
+    pub fn has_queued(&self) -> bool {
+        !self.collect_queue.is_empty()
+    }
+
+    pub fn is_queued(&self, id: UnitId) -> bool {
+        self.collect_queue.contains(&id)
+    }
+
     /// Drop the queued units `may_go` lets go: their names are forgotten and their slots freed
     /// for reuse. Returns the units dropped.
     pub fn collect(&mut self, may_go: impl Fn(UnitId, &Unit) -> bool) -> Vec<Unit> {

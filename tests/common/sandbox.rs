@@ -136,7 +136,9 @@ if [ "$init" = BOOT ]; then
     for dir in /usr/lib/systemd/system /lib/systemd/system; do
         [ -d "$dir" ] && ! mountpoint -q "$dir" && mount -t tmpfs -o mode=0755 sandbox-lib "$dir"
     done
-    rm -f /etc/rc[0-6S].d/[SK][0-9][0-9]*
+    for dir in /etc/rc0.d /etc/rc1.d /etc/rc2.d /etc/rc3.d /etc/rc4.d /etc/rc5.d /etc/rc6.d /etc/rcS.d; do
+        [ -d "$dir" ] && mount -t tmpfs -o mode=0755 sandbox-rc "$dir"
+    done
     echo ready
     # The test lays out the image, then says which name (argv[0]) and arguments PID 1 runs with.
     read -r name args
@@ -521,6 +523,15 @@ impl Sandbox {
     /// Write `/etc/systemd/system/NAME`.
     pub fn unit(&self, name: &str, content: &str) -> &Sandbox {
         self.file(&format!("/etc/systemd/system/{name}"), content)
+    }
+
+    /// Keep `unit` loaded once it is down, as an enabled service is (multi-user.target names
+    /// it): a started target that names it. Without one, the manager collects a unit that went
+    /// down, as systemd 252 does, and a later query sees it afresh, with no past run.
+    pub fn keep_loaded(&self, unit: &str) {
+        let holder = format!("hold-{unit}.target");
+        self.unit(&holder, &format!("[Unit]\nAfter={unit}\n"));
+        self.quiet_ok(&["start", &holder]);
     }
 
     /// Write any file inside (creating its directories), mode 0644.

@@ -9,7 +9,9 @@ use crate::manager::unit_id::UnitId;
 use crate::unit::load::{load_or_shipped, NameMap};
 use crate::unit::model::{LoadState, UnitConfig};
 use crate::unit::name::UnitName;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+
+use crate::manager::process::ProcessTable;
 
 use super::*;
 
@@ -65,29 +67,118 @@ impl Manager {
         let unit = Unit::new(config, &self.config);
         let id = self.units.insert(unit);
         self.units.add_name(name.as_str(), id);
+        // Loaded for a query or a job: collected after this batch unless something needs it.
+        self.units.collect_later(id);
         id
     }
 
-    /// Collect unit `i` after this batch (systemd's garbage collection of a per-connection
-    /// instance that is down).
+    /// Look at unit `i` after this batch: collect it if nothing needs it any more (systemd's
+    /// `unit_add_to_gc_queue()`).
     pub(in crate::manager) fn collect_later(&mut self, i: UnitId) {
         self.units.collect_later(i);
     }
 
-    /// Drop the queued units that are still down and unreferenced: their names are forgotten,
-    /// their log FIFO closed and removed, and the slot is reused. Their journal stays.
+    /// unit.c's `unit_may_gc()` without the references: unit `i` may go as far as it alone is
+    /// concerned: down (failed only with CollectMode=inactive-or-failed), no job, no process
+    /// of its own left, no connection it serves or counts.
+    fn may_go_alone(&self, i: UnitId, processes: &mut Option<ProcessTable>) -> bool {
+        let u = &self.units[i];
+        if self.jobs.has_job(i)
+            || u.conn.is_some()
+            || !u.may_be_collected()
+            || u.svc.control_pid.is_some()
+            || u.svc.main_pid.is_some_and(|p| p.is_alive())
+            || u.socket().is_some_and(|s| s.n_connections > 0)
+        {
+            return false;
+        }
+        // A unit whose processes outlived it (KillMode=process, none) stays, as systemd keeps
+        // a unit whose cgroup is not empty.
+        let table = processes.get_or_insert_with(ProcessTable::scan);
+        table
+            .unit_processes(&u.svc.invocation_id, &u.svc.session_ids(), &[])
+            .is_empty()
+    }
+
+    /// manager.c's `unit_gc_sweep()` over the queued units: a unit goes when it may go alone and
+    /// no unit that stays names it under any dependency (Wants=, After=, Triggers=, a target's
+    /// `.wants/` …). Its names are forgotten, its log FIFO closed and removed, its slot reused;
+    /// its journal stays. A later query loads it afresh, as systemd does: `status` after a stop
+    /// shows an inactive unit with no past run. The units it named are looked at in turn.
     pub(super) fn collect_units(&mut self) {
-        let jobs = &self.jobs;
-        let gone = self.units.collect(|i, u| {
-            !jobs.has_job(i)
-                && u.conn.is_none()
-                && u.may_be_collected()
-                && u.svc.control_pid.is_none()
-        });
+        if !self.units.has_queued() {
+            return;
+        }
+        let mut processes = None;
+        // The units that stay by themselves, then everything they name, transitively.
+        let mut kept: HashSet<UnitId> = HashSet::new();
+        let mut stack: Vec<UnitId> = Vec::new();
+        for i in self.units.ids() {
+            if !self.units.is_queued(i) && !self.may_go_cheaply(i) {
+                stack.push(i);
+            }
+        }
+        for i in self.units.ids() {
+            if self.units.is_queued(i) && !self.may_go_alone(i, &mut processes) {
+                stack.push(i);
+            }
+        }
+        while let Some(i) = stack.pop() {
+            if !kept.insert(i) {
+                continue;
+            }
+            for name in self.references(i) {
+                if let Some(k) = self.units.lookup(&name) {
+                    if !kept.contains(&k) {
+                        stack.push(k);
+                    }
+                }
+            }
+        }
+        let gone_refs: Vec<String> = self
+            .units
+            .ids()
+            .into_iter()
+            .filter(|i| self.units.is_queued(*i) && !kept.contains(i))
+            .flat_map(|i| self.references(i))
+            .collect();
+        let gone = self.units.collect(|i, _| !kept.contains(&i));
         for u in gone {
             self.close_log(&u.config.id);
             self.ordering = None;
         }
+        // What they named may be free to go now.
+        for name in gone_refs {
+            if let Some(k) = self.units.lookup(&name) {
+                self.units.collect_later(k);
+            }
+        }
+    }
+
+    /// The units unit `i` references (unit.c's UNIT_REFERENCES): every dependency it names, and
+    /// what a socket or a timer triggers.
+    fn references(&self, i: UnitId) -> Vec<String> {
+        let config = &self.units[i].config;
+        let mut names: Vec<String> = config
+            .unit
+            .dependencies
+            .iter()
+            .flat_map(|(_, names)| names.iter().cloned())
+            .collect();
+        names.extend(self.triggers(i));
+        names.extend(crate::manager::types::timer::timer_triggers(config));
+        names
+    }
+
+    /// [`Manager::may_go_alone`] for a unit not queued, without the process scan: such a unit
+    /// counts as staying unless it is plainly down and idle.
+    fn may_go_cheaply(&self, i: UnitId) -> bool {
+        let u = &self.units[i];
+        !self.jobs.has_job(i)
+            && u.conn.is_none()
+            && u.may_be_collected()
+            && u.svc.control_pid.is_none()
+            && u.svc.main_pid.is_none()
     }
 
     /// Unit `i`'s record alone, laid over the last full save: what a spawn must have on file.

@@ -47,6 +47,9 @@ impl Manager {
             u.stamps.inactive_exit = stamp;
         }
         self.dirty = true;
+        if is_inactive(new) {
+            self.collect_later(i);
+        }
         let unexpected = self.job_on_state_change(i, old, new);
         self.unit_state_changed(i, old, new, unexpected);
         if flags.changed {
@@ -60,7 +63,8 @@ impl Manager {
 
     /// job.c's `job_emit_start_message()` after `unit_start()`: `Starting …` only when the unit
     /// did not get up within the call (a Type=simple service, a target or a socket without
-    /// commands is active at once, and 252 logs only its `Started …`/`Reached …` line).
+    /// commands is active at once, and 252 logs only its `Started …`/`Reached …` line). A
+    /// Type=exec service, which gets up within our call, logs it from its machine.
     pub(in crate::manager) fn announce_start(&mut self, i: UnitId) {
         if self.units[i].active_state() == ActiveState::Activating {
             let desc = self.description(i);

@@ -176,6 +176,12 @@ fn enter_start(s: &mut impl ServiceSeam) {
     let kind = s.settings().kind;
     let has_start = s.n_commands(ExecKind::Start) > 0;
     s.set_state(SubState::Start);
+    if kind == ServiceType::Exec {
+        // systemd learns of the execve() a turn of its loop later, so a Type=exec start job
+        // always outlives unit_start() and gets job.c's line; ours is up within the call.
+        let desc = s.description();
+        s.log(&format!("Starting {desc}..."));
+    }
     let timeout = s.settings().timeout_start;
     s.arm_timer(timeout);
     if !has_start {
