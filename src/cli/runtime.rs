@@ -467,6 +467,12 @@ pub fn reset_failed(ctx: &Ctx, args: &[String]) -> VerbResult {
             }
             Ok(Exit::Failure)
         }
+        Reply::UnitErrors(errors) => {
+            for (u, e) in errors {
+                eprintln!("Failed to reset failed state of unit {u}: {e}");
+            }
+            Ok(Exit::Failure)
+        }
         _ => Ok(Exit::Success),
     }
 }

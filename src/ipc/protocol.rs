@@ -264,6 +264,8 @@ pub enum Reply {
     /// The caller may not change state.
     AccessDenied,
     Error(String),
+    /// Per unit that could not be acted on, its name and the manager's error (the others were).
+    UnitErrors(Vec<(String, String)>),
 }
 
 /// Everything `systemctl status UNIT` shows of one unit that the manager knows, in one answer.

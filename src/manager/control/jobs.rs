@@ -39,6 +39,15 @@ impl Manager {
                 });
                 continue;
             };
+            if unit_name.is_template() {
+                // manager_load_unit_prepare(): a template names no unit until instantiated.
+                immediate[slot] = Some(JobOutcome::Refused {
+                    unit: name.clone(),
+                    message: format!("Unit name {name} is missing the instance name."),
+                    exit: 1,
+                });
+                continue;
+            }
             let Some(i) = self.loaded_index(&unit_name) else {
                 let message = if verb == JobVerb::Stop {
                     format!("Unit {unit_name} not loaded.")

@@ -81,14 +81,18 @@ impl Manager {
                 .all(|u| u.is_inactive() && u.svc.control_pid.is_none())
     }
 
+    /// ResetFailed() or ResetFailedUnit() per name: a unit that is not loaded (collected, or
+    /// never loaded) is refused, as bus_get_unit_by_name() refuses it, and the others reset.
     pub(super) fn reset_failed(&mut self, names: &[String]) -> Reply {
+        let mut errors = Vec::new();
         let indices: Vec<UnitId> = if names.is_empty() {
             self.units.ids().into_iter().collect()
         } else {
             let mut v = Vec::new();
             for name in names {
-                if let Ok(n) = crate::unit::name::UnitName::parse(name) {
-                    v.extend(self.loaded_index(&n));
+                match self.units.lookup(name) {
+                    Some(i) => v.push(i),
+                    None => errors.push((name.clone(), format!("Unit {name} not loaded."))),
                 }
             }
             v
@@ -100,7 +104,11 @@ impl Manager {
                 vtable(self.units[i].config.unit_type).reset_failed(self, i);
             }
         }
-        Reply::Done
+        if errors.is_empty() {
+            Reply::Done
+        } else {
+            Reply::UnitErrors(errors)
+        }
     }
 }
 

@@ -306,10 +306,9 @@ impl Manager {
         signal: i32,
     ) -> Reply {
         for name in names {
-            let Ok(n) = crate::unit::name::UnitName::parse(name) else {
-                return Reply::Error(format!("Unit name {name} is not valid."));
-            };
-            let Some(i) = self.loaded_index(&n) else {
+            // KillUnit() acts on loaded units only (bus_get_unit_by_name()): one that was
+            // collected or never loaded is refused, a template without instance too.
+            let Some(i) = self.units.lookup(name) else {
                 return Reply::Error(format!("Unit {name} not loaded."));
             };
             let inactive = self.units[i].is_inactive();
