@@ -735,3 +735,36 @@ fn a_hundred_concurrent_connections_each_get_their_own_running_instance() {
     );
     assert_eq!(sb.prop("many.socket", "NAccepted"), "100");
 }
+
+/// execute.c's flags_fds(): the listener reaches the service blocking, so a blocking accept()
+/// waits for the next connection instead of failing with EAGAIN once the first is served;
+/// NonBlocking=yes keeps O_NONBLOCK.
+#[test]
+fn passed_listeners_are_blocking_unless_non_blocking_is_set() {
+    let sb = Sandbox::new();
+    let server = "ExecStart=/usr/bin/python3 -c \"import os,socket; \
+                  l = socket.socket(fileno=3); \
+                  nb = 'yes' if os.get_blocking(3) is False else 'no'; \
+                  [l.accept()[0].sendall(('nonblock=' + nb + '\\\\n').encode()) for _ in range(2)]\"\n";
+    for (name, extra, want) in [("blk", "", "no"), ("nb", "NonBlocking=yes\n", "yes")] {
+        sb.unit(
+            &format!("{name}.socket"),
+            &format!("[Socket]\nListenStream=/run/{name}.sock\n"),
+        );
+        sb.unit(
+            &format!("{name}.service"),
+            &format!("[Service]\n{extra}{server}"),
+        );
+        sb.quiet_ok(&["start", &format!("{name}.socket")]);
+        let address = format!("/run/{name}.sock");
+        // Twice: the second accept() is the one a non-blocking listener could fail.
+        assert_eq!(
+            request(&sb, &address),
+            format!("nonblock={want}\n"),
+            "{name}"
+        );
+        if want == "no" {
+            assert_eq!(request(&sb, &address), "nonblock=no\n", "{name}");
+        }
+    }
+}

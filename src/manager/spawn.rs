@@ -112,6 +112,10 @@ pub struct ExecPlan {
     pub stdio: [Option<OwnedFd>; 3],
     /// Become fds 3, 4, … in the child.
     pub pass_fds: Vec<OwnedFd>,
+    /// `NonBlocking=`: the passed fds keep O_NONBLOCK; by default the child clears it
+    /// (execute.c's flags_fds()), so a service's blocking accept() waits instead of failing
+    /// with EAGAIN (the manager opens its listeners non-blocking).
+    pub non_blocking: bool,
     /// `IgnoreSIGPIPE=` (systemd.exec(5), default yes): a service whose log reader went away
     /// gets EPIPE, not death.
     pub ignore_sigpipe: bool,
@@ -155,6 +159,7 @@ impl ExecPlan {
             rlimits: Vec::new(),
             stdio: [None, None, None],
             pass_fds: Vec::new(),
+            non_blocking: false,
             ignore_sigpipe: true,
         })
     }
@@ -332,7 +337,17 @@ unsafe fn exec_child(
     }
     // listen_fds() placed them above every target, so no dup2() here clobbers one.
     for (i, fd) in plan.pass_fds.iter().enumerate() {
-        if libc::dup2(fd.as_raw_fd(), 3 + i as RawFd) < 0 {
+        let target = 3 + i as RawFd;
+        if libc::dup2(fd.as_raw_fd(), target) < 0 {
+            child_fail(report_fd, ExecStep::Fds, errno());
+        }
+        let flags = libc::fcntl(target, libc::F_GETFL);
+        let wanted = if plan.non_blocking {
+            flags | libc::O_NONBLOCK
+        } else {
+            flags & !libc::O_NONBLOCK
+        };
+        if flags < 0 || (wanted != flags && libc::fcntl(target, libc::F_SETFL, wanted) < 0) {
             child_fail(report_fd, ExecStep::Fds, errno());
         }
     }

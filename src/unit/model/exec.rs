@@ -141,6 +141,8 @@ pub struct ExecSettings {
     pub environment_files: Vec<(String, bool)>,
     pub umask: String,
     pub standard_input: StandardInput,
+    /// `NonBlocking=`: the passed file descriptors keep O_NONBLOCK (else it is cleared).
+    pub non_blocking: bool,
     pub standard_output: String,
     pub standard_error: String,
     pub syslog_identifier: Option<String>,
@@ -203,6 +205,7 @@ impl Default for ExecSettings {
             environment_files: Vec::new(),
             umask: "0022".into(),
             standard_input: StandardInput::Null,
+            non_blocking: false,
             standard_output: "journal".into(),
             standard_error: "inherit".into(),
             syslog_identifier: None,

@@ -126,6 +126,7 @@ impl Manager {
                 names.push(name);
             }
             if !fds.is_empty() {
+                prepared.plan.non_blocking = self.units[i].config.settings.non_blocking;
                 if let Err(e) = prepared.plan.listen_fds(fds, &names) {
                     self.unit_log(i, &format!("Failed to pass the socket fds: {e}"));
                 }

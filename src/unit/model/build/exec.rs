@@ -124,6 +124,10 @@ impl Builder {
                 Ok(m) if m <= 0o777 => self.config.settings.umask = format!("{m:04o}"),
                 _ => self.invalid(a),
             },
+            "NonBlocking" => match parse_bool(value) {
+                Some(v) => self.config.settings.non_blocking = v,
+                None => self.invalid(a),
+            },
             "StandardInput" => {
                 self.set_word(a, StandardInput::parse, |c| &mut c.settings.standard_input)
             }
