@@ -71,6 +71,8 @@ fn list_sockets_prints_a_row_per_listen_line_sorted_by_address() {
     let sb = Sandbox::new();
     let (port, port6) = (free_port(), free_port());
     accepting_sockets(&sb, port, port6);
+    // Stopped, old.socket stays loaded only while a loaded unit names it (252 collects it).
+    sb.keep_loaded("old.socket");
     let o = sb.systemctl(&["start", "echo.socket", "v6.socket", "old.socket"]);
     assert_eq!(o.code, 0, "{o:?}");
     let o = sb.systemctl(&["stop", "old.socket"]);
@@ -154,6 +156,7 @@ fn status_of_a_socket_shows_its_listen_lines_and_counters() {
     let sb = Sandbox::new();
     let (port, port6) = (free_port(), free_port());
     accepting_sockets(&sb, port, port6);
+    sb.keep_loaded("echo.socket");
     let o = sb.systemctl(&["start", "echo.socket"]);
     assert_eq!(o.code, 0, "{o:?}");
     let (text, code) = status(&sb, &["echo.socket"]);
