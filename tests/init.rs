@@ -167,7 +167,7 @@ fn a_unit_whose_condition_fails_is_skipped_and_an_assert_fails_the_job() {
     let log = sb.journalctl(&["-u", "cond.service"]);
     assert!(
         log.stdout
-            .contains("Condition check resulted in cond.service being skipped."),
+            .contains("cond.service was skipped because of an unmet condition check (ConditionPathExists=/nonexistent)."),
         "{log:?}"
     );
     let o = sb.systemctl(&["start", "assert.service"]);

@@ -392,7 +392,7 @@ impl Manager {
         }
         if !tested.met {
             let desc = self.description(i);
-            self.log(i, &condition::skipped_message(&desc));
+            self.log(i, &condition::skipped_message(&desc, tested.first_failed()));
             return StartGate::ConditionFailed;
         }
         let tested = condition::check(&asserts, &facts);
@@ -403,6 +403,8 @@ impl Manager {
             svc.failed_assert = tested.status_assert_line();
         }
         if !tested.met {
+            // unit_start()'s notice, then job.c's done message.
+            self.unit_log(i, "Starting requested but asserts failed.");
             let desc = self.description(i);
             self.log(i, &condition::assert_failed_message(&desc));
             return StartGate::AssertFailed;

@@ -55,6 +55,8 @@ pub struct ServiceRuntime {
     pub exec_main: ExecRun,
     pub exec_runs: BTreeMap<ExecKind, Vec<ExecRun>>,
     pub invocation_id: String,
+    /// The command spawned last, which names output that drains after its writer exited.
+    pub last_spawned: Option<(ExecKind, usize)>,
     /// Sessions our commands started (each command runs in its own session), by their leader
     /// with its start time: see [`ServiceRuntime::session_ids`].
     pub sessions: Vec<TrackedPid>,
@@ -108,6 +110,7 @@ impl Default for ServiceRuntime {
             exec_runs: BTreeMap::new(),
             invocation_id: String::new(),
             sessions: Vec::new(),
+            last_spawned: None,
             n_restarts: 0,
             start_limit: StartLimit::default(),
             status_text: String::new(),
@@ -342,6 +345,19 @@ impl Unit {
             .map(|p| p.pid)
             .or_else(|| self.svc.sessions.last().map(|s| s.pid))
             .unwrap_or(0);
+        // exec_spawn() names each command's stream after that command (`sh` for an
+        // `ExecStartPre=/bin/sh …`): the control command while one runs, else the main one,
+        // else the one that ran last.
+        let (kind, idx) = self
+            .svc
+            .control
+            .or_else(|| {
+                self.svc
+                    .main_pid
+                    .map(|_| (ExecKind::Start, self.svc.main_command))
+            })
+            .or(self.svc.last_spawned)
+            .unwrap_or((ExecKind::Start, 0));
         let identifier = self
             .config
             .settings
@@ -349,8 +365,8 @@ impl Unit {
             .clone()
             .unwrap_or_else(|| {
                 self.config
-                    .exec_commands(ExecKind::Start)
-                    .first()
+                    .exec_commands(kind)
+                    .get(idx)
                     .and_then(|c| c.argv.first())
                     .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
                     .unwrap_or_else(|| self.config.id.clone())

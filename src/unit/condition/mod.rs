@@ -201,6 +201,19 @@ impl CheckResult {
         self.outcomes.iter().filter(|o| o.result.tristate() < 0)
     }
 
+    /// find_first_failed_condition(): the first failed entry that is not triggering, else a
+    /// triggering one.
+    pub fn first_failed(&self) -> Option<&Condition> {
+        let mut trigger = None;
+        for o in self.failed() {
+            if !o.condition.trigger {
+                return Some(&o.condition);
+            }
+            trigger = trigger.or(Some(&o.condition));
+        }
+        trigger
+    }
+
     /// The lines `status` prints under `Condition: start condition failed at …`, without their
     /// indentation: `├─ ConditionPathExists=/x was not met`, the last one with `└─`.
     pub fn status_condition_lines(&self) -> Vec<String> {
@@ -271,8 +284,19 @@ pub const ASSERT_FAILED_UNIT_MESSAGE: &str = "Starting requested but asserts fai
 pub const ASSERT_JOB_RESULT: &str = "assert";
 
 /// The journal line (info) of a start job skipped by its conditions.
-pub fn skipped_message(description: &str) -> String {
-    format!("Condition check resulted in {description} being skipped.")
+pub fn skipped_message(description: &str, failed: Option<&Condition>) -> String {
+    // job_emit_done_message(): the failed condition where the unit's list has one; an
+    // ExecCondition= skip has none and keeps the older wording.
+    match failed {
+        Some(c) => format!(
+            "{description} was skipped because of an unmet condition check ({}={}{}{}).",
+            c.name,
+            if c.trigger { "|" } else { "" },
+            if c.negate { "!" } else { "" },
+            c.parameter
+        ),
+        None => format!("Condition check resulted in {description} being skipped."),
+    }
 }
 
 /// The journal line (warning) of a start job failed by its asserts.
@@ -486,8 +510,18 @@ mod tests {
         );
         assert_eq!(check(&[], &f).status_assert_line(), None);
         assert_eq!(
-            skipped_message("My Service"),
+            skipped_message("My Service", None),
             "Condition check resulted in My Service being skipped."
+        );
+        let failed = Condition {
+            name: "ConditionPathExists".into(),
+            trigger: true,
+            negate: true,
+            parameter: "/x".into(),
+        };
+        assert_eq!(
+            skipped_message("My Service", Some(&failed)),
+            "My Service was skipped because of an unmet condition check (ConditionPathExists=|!/x)."
         );
         assert_eq!(
             assert_failed_message("My Service"),

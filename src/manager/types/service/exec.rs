@@ -197,6 +197,7 @@ impl Manager {
         let started = now_stamp().0;
         let svc = &mut self.units[i].svc;
         svc.sessions.extend(tracked);
+        svc.last_spawned = Some((kind, idx));
         let runs = svc.exec_runs.entry(kind).or_default();
         if runs.len() <= idx {
             runs.resize(idx + 1, ExecRun::default());

@@ -345,7 +345,7 @@ fn start_pre_failure_fails_with_exit_code_without_running_the_main_process() {
     assert_eq!(f.state(), SubState::Failed);
     assert_eq!(f.svc.result, ServiceResult::ExitCode);
     assert_eq!(f.spawned(ExecKind::Start), 0);
-    assert!(f.logged("Control process exited, code=exited, status=1/FAILURE (ExecStartPre)"));
+    assert!(f.logged("Control process exited, code=exited, status=1/FAILURE"));
 }
 
 #[test]

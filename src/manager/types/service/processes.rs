@@ -107,11 +107,31 @@ impl Manager {
             .filter(|(u, _, _)| *u == i)
             .map(|(_, p, _)| *p)
             .collect();
+        // unit_kill_context()'s log_kill(): a kill past the polite first signal is noteworthy
+        // (not a process whose name is in parentheses, a manager helper).
+        let noteworthy = matches!(
+            state,
+            SubState::StopSigkill
+                | SubState::FinalSigkill
+                | SubState::StopWatchdog
+                | SubState::FinalWatchdog
+        ) || matches!(signal, libc::SIGKILL | libc::SIGABRT);
         for &pid in &targets {
             // Processes that are not our children (a unit adopted from a previous manager) end
             // without a SIGCHLD for us: watch them through pidfds instead.
             if !watched.contains(&pid) && !descends_from(pid, my_pid) {
                 self.watch_pidfd(i, pid);
+            }
+            if noteworthy {
+                let comm = crate::sys::proc::stat(pid).map(|p| p.comm);
+                if !comm.as_deref().is_some_and(|c| c.starts_with('(')) {
+                    let line = format!(
+                        "Killing process {pid} ({}) with signal SIG{}.",
+                        comm.as_deref().unwrap_or("n/a"),
+                        crate::sys::signal::signal_name(signal)
+                    );
+                    self.unit_log(i, &line);
+                }
             }
             send(pid, signal);
             if signal != libc::SIGKILL && signal != libc::SIGCONT {

@@ -19,6 +19,7 @@ use crate::sys::time::now_stamp;
 use crate::unit::model::ExecKind;
 use crate::unit::name::UnitType;
 use crate::unit::state::ServiceResult;
+use crate::unit::timespan::Usec;
 
 /// The first failure is the unit's `Result=`.
 fn set_result(s: &mut impl ServiceSeam, f: ServiceResult) {
@@ -432,7 +433,9 @@ pub(super) fn enter_dead(s: &mut impl ServiceSeam, f: ServiceResult, allow_resta
     let manual_stop = s.svc().forbid_restart;
     s.set_state(down);
     let is_socket = s.unit_type() == UnitType::Socket;
-    if manual_stop && result == ServiceResult::Success {
+    // job.c's done message of a stop job is `Stopped …` whatever the unit's result (a failed
+    // ExecStop= leaves it failed, and the job done), once the unit had been up.
+    if manual_stop && (result == ServiceResult::Success || s.ever_active()) {
         let verb = if is_socket { "Closed" } else { "Stopped" };
         s.log(&format!("{verb} {desc}."));
     } else if !clean {
@@ -571,14 +574,22 @@ pub(super) fn control_exited(s: &mut impl ServiceSeam, exit: ExitInfo) {
     } else {
         exit.failure_result()
     };
-    if !clean {
-        let what = kind.property();
+    let state = s.svc().state;
+    // unit_log_process_exit(): an ExecCondition= exit of 1…254 is a skip, logged at debug level
+    // only, as a success is; the command is a field of the entry, not part of its text.
+    let skip =
+        state == SubState::Condition && exit.code == CLD_EXITED && (1..=254).contains(&exit.status);
+    if !clean && !skip {
+        let who = if state == SubState::Condition {
+            "Condition check process"
+        } else {
+            "Control process"
+        };
         s.unit_log(&format!(
-            "Control process exited, {} ({what})",
+            "{who} exited, {}",
             describe_exit(exit.code, exit.status)
         ));
     }
-    let state = s.svc().state;
     if f == ServiceResult::Success
         && more
         && !state.is_signalling()
@@ -594,6 +605,8 @@ pub(super) fn control_exited(s: &mut impl ServiceSeam, exit: ExitInfo) {
             } else if exit.code == CLD_EXITED && (1..=254).contains(&exit.status) {
                 s.svc().condition_result = false;
                 s.svc().condition_stamp = now_stamp();
+                let desc = s.description();
+                s.log(&crate::unit::condition::skipped_message(&desc, None));
                 s.unit_log("Skipped due to 'exec-condition'.");
                 enter_dead(s, ServiceResult::SkipCondition, false);
             } else {
@@ -687,7 +700,11 @@ pub(super) fn emptied(s: &mut impl ServiceSeam) {
 
 /// WatchdogSec= passed without a ping.
 pub(super) fn watchdog_timeout(s: &mut impl ServiceSeam) {
-    s.unit_log("Watchdog timeout!");
+    let limit = s
+        .settings()
+        .watchdog
+        .map_or(Usec::ZERO, |d| Usec(d.as_micros() as u64));
+    s.unit_log(&format!("Watchdog timeout (limit {limit})!"));
     enter_signal(s, SubState::StopWatchdog, ServiceResult::Watchdog);
 }
 
@@ -726,11 +743,12 @@ pub(super) fn timeout(s: &mut impl ServiceSeam) {
             enter_signal(s, SubState::StopSigterm, timeout);
         }
         SubState::StopWatchdog | SubState::StopSigterm if send_sigkill => {
-            s.unit_log("State 'stop-sigterm' timed out. Killing.");
+            s.unit_log(&format!("State '{}' timed out. Killing.", state.as_str()));
             enter_signal(s, SubState::StopSigkill, timeout);
         }
         SubState::StopWatchdog | SubState::StopSigterm => {
-            s.unit_log("State 'stop-sigterm' timed out. Skipping SIGKILL.");
+            let what = state.as_str();
+            s.unit_log(&format!("State '{what}' timed out. Skipping SIGKILL."));
             enter_stop_post(s, timeout);
         }
         SubState::StopSigkill => {
@@ -742,7 +760,7 @@ pub(super) fn timeout(s: &mut impl ServiceSeam) {
             enter_signal(s, SubState::FinalSigterm, timeout);
         }
         SubState::FinalWatchdog | SubState::FinalSigterm if send_sigkill => {
-            s.unit_log("State 'final-sigterm' timed out. Killing.");
+            s.unit_log(&format!("State '{}' timed out. Killing.", state.as_str()));
             enter_signal(s, SubState::FinalSigkill, timeout);
         }
         SubState::FinalWatchdog | SubState::FinalSigterm | SubState::FinalSigkill => {
