@@ -669,6 +669,15 @@ pub fn system_state() -> Option<String> {
     }
 }
 
+/// GetUnitByPID() of the running manager: `None` when no manager runs or no unit owns `pid`.
+pub fn unit_of_pid(pid: u32) -> Option<String> {
+    let mut conn = connect_running()?;
+    match call(&mut conn, &Request::UnitOfPid { pid }) {
+        Ok(Reply::UnitOfPid(unit)) => unit,
+        _ => None,
+    }
+}
+
 /// Every unit the manager has loaded (nothing when none runs).
 pub fn loaded_units() -> Vec<UnitStatus> {
     let Some(mut conn) = connect_running() else {

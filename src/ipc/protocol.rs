@@ -99,6 +99,10 @@ pub enum Request {
     UnitDetails {
         units: Vec<String>,
     },
+    /// GetUnitByPID(): the unit a process belongs to.
+    UnitOfPid {
+        pid: u32,
+    },
 }
 
 impl Request {
@@ -110,6 +114,7 @@ impl Request {
             Request::Units { .. }
                 | Request::States { .. }
                 | Request::UnitDetails { .. }
+                | Request::UnitOfPid { .. }
                 | Request::ListUnits
                 | Request::SystemState
                 | Request::ListJobs
@@ -266,6 +271,8 @@ pub enum Reply {
     Error(String),
     /// Per unit that could not be acted on, its name and the manager's error (the others were).
     UnitErrors(Vec<(String, String)>),
+    /// The unit a process belongs to, if any.
+    UnitOfPid(Option<String>),
 }
 
 /// Everything `systemctl status UNIT` shows of one unit that the manager knows, in one answer.

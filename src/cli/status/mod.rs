@@ -211,6 +211,32 @@ pub fn status(ctx: &Ctx, args: &[String]) -> VerbResult {
     if args.is_empty() {
         return system_status(ctx, args);
     }
+    // A number is a process (lookup_unit_by_pid()): its unit, or an error for that argument
+    // alone, which fails the verb once the others are shown.
+    let mut pid_failed = false;
+    let mut resolved: Vec<String> = Vec::new();
+    for arg in args {
+        match arg.parse::<u32>() {
+            Ok(pid) if ctx.opts.root.is_none() => match super::runtime::unit_of_pid(pid) {
+                Some(unit) => resolved.push(unit),
+                None => {
+                    eprintln!(
+                        "Failed to get unit for PID {pid}: PID {pid} does not belong to any \
+                         loaded unit."
+                    );
+                    pid_failed = true;
+                }
+            },
+            _ => resolved.push(arg.clone()),
+        }
+    }
+    if pid_failed {
+        if !resolved.is_empty() {
+            status(ctx, &resolved)?;
+        }
+        return Ok(Exit::Failure);
+    }
+    let args = resolved.as_slice();
     let names = args
         .iter()
         .map(|arg| {

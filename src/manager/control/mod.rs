@@ -80,6 +80,7 @@ impl Manager {
                 Some(Reply::Done)
             }
             Request::ListJobs => Some(Reply::JobList(self.list_jobs())),
+            Request::UnitOfPid { pid } => Some(Reply::UnitOfPid(self.unit_name_of_pid(pid))),
         }
     }
 }

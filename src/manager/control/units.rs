@@ -48,6 +48,17 @@ impl Manager {
         status
     }
 
+    /// GetUnitByPID(): the manager itself (PID 1, or our own pid) is init.scope, as systemd's
+    /// own process is; any other process belongs to the unit that runs it, if one does.
+    pub(super) fn unit_name_of_pid(&self, pid: u32) -> Option<String> {
+        let pid = i32::try_from(pid).ok()?;
+        if pid == 1 || pid == std::process::id() as i32 {
+            return Some("init.scope".to_string());
+        }
+        self.unit_of_process(pid)
+            .map(|i| self.units[i].config.id.clone())
+    }
+
     pub(super) fn unit_state(&mut self, name: &str) -> (UnitLoadState, ActiveState) {
         match UnitName::parse(name).ok().and_then(|n| self.peek(&n)) {
             Some(Ok(i)) => {
