@@ -578,8 +578,9 @@ fn restart_on_failure_restarts_and_counts() {
     assert_eq!(sb.cmdline(pid).as_deref(), Some("sleep infinity"));
 }
 
-/// StartLimitBurst=/StartLimitIntervalSec=: too many starts in the interval fail the unit with
-/// Result=start-limit-hit, and a further start is refused.
+/// StartLimitBurst=/StartLimitIntervalSec=: too many starts in the interval fail the unit, and a
+/// further start is refused. Reached through restarts, Result= stays the failure that made it
+/// restart (exit-code), as in 252.
 #[test]
 fn start_limit_hit_stops_restarting() {
     let sb = Sandbox::new();
@@ -592,11 +593,18 @@ fn start_limit_hit_stops_restarting() {
         ),
     );
     start(&sb, "c.service");
-    sb.wait_for_prop("c.service", "Result", "start-limit-hit");
-    assert_eq!(sb.prop("c.service", "ActiveState"), "failed");
+    sb.wait_for_prop("c.service", "ActiveState", "failed");
+    assert_eq!(sb.prop("c.service", "Result"), "exit-code");
+    assert_eq!(sb.prop("c.service", "NRestarts"), "3");
     let o = sb.systemctl(&["start", "c.service"]);
     assert_eq!(o.code, 1, "{o:?}");
     assert!(o.stderr.starts_with("Job for c.service failed"), "{o:?}");
+    let log = sb.journalctl(&["-u", "c.service"]);
+    assert!(
+        log.stdout
+            .contains("c.service: Start request repeated too quickly."),
+        "{log:?}"
+    );
 }
 
 #[test]

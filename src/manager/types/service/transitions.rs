@@ -67,9 +67,12 @@ pub(super) fn start(s: &mut impl ServiceSeam) -> bool {
     );
     if !s.svc().start_limit.allow(interval, burst) {
         s.unit_log("Start request repeated too quickly.");
-        s.svc().result = ServiceResult::StartLimitHit;
+        // service_enter_dead(): the result of the run before (a restart's exit-code) stands;
+        // start-limit-hit only where there was none.
+        set_result(s, ServiceResult::StartLimitHit);
         let desc = s.description();
-        s.unit_log("Failed with result 'start-limit-hit'.");
+        let result = s.svc().result;
+        s.unit_log(&format!("Failed with result '{result}'."));
         s.log(&format!("Failed to start {desc}."));
         s.set_state(SubState::Failed);
         return false;
