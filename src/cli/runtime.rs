@@ -14,6 +14,7 @@ use crate::ipc::protocol::{
 };
 use crate::ipc::saved_state::{current_boot_id, SavedState};
 use crate::ipc::Connection;
+use crate::sys::glob::glob_match;
 use crate::sys::signal::parse_signal;
 use crate::unit::job::{JobKind, JobResult};
 use crate::unit::name::{mangle, mangle_escape, UnitName, UnitType};
@@ -29,26 +30,42 @@ fn call(conn: &mut Connection, request: &Request) -> Result<Reply, Failed> {
         .map_err(|e| Failed::new(Exit::Failure, e.to_string()))
 }
 
+/// expand_unit_names(): each name mangled, and each glob of valid characters replaced by the
+/// loaded units it matches (none when nothing matches, or no manager runs), in name order.
 fn unit_names(ctx: &Ctx, args: &[String]) -> Result<Vec<String>, Failed> {
-    args.iter()
-        .map(|a| {
-            warn_escaped(ctx, a);
-            mangle(a, UnitType::Service)
-                .map(|n| n.as_str().to_string())
-                .map_err(|e| Failed::new(Exit::Failure, format!("Failed to mangle unit name: {e}")))
-        })
-        .collect()
+    let mut names = Vec::new();
+    let mut loaded: Option<Vec<String>> = None;
+    for a in args {
+        if is_valid_glob(a) {
+            let all = loaded.get_or_insert_with(|| {
+                let mut ids: Vec<String> = loaded_units().into_iter().map(|u| u.id).collect();
+                ids.sort();
+                ids
+            });
+            names.extend(all.iter().filter(|id| glob_match(a, id)).cloned());
+            continue;
+        }
+        warn_escaped(ctx, a);
+        let name = mangle(a, UnitType::Service)
+            .map_err(|e| Failed::new(Exit::Failure, format!("Failed to mangle unit name: {e}")))?;
+        names.push(name.as_str().to_string());
+    }
+    Ok(names)
+}
+
+/// string_is_glob() && in_charset(VALID_CHARS_GLOB): a pattern to expand, not a name to escape.
+fn is_valid_glob(arg: &str) -> bool {
+    arg.contains(['*', '?', '['])
+        && arg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b":-_.\\@[]!*?".contains(&b))
 }
 
 /// unit_name_mangle_with_suffix()'s notice (UNIT_NAME_MANGLE_WARN, which expand_unit_names()
 /// passes unless `--quiet`) for a name that had to be escaped; a path or a glob of valid
 /// characters is not escaped and gets none.
 fn warn_escaped(ctx: &Ctx, arg: &str) {
-    let glob = arg.contains(['*', '?', '['])
-        && arg
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b":-_.\\@[]!*?".contains(&b));
-    if ctx.opts.quiet || arg.starts_with('/') || glob || UnitName::is_valid(arg) {
+    if ctx.opts.quiet || arg.starts_with('/') || is_valid_glob(arg) || UnitName::is_valid(arg) {
         return;
     }
     let escaped = mangle_escape(arg);
