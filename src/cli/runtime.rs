@@ -419,7 +419,10 @@ pub fn kill(ctx: &Ctx, args: &[String]) -> VerbResult {
     let signal = match &ctx.opts.signal {
         None => libc::SIGTERM,
         Some(s) => parse_signal(s).ok_or_else(|| {
-            Failed::new(Exit::Failure, format!("Failed to parse signal string {s}."))
+            Failed::new(
+                Exit::Failure,
+                format!("Failed to parse signal string \"{s}\"."),
+            )
         })?,
     };
     let whom = match ctx.opts.kill_whom.as_deref() {

@@ -104,7 +104,7 @@ impl Manager {
         // job_finish_and_invalidate(): a job that failed without its unit failing (a failed
         // requirement) still counts as the unit's failure.
         if result == JobResult::Dependency {
-            self.log(
+            self.unit_log(
                 i,
                 &format!(
                     "Job {unit}/{} failed with result 'dependency'.",

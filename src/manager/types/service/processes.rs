@@ -357,9 +357,27 @@ impl Manager {
                     }
                 }
             };
+            // unit_kill_common(): the control and main processes are named in the log.
+            let named = [(control, "control"), (main, "main")];
+            let mut lines = Vec::new();
             for pid in targets {
+                let role = named.iter().find(|(p, _)| *p == Some(pid)).map(|(_, r)| *r);
+                let comm = role
+                    .and_then(|_| crate::sys::proc::stat(pid))
+                    .map(|p| p.comm);
                 // SAFETY: kill(2) with plain integers.
-                unsafe { libc::kill(pid, signal) };
+                let sent = unsafe { libc::kill(pid, signal) } == 0;
+                if let (Some(role), true) = (role, sent) {
+                    lines.push(format!(
+                        "Sent signal SIG{} to {role} process {pid} ({}) on client request.",
+                        crate::sys::signal::signal_name(signal),
+                        comm.as_deref().unwrap_or("n/a")
+                    ));
+                }
+            }
+            lines.sort_by_key(|l| !l.contains(" to control process "));
+            for line in lines {
+                self.unit_log(i, &line);
             }
         }
         Reply::Done
