@@ -77,6 +77,13 @@ impl Manager {
                     return;
                 }
             };
+            // manager_process_barrier_fd(): a BARRIER=1 message is answered by closing its fd,
+            // from whoever sent it (systemd-notify sends it as itself, not as the service), and
+            // nothing else in it counts. Earlier messages were handled in order before it.
+            if received.message.barrier {
+                drop(received.fds);
+                continue;
+            }
             let Some(pid) = received.sender_pid else {
                 continue;
             };
@@ -85,7 +92,6 @@ impl Manager {
             };
             let privileged = received.sender_uid == Some(0);
             self.apply_notification(i, &received.message, privileged);
-            // BARRIER=1 is answered by closing its fd here, after every earlier message.
             self.receive_notified_fds(i, received.fds, &received.message);
         }
     }
