@@ -1,11 +1,13 @@
 //! The queries about units (dbus-unit.c's properties, dbus-manager.c's GetUnit/LoadUnit and
 //! ListUnits): a unit's runtime status, its load and active state alone, and every unit loaded.
 //! A query loads a unit it names without keeping it, so asking about every unit of an image
-//! does not grow the manager.
+//! does not grow the manager. `show` gets the dependencies other loaded units record on a unit
+//! too (unit.c keeps each dependency on both units).
 
 use super::super::daemon::Manager;
 use super::super::unit::Unit;
-use crate::ipc::protocol::{LoadedConfig, UnitDetails, UnitStatus};
+use crate::ipc::protocol::{LoadedConfig, UnitDependency, UnitDetails, UnitStatus};
+use crate::manager::jobs::graph::dependencies_from_others;
 use crate::manager::unit_id::UnitId;
 use crate::unit::load::load_or_shipped;
 use crate::unit::model::UnitConfig;
@@ -27,12 +29,43 @@ impl Manager {
         })
     }
 
+    /// What `show` asks of `name`: its status with the dependencies the loaded units record on
+    /// it (not part of [`Manager::status_of`], which `list-units` asks of every unit).
     pub(super) fn unit_status(&mut self, name: &str) -> UnitStatus {
         match UnitName::parse(name).ok().and_then(|n| self.peek(&n)) {
-            Some(Ok(i)) => self.status_of(i),
-            Some(Err(config)) => self.status_of_unloaded(*config),
+            Some(Ok(i)) => {
+                let mut status = self.status_of(i);
+                status.dependencies_from_others = self
+                    .dependencies_from_others(&self.units[i].config, |n| {
+                        self.units.lookup(n) == Some(i)
+                    });
+                status
+            }
+            Some(Err(config)) => {
+                let from_others = self.dependencies_from_others(&config, |n| {
+                    n == config.id || config.names.iter().any(|m| m == n)
+                });
+                let mut status = self.status_of_unloaded(*config);
+                status.dependencies_from_others = from_others;
+                status
+            }
             None => not_found(name),
         }
+    }
+
+    /// What the units of the table record on `config` by naming it (`names_it` tells whether a
+    /// name is one of its names).
+    fn dependencies_from_others(
+        &self,
+        config: &UnitConfig,
+        names_it: impl Fn(&str) -> bool,
+    ) -> Vec<(UnitDependency, Vec<String>)> {
+        dependencies_from_others(
+            config,
+            self.units.iter().map(|(_, u)| &u.config),
+            names_it,
+            |n| self.units.lookup(n).map(|k| &self.units[k].config),
+        )
     }
 
     /// The status of a unit not in the table (so inactive): it triggers what its file says,
