@@ -411,6 +411,107 @@ pub(crate) mod tests {
         assert!(dependents(&t, ids[0], Wants).is_empty());
     }
 
+    /// [`dependencies_from_others`] of `configs[me]` among `configs`, by id.
+    fn from_others(configs: &[UnitConfig], me: usize) -> Vec<(UnitDependency, Vec<String>)> {
+        let mine = &configs[me];
+        dependencies_from_others(
+            mine,
+            configs,
+            |n| n == mine.id,
+            |n| configs.iter().find(|c| c.id == n),
+        )
+    }
+
+    #[test]
+    fn each_dependency_is_recorded_inverted_on_the_unit_it_names() {
+        use Dependency::*;
+        use UnitDependency as U;
+        let configs = vec![
+            config(
+                "app.service",
+                &[
+                    (Requires, &["db.service"]),
+                    (After, &["db.service"]),
+                    (Conflicts, &["db.service"]),
+                    (PropagatesReloadTo, &["db.service"]),
+                    (JoinsNamespaceOf, &["db.service"]),
+                ],
+            ),
+            config(
+                "web.service",
+                &[(Wants, &["db.service"]), (Before, &["db.service"])],
+            ),
+            config("other.service", &[(Requires, &["app.service"])]),
+            config("db.service", &[(OnFailure, &["app.service"])]),
+        ];
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            from_others(&configs, 3),
+            vec![
+                (U::RequiredBy, owned(&["app.service"])),
+                (U::ConflictedBy, owned(&["app.service"])),
+                (U::Before, owned(&["app.service"])),
+                (U::ReloadPropagatedFrom, owned(&["app.service"])),
+                (U::WantedBy, owned(&["web.service"])),
+                (U::After, owned(&["web.service"])),
+            ],
+            "Conflicts= gives ConflictedBy= alone, JoinsNamespaceOf= nothing"
+        );
+        assert_eq!(
+            from_others(&configs, 0),
+            vec![
+                (U::RequiredBy, owned(&["other.service"])),
+                (U::OnFailureOf, owned(&["db.service"])),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_target_is_ordered_after_what_it_pulls_in_on_both_units() {
+        use Dependency::*;
+        use UnitDependency as U;
+        let mut plain = config("plain.service", &[]);
+        plain.unit.default_dependencies = false;
+        let configs = vec![
+            config(
+                "multi.target",
+                &[(Wants, &["a.service", "plain.service", "late.service"])],
+            ),
+            config("a.service", &[]),
+            plain,
+            config("late.service", &[(After, &["multi.target"])]),
+        ];
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            from_others(&configs, 0),
+            vec![
+                (U::Before, owned(&["late.service"])),
+                (U::After, owned(&["a.service"])),
+            ],
+            "not the unit that opted out, nor the one ordered after the target"
+        );
+        assert_eq!(
+            from_others(&configs, 1),
+            vec![
+                (U::WantedBy, owned(&["multi.target"])),
+                (U::Before, owned(&["multi.target"])),
+            ]
+        );
+        assert_eq!(
+            from_others(&configs, 2),
+            vec![(U::WantedBy, owned(&["multi.target"]))]
+        );
+    }
+
+    #[test]
+    fn a_unit_naming_itself_records_nothing() {
+        let configs = vec![config(
+            "self.service",
+            &[(Dependency::Wants, &["self.service"])],
+        )];
+        assert!(from_others(&configs, 0).is_empty());
+    }
+
     #[test]
     fn an_ordering_cycle_is_found_from_its_first_unit() {
         use Dependency::*;
