@@ -217,6 +217,12 @@ pub struct UnitStatus {
     pub triggers: Vec<String>,
     #[serde(default)]
     pub triggered_by: Vec<String>,
+    /// The dependencies the manager records on this unit for the loaded units that name it
+    /// (unit.c's `unit_add_dependency()` keeps each on both units: RequiredBy= for a Requires=,
+    /// Before= for an After=, …), and the After= a target gets on what it pulls in
+    /// (target.c). `show` adds them to what the unit's own files say.
+    #[serde(default)]
+    pub dependencies_from_others: Vec<(UnitDependency, Vec<String>)>,
     /// A socket unit's connection counters (NAccepted=, NConnections=, NRefused=).
     #[serde(default)]
     pub socket: Option<SocketCounters>,
@@ -234,6 +240,58 @@ impl UnitStatus {
     /// `Result=` as printed: empty where there is none.
     pub fn result_word(&self) -> &'static str {
         self.result.map_or("", ServiceResult::as_str)
+    }
+
+    /// The units `dependencies_from_others` lists under `dep`.
+    pub fn from_others(&self, dep: UnitDependency) -> &[String] {
+        self.dependencies_from_others
+            .iter()
+            .find(|(d, _)| *d == dep)
+            .map_or(&[], |(_, units)| units.as_slice())
+    }
+}
+
+/// The dependency properties another unit's settings add to a unit (systemd's UnitDependency
+/// values that unit.c's inverse table yields), named as `show` prints them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum UnitDependency {
+    RequiredBy,
+    RequisiteOf,
+    WantedBy,
+    BoundBy,
+    UpheldBy,
+    ConsistsOf,
+    ConflictedBy,
+    Before,
+    After,
+    OnSuccessOf,
+    OnFailureOf,
+    PropagatesReloadTo,
+    ReloadPropagatedFrom,
+    PropagatesStopTo,
+    StopPropagatedFrom,
+}
+
+impl UnitDependency {
+    /// The property's name in `show`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitDependency::RequiredBy => "RequiredBy",
+            UnitDependency::RequisiteOf => "RequisiteOf",
+            UnitDependency::WantedBy => "WantedBy",
+            UnitDependency::BoundBy => "BoundBy",
+            UnitDependency::UpheldBy => "UpheldBy",
+            UnitDependency::ConsistsOf => "ConsistsOf",
+            UnitDependency::ConflictedBy => "ConflictedBy",
+            UnitDependency::Before => "Before",
+            UnitDependency::After => "After",
+            UnitDependency::OnSuccessOf => "OnSuccessOf",
+            UnitDependency::OnFailureOf => "OnFailureOf",
+            UnitDependency::PropagatesReloadTo => "PropagatesReloadTo",
+            UnitDependency::ReloadPropagatedFrom => "ReloadPropagatedFrom",
+            UnitDependency::PropagatesStopTo => "PropagatesStopTo",
+            UnitDependency::StopPropagatedFrom => "StopPropagatedFrom",
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! org.freedesktop.systemd1.Unit as `show` lists it (src/core/dbus-unit.c): names, dependencies
-//! with what the wants/requires directories add (Triggers=/TriggeredBy= included), load state and
-//! error, states, timestamps, conditions.
+//! with what the wants/requires directories add (Triggers=/TriggeredBy= included) and what the
+//! manager records for the loaded units that name the unit (RequiredBy=, Before=, …), load
+//! state and error, states, timestamps, conditions.
 
 use super::super::Ctx;
-use crate::ipc::protocol::UnitStatus;
+use crate::ipc::protocol::{UnitDependency, UnitStatus};
 use crate::unit::load::{load_with_map, NameMap};
 use crate::unit::model::{Dependency, ExecKind, LoadState, TypeSection, UnitConfig};
 use crate::unit::name::{UnitName, UnitType};
@@ -177,56 +178,69 @@ pub(super) fn unit_properties(
     } else {
         (Vec::new(), Vec::new())
     };
-    // Reverse dependencies (RequiredBy=, WantedBy=, …) need every other unit loaded: the
-    // manager's business, left empty here.
+    // What the unit's own files say, then what the manager records on it for the loaded
+    // units that name it (none without a manager: that needs every other unit loaded).
+    let own = |dep: Dependency| u.dependency(dep).to_vec();
+    let others = |dep: UnitDependency| rt.from_others(dep).to_vec();
+    let both = |dep: Dependency, inverse: UnitDependency| {
+        with_all(u.dependency(dep), rt.from_others(inverse))
+    };
+    // a trigger is ordered before what it triggers (a socket before the services whose
+    // Sockets= name it too), and systemd records the inverse on the other unit
+    let before = with_all(&both(Dependency::Before, UnitDependency::Before), &triggers);
+    let after = with_all(&both(Dependency::After, UnitDependency::After), &by);
     let deps: [(&'static str, Vec<String>); 29] = [
-        ("Requires", u.dependency(Dependency::Requires).to_vec()),
-        ("Requisite", u.dependency(Dependency::Requisite).to_vec()),
-        ("Wants", u.dependency(Dependency::Wants).to_vec()),
-        ("BindsTo", u.dependency(Dependency::BindsTo).to_vec()),
-        ("PartOf", u.dependency(Dependency::PartOf).to_vec()),
-        ("Upholds", u.dependency(Dependency::Upholds).to_vec()),
-        ("RequiredBy", Vec::new()),
-        ("RequisiteOf", Vec::new()),
-        ("WantedBy", Vec::new()),
-        ("BoundBy", Vec::new()),
-        ("UpheldBy", Vec::new()),
-        ("ConsistsOf", Vec::new()),
-        ("Conflicts", u.dependency(Dependency::Conflicts).to_vec()),
-        ("ConflictedBy", Vec::new()),
-        // a trigger is ordered before what it triggers (a socket before the services whose
-        // Sockets= name it too), and systemd records the inverse on the other unit
-        (
-            "Before",
-            with_all(u.dependency(Dependency::Before), &triggers),
-        ),
-        ("After", with_all(u.dependency(Dependency::After), &by)),
-        ("OnSuccess", u.dependency(Dependency::OnSuccess).to_vec()),
-        ("OnSuccessOf", Vec::new()),
-        ("OnFailure", u.dependency(Dependency::OnFailure).to_vec()),
-        ("OnFailureOf", Vec::new()),
+        ("Requires", own(Dependency::Requires)),
+        ("Requisite", own(Dependency::Requisite)),
+        ("Wants", own(Dependency::Wants)),
+        ("BindsTo", own(Dependency::BindsTo)),
+        ("PartOf", own(Dependency::PartOf)),
+        ("Upholds", own(Dependency::Upholds)),
+        ("RequiredBy", others(UnitDependency::RequiredBy)),
+        ("RequisiteOf", others(UnitDependency::RequisiteOf)),
+        ("WantedBy", others(UnitDependency::WantedBy)),
+        ("BoundBy", others(UnitDependency::BoundBy)),
+        ("UpheldBy", others(UnitDependency::UpheldBy)),
+        ("ConsistsOf", others(UnitDependency::ConsistsOf)),
+        ("Conflicts", own(Dependency::Conflicts)),
+        ("ConflictedBy", others(UnitDependency::ConflictedBy)),
+        ("Before", before),
+        ("After", after),
+        ("OnSuccess", own(Dependency::OnSuccess)),
+        ("OnSuccessOf", others(UnitDependency::OnSuccessOf)),
+        ("OnFailure", own(Dependency::OnFailure)),
+        ("OnFailureOf", others(UnitDependency::OnFailureOf)),
         ("Triggers", triggers),
         ("TriggeredBy", by.clone()),
         (
             "PropagatesReloadTo",
-            u.dependency(Dependency::PropagatesReloadTo).to_vec(),
+            both(
+                Dependency::PropagatesReloadTo,
+                UnitDependency::PropagatesReloadTo,
+            ),
         ),
         (
             "ReloadPropagatedFrom",
-            u.dependency(Dependency::ReloadPropagatedFrom).to_vec(),
+            both(
+                Dependency::ReloadPropagatedFrom,
+                UnitDependency::ReloadPropagatedFrom,
+            ),
         ),
         (
             "PropagatesStopTo",
-            u.dependency(Dependency::PropagatesStopTo).to_vec(),
+            both(
+                Dependency::PropagatesStopTo,
+                UnitDependency::PropagatesStopTo,
+            ),
         ),
         (
             "StopPropagatedFrom",
-            u.dependency(Dependency::StopPropagatedFrom).to_vec(),
+            both(
+                Dependency::StopPropagatedFrom,
+                UnitDependency::StopPropagatedFrom,
+            ),
         ),
-        (
-            "JoinsNamespaceOf",
-            u.dependency(Dependency::JoinsNamespaceOf).to_vec(),
-        ),
+        ("JoinsNamespaceOf", own(Dependency::JoinsNamespaceOf)),
         ("SliceOf", Vec::new()),
         ("RequiresMountsFor", u.requires_mounts_for.clone()),
     ];

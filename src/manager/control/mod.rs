@@ -56,9 +56,15 @@ impl Manager {
                 signal,
             } => Some(self.kill_units(&units, whom, signal)),
             Request::ResetFailed { units } => Some(self.reset_failed(&units)),
-            Request::Units { units } => Some(Reply::Units(
-                units.iter().map(|u| self.unit_status(u)).collect(),
-            )),
+            Request::Units { units } => {
+                let mut named = units::NamedUnits::default();
+                Some(Reply::Units(
+                    units
+                        .iter()
+                        .map(|u| self.unit_status(u, &mut named))
+                        .collect(),
+                ))
+            }
             Request::States { units } => Some(Reply::States(
                 units.iter().map(|u| self.unit_state(u)).collect(),
             )),

@@ -1,11 +1,15 @@
 //! The queries about units (dbus-unit.c's properties, dbus-manager.c's GetUnit/LoadUnit and
 //! ListUnits): a unit's runtime status, its load and active state alone, and every unit loaded.
 //! A query loads a unit it names without keeping it, so asking about every unit of an image
-//! does not grow the manager.
+//! does not grow the manager. `show` gets the dependencies other loaded units record on a unit
+//! too (unit.c keeps each dependency on both units).
+
+use std::collections::HashSet;
 
 use super::super::daemon::Manager;
 use super::super::unit::Unit;
-use crate::ipc::protocol::{LoadedConfig, UnitDetails, UnitStatus};
+use crate::ipc::protocol::{LoadedConfig, UnitDependency, UnitDetails, UnitStatus};
+use crate::manager::jobs::graph::dependencies_from_others;
 use crate::manager::unit_id::UnitId;
 use crate::unit::load::load_or_shipped;
 use crate::unit::model::UnitConfig;
@@ -27,12 +31,95 @@ impl Manager {
         })
     }
 
-    pub(super) fn unit_status(&mut self, name: &str) -> UnitStatus {
+    /// What `show` asks of `name`: its status with the dependencies the units systemd would
+    /// hold record on it (not part of [`Manager::status_of`], which `list-units` asks of every
+    /// unit). `named` keeps what was read of the files for the request's other units.
+    pub(super) fn unit_status(&mut self, name: &str, named: &mut NamedUnits) -> UnitStatus {
         match UnitName::parse(name).ok().and_then(|n| self.peek(&n)) {
-            Some(Ok(i)) => self.status_of(i),
-            Some(Err(config)) => self.status_of_unloaded(*config),
+            Some(Ok(i)) => {
+                self.load_named(named, None);
+                let mut status = self.status_of(i);
+                let config = &self.units[i].config;
+                status.dependencies_from_others = self.dependencies_from_others(config, named);
+                status
+            }
+            Some(Err(config)) => {
+                // systemd loads the unit to answer, and with it the units it names
+                self.load_named(named, Some(&config));
+                let from_others = self.dependencies_from_others(&config, named);
+                let mut status = self.status_of_unloaded(*config);
+                status.dependencies_from_others = from_others;
+                status
+            }
             None => not_found(name),
         }
+    }
+
+    /// Adds to `named` the units that the table's units (and `also`) name, and those they name
+    /// in turn, that the table does not hold: systemd loads every unit a loaded unit names and
+    /// keeps it while it is named, where the table holds the units that run or ran. They are
+    /// read from the files, not kept.
+    fn load_named(&mut self, named: &mut NamedUnits, also: Option<&UnitConfig>) {
+        let mut queue: Vec<String> = Vec::new();
+        if !named.table_seen {
+            named.table_seen = true;
+            for (_, u) in self.units.iter() {
+                queue.extend(named_by(&u.config));
+            }
+        }
+        if let Some(config) = also {
+            named.looked_for.extend(config.names.iter().cloned());
+            named.looked_for.insert(config.id.clone());
+            queue.extend(named_by(config));
+        }
+        while let Some(name) = queue.pop() {
+            if self.units.lookup(&name).is_some() || !named.looked_for.insert(name.clone()) {
+                continue;
+            }
+            let Some(config) = UnitName::parse(&name)
+                .ok()
+                .filter(|n| !n.is_template())
+                .and_then(|n| self.load_config(&n))
+            else {
+                continue;
+            };
+            if self.units.lookup(&config.id).is_some() {
+                continue;
+            }
+            named.looked_for.extend(config.names.iter().cloned());
+            queue.extend(named_by(&config));
+            named.configs.push(config);
+        }
+    }
+
+    /// What the table's units and `named` record on `config` by naming it.
+    fn dependencies_from_others(
+        &self,
+        config: &UnitConfig,
+        named: &NamedUnits,
+    ) -> Vec<(UnitDependency, Vec<String>)> {
+        let table_id = self.units.lookup(&config.id);
+        let names_it = |n: &str| {
+            n == config.id
+                || config.names.iter().any(|m| m == n)
+                || (table_id.is_some() && self.units.lookup(n) == table_id)
+        };
+        let find = |n: &str| match self.units.lookup(n) {
+            Some(k) => Some(&self.units[k].config),
+            None => named
+                .configs
+                .iter()
+                .find(|c| c.id == n || c.names.iter().any(|m| m == n)),
+        };
+        dependencies_from_others(
+            config,
+            self.units
+                .iter()
+                .map(|(_, u)| &u.config)
+                .chain(named.configs.iter()),
+            names_it,
+            find,
+        )
     }
 
     /// The status of a unit not in the table (so inactive): it triggers what its file says,
@@ -141,6 +228,25 @@ impl Manager {
             related,
         }
     }
+}
+
+/// The units systemd would hold beside those of the table, as one request read them.
+#[derive(Default)]
+pub(super) struct NamedUnits {
+    configs: Vec<UnitConfig>,
+    /// Every name looked for already, found or not.
+    looked_for: HashSet<String>,
+    /// Whether the names the table's units give were followed.
+    table_seen: bool,
+}
+
+/// The units `config` names under any dependency.
+fn named_by(config: &UnitConfig) -> impl Iterator<Item = String> + '_ {
+    config
+        .unit
+        .dependencies
+        .iter()
+        .flat_map(|(_, names)| names.iter().cloned())
 }
 
 /// The status of a unit no file names and nothing runs.

@@ -6,9 +6,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::ipc::protocol::UnitDependency;
 use crate::manager::table::UnitTable;
 use crate::manager::unit_id::UnitId;
-use crate::unit::model::{Dependency, LoadState};
+use crate::unit::model::{Dependency, LoadState, UnitConfig};
 use crate::unit::name::UnitType;
 
 /// Ordering edges of the unit table: for each unit, the units ordered before it and after it.
@@ -165,6 +166,107 @@ pub fn dependents(table: &UnitTable, i: UnitId, dep: Dependency) -> Vec<UnitId> 
         .collect()
 }
 
+/// unit.c's inverse table: what a unit's dependency records on the unit it names. 252 lists
+/// nothing on the unit a JoinsNamespaceOf= names.
+pub fn inverse(dep: Dependency) -> Option<UnitDependency> {
+    use Dependency as D;
+    use UnitDependency as U;
+    Some(match dep {
+        D::Requires => U::RequiredBy,
+        D::Requisite => U::RequisiteOf,
+        D::Wants => U::WantedBy,
+        D::BindsTo => U::BoundBy,
+        D::PartOf => U::ConsistsOf,
+        D::Upholds => U::UpheldBy,
+        D::Conflicts => U::ConflictedBy,
+        D::Before => U::After,
+        D::After => U::Before,
+        D::OnSuccess => U::OnSuccessOf,
+        D::OnFailure => U::OnFailureOf,
+        D::PropagatesReloadTo => U::ReloadPropagatedFrom,
+        D::ReloadPropagatedFrom => U::PropagatesReloadTo,
+        D::PropagatesStopTo => U::StopPropagatedFrom,
+        D::StopPropagatedFrom => U::PropagatesStopTo,
+        D::JoinsNamespaceOf => return None,
+    })
+}
+
+/// Whether target.c orders `target` after `unit`, which it pulls in under `dep`: both keep
+/// their default dependencies and are loaded, and `unit` is not ordered after the target
+/// already (`unit_names_target` tells whether a name is one of the target's).
+fn target_ordered_after(
+    target: &UnitConfig,
+    dep: Dependency,
+    unit: &UnitConfig,
+    unit_names_target: bool,
+) -> bool {
+    Dependency::TARGET_ORDERED_AFTER.contains(&dep)
+        && target.unit_type == UnitType::Target
+        && [target, unit]
+            .iter()
+            .all(|c| c.load_state == LoadState::Loaded && c.unit.default_dependencies)
+        && !unit_names_target
+        && !target
+            .unit
+            .dependency(Dependency::Before)
+            .iter()
+            .any(|n| unit.names.contains(n) || *n == unit.id)
+}
+
+/// The dependencies the loaded units `others` record on `me` by naming it (`names_me` tells
+/// whether a name is one of `me`'s), per property, each unit once in the order found: the
+/// inverse of each of their dependencies, and Before= on what a target is ordered after by
+/// target.c. For `me` a target, also the After= target.c gives it on the units it pulls in,
+/// which `find` gives by name.
+pub fn dependencies_from_others<'a>(
+    me: &UnitConfig,
+    others: impl IntoIterator<Item = &'a UnitConfig>,
+    names_me: impl Fn(&str) -> bool,
+    find: impl Fn(&str) -> Option<&'a UnitConfig>,
+) -> Vec<(UnitDependency, Vec<String>)> {
+    let mut out: Vec<(UnitDependency, Vec<String>)> = Vec::new();
+    let mut add = |dep: UnitDependency, unit: &str| match out.iter_mut().find(|(d, _)| *d == dep) {
+        Some((_, units)) if units.iter().any(|u| u == unit) => {}
+        Some((_, units)) => units.push(unit.to_string()),
+        None => out.push((dep, vec![unit.to_string()])),
+    };
+    let me_after = me.unit.dependency(Dependency::After);
+    for other in others {
+        // systemd refuses a dependency of a unit on itself
+        if names_me(&other.id) {
+            continue;
+        }
+        let other_names = |n: &String| *n == other.id || other.names.contains(n);
+        for (dep, names) in &other.unit.dependencies {
+            if !names.iter().any(|n| names_me(n)) {
+                continue;
+            }
+            if let Some(inverse) = inverse(*dep) {
+                add(inverse, &other.id);
+            }
+            if target_ordered_after(other, *dep, me, me_after.iter().any(other_names)) {
+                add(UnitDependency::Before, &other.id);
+            }
+        }
+    }
+    for (dep, names) in &me.unit.dependencies {
+        for name in names {
+            let Some(unit) = find(name).filter(|u| !names_me(&u.id)) else {
+                continue;
+            };
+            let names_target = unit
+                .unit
+                .dependency(Dependency::After)
+                .iter()
+                .any(|n| names_me(n));
+            if !me_after.contains(name) && target_ordered_after(me, *dep, unit, names_target) {
+                add(UnitDependency::After, &unit.id);
+            }
+        }
+    }
+    out
+}
+
 /// Depth-first search for a cycle through the edges `before` gives, from each node of `order`
 /// in turn.
 fn find_cycle<'e, T: Copy + Ord + 'e>(
@@ -307,6 +409,107 @@ pub(crate) mod tests {
         assert_eq!(dependents(&t, ids[0], Requires), vec![ids[1]]);
         assert_eq!(dependents(&t, ids[1], Requires), vec![ids[0]]);
         assert!(dependents(&t, ids[0], Wants).is_empty());
+    }
+
+    /// [`dependencies_from_others`] of `configs[me]` among `configs`, by id.
+    fn from_others(configs: &[UnitConfig], me: usize) -> Vec<(UnitDependency, Vec<String>)> {
+        let mine = &configs[me];
+        dependencies_from_others(
+            mine,
+            configs,
+            |n| n == mine.id,
+            |n| configs.iter().find(|c| c.id == n),
+        )
+    }
+
+    #[test]
+    fn each_dependency_is_recorded_inverted_on_the_unit_it_names() {
+        use Dependency::*;
+        use UnitDependency as U;
+        let configs = vec![
+            config(
+                "app.service",
+                &[
+                    (Requires, &["db.service"]),
+                    (After, &["db.service"]),
+                    (Conflicts, &["db.service"]),
+                    (PropagatesReloadTo, &["db.service"]),
+                    (JoinsNamespaceOf, &["db.service"]),
+                ],
+            ),
+            config(
+                "web.service",
+                &[(Wants, &["db.service"]), (Before, &["db.service"])],
+            ),
+            config("other.service", &[(Requires, &["app.service"])]),
+            config("db.service", &[(OnFailure, &["app.service"])]),
+        ];
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            from_others(&configs, 3),
+            vec![
+                (U::RequiredBy, owned(&["app.service"])),
+                (U::ConflictedBy, owned(&["app.service"])),
+                (U::Before, owned(&["app.service"])),
+                (U::ReloadPropagatedFrom, owned(&["app.service"])),
+                (U::WantedBy, owned(&["web.service"])),
+                (U::After, owned(&["web.service"])),
+            ],
+            "Conflicts= gives ConflictedBy= alone, JoinsNamespaceOf= nothing"
+        );
+        assert_eq!(
+            from_others(&configs, 0),
+            vec![
+                (U::RequiredBy, owned(&["other.service"])),
+                (U::OnFailureOf, owned(&["db.service"])),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_target_is_ordered_after_what_it_pulls_in_on_both_units() {
+        use Dependency::*;
+        use UnitDependency as U;
+        let mut plain = config("plain.service", &[]);
+        plain.unit.default_dependencies = false;
+        let configs = vec![
+            config(
+                "multi.target",
+                &[(Wants, &["a.service", "plain.service", "late.service"])],
+            ),
+            config("a.service", &[]),
+            plain,
+            config("late.service", &[(After, &["multi.target"])]),
+        ];
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            from_others(&configs, 0),
+            vec![
+                (U::Before, owned(&["late.service"])),
+                (U::After, owned(&["a.service"])),
+            ],
+            "not the unit that opted out, nor the one ordered after the target"
+        );
+        assert_eq!(
+            from_others(&configs, 1),
+            vec![
+                (U::WantedBy, owned(&["multi.target"])),
+                (U::Before, owned(&["multi.target"])),
+            ]
+        );
+        assert_eq!(
+            from_others(&configs, 2),
+            vec![(U::WantedBy, owned(&["multi.target"]))]
+        );
+    }
+
+    #[test]
+    fn a_unit_naming_itself_records_nothing() {
+        let configs = vec![config(
+            "self.service",
+            &[(Dependency::Wants, &["self.service"])],
+        )];
+        assert!(from_others(&configs, 0).is_empty());
     }
 
     #[test]
