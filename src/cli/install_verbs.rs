@@ -10,8 +10,9 @@
 //! the one bus error dbus-manager.c's install_error() makes of the first failed change ("Failed to
 //! enable unit: Unit file X does not exist."), and fails the verb unless another change
 //! succeeded; `is-enabled` of a missing unit fails with ENOENT; mask and unmask first say which
-//! units the manager does not know. The work is still done here, over the same install layer;
-//! only the answer takes 252's bus form ([`ManagerAnswer`]).
+//! units the manager does not know; add-wants, set-default and preset-all have the manager
+//! reload. The work is still done here, over the same install layer; only the answer takes
+//! 252's bus form, worded in one place (`bus_error()` and `report_from_manager()`).
 
 use super::options::PresetMode as CliPresetMode;
 use super::{online, table, Ctx, Exit, Failed, VerbResult};
@@ -532,7 +533,21 @@ pub fn revert(ctx: &Ctx, args: &[String]) -> VerbResult {
 
 pub fn preset_all(ctx: &Ctx, _args: &[String]) -> VerbResult {
     let outcome = install::preset_all(&ctx.lookup, flags(ctx), preset_mode(ctx));
-    report(ctx, "preset", &outcome)
+    report_either(ctx, "preset", "preset all units", &outcome)
+}
+
+/// The end of preset-all, add-wants, add-requires and set-default: offline, [`report`]; with
+/// a manager running, 252's bus answer (`bus_what` completes "Failed to …"), then the reload
+/// systemctl asks for after the manager changed unit files (unless --no-reload).
+fn report_either(ctx: &Ctx, verb: &str, bus_what: &str, outcome: &Outcome) -> VerbResult {
+    if !manager_answers(ctx) {
+        return report(ctx, verb, outcome);
+    }
+    let exit = report_from_manager(ctx, bus_what, outcome)?;
+    if !ctx.opts.no_reload {
+        super::runtime::reload_running_manager();
+    }
+    Ok(exit)
 }
 
 pub fn is_enabled(ctx: &Ctx, args: &[String]) -> VerbResult {
@@ -711,7 +726,7 @@ pub fn set_default(ctx: &Ctx, args: &[String]) -> VerbResult {
     let arg = args.first().map(String::as_str).unwrap_or_default();
     let name = mangle_target(ctx, arg, "set-default")?;
     let outcome = install::set_default(&ctx.lookup, &name);
-    let exit = report(ctx, "set default", &outcome)?;
+    let exit = report_either(ctx, "set default", "set default target", &outcome)?;
     // systemctl reads the default back, and says so when an alias or a runtime link makes it
     // another unit than the one asked for.
     let now = default_target(ctx)?;
@@ -728,7 +743,7 @@ fn add_dependency(ctx: &Ctx, args: &[String], dependency: Dependency) -> VerbRes
     let target = mangle_target(ctx, target, "as target")?;
     let names = mangle_names(ctx, units, UnitType::Service, "as dependency")?;
     let outcome = install::add_dependency(&ctx.lookup, flags(ctx), &names, &target, dependency);
-    report(ctx, "add dependency on", &outcome)
+    report_either(ctx, "add dependency on", "add dependency", &outcome)
 }
 
 pub fn add_wants(ctx: &Ctx, args: &[String]) -> VerbResult {
