@@ -3,6 +3,16 @@
 //! list-unit-files; their output and exit codes as systemctl 252 gives them
 //! (systemctl-enable.c, systemctl-is-enabled.c, systemctl-list-unit-files.c and
 //! install_changes_dump()).
+//!
+//! With our manager running (and no `--root=`, `--global` or chroot: install_client_side() is
+//! false), systemctl 252 asks the manager over D-Bus instead, and what it prints changes: the
+//! manager's logs (an unknown `[Install]` key) go to its journal, not to the terminal; a failure is
+//! the one bus error dbus-manager.c's install_error() makes of the first failed change ("Failed to
+//! enable unit: Unit file X does not exist."), and fails the verb unless another change
+//! succeeded; `is-enabled` of a missing unit fails with ENOENT; mask and unmask first say which
+//! units the manager does not know; add-wants, set-default and preset-all have the manager
+//! reload. The work is still done here, over the same install layer; only the answer takes
+//! 252's bus form, worded in one place (`bus_error()` and `report_from_manager()`).
 
 use super::options::PresetMode as CliPresetMode;
 use super::{online, table, Ctx, Exit, Failed, VerbResult};
@@ -11,8 +21,10 @@ use crate::install::{
     self, Change, ChangeError, Dependency, Flags, InstallError, Outcome, PresetAction, PresetMode,
     Presets, UnitFileState,
 };
-use crate::unit::name::{mangle, mangle_escape, UnitName, UnitType};
+use crate::ipc::client::connect_running;
+use crate::unit::name::{mangle, mangle_escape, NameKind, UnitName, UnitType};
 use crate::unit::paths::Scope;
+use crate::unit::state::{ActiveState, UnitLoadState};
 
 /// A failure whose message is already printed.
 fn silent_failure() -> Failed {
@@ -107,6 +119,31 @@ fn mangle_target(ctx: &Ctx, arg: &str, operation: &str) -> Result<String, Failed
     })
 }
 
+/// One change that succeeded, in install_changes_dump()'s words (nothing under --quiet).
+fn print_change(change: &Change, quiet: bool) {
+    if quiet {
+        return;
+    }
+    match change {
+        Change::Symlink { path, target } => {
+            eprintln!("Created symlink {} \u{2192} {target}.", path.display());
+        }
+        Change::Unlink { path } => eprintln!("Removed \"{}\".", path.display()),
+        Change::IsMasked { path } => eprintln!("Unit {path} is masked, ignoring."),
+        Change::IsDangling { path } => {
+            eprintln!("Unit {path} is an alias to a unit that is not present, ignoring.");
+        }
+        Change::DestinationNotPresent { dependency, source } => eprintln!(
+            "Unit {} is added as a dependency to a non-existent unit {dependency}.",
+            source.display()
+        ),
+        Change::AuxiliaryFailed { unit } => {
+            eprintln!("Failed to enable auxiliary unit {unit}, ignoring.");
+        }
+        Change::Failed(_) => {}
+    }
+}
+
 /// install_changes_dump(): print the change list in systemd's words; true when an error was
 /// among them.
 fn dump_changes(verb: &str, outcome: &Outcome, quiet: bool) -> bool {
@@ -116,43 +153,11 @@ fn dump_changes(verb: &str, outcome: &Outcome, quiet: bool) -> bool {
     let mut logged = false;
     for change in &outcome.changes {
         match change {
-            Change::Symlink { path, target } => {
-                if !quiet {
-                    eprintln!("Created symlink {} \u{2192} {target}.", path.display());
-                }
-            }
-            Change::Unlink { path } => {
-                if !quiet {
-                    eprintln!("Removed \"{}\".", path.display());
-                }
-            }
-            Change::IsMasked { path } => {
-                if !quiet {
-                    eprintln!("Unit {path} is masked, ignoring.");
-                }
-            }
-            Change::IsDangling { path } => {
-                if !quiet {
-                    eprintln!("Unit {path} is an alias to a unit that is not present, ignoring.");
-                }
-            }
-            Change::DestinationNotPresent { dependency, source } => {
-                if !quiet {
-                    eprintln!(
-                        "Unit {} is added as a dependency to a non-existent unit {dependency}.",
-                        source.display()
-                    );
-                }
-            }
-            Change::AuxiliaryFailed { unit } => {
-                if !quiet {
-                    eprintln!("Failed to enable auxiliary unit {unit}, ignoring.");
-                }
-            }
             Change::Failed(e) => {
                 logged = true;
                 eprintln!("{}", error_sentence(verb, e));
             }
+            done => print_change(done, quiet),
         }
     }
     if let Err(e) = &outcome.result {
@@ -202,6 +207,105 @@ fn error_sentence(verb: &str, e: &ChangeError) -> String {
         }
         ChangeError::Other { path, reason } => {
             format!("Failed to {verb} unit, file \"{path}\": {reason}")
+        }
+    }
+}
+
+/// install_client_side() negated: a manager of ours runs and nothing makes systemctl work on
+/// the files itself (`--root=`, a chroot or `SYSTEMD_OFFLINE=1`, `SYSTEMCTL_INSTALL_CLIENT_SIDE`),
+/// so systemctl 252 would send the verb to the manager over D-Bus.
+// Only the system scope: `--global` is always client-side in 252, and our manager is the
+// system's (a `--user` verb keeps the offline answer).
+fn manager_answers(ctx: &Ctx) -> bool {
+    ctx.opts.root.is_none()
+        && ctx.lookup.scope == Scope::System
+        && !online::offline_requested()
+        && !std::env::var("SYSTEMCTL_INSTALL_CLIENT_SIDE")
+            .is_ok_and(|v| super::options::parse_boolean(&v) == Some(true))
+        && connect_running().is_some()
+}
+
+/// dbus-manager.c's install_error(): the bus error the manager answers for a failed change,
+/// which systemctl prints after "Failed to VERB unit: ".
+fn bus_error(e: &ChangeError) -> String {
+    match e {
+        ChangeError::Exists {
+            path,
+            target: Some(t),
+        } => format!("File {path} already exists and is a symlink to {t}."),
+        ChangeError::Exists { path, target: None } => format!("File {path} already exists."),
+        ChangeError::Masked { path } => format!("Unit file {path} is masked."),
+        ChangeError::TransientOrGenerated { path } => {
+            format!("Unit {path} is transient or generated.")
+        }
+        ChangeError::BadSpecifier { text } => format!("Invalid specifier in {text}."),
+        ChangeError::NonTemplateDestination { destination, .. } => {
+            format!("Destination unit {destination} is a non-template unit.")
+        }
+        ChangeError::InvalidName { name } => format!("\"{name}\" is not a valid unit name."),
+        ChangeError::Linked { path } => {
+            format!("Refusing to operate on alias name or linked unit file: {path}")
+        }
+        ChangeError::CannotAlias { alias, unit } => format!("Cannot alias {unit} as {alias}."),
+        ChangeError::InvalidReference { path } => format!("Invalid unit reference {path}."),
+        ChangeError::NotFound { name } => format!("Unit file {name} does not exist."),
+        ChangeError::Other { path, reason } => format!("File {path}: {reason}"),
+    }
+}
+
+/// What systemctl 252 prints of a change list the manager computed
+/// (method_enable_unit_files_generic() and reply_install_changes_and_free() in dbus-manager.c,
+/// bus_deserialize_and_dump_unit_file_changes() in systemctl): a failed operation, or one whose
+/// changes all failed, is the bus error of its first failed change ("Failed to `what`: …",
+/// exit 1); otherwise the failed changes are dropped and the others printed as offline. The
+/// parser's warnings are the manager's log, not systemctl's output.
+fn report_from_manager(ctx: &Ctx, what: &str, outcome: &Outcome) -> VerbResult {
+    let first_failure = outcome.changes.iter().find_map(|c| match c {
+        Change::Failed(e) => Some(e),
+        _ => None,
+    });
+    let succeeded = outcome
+        .changes
+        .iter()
+        .any(|c| !matches!(c, Change::Failed(_)));
+    let refusal = match (&outcome.result, first_failure) {
+        (Err(_), Some(e)) => Some(bus_error(e)),
+        (Ok(_), Some(e)) if !succeeded => Some(bus_error(e)),
+        (Err(e), None) => Some(e.errno_text()),
+        (Ok(_), _) => None,
+    };
+    if let Some(refusal) = refusal {
+        return Err(Failed::new(
+            Exit::Failure,
+            format!("Failed to {what}: {refusal}"),
+        ));
+    }
+    for change in &outcome.changes {
+        print_change(change, ctx.opts.quiet);
+    }
+    Ok(Exit::Success)
+}
+
+/// systemctl 252's notice before it asks the manager to mask or unmask units it does not know:
+/// unit_exists() finds a template's file, and asks the manager about any other unit (it exists
+/// unless it is `not-found` and `inactive`). A notice, so `--quiet` keeps it.
+fn notice_unknown_units(ctx: &Ctx, names: &[String]) {
+    for name in names {
+        let exists = if UnitName::parse(name).is_ok_and(|u| u.kind() == NameKind::Template) {
+            let mut warnings = Vec::new();
+            !matches!(
+                install::unit_file_exists(&ctx.lookup, name, &mut warnings),
+                Ok(false) | Err(InstallError::NotFound(_))
+            )
+        } else {
+            super::runtime::query_states(std::slice::from_ref(name))
+                .and_then(|states| states.into_iter().next())
+                .is_none_or(|(load, active)| {
+                    load != Some(UnitLoadState::NotFound) || active != ActiveState::Inactive
+                })
+        };
+        if !exists {
+            eprintln!("Unit {name} does not exist, proceeding anyway.");
         }
     }
 }
@@ -320,6 +424,10 @@ fn enable_like(ctx: &Ctx, args: &[String], verb: &str) -> VerbResult {
     if names.is_empty() {
         return Ok(Exit::Success);
     }
+    let from_manager = manager_answers(ctx);
+    if from_manager && matches!(verb, "mask" | "unmask") {
+        notice_unknown_units(ctx, &names);
+    }
     let lookup = &ctx.lookup;
     let f = flags(ctx);
     let outcome = match verb {
@@ -349,7 +457,11 @@ fn enable_like(ctx: &Ctx, args: &[String], verb: &str) -> VerbResult {
             install::link(lookup, f, &names)
         }
     };
-    let exit = report(ctx, verb, &outcome)?;
+    let exit = if from_manager {
+        report_from_manager(ctx, &format!("{verb} unit"), &outcome)?
+    } else {
+        report(ctx, verb, &outcome)?
+    };
     if matches!(verb, "enable" | "reenable") && matches!(outcome.result, Ok(0)) {
         eprintln!("{NO_INSTALL_CONFIG}");
     }
@@ -421,24 +533,43 @@ pub fn revert(ctx: &Ctx, args: &[String]) -> VerbResult {
 
 pub fn preset_all(ctx: &Ctx, _args: &[String]) -> VerbResult {
     let outcome = install::preset_all(&ctx.lookup, flags(ctx), preset_mode(ctx));
-    report(ctx, "preset", &outcome)
+    report_either(ctx, "preset", "preset all units", &outcome)
+}
+
+/// The end of preset-all, add-wants, add-requires and set-default: offline, [`report`]; with
+/// a manager running, 252's bus answer (`bus_what` completes "Failed to …"), then the reload
+/// systemctl asks for after the manager changed unit files (unless --no-reload).
+fn report_either(ctx: &Ctx, verb: &str, bus_what: &str, outcome: &Outcome) -> VerbResult {
+    if !manager_answers(ctx) {
+        return report(ctx, verb, outcome);
+    }
+    let exit = report_from_manager(ctx, bus_what, outcome)?;
+    if !ctx.opts.no_reload {
+        super::runtime::reload_running_manager();
+    }
+    Ok(exit)
 }
 
 pub fn is_enabled(ctx: &Ctx, args: &[String]) -> VerbResult {
     let names = mangle_names(ctx, args, UnitType::Service, "to check")?;
     let (names, mut enabled) = sysv_units(ctx, SysvVerb::IsEnabled, names)?;
     let mut found_any = enabled || names.len() < args.len();
+    // With a manager running, the state comes from GetUnitFileState: the parser's warnings are
+    // the manager's log, and a missing unit is its ENOENT, as 252 answers.
+    let from_manager = manager_answers(ctx);
     for name in &names {
         let mut warnings = Vec::new();
         let state = install::unit_file_state_reporting(&ctx.lookup, name, &mut warnings);
-        for w in &warnings {
-            eprintln!("{w}");
+        if !from_manager {
+            for w in &warnings {
+                eprintln!("{w}");
+            }
         }
         let state = match state {
             Ok(s) => s,
-            // Divergence from 252, on purpose: systemd >= 254 prints "not-found" for a missing
-            // unit (and exits 4 when no unit was found) instead of failing with ENOENT.
-            Err(InstallError::NotFound(_)) => {
+            // Divergence from 252 offline, on purpose: systemd >= 254 prints "not-found" for a
+            // missing unit (and exits 4 when no unit was found) instead of failing with ENOENT.
+            Err(InstallError::NotFound(_)) if !from_manager => {
                 if !ctx.opts.quiet {
                     println!("not-found");
                 }
@@ -595,7 +726,7 @@ pub fn set_default(ctx: &Ctx, args: &[String]) -> VerbResult {
     let arg = args.first().map(String::as_str).unwrap_or_default();
     let name = mangle_target(ctx, arg, "set-default")?;
     let outcome = install::set_default(&ctx.lookup, &name);
-    let exit = report(ctx, "set default", &outcome)?;
+    let exit = report_either(ctx, "set default", "set default target", &outcome)?;
     // systemctl reads the default back, and says so when an alias or a runtime link makes it
     // another unit than the one asked for.
     let now = default_target(ctx)?;
@@ -612,7 +743,7 @@ fn add_dependency(ctx: &Ctx, args: &[String], dependency: Dependency) -> VerbRes
     let target = mangle_target(ctx, target, "as target")?;
     let names = mangle_names(ctx, units, UnitType::Service, "as dependency")?;
     let outcome = install::add_dependency(&ctx.lookup, flags(ctx), &names, &target, dependency);
-    report(ctx, "add dependency on", &outcome)
+    report_either(ctx, "add dependency on", "add dependency", &outcome)
 }
 
 pub fn add_wants(ctx: &Ctx, args: &[String]) -> VerbResult {
