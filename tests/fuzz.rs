@@ -493,6 +493,7 @@ fn request_seeds() -> Vec<Vec<u8>> {
         Request::ResetFailed { units: Vec::new() },
         Request::Units {
             units: units.clone(),
+            from_others: true,
         },
         Request::States { units },
         Request::ListUnits,

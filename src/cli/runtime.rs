@@ -264,7 +264,7 @@ fn send_jobs(ctx: &Ctx, verb: &str, units: Vec<String>, mode: JobMode) -> VerbRe
 /// check_triggering_units(): a stopped unit that a socket, timer or path still active can start
 /// again is named on stderr with those units; masked units cannot start, so they are skipped.
 fn warn_triggering_units(unit: &str) {
-    let Some(status) = query_units(&[unit.to_string()]).and_then(|mut v| v.pop()) else {
+    let Some(status) = query_units(&[unit.to_string()], false).and_then(|mut v| v.pop()) else {
         return;
     };
     if status.load_state == Some(UnitLoadState::Masked) || status.triggered_by.is_empty() {
@@ -526,12 +526,12 @@ pub fn daemon_reload(ctx: &Ctx, args: &[String]) -> VerbResult {
 
 /// The runtime state of `units` from the manager; with none running, from the state a killed
 /// manager left behind (checked against what still lives); `None` when there is neither.
-pub fn query_units(units: &[String]) -> Option<Vec<UnitStatus>> {
+pub fn query_units(units: &[String], from_others: bool) -> Option<Vec<UnitStatus>> {
     if let Some(mut conn) = connect_running() {
         let answered = ask_in_chunks(
             &mut conn,
             units,
-            |units| Request::Units { units },
+            |units| Request::Units { units, from_others },
             |reply| match reply {
                 Reply::Units(u) => Some(u),
                 _ => None,
@@ -598,7 +598,7 @@ pub(super) fn query_states(units: &[String]) -> Option<Vec<(Option<UnitLoadState
             return answered;
         }
     }
-    query_units(units).map(|v| {
+    query_units(units, false).map(|v| {
         v.into_iter()
             .map(|s| (s.load_state, s.active_state))
             .collect()

@@ -101,7 +101,7 @@ pub fn connect_or_start() -> Result<Connection, ClientError> {
 pub fn ask_in_chunks<T>(
     conn: &mut Connection,
     units: &[String],
-    query: fn(Vec<String>) -> Request,
+    query: impl Fn(Vec<String>) -> Request,
     answer: fn(Reply) -> Option<Vec<T>>,
 ) -> Option<Vec<T>> {
     let mut answers = Vec::with_capacity(units.len());

@@ -76,6 +76,11 @@ pub enum Request {
     /// The runtime state of these units (loading them if needed).
     Units {
         units: Vec<String>,
+        /// Also the dependencies other units record on each (RequiredBy=, Before= …), which
+        /// costs the manager a read of the units its units name: only `show` of such a
+        /// property (or of all) asks.
+        #[serde(default)]
+        from_others: bool,
     },
     /// Only the load and active states, for `is-active`/`is-failed`: cheap to answer.
     States {
@@ -125,7 +130,7 @@ impl Request {
     /// bounds.
     pub fn units_asked(&self) -> usize {
         match self {
-            Request::Units { units }
+            Request::Units { units, .. }
             | Request::States { units }
             | Request::UnitDetails { units } => units.len(),
             _ => 0,
@@ -273,6 +278,24 @@ pub enum UnitDependency {
 }
 
 impl UnitDependency {
+    pub const ALL: [UnitDependency; 15] = [
+        UnitDependency::RequiredBy,
+        UnitDependency::RequisiteOf,
+        UnitDependency::WantedBy,
+        UnitDependency::BoundBy,
+        UnitDependency::UpheldBy,
+        UnitDependency::ConsistsOf,
+        UnitDependency::ConflictedBy,
+        UnitDependency::Before,
+        UnitDependency::After,
+        UnitDependency::OnSuccessOf,
+        UnitDependency::OnFailureOf,
+        UnitDependency::PropagatesReloadTo,
+        UnitDependency::ReloadPropagatedFrom,
+        UnitDependency::PropagatesStopTo,
+        UnitDependency::StopPropagatedFrom,
+    ];
+
     /// The property's name in `show`.
     pub fn as_str(self) -> &'static str {
         match self {

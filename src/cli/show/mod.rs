@@ -223,7 +223,24 @@ pub(super) fn runtime_states(ctx: &Ctx, units: &[String]) -> Option<Vec<UnitStat
     if ctx.opts.root.is_some() {
         return None;
     }
-    super::runtime::query_units(units)
+    super::runtime::query_units(units, wants_dependencies_from_others(ctx))
+}
+
+/// Whether `show` prints a property other units add to (every property, or one named with
+/// `-p`/`-P`): only then does the manager read what names the unit.
+fn wants_dependencies_from_others(ctx: &Ctx) -> bool {
+    let asked: Vec<&String> = ctx
+        .opts
+        .properties
+        .iter()
+        .chain(ctx.opts.value_properties.iter())
+        .collect();
+    asked.is_empty()
+        || asked.iter().any(|p| {
+            crate::ipc::protocol::UnitDependency::ALL
+                .iter()
+                .any(|d| d.as_str() == p.as_str())
+        })
 }
 
 pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {

@@ -56,12 +56,12 @@ impl Manager {
                 signal,
             } => Some(self.kill_units(&units, whom, signal)),
             Request::ResetFailed { units } => Some(self.reset_failed(&units)),
-            Request::Units { units } => {
+            Request::Units { units, from_others } => {
                 let mut named = units::NamedUnits::default();
                 Some(Reply::Units(
                     units
                         .iter()
-                        .map(|u| self.unit_status(u, &mut named))
+                        .map(|u| self.unit_status(u, from_others.then_some(&mut named)))
                         .collect(),
                 ))
             }

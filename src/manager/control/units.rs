@@ -31,24 +31,29 @@ impl Manager {
         })
     }
 
-    /// What `show` asks of `name`: its status with the dependencies the units systemd would
-    /// hold record on it (not part of [`Manager::status_of`], which `list-units` asks of every
-    /// unit). `named` keeps what was read of the files for the request's other units.
-    pub(super) fn unit_status(&mut self, name: &str, named: &mut NamedUnits) -> UnitStatus {
+    /// What `show` asks of `name`: its status, and with `named` the dependencies the units
+    /// systemd would hold record on it (not part of [`Manager::status_of`], which `list-units`
+    /// asks of every unit). `named` keeps what was read of the files for the request's other
+    /// units.
+    pub(super) fn unit_status(&mut self, name: &str, named: Option<&mut NamedUnits>) -> UnitStatus {
         match UnitName::parse(name).ok().and_then(|n| self.peek(&n)) {
             Some(Ok(i)) => {
-                self.load_named(named, None);
                 let mut status = self.status_of(i);
-                let config = &self.units[i].config;
-                status.dependencies_from_others = self.dependencies_from_others(config, named);
+                if let Some(named) = named {
+                    self.load_named(named, None);
+                    let config = &self.units[i].config;
+                    status.dependencies_from_others = self.dependencies_from_others(config, named);
+                }
                 status
             }
             Some(Err(config)) => {
                 // systemd loads the unit to answer, and with it the units it names
-                self.load_named(named, Some(&config));
-                let from_others = self.dependencies_from_others(&config, named);
+                let from_others = named.map(|named| {
+                    self.load_named(named, Some(&config));
+                    self.dependencies_from_others(&config, named)
+                });
                 let mut status = self.status_of_unloaded(*config);
-                status.dependencies_from_others = from_others;
+                status.dependencies_from_others = from_others.unwrap_or_default();
                 status
             }
             None => not_found(name),
