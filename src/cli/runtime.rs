@@ -64,7 +64,7 @@ fn is_valid_glob(arg: &str) -> bool {
 /// unit_name_mangle_with_suffix()'s notice (UNIT_NAME_MANGLE_WARN, which expand_unit_names()
 /// passes unless `--quiet`) for a name that had to be escaped; a path or a glob of valid
 /// characters is not escaped and gets none.
-fn warn_escaped(ctx: &Ctx, arg: &str) {
+pub(super) fn warn_escaped(ctx: &Ctx, arg: &str) {
     if ctx.opts.quiet || arg.starts_with('/') || is_valid_glob(arg) || UnitName::is_valid(arg) {
         return;
     }

@@ -18,7 +18,7 @@ pub fn cat(ctx: &Ctx, args: &[String]) -> VerbResult {
     let mut exit = Exit::Success;
     let mut first = true;
     for arg in args {
-        let unit = mangle(arg)?;
+        let unit = mangle(ctx, arg)?;
         // On the running system, a target the image lacks is the one our manager uses.
         let config = if ctx.lookup.has_root() || ctx.lookup.scope != Scope::System {
             load_with_map(&ctx.lookup, &map, &unit)

@@ -195,7 +195,8 @@ fn print(out: &mut impl Write, ctx: &Ctx, props: &Properties) -> std::io::Result
 }
 
 /// A command-line unit name as systemctl mangles it (`nginx` → `nginx.service`).
-fn mangle(arg: &str) -> Result<UnitName, Failed> {
+fn mangle(ctx: &Ctx, arg: &str) -> Result<UnitName, Failed> {
+    super::runtime::warn_escaped(ctx, arg);
     name::mangle(arg, UnitType::Service)
         .map_err(|e| Failed::new(Exit::Failure, format!("Failed to mangle unit name: {e}")))
 }
@@ -256,7 +257,7 @@ pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
     // manager's error, after what it printed of the units before it.
     let mut refused = None;
     for arg in args {
-        let unit = mangle(arg)?;
+        let unit = mangle(ctx, arg)?;
         if unit.is_template() {
             refused = Some(unit);
             break;

@@ -248,10 +248,16 @@ pub(super) fn unit_properties(
         p.list(name, units);
     }
     p.list("Documentation", &u.documentation);
-    let description = if u.description.is_empty() {
+    // The manager's Description= until daemon-reload (the file read here may be newer).
+    let described = if rt.need_daemon_reload {
+        &rt.description
+    } else {
+        &u.description
+    };
+    let description = if described.is_empty() {
         config.id.clone()
     } else {
-        u.description.clone()
+        described.clone()
     };
     p.add("Description", description);
     p.add("AccessSELinuxContext", "");

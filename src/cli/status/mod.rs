@@ -240,6 +240,7 @@ pub fn status(ctx: &Ctx, args: &[String]) -> VerbResult {
     let names = args
         .iter()
         .map(|arg| {
+            super::runtime::warn_escaped(ctx, arg);
             mangle(arg, UnitType::Service)
                 .map_err(|e| Failed::new(Exit::Failure, format!("Failed to mangle unit name: {e}")))
         })

@@ -275,6 +275,9 @@ pub(super) fn stop(s: &mut impl ServiceSeam) {
         SubState::AutoRestart => {
             s.arm_timer(None);
             s.set_state(SubState::Dead);
+            // The stop job ends at once: job.c's done message, with no "Stopping" before it.
+            let desc = s.description();
+            s.log(&format!("Stopped {desc}."));
         }
         SubState::Condition
         | SubState::StartPre

@@ -54,6 +54,8 @@ impl Manager {
             return;
         }
         let desc = self.description(i);
+        // timer_enter_dead(): unit_log_success() on the way down, then job.c's done message.
+        self.unit_log(i, "Deactivated successfully.");
         self.timer_set_state(i, TimerState::Dead);
         self.log(i, &format!("Stopped {desc}."));
     }
