@@ -27,6 +27,30 @@ impl Manager {
         self.write_record(unit, record);
     }
 
+    /// A line the forked child of a unit writes before it becomes the command (exec_child()'s
+    /// errors): under the child's pid and the name it had then, `(daemon)` for
+    /// `/usr/sbin/daemon` (rename_process_from_path(): the last 8 characters of the file name).
+    pub(in crate::manager) fn log_unit_child(
+        &mut self,
+        unit: &str,
+        pid: i32,
+        path: &str,
+        message: &str,
+    ) {
+        let file = path.rsplit('/').next().unwrap_or(path);
+        let tail: String = {
+            let chars: Vec<char> = file.chars().collect();
+            chars[chars.len().saturating_sub(8)..].iter().collect()
+        };
+        let record = Record {
+            realtime_usec: now_usec(),
+            pid: pid.max(0) as u32,
+            identifier: format!("({tail})"),
+            message: message.to_string(),
+        };
+        self.write_record(unit, record);
+    }
+
     fn write_record(&mut self, unit: &str, record: Record) {
         self.write_record_at(unit, record, DAEMON_INFO);
     }

@@ -66,7 +66,10 @@ impl Manager {
     /// commands is active at once, and 252 logs only its `Started …`/`Reached …` line). A
     /// Type=exec service, which gets up within our call, logs it from its machine.
     pub(in crate::manager) fn announce_start(&mut self, i: UnitId) {
-        if self.units[i].active_state() == ActiveState::Activating {
+        let u = &self.units[i];
+        let exec = u.config.unit_type == UnitType::Service
+            && u.settings.kind == crate::manager::types::service::ServiceType::Exec;
+        if !exec && u.active_state() == ActiveState::Activating {
             let desc = self.description(i);
             self.log(i, &format!("Starting {desc}..."));
         }

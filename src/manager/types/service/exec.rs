@@ -149,10 +149,15 @@ impl Manager {
         drop(fifo);
         let exec_ok = spawned.exec.is_ok();
         if let Err((step, errno)) = spawned.exec {
+            // exec_child()'s own lines, written by the child under its pre-exec name.
+            let unit = self.units[i].config.id.clone();
+            let child = spawned.pid.as_raw();
             // exec_child() says "Failed to execute" only when execve() itself failed.
             if step == spawn::ExecStep::Exec {
-                self.log(
-                    i,
+                self.log_unit_child(
+                    &unit,
+                    child,
+                    &command.path,
                     &format!(
                         "{id}: Failed to execute {}: {}",
                         command.path,
@@ -164,8 +169,10 @@ impl Manager {
             // map (a rootless container that maps only root), which the errno alone hides.
             let unmapped = errno == nix::errno::Errno::EINVAL
                 && matches!(step, spawn::ExecStep::User | spawn::ExecStep::Group);
-            self.log(
-                i,
+            self.log_unit_child(
+                &unit,
+                child,
+                &command.path,
                 &format!(
                     "{id}: Failed at step {} spawning {}: {}{}",
                     step.name(),
