@@ -372,6 +372,10 @@ pub struct LoadedConfig {
     /// Why the unit is not loaded, with the file and line where there is one.
     pub load_error: Option<String>,
     pub fragment_path: Option<PathBuf>,
+    /// SourcePath=: what a generator made the unit from (a SysV script), which `Loaded:` names
+    /// instead of the generated file.
+    #[serde(default)]
+    pub source_path: Option<PathBuf>,
     pub dropin_paths: Vec<PathBuf>,
     pub documentation: Vec<String>,
     /// UnitFileState= and the vendor preset, empty where there is none.
@@ -416,6 +420,7 @@ impl LoadedConfig {
         LoadedConfig {
             load_error: config.load_error.clone(),
             fragment_path: config.fragment_path.clone(),
+            source_path: config.unit.source_path.as_ref().map(PathBuf::from),
             dropin_paths: config.dropin_paths.clone(),
             documentation: config.unit.documentation.clone(),
             unit_file_state,

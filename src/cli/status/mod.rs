@@ -52,9 +52,11 @@ fn loaded_line(load_state: Option<UnitLoadState>, config: &LoadedConfig) -> Stri
         // ships) is just "loaded".
         Some(UnitLoadState::Loaded) if config.fragment_path.is_none() => "loaded".to_string(),
         Some(UnitLoadState::Loaded) => {
+            // print_status_info(): the source a generator worked from, else the fragment.
             let path = config
-                .fragment_path
+                .source_path
                 .as_ref()
+                .or(config.fragment_path.as_ref())
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
             let state = &config.unit_file_state;

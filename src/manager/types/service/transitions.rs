@@ -260,8 +260,14 @@ pub(super) fn enter_running(s: &mut impl ServiceSeam, f: ServiceResult) {
         s.arm_timer(None);
         s.set_state(SubState::Exited);
         if !was_reloading {
+            // service_finished_job(): "Finished" is a oneshot's word; any other type "Started".
+            let verb = if s.settings().kind == ServiceType::Oneshot {
+                "Finished"
+            } else {
+                "Started"
+            };
             let desc = s.description();
-            s.log(&format!("Finished {desc}."));
+            s.log(&format!("{verb} {desc}."));
         }
     } else {
         enter_stop(s, ServiceResult::Success);
