@@ -145,7 +145,7 @@ fn runlevel(args: &[String]) -> u8 {
         }
     }
     let targets: Vec<String> = LEVELS.iter().map(|(t, _)| t.to_string()).collect();
-    let states = super::runtime::query_states(&targets).unwrap_or_default();
+    let states = super::queries::query_states(&targets).unwrap_or_default();
     let current = LEVELS
         .iter()
         .zip(&states)

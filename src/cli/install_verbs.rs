@@ -298,7 +298,7 @@ fn notice_unknown_units(ctx: &Ctx, names: &[String]) {
                 Ok(false) | Err(InstallError::NotFound(_))
             )
         } else {
-            super::runtime::query_states(std::slice::from_ref(name))
+            super::queries::query_states(std::slice::from_ref(name))
                 .and_then(|states| states.into_iter().next())
                 .is_none_or(|(load, active)| {
                     load != Some(UnitLoadState::NotFound) || active != ActiveState::Inactive

@@ -482,7 +482,7 @@ pub fn list_dependencies(ctx: &Ctx, args: &[String]) -> VerbResult {
     // Our manager answers for the system scope of the real root only.
     let live = ctx.opts.root.is_none() && ctx.lookup.scope == Scope::System;
     let manager_units: Vec<String> = if live {
-        super::runtime::loaded_units()
+        super::queries::loaded_units()
             .into_iter()
             .map(|u| u.id)
             .collect()
@@ -510,7 +510,7 @@ pub fn list_dependencies(ctx: &Ctx, args: &[String]) -> VerbResult {
 
     let states: HashMap<String, String> = if live {
         let ids: Vec<String> = graph.order.clone();
-        match super::runtime::query_states(&ids) {
+        match super::queries::query_states(&ids) {
             Some(states) => ids
                 .into_iter()
                 .zip(states)

@@ -42,7 +42,7 @@ fn patterns(args: &[String]) -> Result<Vec<String>, Failed> {
 
 pub fn list_sockets(ctx: &Ctx, args: &[String]) -> VerbResult {
     let patterns = patterns(args)?;
-    let units = super::runtime::shown_units(ctx, &patterns, &super::runtime::state_filter(ctx));
+    let units = super::queries::shown_units(ctx, &patterns, &super::queries::state_filter(ctx));
     let map = NameMap::build(&ctx.lookup);
     let mut rows: Vec<Row> = Vec::new();
     for unit in units.iter().filter(|u| u.id.ends_with(".socket")) {

@@ -78,7 +78,7 @@ fn row(unit: &UnitStatus, now: (u64, u64)) -> Row {
 
 pub fn list_timers(ctx: &Ctx, args: &[String]) -> VerbResult {
     let patterns = patterns(args)?;
-    let units = super::runtime::shown_units(ctx, &patterns, &super::runtime::state_filter(ctx));
+    let units = super::queries::shown_units(ctx, &patterns, &super::queries::state_filter(ctx));
     let now = now();
     let mut rows: Vec<Row> = units
         .iter()

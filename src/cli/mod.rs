@@ -14,6 +14,7 @@ mod list_timers;
 mod notify;
 mod online;
 mod options;
+mod queries;
 mod runtime;
 mod show;
 mod status;
@@ -173,7 +174,7 @@ const VERBS: &[Verb] = &[
     verb("show", Arity::Any, false, show::show),
     verb("daemon-reload", Arity::None, false, runtime::daemon_reload),
     verb("daemon-reexec", Arity::None, false, runtime::daemon_reload),
-    verb("list-units", Arity::Any, true, runtime::list_units),
+    verb("list-units", Arity::Any, true, queries::list_units),
     verb("list-sockets", Arity::Any, true, list_sockets::list_sockets),
     verb("list-timers", Arity::Any, true, list_timers::list_timers),
     verb("list-jobs", Arity::Any, true, runtime::list_jobs),
@@ -213,9 +214,9 @@ const VERBS: &[Verb] = &[
     verb("kill", Arity::AtLeast(1), true, runtime::kill),
     verb("clean", Arity::AtLeast(1), true, online::needs_manager),
     verb("reset-failed", Arity::Any, true, runtime::reset_failed),
-    verb("is-active", Arity::AtLeast(1), false, runtime::is_active),
-    verb("check", Arity::AtLeast(1), false, runtime::is_active),
-    verb("is-failed", Arity::AtLeast(1), false, runtime::is_failed),
+    verb("is-active", Arity::AtLeast(1), false, queries::is_active),
+    verb("check", Arity::AtLeast(1), false, queries::is_active),
+    verb("is-failed", Arity::AtLeast(1), false, queries::is_failed),
     verb("status", Arity::Any, true, status::status),
     verb(
         "set-property",
@@ -240,7 +241,7 @@ const VERBS: &[Verb] = &[
         "is-system-running",
         Arity::None,
         false,
-        runtime::is_system_running,
+        queries::is_system_running,
     ),
     verb("default", Arity::None, true, runtime::isolate),
     verb("halt", Arity::None, true, runtime::shutdown),

@@ -196,7 +196,7 @@ fn print(out: &mut impl Write, ctx: &Ctx, props: &Properties) -> std::io::Result
 
 /// A command-line unit name as systemctl mangles it (`nginx` → `nginx.service`).
 fn mangle(ctx: &Ctx, arg: &str) -> Result<UnitName, Failed> {
-    super::runtime::warn_escaped(ctx, arg);
+    super::queries::warn_escaped(ctx, arg);
     name::mangle(arg, UnitType::Service)
         .map_err(|e| Failed::new(Exit::Failure, format!("Failed to mangle unit name: {e}")))
 }
@@ -224,7 +224,7 @@ pub(super) fn runtime_states(ctx: &Ctx, units: &[String]) -> Option<Vec<UnitStat
     if ctx.opts.root.is_some() {
         return None;
     }
-    super::runtime::query_units(units, wants_dependencies_from_others(ctx))
+    super::queries::query_units(units, wants_dependencies_from_others(ctx))
 }
 
 /// Whether `show` prints a property other units add to (every property, or one named with

@@ -219,7 +219,7 @@ pub fn status(ctx: &Ctx, args: &[String]) -> VerbResult {
     let mut resolved: Vec<String> = Vec::new();
     for arg in args {
         match arg.parse::<u32>() {
-            Ok(pid) if ctx.opts.root.is_none() => match super::runtime::unit_of_pid(pid) {
+            Ok(pid) if ctx.opts.root.is_none() => match super::queries::unit_of_pid(pid) {
                 Some(unit) => resolved.push(unit),
                 None => {
                     eprintln!(
@@ -242,7 +242,7 @@ pub fn status(ctx: &Ctx, args: &[String]) -> VerbResult {
     let names = args
         .iter()
         .map(|arg| {
-            super::runtime::warn_escaped(ctx, arg);
+            super::queries::warn_escaped(ctx, arg);
             mangle(arg, UnitType::Service)
                 .map_err(|e| Failed::new(Exit::Failure, format!("Failed to mangle unit name: {e}")))
         })
@@ -260,7 +260,7 @@ pub fn status(ctx: &Ctx, args: &[String]) -> VerbResult {
     }
     let ids: Vec<String> = names.iter().map(|n| n.as_str().to_string()).collect();
     if ctx.opts.root.is_none() {
-        if let Some(details) = super::runtime::query_details(&ids) {
+        if let Some(details) = super::queries::query_details(&ids) {
             return status_running(ctx, &names, &details);
         }
     }
@@ -275,12 +275,12 @@ pub fn status(ctx: &Ctx, args: &[String]) -> VerbResult {
 /// `show_system_status()` prints it, with the processes of every running unit under its slice.
 fn system_status(ctx: &Ctx, args: &[String]) -> VerbResult {
     let (Some(state), Some(manager)) = (
-        super::runtime::system_state(),
+        super::queries::system_state(),
         RuntimeContext::find_running(),
     ) else {
         return super::online::needs_manager(ctx, args);
     };
-    let units = super::runtime::loaded_units();
+    let units = super::queries::loaded_units();
     let colors = Colors::detect();
     let code = match state.as_str() {
         "running" => "\x1b[0;1;32m",
@@ -437,7 +437,7 @@ fn related_states(states: &[UnitStatus]) -> HashMap<String, ActiveState> {
     if names.is_empty() {
         return HashMap::new();
     }
-    let answers = super::runtime::query_states(&names).unwrap_or_default();
+    let answers = super::queries::query_states(&names).unwrap_or_default();
     names
         .into_iter()
         .zip(answers)
