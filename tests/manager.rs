@@ -852,3 +852,33 @@ fn status_shows_the_loaded_configuration_until_daemon_reload() {
     assert!(o.stdout.contains("Docs: man:new(1)"), "{o:?}");
     assert_eq!(o.stderr, "");
 }
+
+/// unit_gc_sweep(): a unit that went down and that nothing names is dropped, so the next query
+/// sees it afresh (no past run), as under systemd 252; one a loaded unit names keeps its past run.
+#[test]
+fn a_stopped_unit_is_collected_unless_a_loaded_unit_names_it() {
+    let sb = Sandbox::new();
+    for name in ["alone.service", "named.service"] {
+        sb.unit(name, "[Service]\nExecStart=/bin/sleep infinity\n");
+    }
+    sb.keep_loaded("named.service");
+    sb.quiet_ok(&["start", "alone.service", "named.service"]);
+    sb.quiet_ok(&["stop", "alone.service", "named.service"]);
+    // Collected: as fresh as a unit never started.
+    assert_eq!(sb.prop("alone.service", "ExecMainCode"), "0");
+    assert_eq!(
+        sb.prop("alone.service", "InactiveEnterTimestampMonotonic"),
+        "0"
+    );
+    let o = sb.systemctl(&["list-units", "--all", "--no-legend", "alone.service"]);
+    assert_eq!(o.stdout, "", "{o:?}");
+    // Kept: how its main process ended, and when.
+    assert_eq!(sb.prop("named.service", "ExecMainCode"), "2");
+    assert_ne!(
+        sb.prop("named.service", "InactiveEnterTimestampMonotonic"),
+        "0"
+    );
+    // The journal of the collected unit stays.
+    let log = sb.journalctl(&["-u", "alone.service"]);
+    assert!(log.stdout.contains("Stopped alone.service."), "{log:?}");
+}
