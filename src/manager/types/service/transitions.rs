@@ -295,16 +295,13 @@ pub(super) fn stop(s: &mut impl ServiceSeam) {
             enter_signal(s, SubState::StopSigterm, ServiceResult::Success);
         }
         SubState::Running | SubState::Exited => {
-            // A socket without stop commands closes at once, and job.c prints no
-            // "Stopping" line for a job that finished within its own call.
-            let quiet = s.unit_type() == UnitType::Socket
-                && s.n_commands(ExecKind::StopPre) == 0
-                && s.n_commands(ExecKind::StopPost) == 0;
-            if !quiet {
+            enter_stop(s, ServiceResult::Success);
+            // job.c prints "Stopping …" only for a job that outlives its own call: not for a
+            // socket without stop commands, nor for an exited unit with nothing left to stop.
+            if s.svc().state.active_state() == ActiveState::Deactivating {
                 let desc = s.description();
                 s.log(&format!("Stopping {desc}..."));
             }
-            enter_stop(s, ServiceResult::Success);
         }
         _ => {}
     }
