@@ -369,7 +369,7 @@ pub struct UnitDetails {
 /// so that an edited file shows only after daemon-reload, as in systemd.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadedConfig {
-    /// Why the unit is not loaded, with the file and line where there is one.
+    /// Why the unit is not loaded, in the words of the manager's LoadError= message.
     pub load_error: Option<String>,
     pub fragment_path: Option<PathBuf>,
     /// SourcePath=: what a generator made the unit from (a SysV script), which `Loaded:` names
@@ -418,7 +418,7 @@ impl LoadedConfig {
     pub fn of(config: &UnitConfig, lookup: &LookupPaths) -> LoadedConfig {
         let (unit_file_state, preset) = unit_file_state_and_preset(lookup, config);
         LoadedConfig {
-            load_error: config.load_error.clone(),
+            load_error: config.load_error_message(),
             fragment_path: config.fragment_path.clone(),
             source_path: config.unit.source_path.as_ref().map(PathBuf::from),
             dropin_paths: config.dropin_paths.clone(),

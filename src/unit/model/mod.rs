@@ -167,6 +167,23 @@ pub struct UnitConfig {
 pub type ExecLists = std::collections::BTreeMap<ExecKind, Vec<ExecCommand>>;
 
 impl UnitConfig {
+    /// The manager's answer for a unit that did not load (the message of `LoadError=`, which
+    /// `status` prints as the `Loaded:` line's reason); `None` for a loaded unit.
+    pub fn load_error_message(&self) -> Option<String> {
+        let id = &self.id;
+        Some(match &self.load_state {
+            LoadState::Loaded => return None,
+            LoadState::NotFound => format!("Unit {id} not found."),
+            LoadState::Masked => format!("Unit {id} is masked."),
+            LoadState::BadSetting => format!("Unit {id} has a bad unit file setting."),
+            LoadState::Error(failure) => format!(
+                "Unit {id} failed to load properly, please adjust/correct and reload service \
+                 manager: {}",
+                failure.strerror()
+            ),
+        })
+    }
+
     /// ControlGroup= as systemd names it (unit_default_cgroup_path()): every dash of the slice's
     /// name is a level, so `system-postgresql.slice` is below `system.slice`.
     pub fn control_group(&self) -> String {
