@@ -6,7 +6,8 @@
 #   3. READY=1 sent -> `systemctl start` returned (median of 30 starts);
 #   4. the manager's RSS after `is-active` of every unit of ../shared/unit-corpus.
 # Also `is-active` of systemctl3.py (docker-systemctl-replacement) where it is installed.
-# Needs root, hyperfine and python3. Usage: bash packaging/bench-manager.sh
+# Needs root, hyperfine and python3. Usage: bash packaging/bench-manager.sh [rss]
+# (`rss`: section 4 alone, the manager's memory, without hyperfine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$(readlink -f "${BIN:-target/x86_64-unknown-linux-gnu/release/systemctl}")
@@ -14,8 +15,9 @@ CORPUS=$(readlink -f ../shared/unit-corpus/debian-bookworm)
 PEER=$(command -v systemctl3.py || true)
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 
+ONLY=${1:-}
 exec unshare --pid --fork --mount --mount-proc --propagation private \
-    env BIN="$BIN" CORPUS="$CORPUS" PEER="$PEER" bash -euo pipefail -c '
+    env BIN="$BIN" CORPUS="$CORPUS" PEER="$PEER" ONLY="$ONLY" bash -euo pipefail -c '
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /etc/systemd/system
 mount -t tmpfs tmpfs /lib/systemd/system
@@ -27,6 +29,7 @@ median() {
     python3 -c "import json; r=json.load(open(\"/run/bench.json\"))[\"results\"][0]; print(\"  median %.2f ms, mean %.2f ms, %d runs\" % (r[\"median\"]*1e3, r[\"mean\"]*1e3, len(r[\"times\"])))"
 }
 
+if [ "$ONLY" != rss ]; then
 echo "== 1. is-active with a manager running"
 unit idle.service "ExecStart=/bin/sleep infinity"
 $S start idle.service
@@ -69,10 +72,14 @@ for _ in range(30):
 print("median %.2f ms, max %.2f ms over %d starts" % (statistics.median(deltas), max(deltas), len(deltas)))
 EOF
 
+fi
 echo "== 4. manager RSS after is-active of every corpus unit (a fresh manager: the one above served 100+ other units)"
-old=$(cat /run/systemctl-shim/manager.pid)
-kill $old
-while kill -0 $old 2>/dev/null; do sleep 0.1; done
+if [ -f /run/systemctl-shim/manager.pid ]; then
+    old=$(cat /run/systemctl-shim/manager.pid)
+    kill $old
+    while kill -0 $old 2>/dev/null; do sleep 0.1; done
+fi
+unit idle.service "ExecStart=/bin/sleep infinity"
 $S start idle.service
 for dir in "$CORPUS"/*/lib/systemd/system "$CORPUS"/*/usr/lib/systemd/system; do
     [ -d "$dir" ] && cp -a "$dir"/. /lib/systemd/system/ 2>/dev/null || true
