@@ -167,10 +167,12 @@ pub(super) fn cgroup_properties(p: &mut Properties, config: &UnitConfig, rt: &Un
     p.add("ControlGroupId", if realized { "1" } else { "0" });
     p.add("MemoryCurrent", "[not set]");
     p.add("MemoryAvailable", "infinity");
-    let cpu = realized
+    let cpu_accounting = raw.yes_no("CPUAccounting", true) == "yes";
+    let counted = realized && cpu_accounting;
+    let cpu = counted
         .then(|| cpu_usage_nsec(rt.main_pid))
         .flatten()
-        .or(realized.then_some(0));
+        .or(counted.then_some(0));
     p.add(
         "CPUUsageNSec",
         cpu.map_or_else(|| "[not set]".to_string(), |n| n.to_string()),
@@ -193,7 +195,7 @@ pub(super) fn cgroup_properties(p: &mut Properties, config: &UnitConfig, rt: &Un
         p.add(name, u64::MAX.to_string());
     }
     p.add("Delegate", raw.yes_no("Delegate", false));
-    p.add("CPUAccounting", raw.yes_no("CPUAccounting", true));
+    p.yes_no("CPUAccounting", cpu_accounting);
     for name in [
         "CPUWeight",
         "StartupCPUWeight",
