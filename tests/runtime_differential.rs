@@ -3,7 +3,8 @@
 //! sandbox and the real `systemctl`/`journalctl` talking to it, once with our binary as PID 1
 //! over the same files and our binary as `systemctl`/`journalctl`. Each command's stdout,
 //! stderr and exit code are compared after [`normalise`] has taken out only what must differ
-//! between two runs (times, PIDs, invocation ids, the cgroup lines of `status`).
+//! between two runs (times, PIDs, invocation ids, the cgroup lines of `status`, the counters and
+//! id of a unit's cgroup in `show`).
 //!
 //! A scenario file (`NAME.scenario`):
 //! ```text
@@ -245,6 +246,52 @@ fn replace_number_after(line: &str, prefix: &str) -> String {
     out
 }
 
+/// The counters of a unit's cgroup that `show` prints (`CPUUsageNSec=1424000` →
+/// `CPUUsageNSec=N`, zero included: how much CPU a start took is not the same twice).
+fn replace_counter(line: &str) -> String {
+    const COUNTERS: &[&str] = &[
+        "CPUUsageNSec=",
+        "MemoryCurrent=",
+        "TasksCurrent=",
+        "IPIngressBytes=",
+        "IPIngressPackets=",
+        "IPEgressBytes=",
+        "IPEgressPackets=",
+    ];
+    match COUNTERS.iter().find(|c| line.starts_with(**c)) {
+        Some(key)
+            if line[key.len()..].bytes().all(|b| b.is_ascii_digit()) && line.len() > key.len() =>
+        {
+            format!("{key}N")
+        }
+        _ => line.to_string(),
+    }
+}
+
+/// When a monotonic timer elapses next, a span since boot (`next_elapse=13h 51min 40.9s` of
+/// `TimersMonotonic=`, `NextElapseUSecMonotonic=13h 51min 40.9s`) → `SPAN`: it counts from the
+/// moment the timer started.
+fn replace_monotonic_span(line: &str) -> String {
+    if let Some(value) = line.strip_prefix("NextElapseUSecMonotonic=") {
+        if value.starts_with(|c: char| c.is_ascii_digit()) && value != "0" {
+            return "NextElapseUSecMonotonic=SPAN".to_string();
+        }
+    }
+    match line.find("next_elapse=") {
+        Some(at) => {
+            let start = at + "next_elapse=".len();
+            let rest = &line[start..];
+            let end = rest.find(" }").unwrap_or(rest.len());
+            if rest.starts_with(|c: char| c.is_ascii_digit()) && &rest[..end] != "0" {
+                format!("{}SPAN{}", &line[..start], &rest[end..])
+            } else {
+                line.to_string()
+            }
+        }
+        None => line.to_string(),
+    }
+}
+
 /// `; 9ms ago`, `; 1min 2s ago` → `; AGO`.
 fn replace_ago(line: &str) -> String {
     match (line.find("; "), line.find(" ago")) {
@@ -358,6 +405,8 @@ fn normalise(text: &str, sort_lines: bool) -> String {
         }
         in_cgroup_tree = false;
         let mut l = replace_pattern(line, "Aaa 9999-99-99 99:99:99 AAA", "TIME");
+        l = replace_counter(&l);
+        l = replace_monotonic_span(&l);
         l = replace_pattern(&l, "Aaa 99 99:99:99", "TIME");
         l = replace_ago(&l);
         l = replace_bracket_pids(&l);
@@ -366,6 +415,7 @@ fn normalise(text: &str, sort_lines: bool) -> String {
             "MainPID=",
             "ExecMainPID=",
             "ControlPID=",
+            "ControlGroupId=",
             "pid=",
             "Process: ",
             "Monotonic=",
@@ -581,6 +631,18 @@ mod normalise_tests {
         assert_eq!(
             normalise("     Active: failed (Result: exit-code) since Mon 2026-12-07 15:45:43 UTC; 9ms ago\n   Duration: 606us\n", false),
             "     Active: failed (Result: exit-code) since TIME; AGO\n   Duration: DURATION\n"
+        );
+    }
+
+    #[test]
+    fn cgroup_counters_and_monotonic_elapse_spans_are_taken_out() {
+        assert_eq!(
+            normalise("CPUUsageNSec=1424000\nCPUUsageNSec=[not set]\nTasksCurrent=0\nIPIngressBytes=[no data]\nControlGroupId=560126\nControlGroupId=0\n", false),
+            "CPUUsageNSec=N\nCPUUsageNSec=[not set]\nTasksCurrent=N\nIPIngressBytes=[no data]\nControlGroupId=N\nControlGroupId=0\n"
+        );
+        assert_eq!(
+            normalise("TimersMonotonic={ OnActiveUSec=1h ; next_elapse=13h 51min 40.918538s }\nNextElapseUSecMonotonic=13h 51min 40.918538s\nNextElapseUSecMonotonic=0\nTimersMonotonic={ OnActiveUSec=1h ; next_elapse=0 }\n", false),
+            "TimersMonotonic={ OnActiveUSec=1h ; next_elapse=SPAN }\nNextElapseUSecMonotonic=SPAN\nNextElapseUSecMonotonic=0\nTimersMonotonic={ OnActiveUSec=1h ; next_elapse=0 }\n"
         );
     }
 

@@ -18,8 +18,9 @@ pub enum LimitError {
     SoftAboveHard { key: String, soft: u64, hard: u64 },
 }
 
-/// The unit-file key → setrlimit(2) resource, and whether values are byte sizes.
-const RESOURCES: &[(&str, Resource, bool)] = &[
+/// The unit-file key → setrlimit(2) resource, and whether values are byte sizes, in the order of
+/// systemd's rlimit table (which `show` keeps).
+pub const RESOURCES: &[(&str, Resource, bool)] = &[
     ("LimitCPU", libc::RLIMIT_CPU as Resource, false),
     ("LimitFSIZE", libc::RLIMIT_FSIZE as Resource, true),
     ("LimitDATA", libc::RLIMIT_DATA as Resource, true),

@@ -1,6 +1,7 @@
 //! The type interfaces of a unit as `show` lists them, in the order of systemd 252's vtables:
 //! org.freedesktop.systemd1.Service, .Socket, .Timer, .Path (src/core/dbus-service.c,
-//! dbus-socket.c, dbus-timer.c, dbus-path.c) and the exec context they share (dbus-execute.c).
+//! dbus-socket.c, dbus-timer.c, dbus-path.c) and, from contexts.rs, the
+//! cgroup, exec and kill contexts services and sockets share.
 
 use crate::ipc::protocol::{ExecRun, UnitStatus};
 use crate::unit::model::{ExecKind, TypeSection, UnitConfig};
@@ -43,57 +44,6 @@ fn exec_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus, kin
     }
 }
 
-/// systemd.exec(5) and systemd.kill(5) settings, for services and sockets.
-fn exec_context_properties(p: &mut Properties, config: &UnitConfig) {
-    let s = &config.settings;
-    p.list("Environment", &s.environment);
-    let files = s
-        .environment_files
-        .iter()
-        .map(|(path, optional)| {
-            (
-                "EnvironmentFiles".to_string(),
-                format!(
-                    "{path} (ignore_errors={})",
-                    if *optional { "yes" } else { "no" }
-                ),
-            )
-        })
-        .collect();
-    p.lines(files);
-    p.add("UMask", s.umask.clone());
-    // The D-Bus property marks a directory whose absence is tolerated (`-`) with `!`.
-    let working_directory = s.working_directory.clone().unwrap_or_default();
-    p.add(
-        "WorkingDirectory",
-        match working_directory.strip_prefix('-') {
-            Some(path) => format!("!{path}"),
-            None => working_directory,
-        },
-    );
-    p.add(
-        "RootDirectory",
-        s.root_directory.clone().unwrap_or_default(),
-    );
-    p.add("StandardInput", s.standard_input.as_str());
-    p.add("StandardOutput", s.standard_output.clone());
-    p.add("StandardError", s.standard_error.clone());
-    p.add(
-        "SyslogIdentifier",
-        s.syslog_identifier.clone().unwrap_or_default(),
-    );
-    p.add("User", s.user.clone().unwrap_or_default());
-    p.add("Group", s.group.clone().unwrap_or_default());
-    p.list("SupplementaryGroups", &s.supplementary_groups);
-    p.list("RuntimeDirectory", &s.runtime_directory);
-    p.list("StateDirectory", &s.state_directory);
-    p.add("KillMode", s.kill_mode.as_str());
-    p.add("KillSignal", signal_number(&s.kill_signal));
-    p.add("FinalKillSignal", signal_number(&s.final_kill_signal));
-    p.yes_no("SendSIGKILL", s.send_sigkill);
-    p.yes_no("SendSIGHUP", s.send_sighup);
-}
-
 /// Settings we keep but do not model, shown as written (the last assignment of each key).
 pub(super) fn raw_properties(p: &mut Properties, config: &UnitConfig, sections: &[&str]) {
     let mut seen: Vec<(String, String)> = Vec::new();
@@ -120,7 +70,12 @@ pub(super) fn raw_properties(p: &mut Properties, config: &UnitConfig, sections: 
     }
 }
 
-pub(super) fn service_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus) {
+pub(super) fn service_properties(
+    p: &mut Properties,
+    config: &UnitConfig,
+    rt: &UnitStatus,
+    managed: bool,
+) {
     let Some(s) = config.service() else { return };
     p.add("Type", s.service_type.clone().unwrap_or_default());
     p.add("ExitType", s.exit_type.clone());
@@ -199,11 +154,19 @@ pub(super) fn service_properties(p: &mut Properties, config: &UnitConfig, rt: &U
         ],
     );
     p.add("Slice", config.settings.slice.clone().unwrap_or_default());
-    exec_context_properties(p, config);
+    if managed {
+        cgroup_properties(p, config, rt);
+    }
+    exec_context_properties(p, config, managed);
     raw_properties(p, config, &["Service"]);
 }
 
-pub(super) fn socket_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus) {
+pub(super) fn socket_properties(
+    p: &mut Properties,
+    config: &UnitConfig,
+    rt: &UnitStatus,
+    managed: bool,
+) {
     let TypeSection::Socket(s) = &config.kind else {
         return;
     };
@@ -307,7 +270,10 @@ pub(super) fn socket_properties(p: &mut Properties, config: &UnitConfig, rt: &Un
         ],
     );
     p.add("Slice", config.settings.slice.clone().unwrap_or_default());
-    exec_context_properties(p, config);
+    if managed {
+        cgroup_properties(p, config, rt);
+    }
+    exec_context_properties(p, config, managed);
     raw_properties(p, config, &["Socket"]);
 }
 

@@ -17,10 +17,12 @@ use crate::unit::state::ServiceResult;
 use crate::unit::timespan::Usec;
 
 mod cat;
+mod contexts;
 mod interfaces;
 mod unit_interface;
 mod values;
 pub use cat::cat;
+use contexts::*;
 use interfaces::*;
 use unit_interface::*;
 use values::*;
@@ -138,11 +140,12 @@ fn properties_of(
     trigger_files: &TriggerFiles,
     config: &UnitConfig,
     rt: &UnitStatus,
+    managed: bool,
 ) -> Properties {
     let mut p = Properties::default();
     match config.unit_type {
-        UnitType::Service => service_properties(&mut p, config, rt),
-        UnitType::Socket => socket_properties(&mut p, config, rt),
+        UnitType::Service => service_properties(&mut p, config, rt, managed),
+        UnitType::Socket => socket_properties(&mut p, config, rt, managed),
         UnitType::Timer => timer_properties(&mut p, config, rt),
         UnitType::Path => path_properties(&mut p, config),
         _ => {}
@@ -286,7 +289,7 @@ pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
             .filter(|_| states.len() == names.len())
             .cloned()
             .unwrap_or_else(|| never_ran(&config));
-        let props = properties_of(ctx, &map, &trigger_files, &config, &rt);
+        let props = properties_of(ctx, &map, &trigger_files, &config, &rt, managed);
         print(&mut out, ctx, &props).map_err(io_failed)?;
     }
     match refused {

@@ -1,0 +1,476 @@
+//! The contexts services and sockets share, as `show` lists them after the type's own
+//! properties: the cgroup properties (src/core/dbus-unit.c's cgroup vtable, then
+//! src/core/dbus-cgroup.c), the exec context (src/core/dbus-execute.c) and the kill context
+//! (src/core/dbus-kill.c), in the order of 252's vtables and with the defaults of 252's
+//! execute.c, cgroup.c and kill.c where the unit sets nothing.
+//!
+//! Without a manager (`--root`) only the settings the unit files carry are listed: the rest is
+//! what a running manager decides (its limits, its cgroup tree).
+
+use crate::ipc::protocol::UnitStatus;
+use crate::unit::model::{DirectoryPreserve, UnitConfig};
+use crate::unit::name::UnitType;
+
+use super::*;
+
+/// Every capability systemd 252 knows, in its order: the bounding set of a unit that sets none.
+const ALL_CAPABILITIES: &str = "cap_chown cap_dac_override cap_dac_read_search cap_fowner \
+cap_fsetid cap_kill cap_setgid cap_setuid cap_setpcap cap_linux_immutable cap_net_bind_service \
+cap_net_broadcast cap_net_admin cap_net_raw cap_ipc_lock cap_ipc_owner cap_sys_module \
+cap_sys_rawio cap_sys_chroot cap_sys_ptrace cap_sys_pacct cap_sys_admin cap_sys_boot \
+cap_sys_nice cap_sys_resource cap_sys_time cap_sys_tty_config cap_mknod cap_lease \
+cap_audit_write cap_audit_control cap_setfcap cap_mac_override cap_mac_admin cap_syslog \
+cap_wake_alarm cap_block_suspend cap_audit_read cap_perfmon cap_bpf cap_checkpoint_restore";
+
+/// systemd's `DEFAULT_RLIMIT_MEMLOCK` (8M) and `HIGH_RLIMIT_NOFILE` (512K).
+const DEFAULT_RLIMIT_MEMLOCK: u64 = 8 << 20;
+const HIGH_RLIMIT_NOFILE: u64 = 512 << 10;
+
+/// The settings of the unit's own section that `show` prints as written (the last assignment).
+struct Raw<'a>(&'a UnitConfig);
+
+impl Raw<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .raw
+            .iter()
+            .rev()
+            .find(|r| r.key == key && r.section != "Unit" && r.section != "Install")
+            .map(|r| r.value.as_str())
+    }
+
+    fn text(&self, key: &str, default: &str) -> String {
+        self.get(key).unwrap_or(default).to_string()
+    }
+
+    fn yes_no(&self, key: &str, default: bool) -> &'static str {
+        let v = self
+            .get(key)
+            .and_then(crate::cli::options::parse_boolean)
+            .unwrap_or(default);
+        if v {
+            "yes"
+        } else {
+            "no"
+        }
+    }
+}
+
+fn limit_value(v: u64) -> String {
+    if v == libc::RLIM_INFINITY {
+        "infinity".into()
+    } else {
+        v.to_string()
+    }
+}
+
+/// What a unit that sets no `Limit*=` gets: systemd's DefaultLimit*=, which 252 takes from its
+/// own limits at boot (those of this process's environment), with the hard limit of open files
+/// raised to 512K (up to fs.nr_open) and its soft limit kept at 1024 (for select()), and 8M of
+/// lockable memory at least (main.c's fallback_rlimit_nofile() and fallback_rlimit_memlock()).
+fn default_limit(resource: crate::sys::rlimit::Resource) -> (u64, u64) {
+    let mut rl = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: getrlimit writes into an rlimit we own; a failure leaves infinity.
+    unsafe { libc::getrlimit(resource as _, &mut rl) };
+    let (soft, hard) = (rl.rlim_cur, rl.rlim_max);
+    if resource == libc::RLIMIT_NOFILE as crate::sys::rlimit::Resource {
+        let nr_open = read_number("/proc/sys/fs/nr_open").unwrap_or(1024 * 1024);
+        (soft.min(1024), nr_open.min(hard.max(HIGH_RLIMIT_NOFILE)))
+    } else if resource == libc::RLIMIT_MEMLOCK as crate::sys::rlimit::Resource {
+        (
+            soft.max(DEFAULT_RLIMIT_MEMLOCK),
+            hard.max(DEFAULT_RLIMIT_MEMLOCK),
+        )
+    } else {
+        (soft, hard)
+    }
+}
+
+fn read_number(path: &str) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// cgroup.c's system_tasks_max(): the most tasks the kernel allows (kernel.threads-max,
+/// kernel.pid_max less one, the root cgroup's pids.max).
+fn system_tasks_max() -> u64 {
+    let threads = read_number("/proc/sys/kernel/threads-max");
+    let pids = read_number("/proc/sys/kernel/pid_max").map(|n| n.saturating_sub(1));
+    let cgroup = read_number("/sys/fs/cgroup/pids.max");
+    [threads, pids, cgroup]
+        .into_iter()
+        .flatten()
+        .filter(|n| *n > 0)
+        .min()
+        .unwrap_or(u64::MAX)
+}
+
+/// `TasksMax=`: a number, a percentage of the system's tasks, `infinity`; without one the
+/// manager's DefaultTasksMax=15%.
+fn tasks_max(setting: Option<&str>) -> String {
+    let percent = |p: u64| (system_tasks_max().saturating_mul(p) / 100).to_string();
+    match setting.map(str::trim) {
+        None | Some("") => percent(15),
+        Some(v) => match v.strip_suffix('%').map(str::parse::<u64>) {
+            Some(Ok(p)) => percent(p),
+            _ => v.to_string(),
+        },
+    }
+}
+
+/// Whether the manager made the unit a cgroup: a unit in a state other than inactive or failed
+/// has one (its path); one that ran a process has had it created.
+fn has_cgroup(rt: &UnitStatus) -> bool {
+    !matches!(
+        rt.active_state,
+        crate::unit::state::ActiveState::Inactive | crate::unit::state::ActiveState::Failed
+    )
+}
+
+fn ran_process(rt: &UnitStatus) -> bool {
+    rt.main_pid != 0 || rt.control_pid != 0 || rt.exec_main.pid != 0
+}
+
+/// The CPU time of the unit's main process (its cgroup's, in systemd): utime and stime of
+/// /proc/PID/stat, in nanoseconds.
+fn cpu_usage_nsec(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // the fields after the command name, which may hold spaces and parentheses
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let ticks = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).ok()?;
+    Some((utime + stime) * 1_000_000_000 / ticks.max(1))
+}
+
+/// `Slice=` and what follows it: the unit's cgroup and its counters, then dbus-cgroup.c's
+/// settings. Only with a running manager (see the module header).
+pub(super) fn cgroup_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus) {
+    let raw = Raw(config);
+    let slice = config.settings.slice.clone().unwrap_or_default();
+    let cgroup = has_cgroup(rt) && !slice.is_empty();
+    p.add(
+        "ControlGroup",
+        if cgroup {
+            format!("/{slice}/{}", config.id)
+        } else {
+            String::new()
+        },
+    );
+    // There are no cgroups of ours (issue 17): an id and CPU time are only there for a unit
+    // that ran a process, as systemd creates the cgroup then.
+    let realized = cgroup && ran_process(rt);
+    p.add("ControlGroupId", if realized { "1" } else { "0" });
+    p.add("MemoryCurrent", "[not set]");
+    p.add("MemoryAvailable", "infinity");
+    let cpu_accounting = raw.yes_no("CPUAccounting", true) == "yes";
+    let counted = realized && cpu_accounting;
+    let cpu = counted
+        .then(|| cpu_usage_nsec(rt.main_pid))
+        .flatten()
+        .or(counted.then_some(0));
+    p.add(
+        "CPUUsageNSec",
+        cpu.map_or_else(|| "[not set]".to_string(), |n| n.to_string()),
+    );
+    p.add("TasksCurrent", "[not set]");
+    for name in [
+        "IPIngressBytes",
+        "IPIngressPackets",
+        "IPEgressBytes",
+        "IPEgressPackets",
+    ] {
+        p.add(name, "[no data]");
+    }
+    for name in [
+        "IOReadBytes",
+        "IOReadOperations",
+        "IOWriteBytes",
+        "IOWriteOperations",
+    ] {
+        p.add(name, u64::MAX.to_string());
+    }
+    p.add("Delegate", raw.yes_no("Delegate", false));
+    p.yes_no("CPUAccounting", cpu_accounting);
+    for name in [
+        "CPUWeight",
+        "StartupCPUWeight",
+        "CPUShares",
+        "StartupCPUShares",
+    ] {
+        p.add(name, raw.text(name, "[not set]"));
+    }
+    p.add("CPUQuotaPerSecUSec", "infinity");
+    p.add("CPUQuotaPeriodUSec", "infinity");
+    p.add("IOAccounting", raw.yes_no("IOAccounting", false));
+    p.add("IOWeight", raw.text("IOWeight", "[not set]"));
+    p.add("StartupIOWeight", raw.text("StartupIOWeight", "[not set]"));
+    p.add("BlockIOAccounting", raw.yes_no("BlockIOAccounting", false));
+    p.add("BlockIOWeight", raw.text("BlockIOWeight", "[not set]"));
+    p.add(
+        "StartupBlockIOWeight",
+        raw.text("StartupBlockIOWeight", "[not set]"),
+    );
+    p.add("MemoryAccounting", raw.yes_no("MemoryAccounting", true));
+    for (name, default) in [
+        ("DefaultMemoryLow", "0"),
+        ("DefaultMemoryMin", "0"),
+        ("MemoryMin", "0"),
+        ("MemoryLow", "0"),
+        ("MemoryHigh", "infinity"),
+        ("MemoryMax", "infinity"),
+        ("MemorySwapMax", "infinity"),
+        ("MemoryLimit", "infinity"),
+        ("DevicePolicy", "auto"),
+    ] {
+        p.add(name, raw.text(name, default));
+    }
+    p.add("TasksAccounting", raw.yes_no("TasksAccounting", true));
+    p.add("TasksMax", tasks_max(raw.get("TasksMax")));
+    p.add("IPAccounting", raw.yes_no("IPAccounting", false));
+    for (name, default) in [
+        ("ManagedOOMSwap", "auto"),
+        ("ManagedOOMMemoryPressure", "auto"),
+        ("ManagedOOMMemoryPressureLimit", "0"),
+        ("ManagedOOMPreference", "none"),
+    ] {
+        p.add(name, raw.text(name, default));
+    }
+}
+
+fn mode(m: u32) -> String {
+    format!("{m:04o}")
+}
+
+/// systemd.exec(5) and systemd.kill(5) settings, for services and sockets; `full` (a manager
+/// runs) adds what the manager decides for a unit that sets nothing.
+pub(super) fn exec_context_properties(p: &mut Properties, config: &UnitConfig, full: bool) {
+    let s = &config.settings;
+    let raw = Raw(config);
+    p.list("Environment", &s.environment);
+    let files = s
+        .environment_files
+        .iter()
+        .map(|(path, optional)| {
+            (
+                "EnvironmentFiles".to_string(),
+                format!(
+                    "{path} (ignore_errors={})",
+                    if *optional { "yes" } else { "no" }
+                ),
+            )
+        })
+        .collect();
+    p.lines(files);
+    if full {
+        p.list("PassEnvironment", &s.pass_environment);
+        p.list("UnsetEnvironment", &s.unset_environment);
+    }
+    p.add("UMask", s.umask.clone());
+    if full {
+        for &(key, resource, _) in crate::sys::rlimit::RESOURCES {
+            let (soft, hard) = s
+                .limits
+                .iter()
+                .rev()
+                .find(|l| l.resource == resource)
+                .map_or_else(|| default_limit(resource), |l| (l.soft, l.hard));
+            p.0.push(Property {
+                name: key.to_string(),
+                value: limit_value(hard),
+                empty: false,
+            });
+            p.0.push(Property {
+                name: format!("{key}Soft"),
+                value: limit_value(soft),
+                empty: false,
+            });
+        }
+    }
+    // The D-Bus property marks a directory whose absence is tolerated (`-`) with `!`.
+    let working_directory = s.working_directory.clone().unwrap_or_default();
+    p.add(
+        "WorkingDirectory",
+        match working_directory.strip_prefix('-') {
+            Some(path) => format!("!{path}"),
+            None => working_directory,
+        },
+    );
+    p.add(
+        "RootDirectory",
+        s.root_directory.clone().unwrap_or_default(),
+    );
+    if full {
+        p.add(
+            "OOMScoreAdjust",
+            s.oom_score_adjust.unwrap_or(0).to_string(),
+        );
+        p.add("CoredumpFilter", raw.text("CoredumpFilter", "0x33"));
+        p.add("Nice", s.nice.unwrap_or(0).to_string());
+        // the manager's own I/O priority (best-effort, level 4) and scheduling
+        p.add("IOSchedulingClass", "2");
+        p.add(
+            "IOSchedulingPriority",
+            raw.text("IOSchedulingPriority", "4"),
+        );
+        p.add("CPUSchedulingPolicy", "0");
+        p.add(
+            "CPUSchedulingPriority",
+            raw.text("CPUSchedulingPriority", "0"),
+        );
+        p.add("CPUAffinityFromNUMA", "no");
+        p.add("NUMAPolicy", "n/a");
+        p.add("TimerSlackNSec", "50000");
+        p.add(
+            "CPUSchedulingResetOnFork",
+            raw.yes_no("CPUSchedulingResetOnFork", false),
+        );
+        p.yes_no("NonBlocking", s.non_blocking);
+    }
+    p.add("StandardInput", s.standard_input.as_str());
+    p.add("StandardOutput", s.standard_output.clone());
+    p.add("StandardError", s.standard_error.clone());
+    if full {
+        p.add("TTYPath", s.tty_path.clone().unwrap_or_default());
+        for name in ["TTYReset", "TTYVHangup", "TTYVTDisallocate"] {
+            p.add(name, raw.yes_no(name, false));
+        }
+        p.add("SyslogPriority", "30");
+    }
+    p.add(
+        "SyslogIdentifier",
+        s.syslog_identifier.clone().unwrap_or_default(),
+    );
+    if full {
+        p.add("SyslogLevelPrefix", raw.yes_no("SyslogLevelPrefix", true));
+        p.add("SyslogLevel", "6");
+        p.add("SyslogFacility", "3");
+        p.add("LogLevelMax", "-1");
+        p.add("LogRateLimitIntervalUSec", "0");
+        p.add("LogRateLimitBurst", raw.text("LogRateLimitBurst", "0"));
+        p.add("SecureBits", "0");
+        p.add("CapabilityBoundingSet", ALL_CAPABILITIES);
+    }
+    p.add("User", s.user.clone().unwrap_or_default());
+    p.add("Group", s.group.clone().unwrap_or_default());
+    if full {
+        p.add("DynamicUser", raw.yes_no("DynamicUser", false));
+        p.add("RemoveIPC", raw.yes_no("RemoveIPC", false));
+    }
+    p.list("SupplementaryGroups", &s.supplementary_groups);
+    if full {
+        for name in [
+            "PrivateTmp",
+            "PrivateDevices",
+            "ProtectClock",
+            "ProtectKernelTunables",
+            "ProtectKernelModules",
+            "ProtectKernelLogs",
+            "ProtectControlGroups",
+            "PrivateNetwork",
+            "PrivateUsers",
+            "PrivateMounts",
+            "PrivateIPC",
+        ] {
+            p.add(name, raw.yes_no(name, false));
+        }
+        // yes/no or a level (read-only, strict, tmpfs, full)
+        let level = |key: &str| match raw
+            .get(key)
+            .map(|v| (v, crate::cli::options::parse_boolean(v)))
+        {
+            Some((_, Some(b))) => if b { "yes" } else { "no" }.to_string(),
+            Some((v, None)) => v.to_string(),
+            None => "no".to_string(),
+        };
+        p.add("ProtectHome", level("ProtectHome"));
+        p.add("ProtectSystem", level("ProtectSystem"));
+        p.add("SameProcessGroup", raw.yes_no("SameProcessGroup", false));
+        p.add("UtmpMode", raw.text("UtmpMode", "init"));
+        p.add("IgnoreSIGPIPE", raw.yes_no("IgnoreSIGPIPE", true));
+        p.add("NoNewPrivileges", raw.yes_no("NoNewPrivileges", false));
+        // seccomp's "no error number" (SECCOMP_ERROR_NUMBER_KILL is INT_MAX - 1)
+        p.add("SystemCallErrorNumber", "2147483646");
+        p.add("LockPersonality", raw.yes_no("LockPersonality", false));
+        p.add(
+            "RuntimeDirectoryPreserve",
+            match s.runtime_directory_preserve {
+                DirectoryPreserve::No => "no",
+                DirectoryPreserve::Yes => "yes",
+                DirectoryPreserve::Restart => "restart",
+            },
+        );
+        p.add("RuntimeDirectoryMode", mode(s.runtime_directory_mode));
+    }
+    p.list("RuntimeDirectory", &s.runtime_directory);
+    if full {
+        p.add("StateDirectoryMode", mode(s.state_directory_mode));
+    }
+    p.list("StateDirectory", &s.state_directory);
+    if full {
+        p.add("CacheDirectoryMode", mode(s.cache_directory_mode));
+        p.list("CacheDirectory", &s.cache_directory);
+        p.add("LogsDirectoryMode", mode(s.logs_directory_mode));
+        p.list("LogsDirectory", &s.logs_directory);
+        p.add(
+            "ConfigurationDirectoryMode",
+            mode(s.configuration_directory_mode),
+        );
+        p.list("ConfigurationDirectory", &s.configuration_directory);
+        p.add("TimeoutCleanUSec", raw.text("TimeoutCleanSec", "infinity"));
+        for name in [
+            "MemoryDenyWriteExecute",
+            "RestrictRealtime",
+            "RestrictSUIDSGID",
+        ] {
+            p.add(name, raw.yes_no(name, false));
+        }
+        p.add(
+            "RestrictNamespaces",
+            raw.yes_no("RestrictNamespaces", false),
+        );
+        p.add("MountAPIVFS", raw.yes_no("MountAPIVFS", false));
+        // execute.c: a system service gets a keyring of its own, other units share the
+        // manager's
+        let keyring = if config.unit_type == UnitType::Service {
+            "private"
+        } else {
+            "shared"
+        };
+        p.add("KeyringMode", raw.text("KeyringMode", keyring));
+        p.add("ProtectProc", raw.text("ProtectProc", "default"));
+        p.add("ProcSubset", raw.text("ProcSubset", "all"));
+        p.add("ProtectHostname", raw.yes_no("ProtectHostname", false));
+    }
+    kill_context_properties(p, config, full);
+}
+
+/// dbus-kill.c.
+fn kill_context_properties(p: &mut Properties, config: &UnitConfig, full: bool) {
+    let s = &config.settings;
+    p.add("KillMode", s.kill_mode.as_str());
+    p.add("KillSignal", signal_number(&s.kill_signal));
+    if full {
+        p.add(
+            "RestartKillSignal",
+            signal_number(s.restart_kill_signal.as_ref().unwrap_or(&s.kill_signal)),
+        );
+    }
+    p.add("FinalKillSignal", signal_number(&s.final_kill_signal));
+    p.yes_no("SendSIGKILL", s.send_sigkill);
+    p.yes_no("SendSIGHUP", s.send_sighup);
+    if full {
+        p.add(
+            "WatchdogSignal",
+            signal_number(&raw_or(config, "WatchdogSignal", "SIGABRT")),
+        );
+    }
+}
+
+fn raw_or(config: &UnitConfig, key: &str, default: &str) -> String {
+    Raw(config).text(key, default)
+}
