@@ -208,8 +208,9 @@ fn io_failed(e: std::io::Error) -> Failed {
     Failed::new(Exit::Failure, format!("Failed to write output: {e}"))
 }
 
-/// Why a unit failed to load (file:line and reason), on stderr: systemd logs it to the journal,
-/// which a container does not have; `LoadError=` itself keeps systemd's words for scripts.
+/// Why a unit failed to load (file:line and reason), on stderr when no manager runs: a manager
+/// logs it when it loads the unit, as systemd does (show then prints nothing more than 252);
+/// `LoadError=` itself keeps systemd's words for scripts.
 fn report_load_failure(config: &UnitConfig) {
     if matches!(
         config.load_state,
@@ -279,7 +280,9 @@ pub fn show(ctx: &Ctx, args: &[String]) -> VerbResult {
         } else {
             load_with_map(&ctx.lookup, &map, unit)
         };
-        report_load_failure(&config);
+        if !managed {
+            report_load_failure(&config);
+        }
         if i > 0 {
             writeln!(out).map_err(io_failed)?;
         }
