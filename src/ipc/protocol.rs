@@ -325,7 +325,7 @@ pub struct TimerInfo {
     pub next_elapse_realtime: u64,
     pub next_elapse_monotonic: u64,
     pub last_trigger: (u64, u64),
-    pub result: String,
+    pub result: crate::unit::state::TimerResult,
     pub monotonic_next: Vec<u64>,
     pub calendar_next: Vec<u64>,
 }

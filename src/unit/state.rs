@@ -42,6 +42,17 @@ macro_rules! string_table {
 }
 pub(crate) use string_table;
 
+string_table! {
+    /// timer.c's `TimerResult` (`Result=` of a timer).
+    #[derive(Default)]
+    pub enum TimerResult {
+        #[default]
+        Success => "success",
+        Resources => "resources",
+        StartLimitHit => "start-limit-hit",
+    }
+}
+
 /// systemd's unit active states (`ActiveState=`, unit_active_state_to_string()).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

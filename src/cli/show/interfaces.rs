@@ -327,14 +327,7 @@ pub(super) fn timer_properties(p: &mut Properties, config: &UnitConfig, rt: &Uni
         format_timestamp(info.last_trigger.0).unwrap_or_default(),
     );
     p.usec("LastTriggerUSecMonotonic", Usec(info.last_trigger.1));
-    p.add(
-        "Result",
-        if info.result.is_empty() {
-            "success".to_string()
-        } else {
-            info.result.clone()
-        },
-    );
+    p.add("Result", info.result.as_str());
     p.usec("AccuracyUSec", t.accuracy);
     p.usec("RandomizedDelayUSec", t.randomized_delay);
     p.yes_no("FixedRandomDelay", t.fixed_random_delay);

@@ -26,6 +26,7 @@ use crate::ipc::protocol::TimerInfo;
 use crate::ipc::saved_state::ActiveState;
 use crate::sys::time::{now_stamp, Stamp};
 use crate::unit::model::{TimerSection, TypeSection};
+use crate::unit::state::TimerResult;
 
 pub(in crate::manager) mod run;
 pub(in crate::manager) mod state;
@@ -101,11 +102,10 @@ impl TimerRuntime {
             next_elapse_monotonic: self.next_mono,
             last_trigger: self.last_trigger,
             result: if self.failed_resources {
-                "resources"
+                TimerResult::Resources
             } else {
-                "success"
-            }
-            .to_string(),
+                TimerResult::Success
+            },
             monotonic_next: self.mono_next.clone(),
             calendar_next: self.calendar_next.clone(),
         }
