@@ -324,7 +324,13 @@ impl Manager {
             Wake::Deadline(CLIENT_SWEEP_DEADLINE) => self.sweep_clients(),
             // Served at the top of the wake (serve_deferred_clients()): it only ends the wait.
             Wake::Deadline(DEFERRED_CLIENTS_DEADLINE) => {}
-            Wake::Signal(sig) if sig == libc::SIGCHLD => self.reap(),
+            Wake::Signal(sig) if sig == libc::SIGCHLD => {
+                // systemd gives the notify socket a higher priority than SIGCHLD: what a
+                // service said (RELOADING=1, READY=1, STATUS=) before its process or a control
+                // process ended counts first.
+                self.receive_notifications();
+                self.reap();
+            }
             Wake::Signal(sig) if sig == libc::SIGHUP => self.daemon_reload(),
             Wake::Signal(sig) if self.init => self.on_init_signal(sig),
             Wake::Signal(_) => self.begin_shutdown(),
