@@ -198,6 +198,9 @@ impl ServiceSeam for Fake {
     fn has_processes(&self) -> bool {
         self.svc.main_pid.is_some() || self.svc.control_pid.is_some() || self.others
     }
+    fn has_processes_rescanned(&self) -> bool {
+        self.has_processes()
+    }
     fn processes_left(&self, cgroup: bool) -> bool {
         self.svc.main_pid.is_some() || self.svc.control_pid.is_some() || (cgroup && self.others)
     }

@@ -56,6 +56,10 @@ pub(in crate::manager) trait ServiceSeam {
     fn signal_main(&mut self, signal: i32);
     /// Whether any process of the unit is left.
     fn has_processes(&self) -> bool;
+    /// [`ServiceSeam::has_processes`] from a scan of its own, taken now: for a verdict that
+    /// must not rest on one scan, which can miss a process caught inside execve() (its
+    /// environment, the unit's mark, reads empty then).
+    fn has_processes_rescanned(&self) -> bool;
     /// Whether the main or control process is still to be seen exiting, or (`cgroup`) any
     /// process of the unit is left.
     fn processes_left(&self, cgroup: bool) -> bool;

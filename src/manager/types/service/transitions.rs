@@ -700,8 +700,10 @@ pub(super) fn emptied(s: &mut impl ServiceSeam) {
         && s.svc().control_pid.is_none()
         && s.svc().main_pid.is_none()
         && !s.has_processes()
+        && !s.has_processes_rescanned()
     {
-        // Waiting for a PID file from a daemon that is gone.
+        // Waiting for a PID file from a daemon that is gone (by two scans: a daemon that
+        // detaches with setsid() and execs can be between the two marks in the first).
         s.unwatch_pid_file();
         enter_signal(s, SubState::StopSigterm, ServiceResult::Protocol);
     }

@@ -129,6 +129,12 @@ impl ServiceSeam for UnitSeam<'_> {
         self.m.has_processes(self.i)
     }
 
+    fn has_processes_rescanned(&self) -> bool {
+        let svc = &self.m.units[self.i].svc;
+        !crate::manager::process::unit_processes(&svc.invocation_id, &svc.session_ids(), &[])
+            .is_empty()
+    }
+
     fn processes_left(&self, cgroup: bool) -> bool {
         self.m.main_pending(self.i)
             || self.m.control_pending(self.i)
