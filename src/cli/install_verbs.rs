@@ -65,11 +65,9 @@ fn mangle_name(ctx: &Ctx, name: &str, suffix: UnitType, operation: &str) -> Opti
     if UnitName::is_valid(name) {
         return Some(name.to_string());
     }
-    let is_glob = name.contains(['*', '?', '[']);
-    let glob_chars = |b: u8| b.is_ascii_alphanumeric() || b":-_.\\@[]!*?".contains(&b);
     // A well-formed glob gets its own notice, and then no systemd-escape hint: escaping is not
     // what its author meant.
-    let suggest_escape = !(is_glob && name.bytes().all(glob_chars));
+    let suggest_escape = !super::queries::is_valid_glob(name);
     if !suggest_escape && !ctx.opts.quiet {
         eprintln!("Glob pattern passed {operation}, but globs are not supported for this.");
     }

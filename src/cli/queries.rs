@@ -45,7 +45,7 @@ pub(super) fn unit_names(ctx: &Ctx, args: &[String]) -> Result<Vec<String>, Fail
 }
 
 /// string_is_glob() && in_charset(VALID_CHARS_GLOB): a pattern to expand, not a name to escape.
-fn is_valid_glob(arg: &str) -> bool {
+pub(super) fn is_valid_glob(arg: &str) -> bool {
     arg.contains(['*', '?', '['])
         && arg
             .bytes()
@@ -148,26 +148,54 @@ pub(super) fn query_states(units: &[String]) -> Option<Vec<(Option<UnitLoadState
     })
 }
 
+/// check_unit_generic() of 252: each unit's active state, and success when one is in a `good`
+/// state, else `otherwise` (whether or not the units exist: later versions answer 4 for units
+/// that do not).
+fn check_unit_generic(
+    ctx: &Ctx,
+    units: &[String],
+    states: &[(Option<UnitLoadState>, ActiveState)],
+    good: fn(ActiveState) -> bool,
+    otherwise: Exit,
+) -> VerbResult {
+    let mut found = false;
+    for (name, (_, active)) in units.iter().zip(states) {
+        refuse_template(name)?;
+        if !ctx.opts.quiet {
+            println!("{active}");
+        }
+        found |= good(*active);
+    }
+    Ok(if found { Exit::Success } else { otherwise })
+}
+
 pub fn is_active(ctx: &Ctx, args: &[String]) -> VerbResult {
     let units = unit_names(ctx, args)?;
     let Some(states) = query_states(&units) else {
         return super::online::is_active(ctx, args);
     };
-    // check_unit_generic() of 252: 3 unless one is up, whether or not the units exist (later
-    // versions answer 4 for units that do not).
-    let mut any_active = false;
-    for (name, (_, active)) in units.iter().zip(&states) {
-        refuse_template(name)?;
-        if !ctx.opts.quiet {
-            println!("{active}");
-        }
-        any_active |= active.is_active_or_reloading();
-    }
-    Ok(if any_active {
-        Exit::Success
-    } else {
-        Exit::NotRunning
-    })
+    // LSB's 3, "program is not running".
+    check_unit_generic(
+        ctx,
+        &units,
+        &states,
+        ActiveState::is_active_or_reloading,
+        Exit::NotRunning,
+    )
+}
+
+pub fn is_failed(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let units = unit_names(ctx, args)?;
+    let Some(states) = query_states(&units) else {
+        return super::online::is_failed(ctx, args);
+    };
+    check_unit_generic(
+        ctx,
+        &units,
+        &states,
+        |a| a == ActiveState::Failed,
+        Exit::Failure,
+    )
 }
 
 /// get_state_one_unit()'s error for a template without an instance: no unit object has that
@@ -183,26 +211,6 @@ fn refuse_template(name: &str) -> Result<(), Failed> {
         )),
         _ => Ok(()),
     }
-}
-
-pub fn is_failed(ctx: &Ctx, args: &[String]) -> VerbResult {
-    let units = unit_names(ctx, args)?;
-    let Some(states) = query_states(&units) else {
-        return super::online::is_failed(ctx, args);
-    };
-    let mut any_failed = false;
-    for (name, (_, active)) in units.iter().zip(&states) {
-        refuse_template(name)?;
-        if !ctx.opts.quiet {
-            println!("{active}");
-        }
-        any_failed |= *active == ActiveState::Failed;
-    }
-    Ok(if any_failed {
-        Exit::Success
-    } else {
-        Exit::Failure
-    })
 }
 
 pub fn is_system_running(ctx: &Ctx, args: &[String]) -> VerbResult {

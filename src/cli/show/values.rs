@@ -135,22 +135,13 @@ pub(super) fn signal_number(name: &str) -> String {
 
 /// `LoadError=` in systemd's exact words; the file, line and reason go to stderr (see `show`).
 pub(super) fn load_error_value(config: &UnitConfig) -> String {
-    let id = &config.id;
-    match config.load_state {
-        LoadState::Loaded => String::new(),
-        LoadState::NotFound => {
-            format!("org.freedesktop.systemd1.NoSuchUnit \"Unit {id} not found.\"")
-        }
-        LoadState::Masked => {
-            format!("org.freedesktop.systemd1.UnitMasked \"Unit {id} is masked.\"")
-        }
-        LoadState::BadSetting => format!(
-            "org.freedesktop.systemd1.BadUnitSetting \"Unit {id} has a bad unit file setting.\""
-        ),
-        LoadState::Error(failure) => format!(
-            "{} \"Unit {id} failed to load properly, please adjust/correct and reload service manager: {}\"",
-            failure.dbus_name(),
-            failure.strerror()
-        ),
-    }
+    let name = match &config.load_state {
+        LoadState::Loaded => return String::new(),
+        LoadState::NotFound => "org.freedesktop.systemd1.NoSuchUnit",
+        LoadState::Masked => "org.freedesktop.systemd1.UnitMasked",
+        LoadState::BadSetting => "org.freedesktop.systemd1.BadUnitSetting",
+        LoadState::Error(failure) => failure.dbus_name(),
+    };
+    let message = config.load_error_message().unwrap_or_default();
+    format!("{name} \"{message}\"")
 }

@@ -115,8 +115,9 @@ impl Manager {
 /// The unit type's operations.
 pub(in crate::manager) fn vtable(unit_type: UnitType) -> &'static dyn UnitVTable {
     match unit_type {
-        UnitType::Service => &service::unit_seam::SERVICE_VTABLE,
-        UnitType::Socket => &socket::SOCKET_VTABLE,
+        // A socket runs the service machine with its own commands and steps (socket.c's
+        // control processes are service.c's; see `vtable.rs`), so it shares the service's entry.
+        UnitType::Service | UnitType::Socket => &service::unit_seam::SERVICE_VTABLE,
         UnitType::Timer => &timer::state::TIMER_VTABLE,
         _ => &target::state::TARGET_VTABLE,
     }

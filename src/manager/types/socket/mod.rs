@@ -770,28 +770,3 @@ fn names_socket(service: &UnitConfig, socket: &UnitConfig) -> bool {
             .service()
             .is_some_and(|s| s.sockets.contains(&socket.id))
 }
-
-/// Sockets in the table of unit types: the service state machine with a socket's commands
-/// (socket.c's control processes are service.c's; see `types/vtable.rs`), its sub-states named
-/// as socket.c names them.
-pub(in crate::manager) struct SocketVTable;
-
-pub(in crate::manager) static SOCKET_VTABLE: SocketVTable = SocketVTable;
-
-impl crate::manager::types::vtable::UnitVTable for SocketVTable {
-    fn start(&self, m: &mut Manager, i: UnitId) -> bool {
-        m.service_start(i)
-    }
-
-    fn stop(&self, m: &mut Manager, i: UnitId) {
-        m.service_stop(i);
-    }
-
-    fn reload(&self, m: &mut Manager, i: UnitId) {
-        m.service_reload(i);
-    }
-
-    fn reset_failed(&self, m: &mut Manager, i: UnitId) {
-        m.service_reset_failed(i);
-    }
-}
