@@ -2,6 +2,7 @@
 //! them. Options that only matter to verbs of a later stage are accepted now so that scripts which
 //! pass them keep working.
 
+pub use crate::unit::syntax::parse_boolean;
 use clap::{ArgAction, Parser};
 
 use super::{Exit, Failed};
@@ -149,15 +150,6 @@ pub fn print_type_help() {
     println!("Available unit types:");
     for t in UnitType::ALL {
         println!("{t}");
-    }
-}
-
-/// systemd's `parse_boolean()`.
-pub fn parse_boolean(s: &str) -> Option<bool> {
-    match s.to_ascii_lowercase().as_str() {
-        "1" | "yes" | "y" | "true" | "t" | "on" => Some(true),
-        "0" | "no" | "n" | "false" | "f" | "off" => Some(false),
-        _ => None,
     }
 }
 

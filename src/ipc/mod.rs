@@ -7,6 +7,7 @@
 pub mod client;
 pub mod context;
 pub mod frame;
+pub mod properties;
 pub mod protocol;
 pub mod saved_state;
 

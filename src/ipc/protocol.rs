@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::properties::Property;
 use crate::unit::job::{JobKind, JobResult, JobState};
 use crate::unit::model::{ExecKind, TypeSection, UnitConfig};
 use crate::unit::paths::LookupPaths;
@@ -82,6 +83,12 @@ pub enum Request {
         #[serde(default)]
         from_others: bool,
     },
+    /// What `show` prints of these units: their properties as the manager has them loaded,
+    /// those named in `asked` (all when empty).
+    Properties {
+        units: Vec<String>,
+        asked: Vec<String>,
+    },
     /// Only the load and active states, for `is-active`/`is-failed`: cheap to answer.
     States {
         units: Vec<String>,
@@ -117,6 +124,7 @@ impl Request {
         !matches!(
             self,
             Request::Units { .. }
+                | Request::Properties { .. }
                 | Request::States { .. }
                 | Request::UnitDetails { .. }
                 | Request::UnitOfPid { .. }
@@ -131,6 +139,7 @@ impl Request {
     pub fn units_asked(&self) -> usize {
         match self {
             Request::Units { units, .. }
+            | Request::Properties { units, .. }
             | Request::States { units }
             | Request::UnitDetails { units } => units.len(),
             _ => 0,
@@ -341,6 +350,8 @@ pub struct SocketCounters {
 pub enum Reply {
     Jobs(Vec<JobOutcome>),
     Units(Vec<UnitStatus>),
+    /// Per unit asked for, its properties in `show`'s order.
+    Properties(Vec<Vec<Property>>),
     /// (load state, active state) per unit asked for.
     States(Vec<(UnitLoadState, ActiveState)>),
     SystemState(String),

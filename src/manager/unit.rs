@@ -163,17 +163,12 @@ fn mtimes(config: &UnitConfig) -> Vec<(std::path::PathBuf, Option<SystemTime>)> 
         .collect()
 }
 
-/// What the manager keeps of a loaded unit: what it acts on and what `status` shows of it (see
-/// `control/units.rs`); clients read the files themselves for everything `show` and `cat`
-/// print, so the rest of the load-time text is dropped, which keeps a table of hundreds of
-/// units small.
+/// What the manager keeps of a loaded unit: what it acts on and what `show` and `status` print
+/// of it (the settings it does not model included, which `show` prints as written); the
+/// load-time text no one asks of a loaded unit again (its warnings, a generated fragment's
+/// text, its [Install] section, which `enable` reads from the files) is dropped, which keeps a
+/// table of hundreds of units small.
 fn slim(mut config: UnitConfig) -> UnitConfig {
-    config.raw.retain(|r| {
-        matches!(
-            r.key.as_str(),
-            "WatchdogSignal" | "FailureActionExitStatus" | "SuccessActionExitStatus"
-        )
-    });
     config.raw.shrink_to_fit();
     config.warnings = Vec::new();
     // Whether a generator made the fragment is kept (`status` shows UnitFileState=generated);

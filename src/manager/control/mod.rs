@@ -65,6 +65,16 @@ impl Manager {
                         .collect(),
                 ))
             }
+            Request::Properties { units, asked } => {
+                let mut named = units::NamedUnits::default();
+                let trigger_files = crate::ipc::properties::TriggerFiles::default();
+                Some(Reply::Properties(
+                    units
+                        .iter()
+                        .map(|u| self.unit_properties(u, &asked, &mut named, &trigger_files))
+                        .collect(),
+                ))
+            }
             Request::States { units } => Some(Reply::States(
                 units.iter().map(|u| self.unit_state(u)).collect(),
             )),

@@ -8,6 +8,9 @@ use std::collections::HashSet;
 
 use super::super::daemon::Manager;
 use super::super::unit::Unit;
+use crate::ipc::properties::{
+    properties_of, wants_dependencies_from_others, Property, TriggerFiles,
+};
 use crate::ipc::protocol::{LoadedConfig, UnitDependency, UnitDetails, UnitStatus};
 use crate::manager::jobs::graph::dependencies_from_others;
 use crate::manager::unit_id::UnitId;
@@ -16,11 +19,14 @@ use crate::unit::model::UnitConfig;
 use crate::unit::name::UnitName;
 use crate::unit::state::{ActiveState, UnitLoadState};
 
+/// Where a query found a unit: in the table, or only in the files (read for this answer).
+type Peeked = Result<UnitId, Box<UnitConfig>>;
+
 impl Manager {
     /// What a query needs of `name`: its table entry, or the configuration alone of a unit
     /// nothing runs, which is not kept (systemd collects inactive, unreferenced units at once),
     /// so that asking about every unit of an image does not grow the manager.
-    fn peek(&mut self, name: &UnitName) -> Option<Result<UnitId, Box<UnitConfig>>> {
+    fn peek(&mut self, name: &UnitName) -> Option<Peeked> {
         if let Some(i) = self.units.lookup(name.as_str()) {
             return Some(Ok(i));
         }
@@ -36,6 +42,54 @@ impl Manager {
     /// asks of every unit). `named` keeps what was read of the files for the request's other
     /// units.
     pub(super) fn unit_status(&mut self, name: &str, named: Option<&mut NamedUnits>) -> UnitStatus {
+        self.status_and_config(name, named).0
+    }
+
+    /// The properties `show` prints of `name` (those in `asked`, all when empty), as GetAll() on
+    /// its unit object answers: from the configuration the table holds for a unit in it (so a
+    /// file edited since counts only after daemon-reload, as in systemd), else from the files.
+    pub(super) fn unit_properties(
+        &mut self,
+        name: &str,
+        asked: &[String],
+        named: &mut NamedUnits,
+        trigger_files: &TriggerFiles,
+    ) -> Vec<Property> {
+        let named = wants_dependencies_from_others(asked).then_some(named);
+        let (status, config) = self.status_and_config(name, named);
+        let read;
+        let config = match config {
+            Some(Ok(i)) => &self.units[i].config,
+            Some(Err(config)) => {
+                read = config;
+                &*read
+            }
+            None => match UnitName::parse(name) {
+                Ok(n) => {
+                    read = Box::new(load_or_shipped(&self.lookup, &self.name_map, &n));
+                    &*read
+                }
+                Err(_) => return Vec::new(),
+            },
+        };
+        properties_of(
+            &self.lookup,
+            &self.name_map,
+            trigger_files,
+            config,
+            &status,
+            true,
+            asked,
+        )
+    }
+
+    /// `name`'s status (see [`Manager::unit_status`]) and where its configuration is: in the
+    /// table, read from the files for this answer, or nowhere (not found).
+    fn status_and_config(
+        &mut self,
+        name: &str,
+        named: Option<&mut NamedUnits>,
+    ) -> (UnitStatus, Option<Peeked>) {
         match UnitName::parse(name).ok().and_then(|n| self.peek(&n)) {
             Some(Ok(i)) => {
                 let mut status = self.status_of(i);
@@ -44,7 +98,7 @@ impl Manager {
                     let config = &self.units[i].config;
                     status.dependencies_from_others = self.dependencies_from_others(config, named);
                 }
-                status
+                (status, Some(Ok(i)))
             }
             Some(Err(config)) => {
                 // systemd loads the unit to answer, and with it the units it names
@@ -52,11 +106,11 @@ impl Manager {
                     self.load_named(named, Some(&config));
                     self.dependencies_from_others(&config, named)
                 });
-                let mut status = self.status_of_unloaded(*config);
+                let mut status = self.status_of_unloaded((*config).clone());
                 status.dependencies_from_others = from_others.unwrap_or_default();
-                status
+                (status, Some(Err(config)))
             }
-            None => not_found(name),
+            None => (not_found(name), None),
         }
     }
 

@@ -124,7 +124,7 @@ impl Builder {
                 Ok(m) if m <= 0o777 => self.config.settings.umask = format!("{m:04o}"),
                 _ => self.invalid(a),
             },
-            "NonBlocking" => match parse_bool(value) {
+            "NonBlocking" => match parse_boolean(value) {
                 Some(v) => self.config.settings.non_blocking = v,
                 None => self.invalid(a),
             },
@@ -183,7 +183,7 @@ impl Builder {
             }
             "RuntimeDirectoryPreserve" => {
                 // exec_preserve_mode_from_string_with_boolean()
-                let mode = match (value, parse_bool(value)) {
+                let mode = match (value, parse_boolean(value)) {
                     ("restart", _) => Some(DirectoryPreserve::Restart),
                     (_, Some(true)) => Some(DirectoryPreserve::Yes),
                     (_, Some(false)) => Some(DirectoryPreserve::No),

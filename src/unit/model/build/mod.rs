@@ -20,6 +20,7 @@ mod unit;
 use super::keys::known_unmodeled;
 use super::*;
 use crate::unit::specifier::SpecifierContext;
+use crate::unit::syntax::parse_boolean;
 use crate::unit::timespan::{self, Usec};
 
 /// One assignment with where it came from, for warnings.
@@ -45,15 +46,6 @@ pub struct Builder {
     socket: SocketSection,
     timer: TimerSection,
     path: PathSection,
-}
-
-/// systemd's `parse_boolean()`.
-fn parse_bool(s: &str) -> Option<bool> {
-    match s.to_ascii_lowercase().as_str() {
-        "1" | "yes" | "y" | "true" | "t" | "on" => Some(true),
-        "0" | "no" | "n" | "false" | "f" | "off" => Some(false),
-        _ => None,
-    }
 }
 
 impl Builder {
@@ -132,7 +124,7 @@ impl Builder {
     }
 
     fn set_bool(&mut self, a: &Assignment, f: fn(&mut UnitConfig) -> &mut bool) {
-        match parse_bool(a.value) {
+        match parse_boolean(a.value) {
             Some(v) => *f(&mut self.config) = v,
             None => self.invalid(a),
         }

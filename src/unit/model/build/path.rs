@@ -39,7 +39,7 @@ impl Builder {
                     _ => self.invalid(a),
                 }
             }
-            "MakeDirectory" => match parse_bool(value) {
+            "MakeDirectory" => match parse_boolean(value) {
                 Some(v) => self.path.make_directory = v,
                 None => self.invalid(a),
             },

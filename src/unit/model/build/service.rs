@@ -99,7 +99,7 @@ impl Builder {
                 // printed raw by `show`, as before it was typed
                 self.keep_raw(a);
             }
-            "RemainAfterExit" | "GuessMainPID" => match parse_bool(value) {
+            "RemainAfterExit" | "GuessMainPID" => match parse_boolean(value) {
                 Some(v) if a.key == "RemainAfterExit" => self.service.remain_after_exit = v,
                 Some(v) => self.service.guess_main_pid = v,
                 None => self.invalid(a),

@@ -85,7 +85,7 @@ impl Builder {
             }
             "BindIPv6Only" => {
                 // config_parse_socket_bind(): a boolean means ipv6-only or both
-                let mode = match (value, parse_bool(value)) {
+                let mode = match (value, parse_boolean(value)) {
                     ("default" | "both" | "ipv6-only", _) => value,
                     (_, Some(true)) => "ipv6-only",
                     (_, Some(false)) => "both",
@@ -135,7 +135,7 @@ impl Builder {
             },
             "Timestamping" => {
                 // socket_timestamping_from_string_harder(): a boolean yes means nanoseconds
-                let precision = match (value, parse_bool(value)) {
+                let precision = match (value, parse_boolean(value)) {
                     ("off", _) => Timestamping::Off,
                     ("us" | "usec" | "µs" | "μs", _) => Timestamping::Us,
                     ("ns" | "nsec", _) | (_, Some(true)) => Timestamping::Ns,
@@ -169,7 +169,7 @@ impl Builder {
             "Symlinks" => self.symlinks(a),
             "SELinuxContextFromNet" => {
                 // checked as systemd does, then dropped: there is no SELinux policy to label with
-                if parse_bool(value).is_none() {
+                if parse_boolean(value).is_none() {
                     self.invalid(a);
                 }
             }
@@ -196,7 +196,7 @@ impl Builder {
             "FlushPending" => |s| &mut s.flush_pending,
             _ => return false,
         };
-        match parse_bool(a.value) {
+        match parse_boolean(a.value) {
             Some(v) => *field(&mut self.socket) = v,
             None => self.invalid(a),
         }

@@ -58,7 +58,7 @@ impl Builder {
                 }
             }
             "Persistent" | "WakeSystem" | "RemainAfterElapse" | "FixedRandomDelay" => {
-                match parse_bool(value) {
+                match parse_boolean(value) {
                     Some(v) => {
                         let t = &mut self.timer;
                         match a.key {

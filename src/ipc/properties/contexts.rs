@@ -46,7 +46,7 @@ impl Raw<'_> {
     fn yes_no(&self, key: &str, default: bool) -> &'static str {
         let v = self
             .get(key)
-            .and_then(crate::cli::options::parse_boolean)
+            .and_then(crate::unit::syntax::parse_boolean)
             .unwrap_or(default);
         if v {
             "yes"
@@ -381,7 +381,7 @@ pub(super) fn exec_context_properties(p: &mut Properties, config: &UnitConfig, f
         // yes/no or a level (read-only, strict, tmpfs, full)
         let level = |key: &str| match raw
             .get(key)
-            .map(|v| (v, crate::cli::options::parse_boolean(v)))
+            .map(|v| (v, crate::unit::syntax::parse_boolean(v)))
         {
             Some((_, Some(b))) => if b { "yes" } else { "no" }.to_string(),
             Some((v, None)) => v.to_string(),

@@ -9,7 +9,7 @@ use crate::unit::model::{ExecKind, LoadState, UnitConfig};
 
 /// systemd's `format_timestamp()` (TIMESTAMP_PRETTY): `Sun 2026-11-22 02:05:35 UTC` in the local
 /// time zone; `None` for an unset (0 or infinite) timestamp.
-pub(in crate::cli) fn format_timestamp(usec: u64) -> Option<String> {
+pub fn format_timestamp(usec: u64) -> Option<String> {
     if usec == 0 || usec == u64::MAX {
         return None;
     }
@@ -24,7 +24,7 @@ pub(in crate::cli) fn format_timestamp(usec: u64) -> Option<String> {
 }
 
 /// `sigchld_code_to_string()`: how a process ended, as waitid() reports it.
-pub(in crate::cli) fn sigchld_code(code: i32) -> Option<&'static str> {
+pub fn sigchld_code(code: i32) -> Option<&'static str> {
     Some(match code {
         libc::CLD_EXITED => "exited",
         libc::CLD_KILLED => "killed",
@@ -87,7 +87,7 @@ pub(super) fn exec_value(c: &ExecCommand, ex: bool, run: &ExecRun) -> String {
 }
 
 /// The last run of the `index`th command of `kind`, if the manager recorded one.
-pub(in crate::cli) fn exec_run(rt: &UnitStatus, kind: ExecKind, index: usize) -> Option<&ExecRun> {
+pub fn exec_run(rt: &UnitStatus, kind: ExecKind, index: usize) -> Option<&ExecRun> {
     rt.exec_runs
         .iter()
         .find(|(k, _)| *k == kind)

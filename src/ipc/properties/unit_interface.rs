@@ -3,7 +3,6 @@
 //! manager records for the loaded units that name the unit (RequiredBy=, Before=, …), load
 //! state and error, states, timestamps, conditions.
 
-use super::super::Ctx;
 use crate::ipc::protocol::{UnitDependency, UnitStatus};
 use crate::unit::load::{load_with_map, NameMap};
 use crate::unit::model::{Dependency, ExecKind, LoadState, TypeSection, UnitConfig};
@@ -29,7 +28,7 @@ fn own_triggers(config: &UnitConfig) -> Vec<String> {
 /// sockets each service lists in `Sockets=`. systemd knows them once both units are loaded;
 /// here the unit files of those types are read when first needed, once per `show`.
 #[derive(Default)]
-pub(super) struct TriggerFiles {
+pub struct TriggerFiles {
     /// (socket, timer or path unit, the unit it triggers)
     triggering: OnceCell<Vec<(String, String)>>,
     /// (socket, a service that lists it in `Sockets=`)
@@ -134,12 +133,11 @@ impl TriggerFiles {
 }
 
 /// Whether the properties asked for include those that need [`TriggerFiles`].
-fn wants_trigger_files(ctx: &Ctx) -> bool {
-    let filter = ctx.opts.property_filter();
-    filter.is_empty()
+fn wants_trigger_files(asked: &[String]) -> bool {
+    asked.is_empty()
         || ["Triggers", "TriggeredBy", "Before", "After"]
             .iter()
-            .any(|p| filter.iter().any(|f| f == p))
+            .any(|p| asked.iter().any(|f| f == p))
 }
 
 /// `list` followed by those of `more` it does not have yet.
@@ -151,11 +149,12 @@ fn with_all(list: &[String], more: &[String]) -> Vec<String> {
 
 pub(super) fn unit_properties(
     p: &mut Properties,
-    ctx: &Ctx,
+    lookup: &LookupPaths,
     map: &NameMap,
     trigger_files: &TriggerFiles,
     config: &UnitConfig,
     rt: &UnitStatus,
+    asked: &[String],
 ) {
     let u = &config.unit;
     let loaded = config.load_state == LoadState::Loaded;
@@ -163,14 +162,14 @@ pub(super) fn unit_properties(
     p.list("Names", &config.names);
     p.add("Following", "");
     // The manager knows per-connection instances too; without it the files tell.
-    let (triggers, by) = if wants_trigger_files(ctx) {
+    let (triggers, by) = if wants_trigger_files(asked) {
         let triggers = if rt.triggers.is_empty() {
-            trigger_files.triggers(&ctx.lookup, map, config)
+            trigger_files.triggers(lookup, map, config)
         } else {
             rt.triggers.clone()
         };
         let by = if rt.triggered_by.is_empty() {
-            trigger_files.triggered_by(&ctx.lookup, map, config)
+            trigger_files.triggered_by(lookup, map, config)
         } else {
             rt.triggered_by.clone()
         };
@@ -248,16 +247,10 @@ pub(super) fn unit_properties(
         p.list(name, units);
     }
     p.list("Documentation", &u.documentation);
-    // The manager's Description= until daemon-reload (the file read here may be newer).
-    let described = if rt.need_daemon_reload {
-        &rt.description
-    } else {
-        &u.description
-    };
-    let description = if described.is_empty() {
+    let description = if u.description.is_empty() {
         config.id.clone()
     } else {
-        described.clone()
+        u.description.clone()
     };
     p.add("Description", description);
     p.add("AccessSELinuxContext", "");
@@ -277,7 +270,7 @@ pub(super) fn unit_properties(
         .map(|d| d.display().to_string())
         .collect();
     p.list("DropInPaths", &dropins);
-    let (state, preset) = crate::ipc::protocol::unit_file_state_and_preset(&ctx.lookup, config);
+    let (state, preset) = crate::ipc::protocol::unit_file_state_and_preset(lookup, config);
     p.add("UnitFileState", state);
     p.add("UnitFilePreset", preset);
     p.stamp(

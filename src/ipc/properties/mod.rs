@@ -1,0 +1,191 @@
+//! The properties of a unit as systemd 252 publishes them on its bus and `systemctl show` prints
+//! them (src/core/dbus-unit.c and the type's dbus-*.c): the type's interface first (Service,
+//! Socket, Timer, Path), then the Unit interface, in the order of systemd's vtables and with its
+//! value formats. One table for both askers: the manager answers with the configuration it has
+//! loaded and its runtime state (so an edited file shows only after daemon-reload, as in
+//! systemd), and `systemctl --root`, with no manager, answers from the files for a unit that
+//! never ran.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ipc::protocol::{UnitDependency, UnitStatus};
+use crate::unit::load::NameMap;
+use crate::unit::model::UnitConfig;
+use crate::unit::name::UnitType;
+use crate::unit::paths::LookupPaths;
+use crate::unit::state::ServiceResult;
+use crate::unit::timespan::Usec;
+
+mod contexts;
+mod interfaces;
+mod unit_interface;
+mod values;
+use contexts::*;
+use interfaces::*;
+pub use unit_interface::TriggerFiles;
+use unit_interface::*;
+use values::*;
+pub use values::{exec_run, format_timestamp, sigchld_code};
+
+/// One `Key=value` line; `empty` values are only printed with `--all` or when asked for by `-p`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Property {
+    pub name: String,
+    pub value: String,
+    pub empty: bool,
+}
+
+#[derive(Default)]
+pub struct Properties(Vec<Property>);
+
+impl Properties {
+    pub fn into_vec(self) -> Vec<Property> {
+        self.0
+    }
+
+    pub fn add(&mut self, name: &'static str, value: impl Into<String>) {
+        let value = value.into();
+        let empty = value.is_empty();
+        self.0.push(Property {
+            name: name.to_string(),
+            value,
+            empty,
+        });
+    }
+
+    fn yes_no(&mut self, name: &'static str, v: bool) {
+        self.add(name, if v { "yes" } else { "no" });
+    }
+
+    pub fn usec(&mut self, name: &'static str, v: Usec) {
+        self.add(name, v.to_string());
+    }
+
+    /// A timestamp of a unit that never ran: empty.
+    fn never(&mut self, name: &'static str) {
+        self.add(name, "");
+    }
+
+    /// A realtime/monotonic pair (`FooTimestamp=`, `FooTimestampMonotonic=`): the first
+    /// formatted, empty when unset; the second a plain number.
+    fn stamp(&mut self, name: &'static str, mono_name: &'static str, (real, mono): (u64, u64)) {
+        self.add(name, format_timestamp(real).unwrap_or_default());
+        self.add(mono_name, mono.to_string());
+    }
+
+    /// An array of structures, one line per element; systemctl prints nothing for none, even
+    /// with `--all`.
+    fn lines(&mut self, items: Vec<(String, String)>) {
+        for (name, value) in items {
+            self.0.push(Property {
+                name,
+                value,
+                empty: false,
+            });
+        }
+    }
+
+    /// What systemctl cannot format: shown only when empty properties are.
+    fn unprintable(&mut self, name: &'static str) {
+        self.0.push(Property {
+            name: name.to_string(),
+            value: "[unprintable]".into(),
+            empty: true,
+        });
+    }
+
+    /// An exit status that was never configured: shown only when empty properties are.
+    fn not_set(&mut self, name: &'static str) {
+        self.0.push(Property {
+            name: name.to_string(),
+            value: "[not set]".into(),
+            empty: true,
+        });
+    }
+
+    /// A string array (`as`): elements quoted as systemctl quotes them, space-separated.
+    pub fn list(&mut self, name: &'static str, items: &[String]) {
+        let quoted: Vec<String> = items.iter().map(|i| shell_maybe_quote(i)).collect();
+        self.add(name, quoted.join(" "));
+    }
+
+    /// Exit statuses (`aiai`): numbers and signal names as given, space-separated.
+    fn statuses(&mut self, name: &'static str, items: &[String]) {
+        self.add(name, items.join(" "));
+    }
+}
+
+/// The runtime state of a unit that never ran (what `show` says with no manager).
+pub fn never_ran(config: &UnitConfig) -> UnitStatus {
+    UnitStatus {
+        id: config.id.clone(),
+        load_state: Some(config.load_state.state()),
+        description: config.unit.description.clone(),
+        active_state: crate::unit::state::ActiveState::Inactive,
+        sub_state: "dead".into(),
+        result: Some(ServiceResult::Success),
+        reload_result: Some(ServiceResult::Success),
+        ..UnitStatus::default()
+    }
+}
+
+/// systemctl shows a string property holding a newline as `[unprintable]`.
+fn printable(s: &str) -> String {
+    if s.contains('\n') {
+        "[unprintable]".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// The properties of `config` with runtime state `rt`, those named in `asked` (every one when it
+/// is empty); `managed` when a manager answers (its defaults and limits apply).
+pub fn properties_of(
+    lookup: &LookupPaths,
+    map: &NameMap,
+    trigger_files: &TriggerFiles,
+    config: &UnitConfig,
+    rt: &UnitStatus,
+    managed: bool,
+    asked: &[String],
+) -> Vec<Property> {
+    let mut p = Properties::default();
+    match config.unit_type {
+        UnitType::Service => service_properties(&mut p, config, rt, managed),
+        UnitType::Socket => socket_properties(&mut p, config, rt, managed),
+        UnitType::Timer => timer_properties(&mut p, config, rt),
+        UnitType::Path => path_properties(&mut p, config),
+        _ => {}
+    }
+    unit_properties(&mut p, lookup, map, trigger_files, config, rt, asked);
+    let mut props = p.0;
+    if !asked.is_empty() {
+        props.retain(|prop| asked.contains(&prop.name));
+    }
+    props
+}
+
+/// Whether `asked` (every property when empty) names a property other units add to: only then
+/// must the manager read what names the unit.
+pub fn wants_dependencies_from_others(asked: &[String]) -> bool {
+    asked.is_empty()
+        || asked
+            .iter()
+            .any(|p| UnitDependency::ALL.iter().any(|d| d.as_str() == p.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_maybe_quote;
+
+    #[test]
+    fn string_array_elements_are_quoted_like_shell_maybe_quote() {
+        assert_eq!(shell_maybe_quote("plain.service"), "plain.service");
+        assert_eq!(shell_maybe_quote("A=b c"), "\"A=b c\"");
+        assert_eq!(shell_maybe_quote("a\\x2db.mount"), "\"a\\\\x2db.mount\"");
+        assert_eq!(shell_maybe_quote("$X \"q\""), "\"\\$X \\\"q\\\"\"");
+        assert_eq!(shell_maybe_quote("tab\there"), "\"tab\\there\"");
+        assert_eq!(shell_maybe_quote("man:nginx(8)"), "\"man:nginx(8)\"");
+        assert_eq!(shell_maybe_quote(""), "");
+    }
+}
