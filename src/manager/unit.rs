@@ -205,6 +205,10 @@ impl Unit {
         if !self.kind.fits(config.unit_type) {
             self.kind = TypeRuntime::of(config.unit_type);
         }
+        // Not each command's last run: service.c serializes which command runs, not the exec
+        // status of every command, so after a reload 252 shows them as never run (ExecMain*
+        // stays) and `status` loses their `Process:` lines.
+        self.svc.exec_runs.clear();
         self.config = config;
     }
 
