@@ -473,7 +473,7 @@ fn list_units_prints_systemds_table_marks_and_footers() {
     );
     assert_eq!(
         list(&["--state=running", "--no-legend"]),
-        "  sleeper.service loaded active running Sleeper\n"
+        "  init.scope      loaded active running System and Service Manager\n  sleeper.service loaded active running Sleeper\n"
     );
     assert_eq!(
         list(&["--type=service", "--plain", "--no-legend"]),

@@ -398,6 +398,9 @@ pub struct LoadedConfig {
     pub socket: Option<SocketConfig>,
     /// ControlGroup=: where the unit's processes are shown.
     pub control_group: String,
+    /// Transient=: a unit the manager made (status says so under `Loaded:`).
+    #[serde(default)]
+    pub transient: bool,
 }
 
 /// A socket unit's `Listen:` lines: (address as systemd prints it, kind), and Accept=.
@@ -450,6 +453,7 @@ impl LoadedConfig {
                 .collect(),
             socket: SocketConfig::of(&config.kind),
             control_group: config.control_group(),
+            transient: config.transient,
         }
     }
 
@@ -471,7 +475,9 @@ pub fn unit_file_state_and_preset(lookup: &LookupPaths, config: &UnitConfig) -> 
             .map(|p| p.as_str().to_string())
             .unwrap_or_default()
     };
-    if config.generated_fragment.is_some() {
+    // a generator's file (a SysV script's unit); what the manager makes in memory (init.scope,
+    // a slice, a target the image lacks) has no file and no state
+    if config.generated_fragment.is_some() && config.fragment_path.is_some() {
         return ("generated".to_string(), preset());
     }
     match crate::install::unit_file_state(lookup, name) {

@@ -23,6 +23,7 @@ use crate::ipc::protocol::{ExecRun, SocketCounters, UnitStatus};
 use crate::ipc::saved_state::{ActiveState, JobRecord, TrackedPid, UnitRecord};
 use crate::sys::time::Stamp;
 use crate::unit::model::{CollectMode, ExecKind, LoadState, UnitConfig};
+use crate::unit::name::UnitType;
 use crate::unit::paths::LookupPaths;
 use crate::unit::state::ServiceResult;
 
@@ -284,6 +285,9 @@ impl Unit {
                 super::types::socket::ports::socket_sub_state(self.svc.state, sock.triggered)
             }
             TypeRuntime::Timer(rt) => rt.state.as_str(),
+            TypeRuntime::Target(state) if self.config.unit_type == UnitType::Scope => {
+                state.scope_sub_state()
+            }
             TypeRuntime::Target(state) => state.as_str(),
         }
     }

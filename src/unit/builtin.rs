@@ -131,18 +131,36 @@ const TARGETS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Whole unit files systemd ships that packages require: rsyslog.service has
-/// `Requires=syslog.socket`, the socket journald forwards to.
-const OTHER_UNITS: &[(&str, &str)] = &[(
-    "syslog.socket",
-    "[Unit]\nDescription=Syslog Socket\nDocumentation=man:systemd.special(7)\n\
-     Documentation=https://www.freedesktop.org/wiki/Software/systemd/syslog\n\
-     DefaultDependencies=no\nBefore=sockets.target\n\
-     Conflicts=shutdown.target\nBefore=shutdown.target\n\
-     Conflicts=emergency.service\nBefore=emergency.service\n\
-     [Socket]\nListenDatagram=/run/systemd/journal/syslog\nSocketMode=0666\n\
-     PassCredentials=yes\nPassSecurity=yes\nReceiveBuffer=8M\n",
-)];
+/// Whole unit files systemd ships that packages require (rsyslog.service has
+/// `Requires=syslog.socket`, the socket journald forwards to), and init.scope, which systemd
+/// makes in memory.
+const OTHER_UNITS: &[(&str, &str)] = &[
+    (
+        INIT_SCOPE,
+        "[Unit]\nDescription=System and Service Manager\nDocumentation=man:systemd(1)\n\
+         DefaultDependencies=no\nIgnoreOnIsolate=yes\n[Scope]\nSlice=-.slice\n",
+    ),
+    (
+        "syslog.socket",
+        "[Unit]\nDescription=Syslog Socket\nDocumentation=man:systemd.special(7)\n\
+         Documentation=https://www.freedesktop.org/wiki/Software/systemd/syslog\n\
+         DefaultDependencies=no\nBefore=sockets.target\n\
+         Conflicts=shutdown.target\nBefore=shutdown.target\n\
+         Conflicts=emergency.service\nBefore=emergency.service\n\
+         [Socket]\nListenDatagram=/run/systemd/journal/syslog\nSocketMode=0666\n\
+         PassCredentials=yes\nPassSecurity=yes\nReceiveBuffer=8M\n",
+    ),
+];
+
+/// The scope of the manager's own process (systemd.special(7)): made by the manager at start,
+/// always up.
+pub const INIT_SCOPE: &str = "init.scope";
+
+/// The units systemd makes at start that are always up and that no job may stop (unit.c's
+/// `perpetual`): the root slice and the manager's own scope.
+pub fn is_perpetual(name: &str) -> bool {
+    name == "-.slice" || name == INIT_SCOPE
+}
 
 /// The unit file text systemd ships (or, for slices, makes up) for `name`, and the name it
 /// loads under. `default.target` is `multi-user.target` here: a container has no display

@@ -522,6 +522,8 @@ pub fn load_or_shipped(lookup: &LookupPaths, map: &NameMap, requested: &UnitName
     // Nothing on disk to point at: systemd's FragmentPath= would name a file the image lacks.
     config.fragment_path = None;
     config.generated_fragment = Some(text);
+    config.perpetual = super::builtin::is_perpetual(id.as_str());
+    config.transient = id.as_str() == super::builtin::INIT_SCOPE;
     config
 }
 

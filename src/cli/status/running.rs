@@ -63,6 +63,9 @@ pub(super) fn print_running(
         format!(" {rest}")
     };
     writeln!(out, "{}{lon}{word}{loff}{rest}", label("Loaded"))?;
+    if config.transient {
+        writeln!(out, "{}yes", label("Transient"))?;
+    }
     for line in dropin_lines(config) {
         writeln!(out, "{line}")?;
     }

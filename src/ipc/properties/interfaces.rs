@@ -1,6 +1,6 @@
 //! The type interfaces of a unit as `show` lists them, in the order of systemd 252's vtables:
-//! org.freedesktop.systemd1.Service, .Socket, .Timer, .Path (src/core/dbus-service.c,
-//! dbus-socket.c, dbus-timer.c, dbus-path.c) and, from contexts.rs, the
+//! org.freedesktop.systemd1.Service, .Socket, .Timer, .Path, .Scope (src/core/dbus-service.c,
+//! dbus-socket.c, dbus-timer.c, dbus-path.c, dbus-scope.c) and, from contexts.rs, the
 //! cgroup, exec and kill contexts services and sockets share.
 
 use crate::ipc::protocol::{ExecRun, UnitStatus};
@@ -352,4 +352,11 @@ pub(super) fn path_properties(p: &mut Properties, config: &UnitConfig) {
     p.add("DirectoryMode", t.directory_mode.clone());
     p.add("Result", "success");
     raw_properties(p, config, &["Path"]);
+}
+
+/// org.freedesktop.systemd1.Scope (dbus-scope.c), as far as a scope of this manager has one:
+/// init.scope's slice.
+pub(super) fn scope_properties(p: &mut Properties, config: &UnitConfig) {
+    p.add("Slice", config.settings.slice.clone().unwrap_or_default());
+    raw_properties(p, config, &["Scope"]);
 }

@@ -155,6 +155,7 @@ pub fn properties_of(
         UnitType::Socket => socket_properties(&mut p, config, rt, managed),
         UnitType::Timer => timer_properties(&mut p, config, rt),
         UnitType::Path => path_properties(&mut p, config),
+        UnitType::Scope => scope_properties(&mut p, config),
         _ => {}
     }
     unit_properties(&mut p, lookup, map, trigger_files, config, rt, asked);

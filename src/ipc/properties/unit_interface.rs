@@ -298,10 +298,13 @@ pub(super) fn unit_properties(
         "InactiveEnterTimestampMonotonic",
         rt.inactive_enter,
     );
-    let can_start = loaded && !u.refuse_manual_start;
+    // unit_can_start(): a scope starts once only (init.scope was started by the manager)
+    let started_once = config.unit_type == UnitType::Scope && rt.inactive_exit.0 != 0;
+    let can_start = loaded && !u.refuse_manual_start && !started_once;
     let can_reload = loaded && !config.exec_commands(ExecKind::Reload).is_empty();
     p.yes_no("CanStart", can_start);
-    p.yes_no("CanStop", !u.refuse_manual_stop);
+    // unit_can_stop(): never a perpetual unit
+    p.yes_no("CanStop", !u.refuse_manual_stop && !config.perpetual);
     p.yes_no("CanReload", can_reload);
     p.yes_no(
         "CanIsolate",
@@ -350,8 +353,8 @@ pub(super) fn unit_properties(
     p.unprintable("Conditions");
     p.unprintable("Asserts");
     p.add("LoadError", load_error_value(config));
-    p.yes_no("Transient", false);
-    p.yes_no("Perpetual", false);
+    p.yes_no("Transient", config.transient);
+    p.yes_no("Perpetual", config.perpetual);
     p.usec("StartLimitIntervalUSec", u.start_limit_interval);
     p.add("StartLimitBurst", u.start_limit_burst.to_string());
     p.add("StartLimitAction", u.start_limit_action.as_str());

@@ -7,7 +7,7 @@ use crate::ipc::protocol::{JobInfo, JobMode, JobOutcome, JobVerb, Reply};
 use crate::ipc::saved_state::ActiveState;
 use crate::unit::job::{JobKind, JobResult, JobState};
 use crate::unit::model::LoadState;
-use crate::unit::name::UnitName;
+use crate::unit::name::{UnitName, UnitType};
 
 /// The D-Bus error systemd answers before a job is queued, with systemctl's exit code: a unit
 /// that cannot be loaded may still be stopped.
@@ -86,6 +86,29 @@ impl Manager {
                 self.units[i].active_state(),
                 ActiveState::Inactive | ActiveState::Failed
             );
+            // job_type_is_applicable(): a perpetual unit never stops, and a scope, which starts
+            // once only, cannot restart
+            let config = &self.units[i].config;
+            let not_applicable = match verb {
+                JobVerb::Stop if config.perpetual => Some("stop"),
+                JobVerb::Restart
+                | JobVerb::TryRestart
+                | JobVerb::ReloadOrRestart
+                | JobVerb::ReloadOrTryRestart
+                    if config.unit_type == UnitType::Scope =>
+                {
+                    Some("restart")
+                }
+                _ => None,
+            };
+            if let Some(kind) = not_applicable {
+                immediate[slot] = Some(JobOutcome::Refused {
+                    unit: name.clone(),
+                    message: format!("Job type {kind} is not applicable for unit {id}."),
+                    exit: 3,
+                });
+                continue;
+            }
             let kind = match verb {
                 JobVerb::Start => Some(JobKind::Start),
                 JobVerb::Stop => Some(JobKind::Stop),

@@ -397,7 +397,9 @@ impl Manager {
             }
         }
         for i in self.units.ids() {
-            if !self.is_inactive(i) && !self.jobs.has_job(i) {
+            // a perpetual unit (-.slice, init.scope) is up until the manager ends
+            let perpetual = self.units[i].config.perpetual;
+            if !perpetual && !self.is_inactive(i) && !self.jobs.has_job(i) {
                 let refused = self
                     .run_transaction(
                         i,
@@ -580,6 +582,7 @@ pub fn manager_main(init: Option<super::init::InitOptions>) -> u8 {
     };
     crate::sys::memory::trim_code_pages();
     manager.create_marker();
+    manager.make_init_scope();
     match &init {
         Some(opts) => {
             let unit = opts.unit.as_deref().unwrap_or("default.target");

@@ -42,18 +42,35 @@ impl Manager {
                 continue;
             };
             if self.units[i].is_loaded() && self.is_inactive(i) && !self.jobs.has_job(i) {
-                let stamp = crate::sys::time::now_stamp();
-                let u = &mut self.units[i];
-                // Slices and targets: their own state, set without notifying anyone.
-                let Some(state) = u.target_mut() else {
-                    continue;
-                };
-                *state = crate::manager::types::target::TargetState::Active;
-                u.stamps.active_enter = stamp;
-                u.stamps.inactive_exit = stamp;
-                u.stamps.state_change = stamp;
+                self.assume_active(i);
             }
         }
+    }
+
+    /// init.scope, the unit of the manager's own process, up from the start as systemd makes
+    /// it (scope_enumerate_perpetual()), whether the manager is the init or not.
+    pub(in crate::manager) fn make_init_scope(&mut self) {
+        let Ok(name) = UnitName::parse(crate::unit::builtin::INIT_SCOPE) else {
+            return;
+        };
+        let i = self.unit_index(&name);
+        if self.units[i].is_loaded() && self.is_inactive(i) {
+            self.assume_active(i);
+        }
+    }
+
+    /// Unit `i` (a slice, target or scope) counts as up, its own state set without notifying
+    /// anyone: nothing ran to get it there.
+    fn assume_active(&mut self, i: crate::manager::unit_id::UnitId) {
+        let stamp = crate::sys::time::now_stamp();
+        let u = &mut self.units[i];
+        let Some(state) = u.target_mut() else {
+            return;
+        };
+        *state = crate::manager::types::target::TargetState::Active;
+        u.stamps.active_enter = stamp;
+        u.stamps.inactive_exit = stamp;
+        u.stamps.state_change = stamp;
     }
 
     pub(in crate::manager) fn on_init_signal(&mut self, sig: i32) {

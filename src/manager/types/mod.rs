@@ -78,7 +78,8 @@ impl Manager {
             && self
                 .units
                 .values()
-                .all(|u| u.is_inactive() && u.svc.control_pid.is_none())
+                // a perpetual unit (-.slice, init.scope) is up for as long as the manager
+                .all(|u| u.config.perpetual || (u.is_inactive() && u.svc.control_pid.is_none()))
     }
 
     /// ResetFailed() or ResetFailedUnit() per name: a unit that is not loaded (collected, or

@@ -161,6 +161,10 @@ pub struct UnitConfig {
     pub raw: Vec<RawSetting>,
     /// `file:line: message`, as systemd logs them while loading.
     pub warnings: Vec<String>,
+    /// A unit the manager makes rather than a file (init.scope): `Transient=yes`.
+    pub transient: bool,
+    /// A unit that is always up and cannot be stopped (`-.slice`, `init.scope`): `Perpetual=yes`.
+    pub perpetual: bool,
 }
 
 /// The command lists per `Exec…=` setting, ordered as systemd lists the properties.
@@ -221,6 +225,8 @@ impl UnitConfig {
             install: InstallSection::default(),
             raw: Vec::new(),
             warnings: Vec::new(),
+            transient: false,
+            perpetual: false,
         }
     }
 

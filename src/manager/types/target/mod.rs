@@ -1,5 +1,5 @@
 //! Targets (target.c), and for now every other type without processes of its own (slices,
-//! scopes, paths, devices, mounts as the manager sees them): a [`TargetState`] changed by jobs
+//! scopes such as init.scope, paths, devices, mounts as the manager sees them): a [`TargetState`] changed by jobs
 //! without running anything (`state.rs`: `target_set_state()`, which ends, as target.c's does,
 //! in unit.c's `unit_notify()`, and target.c's `target_start()`/`target_stop()` with the start
 //! limit every unit has, unit.c's `unit_test_start_limit()`).
@@ -24,6 +24,14 @@ impl TargetState {
             TargetState::Dead => "dead",
             TargetState::Active => "active",
             TargetState::Failed => "failed",
+        }
+    }
+
+    /// A scope's word for the state (scope.c's `SCOPE_RUNNING` for an active one).
+    pub fn scope_sub_state(self) -> &'static str {
+        match self {
+            TargetState::Active => "running",
+            other => other.as_str(),
         }
     }
 

@@ -190,6 +190,10 @@ impl Builder {
             }
             "Timer" if self.config.unit_type == UnitType::Timer => self.timer_key(a),
             "Path" if self.config.unit_type == UnitType::Path => self.path_key(a),
+            // of a scope's cgroup settings, the slice it is in (the rest is kept raw)
+            "Scope" if self.config.unit_type == UnitType::Scope => {
+                a.key == "Slice" && self.exec_key(a)
+            }
             _ => false,
         };
         if handled {
