@@ -284,10 +284,13 @@ pub(super) fn timer_properties(p: &mut Properties, config: &UnitConfig, rt: &Uni
     // The manager's schedule, or that of a timer that never ran.
     let info = rt.timer.clone().unwrap_or_default();
     p.add("Unit", t.unit.clone().unwrap_or_default());
+    // load-fragment.c's config_parse_timer() prepends each value to the timer's list, so the
+    // bus lists them last-parsed first.
     let mono = t
         .monotonic
         .iter()
         .enumerate()
+        .rev()
         .map(|(v, (base, span))| {
             let next = Usec(info.monotonic_next.get(v).copied().unwrap_or(0));
             (
@@ -301,6 +304,7 @@ pub(super) fn timer_properties(p: &mut Properties, config: &UnitConfig, rt: &Uni
         .calendar
         .iter()
         .enumerate()
+        .rev()
         .map(|(v, spec)| {
             let next = info.calendar_next.get(v).copied().unwrap_or(0);
             (
