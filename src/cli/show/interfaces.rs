@@ -325,7 +325,15 @@ pub(super) fn timer_properties(p: &mut Properties, config: &UnitConfig, rt: &Uni
         "NextElapseUSecRealtime",
         format_timestamp(info.next_elapse_realtime).unwrap_or_default(),
     );
-    p.usec("NextElapseUSecMonotonic", Usec(info.next_elapse_monotonic));
+    // timer.c keeps USEC_INFINITY for "no next elapse" (timer_init(), and timer_set_state() out
+    // of waiting); the manager sends 0 for it.
+    p.usec(
+        "NextElapseUSecMonotonic",
+        match info.next_elapse_monotonic {
+            0 => Usec::INFINITY,
+            at => Usec(at),
+        },
+    );
     p.add(
         "LastTriggerUSec",
         format_timestamp(info.last_trigger.0).unwrap_or_default(),
