@@ -276,8 +276,13 @@ fn run_verb(opts: &Options) -> VerbResult {
         println!("{VERSION_TEXT}");
         return Ok(Exit::Success);
     }
+    // systemctl answers these while it parses the options, before it looks at the verb.
     if opts.types.iter().any(|t| t == "help") {
-        options::print_type_help();
+        options::print_type_help(opts.legend());
+        return Ok(Exit::Success);
+    }
+    if opts.state.iter().any(|s| s == "help") {
+        options::print_state_help(opts.legend());
         return Ok(Exit::Success);
     }
     let (name, args) = match opts.words.split_first() {
