@@ -248,8 +248,9 @@ pub(super) fn unit_properties(
         p.list(name, units);
     }
     p.list("Documentation", &u.documentation);
-    // The manager's Description= until daemon-reload (the file read here may be newer).
-    let described = if rt.need_daemon_reload {
+    // The manager's Description=: the file read here may be newer (until daemon-reload), and
+    // an Accept=yes instance carries its peer (service_set_socket_fd()).
+    let described = if rt.need_daemon_reload || !rt.description.is_empty() {
         &rt.description
     } else {
         &u.description
