@@ -20,6 +20,7 @@ mod show;
 mod status;
 mod table;
 mod tmpfiles;
+mod unit_help;
 
 use std::io::Write;
 use std::path::Path;
@@ -218,6 +219,7 @@ const VERBS: &[Verb] = &[
     verb("check", Arity::AtLeast(1), false, queries::is_active),
     verb("is-failed", Arity::AtLeast(1), false, queries::is_failed),
     verb("status", Arity::Any, true, status::status),
+    verb("help", Arity::Any, true, unit_help::help),
     verb(
         "set-property",
         Arity::AtLeast(2),
