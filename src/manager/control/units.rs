@@ -56,7 +56,17 @@ impl Manager {
                 status.dependencies_from_others = from_others.unwrap_or_default();
                 status
             }
-            None => not_found(name),
+            None => {
+                // A unit no file gives still has what loaded units record on it (WantedBy= of
+                // a Wants= that names it).
+                let mut status = not_found(name);
+                if let (Some(named), Ok(n)) = (named, UnitName::parse(name)) {
+                    let config = load_or_shipped(&self.lookup, &self.name_map, &n);
+                    self.load_named(named, None);
+                    status.dependencies_from_others = self.dependencies_from_others(&config, named);
+                }
+                status
+            }
         }
     }
 
