@@ -99,7 +99,16 @@ fn list_sockets_prints_a_row_per_listen_line_sorted_by_address() {
         )
     );
 
-    let o = sb.systemctl(&["list-sockets", "--all", "--show-types"]);
+    // --all also lists the sockets of the host's sockets.target, which the default
+    // dependencies load (as 252 holds every unit a held unit names): the patterns keep ours.
+    let o = sb.systemctl(&[
+        "list-sockets",
+        "--all",
+        "--show-types",
+        "echo*",
+        "v6*",
+        "old*",
+    ]);
     assert_eq!(
         o.stdout,
         format!(
@@ -329,7 +338,7 @@ fn status_shows_triggers_both_ways_and_a_stop_warns_of_active_sockets() {
         let o = sb.systemctl(&["stop", flag, "single.service"]);
         assert_eq!((o.stderr.as_str(), o.code), ("", 0), "{flag}");
     }
-    // Only sockets still active count; the stopped one shows its state in TriggeredBy.
+    // Only sockets still active count.
     let o = sb.systemctl(&["stop", "single.socket"]);
     assert_eq!(o.code, 0, "{o:?}");
     let o = sb.systemctl(&["stop", "single.service"]);
@@ -337,9 +346,11 @@ fn status_shows_triggers_both_ways_and_a_stop_warns_of_active_sockets() {
         o.stderr,
         "Warning: Stopping single.service, but it can still be activated by:\n  other.socket\n"
     );
+    // The stopped socket is collected (nothing references it: the service's TriggeredBy= is
+    // no reference in 252), so the service is triggered by the other one alone.
     let (text, _) = status(&sb, &["single.service"]);
     assert!(
-        text.contains("\nTriggeredBy: ○ single.socket\n             ● other.socket\n"),
+        text.contains("\nTriggeredBy: ● other.socket\n") && !text.contains("single.socket"),
         "{text}"
     );
     let o = sb.systemctl(&["stop", "other.socket"]);

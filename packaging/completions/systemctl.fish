@@ -104,6 +104,7 @@ complete -c systemctl -n __systemctl_shim_no_verb -a is-active -d 'Tell whether 
 complete -c systemctl -n __systemctl_shim_no_verb -a check -d 'Tell whether units are active'
 complete -c systemctl -n __systemctl_shim_no_verb -a is-failed -d 'Tell whether units have failed'
 complete -c systemctl -n __systemctl_shim_no_verb -a status -d 'Show the runtime status of units'
+complete -c systemctl -n __systemctl_shim_no_verb -a help -d 'Show the manual pages of units'
 complete -c systemctl -n __systemctl_shim_no_verb -a set-property -d 'Set properties of a unit'
 complete -c systemctl -n __systemctl_shim_no_verb -a set-environment -d 'Set manager environment variables'
 complete -c systemctl -n __systemctl_shim_no_verb -a unset-environment -d 'Unset manager environment variables'
@@ -123,7 +124,7 @@ complete -c systemctl -n '__systemctl_shim_verb_is disable' -a '(__systemctl_shi
 complete -c systemctl -n '__systemctl_shim_verb_is unmask' -a '(__systemctl_shim_units --state=masked,masked-runtime)'
 complete -c systemctl -n '__systemctl_shim_verb_is isolate set-default add-wants add-requires' -a '(__systemctl_shim_units --type=target)'
 complete -c systemctl -n '__systemctl_shim_verb_is link' -F
-complete -c systemctl -n '__systemctl_shim_verb_is list-unit-files reenable mask preset is-enabled revert cat show list-units list-sockets list-timers list-dependencies start stop reload restart try-restart reload-or-restart try-reload-or-restart reload-or-try-restart force-reload condrestart condreload kill clean reset-failed is-active check is-failed status set-property edit init' -a '(__systemctl_shim_units)'
+complete -c systemctl -n '__systemctl_shim_verb_is list-unit-files reenable mask preset is-enabled revert cat show list-units list-sockets list-timers list-dependencies start stop reload restart try-restart reload-or-restart try-reload-or-restart reload-or-try-restart force-reload condrestart condreload kill clean reset-failed is-active check is-failed status help set-property edit init' -a '(__systemctl_shim_units)'
 # add-wants/add-requires: after the target, the units it should want or require
 complete -c systemctl -n '__systemctl_shim_verb_is add-wants add-requires; and test (count (commandline -opc)) -gt 2' -a '(__systemctl_shim_units)'
 

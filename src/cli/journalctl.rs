@@ -273,7 +273,13 @@ where
         entries.reverse();
     }
     let mut out = std::io::stdout().lock();
-    if entries.is_empty() && !opts.follow && !opts.quiet {
+    // journalctl.c's parse_argv(): the output modes meant for programs imply --quiet.
+    let quiet = opts.quiet
+        || matches!(
+            opts.output.as_str(),
+            "export" | "json" | "json-pretty" | "json-sse" | "json-seq" | "cat"
+        );
+    if entries.is_empty() && !opts.follow && !quiet {
         let _ = writeln!(out, "-- No entries --");
     }
     for (unit, r) in &entries {

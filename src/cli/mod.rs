@@ -20,6 +20,7 @@ mod show;
 mod status;
 mod table;
 mod tmpfiles;
+mod unit_help;
 
 use std::io::Write;
 use std::path::Path;
@@ -218,6 +219,7 @@ const VERBS: &[Verb] = &[
     verb("check", Arity::AtLeast(1), false, queries::is_active),
     verb("is-failed", Arity::AtLeast(1), false, queries::is_failed),
     verb("status", Arity::Any, true, status::status),
+    verb("help", Arity::Any, true, unit_help::help),
     verb(
         "set-property",
         Arity::AtLeast(2),
@@ -276,8 +278,13 @@ fn run_verb(opts: &Options) -> VerbResult {
         println!("{VERSION_TEXT}");
         return Ok(Exit::Success);
     }
+    // systemctl answers these while it parses the options, before it looks at the verb.
     if opts.types.iter().any(|t| t == "help") {
-        options::print_type_help();
+        options::print_type_help(opts.legend());
+        return Ok(Exit::Success);
+    }
+    if opts.state.iter().any(|s| s == "help") {
+        options::print_state_help(opts.legend());
         return Ok(Exit::Success);
     }
     let (name, args) = match opts.words.split_first() {

@@ -145,11 +145,167 @@ pub struct Options {
     pub message: Option<String>,
 }
 
-/// `-t help`: the values `--type=` accepts, as systemctl lists them.
-pub fn print_type_help() {
-    println!("Available unit types:");
+/// `-t help`: the values `--type=` accepts, as systemctl lists them; the heading goes with the
+/// legend.
+pub fn print_type_help(legend: bool) {
+    if legend {
+        println!("Available unit types:");
+    }
     for t in UnitType::ALL {
         println!("{t}");
+    }
+}
+
+/// The tables systemctl's `help_states()` dumps for `--state=help`, in its order: each heading
+/// with the string table of unit-def.c it names.
+const STATE_TABLES: &[(&str, &[&str])] = &[
+    ("unit load states", &LOAD_STATES),
+    (
+        "unit active states",
+        &[
+            "active",
+            "reloading",
+            "inactive",
+            "failed",
+            "activating",
+            "deactivating",
+            "maintenance",
+        ],
+    ),
+    (
+        "unit file states",
+        &[
+            "enabled",
+            "enabled-runtime",
+            "linked",
+            "linked-runtime",
+            "alias",
+            "masked",
+            "masked-runtime",
+            "static",
+            "disabled",
+            "indirect",
+            "generated",
+            "transient",
+            "bad",
+        ],
+    ),
+    (
+        "automount unit substates",
+        &["dead", "waiting", "running", "failed"],
+    ),
+    ("device unit substates", &["dead", "tentative", "plugged"]),
+    (
+        "mount unit substates",
+        &[
+            "dead",
+            "mounting",
+            "mounting-done",
+            "mounted",
+            "remounting",
+            "unmounting",
+            "remounting-sigterm",
+            "remounting-sigkill",
+            "unmounting-sigterm",
+            "unmounting-sigkill",
+            "failed",
+            "cleaning",
+        ],
+    ),
+    (
+        "path unit substates",
+        &["dead", "waiting", "running", "failed"],
+    ),
+    (
+        "scope unit substates",
+        &[
+            "dead",
+            "start-chown",
+            "running",
+            "abandoned",
+            "stop-sigterm",
+            "stop-sigkill",
+            "failed",
+        ],
+    ),
+    (
+        "service unit substates",
+        &[
+            "dead",
+            "condition",
+            "start-pre",
+            "start",
+            "start-post",
+            "running",
+            "exited",
+            "reload",
+            "stop",
+            "stop-watchdog",
+            "stop-sigterm",
+            "stop-sigkill",
+            "stop-post",
+            "final-watchdog",
+            "final-sigterm",
+            "final-sigkill",
+            "failed",
+            "auto-restart",
+            "cleaning",
+        ],
+    ),
+    ("slice unit substates", &["dead", "active"]),
+    (
+        "socket unit substates",
+        &[
+            "dead",
+            "start-pre",
+            "start-chown",
+            "start-post",
+            "listening",
+            "running",
+            "stop-pre",
+            "stop-pre-sigterm",
+            "stop-pre-sigkill",
+            "stop-post",
+            "final-sigterm",
+            "final-sigkill",
+            "failed",
+            "cleaning",
+        ],
+    ),
+    (
+        "swap unit substates",
+        &[
+            "dead",
+            "activating",
+            "activating-done",
+            "active",
+            "deactivating",
+            "deactivating-sigterm",
+            "deactivating-sigkill",
+            "failed",
+            "cleaning",
+        ],
+    ),
+    ("target unit substates", &["dead", "active"]),
+    (
+        "timer unit substates",
+        &["dead", "waiting", "running", "elapsed", "failed"],
+    ),
+];
+
+/// `--state=help`: systemctl's `help_states()`, headings (with a blank line between tables)
+/// only with the legend.
+pub fn print_state_help(legend: bool) {
+    for (n, (heading, values)) in STATE_TABLES.iter().enumerate() {
+        if legend {
+            if n > 0 {
+                println!();
+            }
+            println!("Available {heading}:");
+        }
+        for v in *values {
+            println!("{v}");
+        }
     }
 }
 

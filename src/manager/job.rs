@@ -347,6 +347,16 @@ impl Manager {
                     set_running(self);
                     self.units[i].svc.restarting = kind == JobKind::Restart;
                     vtable(self.units[i].config.unit_type).stop(self, i);
+                    // job_perform_on_unit(): "Stopping …" for the job still there after the
+                    // unit's stop call. A restart whose stop ended at once (a socket without
+                    // stop commands, a target, a timer) is now its start: its "Stopping …"
+                    // follows the stop's done message.
+                    if kind == JobKind::Restart
+                        && self.jobs.get(i).is_some_and(|j| j.kind == JobKind::Start)
+                    {
+                        let desc = self.description(i);
+                        self.log(i, &format!("Stopping {desc}..."));
+                    }
                     true
                 }
             },

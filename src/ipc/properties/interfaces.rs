@@ -284,10 +284,13 @@ pub(super) fn timer_properties(p: &mut Properties, config: &UnitConfig, rt: &Uni
     // The manager's schedule, or that of a timer that never ran.
     let info = rt.timer.clone().unwrap_or_default();
     p.add("Unit", t.unit.clone().unwrap_or_default());
+    // load-fragment.c's config_parse_timer() prepends each value to the timer's list, so the
+    // bus lists them last-parsed first.
     let mono = t
         .monotonic
         .iter()
         .enumerate()
+        .rev()
         .map(|(v, (base, span))| {
             let next = Usec(info.monotonic_next.get(v).copied().unwrap_or(0));
             (
@@ -301,6 +304,7 @@ pub(super) fn timer_properties(p: &mut Properties, config: &UnitConfig, rt: &Uni
         .calendar
         .iter()
         .enumerate()
+        .rev()
         .map(|(v, spec)| {
             let next = info.calendar_next.get(v).copied().unwrap_or(0);
             (
@@ -321,7 +325,15 @@ pub(super) fn timer_properties(p: &mut Properties, config: &UnitConfig, rt: &Uni
         "NextElapseUSecRealtime",
         format_timestamp(info.next_elapse_realtime).unwrap_or_default(),
     );
-    p.usec("NextElapseUSecMonotonic", Usec(info.next_elapse_monotonic));
+    // timer.c keeps USEC_INFINITY for "no next elapse" (timer_init(), and timer_set_state() out
+    // of waiting); the manager sends 0 for it.
+    p.usec(
+        "NextElapseUSecMonotonic",
+        match info.next_elapse_monotonic {
+            0 => Usec::INFINITY,
+            at => Usec(at),
+        },
+    );
     p.add(
         "LastTriggerUSec",
         format_timestamp(info.last_trigger.0).unwrap_or_default(),

@@ -48,7 +48,21 @@ impl Manager {
                 });
                 continue;
             }
-            let Some(i) = self.loaded_index(&unit_name) else {
+            let i = self.loaded_index(&unit_name);
+            // manager_add_job_full() refuses isolation before the transaction looks at the
+            // unit's load state: a unit not found (AllowIsolate=no) may not be isolated either.
+            if mode == JobMode::Isolate
+                && !i.is_some_and(|i| self.units[i].config.unit.allow_isolate)
+            {
+                immediate[slot] = Some(JobOutcome::Refused {
+                    unit: name.clone(),
+                    message: "Operation refused, unit may not be isolated.".into(),
+                    // BusError.NoIsolation: systemctl's EXIT_NOPERMISSION
+                    exit: 4,
+                });
+                continue;
+            }
+            let Some(i) = i else {
                 let message = if verb == JobVerb::Stop {
                     format!("Unit {unit_name} not loaded.")
                 } else {
@@ -132,15 +146,6 @@ impl Manager {
                 JobVerb::ReloadOrTryRestart if self.can_reload(i) => Some(JobKind::Reload),
                 JobVerb::ReloadOrTryRestart => Some(JobKind::Restart),
             };
-            if mode == JobMode::Isolate && !self.units[i].config.unit.allow_isolate {
-                immediate[slot] = Some(JobOutcome::Refused {
-                    unit: name.clone(),
-                    message: "Operation refused, unit may not be isolated.".into(),
-                    // BusError.NoIsolation: systemctl's EXIT_NOPERMISSION
-                    exit: 4,
-                });
-                continue;
-            }
             match kind {
                 None => {
                     immediate[slot] = Some(JobOutcome::Finished {

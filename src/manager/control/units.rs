@@ -110,7 +110,17 @@ impl Manager {
                 status.dependencies_from_others = from_others.unwrap_or_default();
                 (status, Some(Err(config)))
             }
-            None => (not_found(name), None),
+            None => {
+                // A unit no file gives still has what loaded units record on it (WantedBy= of
+                // a Wants= that names it).
+                let mut status = not_found(name);
+                if let (Some(named), Ok(n)) = (named, UnitName::parse(name)) {
+                    let config = load_or_shipped(&self.lookup, &self.name_map, &n);
+                    self.load_named(named, None);
+                    status.dependencies_from_others = self.dependencies_from_others(&config, named);
+                }
+                (status, None)
+            }
         }
     }
 
@@ -135,11 +145,11 @@ impl Manager {
             if self.units.lookup(&name).is_some() || !named.looked_for.insert(name.clone()) {
                 continue;
             }
-            let Some(config) = UnitName::parse(&name)
-                .ok()
-                .filter(|n| !n.is_template())
-                .and_then(|n| self.load_config(&n))
-            else {
+            let Some(unit_name) = UnitName::parse(&name).ok().filter(|n| !n.is_template()) else {
+                continue;
+            };
+            let Some(config) = self.load_config(&unit_name) else {
+                named.missing.push(name);
                 continue;
             };
             if self.units.lookup(&config.id).is_some() {
@@ -216,6 +226,8 @@ impl Manager {
         }
     }
 
+    /// ListUnits(): the table's units, and those systemd holds beside them because a unit it
+    /// holds names them (loaded as a dependency, kept while named), not-found ones included.
     pub(super) fn list_units(&mut self) -> Vec<UnitStatus> {
         let mut out: Vec<UnitStatus> = self
             .units
@@ -223,6 +235,15 @@ impl Manager {
             .into_iter()
             .map(|i| self.status_of(i))
             .collect();
+        let mut named = NamedUnits::default();
+        self.load_named(&mut named, None);
+        let NamedUnits {
+            configs, missing, ..
+        } = named;
+        for config in configs {
+            out.push(self.status_of_unloaded(config));
+        }
+        out.extend(missing.iter().map(|n| not_found(n)));
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out
     }
@@ -295,6 +316,8 @@ pub(super) struct NamedUnits {
     configs: Vec<UnitConfig>,
     /// Every name looked for already, found or not.
     looked_for: HashSet<String>,
+    /// The names looked for that no file gives (systemd holds them as not-found units).
+    missing: Vec<String>,
     /// Whether the names the table's units give were followed.
     table_seen: bool,
 }

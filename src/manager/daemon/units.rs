@@ -155,9 +155,10 @@ impl Manager {
         }
     }
 
-    /// The units unit `i` references (unit.c's UNIT_REFERENCES): every dependency it names,
-    /// what a socket or a timer triggers, and the sockets and timers that trigger it
-    /// (TriggeredBy=, a reference too).
+    /// The units unit `i` references (unit.c's UNIT_REFERENCES): every dependency it names, and
+    /// what a socket or a timer triggers. The reference goes one way: a service does not
+    /// reference the sockets and timers that trigger it, so a stopped socket goes even while
+    /// its service runs.
     fn references(&self, i: UnitId) -> Vec<String> {
         let config = &self.units[i].config;
         let mut names: Vec<String> = config
@@ -168,8 +169,6 @@ impl Manager {
             .collect();
         names.extend(self.triggers(i));
         names.extend(crate::manager::types::timer::timer_triggers(config));
-        names.extend(self.sockets_naming(config));
-        names.extend(self.timers_triggering(i));
         names
     }
 

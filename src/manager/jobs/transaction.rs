@@ -169,8 +169,12 @@ impl Builder<'_> {
         self.queue.kind(i)
     }
 
-    /// Try adding a job nobody requires (a wanted unit, an isolate's stop): one that cannot
-    /// be added is left out with what it pulled in, and noted.
+    /// Try adding a job nobody requires (a wanted unit, an isolate's stop): a failure is
+    /// ignored, and the jobs added on the way stay, as transaction.c has no undo (a wanted unit
+    /// whose Requires= names a missing unit still starts; only the missing one has no job).
+    /// The failure is logged, except for a wanted unit that is missing, masked or has a bad
+    /// setting, or a job that does not apply, which 252 leaves out of the journal (debug
+    /// level).
     fn add_optional(
         &mut self,
         k: UnitId,
@@ -178,12 +182,21 @@ impl Builder<'_> {
         matters: bool,
         what: &str,
     ) -> Result<(), Halt> {
-        let saved = self.jobs.clone();
         match self.add_job(k, kind, matters) {
             Err(Halt::Refused((message, _))) => {
-                self.jobs = saved;
-                let id = self.table[k].config.id.clone();
-                self.note(&id, format!("Cannot add {what} job, ignoring: {message}"));
+                let quiet = what == "dependency"
+                    && [
+                        " not found.",
+                        " is masked.",
+                        " has a bad unit file setting.",
+                        " is not applicable for unit",
+                    ]
+                    .iter()
+                    .any(|w| message.contains(w));
+                if !quiet {
+                    let id = self.table[k].config.id.clone();
+                    self.note(&id, format!("Cannot add {what} job, ignoring: {message}"));
+                }
                 Ok(())
             }
             other => other,
@@ -616,19 +629,40 @@ mod tests {
     fn a_wanted_unit_that_cannot_start_is_left_out_with_a_note() {
         let mut masked = config("masked.service", &[]);
         masked.load_state = LoadState::Masked;
+        let mut bad = config("bad.service", &[]);
+        bad.load_state = LoadState::BadSetting;
         let (t, ids) = table(vec![
-            config("a.service", &[(Wants, &["masked.service"])]),
+            config("a.service", &[(Wants, &["masked.service", "bad.service"])]),
             masked,
+            bad,
         ]);
         let tx = fresh(&t, ids[0], Start, JobMode::Replace).expect("built");
         assert_eq!(jobs(&t, &tx), owned(&[("a.service", Start)]));
+        // Neither is logged (252 does so at debug level).
+        assert!(tx.notes.is_empty(), "{:?}", tx.notes);
+    }
+
+    #[test]
+    fn a_wanted_unit_whose_requirement_is_missing_still_starts() {
+        let (t, ids) = table(vec![
+            config("a.service", &[(Wants, &["b.service"])]),
+            config("b.service", &[(Requires, &["gone.service"])]),
+        ]);
+        let looked_up: HashMap<_, _> = [("gone.service".to_string(), None)].into();
+        let tx = run(
+            &t,
+            &JobQueue::default(),
+            &looked_up,
+            ids[0],
+            Start,
+            JobMode::Replace,
+        )
+        .expect("built");
         assert_eq!(
-            tx.notes,
-            vec![Note {
-                unit: "masked.service".into(),
-                text: "Cannot add dependency job, ignoring: Unit masked.service is masked.".into()
-            }]
+            jobs(&t, &tx),
+            owned(&[("a.service", Start), ("b.service", Start)])
         );
+        assert!(tx.notes.is_empty(), "{:?}", tx.notes);
     }
 
     #[test]
@@ -838,7 +872,16 @@ mod tests {
                 &[(Requires, &["b.service"]), (Conflicts, &["b.service"])],
             ),
         ]);
-        let tx = fresh(&t, ids[0], Start, JobMode::Replace).expect("built");
+        let looked_up: HashMap<_, _> = [("gone.service".to_string(), None)].into();
+        let tx = run(
+            &t,
+            &JobQueue::default(),
+            &looked_up,
+            ids[0],
+            Start,
+            JobMode::Replace,
+        )
+        .expect("built");
         assert_eq!(
             jobs(&t, &tx),
             owned(&[("a.service", Start), ("b.service", Start)])

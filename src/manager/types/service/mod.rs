@@ -460,11 +460,25 @@ impl ServiceSettings {
 #[derive(Debug, Clone, Default)]
 pub struct StartLimit {
     starts: VecDeque<Instant>,
+    /// unit.c's `start_limit_hit`: the last start was refused (until one is allowed, or
+    /// reset-failed); a socket whose service this happens to fails with
+    /// `service-start-limit-hit`.
+    hit: bool,
 }
 
 impl StartLimit {
     /// Count one start; false when it is one too many within the interval.
     pub fn allow(&mut self, interval: Duration, burst: u32) -> bool {
+        let allowed = self.count(interval, burst);
+        self.hit = !allowed;
+        allowed
+    }
+
+    pub fn hit(&self) -> bool {
+        self.hit
+    }
+
+    fn count(&mut self, interval: Duration, burst: u32) -> bool {
         if interval.is_zero() || burst == 0 {
             return true;
         }
@@ -485,6 +499,7 @@ impl StartLimit {
 
     pub fn reset(&mut self) {
         self.starts.clear();
+        self.hit = false;
     }
 }
 

@@ -246,9 +246,9 @@ impl Manager {
         }
     }
 
-    /// The stop of a running socket that failed with `result` (socket_enter_stop_pre()).
+    /// The stop of a running socket that failed with `result` (socket_enter_stop_pre()). No
+    /// stop job asked for it, so no job's `Closed …` line follows, only the result's.
     pub(in crate::manager) fn socket_stop_with(&mut self, i: UnitId, result: ServiceResult) {
-        self.units[i].svc.forbid_restart = true;
         super::transitions::enter_stop(&mut self.seam(i), result);
     }
 

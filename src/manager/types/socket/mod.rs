@@ -697,8 +697,9 @@ impl Manager {
             return;
         }
         let svc = &self.units[service];
-        let start_limit_hit =
-            svc.svc.result == ServiceResult::StartLimitHit && svc.svc.state == SubState::Failed;
+        // unit.c's start_limit_hit, not Result=: a refused start keeps the result of the run
+        // before (exit-code).
+        let start_limit_hit = svc.svc.start_limit.hit();
         let has_job = self.jobs.has_job(service);
         let state = svc.svc.state;
         for k in sockets {

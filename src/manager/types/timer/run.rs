@@ -273,13 +273,16 @@ impl Manager {
         }
     }
 
-    /// timer_enter_dead(): down, failed with `resources` when `failed`.
+    /// timer_enter_dead(): down, failed with `resources` when `failed`; unit_log_result() says
+    /// which.
     fn timer_enter_dead(&mut self, i: UnitId, failed: bool) {
         if let Some(rt) = self.units[i].timer_mut() {
             rt.failed_resources = failed;
         }
         if failed {
             self.unit_log(i, "Failed with result 'resources'.");
+        } else {
+            self.unit_log(i, "Deactivated successfully.");
         }
         let state = if failed {
             TimerState::Failed

@@ -86,6 +86,36 @@ impl Builder {
         self.warn(a, msg);
     }
 
+    /// load-fragment.c's `config_parse_trigger_unit()`: the `Unit=` of a timer or path unit,
+    /// `None` (with its warning) when one was given already (the first counts), when the name
+    /// has no valid type, names the unit itself, or is no valid unit name.
+    fn trigger_unit(&mut self, a: &Assignment, value: &str, set: bool) -> Option<String> {
+        if set {
+            let msg = format!("Multiple units to trigger specified, ignoring: {value}");
+            self.warn(a, msg);
+            return None;
+        }
+        let name = self.printf(a, value)?;
+        let typed = name
+            .rsplit_once('.')
+            .is_some_and(|(_, t)| crate::unit::name::UnitType::parse(t).is_some());
+        if !typed {
+            self.warn(a, format!("Unit type not valid, ignoring: {value}"));
+            return None;
+        }
+        if name == self.config.id || self.config.names.contains(&name) {
+            let msg = format!("Units cannot trigger themselves, ignoring: {value}");
+            self.warn(a, msg);
+            return None;
+        }
+        if crate::unit::name::UnitName::parse(&name).is_err() {
+            let msg = format!("Failed to add trigger on {name}, ignoring: Invalid argument");
+            self.warn(a, msg);
+            return None;
+        }
+        Some(name)
+    }
+
     /// Specifier expansion as `unit_full_printf()`; a failure ignores the assignment.
     fn printf(&mut self, a: &Assignment, s: &str) -> Option<String> {
         match self.spec.expand(s) {

@@ -3,7 +3,6 @@
 //! `Path.`).
 
 use super::*;
-use crate::unit::name::UnitName;
 
 impl Builder {
     pub(super) fn path_key(&mut self, a: &Assignment) -> bool {
@@ -31,12 +30,9 @@ impl Builder {
         }
         match a.key {
             "Unit" => {
-                let Some(name) = self.printf(a, value) else {
-                    return true;
-                };
-                match UnitName::parse(&name) {
-                    Ok(n) if n.unit_type() != UnitType::Path => self.path.unit = Some(name),
-                    _ => self.invalid(a),
+                let set = self.path.unit.is_some();
+                if let Some(name) = self.trigger_unit(a, value, set) {
+                    self.path.unit = Some(name);
                 }
             }
             "MakeDirectory" => match parse_boolean(value) {

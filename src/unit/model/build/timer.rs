@@ -4,7 +4,6 @@
 
 use super::*;
 use crate::unit::calendar;
-use crate::unit::name::UnitName;
 use crate::unit::timespan;
 
 impl Builder {
@@ -49,12 +48,9 @@ impl Builder {
                 }
             }
             "Unit" => {
-                let Some(name) = self.printf(a, value) else {
-                    return true;
-                };
-                match UnitName::parse(&name) {
-                    Ok(n) if n.unit_type() != UnitType::Timer => self.timer.unit = Some(name),
-                    _ => self.invalid(a),
+                let set = self.timer.unit.is_some();
+                if let Some(name) = self.trigger_unit(a, value, set) {
+                    self.timer.unit = Some(name);
                 }
             }
             "Persistent" | "WakeSystem" | "RemainAfterElapse" | "FixedRandomDelay" => {
