@@ -11,7 +11,7 @@ use thiserror::Error;
 use super::bases::{DirectoryBases, DirectoryKind};
 
 use crate::manager::config::ManagerConfig;
-use crate::manager::spawn::{ExecPlan, SpawnError};
+use crate::manager::spawn::{ExecPlan, ExecStep, SpawnError};
 use crate::sys::accounts::{Accounts, AccountsError};
 use crate::unit::envfile::EnvFileError;
 use crate::unit::model::UnitConfig;
@@ -80,7 +80,8 @@ pub enum ExecEnvError {
     /// … nor initgroups() the `User=` of another primary group (get_supplementary_groups()).
     #[error("Failed to determine supplementary groups: Operation not permitted")]
     SupplementaryGroupsNotPermitted { gid: u32 },
-    #[error("Changing to the requested working directory failed: No such device or address (WorkingDirectory=~ without a home directory)")]
+    /// `WorkingDirectory=~` without a home directory.
+    #[error("Changing to the requested working directory failed: No such device or address")]
     NoHome,
     /// StandardInput/Output/Error=socket needs exactly one socket (exec_spawn()).
     #[error("Got no socket.")]
@@ -128,15 +129,24 @@ impl ExecEnvError {
         }
     }
 
-    /// The step systemd's child names in "Failed at step GROUP spawning …: Operation not
-    /// permitted" for a credential change this manager may not make.
-    pub fn not_permitted_step(&self) -> Option<&'static str> {
-        match self {
-            ExecEnvError::UserNotPermitted { .. } => Some("USER"),
+    /// The step at which systemd's child fails for this, and the errno it logs: systemd finds
+    /// these out in the forked child (exec_child()), so the command still becomes a process
+    /// (`Started` for a simple service) that exits with the step's status.
+    pub fn child_failure(&self) -> Option<(ExecStep, nix::errno::Errno)> {
+        use nix::errno::Errno;
+        Some(match self {
+            ExecEnvError::Credentials(AccountsError::NoUser(..)) => (ExecStep::User, Errno::ESRCH),
+            ExecEnvError::Credentials(AccountsError::NoGroup(..)) => {
+                (ExecStep::Group, Errno::ESRCH)
+            }
+            ExecEnvError::UserNotPermitted { .. } => (ExecStep::User, Errno::EPERM),
             ExecEnvError::GroupNotPermitted { .. }
-            | ExecEnvError::SupplementaryGroupsNotPermitted { .. } => Some("GROUP"),
-            _ => None,
-        }
+            | ExecEnvError::SupplementaryGroupsNotPermitted { .. } => {
+                (ExecStep::Group, Errno::EPERM)
+            }
+            ExecEnvError::NoHome => (ExecStep::Chdir, Errno::ENXIO),
+            _ => return None,
+        })
     }
 
     /// systemd reads environment files in the manager, before it forks (`exec_spawn()`): a

@@ -95,24 +95,34 @@ impl Manager {
             };
             exec::prepare(&ctx, &command, kind, fifo.as_ref().map(|f| f.as_fd()))
         });
+        // A failure systemd's child would meet: the command still becomes a process, which
+        // logs it and exits with the step's status (`child_failed`).
+        let mut child_failed = None;
         let prepared = match prepared {
             Ok(p) => p,
-            Err(e) => {
-                self.unit_log(i, &format!("{e}"));
-                if let Some(step) = e.not_permitted_step() {
-                    self.unit_log(
-                        i,
-                        &format!(
-                            "Failed at step {step} spawning {}: Operation not permitted",
-                            command.path
-                        ),
-                    );
+            Err(e) => match e.child_failure() {
+                Some(fails_at) => {
+                    let argv = command.argv.clone();
+                    let program = std::path::Path::new(&command.path);
+                    let mut plan = match spawn::ExecPlan::new(program, &argv, &[]) {
+                        Ok(plan) => plan,
+                        Err(_) => return Err(NotRun::Exited(ExitInfo::exited(e.exit_status()))),
+                    };
+                    plan.fails_at = Some(fails_at);
+                    child_failed = Some(e.to_string());
+                    exec::Prepared {
+                        plan,
+                        warnings: Vec::new(),
+                    }
                 }
-                if e.fails_before_fork() {
-                    return Err(NotRun::Resources);
+                None => {
+                    self.unit_log(i, &format!("{e}"));
+                    if e.fails_before_fork() {
+                        return Err(NotRun::Resources);
+                    }
+                    return Err(NotRun::Exited(ExitInfo::exited(e.exit_status())));
                 }
-                return Err(NotRun::Exited(ExitInfo::exited(e.exit_status())));
-            }
+            },
         };
         let mut prepared = prepared;
         if kind == ExecKind::Start && is_service {
@@ -152,18 +162,20 @@ impl Manager {
             // exec_child()'s own lines, written by the child under its pre-exec name.
             let unit = self.units[i].config.id.clone();
             let child = spawned.pid.as_raw();
-            // exec_child() says "Failed to execute" only when execve() itself failed.
-            if step == spawn::ExecStep::Exec {
-                self.log_unit_child(
-                    &unit,
-                    child,
-                    &command.path,
-                    &format!(
-                        "{id}: Failed to execute {}: {}",
-                        command.path,
-                        crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32))
-                    ),
-                );
+            let error = crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32));
+            // exec_child()'s line for the step that failed, before "Failed at step".
+            let reason = match (&child_failed, step) {
+                (Some(message), _) => Some(message.clone()),
+                (None, spawn::ExecStep::Exec) => {
+                    Some(format!("Failed to execute {}: {error}", command.path))
+                }
+                (None, spawn::ExecStep::Chdir) => Some(format!(
+                    "Changing to the requested working directory failed: {error}"
+                )),
+                _ => None,
+            };
+            if let Some(reason) = reason {
+                self.log_unit_child(&unit, child, &command.path, &format!("{id}: {reason}"));
             }
             // EINVAL from setresuid()/setresgid()/setgroups(): an id the user namespace does not
             // map (a rootless container that maps only root), which the errno alone hides.
@@ -174,10 +186,9 @@ impl Manager {
                 child,
                 &command.path,
                 &format!(
-                    "{id}: Failed at step {} spawning {}: {}{}",
+                    "{id}: Failed at step {} spawning {}: {error}{}",
                     step.name(),
                     command.path,
-                    crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32)),
                     if unmapped {
                         " (the user or group is not mapped in this user namespace)"
                     } else {
