@@ -68,3 +68,16 @@ pub fn exit_status_name(status: i32, lsb: bool) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// `sigchld_code_to_string()`: how a process ended, as waitid() reports it.
+pub fn sigchld_code(code: i32) -> Option<&'static str> {
+    Some(match code {
+        libc::CLD_EXITED => "exited",
+        libc::CLD_KILLED => "killed",
+        libc::CLD_DUMPED => "dumped",
+        libc::CLD_TRAPPED => "trapped",
+        libc::CLD_STOPPED => "stopped",
+        libc::CLD_CONTINUED => "continued",
+        _ => return None,
+    })
+}

@@ -26,7 +26,7 @@ use contexts::*;
 use interfaces::*;
 use unit_interface::*;
 use values::*;
-pub(super) use values::{exec_run, format_timestamp, sigchld_code};
+pub(super) use values::{exec_run, format_timestamp};
 
 /// One `Key=value` line; `empty` values are only printed with `--all` or when asked for by `-p`.
 struct Property {

@@ -51,6 +51,23 @@ pub struct ExecContext<'a> {
     pub sockets: &'a [OwnedFd],
     /// The peer of an Accept=yes instance's IP connection: `$REMOTE_ADDR`/`$REMOTE_PORT`.
     pub remote: Option<std::net::SocketAddr>,
+    /// For `ExecStop=` and `ExecStopPost=` (service_spawn()'s EXEC_SETENV_RESULT): the service's
+    /// result so far, and how its main process ended once it has; for `ExecStartPre=` and
+    /// `ExecStart=` of a service another one names in `OnFailure=`/`OnSuccess=`
+    /// (EXEC_SETENV_MONITOR_RESULT), the same of that one.
+    pub result: Option<ResultEnv<'a>>,
+}
+
+/// `$SERVICE_RESULT`, `$EXIT_CODE` and `$EXIT_STATUS`, or with `MONITOR_` before them (and
+/// `$MONITOR_INVOCATION_ID`, `$MONITOR_UNIT`) those of the service that triggers this one.
+#[derive(Clone, Copy)]
+pub struct ResultEnv<'a> {
+    /// `exit-code`, `signal`, `success` …
+    pub result: &'a str,
+    /// waitid()'s si_code and si_status of the main process, when it ran and has exited.
+    pub main_exit: Option<(i32, i32)>,
+    /// The triggering service's invocation id and name; `None` for the service's own result.
+    pub monitored: Option<(&'a str, &'a str)>,
 }
 
 /// A command ready for [`spawn::spawn`], and what the unit asked for that could not be done

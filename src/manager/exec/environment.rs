@@ -168,6 +168,36 @@ pub(super) fn environment(
         // a user manager tells its services who it is
         env.set("MANAGERPID", &std::process::id().to_string());
     }
+    if let Some(pid_file) = ctx.unit.service().and_then(|s| s.pid_file.as_deref()) {
+        env.set("PIDFILE", pid_file);
+    }
+    if let Some(result) = ctx.result {
+        let prefix = if result.monitored.is_some() {
+            "MONITOR_"
+        } else {
+            ""
+        };
+        env.set(&format!("{prefix}SERVICE_RESULT"), result.result);
+        if let Some((code, status)) = result.main_exit {
+            env.set(
+                &format!("{prefix}EXIT_CODE"),
+                crate::sys::exit_status::sigchld_code(code).unwrap_or_default(),
+            );
+            let status = if code == libc::CLD_EXITED {
+                status.to_string()
+            } else {
+                // signal_to_string(): the name without SIG
+                crate::sys::signal::signal_name(status)
+            };
+            env.set(&format!("{prefix}EXIT_STATUS"), &status);
+        }
+        if let Some((invocation_id, unit)) = result.monitored {
+            if !invocation_id.is_empty() {
+                env.set("MONITOR_INVOCATION_ID", invocation_id);
+            }
+            env.set("MONITOR_UNIT", unit);
+        }
+    }
     if let Some(service) = ctx.unit.service() {
         let watchdog = service.watchdog;
         if kind == ExecKind::Start && watchdog.0 > 0 && !watchdog.is_infinity() {

@@ -29,7 +29,7 @@ use identity::*;
 use stdio::*;
 
 pub use bases::{DirectoryBases, DirectoryKind};
-pub use context::{ExecContext, ExecEnvError, Prepared, DEFAULT_PATH};
+pub use context::{ExecContext, ExecEnvError, Prepared, ResultEnv, DEFAULT_PATH};
 pub use directories::{create_directories, remove_runtime_directories};
 pub use stdio::stdio_is_socket;
 

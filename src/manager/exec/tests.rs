@@ -79,6 +79,7 @@ impl Fixture {
             manager_env: env,
             sockets: &[],
             remote: None,
+            result: None,
         }
     }
 }
@@ -166,6 +167,64 @@ fn environment_merges_in_systemd_order_and_unsets_last() {
     // control processes of a Type=notify (NotifyAccess=main) service get no socket
     let env = environment(&ctx, ExecKind::StartPre, None, None).unwrap();
     assert!(env.iter().all(|(k, _)| k != "NOTIFY_SOCKET"));
+}
+
+#[test]
+fn stop_commands_see_the_result_and_a_forking_service_its_pid_file() {
+    let fx = fixture();
+    let unit = fx.unit(
+        "fork.service",
+        "[Service]\nType=forking\nPIDFile=/run/fork.pid\nExecStart=/bin/true\n",
+    );
+    let mut ctx = fx.ctx(&unit, &[]);
+    let get = |env: &[(String, String)], k: &str| {
+        env.iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.clone())
+    };
+    let env = environment(&ctx, ExecKind::Start, None, None).unwrap();
+    assert_eq!(get(&env, "PIDFILE").as_deref(), Some("/run/fork.pid"));
+    assert_eq!(get(&env, "SERVICE_RESULT"), None);
+    // the main process still runs: no EXIT_CODE/EXIT_STATUS yet
+    ctx.result = Some(ResultEnv {
+        result: "success",
+        main_exit: None,
+        monitored: None,
+    });
+    let env = environment(&ctx, ExecKind::Stop, None, None).unwrap();
+    assert_eq!(get(&env, "SERVICE_RESULT").as_deref(), Some("success"));
+    assert_eq!(get(&env, "EXIT_CODE"), None);
+    ctx.result = Some(ResultEnv {
+        result: "signal",
+        main_exit: Some((libc::CLD_KILLED, libc::SIGKILL)),
+        monitored: None,
+    });
+    let env = environment(&ctx, ExecKind::StopPost, None, None).unwrap();
+    assert_eq!(get(&env, "EXIT_CODE").as_deref(), Some("killed"));
+    assert_eq!(get(&env, "EXIT_STATUS").as_deref(), Some("KILL"));
+    ctx.result = Some(ResultEnv {
+        result: "exit-code",
+        main_exit: Some((libc::CLD_EXITED, 3)),
+        monitored: None,
+    });
+    let env = environment(&ctx, ExecKind::StopPost, None, None).unwrap();
+    assert_eq!(get(&env, "EXIT_CODE").as_deref(), Some("exited"));
+    assert_eq!(get(&env, "EXIT_STATUS").as_deref(), Some("3"));
+    // an OnFailure= handler's start sees the failed service's
+    ctx.result = Some(ResultEnv {
+        result: "exit-code",
+        main_exit: Some((libc::CLD_EXITED, 3)),
+        monitored: Some(("0123", "failed.service")),
+    });
+    let env = environment(&ctx, ExecKind::Start, None, None).unwrap();
+    assert_eq!(get(&env, "SERVICE_RESULT"), None);
+    assert_eq!(
+        get(&env, "MONITOR_SERVICE_RESULT").as_deref(),
+        Some("exit-code")
+    );
+    assert_eq!(get(&env, "MONITOR_EXIT_STATUS").as_deref(), Some("3"));
+    assert_eq!(get(&env, "MONITOR_INVOCATION_ID").as_deref(), Some("0123"));
+    assert_eq!(get(&env, "MONITOR_UNIT").as_deref(), Some("failed.service"));
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::manager::exec::{self, ExecContext};
 use crate::manager::spawn;
 use crate::manager::unit_id::UnitId;
 use crate::sys::time::now_stamp;
-use crate::unit::model::ExecKind;
+use crate::unit::model::{Dependency, ExecKind};
 use crate::unit::name::UnitType;
 
 /// `code=exited, status=1/FAILURE` / `code=killed, status=15/TERM`.
@@ -87,10 +87,30 @@ impl Manager {
             Default::default()
         };
         let remote = self.units[i].conn.as_ref().and_then(|c| c.remote);
+        // service_spawn() with EXEC_SETENV_RESULT (ExecStop=, ExecStopPost=) or
+        // EXEC_SETENV_MONITOR_RESULT (ExecStartPre=, ExecStart=).
+        let source = match kind {
+            ExecKind::Stop | ExecKind::StopPost if is_service => Some(i),
+            ExecKind::StartPre | ExecKind::Start if is_service => self.triggering_service(i),
+            _ => None,
+        };
+        let result_word = source.map(|s| self.units[s].svc.result.to_string());
+        let result = source.zip(result_word.as_deref()).map(|(s, word)| {
+            let src = &self.units[s];
+            let main = &src.svc.exec_main;
+            exec::ResultEnv {
+                result: word,
+                main_exit: (main.pid > 0 && main.exit_usec != 0)
+                    .then_some((main.code, main.status)),
+                monitored: (s != i)
+                    .then_some((src.svc.invocation_id.as_str(), src.config.id.as_str())),
+            }
+        });
         let prepared = self.exec_context_call(i, |ctx| {
             let ctx = ExecContext {
                 sockets: &sockets,
                 remote,
+                result,
                 ..*ctx
             };
             exec::prepare(&ctx, &command, kind, fifo.as_ref().map(|f| f.as_fd()))
@@ -241,6 +261,22 @@ impl Manager {
         self.save_unit_state(i);
     }
 
+    /// service.c's `service_get_triggering_service()`: the one unit that names this one in
+    /// `OnFailure=` or `OnSuccess=`, if it is a service (none when several do).
+    fn triggering_service(&self, i: UnitId) -> Option<UnitId> {
+        let mut naming =
+            crate::manager::jobs::graph::dependents(&self.units, i, Dependency::OnFailure);
+        naming.extend(crate::manager::jobs::graph::dependents(
+            &self.units,
+            i,
+            Dependency::OnSuccess,
+        ));
+        match naming.as_slice() {
+            [one] if self.units[*one].config.unit_type == UnitType::Service => Some(*one),
+            _ => None,
+        }
+    }
+
     pub(super) fn exec_context_call<T>(&self, i: UnitId, f: impl FnOnce(&ExecContext) -> T) -> T {
         let notify_path = self.ctx.notify_socket();
         let u = &self.units[i];
@@ -256,6 +292,7 @@ impl Manager {
             manager_env: &self.manager_env,
             sockets: &[],
             remote: None,
+            result: None,
         };
         f(&ctx)
     }
