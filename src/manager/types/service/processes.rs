@@ -165,7 +165,7 @@ impl Manager {
     pub(in crate::manager) fn main_process_gone(&mut self, i: UnitId, exit: ExitInfo) {
         // service_sigchld_event(): a daemon may move to a new PID (nginx's binary upgrade)
         // as long as it rewrote its PID file before the old one exited.
-        if self.load_pid_file(i) {
+        if self.load_pid_file(i, false) {
             return;
         }
         let idx = self.units[i].svc.main_command;

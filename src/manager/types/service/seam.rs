@@ -66,7 +66,8 @@ pub(in crate::manager) trait ServiceSeam {
     /// GuessMainPID=: whether one was found (and made the main process).
     fn guess_main_pid(&mut self) -> bool;
     /// Read the PID file: whether it named a suitable main process (now the main process).
-    fn load_pid_file(&mut self) -> bool;
+    /// `may_warn`: a file that cannot be opened is logged ("Can't open PID file … (yet?)").
+    fn load_pid_file(&mut self, may_warn: bool) -> bool;
     fn watch_pid_file(&mut self);
     fn unwatch_pid_file(&mut self);
     fn remove_pid_file(&mut self);

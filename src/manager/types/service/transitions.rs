@@ -640,10 +640,17 @@ pub(super) fn control_exited(s: &mut impl ServiceSeam, exit: ExitInfo) {
             forking_parent_done(s);
         }
         SubState::StartPost => {
-            if f == ServiceResult::Success {
-                enter_running(s, ServiceResult::Success);
-            } else {
+            if f != ServiceResult::Success {
                 enter_stop(s, f);
+            } else if s.settings().pid_file.is_some() && !s.load_pid_file(true) {
+                // ExecStartPost= may have written the PID file; it must be there by now or
+                // appear while something of the service runs.
+                s.watch_pid_file();
+                if !s.has_processes() {
+                    enter_stop(s, ServiceResult::Protocol);
+                }
+            } else {
+                enter_running(s, ServiceResult::Success);
             }
         }
         SubState::Reload => {
@@ -664,7 +671,10 @@ pub(super) fn control_exited(s: &mut impl ServiceSeam, exit: ExitInfo) {
 /// file (waited for if it is not there yet) or guessed, and the start goes on.
 pub(super) fn forking_parent_done(s: &mut impl ServiceSeam) {
     if s.settings().pid_file.is_some() {
-        if !s.load_pid_file() {
+        // An ExecStartPost= may be what writes the file: then it is only looked for, and
+        // waited for after that (service_sigchld_event()).
+        let has_start_post = s.n_commands(ExecKind::StartPost) > 0;
+        if !s.load_pid_file(!has_start_post) && !has_start_post {
             s.watch_pid_file();
             if !s.has_processes() {
                 enter_signal(s, SubState::StopSigterm, ServiceResult::Protocol);
@@ -695,8 +705,9 @@ pub(super) fn emptied(s: &mut impl ServiceSeam) {
                 _ => enter_dead(s, ServiceResult::Success, true),
             }
         }
-    } else if state == SubState::Start
-        && s.settings().kind == ServiceType::Forking
+    } else if matches!(state, SubState::Start | SubState::StartPost)
+        && s.settings().pid_file.is_some()
+        && (state == SubState::StartPost || s.settings().kind == ServiceType::Forking)
         && s.svc().control_pid.is_none()
         && s.svc().main_pid.is_none()
         && !s.has_processes()
@@ -704,8 +715,13 @@ pub(super) fn emptied(s: &mut impl ServiceSeam) {
     {
         // Waiting for a PID file from a daemon that is gone (by two scans: a daemon that
         // detaches with setsid() and execs can be between the two marks in the first).
+        s.unit_log("Daemon never wrote its PID file. Failing.");
         s.unwatch_pid_file();
-        enter_signal(s, SubState::StopSigterm, ServiceResult::Protocol);
+        if state == SubState::Start {
+            enter_stop_post(s, ServiceResult::Protocol);
+        } else {
+            enter_stop(s, ServiceResult::Protocol);
+        }
     }
 }
 

@@ -145,8 +145,8 @@ impl ServiceSeam for UnitSeam<'_> {
         self.m.guess_main_pid(self.i)
     }
 
-    fn load_pid_file(&mut self) -> bool {
-        self.m.load_pid_file(self.i)
+    fn load_pid_file(&mut self, may_warn: bool) -> bool {
+        self.m.load_pid_file(self.i, may_warn)
     }
 
     fn watch_pid_file(&mut self) {
