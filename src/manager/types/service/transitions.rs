@@ -290,8 +290,7 @@ pub(super) fn stop(s: &mut impl ServiceSeam) {
         | SubState::Start
         | SubState::StartPost
         | SubState::Reload => {
-            let desc = s.description();
-            s.log(&format!("Stopping {desc}..."));
+            // service_stop() returns 0 here: job.c prints no "Stopping …" for it.
             enter_signal(s, SubState::StopSigterm, ServiceResult::Success);
         }
         SubState::Running | SubState::Exited => {
