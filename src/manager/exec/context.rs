@@ -81,9 +81,11 @@ pub struct Prepared {
 #[derive(Debug, Error)]
 pub enum ExecEnvError {
     /// A missing `EnvironmentFile=` without `-`: systemd fails the start before forking.
-    #[error(transparent)]
+    /// exec_spawn()'s words name no file.
+    #[error("Failed to load environment files: {}", env_file_errno(.0))]
     EnvironmentFile(#[from] EnvFileError),
-    #[error("Failed to load environment file {pattern}: No such file or directory")]
+    /// A pattern that matches nothing: safe_glob()'s ENOENT.
+    #[error("Failed to load environment files: No such file or directory")]
     EnvironmentGlob { pattern: String },
     #[error(transparent)]
     Credentials(#[from] AccountsError),
@@ -120,6 +122,17 @@ pub enum ExecEnvError {
     },
     #[error(transparent)]
     Command(#[from] SpawnError),
+}
+
+/// The errno text of an environment file that could not be read: a file too large is
+/// read_full_stream()'s E2BIG.
+fn env_file_errno(e: &EnvFileError) -> String {
+    match e {
+        EnvFileError::Io { source, .. } => crate::errno::text(source),
+        EnvFileError::TooLarge { .. } => {
+            crate::errno::text(&io::Error::from_raw_os_error(libc::E2BIG))
+        }
+    }
 }
 
 impl ExecEnvError {
@@ -164,6 +177,18 @@ impl ExecEnvError {
             ExecEnvError::NoHome => (ExecStep::Chdir, Errno::ENXIO),
             _ => return None,
         })
+    }
+
+    /// The errno text of a [`fails_before_fork`](Self::fails_before_fork) failure, which
+    /// service.c repeats in "Failed to run 'start' task: …".
+    pub fn errno_text(&self) -> String {
+        match self {
+            ExecEnvError::EnvironmentFile(e) => env_file_errno(e),
+            ExecEnvError::EnvironmentGlob { .. } => {
+                crate::errno::text(&io::Error::from_raw_os_error(libc::ENOENT))
+            }
+            _ => crate::errno::text(&io::Error::from_raw_os_error(libc::EINVAL)),
+        }
     }
 
     /// systemd reads environment files in the manager, before it forks (`exec_spawn()`): a

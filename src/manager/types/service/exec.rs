@@ -46,6 +46,30 @@ pub(super) fn new_invocation_id() -> String {
     format!("{:016x}{:016x}", t.0, t.1 ^ std::process::id() as u64)
 }
 
+/// How service.c and socket.c name a command in "Failed to run 'start' task: …": the first
+/// of its kind by the state it starts, a later one as the next of its role.
+fn task_name(is_service: bool, kind: ExecKind, idx: usize, role: Role) -> String {
+    if idx > 0 {
+        return match (is_service, role) {
+            (false, _) => "next task",
+            (true, Role::Main) => "next main task",
+            (true, Role::Control) => "next control task",
+        }
+        .to_string();
+    }
+    let state = match kind {
+        ExecKind::Condition => "exec-condition",
+        ExecKind::StartPre => "start-pre",
+        ExecKind::Start => "start",
+        ExecKind::StartPost => "start-post",
+        ExecKind::Reload => "reload",
+        ExecKind::Stop => "stop",
+        ExecKind::StopPre => "stop-pre",
+        ExecKind::StopPost => "stop-post",
+    };
+    format!("'{state}' task")
+}
+
 /// Why a command did not become a process.
 pub(super) enum NotRun {
     /// It failed as the child would have, with this status (217/USER, 203/EXEC …).
@@ -138,6 +162,8 @@ impl Manager {
                 None => {
                     self.unit_log(i, &format!("{e}"));
                     if e.fails_before_fork() {
+                        let task = task_name(is_service, kind, idx, role);
+                        self.unit_log(i, &format!("Failed to run {task}: {}", e.errno_text()));
                         return Err(NotRun::Resources);
                     }
                     return Err(NotRun::Exited(ExitInfo::exited(e.exit_status())));

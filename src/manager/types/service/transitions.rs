@@ -103,8 +103,17 @@ pub(super) fn start(s: &mut impl ServiceSeam) -> bool {
 
 /// Run a command as the control process; a failure to spawn is its exit.
 fn run_control(s: &mut impl ServiceSeam, kind: ExecKind, idx: usize) {
+    let spawned = spawn_control(s, kind, idx);
+    control_spawned(s, kind, spawned);
+}
+
+fn spawn_control(s: &mut impl ServiceSeam, kind: ExecKind, idx: usize) -> Result<bool, NotRun> {
     s.svc().control = Some((kind, idx));
-    match s.spawn(kind, idx, Role::Control) {
+    s.spawn(kind, idx, Role::Control)
+}
+
+fn control_spawned(s: &mut impl ServiceSeam, kind: ExecKind, spawned: Result<bool, NotRun>) {
+    match spawned {
         Ok(_) => {}
         Err(NotRun::Exited(exit)) => control_exited(s, exit),
         Err(NotRun::Resources) => {
@@ -125,7 +134,12 @@ fn run_control(s: &mut impl ServiceSeam, kind: ExecKind, idx: usize) {
 /// Run ExecStart= command `idx` as the main process; true once it exec'd.
 fn run_main(s: &mut impl ServiceSeam, idx: usize) -> bool {
     s.svc().main_command = idx;
-    match s.spawn(ExecKind::Start, idx, Role::Main) {
+    let spawned = s.spawn(ExecKind::Start, idx, Role::Main);
+    main_spawned(s, spawned)
+}
+
+fn main_spawned(s: &mut impl ServiceSeam, spawned: Result<bool, NotRun>) -> bool {
+    match spawned {
         Ok(exec_ok) => exec_ok,
         Err(NotRun::Resources) => {
             enter_signal(s, SubState::StopSigterm, ServiceResult::Resources);
@@ -144,7 +158,9 @@ fn run_main(s: &mut impl ServiceSeam, idx: usize) -> bool {
 }
 
 /// Enter `state` running the commands of `kind` as control processes under `timeout`;
-/// false when the unit has none, and the caller moves on.
+/// false when the unit has none, and the caller moves on. As service.c spawns before
+/// service_set_state(), a first command that cannot even be set up (`Result=resources`) leaves
+/// the unit in the state it was in: no timestamps of a state never entered.
 fn run_commands(
     s: &mut impl ServiceSeam,
     kind: ExecKind,
@@ -154,9 +170,12 @@ fn run_commands(
     if s.n_commands(kind) == 0 {
         return false;
     }
-    s.set_state(state);
-    s.arm_timer(timeout);
-    run_control(s, kind, 0);
+    let spawned = spawn_control(s, kind, 0);
+    if !matches!(spawned, Err(NotRun::Resources)) {
+        s.set_state(state);
+        s.arm_timer(timeout);
+    }
+    control_spawned(s, kind, spawned);
     true
 }
 
@@ -179,6 +198,20 @@ fn enter_start(s: &mut impl ServiceSeam) {
     }
     let kind = s.settings().kind;
     let has_start = s.n_commands(ExecKind::Start) > 0;
+    // Spawned before the state is entered, as service_enter_start() does (see run_commands()).
+    let spawned = if !has_start {
+        None
+    } else if kind == ServiceType::Forking {
+        Some(spawn_control(s, ExecKind::Start, 0))
+    } else {
+        s.svc().main_command = 0;
+        Some(s.spawn(ExecKind::Start, 0, Role::Main))
+    };
+    if let Some(Err(NotRun::Resources)) = spawned {
+        s.svc().control = None;
+        enter_signal(s, SubState::StopSigterm, ServiceResult::Resources);
+        return;
+    }
     s.set_state(SubState::Start);
     if kind == ServiceType::Exec {
         // systemd learns of the execve() a turn of its loop later, so a Type=exec start job
@@ -188,15 +221,15 @@ fn enter_start(s: &mut impl ServiceSeam) {
     }
     let timeout = s.settings().timeout_start;
     s.arm_timer(timeout);
-    if !has_start {
+    let Some(spawned) = spawned else {
         enter_start_post(s);
         return;
-    }
+    };
     if kind == ServiceType::Forking {
-        run_control(s, ExecKind::Start, 0);
+        control_spawned(s, ExecKind::Start, spawned);
         return;
     }
-    let exec_ok = run_main(s, 0);
+    let exec_ok = main_spawned(s, spawned);
     if s.svc().state != SubState::Start {
         return;
     }
