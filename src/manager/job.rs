@@ -451,7 +451,9 @@ impl Manager {
         let Some((kind, running)) = self.jobs.get(i).map(|j| (j.kind, j.running)) else {
             return true;
         };
-        if old == new || !running {
+        // A reload that could not even begin ends in the state it began in: unit.c's
+        // unit_process_job() looks at the new state alone.
+        if !running || (old == new && kind != JobKind::Reload) {
             return false;
         }
         match kind {

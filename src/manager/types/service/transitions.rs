@@ -286,8 +286,7 @@ pub(super) fn enter_running(s: &mut impl ServiceSeam, f: ServiceResult) {
             s.log(&format!("Started {desc}."));
         }
         if was_reloading {
-            let desc = s.description();
-            s.log(&format!("Reloaded {desc}."));
+            reload_done(s);
         }
     } else if s.settings().remain_after_exit {
         s.arm_timer(None);
@@ -301,9 +300,22 @@ pub(super) fn enter_running(s: &mut impl ServiceSeam, f: ServiceResult) {
             };
             let desc = s.description();
             s.log(&format!("{verb} {desc}."));
+        } else {
+            reload_done(s);
         }
     } else {
         enter_stop(s, ServiceResult::Success);
+    }
+}
+
+/// job.c's done message of the reload job, which ends as the unit is active again: failed
+/// when the reload's result is not success.
+fn reload_done(s: &mut impl ServiceSeam) {
+    let desc = s.description();
+    if s.svc().reload_result == ServiceResult::Success {
+        s.log(&format!("Reloaded {desc}."));
+    } else {
+        s.log(&format!("Reload failed for {desc}."));
     }
 }
 
@@ -341,19 +353,31 @@ pub(super) fn stop(s: &mut impl ServiceSeam) {
 
 pub(super) fn reload(s: &mut impl ServiceSeam) {
     s.svc().reload_result = ServiceResult::Success;
-    let desc = s.description();
-    s.log(&format!("Reloading {desc}..."));
     let has_reload = s.n_commands(ExecKind::Reload) > 0;
+    let spawned = has_reload.then(|| spawn_control(s, ExecKind::Reload, 0));
+    if let Some(Err(NotRun::Resources)) = spawned {
+        // service_enter_reload(): spawned before the state is entered, so the unit never
+        // leaves running; the job ends at once, failed, with no "Reloading …" before it.
+        s.svc().control = None;
+        s.svc().reload_result = ServiceResult::Resources;
+        reload_done(s);
+        // service_enter_running() sets the state it is in again, which ends the job.
+        enter_running(s, ServiceResult::Success);
+        return;
+    }
+    if !has_reload && s.svc().main_pid.is_none() {
+        enter_running(s, ServiceResult::Success);
+        return;
+    }
     s.set_state(SubState::Reload);
     let timeout = s.settings().timeout_start;
     s.arm_timer(timeout);
-    if has_reload {
-        run_control(s, ExecKind::Reload, 0);
-    } else if s.svc().main_pid.is_some() {
+    let desc = s.description();
+    s.log(&format!("Reloading {desc}..."));
+    match spawned {
+        Some(spawned) => control_spawned(s, ExecKind::Reload, spawned),
         // Type=notify-reload: SIGHUP, then RELOADING=1 … READY=1 from the service.
-        s.signal_main(libc::SIGHUP);
-    } else {
-        enter_running(s, ServiceResult::Success);
+        None => s.signal_main(libc::SIGHUP),
     }
 }
 
@@ -687,10 +711,6 @@ pub(super) fn control_exited(s: &mut impl ServiceSeam, exit: ExitInfo) {
         }
         SubState::Reload => {
             s.svc().reload_result = f;
-            if f != ServiceResult::Success {
-                let desc = s.description();
-                s.log(&format!("Reload failed for {desc}."));
-            }
             enter_running(s, ServiceResult::Success);
         }
         SubState::Stop => enter_signal(s, SubState::StopSigterm, f),
