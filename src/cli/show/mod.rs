@@ -106,8 +106,9 @@ impl Properties {
     }
 
     /// Exit statuses (`aiai`): numbers and signal names as given, space-separated.
+    /// An `(aiai)` exit status set: the codes, then the signals' names.
     fn statuses(&mut self, name: &'static str, items: &[String]) {
-        self.add(name, items.join(" "));
+        self.add(name, crate::sys::exit_status::format_status_set(items));
     }
 }
 
