@@ -291,8 +291,11 @@ pub(super) fn enter_running(s: &mut impl ServiceSeam, f: ServiceResult) {
     } else if s.settings().remain_after_exit {
         s.arm_timer(None);
         s.set_state(SubState::Exited);
-        if !was_reloading {
+        if was_reloading {
+            reload_done(s);
+        } else if !was_active {
             // service_finished_job(): "Finished" is a oneshot's word; any other type "Started".
+            // (A simple service whose main process ended was started, and said so, before.)
             let verb = if s.settings().kind == ServiceType::Oneshot {
                 "Finished"
             } else {
@@ -300,8 +303,6 @@ pub(super) fn enter_running(s: &mut impl ServiceSeam, f: ServiceResult) {
             };
             let desc = s.description();
             s.log(&format!("{verb} {desc}."));
-        } else {
-            reload_done(s);
         }
     } else {
         enter_stop(s, ServiceResult::Success);
