@@ -66,6 +66,10 @@ impl Manager {
         let Some(job) = self.jobs.remove(i) else {
             return;
         };
+        // manager_check_finished(): the boot is over once its job queue is empty.
+        if self.jobs.is_empty() {
+            self.boot_finished = true;
+        }
         self.dirty = true;
         self.collect_later(i);
         let unit = self.units[i].config.id.clone();
