@@ -195,6 +195,11 @@ impl ServiceSeam for Fake {
     fn signal_main(&mut self, signal: i32) {
         self.effects.push(Effect::SignalMain(signal));
     }
+    fn log_leftover_processes(&mut self) {}
+    fn warn_leftover_processes(&mut self) {}
+    fn leftover_sessions(&self) -> Vec<TrackedPid> {
+        Vec::new()
+    }
     fn has_processes(&self) -> bool {
         self.svc.main_pid.is_some() || self.svc.control_pid.is_some() || self.others
     }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::exec::{NotRun, Role};
 use super::{ServiceSettings, SubState};
+use crate::ipc::saved_state::TrackedPid;
 use crate::manager::unit::ServiceRuntime;
 use crate::unit::model::ExecKind;
 use crate::unit::name::UnitType;
@@ -56,6 +57,12 @@ pub(in crate::manager) trait ServiceSeam {
     fn signal_main(&mut self, signal: i32);
     /// Whether any process of the unit is left.
     fn has_processes(&self) -> bool;
+    /// A line of the unit's log for each of its processes left as it stops.
+    fn log_leftover_processes(&mut self);
+    /// A warning for each process of the unit already there as a command starts.
+    fn warn_leftover_processes(&mut self);
+    /// The sessions of the unit's commands in which a process still runs.
+    fn leftover_sessions(&self) -> Vec<TrackedPid>;
     /// [`ServiceSeam::has_processes`] from a scan of its own, taken now: for a verdict that
     /// must not rest on one scan, which can miss a process caught inside execve() (its
     /// environment, the unit's mark, reads empty then).

@@ -77,7 +77,11 @@ pub(super) fn start(s: &mut impl ServiceSeam) -> bool {
         s.set_state(SubState::Failed);
         return false;
     }
+    // What an earlier run left (KillMode=process, none) is still in the unit's cgroup under
+    // systemd: its sessions stay the unit's.
+    let leftovers = s.leftover_sessions();
     s.svc().reset_for_start();
+    s.svc().sessions = leftovers;
     if s.settings().kind == ServiceType::Dbus {
         s.unit_log("No D-Bus system bus to watch for BusName=; treating Type=dbus as Type=simple.");
     }
@@ -95,10 +99,19 @@ pub(super) fn start(s: &mut impl ServiceSeam) -> bool {
         return true;
     }
     let timeout = s.settings().timeout_start;
+    warn_leftovers_before(s, ExecKind::Condition);
     if !run_commands(s, ExecKind::Condition, SubState::Condition, timeout) {
         enter_start_pre(s);
     }
     true
+}
+
+/// service_adverse_to_leftover_processes(), which service.c runs before ExecCondition=,
+/// ExecStartPre= (when the unit has them) and ExecStart=.
+fn warn_leftovers_before(s: &mut impl ServiceSeam, kind: ExecKind) {
+    if s.unit_type() == UnitType::Service && (kind == ExecKind::Start || s.n_commands(kind) > 0) {
+        s.warn_leftover_processes();
+    }
 }
 
 /// Run a command as the control process; a failure to spawn is its exit.
@@ -181,6 +194,7 @@ fn run_commands(
 
 fn enter_start_pre(s: &mut impl ServiceSeam) {
     let timeout = s.settings().timeout_start;
+    warn_leftovers_before(s, ExecKind::StartPre);
     if !run_commands(s, ExecKind::StartPre, SubState::StartPre, timeout) {
         enter_start(s);
     }
@@ -196,6 +210,7 @@ fn enter_start(s: &mut impl ServiceSeam) {
         }
         return;
     }
+    warn_leftovers_before(s, ExecKind::Start);
     let kind = s.settings().kind;
     let has_start = s.n_commands(ExecKind::Start) > 0;
     // Spawned before the state is entered, as service_enter_start() does (see run_commands()).
@@ -471,6 +486,7 @@ pub(super) fn enter_dead(s: &mut impl ServiceSeam, f: ServiceResult, allow_resta
     } else if !clean {
         s.unit_log(&format!("Failed with result '{}'.", result.as_str()));
     }
+    s.log_leftover_processes();
     // job.c's "Failed to start …" is the done message of a start job: a service that dies
     // after it started, with no job, gets none.
     let starting = s.start_job_pending();

@@ -6,6 +6,7 @@
 use super::exec::{NotRun, Role};
 use super::seam::ServiceSeam;
 use super::{ServiceSettings, SubState};
+use crate::ipc::saved_state::TrackedPid;
 use crate::manager::daemon::Manager;
 use crate::manager::event::after;
 use crate::manager::exec;
@@ -127,6 +128,18 @@ impl ServiceSeam for UnitSeam<'_> {
 
     fn has_processes(&self) -> bool {
         self.m.has_processes(self.i)
+    }
+
+    fn log_leftover_processes(&mut self) {
+        self.m.log_leftover_processes(self.i);
+    }
+
+    fn warn_leftover_processes(&mut self) {
+        self.m.warn_leftover_processes(self.i);
+    }
+
+    fn leftover_sessions(&self) -> Vec<TrackedPid> {
+        self.m.leftover_sessions(self.i)
     }
 
     fn has_processes_rescanned(&self) -> bool {
