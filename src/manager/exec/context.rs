@@ -107,8 +107,8 @@ pub enum ExecEnvError {
     NoSocket,
     #[error("Got more than one socket.")]
     TooManySockets,
-    /// `fd` is 0, 1 or 2.
-    #[error("Failed to set up standard {} from {}: {source}", ["input", "output", "error"][*fd], path.display())]
+    /// `fd` is 0, 1 or 2; exec_child()'s words name no file.
+    #[error("Failed to set up standard {}: {}", ["input", "output", "error output"][*fd], crate::errno::text(source))]
     Stdio {
         fd: usize,
         path: PathBuf,
@@ -175,6 +175,10 @@ impl ExecEnvError {
                 (ExecStep::Group, Errno::EPERM)
             }
             ExecEnvError::NoHome => (ExecStep::Chdir, Errno::ENXIO),
+            ExecEnvError::Stdio { fd, source, .. } => (
+                [ExecStep::Stdin, ExecStep::Stdout, ExecStep::Stderr][(*fd).min(2)],
+                Errno::from_raw(source.raw_os_error().unwrap_or(libc::EIO)),
+            ),
             _ => return None,
         })
     }
