@@ -225,6 +225,9 @@ pub struct UnitStatus {
     pub processes: Vec<(i32, String)>,
     /// The type of the unit's job, if it has one.
     pub job: Option<JobKind>,
+    /// That job's number (`show`'s `Job=`); 0 without one.
+    #[serde(default)]
+    pub job_id: u32,
     /// Triggers=/TriggeredBy= as the manager knows them, including the per-connection
     /// instances an Accept=yes socket started.
     #[serde(default)]

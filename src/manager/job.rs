@@ -66,6 +66,10 @@ impl Manager {
         let Some(job) = self.jobs.remove(i) else {
             return;
         };
+        // manager_check_finished(): the boot is over once its job queue is empty.
+        if self.jobs.is_empty() {
+            self.boot_finished = true;
+        }
         self.dirty = true;
         self.collect_later(i);
         let unit = self.units[i].config.id.clone();
@@ -461,7 +465,9 @@ impl Manager {
         let Some((kind, running)) = self.jobs.get(i).map(|j| (j.kind, j.running)) else {
             return true;
         };
-        if old == new || !running {
+        // A reload that could not even begin ends in the state it began in: unit.c's
+        // unit_process_job() looks at the new state alone.
+        if !running || (old == new && kind != JobKind::Reload) {
             return false;
         }
         match kind {

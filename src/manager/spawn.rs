@@ -119,6 +119,9 @@ pub struct ExecPlan {
     /// `IgnoreSIGPIPE=` (systemd.exec(5), default yes): a service whose log reader went away
     /// gets EPIPE, not death.
     pub ignore_sigpipe: bool,
+    /// A step the manager already knows fails (an unknown `User=`): the child reports it and
+    /// exits at once, so the command is a process that failed, as systemd's child is.
+    pub fails_at: Option<(ExecStep, Errno)>,
 }
 
 /// How a child ends whose manager died before releasing it (see [`spawn_recorded`]): nobody
@@ -161,6 +164,7 @@ impl ExecPlan {
             pass_fds: Vec::new(),
             non_blocking: false,
             ignore_sigpipe: true,
+            fails_at: None,
         })
     }
 
@@ -281,6 +285,9 @@ unsafe fn exec_child(
     sig_max: libc::c_int,
     setgroups_allowed: bool,
 ) -> ! {
+    if let Some((step, errno)) = plan.fails_at {
+        child_fail(report_fd, step, errno as i32);
+    }
     let dev_null = b"/dev/null\0";
     // Signals: nothing blocked, everything default, as a freshly booted service expects.
     let mut set: libc::sigset_t = std::mem::zeroed();

@@ -432,6 +432,7 @@ impl Unit {
             need_daemon_reload: self.need_daemon_reload(),
             processes,
             job: job.map(|j| j.kind),
+            job_id: job.map_or(0, |j| j.id),
             socket: self.socket().map(|sock| SocketCounters {
                 n_accepted: sock.n_accepted,
                 n_connections: sock.n_connections,

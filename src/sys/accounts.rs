@@ -12,13 +12,10 @@ use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum AccountsError {
-    #[error(
-        "Failed to determine user credentials: No such process (user \"{0}\" not found in {1})"
-    )]
+    /// exec_child()'s words: the user's name and the file looked in are not part of them.
+    #[error("Failed to determine user credentials: No such process")]
     NoUser(String, PathBuf),
-    #[error(
-        "Failed to determine group credentials: No such process (group \"{0}\" not found in {1})"
-    )]
+    #[error("Failed to determine group credentials: No such process")]
     NoGroup(String, PathBuf),
 }
 

@@ -18,7 +18,7 @@ use crate::unit::name::{self, UnitName, UnitType};
 use crate::unit::timespan::Usec;
 
 mod cat;
-pub(super) use crate::ipc::properties::{exec_run, format_timestamp, never_ran, sigchld_code};
+pub(super) use crate::ipc::properties::{exec_run, format_timestamp, never_ran};
 pub use cat::cat;
 
 /// The manager's own properties, for `show` without a unit: a minimal, offline set.

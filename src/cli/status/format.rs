@@ -2,8 +2,8 @@
 //! the state glyphs, relative times (`5min ago`), durations and exit descriptions (`code=exited,
 //! status=1/FAILURE`), as systemctl-show.c and src/basic/time-util.c format them.
 
-use super::super::show::sigchld_code;
 use crate::ipc::protocol::ExecRun;
+use crate::sys::exit_status::sigchld_code;
 use crate::sys::signal::signal_name;
 use crate::sys::time::now_usec;
 

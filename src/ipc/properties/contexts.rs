@@ -332,8 +332,11 @@ pub(super) fn exec_context_properties(p: &mut Properties, config: &UnitConfig, f
         p.yes_no("NonBlocking", s.non_blocking);
     }
     p.add("StandardInput", s.standard_input.as_str());
-    p.add("StandardOutput", s.standard_output.clone());
-    p.add("StandardError", s.standard_error.clone());
+    // exec_output_to_string(): `file:PATH`, `append:PATH`, `truncate:PATH` and `fd:NAME` are
+    // their kind's word alone on the bus.
+    let word = |setting: &str| setting.split(':').next().unwrap_or_default().to_string();
+    p.add("StandardOutput", word(&s.standard_output));
+    p.add("StandardError", word(&s.standard_error));
     if full {
         p.add("TTYPath", s.tty_path.clone().unwrap_or_default());
         for name in ["TTYReset", "TTYVHangup", "TTYVTDisallocate"] {

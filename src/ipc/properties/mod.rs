@@ -25,7 +25,7 @@ use interfaces::*;
 pub use unit_interface::TriggerFiles;
 use unit_interface::*;
 use values::*;
-pub use values::{exec_run, format_timestamp, sigchld_code};
+pub use values::{exec_run, format_timestamp};
 
 /// One `Key=value` line; `empty` values are only printed with `--all` or when asked for by `-p`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,9 +109,9 @@ impl Properties {
         self.add(name, quoted.join(" "));
     }
 
-    /// Exit statuses (`aiai`): numbers and signal names as given, space-separated.
+    /// An `(aiai)` exit status set: the codes, then the signals' names.
     fn statuses(&mut self, name: &'static str, items: &[String]) {
-        self.add(name, items.join(" "));
+        self.add(name, crate::sys::exit_status::format_status_set(items));
     }
 }
 

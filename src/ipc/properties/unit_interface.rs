@@ -312,9 +312,13 @@ pub(super) fn unit_properties(
     );
     p.add("CanClean", "");
     p.yes_no("CanFreeze", loaded && config.unit_type == UnitType::Service);
-    // systemctl prints the job's number; the manager does not number its jobs, so a pending job
-    // cannot be shown here.
-    p.add("Job", "");
+    // systemctl-show.c prints the job's number, nothing without one
+    let job = if rt.job_id > 0 {
+        rt.job_id.to_string()
+    } else {
+        String::new()
+    };
+    p.add("Job", job);
     p.yes_no("StopWhenUnneeded", u.stop_when_unneeded);
     p.yes_no("RefuseManualStart", u.refuse_manual_start);
     p.yes_no("RefuseManualStop", u.refuse_manual_stop);

@@ -1,8 +1,9 @@
-//! How `systemctl show` 252 writes values: timestamps, exit codes (`sigchld_code`), command lines
-//! with their last run (`{ path=… ; argv[]=… }`), signal numbers, load errors (systemd's
+//! How `systemctl show` 252 writes values: timestamps, command lines with their last run
+//! (`{ path=… ; argv[]=… }`), signal numbers, load errors (systemd's
 //! bus_print_property() and the value formats of src/shared/bus-print-properties.c).
 
 use crate::ipc::protocol::{ExecRun, UnitStatus};
+use crate::sys::exit_status::sigchld_code;
 use crate::sys::signal::signal_name;
 use crate::unit::command::ExecCommand;
 use crate::unit::model::{ExecKind, LoadState, UnitConfig};
@@ -21,19 +22,6 @@ pub fn format_timestamp(usec: u64) -> Option<String> {
     let weekday = WEEKDAYS.get(day.parse::<usize>().ok()?)?;
     // An empty zone name leaves a trailing space; systemd then writes no zone.
     Some(format!("{weekday} {}", rest.trim_end()))
-}
-
-/// `sigchld_code_to_string()`: how a process ended, as waitid() reports it.
-pub fn sigchld_code(code: i32) -> Option<&'static str> {
-    Some(match code {
-        libc::CLD_EXITED => "exited",
-        libc::CLD_KILLED => "killed",
-        libc::CLD_DUMPED => "dumped",
-        libc::CLD_TRAPPED => "trapped",
-        libc::CLD_STOPPED => "stopped",
-        libc::CLD_CONTINUED => "continued",
-        _ => return None,
-    })
 }
 
 /// ExecRun carries realtime stamps only; systemd shows the monotonic twin as well. It is derived

@@ -5,12 +5,13 @@ use super::super::daemon::Manager;
 use crate::ipc::protocol::ShutdownAction;
 
 impl Manager {
-    /// `is-system-running`'s word.
+    /// `is-system-running`'s word (manager_state()): `starting` only until the boot's jobs
+    /// have ended.
     pub(super) fn system_state(&self) -> &'static str {
         if self.shutting_down {
             return "stopping";
         }
-        if !self.jobs.is_empty() {
+        if !self.boot_finished && !self.jobs.is_empty() {
             return "starting";
         }
         if self.units.values().any(|u| u.is_failed()) {

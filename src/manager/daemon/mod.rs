@@ -146,6 +146,9 @@ pub struct Manager {
     map_rebuilt: bool,
     idle_trim: Option<std::time::Instant>,
     pub(super) shutting_down: bool,
+    /// The boot's jobs have all ended once (MANAGER_IS_FINISHED()): from then on the system is
+    /// no longer `starting`, whatever jobs come later.
+    pub(super) boot_finished: bool,
     /// An emergency action asked to end at once, without stopping units in order.
     pub(super) force_exit: bool,
     /// The system's init (PID 1, or started with `--init`): boots a target, answers the init
@@ -222,6 +225,7 @@ impl Manager {
             map_rebuilt: false,
             idle_trim: None,
             shutting_down: false,
+            boot_finished: false,
             force_exit: false,
             init,
             exit_code: 0,

@@ -11,7 +11,7 @@ use thiserror::Error;
 use super::bases::{DirectoryBases, DirectoryKind};
 
 use crate::manager::config::ManagerConfig;
-use crate::manager::spawn::{ExecPlan, SpawnError};
+use crate::manager::spawn::{ExecPlan, ExecStep, SpawnError};
 use crate::sys::accounts::{Accounts, AccountsError};
 use crate::unit::envfile::EnvFileError;
 use crate::unit::model::UnitConfig;
@@ -51,6 +51,23 @@ pub struct ExecContext<'a> {
     pub sockets: &'a [OwnedFd],
     /// The peer of an Accept=yes instance's IP connection: `$REMOTE_ADDR`/`$REMOTE_PORT`.
     pub remote: Option<std::net::SocketAddr>,
+    /// For `ExecStop=` and `ExecStopPost=` (service_spawn()'s EXEC_SETENV_RESULT): the service's
+    /// result so far, and how its main process ended once it has; for `ExecStartPre=` and
+    /// `ExecStart=` of a service another one names in `OnFailure=`/`OnSuccess=`
+    /// (EXEC_SETENV_MONITOR_RESULT), the same of that one.
+    pub result: Option<ResultEnv<'a>>,
+}
+
+/// `$SERVICE_RESULT`, `$EXIT_CODE` and `$EXIT_STATUS`, or with `MONITOR_` before them (and
+/// `$MONITOR_INVOCATION_ID`, `$MONITOR_UNIT`) those of the service that triggers this one.
+#[derive(Clone, Copy)]
+pub struct ResultEnv<'a> {
+    /// `exit-code`, `signal`, `success` …
+    pub result: &'a str,
+    /// waitid()'s si_code and si_status of the main process, when it ran and has exited.
+    pub main_exit: Option<(i32, i32)>,
+    /// The triggering service's invocation id and name; `None` for the service's own result.
+    pub monitored: Option<(&'a str, &'a str)>,
 }
 
 /// A command ready for [`spawn::spawn`], and what the unit asked for that could not be done
@@ -64,9 +81,11 @@ pub struct Prepared {
 #[derive(Debug, Error)]
 pub enum ExecEnvError {
     /// A missing `EnvironmentFile=` without `-`: systemd fails the start before forking.
-    #[error(transparent)]
+    /// exec_spawn()'s words name no file.
+    #[error("Failed to load environment files: {}", env_file_errno(.0))]
     EnvironmentFile(#[from] EnvFileError),
-    #[error("Failed to load environment file {pattern}: No such file or directory")]
+    /// A pattern that matches nothing: safe_glob()'s ENOENT.
+    #[error("Failed to load environment files: No such file or directory")]
     EnvironmentGlob { pattern: String },
     #[error(transparent)]
     Credentials(#[from] AccountsError),
@@ -80,15 +99,16 @@ pub enum ExecEnvError {
     /// … nor initgroups() the `User=` of another primary group (get_supplementary_groups()).
     #[error("Failed to determine supplementary groups: Operation not permitted")]
     SupplementaryGroupsNotPermitted { gid: u32 },
-    #[error("Changing to the requested working directory failed: No such device or address (WorkingDirectory=~ without a home directory)")]
+    /// `WorkingDirectory=~` without a home directory.
+    #[error("Changing to the requested working directory failed: No such device or address")]
     NoHome,
     /// StandardInput/Output/Error=socket needs exactly one socket (exec_spawn()).
     #[error("Got no socket.")]
     NoSocket,
     #[error("Got more than one socket.")]
     TooManySockets,
-    /// `fd` is 0, 1 or 2.
-    #[error("Failed to set up standard {} from {}: {source}", ["input", "output", "error"][*fd], path.display())]
+    /// `fd` is 0, 1 or 2; exec_child()'s words name no file.
+    #[error("Failed to set up standard {}: {}", ["input", "output", "error output"][*fd], crate::errno::text(source))]
     Stdio {
         fd: usize,
         path: PathBuf,
@@ -102,6 +122,17 @@ pub enum ExecEnvError {
     },
     #[error(transparent)]
     Command(#[from] SpawnError),
+}
+
+/// The errno text of an environment file that could not be read: a file too large is
+/// read_full_stream()'s E2BIG.
+fn env_file_errno(e: &EnvFileError) -> String {
+    match e {
+        EnvFileError::Io { source, .. } => crate::errno::text(source),
+        EnvFileError::TooLarge { .. } => {
+            crate::errno::text(&io::Error::from_raw_os_error(libc::E2BIG))
+        }
+    }
 }
 
 impl ExecEnvError {
@@ -128,14 +159,39 @@ impl ExecEnvError {
         }
     }
 
-    /// The step systemd's child names in "Failed at step GROUP spawning …: Operation not
-    /// permitted" for a credential change this manager may not make.
-    pub fn not_permitted_step(&self) -> Option<&'static str> {
-        match self {
-            ExecEnvError::UserNotPermitted { .. } => Some("USER"),
+    /// The step at which systemd's child fails for this, and the errno it logs: systemd finds
+    /// these out in the forked child (exec_child()), so the command still becomes a process
+    /// (`Started` for a simple service) that exits with the step's status.
+    pub fn child_failure(&self) -> Option<(ExecStep, nix::errno::Errno)> {
+        use nix::errno::Errno;
+        Some(match self {
+            ExecEnvError::Credentials(AccountsError::NoUser(..)) => (ExecStep::User, Errno::ESRCH),
+            ExecEnvError::Credentials(AccountsError::NoGroup(..)) => {
+                (ExecStep::Group, Errno::ESRCH)
+            }
+            ExecEnvError::UserNotPermitted { .. } => (ExecStep::User, Errno::EPERM),
             ExecEnvError::GroupNotPermitted { .. }
-            | ExecEnvError::SupplementaryGroupsNotPermitted { .. } => Some("GROUP"),
-            _ => None,
+            | ExecEnvError::SupplementaryGroupsNotPermitted { .. } => {
+                (ExecStep::Group, Errno::EPERM)
+            }
+            ExecEnvError::NoHome => (ExecStep::Chdir, Errno::ENXIO),
+            ExecEnvError::Stdio { fd, source, .. } => (
+                [ExecStep::Stdin, ExecStep::Stdout, ExecStep::Stderr][(*fd).min(2)],
+                Errno::from_raw(source.raw_os_error().unwrap_or(libc::EIO)),
+            ),
+            _ => return None,
+        })
+    }
+
+    /// The errno text of a [`fails_before_fork`](Self::fails_before_fork) failure, which
+    /// service.c repeats in "Failed to run 'start' task: …".
+    pub fn errno_text(&self) -> String {
+        match self {
+            ExecEnvError::EnvironmentFile(e) => env_file_errno(e),
+            ExecEnvError::EnvironmentGlob { .. } => {
+                crate::errno::text(&io::Error::from_raw_os_error(libc::ENOENT))
+            }
+            _ => crate::errno::text(&io::Error::from_raw_os_error(libc::EINVAL)),
         }
     }
 

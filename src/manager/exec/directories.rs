@@ -27,9 +27,15 @@ use super::bases::*;
 pub fn create_directories(ctx: &ExecContext) -> Result<(), ExecEnvError> {
     let s = &ctx.unit.settings;
     let owner = if ctx.manager_is_root && (s.user.is_some() || s.group.is_some()) {
-        ctx.accounts
-            .resolve(s.user.as_deref(), s.group.as_deref(), &[])?
-            .map(|(c, _)| (c.uid, c.gid))
+        match ctx
+            .accounts
+            .resolve(s.user.as_deref(), s.group.as_deref(), &[])
+        {
+            Ok(resolved) => resolved.map(|(c, _)| (c.uid, c.gid)),
+            // exec_child() meets an unknown user or group before the directories: the
+            // command fails at that step (see ExecEnvError::child_failure) with none made.
+            Err(_) => return Ok(()),
+        }
     } else {
         None
     };

@@ -27,12 +27,22 @@ impl Env {
     }
 }
 
-/// `USER_CREDS_CLEAN`: a home of `/` and a placeholder shell are not worth exporting.
-pub(super) fn clean_home(user: &PasswdEntry) -> Option<&str> {
-    (!user.home.trim_end_matches('/').is_empty()).then_some(&user.home)
+/// `get_user_creds()` with `USER_CREDS_CLEAN`: the home and shell worth exporting. root and
+/// nobody are synthesized without a look at /etc/passwd (root's home is /root and its shell
+/// `default_root_shell()`; nobody has neither); for another user a home of `/` or a relative
+/// one, and a placeholder shell, are not exported.
+pub(super) fn clean_home(user: &PasswdEntry) -> Option<String> {
+    if is_root(user) {
+        return Some("/root".into());
+    }
+    if is_nobody(user) {
+        return None;
+    }
+    let home = user.home.as_str();
+    (home.starts_with('/') && !home.trim_end_matches('/').is_empty()).then(|| home.to_string())
 }
 
-fn clean_shell(user: &PasswdEntry) -> Option<&str> {
+fn clean_shell(user: &PasswdEntry) -> Option<String> {
     const PLACEHOLDERS: &[&str] = &[
         "/sbin/nologin",
         "/usr/sbin/nologin",
@@ -43,7 +53,55 @@ fn clean_shell(user: &PasswdEntry) -> Option<&str> {
         "/bin/true",
         "/usr/bin/true",
     ];
-    (!user.shell.is_empty() && !PLACEHOLDERS.contains(&user.shell.as_str())).then_some(&user.shell)
+    if is_root(user) {
+        // default_root_shell(): DEFAULT_USER_SHELL (/bin/bash) where it exists, else /bin/sh
+        return Some(if Path::new("/bin/bash").exists() {
+            "/bin/bash".into()
+        } else {
+            "/bin/sh".into()
+        });
+    }
+    if is_nobody(user) {
+        return None;
+    }
+    let shell = user.shell.as_str();
+    (shell.starts_with('/') && !PLACEHOLDERS.contains(&shell)).then(|| shell.to_string())
+}
+
+/// synthesize_user_creds(): the users systemd never looks up.
+fn is_root(user: &PasswdEntry) -> bool {
+    user.uid == 0 && user.name == "root"
+}
+
+fn is_nobody(user: &PasswdEntry) -> bool {
+    user.uid == 65534 && user.name == "nobody"
+}
+
+/// The home a command gets: the user's ([`clean_home`]), else, for `WorkingDirectory=~` only,
+/// the manager's own (`acquire_home()` → `get_home_dir()`: its `$HOME` when absolute, else
+/// /root for root, / for nobody, else its /etc/passwd entry). It is both `$HOME` and where `~`
+/// leads.
+pub(super) fn command_home(ctx: &ExecContext, user: Option<&PasswdEntry>) -> Option<String> {
+    if let Some(home) = user.and_then(clean_home) {
+        return Some(home);
+    }
+    let setting = ctx.unit.settings.working_directory.as_deref()?;
+    if setting.trim_start_matches('-') != "~" {
+        return None;
+    }
+    if let Some(home) = manager_var(ctx, "HOME").filter(|h| h.starts_with('/')) {
+        return Some(home.to_string());
+    }
+    match nix::unistd::getuid().as_raw() {
+        0 => Some("/root".into()),
+        65534 => Some("/".into()),
+        uid => ctx
+            .accounts
+            .user(&uid.to_string())
+            .ok()
+            .map(|u| u.home)
+            .filter(|h| h.starts_with('/')),
+    }
 }
 
 pub(super) fn manager_var<'a>(ctx: &'a ExecContext, name: &str) -> Option<&'a str> {
@@ -90,6 +148,7 @@ pub(super) fn environment(
     ctx: &ExecContext,
     kind: ExecKind,
     user: Option<&PasswdEntry>,
+    home: Option<&str>,
 ) -> Result<Vec<(String, String)>, ExecEnvError> {
     let s = &ctx.unit.settings;
     let mut env = Env::default();
@@ -109,20 +168,50 @@ pub(super) fn environment(
         // a user manager tells its services who it is
         env.set("MANAGERPID", &std::process::id().to_string());
     }
+    if let Some(pid_file) = ctx.unit.service().and_then(|s| s.pid_file.as_deref()) {
+        env.set("PIDFILE", pid_file);
+    }
+    if let Some(result) = ctx.result {
+        let prefix = if result.monitored.is_some() {
+            "MONITOR_"
+        } else {
+            ""
+        };
+        env.set(&format!("{prefix}SERVICE_RESULT"), result.result);
+        if let Some((code, status)) = result.main_exit {
+            env.set(
+                &format!("{prefix}EXIT_CODE"),
+                crate::sys::exit_status::sigchld_code(code).unwrap_or_default(),
+            );
+            let status = if code == libc::CLD_EXITED {
+                status.to_string()
+            } else {
+                // signal_to_string(): the name without SIG
+                crate::sys::signal::signal_name(status)
+            };
+            env.set(&format!("{prefix}EXIT_STATUS"), &status);
+        }
+        if let Some((invocation_id, unit)) = result.monitored {
+            if !invocation_id.is_empty() {
+                env.set("MONITOR_INVOCATION_ID", invocation_id);
+            }
+            env.set("MONITOR_UNIT", unit);
+        }
+    }
     if let Some(service) = ctx.unit.service() {
         let watchdog = service.watchdog;
         if kind == ExecKind::Start && watchdog.0 > 0 && !watchdog.is_infinity() {
             env.set("WATCHDOG_USEC", &watchdog.0.to_string());
         }
     }
+    if let Some(home) = home {
+        env.set("HOME", home);
+    }
     if let Some(user) = user {
-        if let Some(home) = clean_home(user) {
-            env.set("HOME", home);
-        }
         env.set("LOGNAME", &user.name);
         env.set("USER", &user.name);
         if let Some(shell) = clean_shell(user) {
-            env.set("SHELL", shell);
+            env.set("SHELL", &shell);
         }
     }
     if !ctx.invocation_id.is_empty() {

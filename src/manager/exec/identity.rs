@@ -76,11 +76,11 @@ pub(super) fn credentials(
     Ok((entry, None))
 }
 
-/// `WorkingDirectory=`: `-` tolerates a missing one, `~` is the user's home; without the setting
+/// `WorkingDirectory=`: `-` tolerates a missing one, `~` is `home` ([`command_home`]); without the setting
 /// a system service runs in `/` and a user service in the manager's home (missing tolerated).
 pub(super) fn working_directory(
     ctx: &ExecContext,
-    user: Option<&PasswdEntry>,
+    home: Option<&str>,
 ) -> Result<(PathBuf, bool), ExecEnvError> {
     let manager_home = || {
         (!ctx.manager_is_root)
@@ -98,7 +98,6 @@ pub(super) fn working_directory(
         None => (false, setting),
     };
     if path == "~" {
-        let home = user.and_then(clean_home).or_else(manager_home);
         return home
             .map(|h| (PathBuf::from(h), missing_ok))
             .ok_or(ExecEnvError::NoHome);

@@ -29,7 +29,7 @@ use identity::*;
 use stdio::*;
 
 pub use bases::{DirectoryBases, DirectoryKind};
-pub use context::{ExecContext, ExecEnvError, Prepared, DEFAULT_PATH};
+pub use context::{ExecContext, ExecEnvError, Prepared, ResultEnv, DEFAULT_PATH};
 pub use directories::{create_directories, remove_runtime_directories};
 pub use stdio::stdio_is_socket;
 
@@ -55,7 +55,8 @@ pub fn prepare(
     let s = &ctx.unit.settings;
     let mut warnings = Vec::new();
     let (user, creds) = credentials(ctx, command, kind)?;
-    let env = environment(ctx, kind, user.as_ref())?;
+    let home = command_home(ctx, user.as_ref());
+    let env = environment(ctx, kind, user.as_ref(), home.as_deref())?;
     let argv = if command.flags.no_env_expand {
         command.argv.clone()
     } else {
@@ -67,7 +68,7 @@ pub fn prepare(
     // the model only keeps valid octal masks; 0022 is systemd's default
     let umask = u32::from_str_radix(&s.umask, 8).unwrap_or(0o022);
     plan.umask = Some(umask);
-    let (dir, missing_ok) = working_directory(ctx, user.as_ref())?;
+    let (dir, missing_ok) = working_directory(ctx, home.as_deref())?;
     plan.working_directory(&dir, missing_ok)?;
     plan.nice = s.nice;
     if let Some(score) = s.oom_score_adjust {

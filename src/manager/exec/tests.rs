@@ -79,6 +79,7 @@ impl Fixture {
             manager_env: env,
             sockets: &[],
             remote: None,
+            result: None,
         }
     }
 }
@@ -145,7 +146,7 @@ fn environment_merges_in_systemd_order_and_unsets_last() {
     let mut ctx = fx.ctx(&unit, &manager_env);
     ctx.notify_socket = Some(Path::new("/run/shim/notify"));
     ctx.main_pid = Some(42);
-    let env = environment(&ctx, ExecKind::Start, None).unwrap();
+    let env = environment(&ctx, ExecKind::Start, None, None).unwrap();
     let run = fx.bases.runtime.display().to_string();
     let state = fx.bases.state.display().to_string();
     let expected = pairs(&[
@@ -164,8 +165,66 @@ fn environment_merges_in_systemd_order_and_unsets_last() {
     assert_eq!(env, expected);
 
     // control processes of a Type=notify (NotifyAccess=main) service get no socket
-    let env = environment(&ctx, ExecKind::StartPre, None).unwrap();
+    let env = environment(&ctx, ExecKind::StartPre, None, None).unwrap();
     assert!(env.iter().all(|(k, _)| k != "NOTIFY_SOCKET"));
+}
+
+#[test]
+fn stop_commands_see_the_result_and_a_forking_service_its_pid_file() {
+    let fx = fixture();
+    let unit = fx.unit(
+        "fork.service",
+        "[Service]\nType=forking\nPIDFile=/run/fork.pid\nExecStart=/bin/true\n",
+    );
+    let mut ctx = fx.ctx(&unit, &[]);
+    let get = |env: &[(String, String)], k: &str| {
+        env.iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.clone())
+    };
+    let env = environment(&ctx, ExecKind::Start, None, None).unwrap();
+    assert_eq!(get(&env, "PIDFILE").as_deref(), Some("/run/fork.pid"));
+    assert_eq!(get(&env, "SERVICE_RESULT"), None);
+    // the main process still runs: no EXIT_CODE/EXIT_STATUS yet
+    ctx.result = Some(ResultEnv {
+        result: "success",
+        main_exit: None,
+        monitored: None,
+    });
+    let env = environment(&ctx, ExecKind::Stop, None, None).unwrap();
+    assert_eq!(get(&env, "SERVICE_RESULT").as_deref(), Some("success"));
+    assert_eq!(get(&env, "EXIT_CODE"), None);
+    ctx.result = Some(ResultEnv {
+        result: "signal",
+        main_exit: Some((libc::CLD_KILLED, libc::SIGKILL)),
+        monitored: None,
+    });
+    let env = environment(&ctx, ExecKind::StopPost, None, None).unwrap();
+    assert_eq!(get(&env, "EXIT_CODE").as_deref(), Some("killed"));
+    assert_eq!(get(&env, "EXIT_STATUS").as_deref(), Some("KILL"));
+    ctx.result = Some(ResultEnv {
+        result: "exit-code",
+        main_exit: Some((libc::CLD_EXITED, 3)),
+        monitored: None,
+    });
+    let env = environment(&ctx, ExecKind::StopPost, None, None).unwrap();
+    assert_eq!(get(&env, "EXIT_CODE").as_deref(), Some("exited"));
+    assert_eq!(get(&env, "EXIT_STATUS").as_deref(), Some("3"));
+    // an OnFailure= handler's start sees the failed service's
+    ctx.result = Some(ResultEnv {
+        result: "exit-code",
+        main_exit: Some((libc::CLD_EXITED, 3)),
+        monitored: Some(("0123", "failed.service")),
+    });
+    let env = environment(&ctx, ExecKind::Start, None, None).unwrap();
+    assert_eq!(get(&env, "SERVICE_RESULT"), None);
+    assert_eq!(
+        get(&env, "MONITOR_SERVICE_RESULT").as_deref(),
+        Some("exit-code")
+    );
+    assert_eq!(get(&env, "MONITOR_EXIT_STATUS").as_deref(), Some("3"));
+    assert_eq!(get(&env, "MONITOR_INVOCATION_ID").as_deref(), Some("0123"));
+    assert_eq!(get(&env, "MONITOR_UNIT").as_deref(), Some("failed.service"));
 }
 
 #[test]
@@ -214,7 +273,7 @@ fn a_missing_environment_file_fails_before_forking() {
         ),
     );
     let ctx = fx.ctx(&unit, &[]);
-    let env = environment(&ctx, ExecKind::Start, None).unwrap();
+    let env = environment(&ctx, ExecKind::Start, None, None).unwrap();
     assert!(env.contains(&("G".to_string(), "1".to_string())));
 }
 
@@ -318,7 +377,7 @@ fn user_credentials_apply_except_for_privileged_commands() {
     // PermissionsStartOnly=yes: control commands keep the manager's credentials
     assert_eq!(run(&ctx, ExecKind::StartPre, 0).0, "0\n0\nsvc\n");
 
-    // nobody: a home worth exporting, a placeholder shell that is not
+    // nobody: synthesized, with neither home nor shell (whatever /etc/passwd says)
     let unit = fx.unit(
         "nobody.service",
         "[Service]\nUser=nobody\nExecStart=/bin/sh -c 'id -u; id -g; env'\n",
@@ -328,7 +387,7 @@ fn user_credentials_apply_except_for_privileged_commands() {
     assert_eq!(code, 0, "{text}");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(&lines[..2], &["65534", "65534"]);
-    assert!(lines.contains(&"HOME=/nonexistent"));
+    assert!(!lines.iter().any(|l| l.starts_with("HOME=")));
     assert!(!lines.iter().any(|l| l.starts_with("SHELL=")));
 }
 
@@ -416,7 +475,8 @@ fn working_directory_defaults_home_and_missing_ok() {
         let env = pairs(&[("HOME", "/home/manager")]);
         let mut ctx = fx.ctx(&unit, &env);
         ctx.manager_is_root = root;
-        working_directory(&ctx, user)
+        let home = command_home(&ctx, user);
+        working_directory(&ctx, home.as_deref())
             .map(|(p, ok)| (p.display().to_string(), ok))
             .map_err(|e| e.exit_status())
     };
@@ -426,8 +486,13 @@ fn working_directory_defaults_home_and_missing_ok() {
     assert_eq!(wd("-/srv", None, true), Ok(("/srv".into(), true)));
     assert_eq!(wd("~", svc.as_ref(), true), Ok(("/home/svc".into(), false)));
     assert_eq!(wd("-~", svc.as_ref(), true), Ok(("/home/svc".into(), true)));
-    assert_eq!(wd("~", None, true), Err(200));
-    assert_eq!(wd("~", Some(&nobody_root), true), Err(200));
+    // no home of the user's: the manager's own $HOME (acquire_home())
+    assert_eq!(wd("~", None, true), Ok(("/home/manager".into(), false)));
+    // root is synthesized: /root whatever /etc/passwd says
+    assert_eq!(
+        wd("~", Some(&nobody_root), true),
+        Ok(("/root".into(), false))
+    );
 }
 
 #[test]

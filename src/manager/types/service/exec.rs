@@ -12,7 +12,7 @@ use crate::manager::exec::{self, ExecContext};
 use crate::manager::spawn;
 use crate::manager::unit_id::UnitId;
 use crate::sys::time::now_stamp;
-use crate::unit::model::ExecKind;
+use crate::unit::model::{Dependency, ExecKind};
 use crate::unit::name::UnitType;
 
 /// `code=exited, status=1/FAILURE` / `code=killed, status=15/TERM`.
@@ -44,6 +44,30 @@ pub(super) fn new_invocation_id() -> String {
     }
     let t = now_stamp();
     format!("{:016x}{:016x}", t.0, t.1 ^ std::process::id() as u64)
+}
+
+/// How service.c and socket.c name a command in "Failed to run 'start' task: …": the first
+/// of its kind by the state it starts, a later one as the next of its role.
+fn task_name(is_service: bool, kind: ExecKind, idx: usize, role: Role) -> String {
+    if idx > 0 {
+        return match (is_service, role) {
+            (false, _) => "next task",
+            (true, Role::Main) => "next main task",
+            (true, Role::Control) => "next control task",
+        }
+        .to_string();
+    }
+    let state = match kind {
+        ExecKind::Condition => "exec-condition",
+        ExecKind::StartPre => "start-pre",
+        ExecKind::Start => "start",
+        ExecKind::StartPost => "start-post",
+        ExecKind::Reload => "reload",
+        ExecKind::Stop => "stop",
+        ExecKind::StopPre => "stop-pre",
+        ExecKind::StopPost => "stop-post",
+    };
+    format!("'{state}' task")
 }
 
 /// Why a command did not become a process.
@@ -87,32 +111,64 @@ impl Manager {
             Default::default()
         };
         let remote = self.units[i].conn.as_ref().and_then(|c| c.remote);
+        // service_spawn() with EXEC_SETENV_RESULT (ExecStop=, ExecStopPost=) or
+        // EXEC_SETENV_MONITOR_RESULT (ExecStartPre=, ExecStart=).
+        let source = match kind {
+            ExecKind::Stop | ExecKind::StopPost if is_service => Some(i),
+            ExecKind::StartPre | ExecKind::Start if is_service => self.triggering_service(i),
+            _ => None,
+        };
+        let result_word = source.map(|s| self.units[s].svc.result.to_string());
+        let result = source.zip(result_word.as_deref()).map(|(s, word)| {
+            let src = &self.units[s];
+            let main = &src.svc.exec_main;
+            exec::ResultEnv {
+                result: word,
+                main_exit: (main.pid > 0 && main.exit_usec != 0)
+                    .then_some((main.code, main.status)),
+                monitored: (s != i)
+                    .then_some((src.svc.invocation_id.as_str(), src.config.id.as_str())),
+            }
+        });
         let prepared = self.exec_context_call(i, |ctx| {
             let ctx = ExecContext {
                 sockets: &sockets,
                 remote,
+                result,
                 ..*ctx
             };
             exec::prepare(&ctx, &command, kind, fifo.as_ref().map(|f| f.as_fd()))
         });
+        // A failure systemd's child would meet: the command still becomes a process, which
+        // logs it and exits with the step's status (`child_failed`).
+        let mut child_failed = None;
         let prepared = match prepared {
             Ok(p) => p,
-            Err(e) => {
-                self.unit_log(i, &format!("{e}"));
-                if let Some(step) = e.not_permitted_step() {
-                    self.unit_log(
-                        i,
-                        &format!(
-                            "Failed at step {step} spawning {}: Operation not permitted",
-                            command.path
-                        ),
-                    );
+            Err(e) => match e.child_failure() {
+                Some(fails_at) => {
+                    let argv = command.argv.clone();
+                    let program = std::path::Path::new(&command.path);
+                    let mut plan = match spawn::ExecPlan::new(program, &argv, &[]) {
+                        Ok(plan) => plan,
+                        Err(_) => return Err(NotRun::Exited(ExitInfo::exited(e.exit_status()))),
+                    };
+                    plan.fails_at = Some(fails_at);
+                    child_failed = Some(e.to_string());
+                    exec::Prepared {
+                        plan,
+                        warnings: Vec::new(),
+                    }
                 }
-                if e.fails_before_fork() {
-                    return Err(NotRun::Resources);
+                None => {
+                    self.unit_log(i, &format!("{e}"));
+                    if e.fails_before_fork() {
+                        let task = task_name(is_service, kind, idx, role);
+                        self.unit_log(i, &format!("Failed to run {task}: {}", e.errno_text()));
+                        return Err(NotRun::Resources);
+                    }
+                    return Err(NotRun::Exited(ExitInfo::exited(e.exit_status())));
                 }
-                return Err(NotRun::Exited(ExitInfo::exited(e.exit_status())));
-            }
+            },
         };
         let mut prepared = prepared;
         if kind == ExecKind::Start && is_service {
@@ -152,18 +208,20 @@ impl Manager {
             // exec_child()'s own lines, written by the child under its pre-exec name.
             let unit = self.units[i].config.id.clone();
             let child = spawned.pid.as_raw();
-            // exec_child() says "Failed to execute" only when execve() itself failed.
-            if step == spawn::ExecStep::Exec {
-                self.log_unit_child(
-                    &unit,
-                    child,
-                    &command.path,
-                    &format!(
-                        "{id}: Failed to execute {}: {}",
-                        command.path,
-                        crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32))
-                    ),
-                );
+            let error = crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32));
+            // exec_child()'s line for the step that failed, before "Failed at step".
+            let reason = match (&child_failed, step) {
+                (Some(message), _) => Some(message.clone()),
+                (None, spawn::ExecStep::Exec) => {
+                    Some(format!("Failed to execute {}: {error}", command.path))
+                }
+                (None, spawn::ExecStep::Chdir) => Some(format!(
+                    "Changing to the requested working directory failed: {error}"
+                )),
+                _ => None,
+            };
+            if let Some(reason) = reason {
+                self.log_unit_child(&unit, child, &command.path, &format!("{id}: {reason}"));
             }
             // EINVAL from setresuid()/setresgid()/setgroups(): an id the user namespace does not
             // map (a rootless container that maps only root), which the errno alone hides.
@@ -174,10 +232,9 @@ impl Manager {
                 child,
                 &command.path,
                 &format!(
-                    "{id}: Failed at step {} spawning {}: {}{}",
+                    "{id}: Failed at step {} spawning {}: {error}{}",
                     step.name(),
                     command.path,
-                    crate::errno::text(&std::io::Error::from_raw_os_error(errno as i32)),
                     if unmapped {
                         " (the user or group is not mapped in this user namespace)"
                     } else {
@@ -230,6 +287,22 @@ impl Manager {
         self.save_unit_state(i);
     }
 
+    /// service.c's `service_get_triggering_service()`: the one unit that names this one in
+    /// `OnFailure=` or `OnSuccess=`, if it is a service (none when several do).
+    fn triggering_service(&self, i: UnitId) -> Option<UnitId> {
+        let mut naming =
+            crate::manager::jobs::graph::dependents(&self.units, i, Dependency::OnFailure);
+        naming.extend(crate::manager::jobs::graph::dependents(
+            &self.units,
+            i,
+            Dependency::OnSuccess,
+        ));
+        match naming.as_slice() {
+            [one] if self.units[*one].config.unit_type == UnitType::Service => Some(*one),
+            _ => None,
+        }
+    }
+
     pub(super) fn exec_context_call<T>(&self, i: UnitId, f: impl FnOnce(&ExecContext) -> T) -> T {
         let notify_path = self.ctx.notify_socket();
         let u = &self.units[i];
@@ -245,6 +318,7 @@ impl Manager {
             manager_env: &self.manager_env,
             sockets: &[],
             remote: None,
+            result: None,
         };
         f(&ctx)
     }

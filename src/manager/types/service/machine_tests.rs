@@ -195,6 +195,11 @@ impl ServiceSeam for Fake {
     fn signal_main(&mut self, signal: i32) {
         self.effects.push(Effect::SignalMain(signal));
     }
+    fn log_leftover_processes(&mut self) {}
+    fn warn_leftover_processes(&mut self) {}
+    fn leftover_sessions(&self) -> Vec<TrackedPid> {
+        Vec::new()
+    }
     fn has_processes(&self) -> bool {
         self.svc.main_pid.is_some() || self.svc.control_pid.is_some() || self.others
     }
@@ -207,7 +212,7 @@ impl ServiceSeam for Fake {
     fn guess_main_pid(&mut self) -> bool {
         false
     }
-    fn load_pid_file(&mut self) -> bool {
+    fn load_pid_file(&mut self, _may_warn: bool) -> bool {
         match self.pid_file {
             Some(pid) => {
                 self.svc.main_pid = Some(TrackedPid { pid, start_time: 0 });
@@ -295,6 +300,38 @@ fn forking_waits_for_a_missing_pid_file_while_the_daemon_lives() {
     f.others = false;
     transitions::emptied(&mut f);
     assert_eq!(f.state(), SubState::Failed);
+    assert_eq!(f.svc.result, ServiceResult::Protocol);
+}
+
+#[test]
+fn forking_pid_file_written_by_exec_start_post() {
+    let mut f = Fake::new(ServiceType::Forking).with(ExecKind::StartPost, 1);
+    f.settings.pid_file = Some("/run/t.pid".into());
+    f.start();
+    f.others = true;
+    // no file yet: ExecStartPost= runs, nothing is watched
+    f.control_exits(0);
+    assert_eq!(f.state(), SubState::StartPost);
+    assert!(!f.effects.contains(&Effect::WatchPidFile));
+    f.pid_file = Some(4242);
+    f.control_exits(0);
+    assert_eq!(f.state(), SubState::Running);
+    assert_eq!(f.svc.main_pid.map(|p| p.pid), Some(4242));
+
+    // still none after ExecStartPost=: waited for while the daemon lives, then a protocol
+    // failure
+    let mut f = Fake::new(ServiceType::Forking).with(ExecKind::StartPost, 1);
+    f.settings.pid_file = Some("/run/t.pid".into());
+    f.start();
+    f.others = true;
+    f.control_exits(0);
+    f.control_exits(0);
+    assert_eq!(f.state(), SubState::StartPost);
+    assert!(f.effects.contains(&Effect::WatchPidFile));
+    f.others = false;
+    f.pid_file = None;
+    transitions::emptied(&mut f);
+    f.control_exits(0);
     assert_eq!(f.svc.result, ServiceResult::Protocol);
 }
 

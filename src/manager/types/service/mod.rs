@@ -242,17 +242,8 @@ pub struct StatusSet {
 
 impl StatusSet {
     fn parse(words: &[String]) -> StatusSet {
-        let mut set = StatusSet::default();
-        for w in words.iter().flat_map(|w| w.split_whitespace()) {
-            if let Ok(n) = w.parse::<i32>() {
-                if (0..=255).contains(&n) {
-                    set.codes.push(n);
-                }
-            } else if let Some(sig) = parse_signal(w) {
-                set.signals.push(sig);
-            }
-        }
-        set
+        let (codes, signals) = crate::sys::exit_status::parse_status_set(words);
+        StatusSet { codes, signals }
     }
 
     pub fn contains(&self, e: ExitInfo) -> bool {

@@ -14,7 +14,7 @@ use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 
 use crate::manager::daemon::Manager;
 use crate::manager::tokens::{token, KIND_PIDFILE};
-use crate::manager::types::service::SubState;
+use crate::manager::types::service::{ServiceResult, SubState};
 use crate::manager::unit_id::UnitId;
 use crate::sys::chase::{chase, ChaseFlags};
 
@@ -31,15 +31,21 @@ struct PidFile {
 /// CHASE_SAFE, then without it, marked questionable. Only a regular file is read, and only its
 /// first 4 KiB: the file may sit in a directory a service user owns, and a FIFO or a huge file
 /// there must not block or swell the manager.
-fn read_pid_file(path: &Path) -> Option<PidFile> {
+/// Err(errno) when the path cannot be chased to a file (a file not there yet).
+fn read_pid_file(path: &Path) -> Result<Option<PidFile>, i32> {
     let root = Path::new("/");
     let (chased, questionable) = match chase(path, root, ChaseFlags::SAFE) {
         Ok(chased) => (chased, false),
-        Err(e) if e.errno() == libc::ENOLINK => {
-            (chase(path, root, ChaseFlags::default()).ok()?, true)
-        }
-        Err(_) => return None,
+        Err(e) if e.errno() == libc::ENOLINK => match chase(path, root, ChaseFlags::default()) {
+            Ok(chased) => (chased, true),
+            Err(e) => return Err(e.errno()),
+        },
+        Err(e) => return Err(e.errno()),
     };
+    Ok(read_chased(chased, questionable))
+}
+
+fn read_chased(chased: crate::sys::chase::Chased, questionable: bool) -> Option<PidFile> {
     // Opening a FIFO or a device has effects of its own: the type is looked at first.
     let stat = nix::sys::stat::fstat(chased.fd.as_ref()?).ok()?;
     if stat.st_mode & libc::S_IFMT != libc::S_IFREG {
@@ -82,12 +88,28 @@ pub(in crate::manager) fn remove_pid_file(path: &Path) {
 impl Manager {
     /// service_load_pid_file() and service_is_suitable_main_pid(): the main PID a PID file names,
     /// if it may be the unit's.
-    pub(in crate::manager) fn load_pid_file(&mut self, i: UnitId) -> bool {
+    /// `may_warn`: a file that is not there is worth a line of the unit's log.
+    pub(in crate::manager) fn load_pid_file(&mut self, i: UnitId, may_warn: bool) -> bool {
         let Some(path) = self.units[i].settings.pid_file.clone() else {
             return false;
         };
-        let Some(file) = read_pid_file(&path) else {
-            return false;
+        let file = match read_pid_file(&path) {
+            Ok(Some(file)) => file,
+            Ok(None) => return false,
+            Err(errno) => {
+                if may_warn {
+                    let state = self.units[i].svc.state.as_str();
+                    let error = crate::errno::text(&std::io::Error::from_raw_os_error(errno));
+                    self.unit_log(
+                        i,
+                        &format!(
+                            "Can't open PID file {} (yet?) after {state}: {error}",
+                            path.display()
+                        ),
+                    );
+                }
+                return false;
+            }
         };
         let pid = file.pid;
         let svc = &self.units[i].svc;
@@ -177,10 +199,10 @@ impl Manager {
         {
             self.pidfile_watches.insert(id, (i, inotify));
         }
-        // The file may have appeared between the read and the watch.
-        if self.load_pid_file(i) {
+        // The file may have appeared between the read and the watch (service_retry_pid_file()).
+        if self.load_pid_file(i, false) {
             self.unwatch_pid_file(i);
-            self.enter_start_post(i);
+            self.enter_running(i, ServiceResult::Success);
         }
     }
 
@@ -212,9 +234,12 @@ impl Manager {
         if !self.units.contains(i) {
             return;
         }
-        if self.units[i].svc.state == SubState::Start && self.load_pid_file(i) {
+        // service_retry_pid_file(): the start goes on to running (a start that waits in
+        // `start` has no ExecStartPost=; one in `start-post` has run it).
+        let state = self.units[i].svc.state;
+        if matches!(state, SubState::Start | SubState::StartPost) && self.load_pid_file(i, false) {
             self.unwatch_pid_file(i);
-            self.enter_start_post(i);
+            self.enter_running(i, ServiceResult::Success);
         }
     }
 }

@@ -58,6 +58,62 @@ impl Manager {
             .is_empty()
     }
 
+    /// unit_warn_leftover_processes() with unit_log_leftover_process_stop(): a line for each
+    /// process of the unit still there as it stops (KillMode=process or none), but not for one
+    /// whose name is in parentheses (a command still between fork and exec).
+    pub(super) fn log_leftover_processes(&mut self, i: UnitId) {
+        for (pid, comm) in self.leftover_processes(i) {
+            self.unit_log(
+                i,
+                &format!("Unit process {pid} ({comm}) remains running after unit stopped."),
+            );
+        }
+    }
+
+    /// unit_log_leftover_process_start(): each process of the unit found as a command is about
+    /// to start, a warning of two lines (the second without the unit's name).
+    pub(super) fn warn_leftover_processes(&mut self, i: UnitId) {
+        for (pid, comm) in self.leftover_processes(i) {
+            self.unit_log(
+                i,
+                &format!(
+                    "Found left-over process {pid} ({comm}) in control group while starting unit. Ignoring."
+                ),
+            );
+            self.log(
+                i,
+                "This usually indicates unclean termination of a previous run, or service implementation deficiencies.",
+            );
+        }
+    }
+
+    /// The sessions of unit `i`'s commands in which something still runs.
+    pub(super) fn leftover_sessions(&self, i: UnitId) -> Vec<TrackedPid> {
+        let table = self.processes();
+        let svc = &self.units[i].svc;
+        svc.sessions
+            .iter()
+            .filter(|s| svc.session_ids().contains(&s.pid))
+            .filter(|s| !table.unit_processes("", &[s.pid], &[]).is_empty())
+            .copied()
+            .collect()
+    }
+
+    /// The unit's processes (what its cgroup would hold) with their names, but not one whose
+    /// name is in parentheses (a command between fork and exec), as ignore_leftover_process()
+    /// skips them.
+    fn leftover_processes(&self, i: UnitId) -> Vec<(i32, String)> {
+        let svc = &self.units[i].svc;
+        self.processes()
+            .unit_processes(&svc.invocation_id, &svc.session_ids(), &[])
+            .into_iter()
+            .filter_map(|pid| {
+                let comm = crate::sys::proc::stat(pid).map_or("n/a".to_string(), |s| s.comm);
+                (!comm.starts_with('(')).then_some((pid, comm))
+            })
+            .collect()
+    }
+
     /// Signal the unit's processes as `state` says; returns whether anything is left to wait for.
     pub(super) fn kill_for_state(&mut self, i: UnitId, state: SubState) -> bool {
         let s = &self.units[i].settings;
@@ -165,7 +221,7 @@ impl Manager {
     pub(in crate::manager) fn main_process_gone(&mut self, i: UnitId, exit: ExitInfo) {
         // service_sigchld_event(): a daemon may move to a new PID (nginx's binary upgrade)
         // as long as it rewrote its PID file before the old one exited.
-        if self.load_pid_file(i) {
+        if self.load_pid_file(i, false) {
             return;
         }
         let idx = self.units[i].svc.main_command;

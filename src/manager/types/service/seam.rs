@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::exec::{NotRun, Role};
 use super::{ServiceSettings, SubState};
+use crate::ipc::saved_state::TrackedPid;
 use crate::manager::unit::ServiceRuntime;
 use crate::unit::model::ExecKind;
 use crate::unit::name::UnitType;
@@ -56,6 +57,12 @@ pub(in crate::manager) trait ServiceSeam {
     fn signal_main(&mut self, signal: i32);
     /// Whether any process of the unit is left.
     fn has_processes(&self) -> bool;
+    /// A line of the unit's log for each of its processes left as it stops.
+    fn log_leftover_processes(&mut self);
+    /// A warning for each process of the unit already there as a command starts.
+    fn warn_leftover_processes(&mut self);
+    /// The sessions of the unit's commands in which a process still runs.
+    fn leftover_sessions(&self) -> Vec<TrackedPid>;
     /// [`ServiceSeam::has_processes`] from a scan of its own, taken now: for a verdict that
     /// must not rest on one scan, which can miss a process caught inside execve() (its
     /// environment, the unit's mark, reads empty then).
@@ -66,7 +73,8 @@ pub(in crate::manager) trait ServiceSeam {
     /// GuessMainPID=: whether one was found (and made the main process).
     fn guess_main_pid(&mut self) -> bool;
     /// Read the PID file: whether it named a suitable main process (now the main process).
-    fn load_pid_file(&mut self) -> bool;
+    /// `may_warn`: a file that cannot be opened is logged ("Can't open PID file … (yet?)").
+    fn load_pid_file(&mut self, may_warn: bool) -> bool;
     fn watch_pid_file(&mut self);
     fn unwatch_pid_file(&mut self);
     fn remove_pid_file(&mut self);

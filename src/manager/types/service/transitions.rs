@@ -77,7 +77,11 @@ pub(super) fn start(s: &mut impl ServiceSeam) -> bool {
         s.set_state(SubState::Failed);
         return false;
     }
+    // What an earlier run left (KillMode=process, none) is still in the unit's cgroup under
+    // systemd: its sessions stay the unit's.
+    let leftovers = s.leftover_sessions();
     s.svc().reset_for_start();
+    s.svc().sessions = leftovers;
     if s.settings().kind == ServiceType::Dbus {
         s.unit_log("No D-Bus system bus to watch for BusName=; treating Type=dbus as Type=simple.");
     }
@@ -95,16 +99,34 @@ pub(super) fn start(s: &mut impl ServiceSeam) -> bool {
         return true;
     }
     let timeout = s.settings().timeout_start;
+    warn_leftovers_before(s, ExecKind::Condition);
     if !run_commands(s, ExecKind::Condition, SubState::Condition, timeout) {
         enter_start_pre(s);
     }
     true
 }
 
+/// service_adverse_to_leftover_processes(), which service.c runs before ExecCondition=,
+/// ExecStartPre= (when the unit has them) and ExecStart=.
+fn warn_leftovers_before(s: &mut impl ServiceSeam, kind: ExecKind) {
+    if s.unit_type() == UnitType::Service && (kind == ExecKind::Start || s.n_commands(kind) > 0) {
+        s.warn_leftover_processes();
+    }
+}
+
 /// Run a command as the control process; a failure to spawn is its exit.
 fn run_control(s: &mut impl ServiceSeam, kind: ExecKind, idx: usize) {
+    let spawned = spawn_control(s, kind, idx);
+    control_spawned(s, kind, spawned);
+}
+
+fn spawn_control(s: &mut impl ServiceSeam, kind: ExecKind, idx: usize) -> Result<bool, NotRun> {
     s.svc().control = Some((kind, idx));
-    match s.spawn(kind, idx, Role::Control) {
+    s.spawn(kind, idx, Role::Control)
+}
+
+fn control_spawned(s: &mut impl ServiceSeam, kind: ExecKind, spawned: Result<bool, NotRun>) {
+    match spawned {
         Ok(_) => {}
         Err(NotRun::Exited(exit)) => control_exited(s, exit),
         Err(NotRun::Resources) => {
@@ -125,7 +147,12 @@ fn run_control(s: &mut impl ServiceSeam, kind: ExecKind, idx: usize) {
 /// Run ExecStart= command `idx` as the main process; true once it exec'd.
 fn run_main(s: &mut impl ServiceSeam, idx: usize) -> bool {
     s.svc().main_command = idx;
-    match s.spawn(ExecKind::Start, idx, Role::Main) {
+    let spawned = s.spawn(ExecKind::Start, idx, Role::Main);
+    main_spawned(s, spawned)
+}
+
+fn main_spawned(s: &mut impl ServiceSeam, spawned: Result<bool, NotRun>) -> bool {
+    match spawned {
         Ok(exec_ok) => exec_ok,
         Err(NotRun::Resources) => {
             enter_signal(s, SubState::StopSigterm, ServiceResult::Resources);
@@ -144,7 +171,9 @@ fn run_main(s: &mut impl ServiceSeam, idx: usize) -> bool {
 }
 
 /// Enter `state` running the commands of `kind` as control processes under `timeout`;
-/// false when the unit has none, and the caller moves on.
+/// false when the unit has none, and the caller moves on. As service.c spawns before
+/// service_set_state(), a first command that cannot even be set up (`Result=resources`) leaves
+/// the unit in the state it was in: no timestamps of a state never entered.
 fn run_commands(
     s: &mut impl ServiceSeam,
     kind: ExecKind,
@@ -154,14 +183,18 @@ fn run_commands(
     if s.n_commands(kind) == 0 {
         return false;
     }
-    s.set_state(state);
-    s.arm_timer(timeout);
-    run_control(s, kind, 0);
+    let spawned = spawn_control(s, kind, 0);
+    if !matches!(spawned, Err(NotRun::Resources)) {
+        s.set_state(state);
+        s.arm_timer(timeout);
+    }
+    control_spawned(s, kind, spawned);
     true
 }
 
 fn enter_start_pre(s: &mut impl ServiceSeam) {
     let timeout = s.settings().timeout_start;
+    warn_leftovers_before(s, ExecKind::StartPre);
     if !run_commands(s, ExecKind::StartPre, SubState::StartPre, timeout) {
         enter_start(s);
     }
@@ -177,8 +210,23 @@ fn enter_start(s: &mut impl ServiceSeam) {
         }
         return;
     }
+    warn_leftovers_before(s, ExecKind::Start);
     let kind = s.settings().kind;
     let has_start = s.n_commands(ExecKind::Start) > 0;
+    // Spawned before the state is entered, as service_enter_start() does (see run_commands()).
+    let spawned = if !has_start {
+        None
+    } else if kind == ServiceType::Forking {
+        Some(spawn_control(s, ExecKind::Start, 0))
+    } else {
+        s.svc().main_command = 0;
+        Some(s.spawn(ExecKind::Start, 0, Role::Main))
+    };
+    if let Some(Err(NotRun::Resources)) = spawned {
+        s.svc().control = None;
+        enter_signal(s, SubState::StopSigterm, ServiceResult::Resources);
+        return;
+    }
     s.set_state(SubState::Start);
     if kind == ServiceType::Exec {
         // systemd learns of the execve() a turn of its loop later, so a Type=exec start job
@@ -188,15 +236,15 @@ fn enter_start(s: &mut impl ServiceSeam) {
     }
     let timeout = s.settings().timeout_start;
     s.arm_timer(timeout);
-    if !has_start {
+    let Some(spawned) = spawned else {
         enter_start_post(s);
         return;
-    }
+    };
     if kind == ServiceType::Forking {
-        run_control(s, ExecKind::Start, 0);
+        control_spawned(s, ExecKind::Start, spawned);
         return;
     }
-    let exec_ok = run_main(s, 0);
+    let exec_ok = main_spawned(s, spawned);
     if s.svc().state != SubState::Start {
         return;
     }
@@ -253,14 +301,16 @@ pub(super) fn enter_running(s: &mut impl ServiceSeam, f: ServiceResult) {
             s.log(&format!("Started {desc}."));
         }
         if was_reloading {
-            let desc = s.description();
-            s.log(&format!("Reloaded {desc}."));
+            reload_done(s);
         }
     } else if s.settings().remain_after_exit {
         s.arm_timer(None);
         s.set_state(SubState::Exited);
-        if !was_reloading {
+        if was_reloading {
+            reload_done(s);
+        } else if !was_active {
             // service_finished_job(): "Finished" is a oneshot's word; any other type "Started".
+            // (A simple service whose main process ended was started, and said so, before.)
             let verb = if s.settings().kind == ServiceType::Oneshot {
                 "Finished"
             } else {
@@ -271,6 +321,17 @@ pub(super) fn enter_running(s: &mut impl ServiceSeam, f: ServiceResult) {
         }
     } else {
         enter_stop(s, ServiceResult::Success);
+    }
+}
+
+/// job.c's done message of the reload job, which ends as the unit is active again: failed
+/// when the reload's result is not success.
+fn reload_done(s: &mut impl ServiceSeam) {
+    let desc = s.description();
+    if s.svc().reload_result == ServiceResult::Success {
+        s.log(&format!("Reloaded {desc}."));
+    } else {
+        s.log(&format!("Reload failed for {desc}."));
     }
 }
 
@@ -290,8 +351,7 @@ pub(super) fn stop(s: &mut impl ServiceSeam) {
         | SubState::Start
         | SubState::StartPost
         | SubState::Reload => {
-            let desc = s.description();
-            s.log(&format!("Stopping {desc}..."));
+            // service_stop() returns 0 here: job.c prints no "Stopping …" for it.
             enter_signal(s, SubState::StopSigterm, ServiceResult::Success);
         }
         SubState::Running | SubState::Exited => {
@@ -309,19 +369,31 @@ pub(super) fn stop(s: &mut impl ServiceSeam) {
 
 pub(super) fn reload(s: &mut impl ServiceSeam) {
     s.svc().reload_result = ServiceResult::Success;
-    let desc = s.description();
-    s.log(&format!("Reloading {desc}..."));
     let has_reload = s.n_commands(ExecKind::Reload) > 0;
+    let spawned = has_reload.then(|| spawn_control(s, ExecKind::Reload, 0));
+    if let Some(Err(NotRun::Resources)) = spawned {
+        // service_enter_reload(): spawned before the state is entered, so the unit never
+        // leaves running; the job ends at once, failed, with no "Reloading …" before it.
+        s.svc().control = None;
+        s.svc().reload_result = ServiceResult::Resources;
+        reload_done(s);
+        // service_enter_running() sets the state it is in again, which ends the job.
+        enter_running(s, ServiceResult::Success);
+        return;
+    }
+    if !has_reload && s.svc().main_pid.is_none() {
+        enter_running(s, ServiceResult::Success);
+        return;
+    }
     s.set_state(SubState::Reload);
     let timeout = s.settings().timeout_start;
     s.arm_timer(timeout);
-    if has_reload {
-        run_control(s, ExecKind::Reload, 0);
-    } else if s.svc().main_pid.is_some() {
+    let desc = s.description();
+    s.log(&format!("Reloading {desc}..."));
+    match spawned {
+        Some(spawned) => control_spawned(s, ExecKind::Reload, spawned),
         // Type=notify-reload: SIGHUP, then RELOADING=1 … READY=1 from the service.
-        s.signal_main(libc::SIGHUP);
-    } else {
-        enter_running(s, ServiceResult::Success);
+        None => s.signal_main(libc::SIGHUP),
     }
 }
 
@@ -414,6 +486,7 @@ pub(super) fn enter_dead(s: &mut impl ServiceSeam, f: ServiceResult, allow_resta
     } else if !clean {
         s.unit_log(&format!("Failed with result '{}'.", result.as_str()));
     }
+    s.log_leftover_processes();
     // job.c's "Failed to start …" is the done message of a start job: a service that dies
     // after it started, with no job, gets none.
     let starting = s.start_job_pending();
@@ -640,18 +713,21 @@ pub(super) fn control_exited(s: &mut impl ServiceSeam, exit: ExitInfo) {
             forking_parent_done(s);
         }
         SubState::StartPost => {
-            if f == ServiceResult::Success {
-                enter_running(s, ServiceResult::Success);
-            } else {
+            if f != ServiceResult::Success {
                 enter_stop(s, f);
+            } else if s.settings().pid_file.is_some() && !s.load_pid_file(true) {
+                // ExecStartPost= may have written the PID file; it must be there by now or
+                // appear while something of the service runs.
+                s.watch_pid_file();
+                if !s.has_processes() {
+                    enter_stop(s, ServiceResult::Protocol);
+                }
+            } else {
+                enter_running(s, ServiceResult::Success);
             }
         }
         SubState::Reload => {
             s.svc().reload_result = f;
-            if f != ServiceResult::Success {
-                let desc = s.description();
-                s.log(&format!("Reload failed for {desc}."));
-            }
             enter_running(s, ServiceResult::Success);
         }
         SubState::Stop => enter_signal(s, SubState::StopSigterm, f),
@@ -664,7 +740,10 @@ pub(super) fn control_exited(s: &mut impl ServiceSeam, exit: ExitInfo) {
 /// file (waited for if it is not there yet) or guessed, and the start goes on.
 pub(super) fn forking_parent_done(s: &mut impl ServiceSeam) {
     if s.settings().pid_file.is_some() {
-        if !s.load_pid_file() {
+        // An ExecStartPost= may be what writes the file: then it is only looked for, and
+        // waited for after that (service_sigchld_event()).
+        let has_start_post = s.n_commands(ExecKind::StartPost) > 0;
+        if !s.load_pid_file(!has_start_post) && !has_start_post {
             s.watch_pid_file();
             if !s.has_processes() {
                 enter_signal(s, SubState::StopSigterm, ServiceResult::Protocol);
@@ -695,8 +774,9 @@ pub(super) fn emptied(s: &mut impl ServiceSeam) {
                 _ => enter_dead(s, ServiceResult::Success, true),
             }
         }
-    } else if state == SubState::Start
-        && s.settings().kind == ServiceType::Forking
+    } else if matches!(state, SubState::Start | SubState::StartPost)
+        && s.settings().pid_file.is_some()
+        && (state == SubState::StartPost || s.settings().kind == ServiceType::Forking)
         && s.svc().control_pid.is_none()
         && s.svc().main_pid.is_none()
         && !s.has_processes()
@@ -704,8 +784,13 @@ pub(super) fn emptied(s: &mut impl ServiceSeam) {
     {
         // Waiting for a PID file from a daemon that is gone (by two scans: a daemon that
         // detaches with setsid() and execs can be between the two marks in the first).
+        s.unit_log("Daemon never wrote its PID file. Failing.");
         s.unwatch_pid_file();
-        enter_signal(s, SubState::StopSigterm, ServiceResult::Protocol);
+        if state == SubState::Start {
+            enter_stop_post(s, ServiceResult::Protocol);
+        } else {
+            enter_stop(s, ServiceResult::Protocol);
+        }
     }
 }
 

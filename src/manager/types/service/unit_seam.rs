@@ -6,6 +6,7 @@
 use super::exec::{NotRun, Role};
 use super::seam::ServiceSeam;
 use super::{ServiceSettings, SubState};
+use crate::ipc::saved_state::TrackedPid;
 use crate::manager::daemon::Manager;
 use crate::manager::event::after;
 use crate::manager::exec;
@@ -129,6 +130,18 @@ impl ServiceSeam for UnitSeam<'_> {
         self.m.has_processes(self.i)
     }
 
+    fn log_leftover_processes(&mut self) {
+        self.m.log_leftover_processes(self.i);
+    }
+
+    fn warn_leftover_processes(&mut self) {
+        self.m.warn_leftover_processes(self.i);
+    }
+
+    fn leftover_sessions(&self) -> Vec<TrackedPid> {
+        self.m.leftover_sessions(self.i)
+    }
+
     fn has_processes_rescanned(&self) -> bool {
         let svc = &self.m.units[self.i].svc;
         !crate::manager::process::unit_processes(&svc.invocation_id, &svc.session_ids(), &[])
@@ -145,8 +158,8 @@ impl ServiceSeam for UnitSeam<'_> {
         self.m.guess_main_pid(self.i)
     }
 
-    fn load_pid_file(&mut self) -> bool {
-        self.m.load_pid_file(self.i)
+    fn load_pid_file(&mut self, may_warn: bool) -> bool {
+        self.m.load_pid_file(self.i, may_warn)
     }
 
     fn watch_pid_file(&mut self) {
