@@ -319,8 +319,9 @@ fn replace_bracket_pids(line: &str) -> String {
     out
 }
 
-/// The `show` properties that list units: systemd 252 prints them in the order of a hash table
-/// seeded at random on each boot, so their words are compared as a set.
+/// The `show` properties that list units (and RequiresMountsFor=, a list of paths): systemd 252
+/// prints them in the order of a hash table seeded at random on each boot, so their words are
+/// compared as a set.
 const UNIT_LIST_PROPERTIES: &[&str] = &[
     "Names",
     "Requires",
@@ -352,6 +353,7 @@ const UNIT_LIST_PROPERTIES: &[&str] = &[
     "JoinsNamespaceOf",
     "References",
     "ReferencedBy",
+    "RequiresMountsFor",
 ];
 
 /// `After=b.service a.service` → `After=a.service b.service` for a [`UNIT_LIST_PROPERTIES`] line.

@@ -7,6 +7,7 @@ pub mod chown;
 pub mod exit_status;
 pub mod glob;
 pub mod memory;
+pub mod mountinfo;
 pub mod proc;
 pub mod rlimit;
 pub mod signal;

@@ -120,6 +120,11 @@ impl NameMap {
     }
 
     /// Follow aliases from `name` to a fragment path (`unit_ids_map_get()`).
+    /// Whether a unit file gives `name` (directly or through aliases).
+    pub fn has_fragment(&self, name: &str) -> bool {
+        matches!(self.fragment_of(name), Ok(Some(_)))
+    }
+
     fn fragment_of(&self, name: &str) -> Result<Option<PathBuf>, String> {
         let mut current = name.to_string();
         for _ in 0..FOLLOW_MAX {

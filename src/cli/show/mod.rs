@@ -9,7 +9,7 @@ use std::io::Write;
 use super::{Ctx, Exit, Failed, VerbResult};
 use crate::ipc::client::{ask_in_chunks, connect_running};
 use crate::ipc::properties::{
-    properties_of, wants_dependencies_from_others, Properties, Property, TriggerFiles,
+    properties_of, wants_dependencies_from_others, Asking, Properties, Property, TriggerFiles,
 };
 use crate::ipc::protocol::{Reply, Request, UnitStatus};
 use crate::unit::load::{load_or_shipped, load_with_map, NameMap};
@@ -152,15 +152,14 @@ fn from_files(
             .filter(|_| states.len() == names.len())
             .cloned()
             .unwrap_or_else(|| never_ran(&config));
-        per_unit.push(properties_of(
-            &ctx.lookup,
-            &map,
-            &trigger_files,
-            &config,
-            &rt,
+        let asking = Asking {
+            lookup: &ctx.lookup,
+            map: &map,
+            trigger_files: &trigger_files,
             managed,
             asked,
-        ));
+        };
+        per_unit.push(properties_of(&asking, &config, &rt));
     }
     per_unit
 }

@@ -18,6 +18,7 @@ use crate::unit::timespan::Usec;
 
 mod contexts;
 mod interfaces;
+mod mounts;
 mod unit_interface;
 mod values;
 use contexts::*;
@@ -138,17 +139,21 @@ fn printable(s: &str) -> String {
     }
 }
 
-/// The properties of `config` with runtime state `rt`, those named in `asked` (every one when it
-/// is empty); `managed` when a manager answers (its defaults and limits apply).
-pub fn properties_of(
-    lookup: &LookupPaths,
-    map: &NameMap,
-    trigger_files: &TriggerFiles,
-    config: &UnitConfig,
-    rt: &UnitStatus,
-    managed: bool,
-    asked: &[String],
-) -> Vec<Property> {
+/// What the properties of a unit are read against, and which are asked for.
+pub struct Asking<'a> {
+    pub lookup: &'a LookupPaths,
+    pub map: &'a NameMap,
+    /// The trigger relations of the unit files, read once per request when needed.
+    pub trigger_files: &'a TriggerFiles,
+    /// A manager answers: its defaults, limits and mounts apply.
+    pub managed: bool,
+    /// The properties asked for; every one when empty.
+    pub asked: &'a [String],
+}
+
+/// The properties of `config` with runtime state `rt`, those `asking` names.
+pub fn properties_of(asking: &Asking, config: &UnitConfig, rt: &UnitStatus) -> Vec<Property> {
+    let managed = asking.managed;
     let mut p = Properties::default();
     match config.unit_type {
         UnitType::Service => service_properties(&mut p, config, rt, managed),
@@ -158,10 +163,10 @@ pub fn properties_of(
         UnitType::Scope => scope_properties(&mut p, config),
         _ => {}
     }
-    unit_properties(&mut p, lookup, map, trigger_files, config, rt, asked);
+    unit_properties(&mut p, asking, config, rt);
     let mut props = p.0;
-    if !asked.is_empty() {
-        props.retain(|prop| asked.contains(&prop.name));
+    if !asking.asked.is_empty() {
+        props.retain(|prop| asking.asked.contains(&prop.name));
     }
     props
 }

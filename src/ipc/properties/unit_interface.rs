@@ -149,12 +149,9 @@ fn with_all(list: &[String], more: &[String]) -> Vec<String> {
 
 pub(super) fn unit_properties(
     p: &mut Properties,
-    lookup: &LookupPaths,
-    map: &NameMap,
-    trigger_files: &TriggerFiles,
+    asking: &Asking,
     config: &UnitConfig,
     rt: &UnitStatus,
-    asked: &[String],
 ) {
     let u = &config.unit;
     let loaded = config.load_state == LoadState::Loaded;
@@ -162,14 +159,18 @@ pub(super) fn unit_properties(
     p.list("Names", &config.names);
     p.add("Following", "");
     // The manager knows per-connection instances too; without it the files tell.
-    let (triggers, by) = if wants_trigger_files(asked) {
+    let (triggers, by) = if wants_trigger_files(asking.asked) {
         let triggers = if rt.triggers.is_empty() {
-            trigger_files.triggers(lookup, map, config)
+            asking
+                .trigger_files
+                .triggers(asking.lookup, asking.map, config)
         } else {
             rt.triggers.clone()
         };
         let by = if rt.triggered_by.is_empty() {
-            trigger_files.triggered_by(lookup, map, config)
+            asking
+                .trigger_files
+                .triggered_by(asking.lookup, asking.map, config)
         } else {
             rt.triggered_by.clone()
         };
@@ -188,8 +189,18 @@ pub(super) fn unit_properties(
     // Sockets= name it too), and systemd records the inverse on the other unit
     let before = with_all(&both(Dependency::Before, UnitDependency::Before), &triggers);
     let after = with_all(&both(Dependency::After, UnitDependency::After), &by);
+    // the mount units of the paths it needs, as the manager has them loaded
+    let (mounts_after, mounts_required) = if asking.managed {
+        super::mounts::mount_dependencies(asking.map, &u.requires_mounts_for)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let after = with_all(&after, &mounts_after);
     let deps: [(&'static str, Vec<String>); 29] = [
-        ("Requires", own(Dependency::Requires)),
+        (
+            "Requires",
+            with_all(u.dependency(Dependency::Requires), &mounts_required),
+        ),
         ("Requisite", own(Dependency::Requisite)),
         ("Wants", own(Dependency::Wants)),
         ("BindsTo", own(Dependency::BindsTo)),
@@ -270,7 +281,7 @@ pub(super) fn unit_properties(
         .map(|d| d.display().to_string())
         .collect();
     p.list("DropInPaths", &dropins);
-    let (state, preset) = crate::ipc::protocol::unit_file_state_and_preset(lookup, config);
+    let (state, preset) = crate::ipc::protocol::unit_file_state_and_preset(asking.lookup, config);
     p.add("UnitFileState", state);
     p.add("UnitFilePreset", preset);
     p.stamp(

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use super::super::daemon::Manager;
 use super::super::unit::Unit;
 use crate::ipc::properties::{
-    properties_of, wants_dependencies_from_others, Property, TriggerFiles,
+    properties_of, wants_dependencies_from_others, Asking, Property, TriggerFiles,
 };
 use crate::ipc::protocol::{LoadedConfig, UnitDependency, UnitDetails, UnitStatus};
 use crate::manager::jobs::graph::dependencies_from_others;
@@ -72,15 +72,14 @@ impl Manager {
                 Err(_) => return Vec::new(),
             },
         };
-        properties_of(
-            &self.lookup,
-            &self.name_map,
+        let asking = Asking {
+            lookup: &self.lookup,
+            map: &self.name_map,
             trigger_files,
-            config,
-            &status,
-            true,
+            managed: true,
             asked,
-        )
+        };
+        properties_of(&asking, config, &status)
     }
 
     /// `name`'s status (see [`Manager::unit_status`]) and where its configuration is: in the

@@ -121,8 +121,9 @@ impl Builder {
     /// The dependencies systemd 252 adds at load time: the slice of units with processes and
     /// the parent of a slice, journald for units that log to it, D-Bus for bus names, triggered units, and with
     /// `DefaultDependencies=yes` the type's default ones (`*_add_default_dependencies()`).
-    /// Not added: mount units for paths (no mount units exist here) and a target's ordering
-    /// after the units it pulls in (that needs the other units loaded).
+    /// Not added: the mount units of the paths a unit needs (the manager finds them among
+    /// its mounts when asked) and a target's ordering after the units it pulls in (that needs
+    /// the other units loaded).
     /// The slice's dependencies come only with a `verified` unit: unit_load() adds them after
     /// the type's checks passed.
     fn add_implicit_dependencies(&mut self, verified: bool) {
@@ -219,12 +220,77 @@ impl Builder {
         for (dep, name) in deps {
             self.config.unit.add_dependency(dep, name);
         }
-        self.add_implicit_mounts(system);
+        let mut paths = Vec::new();
+        if unit_type == UnitType::Service || (unit_type == UnitType::Socket && has_exec) {
+            paths = self.add_exec_dependencies(system);
+        }
+        self.add_implicit_mounts(system, paths);
     }
 
-    /// `RequiresMountsFor=` systemd adds for the paths a unit needs.
-    fn add_implicit_mounts(&mut self, system: bool) {
-        let mut paths: Vec<String> = Vec::new();
+    /// unit.c's `unit_add_exec_dependencies()` for the directories a unit's processes need:
+    /// the ordering on what makes them writable, and the paths whose mounts they need.
+    fn add_exec_dependencies(&mut self, system: bool) -> Vec<String> {
+        use Dependency::{After, Wants};
+        let s = &self.config.settings;
+        let mut paths = Vec::new();
+        // `-/path` may be missing, `~` is the user's home: neither needs a mount
+        if let Some(dir) = s.working_directory.as_deref() {
+            if dir.starts_with('/') {
+                paths.push(simplify_path(dir));
+            }
+        }
+        if let Some(dir) = s.root_directory.as_deref() {
+            paths.push(simplify_path(dir));
+        }
+        let prefixed = [
+            ("/run", &s.runtime_directory),
+            ("/var/lib", &s.state_directory),
+            ("/var/cache", &s.cache_directory),
+            ("/var/log", &s.logs_directory),
+            ("/etc", &s.configuration_directory),
+        ];
+        for (prefix, items) in prefixed {
+            for item in items {
+                // `path:symlink` names a symlink to make as well
+                let path = item.split(':').next().unwrap_or(item);
+                paths.push(simplify_path(&format!("{prefix}/{path}")));
+            }
+        }
+        if !system {
+            return paths;
+        }
+        let mut deps = Vec::new();
+        // /var may be on the root file system: written only once it is writable
+        if !(s.state_directory.is_empty()
+            && s.cache_directory.is_empty()
+            && s.logs_directory.is_empty())
+        {
+            deps.push((After, "systemd-remount-fs.service"));
+        }
+        let private_tmp = self
+            .config
+            .raw
+            .iter()
+            .rev()
+            .find(|r| r.key == "PrivateTmp")
+            .and_then(|r| parse_boolean(&r.value))
+            .unwrap_or(false);
+        if private_tmp {
+            deps.push((After, "tmp.mount"));
+            deps.push((Wants, "tmp.mount"));
+            deps.push((After, "systemd-tmpfiles-setup.service"));
+            paths.push("/var/tmp".into());
+        }
+        for (dep, name) in deps {
+            self.config.unit.add_dependency(dep, name.to_string());
+        }
+        paths
+    }
+
+    /// `RequiresMountsFor=` systemd adds for the paths a unit needs (`exec_paths`: those of
+    /// its processes' directories).
+    fn add_implicit_mounts(&mut self, system: bool, exec_paths: Vec<String>) {
+        let mut paths: Vec<String> = exec_paths;
         match &self.config.kind {
             TypeSection::Timer(t) if t.persistent && system => {
                 paths.push("/var/lib/systemd/timers".into())
