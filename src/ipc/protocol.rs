@@ -106,6 +106,8 @@ pub enum Request {
         exit_code: Option<u8>,
     },
     ListJobs,
+    /// The manager's own properties (`show` without a unit), as Manager's GetAll() answers.
+    ManagerProperties,
     /// What `status` shows of these units: runtime state, the configuration as loaded (until
     /// daemon-reload), and the active state of the units they trigger or are triggered by.
     UnitDetails {
@@ -131,6 +133,7 @@ impl Request {
                 | Request::ListUnits
                 | Request::SystemState
                 | Request::ListJobs
+                | Request::ManagerProperties
         )
     }
 

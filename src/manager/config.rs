@@ -78,6 +78,27 @@ pub fn config_files(root: &Path, scope: Scope) -> Vec<PathBuf> {
     files
 }
 
+/// The variables locale.conf(5) sets, in locale-setup.c's order.
+const LOCALE_VARIABLES: &[&str] = &[
+    "LANG",
+    "LANGUAGE",
+    "LC_CTYPE",
+    "LC_NUMERIC",
+    "LC_TIME",
+    "LC_COLLATE",
+    "LC_MONETARY",
+    "LC_MESSAGES",
+    "LC_PAPER",
+    "LC_NAME",
+    "LC_ADDRESS",
+    "LC_TELEPHONE",
+    "LC_MEASUREMENT",
+    "LC_IDENTIFICATION",
+];
+
+/// SYSTEMD_DEFAULT_LOCALE as Debian builds systemd 252.
+const DEFAULT_LOCALE: &str = "C.UTF-8";
+
 impl ManagerConfig {
     /// Read the configuration of a manager of `scope` below `root`; missing files are fine.
     pub fn load(root: &Path, scope: Scope) -> ManagerConfig {
@@ -98,7 +119,29 @@ impl ManagerConfig {
                 Err(e) => config.warnings.push(e.to_string()),
             }
         }
+        if scope == Scope::System {
+            config.add_locale(root);
+        }
         config
+    }
+
+    /// locale-setup.c's locale_setup() for the system manager: the locale of
+    /// /etc/locale.conf, else systemd's compiled-in `LANG=C.UTF-8`, in every unit's
+    /// environment (over DefaultEnvironment=, as 252 merges it).
+    fn add_locale(&mut self, root: &Path) {
+        let conf = root.join("etc/locale.conf");
+        let mut locale: Vec<(String, String)> = crate::unit::envfile::load(&conf)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, v)| !v.is_empty() && LOCALE_VARIABLES.contains(&k.as_str()))
+            .collect();
+        if locale.is_empty() {
+            locale.push(("LANG".into(), DEFAULT_LOCALE.into()));
+        }
+        for (k, v) in locale {
+            self.default_environment.retain(|(old, _)| *old != k);
+            self.default_environment.push((k, v));
+        }
     }
 
     fn apply(&mut self, at: &str, key: &str, value: &str) {
@@ -177,7 +220,38 @@ mod tests {
         let c = ManagerConfig::load(root.path(), Scope::System);
         assert_eq!(c.timeout_start, Usec::secs(90));
         assert_eq!(c.restart, Usec::millis(100));
-        assert!(c.default_environment.is_empty());
+        // no /etc/locale.conf: systemd's compiled-in locale
+        assert_eq!(
+            c.default_environment,
+            [("LANG".to_string(), "C.UTF-8".to_string())]
+        );
+        assert_eq!(
+            ManagerConfig::load(root.path(), Scope::User).default_environment,
+            []
+        );
+    }
+
+    #[test]
+    fn locale_conf_gives_the_locale_over_default_environment() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        write(
+            r,
+            "/etc/locale.conf",
+            "LANG=de_DE.UTF-8\nLC_TIME=C\nFOO=bar\n",
+        );
+        write(
+            r,
+            "/etc/systemd/system.conf",
+            "[Manager]\nDefaultEnvironment=LANG=fr_FR.UTF-8 A=1\n",
+        );
+        let c = ManagerConfig::load(r, Scope::System);
+        let env: Vec<String> = c
+            .default_environment
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        assert_eq!(env, ["A=1", "LANG=de_DE.UTF-8", "LC_TIME=C"]);
     }
 
     #[test]
@@ -212,7 +286,8 @@ mod tests {
             c.default_environment,
             vec![
                 ("B".to_string(), "two words".to_string()),
-                ("A".to_string(), "3".to_string())
+                ("A".to_string(), "3".to_string()),
+                ("LANG".to_string(), "C.UTF-8".to_string())
             ]
         );
         assert_eq!(c.default_limits.len(), 1);

@@ -9,35 +9,28 @@ use std::io::Write;
 use super::{Ctx, Exit, Failed, VerbResult};
 use crate::ipc::client::{ask_in_chunks, connect_running};
 use crate::ipc::properties::{
-    properties_of, wants_dependencies_from_others, Asking, Properties, Property, TriggerFiles,
+    properties_of, wants_dependencies_from_others, Asking, ManagerFacts, Property, TriggerFiles,
 };
 use crate::ipc::protocol::{Reply, Request, UnitStatus};
 use crate::unit::load::{load_or_shipped, load_with_map, NameMap};
 use crate::unit::model::{LoadState, UnitConfig};
 use crate::unit::name::{self, UnitName, UnitType};
-use crate::unit::timespan::Usec;
 
 mod cat;
 pub(super) use crate::ipc::properties::{exec_run, format_timestamp, never_ran};
 pub use cat::cat;
 
-/// The manager's own properties, for `show` without a unit: a minimal, offline set.
+/// The manager's own properties, for `show` without a unit: the running manager's, else what
+/// the files and systemd's defaults say.
 fn manager_properties(ctx: &Ctx) -> Vec<Property> {
-    let search: Vec<String> = ctx
-        .lookup
-        .search
-        .iter()
-        .map(|d| d.display().to_string())
-        .collect();
-    let mut p = Properties::default();
-    p.add("Version", "252");
-    p.add("Architecture", std::env::consts::ARCH.replace('_', "-"));
-    p.list("UnitPath", &search);
-    p.add("SystemState", "offline");
-    p.usec("DefaultTimeoutStartUSec", Usec::secs(90));
-    p.usec("DefaultTimeoutStopUSec", Usec::secs(90));
-    p.usec("DefaultRestartUSec", Usec::millis(100));
-    p.into_vec()
+    let running = ctx.opts.root.is_none().then(connect_running).flatten();
+    let answered = running.and_then(|mut conn| match conn.call(&Request::ManagerProperties) {
+        Ok(Reply::Properties(mut p)) if p.len() == 1 => p.pop(),
+        _ => None,
+    });
+    answered.unwrap_or_else(|| {
+        crate::ipc::properties::manager_properties(&ManagerFacts::offline(), &ctx.lookup, false)
+    })
 }
 
 fn print(out: &mut impl Write, ctx: &Ctx, props: &[Property]) -> std::io::Result<()> {

@@ -56,7 +56,7 @@ impl Raw<'_> {
     }
 }
 
-fn limit_value(v: u64) -> String {
+pub(super) fn limit_value(v: u64) -> String {
     if v == libc::RLIM_INFINITY {
         "infinity".into()
     } else {
@@ -68,7 +68,7 @@ fn limit_value(v: u64) -> String {
 /// own limits at boot (those of this process's environment), with the hard limit of open files
 /// raised to 512K (up to fs.nr_open) and its soft limit kept at 1024 (for select()), and 8M of
 /// lockable memory at least (main.c's fallback_rlimit_nofile() and fallback_rlimit_memlock()).
-fn default_limit(resource: crate::sys::rlimit::Resource) -> (u64, u64) {
+pub(super) fn default_limit(resource: crate::sys::rlimit::Resource) -> (u64, u64) {
     let mut rl = libc::rlimit {
         rlim_cur: libc::RLIM_INFINITY,
         rlim_max: libc::RLIM_INFINITY,
@@ -95,7 +95,7 @@ fn read_number(path: &str) -> Option<u64> {
 
 /// cgroup.c's system_tasks_max(): the most tasks the kernel allows (kernel.threads-max,
 /// kernel.pid_max less one, the root cgroup's pids.max).
-fn system_tasks_max() -> u64 {
+pub(super) fn system_tasks_max() -> u64 {
     let threads = read_number("/proc/sys/kernel/threads-max");
     let pids = read_number("/proc/sys/kernel/pid_max").map(|n| n.saturating_sub(1));
     let cgroup = read_number("/sys/fs/cgroup/pids.max");

@@ -18,11 +18,13 @@ use crate::unit::timespan::Usec;
 
 mod contexts;
 mod interfaces;
+mod manager;
 mod mounts;
 mod unit_interface;
 mod values;
 use contexts::*;
 use interfaces::*;
+pub use manager::{manager_properties, ManagerFacts};
 pub use unit_interface::TriggerFiles;
 use unit_interface::*;
 use values::*;
@@ -37,14 +39,14 @@ pub struct Property {
 }
 
 #[derive(Default)]
-pub struct Properties(Vec<Property>);
+struct Properties(Vec<Property>);
 
 impl Properties {
-    pub fn into_vec(self) -> Vec<Property> {
+    fn into_vec(self) -> Vec<Property> {
         self.0
     }
 
-    pub fn add(&mut self, name: &'static str, value: impl Into<String>) {
+    fn add(&mut self, name: &'static str, value: impl Into<String>) {
         let value = value.into();
         let empty = value.is_empty();
         self.0.push(Property {
@@ -58,7 +60,7 @@ impl Properties {
         self.add(name, if v { "yes" } else { "no" });
     }
 
-    pub fn usec(&mut self, name: &'static str, v: Usec) {
+    fn usec(&mut self, name: &'static str, v: Usec) {
         self.add(name, v.to_string());
     }
 
@@ -105,7 +107,7 @@ impl Properties {
     }
 
     /// A string array (`as`): elements quoted as systemctl quotes them, space-separated.
-    pub fn list(&mut self, name: &'static str, items: &[String]) {
+    fn list(&mut self, name: &'static str, items: &[String]) {
         let quoted: Vec<String> = items.iter().map(|i| shell_maybe_quote(i)).collect();
         self.add(name, quoted.join(" "));
     }

@@ -1,10 +1,56 @@
-//! The manager's own operations (dbus-manager.c): the system state `is-system-running`
-//! prints, and the shutdown requests of `halt`, `poweroff`, `reboot` and `exit`.
+//! The manager's own operations (dbus-manager.c): its properties, the system state
+//! `is-system-running` prints, and the shutdown requests of `halt`, `poweroff`, `reboot` and
+//! `exit`.
 
 use super::super::daemon::Manager;
+use crate::ipc::properties::{manager_properties, ManagerFacts, Property};
 use crate::ipc::protocol::ShutdownAction;
+use crate::manager::exec::DEFAULT_PATH;
+use crate::unit::virt::{detect_virtualization, Virtualization};
 
 impl Manager {
+    /// The Manager object's properties, for `show` without a unit.
+    pub(super) fn manager_properties(&self) -> Vec<Property> {
+        let virtualization = match detect_virtualization() {
+            Ok(Virtualization::None) | Err(_) => String::new(),
+            Ok(v) => v.as_str().to_string(),
+        };
+        // manager_sanitize_environment(): sorted
+        let mut environment: Vec<String> = std::iter::once(format!("PATH={DEFAULT_PATH}"))
+            .chain(
+                self.config
+                    .default_environment
+                    .iter()
+                    .filter(|(k, _)| k != "PATH")
+                    .map(|(k, v)| format!("{k}={v}")),
+            )
+            .collect();
+        environment.sort();
+        let facts = ManagerFacts {
+            virtualization,
+            n_failed_units: self.units.values().filter(|u| u.is_failed()).count(),
+            n_jobs: self.jobs.iter().count(),
+            environment,
+            system_state: self.system_state().to_string(),
+            timeout_start: self.config.timeout_start,
+            timeout_stop: self.config.timeout_stop,
+            timeout_abort: self
+                .config
+                .timeout_abort
+                .unwrap_or(self.config.timeout_stop),
+            restart: self.config.restart,
+            start_limit_interval: self.config.start_limit_interval,
+            start_limit_burst: self.config.start_limit_burst,
+            limits: self
+                .config
+                .default_limits
+                .iter()
+                .map(|l| (l.resource, l.soft, l.hard))
+                .collect(),
+        };
+        manager_properties(&facts, &self.lookup, true)
+    }
+
     /// `is-system-running`'s word (manager_state()): `starting` only until the boot's jobs
     /// have ended.
     pub(super) fn system_state(&self) -> &'static str {

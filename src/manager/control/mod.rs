@@ -96,6 +96,7 @@ impl Manager {
                 Some(Reply::Done)
             }
             Request::ListJobs => Some(Reply::JobList(self.list_jobs())),
+            Request::ManagerProperties => Some(Reply::Properties(vec![self.manager_properties()])),
             Request::UnitOfPid { pid } => Some(Reply::UnitOfPid(self.unit_name_of_pid(pid))),
         }
     }
