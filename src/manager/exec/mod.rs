@@ -42,6 +42,12 @@ mod stdio;
 #[cfg(test)]
 mod tests;
 
+/// What systemd's exec_spawn() does in the manager before it forks and may fail at: reading
+/// the `EnvironmentFile=`s.
+pub fn check_before_fork(ctx: &ExecContext) -> Result<(), ExecEnvError> {
+    environment_files(&ctx.unit.settings).map(drop)
+}
+
 /// Everything systemd's child would do before execve(), done here in the manager: the result is
 /// forked with [`spawn::spawn`]. `log_pipe` is where `journal`/`syslog`/`kmsg` (and their
 /// `+console` forms) go: the write end of a pipe the manager reads; without one they go to
