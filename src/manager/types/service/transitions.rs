@@ -804,22 +804,18 @@ pub(super) fn timeout(s: &mut impl ServiceSeam) {
     let send_sigkill = s.settings().send_sigkill;
     let timeout = ServiceResult::Timeout;
     match state {
-        SubState::Condition | SubState::StartPre | SubState::Start => {
-            let what = match state {
-                SubState::Condition => "condition",
-                SubState::StartPre => "start-pre",
-                _ => "start",
-            };
-            s.unit_log(&format!("{what} operation timed out. Terminating."));
+        // service_dispatch_timer() of 252: every start state is terminated alike (the default
+        // TimeoutStartFailureMode=terminate), and each line is the unit's own.
+        SubState::Condition | SubState::StartPre | SubState::Start | SubState::StartPost => {
+            s.unit_log(&format!(
+                "{} operation timed out. Terminating.",
+                state.as_str()
+            ));
             s.unwatch_pid_file();
             enter_signal(s, SubState::StopSigterm, timeout);
         }
-        SubState::StartPost => {
-            s.log("start-post operation timed out. Stopping.");
-            enter_stop(s, timeout);
-        }
         SubState::Running => {
-            s.log("Service reached runtime time limit. Stopping.");
+            s.unit_log("Service reached runtime time limit. Stopping.");
             enter_stop(s, timeout);
         }
         SubState::Reload => {
@@ -829,7 +825,7 @@ pub(super) fn timeout(s: &mut impl ServiceSeam) {
             enter_running(s, ServiceResult::Success);
         }
         SubState::Stop => {
-            s.log("Stopping timed out. Terminating.");
+            s.unit_log("Stopping timed out. Terminating.");
             enter_signal(s, SubState::StopSigterm, timeout);
         }
         SubState::StopWatchdog | SubState::StopSigterm if send_sigkill => {
