@@ -5,7 +5,8 @@
 //! DefaultEnvironment, DefaultLimit*, DefaultTimeoutStartSec, DefaultTimeoutStopSec,
 //! DefaultTimeoutAbortSec, DefaultRestartSec, DefaultStartLimitIntervalSec and
 //! DefaultStartLimitBurst; other keys are read and ignored, as a systemd without that feature
-//! would.
+//! would. A system manager also passes the locale of `/etc/locale.conf` (else `LANG=C.UTF-8`)
+//! to every command, as locale-setup.c's locale_setup() makes it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,9 @@ use crate::unit::timespan::{self, Usec};
 /// The settings, with systemd 252's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManagerConfig {
+    /// What a system manager gives every command before DefaultEnvironment=: the locale of
+    /// /etc/locale.conf, else `LANG=C.UTF-8` (manager_default_environment() → locale_setup()).
+    pub locale_environment: Vec<(String, String)>,
     pub default_environment: Vec<(String, String)>,
     pub default_limits: Vec<Limit>,
     pub timeout_start: Usec,
@@ -35,6 +39,7 @@ pub struct ManagerConfig {
 impl Default for ManagerConfig {
     fn default() -> ManagerConfig {
         ManagerConfig {
+            locale_environment: Vec::new(),
             default_environment: Vec::new(),
             default_limits: Vec::new(),
             timeout_start: Usec::secs(90),
@@ -46,6 +51,43 @@ impl Default for ManagerConfig {
             warnings: Vec::new(),
         }
     }
+}
+
+/// locale-setup.c's variables, in its order.
+const LOCALE_VARIABLES: [&str; 14] = [
+    "LANG",
+    "LANGUAGE",
+    "LC_CTYPE",
+    "LC_NUMERIC",
+    "LC_TIME",
+    "LC_COLLATE",
+    "LC_MONETARY",
+    "LC_MESSAGES",
+    "LC_PAPER",
+    "LC_NAME",
+    "LC_ADDRESS",
+    "LC_TELEPHONE",
+    "LC_MEASUREMENT",
+    "LC_IDENTIFICATION",
+];
+
+/// locale_setup(): the non-empty locale variables of `/etc/locale.conf` below `root`, or
+/// SYSTEMD_DEFAULT_LOCALE (`LANG=C.UTF-8`) when it sets none.
+fn locale_environment(root: &Path) -> Vec<(String, String)> {
+    let set = crate::unit::envfile::load(&root.join("etc/locale.conf")).unwrap_or_default();
+    let found: Vec<(String, String)> = LOCALE_VARIABLES
+        .iter()
+        .filter_map(|name| {
+            set.iter()
+                .rev()
+                .find(|(k, v)| k == name && !v.is_empty())
+                .cloned()
+        })
+        .collect();
+    if found.is_empty() {
+        return vec![("LANG".to_string(), "C.UTF-8".to_string())];
+    }
+    found
 }
 
 /// The files to read, inside `root`, in the order they apply.
@@ -82,6 +124,9 @@ impl ManagerConfig {
     /// Read the configuration of a manager of `scope` below `root`; missing files are fine.
     pub fn load(root: &Path, scope: Scope) -> ManagerConfig {
         let mut config = ManagerConfig::default();
+        if scope == Scope::System {
+            config.locale_environment = locale_environment(root);
+        }
         for file in config_files(root, scope) {
             if !file.exists() {
                 continue;
@@ -178,6 +223,23 @@ mod tests {
         assert_eq!(c.timeout_start, Usec::secs(90));
         assert_eq!(c.restart, Usec::millis(100));
         assert!(c.default_environment.is_empty());
+        assert_eq!(
+            c.locale_environment,
+            vec![("LANG".to_string(), "C.UTF-8".to_string())]
+        );
+        write(
+            root.path(),
+            "/etc/locale.conf",
+            "LANG=de_DE.UTF-8\nLC_TIME=C\nLC_PAPER=\nOTHER=x\n",
+        );
+        let c = ManagerConfig::load(root.path(), Scope::System);
+        assert_eq!(
+            c.locale_environment,
+            vec![
+                ("LANG".to_string(), "de_DE.UTF-8".to_string()),
+                ("LC_TIME".to_string(), "C".to_string())
+            ]
+        );
     }
 
     #[test]
