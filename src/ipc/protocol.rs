@@ -209,6 +209,10 @@ pub struct UnitStatus {
     pub status_text: String,
     pub status_errno: i32,
     pub invocation_id: String,
+    /// Realtime µs at which that invocation began (0: none in this manager's life): what
+    /// `status` shows of the log starts there, as 252 shows the lines of the invocation id.
+    #[serde(default)]
+    pub invocation_usec: u64,
     /// (realtime µs, monotonic µs) of the last transitions.
     pub active_enter: (u64, u64),
     pub active_exit: (u64, u64),

@@ -5,7 +5,8 @@
 //! DefaultEnvironment, DefaultLimit*, DefaultTimeoutStartSec, DefaultTimeoutStopSec,
 //! DefaultTimeoutAbortSec, DefaultRestartSec, DefaultStartLimitIntervalSec and
 //! DefaultStartLimitBurst; other keys are read and ignored, as a systemd without that feature
-//! would.
+//! would. A system manager also passes the locale of `/etc/locale.conf` (else `LANG=C.UTF-8`)
+//! to every command, as locale-setup.c's locale_setup() makes it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,9 @@ use crate::unit::timespan::{self, Usec};
 /// The settings, with systemd 252's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManagerConfig {
+    /// What a system manager gives every command before DefaultEnvironment=: the locale of
+    /// /etc/locale.conf, else `LANG=C.UTF-8` (manager_default_environment() → locale_setup()).
+    pub locale_environment: Vec<(String, String)>,
     pub default_environment: Vec<(String, String)>,
     pub default_limits: Vec<Limit>,
     pub timeout_start: Usec,
@@ -35,6 +39,7 @@ pub struct ManagerConfig {
 impl Default for ManagerConfig {
     fn default() -> ManagerConfig {
         ManagerConfig {
+            locale_environment: Vec::new(),
             default_environment: Vec::new(),
             default_limits: Vec::new(),
             timeout_start: Usec::secs(90),
@@ -46,6 +51,43 @@ impl Default for ManagerConfig {
             warnings: Vec::new(),
         }
     }
+}
+
+/// locale-setup.c's variables, in its order.
+const LOCALE_VARIABLES: [&str; 14] = [
+    "LANG",
+    "LANGUAGE",
+    "LC_CTYPE",
+    "LC_NUMERIC",
+    "LC_TIME",
+    "LC_COLLATE",
+    "LC_MONETARY",
+    "LC_MESSAGES",
+    "LC_PAPER",
+    "LC_NAME",
+    "LC_ADDRESS",
+    "LC_TELEPHONE",
+    "LC_MEASUREMENT",
+    "LC_IDENTIFICATION",
+];
+
+/// locale_setup(): the non-empty locale variables of `/etc/locale.conf` below `root`, or
+/// SYSTEMD_DEFAULT_LOCALE (`LANG=C.UTF-8`) when it sets none.
+fn locale_environment(root: &Path) -> Vec<(String, String)> {
+    let set = crate::unit::envfile::load(&root.join("etc/locale.conf")).unwrap_or_default();
+    let found: Vec<(String, String)> = LOCALE_VARIABLES
+        .iter()
+        .filter_map(|name| {
+            set.iter()
+                .rev()
+                .find(|(k, v)| k == name && !v.is_empty())
+                .cloned()
+        })
+        .collect();
+    if found.is_empty() {
+        return vec![("LANG".to_string(), "C.UTF-8".to_string())];
+    }
+    found
 }
 
 /// The files to read, inside `root`, in the order they apply.
@@ -78,31 +120,13 @@ pub fn config_files(root: &Path, scope: Scope) -> Vec<PathBuf> {
     files
 }
 
-/// The variables locale.conf(5) sets, in locale-setup.c's order.
-const LOCALE_VARIABLES: &[&str] = &[
-    "LANG",
-    "LANGUAGE",
-    "LC_CTYPE",
-    "LC_NUMERIC",
-    "LC_TIME",
-    "LC_COLLATE",
-    "LC_MONETARY",
-    "LC_MESSAGES",
-    "LC_PAPER",
-    "LC_NAME",
-    "LC_ADDRESS",
-    "LC_TELEPHONE",
-    "LC_MEASUREMENT",
-    "LC_IDENTIFICATION",
-];
-
-/// SYSTEMD_DEFAULT_LOCALE as Debian builds systemd 252.
-const DEFAULT_LOCALE: &str = "C.UTF-8";
-
 impl ManagerConfig {
     /// Read the configuration of a manager of `scope` below `root`; missing files are fine.
     pub fn load(root: &Path, scope: Scope) -> ManagerConfig {
         let mut config = ManagerConfig::default();
+        if scope == Scope::System {
+            config.locale_environment = locale_environment(root);
+        }
         for file in config_files(root, scope) {
             if !file.exists() {
                 continue;
@@ -119,29 +143,7 @@ impl ManagerConfig {
                 Err(e) => config.warnings.push(e.to_string()),
             }
         }
-        if scope == Scope::System {
-            config.add_locale(root);
-        }
         config
-    }
-
-    /// locale-setup.c's locale_setup() for the system manager: the locale of
-    /// /etc/locale.conf, else systemd's compiled-in `LANG=C.UTF-8`, in every unit's
-    /// environment (over DefaultEnvironment=, as 252 merges it).
-    fn add_locale(&mut self, root: &Path) {
-        let conf = root.join("etc/locale.conf");
-        let mut locale: Vec<(String, String)> = crate::unit::envfile::load(&conf)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(k, v)| !v.is_empty() && LOCALE_VARIABLES.contains(&k.as_str()))
-            .collect();
-        if locale.is_empty() {
-            locale.push(("LANG".into(), DEFAULT_LOCALE.into()));
-        }
-        for (k, v) in locale {
-            self.default_environment.retain(|(old, _)| *old != k);
-            self.default_environment.push((k, v));
-        }
     }
 
     fn apply(&mut self, at: &str, key: &str, value: &str) {
@@ -220,38 +222,24 @@ mod tests {
         let c = ManagerConfig::load(root.path(), Scope::System);
         assert_eq!(c.timeout_start, Usec::secs(90));
         assert_eq!(c.restart, Usec::millis(100));
-        // no /etc/locale.conf: systemd's compiled-in locale
+        assert!(c.default_environment.is_empty());
         assert_eq!(
-            c.default_environment,
-            [("LANG".to_string(), "C.UTF-8".to_string())]
+            c.locale_environment,
+            vec![("LANG".to_string(), "C.UTF-8".to_string())]
         );
-        assert_eq!(
-            ManagerConfig::load(root.path(), Scope::User).default_environment,
-            []
-        );
-    }
-
-    #[test]
-    fn locale_conf_gives_the_locale_over_default_environment() {
-        let root = tempfile::tempdir().unwrap();
-        let r = root.path();
         write(
-            r,
+            root.path(),
             "/etc/locale.conf",
-            "LANG=de_DE.UTF-8\nLC_TIME=C\nFOO=bar\n",
+            "LANG=de_DE.UTF-8\nLC_TIME=C\nLC_PAPER=\nOTHER=x\n",
         );
-        write(
-            r,
-            "/etc/systemd/system.conf",
-            "[Manager]\nDefaultEnvironment=LANG=fr_FR.UTF-8 A=1\n",
+        let c = ManagerConfig::load(root.path(), Scope::System);
+        assert_eq!(
+            c.locale_environment,
+            vec![
+                ("LANG".to_string(), "de_DE.UTF-8".to_string()),
+                ("LC_TIME".to_string(), "C".to_string())
+            ]
         );
-        let c = ManagerConfig::load(r, Scope::System);
-        let env: Vec<String> = c
-            .default_environment
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        assert_eq!(env, ["A=1", "LANG=de_DE.UTF-8", "LC_TIME=C"]);
     }
 
     #[test]
@@ -286,8 +274,7 @@ mod tests {
             c.default_environment,
             vec![
                 ("B".to_string(), "two words".to_string()),
-                ("A".to_string(), "3".to_string()),
-                ("LANG".to_string(), "C.UTF-8".to_string())
+                ("A".to_string(), "3".to_string())
             ]
         );
         assert_eq!(c.default_limits.len(), 1);

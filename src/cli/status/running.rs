@@ -242,8 +242,10 @@ pub(super) fn journal_lines(ctx: &Ctx) -> Result<usize, Failed> {
     }
 }
 
-/// The unit's log since it last left the inactive state (all of it if it never did), the last
-/// `lines` entries, after a blank line, as show_journal_by_unit() prints them.
+/// The unit's log since its invocation began (else since it last left the inactive state, all
+/// of it if it never did), the last `lines` entries, after a blank line, as
+/// show_journal_by_unit() prints them. The invocation's own lines come before its first state
+/// change: a command that fails as it is set up is logged before the unit is activating.
 pub(super) fn print_journal(
     out: &mut impl Write,
     logs: Option<&LogStore>,
@@ -254,7 +256,11 @@ pub(super) fn print_journal(
     if lines == 0 {
         return Ok(());
     }
-    let since = rt.inactive_exit.0;
+    let since = if rt.invocation_usec > 0 {
+        rt.invocation_usec
+    } else {
+        rt.inactive_exit.0
+    };
     let records: Vec<_> = store
         .read(&rt.id)
         .unwrap_or_default()

@@ -16,15 +16,16 @@ impl Manager {
             Ok(v) => v.as_str().to_string(),
         };
         // manager_sanitize_environment(): sorted
-        let mut environment: Vec<String> = std::iter::once(format!("PATH={DEFAULT_PATH}"))
-            .chain(
-                self.config
-                    .default_environment
-                    .iter()
-                    .filter(|(k, _)| k != "PATH")
-                    .map(|(k, v)| format!("{k}={v}")),
-            )
-            .collect();
+        let mut environment: Vec<String> = Vec::new();
+        let config = &self.config;
+        let assignments = std::iter::once(("PATH".to_string(), DEFAULT_PATH.to_string()))
+            .chain(config.locale_environment.iter().cloned())
+            .chain(config.default_environment.iter().cloned());
+        for (k, v) in assignments {
+            let prefix = format!("{k}=");
+            environment.retain(|e| !e.starts_with(&prefix));
+            environment.push(format!("{k}={v}"));
+        }
         environment.sort();
         let facts = ManagerFacts {
             virtualization,

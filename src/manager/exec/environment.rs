@@ -153,6 +153,11 @@ pub(super) fn environment(
     let s = &ctx.unit.settings;
     let mut env = Env::default();
     env.set("PATH", DEFAULT_PATH);
+    if ctx.manager_is_root {
+        for (k, v) in &ctx.manager.locale_environment {
+            env.set(k, v);
+        }
+    }
     for (k, v) in &ctx.manager.default_environment {
         env.set(k, v);
     }

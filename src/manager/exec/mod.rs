@@ -14,8 +14,8 @@
 //!
 //! Not done, on purpose: `$JOURNAL_STREAM` (the log pipe is not journald's socket, and a program
 //! that saw it would log to a journald that does not exist), `$SYSTEMD_EXEC_PID`/`$WATCHDOG_PID`
-//! (the pid of the exec'd process is only known in the child), the locale from
-//! /etc/locale.conf, and a controlling terminal for `StandardInput=tty`.
+//! (the pid of the exec'd process is only known in the child), and a controlling terminal for
+//! `StandardInput=tty`. The locale of /etc/locale.conf comes from the manager's configuration.
 
 use std::collections::HashMap;
 use std::os::fd::BorrowedFd;
@@ -41,6 +41,12 @@ mod identity;
 mod stdio;
 #[cfg(test)]
 mod tests;
+
+/// What systemd's exec_spawn() does in the manager before it forks and may fail at: reading
+/// the `EnvironmentFile=`s.
+pub fn check_before_fork(ctx: &ExecContext) -> Result<(), ExecEnvError> {
+    environment_files(&ctx.unit.settings).map(drop)
+}
 
 /// Everything systemd's child would do before execve(), done here in the manager: the result is
 /// forked with [`spawn::spawn`]. `log_pipe` is where `journal`/`syslog`/`kmsg` (and their

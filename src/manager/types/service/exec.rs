@@ -246,6 +246,25 @@ impl Manager {
         Ok(exec_ok)
     }
 
+    /// Whether command `idx` of `kind` fails before a fork (exec_spawn()'s environment files),
+    /// logged as service.c logs it.
+    pub(super) fn fails_before_fork(
+        &mut self,
+        i: UnitId,
+        kind: ExecKind,
+        idx: usize,
+        role: Role,
+    ) -> bool {
+        let Err(e) = self.exec_context_call(i, exec::check_before_fork) else {
+            return false;
+        };
+        let is_service = self.units[i].config.unit_type == UnitType::Service;
+        let task = task_name(is_service, kind, idx, role);
+        self.unit_log(i, &format!("{e}"));
+        self.unit_log(i, &format!("Failed to run {task}: {}", e.errno_text()));
+        true
+    }
+
     /// A command's process exists and has not run yet: it becomes the unit's main or control
     /// process, and the state is saved, so that a manager killed from now on leaves a state
     /// that names it (and one killed before leaves a child that never runs).

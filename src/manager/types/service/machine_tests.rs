@@ -196,6 +196,9 @@ impl ServiceSeam for Fake {
         self.effects.push(Effect::SignalMain(signal));
     }
     fn log_leftover_processes(&mut self) {}
+    fn fails_before_fork(&mut self, _kind: ExecKind, _idx: usize, _role: Role) -> bool {
+        false
+    }
     fn warn_leftover_processes(&mut self) {}
     fn leftover_sessions(&self) -> Vec<TrackedPid> {
         Vec::new()

@@ -47,6 +47,10 @@ pub(in crate::manager) trait ServiceSeam {
     /// the child would have had.
     fn create_directories(&mut self) -> Result<(), (String, i32)>;
     fn remove_runtime_directories(&mut self, restarting: bool);
+    /// Whether command `idx` of `kind` cannot even be set up (a missing EnvironmentFile=),
+    /// which is then logged as service.c logs a failed service_spawn(): the caller goes on
+    /// as after one (`Result=resources`) without entering the command's state.
+    fn fails_before_fork(&mut self, kind: ExecKind, idx: usize, role: Role) -> bool;
     /// Run command `idx` of `kind` as the `role` process; Ok(whether execve() succeeded).
     fn spawn(&mut self, kind: ExecKind, idx: usize, role: Role) -> Result<bool, NotRun>;
     /// Signal the unit's processes as `state` says; whether anything is left to wait for.

@@ -40,6 +40,7 @@ impl ServiceRuntime {
         self.control_pid = None;
         self.control = None;
         self.invocation_id = new_invocation_id();
+        self.invocation_usec = now_stamp().0;
         self.sessions.clear();
         self.forbid_restart = false;
         self.restarting = false;
@@ -78,8 +79,12 @@ pub(super) fn start(s: &mut impl ServiceSeam) -> bool {
         return false;
     }
     // What an earlier run left (KillMode=process, none) is still in the unit's cgroup under
-    // systemd: its sessions stay the unit's.
-    let leftovers = s.leftover_sessions();
+    // systemd: its sessions stay the unit's. (Under the other modes a stop leaves nothing; what
+    // a manager killed mid-start left is not taken for the unit's.)
+    let leftovers = match s.settings().kill_mode {
+        KillMode::Process | KillMode::None => s.leftover_sessions(),
+        KillMode::ControlGroup | KillMode::Mixed => Vec::new(),
+    };
     s.svc().reset_for_start();
     s.svc().sessions = leftovers;
     if s.settings().kind == ServiceType::Dbus {
@@ -116,13 +121,9 @@ fn warn_leftovers_before(s: &mut impl ServiceSeam, kind: ExecKind) {
 
 /// Run a command as the control process; a failure to spawn is its exit.
 fn run_control(s: &mut impl ServiceSeam, kind: ExecKind, idx: usize) {
-    let spawned = spawn_control(s, kind, idx);
-    control_spawned(s, kind, spawned);
-}
-
-fn spawn_control(s: &mut impl ServiceSeam, kind: ExecKind, idx: usize) -> Result<bool, NotRun> {
     s.svc().control = Some((kind, idx));
-    s.spawn(kind, idx, Role::Control)
+    let spawned = s.spawn(kind, idx, Role::Control);
+    control_spawned(s, kind, spawned);
 }
 
 fn control_spawned(s: &mut impl ServiceSeam, kind: ExecKind, spawned: Result<bool, NotRun>) {
@@ -147,12 +148,7 @@ fn control_spawned(s: &mut impl ServiceSeam, kind: ExecKind, spawned: Result<boo
 /// Run ExecStart= command `idx` as the main process; true once it exec'd.
 fn run_main(s: &mut impl ServiceSeam, idx: usize) -> bool {
     s.svc().main_command = idx;
-    let spawned = s.spawn(ExecKind::Start, idx, Role::Main);
-    main_spawned(s, spawned)
-}
-
-fn main_spawned(s: &mut impl ServiceSeam, spawned: Result<bool, NotRun>) -> bool {
-    match spawned {
+    match s.spawn(ExecKind::Start, idx, Role::Main) {
         Ok(exec_ok) => exec_ok,
         Err(NotRun::Resources) => {
             enter_signal(s, SubState::StopSigterm, ServiceResult::Resources);
@@ -171,9 +167,10 @@ fn main_spawned(s: &mut impl ServiceSeam, spawned: Result<bool, NotRun>) -> bool
 }
 
 /// Enter `state` running the commands of `kind` as control processes under `timeout`;
-/// false when the unit has none, and the caller moves on. As service.c spawns before
-/// service_set_state(), a first command that cannot even be set up (`Result=resources`) leaves
-/// the unit in the state it was in: no timestamps of a state never entered.
+/// false when the unit has none, and the caller moves on. A first command that cannot even be
+/// set up (`Result=resources`) leaves the unit in the state it was in, as service.c spawns
+/// before service_set_state(): no timestamps of a state never entered. (The state is entered
+/// before the spawn here, so that the state saved with the new process names it.)
 fn run_commands(
     s: &mut impl ServiceSeam,
     kind: ExecKind,
@@ -183,12 +180,14 @@ fn run_commands(
     if s.n_commands(kind) == 0 {
         return false;
     }
-    let spawned = spawn_control(s, kind, 0);
-    if !matches!(spawned, Err(NotRun::Resources)) {
-        s.set_state(state);
-        s.arm_timer(timeout);
+    if s.fails_before_fork(kind, 0, Role::Control) {
+        s.svc().control = Some((kind, 0));
+        control_spawned(s, kind, Err(NotRun::Resources));
+        return true;
     }
-    control_spawned(s, kind, spawned);
+    s.set_state(state);
+    s.arm_timer(timeout);
+    run_control(s, kind, 0);
     true
 }
 
@@ -213,17 +212,13 @@ fn enter_start(s: &mut impl ServiceSeam) {
     warn_leftovers_before(s, ExecKind::Start);
     let kind = s.settings().kind;
     let has_start = s.n_commands(ExecKind::Start) > 0;
-    // Spawned before the state is entered, as service_enter_start() does (see run_commands()).
-    let spawned = if !has_start {
-        None
-    } else if kind == ServiceType::Forking {
-        Some(spawn_control(s, ExecKind::Start, 0))
+    let role = if kind == ServiceType::Forking {
+        Role::Control
     } else {
-        s.svc().main_command = 0;
-        Some(s.spawn(ExecKind::Start, 0, Role::Main))
+        Role::Main
     };
-    if let Some(Err(NotRun::Resources)) = spawned {
-        s.svc().control = None;
+    if has_start && s.fails_before_fork(ExecKind::Start, 0, role) {
+        // service_enter_start() fails before service_set_state(): see run_commands()
         enter_signal(s, SubState::StopSigterm, ServiceResult::Resources);
         return;
     }
@@ -236,15 +231,15 @@ fn enter_start(s: &mut impl ServiceSeam) {
     }
     let timeout = s.settings().timeout_start;
     s.arm_timer(timeout);
-    let Some(spawned) = spawned else {
+    if !has_start {
         enter_start_post(s);
         return;
-    };
+    }
     if kind == ServiceType::Forking {
-        control_spawned(s, ExecKind::Start, spawned);
+        run_control(s, ExecKind::Start, 0);
         return;
     }
-    let exec_ok = main_spawned(s, spawned);
+    let exec_ok = run_main(s, 0);
     if s.svc().state != SubState::Start {
         return;
     }
@@ -370,11 +365,9 @@ pub(super) fn stop(s: &mut impl ServiceSeam) {
 pub(super) fn reload(s: &mut impl ServiceSeam) {
     s.svc().reload_result = ServiceResult::Success;
     let has_reload = s.n_commands(ExecKind::Reload) > 0;
-    let spawned = has_reload.then(|| spawn_control(s, ExecKind::Reload, 0));
-    if let Some(Err(NotRun::Resources)) = spawned {
-        // service_enter_reload(): spawned before the state is entered, so the unit never
-        // leaves running; the job ends at once, failed, with no "Reloading …" before it.
-        s.svc().control = None;
+    if has_reload && s.fails_before_fork(ExecKind::Reload, 0, Role::Control) {
+        // service_enter_reload() fails before the state is entered: the unit never leaves
+        // running; the job ends at once, failed, with no "Reloading …" before it.
         s.svc().reload_result = ServiceResult::Resources;
         reload_done(s);
         // service_enter_running() sets the state it is in again, which ends the job.
@@ -385,15 +378,16 @@ pub(super) fn reload(s: &mut impl ServiceSeam) {
         enter_running(s, ServiceResult::Success);
         return;
     }
+    let desc = s.description();
+    s.log(&format!("Reloading {desc}..."));
     s.set_state(SubState::Reload);
     let timeout = s.settings().timeout_start;
     s.arm_timer(timeout);
-    let desc = s.description();
-    s.log(&format!("Reloading {desc}..."));
-    match spawned {
-        Some(spawned) => control_spawned(s, ExecKind::Reload, spawned),
+    if has_reload {
+        run_control(s, ExecKind::Reload, 0);
+    } else {
         // Type=notify-reload: SIGHUP, then RELOADING=1 … READY=1 from the service.
-        None => s.signal_main(libc::SIGHUP),
+        s.signal_main(libc::SIGHUP);
     }
 }
 
@@ -810,22 +804,18 @@ pub(super) fn timeout(s: &mut impl ServiceSeam) {
     let send_sigkill = s.settings().send_sigkill;
     let timeout = ServiceResult::Timeout;
     match state {
-        SubState::Condition | SubState::StartPre | SubState::Start => {
-            let what = match state {
-                SubState::Condition => "condition",
-                SubState::StartPre => "start-pre",
-                _ => "start",
-            };
-            s.unit_log(&format!("{what} operation timed out. Terminating."));
+        // service_dispatch_timer() of 252: every start state is terminated alike (the default
+        // TimeoutStartFailureMode=terminate), and each line is the unit's own.
+        SubState::Condition | SubState::StartPre | SubState::Start | SubState::StartPost => {
+            s.unit_log(&format!(
+                "{} operation timed out. Terminating.",
+                state.as_str()
+            ));
             s.unwatch_pid_file();
             enter_signal(s, SubState::StopSigterm, timeout);
         }
-        SubState::StartPost => {
-            s.log("start-post operation timed out. Stopping.");
-            enter_stop(s, timeout);
-        }
         SubState::Running => {
-            s.log("Service reached runtime time limit. Stopping.");
+            s.unit_log("Service reached runtime time limit. Stopping.");
             enter_stop(s, timeout);
         }
         SubState::Reload => {
@@ -835,7 +825,7 @@ pub(super) fn timeout(s: &mut impl ServiceSeam) {
             enter_running(s, ServiceResult::Success);
         }
         SubState::Stop => {
-            s.log("Stopping timed out. Terminating.");
+            s.unit_log("Stopping timed out. Terminating.");
             enter_signal(s, SubState::StopSigterm, timeout);
         }
         SubState::StopWatchdog | SubState::StopSigterm if send_sigkill => {

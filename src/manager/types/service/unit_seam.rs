@@ -104,6 +104,10 @@ impl ServiceSeam for UnitSeam<'_> {
         });
     }
 
+    fn fails_before_fork(&mut self, kind: ExecKind, idx: usize, role: Role) -> bool {
+        self.m.fails_before_fork(self.i, kind, idx, role)
+    }
+
     fn spawn(&mut self, kind: ExecKind, idx: usize, role: Role) -> Result<bool, NotRun> {
         self.m.spawn_command(self.i, kind, idx, role)
     }
