@@ -380,6 +380,9 @@ impl Manager {
                 self.units.add_name(n, i);
             }
             self.units[i].reconfigure(config, &self.config);
+            // what names a unit may have changed (a link gone from a `.wants/`): systemd's
+            // reload leaves every unit to the collector
+            self.units.collect_later(i);
         }
         self.timers_reloaded();
     }

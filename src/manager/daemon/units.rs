@@ -102,7 +102,7 @@ impl Manager {
 
     /// manager.c's `unit_gc_sweep()` over the queued units: a unit goes when it may go alone and
     /// no unit that stays names it under any dependency (Wants=, After=, Triggers=, a target's
-    /// `.wants/` …). Its names are forgotten, its log FIFO closed and removed, its slot reused;
+    /// `.wants/` …), nor any unit systemd would hold because a unit that stays names it. Its names are forgotten, its log FIFO closed and removed, its slot reused;
     /// its journal stays. A later query loads it afresh, as systemd does: `status` after a stop
     /// shows an inactive unit with no past run. The units it named are looked at in turn.
     pub(super) fn collect_units(&mut self) {
@@ -123,17 +123,25 @@ impl Manager {
                 stack.push(i);
             }
         }
-        while let Some(i) = stack.pop() {
-            if !kept.insert(i) {
-                continue;
-            }
-            for name in self.references(i) {
-                if let Some(k) = self.units.lookup(&name) {
-                    if !kept.contains(&k) {
-                        stack.push(k);
-                    }
-                }
-            }
+        self.keep_referenced(&mut kept, stack);
+        // systemd also holds every unit a held unit names (multi-user.target, named by some
+        // unit's After=, with the `.wants/` of an enabled service): what those name stays too.
+        let candidates: Vec<UnitId> = self
+            .units
+            .ids()
+            .into_iter()
+            .filter(|i| self.units.is_queued(*i) && !kept.contains(i))
+            .collect();
+        if !candidates.is_empty() {
+            let named = self.named_by_held_files(&kept);
+            let stack: Vec<UnitId> = candidates
+                .into_iter()
+                .filter(|&i| {
+                    let config = &self.units[i].config;
+                    named.contains(&config.id) || config.names.iter().any(|n| named.contains(n))
+                })
+                .collect();
+            self.keep_referenced(&mut kept, stack);
         }
         let gone_refs: Vec<String> = self
             .units
@@ -153,6 +161,47 @@ impl Manager {
                 self.units.collect_later(k);
             }
         }
+    }
+
+    /// Adds to `kept` the units of `stack` and everything they reference, transitively.
+    fn keep_referenced(&self, kept: &mut HashSet<UnitId>, mut stack: Vec<UnitId>) {
+        while let Some(i) = stack.pop() {
+            if !kept.insert(i) {
+                continue;
+            }
+            for name in self.references(i) {
+                if let Some(k) = self.units.lookup(&name) {
+                    if !kept.contains(&k) {
+                        stack.push(k);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The names named by the units systemd would hold beyond the table: those the `kept`
+    /// units name, and those they name in turn, read from the files (not kept).
+    fn named_by_held_files(&mut self, kept: &HashSet<UnitId>) -> HashSet<String> {
+        let mut queue: Vec<String> = kept.iter().flat_map(|&i| self.references(i)).collect();
+        let mut looked_for: HashSet<String> = HashSet::new();
+        let mut named: HashSet<String> = HashSet::new();
+        while let Some(name) = queue.pop() {
+            if self.units.lookup(&name).is_some() || !looked_for.insert(name.clone()) {
+                continue;
+            }
+            let Some(unit) = UnitName::parse(&name).ok().filter(|n| !n.is_template()) else {
+                continue;
+            };
+            let Some(config) = self.load_config(&unit) else {
+                continue;
+            };
+            looked_for.extend(config.names.iter().cloned());
+            for (_, names) in &config.unit.dependencies {
+                named.extend(names.iter().cloned());
+                queue.extend(names.iter().cloned());
+            }
+        }
+        named
     }
 
     /// The units unit `i` references (unit.c's UNIT_REFERENCES): every dependency it names, and
