@@ -9,6 +9,7 @@
 //! and the event loop ask of a unit, which each type implements.
 
 pub mod runtime;
+pub(in crate::manager) mod served;
 pub mod service;
 pub mod socket;
 pub mod target;
@@ -102,7 +103,7 @@ impl Manager {
             self.units[i].svc.start_limit.reset();
             if self.units[i].is_failed() {
                 self.units[i].svc.result = ServiceResult::Success;
-                vtable(self.units[i].config.unit_type).reset_failed(self, i);
+                unit_vtable(&self.units[i]).reset_failed(self, i);
             }
         }
         if errors.is_empty() {
@@ -110,6 +111,15 @@ impl Manager {
         } else {
             Reply::UnitErrors(errors)
         }
+    }
+}
+
+/// Unit `u`'s operations: its type's, or those of a unit the manager serves itself.
+pub(in crate::manager) fn unit_vtable(u: &crate::manager::unit::Unit) -> &'static dyn UnitVTable {
+    if u.served {
+        &served::SERVED_VTABLE
+    } else {
+        vtable(u.config.unit_type)
     }
 }
 
