@@ -45,7 +45,6 @@ impl Manager {
                 self.assume_active(i);
             }
         }
-        self.assume_served_active();
     }
 
     /// init.scope, the unit of the manager's own process, up from the start as systemd makes

@@ -4,7 +4,9 @@
 //! `syslog.rs`), so while it does, and where the image ships these unit files, the units show
 //! what systemd 252 shows of them: inactive until something pulls them in (sysinit.target
 //! wants the service, sockets.target the sockets), then `active (running)` with their own
-//! description and Listen lines, the service without a main process.
+//! description and Listen lines, the service without a main process. (A manager that is not the
+//! init counts sysinit.target as reached without starting what it wants: these units too stay
+//! down until asked for.)
 //!
 //! A job on one of them changes its state and nothing else: a start runs no
 //! `/lib/systemd/systemd-journald` and binds nothing (the manager holds those addresses), a
@@ -82,22 +84,6 @@ impl Manager {
             && u.socket().is_some_and(|sock| !sock.triggered);
         if waiting {
             self.socket_enter_running(k);
-        }
-    }
-
-    /// When the manager, not being the init, arrives in a system already up (see
-    /// `assume_booted()`): the units it serves are up as sysinit.target is, with no job run.
-    pub(in crate::manager) fn assume_served_active(&mut self) {
-        for name in [JOURNALD_SOCKET, JOURNALD_DEV_LOG_SOCKET, JOURNALD_SERVICE] {
-            let Ok(unit) = crate::unit::name::UnitName::parse(name) else {
-                continue;
-            };
-            let Some(i) = self.loaded_index(&unit) else {
-                continue;
-            };
-            if self.units[i].served && self.is_inactive(i) && !self.jobs.has_job(i) {
-                self.served_start(i);
-            }
         }
     }
 }
