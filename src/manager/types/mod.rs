@@ -6,7 +6,8 @@
 //! which each type's set-state function (`service_set_state()`, `timer_set_state()`,
 //! `target_set_state()`) ends in, the start limit and fresh invocation of a unit without
 //! processes, reset-failed, the log lines, and [`UnitVTable`], the operations the job engine
-//! and the event loop ask of a unit, which each type implements.
+//! and the event loop ask of a unit, which each type implements; the units whose work the
+//! manager does itself (journald's, `served.rs`) have their own.
 
 pub mod runtime;
 pub(in crate::manager) mod served;
