@@ -1,7 +1,8 @@
 //! What the manager stands in for besides PID 1 on a Debian host, as a user meets it in a private
 //! sandbox: journald's `/dev/log` (a `logger` line lands in the journal of the unit that logged
-//! it, and reaches rsyslog through `/run/systemd/journal/syslog`, as journald forwards on Debian)
-//! and the unit generators packages ship (postgresql-generator makes `postgresql@15-main`).
+//! it, and reaches rsyslog through `/run/systemd/journal/syslog`, as journald forwards on Debian;
+//! in an image with systemd's units, journald's units are that journal), and the unit generators
+//! packages ship (postgresql-generator makes `postgresql@15-main`).
 
 mod common;
 
@@ -158,4 +159,64 @@ fn a_packages_generator_makes_units_at_start_and_again_at_daemon_reload() {
         "active\n",
         "the reload's output is used"
     );
+}
+
+/// In an image with systemd's units, booted by our manager: journald's units are the manager's
+/// journal. Pulled in by sysinit.target they are up; a restart (Ansible's handler after editing
+/// journald.conf) and a stop run no systemd-journald and leave the journal serving, and the next
+/// message activates the stopped service again.
+#[test]
+fn journald_units_in_an_image_are_the_managers_journal_and_a_restart_runs_nothing() {
+    if !std::path::Path::new("/lib/systemd/system/systemd-journald.service").exists() {
+        eprintln!("skipped: the host has no systemd-journald.service");
+        return;
+    }
+    let sb = Sandbox::for_image();
+    sb.file(
+        "/run/systemd/system/t.target",
+        "[Unit]\nDefaultDependencies=no\n",
+    );
+    sb.file(
+        "/etc/systemd/system/a.service",
+        "[Service]\nExecStart=/bin/sleep infinity\n",
+    );
+    let path = format!("/run/sandbox-bin:{}", common::sandbox::PATH);
+    let env = [("PATH", path.as_str())];
+    sb.boot_image("systemd", &["--unit=t.target"], &env);
+    let units = [
+        "systemd-journald.service",
+        "systemd-journald.socket",
+        "systemd-journald-dev-log.socket",
+    ];
+    let is_active = |sb: &Sandbox| {
+        let mut argv = vec!["systemctl", "is-active"];
+        argv.extend(units);
+        sb.run_env(&env, &argv).stdout
+    };
+    assert_eq!(is_active(&sb), "inactive\ninactive\ninactive\n");
+    let o = sb.run_env(&env, &["systemctl", "start", "a.service"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(is_active(&sb), "active\nactive\nactive\n");
+    for verb in ["restart", "reload-or-restart"] {
+        let o = sb.run_env(&env, &["systemctl", verb, "systemd-journald.service"]);
+        assert_eq!((o.code, o.stderr.as_str()), (0, ""), "{verb}: {o:?}");
+    }
+    let o = sb.run_env(&env, &["systemctl", "restart", "systemd-journald.socket"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(is_active(&sb), "active\nactive\nactive\n");
+    let o = sb.run_env(&env, &["systemctl", "stop", "systemd-journald.service"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(is_active(&sb), "inactive\nactive\nactive\n");
+    let o = sb.run_env(&env, &["logger", "-t", "after-stop", "still logged"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    sb.wait_until("journald activated by the message", WAIT, || {
+        is_active(&sb) == "active\nactive\nactive\n"
+    });
+    let o = sb.run_env(&env, &["journalctl", "-t", "after-stop", "-o", "cat"]);
+    assert_eq!(o.stdout, "still logged\n", "{o:?}");
+    // No systemd-journald ran (its comm is cut to 15 characters), and the sockets are ours.
+    let o = sb.run_env(&env, &["pgrep", "-x", "systemd-journal"]);
+    assert_eq!(o.code, 1, "a systemd-journald runs: {o:?}");
+    let o = sb.run_env(&env, &["systemctl", "show", "-p", "MainPID", units[0]]);
+    assert_eq!(o.stdout, "MainPID=0\n", "{o:?}");
 }

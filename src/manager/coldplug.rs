@@ -145,8 +145,12 @@ impl Manager {
     /// the order that leaves the fewest guesses (the main process first: an ExecStartPost=
     /// or ExecStop= running beside it decides what follows).
     fn catch_up(&mut self, i: UnitId, record: &UnitRecord) {
-        // Only the service machine has processes and deadlines to catch up with.
-        let Some(state) = self.units[i].machine_state() else {
+        // Only the service machine has processes and deadlines to catch up with; a unit the
+        // manager serves has neither (and no watchdog to arm: nothing of it runs).
+        let Some(state) = self.units[i]
+            .machine_state()
+            .filter(|_| !self.units[i].served)
+        else {
             return;
         };
         let is_service = self.units[i].config.unit_type == UnitType::Service;

@@ -13,7 +13,7 @@
 
 use super::daemon::Manager;
 use super::types::service::SubState;
-use super::types::vtable;
+use super::types::unit_vtable;
 use crate::ipc::protocol::{JobMode, JobOutcome};
 use crate::ipc::saved_state::ActiveState;
 use crate::manager::unit_id::UnitId;
@@ -326,7 +326,7 @@ impl Manager {
                         return true;
                     }
                     set_running(self);
-                    if vtable(self.units[i].config.unit_type).start(self, i) {
+                    if unit_vtable(&self.units[i]).start(self, i) {
                         self.announce_start(i);
                     } else {
                         self.finish_job(i, JobResult::Failed);
@@ -347,10 +347,15 @@ impl Manager {
                     set_running(self);
                     true
                 }
+                // A unit the manager serves stays up through a restart: nothing of it runs.
+                _ if kind == JobKind::Restart && self.units[i].served => {
+                    self.finish_job(i, JobResult::Done);
+                    true
+                }
                 _ => {
                     set_running(self);
                     self.units[i].svc.restarting = kind == JobKind::Restart;
-                    vtable(self.units[i].config.unit_type).stop(self, i);
+                    unit_vtable(&self.units[i]).stop(self, i);
                     // job_perform_on_unit(): "Stopping …" for the job still there after the
                     // unit's stop call. A restart whose stop ended at once (a socket without
                     // stop commands, a target, a timer) is now its start: its "Stopping …"
@@ -367,7 +372,7 @@ impl Manager {
             JobKind::Reload => match state {
                 ActiveState::Active => {
                     set_running(self);
-                    vtable(self.units[i].config.unit_type).reload(self, i);
+                    unit_vtable(&self.units[i]).reload(self, i);
                     true
                 }
                 ActiveState::Inactive | ActiveState::Failed => {

@@ -61,7 +61,7 @@ impl Manager {
         // A bounded batch per wake: the sockets are everyone's, and a flood must not keep the
         // manager from its children, its clients and the notify socket. The socket stays
         // readable, so the rest comes at the next turn of the loop.
-        for _ in 0..LOG_MESSAGES_PER_WAKE {
+        for n in 0..LOG_MESSAGES_PER_WAKE {
             let received = match self.journal_sockets.as_ref().map(|s| s.receive(protocol)) {
                 Some(Ok(Some(r))) => r,
                 Some(Err(e)) => {
@@ -73,6 +73,9 @@ impl Manager {
                 }
                 _ => return,
             };
+            if n == 0 {
+                self.served_socket_traffic(protocol);
+            }
             let sender = received.sender_pid.unwrap_or(0);
             let message = received.message;
             let pid = message.pid.unwrap_or(sender.max(0) as u32);

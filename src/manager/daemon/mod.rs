@@ -242,6 +242,12 @@ impl Manager {
         })
     }
 
+    /// Whether the manager's journal serves journald's own sockets (in /run/systemd/journal,
+    /// as the machine's system manager).
+    pub(in crate::manager) fn journal_serves_journald(&self) -> bool {
+        self.ctx.is_system() && self.journal_sockets.is_some()
+    }
+
     pub(super) fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
@@ -379,6 +385,8 @@ impl Manager {
             for n in &config.names {
                 self.units.add_name(n, i);
             }
+            // Its file may have come, gone or been masked since.
+            self.units[i].served = self.serves(&config);
             self.units[i].reconfigure(config, &self.config);
             // what names a unit may have changed (a link gone from a `.wants/`): systemd's
             // reload leaves every unit to the collector

@@ -64,7 +64,9 @@ impl Manager {
             eprintln!("{w}");
         }
         self.ordering = None;
-        let unit = Unit::new(config, &self.config);
+        let served = self.serves(&config);
+        let mut unit = Unit::new(config, &self.config);
+        unit.served = served;
         let id = self.units.insert(unit);
         self.units.add_name(name.as_str(), id);
         // Loaded for a query or a job: collected after this batch unless something needs it.

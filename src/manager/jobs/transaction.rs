@@ -21,9 +21,10 @@ use super::queue::JobQueue;
 use crate::ipc::protocol::JobMode;
 use crate::ipc::saved_state::ActiveState;
 use crate::manager::table::UnitTable;
+use crate::manager::unit::Unit;
 use crate::manager::unit_id::UnitId;
 use crate::unit::job::JobKind;
-use crate::unit::model::{Dependency, LoadState, UnitConfig};
+use crate::unit::model::{Dependency, LoadState};
 use crate::unit::name::UnitType;
 
 /// Why a transaction could not be built: systemd's D-Bus error text and systemctl's exit code.
@@ -313,7 +314,7 @@ impl Builder<'_> {
                 let Some(k) = index else {
                     return Err((format!("Unit {name} not found."), 5).into());
                 };
-                if !is_stand_in(&self.table[k].config) {
+                if !is_stand_in(&self.table[k]) {
                     self.add_job(k, JobKind::Start, matters)?;
                 }
             }
@@ -326,7 +327,7 @@ impl Builder<'_> {
         }
         for dep in [Dependency::Wants, Dependency::Upholds] {
             for k in self.existing(i, dep)? {
-                if !is_stand_in(&self.table[k].config) {
+                if !is_stand_in(&self.table[k]) {
                     self.add_optional(k, JobKind::Start, false, "dependency")?;
                 }
             }
@@ -346,7 +347,7 @@ impl Builder<'_> {
             let keep = self.jobs.contains_key(&k)
                 || u.config.unit.ignore_on_isolate
                 || u.config.unit_type == UnitType::Slice
-                || is_stand_in(&u.config)
+                || is_stand_in(u)
                 || (u.is_inactive() && !self.queue.has_job(k));
             if !keep {
                 self.add_optional(k, JobKind::Stop, true, "isolate")?;
@@ -482,12 +483,14 @@ impl Builder<'_> {
 }
 
 /// Units that are part of systemd itself or of the machine rather than the container:
-/// systemd's own services, sockets, paths and timers (`systemd-journald.service`,
-/// `systemd-tmpfiles-clean.timer` …: the manager does their work or they need systemd as PID
-/// 1), and mounts, automounts, swaps and devices, which the container runtime owns. A
-/// dependency on one is left out; started by name, it is started.
-pub fn is_stand_in(config: &UnitConfig) -> bool {
-    config.id.starts_with("systemd-")
+/// systemd's own services, sockets, paths and timers (`systemd-tmpfiles-clean.timer` …: they
+/// need systemd as PID 1), and mounts, automounts, swaps and devices, which the container
+/// runtime owns. A dependency on one is left out; started by name, it is started. The units
+/// the manager serves itself (systemd-journald's, [`Unit::served`]) are not among them: their
+/// jobs run, and change only their state.
+pub fn is_stand_in(u: &Unit) -> bool {
+    let config = &u.config;
+    (config.id.starts_with("systemd-") && !u.served)
         || matches!(
             config.unit_type,
             UnitType::Mount | UnitType::Automount | UnitType::Swap | UnitType::Device

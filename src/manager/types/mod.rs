@@ -6,9 +6,11 @@
 //! which each type's set-state function (`service_set_state()`, `timer_set_state()`,
 //! `target_set_state()`) ends in, the start limit and fresh invocation of a unit without
 //! processes, reset-failed, the log lines, and [`UnitVTable`], the operations the job engine
-//! and the event loop ask of a unit, which each type implements.
+//! and the event loop ask of a unit, which each type implements; the units whose work the
+//! manager does itself (journald's, `served.rs`) have their own.
 
 pub mod runtime;
+pub(in crate::manager) mod served;
 pub mod service;
 pub mod socket;
 pub mod target;
@@ -102,7 +104,7 @@ impl Manager {
             self.units[i].svc.start_limit.reset();
             if self.units[i].is_failed() {
                 self.units[i].svc.result = ServiceResult::Success;
-                vtable(self.units[i].config.unit_type).reset_failed(self, i);
+                unit_vtable(&self.units[i]).reset_failed(self, i);
             }
         }
         if errors.is_empty() {
@@ -110,6 +112,15 @@ impl Manager {
         } else {
             Reply::UnitErrors(errors)
         }
+    }
+}
+
+/// Unit `u`'s operations: its type's, or those of a unit the manager serves itself.
+pub(in crate::manager) fn unit_vtable(u: &crate::manager::unit::Unit) -> &'static dyn UnitVTable {
+    if u.served {
+        &served::SERVED_VTABLE
+    } else {
+        vtable(u.config.unit_type)
     }
 }
 

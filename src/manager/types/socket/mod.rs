@@ -55,6 +55,11 @@ impl Manager {
     /// `socket_open_fds()`: open every Listen line of socket unit `i`; false (the reason
     /// logged) when one cannot be opened, and then none stays open.
     pub(in crate::manager) fn socket_open(&mut self, i: UnitId) -> bool {
+        // The manager's journal holds a served socket's addresses: binding them again would
+        // take them from it.
+        if self.units[i].served {
+            return true;
+        }
         let Some(section) = self.socket_config(i).cloned() else {
             return true;
         };
@@ -306,7 +311,7 @@ impl Manager {
         }
     }
 
-    fn triggered_service(&mut self, i: UnitId) -> Option<UnitId> {
+    pub(in crate::manager) fn triggered_service(&mut self, i: UnitId) -> Option<UnitId> {
         let name = UnitName::parse(&triggered_service_name(&self.units[i].config)?).ok()?;
         self.loaded_index(&name)
     }
@@ -483,7 +488,7 @@ impl Manager {
     }
 
     /// `socket_enter_running()` without a connection (Accept=no).
-    fn socket_enter_running(&mut self, i: UnitId) {
+    pub(in crate::manager) fn socket_enter_running(&mut self, i: UnitId) {
         if self.stop_pending(i) {
             self.watch_ports(i, false);
             return;
