@@ -139,19 +139,29 @@ impl Manager {
     /// Stop reading unit `id`'s output (what is already written is logged) and remove its FIFO;
     /// [`Manager::open_log_fifo`] makes both again for its next command.
     pub(in crate::manager) fn close_log(&mut self, id: &str) {
-        let readers: Vec<u64> = self
-            .log_readers
-            .iter()
-            .filter(|(_, r)| r.unit == id)
-            .map(|(k, _)| *k)
-            .collect();
-        for k in readers {
+        for k in self.readers_of(id) {
             self.read_log(k);
             if let Some(r) = self.log_readers.remove(&k) {
                 self.events.unwatch(r.fd.as_fd());
             }
         }
         let _ = std::fs::remove_file(fifo_dir(&self.ctx).join(id));
+    }
+
+    /// Journal what unit `id`'s commands wrote and the loop has not read yet, while the unit
+    /// still names its lines (its command's name and PID): before it is collected.
+    pub(in crate::manager) fn drain_log(&mut self, id: &str) {
+        for k in self.readers_of(id) {
+            self.read_log(k);
+        }
+    }
+
+    fn readers_of(&self, id: &str) -> Vec<u64> {
+        self.log_readers
+            .iter()
+            .filter(|(_, r)| r.unit == id)
+            .map(|(k, _)| *k)
+            .collect()
     }
 
     pub(super) fn read_log(&mut self, id: u64) {

@@ -145,6 +145,16 @@ impl Manager {
                 .collect();
             self.keep_referenced(&mut kept, stack);
         }
+        let going: Vec<String> = self
+            .units
+            .ids()
+            .into_iter()
+            .filter(|i| self.units.is_queued(*i) && !kept.contains(i))
+            .map(|i| self.units[i].config.id.clone())
+            .collect();
+        for id in &going {
+            self.drain_log(id);
+        }
         let gone_refs: Vec<String> = self
             .units
             .ids()
