@@ -56,7 +56,27 @@ impl Raw<'_> {
     }
 }
 
-pub(super) fn limit_value(v: u64) -> String {
+/// `{prefix}LimitX=` (hard) and `{prefix}LimitXSoft=` for every resource, in systemd's order:
+/// the last of `set` (resource, soft, hard) that names it, else what a unit gets by default.
+pub(super) fn limit_properties(
+    p: &mut Properties,
+    prefix: &str,
+    set: &[(crate::sys::rlimit::Resource, u64, u64)],
+) {
+    for &(key, resource, _) in crate::sys::rlimit::RESOURCES {
+        let (soft, hard) = set
+            .iter()
+            .rev()
+            .find(|(r, _, _)| *r == resource)
+            .map_or_else(|| default_limit(resource), |&(_, s, h)| (s, h));
+        p.lines(vec![
+            (format!("{prefix}{key}"), limit_value(hard)),
+            (format!("{prefix}{key}Soft"), limit_value(soft)),
+        ]);
+    }
+}
+
+fn limit_value(v: u64) -> String {
     if v == libc::RLIM_INFINITY {
         "infinity".into()
     } else {
@@ -68,7 +88,7 @@ pub(super) fn limit_value(v: u64) -> String {
 /// own limits at boot (those of this process's environment), with the hard limit of open files
 /// raised to 512K (up to fs.nr_open) and its soft limit kept at 1024 (for select()), and 8M of
 /// lockable memory at least (main.c's fallback_rlimit_nofile() and fallback_rlimit_memlock()).
-pub(super) fn default_limit(resource: crate::sys::rlimit::Resource) -> (u64, u64) {
+fn default_limit(resource: crate::sys::rlimit::Resource) -> (u64, u64) {
     let mut rl = libc::rlimit {
         rlim_cur: libc::RLIM_INFINITY,
         rlim_max: libc::RLIM_INFINITY,
@@ -272,24 +292,12 @@ pub(super) fn exec_context_properties(p: &mut Properties, config: &UnitConfig, f
     }
     p.add("UMask", s.umask.clone());
     if full {
-        for &(key, resource, _) in crate::sys::rlimit::RESOURCES {
-            let (soft, hard) = s
-                .limits
-                .iter()
-                .rev()
-                .find(|l| l.resource == resource)
-                .map_or_else(|| default_limit(resource), |l| (l.soft, l.hard));
-            p.0.push(Property {
-                name: key.to_string(),
-                value: limit_value(hard),
-                empty: false,
-            });
-            p.0.push(Property {
-                name: format!("{key}Soft"),
-                value: limit_value(soft),
-                empty: false,
-            });
-        }
+        let set: Vec<_> = s
+            .limits
+            .iter()
+            .map(|l| (l.resource, l.soft, l.hard))
+            .collect();
+        limit_properties(p, "", &set);
     }
     // The D-Bus property marks a directory whose absence is tolerated (`-`) with `!`.
     let working_directory = s.working_directory.clone().unwrap_or_default();

@@ -4,9 +4,8 @@
 //! [`ManagerFacts`]; without a manager (`--root`) only the identity and defaults of the files
 //! are known, and the state is `offline`.
 
-use super::contexts::{default_limit, limit_value, system_tasks_max};
-use super::Properties;
-use super::Property;
+use super::contexts::{limit_properties, system_tasks_max};
+use super::{Properties, Property};
 use crate::unit::paths::LookupPaths;
 use crate::unit::timespan::Usec;
 
@@ -117,27 +116,7 @@ pub fn manager_properties(
     p.yes_no("DefaultBlockIOAccounting", false);
     p.yes_no("DefaultMemoryAccounting", true);
     p.yes_no("DefaultTasksAccounting", true);
-    let mut props = p.into_vec();
-    for &(key, resource, _) in crate::sys::rlimit::RESOURCES {
-        let (soft, hard) = facts
-            .limits
-            .iter()
-            .rev()
-            .find(|(r, _, _)| *r == resource)
-            .map_or_else(|| default_limit(resource), |&(_, s, h)| (s, h));
-        let name = format!("Default{key}");
-        props.push(Property {
-            value: limit_value(hard),
-            empty: false,
-            name: name.clone(),
-        });
-        props.push(Property {
-            name: format!("{name}Soft"),
-            value: limit_value(soft),
-            empty: false,
-        });
-    }
-    let mut p = Properties(props);
+    limit_properties(&mut p, "Default", &facts.limits);
     p.add(
         "DefaultTasksMax",
         (system_tasks_max() * 15 / 100).to_string(),
