@@ -7,6 +7,7 @@
 //! that finds or starts one); on top `manager` (the daemon that runs services) and `cli` (the
 //! command line and systemd's output formats), which never import each other.
 
+pub mod bus;
 pub mod cli;
 pub mod errno;
 pub mod install;

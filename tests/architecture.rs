@@ -15,7 +15,8 @@ fn layer(top: &str) -> Option<u32> {
         "unit" => 1,
         "install" | "tmpfiles" | "journal" => 2,
         "ipc" => 3,
-        "manager" | "cli" => 4,
+        "bus" => 4,
+        "manager" | "cli" => 5,
         _ => return None,
     })
 }

@@ -12,7 +12,7 @@
 //! succeeded; `is-enabled` of a missing unit fails with ENOENT; mask and unmask first say which
 //! units the manager does not know; add-wants, set-default and preset-all have the manager
 //! reload. The work is still done here, over the same install layer; only the answer takes
-//! 252's bus form, worded in one place (`bus_error()` and `report_from_manager()`).
+//! 252's bus form, worded in one place (`ChangeError::bus_message()` and `report_from_manager()`).
 
 use super::options::PresetMode as CliPresetMode;
 use super::{online, table, Ctx, Exit, Failed, VerbResult};
@@ -225,32 +225,6 @@ fn manager_answers(ctx: &Ctx) -> bool {
 
 /// dbus-manager.c's install_error(): the bus error the manager answers for a failed change,
 /// which systemctl prints after "Failed to VERB unit: ".
-fn bus_error(e: &ChangeError) -> String {
-    match e {
-        ChangeError::Exists {
-            path,
-            target: Some(t),
-        } => format!("File {path} already exists and is a symlink to {t}."),
-        ChangeError::Exists { path, target: None } => format!("File {path} already exists."),
-        ChangeError::Masked { path } => format!("Unit file {path} is masked."),
-        ChangeError::TransientOrGenerated { path } => {
-            format!("Unit {path} is transient or generated.")
-        }
-        ChangeError::BadSpecifier { text } => format!("Invalid specifier in {text}."),
-        ChangeError::NonTemplateDestination { destination, .. } => {
-            format!("Destination unit {destination} is a non-template unit.")
-        }
-        ChangeError::InvalidName { name } => format!("\"{name}\" is not a valid unit name."),
-        ChangeError::Linked { path } => {
-            format!("Refusing to operate on alias name or linked unit file: {path}")
-        }
-        ChangeError::CannotAlias { alias, unit } => format!("Cannot alias {unit} as {alias}."),
-        ChangeError::InvalidReference { path } => format!("Invalid unit reference {path}."),
-        ChangeError::NotFound { name } => format!("Unit file {name} does not exist."),
-        ChangeError::Other { path, reason } => format!("File {path}: {reason}"),
-    }
-}
-
 /// What systemctl 252 prints of a change list the manager computed
 /// (method_enable_unit_files_generic() and reply_install_changes_and_free() in dbus-manager.c,
 /// bus_deserialize_and_dump_unit_file_changes() in systemctl): a failed operation, or one whose
@@ -267,8 +241,8 @@ fn report_from_manager(ctx: &Ctx, what: &str, outcome: &Outcome) -> VerbResult {
         .iter()
         .any(|c| !matches!(c, Change::Failed(_)));
     let refusal = match (&outcome.result, first_failure) {
-        (Err(_), Some(e)) => Some(bus_error(e)),
-        (Ok(_), Some(e)) if !succeeded => Some(bus_error(e)),
+        (Err(_), Some(e)) => Some(e.bus_message()),
+        (Ok(_), Some(e)) if !succeeded => Some(e.bus_message()),
         (Err(e), None) => Some(e.errno_text()),
         (Ok(_), _) => None,
     };

@@ -161,6 +161,35 @@ pub enum ChangeError {
 }
 
 impl ChangeError {
+    /// The message of the D-Bus error dbus-manager.c's install_error() makes of this failure.
+    pub fn bus_message(&self) -> String {
+        match self {
+            ChangeError::Exists {
+                path,
+                target: Some(t),
+            } => format!("File {path} already exists and is a symlink to {t}."),
+            ChangeError::Exists { path, target: None } => format!("File {path} already exists."),
+            ChangeError::Masked { path } => format!("Unit file {path} is masked."),
+            ChangeError::TransientOrGenerated { path } => {
+                format!("Unit {path} is transient or generated.")
+            }
+            ChangeError::BadSpecifier { text } => format!("Invalid specifier in {text}."),
+            ChangeError::NonTemplateDestination { destination, .. } => {
+                format!("Destination unit {destination} is a non-template unit.")
+            }
+            ChangeError::InvalidName { name } => format!("\"{name}\" is not a valid unit name."),
+            ChangeError::Linked { path } => {
+                format!("Refusing to operate on alias name or linked unit file: {path}")
+            }
+            ChangeError::CannotAlias { alias, unit } => format!("Cannot alias {unit} as {alias}."),
+            ChangeError::InvalidReference { path } => format!("Invalid unit reference {path}."),
+            ChangeError::NotFound { name } => format!("Unit file {name} does not exist."),
+            ChangeError::Other { path, reason } => format!("File {path}: {reason}"),
+        }
+    }
+}
+
+impl ChangeError {
     pub(crate) fn from_error(e: &InstallError, what: &str) -> ChangeError {
         let what = what.to_string();
         match e {

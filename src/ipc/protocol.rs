@@ -117,6 +117,15 @@ pub enum Request {
     UnitOfPid {
         pid: u32,
     },
+    /// Subscribe(): from here on the connection carries [`Reply::Event`]s (jobs queued and
+    /// finished, units loaded, changed and collected, reloads, the end of the boot) and takes
+    /// no more requests. Only the manager's own uid may subscribe: the bus front end, which
+    /// passes them on to its subscribers as systemd's signals.
+    Subscribe,
+    /// Cancel one queued job by its number (CancelJob()).
+    CancelJob {
+        id: u32,
+    },
 }
 
 impl Request {
@@ -163,8 +172,14 @@ pub enum JobOutcome {
         #[serde(with = "word_or_empty")]
         service_result: Option<ServiceResult>,
     },
+    /// With `no_block`: the job queued for the unit (its number, 0 where the verb had nothing
+    /// to queue), as systemd's StartUnit() answers with the job's object path at once.
     Queued {
         unit: String,
+        #[serde(default)]
+        job: u32,
+        #[serde(default)]
+        kind: Option<JobKind>,
     },
     Refused {
         unit: String,
@@ -375,6 +390,34 @@ pub enum Reply {
     UnitErrors(Vec<(String, String)>),
     /// The unit a process belongs to, if any.
     UnitOfPid(Option<String>),
+    /// What a subscribed connection is told, as it happens.
+    Event(ManagerEvent),
+}
+
+/// What the manager tells its subscribers (systemd's signals on org.freedesktop.systemd1.Manager
+/// and its objects' PropertiesChanged), in the order it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ManagerEvent {
+    /// JobNew(): a job entered the queue.
+    JobNew { id: u32, unit: String },
+    /// JobRemoved(): a job left the queue with this result.
+    JobRemoved {
+        id: u32,
+        unit: String,
+        result: JobResult,
+    },
+    /// UnitNew(): the unit was loaded into the manager.
+    UnitNew { unit: String },
+    /// UnitRemoved(): the unit was collected.
+    UnitRemoved { unit: String },
+    /// The unit's state changed (PropertiesChanged on its object).
+    UnitChanged { unit: String },
+    /// A job changed (its state): PropertiesChanged on the job's object and its unit's.
+    JobChanged { id: u32, unit: String },
+    /// Reloading(): true as daemon-reload begins, false once it is done.
+    Reloading { active: bool },
+    /// StartupFinished(): the boot's jobs are all done; µs since the manager started.
+    StartupFinished { userspace_usec: u64 },
 }
 
 /// Everything `systemctl status UNIT` shows of one unit that the manager knows, in one answer.

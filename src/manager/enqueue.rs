@@ -154,7 +154,13 @@ impl Manager {
         }
         // What canceling set off may have queued a job for the unit again: as the unit's one
         // job, it is replaced without a word, as it always was.
+        let before = self.jobs.get(i).map(|j| j.id);
         drop(self.jobs.install(i, kind, ignore_order, waiter));
         self.dirty = true;
+        let now = self.jobs.get(i).map(|j| j.id);
+        if let Some(id) = now.filter(|id| before != Some(*id)) {
+            let unit = self.units[i].config.id.clone();
+            self.announce(crate::ipc::protocol::ManagerEvent::JobNew { id, unit });
+        }
     }
 }

@@ -14,6 +14,7 @@
 use super::daemon::Manager;
 use super::types::service::SubState;
 use super::types::unit_vtable;
+use crate::ipc::protocol::ManagerEvent;
 use crate::ipc::protocol::{JobMode, JobOutcome};
 use crate::ipc::saved_state::ActiveState;
 use crate::manager::unit_id::UnitId;
@@ -66,13 +67,22 @@ impl Manager {
         let Some(job) = self.jobs.remove(i) else {
             return;
         };
+        let unit = self.units[i].config.id.clone();
+        self.announce(ManagerEvent::JobRemoved {
+            id: job.id,
+            unit: unit.clone(),
+            result,
+        });
         // manager_check_finished(): the boot is over once its job queue is empty.
         if self.jobs.is_empty() {
+            if !self.boot_finished {
+                let userspace_usec = super::types::timer::manager_uptime_usec();
+                self.announce(ManagerEvent::StartupFinished { userspace_usec });
+            }
             self.boot_finished = true;
         }
         self.dirty = true;
         self.collect_later(i);
-        let unit = self.units[i].config.id.clone();
         let service_result = Some(self.units[i].svc.result);
         let starting = matches!(job.kind, JobKind::Start | JobKind::VerifyActive);
         if result == JobResult::Dependency && starting {

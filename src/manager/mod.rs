@@ -10,6 +10,7 @@
 //! settings (`config`), the manager as PID 1 (`init`) and a manager started again taking over
 //! (`coldplug`).
 
+mod announce;
 mod clients;
 mod coldplug;
 pub mod config;

@@ -28,6 +28,8 @@ impl Manager {
         if old == new {
             return;
         }
+        let unit = self.units[i].config.id.clone();
+        self.announce_unit_changed(&unit);
         let was_up = !matches!(old, Inactive | Failed);
         let going_down = matches!(new, Inactive | Failed | Deactivating);
         if unexpected && was_up && old != Deactivating && going_down && !self.shutting_down {

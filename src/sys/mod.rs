@@ -2,6 +2,7 @@
 //! other layer and importing none of them (youki's syscall seam; systemd's src/basic/).
 
 pub mod accounts;
+pub mod capability;
 pub mod chase;
 pub mod chown;
 pub mod exit_status;

@@ -13,15 +13,6 @@ use crate::unit::name::UnitType;
 
 use super::*;
 
-/// Every capability systemd 252 knows, in its order: the bounding set of a unit that sets none.
-const ALL_CAPABILITIES: &str = "cap_chown cap_dac_override cap_dac_read_search cap_fowner \
-cap_fsetid cap_kill cap_setgid cap_setuid cap_setpcap cap_linux_immutable cap_net_bind_service \
-cap_net_broadcast cap_net_admin cap_net_raw cap_ipc_lock cap_ipc_owner cap_sys_module \
-cap_sys_rawio cap_sys_chroot cap_sys_ptrace cap_sys_pacct cap_sys_admin cap_sys_boot \
-cap_sys_nice cap_sys_resource cap_sys_time cap_sys_tty_config cap_mknod cap_lease \
-cap_audit_write cap_audit_control cap_setfcap cap_mac_override cap_mac_admin cap_syslog \
-cap_wake_alarm cap_block_suspend cap_audit_read cap_perfmon cap_bpf cap_checkpoint_restore";
-
 /// systemd's `DEFAULT_RLIMIT_MEMLOCK` (8M) and `HIGH_RLIMIT_NOFILE` (512K).
 const DEFAULT_RLIMIT_MEMLOCK: u64 = 8 << 20;
 const HIGH_RLIMIT_NOFILE: u64 = 512 << 10;
@@ -276,16 +267,18 @@ pub(super) fn exec_context_properties(p: &mut Properties, config: &UnitConfig, f
         .environment_files
         .iter()
         .map(|(path, optional)| {
+            let bus = BusValue::Record(vec![BusValue::S(path.to_string()), BusValue::B(*optional)]);
             (
                 "EnvironmentFiles".to_string(),
                 format!(
                     "{path} (ignore_errors={})",
                     if *optional { "yes" } else { "no" }
                 ),
+                Some(bus),
             )
         })
         .collect();
-    p.lines(files);
+    p.typed_lines(files);
     if full {
         p.list("PassEnvironment", &s.pass_environment);
         p.list("UnsetEnvironment", &s.unset_environment);
@@ -364,7 +357,10 @@ pub(super) fn exec_context_properties(p: &mut Properties, config: &UnitConfig, f
         p.add("LogRateLimitIntervalUSec", "0");
         p.add("LogRateLimitBurst", raw.text("LogRateLimitBurst", "0"));
         p.add("SecureBits", "0");
-        p.add("CapabilityBoundingSet", ALL_CAPABILITIES);
+        p.add(
+            "CapabilityBoundingSet",
+            crate::sys::capability::NAMES.join(" "),
+        );
     }
     p.add("User", s.user.clone().unwrap_or_default());
     p.add("Group", s.group.clone().unwrap_or_default());

@@ -30,16 +30,22 @@ fn exec_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus, kin
         let plain = commands
             .iter()
             .enumerate()
-            .map(|(i, c)| (name.to_string(), exec_value(c, false, run(i))))
+            .map(|(i, c)| {
+                let bus = exec_bus_value(c, false, run(i));
+                (name.to_string(), exec_value(c, false, run(i)), Some(bus))
+            })
             .collect();
-        p.lines(plain);
+        p.typed_lines(plain);
         if config.unit_type == UnitType::Service {
             let ex = commands
                 .iter()
                 .enumerate()
-                .map(|(i, c)| (ex_name.to_string(), exec_value(c, true, run(i))))
+                .map(|(i, c)| {
+                    let bus = exec_bus_value(c, true, run(i));
+                    (ex_name.to_string(), exec_value(c, true, run(i)), Some(bus))
+                })
                 .collect();
-            p.lines(ex);
+            p.typed_lines(ex);
         }
     }
 }
@@ -66,6 +72,7 @@ pub(super) fn raw_properties(p: &mut Properties, config: &UnitConfig, sections: 
             name: key,
             value,
             empty,
+            bus: None,
         });
     }
 }
@@ -212,13 +219,18 @@ pub(super) fn socket_properties(
         .listen
         .iter()
         .map(|l| {
+            let bus = BusValue::Record(vec![
+                BusValue::S(l.kind.to_string()),
+                BusValue::S(l.listen_display()),
+            ]);
             (
                 "Listen".to_string(),
                 format!("{} ({})", l.listen_display(), l.kind),
+                Some(bus),
             )
         })
         .collect();
-    p.lines(listen);
+    p.typed_lines(listen);
     p.list("Symlinks", &s.symlinks);
     p.add("Mark", s.mark.unwrap_or(-1).to_string());
     p.add("MaxConnections", s.max_connections.to_string());
@@ -293,13 +305,19 @@ pub(super) fn timer_properties(p: &mut Properties, config: &UnitConfig, rt: &Uni
         .rev()
         .map(|(v, (base, span))| {
             let next = Usec(info.monotonic_next.get(v).copied().unwrap_or(0));
+            let bus = BusValue::Record(vec![
+                BusValue::S(base.to_string()),
+                BusValue::U(span.0),
+                BusValue::U(next.0),
+            ]);
             (
                 "TimersMonotonic".to_string(),
                 format!("{{ {base}={span} ; next_elapse={next} }}"),
+                Some(bus),
             )
         })
         .collect();
-    p.lines(mono);
+    p.typed_lines(mono);
     let cal = t
         .calendar
         .iter()
@@ -307,6 +325,11 @@ pub(super) fn timer_properties(p: &mut Properties, config: &UnitConfig, rt: &Uni
         .rev()
         .map(|(v, spec)| {
             let next = info.calendar_next.get(v).copied().unwrap_or(0);
+            let bus = BusValue::Record(vec![
+                BusValue::S("OnCalendar".into()),
+                BusValue::S(spec.to_string()),
+                BusValue::U(next),
+            ]);
             (
                 "TimersCalendar".to_string(),
                 // systemctl prints the unset timestamp with a bare "%s" of NULL
@@ -314,10 +337,11 @@ pub(super) fn timer_properties(p: &mut Properties, config: &UnitConfig, rt: &Uni
                     "{{ OnCalendar={spec} ; next_elapse={} }}",
                     format_timestamp(next).unwrap_or_else(|| "(null)".into())
                 ),
+                Some(bus),
             )
         })
         .collect();
-    p.lines(cal);
+    p.typed_lines(cal);
     p.yes_no("OnClockChange", false);
     p.yes_no("OnTimezoneChange", false);
     // bus-print-properties.c: these two are timestamps, the monotonic ones spans.
@@ -357,9 +381,15 @@ pub(super) fn path_properties(p: &mut Properties, config: &UnitConfig) {
     let paths = t
         .paths
         .iter()
-        .map(|(kind, path)| ("Paths".to_string(), format!("{path} ({kind})")))
+        .map(|(kind, path)| {
+            let bus = BusValue::Record(vec![
+                BusValue::S(kind.to_string()),
+                BusValue::S(path.to_string()),
+            ]);
+            ("Paths".to_string(), format!("{path} ({kind})"), Some(bus))
+        })
         .collect();
-    p.lines(paths);
+    p.typed_lines(paths);
     p.yes_no("MakeDirectory", t.make_directory);
     p.add("DirectoryMode", t.directory_mode.clone());
     p.add("Result", "success");

@@ -36,6 +36,31 @@ pub struct Property {
     pub name: String,
     pub value: String,
     pub empty: bool,
+    /// The value as systemd's bus carries it, where `value` (show's words) cannot give it back:
+    /// a timestamp (shown to the second), a string array (quoted), a structure. The bus front
+    /// end reads every other value from `value`, with the property's D-Bus type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bus: Option<BusValue>,
+}
+
+/// A D-Bus value without its type, which the property's signature supplies (numbers of any
+/// width, strings and object paths, arrays and structures).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BusValue {
+    U(u64),
+    I(i64),
+    B(bool),
+    S(String),
+    /// An array's elements.
+    List(Vec<BusValue>),
+    /// A structure's fields.
+    Record(Vec<BusValue>),
+}
+
+impl BusValue {
+    fn strings(items: &[String]) -> BusValue {
+        BusValue::List(items.iter().cloned().map(BusValue::S).collect())
+    }
 }
 
 #[derive(Default)]
@@ -47,12 +72,18 @@ impl Properties {
     }
 
     fn add(&mut self, name: &'static str, value: impl Into<String>) {
+        self.typed(name, value, None);
+    }
+
+    /// A property whose bus value `value` cannot give back.
+    fn typed(&mut self, name: &'static str, value: impl Into<String>, bus: Option<BusValue>) {
         let value = value.into();
         let empty = value.is_empty();
         self.0.push(Property {
             name: name.to_string(),
             value,
             empty,
+            bus,
         });
     }
 
@@ -72,18 +103,25 @@ impl Properties {
     /// A realtime/monotonic pair (`FooTimestamp=`, `FooTimestampMonotonic=`): the first
     /// formatted, empty when unset; the second a plain number.
     fn stamp(&mut self, name: &'static str, mono_name: &'static str, (real, mono): (u64, u64)) {
-        self.add(name, format_timestamp(real).unwrap_or_default());
+        let shown = format_timestamp(real).unwrap_or_default();
+        self.typed(name, shown, Some(BusValue::U(real)));
         self.add(mono_name, mono.to_string());
     }
 
     /// An array of structures, one line per element; systemctl prints nothing for none, even
     /// with `--all`.
     fn lines(&mut self, items: Vec<(String, String)>) {
-        for (name, value) in items {
+        self.typed_lines(items.into_iter().map(|(n, v)| (n, v, None)).collect());
+    }
+
+    /// [`Properties::lines`] with each element's bus value (a structure).
+    fn typed_lines(&mut self, items: Vec<(String, String, Option<BusValue>)>) {
+        for (name, value, bus) in items {
             self.0.push(Property {
                 name,
                 value,
                 empty: false,
+                bus,
             });
         }
     }
@@ -94,6 +132,7 @@ impl Properties {
             name: name.to_string(),
             value: "[unprintable]".into(),
             empty: true,
+            bus: None,
         });
     }
 
@@ -103,18 +142,26 @@ impl Properties {
             name: name.to_string(),
             value: "[not set]".into(),
             empty: true,
+            bus: None,
         });
     }
 
     /// A string array (`as`): elements quoted as systemctl quotes them, space-separated.
     fn list(&mut self, name: &'static str, items: &[String]) {
         let quoted: Vec<String> = items.iter().map(|i| shell_maybe_quote(i)).collect();
-        self.add(name, quoted.join(" "));
+        self.typed(name, quoted.join(" "), Some(BusValue::strings(items)));
     }
 
     /// An `(aiai)` exit status set: the codes, then the signals' names.
     fn statuses(&mut self, name: &'static str, items: &[String]) {
-        self.add(name, crate::sys::exit_status::format_status_set(items));
+        let (codes, signals) = crate::sys::exit_status::parse_status_set(items);
+        let ints =
+            |v: Vec<i32>| BusValue::List(v.into_iter().map(|n| BusValue::I(n.into())).collect());
+        self.typed(
+            name,
+            crate::sys::exit_status::format_status_set(items),
+            Some(BusValue::Record(vec![ints(codes), ints(signals)])),
+        );
     }
 }
 

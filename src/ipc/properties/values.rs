@@ -2,6 +2,7 @@
 //! (`{ path=… ; argv[]=… }`), signal numbers, load errors (systemd's
 //! bus_print_property() and the value formats of src/shared/bus-print-properties.c).
 
+use super::BusValue;
 use crate::ipc::protocol::{ExecRun, UnitStatus};
 use crate::sys::exit_status::sigchld_code;
 use crate::sys::signal::signal_name;
@@ -72,6 +73,29 @@ pub(super) fn exec_value(c: &ExecCommand, ex: bool, run: &ExecRun) -> String {
         // systemctl prints the NULL of an unknown code with "%s"
         sigchld_code(run.code).unwrap_or("(null)"),
     )
+}
+
+/// An `Exec…=` element as the bus carries it: `(sasbttttuii)`, or `(sasasttttuii)` for the `…Ex`
+/// form (flags instead of ignore_errors); the run's times realtime and monotonic.
+pub(super) fn exec_bus_value(c: &ExecCommand, ex: bool, run: &ExecRun) -> BusValue {
+    let middle = if ex {
+        let flags: Vec<String> = c.flag_names().iter().map(|f| f.to_string()).collect();
+        BusValue::strings(&flags)
+    } else {
+        BusValue::B(c.flags.ignore_failure)
+    };
+    BusValue::Record(vec![
+        BusValue::S(c.path.clone()),
+        BusValue::strings(&c.argv),
+        middle,
+        BusValue::U(run.start_usec),
+        BusValue::U(monotonic_of(run.start_usec)),
+        BusValue::U(run.exit_usec),
+        BusValue::U(monotonic_of(run.exit_usec)),
+        BusValue::U(u64::try_from(run.pid).unwrap_or(0)),
+        BusValue::I(run.code.into()),
+        BusValue::I(run.status.into()),
+    ])
 }
 
 /// The last run of the `index`th command of `kind`, if the manager recorded one.

@@ -117,6 +117,16 @@ impl Manager {
             self.events.unwatch(c.stream.as_fd());
         }
         self.forget_waiter(id);
+        self.subscribers.retain(|s| *s != id);
+    }
+
+    /// A subscriber that stopped taking its events (see `announce.rs`).
+    pub(in crate::manager) fn drop_subscriber(&mut self, id: u64) {
+        self.log_client_event(
+            "backlog",
+            "Dropping a subscriber that stopped taking events.",
+        );
+        self.drop_client(id);
     }
 
     /// The connection is readable, writable or hung up.

@@ -121,6 +121,11 @@ impl Clients {
     }
 
     /// A new wake of the loop: unprivileged connections get a fresh share of it.
+    /// Reply bytes connection `id` has not taken yet.
+    pub(super) fn backlog(&self, id: u64) -> Option<usize> {
+        self.by_id.get(&id).map(|c| c.output.len() - c.sent)
+    }
+
     pub(super) fn begin_wake(&mut self) {
         self.unprivileged_work = Duration::ZERO;
     }

@@ -3,7 +3,7 @@
 //! D-Bus error and systemctl's exit code; and the list of queued jobs.
 
 use super::super::daemon::Manager;
-use crate::ipc::protocol::{JobInfo, JobMode, JobOutcome, JobVerb, Reply};
+use crate::ipc::protocol::{JobInfo, JobMode, JobOutcome, JobVerb, ManagerEvent, Reply};
 use crate::ipc::saved_state::ActiveState;
 use crate::unit::job::{JobKind, JobResult, JobState};
 use crate::unit::model::LoadState;
@@ -147,6 +147,14 @@ impl Manager {
                 JobVerb::ReloadOrTryRestart => Some(JobKind::Restart),
             };
             match kind {
+                None if no_block => {
+                    let job = self.nop_job(&id);
+                    immediate[slot] = Some(JobOutcome::Queued {
+                        unit: id,
+                        job,
+                        kind: None,
+                    })
+                }
                 None => {
                     immediate[slot] = Some(JobOutcome::Finished {
                         unit: id,
@@ -169,9 +177,14 @@ impl Manager {
                     message,
                     exit,
                 }),
-                Ok(()) if !waiting => Some(JobOutcome::Queued {
-                    unit: self.units[i].config.id.clone(),
-                }),
+                Ok(()) if !waiting => {
+                    let unit = self.units[i].config.id.clone();
+                    let (job, kind) = match self.jobs.get(i) {
+                        Some(j) => (j.id, Some(j.kind)),
+                        None => (self.nop_job(&unit), None),
+                    };
+                    Some(JobOutcome::Queued { unit, job, kind })
+                }
                 Ok(()) => None,
             };
             if outcome.is_some() {
@@ -187,6 +200,38 @@ impl Manager {
             }
         }
         None
+    }
+
+    /// A job that is done as it is made: numbered, and announced as queued and finished, so that
+    /// a bus caller waiting for its JobRemoved hears of it.
+    fn nop_job(&mut self, unit: &str) -> u32 {
+        let id = self.jobs.nop_id();
+        let unit = unit.to_string();
+        self.announce(ManagerEvent::JobNew {
+            id,
+            unit: unit.clone(),
+        });
+        self.announce(ManagerEvent::JobRemoved {
+            id,
+            unit,
+            result: JobResult::Done,
+        });
+        id
+    }
+
+    /// CancelJob(): the job with number `id` ends `canceled`.
+    pub(super) fn cancel_job_by_id(&mut self, id: u32) -> Reply {
+        let Some(i) = self
+            .jobs
+            .iter()
+            .find(|(_, job)| job.id == id)
+            .map(|(i, _)| i)
+        else {
+            return Reply::Error(format!("Job {id} does not exist."));
+        };
+        self.cancel_job(i, JobResult::Canceled);
+        self.save_state();
+        Reply::Done
     }
 
     pub(super) fn list_jobs(&self) -> Vec<JobInfo> {

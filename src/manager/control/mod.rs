@@ -98,6 +98,11 @@ impl Manager {
             Request::ListJobs => Some(Reply::JobList(self.list_jobs())),
             Request::ManagerProperties => Some(Reply::Properties(vec![self.manager_properties()])),
             Request::UnitOfPid { pid } => Some(Reply::UnitOfPid(self.unit_name_of_pid(pid))),
+            Request::Subscribe => {
+                self.subscribe(caller.connection);
+                Some(Reply::Done)
+            }
+            Request::CancelJob { id } => Some(self.cancel_job_by_id(id)),
         }
     }
 }

@@ -25,6 +25,7 @@ use super::table::UnitTable;
 use super::tokens::*;
 use crate::ipc::client::READY_FD_ENV;
 use crate::ipc::context::{ContextError, RuntimeContext};
+use crate::ipc::protocol::ManagerEvent;
 use crate::ipc::saved_state::{current_boot_id, SavedState};
 use crate::journal::{LineSplitter, LogStore};
 use crate::manager::unit_id::UnitId;
@@ -169,6 +170,10 @@ pub struct Manager {
     boot_id: String,
     /// How many full saves of the state this run of managers made (see [`SavedState`]).
     pub(super) state_generation: u64,
+    /// Connections subscribed to the manager's events, and the events of this wake not yet
+    /// written to them (see `announce.rs`).
+    pub(super) subscribers: Vec<u64>,
+    pub(super) announcements: Vec<crate::ipc::protocol::ManagerEvent>,
 }
 
 impl Manager {
@@ -238,6 +243,8 @@ impl Manager {
             my_pid: std::process::id() as i32,
             boot_id: current_boot_id(),
             state_generation: 0,
+            subscribers: Vec::new(),
+            announcements: Vec::new(),
             ctx,
         })
     }
@@ -251,6 +258,21 @@ impl Manager {
     pub(super) fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// Serve systemd's D-Bus API beside the control socket (see `crate::bus`): the system's
+    /// manager on /run/systemd/private and, once dbus runs, on the system bus.
+    fn start_bus(&self) {
+        let system = self.ctx.is_system();
+        let settings = crate::bus::BusSettings {
+            control_socket: self.ctx.control_socket(),
+            private_socket: system.then(|| PathBuf::from(crate::bus::PRIVATE_SOCKET)),
+            system_bus: system.then(|| PathBuf::from(crate::bus::SYSTEM_BUS_SOCKET)),
+            manager_uid: self.ctx.uid,
+        };
+        if let Err(e) = crate::bus::start(settings) {
+            eprintln!("{e}");
+        }
     }
 
     /// Bring back what a previous manager left: see `coldplug.rs`.
@@ -296,6 +318,7 @@ impl Manager {
             self.dispatch_jobs();
             self.serve_queued_clients();
             self.collect_units();
+            self.flush_announcements();
             if self.dirty {
                 self.save_state();
             }
@@ -372,6 +395,7 @@ impl Manager {
     }
 
     pub(super) fn daemon_reload(&mut self) {
+        self.announce(ManagerEvent::Reloading { active: true });
         self.ordering = None;
         self.config = ManagerConfig::load(Path::new("/"), Scope::System);
         self.accounts = Accounts::load(Path::new("/"));
@@ -393,6 +417,7 @@ impl Manager {
             self.units.collect_later(i);
         }
         self.timers_reloaded();
+        self.announce(ManagerEvent::Reloading { active: false });
     }
 
     /// Stop every unit, in reverse order of how they started (each stop job waits for the
@@ -610,6 +635,8 @@ pub fn manager_main(init: Option<super::init::InitOptions>) -> u8 {
     }
     manager.save_state();
     signal_ready(b'1');
+    // after the last change to the environment: the bus runs threads
+    manager.start_bus();
     let code = manager.run();
     drop(lock);
     code as u8

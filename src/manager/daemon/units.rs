@@ -69,6 +69,8 @@ impl Manager {
         unit.served = served;
         let id = self.units.insert(unit);
         self.units.add_name(name.as_str(), id);
+        let unit = self.units[id].config.id.clone();
+        self.announce(crate::ipc::protocol::ManagerEvent::UnitNew { unit });
         // Loaded for a query or a job: collected after this batch unless something needs it.
         self.units.collect_later(id);
         id
@@ -154,6 +156,8 @@ impl Manager {
             .collect();
         for id in &going {
             self.drain_log(id);
+            let unit = id.clone();
+            self.announce(crate::ipc::protocol::ManagerEvent::UnitRemoved { unit });
         }
         let gone_refs: Vec<String> = self
             .units

@@ -54,6 +54,12 @@ impl JobQueue {
         self.last_id
     }
 
+    /// A number for a job that is done as it is made (job.c's JOB_NOP: a try-restart of an
+    /// inactive unit, a start of an active one), which the bus still names to its caller.
+    pub fn nop_id(&mut self) -> u32 {
+        self.next_id()
+    }
+
     fn next_id(&mut self) -> u32 {
         self.last_id += 1;
         self.last_id

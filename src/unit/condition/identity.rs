@@ -60,67 +60,11 @@ pub(super) fn group(p: &str, f: &HostFacts) -> bool {
     id.is_some_and(|id| f.gid == id || f.egid == id || f.groups.contains(&id))
 }
 
-/// capability-list names, by number, as `capability_from_name()` knows them (case-insensitive,
-/// `cap_` prefix included; a number is taken too).
-const CAPABILITIES: [&str; 41] = [
-    "cap_chown",
-    "cap_dac_override",
-    "cap_dac_read_search",
-    "cap_fowner",
-    "cap_fsetid",
-    "cap_kill",
-    "cap_setgid",
-    "cap_setuid",
-    "cap_setpcap",
-    "cap_linux_immutable",
-    "cap_net_bind_service",
-    "cap_net_broadcast",
-    "cap_net_admin",
-    "cap_net_raw",
-    "cap_ipc_lock",
-    "cap_ipc_owner",
-    "cap_sys_module",
-    "cap_sys_rawio",
-    "cap_sys_chroot",
-    "cap_sys_ptrace",
-    "cap_sys_pacct",
-    "cap_sys_admin",
-    "cap_sys_boot",
-    "cap_sys_nice",
-    "cap_sys_resource",
-    "cap_sys_time",
-    "cap_sys_tty_config",
-    "cap_mknod",
-    "cap_lease",
-    "cap_audit_write",
-    "cap_audit_control",
-    "cap_setfcap",
-    "cap_mac_override",
-    "cap_mac_admin",
-    "cap_syslog",
-    "cap_wake_alarm",
-    "cap_block_suspend",
-    "cap_audit_read",
-    "cap_perfmon",
-    "cap_bpf",
-    "cap_checkpoint_restore",
-];
-
-fn capability_from_name(name: &str) -> Option<u32> {
-    if let Ok(n) = name.parse::<usize>() {
-        return (n < CAPABILITIES.len()).then_some(n as u32);
-    }
-    let lower = name.to_ascii_lowercase();
-    CAPABILITIES
-        .iter()
-        .position(|c| *c == lower)
-        .map(|n| n as u32)
-}
-
 /// `ConditionCapability=`: the capability is in the manager's bounding set (CapBnd), which in a
 /// container is what the runtime granted; an unknown name is an error.
 pub(super) fn capability(p: &str) -> Result<bool, String> {
-    let cap = capability_from_name(p).ok_or_else(|| format!("Unknown capability {p}"))?;
+    let cap =
+        crate::sys::capability::from_name(p).ok_or_else(|| format!("Unknown capability {p}"))?;
     let status = fs::read_to_string("/proc/self/status")
         .map_err(|e| format!("Failed to read /proc/self/status: {e}"))?;
     // Without the line systemd assumes every capability.

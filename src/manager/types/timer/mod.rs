@@ -120,6 +120,11 @@ pub fn note_manager_start() {
     MANAGER_START.get_or_init(now_stamp);
 }
 
+/// Monotonic µs since the manager started: StartupFinished()'s userspace time.
+pub fn manager_uptime_usec() -> u64 {
+    now_stamp().1.saturating_sub(manager_start().1)
+}
+
 fn manager_start() -> Stamp {
     *MANAGER_START.get_or_init(now_stamp)
 }
