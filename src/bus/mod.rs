@@ -11,7 +11,8 @@
 //! `dispatch` (one method call to its handler, with Properties, Introspectable and Peer on
 //! every object), `manager_api`, `unit_api`, `unit_files` (the interfaces' methods), `signals`
 //! (the manager's events as signals), `server` (the sockets, connections and threads) and
-//! `activation` (ActivationRequest).
+//! `activation` (ActivationRequest), `names` (bus names' owners, for Type=dbus) and `login1`
+//! (logind's API).
 //!
 //! The D-Bus wire format, authentication and connection handling are zbus's.
 
@@ -19,7 +20,9 @@ mod activation;
 mod defaults;
 mod dispatch;
 mod link;
+mod login1;
 mod manager_api;
+mod names;
 pub mod paths;
 mod schema;
 mod server;

@@ -211,6 +211,7 @@ fn bus_up(bus: &Path, link: &mut ManagerLink) -> bool {
 
 fn serve_bus(bus: PathBuf, settings: BusSettings, listeners: Listeners, nudged: Receiver<()>) {
     let mut link = ManagerLink::new(settings.control_socket.clone(), settings.manager_uid);
+    let mut logind = super::login1::Logind::default();
     loop {
         match nudged.recv_timeout(BUS_RETRY) {
             Ok(()) | Err(RecvTimeoutError::Timeout) => {}
@@ -230,17 +231,23 @@ fn serve_bus(bus: PathBuf, settings: BusSettings, listeners: Listeners, nudged: 
             link: ManagerLink::new(settings.control_socket.clone(), settings.manager_uid),
             private_peer: None,
         };
+        super::names::watch(&conn, &mut session.link);
+        logind.on_connect(&conn);
         for msg in messages {
             let Ok(msg) = msg else {
                 break;
             };
-            if super::activation::handle(&conn, &msg, &mut session.link, &listeners) {
+            if super::activation::handle(&conn, &msg, &mut session.link, &listeners)
+                || super::names::handle(&msg, &mut session.link)
+                || logind.handle(&conn, &msg)
+            {
                 continue;
             }
             dispatch::handle(&conn, &msg, &mut session);
         }
         listeners.remove(id);
         *listeners.bus.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        super::names::bus_gone(&mut session.link);
     }
 }
 
