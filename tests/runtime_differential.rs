@@ -29,7 +29,8 @@
 //! a listed difference that now matches is printed so the list can shrink
 //! (`DIFF_UPDATE_KNOWN=1` rewrites the list from a run, for review in the diff). Run it alone with
 //! `cargo test --release --test runtime_differential -- --nocapture`; `DIFF_ONLY=NAME` runs one
-//! scenario; `DIFF_SELF=1` boots systemd 252 on both sides, to check that a scenario is
+//! scenario; `DIFF_CLIENT=real` asks our manager with the real systemctl 252 (through our
+//! D-Bus API) instead of ours; `DIFF_SELF=1` boots systemd 252 on both sides, to check that a scenario is
 //! deterministic; `DIFF_VERBOSE=1` also prints the output of each command that matches.
 
 mod common;
@@ -142,6 +143,8 @@ fn scenarios() -> Vec<Scenario> {
 enum Manager {
     Systemd,
     Ours,
+    /// Our manager asked by the real systemctl 252, through our D-Bus API (`DIFF_CLIENT=real`).
+    OursViaBus,
 }
 
 struct World {
@@ -165,12 +168,22 @@ impl World {
         let path = match manager {
             Manager::Systemd => PATH.to_string(),
             Manager::Ours => format!("/run/sandbox-bin:{PATH}"),
+            Manager::OursViaBus => {
+                // our journalctl (the real one cannot read our journal), the real systemctl
+                let dir = sb.host_path("/run/sandbox-client");
+                fs::create_dir_all(&dir).expect("mkdir /run/sandbox-client");
+                std::os::unix::fs::symlink("/run/sandbox-bin/journalctl", dir.join("journalctl"))
+                    .expect("link journalctl");
+                format!("/run/sandbox-client:{PATH}")
+            }
         };
         let env = vec![("PATH", path), ("SYSTEMD_PAGER", "cat".to_string())];
         let borrowed: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         match manager {
             Manager::Systemd => sb.boot_image(REAL_SYSTEMD, &["--unit=diff.target"], &borrowed),
-            Manager::Ours => sb.boot_image("systemd", &["--unit=diff.target"], &borrowed),
+            Manager::Ours | Manager::OursViaBus => {
+                sb.boot_image("systemd", &["--unit=diff.target"], &borrowed)
+            }
         }
         World { sb, env }
     }
@@ -477,6 +490,8 @@ fn run_scenario(scenario: &Scenario, tally: &mut Tally) {
     // nondeterminism, which a scenario must be restructured (or the normaliser extended) to avoid.
     let other = if std::env::var("DIFF_SELF").is_ok() {
         Manager::Systemd
+    } else if std::env::var("DIFF_CLIENT").is_ok_and(|c| c == "real") {
+        Manager::OursViaBus
     } else {
         Manager::Ours
     };

@@ -190,7 +190,20 @@ fn parse_number(name: &str, text: &str) -> i128 {
         return n;
     }
     if name == "CapabilityBoundingSet" || name == "AmbientCapabilities" {
-        return i128::from(crate::sys::capability::mask_of(text));
+        // every capability there is: systemd's CAP_ALL, all bits
+        let all = crate::sys::capability::mask_of(&crate::sys::capability::NAMES.join(" "));
+        return match crate::sys::capability::mask_of(text) {
+            mask if mask == all => i128::from(u64::MAX),
+            mask => i128::from(mask),
+        };
+    }
+    if name == "RestrictNamespaces" {
+        // a mask of the namespaces allowed: `no` restricts none (NAMESPACE_FLAGS_ALL)
+        const NAMESPACE_FLAGS_ALL: i128 = 0x7E02_0000;
+        return match text {
+            "no" => NAMESPACE_FLAGS_ALL,
+            _ => 0,
+        };
     }
     if let Ok(span) = parse_sec(text) {
         // a span shown in µs units of a property in ns (TimerSlackNSec=) is rare; µs otherwise
