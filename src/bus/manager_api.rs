@@ -168,9 +168,17 @@ fn job_verb(name: &str) -> Option<JobVerb> {
     })
 }
 
+/// A name that names a unit: valid, and not a template (bus_load_unit_by_name()).
 pub fn valid_name(name: &str) -> Result<UnitName, MethodError> {
-    UnitName::parse(name)
-        .map_err(|_| MethodError::invalid_args(format!("Unit name {name} is not valid.")))
+    match UnitName::parse(name) {
+        Ok(n) if n.is_template() => Err(MethodError::invalid_args(format!(
+            "Unit name {name} is neither a valid invocation ID nor unit name."
+        ))),
+        Ok(n) => Ok(n),
+        Err(_) => Err(MethodError::invalid_args(format!(
+            "Unit name {name} is not valid."
+        ))),
+    }
 }
 
 /// Start/Stop/…Unit() and the Unit object's Start()/…: the job's path at once, its end later

@@ -18,7 +18,15 @@ pub fn resolve(
     unit: &UnitObject,
 ) -> Result<String, MethodError> {
     match unit {
-        UnitObject::Named(name) => Ok(name.clone()),
+        UnitObject::Named(name) => {
+            // bus_get_unit_by_name(): a template names no unit
+            match UnitName::parse(name) {
+                Ok(n) if !n.is_template() => Ok(name.clone()),
+                _ => Err(MethodError::invalid_args(format!(
+                    "Unit name {name} is neither a valid invocation ID nor unit name."
+                ))),
+            }
+        }
         UnitObject::Caller => unit_of_pid(call, session, 0),
         UnitObject::Pid(pid) => unit_of_pid(call, session, *pid),
     }

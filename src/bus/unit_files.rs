@@ -6,7 +6,7 @@
 
 use super::dispatch::{Call, Session};
 use super::MethodError;
-use crate::install::{self, Change, Flags, Outcome};
+use crate::install::{self, Change, Dependency, Flags, Outcome, PresetMode};
 use crate::unit::paths::{LookupPaths, Scope};
 
 /// (type, file, destination) as systemd's UnitFileChange goes on the bus.
@@ -76,12 +76,86 @@ pub fn call(call: &Call, _session: &mut Session) -> Result<(), MethodError> {
             })?;
             call.reply(&(changes(outcome)?.1,))
         }
+        "PresetUnitFiles" | "PresetUnitFilesWithMode" => {
+            let (files, mode, runtime, force) = if call.member == "PresetUnitFiles" {
+                let (files, runtime, force): (Vec<String>, bool, bool) = call.args()?;
+                (files, String::new(), runtime, force)
+            } else {
+                call.args::<(Vec<String>, String, bool, bool)>()?
+            };
+            let mode = preset_mode(&mode)?;
+            let flags = flags(runtime, force);
+            let outcome = privileged(call, || install::preset(&lookup, flags, &files, mode))?;
+            let (carries_install_info, changes) = changes(outcome)?;
+            call.reply(&(carries_install_info, changes))
+        }
+        "PresetAllUnitFiles" => {
+            let (mode, runtime, force): (String, bool, bool) = call.args()?;
+            let mode = preset_mode(&mode)?;
+            let flags = flags(runtime, force);
+            let outcome = privileged(call, || install::preset_all(&lookup, flags, mode))?;
+            call.reply(&(changes(outcome)?.1,))
+        }
+        "RevertUnitFiles" => {
+            let (files,): (Vec<String>,) = call.args()?;
+            let outcome = privileged(call, || install::revert(&lookup, &files))?;
+            call.reply(&(changes(outcome)?.1,))
+        }
+        "AddDependencyUnitFiles" => {
+            let (files, target, kind, runtime, force): (Vec<String>, String, String, bool, bool) =
+                call.args()?;
+            let dependency = match kind.as_str() {
+                "Wants" => Dependency::Wants,
+                "Requires" => Dependency::Requires,
+                _ => {
+                    return Err(MethodError::invalid_args(format!(
+                        "Invalid dependency type: {kind}"
+                    )))
+                }
+            };
+            let flags = flags(runtime, force);
+            let outcome = privileged(call, || {
+                install::add_dependency(&lookup, flags, &files, &target, dependency)
+            })?;
+            call.reply(&(changes(outcome)?.1,))
+        }
+        "GetUnitFileLinks" => {
+            // the links a disable would remove (method_get_unit_file_links(): a dry run)
+            let (name, runtime): (String, bool) = call.args()?;
+            let dry_run = Flags {
+                runtime,
+                force: false,
+                dry_run: true,
+            };
+            let outcome = install::disable(&lookup, dry_run, &[name]);
+            let links: Vec<String> = outcome
+                .changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::Unlink { path } => Some(path.display().to_string()),
+                    _ => None,
+                })
+                .collect();
+            call.reply(&(links,))
+        }
         "SetDefaultTarget" => {
             let (name, _force): (String, bool) = call.args()?;
             let outcome = privileged(call, || install::set_default(&lookup, &name))?;
             call.reply(&(changes(outcome)?.1,))
         }
         _ => Err(MethodError::unknown_method(&call.interface, &call.member)),
+    }
+}
+
+/// unit_file_preset_mode_from_string(): empty is the full preset.
+fn preset_mode(mode: &str) -> Result<PresetMode, MethodError> {
+    match mode {
+        "" | "full" => Ok(PresetMode::Full),
+        "enable-only" => Ok(PresetMode::EnableOnly),
+        "disable-only" => Ok(PresetMode::DisableOnly),
+        _ => Err(MethodError::invalid_args(format!(
+            "Unit file preset mode '{mode}' invalid."
+        ))),
     }
 }
 

@@ -1,0 +1,85 @@
+#!/bin/bash
+# What the D-Bus API costs (issue 16), measured side by side in one run. Each manager runs as
+# PID 1 of its own PID and mount namespace with tmpfs /run, /tmp, /var and unit directories
+# (systemd 252 with its own cgroup2 mount), so nothing touches the host:
+#   1. `is-active` latency (median, hyperfine): our systemctl over our control socket; the real
+#      systemctl 252 over our /run/systemd/private (D-Bus); the real systemctl against systemd 252;
+#   2. the manager's RSS once booted (VmRSS of PID 1), and its threads;
+#   3. the binary's size.
+# BASE=path/to/an/older/build (optional) adds that build (before the bus) to 2 and 3.
+# Needs root, hyperfine, systemd 252 (/lib/systemd/systemd, /usr/bin/systemctl).
+# Usage: BASE=… bash packaging/bench-bus.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=$(readlink -f "${BIN:-target/x86_64-unknown-linux-gnu/release/systemctl}")
+BASE=${BASE:+$(readlink -f "$BASE")}
+[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
+WORK=$(mktemp -d /run/bench-bus.XXXXXX)
+trap 'for p in $(cat "$WORK"/holders 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+
+# boot NAME INIT: INIT (our binary, named systemd, or /lib/systemd/systemd) as PID 1 of a new
+# namespace; prints nothing, leaves the holder's pid in $WORK/holders.
+boot() {
+    local name=$1 init=$2
+    cat > "$WORK/$name.sh" <<INNER
+set -eu
+mount -t tmpfs tmpfs /run
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs tmpfs /var
+mkdir -p /var/lib /var/log /var/cache /var/tmp /run/systemd/system /run/bin
+mount -t tmpfs tmpfs /etc/systemd/system
+umount -l /sys/fs/cgroup 2>/dev/null || true
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+printf "[Unit]\nDescription=bench\n" > /run/systemd/system/bench.target
+printf "[Service]\nExecStart=/bin/sleep infinity\n" > /etc/systemd/system/idle.service
+case "$init" in
+    /lib/*) exec $init --unit=bench.target ;;
+    *) cp $init /run/bin/systemd; ln -s systemd /run/bin/systemctl; exec /run/bin/systemd --unit=bench.target ;;
+esac
+INNER
+    unshare --pid --fork --mount --mount-proc --propagation private bash "$WORK/$name.sh" \
+        > "$WORK/$name.log" 2>&1 &
+    echo $! >> "$WORK/holders"
+    echo $! > "$WORK/$name.holder"
+}
+
+pid1() { pgrep -P "$(cat "$WORK/$1.holder")" | head -n 1; }
+inside() { local p; p=$(pid1 "$1"); shift; nsenter -t "$p" -p -m -- "$@"; }
+ready() {
+    for _ in $(seq 200); do
+        inside "$1" /usr/bin/systemctl is-system-running >/dev/null 2>&1 && return 0
+        case $(inside "$1" /usr/bin/systemctl is-system-running 2>/dev/null) in running|degraded) return 0 ;; esac
+        sleep 0.05
+    done
+    echo "$1 did not come up" >&2; cat "$WORK/$1.log" >&2; exit 1
+}
+median() {
+    local name=$1; shift
+    inside "$name" hyperfine -N --warmup 20 --runs 300 --export-json /run/bench.json --style none "$@" > /dev/null
+    inside "$name" python3 -c "import json; r=json.load(open('/run/bench.json'))['results'][0]; print('  median %.2f ms, mean %.2f ms, %d runs' % (r['median']*1e3, r['mean']*1e3, len(r['times'])))"
+}
+rss() { inside "$1" sh -c 'grep VmRSS /proc/1/status; grep Threads /proc/1/status'; }
+
+boot ours "$BIN"
+boot systemd /lib/systemd/systemd
+[ -n "$BASE" ] && boot base "$BASE"
+ready ours; ready systemd; [ -n "$BASE" ] && ready base
+for m in ours systemd ${BASE:+base}; do inside "$m" /usr/bin/systemctl start idle.service 2>/dev/null || inside "$m" /run/bin/systemctl start idle.service; done
+
+echo "== 1. is-active idle.service"
+echo "-- our systemctl, our control socket"
+median ours "/run/bin/systemctl is-active idle.service"
+echo "-- systemctl 252 over our /run/systemd/private (D-Bus)"
+median ours "/usr/bin/systemctl is-active idle.service"
+echo "-- systemctl 252 against systemd 252"
+median systemd "/usr/bin/systemctl is-active idle.service"
+
+echo "== 2. the manager's memory once booted (PID 1)"
+echo "-- ours"; rss ours
+[ -n "$BASE" ] && { echo "-- ours before the bus ($BASE)"; rss base; }
+echo "-- systemd 252"; rss systemd
+
+echo "== 3. binary size"
+echo "  ours: $(stat -c %s "$BIN") bytes"
+[ -n "$BASE" ] && echo "  before the bus: $(stat -c %s "$BASE") bytes"
+echo "  systemd 252: /lib/systemd/systemd $(stat -c %s /lib/systemd/systemd) bytes + libsystemd-shared $(stat -c %s "$(readlink -f /lib/systemd/libsystemd-shared-252*.so | head -n1)") bytes"
