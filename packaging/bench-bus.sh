@@ -46,9 +46,10 @@ INNER
 pid1() { pgrep -P "$(cat "$WORK/$1.holder")" | head -n 1; }
 inside() { local p; p=$(pid1 "$1"); shift; nsenter -t "$p" -p -m -- "$@"; }
 ready() {
+    local client=/run/bin/systemctl
+    [ "$1" = systemd ] && client=/usr/bin/systemctl
     for _ in $(seq 200); do
-        inside "$1" /usr/bin/systemctl is-system-running >/dev/null 2>&1 && return 0
-        case $(inside "$1" /usr/bin/systemctl is-system-running 2>/dev/null) in running|degraded) return 0 ;; esac
+        case $(inside "$1" $client is-system-running 2>/dev/null) in running|degraded) return 0 ;; esac
         sleep 0.05
     done
     echo "$1 did not come up" >&2; cat "$WORK/$1.log" >&2; exit 1
@@ -64,7 +65,8 @@ boot ours "$BIN"
 boot systemd /lib/systemd/systemd
 [ -n "$BASE" ] && boot base "$BASE"
 ready ours; ready systemd; [ -n "$BASE" ] && ready base
-for m in ours systemd ${BASE:+base}; do inside "$m" /usr/bin/systemctl start idle.service 2>/dev/null || inside "$m" /run/bin/systemctl start idle.service; done
+inside systemd /usr/bin/systemctl start idle.service
+for m in ours ${BASE:+base}; do inside "$m" /run/bin/systemctl start idle.service; done
 
 echo "== 1. is-active idle.service"
 echo "-- our systemctl, our control socket"

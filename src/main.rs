@@ -45,6 +45,12 @@ fn main() -> ExitCode {
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         }
+        // still one thread: the environment may change
+        for (key, value) in systemctl_shim::ipc::client::MANAGER_ALLOCATOR_ENV {
+            if std::env::var_os(key).is_none() {
+                std::env::set_var(key, value);
+            }
+        }
         return ExitCode::from(systemctl_shim::manager::daemon::manager_main(Some(init)));
     }
     if let Some(code) = cli::compat_main(&program, &argv) {

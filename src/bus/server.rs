@@ -167,6 +167,10 @@ fn serve_private_connection(
         dispatch::handle(&conn, &msg, &mut session);
     }
     listeners.remove(id);
+    drop(session);
+    drop(conn);
+    // what this thread's heap holds goes back now, not when another thread reclaims it
+    crate::sys::memory::release_free_memory();
 }
 
 /// Take the manager's events and send them as signals; a change of dbus's units makes the bus

@@ -19,6 +19,16 @@ use super::{query_chunks, Connection};
 /// The first argument that runs the binary as the manager.
 pub const MANAGER_FLAG: &str = "--manager-daemon";
 
+/// The manager lives long and allocates little: mimalloc's default of committing whole arenas up
+/// front would be most of its memory. Commit on demand and return at once. (mimalloc reads these
+/// when it first needs each option; an init sets them itself before anything else runs.)
+pub const MANAGER_ALLOCATOR_ENV: [(&str, &str); 4] = [
+    ("MIMALLOC_ARENA_EAGER_COMMIT", "0"),
+    ("MIMALLOC_EAGER_COMMIT", "0"),
+    ("MIMALLOC_PURGE_DELAY", "0"),
+    ("MIMALLOC_ARENA_RESERVE", "1024"),
+];
+
 /// Environment variable naming the fd on which a freshly started manager says it is ready.
 pub const READY_FD_ENV: &str = "SYSTEMCTL_SHIM_READY_FD";
 
@@ -54,12 +64,7 @@ fn start_manager() -> Result<(), ClientError> {
         )
         .env(READY_FD_ENV, child_fd.to_string())
         .env("SYSTEMCTL_SHIM_QUIET", "1")
-        // The manager lives long and allocates little: mimalloc's default of committing whole
-        // arenas up front would be most of its memory. Commit on demand and return at once.
-        .env("MIMALLOC_ARENA_EAGER_COMMIT", "0")
-        .env("MIMALLOC_EAGER_COMMIT", "0")
-        .env("MIMALLOC_PURGE_DELAY", "0")
-        .env("MIMALLOC_ARENA_RESERVE", "1024")
+        .envs(MANAGER_ALLOCATOR_ENV)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
