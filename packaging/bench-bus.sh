@@ -84,4 +84,5 @@ echo "-- systemd 252"; rss systemd
 echo "== 3. binary size"
 echo "  ours: $(stat -c %s "$BIN") bytes"
 [ -n "$BASE" ] && echo "  before the bus: $(stat -c %s "$BASE") bytes"
-echo "  systemd 252: /lib/systemd/systemd $(stat -c %s /lib/systemd/systemd) bytes + libsystemd-shared $(stat -c %s "$(readlink -f /lib/systemd/libsystemd-shared-252*.so | head -n1)") bytes"
+shared=$(ldd /lib/systemd/systemd | awk '/libsystemd-shared/ { print $3 }')
+echo "  systemd 252: /lib/systemd/systemd $(stat -c %s /lib/systemd/systemd) bytes + $(basename "$shared") $(stat -c %s "$shared") bytes"

@@ -45,11 +45,21 @@ fn main() -> ExitCode {
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         }
-        // still one thread: the environment may change
-        for (key, value) in systemctl_shim::ipc::client::MANAGER_ALLOCATOR_ENV {
-            if std::env::var_os(key).is_none() {
-                std::env::set_var(key, value);
-            }
+        // mimalloc read its options before main ran: an init started without the manager's
+        // allocator settings executes itself again with them (PID 1 stays PID 1), as the client
+        // starts a manager with them. 1.5 MB RSS at boot instead of 5.6 MB.
+        let unset = systemctl_shim::ipc::client::MANAGER_ALLOCATOR_ENV
+            .iter()
+            .any(|(key, _)| std::env::var_os(key).is_none());
+        if unset {
+            use std::os::unix::process::CommandExt;
+            let error = std::process::Command::new("/proc/self/exe")
+                .arg0(&argv[0])
+                .args(&argv[1..])
+                .envs(systemctl_shim::ipc::client::MANAGER_ALLOCATOR_ENV)
+                .exec();
+            // not fatal: the manager runs with the allocator's defaults
+            eprintln!("Failed to re-execute with the manager's allocator settings: {error}");
         }
         return ExitCode::from(systemctl_shim::manager::daemon::manager_main(Some(init)));
     }
