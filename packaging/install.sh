@@ -110,4 +110,14 @@ install_completion _journalctl /usr/local/share/zsh/site-functions/_journalctl
 install_completion systemctl.fish /etc/fish/completions/systemctl.fish
 install_completion journalctl.fish /etc/fish/completions/journalctl.fish
 
+# The bus policies systemd 252 ships (systemd's own files, LGPL-2.1-or-later), for an image
+# without the systemd package: without them dbus-daemon refuses the manager the names
+# org.freedesktop.systemd1 and org.freedesktop.login1 it serves. Never over a package's own.
+for policy in org.freedesktop.systemd1.conf org.freedesktop.login1.conf; do
+    if [ -f "$here/dbus/$policy" ] && [ ! -e "/usr/share/dbus-1/system.d/$policy" ] &&
+        [ ! -e "/etc/dbus-1/system.d/$policy" ]; then
+        install -D -m 0644 "$here/dbus/$policy" "/usr/share/dbus-1/system.d/$policy"
+    fi
+done
+
 echo "systemctl-shim installed: $(/usr/bin/systemctl --version | head -n 1)"
