@@ -302,6 +302,29 @@ fn busctl_introspects_reads_and_calls_on_the_system_bus() {
 }
 
 #[test]
+fn the_manager_takes_its_name_again_when_dbus_restarts() {
+    if !tools_present() {
+        return;
+    }
+    let sb = boot("systemd", &units());
+    with_dbus(&sb);
+    let o = sb.systemctl(&["restart", "dbus.service"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    sb.wait_until("org.freedesktop.systemd1 back on the bus", WAIT, || {
+        sb.run(&[
+            "busctl",
+            "get-property",
+            "org.freedesktop.systemd1",
+            "/org/freedesktop/systemd1",
+            "org.freedesktop.systemd1.Manager",
+            "Version",
+        ])
+        .code
+            == 0
+    });
+}
+
+#[test]
 fn a_python_client_waits_for_its_job_through_job_removed() {
     if !tools_present() {
         return;
