@@ -121,6 +121,19 @@ pub fn set_own_name(name: &str) {
     }
 }
 
+/// This process's nice value (getpriority(PRIO_PROCESS, 0)); 0 where it cannot be read.
+pub fn own_nice() -> i32 {
+    // getpriority() may return -1 as a value: only errno tells a failure
+    nix::errno::Errno::clear();
+    // SAFETY: getpriority with integer arguments.
+    let n = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+    if nix::errno::Errno::last_raw() != 0 {
+        0
+    } else {
+        n
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

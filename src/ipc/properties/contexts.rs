@@ -311,7 +311,9 @@ pub(super) fn exec_context_properties(p: &mut Properties, config: &UnitConfig, f
             s.oom_score_adjust.unwrap_or(0).to_string(),
         );
         p.add("CoredumpFilter", raw.text("CoredumpFilter", "0x33"));
-        p.add("Nice", s.nice.unwrap_or(0).to_string());
+        // property_get_nice(): unset, it is the manager's own, which its children inherit
+        let nice = s.nice.unwrap_or_else(crate::sys::proc::own_nice);
+        p.add("Nice", nice.to_string());
         // the manager's own I/O priority (best-effort, level 4) and scheduling
         p.add("IOSchedulingClass", "2");
         p.add(

@@ -345,10 +345,7 @@ pub(super) fn timer_properties(p: &mut Properties, config: &UnitConfig, rt: &Uni
     p.yes_no("OnClockChange", false);
     p.yes_no("OnTimezoneChange", false);
     // bus-print-properties.c: these two are timestamps, the monotonic ones spans.
-    p.add(
-        "NextElapseUSecRealtime",
-        format_timestamp(info.next_elapse_realtime).unwrap_or_default(),
-    );
+    p.timestamp("NextElapseUSecRealtime", info.next_elapse_realtime);
     // timer.c keeps USEC_INFINITY for "no next elapse" (timer_init(), and timer_set_state() out
     // of waiting); the manager sends 0 for it.
     p.usec(
@@ -358,10 +355,7 @@ pub(super) fn timer_properties(p: &mut Properties, config: &UnitConfig, rt: &Uni
             at => Usec(at),
         },
     );
-    p.add(
-        "LastTriggerUSec",
-        format_timestamp(info.last_trigger.0).unwrap_or_default(),
-    );
+    p.timestamp("LastTriggerUSec", info.last_trigger.0);
     p.usec("LastTriggerUSecMonotonic", Usec(info.last_trigger.1));
     p.add("Result", info.result.as_str());
     p.usec("AccuracyUSec", t.accuracy);

@@ -102,9 +102,14 @@ impl Properties {
 
     /// A realtime/monotonic pair (`FooTimestamp=`, `FooTimestampMonotonic=`): the first
     /// formatted, empty when unset; the second a plain number.
-    fn stamp(&mut self, name: &'static str, mono_name: &'static str, (real, mono): (u64, u64)) {
+    /// A realtime timestamp: formatted, empty when unset.
+    fn timestamp(&mut self, name: &'static str, real: u64) {
         let shown = format_timestamp(real).unwrap_or_default();
         self.typed(name, shown, Some(BusValue::U(real)));
+    }
+
+    fn stamp(&mut self, name: &'static str, mono_name: &'static str, (real, mono): (u64, u64)) {
+        self.timestamp(name, real);
         self.add(mono_name, mono.to_string());
     }
 
