@@ -6,6 +6,7 @@
 //! runs in `exec`, its processes in `processes`, PID files in `pidfile`, sd_notify messages in
 //! `notify`.
 
+mod bus_name;
 mod exec;
 #[cfg(test)]
 mod machine_tests;
@@ -15,6 +16,8 @@ mod processes;
 mod seam;
 mod transitions;
 pub(in crate::manager) mod unit_seam;
+
+pub(in crate::manager) use bus_name::BusNames;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;

@@ -95,4 +95,10 @@ pub(in crate::manager) trait ServiceSeam {
     /// The unit's job failed.
     fn fail_job(&mut self);
     fn shutting_down(&self) -> bool;
+    /// Whether a system bus runs or is coming up, for a Type=dbus start to wait for its name.
+    fn system_bus(&self) -> bool;
+    /// service.c's `bus_name_good`: BusName= has an owner.
+    fn bus_name_good(&self) -> bool;
+    /// Whether this is the manager's first Type=dbus start without a bus.
+    fn first_start_without_bus(&mut self) -> bool;
 }
