@@ -29,25 +29,22 @@ pub(in crate::manager) struct BusNames {
     connected: bool,
     /// A BusUp arrived since the manager started: until then no owner is known.
     known: bool,
-    /// Name → unique name of its owner. Kept across a BusGone, as systemd keeps a unit's
-    /// `bus_name_good` when its API bus goes; the next BusUp replaces it.
-    owners: HashMap<String, String>,
+    /// The names that have an owner, with the owner's process where the bus told it. Kept
+    /// across a BusGone, as systemd keeps a unit's `bus_name_good` when its API bus goes; the
+    /// next BusUp replaces it.
+    owners: HashMap<String, Option<u32>>,
     /// The journal has said once that a Type=dbus service was started without a bus.
     told_no_bus: bool,
 }
 
 impl BusNames {
-    fn set(&mut self, name: &str, owner: Option<&str>) {
-        match owner {
-            Some(owner) if self.owners.len() < BUS_NAMES_MAX || self.owners.contains_key(name) => {
-                self.owners.insert(name.to_string(), owner.to_string());
-            }
-            // a bus with more names than any real one: the rest are not kept
-            Some(_) => {}
-            None => {
-                self.owners.remove(name);
-            }
+    fn set(&mut self, name: &str, owned: bool, pid: Option<u32>) {
+        if !owned {
+            self.owners.remove(name);
+        } else if self.owners.len() < BUS_NAMES_MAX || self.owners.contains_key(name) {
+            self.owners.insert(name.to_string(), pid);
         }
+        // (a bus with more names than any real one: the rest are not kept)
     }
 }
 
@@ -56,22 +53,19 @@ impl Manager {
     /// its owner, as systemd's GetNameOwner() for each watched name does when its API bus
     /// comes up.
     pub(in crate::manager) fn bus_up(&mut self, owners: Vec<BusNameOwner>) {
-        let pids: HashMap<String, Option<u32>> =
-            owners.iter().map(|o| (o.name.clone(), o.pid)).collect();
         let names = &mut self.bus_names;
         names.connected = true;
         names.known = true;
         names.owners.clear();
         for o in owners.into_iter().take(BUS_NAMES_MAX) {
-            names.owners.insert(o.name, o.owner);
+            names.owners.insert(o.name, o.pid);
         }
         for i in self.bus_name_watchers(None) {
-            let Some(name) = self.units[i].settings.bus_name.clone() else {
+            let Some(name) = &self.units[i].settings.bus_name else {
                 continue;
             };
-            let owner = self.bus_names.owners.get(&name).cloned();
-            let pid = pids.get(&name).copied().flatten();
-            self.bus_name_owner_change(i, owner.as_deref(), pid);
+            let owner = self.bus_names.owners.get(name).copied();
+            self.bus_name_owner_change(i, owner.is_some(), owner.flatten());
         }
     }
 
@@ -82,9 +76,9 @@ impl Manager {
         owner: Option<&str>,
         pid: Option<u32>,
     ) {
-        self.bus_names.set(name, owner);
+        self.bus_names.set(name, owner.is_some(), pid);
         for i in self.bus_name_watchers(Some(name)) {
-            self.bus_name_owner_change(i, owner, pid);
+            self.bus_name_owner_change(i, owner.is_some(), pid);
         }
     }
 
@@ -122,6 +116,18 @@ impl Manager {
         !self.bus_names.known || self.bus_names.owners.contains_key(name)
     }
 
+    /// Whether BusName= has an owner whose process runs, as a Type=dbus start begins. (An owner
+    /// on file whose process is gone, the service's own before a restart, is a release not yet
+    /// reported: it does not count.)
+    pub(super) fn bus_name_taken(&self, i: UnitId) -> bool {
+        let Some(name) = &self.units[i].settings.bus_name else {
+            return false;
+        };
+        let pid = self.bus_names.owners.get(name).copied().flatten();
+        pid.and_then(|p| i32::try_from(p).ok())
+            .is_some_and(|p| crate::sys::proc::stat(p).is_some())
+    }
+
     /// Whether this is the first Type=dbus start without a bus (then the journal says so).
     pub(super) fn first_start_without_bus(&mut self) -> bool {
         !std::mem::replace(&mut self.bus_names.told_no_bus, true)
@@ -144,15 +150,15 @@ impl Manager {
     }
 
     /// service.c's `service_bus_name_owner_change()`.
-    fn bus_name_owner_change(&mut self, i: UnitId, owner: Option<&str>, pid: Option<u32>) {
+    fn bus_name_owner_change(&mut self, i: UnitId, owned: bool, pid: Option<u32>) {
         let state = self.units[i].svc.state;
         if self.units[i].settings.kind == ServiceType::Dbus {
-            self.service_bus_name_changed(i, owner.is_some());
+            self.service_bus_name_changed(i, owned);
             return;
         }
         // pick_up_pid_from_bus_name(): a service up (or coming up) without a known main
         // process takes the name's owner.
-        let picks_up = owner.is_some()
+        let picks_up = owned
             && self.units[i].svc.main_pid.is_none()
             && matches!(
                 state,

@@ -260,6 +260,9 @@ impl ServiceSeam for Fake {
     fn bus_name_good(&self) -> bool {
         self.name_owned
     }
+    fn bus_name_taken(&self) -> bool {
+        self.name_owned
+    }
     fn first_start_without_bus(&mut self) -> bool {
         !std::mem::replace(&mut self.told_no_bus, true)
     }
@@ -621,6 +624,15 @@ fn dbus_waits_in_start_for_its_name_under_the_start_timeout() {
     name_owned(&mut f, false);
     assert_eq!(f.state(), SubState::Start);
     name_owned(&mut f, true);
+    assert_eq!(f.state(), SubState::Running);
+    assert!(f.logged("Started t.service."));
+}
+
+#[test]
+fn dbus_name_owned_as_the_start_runs_counts() {
+    let mut f = dbus_with_bus();
+    f.name_owned = true;
+    f.start();
     assert_eq!(f.state(), SubState::Running);
     assert!(f.logged("Started t.service."));
 }

@@ -254,6 +254,12 @@ fn enter_start(s: &mut impl ServiceSeam) {
     match kind {
         ServiceType::Simple | ServiceType::Idle => enter_start_post(s),
         ServiceType::Dbus if dbus_as_simple => enter_start_post(s),
+        // systemd asks for the name's owner when it loads the unit (unit_watch_bus_name()),
+        // and for a unit loaded by the start the answer comes once it is in `start`: a name
+        // owned as the start runs counts. (A unit it loaded long before, or one whose answer
+        // came before its start job ran, waits for a change of owner instead: we count the
+        // name for them too.)
+        ServiceType::Dbus if s.bus_name_taken() => enter_start_post(s),
         ServiceType::Exec if exec_ok => enter_start_post(s),
         _ => {}
     }

@@ -223,6 +223,10 @@ impl ServiceSeam for UnitSeam<'_> {
         self.m.bus_name_good(self.i)
     }
 
+    fn bus_name_taken(&self) -> bool {
+        self.m.bus_name_taken(self.i)
+    }
+
     fn first_start_without_bus(&mut self) -> bool {
         self.m.first_start_without_bus()
     }
