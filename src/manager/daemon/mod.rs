@@ -175,7 +175,7 @@ pub struct Manager {
     pub(super) subscribers: Vec<u64>,
     pub(super) announcements: Vec<crate::ipc::protocol::ManagerEvent>,
     /// The system bus's well-known names and their owners, for BusName=.
-    pub(super) bus_names: super::types::service::BusNames,
+    pub(super) system_bus: super::types::service::SystemBus,
 }
 
 impl Manager {
@@ -247,7 +247,7 @@ impl Manager {
             state_generation: 0,
             subscribers: Vec::new(),
             announcements: Vec::new(),
-            bus_names: Default::default(),
+            system_bus: Default::default(),
             ctx,
         })
     }

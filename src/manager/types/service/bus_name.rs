@@ -12,8 +12,6 @@
 //! dbus running at all, and a service that talks to no bus must still start there. Without
 //! one a Type=dbus service is started as Type=simple, which the journal says once.
 
-use std::collections::HashMap;
-
 use super::SubState;
 use crate::ipc::protocol::{BusNameOwner, BUS_NAMES_MAX};
 use crate::ipc::saved_state::ActiveState;
@@ -22,38 +20,12 @@ use crate::manager::types::service::ServiceType;
 use crate::manager::unit_id::UnitId;
 use crate::unit::name::UnitType;
 
-/// The system bus's well-known names, as last reported.
-#[derive(Debug, Default)]
-pub(in crate::manager) struct BusNames {
-    /// The bus front end is connected (BusUp, and no BusGone since).
-    connected: bool,
-    /// A BusUp arrived since the manager started: until then no owner is known.
-    known: bool,
-    /// The names that have an owner, with the owner's process where the bus told it. Kept
-    /// across a BusGone, as systemd keeps a unit's `bus_name_good` when its API bus goes; the
-    /// next BusUp replaces it.
-    owners: HashMap<String, Option<u32>>,
-    /// The journal has said once that a Type=dbus service was started without a bus.
-    told_no_bus: bool,
-}
-
-impl BusNames {
-    fn set(&mut self, name: &str, owned: bool, pid: Option<u32>) {
-        if !owned {
-            self.owners.remove(name);
-        } else if self.owners.len() < BUS_NAMES_MAX || self.owners.contains_key(name) {
-            self.owners.insert(name.to_string(), pid);
-        }
-        // (a bus with more names than any real one: the rest are not kept)
-    }
-}
-
 impl Manager {
     /// The bus front end connected: every name's owner now. Each service that names one hears
     /// its owner, as systemd's GetNameOwner() for each watched name does when its API bus
     /// comes up.
     pub(in crate::manager) fn bus_up(&mut self, owners: Vec<BusNameOwner>) {
-        let names = &mut self.bus_names;
+        let names = &mut self.system_bus;
         names.connected = true;
         names.known = true;
         names.owners.clear();
@@ -64,7 +36,7 @@ impl Manager {
             let Some(name) = &self.units[i].settings.bus_name else {
                 continue;
             };
-            let owner = self.bus_names.owners.get(name).copied();
+            let owner = self.system_bus.owners.get(name).copied();
             self.bus_name_owner_change(i, owner.is_some(), owner.flatten());
         }
     }
@@ -76,7 +48,7 @@ impl Manager {
         owner: Option<&str>,
         pid: Option<u32>,
     ) {
-        self.bus_names.set(name, owner.is_some(), pid);
+        self.system_bus.set(name, owner.is_some(), pid);
         for i in self.bus_name_watchers(Some(name)) {
             self.bus_name_owner_change(i, owner.is_some(), pid);
         }
@@ -85,7 +57,7 @@ impl Manager {
     /// The bus front end lost the bus. Nothing changes for the services (systemd's
     /// destroy_bus() drops its watches and tells no unit); the next BusUp tells them the owners.
     pub(in crate::manager) fn bus_gone(&mut self) {
-        self.bus_names.connected = false;
+        self.system_bus.connected = false;
     }
 
     /// Whether a system bus runs or is on its way, for a Type=dbus start to wait for its name:
@@ -95,7 +67,7 @@ impl Manager {
         if !self.ctx.is_system() {
             return false;
         }
-        if self.bus_names.connected {
+        if self.system_bus.connected {
             return true;
         }
         self.units.lookup("dbus.service").is_some_and(|d| {
@@ -113,7 +85,7 @@ impl Manager {
         let Some(name) = &self.units[i].settings.bus_name else {
             return false;
         };
-        !self.bus_names.known || self.bus_names.owners.contains_key(name)
+        !self.system_bus.known || self.system_bus.owners.contains_key(name)
     }
 
     /// Whether BusName= has an owner whose process runs, as a Type=dbus start begins. (An owner
@@ -123,14 +95,14 @@ impl Manager {
         let Some(name) = &self.units[i].settings.bus_name else {
             return false;
         };
-        let pid = self.bus_names.owners.get(name).copied().flatten();
+        let pid = self.system_bus.owners.get(name).copied().flatten();
         pid.and_then(|p| i32::try_from(p).ok())
             .is_some_and(|p| crate::sys::proc::stat(p).is_some())
     }
 
     /// Whether this is the first Type=dbus start without a bus (then the journal says so).
     pub(super) fn first_start_without_bus(&mut self) -> bool {
-        !std::mem::replace(&mut self.bus_names.told_no_bus, true)
+        !std::mem::replace(&mut self.system_bus.told_no_bus, true)
     }
 
     /// The services that name `name` in BusName= (any name: None).
