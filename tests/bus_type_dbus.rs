@@ -282,3 +282,30 @@ fn a_name_owned_as_the_start_runs_counts() {
     );
     assert_eq!(w.ok("systemctl is-active held.service"), "active\n");
 }
+
+/// dbus-daemon restarted: the names are watched again on the new bus (the start of a Type=dbus
+/// service still ends once its name is owned), and the service that lost its connection with
+/// the old bus ends as under 252 (libdbus exits the process: failed, exit-code).
+#[test]
+fn after_dbus_restarts_the_names_are_watched_again() {
+    if !tools_present() {
+        return;
+    }
+    let late = late_unit("0.3");
+    let mut answers = Vec::new();
+    for real in [true, false] {
+        let w = World::boot(real, &[("late.service", &late)]);
+        w.start_dbus();
+        w.ok("systemctl start late.service");
+        w.ok("systemctl restart dbus.service");
+        // the service's connection is gone with the old bus: it ends (libdbus exits on it)
+        w.sb.wait_until("late.service has settled", Duration::from_secs(20), || {
+            let state = w.ok("systemctl show -p ActiveState --value late.service");
+            !matches!(state.trim(), "active" | "activating" | "deactivating")
+        });
+        let after = w.ok("systemctl show -p ActiveState,SubState,Result late.service");
+        answers.push(after);
+        assert_eq!(failed_calls(&w, 5).trim(), "0", "real: {real}");
+    }
+    assert_eq!(answers[1], answers[0]);
+}

@@ -56,6 +56,7 @@ struct Watch {
     jobs: SyncSender<Job>,
     /// A change was dropped: the worker reports every owner again.
     dropped: Arc<AtomicBool>,
+    worker: std::thread::JoinHandle<()>,
 }
 
 impl Watch {
@@ -86,11 +87,18 @@ pub fn watch(conn: &Connection, link: &mut ManagerLink) {
         .name("sd-bus-names".into())
         .stack_size(256 * 1024)
         .spawn(move || worker.run(queue));
-    if let Err(e) = spawned {
-        eprintln!("Failed to watch bus names: {e}");
-        return;
-    }
-    let watch = Watch { jobs, dropped };
+    let worker = match spawned {
+        Ok(worker) => worker,
+        Err(e) => {
+            eprintln!("Failed to watch bus names: {e}");
+            return;
+        }
+    };
+    let watch = Watch {
+        jobs,
+        dropped,
+        worker,
+    };
     watch.send(Job::Up);
     WATCH.with(|w| *w.borrow_mut() = Some(watch));
 }
@@ -126,14 +134,17 @@ pub fn handle(msg: &Message, _link: &mut ManagerLink) -> bool {
     true
 }
 
-/// The bus went away: the manager hears it after the changes before it.
+/// The bus went away: the manager hears it after the changes before it, and before anything
+/// of the next connection (the worker is waited for; its calls on the closed connection fail at
+/// once).
 pub fn bus_gone(_link: &mut ManagerLink) {
-    WATCH.with(|w| {
-        if let Some(w) = w.borrow_mut().take() {
-            // The queue may be full: then the worker ends on its closing, and says so then.
-            w.send(Job::Gone);
-        }
-    });
+    let Some(watch) = WATCH.with(|w| w.borrow_mut().take()) else {
+        return;
+    };
+    // The queue may be full: then the worker ends on its closing, and says so then.
+    watch.send(Job::Gone);
+    drop(watch.jobs);
+    let _ = watch.worker.join();
 }
 
 struct Worker {
