@@ -126,6 +126,36 @@ pub enum Request {
     CancelJob {
         id: u32,
     },
+    /// The bus front end connected to the system bus: the owners of its well-known names then
+    /// (dbus.c's GetNameOwner() for each watched name when the API bus comes up).
+    BusUp {
+        owners: Vec<BusNameOwner>,
+    },
+    /// A well-known name on the system bus changed owner (NameOwnerChanged); `owner` None: no
+    /// owner now.
+    BusNameOwner {
+        name: String,
+        owner: Option<String>,
+        /// The owner's process (GetConnectionUnixProcessID()), where the bus told it.
+        pid: Option<u32>,
+    },
+    /// The bus front end lost the system bus.
+    BusGone,
+}
+
+/// Well-known names of the system bus whose owners the manager keeps at most (a system bus has
+/// a few dozen; each is a D-Bus name of at most 255 bytes, so a full report stays far below
+/// [`crate::ipc::REQUEST_MAX`]).
+pub const BUS_NAMES_MAX: usize = 1024;
+
+/// Who owns a well-known name on the system bus.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusNameOwner {
+    pub name: String,
+    /// The owner's unique name (`:1.42`).
+    pub owner: String,
+    /// The owner's process (GetConnectionUnixProcessID()), where the bus told it.
+    pub pid: Option<u32>,
 }
 
 impl Request {

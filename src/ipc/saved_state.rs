@@ -94,6 +94,9 @@ pub struct UnitRecord {
     pub forbid_restart: bool,
     #[serde(default)]
     pub restarting: bool,
+    /// A Type=dbus service waits for (or, running, keeps) its BusName=.
+    #[serde(default)]
+    pub bus_name_watched: bool,
     /// The unit's job, as job.c serializes it: a job accepted before the manager died is done
     /// by the next one.
     #[serde(default)]
@@ -313,6 +316,7 @@ mod tests {
             sessions: Vec::new(),
             forbid_restart: false,
             restarting: false,
+            bus_name_watched: false,
             job: None,
         }
     }

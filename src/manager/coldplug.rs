@@ -77,6 +77,7 @@ impl Manager {
         u.svc.main_command = record.main_command;
         u.svc.forbid_restart = record.forbid_restart;
         u.svc.restarting = record.restarting;
+        u.svc.bus_name_watched = record.bus_name_watched;
         u.svc.control = record
             .control_command
             .as_ref()
@@ -165,10 +166,13 @@ impl Manager {
             self.reset_watchdog(i);
         }
         let kind = self.units[i].settings.kind;
-        let started_once_forked = matches!(
-            kind,
-            ServiceType::Simple | ServiceType::Idle | ServiceType::Dbus | ServiceType::Exec
-        );
+        // (A Type=dbus service waiting for its name waits on: the bus front end reports the
+        // owners once it connects.)
+        let started_once_forked = match kind {
+            ServiceType::Simple | ServiceType::Idle | ServiceType::Exec => true,
+            ServiceType::Dbus => !self.units[i].svc.bus_name_watched,
+            _ => false,
+        };
         if is_service && state == SubState::Start && started_once_forked {
             // Killed between the fork and the move on to ExecStartPost=.
             self.enter_start_post(i);

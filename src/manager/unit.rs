@@ -83,6 +83,9 @@ pub struct ServiceRuntime {
     pub failed_assert: Option<String>,
     /// READY=1 arrived while the start was still being set up.
     pub notified_ready: bool,
+    /// This invocation of a Type=dbus service follows its BusName= (a system bus ran or was
+    /// coming up when it started; see `types/service/bus_name.rs`).
+    pub bus_name_watched: bool,
 }
 
 impl ServiceRuntime {
@@ -131,6 +134,7 @@ impl Default for ServiceRuntime {
             assert_stamp: (0, 0),
             failed_assert: None,
             notified_ready: false,
+            bus_name_watched: false,
         }
     }
 }
@@ -485,6 +489,7 @@ impl Unit {
             sessions: self.svc.sessions.clone(),
             forbid_restart: self.svc.forbid_restart,
             restarting: self.svc.restarting,
+            bus_name_watched: self.svc.bus_name_watched,
             job: job.map(|j| JobRecord {
                 kind: j.kind,
                 running: j.running,

@@ -103,6 +103,18 @@ impl Manager {
                 Some(Reply::Done)
             }
             Request::CancelJob { id } => Some(self.cancel_job_by_id(id)),
+            Request::BusUp { owners } => {
+                self.bus_up(owners);
+                Some(Reply::Done)
+            }
+            Request::BusNameOwner { name, owner, pid } => {
+                self.bus_name_owner(&name, owner.as_deref(), pid);
+                Some(Reply::Done)
+            }
+            Request::BusGone => {
+                self.bus_gone();
+                Some(Reply::Done)
+            }
         }
     }
 }

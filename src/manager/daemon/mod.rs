@@ -174,6 +174,8 @@ pub struct Manager {
     /// written to them (see `announce.rs`).
     pub(super) subscribers: Vec<u64>,
     pub(super) announcements: Vec<crate::ipc::protocol::ManagerEvent>,
+    /// The system bus's well-known names and their owners, for BusName=.
+    pub(super) system_bus: super::types::service::SystemBus,
 }
 
 impl Manager {
@@ -245,6 +247,7 @@ impl Manager {
             state_generation: 0,
             subscribers: Vec::new(),
             announcements: Vec::new(),
+            system_bus: Default::default(),
             ctx,
         })
     }

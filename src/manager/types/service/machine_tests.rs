@@ -42,6 +42,10 @@ struct Fake {
     /// The unit has a start job.
     start_job: bool,
     job_failed: bool,
+    /// A system bus runs; the unit's BusName= has an owner; the no-bus line was logged.
+    bus: bool,
+    name_owned: bool,
+    told_no_bus: bool,
 }
 
 impl Fake {
@@ -65,6 +69,9 @@ impl Fake {
             pid_file: None,
             start_job: true,
             job_failed: false,
+            bus: false,
+            name_owned: false,
+            told_no_bus: false,
         }
     }
 
@@ -246,6 +253,18 @@ impl ServiceSeam for Fake {
     }
     fn shutting_down(&self) -> bool {
         false
+    }
+    fn system_bus(&self) -> bool {
+        self.bus
+    }
+    fn bus_name_good(&self) -> bool {
+        self.name_owned
+    }
+    fn bus_name_taken(&self) -> bool {
+        self.name_owned
+    }
+    fn first_start_without_bus(&mut self) -> bool {
+        !std::mem::replace(&mut self.told_no_bus, true)
     }
 }
 
@@ -580,4 +599,109 @@ fn watchdog_timeout_sends_the_watchdog_signal_and_fails_with_watchdog() {
     assert_eq!(f.state(), SubState::Failed);
     assert_eq!(f.svc.result, ServiceResult::Watchdog);
     assert_eq!(f.kills()[0], SubState::StopWatchdog);
+}
+
+/// A Type=dbus service with a system bus, as the bus front end reports its name.
+fn dbus_with_bus() -> Fake {
+    let mut f = Fake::new(ServiceType::Dbus);
+    f.bus = true;
+    f
+}
+
+fn name_owned(f: &mut Fake, owned: bool) {
+    f.name_owned = owned;
+    transitions::bus_name_changed(f, owned);
+}
+
+#[test]
+fn dbus_waits_in_start_for_its_name_under_the_start_timeout() {
+    let mut f = dbus_with_bus();
+    f.start();
+    assert_eq!(f.state(), SubState::Start);
+    assert_eq!(f.timer, Some(Duration::from_secs(90)));
+    assert!(!f.logged("No D-Bus system bus"));
+    // a report that the name has no owner changes nothing
+    name_owned(&mut f, false);
+    assert_eq!(f.state(), SubState::Start);
+    name_owned(&mut f, true);
+    assert_eq!(f.state(), SubState::Running);
+    assert!(f.logged("Started t.service."));
+}
+
+#[test]
+fn dbus_name_owned_as_the_start_runs_counts() {
+    let mut f = dbus_with_bus();
+    f.name_owned = true;
+    f.start();
+    assert_eq!(f.state(), SubState::Running);
+    assert!(f.logged("Started t.service."));
+}
+
+#[test]
+fn dbus_name_never_owned_times_out_with_result_timeout() {
+    let mut f = dbus_with_bus();
+    f.start();
+    f.timeout();
+    assert!(f.logged("start operation timed out. Terminating."));
+    f.main_exits(killed(libc::SIGTERM));
+    assert_eq!(f.state(), SubState::Failed);
+    assert_eq!(f.svc.result, ServiceResult::Timeout);
+}
+
+#[test]
+fn dbus_running_that_loses_its_name_is_stopped_successfully() {
+    let mut f = dbus_with_bus();
+    f.start();
+    name_owned(&mut f, true);
+    name_owned(&mut f, false);
+    assert_eq!(f.state(), SubState::StopSigterm);
+    f.main_exits(killed(libc::SIGTERM));
+    assert_eq!(f.state(), SubState::Dead);
+    assert_eq!(f.svc.result, ServiceResult::Success);
+    assert!(f.logged("Deactivated successfully."));
+}
+
+#[test]
+fn dbus_with_remain_after_exit_that_loses_its_name_is_exited() {
+    let mut f = dbus_with_bus();
+    f.settings.remain_after_exit = true;
+    f.start();
+    name_owned(&mut f, true);
+    name_owned(&mut f, false);
+    assert_eq!(f.state(), SubState::Exited);
+}
+
+#[test]
+fn dbus_main_process_ending_before_the_name_leaves_the_unit_dead() {
+    let mut f = dbus_with_bus();
+    f.start();
+    f.main_exits(ExitInfo::exited(0));
+    assert_eq!(f.state(), SubState::Dead);
+    assert_eq!(f.svc.result, ServiceResult::Success);
+    let mut f = dbus_with_bus();
+    f.start();
+    f.main_exits(ExitInfo::exited(3));
+    assert_eq!(f.state(), SubState::Failed);
+    assert_eq!(f.svc.result, ServiceResult::ExitCode);
+}
+
+#[test]
+fn dbus_without_a_bus_is_simple_and_says_so_once() {
+    let mut f = Fake::new(ServiceType::Dbus);
+    f.start();
+    assert_eq!(f.state(), SubState::Running);
+    assert!(
+        f.logged("No D-Bus system bus to watch for BusName=; treating Type=dbus as Type=simple.")
+    );
+    // its name's owner means nothing to it, even once a bus runs
+    f.bus = true;
+    name_owned(&mut f, false);
+    assert_eq!(f.state(), SubState::Running);
+    transitions::stop(&mut f);
+    f.main_exits(killed(libc::SIGTERM));
+    f.lines.clear();
+    f.bus = false;
+    f.start();
+    assert_eq!(f.state(), SubState::Running);
+    assert!(!f.logged("No D-Bus system bus"));
 }

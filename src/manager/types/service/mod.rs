@@ -4,8 +4,10 @@
 //! sets, start limit), and the rules that decide whether an exit is a success and whether a
 //! service is restarted. The state machine's transitions are in `transitions`, the commands it
 //! runs in `exec`, its processes in `processes`, PID files in `pidfile`, sd_notify messages in
-//! `notify`.
+//! `notify`, BusName= on the system bus in `bus_name` (with what is known of the bus in
+//! `system_bus`).
 
+mod bus_name;
 mod exec;
 #[cfg(test)]
 mod machine_tests;
@@ -13,8 +15,11 @@ mod notify;
 mod pidfile;
 mod processes;
 mod seam;
+mod system_bus;
 mod transitions;
 pub(in crate::manager) mod unit_seam;
+
+pub(in crate::manager) use system_bus::SystemBus;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;

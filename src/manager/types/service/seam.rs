@@ -95,4 +95,13 @@ pub(in crate::manager) trait ServiceSeam {
     /// The unit's job failed.
     fn fail_job(&mut self);
     fn shutting_down(&self) -> bool;
+    /// Whether a system bus runs or is coming up, for a Type=dbus start to wait for its name.
+    fn system_bus(&self) -> bool;
+    /// service.c's `bus_name_good`: BusName= has an owner.
+    fn bus_name_good(&self) -> bool;
+    /// BusName= has an owner whose process runs (not one that is gone, whose release is still
+    /// on its way).
+    fn bus_name_taken(&self) -> bool;
+    /// Whether this is the manager's first Type=dbus start without a bus.
+    fn first_start_without_bus(&mut self) -> bool;
 }

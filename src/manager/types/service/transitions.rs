@@ -47,6 +47,7 @@ impl ServiceRuntime {
         self.status_text.clear();
         self.status_errno = 0;
         self.notified_ready = false;
+        self.bus_name_watched = false;
         self.condition_result = true;
         self.failed_conditions.clear();
         self.assert_result = true;
@@ -87,9 +88,6 @@ pub(super) fn start(s: &mut impl ServiceSeam) -> bool {
     };
     s.svc().reset_for_start();
     s.svc().sessions = leftovers;
-    if s.settings().kind == ServiceType::Dbus {
-        s.unit_log("No D-Bus system bus to watch for BusName=; treating Type=dbus as Type=simple.");
-    }
     if let Err((message, status)) = s.create_directories() {
         // After the state change, so that the reason is part of this start's log, which
         // `status` shows.
@@ -239,14 +237,29 @@ fn enter_start(s: &mut impl ServiceSeam) {
         run_control(s, ExecKind::Start, 0);
         return;
     }
+    // Type=dbus waits for its BusName= only where a bus runs (see bus_name.rs); without one it
+    // is Type=simple, which the journal says the first time.
+    let dbus_as_simple = kind == ServiceType::Dbus && !s.system_bus();
+    s.svc().bus_name_watched = kind == ServiceType::Dbus && !dbus_as_simple;
+    if dbus_as_simple && s.first_start_without_bus() {
+        s.unit_log("No D-Bus system bus to watch for BusName=; treating Type=dbus as Type=simple.");
+    }
     let exec_ok = run_main(s, 0);
     if s.svc().state != SubState::Start {
         return;
     }
     // Type=simple is started once forked (a failed execve() shows as the main process's
-    // exit); Type=exec only once execve() succeeded; the others wait for their signal.
+    // exit); Type=exec only once execve() succeeded; the others wait for their signal (READY=1,
+    // the bus name's owner).
     match kind {
-        ServiceType::Simple | ServiceType::Idle | ServiceType::Dbus => enter_start_post(s),
+        ServiceType::Simple | ServiceType::Idle => enter_start_post(s),
+        ServiceType::Dbus if dbus_as_simple => enter_start_post(s),
+        // systemd asks for the name's owner when it loads the unit (unit_watch_bus_name()),
+        // and for a unit loaded by the start the answer comes once it is in `start`: a name
+        // owned as the start runs counts. (A unit it loaded long before, or one whose answer
+        // came before its start job ran, waits for a change of owner instead: we count the
+        // name for them too.)
+        ServiceType::Dbus if s.bus_name_taken() => enter_start_post(s),
         ServiceType::Exec if exec_ok => enter_start_post(s),
         _ => {}
     }
@@ -280,9 +293,14 @@ pub(super) fn enter_running(s: &mut impl ServiceSeam, f: ServiceResult) {
         }
         return;
     }
-    // A main process not yet reaped counts: its exit is on its way and will be handled.
-    let good = s.svc().main_pid.is_some()
-        || (s.settings().kind == ServiceType::Forking && s.has_processes());
+    // service_good(): a Type=dbus service whose name has no owner is not, whatever its
+    // processes. A main process not yet reaped counts: its exit is on its way and will be
+    // handled.
+    let name_lost =
+        s.settings().kind == ServiceType::Dbus && s.svc().bus_name_watched && !s.bus_name_good();
+    let good = !name_lost
+        && (s.svc().main_pid.is_some()
+            || (s.settings().kind == ServiceType::Forking && s.has_processes()));
     if good {
         s.set_state(SubState::Running);
         // RuntimeMaxSec= counts from when the unit became active, not from each reload.
@@ -398,6 +416,21 @@ pub(super) fn ready(s: &mut impl ServiceSeam) {
     match state {
         SubState::Start if s.settings().kind.is_notify() => enter_start_post(s),
         SubState::Reload if !control_running => enter_running(s, ServiceResult::Success),
+        _ => {}
+    }
+}
+
+/// A Type=dbus service's BusName= got an owner (`owned`) or has none now: the Type=dbus half of
+/// service.c's `service_bus_name_owner_change()`.
+pub(super) fn bus_name_changed(s: &mut impl ServiceSeam, owned: bool) {
+    // A start made without a bus is Type=simple's to its end.
+    if !s.svc().bus_name_watched {
+        return;
+    }
+    match s.svc().state {
+        // service_enter_running() decides whether the unit is still good.
+        SubState::Running => enter_running(s, ServiceResult::Success),
+        SubState::Start if owned => enter_start_post(s),
         _ => {}
     }
 }
@@ -597,6 +630,9 @@ pub(super) fn main_exited(s: &mut impl ServiceSeam, exit: ExitInfo) {
                 enter_start_post(s);
             }
         }
+        // service_sigchld_event(): a Type=dbus service falls through to
+        // service_enter_running(), which finds it not good (its main process is gone).
+        SubState::Start if kind == ServiceType::Dbus => enter_running(s, f),
         SubState::Start => {
             let f = if f == ServiceResult::Success {
                 ServiceResult::Protocol

@@ -214,6 +214,22 @@ impl ServiceSeam for UnitSeam<'_> {
     fn shutting_down(&self) -> bool {
         self.m.shutting_down
     }
+
+    fn system_bus(&self) -> bool {
+        self.m.system_bus_expected()
+    }
+
+    fn bus_name_good(&self) -> bool {
+        self.m.bus_name_good(self.i)
+    }
+
+    fn bus_name_taken(&self) -> bool {
+        self.m.bus_name_taken(self.i)
+    }
+
+    fn first_start_without_bus(&mut self) -> bool {
+        self.m.first_start_without_bus()
+    }
 }
 
 /// The manager's entry points into the machine of unit `i`.
@@ -298,6 +314,11 @@ impl Manager {
     /// file (waited for if it is not there yet) or guessed, and the start goes on.
     pub(in crate::manager) fn forking_parent_done(&mut self, i: UnitId) {
         super::transitions::forking_parent_done(&mut self.seam(i));
+    }
+
+    /// A Type=dbus service's BusName= got an owner (`owned`) or lost it.
+    pub(in crate::manager) fn service_bus_name_changed(&mut self, i: UnitId, owned: bool) {
+        super::transitions::bus_name_changed(&mut self.seam(i), owned);
     }
 
     /// READY=1 from the service.
