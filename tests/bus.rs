@@ -345,16 +345,22 @@ fn a_python_client_waits_for_its_job_through_job_removed() {
     assert_eq!((o.code, o.stdout.trim()), (0, "done"), "{o:?}");
 }
 
-/// dbus-daemon hands activation to the unit its service file names; a unit that cannot be
-/// started fails the caller at once instead of after dbus-daemon's 25 s.
+/// dbus-daemon hands activation to the unit its service file names (a Type=dbus service, as a
+/// real package's); a unit that cannot be started, or whose start fails, fails the caller at
+/// once instead of after dbus-daemon's 25 s.
 #[test]
 fn bus_activation_starts_the_named_unit_and_fails_fast() {
     if !tools_present() {
         return;
     }
     let own = format!("/usr/bin/python3 {FIXTURES}/own_name.py org.example.Act");
-    let activated = format!("[Service]\nExecStart={own}\n");
-    let sb = boot("systemd", &[("act.service", activated.as_str())]);
+    let activated = format!("[Service]\nType=dbus\nBusName=org.example.Act\nExecStart={own}\n");
+    // a daemon that dies before it takes its name: its start job fails
+    let dying = "[Service]\nType=dbus\nBusName=org.example.Dies\nExecStart=/bin/false\n";
+    let sb = boot(
+        "systemd",
+        &[("act.service", activated.as_str()), ("dies.service", dying)],
+    );
     sb.file(
         "/etc/dbus-1/system.d/bus-test.conf",
         &std::fs::read_to_string(format!("{FIXTURES}/activation.conf")).expect("fixture"),
@@ -368,6 +374,11 @@ fn bus_activation_starts_the_named_unit_and_fails_fast() {
         "/etc/dbus-1/test-services/org.example.Missing.service",
         "[D-BUS Service]\nName=org.example.Missing\nExec=/bin/false\nUser=root\n\
          SystemdService=missing.service\n",
+    );
+    sb.file(
+        "/etc/dbus-1/test-services/org.example.Dies.service",
+        "[D-BUS Service]\nName=org.example.Dies\nExec=/bin/false\nUser=root\n\
+         SystemdService=dies.service\n",
     );
     with_dbus(&sb);
     let ping = |name: &str| {
@@ -393,6 +404,14 @@ fn bus_activation_starts_the_named_unit_and_fails_fast() {
         started.elapsed()
     );
     assert!(o.stderr.contains("missing.service"), "{o:?}");
+    let started = Instant::now();
+    let o = ping("org.example.Dies");
+    assert_ne!(o.code, 0, "{o:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the failure came after {:?}: {o:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
