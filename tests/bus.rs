@@ -561,3 +561,35 @@ fn no_client_waits_for_a_bus_that_is_not_there() {
         "{o:?} (PATH {PATH})"
     );
 }
+
+/// systemd's own bus services as a package ships them, activated on the first call by name:
+/// hostnamectl asks org.freedesktop.hostname1, which dbus-daemon hands to our manager as
+/// dbus-org.freedesktop.hostname1.service (an alias of systemd-hostnamed.service); the call is
+/// answered by the real daemon, at once.
+#[test]
+fn hostnamectl_and_timedatectl_activate_their_daemons() {
+    if !tools_present() {
+        return;
+    }
+    let sb = boot("systemd", &[]);
+    with_dbus(&sb);
+    for (tool, daemon, line) in [
+        (
+            "hostnamectl",
+            "systemd-hostnamed.service",
+            "Static hostname:",
+        ),
+        ("timedatectl", "systemd-timedated.service", "Local time:"),
+    ] {
+        let started = Instant::now();
+        let o = sb.run(&[tool]);
+        assert_eq!(o.code, 0, "{tool}: {o:?}");
+        assert!(o.stdout.contains(line), "{tool}: {o:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{tool} took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(sb.prop(daemon, "ActiveState"), "active", "{daemon}");
+    }
+}
