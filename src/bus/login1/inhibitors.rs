@@ -130,16 +130,12 @@ pub(super) fn inhibit(ctx: &mut Ctx) -> Result<(), MethodError> {
         )));
     }
     let caller = ctx.caller();
-    // org.freedesktop.login1.policy: a delay lock, or a block of idle, is allowed to anyone;
-    // the other blocks to a user in a session (allow_any=no, allow_inactive=yes)
+    // org.freedesktop.login1.policy: a delay lock, or a block of idle, is allowed to anyone
+    // (allow_any=yes); the other blocks only to a user of a local session (allow_any=no), and
+    // polkit counts only a session on a seat as local, which no session here has
     let anyone = mode == Mode::Delay || what == IDLE;
     if !is_root(&caller) && !anyone {
-        let in_session = u32::try_from(caller.pid)
-            .ok()
-            .is_some_and(|pid| ctx.shared.lock().session_of_pid(pid).is_some());
-        if !in_session {
-            return Err(MethodError::access_denied());
-        }
+        return Err(MethodError::access_denied());
     }
     let (ours, theirs) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)

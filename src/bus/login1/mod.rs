@@ -21,8 +21,9 @@
 //! are no seats, so no session has a seat and seat methods fail; nothing is kept across a restart
 //! of the manager. Authorisation follows org.freedesktop.login1.policy's defaults without polkit
 //! (which would need a session of ours to ask about): root may do everything; another user what
-//! the policy allows without authentication — lingering themselves, inhibiting, their own
-//! sessions — and nothing else. Each user may hold at most [`SESSIONS_PER_USER`] sessions and
+//! the policy allows anyone without authentication — lingering themselves, delay inhibitors
+//! and idle blocks, their own sessions — and nothing else (polkit's allow_active and
+//! allow_inactive apply only to sessions on a seat, which none is here). Each user may hold at most [`SESSIONS_PER_USER`] sessions and
 //! [`INHIBITORS_PER_USER`] inhibitors, so that no local user can exhaust the manager's fds.
 //!
 //! Layout: `manager` (the Manager object's methods and properties), `sessions`, `users`,
@@ -135,9 +136,11 @@ enum Event {
 fn emit(conn: &Connection, events: Vec<Event>) {
     for event in events {
         let sent = match event {
-            Event::SessionNew(id) => manager_signal(conn, "SessionNew", &(session_path(&id), id)),
+            Event::SessionNew(id) => {
+                manager_signal(conn, "SessionNew", &(id.clone(), session_path(&id)))
+            }
             Event::SessionRemoved(id) => {
-                manager_signal(conn, "SessionRemoved", &(session_path(&id), id))
+                manager_signal(conn, "SessionRemoved", &(id.clone(), session_path(&id)))
             }
             Event::UserNew(uid) => manager_signal(conn, "UserNew", &(uid, user_path(uid))),
             Event::UserRemoved(uid) => manager_signal(conn, "UserRemoved", &(uid, user_path(uid))),
