@@ -137,7 +137,12 @@ fn python(body: &str) -> String {
 
 /// As `nobody`, outside any session.
 fn as_nobody(script: &str) -> String {
-    format!("setpriv --reuid=65534 --regid=65534 --clear-groups -- sh -c '{script}'")
+    as_user(65534, script)
+}
+
+/// As `uid` (gid the same, no other groups), outside any session.
+fn as_user(uid: u32, script: &str) -> String {
+    format!("setpriv --reuid={uid} --regid={uid} --clear-groups -- sh -c '{script}'")
 }
 
 #[test]
@@ -418,4 +423,20 @@ fn logind_s_unit_is_served_and_poweroff_waits_for_delay_inhibitors() {
     );
     ours.sh("kill $(pgrep -x sleep)");
     ours.sb.wait_exit(Duration::from_secs(30));
+}
+
+#[test]
+fn terminate_session_ends_the_login_and_its_processes() {
+    let (_real, ours) = compare(&[
+        "runuser -l nobody -s /bin/sh -c 'sleep 1000' >/dev/null 2>&1 &",
+        "@wait pgrep -x sleep",
+        "loginctl list-sessions",
+        // another user (daemon) may not
+        &as_user(1, "loginctl terminate-session c1 2>/dev/null; echo $?"),
+        "loginctl terminate-session c1; echo $?",
+        "@wait ! pgrep -x sleep",
+        "@wait loginctl list-sessions | grep -qx 'No sessions.'",
+        "loginctl terminate-session c1",
+    ]);
+    assert!(!ours.sb.exists("/run/user/65534"));
 }

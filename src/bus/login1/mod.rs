@@ -19,12 +19,13 @@
 //! its fifo is closed or it is released or terminated, never lingering in `closing`; a user goes
 //! with its last session unless it lingers (no UserStopDelaySec= wait, no user@.service); there
 //! are no seats, so no session has a seat and seat methods fail; nothing is kept across a restart
-//! of the manager. Authorisation follows org.freedesktop.login1.policy's defaults without polkit
-//! (which would need a session of ours to ask about): root may do everything; another user what
-//! the policy allows anyone without authentication — lingering themselves, delay inhibitors
-//! and idle blocks, their own sessions — and nothing else (polkit's allow_active and
-//! allow_inactive apply only to sessions on a seat, which none is here). Each user may hold at most [`SESSIONS_PER_USER`] sessions and
-//! [`INHIBITORS_PER_USER`] inhibitors, so that no local user can exhaust the manager's fds.
+//! of the manager. Authorisation follows org.freedesktop.login1.policy's defaults without asking
+//! polkit (seldom in a container, and no help here: its allow_active and allow_inactive apply
+//! only to sessions on a seat, which none is): root may do everything; another user what the
+//! policy allows anyone without authentication — lingering themselves, delay inhibitors and
+//! idle blocks, their own sessions — and nothing else. Each user may hold at most
+//! [`SESSIONS_PER_USER`] sessions and [`INHIBITORS_PER_USER`] inhibitors, so that no local user
+//! can exhaust the manager's fds.
 //!
 //! Layout: `manager` (the Manager object's methods and properties), `sessions`, `users`,
 //! `inhibitors` (their state, methods and objects), `watch` (the thread that sees a session's or
@@ -58,7 +59,7 @@ use sessions::Session;
 use users::User;
 
 /// The name logind owns.
-pub const BUS_NAME: &str = "org.freedesktop.login1";
+const BUS_NAME: &str = "org.freedesktop.login1";
 const MANAGER_PATH: &str = "/org/freedesktop/login1";
 const MANAGER_INTERFACE: &str = "org.freedesktop.login1.Manager";
 const SESSION_INTERFACE: &str = "org.freedesktop.login1.Session";
@@ -88,7 +89,7 @@ mod errors {
     pub const NOT_SUPPORTED: &str = "org.freedesktop.DBus.Error.NotSupported";
 }
 
-/// What logind keeps: the sessions, users and inhibitors, shared by the bus thread and the
+/// What logind keeps: the sessions, users and inhibitors, shared by the login1 thread and the
 /// watcher.
 #[derive(Default)]
 struct State {
@@ -101,7 +102,7 @@ struct State {
     delayed: Option<watch::Delayed>,
     wall_message: String,
     enable_wall_messages: bool,
-    /// The system bus connection, for the signals of what the watcher ends.
+    /// login1's bus connection, for the signals of what the watcher ends.
     bus: Option<Connection>,
 }
 
@@ -135,7 +136,8 @@ enum Event {
 
 fn emit(conn: &Connection, events: Vec<Event>) {
     for event in events {
-        let sent = match event {
+        // nobody listening is no failure of ours
+        let _ = match event {
             Event::SessionNew(id) => {
                 manager_signal(conn, "SessionNew", &(id.clone(), session_path(&id)))
             }
@@ -157,8 +159,6 @@ fn emit(conn: &Connection, events: Vec<Event>) {
                 )
                 .map(|_| ()),
         };
-        // nobody listening is no failure of ours
-        let _ = sent;
     }
 }
 
@@ -229,7 +229,11 @@ impl Logind {
             nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)
                 .ok()?;
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                // logind's default (logind.c manager_new())
+                enable_wall_messages: true,
+                ..State::default()
+            }),
             wake: wake_write,
         });
         {
@@ -252,8 +256,9 @@ impl Logind {
     }
 }
 
-/// The login1 thread: at each nudge, connect to the bus (unless connected), take the name and
-/// answer its calls until the connection ends.
+/// The login1 thread: at each nudge (one that came while connected is taken once that
+/// connection has ended), connect to the bus, take the name and answer its calls until the
+/// connection ends.
 fn serve(bus: &Path, shared: &Shared, mut link: ManagerLink, nudged: &Receiver<()>) {
     while nudged.recv().is_ok() {
         // several nudges in a row are one connection
