@@ -104,34 +104,47 @@ impl Call<'_> {
     }
 }
 
-/// Answer `msg` if it is a method call.
-pub fn handle(conn: &Connection, msg: &Message, session: &mut Session) {
-    let header = msg.header();
-    if header.message_type() != MessageType::MethodCall {
-        return;
+impl<'a> Call<'a> {
+    /// The method call `msg` (not checked to be one) received on `conn`; its caller is
+    /// `private_peer` on a private connection, else asked of dbus-daemon when needed.
+    pub fn new(conn: &'a Connection, msg: &'a Message, private_peer: Option<Peer>) -> Call<'a> {
+        let header = msg.header();
+        Call {
+            conn,
+            path: header.path().map(|p| p.to_string()).unwrap_or_default(),
+            interface: header
+                .interface()
+                .map(|i| i.to_string())
+                .unwrap_or_default(),
+            member: header.member().map(|m| m.to_string()).unwrap_or_default(),
+            header,
+            msg,
+            private_peer,
+            caller: OnceCell::new(),
+        }
     }
-    let call = Call {
-        conn,
-        path: header.path().map(|p| p.to_string()).unwrap_or_default(),
-        interface: header
-            .interface()
-            .map(|i| i.to_string())
-            .unwrap_or_default(),
-        member: header.member().map(|m| m.to_string()).unwrap_or_default(),
-        header,
-        msg,
-        private_peer: session.private_peer,
-        caller: OnceCell::new(),
-    };
-    if let Err(e) = route(&call, session) {
-        if !call
+
+    /// Answer with the D-Bus error of `e`, unless the caller asked for no reply.
+    pub fn fail(&self, e: MethodError) {
+        if !self
             .header
             .primary()
             .flags()
             .contains(Flags::NoReplyExpected)
         {
-            let _ = conn.reply_error(&call.header, e.name, &(e.message,));
+            let _ = self.conn.reply_error(&self.header, e.name, &(e.message,));
         }
+    }
+}
+
+/// Answer `msg` if it is a method call.
+pub fn handle(conn: &Connection, msg: &Message, session: &mut Session) {
+    if msg.header().message_type() != MessageType::MethodCall {
+        return;
+    }
+    let call = Call::new(conn, msg, session.private_peer);
+    if let Err(e) = route(&call, session) {
+        call.fail(e);
     }
 }
 
@@ -314,7 +327,7 @@ pub fn typed_properties(
 
 /// GetAll()'s `a{sv}` in the vtables' order, which is the order `systemctl show` prints them in
 /// (a map type would sort or scatter them).
-struct OrderedProperties(Vec<(String, Value<'static>)>);
+pub struct OrderedProperties(pub Vec<(String, Value<'static>)>);
 
 impl Type for OrderedProperties {
     const SIGNATURE: &'static Signature =

@@ -40,7 +40,7 @@ pub struct ObjectKind {
 }
 
 impl ObjectKind {
-    fn parse(xml: &'static str) -> ObjectKind {
+    pub fn parse(xml: &'static str) -> ObjectKind {
         let mut interfaces: Vec<Interface> = Vec::new();
         for line in xml.lines() {
             let line = line.trim();

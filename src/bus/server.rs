@@ -5,6 +5,8 @@
 //! - the system bus (`bus_init_api()`): connected once dbus-daemon runs (its socket answers and
 //!   dbus.service, if the manager has it, is active), the name org.freedesktop.systemd1 taken,
 //!   dbus-daemon's ActivationRequest signals heard; connected again whenever dbus comes back;
+//!   logind's name, org.freedesktop.login1, on a connection of its own made at the same moments
+//!   (see `login1`);
 //! - one thread that takes the manager's events and sends them as signals on all of them.
 //!
 //! Each thread asks the manager over its own control connection ([`ManagerLink`]); none of
@@ -215,7 +217,11 @@ fn bus_up(bus: &Path, link: &mut ManagerLink) -> bool {
 
 fn serve_bus(bus: PathBuf, settings: BusSettings, listeners: Listeners, nudged: Receiver<()>) {
     let mut link = ManagerLink::new(settings.control_socket.clone(), settings.manager_uid);
-    let mut logind = super::login1::Logind::default();
+    let mut logind = super::login1::Logind::new(
+        bus.clone(),
+        settings.control_socket.clone(),
+        settings.manager_uid,
+    );
     loop {
         match nudged.recv_timeout(BUS_RETRY) {
             Ok(()) | Err(RecvTimeoutError::Timeout) => {}
@@ -236,14 +242,13 @@ fn serve_bus(bus: PathBuf, settings: BusSettings, listeners: Listeners, nudged: 
             private_peer: None,
         };
         super::names::watch(&conn, &mut session.link);
-        logind.on_connect(&conn);
+        logind.on_connect();
         for msg in messages {
             let Ok(msg) = msg else {
                 break;
             };
             if super::activation::handle(&conn, &msg, &mut session.link, &listeners)
                 || super::names::handle(&msg, &mut session.link)
-                || logind.handle(&conn, &msg)
             {
                 continue;
             }

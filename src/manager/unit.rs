@@ -154,8 +154,8 @@ pub struct Unit {
     /// Started for a connection (Accept=yes): collected once it is down.
     pub was_connection: bool,
     /// The manager does this unit's work itself (systemd-journald's service and sockets while
-    /// its journal serves, see `types/served.rs`): a job on it changes its state and runs
-    /// nothing.
+    /// its journal serves, systemd-logind.service, see `types/served.rs`): a job on it changes
+    /// its state and runs nothing.
     pub served: bool,
     /// Modification times of the files loaded, to tell when a daemon-reload is due.
     loaded_mtimes: Vec<(std::path::PathBuf, Option<SystemTime>)>,

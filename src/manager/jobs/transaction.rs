@@ -486,8 +486,8 @@ impl Builder<'_> {
 /// systemd's own services, sockets, paths and timers (`systemd-tmpfiles-clean.timer` …: they
 /// need systemd as PID 1), and mounts, automounts, swaps and devices, which the container
 /// runtime owns. A dependency on one is left out; started by name, it is started. The units
-/// the manager serves itself (systemd-journald's, [`Unit::served`]) are not among them: their
-/// jobs run, and change only their state.
+/// the manager serves itself (systemd-journald's and logind's, [`Unit::served`]) are not among
+/// them: their jobs run, and change only their state.
 pub fn is_stand_in(u: &Unit) -> bool {
     let config = &u.config;
     (config.id.starts_with("systemd-") && !u.served)

@@ -7,7 +7,7 @@
 //! `target_set_state()`) ends in, the start limit and fresh invocation of a unit without
 //! processes, reset-failed, the log lines, and [`UnitVTable`], the operations the job engine
 //! and the event loop ask of a unit, which each type implements; the units whose work the
-//! manager does itself (journald's, `served.rs`) have their own.
+//! manager does itself (journald's and logind's, `served.rs`) have their own.
 
 pub mod runtime;
 pub(in crate::manager) mod served;

@@ -21,6 +21,12 @@
 //! logging keeps working whatever the units' states are. (252 also activates it for a service's
 //! output stream, whose connection to `/run/systemd/journal/stdout` the manager does not see:
 //! its services write into pipes of its own.)
+//!
+//! systemd-logind.service (units/systemd-logind.service.in, and its alias
+//! dbus-org.freedesktop.login1.service, which dbus-daemon activates) is served the same way by
+//! the system manager, whose bus front end owns org.freedesktop.login1 (see `crate::bus`'s
+//! `login1`): a start, by hand or by bus activation, shows it active and never runs
+//! `/lib/systemd/systemd-logind`, which a container could not run.
 
 use crate::manager::daemon::Manager;
 use crate::manager::syslog::Protocol;
@@ -36,15 +42,25 @@ pub const JOURNALD_SERVICE: &str = "systemd-journald.service";
 pub const JOURNALD_SOCKET: &str = "systemd-journald.socket";
 /// The syslog socket `/dev/log` links to.
 pub const JOURNALD_DEV_LOG_SOCKET: &str = "systemd-journald-dev-log.socket";
+/// logind's service, whose API the bus front end serves.
+pub const LOGIND_SERVICE: &str = "systemd-logind.service";
 
 impl Manager {
-    /// Whether the manager does the work of the unit `config` loads: one of journald's units,
-    /// loaded from its file, while the manager's journal serves journald's own sockets.
-    /// (systemd-journald-audit.socket stays systemd's: the manager reads no audit messages.)
+    /// Whether the manager does the work of the unit `config` loads, loaded from its file: one of
+    /// journald's units while the manager's journal serves journald's own sockets
+    /// (systemd-journald-audit.socket stays systemd's: the manager reads no audit messages), or
+    /// logind's service while the bus front end serves login1 (the system manager's).
     pub(in crate::manager) fn serves(&self, config: &UnitConfig) -> bool {
-        [JOURNALD_SERVICE, JOURNALD_SOCKET, JOURNALD_DEV_LOG_SOCKET].contains(&config.id.as_str())
-            && config.load_state == LoadState::Loaded
-            && self.journal_serves_journald()
+        if config.load_state != LoadState::Loaded {
+            return false;
+        }
+        match config.id.as_str() {
+            JOURNALD_SERVICE | JOURNALD_SOCKET | JOURNALD_DEV_LOG_SOCKET => {
+                self.journal_serves_journald()
+            }
+            LOGIND_SERVICE => self.ctx.is_system(),
+            _ => false,
+        }
     }
 
     /// A start: up at once. A socket whose service runs is `running` (its traffic goes to the
