@@ -26,6 +26,11 @@ impl ManagerLink {
         }
     }
 
+    /// A line of its own to the same manager (for a thread of its own).
+    pub fn another(&self) -> ManagerLink {
+        ManagerLink::new(self.socket.clone(), self.manager_uid)
+    }
+
     /// Ask the manager on behalf of `caller`: a request that changes state from a caller who may
     /// not is refused as systemd refuses it without polkit.
     pub fn ask(&mut self, caller: Peer, request: &Request) -> Result<Reply, MethodError> {

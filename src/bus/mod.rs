@@ -27,6 +27,7 @@ pub mod paths;
 mod schema;
 mod server;
 mod signals;
+pub mod transient;
 mod unit_api;
 mod unit_files;
 mod values;

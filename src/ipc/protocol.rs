@@ -126,6 +126,28 @@ pub enum Request {
     CancelJob {
         id: u32,
     },
+    /// StartTransientUnit(): write each unit's file (unit-file text the bus front end made
+    /// of the properties) to the transient directory, load them as transient units and start
+    /// the first, answered as [`Request::Job`] with `no_block`. `units[0]` is the unit started;
+    /// the rest are systemd's auxiliary units (the service a transient timer triggers).
+    StartTransient {
+        mode: JobMode,
+        units: Vec<TransientUnit>,
+        /// AddRef=yes: the caller holds the started unit until [`Request::UnitUnref`].
+        #[serde(default)]
+        add_ref: bool,
+    },
+    /// A bus client that held a unit (AddRef=yes) went away: the unit may be collected.
+    UnitUnref {
+        unit: String,
+    },
+}
+
+/// One unit of [`Request::StartTransient`]: its name and its unit file's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransientUnit {
+    pub name: String,
+    pub text: String,
 }
 
 impl Request {

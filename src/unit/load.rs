@@ -25,7 +25,7 @@ use super::model::{
     section_is_known, Assignment, Builder, Dependency, LoadFailure, LoadState, UnitConfig,
 };
 use super::name::{NameError, UnitName, UnitType};
-use super::paths::{normalize, Last, LookupPaths};
+use super::paths::{normalize, Last, LookupPaths, Origin};
 use super::specifier::SpecifierContext;
 use super::syntax::{self, FileError};
 use super::sysv;
@@ -478,6 +478,9 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
     let mut config = UnitConfig::empty(id.as_str(), unit_type, LoadState::Loaded);
     config.names = names.iter().map(|n| n.to_string()).collect();
     config.fragment_path = Some(fragment.clone());
+    // unit_make_transient(): a unit whose file is in the transient directory was made by
+    // StartTransientUnit(); it stays transient across a reload as systemd serializes it so.
+    config.transient = lookup.origin(&fragment) == Origin::Transient;
 
     match is_masked(lookup, &fragment) {
         Ok(true) => {
