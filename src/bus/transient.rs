@@ -245,8 +245,11 @@ fn plain(name: &str, s: &str) -> Result<String, MethodError> {
     Ok(s.replace('%', "%%"))
 }
 
-/// unit_escape_setting(): specifiers escaped, then for command lines (UNIT_ESCAPE_EXEC_SYNTAX)
-/// `shell_escape(s, "$;'\"")`, else (UNIT_ESCAPE_C) `cescape()`.
+/// unit_escape_setting(): specifiers escaped, then backslashes and quotes (252's
+/// `shell_escape(s, "$;'\"")` for command lines, `cescape()` for the rest). A `$` of a command
+/// line is written `$$` as systemd 254 does (UNIT_ESCAPE_EXEC_SYNTAX_ENV): 252's `\$` and `\;`
+/// are escapes its own parser takes only with a warning, keeping the backslash, so a command
+/// 252 is sent comes back changed; `$$` gives the caller's word back.
 fn escaped(name: &str, s: &str, exec: bool) -> Result<String, MethodError> {
     let mut out = String::new();
     for c in s.chars() {
@@ -256,10 +259,7 @@ fn escaped(name: &str, s: &str, exec: bool) -> Result<String, MethodError> {
                 out.push('\\');
                 out.push(c);
             }
-            '$' | ';' if exec => {
-                out.push('\\');
-                out.push(c);
-            }
+            '$' if exec => out.push_str("$$"),
             '\t' if !exec => out.push_str("\\t"),
             '\n' | '\r' => return Err(bad_value(name)),
             c => out.push(c),
@@ -639,5 +639,45 @@ fn release_when_gone(pid: i32, unit: String, mut link: super::link::ManagerLink)
     // no thread, no hold: the unit may be collected as if AddRef had not been asked
     if spawned.is_err() {
         let _ = spare.call(&unref);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(t: UnitType, assignments: &[&str]) -> String {
+        let mut props = Vec::new();
+        for a in assignments {
+            for (k, v) in assignment(t, a).expect("assignment") {
+                props.push((k, OwnedValue::try_from(v).expect("owned")));
+            }
+        }
+        unit_text(t, &props).expect("unit text")
+    }
+
+    #[test]
+    fn settings_are_written_as_systemd_writes_them() {
+        let t = text(
+            UnitType::Service,
+            &[
+                "Description=a %i b",
+                "RemainAfterExit=yes",
+                "Environment=A=b X=%y",
+                "ExecStart=/bin/sh -c \"echo \\\"$A\\\"; id\"",
+                "After=a.service b.service",
+                "LimitNOFILE=10:20",
+                "TimeoutStartSec=5",
+            ],
+        );
+        eprintln!("{t}");
+        assert_eq!(
+            t,
+            "[Unit]\nDescription=a %%i b\n\n[Service]\nRemainAfterExit=yes\n\
+             Environment=\"A=b\" \"X=%%y\"\n\
+             ExecStart=\nExecStart=\"/bin/sh\" \"-c\" \"echo \\\"$$A\\\"; id\"\n\n\
+             [Unit]\nAfter=a.service\nAfter=b.service\n\n[Service]\nLimitNOFILE=10:20\n\
+             TimeoutStartSec=5000000us\n"
+        );
     }
 }

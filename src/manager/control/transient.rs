@@ -194,7 +194,7 @@ impl Manager {
 
     /// unit_remove_transient(): a collected transient unit's file goes with it (only a file in
     /// the transient directory, never one a unit was loaded from elsewhere).
-    pub(in crate::manager) fn remove_transient(&self, fragment: &Path) {
+    pub(in crate::manager) fn remove_transient(&mut self, fragment: &Path) {
         let Some(dir) = self.lookup.transient.as_deref() else {
             return;
         };
@@ -207,5 +207,7 @@ impl Manager {
         if let Ok(fd) = self.transient_dir() {
             let _ = unlinkat(fd.as_fd(), file, UnlinkatFlags::NoRemoveDir);
         }
+        // the name map must not send the next load of the name to a file that is gone
+        self.name_map = NameMap::build(&self.lookup);
     }
 }
