@@ -406,3 +406,87 @@ fn normalizing_hides_made_up_names_and_times() {
         "Running as unit: run-X.service\nRunning as unit: run-X.timer\nService runtime: T\n"
     );
 }
+
+/// The transient files of many settings, as 252 writes them: the real systemd-run against our
+/// manager and against 252, and ours against our manager.
+#[test]
+fn files_are_written_as_252_writes_them() {
+    if !tools_present() {
+        return;
+    }
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "f1",
+            &[
+                "-p",
+                "LimitNOFILE=100:200",
+                "-p",
+                "TimeoutStartSec=7",
+                "-p",
+                "KillSignal=SIGINT",
+                "-p",
+                "After=run-test.target",
+                "--nice=5",
+                "--service-type=oneshot",
+                "-r",
+                "/bin/true",
+            ],
+        ),
+        (
+            "f2",
+            &[
+                "--uid=nobody",
+                "--gid=nogroup",
+                "--working-directory=/tmp",
+                "-E",
+                "A=b c",
+                "-p",
+                "Environment=D=e",
+                "-p",
+                "StandardOutput=null",
+                "-p",
+                "KillMode=mixed",
+                "-p",
+                "RuntimeMaxSec=1h",
+                "-p",
+                "DefaultDependencies=no",
+                "-r",
+                "/bin/echo",
+                "100%",
+                "quote\"d",
+            ],
+        ),
+        (
+            "f3",
+            &[
+                "--on-calendar=*-*-* 00:00:00",
+                "--timer-property=AccuracySec=1h",
+                "/bin/true",
+            ],
+        ),
+    ];
+    let files = |sb: &Sandbox, client: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        for (unit, args) in cases {
+            let mut argv = vec![format!("--unit={unit}")];
+            argv.extend(args.iter().map(|a| a.to_string()));
+            let argv: Vec<&str> = argv.iter().map(|s| s.as_str()).collect();
+            let o = run(sb, client, &argv);
+            assert_eq!(o.code, 0, "{client} {unit}: {o:?}");
+            for suffix in ["service", "timer"] {
+                if let Some(text) = sb.read(&format!("/run/systemd/transient/{unit}.{suffix}")) {
+                    out.push(text);
+                }
+            }
+        }
+        out
+    };
+    let ours = boot("systemd");
+    let real_on_ours = files(&ours, REAL_RUN);
+    let oracle = boot(REAL_SYSTEMD);
+    let real_on_252 = files(&oracle, REAL_RUN);
+    assert_eq!(real_on_ours.len(), 4, "{real_on_ours:?}");
+    assert_eq!(real_on_ours, real_on_252);
+    let again = boot("systemd");
+    assert_eq!(files(&again, OUR_RUN), real_on_252);
+}

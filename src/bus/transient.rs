@@ -277,12 +277,9 @@ fn concat(name: &str, words: &[String], exec: bool) -> Result<String, MethodErro
     Ok(words?.join(" "))
 }
 
+/// format_timespan(…, 1): "7s", "1h", "1.500000s", "infinity".
 fn usec_text(us: u64) -> String {
-    if us == u64::MAX {
-        "infinity".into()
-    } else {
-        format!("{us}us")
-    }
+    crate::unit::timespan::Usec(us).to_string()
 }
 
 fn as_str<'a>(v: &'a Value<'_>) -> Option<&'a str> {
@@ -321,6 +318,8 @@ fn structs<'a>(v: &'a Value<'_>) -> Option<Vec<&'a [Value<'a>]>> {
 pub fn unit_text(t: UnitType, properties: &[(String, OwnedValue)]) -> Result<String, MethodError> {
     // each setting: its section and its lines (an Exec…= list is one setting of many lines)
     let mut written: Vec<(Section, String, String)> = Vec::new();
+    // each resource limit as set so far: soft, hard
+    let mut limits: std::collections::HashMap<&str, (u64, u64)> = Default::default();
     for (name, value) in properties {
         let setting = SETTINGS
             .iter()
@@ -348,36 +347,30 @@ pub fn unit_text(t: UnitType, properties: &[(String, OwnedValue)]) -> Result<Str
                 Value::U64(us) => push(format!("{key}={}", usec_text(*us))),
                 _ => return Err(bad()),
             },
-            Kind::Int | Kind::Signal => match value {
+            Kind::Int => match value {
                 Value::I32(n) => push(format!("{key}={n}")),
                 _ => return Err(bad()),
             },
-            Kind::Limit => match value {
-                Value::U64(n) => push(format!("{key}={}", limit_text(*n))),
+            // signal_to_string(): the name without "SIG"
+            Kind::Signal => match value {
+                Value::I32(n) => push(format!("{key}={}", crate::sys::signal::signal_name(*n))),
                 _ => return Err(bad()),
             },
-            Kind::LimitSoft => {
-                let Value::U64(soft) = value else {
+            Kind::Limit | Kind::LimitSoft => {
+                let Value::U64(x) = value else {
                     return Err(bad());
                 };
-                // "LimitX=soft:hard" once the hard value is known; alone it is both
-                let prefix = format!("{key}=");
-                match written.iter_mut().rev().find(|(_, k, _)| k == key) {
-                    Some((_, _, line)) => {
-                        let hard = line
-                            .strip_prefix(&prefix)
-                            .unwrap_or("")
-                            .split(':')
-                            .next_back()
-                            .unwrap_or("")
-                            .to_string();
-                        *line = format!("{prefix}{}:{hard}", limit_text(*soft));
-                    }
-                    None => written.push((
-                        setting.section,
-                        key.to_string(),
-                        format!("{prefix}{}", limit_text(*soft)),
-                    )),
+                // a limit not set yet gets the value for both; rlimit_format() after each
+                let (cur, max) = match (limits.get(key).copied(), setting.kind) {
+                    (None, _) => (*x, *x),
+                    (Some((_, max)), Kind::LimitSoft) => (*x, max),
+                    (Some((cur, _)), _) => (cur, *x),
+                };
+                limits.insert(key, (cur, max));
+                if cur == max {
+                    push(format!("{key}={}", limit_text(cur)));
+                } else {
+                    push(format!("{key}={}:{}", limit_text(cur), limit_text(max)));
                 }
             }
             Kind::Names => {
@@ -676,8 +669,8 @@ mod tests {
             "[Unit]\nDescription=a %%i b\n\n[Service]\nRemainAfterExit=yes\n\
              Environment=\"A=b\" \"X=%%y\"\n\
              ExecStart=\nExecStart=\"/bin/sh\" \"-c\" \"echo \\\"$$A\\\"; id\"\n\n\
-             [Unit]\nAfter=a.service\nAfter=b.service\n\n[Service]\nLimitNOFILE=10:20\n\
-             TimeoutStartSec=5000000us\n"
+             [Unit]\nAfter=a.service\nAfter=b.service\n\n[Service]\nLimitNOFILE=20\n\
+             LimitNOFILE=10:20\nTimeoutStartSec=5s\n"
         );
     }
 }

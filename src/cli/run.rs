@@ -791,7 +791,7 @@ fn summary(props: &HashMap<String, OwnedValue>, result: &str, code: i32, status:
         2 | 3 => eprintln!(
             "Main processes terminated with: code={}/status={}",
             if code == 2 { "killed" } else { "dumped" },
-            crate::sys::signal::signal_name(status).trim_start_matches("SIG")
+            crate::sys::signal::signal_name(status)
         ),
         _ => {}
     }

@@ -106,6 +106,8 @@ impl Manager {
                     self.units[i].served = self.serves(&config);
                     self.units[i].reconfigure(config, &self.config);
                     self.ordering = None;
+                    // one that does not start (a bad setting) goes, with its file
+                    self.collect_later(i);
                 }
                 None => {
                     self.loaded_index(name);
