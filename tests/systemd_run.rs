@@ -490,3 +490,52 @@ fn files_are_written_as_252_writes_them() {
     let again = boot("systemd");
     assert_eq!(files(&again, OUR_RUN), real_on_252);
 }
+
+/// Failures as 252 words them: a start job that fails, options that do not go together, a
+/// unit type with no transient units; the real and our client against both managers.
+#[test]
+fn failures_are_worded_as_252_words_them() {
+    if !tools_present() {
+        return;
+    }
+    let cases: &[&[&str]] = &[
+        &["--unit=fail1", "--service-type=oneshot", "/bin/false"],
+        &["-q", "--unit=fail2", "--service-type=oneshot", "/bin/false"],
+        &["--on-calendar=bogus", "/bin/true"],
+        &["--wait", "--no-block", "/bin/true"],
+        &["--wait", "--on-active=5", "/bin/true"],
+        &["--unit=x"],
+        &["--timer-property=AccuracySec=1s", "/bin/true"],
+        &["--unit=run-test.target", "/bin/true"],
+    ];
+    let mut answers = Vec::new();
+    for init in ["systemd", REAL_SYSTEMD] {
+        let sb = boot(init);
+        with_dbus(&sb);
+        for client in [REAL_RUN, OUR_RUN] {
+            let got: Vec<(i32, String)> = cases
+                .iter()
+                .map(|args| {
+                    let o = run(&sb, client, args);
+                    (o.code, o.stderr)
+                })
+                .collect();
+            // the failed units go, so the next client can take their names
+            sb.run(&["/bin/systemctl", "reset-failed"]);
+            answers.push((format!("{init} {client}"), got));
+        }
+    }
+    for (who, got) in &answers[1..] {
+        assert_eq!(got, &answers[0].1, "{who} differs from {}", answers[0].0);
+    }
+    assert_eq!(
+        answers[0].1[0],
+        (
+            1,
+            "Job for fail1.service failed because the control process exited with error code.\n\
+             See \"systemctl status fail1.service\" and \"journalctl -xeu fail1.service\" for \
+             details.\n"
+                .to_string()
+        )
+    );
+}

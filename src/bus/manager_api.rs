@@ -220,8 +220,15 @@ pub fn job_reply(call: &Call, reply: Reply) -> Result<(), MethodError> {
 fn refusal(message: String, exit: u8) -> MethodError {
     let name = if message.contains("already loaded or has a fragment file") {
         "org.freedesktop.systemd1.UnitExists"
+    } else if message.contains("or unknown property.") {
+        "org.freedesktop.DBus.Error.PropertyReadOnly"
+    } else if message == super::transient::SCOPES_UNSUPPORTED {
+        "org.freedesktop.DBus.Error.NotSupported"
     } else if message.contains("Invalid unit name or type")
         || message.contains("does not support transient units")
+        || message.starts_with("Invalid value for property")
+        || message.starts_with("Unknown timer base")
+        || message.starts_with("Invalid argv[0]")
     {
         "org.freedesktop.DBus.Error.InvalidArgs"
     } else if message.contains("masked") {

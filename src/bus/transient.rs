@@ -555,6 +555,11 @@ fn limit_value(s: &str) -> Option<u64> {
     }
 }
 
+/// Why a transient scope cannot be made: it takes over processes the caller names (PIDs=) into a
+/// cgroup of its own, and this manager keeps none.
+pub const SCOPES_UNSUPPORTED: &str =
+    "Transient scopes need control groups, which this service manager does not manage.";
+
 /// StartTransientUnit(name, mode, properties, aux): the units' files made of their
 /// properties, then the manager writes, loads and starts them.
 pub fn start(call: &Call, session: &mut Session) -> Result<(), MethodError> {
@@ -569,20 +574,24 @@ pub fn start(call: &Call, session: &mut Session) -> Result<(), MethodError> {
         .any(|(k, v)| k == "AddRef" && matches!(**v, Value::Bool(true)));
     let mut units = Vec::new();
     for (name, properties) in std::iter::once((name, properties)).chain(aux) {
-        let t = match UnitName::parse(&name) {
-            Ok(n) if !n.is_template() => n.unit_type(),
-            _ => return Err(MethodError::invalid_args("Invalid unit name or type.")),
-        };
-        if t == UnitType::Scope {
-            // a scope takes over processes the caller names (PIDs=) into a cgroup of its own;
-            // without cgroups there is nothing to move them to
-            return Err(MethodError::new(
+        // a name that names no unit is the manager's to refuse, before any property
+        let text = match UnitName::parse(&name) {
+            Ok(n) if n.unit_type() == UnitType::Scope => Err(MethodError::new(
                 "org.freedesktop.DBus.Error.NotSupported",
-                "Transient scopes need control groups, which this service manager does not manage.",
-            ));
-        }
-        let text = unit_text(t, &properties)?;
-        units.push(TransientUnit { name, text });
+                SCOPES_UNSUPPORTED,
+            )),
+            Ok(n) if !n.is_template() => unit_text(n.unit_type(), &properties),
+            _ => Ok(String::new()),
+        };
+        let (text, refused) = match text {
+            Ok(text) => (text, None),
+            Err(e) => (String::new(), Some(e.message)),
+        };
+        units.push(TransientUnit {
+            name,
+            text,
+            refused,
+        });
     }
     let unit = units[0].name.clone();
     let request = Request::StartTransient {

@@ -295,7 +295,10 @@ fn parse(argv: Vec<String>) -> Result<Option<Args>, ToolError> {
             Opt::OnStartup => timer("OnStartupSec", &value),
             Opt::OnUnitActive => timer("OnUnitActiveSec", &value),
             Opt::OnUnitInactive => timer("OnUnitInactiveSec", &value),
-            Opt::OnCalendar => timer("OnCalendar", &value),
+            Opt::OnCalendar => {
+                check_calendar(&value)?;
+                timer("OnCalendar", &value);
+            }
             Opt::OnClockChange => timer("OnClockChange", "yes"),
             Opt::OnTimezoneChange => timer("OnTimezoneChange", "yes"),
             Opt::TimerProperty => {
@@ -340,6 +343,31 @@ fn parse(argv: Vec<String>) -> Result<Option<Args>, ToolError> {
         }
     }
     Ok(Some(args))
+}
+
+/// `--on-calendar=`: the spec parses, and a spec in the past is warned about (the manager
+/// starts the service at once then).
+fn check_calendar(spec: &str) -> Result<(), ToolError> {
+    use crate::unit::calendar::{CalendarError, CalendarSpec};
+    let parsed = CalendarSpec::parse(spec)
+        .map_err(|e| einval(format!("Failed to parse calendar event specification: {e}")))?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_micros();
+    match parsed.next_usec(u64::try_from(now).unwrap_or(u64::MAX)) {
+        Err(CalendarError::NeverElapses) => {
+            eprintln!("Specified calendar expression is in the past, proceeding anyway.")
+        }
+        // computed by the manager, which has $TZ to hand
+        Err(CalendarError::NamedTimeZone) | Ok(_) => {}
+        Err(e) => {
+            return Err(einval(format!(
+                "Failed to calculate next time calendar expression elapses: {e}"
+            )))
+        }
+    }
+    Ok(())
 }
 
 fn run(argv: Vec<String>) -> Result<u8, ToolError> {
@@ -714,6 +742,8 @@ fn start_failed(kind: &str, e: &zbus::Error) -> ToolError {
     )
 }
 
+/// bus_wait_for_jobs_one() and check_wait_response(): the start job's end, and 252's words
+/// for one that did not succeed.
 fn check_job(
     bus: &mut Bus,
     job: &OwnedObjectPath,
@@ -724,24 +754,60 @@ fn check_job(
         return Ok(());
     }
     let result = bus.wait_for_job(job.as_str())?;
-    if result == "done" {
+    if result == "done" || result == "skipped" {
         return Ok(());
     }
-    // bus-wait-for-jobs.c check_wait_response()
     let message = match result.as_str() {
         "canceled" => format!("Job for {unit} canceled."),
         "timeout" => format!("Job for {unit} timed out."),
-        "dependency" => format!("A dependency job for {unit} failed. See 'journalctl -xe' for details."),
-        "invalid" => format!("Job for {unit} invalid."),
+        "dependency" => {
+            format!("A dependency job for {unit} failed. See 'journalctl -xe' for details.")
+        }
+        "invalid" => format!("{unit} is not active, cannot reload."),
         "assert" => format!("Assertion failed on job for {unit}."),
-        "unsupported" => format!("Operation on or unit type of {unit} not supported on this system."),
+        "unsupported" => {
+            format!("Operation on or unit type of {unit} not supported on this system.")
+        }
         "collected" => format!("Queued job for {unit} was garbage collected."),
         "once" => format!("Unit {unit} was started already once and can't be started again."),
-        _ => format!(
-            "Job for {unit} failed.\nSee \"systemctl status {unit}\" and \"journalctl -xeu {unit}\" for details."
-        ),
+        _ if unit.ends_with(".service") => {
+            let service_result = bus
+                .unit_properties(unit)
+                .ok()
+                .and_then(|p| p.get("Result").and_then(|v| str_of(v)));
+            job_failure(unit, service_result.as_deref())
+        }
+        _ => "Job failed. See \"journalctl -xe\" for details.".to_string(),
     };
-    Err(ToolError::new(Errno::EIO, message))
+    Err(if args.quiet {
+        ToolError::quiet(Errno::EIO)
+    } else {
+        ToolError::new(Errno::EIO, message)
+    })
+}
+
+/// log_job_error_with_service_result().
+fn job_failure(service: &str, result: Option<&str>) -> String {
+    let explanation = match result.unwrap_or("") {
+        "resources" => Some("of unavailable resources or another system error"),
+        "protocol" => Some("the service did not take the steps required by its unit configuration"),
+        "timeout" => Some("a timeout was exceeded"),
+        "exit-code" => Some("the control process exited with error code"),
+        "signal" => Some("a fatal signal was delivered to the control process"),
+        "core-dump" => {
+            Some("a fatal signal was delivered causing the control process to dump core")
+        }
+        "watchdog" => Some("the service failed to send watchdog ping"),
+        "start-limit" => Some("start of the service was attempted too often"),
+        _ => None,
+    };
+    let see = format!(
+        "See \"systemctl status {service}\" and \"journalctl -xeu {service}\" for details."
+    );
+    match explanation {
+        Some(why) => format!("Job for {service} failed because {why}.\n{see}"),
+        None => format!("Job for {service} failed.\n{see}"),
+    }
 }
 
 fn start_transient_service(bus: &mut Bus, args: &Args) -> Result<u8, ToolError> {

@@ -148,6 +148,10 @@ pub enum Request {
 pub struct TransientUnit {
     pub name: String,
     pub text: String,
+    /// Why its properties could not be written (the front end's words): refused after the
+    /// checks of the name, as systemd sets the properties after making the unit.
+    #[serde(default)]
+    pub refused: Option<String>,
 }
 
 impl Request {

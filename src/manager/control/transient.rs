@@ -87,6 +87,9 @@ impl Manager {
                     1,
                 );
             }
+            if let Some(message) = &u.refused {
+                return refused(message.clone(), 1);
+            }
             names.push(name);
         }
         for (u, name) in units.iter().zip(&names) {
