@@ -1037,3 +1037,43 @@ fn run_in_place(args: &Args) -> Result<u8, ToolError> {
     let e = nix::unistd::execvp(first, &argv).unwrap_err();
     Err(fail(&format!("Failed to execute {}", args.cmdline[0]), e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtimes_are_formatted_to_the_millisecond() {
+        assert_eq!(format_timespan_ms(419), "419us");
+        assert_eq!(format_timespan_ms(9_123), "9ms");
+        assert_eq!(format_timespan_ms(1_500_000), "1.500s");
+        assert_eq!(format_timespan_ms(65_500_000), "1min 5.500s");
+        assert_eq!(format_timespan_ms(3_600_000_000), "1h");
+        assert_eq!(format_timespan_ms(0), "0");
+    }
+
+    #[test]
+    fn names_get_the_type_they_lack() {
+        assert_eq!(mangle("t1", ".service").ok(), Some("t1.service".into()));
+        assert_eq!(mangle("t1.timer", ".service").ok(), Some("t1.timer".into()));
+        assert_eq!(mangle("a.b", ".slice").ok(), Some("a.b.slice".into()));
+        assert!(mangle("a/b", ".service").is_err());
+        assert!(random_unit_name("service").starts_with("run-r"));
+        assert_eq!(
+            random_unit_name("timer").len(),
+            "run-r".len() + 32 + ".timer".len()
+        );
+    }
+
+    #[test]
+    fn options_stop_at_the_command() {
+        let argv = ["systemd-run", "-q", "--unit=x", "/bin/ls", "-l", "--wait"];
+        let args = parse(argv.iter().map(|s| s.to_string()).collect())
+            .ok()
+            .flatten()
+            .expect("parsed");
+        assert!(args.quiet && !args.wait);
+        assert_eq!(args.cmdline, ["/bin/ls", "-l", "--wait"]);
+        assert_eq!(args.unit.as_deref(), Some("x"));
+    }
+}
