@@ -14,7 +14,7 @@ use zbus::zvariant::{OwnedValue, Value};
 
 use super::dispatch::{Call, Session};
 use super::MethodError;
-use crate::ipc::protocol::{JobMode, Request, TransientUnit};
+use crate::ipc::protocol::{JobMode, JobOutcome, Reply, Request, TransientUnit};
 use crate::unit::name::UnitName;
 use crate::unit::name::UnitType;
 use crate::unit::timespan::parse_sec;
@@ -600,7 +600,9 @@ pub fn start(call: &Call, session: &mut Session) -> Result<(), MethodError> {
         add_ref,
     };
     let reply = session.link.ask(call.caller(), &request)?;
-    if add_ref {
+    let queued =
+        matches!(&reply, Reply::Jobs(o) if matches!(o.first(), Some(JobOutcome::Queued { .. })));
+    if add_ref && queued {
         release_when_gone(call.caller().pid, unit, session.link.another());
     }
     super::manager_api::job_reply(call, reply)

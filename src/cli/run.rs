@@ -927,21 +927,15 @@ fn format_timespan_ms(us: u64) -> String {
 }
 
 fn start_transient_timer(bus: &mut Bus, args: &Args) -> Result<u8, ToolError> {
+    // a name given with the type of one of the two names the other after it
     let (service, timer) = match &args.unit {
-        Some(u) if u.ends_with(".timer") => {
-            let base = u.trim_end_matches(".timer");
-            (mangle(base, ".service")?, mangle(u, ".timer")?)
+        Some(u) => {
+            let base = u
+                .strip_suffix(".timer")
+                .or_else(|| u.strip_suffix(".service"))
+                .unwrap_or(u);
+            (mangle(base, ".service")?, mangle(base, ".timer")?)
         }
-        Some(u) => (
-            mangle(u, ".service")?,
-            mangle(
-                u.rsplit_once('.')
-                    .map(|(b, _)| b)
-                    .filter(|_| u.ends_with(".service"))
-                    .unwrap_or(u),
-                ".timer",
-            )?,
-        ),
         None => {
             let service = bus.unit_name("service");
             let timer = format!("{}.timer", service.trim_end_matches(".service"));

@@ -44,6 +44,11 @@ fn can_transient(t: UnitType) -> bool {
     )
 }
 
+/// Whether the start job was queued (AddRef holds only a unit that was made).
+fn started(reply: &Option<Reply>) -> bool {
+    matches!(reply, Some(Reply::Jobs(o)) if matches!(o.first(), Some(JobOutcome::Queued { .. })))
+}
+
 impl Manager {
     /// Write, load and start `units` (the first started, the rest only loaded); the reply is
     /// the start job's, as [`Manager::queue_jobs`] gives it with `no_block`.
@@ -87,6 +92,12 @@ impl Manager {
                     1,
                 );
             }
+            if names.contains(&name) {
+                return refused(
+                    format!("Unit {name} was already loaded or has a fragment file."),
+                    1,
+                );
+            }
             if let Some(message) = &u.refused {
                 return refused(message.clone(), 1);
             }
@@ -117,17 +128,18 @@ impl Manager {
                 }
             }
         }
-        if add_ref {
-            // held before the job can end, so the unit cannot be collected first
-            *self.bus_refs.entry(names[0].to_string()).or_default() += 1;
-        }
-        self.queue_jobs(
+        let reply = self.queue_jobs(
             client,
             JobVerb::Start,
             std::slice::from_ref(&main.name),
             true,
             mode,
-        )
+        );
+        if add_ref && started(&reply) {
+            // held before this batch ends, so before the unit can be collected
+            *self.bus_refs.entry(names[0].to_string()).or_default() += 1;
+        }
+        reply
     }
 
     /// A holder of `unit` let go: once nobody holds it, it may be collected.
