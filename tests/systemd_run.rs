@@ -144,6 +144,12 @@ fn a_transient_service_runs_is_transient_and_its_name_is_taken() {
         );
         let status = sb.systemctl(&["status", &format!("{unit}.service")]);
         assert!(status.stdout.contains("Transient: yes"), "{status:?}");
+        // a reload keeps it transient: its file is in the transient directory
+        sb.quiet_ok(&["daemon-reload"]);
+        assert_eq!(
+            show(&sb, &format!("{unit}.service"), "Transient,UnitFileState"),
+            "UnitFileState=transient\nTransient=yes\n"
+        );
         let path = format!("/run/systemd/transient/{unit}.service");
         files.push(sb.read(&path).expect("transient file"));
 
