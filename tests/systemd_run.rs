@@ -19,11 +19,20 @@ const REAL_RUN: &str = "/usr/bin/systemd-run";
 const OUR_RUN: &str = "/run/sandbox-bin/systemd-run";
 const WAIT: Duration = Duration::from_secs(30);
 
+/// Whether this machine has systemd 252's systemd-run and manager, busctl and dbus-daemon.
 fn tools_present() -> bool {
-    let present =
-        std::path::Path::new(REAL_RUN).exists() && std::path::Path::new(REAL_SYSTEMD).exists();
+    let ok = |argv: &[&str]| {
+        std::process::Command::new(argv[0])
+            .args(&argv[1..])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let present = ok(&[REAL_RUN, "--version"])
+        && std::path::Path::new(REAL_SYSTEMD).exists()
+        && ok(&["busctl", "--version"])
+        && ok(&["dbus-daemon", "--version"]);
     if !present {
-        eprintln!("systemd 252's systemd-run or systemd missing: skipped");
+        eprintln!("systemd 252's systemd-run or systemd, busctl or dbus-daemon missing: skipped");
     }
     present
 }
