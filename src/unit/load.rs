@@ -108,6 +108,26 @@ impl NameMap {
         NameMap { entries, listings }
     }
 
+    /// A unit file `name` made in (`present`) or removed from search directory `dir` (inside
+    /// the root) by the manager itself, a transient unit's: the map follows without a new scan
+    /// (systemd adds the transient file to its path cache the same way). A name another file
+    /// gives already keeps that file.
+    pub fn note_file(&mut self, dir: &Path, name: &str, present: bool) {
+        let inside = dir.join(name);
+        let listing = self.listings.entry(dir.to_path_buf()).or_default();
+        if present {
+            listing.insert(name.to_string());
+            self.entries
+                .entry(name.to_string())
+                .or_insert(MapEntry::Fragment(inside));
+        } else {
+            listing.remove(name);
+            if self.entries.get(name) == Some(&MapEntry::Fragment(inside)) {
+                self.entries.remove(name);
+            }
+        }
+    }
+
     /// False only when `inside` is an entry of a search directory that the map saw lacks it.
     fn may_exist(&self, inside: &Path) -> bool {
         let (Some(dir), Some(name)) = (inside.parent(), inside.file_name()) else {

@@ -21,7 +21,6 @@ use nix::unistd::{unlinkat, UnlinkatFlags};
 use super::super::daemon::Manager;
 use crate::ipc::protocol::{JobMode, JobOutcome, JobVerb, Reply, TransientUnit};
 use crate::sys::chase::{chase, ChaseFlags};
-use crate::unit::load::NameMap;
 use crate::unit::model::LoadState;
 use crate::unit::name::{UnitName, UnitType};
 
@@ -110,7 +109,11 @@ impl Manager {
         }
         // The files are new: the name map learns of them, and a stub a query left in the table
         // (a unit not found) takes the loaded configuration.
-        self.name_map = NameMap::build(&self.lookup);
+        if let Some(dir) = self.lookup.transient.clone() {
+            for name in &names {
+                self.name_map.note_file(&dir, name.as_str(), true);
+            }
+        }
         for name in &names {
             let Some(config) = self.load_config(name) else {
                 return refused(format!("Unit {name} not found."), 5);
@@ -225,6 +228,9 @@ impl Manager {
             let _ = unlinkat(fd.as_fd(), file, UnlinkatFlags::NoRemoveDir);
         }
         // the name map must not send the next load of the name to a file that is gone
-        self.name_map = NameMap::build(&self.lookup);
+        if let Some(name) = file.to_str() {
+            let dir = dir.to_path_buf();
+            self.name_map.note_file(&dir, name, false);
+        }
     }
 }
