@@ -6,7 +6,7 @@
 #   RUN sh /tmp/systemctl-shim/install.sh /usr/local/sbin/systemctl-shim
 #
 # The binary becomes /usr/bin/systemctl; the other programs it stands in for (journalctl,
-# systemd-tmpfiles, systemd-notify, systemd-escape, systemd-detect-virt, and init for a
+# systemd-tmpfiles, systemd-notify, systemd-run, systemd-escape, systemd-detect-virt, and init for a
 # container whose entrypoint is /sbin/init) become links to it. Each of those paths is first
 # taken away from the package manager, so that installing or upgrading the systemd package later
 # (which some packages pull in) never puts the real programs back over ours:
@@ -26,7 +26,7 @@ set -eu
 src=${1:?usage: install.sh PATH-TO-SYSTEMCTL-SHIM}
 here=$(dirname "$0")
 
-names="systemctl journalctl systemd-tmpfiles systemd-notify systemd-escape systemd-detect-virt"
+names="systemctl journalctl systemd-tmpfiles systemd-notify systemd-run systemd-escape systemd-detect-virt"
 
 # divert DIR NAME: keep the package's /usr/DIR/NAME and /DIR/NAME aside as NAME.distrib.
 divert() {

@@ -71,6 +71,7 @@ fn main() -> ExitCode {
         "journalctl" => cli::journalctl_main(argv),
         "systemd-tmpfiles" => cli::systemd_tmpfiles_main(argv),
         "systemd-notify" => cli::systemd_notify_main(argv),
+        "systemd-run" => cli::systemd_run_main(argv),
         "systemd-detect-virt" => cli::systemd_detect_virt_main(argv),
         _ => cli::systemctl_main(argv),
     };

@@ -30,7 +30,7 @@ fail() {
 # expect_ours ROOT: ROOT's systemctl is our binary and every other name resolves to it.
 expect_ours() {
     cmp -s "$bin" "$1/usr/bin/systemctl" || fail "$1/usr/bin/systemctl is not ours"
-    for path in /usr/bin/journalctl /usr/bin/systemd-tmpfiles /usr/bin/systemd-notify \
+    for path in /usr/bin/journalctl /usr/bin/systemd-tmpfiles /usr/bin/systemd-notify /usr/bin/systemd-run \
         /usr/bin/systemd-escape /usr/bin/systemd-detect-virt /usr/sbin/init; do
         [ "$(readlink "$1$path")" = /usr/bin/systemctl ] || fail "$1$path is not a link to ours"
     done

@@ -111,6 +111,7 @@ pub fn call(call: &Call, session: &mut Session) -> Result<(), MethodError> {
             let entries: Vec<UnitEntry> = units.iter().map(unit_entry).collect();
             call.reply(&(entries,))
         }
+        "StartTransientUnit" => super::transient::start(call, session),
         "ListJobs" => call.reply(&(unit_api::list_jobs(session)?,)),
         "GetJob" => {
             let (id,): (u32,) = call.args()?;
@@ -199,6 +200,11 @@ pub fn queue_job(
         mode,
     };
     let reply = session.link.ask(call.caller(), &request)?;
+    job_reply(call, reply)
+}
+
+/// A job request's answer as Start…Unit() gives it: the job's path, or systemd's error.
+pub fn job_reply(call: &Call, reply: Reply) -> Result<(), MethodError> {
     let Reply::Jobs(outcomes) = reply else {
         return Err(MethodError::failed("Unexpected answer from the manager."));
     };
@@ -212,7 +218,20 @@ pub fn queue_job(
 /// systemd's D-Bus error for a job it would not queue: the name systemctl maps to its exit
 /// code, from the exit code our manager gives with the same message.
 fn refusal(message: String, exit: u8) -> MethodError {
-    let name = if message.contains("masked") {
+    let name = if message.contains("already loaded or has a fragment file") {
+        "org.freedesktop.systemd1.UnitExists"
+    } else if message.contains("or unknown property.") {
+        "org.freedesktop.DBus.Error.PropertyReadOnly"
+    } else if message == super::transient::SCOPES_UNSUPPORTED {
+        "org.freedesktop.DBus.Error.NotSupported"
+    } else if message.contains("Invalid unit name or type")
+        || message.contains("does not support transient units")
+        || message.starts_with("Invalid value for property")
+        || message.starts_with("Unknown timer base")
+        || message.starts_with("Invalid argv[0]")
+    {
+        "org.freedesktop.DBus.Error.InvalidArgs"
+    } else if message.contains("masked") {
         "org.freedesktop.systemd1.UnitMasked"
     } else if message.contains("not applicable") {
         "org.freedesktop.systemd1.JobTypeNotApplicable"

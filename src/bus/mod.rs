@@ -9,7 +9,8 @@
 //! `values` (show's words to D-Bus values), `defaults` (systemd's values for what our tables
 //! do not give), `link` (the line to the manager's request layer),
 //! `dispatch` (one method call to its handler, with Properties, Introspectable and Peer on
-//! every object), `manager_api`, `unit_api`, `unit_files` (the interfaces' methods), `signals`
+//! every object), `manager_api`, `unit_api`, `unit_files` (the interfaces' methods), `transient`
+//! (StartTransientUnit()'s properties as unit-file settings, and `-p` for systemd-run), `signals`
 //! (the manager's events as signals), `server` (the sockets, connections and threads) and
 //! `activation` (ActivationRequest), `names` (bus names' owners, for Type=dbus) and `login1`
 //! (logind's API).
@@ -27,6 +28,7 @@ pub mod paths;
 mod schema;
 mod server;
 mod signals;
+pub mod transient;
 mod unit_api;
 mod unit_files;
 mod values;

@@ -88,6 +88,13 @@ impl<'a, T: Copy + PartialEq> Getopt<'a, T> {
         }
     }
 
+    /// getopt_long()'s `+` in front of the short options: the first operand ends the options
+    /// (what follows is a command line with options of its own).
+    pub fn stop_at_first_operand(mut self) -> Self {
+        self.stop_at_operand = true;
+        self
+    }
+
     /// The operands, once every option was taken (or an error ended the parsing).
     pub fn into_operands(mut self) -> Vec<String> {
         if !self.failed {

@@ -15,6 +15,7 @@ mod notify;
 mod online;
 mod options;
 mod queries;
+mod run;
 mod runtime;
 mod show;
 mod status;
@@ -33,6 +34,7 @@ pub use escape::systemd_escape_main;
 pub use journalctl::journalctl_main;
 pub use notify::systemd_notify_main;
 pub use options::Options;
+pub use run::systemd_run_main;
 pub use tmpfiles::systemd_tmpfiles_main;
 
 use crate::unit::paths::{LookupPaths, Scope};

@@ -141,6 +141,21 @@ pub enum Request {
     },
     /// The bus front end lost the system bus.
     BusGone,
+    /// StartTransientUnit(): write each unit's file (unit-file text the bus front end made
+    /// of the properties) to the transient directory, load them as transient units and start
+    /// the first, answered as [`Request::Job`] with `no_block`. `units[0]` is the unit started;
+    /// the rest are systemd's auxiliary units (the service a transient timer triggers).
+    StartTransient {
+        mode: JobMode,
+        units: Vec<TransientUnit>,
+        /// AddRef=yes: the caller holds the started unit until [`Request::UnitUnref`].
+        #[serde(default)]
+        add_ref: bool,
+    },
+    /// A bus client that held a unit (AddRef=yes) went away: the unit may be collected.
+    UnitUnref {
+        unit: String,
+    },
 }
 
 /// Well-known names of the system bus whose owners the manager keeps at most (a system bus has
@@ -156,6 +171,17 @@ pub struct BusNameOwner {
     pub owner: String,
     /// The owner's process (GetConnectionUnixProcessID()), where the bus told it.
     pub pid: Option<u32>,
+}
+
+/// One unit of [`Request::StartTransient`]: its name and its unit file's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransientUnit {
+    pub name: String,
+    pub text: String,
+    /// Why its properties could not be written (the front end's words): refused after the
+    /// checks of the name, as systemd sets the properties after making the unit.
+    #[serde(default)]
+    pub refused: Option<String>,
 }
 
 impl Request {

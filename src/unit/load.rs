@@ -25,7 +25,7 @@ use super::model::{
     section_is_known, Assignment, Builder, Dependency, LoadFailure, LoadState, UnitConfig,
 };
 use super::name::{NameError, UnitName, UnitType};
-use super::paths::{normalize, Last, LookupPaths};
+use super::paths::{normalize, Last, LookupPaths, Origin};
 use super::specifier::SpecifierContext;
 use super::syntax::{self, FileError};
 use super::sysv;
@@ -106,6 +106,26 @@ impl NameMap {
             }
         }
         NameMap { entries, listings }
+    }
+
+    /// A unit file `name` made in (`present`) or removed from search directory `dir` (inside
+    /// the root) by the manager itself, a transient unit's: the map follows without a new scan
+    /// (systemd adds the transient file to its path cache the same way). A name another file
+    /// gives already keeps that file.
+    pub fn note_file(&mut self, dir: &Path, name: &str, present: bool) {
+        let inside = dir.join(name);
+        let listing = self.listings.entry(dir.to_path_buf()).or_default();
+        if present {
+            listing.insert(name.to_string());
+            self.entries
+                .entry(name.to_string())
+                .or_insert(MapEntry::Fragment(inside));
+        } else {
+            listing.remove(name);
+            if self.entries.get(name) == Some(&MapEntry::Fragment(inside)) {
+                self.entries.remove(name);
+            }
+        }
     }
 
     /// False only when `inside` is an entry of a search directory that the map saw lacks it.
@@ -478,6 +498,9 @@ pub fn load_with_map(lookup: &LookupPaths, map: &NameMap, requested: &UnitName) 
     let mut config = UnitConfig::empty(id.as_str(), unit_type, LoadState::Loaded);
     config.names = names.iter().map(|n| n.to_string()).collect();
     config.fragment_path = Some(fragment.clone());
+    // unit_make_transient(): a unit whose file is in the transient directory was made by
+    // StartTransientUnit(); it stays transient across a reload as systemd serializes it so.
+    config.transient = lookup.origin(&fragment) == Origin::Transient;
 
     match is_masked(lookup, &fragment) {
         Ok(true) => {

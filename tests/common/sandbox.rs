@@ -38,12 +38,13 @@ pub const WAIT: Duration = Duration::from_secs(30);
 /// Where the multi-call links (`journalctl` → our binary) live inside.
 const BIN_DIR: &str = "/run/sandbox-bin";
 /// The names our binary answers to that an init sandbox links in [`BIN_DIR`].
-const MULTI_CALL_NAMES: [&str; 7] = [
+const MULTI_CALL_NAMES: [&str; 8] = [
     "journalctl",
     "init",
     "systemd",
     "systemctl",
     "systemd-notify",
+    "systemd-run",
     "systemd-escape",
     "systemd-detect-virt",
 ];

@@ -3,11 +3,12 @@
 //! for. The front end (the control socket in `clients.rs` today; the D-Bus system bus or a user
 //! manager's socket could sit beside it) only reads requests, learns who sent them and writes
 //! replies; what a request may do and what it answers is decided here, once. Queries are in
-//! `units.rs`, jobs in `jobs.rs`, the manager's own operations (system state, reload, shutdown)
+//! `units.rs`, jobs in `jobs.rs`, transient units in `transient.rs`, the manager's own operations (system state, reload, shutdown)
 //! in `manager.rs`.
 
 mod jobs;
 mod manager;
+mod transient;
 mod units;
 
 use super::daemon::Manager;
@@ -113,6 +114,19 @@ impl Manager {
             }
             Request::BusGone => {
                 self.bus_gone();
+                Some(Reply::Done)
+            }
+            Request::StartTransient {
+                mode,
+                units,
+                add_ref,
+            } => {
+                let reply = self.start_transient(caller.connection, mode, &units, add_ref);
+                self.save_state();
+                reply
+            }
+            Request::UnitUnref { unit } => {
+                self.unit_unref(&unit);
                 Some(Reply::Done)
             }
         }

@@ -145,6 +145,9 @@ pub struct Manager {
     pub(super) dirty: bool,
     /// The name map was rebuilt for the request being handled.
     map_rebuilt: bool,
+    /// Units bus clients hold (StartTransientUnit()'s AddRef=yes, systemd's `bus_track`): not
+    /// collected while held, so `systemd-run --wait` can read how its unit ended.
+    pub(super) bus_refs: HashMap<String, u32>,
     idle_trim: Option<std::time::Instant>,
     pub(super) shutting_down: bool,
     /// The boot's jobs have all ended once (MANAGER_IS_FINISHED()): from then on the system is
@@ -230,6 +233,7 @@ impl Manager {
             pidfile_watches: HashMap::new(),
             dirty: false,
             map_rebuilt: false,
+            bus_refs: HashMap::new(),
             idle_trim: None,
             shutting_down: false,
             boot_finished: false,

@@ -88,6 +88,7 @@ impl Manager {
     fn may_go_alone(&self, i: UnitId, processes: &mut Option<ProcessTable>) -> bool {
         let u = &self.units[i];
         if self.jobs.has_job(i)
+            || self.bus_refs.contains_key(&u.config.id)
             || u.conn.is_some()
             || !u.may_be_collected()
             || u.svc.control_pid.is_some()
@@ -169,6 +170,11 @@ impl Manager {
         let gone = self.units.collect(|i, _| !kept.contains(&i));
         for u in gone {
             self.close_log(&u.config.id);
+            if u.config.transient {
+                if let Some(fragment) = &u.config.fragment_path {
+                    self.remove_transient(fragment);
+                }
+            }
             self.ordering = None;
         }
         // What they named may be free to go now.
