@@ -194,9 +194,15 @@ fn persistent_catches_up_a_run_missed_while_the_manager_was_down() {
 fn list_timers_and_status_show_the_schedule_as_systemd_252() {
     let sb = Sandbox::new();
     sb.unit("daily.service", &counting_service("/run/daily.log"));
+    // daily at an hour 6 to 7 hours from now, so that it always comes after the 1-hour timer
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs();
+    let daily_at = format!(" {:02}:00:00 UTC", (now / 3600 + 7) % 24);
     sb.unit(
         "daily.timer",
-        "[Unit]\nDescription=Daily job\n[Timer]\nOnCalendar=*-*-* 00:00:00 UTC\n",
+        &format!("[Unit]\nDescription=Daily job\n[Timer]\nOnCalendar=*-*-*{daily_at}\n"),
     );
     sb.unit("soon.service", &counting_service("/run/soon.log"));
     sb.unit("soon.timer", "[Timer]\nOnActiveSec=1h\n");
@@ -246,11 +252,7 @@ fn list_timers_and_status_show_the_schedule_as_systemd_252() {
         "{}",
         o.stdout
     );
-    assert!(
-        lines[2].starts_with("Mon ") || lines[2].contains(" 00:00:00 UTC "),
-        "{}",
-        o.stdout
-    );
+    assert!(lines[2].contains(&format!("{daily_at} ")), "{}", o.stdout);
     // Never triggered: LAST and PASSED are dashes.
     let last_at = header.find("LAST").unwrap_or(0);
     assert!(lines[2][last_at..].starts_with("- "), "{}", o.stdout);
@@ -292,7 +294,7 @@ fn list_timers_and_status_show_the_schedule_as_systemd_252() {
         o.stdout
     );
     assert!(o.stdout.contains("    Trigger: "), "{}", o.stdout);
-    assert!(o.stdout.contains(" 00:00:00 UTC; "), "{}", o.stdout);
+    assert!(o.stdout.contains(&format!("{daily_at}; ")), "{}", o.stdout);
     assert!(
         o.stdout.contains("   Triggers: ● daily.service\n"),
         "{}",
@@ -318,9 +320,9 @@ fn list_timers_and_status_show_the_schedule_as_systemd_252() {
         "daily.timer",
     ]);
     assert!(
-        o.stdout
-            .contains("TimersCalendar={ OnCalendar=*-*-* 00:00:00 UTC ; next_elapse=")
-            && o.stdout.contains(" 00:00:00 UTC }\n"),
+        o.stdout.contains(&format!(
+            "TimersCalendar={{ OnCalendar=*-*-*{daily_at} ; next_elapse="
+        )) && o.stdout.contains(&format!("{daily_at} }}\n")),
         "{o:?}"
     );
 }
