@@ -43,6 +43,9 @@ pub enum ClientError {
 /// A connection to the running manager, if one answers.
 pub fn connect_running() -> Option<Connection> {
     let ctx = RuntimeContext::find_running()?;
+    if ctx.manager_dying() {
+        return None;
+    }
     let stream = UnixStream::connect(ctx.control_socket()).ok()?;
     Connection::new(stream).ok()
 }

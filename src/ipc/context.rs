@@ -165,6 +165,26 @@ impl RuntimeContext {
         find_with("log")
     }
 
+    /// Whether the manager that wrote `manager.pid` is dying: its process is gone or its
+    /// thread-group leader a zombie. A killed manager's bus threads outlive its main thread for
+    /// a moment and keep its control socket open; a client connecting then would be reset.
+    pub fn manager_dying(&self) -> bool {
+        let Some(pid) = fs::read_to_string(self.runtime_dir.join("manager.pid"))
+            .ok()
+            .and_then(|p| p.trim().parse::<u32>().ok())
+        else {
+            return false;
+        };
+        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return true;
+        };
+        // the state follows the command name, which may hold spaces and parentheses
+        let state = stat
+            .rfind(')')
+            .and_then(|at| stat[at + 1..].trim_start().chars().next());
+        matches!(state, Some('Z') | Some('X'))
+    }
+
     pub fn control_socket(&self) -> PathBuf {
         self.runtime_dir.join("control.sock")
     }

@@ -680,13 +680,6 @@ impl Sandbox {
         !matches!(stat_state(&stat), Some('Z') | Some('X') | None)
     }
 
-    /// How many threads of process `pid` are left (its zombie leader counts one; 0 when gone).
-    pub fn threads_left(&self, pid: i32) -> usize {
-        fs::read_dir(self.host_path(&format!("/proc/{pid}/task")))
-            .map(|d| d.count())
-            .unwrap_or(0)
-    }
-
     /// The command line of process `pid` inside, arguments joined by spaces.
     pub fn cmdline(&self, pid: i32) -> Option<String> {
         let raw = fs::read(self.host_path(&format!("/proc/{pid}/cmdline"))).ok()?;
@@ -739,11 +732,8 @@ impl Sandbox {
         let list: Vec<String> = pids.iter().map(|p| p.to_string()).collect();
         let o = self.sh(&format!("kill -KILL {}", list.join(" ")));
         assert_eq!(o.code, 0, "kill the manager: {o:?}");
-        // gone with all its threads: a killed thread-group leader is a zombie while its other
-        // threads still hold the process's files (the control socket among them)
         self.wait_until(&format!("the manager ({list:?}) is gone"), WAIT, || {
-            pids.iter()
-                .all(|p| !self.pid_alive(*p) && self.threads_left(*p) <= 1)
+            pids.iter().all(|p| !self.pid_alive(*p))
         });
         pids
     }

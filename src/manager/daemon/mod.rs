@@ -546,9 +546,9 @@ fn take_manager_lock(lock: &std::fs::File, ctx: &RuntimeContext) -> bool {
         if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
             return true;
         }
-        if std::os::unix::net::UnixStream::connect(ctx.control_socket()).is_ok()
-            || std::time::Instant::now() > deadline
-        {
+        let serving = !ctx.manager_dying()
+            && std::os::unix::net::UnixStream::connect(ctx.control_socket()).is_ok();
+        if serving || std::time::Instant::now() > deadline {
             return false;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
