@@ -980,39 +980,31 @@ fn run_in_place(args: &Args) -> Result<u8, ToolError> {
         std::env::set_current_dir(dir)
             .map_err(|e| einval(format!("Failed to change directory to '{dir}': {e}")))?;
     }
-    let group = match &args.group {
-        Some(g) => Some(
-            nix::unistd::Group::from_name(g)
-                .ok()
-                .flatten()
-                .map(|g| g.gid)
-                .or_else(|| g.parse().ok().map(nix::unistd::Gid::from_raw))
-                .ok_or_else(|| einval(format!("Failed to resolve group {g}.")))?,
-        ),
-        None => None,
-    };
-    if let Some(user) = &args.user {
-        let u = nix::unistd::User::from_name(user)
-            .ok()
-            .flatten()
-            .or_else(|| {
-                user.parse()
-                    .ok()
-                    .and_then(|n| nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(n)).ok())
-                    .flatten()
-            })
-            .ok_or_else(|| einval(format!("Failed to resolve user {user}.")))?;
-        let gid = group.unwrap_or(u.gid);
-        let name = CString::new(u.name.clone()).map_err(|_| einval("Invalid user name."))?;
-        nix::unistd::initgroups(&name, gid).map_err(|e| fail("Failed to change group list", e))?;
-        nix::unistd::setresgid(gid, gid, gid).map_err(|e| fail("Failed to change GID", e))?;
-        nix::unistd::setresuid(u.uid, u.uid, u.uid).map_err(|e| fail("Failed to change UID", e))?;
-        std::env::set_var("HOME", &u.dir);
-        std::env::set_var("SHELL", &u.shell);
-        std::env::set_var("USER", &u.name);
-        std::env::set_var("LOGNAME", &u.name);
-    } else if let Some(gid) = group {
-        nix::unistd::setresgid(gid, gid, gid).map_err(|e| fail("Failed to change GID", e))?;
+    // the image's /etc/passwd and /etc/group, as the manager reads them (no NSS in a static
+    // binary: see sys::nss)
+    let accounts = crate::sys::accounts::Accounts::host();
+    let resolved = accounts
+        .resolve(args.user.as_deref(), args.group.as_deref(), &[])
+        .map_err(|e| einval(e.to_string()))?;
+    if let Some((creds, entry)) = resolved {
+        let gid = nix::unistd::Gid::from_raw(creds.gid);
+        if let Some(user) = &entry {
+            let groups: Vec<nix::unistd::Gid> = creds
+                .groups
+                .iter()
+                .map(|g| nix::unistd::Gid::from_raw(*g))
+                .collect();
+            nix::unistd::setgroups(&groups).map_err(|e| fail("Failed to change group list", e))?;
+            nix::unistd::setresgid(gid, gid, gid).map_err(|e| fail("Failed to change GID", e))?;
+            let uid = nix::unistd::Uid::from_raw(creds.uid);
+            nix::unistd::setresuid(uid, uid, uid).map_err(|e| fail("Failed to change UID", e))?;
+            std::env::set_var("HOME", &user.home);
+            std::env::set_var("SHELL", &user.shell);
+            std::env::set_var("USER", &user.name);
+            std::env::set_var("LOGNAME", &user.name);
+        } else {
+            nix::unistd::setresgid(gid, gid, gid).map_err(|e| fail("Failed to change GID", e))?;
+        }
     }
     for entry in &args.environment {
         if let Some((k, v)) = entry.split_once('=') {

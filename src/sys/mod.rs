@@ -9,6 +9,7 @@ pub mod exit_status;
 pub mod glob;
 pub mod memory;
 pub mod mountinfo;
+pub mod nss;
 pub mod proc;
 pub mod rlimit;
 pub mod signal;
