@@ -593,3 +593,47 @@ fn hostnamectl_and_timedatectl_activate_their_daemons() {
         assert_eq!(sb.prop(daemon, "ActiveState"), "active", "{daemon}");
     }
 }
+
+/// SetEnvironment()/UnsetEnvironment(): what the manager spawns next gets it, after
+/// DefaultEnvironment=; the Manager's Environment shows it; a bad assignment changes nothing.
+#[test]
+fn set_environment_reaches_what_the_manager_spawns_next() {
+    if !tools_present() {
+        return;
+    }
+    let printer =
+        "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \"$GREETING\" > /run/greeting'\n";
+    let sb = boot("systemd", &[("printer.service", printer)]);
+    with_dbus(&sb);
+    let call = |method: &str, sig: &str, args: &[&str]| {
+        let mut argv = vec![
+            "busctl",
+            "call",
+            "org.freedesktop.systemd1",
+            "/org/freedesktop/systemd1",
+            "org.freedesktop.systemd1.Manager",
+            method,
+            sig,
+        ];
+        argv.extend_from_slice(args);
+        sb.run(&argv)
+    };
+    let o = call("SetEnvironment", "as", &["1", "GREETING=hello there"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["start", "printer.service"]);
+    assert_eq!(sb.read("/run/greeting").as_deref(), Some("hello there\n"));
+    let env = sb
+        .systemctl(&["show", "-p", "Environment", "--value"])
+        .stdout;
+    assert!(env.contains("\"GREETING=hello there\""), "{env}");
+    let o = call("SetEnvironment", "as", &["1", "1BAD=x"]);
+    assert_ne!(o.code, 0, "{o:?}");
+    assert!(
+        o.stderr.contains("Invalid environment assignments"),
+        "{o:?}"
+    );
+    let o = call("UnsetEnvironment", "as", &["1", "GREETING"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    sb.quiet_ok(&["restart", "printer.service"]);
+    assert_eq!(sb.read("/run/greeting").as_deref(), Some("\n"));
+}

@@ -131,6 +131,22 @@ pub fn call(call: &Call, session: &mut Session) -> Result<(), MethodError> {
             }
             call.reply(&())
         }
+        "SetEnvironment" | "UnsetEnvironment" | "UnsetAndSetEnvironment" => {
+            let (unset, set) = match member {
+                "SetEnvironment" => (Vec::new(), call.args::<(Vec<String>,)>()?.0),
+                "UnsetEnvironment" => (call.args::<(Vec<String>,)>()?.0, Vec::new()),
+                _ => call.args::<(Vec<String>, Vec<String>)>()?,
+            };
+            let request = Request::SetEnvironment { unset, set };
+            session
+                .link
+                .ask(call.caller(), &request)
+                .map_err(|e| match e.name {
+                    "org.freedesktop.DBus.Error.Failed" => MethodError::invalid_args(e.message),
+                    _ => e,
+                })?;
+            call.reply(&())
+        }
         // signals go to every connection whether it subscribed or not (systemd does so on
         // its private socket; on the bus they are broadcast)
         "Subscribe" | "Unsubscribe" => call.reply(&()),

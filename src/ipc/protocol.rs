@@ -126,6 +126,13 @@ pub enum Request {
     CancelJob {
         id: u32,
     },
+    /// UnsetAndSetEnvironment() (and SetEnvironment(), UnsetEnvironment()): the manager's
+    /// environment for the processes it spawns, after DefaultEnvironment=; `unset` names (or
+    /// `NAME=VALUE` assignments) are removed first, then `set` assignments applied.
+    SetEnvironment {
+        unset: Vec<String>,
+        set: Vec<String>,
+    },
     /// The bus front end connected to the system bus: the owners of its well-known names then
     /// (dbus.c's GetNameOwner() for each watched name when the API bus comes up).
     BusUp {

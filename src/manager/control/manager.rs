@@ -4,7 +4,7 @@
 
 use super::super::daemon::Manager;
 use crate::ipc::properties::{manager_properties, ManagerFacts, Property};
-use crate::ipc::protocol::ShutdownAction;
+use crate::ipc::protocol::{Reply, ShutdownAction};
 use crate::manager::exec::DEFAULT_PATH;
 use crate::unit::virt::{detect_virtualization, Virtualization};
 
@@ -20,7 +20,8 @@ impl Manager {
         let config = &self.config;
         let assignments = std::iter::once(("PATH".to_string(), DEFAULT_PATH.to_string()))
             .chain(config.locale_environment.iter().cloned())
-            .chain(config.default_environment.iter().cloned());
+            .chain(config.default_environment.iter().cloned())
+            .chain(self.client_environment.iter().cloned());
         for (k, v) in assignments {
             let prefix = format!("{k}=");
             environment.retain(|e| !e.starts_with(&prefix));
@@ -50,6 +51,34 @@ impl Manager {
                 .collect(),
         };
         manager_properties(&facts, &self.lookup, true)
+    }
+
+    /// UnsetAndSetEnvironment() (dbus-manager.c method_unset_and_set_environment()): every
+    /// name and assignment checked before anything changes.
+    pub(super) fn set_environment(&mut self, unset: &[String], set: &[String]) -> Reply {
+        let names: Vec<&str> = unset
+            .iter()
+            .map(|u| u.split_once('=').map_or(u.as_str(), |(n, _)| n))
+            .collect();
+        if !names.iter().all(|n| env_name_is_valid(n)) {
+            return Reply::Error("Invalid environment variable names or assignments".into());
+        }
+        let mut assignments = Vec::with_capacity(set.len());
+        for a in set {
+            match a.split_once('=') {
+                Some((n, v)) if env_name_is_valid(n) && env_value_is_valid(v) => {
+                    assignments.push((n.to_string(), v.to_string()))
+                }
+                _ => return Reply::Error("Invalid environment assignments".into()),
+            }
+        }
+        self.client_environment
+            .retain(|(n, _)| !names.contains(&n.as_str()));
+        for (n, v) in assignments {
+            self.client_environment.retain(|(k, _)| *k != n);
+            self.client_environment.push((n, v));
+        }
+        Reply::Done
     }
 
     /// `is-system-running`'s word (manager_state()): `starting` only until the boot's jobs
@@ -85,4 +114,20 @@ fn action_word(action: ShutdownAction) -> &'static str {
         ShutdownAction::Reboot => "reboot",
         ShutdownAction::Exit => "exit",
     }
+}
+
+/// env_name_is_valid(): a C identifier, not too long.
+fn env_name_is_valid(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 4096
+}
+
+/// env_value_is_valid(): UTF-8 without control characters other than tab and newline.
+fn env_value_is_valid(value: &str) -> bool {
+    value.len() <= 128 * 1024
+        && value
+            .chars()
+            .all(|c| !c.is_control() || c == '\t' || c == '\n')
 }

@@ -104,6 +104,7 @@ impl Manager {
                 Some(Reply::Done)
             }
             Request::CancelJob { id } => Some(self.cancel_job_by_id(id)),
+            Request::SetEnvironment { unset, set } => Some(self.set_environment(&unset, &set)),
             Request::BusUp { owners } => {
                 self.bus_up(owners);
                 Some(Reply::Done)

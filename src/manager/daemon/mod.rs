@@ -176,6 +176,9 @@ pub struct Manager {
     /// Connections subscribed to the manager's events, and the events of this wake not yet
     /// written to them (see `announce.rs`).
     pub(super) subscribers: Vec<u64>,
+    /// What `set-environment` (SetEnvironment()) added for every process the manager spawns,
+    /// after DefaultEnvironment= (systemd's client environment); kept across daemon-reload.
+    pub(super) client_environment: Vec<(String, String)>,
     pub(super) announcements: Vec<crate::ipc::protocol::ManagerEvent>,
     /// The system bus's well-known names and their owners, for BusName=.
     pub(super) system_bus: super::types::service::SystemBus,
@@ -251,6 +254,7 @@ impl Manager {
             state_generation: 0,
             subscribers: Vec::new(),
             announcements: Vec::new(),
+            client_environment: Vec::new(),
             system_bus: Default::default(),
             ctx,
         })

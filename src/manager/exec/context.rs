@@ -46,6 +46,8 @@ pub struct ExecContext<'a> {
     /// The manager's own environment: the source of `PassEnvironment=`, `$TERM` for the console
     /// and, for a non-root manager, `$HOME`.
     pub manager_env: &'a [(String, String)],
+    /// What `set-environment` added, after DefaultEnvironment=.
+    pub client_environment: &'a [(String, String)],
     /// The socket fds a command with StandardInput/Output/Error=socket may use (an Accept=yes
     /// instance's connection, else the listeners of the sockets that trigger the service).
     pub sockets: &'a [OwnedFd],

@@ -158,7 +158,12 @@ pub(super) fn environment(
             env.set(k, v);
         }
     }
-    for (k, v) in &ctx.manager.default_environment {
+    for (k, v) in ctx
+        .manager
+        .default_environment
+        .iter()
+        .chain(ctx.client_environment)
+    {
         env.set(k, v);
     }
     if let Some(socket) = ctx.notify_socket {

@@ -77,6 +77,7 @@ impl Fixture {
             manager_is_root: true,
             directories: &self.bases,
             manager_env: env,
+            client_environment: &[],
             sockets: &[],
             remote: None,
             result: None,

@@ -335,6 +335,7 @@ impl Manager {
             manager_is_root: nix::unistd::geteuid().is_root(),
             directories: &self.directories,
             manager_env: &self.manager_env,
+            client_environment: &self.client_environment,
             sockets: &[],
             remote: None,
             result: None,
