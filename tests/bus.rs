@@ -64,9 +64,9 @@ fn real(sb: &Sandbox, args: &[&str]) -> Outcome {
     sb.run_env(&[("SYSTEMD_PAGER", "cat")], &argv)
 }
 
-/// What differs from one run to the next: times ("3ms ago", timestamps) and process ids; and
-/// the cgroup and accounting lines of `status`, which ours does not print yet (issue 17) while
-/// the real systemctl prints what the properties say.
+/// What differs from one run to the next: times ("3ms ago", timestamps, durations) and process
+/// ids; and the cgroup and accounting lines of `status`, which ours does not print yet (issue
+/// 17) while the real systemctl prints what the properties say.
 fn normalized(o: &Outcome) -> String {
     let kept: Vec<&str> = o
         .stdout
@@ -83,6 +83,8 @@ fn normalized(o: &Outcome) -> String {
         .map(|l| match (l.rfind("; "), l.ends_with(" ago")) {
             (Some(at), true) => &l[..at],
             _ if l.starts_with("InvocationID=") => "InvocationID=",
+            // how long a process ran differs between two runs (`1ms`, `812us`)
+            _ if l.trim_start().starts_with("Duration: ") => "Duration:",
             _ => l,
         })
         .collect();
