@@ -867,63 +867,18 @@ fn summary(props: &HashMap<String, OwnedValue>, result: &str, code: i32, status:
         set(u64_of(props, "InactiveExitTimestampMonotonic")),
     ) {
         if enter > exit {
-            eprintln!("Service runtime: {}", format_timespan_ms(enter - exit));
+            eprintln!(
+                "Service runtime: {}",
+                super::status::format_duration(enter - exit)
+            );
         }
     }
     if let Some(cpu) = u64_of(props, "CPUUsageNSec").filter(|&n| n != u64::MAX) {
         eprintln!(
             "CPU time consumed: {}",
-            format_timespan_ms(cpu.div_ceil(1000))
+            super::status::format_duration(cpu.div_ceil(1000))
         );
     }
-}
-
-/// format_timespan(…, USEC_PER_MSEC): "9ms", "419us", "1.500s", "1min 5s".
-fn format_timespan_ms(us: u64) -> String {
-    const TABLE: [(&str, u64); 9] = [
-        ("y", 31_557_600_000_000),
-        ("month", 2_629_800_000_000),
-        ("w", 604_800_000_000),
-        ("d", 86_400_000_000),
-        ("h", 3_600_000_000),
-        ("min", 60_000_000),
-        ("s", 1_000_000),
-        ("ms", 1000),
-        ("us", 1),
-    ];
-    const ACCURACY: u64 = 1000;
-    if us == 0 {
-        return "0".into();
-    }
-    let mut t = us;
-    let mut parts: Vec<String> = Vec::new();
-    for (suffix, unit) in TABLE {
-        if t == 0 || (t < ACCURACY && !parts.is_empty()) {
-            break;
-        }
-        if t < unit {
-            continue;
-        }
-        let (a, mut b) = (t / unit, t % unit);
-        if t < 60_000_000 && b > 0 {
-            // digits after the dot: the unit's, less the accuracy's
-            let mut j = unit.ilog10() as i32;
-            let mut cc = ACCURACY;
-            while cc > 1 {
-                b /= 10;
-                j -= 1;
-                cc /= 10;
-            }
-            if j > 0 {
-                let width = j as usize;
-                parts.push(format!("{a}.{b:0width$}{suffix}"));
-                break;
-            }
-        }
-        parts.push(format!("{a}{suffix}"));
-        t %= unit;
-    }
-    parts.join(" ")
 }
 
 fn start_transient_timer(bus: &mut Bus, args: &Args) -> Result<u8, ToolError> {
@@ -1027,16 +982,6 @@ fn run_in_place(args: &Args) -> Result<u8, ToolError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn runtimes_are_formatted_to_the_millisecond() {
-        assert_eq!(format_timespan_ms(419), "419us");
-        assert_eq!(format_timespan_ms(9_123), "9ms");
-        assert_eq!(format_timespan_ms(1_500_000), "1.500s");
-        assert_eq!(format_timespan_ms(65_500_000), "1min 5.500s");
-        assert_eq!(format_timespan_ms(3_600_000_000), "1h");
-        assert_eq!(format_timespan_ms(0), "0");
-    }
 
     #[test]
     fn names_get_the_type_they_lack() {

@@ -129,8 +129,9 @@ pub(in crate::cli) fn format_relative(usec: u64) -> Option<String> {
     })
 }
 
-/// format_timespan() with millisecond accuracy, as `Duration:` is printed.
-pub(super) fn format_duration(mut t: u64) -> String {
+/// format_timespan() with millisecond accuracy, as `Duration:` (and systemd-run's `--wait`
+/// summary) print it.
+pub(in crate::cli) fn format_duration(mut t: u64) -> String {
     const TABLE: [(&str, u64); 9] = [
         ("y", 31_557_600_000_000),
         ("month", 2_629_800_000_000),
@@ -189,5 +190,20 @@ pub(super) fn clean_exit(run: &ExecRun) -> bool {
             [libc::SIGHUP, libc::SIGINT, libc::SIGTERM, libc::SIGPIPE].contains(&run.status)
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtimes_are_formatted_to_the_millisecond() {
+        assert_eq!(format_duration(419), "419us");
+        assert_eq!(format_duration(9_123), "9ms");
+        assert_eq!(format_duration(1_500_000), "1.500s");
+        assert_eq!(format_duration(65_500_000), "1min 5.500s");
+        assert_eq!(format_duration(3_600_000_000), "1h");
+        assert_eq!(format_duration(0), "0");
     }
 }

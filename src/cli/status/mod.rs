@@ -27,6 +27,7 @@ use crate::unit::name::{mangle, UnitName, UnitType};
 use crate::unit::state::{ActiveState, UnitLoadState};
 
 mod format;
+pub(super) use format::format_duration;
 mod offline;
 mod running;
 use format::*;
