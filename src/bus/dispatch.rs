@@ -237,17 +237,7 @@ fn properties(call: &Call, object: &Object, session: &mut Session) -> Result<(),
         "Get" => {
             let (interface, property): (String, String) = call.args()?;
             let all = object_properties(call, object, session, &interface, Some(&property))?;
-            let value = all
-                .into_iter()
-                .find(|(name, _)| *name == property)
-                .map(|(_, v)| v)
-                .ok_or_else(|| {
-                    MethodError::new(
-                        "org.freedesktop.DBus.Error.UnknownProperty",
-                        format!("Unknown property or interface {interface}.{property}."),
-                    )
-                })?;
-            call.reply(&(value,))
+            reply_get(call, &interface, &property, all)
         }
         "GetAll" => {
             let (interface,): (String,) = call.args()?;
@@ -260,6 +250,26 @@ fn properties(call: &Call, object: &Object, session: &mut Session) -> Result<(),
         )),
         _ => Err(MethodError::unknown_method(&call.interface, &call.member)),
     }
+}
+
+/// Properties.Get(): `property` of the object's properties `all`, or UnknownProperty.
+pub fn reply_get(
+    call: &Call,
+    interface: &str,
+    property: &str,
+    all: Vec<(String, Value<'static>)>,
+) -> Result<(), MethodError> {
+    let value = all
+        .into_iter()
+        .find(|(name, _)| name == property)
+        .map(|(_, v)| v)
+        .ok_or_else(|| {
+            MethodError::new(
+                "org.freedesktop.DBus.Error.UnknownProperty",
+                format!("Unknown property or interface {interface}.{property}."),
+            )
+        })?;
+    call.reply(&(value,))
 }
 
 /// The properties of `object` on `interface` (every interface when empty), those named

@@ -48,7 +48,7 @@ use zbus::message::Type as MessageType;
 use zbus::zvariant::Value;
 use zbus::Message;
 
-use super::dispatch::{Call, OrderedProperties};
+use super::dispatch::{reply_get, Call, OrderedProperties};
 use super::link::ManagerLink;
 use super::manager_api::path;
 use super::schema::{self, ObjectKind};
@@ -464,17 +464,7 @@ fn properties(ctx: &mut Ctx, object: &Object) -> Result<(), MethodError> {
         "Get" => {
             let (interface, property): (String, String) = call.args()?;
             let all = object_properties(ctx, object, &interface)?;
-            let value = all
-                .into_iter()
-                .find(|(name, _)| *name == property)
-                .map(|(_, v)| v)
-                .ok_or_else(|| {
-                    MethodError::new(
-                        "org.freedesktop.DBus.Error.UnknownProperty",
-                        format!("Unknown property or interface {interface}.{property}."),
-                    )
-                })?;
-            call.reply(&(value,))
+            reply_get(call, &interface, &property, all)
         }
         "GetAll" => {
             let (interface,): (String,) = call.args()?;
