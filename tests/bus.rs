@@ -19,12 +19,7 @@ const TARGET: &str = "[Unit]\nDescription=Bus test target\n";
 
 /// Whether this machine has what the tests need: systemd 252's tools, dbus-daemon, python3-dbus.
 fn tools_present() -> bool {
-    let ok = |argv: &[&str]| {
-        std::process::Command::new(argv[0])
-            .args(&argv[1..])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
+    let ok = common::command_succeeds;
     let present = ok(&[REAL_SYSTEMCTL, "--version"])
         && ok(&["dbus-daemon", "--version"])
         && ok(&["busctl", "--version"])
@@ -43,17 +38,6 @@ fn boot(init: &str, units: &[(&str, &str)]) -> Sandbox {
     }
     sb.boot_image(init, &["--unit=bus-test.target"], &[]);
     sb
-}
-
-/// Start dbus as the image's unit and wait until our manager owns its name on the bus.
-fn with_dbus(sb: &Sandbox) {
-    let o = sb.systemctl(&["start", "dbus.service"]);
-    assert_eq!(o.code, 0, "start dbus.service: {o:?}");
-    sb.wait_until("org.freedesktop.systemd1 on the system bus", WAIT, || {
-        sb.run(&["busctl", "status", "org.freedesktop.systemd1"])
-            .code
-            == 0
-    });
 }
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -210,7 +194,7 @@ fn busctl_introspects_reads_and_calls_on_the_system_bus() {
         return;
     }
     let sb = boot("systemd", &units());
-    with_dbus(&sb);
+    sb.start_dbus();
     let o = sb.run(&[
         "busctl",
         "introspect",
@@ -309,7 +293,7 @@ fn the_manager_takes_its_name_again_when_dbus_restarts() {
         return;
     }
     let sb = boot("systemd", &units());
-    with_dbus(&sb);
+    sb.start_dbus();
     let o = sb.systemctl(&["restart", "dbus.service"]);
     assert_eq!(o.code, 0, "{o:?}");
     sb.wait_until("org.freedesktop.systemd1 back on the bus", WAIT, || {
@@ -332,7 +316,7 @@ fn a_python_client_waits_for_its_job_through_job_removed() {
         return;
     }
     let sb = boot("systemd", &units());
-    with_dbus(&sb);
+    sb.start_dbus();
     let script = format!("{FIXTURES}/start_and_wait.py");
     let o = sb.run(&["/usr/bin/python3", &script, "sleeper.service"]);
     assert_eq!((o.code, o.stdout.trim()), (0, "done"), "{o:?}");
@@ -382,7 +366,7 @@ fn bus_activation_starts_the_named_unit_and_fails_fast() {
         "[D-BUS Service]\nName=org.example.Dies\nExec=/bin/false\nUser=root\n\
          SystemdService=dies.service\n",
     );
-    with_dbus(&sb);
+    sb.start_dbus();
     let ping = |name: &str| {
         sb.run(&[
             "busctl",
@@ -574,7 +558,7 @@ fn hostnamectl_and_timedatectl_activate_their_daemons() {
         return;
     }
     let sb = boot("systemd", &[]);
-    with_dbus(&sb);
+    sb.start_dbus();
     for (tool, daemon, line) in [
         (
             "hostnamectl",
@@ -606,7 +590,7 @@ fn set_environment_reaches_what_the_manager_spawns_next() {
     let printer =
         "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \"$GREETING\" > /run/greeting'\n";
     let sb = boot("systemd", &[("printer.service", printer)]);
-    with_dbus(&sb);
+    sb.start_dbus();
     let call = |method: &str, sig: &str, args: &[&str]| {
         let mut argv = vec![
             "busctl",

@@ -55,12 +55,7 @@ const HELLO: &str = "dbus-send --system --print-reply=literal --dest=org.example
 /// Whether this machine has dbus-daemon, dbus-send and python3-dbus with GLib (Debian's
 /// dbus, python3-dbus and python3-gi, which `.ci/run` installs).
 fn tools_present() -> bool {
-    let ok = |argv: &[&str]| {
-        std::process::Command::new(argv[0])
-            .args(&argv[1..])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
+    let ok = common::command_succeeds;
     let present = ok(&["dbus-daemon", "--version"])
         // (dbus-send without arguments prints its usage and fails: that it runs is enough)
         && std::process::Command::new("dbus-send").output().is_ok()

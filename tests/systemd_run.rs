@@ -21,12 +21,7 @@ const WAIT: Duration = Duration::from_secs(30);
 
 /// Whether this machine has systemd 252's systemd-run and manager, busctl and dbus-daemon.
 fn tools_present() -> bool {
-    let ok = |argv: &[&str]| {
-        std::process::Command::new(argv[0])
-            .args(&argv[1..])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
+    let ok = common::command_succeeds;
     let present = ok(&[REAL_RUN, "--version"])
         && std::path::Path::new(REAL_SYSTEMD).exists()
         && ok(&["busctl", "--version"])
@@ -45,18 +40,6 @@ fn boot(init: &str) -> Sandbox {
     );
     sb.boot_image(init, &["--unit=run-test.target"], &[]);
     sb
-}
-
-/// dbus up (the real systemd-run's `--wait` goes through the system bus), and our manager's
-/// name on it.
-fn with_dbus(sb: &Sandbox) {
-    let o = sb.run(&["/bin/systemctl", "start", "dbus.service"]);
-    assert_eq!(o.code, 0, "start dbus.service: {o:?}");
-    sb.wait_until("org.freedesktop.systemd1 on the system bus", WAIT, || {
-        sb.run(&["busctl", "status", "org.freedesktop.systemd1"])
-            .code
-            == 0
-    });
 }
 
 /// A client's name in test file names.
@@ -214,7 +197,7 @@ fn wait_reports_how_the_service_ended_as_252_does() {
         (REAL_SYSTEMD, vec![REAL_RUN, OUR_RUN]),
     ] {
         let sb = boot(init);
-        with_dbus(&sb);
+        sb.start_dbus();
         for client in clients {
             let mut results = Vec::new();
             for args in [
@@ -362,7 +345,7 @@ fn refusals_match_252() {
     let mut answers = Vec::new();
     for init in ["systemd", REAL_SYSTEMD] {
         let sb = boot(init);
-        with_dbus(&sb);
+        sb.start_dbus();
         let exec = ["2", "Bogus", "s", "x", "Description", "s", "d"];
         let plain = ["1", "Description", "s", "d"];
         answers.push(vec![
@@ -526,7 +509,7 @@ fn failures_are_worded_as_252_words_them() {
     let mut answers = Vec::new();
     for init in ["systemd", REAL_SYSTEMD] {
         let sb = boot(init);
-        with_dbus(&sb);
+        sb.start_dbus();
         for client in [REAL_RUN, OUR_RUN] {
             let got: Vec<(i32, String)> = cases
                 .iter()

@@ -30,6 +30,14 @@ impl From<Output> for Outcome {
     }
 }
 
+/// Whether `argv` runs and succeeds on this machine (a tool a test needs is present).
+pub fn command_succeeds(argv: &[&str]) -> bool {
+    std::process::Command::new(argv[0])
+        .args(&argv[1..])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 pub struct RootTree {
     dir: tempfile::TempDir,
 }

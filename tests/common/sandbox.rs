@@ -738,6 +738,18 @@ impl Sandbox {
         pids
     }
 
+    /// Start the image's dbus.service and wait until the manager owns org.freedesktop.systemd1
+    /// on the system bus (dbus-daemon from Debian's dbus package).
+    pub fn start_dbus(&self) {
+        let o = self.run(&["/bin/systemctl", "start", "dbus.service"]);
+        assert_eq!(o.code, 0, "start dbus.service: {o:?}");
+        self.wait_until("org.freedesktop.systemd1 on the system bus", WAIT, || {
+            self.run(&["busctl", "status", "org.freedesktop.systemd1"])
+                .code
+                == 0
+        });
+    }
+
     /// A systemctl call that must succeed silently, as systemctl's job verbs do.
     pub fn quiet_ok(&self, args: &[&str]) {
         let o = self.systemctl(args);
