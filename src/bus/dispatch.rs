@@ -214,12 +214,11 @@ fn peer(call: &Call) -> Result<(), MethodError> {
 fn introspect(call: &Call, object: &Object, session: &mut Session) -> Result<(), MethodError> {
     let xml = match object {
         Object::Manager => schema::manager().introspect(&["unit".into(), "job".into()]),
-        Object::Node(children) if call.path == "/org/freedesktop/systemd1/unit" => {
-            let _ = children;
+        // the children of these two are the loaded units and the queued jobs
+        Object::Node(_) if call.path == "/org/freedesktop/systemd1/unit" => {
             schema::plain().introspect(&unit_api::unit_labels(session)?)
         }
-        Object::Node(children) if call.path == "/org/freedesktop/systemd1/job" => {
-            let _ = children;
+        Object::Node(_) if call.path == "/org/freedesktop/systemd1/job" => {
             schema::plain().introspect(&unit_api::job_labels(session)?)
         }
         Object::Node(children) => schema::plain().introspect(children),

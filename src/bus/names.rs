@@ -17,7 +17,6 @@
 //! owner again instead (each report is the owner as of then, so the manager ends where the bus
 //! is).
 
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
@@ -51,30 +50,17 @@ enum Job {
     Gone,
 }
 
-/// The serving thread's end of the worker.
-struct Watch {
+/// The serving thread's end of the worker, for one connection.
+pub struct NameWatch {
     jobs: SyncSender<Job>,
     /// A change was dropped: the worker reports every owner again.
     dropped: Arc<AtomicBool>,
     worker: std::thread::JoinHandle<()>,
 }
 
-impl Watch {
-    fn send(&self, job: Job) {
-        if let Err(TrySendError::Full(_)) = self.jobs.try_send(job) {
-            self.dropped.store(true, Ordering::SeqCst);
-        }
-    }
-}
-
-thread_local! {
-    /// The serving thread's watch of its current connection (one connection at a time).
-    static WATCH: RefCell<Option<Watch>> = const { RefCell::new(None) };
-}
-
 /// The bus came up: watch every well-known name's owner. The reports go over a link of the
 /// worker's own, in order.
-pub fn watch(conn: &Connection, link: &mut ManagerLink) {
+pub fn watch(conn: &Connection, link: &mut ManagerLink) -> Option<NameWatch> {
     let (jobs, queue) = mpsc::sync_channel(QUEUE_MAX);
     let dropped = Arc::new(AtomicBool::new(false));
     let worker = Worker {
@@ -91,60 +77,61 @@ pub fn watch(conn: &Connection, link: &mut ManagerLink) {
         Ok(worker) => worker,
         Err(e) => {
             eprintln!("Failed to watch bus names: {e}");
-            return;
+            return None;
         }
     };
-    let watch = Watch {
+    let watch = NameWatch {
         jobs,
         dropped,
         worker,
     };
     watch.send(Job::Up);
-    WATCH.with(|w| *w.borrow_mut() = Some(watch));
+    Some(watch)
 }
 
-/// Whether `msg` was a change of a name's owner (passed on to the manager). The worker's own
-/// link carries it, after the changes before it.
-pub fn handle(msg: &Message, _link: &mut ManagerLink) -> bool {
-    let header = msg.header();
-    let is_change = header.message_type() == MessageType::Signal
-        && header.interface().is_some_and(|i| i.as_str() == DBUS)
-        && header
-            .member()
-            .is_some_and(|m| m.as_str() == "NameOwnerChanged");
-    if !is_change {
-        return false;
-    }
-    // only the bus itself tells who owns what
-    if header.sender().is_none_or(|s| s.as_str() != DBUS) {
-        return true;
-    }
-    let Ok((name, _old, new)) = msg.body().deserialize::<(String, String, String)>() else {
-        return true;
-    };
-    if name.starts_with(':') {
-        return true;
-    }
-    let owner = (!new.is_empty()).then_some(new);
-    WATCH.with(|w| {
-        if let Some(w) = w.borrow().as_ref() {
-            w.send(Job::Changed { name, owner });
+impl NameWatch {
+    fn send(&self, job: Job) {
+        if let Err(TrySendError::Full(_)) = self.jobs.try_send(job) {
+            self.dropped.store(true, Ordering::SeqCst);
         }
-    });
-    true
-}
+    }
 
-/// The bus went away: the manager hears it after the changes before it, and before anything
-/// of the next connection (the worker is waited for; its calls on the closed connection fail at
-/// once).
-pub fn bus_gone(_link: &mut ManagerLink) {
-    let Some(watch) = WATCH.with(|w| w.borrow_mut().take()) else {
-        return;
-    };
-    // The queue may be full: then the worker ends on its closing, and says so then.
-    watch.send(Job::Gone);
-    drop(watch.jobs);
-    let _ = watch.worker.join();
+    /// Whether `msg` was a change of a name's owner (passed on to the manager). The worker's own
+    /// link carries it, after the changes before it.
+    pub fn handle(&self, msg: &Message) -> bool {
+        let header = msg.header();
+        let is_change = header.message_type() == MessageType::Signal
+            && header.interface().is_some_and(|i| i.as_str() == DBUS)
+            && header
+                .member()
+                .is_some_and(|m| m.as_str() == "NameOwnerChanged");
+        if !is_change {
+            return false;
+        }
+        // only the bus itself tells who owns what
+        if header.sender().is_none_or(|s| s.as_str() != DBUS) {
+            return true;
+        }
+        let Ok((name, _old, new)) = msg.body().deserialize::<(String, String, String)>() else {
+            return true;
+        };
+        if name.starts_with(':') {
+            return true;
+        }
+        let owner = (!new.is_empty()).then_some(new);
+        self.send(Job::Changed { name, owner });
+        true
+    }
+
+    /// The bus went away: the manager hears it after the changes before it, and before
+    /// anything of the next connection (the worker is waited for; its calls on the closed
+    /// connection fail at once).
+    pub fn gone(self) {
+        // The queue may be full: then the worker ends on its closing, and says so then.
+        self.send(Job::Gone);
+        drop(self.jobs);
+        let _ = self.worker.join();
+    }
 }
 
 struct Worker {

@@ -241,14 +241,14 @@ fn serve_bus(bus: PathBuf, settings: BusSettings, listeners: Listeners, nudged: 
             link: ManagerLink::new(settings.control_socket.clone(), settings.manager_uid),
             private_peer: None,
         };
-        super::names::watch(&conn, &mut session.link);
+        let names = super::names::watch(&conn, &mut session.link);
         logind.on_connect();
         for msg in messages {
             let Ok(msg) = msg else {
                 break;
             };
             if super::activation::handle(&conn, &msg, &mut session.link, &listeners)
-                || super::names::handle(&msg, &mut session.link)
+                || names.as_ref().is_some_and(|n| n.handle(&msg))
             {
                 continue;
             }
@@ -256,7 +256,9 @@ fn serve_bus(bus: PathBuf, settings: BusSettings, listeners: Listeners, nudged: 
         }
         listeners.remove(id);
         *listeners.bus.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        super::names::bus_gone(&mut session.link);
+        if let Some(names) = names {
+            names.gone();
+        }
     }
 }
 

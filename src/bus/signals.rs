@@ -106,7 +106,6 @@ pub fn send(listeners: &Listeners, link: &mut ManagerLink, event: &ManagerEvent)
             &(unit.as_str(), path(unit_path(unit))),
         ),
         ManagerEvent::UnitChanged { unit } => unit_changed(listeners, link, unit),
-        ManagerEvent::JobChanged { .. } => {}
         ManagerEvent::Reloading { active } => {
             listeners.emit(MANAGER_PATH, MANAGER_INTERFACE, "Reloading", &(*active,))
         }

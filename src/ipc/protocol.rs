@@ -475,8 +475,6 @@ pub enum ManagerEvent {
     UnitRemoved { unit: String },
     /// The unit's state changed (PropertiesChanged on its object).
     UnitChanged { unit: String },
-    /// A job changed (its state): PropertiesChanged on the job's object and its unit's.
-    JobChanged { id: u32, unit: String },
     /// Reloading(): true as daemon-reload begins, false once it is done.
     Reloading { active: bool },
     /// StartupFinished(): the boot's jobs are all done; µs since the manager started.
