@@ -102,7 +102,20 @@ pub fn processes(
     let Some(u) = status.first() else {
         return Ok(Vec::new());
     };
-    let group = format!("/system.slice/{}", u.id);
+    // the unit's ControlGroup= as its properties give it (its slice's path, not a guess)
+    let request = Request::Properties {
+        units: vec![u.id.clone()],
+        asked: vec!["ControlGroup".into()],
+    };
+    let group = match session.link.call(&request)? {
+        Reply::Properties(all) => all
+            .into_iter()
+            .flatten()
+            .find(|p| p.name == "ControlGroup")
+            .map(|p| p.value)
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
     Ok(u.processes
         .iter()
         .map(|(pid, cmdline)| {
