@@ -7,6 +7,9 @@
 #  2. downloads the packages' .debs once into $E2E_CACHE/archives (apt-get --download-only in
 #     a throw-away overlay with the host's network), so the container itself needs loopback only;
 #  3. boots a fresh overlay of the rootfs with our binary as PID 1 (tests/e2e/boot.sh);
+#  3b. login1 timings, before: cron alone (apt-get install -y cron), a plain user, then
+#     `apt-get install --reinstall -y cron`, `su - -c true` and `runuser -l USER -c true`, each
+#     timed three times, in the image without the systemd package, libpam-systemd or dbus;
 #  4. `apt-get install -y PACKAGE…` inside, no policy-rc.d, every systemctl call of the
 #     maintainer scripts timed and logged by a pass-through wrapper first on dpkg's PATH.
 #     nginx and apache2 both listen on port 80 as Debian ships them; as an administrator would,
@@ -15,6 +18,12 @@
 #     would fail with "Address already in use" on systemd as here); then, with the default
 #     list unless E2E_389DS=0 (with named packages if E2E_389DS=1), 389-ds-base: `dscreate from-file` creates an instance and starts it through systemctl
 #     (dirsrv@e2e.service, Type=notify, dirsrv.target);
+#  4b. login1 timings, after: once the packages brought the systemd package, libpam-systemd and
+#     dbus (started by hand, dbus.service being static) and org.freedesktop.login1 has an owner
+#     (PID 1), the same commands timed the same way, a dbus-monitor seeing apt's Inhibit() and
+#     pam_systemd's CreateSession() answered; fails when "after" is slower than "before" by more
+#     than max(1 s, 50 %) (median of three): without a logind, each waited 25 s for a D-Bus
+#     timeout (not with E2E_PEER=1; skipped if named packages bring no systemd package);
 #  5. checks every unit is active and answers (HTTP 200, SSH banner, PING→PONG, SELECT 1, a PHP
 #     page through php-fpm's FastCGI socket, haproxy's stats socket, a D-Bus call, a line
 #     through logger into /var/log/syslog...), and that status/show/list-units/journalctl -u
@@ -49,6 +58,8 @@ BOOT=$HERE/boot.sh
 PEER=${E2E_PEER:-0}
 # 389-ds-base joins the default list only; a run of named packages adds it with E2E_389DS=1.
 if [ -z "${*:-${E2E_PACKAGES:-}}" ]; then DS389=${E2E_389DS:-1}; else DS389=${E2E_389DS:-0}; fi
+# The default list must bring the systemd package for the login1 timings; named packages may not.
+if [ -z "${*:-${E2E_PACKAGES:-}}" ]; then DEFAULT_RUN=1; else DEFAULT_RUN=0; fi
 [ "$PEER" = 1 ] && DS389=0
 # How long a unit may take to settle and answer once its job is done (a Type=simple daemon is
 # active at fork), and to come back after kill -9 (on top of its RestartSec=).
@@ -60,6 +71,7 @@ fail() { failures+=("$*"); printf 'FAIL: %s\n' "$*"; }
 note() { printf '== %s\n' "$*"; }
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+secs2() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 inside() { "$BOOT" exec "$STATE" "$@"; }
 # Our systemctl, not the tracing wrapper, so the suite's own calls stay out of the call log.
 sc() { inside /usr/bin/systemctl "$@"; }
@@ -230,6 +242,72 @@ install_step() {
 # The table's cells: CELL[package.column].
 declare -A CELL
 
+# Login1 timings (issue 16): with the systemd package installed, apt-get and `su -` take no
+# longer than without it. apt links libsystemd and asks org.freedesktop.login1 for a shutdown
+# inhibitor around dpkg; pam_systemd (libpam-systemd, in common-session) asks it for a session.
+# Without a logind each waited out dbus-daemon's 25 s method call timeout (apt-get install
+# --reinstall cron: 27.8 s instead of 1.2 s); the manager serves login1 itself. The same commands
+# in the same container, before the packages (no bus at all: apt and su go on at once) and after.
+LOGIN_RUNS=3
+LOGIN_USER=e2euser
+LOGIN_LABELS=("apt-get install --reinstall -y cron" "su - -c true" "runuser -l $LOGIN_USER -c true")
+login_cmd() {  # $1: index into LOGIN_LABELS
+    case $1 in
+        # (plain apt-get: dpkg's PATH without the tracing wrapper, the call log is the install's)
+        0) inside apt-get install --reinstall -y --no-download cron ;;
+        1) inside su - -c true ;;
+        2) inside runuser -l "$LOGIN_USER" -c true ;;
+    esac
+}
+declare -A LOGIN   # LOGIN[before.I], LOGIN[after.I]: "median run run run" in seconds
+login_timings() {  # $1: before|after
+    local when=$1 i r t0 rc runs
+    for i in "${!LOGIN_LABELS[@]}"; do
+        runs=()
+        for r in $(seq 1 "$LOGIN_RUNS"); do
+            echo "== $when $r: ${LOGIN_LABELS[$i]}" >>"$STATE/login1-$when.log"
+            t0=$(now)
+            login_cmd "$i" >>"$STATE/login1-$when.log" 2>&1
+            rc=$?
+            runs+=("$(secs2 "$t0" "$(now)")")
+            [ "$rc" = 0 ] || fail "login1 timings ($when): ${LOGIN_LABELS[$i]} exited $rc (see $STATE/login1-$when.log)"
+        done
+        LOGIN[$when.$i]="$(printf '%s\n' "${runs[@]}" | sort -n | awk '{ v[NR] = $1 } END { printf "%s", v[int((NR + 1) / 2)] }') ${runs[*]}"
+    done
+}
+print_login_timings() {
+    local i b a
+    printf '  %-38s %-30s %s\n' "median (runs) in s" "before: no systemd package" "after: systemd, libpam-systemd, dbus"
+    for i in "${!LOGIN_LABELS[@]}"; do
+        read -r -a b <<<"${LOGIN[before.$i]:--}"
+        read -r -a a <<<"${LOGIN[after.$i]:--}"
+        printf '  %-38s %-30s %s\n' "${LOGIN_LABELS[$i]}" "${b[0]}${b[1]:+ (${b[*]:1})}" "${a[0]}${a[1]:+ (${a[*]:1})}"
+    done
+}
+# "after" may be slower than "before" by max(1 s, 50 %) at most (medians; a bigger dpkg database
+# after the install, and a shared machine).
+login_compare() {
+    local i b a
+    for i in "${!LOGIN_LABELS[@]}"; do
+        b=${LOGIN[before.$i]%% *} a=${LOGIN[after.$i]%% *}
+        if awk -v b="$b" -v a="$a" 'BEGIN { m = b / 2; if (m < 1) m = 1; exit !(a > b + m) }'; then
+            fail "login1 timings: ${LOGIN_LABELS[$i]} takes ${a}s with the systemd package, ${b}s without (more than max(1 s, 50 %) slower)"
+        fi
+    done
+}
+# A D-Bus name's owner's PID on the system bus, once it has one (deadline in seconds).
+bus_owner_pid() {
+    local name=$1 timeout=$2 deadline pid
+    deadline=$(( $(date +%s) + timeout ))
+    while :; do
+        pid=$(inside dbus-send --system --print-reply=literal --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+            org.freedesktop.DBus.GetConnectionUnixProcessID "string:$name" 2>/dev/null | awk '{ print $NF }')
+        [ -n "$pid" ] && { printf '%s\n' "$pid"; return 0; }
+        [ "$(date +%s)" -lt "$deadline" ] || return 1
+        sleep 0.1
+    done
+}
+
 # ---------------------------------------------------------------------------------------------
 mkdir -p "$STATE"
 echo "run directory: $STATE"
@@ -249,6 +327,8 @@ t0=$(now)
 mkdir -p "$E2E_CACHE/archives/partial"
 download=("${PACKAGES[@]}")
 [ "$PEER" = 1 ] && download+=(python3)
+# cron is installed alone first for the login1 timings (step 3b), from these archives too.
+[ "$PEER" != 1 ] && ! has cron "${download[@]}" && download+=(cron)
 "$HERE/rootfs.sh" download "$E2E_CACHE/archives" "${download[@]}" >"$STATE/download.log" 2>&1 ||
     { fail "apt-get --download-only (see $STATE/download.log)"; exit 1; }
 if [ "$DS389" = 1 ]; then
@@ -289,6 +369,31 @@ if [ "$PEER" = 1 ]; then
     note "peer: $(inside /usr/local/lib/e2e/systemctl3.py --version 2>&1 | head -n 1)"
 else
     install_trace /usr/bin/systemctl
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 3b. Login1 timings, before: cron alone (with its Recommends, exim4, as the install of the
+# whole list brings them: that install then has the same packages as ever), a plain user, then
+# the timed commands, with no systemd package, libpam-systemd or dbus in the image.
+LOGIN_TIMING=0
+t_cron=0
+if [ "$PEER" != 1 ]; then
+    note "login1 timings, before: apt-get install cron alone, in the image without the systemd package"
+    t0=$(now)
+    apt_install "$STATE/apt-cron.log" --no-download cron || fail "apt-get install cron (see $STATE/apt-cron.log)"
+    t_cron=$(secs "$t0" "$(now)")
+    inside useradd -m -s /bin/sh "$LOGIN_USER" || fail "useradd $LOGIN_USER"
+    # shellcheck disable=SC2016  # dpkg-query's format
+    present=$(for p in systemd libpam-systemd dbus; do
+        inside dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' && printf '%s ' "$p"; done)
+    inside grep -q pam_systemd /etc/pam.d/common-session && present+="pam_systemd.so in common-session"
+    if [ -n "$present" ]; then
+        fail "login1 timings: the image has, before the install: $present"
+    else
+        login_timings before
+        LOGIN_TIMING=1
+        print_login_timings
+    fi
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -362,6 +467,60 @@ if has dbus "${PACKAGES[@]}"; then
         sc start dbus.service || fail "systemctl start dbus.service"
     else
         fail "deb-systemd-invoke did not report dbus.service as static (is-enabled dbus.service: $(sc is-enabled dbus.service))"
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 4b. Login1 timings, after: the systemd package, libpam-systemd and dbus installed, dbus.service
+# active, org.freedesktop.login1 owned by PID 1 (our manager); a dbus-monitor sees apt's
+# Inhibit() and pam_systemd's CreateSession() reach it and no error come back.
+if [ "$LOGIN_TIMING" = 1 ]; then
+    note "login1 timings, after: the systemd package, libpam-systemd and dbus installed"
+    missing=()
+    # shellcheck disable=SC2016  # dpkg-query's format
+    for p in systemd libpam-systemd dbus; do
+        inside dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    inside grep -qE '^[^#]*pam_systemd\.so' /etc/pam.d/common-session || missing+=("pam_systemd.so in /etc/pam.d/common-session")
+    [ "$(sc is-active dbus.service)" = active ] || missing+=("an active dbus.service")
+    if [ ${#missing[@]} -gt 0 ]; then
+        LOGIN_TIMING=0
+        lacking=$(printf '%s, ' "${missing[@]}")
+        if [ "$DEFAULT_RUN" = 1 ]; then fail "login1 timings: after the install, missing: ${lacking%, }"
+        else note "login1 timings skipped: the packages did not bring ${lacking%, }"; fi
+    else
+        if owner=$(bus_owner_pid org.freedesktop.login1 20); then
+            [ "$owner" = 1 ] || fail "login1 timings: org.freedesktop.login1 is owned by PID $owner, not the manager (PID 1)"
+        else
+            fail "login1 timings: org.freedesktop.login1 has no owner 20 s after dbus.service became active"
+        fi
+        # dbus-monitor's pid inside, to stop it; it prints NameLost once it is a monitor.
+        # shellcheck disable=SC2016  # expanded by the container's sh
+        inside sh -c 'echo $$ >/run/e2e-login1-monitor.pid; exec dbus-monitor --system "$@"' sh \
+            "type='method_call',interface='org.freedesktop.login1.Manager'" \
+            "type='error',sender='org.freedesktop.login1'" >"$STATE/login1-monitor.log" 2>&1 &
+        monitor=$!
+        deadline=$(( $(date +%s) + 10 ))
+        until grep -q 'member=NameLost' "$STATE/login1-monitor.log" || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.1; done
+        grep -q 'member=NameLost' "$STATE/login1-monitor.log" || fail "login1 timings: dbus-monitor did not start within 10 s (see $STATE/login1-monitor.log)"
+        login_timings after
+        # shellcheck disable=SC2016  # expanded by the container's sh
+        inside sh -c 'kill "$(cat /run/e2e-login1-monitor.pid)"'
+        deadline=$(( $(date +%s) + 10 ))
+        while kill -0 "$monitor" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
+        kill "$monitor" 2>/dev/null
+        wait "$monitor"
+        n_inhibit=$(grep -c 'member=Inhibit$' "$STATE/login1-monitor.log")
+        n_session=$(grep -c 'member=CreateSession$' "$STATE/login1-monitor.log")
+        note "login1 during the timings: $n_inhibit Inhibit() (apt), $n_session CreateSession() (pam_systemd), $(grep -c '^error ' "$STATE/login1-monitor.log") errors"
+        [ "$n_inhibit" -ge "$LOGIN_RUNS" ] || fail "login1 timings: $n_inhibit Inhibit() calls for $LOGIN_RUNS apt-get runs (see $STATE/login1-monitor.log)"
+        [ "$n_session" -ge $((2 * LOGIN_RUNS)) ] || fail "login1 timings: $n_session CreateSession() calls for $((2 * LOGIN_RUNS)) su/runuser runs (see $STATE/login1-monitor.log)"
+        if grep -q '^error ' "$STATE/login1-monitor.log"; then
+            grep -A1 '^error ' "$STATE/login1-monitor.log" | sed 's/^/    /'
+            fail "login1 timings: org.freedesktop.login1 answered with errors (see $STATE/login1-monitor.log)"
+        fi
+        print_login_timings
+        login_compare
     fi
 fi
 
@@ -667,7 +826,11 @@ print_table
 stop_check reboot
 
 echo
-echo "timings: rootfs ${t_rootfs}s, download ${t_download}s, boot ${t_boot}s, apt-get install ${t_apt}s (${t_apt1}s + ${t_apt2}s), lifecycle ${t_lifecycle}s, reboot → all services active ${t_reboot}s, whole suite $(secs "$suite_t0" "$(now)")s"
+if [ "$LOGIN_TIMING" = 1 ]; then
+    echo "login1 timings: the image without the systemd package (before) and with it, dbus running (after)"
+    print_login_timings
+fi
+echo "timings: rootfs ${t_rootfs}s, download ${t_download}s, boot ${t_boot}s, apt-get install cron alone ${t_cron}s, apt-get install ${t_apt}s (${t_apt1}s + ${t_apt2}s), lifecycle ${t_lifecycle}s, reboot → all services active ${t_reboot}s, whole suite $(secs "$suite_t0" "$(now)")s"
 if [ ${#failures[@]} -eq 0 ]; then
     echo "e2e: ${#PACKAGES[@]} packages passed, 0 failed"
     exit 0
