@@ -67,7 +67,7 @@ pub fn handle(
             _ => {}
         },
         Ok(_) => {}
-        Err(e) => failure(conn, &unit, e.name, &e.message),
+        Err(e) => failure(conn, &unit, &e.name, &e.message),
     }
     true
 }

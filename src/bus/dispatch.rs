@@ -132,7 +132,9 @@ impl<'a> Call<'a> {
             .flags()
             .contains(Flags::NoReplyExpected)
         {
-            let _ = self.conn.reply_error(&self.header, e.name, &(e.message,));
+            let _ = self
+                .conn
+                .reply_error(&self.header, e.name.as_ref(), &(e.message,));
         }
     }
 }

@@ -55,6 +55,9 @@ impl ManagerLink {
             match connection.call(request) {
                 Ok(Reply::Error(message)) => return Err(MethodError::failed(message)),
                 Ok(Reply::AccessDenied) => return Err(MethodError::access_denied()),
+                Ok(Reply::BusError { name, message }) => {
+                    return Err(MethodError::new(name, message))
+                }
                 Ok(reply) => return Ok(reply),
                 Err(_) => self.connection = None,
             }

@@ -112,6 +112,11 @@ pub fn call(call: &Call, session: &mut Session) -> Result<(), MethodError> {
             call.reply(&(entries,))
         }
         "StartTransientUnit" => super::transient::start(call, session),
+        "SetUnitProperties" => {
+            type Properties = Vec<(String, zbus::zvariant::OwnedValue)>;
+            let (name, runtime, properties): (String, bool, Properties) = call.args()?;
+            super::set_property::set(call, session, &name, runtime, properties)
+        }
         "ListJobs" => call.reply(&(unit_api::list_jobs(session)?,)),
         "GetJob" => {
             let (id,): (u32,) = call.args()?;
@@ -141,7 +146,7 @@ pub fn call(call: &Call, session: &mut Session) -> Result<(), MethodError> {
             session
                 .link
                 .ask(call.caller(), &request)
-                .map_err(|e| match e.name {
+                .map_err(|e| match e.name.as_ref() {
                     "org.freedesktop.DBus.Error.Failed" => MethodError::invalid_args(e.message),
                     _ => e,
                 })?;

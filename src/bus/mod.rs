@@ -10,7 +10,8 @@
 //! do not give), `link` (the line to the manager's request layer),
 //! `dispatch` (one method call to its handler, with Properties, Introspectable and Peer on
 //! every object), `manager_api`, `unit_api`, `unit_files` (the interfaces' methods), `transient`
-//! (StartTransientUnit()'s properties as unit-file settings, and `-p` for systemd-run), `signals`
+//! (StartTransientUnit()'s properties as unit-file settings, and `-p` for systemd-run),
+//! `set_property` (SetUnitProperties(), and the resource-control `-p`/set-property text), `signals`
 //! (the manager's events as signals), `server` (the sockets, connections and threads) and
 //! `activation` (ActivationRequest), `names` (bus names' owners, for Type=dbus) and `login1`
 //! (logind's API).
@@ -27,6 +28,7 @@ mod names;
 pub mod paths;
 mod schema;
 mod server;
+pub mod set_property;
 mod signals;
 pub mod transient;
 mod unit_api;
@@ -46,14 +48,17 @@ use thiserror::Error;
 #[derive(Debug, Clone, Error)]
 #[error("{name}: {message}")]
 pub struct MethodError {
-    pub name: &'static str,
+    pub name: std::borrow::Cow<'static, str>,
     pub message: String,
 }
 
 impl MethodError {
-    pub fn new(name: &'static str, message: impl Into<String>) -> MethodError {
+    pub fn new(
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> MethodError {
         MethodError {
-            name,
+            name: name.into(),
             message: message.into(),
         }
     }

@@ -5,7 +5,8 @@
 //! `-p KEY=VALUE` turned into the `(sv)` systemd-run sends (src/shared/bus-unit-util.c
 //! `bus_append_unit_property_assignment()`), for the properties one table lists.
 //!
-//! A property the table does not list is refused as systemd refuses it ("Cannot set property
+//! The resource-control settings are written as SetUnitProperties() writes them
+//! (src/unit/model/live.rs). A property neither lists is refused as systemd refuses it ("Cannot set property
 //! X, or unknown property."); so is a value that would break the file (a newline).
 
 use std::os::fd::{AsRawFd, FromRawFd};
@@ -15,6 +16,7 @@ use zbus::zvariant::{OwnedValue, Value};
 use super::dispatch::{Call, Session};
 use super::MethodError;
 use crate::ipc::protocol::{JobMode, JobOutcome, Reply, Request, TransientUnit};
+use crate::unit::model::live;
 use crate::unit::name::UnitName;
 use crate::unit::name::UnitType;
 use crate::unit::timespan::parse_sec;
@@ -323,8 +325,28 @@ pub fn unit_text(t: UnitType, properties: &[(String, OwnedValue)]) -> Result<Str
     for (name, value) in properties {
         let setting = SETTINGS
             .iter()
-            .find(|s| s.bus == name && (s.types.is_empty() || s.types.contains(&t)))
-            .ok_or_else(|| unknown(name))?;
+            .find(|s| s.bus == name && (s.types.is_empty() || s.types.contains(&t)));
+        let Some(setting) = setting else {
+            // a resource-control setting, written as SetUnitProperties() writes it
+            let typed = super::set_property::property_value(value);
+            let current = crate::unit::model::cgroup::CgroupSettings::default();
+            let w = live::live_setting(t, &current, name, &typed).map_err(|e| match e {
+                live::LiveError::ReadOnly(_) => unknown(name),
+                e => MethodError::new(e.bus_name(), e.to_string()),
+            })?;
+            let Some(w) = w else {
+                continue;
+            };
+            if !w.private {
+                return Err(unknown(name));
+            }
+            written.push((
+                Section::Type,
+                w.name.clone(),
+                w.lines.trim_end().to_string(),
+            ));
+            continue;
+        };
         let value: &Value = value;
         let value = match value {
             Value::Value(inner) => inner,
@@ -489,6 +511,15 @@ pub fn assignment(t: UnitType, assignment: &str) -> Result<Vec<(String, Value<'s
     if key == "OnCalendar" {
         let entries = vec![(key.to_string(), value.to_string())];
         return Ok(vec![("TimersCalendar".into(), Value::from(entries))]);
+    }
+    if key == "Markers" {
+        let words: Vec<String> = value.split_whitespace().map(String::from).collect();
+        return Ok(vec![(key.to_string(), Value::from(words))]);
+    }
+    if crate::unit::model::live::has_cgroup(t) {
+        if let Some(pair) = super::set_property::cgroup_assignment(key, value) {
+            return pair.map(|p| vec![p]);
+        }
     }
     let setting = SETTINGS
         .iter()

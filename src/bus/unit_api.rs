@@ -181,6 +181,11 @@ pub fn call(call: &Call, session: &mut Session, name: &str) -> Result<(), Method
             call.reply(&())
         }
         "GetProcesses" => call.reply(&(processes(call, session, name)?,)),
+        "SetProperties" => {
+            type Properties = Vec<(String, zbus::zvariant::OwnedValue)>;
+            let (runtime, properties): (bool, Properties) = call.args()?;
+            super::set_property::set(call, session, name, runtime, properties)
+        }
         _ => Err(MethodError::unknown_method(&call.interface, &call.member)),
     }
 }

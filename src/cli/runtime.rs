@@ -472,15 +472,40 @@ pub fn daemon_reload(ctx: &Ctx, args: &[String]) -> VerbResult {
 }
 
 /// `set-property UNIT Markers=…`: accepted (markers only steer `--marked`), anything else refused.
-pub fn set_property(_ctx: &Ctx, args: &[String]) -> VerbResult {
-    for assignment in args.iter().skip(1) {
-        let key = assignment.split('=').next().unwrap_or("");
-        if key != "Markers" {
-            return Err(Failed::new(
-                Exit::Failure,
-                format!("Failed to set unit properties on {}: Cannot set property {key}, or unknown property.", args[0]),
-            ));
+/// `set-property UNIT KEY=VALUE…` (systemctl-set-property.c): the assignments made typed as
+/// 252's client makes them for the unit's type (a key it does not know for that type stops
+/// here), then SetUnitProperties() for each unit the name expands to.
+pub fn set_property(ctx: &Ctx, args: &[String]) -> VerbResult {
+    let units = unit_names(ctx, &args[..1])?;
+    let Some(mut conn) = connect_running() else {
+        return super::online::needs_manager(ctx, args);
+    };
+    let mut exit = Exit::Success;
+    for unit in units {
+        let t = crate::unit::name::UnitName::parse(&unit)
+            .map(|n| n.unit_type())
+            .map_err(|_| Failed::new(Exit::Failure, format!("Invalid unit type: {unit}")))?;
+        let mut properties = Vec::new();
+        for assignment in &args[1..] {
+            let pairs = crate::bus::transient::assignment(t, assignment)
+                .map_err(|e| Failed::new(Exit::Failure, e))?;
+            for (name, value) in pairs {
+                properties.push((name, crate::bus::set_property::property_value(&value)));
+            }
         }
+        let request = Request::SetUnitProperties {
+            unit: unit.clone(),
+            runtime: ctx.opts.runtime,
+            properties,
+        };
+        let error = match call(&mut conn, &request)? {
+            Reply::Done => continue,
+            Reply::AccessDenied => "Access denied".to_string(),
+            Reply::BusError { message, .. } | Reply::Error(message) => message,
+            _ => "Unexpected answer from the manager.".to_string(),
+        };
+        eprintln!("Failed to set unit properties on {unit}: {error}");
+        exit = Exit::Failure;
     }
-    Ok(Exit::Success)
+    Ok(exit)
 }

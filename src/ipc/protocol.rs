@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::properties::Property;
 use crate::unit::job::{JobKind, JobResult, JobState};
+use crate::unit::model::live::PropertyValue;
 use crate::unit::model::{ExecKind, TypeSection, UnitConfig};
 use crate::unit::paths::LookupPaths;
 use crate::unit::state::{word_or_empty, ActiveState, ServiceResult, UnitLoadState};
@@ -162,6 +163,13 @@ pub enum Request {
     /// A bus client that held a unit (AddRef=yes) went away: the unit may be collected.
     UnitUnref {
         unit: String,
+    },
+    /// SetUnitProperties() and `systemctl set-property`: each property set on the loaded unit
+    /// now and written as its drop-in (under /run with `runtime`), all or none.
+    SetUnitProperties {
+        unit: String,
+        runtime: bool,
+        properties: Vec<(String, PropertyValue)>,
     },
 }
 
@@ -453,6 +461,12 @@ pub enum Reply {
     UnitErrors(Vec<(String, String)>),
     /// The unit a process belongs to, if any.
     UnitOfPid(Option<String>),
+    /// A refusal with the D-Bus error systemd names it with (`org.freedesktop.systemd1.NoSuchUnit`
+    /// …) and its message.
+    BusError {
+        name: String,
+        message: String,
+    },
     /// What a subscribed connection is told, as it happens.
     Event(ManagerEvent),
 }

@@ -159,6 +159,8 @@ pub struct Unit {
     pub served: bool,
     /// Modification times of the files loaded, to tell when a daemon-reload is due.
     loaded_mtimes: Vec<(std::path::PathBuf, Option<SystemTime>)>,
+    /// The drop-ins are listed as a load lists them (see [`Unit::add_live_dropin`]).
+    dropins_as_loaded: bool,
 }
 
 fn mtimes(config: &UnitConfig) -> Vec<(std::path::PathBuf, Option<SystemTime>)> {
@@ -198,6 +200,7 @@ impl Unit {
         Unit {
             settings: ServiceSettings::of(&config, manager),
             loaded_mtimes: mtimes(&config),
+            dropins_as_loaded: true,
             kind: TypeRuntime::of(config.unit_type),
             config,
             svc: ServiceRuntime::default(),
@@ -213,6 +216,7 @@ impl Unit {
         let config = slim(config);
         self.settings = ServiceSettings::of(&config, manager);
         self.loaded_mtimes = mtimes(&config);
+        self.dropins_as_loaded = true;
         // The runtime is kept across a reload; only a unit whose type the new configuration
         // changes (which its name fixes, so never in practice) starts from an empty one.
         if !self.kind.fits(config.unit_type) {
@@ -223,6 +227,49 @@ impl Unit {
         // stays) and `status` loses their `Process:` lines.
         self.svc.exec_runs.clear();
         self.config = config;
+    }
+
+    /// A drop-in SetUnitProperties() wrote: its settings apply at once, as 252 applies them
+    /// without a reload, and the file joins the unit's (`DropInPaths=`, in the order they were
+    /// written). As in 252, a daemon-reload is then due when that list is not the one a load
+    /// would make (ordered by file name, one file per name).
+    pub fn add_live_dropin(&mut self, path: std::path::PathBuf, section: &str, lines: &str) {
+        let mut assignments: Vec<(&str, &str)> =
+            lines.lines().filter_map(|l| l.split_once('=')).collect();
+        // 252 prepends each DeviceAllow= it is sent to the list it writes out whole; the list
+        // in memory is the one written, which loading the lines (each prepended) would reverse
+        if let Some((("DeviceAllow", ""), entries)) = assignments.split_first_mut() {
+            entries.reverse();
+        }
+        for (key, value) in assignments {
+            if key == "Description" {
+                // written with its specifiers escaped (unit_escape_setting())
+                self.config.unit.description = value.replace("%%", "%");
+            }
+            self.config.raw.push(crate::unit::model::RawSetting {
+                section: section.to_string(),
+                key: key.to_string(),
+                value: value.to_string(),
+            });
+        }
+        if !self.config.dropin_paths.contains(&path) {
+            self.config.dropin_paths.push(path.clone());
+        }
+        let names: Vec<_> = self
+            .config
+            .dropin_paths
+            .iter()
+            .map(|p| p.file_name())
+            .collect();
+        self.dropins_as_loaded &= names.windows(2).all(|w| w[0] < w[1]);
+        let before = std::mem::take(&mut self.loaded_mtimes);
+        self.loaded_mtimes = mtimes(&self.config)
+            .into_iter()
+            .map(|(p, now)| match before.iter().find(|(q, _)| *q == p) {
+                Some((_, then)) if p != path => (p, *then),
+                _ => (p, now),
+            })
+            .collect();
     }
 
     /// A socket unit's runtime; `None` for a unit of another type.
@@ -390,7 +437,7 @@ impl Unit {
     }
 
     fn need_daemon_reload(&self) -> bool {
-        mtimes(&self.config) != self.loaded_mtimes
+        !self.dropins_as_loaded || mtimes(&self.config) != self.loaded_mtimes
     }
 
     /// The status a client prints, with the unit's job if it has one.

@@ -61,3 +61,42 @@ pub fn parse_iec_size(s: &str) -> std::io::Result<u64> {
         }
     }
 }
+
+/// `parse_permyriad()`: `N%`, `N.M%` (one decimal), `N‰`, `N‱`, in hundredths of a percent,
+/// at most 100%.
+pub fn parse_permyriad(s: &str) -> Option<u32> {
+    parse_permyriad_unbounded(s).filter(|v| *v <= 10_000)
+}
+
+/// `parse_permyriad_unbounded()`: the same, above 100% too (CPUQuota=200%).
+pub fn parse_permyriad_unbounded(s: &str) -> Option<u32> {
+    let (number, scale) = if let Some(n) = s.strip_suffix('%') {
+        (n, 100u32)
+    } else if let Some(n) = s.strip_suffix('‰') {
+        (n, 10)
+    } else {
+        (s.strip_suffix('‱')?, 1)
+    };
+    let (whole, frac) = match number.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (number, ""),
+    };
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u32 = whole.parse().ok()?;
+    let frac_digits = match scale {
+        100 => 2,
+        10 => 1,
+        _ => 0,
+    };
+    if frac.len() > frac_digits || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let frac_value: u32 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<frac_digits$}").parse().ok()?
+    };
+    whole.checked_mul(scale)?.checked_add(frac_value)
+}

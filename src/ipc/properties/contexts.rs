@@ -8,8 +8,10 @@
 //! what a running manager decides (its limits, its cgroup tree).
 
 use crate::ipc::protocol::UnitStatus;
-use crate::unit::model::{DirectoryPreserve, UnitConfig};
+use crate::unit::model::cgroup::{CgroupSettings, WEIGHT_IDLE};
+use crate::unit::model::{live, DirectoryPreserve, UnitConfig};
 use crate::unit::name::UnitType;
+use crate::unit::timespan::Usec;
 
 use super::*;
 
@@ -88,7 +90,10 @@ fn default_limit(resource: crate::sys::rlimit::Resource) -> (u64, u64) {
     unsafe { libc::getrlimit(resource as _, &mut rl) };
     let (soft, hard) = (rl.rlim_cur, rl.rlim_max);
     if resource == libc::RLIMIT_NOFILE as crate::sys::rlimit::Resource {
-        let nr_open = read_number("/proc/sys/fs/nr_open").unwrap_or(1024 * 1024);
+        let nr_open = std::fs::read_to_string("/proc/sys/fs/nr_open")
+            .ok()
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(1024 * 1024);
         (soft.min(1024), nr_open.min(hard.max(HIGH_RLIMIT_NOFILE)))
     } else if resource == libc::RLIMIT_MEMLOCK as crate::sys::rlimit::Resource {
         (
@@ -100,35 +105,14 @@ fn default_limit(resource: crate::sys::rlimit::Resource) -> (u64, u64) {
     }
 }
 
-fn read_number(path: &str) -> Option<u64> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
-/// cgroup.c's system_tasks_max(): the most tasks the kernel allows (kernel.threads-max,
-/// kernel.pid_max less one, the root cgroup's pids.max).
-pub(super) fn system_tasks_max() -> u64 {
-    let threads = read_number("/proc/sys/kernel/threads-max");
-    let pids = read_number("/proc/sys/kernel/pid_max").map(|n| n.saturating_sub(1));
-    let cgroup = read_number("/sys/fs/cgroup/pids.max");
-    [threads, pids, cgroup]
-        .into_iter()
-        .flatten()
-        .filter(|n| *n > 0)
-        .min()
-        .unwrap_or(u64::MAX)
-}
-
-/// `TasksMax=`: a number, a percentage of the system's tasks, `infinity`; without one the
-/// manager's DefaultTasksMax=15%.
-fn tasks_max(setting: Option<&str>) -> String {
-    let percent = |p: u64| (system_tasks_max().saturating_mul(p) / 100).to_string();
-    match setting.map(str::trim) {
-        None | Some("") => percent(15),
-        Some(v) => match v.strip_suffix('%').map(str::parse::<u64>) {
-            Some(Ok(p)) => percent(p),
-            _ => v.to_string(),
-        },
-    }
+/// A weight as dbus-cgroup.c shows it: `[not set]`, `idle` for a CPU weight of 0, a number.
+fn weight(p: &mut Properties, name: &'static str, w: Option<u64>) {
+    let shown = match w {
+        None => "[not set]".to_string(),
+        Some(WEIGHT_IDLE) if name.ends_with("CPUWeight") => "idle".to_string(),
+        Some(n) => n.to_string(),
+    };
+    p.typed(name, shown, Some(BusValue::U(w.unwrap_or(u64::MAX))));
 }
 
 /// Whether the manager made the unit a cgroup: a unit in a state other than inactive or failed
@@ -178,8 +162,8 @@ pub(super) fn cgroup_properties(p: &mut Properties, config: &UnitConfig, rt: &Un
     p.add("ControlGroupId", if realized { "1" } else { "0" });
     p.add("MemoryCurrent", "[not set]");
     p.add("MemoryAvailable", "infinity");
-    let cpu_accounting = raw.yes_no("CPUAccounting", true) == "yes";
-    let counted = realized && cpu_accounting;
+    let c = CgroupSettings::of(&config.raw, live::private_section(config.unit_type));
+    let counted = realized && c.cpu_accounting;
     let cpu = counted
         .then(|| cpu_usage_nsec(rt.main_pid))
         .flatten()
@@ -205,43 +189,78 @@ pub(super) fn cgroup_properties(p: &mut Properties, config: &UnitConfig, rt: &Un
     ] {
         p.add(name, u64::MAX.to_string());
     }
-    p.add("Delegate", raw.yes_no("Delegate", false));
-    p.yes_no("CPUAccounting", cpu_accounting);
-    for name in [
-        "CPUWeight",
-        "StartupCPUWeight",
-        "CPUShares",
-        "StartupCPUShares",
-    ] {
-        p.add(name, raw.text(name, "[not set]"));
-    }
-    p.add("CPUQuotaPerSecUSec", "infinity");
-    p.add("CPUQuotaPeriodUSec", "infinity");
-    p.add("IOAccounting", raw.yes_no("IOAccounting", false));
-    p.add("IOWeight", raw.text("IOWeight", "[not set]"));
-    p.add("StartupIOWeight", raw.text("StartupIOWeight", "[not set]"));
-    p.add("BlockIOAccounting", raw.yes_no("BlockIOAccounting", false));
-    p.add("BlockIOWeight", raw.text("BlockIOWeight", "[not set]"));
-    p.add(
-        "StartupBlockIOWeight",
-        raw.text("StartupBlockIOWeight", "[not set]"),
+    p.yes_no("Delegate", c.delegate);
+    p.typed(
+        "DelegateControllers",
+        c.delegate_controllers.join(" "),
+        Some(BusValue::strings(&c.delegate_controllers)),
     );
-    p.add("MemoryAccounting", raw.yes_no("MemoryAccounting", true));
-    for (name, default) in [
-        ("DefaultMemoryLow", "0"),
-        ("DefaultMemoryMin", "0"),
-        ("MemoryMin", "0"),
-        ("MemoryLow", "0"),
-        ("MemoryHigh", "infinity"),
-        ("MemoryMax", "infinity"),
-        ("MemorySwapMax", "infinity"),
-        ("MemoryLimit", "infinity"),
-        ("DevicePolicy", "auto"),
+    p.yes_no("CPUAccounting", c.cpu_accounting);
+    for (name, w) in [
+        ("CPUWeight", c.cpu_weight),
+        ("StartupCPUWeight", c.startup_cpu_weight),
+        ("CPUShares", c.cpu_shares),
+        ("StartupCPUShares", c.startup_cpu_shares),
     ] {
-        p.add(name, raw.text(name, default));
+        weight(p, name, w);
     }
-    p.add("TasksAccounting", raw.yes_no("TasksAccounting", true));
-    p.add("TasksMax", tasks_max(raw.get("TasksMax")));
+    for (name, quota) in [
+        ("CPUQuotaPerSecUSec", c.cpu_quota_per_sec),
+        ("CPUQuotaPeriodUSec", c.cpu_quota_period),
+    ] {
+        p.usec(name, Usec(quota.unwrap_or(u64::MAX)));
+    }
+    for (name, set) in [
+        ("AllowedCPUs", &c.allowed_cpus),
+        ("StartupAllowedCPUs", &c.startup_allowed_cpus),
+        ("AllowedMemoryNodes", &c.allowed_memory_nodes),
+        ("StartupAllowedMemoryNodes", &c.startup_allowed_memory_nodes),
+    ] {
+        let bytes = set.to_bytes().into_iter().map(|b| BusValue::U(b.into()));
+        p.typed(
+            name,
+            set.to_range_string(),
+            Some(BusValue::List(bytes.collect())),
+        );
+    }
+    p.yes_no("IOAccounting", c.io_accounting);
+    weight(p, "IOWeight", c.io_weight);
+    weight(p, "StartupIOWeight", c.startup_io_weight);
+    p.yes_no("BlockIOAccounting", c.blockio_accounting);
+    weight(p, "BlockIOWeight", c.blockio_weight);
+    weight(p, "StartupBlockIOWeight", c.startup_blockio_weight);
+    p.yes_no("MemoryAccounting", c.memory_accounting);
+    for (name, bytes) in [
+        ("DefaultMemoryLow", c.default_memory_low),
+        ("DefaultMemoryMin", c.default_memory_min),
+        ("MemoryMin", c.memory_min),
+        ("MemoryLow", c.memory_low),
+        ("MemoryHigh", c.memory_high),
+        ("MemoryMax", c.memory_max),
+        ("MemorySwapMax", c.memory_swap_max),
+        ("MemoryLimit", c.memory_limit),
+    ] {
+        p.add(name, limit_value(bytes));
+    }
+    p.add("DevicePolicy", c.device_policy.clone());
+    let devices = c
+        .device_allow
+        .iter()
+        .map(|d| {
+            let bus = BusValue::Record(vec![
+                BusValue::S(d.path.clone()),
+                BusValue::S(d.access.clone()),
+            ]);
+            (
+                "DeviceAllow".to_string(),
+                format!("{} {}", d.path, d.access),
+                Some(bus),
+            )
+        })
+        .collect();
+    p.typed_lines(devices);
+    p.yes_no("TasksAccounting", c.tasks_accounting);
+    p.add("TasksMax", limit_value(c.tasks_max.resolve()));
     p.add("IPAccounting", raw.yes_no("IPAccounting", false));
     for (name, default) in [
         ("ManagedOOMSwap", "auto"),

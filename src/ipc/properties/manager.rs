@@ -4,8 +4,9 @@
 //! [`ManagerFacts`]; without a manager (`--root`) only the identity and defaults of the files
 //! are known, and the state is `offline`.
 
-use super::contexts::{limit_properties, system_tasks_max};
+use super::contexts::limit_properties;
 use super::{Properties, Property};
+use crate::unit::model::cgroup::system_tasks_max;
 use crate::unit::paths::LookupPaths;
 use crate::unit::timespan::Usec;
 

@@ -3,11 +3,12 @@
 //! for. The front end (the control socket in `clients.rs` today; the D-Bus system bus or a user
 //! manager's socket could sit beside it) only reads requests, learns who sent them and writes
 //! replies; what a request may do and what it answers is decided here, once. Queries are in
-//! `units.rs`, jobs in `jobs.rs`, transient units in `transient.rs`, the manager's own operations (system state, reload, shutdown)
+//! `units.rs`, jobs in `jobs.rs`, transient units in `transient.rs`, SetUnitProperties() in `set_property.rs`, the manager's own operations (system state, reload, shutdown)
 //! in `manager.rs`.
 
 mod jobs;
 mod manager;
+mod set_property;
 mod transient;
 mod units;
 
@@ -130,6 +131,11 @@ impl Manager {
                 self.unit_unref(&unit);
                 Some(Reply::Done)
             }
+            Request::SetUnitProperties {
+                unit,
+                runtime,
+                properties,
+            } => Some(self.set_unit_properties(&unit, runtime, &properties)),
         }
     }
 }

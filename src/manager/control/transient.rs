@@ -178,6 +178,11 @@ impl Manager {
             .transient
             .as_deref()
             .ok_or_else(|| std::io::Error::from_raw_os_error(libc::EOPNOTSUPP))?;
+        self.made_dir(dir)
+    }
+
+    /// Directory `dir` (inside the root), made if missing, reached with CHASE_SAFE's rules.
+    pub(super) fn made_dir(&self, dir: &Path) -> std::io::Result<OwnedFd> {
         let flags = ChaseFlags {
             mkdir_0755: true,
             ..ChaseFlags::SAFE
@@ -191,25 +196,7 @@ impl Manager {
 
     fn write_transient(&self, name: &UnitName, text: &str) -> std::io::Result<()> {
         let dir = self.transient_dir()?;
-        let temporary = format!(".#{name}.{}", std::process::id());
-        let _ = unlinkat(dir.as_fd(), temporary.as_str(), UnlinkatFlags::NoRemoveDir);
-        let fd = openat(
-            dir.as_fd(),
-            temporary.as_str(),
-            OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-            Mode::from_bits_truncate(0o644),
-        )?;
-        let mut file = std::fs::File::from(fd);
-        let written = file
-            .write_all(HEADER.as_bytes())
-            .and_then(|()| file.write_all(text.as_bytes()))
-            .and_then(|()| file.sync_all());
-        if let Err(e) = written {
-            let _ = unlinkat(dir.as_fd(), temporary.as_str(), UnlinkatFlags::NoRemoveDir);
-            return Err(e);
-        }
-        renameat(dir.as_fd(), temporary.as_str(), dir.as_fd(), name.as_str())?;
-        Ok(())
+        write_replacing(&dir, name.as_str(), &[HEADER, text])
     }
 
     /// unit_remove_transient(): a collected transient unit's file goes with it (only a file in
@@ -233,4 +220,29 @@ impl Manager {
             self.name_map.note_file(&dir, name, false);
         }
     }
+}
+
+/// Write `parts` as file `name` of directory `dir`: under a temporary name beside it, opened
+/// with `O_CREAT|O_EXCL|O_NOFOLLOW`, synced, then renamed into place, so nothing else's file is
+/// written through a link and a reader never sees half of it.
+pub(super) fn write_replacing(dir: &OwnedFd, name: &str, parts: &[&str]) -> std::io::Result<()> {
+    let temporary = format!(".#{name}.{}", std::process::id());
+    let _ = unlinkat(dir.as_fd(), temporary.as_str(), UnlinkatFlags::NoRemoveDir);
+    let fd = openat(
+        dir.as_fd(),
+        temporary.as_str(),
+        OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::from_bits_truncate(0o644),
+    )?;
+    let mut file = std::fs::File::from(fd);
+    let written = parts
+        .iter()
+        .try_for_each(|p| file.write_all(p.as_bytes()))
+        .and_then(|()| file.sync_all());
+    if let Err(e) = written {
+        let _ = unlinkat(dir.as_fd(), temporary.as_str(), UnlinkatFlags::NoRemoveDir);
+        return Err(e);
+    }
+    renameat(dir.as_fd(), temporary.as_str(), dir.as_fd(), name)?;
+    Ok(())
 }

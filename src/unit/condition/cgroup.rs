@@ -10,6 +10,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::compare::WHITESPACE;
+use crate::unit::size::parse_permyriad;
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
@@ -128,7 +129,7 @@ pub(super) fn control_group_controller(p: &str) -> Result<bool, String> {
 
 /// `physical_memory()`: the RAM of the machine, or the memory limit of the root cgroup (the
 /// container's) when that is lower.
-pub(super) fn physical_memory() -> Option<u64> {
+pub(crate) fn physical_memory() -> Option<u64> {
     let meminfo = fs::read_to_string("/proc/meminfo").ok()?;
     let total = meminfo
         .lines()
@@ -193,37 +194,6 @@ fn slice_to_path(slice: &str) -> Option<String> {
     }
     parts.push(slice.to_string());
     Some(parts.join("/"))
-}
-
-/// `parse_permyriad()`: `N%`, `N.M%` (one decimal), `N‰`, `N‱`, in hundredths of a percent.
-fn parse_permyriad(s: &str) -> Option<u32> {
-    let (number, scale) = if let Some(n) = s.strip_suffix('%') {
-        (n, 100u32)
-    } else if let Some(n) = s.strip_suffix('‰') {
-        (n, 10)
-    } else {
-        (s.strip_suffix('‱')?, 1)
-    };
-    let (whole, frac) = match number.split_once('.') {
-        Some((w, f)) => (w, f),
-        None => (number, ""),
-    };
-    let whole: u32 = whole.parse().ok()?;
-    let frac_digits = match scale {
-        100 => 2,
-        10 => 1,
-        _ => 0,
-    };
-    if frac.len() > frac_digits || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let frac_value: u32 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<frac_digits$}").parse().ok()?
-    };
-    let v = whole.checked_mul(scale)? + frac_value;
-    (v <= 10_000).then_some(v)
 }
 
 /// One `avgN=` figure of a pressure file in hundredths of a percent.

@@ -36,7 +36,8 @@ use crate::unit::host;
 use crate::unit::model::Condition;
 use crate::unit::virt::{self, Virtualization};
 
-use cgroup::{control_group_controller, cpus_in_affinity_mask, physical_memory, pressure};
+pub(crate) use cgroup::physical_memory;
+use cgroup::{control_group_controller, cpus_in_affinity_mask, pressure};
 pub use compare::version_compare;
 use compare::{parse_boolean, Order};
 use identity::{capability, group, user};

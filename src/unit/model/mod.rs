@@ -11,10 +11,14 @@
 //! This file holds the whole unit ([`UnitConfig`]) and its load state; the types of each section
 //! are in a file of their own beside it: unit.rs ([Unit] and [Install]), exec.rs (systemd.exec(5)
 //! and systemd.kill(5)), service.rs, socket.rs, timer.rs and path.rs. build/ fills them in.
+//! cgroup.rs reads the resource-control settings (kept raw) into their typed form; live.rs says
+//! which properties a loaded unit takes at runtime and how they are written back.
 
 mod build;
+pub mod cgroup;
 mod exec;
 mod keys;
+pub mod live;
 mod path;
 mod service;
 mod socket;
