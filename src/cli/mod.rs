@@ -4,6 +4,7 @@
 
 mod compat;
 mod detect_virt;
+mod environment;
 mod escape;
 mod getopt;
 mod install_verbs;
@@ -232,15 +233,26 @@ const VERBS: &[Verb] = &[
         "set-environment",
         Arity::AtLeast(1),
         true,
-        online::needs_manager,
+        environment::set_environment,
     ),
     verb(
         "unset-environment",
         Arity::AtLeast(1),
         true,
-        online::needs_manager,
+        environment::unset_environment,
     ),
-    verb("show-environment", Arity::None, true, online::needs_manager),
+    verb(
+        "import-environment",
+        Arity::Any,
+        true,
+        environment::import_environment,
+    ),
+    verb(
+        "show-environment",
+        Arity::None,
+        true,
+        environment::show_environment,
+    ),
     verb(
         "is-system-running",
         Arity::None,

@@ -28,7 +28,7 @@ pub use manager::{manager_properties, ManagerFacts};
 pub use unit_interface::TriggerFiles;
 use unit_interface::*;
 use values::*;
-pub use values::{exec_run, format_timestamp};
+pub use values::{exec_run, format_timestamp, shell_maybe_quote_posix};
 
 /// One `Key=value` line; `empty` values are only printed with `--all` or when asked for by `-p`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,6 +244,11 @@ mod tests {
         assert_eq!(shell_maybe_quote("A=b c"), "\"A=b c\"");
         assert_eq!(shell_maybe_quote("a\\x2db.mount"), "\"a\\\\x2db.mount\"");
         assert_eq!(shell_maybe_quote("$X \"q\""), "\"\\$X \\\"q\\\"\"");
+        assert_eq!(
+            super::shell_maybe_quote_posix("a b'c\\$"),
+            "$'a b\\'c\\\\$'"
+        );
+        assert_eq!(super::shell_maybe_quote_posix("x\ty"), "$'x\\ty'");
         assert_eq!(shell_maybe_quote("tab\there"), "\"tab\\there\"");
         assert_eq!(shell_maybe_quote("man:nginx(8)"), "\"man:nginx(8)\"");
         assert_eq!(shell_maybe_quote(""), "");

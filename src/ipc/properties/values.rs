@@ -109,20 +109,28 @@ pub fn exec_run(rt: &UnitStatus, kind: ExecKind, index: usize) -> Option<&ExecRu
 /// systemd's `shell_maybe_quote(s, 0)`, which systemctl applies to every element of a string
 /// array: double quotes when the string has whitespace, control or shell-special characters.
 pub(super) fn shell_maybe_quote(s: &str) -> String {
+    maybe_quote(s, false)
+}
+
+/// `shell_maybe_quote(s, SHELL_ESCAPE_POSIX)` (`show-environment`): `$'…'` quoting, in which
+/// only backslashes, single quotes and control characters are escaped.
+pub fn shell_maybe_quote_posix(s: &str) -> String {
+    maybe_quote(s, true)
+}
+
+fn maybe_quote(s: &str, posix: bool) -> String {
     const NEED_QUOTES: &str = "\"\\`$*?['()<>|&;!";
-    const NEED_ESCAPE: &str = "\"\\`$";
+    let need_escape = if posix { "\\'" } else { "\"\\`$" };
     let special = |c: char| c.is_ascii() && (c <= ' ' || c == '\x7f' || NEED_QUOTES.contains(c));
-    if !s.chars().any(special) {
+    // the part before the first character that needs quoting is copied as is
+    let Some(first) = s.find(special) else {
         return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
+    };
+    let mut out = String::with_capacity(s.len() + 3);
+    out.push_str(if posix { "$'" } else { "\"" });
+    out.push_str(&s[..first]);
+    for c in s[first..].chars() {
         match c {
-            c if NEED_ESCAPE.contains(c) => {
-                out.push('\\');
-                out.push(c);
-            }
             '\x07' => out.push_str("\\a"),
             '\x08' => out.push_str("\\b"),
             '\x0c' => out.push_str("\\f"),
@@ -131,10 +139,14 @@ pub(super) fn shell_maybe_quote(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\x0b' => out.push_str("\\v"),
             c if c.is_ascii_control() => out.push_str(&format!("\\{:03o}", c as u32)),
+            c if need_escape.contains(c) => {
+                out.push('\\');
+                out.push(c);
+            }
             c => out.push(c),
         }
     }
-    out.push('"');
+    out.push(if posix { '\'' } else { '"' });
     out
 }
 

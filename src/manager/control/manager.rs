@@ -15,19 +15,28 @@ impl Manager {
             Ok(Virtualization::None) | Err(_) => String::new(),
             Ok(v) => v.as_str().to_string(),
         };
-        // manager_sanitize_environment(): sorted
-        let mut environment: Vec<String> = Vec::new();
+        // manager_get_effective_environment(): the manager's own environment
+        // (manager_sanitize_environment(): sorted), then the clients' (kept sorted by
+        // manager_client_environment_modify()), a name set in both keeping its first place
         let config = &self.config;
-        let assignments = std::iter::once(("PATH".to_string(), DEFAULT_PATH.to_string()))
+        let mut own: Vec<(String, String)> = Vec::new();
+        let defaults = std::iter::once(("PATH".to_string(), DEFAULT_PATH.to_string()))
             .chain(config.locale_environment.iter().cloned())
-            .chain(config.default_environment.iter().cloned())
-            .chain(self.client_environment.iter().cloned());
-        for (k, v) in assignments {
-            let prefix = format!("{k}=");
-            environment.retain(|e| !e.starts_with(&prefix));
-            environment.push(format!("{k}={v}"));
+            .chain(config.default_environment.iter().cloned());
+        for (k, v) in defaults {
+            own.retain(|(name, _)| *name != k);
+            own.push((k, v));
         }
-        environment.sort();
+        own.sort();
+        let mut clients = self.client_environment.clone();
+        clients.sort();
+        for (k, v) in clients {
+            match own.iter_mut().find(|(name, _)| *name == k) {
+                Some(entry) => entry.1 = v,
+                None => own.push((k, v)),
+            }
+        }
+        let environment: Vec<String> = own.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
         let facts = ManagerFacts {
             virtualization,
             n_failed_units: self.units.values().filter(|u| u.is_failed()).count(),
