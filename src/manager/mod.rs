@@ -11,6 +11,7 @@
 //! (`coldplug`).
 
 mod announce;
+pub mod cgroup;
 mod clients;
 mod coldplug;
 pub mod config;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod capability;
+pub mod cgroup;
 pub mod chase;
 pub mod chown;
 pub mod exit_status;

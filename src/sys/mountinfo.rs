@@ -9,6 +9,16 @@ pub fn mount_points() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The root (fourth field: the directory of its file system that is mounted) of what is
+/// mounted at `mount_point` in a mountinfo text: the last entry there, the one on top.
+pub fn root_at(text: &str, mount_point: &str) -> Option<String> {
+    text.lines().rev().find_map(|line| {
+        let mut fields = line.split(' ');
+        let root = fields.nth(3)?;
+        (unescape(fields.next()?) == mount_point).then(|| unescape(root))
+    })
+}
+
 fn parse(text: &str) -> Vec<String> {
     text.lines()
         .filter_map(|line| line.split(' ').nth(4))
@@ -52,5 +62,15 @@ mod tests {
         assert_eq!(parse(text), ["/", "/run", "/srv/with blank"]);
         assert_eq!(unescape("a\\134b\\011"), "a\\b\t");
         assert_eq!(unescape("trailing\\04"), "trailing\\04");
+    }
+
+    #[test]
+    fn the_root_of_the_mount_on_top() {
+        let text = "46 45 254:0 / / rw - ext4 /dev/vda rw\n\
+                    60 46 0:30 / /sys/fs/cgroup ro - tmpfs tmpfs ro\n\
+                    61 60 0:31 /../.. /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+        assert_eq!(root_at(text, "/sys/fs/cgroup").as_deref(), Some("/../.."));
+        assert_eq!(root_at(text, "/"), Some("/".into()));
+        assert_eq!(root_at(text, "/run"), None);
     }
 }

@@ -146,16 +146,9 @@ fn cpu_usage_nsec(pid: i32) -> Option<u64> {
 /// settings. Only with a running manager (see the module header).
 pub(super) fn cgroup_properties(p: &mut Properties, config: &UnitConfig, rt: &UnitStatus) {
     let raw = Raw(config);
-    let slice = config.settings.slice.clone().unwrap_or_default();
-    let cgroup = has_cgroup(rt) && !slice.is_empty();
-    p.add(
-        "ControlGroup",
-        if cgroup {
-            format!("/{slice}/{}", config.id)
-        } else {
-            String::new()
-        },
-    );
+    let path = config.control_group();
+    let cgroup = has_cgroup(rt) && !path.is_empty();
+    p.add("ControlGroup", if cgroup { path } else { String::new() });
     // There are no cgroups of ours (issue 17): an id and CPU time are only there for a unit
     // that ran a process, as systemd creates the cgroup then.
     let realized = cgroup && ran_process(rt);

@@ -160,7 +160,7 @@ pub(super) fn service_properties(
             ExecKind::StopPost,
         ],
     );
-    p.add("Slice", config.settings.slice.clone().unwrap_or_default());
+    p.add("Slice", config.slice().unwrap_or_default());
     if managed {
         cgroup_properties(p, config, rt);
     }
@@ -281,7 +281,7 @@ pub(super) fn socket_properties(
             ExecKind::StopPost,
         ],
     );
-    p.add("Slice", config.settings.slice.clone().unwrap_or_default());
+    p.add("Slice", config.slice().unwrap_or_default());
     if managed {
         cgroup_properties(p, config, rt);
     }
@@ -391,8 +391,30 @@ pub(super) fn path_properties(p: &mut Properties, config: &UnitConfig) {
 }
 
 /// org.freedesktop.systemd1.Scope (dbus-scope.c), as far as a scope of this manager has one:
-/// init.scope's slice.
-pub(super) fn scope_properties(p: &mut Properties, config: &UnitConfig) {
-    p.add("Slice", config.settings.slice.clone().unwrap_or_default());
+/// init.scope's slice and cgroup.
+pub(super) fn scope_properties(
+    p: &mut Properties,
+    config: &UnitConfig,
+    rt: &UnitStatus,
+    managed: bool,
+) {
+    p.add("Slice", config.slice().unwrap_or_default());
+    if managed {
+        cgroup_properties(p, config, rt);
+    }
     raw_properties(p, config, &["Scope"]);
+}
+
+/// org.freedesktop.systemd1.Slice (dbus-slice.c): the parent slice and the cgroup.
+pub(super) fn slice_properties(
+    p: &mut Properties,
+    config: &UnitConfig,
+    rt: &UnitStatus,
+    managed: bool,
+) {
+    p.add("Slice", config.slice().unwrap_or_default());
+    if managed {
+        cgroup_properties(p, config, rt);
+    }
+    raw_properties(p, config, &["Slice"]);
 }

@@ -214,7 +214,8 @@ pub fn properties_of(asking: &Asking, config: &UnitConfig, rt: &UnitStatus) -> V
         UnitType::Socket => socket_properties(&mut p, config, rt, managed),
         UnitType::Timer => timer_properties(&mut p, config, rt),
         UnitType::Path => path_properties(&mut p, config),
-        UnitType::Scope => scope_properties(&mut p, config),
+        UnitType::Scope => scope_properties(&mut p, config, rt, managed),
+        UnitType::Slice => slice_properties(&mut p, config, rt, managed),
         _ => {}
     }
     unit_properties(&mut p, asking, config, rt);

@@ -182,10 +182,15 @@ pub struct Manager {
     pub(super) announcements: Vec<crate::ipc::protocol::ManagerEvent>,
     /// The system bus's well-known names and their owners, for BusName=.
     pub(super) system_bus: super::types::service::SystemBus,
+    /// The cgroup mode detected at start (issue 17; nothing acts on it yet).
+    pub(super) cgroup: super::cgroup::detect::Detection,
 }
 
 impl Manager {
-    pub fn new(init: bool) -> Result<Manager, DaemonError> {
+    pub fn new(
+        init: bool,
+        cgroup: super::cgroup::detect::Detection,
+    ) -> Result<Manager, DaemonError> {
         super::types::timer::note_manager_start();
         let ctx = RuntimeContext::for_manager()?;
         let lookup =
@@ -256,6 +261,7 @@ impl Manager {
             announcements: Vec::new(),
             client_environment: Vec::new(),
             system_bus: Default::default(),
+            cgroup,
             ctx,
         })
     }
@@ -623,7 +629,9 @@ pub fn manager_main(init: Option<super::init::InitOptions>) -> u8 {
     );
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-    let mut manager = match Manager::new(init.is_some()) {
+    // before any child: as PID 1 with a writable cgroup this moves us into init.scope
+    let cgroup = super::cgroup::detect::detect();
+    let mut manager = match Manager::new(init.is_some(), cgroup) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("{e}");
@@ -631,6 +639,8 @@ pub fn manager_main(init: Option<super::init::InitOptions>) -> u8 {
             return 1;
         }
     };
+    let line = manager.cgroup.log_line();
+    manager.log_manager(&line);
     crate::sys::memory::trim_code_pages();
     manager.create_marker();
     manager.make_init_scope();

@@ -1,8 +1,8 @@
 //! The conditions on cgroups, memory, CPUs and pressure, as systemd 252's condition.c tests them
 //! in `condition_test_control_group_controller()`, `condition_test_memory()`,
 //! `condition_test_cpus()` and `condition_test_psi()`, with the helpers they call:
-//! cgroup-util.c's `cg_all_unified()`, `cg_get_root_path()`, `cg_mask_supported()` and
-//! `cg_slice_to_path()`, limits-util.c's `physical_memory()`, cpu-set-util.c's
+//! cgroup-util.c's `cg_all_unified()`, `cg_get_root_path()` and `cg_mask_supported()` (the
+//! path rules in sys/cgroup.rs), limits-util.c's `physical_memory()`, cpu-set-util.c's
 //! `cpus_in_affinity_mask()`, parse-util.c's `parse_permyriad()`.
 
 use std::fs;
@@ -10,6 +10,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::compare::WHITESPACE;
+use crate::sys::cgroup::{root_of, slice_to_path, CONTROLLERS};
 use crate::unit::size::parse_permyriad;
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
@@ -42,15 +43,7 @@ fn cgroup_of(pid: &str) -> String {
         named().or_else(unified)
     }
     .unwrap_or("/");
-    let path = ["/init.scope", "/system.slice", "/system"]
-        .iter()
-        .find_map(|s| path.strip_suffix(s))
-        .unwrap_or(path);
-    if path.is_empty() {
-        "/".into()
-    } else {
-        path.to_string()
-    }
+    root_of(path)
 }
 
 /// The directory of the root cgroup (PID 1's) under `hierarchy`. Without a cgroup namespace a
@@ -65,23 +58,6 @@ fn cgroup_root_dir(hierarchy: &str) -> PathBuf {
         base
     }
 }
-
-/// `cg_mask_from_string()`: the controllers systemd knows, unknown words ignored.
-const CONTROLLERS: &[&str] = &[
-    "cpu",
-    "cpuacct",
-    "cpuset",
-    "io",
-    "blkio",
-    "memory",
-    "devices",
-    "pids",
-    "bpf-firewall",
-    "bpf-devices",
-    "bpf-foreign",
-    "bpf-socket-bind",
-    "bpf-restrict-network-interfaces",
-];
 
 /// `cg_mask_supported()`: on cgroup v2 the root cgroup's `cgroup.controllers` (of those v2 has);
 /// on v1 the hierarchies that are mounted.
@@ -172,28 +148,6 @@ pub(super) fn cpus_in_affinity_mask() -> Option<u32> {
         n += hi.checked_sub(lo)? + 1;
     }
     Some(n)
-}
-
-/// `cg_slice_to_path()`: `a-b.slice` lives at `a.slice/a-b.slice`; `-.slice` is the root.
-fn slice_to_path(slice: &str) -> Option<String> {
-    if slice == "-.slice" {
-        return Some(String::new());
-    }
-    let stem = slice.strip_suffix(".slice")?;
-    if stem.is_empty()
-        || stem.starts_with('-')
-        || stem.ends_with('-')
-        || stem.contains("--")
-        || stem.contains('/')
-    {
-        return None;
-    }
-    let mut parts = Vec::new();
-    for (i, _) in stem.match_indices('-') {
-        parts.push(format!("{}.slice", &stem[..i]));
-    }
-    parts.push(slice.to_string());
-    Some(parts.join("/"))
 }
 
 /// One `avgN=` figure of a pressure file in hundredths of a percent.
@@ -309,9 +263,5 @@ mod tests {
         assert_eq!(parse_permyriad("12.5%"), Some(1250));
         assert_eq!(parse_permyriad("5‰"), Some(50));
         assert_eq!(parse_permyriad("12"), None);
-        assert_eq!(
-            slice_to_path("a-b-c.slice").as_deref(),
-            Some("a.slice/a-b.slice/a-b-c.slice")
-        );
     }
 }

@@ -192,23 +192,25 @@ impl UnitConfig {
         })
     }
 
-    /// ControlGroup= as systemd names it (unit_default_cgroup_path()): every dash of the slice's
-    /// name is a level, so `system-postgresql.slice` is below `system.slice`.
-    pub fn control_group(&self) -> String {
-        let slice = self.settings.slice.as_deref().unwrap_or("system.slice");
-        let stem = slice.strip_suffix(".slice").unwrap_or(slice);
-        let mut path = String::new();
-        if stem != "-" {
-            let mut level = String::new();
-            for part in stem.split('-') {
-                if !level.is_empty() {
-                    level.push('-');
-                }
-                level.push_str(part);
-                path.push_str(&format!("/{level}.slice"));
-            }
+    /// The slice the unit lives in: a slice's parent (`-.slice` has none), else `Slice=` (which
+    /// the loader sets for services and sockets), else `system.slice`.
+    pub fn slice(&self) -> Option<String> {
+        match self.unit_type {
+            UnitType::Slice => build::parent_slice(&self.id),
+            _ => Some(
+                self.settings
+                    .slice
+                    .clone()
+                    .unwrap_or_else(|| "system.slice".into()),
+            ),
         }
-        format!("{path}/{}", self.id)
+    }
+
+    /// ControlGroup= as systemd names it (`unit_default_cgroup_path()`): every dash of the
+    /// slice's name is a level, so `system-postgresql.slice` is below `system.slice`; empty
+    /// where the slice has no path.
+    pub fn control_group(&self) -> String {
+        crate::sys::cgroup::unit_path(&self.id, self.slice().as_deref()).unwrap_or_default()
     }
 
     /// A unit without files: what systemd shows for a unit that is not found, masked or broken.

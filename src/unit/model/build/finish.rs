@@ -327,7 +327,7 @@ const JOURNAL_OUTPUTS: &[&str] = &[
 
 /// The slice a slice lives in (`slice_build_parent_slice()`): `a-b.slice` in `a.slice`, a
 /// top-level slice in `-.slice`, the root slice in none.
-fn parent_slice(id: &str) -> Option<String> {
+pub(in crate::unit::model) fn parent_slice(id: &str) -> Option<String> {
     let stem = id.strip_suffix(".slice")?;
     if stem == "-" {
         return None;

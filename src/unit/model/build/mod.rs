@@ -22,6 +22,7 @@ use super::*;
 use crate::unit::specifier::SpecifierContext;
 use crate::unit::syntax::parse_boolean;
 use crate::unit::timespan::{self, Usec};
+pub(super) use finish::parent_slice;
 
 /// One assignment with where it came from, for warnings.
 pub struct Assignment<'a> {
