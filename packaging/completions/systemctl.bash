@@ -10,7 +10,7 @@ _systemctl_shim_verbs='
     list-units list-sockets list-timers list-jobs list-dependencies
     start stop reload restart try-restart reload-or-restart try-reload-or-restart
     reload-or-try-restart force-reload condrestart condreload isolate kill clean reset-failed
-    is-active check is-failed status help set-property set-environment unset-environment
+    is-active check is-failed status help set-property set-environment unset-environment import-environment
     show-environment is-system-running default halt poweroff reboot exit edit init'
 
 _systemctl_shim_options='
@@ -195,7 +195,7 @@ _systemctl_shim() {
             # shellcheck disable=SC2207
             COMPREPLY=($(compgen -f -- "$cur"))
             ;;
-        set-environment | unset-environment | get-default | preset-all | \
+        set-environment | unset-environment | import-environment | get-default | preset-all | \
             daemon-reload | daemon-reexec | show-environment | is-system-running | default | \
             halt | poweroff | reboot | exit | list-jobs)
             COMPREPLY=()

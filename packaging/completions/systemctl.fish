@@ -108,6 +108,7 @@ complete -c systemctl -n __systemctl_shim_no_verb -a help -d 'Show the manual pa
 complete -c systemctl -n __systemctl_shim_no_verb -a set-property -d 'Set properties of a unit'
 complete -c systemctl -n __systemctl_shim_no_verb -a set-environment -d 'Set manager environment variables'
 complete -c systemctl -n __systemctl_shim_no_verb -a unset-environment -d 'Unset manager environment variables'
+complete -c systemctl -n __systemctl_shim_no_verb -a import-environment -d 'Import environment variables into the manager'
 complete -c systemctl -n __systemctl_shim_no_verb -a show-environment -d 'Show the manager environment'
 complete -c systemctl -n __systemctl_shim_no_verb -a is-system-running -d 'Tell whether the system is up (running, degraded, starting)'
 complete -c systemctl -n __systemctl_shim_no_verb -a default -d 'Start the default target'
