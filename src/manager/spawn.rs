@@ -35,6 +35,7 @@ pub enum ExecStep {
     Stdout = 209,
     Group = 216,
     User = 217,
+    Cgroup = 219,
     Setsid = 220,
     Stderr = 222,
 }
@@ -54,6 +55,7 @@ impl ExecStep {
             ExecStep::Stdout => "STDOUT",
             ExecStep::Group => "GROUP",
             ExecStep::User => "USER",
+            ExecStep::Cgroup => "CGROUP",
             ExecStep::Setsid => "SETSID",
             ExecStep::Stderr => "STDERR",
         }
@@ -72,6 +74,7 @@ impl ExecStep {
             ExecStep::Stdout,
             ExecStep::Group,
             ExecStep::User,
+            ExecStep::Cgroup,
             ExecStep::Setsid,
             ExecStep::Stderr,
         ]
@@ -122,6 +125,8 @@ pub struct ExecPlan {
     /// A step the manager already knows fails (an unknown `User=`): the child reports it and
     /// exits at once, so the command is a process that failed, as systemd's child is.
     pub fails_at: Option<(ExecStep, Errno)>,
+    /// The unit's cgroup (in cgroup mode): the child is made in it.
+    pub cgroup: Option<crate::sys::cgroup::Cgroup>,
 }
 
 /// How a child ends whose manager died before releasing it (see [`spawn_recorded`]): nobody
@@ -165,6 +170,7 @@ impl ExecPlan {
             non_blocking: false,
             ignore_sigpipe: true,
             fails_at: None,
+            cgroup: None,
         })
     }
 
@@ -481,9 +487,21 @@ pub fn spawn_recorded(plan: &ExecPlan, record: impl FnOnce(Pid)) -> Result<Spawn
     let (gate_read, gate_write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
 
-    // SAFETY: the child runs only exec_child(), which makes async-signal-safe calls on data
-    // prepared above and never returns.
-    let pid = unsafe { libc::fork() };
+    // In cgroup mode the child is born in its unit's cgroup; where clone3() is refused (an old
+    // kernel, a seccomp filter) it is forked and moves itself in, as 252's child does.
+    let mut move_in: Option<Result<OwnedFd, Errno>> = None;
+    // SAFETY (both): the child runs only exec_child(), which makes async-signal-safe calls on
+    // data prepared above and never returns.
+    let pid = match &plan.cgroup {
+        Some(cgroup) => match unsafe { crate::sys::clone::fork_into_cgroup(cgroup.fd()) } {
+            Ok(pid) => pid,
+            Err(_) => {
+                move_in = Some(cgroup.procs_for_writing());
+                unsafe { libc::fork() }
+            }
+        },
+        None => unsafe { libc::fork() },
+    };
     if pid < 0 {
         return Err(SpawnError::Fork(Errno::last()));
     }
@@ -491,6 +509,14 @@ pub fn spawn_recorded(plan: &ExecPlan, record: impl FnOnce(Pid)) -> Result<Spawn
         // SAFETY: we are the child of fork(); the pointers point into `plan`.
         unsafe {
             wait_at_gate(gate_read.as_raw_fd(), gate_write.as_raw_fd());
+            match &move_in {
+                // cg_attach(…, 0): "0" is the writer itself
+                Some(Ok(procs)) if libc::write(procs.as_raw_fd(), b"0".as_ptr().cast(), 1) < 0 => {
+                    child_fail(report_write.as_raw_fd(), ExecStep::Cgroup, errno())
+                }
+                Some(Err(e)) => child_fail(report_write.as_raw_fd(), ExecStep::Cgroup, *e as i32),
+                _ => {}
+            }
             exec_child(
                 plan,
                 report_write.as_raw_fd(),
@@ -667,5 +693,34 @@ mod tests {
         let s = spawn(&plan).unwrap();
         let (text, _) = finish(&s, out, plan);
         assert_eq!(text.trim(), s.pid.to_string());
+    }
+
+    #[test]
+    fn a_child_that_cannot_be_born_in_its_cgroup_moves_itself_in() {
+        // a directory that is no cgroup: clone3() refuses it, so the child is forked and
+        // writes "0" to the cgroup.procs it was given, as 252's child does
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("cgroup.procs"), "").unwrap();
+        let (mut plan, out) = run_sh("echo ran", &[]);
+        plan.cgroup = Some(crate::sys::cgroup::Cgroup::open(dir.path()).unwrap());
+        let spawned = spawn(&plan).unwrap();
+        let (text, status) = finish(&spawned, out, plan);
+        assert_eq!((text.as_str(), status), ("ran\n", 0));
+        let written = std::fs::read_to_string(dir.path().join("cgroup.procs")).unwrap();
+        assert_eq!(written, "0");
+    }
+
+    #[test]
+    fn a_child_without_its_cgroup_fails_at_step_cgroup() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut plan, _out) = run_sh("echo ran", &[]);
+        plan.cgroup = Some(crate::sys::cgroup::Cgroup::open(dir.path()).unwrap());
+        let spawned = spawn(&plan).unwrap();
+        assert!(matches!(
+            spawned.exec,
+            Err((ExecStep::Cgroup, Errno::ENOENT))
+        ));
+        let status = nix::sys::wait::waitpid(spawned.pid, None).unwrap();
+        assert_eq!(status, nix::sys::wait::WaitStatus::Exited(spawned.pid, 219));
     }
 }

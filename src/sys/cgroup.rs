@@ -227,6 +227,31 @@ impl Cgroup {
         self.write_attr("cgroup.procs", pid.to_string().as_bytes())
     }
 
+    /// The directory's descriptor (`O_PATH`), as clone3()'s CLONE_INTO_CGROUP takes it.
+    pub fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.dir.as_fd()
+    }
+
+    /// `cgroup.procs` opened for writing, for a child that moves itself in (writes `0`).
+    pub fn procs_for_writing(&self) -> Result<OwnedFd, Errno> {
+        openat(
+            self.dir.as_fd(),
+            "cgroup.procs",
+            OFlag::O_WRONLY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+    }
+
+    /// `cg_trim()` of one level: removes the child cgroup `name` if it is empty (EBUSY while
+    /// it has processes or children, ENOENT when it is gone: both leave it to the caller).
+    pub fn rmdir_at(&self, name: &str) -> Result<(), Errno> {
+        nix::unistd::unlinkat(
+            self.dir.as_fd(),
+            name,
+            nix::unistd::UnlinkatFlags::RemoveDir,
+        )
+    }
+
     /// The controllers the parent offers this cgroup (`cgroup.controllers`), of those systemd
     /// manages on cgroup2.
     pub fn controllers(&self) -> Result<Vec<&'static str>, Errno> {

@@ -6,6 +6,7 @@ pub mod capability;
 pub mod cgroup;
 pub mod chase;
 pub mod chown;
+pub mod clone;
 pub mod exit_status;
 pub mod glob;
 pub mod memory;

@@ -1,4 +1,6 @@
-//! The manager's side of cgroups (issue 17): which mode the container allows (detect.rs), and
-//! later the layout, limits, watches and counters of core/cgroup.c.
+//! The manager's side of cgroups (issue 17): which mode the container allows (detect.rs), each
+//! unit's cgroup made and removed (layout.rs), and later the limits, watches and counters of
+//! core/cgroup.c.
 
 pub mod detect;
+mod layout;

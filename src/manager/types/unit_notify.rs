@@ -49,6 +49,7 @@ impl Manager {
         self.dirty = true;
         if is_inactive(new) {
             self.collect_later(i);
+            self.prune_cgroup(i);
         }
         let unexpected = self.job_on_state_change(i, old, new);
         self.unit_state_changed(i, old, new, unexpected);

@@ -191,6 +191,7 @@ impl Manager {
         for w in &prepared.warnings {
             self.unit_log(i, w);
         }
+        prepared.plan.cgroup = self.realize_cgroup(i);
         self.processes_changed();
         let spawned = match spawn::spawn_recorded(&prepared.plan, |pid| {
             self.record_spawned(i, kind, idx, role, pid.as_raw())
