@@ -441,19 +441,37 @@ impl Unit {
     }
 
     /// The status a client prints, with the unit's job if it has one.
-    pub fn status(&self, _lookup: &LookupPaths, job: Option<&Job>) -> UnitStatus {
+    /// `members`: the processes of the unit's cgroup, in cgroup mode (also those left after
+    /// it stopped, which 252's status shows); else the processes carrying its marks count.
+    pub fn status(
+        &self,
+        _lookup: &LookupPaths,
+        job: Option<&Job>,
+        members: Option<Vec<i32>>,
+    ) -> UnitStatus {
         let svc = &self.svc;
         let mut processes = Vec::new();
-        if !self.is_inactive() {
-            let known: Vec<i32> = svc
-                .main_pid
-                .iter()
-                .chain(svc.control_pid.iter())
-                .map(|p| p.pid)
-                .collect();
-            let mut pids =
-                super::process::unit_processes(&svc.invocation_id, &svc.session_ids(), &known);
-            if let Some(main) = svc.main_pid {
+        let exact = members.is_some();
+        let pids = match members {
+            Some(pids) => Some(pids),
+            None if !self.is_inactive() => {
+                let known: Vec<i32> = svc
+                    .main_pid
+                    .iter()
+                    .chain(svc.control_pid.iter())
+                    .map(|p| p.pid)
+                    .collect();
+                Some(super::process::unit_processes(
+                    &svc.invocation_id,
+                    &svc.session_ids(),
+                    &known,
+                ))
+            }
+            None => None,
+        };
+        if let Some(mut pids) = pids {
+            // the main process first (in cgroup mode only while it is in the cgroup)
+            if let Some(main) = svc.main_pid.filter(|m| !exact || pids.contains(&m.pid)) {
                 pids.retain(|p| *p != main.pid);
                 pids.insert(0, main.pid);
             }

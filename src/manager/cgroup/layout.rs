@@ -6,12 +6,50 @@
 //! A cgroup that cannot be made (the tree went read-only, a name the kernel refuses) is logged
 //! and the unit's processes run where the manager is, tracked as in fallback mode.
 
+use std::path::{Path, PathBuf};
+
 use super::super::daemon::Manager;
 use super::detect::Mode;
 use crate::manager::unit_id::UnitId;
 use crate::sys::cgroup::Cgroup;
 
+/// Whether the cgroup at `dir` or one below it holds a process (`cgroup.events`' `populated`,
+/// which no longer counts a process once it has exited, zombie or not); `None` when there is
+/// no such cgroup.
+pub fn populated(dir: &Path) -> Option<bool> {
+    let events = Cgroup::open(dir).ok()?.read_attr("cgroup.events").ok()?;
+    events
+        .lines()
+        .find_map(|l| l.strip_prefix("populated "))
+        .map(|v| v.trim() == "1")
+}
+
+/// The processes of the cgroup at `dir` and of the cgroups below it (`cg_read_pid()` over the
+/// subtree), those outside our pid namespace (`0`) left out; `None` when there is no such
+/// cgroup.
+pub fn members(dir: &Path) -> Option<Vec<i32>> {
+    let mut pids = Cgroup::open(dir).ok()?.procs().ok()?;
+    pids.retain(|p| *p > 0);
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                pids.extend(members(&entry.path()).unwrap_or_default());
+            }
+        }
+    }
+    Some(pids)
+}
+
 impl Manager {
+    /// Where unit `i`'s cgroup is in cgroup mode (whether it exists or not).
+    pub(in crate::manager) fn cgroup_dir(&self, i: UnitId) -> Option<PathBuf> {
+        let (Mode::Full(root) | Mode::Tracking(root)) = &self.cgroup.mode else {
+            return None;
+        };
+        let path = self.units[i].config.control_group();
+        Some(root.dir.join(path.trim_start_matches('/')))
+    }
+
     /// The unit's cgroup, made if missing; `None` outside cgroup mode or when it cannot be made.
     pub(in crate::manager) fn realize_cgroup(&mut self, i: UnitId) -> Option<Cgroup> {
         let (Mode::Full(root) | Mode::Tracking(root)) = &self.cgroup.mode else {

@@ -4,3 +4,5 @@
 
 pub mod detect;
 mod layout;
+
+pub use layout::{members, populated};

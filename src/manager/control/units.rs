@@ -194,7 +194,7 @@ impl Manager {
     /// and is triggered by the sockets in the table that name it.
     fn status_of_unloaded(&self, config: UnitConfig) -> UnitStatus {
         let unit = Unit::new(config, &self.config);
-        let mut status = unit.status(&self.lookup, None);
+        let mut status = unit.status(&self.lookup, None, None);
         status.triggers = super::super::types::socket::static_triggers(&unit.config);
         status
             .triggers
@@ -249,7 +249,10 @@ impl Manager {
 
     /// Unit `i`'s status with what the manager knows beyond the unit itself.
     fn status_of(&self, i: UnitId) -> UnitStatus {
-        let mut status = self.units[i].status(&self.lookup, self.jobs.get(i));
+        let members = self
+            .cgroup_dir(i)
+            .and_then(|d| crate::manager::cgroup::members(&d));
+        let mut status = self.units[i].status(&self.lookup, self.jobs.get(i), members);
         status.triggers = self.triggers(i);
         status
             .triggers

@@ -44,7 +44,15 @@ impl Manager {
         })
     }
 
+    /// Whether anything of unit `i` runs: its cgroup is populated (cgroup mode: exact), else a
+    /// process carries one of its marks.
     pub(super) fn has_processes(&self, i: UnitId) -> bool {
+        if let Some(populated) = self
+            .cgroup_dir(i)
+            .and_then(|d| crate::manager::cgroup::populated(&d))
+        {
+            return populated;
+        }
         let svc = &self.units[i].svc;
         let known: Vec<i32> = svc
             .main_pid
@@ -103,9 +111,7 @@ impl Manager {
     /// name is in parentheses (a command between fork and exec), as ignore_leftover_process()
     /// skips them.
     fn leftover_processes(&self, i: UnitId) -> Vec<(i32, String)> {
-        let svc = &self.units[i].svc;
-        self.processes()
-            .unit_processes(&svc.invocation_id, &svc.session_ids(), &[])
+        self.unit_members(i, &[])
             .into_iter()
             .filter_map(|pid| {
                 let comm = crate::sys::proc::stat(pid).map_or("n/a".to_string(), |s| s.comm);
@@ -143,10 +149,7 @@ impl Manager {
             .collect();
         if kill_all {
             let known = targets.clone();
-            for pid in
-                self.processes()
-                    .unit_processes(&svc.invocation_id, &svc.session_ids(), &known)
-            {
+            for pid in self.unit_members(i, &known) {
                 if !targets.contains(&pid) {
                     targets.push(pid);
                 }
@@ -340,6 +343,20 @@ impl Manager {
             }
             self.service_emptied(i);
         }
+    }
+
+    /// The processes of unit `i`: its cgroup's (cgroup mode), else those carrying its marks or
+    /// descending from `known`.
+    pub(in crate::manager) fn unit_members(&self, i: UnitId, known: &[i32]) -> Vec<i32> {
+        if let Some(pids) = self
+            .cgroup_dir(i)
+            .and_then(|d| crate::manager::cgroup::members(&d))
+        {
+            return pids;
+        }
+        let svc = &self.units[i].svc;
+        self.processes()
+            .unit_processes(&svc.invocation_id, &svc.session_ids(), known)
     }
 
     /// Does `pid` belong to unit `i` by marks no other process can fake: it runs in a session one

@@ -61,6 +61,11 @@ pub(in crate::manager) trait ServiceSeam {
     fn signal_main(&mut self, signal: i32);
     /// Whether any process of the unit is left.
     fn has_processes(&self) -> bool;
+    /// Whether the unit's cgroup holds a process, where the manager keeps cgroups (an exact
+    /// answer); `None` where only the marks tell.
+    fn cgroup_populated(&self) -> Option<bool> {
+        None
+    }
     /// A line of the unit's log for each of its processes left as it stops.
     fn log_leftover_processes(&mut self);
     /// A warning for each process of the unit already there as a command starts.

@@ -804,6 +804,15 @@ pub(super) fn emptied(s: &mut impl ServiceSeam) {
                 _ => enter_dead(s, ServiceResult::Success, true),
             }
         }
+    } else if state == SubState::Running
+        && s.svc().main_pid.is_none()
+        && s.svc().control_pid.is_none()
+        && s.cgroup_populated() == Some(false)
+    {
+        // service_notify_cgroup_empty_event(): a service running without a known main
+        // process (Type=forking without a PID file, GuessMainPID=no) is done when its last
+        // process is. Only where the cgroup tells: the marks may lose a daemon that is there.
+        enter_running(s, ServiceResult::Success);
     } else if matches!(state, SubState::Start | SubState::StartPost)
         && s.settings().pid_file.is_some()
         && (state == SubState::StartPost || s.settings().kind == ServiceType::Forking)

@@ -146,7 +146,15 @@ impl ServiceSeam for UnitSeam<'_> {
         self.m.leftover_sessions(self.i)
     }
 
+    fn cgroup_populated(&self) -> Option<bool> {
+        let dir = self.m.cgroup_dir(self.i)?;
+        crate::manager::cgroup::populated(&dir)
+    }
+
     fn has_processes_rescanned(&self) -> bool {
+        if let Some(populated) = self.cgroup_populated() {
+            return populated;
+        }
         let svc = &self.m.units[self.i].svc;
         !crate::manager::process::unit_processes(&svc.invocation_id, &svc.session_ids(), &[])
             .is_empty()
