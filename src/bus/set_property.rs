@@ -10,7 +10,7 @@ use zbus::zvariant::{OwnedValue, Value};
 use super::dispatch::{Call, Session};
 use super::MethodError;
 use crate::ipc::protocol::{Reply, Request};
-use crate::unit::model::cgroup::{CpuSet, LIMIT_MAX, WEIGHT_IDLE};
+use crate::unit::model::cgroup::{weight_range, CpuSet, LIMIT_MAX, WEIGHT_IDLE};
 use crate::unit::model::live::{scale_from_permyriad, PropertyValue};
 use crate::unit::size::{parse_iec_size, parse_permyriad, parse_permyriad_unbounded};
 use crate::unit::timespan::parse_sec;
@@ -115,11 +115,7 @@ pub fn cgroup_assignment(
         | "StartupCPUShares"
         | "BlockIOWeight"
         | "StartupBlockIOWeight" => {
-            let (min, max) = match key {
-                "CPUShares" | "StartupCPUShares" => (2, 262_144),
-                "BlockIOWeight" | "StartupBlockIOWeight" => (10, 1000),
-                _ => (1, 10_000),
-            };
+            let (min, max) = weight_range(key);
             if value.is_empty() {
                 pair(Value::from(u64::MAX))
             } else if value == "idle" && key.ends_with("CPUWeight") {

@@ -99,6 +99,15 @@ impl ServiceRuntime {
             .map(|s| s.pid)
             .collect()
     }
+
+    /// The main and control processes' pids: where the marks' ancestry starts.
+    pub fn known_pids(&self) -> Vec<i32> {
+        self.main_pid
+            .iter()
+            .chain(self.control_pid.iter())
+            .map(|p| p.pid)
+            .collect()
+    }
 }
 
 impl Default for ServiceRuntime {
@@ -454,19 +463,11 @@ impl Unit {
         let exact = members.is_some();
         let pids = match members {
             Some(pids) => Some(pids),
-            None if !self.is_inactive() => {
-                let known: Vec<i32> = svc
-                    .main_pid
-                    .iter()
-                    .chain(svc.control_pid.iter())
-                    .map(|p| p.pid)
-                    .collect();
-                Some(super::process::unit_processes(
-                    &svc.invocation_id,
-                    &svc.session_ids(),
-                    &known,
-                ))
-            }
+            None if !self.is_inactive() => Some(super::process::unit_processes(
+                &svc.invocation_id,
+                &svc.session_ids(),
+                &svc.known_pids(),
+            )),
             None => None,
         };
         if let Some(mut pids) = pids {

@@ -255,6 +255,15 @@ pub const WEIGHT_RANGE: (u64, u64) = (1, 10_000);
 pub const CPU_SHARES_RANGE: (u64, u64) = (2, 262_144);
 pub const BLKIO_WEIGHT_RANGE: (u64, u64) = (10, 1_000);
 
+/// The range of the weight setting `name` (CPUShares=, BlockIOWeight=, the others 1…10000).
+pub fn weight_range(name: &str) -> (u64, u64) {
+    match name {
+        "CPUShares" | "StartupCPUShares" => CPU_SHARES_RANGE,
+        "BlockIOWeight" | "StartupBlockIOWeight" => BLKIO_WEIGHT_RANGE,
+        _ => WEIGHT_RANGE,
+    }
+}
+
 fn weight(value: &str, (min, max): (u64, u64)) -> Option<Option<u64>> {
     if value.is_empty() {
         return Some(None);

@@ -12,8 +12,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::cgroup::{
-    physical_memory_scale, valid_device_pattern, CgroupSettings, CpuSet, BLKIO_WEIGHT_RANGE,
-    CPU_SHARES_RANGE, LIMIT_MAX, WEIGHT_IDLE, WEIGHT_RANGE,
+    physical_memory_scale, valid_device_pattern, weight_range, CgroupSettings, CpuSet, LIMIT_MAX,
+    WEIGHT_IDLE,
 };
 use crate::unit::name::UnitType;
 use crate::unit::timespan::Usec;
@@ -228,11 +228,7 @@ fn cgroup_or_description(
         | "BlockIOWeight"
         | "StartupBlockIOWeight" => {
             let v = u64_value()?;
-            let (min, max) = match name {
-                "CPUShares" | "StartupCPUShares" => CPU_SHARES_RANGE,
-                "BlockIOWeight" | "StartupBlockIOWeight" => BLKIO_WEIGHT_RANGE,
-                _ => WEIGHT_RANGE,
-            };
+            let (min, max) = weight_range(name);
             let idle = v == WEIGHT_IDLE && name.ends_with("CPUWeight");
             if v != u64::MAX && !(min..=max).contains(&v) && !idle {
                 return Err(out_of_range());

@@ -54,15 +54,9 @@ impl Manager {
             return populated;
         }
         let svc = &self.units[i].svc;
-        let known: Vec<i32> = svc
-            .main_pid
-            .iter()
-            .chain(svc.control_pid.iter())
-            .map(|p| p.pid)
-            .collect();
         !self
             .processes()
-            .unit_processes(&svc.invocation_id, &svc.session_ids(), &known)
+            .unit_processes(&svc.invocation_id, &svc.session_ids(), &svc.known_pids())
             .is_empty()
     }
 
