@@ -50,6 +50,32 @@ impl Manager {
         Some(root.dir.join(path.trim_start_matches('/')))
     }
 
+    /// manager_get_unit_by_pid_cgroup(): the unit whose cgroup holds `pid` (the deepest one
+    /// on its cgroup's path that is a unit's, not a slice's); `None` outside cgroup mode, or
+    /// for a process in no unit's cgroup.
+    pub(in crate::manager) fn unit_by_cgroup(&self, pid: i32) -> Option<UnitId> {
+        let (Mode::Full(root) | Mode::Tracking(root)) = &self.cgroup.mode else {
+            return None;
+        };
+        let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+        let path = crate::sys::cgroup::unified_path(&text)?.trim_end();
+        let mut path = match root.path.as_str() {
+            "/" => path,
+            own => path.strip_prefix(own)?,
+        };
+        while path.starts_with('/') && path.len() > 1 {
+            let found = self.units.iter().find(|(_, u)| {
+                u.config.unit_type != crate::unit::name::UnitType::Slice
+                    && u.config.control_group() == path
+            });
+            if let Some((i, _)) = found {
+                return Some(i);
+            }
+            path = &path[..path.rfind('/')?];
+        }
+        None
+    }
+
     /// The unit's cgroup, made if missing; `None` outside cgroup mode or when it cannot be made.
     pub(in crate::manager) fn realize_cgroup(&mut self, i: UnitId) -> Option<Cgroup> {
         let (Mode::Full(root) | Mode::Tracking(root)) = &self.cgroup.mode else {

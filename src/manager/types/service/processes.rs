@@ -366,8 +366,9 @@ impl Manager {
             .any(|p| p.pid == pid || descends_from(pid, p.pid))
     }
 
-    /// The unit `pid` belongs to: a main or control process of one, or a process of one
-    /// still running (its child, or in its session).
+    /// The unit `pid` belongs to: a main or control process of one, the unit whose cgroup
+    /// holds it (cgroup mode), or a process of one still running (its child, or in its
+    /// session).
     pub(in crate::manager) fn unit_of_process(&self, pid: i32) -> Option<UnitId> {
         if pid <= 0 {
             return None;
@@ -378,6 +379,7 @@ impl Manager {
             .iter()
             .find(|(_, u)| named(&u.svc.main_pid) || named(&u.svc.control_pid))
             .map(|(i, _)| i)
+            .or_else(|| self.unit_by_cgroup(pid))
             .or_else(|| {
                 self.units
                     .ids()
