@@ -1,7 +1,8 @@
 #!/bin/bash
 # What the D-Bus API costs (issue 16), measured side by side in one run. Each manager runs as
 # PID 1 of its own PID and mount namespace with tmpfs /run, /tmp, /var and unit directories
-# (systemd 252 with its own cgroup2 mount), so nothing touches the host:
+# and a cgroup namespace rooted in a cgroup of its own (systemd 252 makes its init.scope and
+# system.slice there, never in the host's tree), so nothing touches the host:
 #   1. `is-active` latency (median, hyperfine): our systemctl over our control socket; the real
 #      systemctl 252 over our /run/systemd/private (D-Bus); the real systemctl against systemd 252;
 #   2. the manager's RSS once booted (VmRSS of PID 1), and its threads;
@@ -14,8 +15,23 @@ cd "$(dirname "$0")/.."
 BIN=$(readlink -f "${BIN:-target/x86_64-unknown-linux-gnu/release/systemctl}")
 BASE=${BASE:+$(readlink -f "$BASE")}
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
-WORK=$(mktemp -d /run/bench-bus.XXXXXX)
-trap 'for p in $(cat "$WORK"/holders 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+WORK=$(mktemp -d)
+# Each PID 1's cgroup: a child of ours in the cgroup2 hierarchy, the root of its namespace.
+CGROUP_MOUNT=$(findmnt -n -t cgroup2 -o TARGET | head -n 1)
+OWN_CGROUP=$(sed -n 's/^0:://p' /proc/self/cgroup)
+cgroups=()
+cleanup() {
+    for p in $(cat "$WORK"/holders 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+    # deepest first; a cgroup still emptying is tried again for a moment
+    for dir in "${cgroups[@]}"; do
+        for _ in $(seq 50); do
+            find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null && break
+            sleep 0.1
+        done
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 # boot NAME INIT: INIT (our binary, named systemd, or /lib/systemd/systemd) as PID 1 of a new
 # namespace; prints nothing, leaves the holder's pid in $WORK/holders.
@@ -37,8 +53,12 @@ case "$init" in
     *) cp $init /run/bin/systemd; ln -s systemd /run/bin/systemctl; exec /run/bin/systemd --unit=bench.target ;;
 esac
 INNER
-    unshare --pid --fork --mount --mount-proc --propagation private bash "$WORK/$name.sh" \
-        > "$WORK/$name.log" 2>&1 &
+    local cgroup="$CGROUP_MOUNT${OWN_CGROUP%/}/bench-bus-$$-$name"
+    mkdir "$cgroup"
+    cgroups+=("$cgroup")
+    sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$cgroup" \
+        unshare --pid --fork --kill-child --mount --mount-proc --cgroup --propagation private \
+        bash "$WORK/$name.sh" > "$WORK/$name.log" 2>&1 &
     echo $! >> "$WORK/holders"
     echo $! > "$WORK/$name.holder"
 }

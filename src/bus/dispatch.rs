@@ -202,7 +202,8 @@ fn route(call: &Call, session: &mut Session) -> Result<(), MethodError> {
     }
 }
 
-fn peer(call: &Call) -> Result<(), MethodError> {
+/// org.freedesktop.DBus.Peer, which every object of ours (and of login1) answers.
+pub(super) fn peer(call: &Call) -> Result<(), MethodError> {
     match call.member.as_str() {
         "Ping" => call.reply(&()),
         "GetMachineId" => {

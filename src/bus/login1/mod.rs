@@ -397,7 +397,7 @@ fn route(ctx: &mut Ctx) -> Result<(), MethodError> {
     let call = ctx.call;
     let any = call.interface.is_empty();
     match call.interface.as_str() {
-        schema::PEER_INTERFACE => return peer(call),
+        schema::PEER_INTERFACE => return super::dispatch::peer(call),
         schema::INTROSPECTABLE_INTERFACE => return introspect(call, &object),
         schema::PROPERTIES_INTERFACE => return properties(ctx, &object),
         _ => {}
@@ -411,17 +411,8 @@ fn route(ctx: &mut Ctx) -> Result<(), MethodError> {
             users::object_call(ctx, uid)
         }
         _ if any && call.member == "Introspect" => introspect(call, &object),
-        _ if any && matches!(call.member.as_str(), "Ping" | "GetMachineId") => peer(call),
-        _ => Err(MethodError::unknown_method(&call.interface, &call.member)),
-    }
-}
-
-fn peer(call: &Call) -> Result<(), MethodError> {
-    match call.member.as_str() {
-        "Ping" => call.reply(&()),
-        "GetMachineId" => {
-            let id = std::fs::read_to_string("/etc/machine-id").unwrap_or_default();
-            call.reply(&(id.trim().to_string(),))
+        _ if any && matches!(call.member.as_str(), "Ping" | "GetMachineId") => {
+            super::dispatch::peer(call)
         }
         _ => Err(MethodError::unknown_method(&call.interface, &call.member)),
     }
